@@ -1,0 +1,26 @@
+//===- TernAttrs.h - tern attributes ----------------------------*- C++ -*-===//
+//
+// This file declares the attributes of the tern dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_DIALECT_TERN_IR_TERNATTRS_H
+#define TERN_DIALECT_TERN_IR_TERNATTRS_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include "tern/Dialect/Tern/IR/TernEnums.h.inc"
+#include "tern/Quant/Packing.h"
+
+#define GET_ATTRDEF_CLASSES
+#include "tern/Dialect/Tern/IR/TernAttrs.h.inc"
+
+namespace mlir::tern {
+
+/// The numerics library's name for an IR packing kind.
+::tern::quant::Packing toQuantPacking(PackingKind kind);
+
+} // namespace mlir::tern
+
+#endif // TERN_DIALECT_TERN_IR_TERNATTRS_H

@@ -1,0 +1,61 @@
+//===- TernAttrs.td - tern attributes ----------------------*- tablegen -*-===//
+//
+// This file declares the attributes of the tern dialect: the packing layout of
+// ternary constants.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_DIALECT_TERN_IR_TERNATTRS_TD
+#define TERN_DIALECT_TERN_IR_TERNATTRS_TD
+
+include "tern/Dialect/Tern/IR/TernDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Tern_PackingSignMagnitude : I32EnumAttrCase<"SignMagnitude", 0, "sign_magnitude">;
+def Tern_PackingOffsetBinary : I32EnumAttrCase<"OffsetBinary", 1, "offset_binary">;
+def Tern_PackingBase3 : I32EnumAttrCase<"Base3", 2, "base3">;
+
+def Tern_PackingKind : I32EnumAttr<"PackingKind",
+    "how ternary codes are laid out in bytes",
+    [Tern_PackingSignMagnitude, Tern_PackingOffsetBinary, Tern_PackingBase3]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_PackingKind, "packing"> {
+  let summary = "byte layout of a packed ternary tensor";
+  let description = [{
+    Names the byte layout of the packed blob behind a `tern.constant`. Every
+    layout shares the same outer structure: the tensor is seen as rows along
+    its innermost dimension K (rows = product of the outer dimensions, in
+    row-major order); each row starts on a byte boundary and rows follow each
+    other with no gap. Inside a row:
+
+    - `sign_magnitude`: 4 codes per byte, code j in bits 2(j mod 4) and
+      2(j mod 4) + 1 of byte j / 4 (low bits first). Bit 0 is the magnitude,
+      bit 1 the sign: 0b00 = 0 (0+), 0b01 = +1, 0b10 = 0- (only `!tern.szt`),
+      0b11 = -1. The only layout that holds `!tern.szt`.
+    - `offset_binary`: 4 codes per byte in the same positions, code = t + 1
+      (0b00 = -1, 0b01 = 0, 0b10 = +1; 0b11 is reserved). This is the layout
+      of llama.cpp TQ2_0 and ONNX MatMulNBits (bits = 2, zero point 1).
+    - `base3`: 5 trits per byte, byte = sum over i < 5 of (t_i + 1) * 3^i
+      (1.6 bits per weight; bytes above 242 are reserved).
+
+    Padding codes at the end of a row hold the code of 0. Reserved codes and
+    non-zero padding are rejected when a constant is lowered.
+
+    ```mlir
+    #tern.packing<sign_magnitude>
+    ```
+  }];
+  let assemblyFormat = "`<` $value `>`";
+  let extraClassDeclaration = [{
+    /// Number of bytes that hold a tensor of `shape` in this layout.
+    int64_t getPackedBytes(::llvm::ArrayRef<int64_t> shape) const;
+    /// Whether this layout can represent every value of `elementType`.
+    bool canHold(::mlir::Type elementType) const;
+  }];
+}
+
+#endif // TERN_DIALECT_TERN_IR_TERNATTRS_TD

@@ -1,0 +1,170 @@
+//===- TernOps.td - tern operations ------------------------*- tablegen -*-===//
+//
+// This file declares the operations of the tern dialect: packed ternary
+// constants, quantize/dequantize between float and ternary tensors, and the
+// ternary matrix product.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_DIALECT_TERN_IR_TERNOPS_TD
+#define TERN_DIALECT_TERN_IR_TERNOPS_TD
+
+include "tern/Dialect/Tern/IR/TernDialect.td"
+include "tern/Dialect/Tern/IR/TernTypes.td"
+include "tern/Dialect/Tern/IR/TernAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Grouped ternary ops
+//===----------------------------------------------------------------------===//
+
+/// An op whose ternary codes come with per-group scales (and optional shifts).
+/// `codes` names the accessor of the codes value (operand or result).
+class Tern_GroupedOp<string mnemonic, string codes, list<Trait> traits = []>
+    : Tern_Op<mnemonic, !listconcat(traits, [Pure])> {
+  code extraBaseClassDeclaration = [{
+    /// The plane/row/group structure of this op's codes.
+    ::mlir::tern::GroupedLayout getLayout() {
+      return ::mlir::tern::GroupedLayout::get(
+          ::llvm::cast<::mlir::RankedTensorType>(}] # codes # [{().getType()),
+          getGroupSize());
+    }
+  }];
+  let extraClassDeclaration = extraBaseClassDeclaration;
+  let hasVerifier = 1;
+}
+
+def Tern_QuantizeOp : Tern_GroupedOp<"quantize", "getResult"> {
+  let summary = "round a float matrix to ternary codes with given group scales";
+  let description = [{
+    Quantizes a float matrix W (N x K, rows are output channels) to one plane
+    of ternary codes, using the per-group scales α (N x G', G' = K / group_size,
+    or 1 when `group_size` is 0) and optional per-group shifts γ (N x G'):
+
+        r = (w - γ) / α,   t = sign(r) if |r| > 1/2 else 0
+
+    that is, rounding to the nearest of {-1, 0, +1} with the threshold
+    Δ = α/2 of the BT rule (ties go to 0). With a `!tern.szt` result the zeros
+    keep the sign of r (0+ when r >= 0, also for r = -0.0 and NaN). Choosing
+    the scales (thresholds, trit planes, DLT) is the job of the quantization
+    passes; this op is the rounding they agree with.
+
+    ```mlir
+    %t = tern.quantize %w scales(%a : tensor<4x2xf32>) group_size = 8
+           : tensor<4x16xf32> -> tensor<4x16x!tern.trit>
+    ```
+  }];
+  let arguments = (ins Tern_FloatTensor:$input, Tern_FloatTensor:$scales,
+                       Optional<Tern_FloatTensor>:$shifts,
+                       I64Attr:$group_size);
+  let results = (outs Tern_CodesTensor:$result);
+  let assemblyFormat = [{
+    $input `scales` `(` $scales `:` type($scales) `)`
+    (`shifts` `(` $shifts^ `:` type($shifts) `)`)?
+    `group_size` `=` $group_size attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+def Tern_DequantizeOp : Tern_GroupedOp<"dequantize", "getInput"> {
+  let summary = "reconstruct a float matrix from ternary planes";
+  let description = [{
+    Reconstructs the float matrix Ŵ (N x K) that ternary codes stand for.
+    The codes hold P planes: N x K for one plane, P x N x K for several
+    (PTQTP). Scales α are N x G' or P x N x G' to match, with G' = K /
+    group_size (1 when `group_size` is 0); shifts γ (DLT) are N x G':
+
+        Ŵ[n, k] = Σ_p α[p, n, g(k)] · T[p, n, k] + γ[n, g(k)]
+
+    with g(k) = k / group_size. Both zeros of `!tern.szt` are 0.
+
+    ```mlir
+    %w = tern.dequantize %t scales(%a : tensor<2x4x2xf16>) group_size = 8
+           : tensor<2x4x16x!tern.trit> -> tensor<4x16xf32>
+    ```
+  }];
+  let arguments = (ins Tern_CodesTensor:$input, Tern_FloatTensor:$scales,
+                       Optional<Tern_FloatTensor>:$shifts,
+                       I64Attr:$group_size);
+  let results = (outs Tern_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `scales` `(` $scales `:` type($scales) `)`
+    (`shifts` `(` $shifts^ `:` type($shifts) `)`)?
+    `group_size` `=` $group_size attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+def Tern_MatmulOp : Tern_GroupedOp<"matmul", "getWeights",
+                                   [AttrSizedOperandSegments]> {
+  let summary = "activations times a ternary weight matrix";
+  let description = [{
+    Computes y = x Ŵᵀ for activations x (M x K, M = 1 for a vector) and the
+    ternary weight Ŵ (N x K) that `tern.dequantize` defines from the same
+    codes, scales, shifts and group size, plus an optional bias (N):
+
+        y[m, n] = Σ_p Σ_g α[p, n, g] Σ_{k∈g} T[p, n, k] x[m, k]
+                  + Σ_g γ[n, g] Σ_{k∈g} x[m, k] + bias[n]
+
+    Inside a group the codes only add or subtract activations: the scales
+    multiply per group and the shift multiplies the group sum of x, which is
+    shared by every row. The result has the activations' element type.
+
+    ```mlir
+    %y = tern.matmul %x, %w scales(%a : tensor<2x4x2xf32>)
+           bias(%b : tensor<4xf32>) group_size = 8
+           : tensor<1x16xf32>, tensor<2x4x16x!tern.trit> -> tensor<1x4xf32>
+    ```
+  }];
+  let arguments = (ins Tern_FloatTensor:$input, Tern_CodesTensor:$weights,
+                       Tern_FloatTensor:$scales,
+                       Optional<Tern_FloatTensor>:$shifts,
+                       Optional<Tern_FloatTensor>:$bias,
+                       I64Attr:$group_size);
+  let results = (outs Tern_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weights `scales` `(` $scales `:` type($scales) `)`
+    (`shifts` `(` $shifts^ `:` type($shifts) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `group_size` `=` $group_size attr-dict
+    `:` type($input) `,` type($weights) `->` type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+def Tern_ConstantOp : Tern_Op<"constant", [Pure]> {
+  let summary = "a packed ternary tensor held in a resource blob";
+  let description = [{
+    A constant tensor of ternary codes. The bits live in a `dense_resource`
+    blob of bytes (i8 or ui8, rank 1) laid out as the `#tern.packing`
+    attribute says, never as a text literal: a 100M-weight model stays a
+    binary blob in bytecode and a single hex string in text. The blob must
+    have exactly the byte count the layout needs for the result shape.
+
+    ```mlir
+    %w = tern.constant #tern.packing<sign_magnitude>
+           dense_resource<w0> : tensor<8xi8> -> tensor<4x8x!tern.trit>
+    ```
+  }];
+  let arguments = (ins Tern_PackingAttr:$packing, ElementsAttr:$value);
+  let results = (outs Tern_CodesTensor:$result);
+  let assemblyFormat = "$packing $value attr-dict `->` type($result)";
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::RankedTensorType":$type,
+                   "::mlir::tern::PackingKind":$packing,
+                   "::llvm::StringRef":$blobName,
+                   "::llvm::ArrayRef<uint8_t>":$bytes)>
+  ];
+  let extraClassDeclaration = [{
+    /// Checks every byte of the blob against the packing: reserved codes,
+    /// signed zeros in a `!tern.trit` tensor, non-zero padding. This reads
+    /// the whole blob, so the verifier does not call it; lowerings that
+    /// consume the bytes do.
+    ::mlir::LogicalResult verifyContents();
+  }];
+}
+
+#endif // TERN_DIALECT_TERN_IR_TERNOPS_TD

@@ -1,0 +1,40 @@
+//===- Pipelines.h - tern pass pipelines ------------------------*- C++ -*-===//
+//
+// This file declares the pass pipelines tern registers with tern-opt and
+// offers to build pipelines of their own.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_PIPELINES_PIPELINES_H
+#define TERN_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace mlir::tern {
+
+/// Options of the reference pipeline, tern -> float linalg -> LLVM dialect.
+struct ReferencePipelineOptions
+    : public PassPipelineOptions<ReferencePipelineOptions> {
+  PassOptions::Option<bool> emitCInterface{
+      *this, "emit-c-interface",
+      llvm::cl::desc("Give every function a C interface wrapper "
+                     "(_mlir_ciface_*) so that C and mlir-runner can call it"),
+      llvm::cl::init(false)};
+};
+
+/// Lowers a module of tern ops on tensors through the reference lowering
+/// (convert-tern-to-linalg), bufferization and loops to the LLVM dialect,
+/// ready for mlir-runner or mlir-translate.
+void buildReferenceToLLVMPipeline(OpPassManager &pm,
+                                  const ReferencePipelineOptions &options);
+
+/// Registers `tern-reference-to-llvm` with the pass registry.
+void registerTernPipelines();
+
+} // namespace mlir::tern
+
+#endif // TERN_PIPELINES_PIPELINES_H

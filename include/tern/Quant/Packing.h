@@ -1,0 +1,88 @@
+//===- Packing.h - packed storage of ternary codes --------------*- C++ -*-===//
+//
+// This file declares how ternary codes are stored in bytes. It is plain C++
+// with no MLIR dependency: the dialect's `#tern.packing` attribute, the
+// reference lowering and the code generators all call these functions, so
+// each layout is defined exactly once.
+//
+// In memory, an unpacked code is one byte holding the 2-bit sign/magnitude
+// code (bit 0 magnitude, bit 1 sign), which is also what the reference
+// lowering computes with.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_QUANT_PACKING_H
+#define TERN_QUANT_PACKING_H
+
+#include <cstdint>
+#include <string>
+
+namespace tern::quant {
+
+/// Sign/magnitude codes: value = magnitude * (1 - 2 * sign).
+enum Code : uint8_t {
+  kZeroPos = 0b00, ///< 0, or 0+ for signed-zero ternary
+  kPlus = 0b01,    ///< +1
+  kZeroNeg = 0b10, ///< 0- (signed-zero ternary only)
+  kMinus = 0b11,   ///< -1
+};
+
+/// The value in {-1, 0, +1} a code stands for in the forward direction.
+inline int codeValue(uint8_t code) {
+  return (code & 1) ? ((code & 2) ? -1 : 1) : 0;
+}
+
+/// The code of `value` in {-1, 0, +1}; `negativeZero` picks 0- for 0.
+inline uint8_t codeOf(int value, bool negativeZero = false) {
+  if (value > 0)
+    return kPlus;
+  if (value < 0)
+    return kMinus;
+  return negativeZero ? kZeroNeg : kZeroPos;
+}
+
+/// Which codes a tensor may hold.
+enum class Alphabet {
+  Trit, ///< {-1, 0, +1}; the code 0- is invalid
+  SZT,  ///< {-1, 0-, 0+, +1}
+};
+
+/// Byte layouts; see docs/Packing.md and `#tern.packing`. In every layout a
+/// tensor is rows of K codes, each row starting on a byte boundary.
+enum class Packing {
+  SignMagnitude, ///< 4 codes per byte, the 2-bit code itself
+  OffsetBinary,  ///< 4 codes per byte, t + 1 (0b11 reserved)
+  Base3,         ///< 5 codes per byte, sum of (t_i + 1) * 3^i (> 242 reserved)
+};
+
+/// The layout's name as the IR spells it (`sign_magnitude`, ...).
+const char *packingName(Packing packing);
+
+/// Codes stored in one byte.
+int64_t codesPerByte(Packing packing);
+
+/// Bytes that hold one row of `k` codes.
+int64_t packedRowBytes(Packing packing, int64_t k);
+
+/// Bytes that hold `rows` rows of `k` codes; -1 on overflow or bad sizes.
+int64_t packedBytes(Packing packing, int64_t rows, int64_t k);
+
+/// Whether the layout can hold every code of `alphabet`.
+bool canHold(Packing packing, Alphabet alphabet);
+
+/// Packs `rows` x `k` codes (one per byte, row-major) into
+/// packedBytes(packing, rows, k) bytes at `out`. Fails, naming the first
+/// offending element in `error`, on a code that is not a valid 2-bit code or
+/// that the layout cannot hold.
+bool pack(Packing packing, const uint8_t *codes, int64_t rows, int64_t k,
+          uint8_t *out, std::string *error);
+
+/// Unpacks `bytes` into `rows` x `k` codes at `codes` (which may be null to
+/// only validate). Fails, naming the first offending byte in `error`, on a
+/// reserved code, a code outside `alphabet`, or padding that is not zero.
+bool unpack(Packing packing, Alphabet alphabet, const uint8_t *bytes,
+            int64_t rows, int64_t k, uint8_t *codes, std::string *error);
+
+} // namespace tern::quant
+
+#endif // TERN_QUANT_PACKING_H

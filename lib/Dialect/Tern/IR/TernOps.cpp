@@ -1,0 +1,267 @@
+//===- TernOps.cpp - tern operations --------------------------------------===//
+//
+// This file implements the verifiers and builders of the tern operations.
+// Every shape, group and element-type rule lives here, so passes can rely on
+// them without checking again.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Dialect/Tern/IR/TernOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+//===----------------------------------------------------------------------===//
+// Shared verification
+//===----------------------------------------------------------------------===//
+
+/// Prints a shape the way tensor types do: 4x?x8.
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string result;
+  llvm::raw_string_ostream os(result);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t dim) {
+        if (ShapedType::isDynamic(dim))
+          os << '?';
+        else
+          os << dim;
+      },
+      "x");
+  return result;
+}
+
+GroupedLayout GroupedLayout::get(RankedTensorType codes, int64_t groupSize) {
+  ArrayRef<int64_t> shape = codes.getShape();
+  bool hasPlanes = shape.size() == 3;
+  GroupedLayout layout;
+  layout.planes = hasPlanes ? shape[0] : 1;
+  layout.rows = shape[shape.size() - 2];
+  layout.k = shape.back();
+  layout.groupSize = groupSize == 0 ? layout.k : groupSize;
+  layout.groups = layout.groupSize == 0 ? 0 : layout.k / layout.groupSize;
+  return layout;
+}
+
+/// Checks the codes/scales/shifts structure shared by quantize, dequantize
+/// and matmul. `codesName` says what the codes are to the user.
+static LogicalResult verifyGrouped(Operation *op, StringRef codesName,
+                                   RankedTensorType codes,
+                                   RankedTensorType scales,
+                                   RankedTensorType shifts, int64_t groupSize,
+                                   bool allowPlanes) {
+  if (groupSize < 0)
+    return op->emitOpError("expects group_size >= 0 (0 means one group per "
+                           "row), got ")
+           << groupSize;
+  int64_t rank = codes.getRank();
+  if (rank != 2 && !(allowPlanes && rank == 3)) {
+    if (allowPlanes)
+      return op->emitOpError("expects ")
+             << codesName << " of rank 2 (N x K) or 3 (P x N x K), got "
+             << codes;
+    return op->emitOpError("expects ")
+           << codesName << " of rank 2 (N x K): it holds a single plane, got "
+           << codes;
+  }
+  if (!codes.hasStaticShape())
+    return op->emitOpError("expects ")
+           << codesName << " with a static shape, got " << codes;
+  GroupedLayout layout = GroupedLayout::get(codes, groupSize);
+  if (layout.planes < 1)
+    return op->emitOpError("expects at least one trit plane, got ") << codes;
+  if (layout.k < 1)
+    return op->emitOpError("expects a non-empty reduction dimension K, got ")
+           << codes;
+  if (layout.k % layout.groupSize != 0)
+    return op->emitOpError("group_size ")
+           << groupSize << " does not divide K = " << layout.k;
+
+  SmallVector<int64_t> expectedScales = {layout.rows, layout.groups};
+  StringRef scalesLegend = "N x groups";
+  if (rank == 3) {
+    expectedScales.insert(expectedScales.begin(), layout.planes);
+    scalesLegend = "P x N x groups";
+  }
+  if (scales.getShape() != ArrayRef<int64_t>(expectedScales))
+    return op->emitOpError("expects scales of shape ")
+           << formatShape(expectedScales) << " (" << scalesLegend
+           << "), got " << formatShape(scales.getShape());
+
+  SmallVector<int64_t> expectedShifts = {layout.rows, layout.groups};
+  if (shifts && shifts.getShape() != ArrayRef<int64_t>(expectedShifts))
+    return op->emitOpError("expects shifts of shape ")
+           << formatShape(expectedShifts) << " (N x groups), got "
+           << formatShape(shifts.getShape());
+  return success();
+}
+
+static RankedTensorType typeOrNull(Value value) {
+  return value ? cast<RankedTensorType>(value.getType()) : RankedTensorType();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  RankedTensorType codes = getResult().getType();
+  if (failed(verifyGrouped(*this, "a result", codes, getScales().getType(),
+                           typeOrNull(getShifts()), getGroupSize(),
+                           /*allowPlanes=*/false)))
+    return failure();
+  if (getInput().getType().getShape() != codes.getShape())
+    return emitOpError("expects the input shape ")
+           << formatShape(getInput().getType().getShape())
+           << " to match the result shape " << formatShape(codes.getShape());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  RankedTensorType codes = getInput().getType();
+  if (failed(verifyGrouped(*this, "codes", codes, getScales().getType(),
+                           typeOrNull(getShifts()), getGroupSize(),
+                           /*allowPlanes=*/true)))
+    return failure();
+  GroupedLayout layout = getLayout();
+  SmallVector<int64_t> expected = {layout.rows, layout.k};
+  if (getResult().getType().getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("expects a result of shape ")
+           << formatShape(expected) << " (N x K), got "
+           << formatShape(getResult().getType().getShape());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  RankedTensorType weights = getWeights().getType();
+  if (failed(verifyGrouped(*this, "weights", weights, getScales().getType(),
+                           typeOrNull(getShifts()), getGroupSize(),
+                           /*allowPlanes=*/true)))
+    return failure();
+  GroupedLayout layout = getLayout();
+
+  RankedTensorType input = getInput().getType();
+  if (input.getRank() != 2)
+    return emitOpError("expects activations of rank 2 (M x K), got ") << input;
+  int64_t inputK = input.getDimSize(1);
+  if (!ShapedType::isDynamic(inputK) && inputK != layout.k)
+    return emitOpError("expects activations with K = ")
+           << layout.k << " (the weights' K), got " << inputK;
+
+  Type elementType = input.getElementType();
+  RankedTensorType result = getResult().getType();
+  SmallVector<int64_t> expected = {input.getDimSize(0), layout.rows};
+  if (result.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("expects a result of shape ")
+           << formatShape(expected) << " (M x N), got "
+           << formatShape(result.getShape());
+  if (result.getElementType() != elementType)
+    return emitOpError("expects a result of element type ")
+           << elementType << " (the activations'), got "
+           << result.getElementType();
+
+  if (RankedTensorType bias = typeOrNull(getBias())) {
+    if (bias.getShape() != ArrayRef<int64_t>(layout.rows))
+      return emitOpError("expects a bias of shape ")
+             << layout.rows << " (N), got " << formatShape(bias.getShape());
+    if (bias.getElementType() != elementType)
+      return emitOpError("expects a bias of element type ")
+             << elementType << " (the activations'), got "
+             << bias.getElementType();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+void ConstantOp::build(OpBuilder &builder, OperationState &state,
+                       RankedTensorType type, PackingKind packing,
+                       StringRef blobName, ArrayRef<uint8_t> bytes) {
+  auto byteType = RankedTensorType::get(
+      {static_cast<int64_t>(bytes.size())}, builder.getIntegerType(8));
+  auto value = DenseResourceElementsAttr::get(
+      byteType, blobName,
+      HeapAsmResourceBlob::allocateAndCopyInferAlign(bytes));
+  build(builder, state, type,
+        PackingKindAttr::get(builder.getContext(), packing), value);
+}
+
+LogicalResult ConstantOp::verify() {
+  auto value = dyn_cast<DenseResourceElementsAttr>(getValue());
+  if (!value)
+    return emitOpError("expects its value to be a dense_resource blob of "
+                       "packed bytes, not an inline literal");
+  auto byteType = cast<ShapedType>(value.getType());
+  if (byteType.getRank() != 1 || !byteType.getElementType().isInteger(8))
+    return emitOpError("expects packed bytes as a rank-1 tensor of i8 or ui8, "
+                       "got ")
+           << byteType;
+
+  RankedTensorType result = getResult().getType();
+  if (result.getRank() < 1 || !result.hasStaticShape())
+    return emitOpError("expects a result of rank >= 1 with a static shape, "
+                       "got ")
+           << result;
+  PackingKindAttr packing = getPackingAttr();
+  if (!packing.canHold(result.getElementType()))
+    return emitOpError() << packing << " cannot hold the signed zeros of "
+                         << result.getElementType()
+                         << "; use #tern.packing<sign_magnitude>";
+
+  int64_t expected = packing.getPackedBytes(result.getShape());
+  if (expected < 0)
+    return emitOpError("has a result too large to pack: ") << result;
+  if (byteType.getDimSize(0) != expected)
+    return emitOpError("expects ")
+           << expected << " packed bytes for " << result << " in " << packing
+           << ", got " << byteType.getDimSize(0);
+
+  if (AsmResourceBlob *blob = value.getRawHandle().getBlob()) {
+    if (static_cast<int64_t>(blob->getData().size()) != expected)
+      return emitOpError("expects the blob '")
+             << value.getRawHandle().getKey() << "' to hold " << expected
+             << " bytes, it holds " << blob->getData().size();
+  }
+  return success();
+}
+
+LogicalResult ConstantOp::verifyContents() {
+  auto value = cast<DenseResourceElementsAttr>(getValue());
+  AsmResourceBlob *blob = value.getRawHandle().getBlob();
+  if (!blob)
+    return emitOpError("has no data for blob '")
+           << value.getRawHandle().getKey() << "' (was it elided?)";
+  RankedTensorType result = getResult().getType();
+  int64_t k = result.getShape().back();
+  int64_t rows = k == 0 ? 0 : result.getNumElements() / k;
+  auto alphabet = isa<SZTType>(result.getElementType())
+                      ? ::tern::quant::Alphabet::SZT
+                      : ::tern::quant::Alphabet::Trit;
+  ArrayRef<char> data = blob->getData();
+  std::string error;
+  if (!::tern::quant::unpack(toQuantPacking(getPacking()), alphabet,
+                             reinterpret_cast<const uint8_t *>(data.data()),
+                             rows, k, /*codes=*/nullptr, &error))
+    return emitOpError("has invalid packed data in blob '")
+           << value.getRawHandle().getKey() << "': " << error;
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "tern/Dialect/Tern/IR/TernOps.cpp.inc"
