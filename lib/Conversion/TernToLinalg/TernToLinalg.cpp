@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::tern {
@@ -38,8 +39,7 @@ Value i8Const(OpBuilder &b, Location loc, int64_t value) {
 }
 
 Value floatConst(OpBuilder &b, Location loc, FloatType type, double value) {
-  return arith::ConstantFloatOp::create(b, loc, type,
-                                        APFloat(value).convert_fn(type));
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 
 /// Converts a float scalar to `type` (scales may be narrower than the data).
@@ -100,7 +100,8 @@ AffineExpr groupOf(const GroupedLayout &layout, AffineExpr k) {
 Value buildShiftInit(OpBuilder &b, Location loc, const GroupedLayout &layout,
                      Value shifts, FloatType type) {
   Value empty =
-      tensor::EmptyOp::create(b, loc, {layout.rows, layout.k}, type).getResult();
+      tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{layout.rows, layout.k}, type).getResult();
   if (!shifts)
     return linalg::FillOp::create(b, loc, floatConst(b, loc, type, 0.0), empty)
         .getResult(0);
@@ -148,8 +149,8 @@ Value buildDequantize(OpBuilder &b, Location loc, const GroupedLayout &layout,
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
                Value alpha = castFloat(nb, nloc, args[1], type);
                Value term = decodeScaled(nb, nloc, args[0], alpha);
-               linalg::YieldOp::create(
-                   nb, nloc, arith::AddFOp::create(nb, nloc, args[2], term));
+               Value sum = arith::AddFOp::create(nb, nloc, args[2], term);
+               linalg::YieldOp::create(nb, nloc, sum);
              })
       .getResult(0);
 }
@@ -328,8 +329,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     if (resultType.isDynamicDim(0))
       dynamicSizes.push_back(
           tensor::DimOp::create(rewriter, loc, adaptor.getInput(), 0));
-    Value init = tensor::EmptyOp::create(rewriter, loc, resultType,
-                                         dynamicSizes);
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         type, dynamicSizes);
     if (Value bias = adaptor.getBias()) {
       // Broadcast over rows: loops (m, n) read bias[n].
       SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {n}, ctx),
@@ -360,8 +361,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         ValueRange{init}, maps, iterators,
         [](OpBuilder &b, Location l, ValueRange args) {
           Value product = arith::MulFOp::create(b, l, args[0], args[1]);
-          linalg::YieldOp::create(b, l,
-                                  arith::AddFOp::create(b, l, args[2], product));
+          Value sum = arith::AddFOp::create(b, l, args[2], product);
+          linalg::YieldOp::create(b, l, sum);
         });
     return success();
   }
@@ -372,7 +373,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
 //===----------------------------------------------------------------------===//
 
 struct ConvertTernToLinalgPass
-    : tern::impl::ConvertTernToLinalgBase<ConvertTernToLinalgPass> {
+    : mlir::tern::impl::ConvertTernToLinalgBase<ConvertTernToLinalgPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // The unpacking IR trusts the bytes: check them once, here.
