@@ -37,8 +37,8 @@ def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_PackingKind, "packing"> {
       bit 1 the sign: 0b00 = 0 (0+), 0b01 = +1, 0b10 = 0- (only `!tern.szt`),
       0b11 = -1. The only layout that holds `!tern.szt`.
     - `offset_binary`: 4 codes per byte in the same positions, code = t + 1
-      (0b00 = -1, 0b01 = 0, 0b10 = +1; 0b11 is reserved). This is the layout
-      of llama.cpp TQ2_0 and ONNX MatMulNBits (bits = 2, zero point 1).
+      (0b00 = -1, 0b01 = 0, 0b10 = +1; 0b11 is reserved): unsigned 2-bit
+      codes with zero point 1, as 2-bit integer formats store them.
     - `base3`: 5 trits per byte, byte = sum over i < 5 of (t_i + 1) * 3^i
       (1.6 bits per weight; bytes above 242 are reserved).
 

@@ -1,0 +1,40 @@
+# -*- Python -*-
+# lit configuration of the tern regression tests (IR and integration).
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "TERN"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tern_obj_root, "test")
+# Unit/ is its own suite (GoogleTest format), found through its site config.
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py"]
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+shlibext = ".so"
+config.substitutions.append(
+    (
+        "%mlir_runner_utils",
+        os.path.join(config.mlir_lib_dir, "libmlir_runner_utils" + shlibext),
+    )
+)
+config.substitutions.append(
+    (
+        "%mlir_c_runner_utils",
+        os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils" + shlibext),
+    )
+)
+
+tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
+tools = [
+    "tern-opt",
+    ToolSubst("mlir-runner", unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, tool_dirs)

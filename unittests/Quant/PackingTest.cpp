@@ -1,0 +1,136 @@
+//===- PackingTest.cpp - byte layouts of ternary codes --------------------===//
+
+#include "tern/Quant/Packing.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+using namespace tern::quant;
+
+namespace {
+
+const Packing kAllPackings[] = {Packing::SignMagnitude, Packing::OffsetBinary,
+                                Packing::Base3};
+
+std::vector<uint8_t> randomCodes(int64_t n, bool signedZeros, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> dist(0, 3);
+  std::vector<uint8_t> codes(n);
+  for (uint8_t &c : codes) {
+    c = uint8_t(dist(rng));
+    if (!signedZeros && c == kZeroNeg)
+      c = kZeroPos;
+  }
+  return codes;
+}
+
+TEST(PackingTest, Sizes) {
+  EXPECT_EQ(packedRowBytes(Packing::SignMagnitude, 8), 2);
+  EXPECT_EQ(packedRowBytes(Packing::SignMagnitude, 9), 3);
+  EXPECT_EQ(packedRowBytes(Packing::Base3, 10), 2);
+  EXPECT_EQ(packedRowBytes(Packing::Base3, 11), 3);
+  EXPECT_EQ(packedBytes(Packing::OffsetBinary, 3, 5), 6);
+  EXPECT_EQ(packedBytes(Packing::Base3, 0, 5), 0);
+  EXPECT_EQ(packedBytes(Packing::SignMagnitude, -1, 5), -1);
+  EXPECT_EQ(packedBytes(Packing::SignMagnitude, INT64_MAX / 2, 16), -1);
+}
+
+TEST(PackingTest, CodeValues) {
+  EXPECT_EQ(codeValue(kZeroPos), 0);
+  EXPECT_EQ(codeValue(kZeroNeg), 0);
+  EXPECT_EQ(codeValue(kPlus), 1);
+  EXPECT_EQ(codeValue(kMinus), -1);
+  EXPECT_EQ(codeOf(0, /*negativeZero=*/true), kZeroNeg);
+  EXPECT_EQ(codeOf(-3), kMinus);
+}
+
+// The documented bit positions, checked on hand-computed bytes.
+TEST(PackingTest, KnownBytes) {
+  // +1 +1 0 -1 | -1 0 0 +1
+  const uint8_t codes[] = {kPlus,  kPlus,    kZeroPos, kMinus,
+                           kMinus, kZeroPos, kZeroPos, kPlus};
+  uint8_t out[2];
+  ASSERT_TRUE(pack(Packing::SignMagnitude, codes, 1, 8, out, nullptr));
+  EXPECT_EQ(out[0], 0xC5);
+  EXPECT_EQ(out[1], 0x43);
+  ASSERT_TRUE(pack(Packing::OffsetBinary, codes, 1, 8, out, nullptr));
+  // t + 1: 2 2 1 0 | 0 1 1 2
+  EXPECT_EQ(out[0], 0x1A);
+  EXPECT_EQ(out[1], 0x94);
+  ASSERT_TRUE(pack(Packing::Base3, codes, 1, 8, out, nullptr));
+  // 2 + 2*3 + 1*9 + 0*27 + 0*81 = 17; 1 + 1*3 + 2*9 + padding 1*27 + 1*81
+  EXPECT_EQ(out[0], 17);
+  EXPECT_EQ(out[1], 1 + 3 + 18 + 27 + 81);
+}
+
+class RoundTripTest : public ::testing::TestWithParam<Packing> {};
+
+TEST_P(RoundTripTest, RandomShapes) {
+  Packing packing = GetParam();
+  bool szt = canHold(packing, Alphabet::SZT);
+  for (int64_t k : {1, 3, 4, 5, 7, 64, 129}) {
+    for (int64_t rows : {1, 2, 7}) {
+      std::vector<uint8_t> codes = randomCodes(rows * k, szt, unsigned(k));
+      std::vector<uint8_t> packed(packedBytes(packing, rows, k));
+      std::string error;
+      ASSERT_TRUE(pack(packing, codes.data(), rows, k, packed.data(), &error))
+          << error;
+      std::vector<uint8_t> back(rows * k, 0xFF);
+      ASSERT_TRUE(unpack(packing, szt ? Alphabet::SZT : Alphabet::Trit,
+                         packed.data(), rows, k, back.data(), &error))
+          << error;
+      EXPECT_EQ(back, codes) << packingName(packing) << " rows=" << rows
+                             << " k=" << k;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllLayouts, RoundTripTest,
+                         ::testing::ValuesIn(kAllPackings),
+                         [](const auto &info) {
+                           return std::string(packingName(info.param));
+                         });
+
+TEST(PackingTest, PackRejectsBadCodes) {
+  const uint8_t invalid[] = {kPlus, 7};
+  uint8_t out[1];
+  std::string error;
+  EXPECT_FALSE(pack(Packing::SignMagnitude, invalid, 1, 2, out, &error));
+  EXPECT_EQ(error, "invalid code 7 at row 0, column 1 (codes are 0..3)");
+
+  const uint8_t negZero[] = {kZeroNeg};
+  EXPECT_FALSE(pack(Packing::Base3, negZero, 1, 1, out, &error));
+  EXPECT_EQ(error, "signed zero at row 0, column 0 cannot be stored in base3");
+  EXPECT_TRUE(pack(Packing::SignMagnitude, negZero, 1, 1, out, &error));
+}
+
+TEST(PackingTest, UnpackRejectsBadBytes) {
+  std::string error;
+  uint8_t codes[8];
+  const uint8_t reserved[] = {0xF3};
+  EXPECT_FALSE(unpack(Packing::Base3, Alphabet::Trit, reserved, 1, 5, codes,
+                      &error));
+  EXPECT_EQ(error, "reserved base3 byte 243 at row 0, column 0");
+
+  const uint8_t offset[] = {0x35}; // fields 1 1 3 0
+  EXPECT_FALSE(unpack(Packing::OffsetBinary, Alphabet::Trit, offset, 1, 4,
+                      codes, &error));
+  EXPECT_EQ(error, "reserved offset_binary code 0b11 at row 0, column 2");
+
+  const uint8_t negZero[] = {0x00, 0x08}; // row 1, column 1 is 0b10
+  EXPECT_FALSE(unpack(Packing::SignMagnitude, Alphabet::Trit, negZero, 2, 2,
+                      codes, &error));
+  EXPECT_EQ(error, "signed zero (0b10) in a !tern.trit tensor at row 1, "
+                   "column 1");
+  EXPECT_TRUE(unpack(Packing::SignMagnitude, Alphabet::SZT, negZero, 2, 2,
+                     codes, &error));
+
+  const uint8_t padding[] = {0x41}; // +1, then padding holding +1
+  EXPECT_FALSE(unpack(Packing::SignMagnitude, Alphabet::Trit, padding, 1, 3,
+                      codes, &error));
+  EXPECT_EQ(error, "non-zero padding after the last code of row 0");
+}
+
+} // namespace
