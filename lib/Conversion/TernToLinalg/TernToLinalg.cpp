@@ -368,6 +368,23 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   }
 };
 
+/// unrealized_conversion_cast from a ternary tensor to its code tensor (the
+/// type this lowering gives it) -> the codes themselves. This lets IR written
+/// before the lowering look at the codes, as the integration tests do.
+struct CodeCastLowering : OpConversionPattern<UnrealizedConversionCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(UnrealizedConversionCastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (op->getNumOperands() != 1 || op->getNumResults() != 1 ||
+        adaptor.getInputs()[0].getType() != op->getResult(0).getType())
+      return rewriter.notifyMatchFailure(op, "not a cast to the code tensor");
+    rewriter.replaceOp(op, adaptor.getInputs());
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Pass
 //===----------------------------------------------------------------------===//
@@ -404,6 +421,8 @@ struct ConvertTernToLinalgPass
     });
     target.addDynamicallyLegalOp<func::CallOp, func::ReturnOp>(
         [&](Operation *op) { return converter.isLegal(op); });
+    target.addDynamicallyLegalOp<UnrealizedConversionCastOp>(
+        [&](Operation *op) { return converter.isLegal(op->getOperandTypes()); });
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }
@@ -424,5 +443,6 @@ void mlir::tern::populateTernToLinalgTypeConversion(TypeConverter &converter) {
 void mlir::tern::populateTernToLinalgConversionPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, QuantizeLowering, DequantizeLowering,
-               MatmulLowering>(converter, patterns.getContext());
+               MatmulLowering, CodeCastLowering>(converter,
+                                                 patterns.getContext());
 }

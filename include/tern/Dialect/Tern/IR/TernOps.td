@@ -150,7 +150,7 @@ def Tern_ConstantOp : Tern_Op<"constant", [Pure]> {
   }];
   let arguments = (ins Tern_PackingAttr:$packing, ElementsAttr:$value);
   let results = (outs Tern_CodesTensor:$result);
-  let assemblyFormat = "$packing $value attr-dict `->` type($result)";
+  let assemblyFormat = "qualified($packing) $value attr-dict `->` type($result)";
   let hasVerifier = 1;
   let builders = [
     OpBuilder<(ins "::mlir::RankedTensorType":$type,

@@ -1,0 +1,94 @@
+// RUN: tern-opt %s | FileCheck %s
+// RUN: tern-opt %s | tern-opt | FileCheck %s
+// RUN: tern-opt %s --mlir-print-op-generic | tern-opt | FileCheck %s
+// RUN: tern-opt %s --emit-bytecode | tern-opt | FileCheck %s
+// RUN: tern-opt %s --mlir-print-op-generic | FileCheck %s --check-prefix=GENERIC
+
+// Round trips of every tern op in custom, generic and bytecode form. The
+// resource blobs must survive each of them byte for byte.
+
+// CHECK-LABEL: func.func @types
+// CHECK-SAME: tensor<4x8x!tern.trit>
+// CHECK-SAME: tensor<2x4x8x!tern.szt>
+func.func @types(%a: tensor<4x8x!tern.trit>, %b: tensor<2x4x8x!tern.szt>)
+    -> (tensor<4x8x!tern.trit>, tensor<2x4x8x!tern.szt>) {
+  return %a, %b : tensor<4x8x!tern.trit>, tensor<2x4x8x!tern.szt>
+}
+
+// CHECK-LABEL: func.func @quantize
+// CHECK: tern.quantize %{{.*}} scales(%{{.*}} : tensor<4x2xf32>) group_size = 8 : tensor<4x16xf32> -> tensor<4x16x!tern.trit>
+// CHECK: tern.quantize %{{.*}} scales(%{{.*}} : tensor<4x1xf16>) shifts(%{{.*}} : tensor<4x1xf16>) group_size = 0 : tensor<4x16xf32> -> tensor<4x16x!tern.szt>
+// GENERIC-LABEL: sym_name = "quantize"
+// GENERIC: "tern.quantize"(%{{.*}}, %{{.*}}) <{group_size = 8 : i64}>
+func.func @quantize(%w: tensor<4x16xf32>, %a: tensor<4x2xf32>,
+                    %s: tensor<4x1xf16>, %g: tensor<4x1xf16>)
+    -> (tensor<4x16x!tern.trit>, tensor<4x16x!tern.szt>) {
+  %0 = tern.quantize %w scales(%a : tensor<4x2xf32>) group_size = 8
+         : tensor<4x16xf32> -> tensor<4x16x!tern.trit>
+  %1 = tern.quantize %w scales(%s : tensor<4x1xf16>) shifts(%g : tensor<4x1xf16>)
+         group_size = 0 : tensor<4x16xf32> -> tensor<4x16x!tern.szt>
+  return %0, %1 : tensor<4x16x!tern.trit>, tensor<4x16x!tern.szt>
+}
+
+// CHECK-LABEL: func.func @dequantize
+// CHECK: tern.dequantize %{{.*}} scales(%{{.*}} : tensor<2x4x2xf16>) group_size = 8 : tensor<2x4x16x!tern.trit> -> tensor<4x16xf32>
+// CHECK: tern.dequantize %{{.*}} scales(%{{.*}} : tensor<4x1xf32>) shifts(%{{.*}} : tensor<4x1xf32>) group_size = 0 : tensor<4x16x!tern.szt> -> tensor<4x16xbf16>
+func.func @dequantize(%t: tensor<2x4x16x!tern.trit>, %a: tensor<2x4x2xf16>,
+                      %z: tensor<4x16x!tern.szt>, %s: tensor<4x1xf32>,
+                      %g: tensor<4x1xf32>) -> (tensor<4x16xf32>, tensor<4x16xbf16>) {
+  %0 = tern.dequantize %t scales(%a : tensor<2x4x2xf16>) group_size = 8
+         : tensor<2x4x16x!tern.trit> -> tensor<4x16xf32>
+  %1 = tern.dequantize %z scales(%s : tensor<4x1xf32>) shifts(%g : tensor<4x1xf32>)
+         group_size = 0 : tensor<4x16x!tern.szt> -> tensor<4x16xbf16>
+  return %0, %1 : tensor<4x16xf32>, tensor<4x16xbf16>
+}
+
+// CHECK-LABEL: func.func @matmul
+// CHECK: tern.matmul %{{.*}}, %{{.*}} scales(%{{.*}} : tensor<4x1xf32>) group_size = 0 : tensor<1x16xf32>, tensor<4x16x!tern.trit> -> tensor<1x4xf32>
+// CHECK: tern.matmul %{{.*}}, %{{.*}} scales(%{{.*}} : tensor<2x4x2xf16>) shifts(%{{.*}} : tensor<4x2xf16>) bias(%{{.*}} : tensor<4xf32>) group_size = 8 : tensor<?x16xf32>, tensor<2x4x16x!tern.szt> -> tensor<?x4xf32>
+// GENERIC-LABEL: sym_name = "matmul"
+// GENERIC: "tern.matmul"({{.*}}) <{group_size = 8 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1>}>
+func.func @matmul(%x: tensor<1x16xf32>, %w: tensor<4x16x!tern.trit>,
+                  %a: tensor<4x1xf32>, %xs: tensor<?x16xf32>,
+                  %p: tensor<2x4x16x!tern.szt>, %ap: tensor<2x4x2xf16>,
+                  %g: tensor<4x2xf16>, %b: tensor<4xf32>)
+    -> (tensor<1x4xf32>, tensor<?x4xf32>) {
+  %0 = tern.matmul %x, %w scales(%a : tensor<4x1xf32>) group_size = 0
+         : tensor<1x16xf32>, tensor<4x16x!tern.trit> -> tensor<1x4xf32>
+  %1 = tern.matmul %xs, %p scales(%ap : tensor<2x4x2xf16>)
+         shifts(%g : tensor<4x2xf16>) bias(%b : tensor<4xf32>) group_size = 8
+         : tensor<?x16xf32>, tensor<2x4x16x!tern.szt> -> tensor<?x4xf32>
+  return %0, %1 : tensor<1x4xf32>, tensor<?x4xf32>
+}
+
+// CHECK-LABEL: func.func @constants
+// CHECK: tern.constant #tern.packing<sign_magnitude> dense_resource<w_sm> : tensor<4xi8> -> tensor<2x8x!tern.szt>
+// CHECK: tern.constant #tern.packing<offset_binary> dense_resource<w_ob> : tensor<3xui8> -> tensor<3x3x!tern.trit>
+// CHECK: tern.constant #tern.packing<base3> dense_resource<w_b3> : tensor<4xi8> -> tensor<2x2x5x!tern.trit>
+// GENERIC-LABEL: sym_name = "constants"
+// GENERIC: "tern.constant"() <{packing = #tern.packing<sign_magnitude>, value = dense_resource<w_sm> : tensor<4xi8>}>
+func.func @constants() -> (tensor<2x8x!tern.szt>, tensor<3x3x!tern.trit>,
+                           tensor<2x2x5x!tern.trit>) {
+  %0 = tern.constant #tern.packing<sign_magnitude> dense_resource<w_sm>
+         : tensor<4xi8> -> tensor<2x8x!tern.szt>
+  %1 = tern.constant #tern.packing<offset_binary> dense_resource<w_ob>
+         : tensor<3xui8> -> tensor<3x3x!tern.trit>
+  %2 = tern.constant #tern.packing<base3> dense_resource<w_b3>
+         : tensor<4xi8> -> tensor<2x2x5x!tern.trit>
+  return %0, %1, %2 : tensor<2x8x!tern.szt>, tensor<3x3x!tern.trit>,
+                      tensor<2x2x5x!tern.trit>
+}
+
+// CHECK: dialect_resources
+// CHECK-DAG: w_sm: "0x04000000C5A35582"
+// CHECK-DAG: w_ob: "0x01000000152A01"
+// CHECK-DAG: w_b3: "0x0100000079F20100"
+{-#
+  dialect_resources: {
+    builtin: {
+      w_sm: "0x04000000C5A35582",
+      w_ob: "0x01000000152A01",
+      w_b3: "0x0100000079F20100"
+    }
+  }
+#-}
