@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "TERN"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tern_obj_root, "test")
 # Unit/ is its own suite (GoogleTest format), found through its site config.
@@ -30,6 +30,11 @@ config.substitutions.append(
         "%mlir_c_runner_utils",
         os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils" + shlibext),
     )
+)
+
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(
+    ("%tern_python_dir", os.path.join(config.tern_src_root, "python"))
 )
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
