@@ -125,7 +125,7 @@ bool tern::quant::unpack(Packing packing, Alphabet alphabet,
                                " at " + where(r, b * 5));
       for (int64_t i = 0; i < perByte; ++i) {
         int64_t j = b * perByte + i;
-        uint8_t c;
+        uint8_t c = kZeroPos;
         switch (packing) {
         case Packing::SignMagnitude:
           c = uint8_t((byte >> (2 * i)) & 3);

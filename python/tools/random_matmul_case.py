@@ -31,16 +31,24 @@ def main():
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--mlir", required=True, help="output MLIR file")
     parser.add_argument("--expected", required=True, help="output numbers")
+    parser.add_argument("--planes", type=int, help="P (default: random)")
+    parser.add_argument("--rows", type=int, help="N (default: random)")
+    parser.add_argument("--group-size", type=int, help="G (default: random)")
+    parser.add_argument("--groups", type=int, help="K / G (default: random)")
+    parser.add_argument("--batch", type=int, help="M (default: random)")
     args = parser.parse_args()
 
+    def pick(value, draw):
+        return value if value is not None else int(draw)
+
     rng = np.random.default_rng(args.seed)
-    planes = int(rng.integers(1, 4))
-    rows = int(rng.integers(1, 10))
-    group_size = int(rng.choice([0, 1, 3, 4, 8, 16]))
-    groups = int(rng.integers(1, 5))
+    planes = pick(args.planes, rng.integers(1, 4))
+    rows = pick(args.rows, rng.integers(1, 10))
+    group_size = pick(args.group_size, rng.choice([0, 1, 3, 4, 8, 16]))
+    groups = pick(args.groups, rng.integers(1, 5))
     k = int(rng.integers(1, 40)) if group_size == 0 else group_size * groups
     groups = 1 if group_size == 0 else groups
-    batch = int(rng.integers(1, 6))
+    batch = pick(args.batch, rng.integers(1, 6))
     szt = bool(rng.integers(0, 2))
     layout = "sign_magnitude" if szt else str(
         rng.choice(list(packing.CODES_PER_BYTE)))

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Configures (once) and builds tern in $TERN_BUILD_DIR (default: build/).
+# Extra arguments are passed to ninja (targets).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${TERN_BUILD_DIR:-$root/build}
+cxx=${CXX:-clang++-22}
+cc=${CC:-clang-22}
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -G Ninja -S "$root" -B "$build" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" \
+    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
+fi
+ninja -C "$build" "$@"
