@@ -133,8 +133,8 @@ bool tern::quant::unpack(Packing packing, Alphabet alphabet,
         case Packing::OffsetBinary: {
           unsigned field = (byte >> (2 * i)) & 3;
           if (field == 3)
-            return fail(error, "reserved offset_binary code 0b11 at " +
-                                   where(r, j));
+            return fail(error,
+                        "reserved offset_binary code 0b11 at " + where(r, j));
           c = codeOf(int(field) - 1);
           break;
         }

@@ -58,8 +58,8 @@ TEST_F(TernOpsTest, ConstantBuilderPacksAndVerifies) {
   int64_t size =
       ::tern::quant::packedBytes(::tern::quant::Packing::SignMagnitude, 2, 6);
   std::vector<uint8_t> bytes(size);
-  ASSERT_TRUE(::tern::quant::pack(::tern::quant::Packing::SignMagnitude,
-                                  codes, 2, 6, bytes.data(), nullptr));
+  ASSERT_TRUE(::tern::quant::pack(::tern::quant::Packing::SignMagnitude, codes,
+                                  2, 6, bytes.data(), nullptr));
 
   auto op = ConstantOp::create(builder, builder.getUnknownLoc(), type,
                                PackingKind::SignMagnitude, "w", bytes);
@@ -89,8 +89,8 @@ TEST_F(TernOpsTest, ConstantBuilderPacksAndVerifies) {
 TEST_F(TernOpsTest, ConstantBuilderRejectsWrongByteCount) {
   auto type = RankedTensorType::get({4, 8}, TritType::get(&context));
   const uint8_t bytes[] = {0, 0, 0};
-  ConstantOp::create(builder, builder.getUnknownLoc(), type,
-                     PackingKind::Base3, "w", bytes);
+  ConstantOp::create(builder, builder.getUnknownLoc(), type, PackingKind::Base3,
+                     "w", bytes);
   std::string message;
   EXPECT_TRUE(failed(verifyModule(message)));
   EXPECT_EQ(message, "'tern.constant' op expects 8 packed bytes for "

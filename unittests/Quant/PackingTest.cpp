@@ -81,8 +81,8 @@ TEST_P(RoundTripTest, RandomShapes) {
       ASSERT_TRUE(unpack(packing, szt ? Alphabet::SZT : Alphabet::Trit,
                          packed.data(), rows, k, back.data(), &error))
           << error;
-      EXPECT_EQ(back, codes) << packingName(packing) << " rows=" << rows
-                             << " k=" << k;
+      EXPECT_EQ(back, codes)
+          << packingName(packing) << " rows=" << rows << " k=" << k;
     }
   }
 }
@@ -110,8 +110,8 @@ TEST(PackingTest, UnpackRejectsBadBytes) {
   std::string error;
   uint8_t codes[8];
   const uint8_t reserved[] = {0xF3};
-  EXPECT_FALSE(unpack(Packing::Base3, Alphabet::Trit, reserved, 1, 5, codes,
-                      &error));
+  EXPECT_FALSE(
+      unpack(Packing::Base3, Alphabet::Trit, reserved, 1, 5, codes, &error));
   EXPECT_EQ(error, "reserved base3 byte 243 at row 0, column 0");
 
   const uint8_t offset[] = {0x35}; // fields 1 1 3 0

@@ -73,8 +73,8 @@ Value decodeScaled(OpBuilder &b, Location loc, Value code, Value alpha) {
 
 /// The code of t = digit - 1 for a digit in {0, 1, 2} (i8).
 Value codeFromOffset(OpBuilder &b, Location loc, Value digit) {
-  Value isMinus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                        digit, i8Const(b, loc, 0));
+  Value isMinus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit,
+                                        i8Const(b, loc, 0));
   Value isPlus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit,
                                        i8Const(b, loc, 2));
   Value plusOrZero = arith::SelectOp::create(
@@ -99,9 +99,9 @@ AffineExpr groupOf(const GroupedLayout &layout, AffineExpr k) {
 /// broadcast over their groups when `shifts` is given.
 Value buildShiftInit(OpBuilder &b, Location loc, const GroupedLayout &layout,
                      Value shifts, FloatType type) {
-  Value empty =
-      tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{layout.rows, layout.k}, type).getResult();
+  Value empty = tensor::EmptyOp::create(
+                    b, loc, ArrayRef<int64_t>{layout.rows, layout.k}, type)
+                    .getResult();
   if (!shifts)
     return linalg::FillOp::create(b, loc, floatConst(b, loc, type, 0.0), empty)
         .getResult(0);
@@ -124,14 +124,14 @@ Value buildShiftInit(OpBuilder &b, Location loc, const GroupedLayout &layout,
 /// Ŵ[n, k] = Σ_p α[p, n, g(k)] · T[p, n, k] + γ[n, g(k)] as an N x K tensor
 /// of `type`, from i8 sign/magnitude codes.
 Value buildDequantize(OpBuilder &b, Location loc, const GroupedLayout &layout,
-                      Value codes, Value scales, Value shifts,
-                      FloatType type) {
+                      Value codes, Value scales, Value shifts, FloatType type) {
   Value init = buildShiftInit(b, loc, layout, shifts, type);
   MLIRContext *ctx = b.getContext();
   bool hasPlanes = cast<RankedTensorType>(codes.getType()).getRank() == 3;
   AffineExpr n = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx);
   unsigned numLoops = hasPlanes ? 3 : 2;
-  SmallVector<AffineExpr> codeExprs = {n, k}, scaleExprs = {n, groupOf(layout, k)};
+  SmallVector<AffineExpr> codeExprs = {n, k},
+                          scaleExprs = {n, groupOf(layout, k)};
   SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
   if (hasPlanes) {
     AffineExpr p = getAffineDimExpr(2, ctx);
@@ -139,10 +139,9 @@ Value buildDequantize(OpBuilder &b, Location loc, const GroupedLayout &layout,
     scaleExprs.insert(scaleExprs.begin(), p);
     iterators.push_back(utils::IteratorType::reduction);
   }
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(numLoops, 0, codeExprs, ctx),
-      AffineMap::get(numLoops, 0, scaleExprs, ctx),
-      AffineMap::get(numLoops, 0, {n, k}, ctx)};
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, codeExprs, ctx),
+                                 AffineMap::get(numLoops, 0, scaleExprs, ctx),
+                                 AffineMap::get(numLoops, 0, {n, k}, ctx)};
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{codes, scales},
              ValueRange{init}, maps, iterators,
@@ -218,8 +217,7 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
             b, l, arith::TruncIOp::create(b, l, b.getI8Type(), digit));
       } else {
         Value shift = arith::IndexCastOp::create(
-            b, l, b.getI8Type(),
-            arith::MulIOp::create(b, l, slot, cIndex(2)));
+            b, l, b.getI8Type(), arith::MulIOp::create(b, l, slot, cIndex(2)));
         Value field = arith::AndIOp::create(
             b, l, arith::ShRUIOp::create(b, l, byte, shift), i8Const(b, l, 3));
         code = packing == ::tern::quant::Packing::SignMagnitude
@@ -261,13 +259,15 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     maps.push_back(identity);
     Value empty = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
                                           resultType.getElementType());
-    SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iterators(2,
+                                               utils::IteratorType::parallel);
 
     auto body = [&](OpBuilder &b, Location l, ValueRange args) {
       Value w = args[0];
       if (inputs.size() == 3)
         w = arith::SubFOp::create(b, l, w, castFloat(b, l, args[2], floatType));
-      Value r = arith::DivFOp::create(b, l, w, castFloat(b, l, args[1], floatType));
+      Value r =
+          arith::DivFOp::create(b, l, w, castFloat(b, l, args[1], floatType));
       Value isPlus = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, r,
                                            floatConst(b, l, floatType, 0.5));
       Value isMinus = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, r,
@@ -299,10 +299,10 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
   matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<FloatType>(op.getResult().getType().getElementType());
-    rewriter.replaceOp(op, buildDequantize(rewriter, op.getLoc(),
-                                           op.getLayout(), adaptor.getInput(),
-                                           adaptor.getScales(),
-                                           adaptor.getShifts(), type));
+    rewriter.replaceOp(op,
+                       buildDequantize(rewriter, op.getLoc(), op.getLayout(),
+                                       adaptor.getInput(), adaptor.getScales(),
+                                       adaptor.getShifts(), type));
     return success();
   }
 };
@@ -422,7 +422,9 @@ struct ConvertTernToLinalgPass
     target.addDynamicallyLegalOp<func::CallOp, func::ReturnOp>(
         [&](Operation *op) { return converter.isLegal(op); });
     target.addDynamicallyLegalOp<UnrealizedConversionCastOp>(
-        [&](Operation *op) { return converter.isLegal(op->getOperandTypes()); });
+        [&](Operation *op) {
+          return converter.isLegal(op->getOperandTypes());
+        });
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }

@@ -72,6 +72,6 @@ int64_t PackingKindAttr::getPackedBytes(ArrayRef<int64_t> shape) const {
 
 bool PackingKindAttr::canHold(Type elementType) const {
   auto alphabet = isa<SZTType>(elementType) ? ::tern::quant::Alphabet::SZT
-                                             : ::tern::quant::Alphabet::Trit;
+                                            : ::tern::quant::Alphabet::Trit;
   return ::tern::quant::canHold(toQuantPacking(getValue()), alphabet);
 }

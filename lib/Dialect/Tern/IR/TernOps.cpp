@@ -91,8 +91,8 @@ static LogicalResult verifyGrouped(Operation *op, StringRef codesName,
   }
   if (scales.getShape() != ArrayRef<int64_t>(expectedScales))
     return op->emitOpError("expects scales of shape ")
-           << formatShape(expectedScales) << " (" << scalesLegend
-           << "), got " << formatShape(scales.getShape());
+           << formatShape(expectedScales) << " (" << scalesLegend << "), got "
+           << formatShape(scales.getShape());
 
   SmallVector<int64_t> expectedShifts = {layout.rows, layout.groups};
   if (shifts && shifts.getShape() != ArrayRef<int64_t>(expectedShifts))
@@ -193,8 +193,8 @@ LogicalResult MatmulOp::verify() {
 void ConstantOp::build(OpBuilder &builder, OperationState &state,
                        RankedTensorType type, PackingKind packing,
                        StringRef blobName, ArrayRef<uint8_t> bytes) {
-  auto byteType = RankedTensorType::get(
-      {static_cast<int64_t>(bytes.size())}, builder.getIntegerType(8));
+  auto byteType = RankedTensorType::get({static_cast<int64_t>(bytes.size())},
+                                        builder.getIntegerType(8));
   auto value = DenseResourceElementsAttr::get(
       byteType, blobName,
       HeapAsmResourceBlob::allocateAndCopyInferAlign(bytes));
