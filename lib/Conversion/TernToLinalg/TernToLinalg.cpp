@@ -393,17 +393,38 @@ struct ConvertTernToLinalgPass
     : mlir::tern::impl::ConvertTernToLinalgBase<ConvertTernToLinalgPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // The unpacking IR trusts the bytes: check them once, here.
-    WalkResult walk = module.walk([](ConstantOp op) {
-      return failed(op.verifyContents()) ? WalkResult::interrupt()
-                                         : WalkResult::advance();
+    TypeConverter converter;
+    populateTernToLinalgTypeConversion(converter);
+
+    // Check up front what the patterns cannot report well: the unpacking IR
+    // trusts the bytes, and a cast of a ternary tensor can only be resolved
+    // to the tensor of its codes.
+    WalkResult walk = module.walk([&](Operation *op) {
+      if (auto constant = dyn_cast<ConstantOp>(op))
+        return failed(constant.verifyContents()) ? WalkResult::interrupt()
+                                                 : WalkResult::advance();
+      auto cast = dyn_cast<UnrealizedConversionCastOp>(op);
+      if (!cast || converter.isLegal(op->getOperandTypes()))
+        return WalkResult::advance();
+      Type codes = op->getNumOperands() == 1
+                       ? converter.convertType(op->getOperand(0).getType())
+                       : Type();
+      if (codes && op->getNumResults() == 1 &&
+          op->getResult(0).getType() == codes)
+        return WalkResult::advance();
+      InFlightDiagnostic diag =
+          op->emitOpError("casts a ternary tensor to ")
+          << op->getResultTypes()
+          << "; the reference lowering only resolves a cast of one ternary "
+             "tensor to the i8 tensor of its codes";
+      if (codes)
+        diag << " (" << codes << ")";
+      return WalkResult::interrupt();
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
 
     MLIRContext *ctx = &getContext();
-    TypeConverter converter;
-    populateTernToLinalgTypeConversion(converter);
     RewritePatternSet patterns(ctx);
     populateTernToLinalgConversionPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,

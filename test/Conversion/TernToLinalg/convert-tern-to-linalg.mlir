@@ -104,3 +104,15 @@ func.func @constant() -> tensor<2x8x!tern.trit> {
     }
   }
 #-}
+
+// -----
+
+// A cast of a ternary tensor to its code tensor is the codes themselves.
+
+// CHECK-LABEL: func.func @code_cast(
+// CHECK-SAME: %[[T:.+]]: tensor<2x4xi8>) -> tensor<2x4xi8>
+// CHECK-NEXT: return %[[T]] : tensor<2x4xi8>
+func.func @code_cast(%t: tensor<2x4x!tern.szt>) -> tensor<2x4xi8> {
+  %c = builtin.unrealized_conversion_cast %t : tensor<2x4x!tern.szt> to tensor<2x4xi8>
+  return %c : tensor<2x4xi8>
+}

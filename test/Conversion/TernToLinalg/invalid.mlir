@@ -1,6 +1,7 @@
 // RUN: tern-opt %s --convert-tern-to-linalg --split-input-file -verify-diagnostics
 
-// The lowering reads the packed bytes, so it checks them first.
+// Errors of the reference lowering: the packed bytes are checked before they
+// are read, and casts of ternary tensors must be to their code tensors.
 
 func.func @signed_zero_in_trit() -> tensor<1x4x!tern.trit> {
   // expected-error @+1 {{'tern.constant' op has invalid packed data in blob 'w': signed zero (0b10) in a !tern.trit tensor at row 0, column 1}}
@@ -75,4 +76,12 @@ func.func @elided() -> tensor<1x4x!tern.trit> {
   %0 = tern.constant #tern.packing<sign_magnitude> dense_resource<w>
          : tensor<1xi8> -> tensor<1x4x!tern.trit>
   return %0 : tensor<1x4x!tern.trit>
+}
+
+// -----
+
+func.func @cast_to_other_type(%t: tensor<2x4x!tern.szt>) -> tensor<2x4xi32> {
+  // expected-error @+1 {{'builtin.unrealized_conversion_cast' op casts a ternary tensor to 'tensor<2x4xi32>'; the reference lowering only resolves a cast of one ternary tensor to the i8 tensor of its codes ('tensor<2x4xi8>')}}
+  %c = builtin.unrealized_conversion_cast %t : tensor<2x4x!tern.szt> to tensor<2x4xi32>
+  return %c : tensor<2x4xi32>
 }
