@@ -2,13 +2,16 @@
 //
 // This file implements the byte layouts of ternary codes. Rows are packed
 // independently so that kernels can address any row without decoding the
-// ones before it.
+// ones before it. Each layout has one row packer and one row unpacker; the
+// checks every layout shares (valid codes, alphabet, zero padding) are done
+// once around them.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tern/Quant/Packing.h"
 
 #include <limits>
+#include <vector>
 
 using namespace tern::quant;
 
@@ -25,8 +28,149 @@ bool fail(std::string *error, std::string message) {
   return false;
 }
 
-/// The 2-bit field of code `j` in a byte of a 4-codes-per-byte layout.
-constexpr unsigned fieldShift(int64_t j) { return 2 * unsigned(j % 4); }
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Reads/writes bit `i` of a little-endian bit stream.
+bool getBit(const uint8_t *bytes, int64_t i) {
+  return (bytes[i / 8] >> (i % 8)) & 1;
+}
+void setBit(uint8_t *bytes, int64_t i) {
+  bytes[i / 8] |= uint8_t(1 << (i % 8));
+}
+
+//===----------------------------------------------------------------------===//
+// Row packers: `in` holds k valid codes the layout can hold; `out` is zeroed.
+//===----------------------------------------------------------------------===//
+
+void packTwoBit(Packing packing, const uint8_t *in, int64_t k, uint8_t *out) {
+  int64_t fields = packedRowBytes(packing, k) * 4;
+  for (int64_t j = 0; j < fields; ++j) {
+    uint8_t c = j < k ? in[j] : kZeroPos;
+    unsigned field =
+        packing == Packing::SignMagnitude ? c : unsigned(codeValue(c) + 1);
+    out[j / 4] |= uint8_t(field << (2 * (j % 4)));
+  }
+}
+
+void packBase3(const uint8_t *in, int64_t k, uint8_t *out) {
+  for (int64_t b = 0; b < packedRowBytes(Packing::Base3, k); ++b) {
+    unsigned value = 0;
+    for (int i = 4; i >= 0; --i) {
+      int64_t j = b * 5 + i;
+      value = value * 3 + unsigned(j < k ? codeValue(in[j]) + 1 : 1);
+    }
+    out[b] = uint8_t(value);
+  }
+}
+
+void packBitPlanes(const uint8_t *in, int64_t k, uint8_t *out) {
+  uint8_t *signs = out + ceilDiv(k, 8);
+  for (int64_t j = 0; j < k; ++j) {
+    if (in[j] & 1)
+      setBit(out, j);
+    if (in[j] & 2)
+      setBit(signs, j);
+  }
+}
+
+/// Each quartet has exactly one zero (checked by the caller).
+void packSherry(const uint8_t *in, int64_t k, uint8_t *out) {
+  for (int64_t q = 0; q < k / 4; ++q) {
+    const uint8_t *quartet = in + 4 * q;
+    unsigned zero = 0, signs = 0, kept = 0;
+    for (unsigned i = 0; i < 4; ++i) {
+      if (!(quartet[i] & 1))
+        zero = i;
+      else if (quartet[i] & 2)
+        signs |= 1u << kept++;
+      else
+        ++kept;
+    }
+    unsigned field = zero | signs << 2;
+    for (int b = 0; b < 5; ++b)
+      if ((field >> b) & 1)
+        setBit(out, 5 * q + b);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Row unpackers: write k codes to `out`; fail on reserved encodings and on
+// padding that does not hold zeros.
+//===----------------------------------------------------------------------===//
+
+bool unpackTwoBit(Packing packing, const uint8_t *in, int64_t k, int64_t r,
+                  uint8_t *out, std::string *error) {
+  int64_t fields = packedRowBytes(packing, k) * 4;
+  for (int64_t j = 0; j < fields; ++j) {
+    unsigned field = (in[j / 4] >> (2 * (j % 4))) & 3;
+    uint8_t c = uint8_t(field);
+    if (packing == Packing::OffsetBinary) {
+      if (field == 3)
+        return fail(error,
+                    "reserved offset_binary code 0b11 at " + where(r, j));
+      c = codeOf(int(field) - 1);
+    }
+    if (j < k)
+      out[j] = c;
+    else if (c != kZeroPos)
+      return fail(error, "non-zero padding after the last code of row " +
+                             std::to_string(r));
+  }
+  return true;
+}
+
+bool unpackBase3(const uint8_t *in, int64_t k, int64_t r, uint8_t *out,
+                 std::string *error) {
+  for (int64_t b = 0; b < packedRowBytes(Packing::Base3, k); ++b) {
+    unsigned byte = in[b];
+    if (byte > 242)
+      return fail(error, "reserved base3 byte " + std::to_string(byte) +
+                             " at " + where(r, b * 5));
+    for (int64_t i = 0; i < 5; ++i, byte /= 3) {
+      int64_t j = b * 5 + i;
+      uint8_t c = codeOf(int(byte % 3) - 1);
+      if (j < k)
+        out[j] = c;
+      else if (c != kZeroPos)
+        return fail(error, "non-zero padding after the last code of row " +
+                               std::to_string(r));
+    }
+  }
+  return true;
+}
+
+bool unpackBitPlanes(const uint8_t *in, int64_t k, int64_t r, uint8_t *out,
+                     std::string *error) {
+  int64_t planeBytes = ceilDiv(k, 8);
+  const uint8_t *signs = in + planeBytes;
+  for (int64_t j = k; j < planeBytes * 8; ++j)
+    if (getBit(in, j) || getBit(signs, j))
+      return fail(error, "non-zero padding after the last code of row " +
+                             std::to_string(r));
+  for (int64_t j = 0; j < k; ++j)
+    out[j] = uint8_t(getBit(in, j) | getBit(signs, j) << 1);
+  return true;
+}
+
+bool unpackSherry(const uint8_t *in, int64_t k, int64_t r, uint8_t *out,
+                  std::string *error) {
+  int64_t bits = packedRowBytes(Packing::Sherry, k) * 8;
+  for (int64_t b = 5 * (k / 4); b < bits; ++b)
+    if (getBit(in, b))
+      return fail(error, "non-zero padding after the last code of row " +
+                             std::to_string(r));
+  for (int64_t q = 0; q < k / 4; ++q) {
+    unsigned field = 0;
+    for (int b = 0; b < 5; ++b)
+      field |= unsigned(getBit(in, 5 * q + b)) << b;
+    unsigned zero = field & 3, signs = field >> 2, kept = 0;
+    for (unsigned i = 0; i < 4; ++i)
+      out[4 * q + i] = i == zero               ? kZeroPos
+                       : (signs >> kept++) & 1 ? kMinus
+                                               : kPlus;
+  }
+  return true;
+}
 
 } // namespace
 
@@ -38,21 +182,45 @@ const char *tern::quant::packingName(Packing packing) {
     return "offset_binary";
   case Packing::Base3:
     return "base3";
+  case Packing::BitPlanes:
+    return "bit_planes";
+  case Packing::Sherry:
+    return "sherry";
   }
   return "unknown";
 }
 
 int64_t tern::quant::codesPerByte(Packing packing) {
-  return packing == Packing::Base3 ? 5 : 4;
+  switch (packing) {
+  case Packing::SignMagnitude:
+  case Packing::OffsetBinary:
+    return 4;
+  case Packing::Base3:
+    return 5;
+  case Packing::BitPlanes:
+  case Packing::Sherry:
+    return 0;
+  }
+  return 0;
 }
 
 int64_t tern::quant::packedRowBytes(Packing packing, int64_t k) {
-  int64_t per = codesPerByte(packing);
-  return (k + per - 1) / per;
+  switch (packing) {
+  case Packing::SignMagnitude:
+  case Packing::OffsetBinary:
+    return ceilDiv(k, 4);
+  case Packing::Base3:
+    return ceilDiv(k, 5);
+  case Packing::BitPlanes:
+    return 2 * ceilDiv(k, 8);
+  case Packing::Sherry:
+    return ceilDiv(5 * ceilDiv(k, 4), 8);
+  }
+  return 0;
 }
 
 int64_t tern::quant::packedBytes(Packing packing, int64_t rows, int64_t k) {
-  if (rows < 0 || k < 0)
+  if (rows < 0 || k < 0 || k > std::numeric_limits<int64_t>::max() / 8)
     return -1;
   int64_t rowBytes = packedRowBytes(packing, k);
   if (rowBytes != 0 && rows > std::numeric_limits<int64_t>::max() / rowBytes)
@@ -61,51 +229,57 @@ int64_t tern::quant::packedBytes(Packing packing, int64_t rows, int64_t k) {
 }
 
 bool tern::quant::canHold(Packing packing, Alphabet alphabet) {
-  return alphabet == Alphabet::Trit || packing == Packing::SignMagnitude;
+  return alphabet == Alphabet::Trit || packing == Packing::SignMagnitude ||
+         packing == Packing::BitPlanes;
 }
 
 bool tern::quant::pack(Packing packing, const uint8_t *codes, int64_t rows,
                        int64_t k, uint8_t *out, std::string *error) {
+  bool signedZeros = canHold(packing, Alphabet::SZT);
+  if (packing == Packing::Sherry && k % 4 != 0)
+    return fail(error, "sherry packs groups of 4 codes: K = " +
+                           std::to_string(k) + " is not a multiple of 4");
   int64_t rowBytes = packedRowBytes(packing, k);
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t *in = codes + r * k;
-    uint8_t *row = out + r * rowBytes;
-    for (int64_t b = 0; b < rowBytes; ++b)
-      row[b] = 0;
     for (int64_t j = 0; j < k; ++j) {
-      uint8_t c = in[j];
-      if (c > 3)
-        return fail(error, "invalid code " + std::to_string(c) + " at " +
+      if (in[j] > 3)
+        return fail(error, "invalid code " + std::to_string(in[j]) + " at " +
                                where(r, j) + " (codes are 0..3)");
-      if (c == kZeroNeg && packing != Packing::SignMagnitude)
+      if (in[j] == kZeroNeg && !signedZeros)
         return fail(error, std::string("signed zero at ") + where(r, j) +
                                " cannot be stored in " + packingName(packing));
-      switch (packing) {
-      case Packing::SignMagnitude:
-        row[j / 4] |= uint8_t(c << fieldShift(j));
-        break;
-      case Packing::OffsetBinary:
-        row[j / 4] |= uint8_t((codeValue(c) + 1) << fieldShift(j));
-        break;
-      case Packing::Base3:
-        break;
+    }
+    if (packing == Packing::Sherry) {
+      for (int64_t q = 0; q < k / 4; ++q) {
+        int zeros = 0;
+        for (int64_t j = 4 * q; j < 4 * q + 4; ++j)
+          zeros += !(in[j] & 1);
+        if (zeros != 1)
+          return fail(error, "sherry needs exactly one zero in every 4 codes, "
+                             "row " +
+                                 std::to_string(r) + ", columns " +
+                                 std::to_string(4 * q) + ".." +
+                                 std::to_string(4 * q + 3) + " have " +
+                                 std::to_string(zeros));
       }
     }
-    if (packing != Packing::Base3) {
-      // Padding fields of the last byte hold the code of 0.
-      if (packing == Packing::OffsetBinary)
-        for (int64_t j = k; j < rowBytes * 4; ++j)
-          row[j / 4] |= uint8_t(1 << fieldShift(j));
-      continue;
-    }
-    for (int64_t b = 0; b < rowBytes; ++b) {
-      unsigned value = 0;
-      for (int i = 4; i >= 0; --i) {
-        int64_t j = b * 5 + i;
-        int digit = j < k ? codeValue(in[j]) + 1 : 1;
-        value = value * 3 + unsigned(digit);
-      }
-      row[b] = uint8_t(value);
+    uint8_t *row = out + r * rowBytes;
+    std::fill(row, row + rowBytes, uint8_t(0));
+    switch (packing) {
+    case Packing::SignMagnitude:
+    case Packing::OffsetBinary:
+      packTwoBit(packing, in, k, row);
+      break;
+    case Packing::Base3:
+      packBase3(in, k, row);
+      break;
+    case Packing::BitPlanes:
+      packBitPlanes(in, k, row);
+      break;
+    case Packing::Sherry:
+      packSherry(in, k, row);
+      break;
     }
   }
   return true;
@@ -114,48 +288,37 @@ bool tern::quant::pack(Packing packing, const uint8_t *codes, int64_t rows,
 bool tern::quant::unpack(Packing packing, Alphabet alphabet,
                          const uint8_t *bytes, int64_t rows, int64_t k,
                          uint8_t *codes, std::string *error) {
+  if (packing == Packing::Sherry && k % 4 != 0)
+    return fail(error, "sherry packs groups of 4 codes: K = " +
+                           std::to_string(k) + " is not a multiple of 4");
   int64_t rowBytes = packedRowBytes(packing, k);
-  int64_t perByte = codesPerByte(packing);
+  std::vector<uint8_t> row(k);
   for (int64_t r = 0; r < rows; ++r) {
-    const uint8_t *row = bytes + r * rowBytes;
-    for (int64_t b = 0; b < rowBytes; ++b) {
-      unsigned byte = row[b];
-      if (packing == Packing::Base3 && byte > 242)
-        return fail(error, "reserved base3 byte " + std::to_string(byte) +
-                               " at " + where(r, b * 5));
-      for (int64_t i = 0; i < perByte; ++i) {
-        int64_t j = b * perByte + i;
-        uint8_t c = kZeroPos;
-        switch (packing) {
-        case Packing::SignMagnitude:
-          c = uint8_t((byte >> (2 * i)) & 3);
-          break;
-        case Packing::OffsetBinary: {
-          unsigned field = (byte >> (2 * i)) & 3;
-          if (field == 3)
-            return fail(error,
-                        "reserved offset_binary code 0b11 at " + where(r, j));
-          c = codeOf(int(field) - 1);
-          break;
-        }
-        case Packing::Base3:
-          c = codeOf(int(byte % 3) - 1);
-          byte /= 3;
-          break;
-        }
-        if (j >= k) {
-          if (c != kZeroPos)
-            return fail(error, "non-zero padding after the last code of row " +
-                                   std::to_string(r));
-          continue;
-        }
-        if (c == kZeroNeg && alphabet == Alphabet::Trit)
-          return fail(error, "signed zero (0b10) in a !tern.trit tensor at " +
-                                 where(r, j));
-        if (codes)
-          codes[r * k + j] = c;
-      }
+    const uint8_t *in = bytes + r * rowBytes;
+    bool ok = true;
+    switch (packing) {
+    case Packing::SignMagnitude:
+    case Packing::OffsetBinary:
+      ok = unpackTwoBit(packing, in, k, r, row.data(), error);
+      break;
+    case Packing::Base3:
+      ok = unpackBase3(in, k, r, row.data(), error);
+      break;
+    case Packing::BitPlanes:
+      ok = unpackBitPlanes(in, k, r, row.data(), error);
+      break;
+    case Packing::Sherry:
+      ok = unpackSherry(in, k, r, row.data(), error);
+      break;
     }
+    if (!ok)
+      return false;
+    for (int64_t j = 0; j < k; ++j)
+      if (row[j] == kZeroNeg && alphabet == Alphabet::Trit)
+        return fail(error, "signed zero (0b10) in a !tern.trit tensor at " +
+                               where(r, j));
+    if (codes)
+      std::copy(row.begin(), row.end(), codes + r * k);
   }
   return true;
 }

@@ -53,12 +53,15 @@ enum class Packing {
   SignMagnitude, ///< 4 codes per byte, the 2-bit code itself
   OffsetBinary,  ///< 4 codes per byte, t + 1 (0b11 reserved)
   Base3,         ///< 5 codes per byte, sum of (t_i + 1) * 3^i (> 242 reserved)
+  BitPlanes,     ///< a magnitude bitmap, then a sign bitmap, per row
+  Sherry,        ///< 5 bits per 4 codes with exactly one zero (3:4 sparse)
 };
 
 /// The layout's name as the IR spells it (`sign_magnitude`, ...).
 const char *packingName(Packing packing);
 
-/// Codes stored in one byte.
+/// Codes stored in one byte; 0 for the layouts that are bit streams
+/// (bit_planes, sherry).
 int64_t codesPerByte(Packing packing);
 
 /// Bytes that hold one row of `k` codes.

@@ -1,0 +1,39 @@
+//===- LinearAlgebra.h - small dense linear algebra -------------*- C++ -*-===//
+//
+// This file declares the dense linear algebra the methods need, written here
+// rather than taken from LAPACK: the systems are either tiny (P x P scale
+// solves, the l x l core of a randomized SVD) or a single Cholesky of XᵀX,
+// and owning them keeps results bit-identical across machines and threads.
+// Matrices are row-major arrays of double.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_QUANT_LINEARALGEBRA_H
+#define TERN_QUANT_LINEARALGEBRA_H
+
+#include <cstdint>
+
+namespace tern::quant {
+
+/// Solves a x = b for x (n x n, partial pivoting); a and b are overwritten,
+/// x is written to b. Returns false when a is singular.
+bool solveLinear(int64_t n, double *a, double *b);
+
+/// Eigen-decomposes the symmetric n x n matrix a by cyclic Jacobi rotations:
+/// `values` gets the eigenvalues in decreasing order and, if not null,
+/// `vectors` the matching unit eigenvectors as columns (n x n). a is not
+/// modified.
+void symmetricEigen(int64_t n, const double *a, double *values,
+                    double *vectors);
+
+/// Overwrites the lower triangle of the symmetric positive definite a with
+/// L, a = L Lᵀ (the upper triangle is zeroed). Returns the first column
+/// whose pivot is not positive, or -1 on success.
+int64_t choleskyLower(int64_t n, double *a);
+
+/// Overwrites the lower-triangular L with L⁻¹.
+void invertLowerTriangular(int64_t n, double *l);
+
+} // namespace tern::quant
+
+#endif // TERN_QUANT_LINEARALGEBRA_H

@@ -1,0 +1,27 @@
+//===- Parallel.h - deterministic parallel loops ----------------*- C++ -*-===//
+//
+// This file declares the one parallel loop the numerics use. Work is split
+// into independent index ranges whose results do not depend on which thread
+// runs them, so every method is bit-identical for any thread count.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_QUANT_PARALLEL_H
+#define TERN_QUANT_PARALLEL_H
+
+#include <cstdint>
+#include <functional>
+
+namespace tern::quant {
+
+/// The threads `threads` asks for: itself if positive, else every core.
+int resolveThreads(int threads);
+
+/// Calls `body(i)` for every i in [0, n) on up to `threads` threads (0 = all
+/// cores). Iterations must be independent.
+void parallelFor(int64_t n, int threads,
+                 const std::function<void(int64_t)> &body);
+
+} // namespace tern::quant
+
+#endif // TERN_QUANT_PARALLEL_H

@@ -1,0 +1,110 @@
+//===- Quantize.h - ternarize weight matrices -------------------*- C++ -*-===//
+//
+// This file declares the matrix-level entry points the passes call: one
+// options struct chooses the method, its granularity and its parameters, and
+// every method returns the same TernaryWeights. Rows are processed in
+// parallel and results are bit-identical for any thread count.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_QUANT_QUANTIZE_H
+#define TERN_QUANT_QUANTIZE_H
+
+#include "tern/Quant/Methods.h"
+#include "tern/Quant/Ternary.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tern::quant {
+
+enum class Method {
+  Threshold,  ///< balanced ternary with a threshold rule (QuantizeOptions)
+  TritPlanes, ///< PTQTP with `planes` planes
+  ScaleShift, ///< DLT: scale and shift per group
+  Sherry,     ///< 3:4 sparse ternary
+};
+
+/// Which weights share scales.
+enum class Granularity {
+  Tensor,  ///< one fit for the whole matrix
+  Channel, ///< one fit per row (output channel)
+  Group,   ///< one fit per `groupSize` weights along K
+};
+
+struct QuantizeOptions {
+  Method method = Method::Threshold;
+  Threshold threshold = Threshold::MSE;
+  Granularity granularity = Granularity::Group;
+  /// Weights per group along K when granularity is Group; must divide K.
+  int64_t groupSize = 128;
+  /// SZT: zero codes keep the sign of the weight (single-plane methods).
+  bool signedZeros = false;
+  TritPlaneOptions tritPlanes;
+  ShiftOptions scaleShift;
+  /// Threads for rows (0 = every core). Results do not depend on it.
+  int threads = 0;
+};
+
+/// Checks `options` against a rows x cols matrix; the message names the
+/// offending option.
+bool validateOptions(const QuantizeOptions &options, int64_t rows, int64_t cols,
+                     std::string *error);
+
+/// Fits one group of n weights with the method of `options`. For Sherry the
+/// codes come with the fit: pass `sherryCodes` (n entries).
+GroupFit fitGroup(const QuantizeOptions &options, const float *w,
+                  const float *h, int64_t n, uint8_t *sherryCodes = nullptr);
+
+/// Ternarizes `w` with importance `h` (null, or one value per column; null
+/// means h ≡ 1). Fails with a message naming the bad option or shape.
+std::optional<TernaryWeights> quantize(MatrixRef w, const float *h,
+                                       const QuantizeOptions &options,
+                                       std::string *error);
+
+struct ErrorFeedbackOptions {
+  /// λ = dampening · mean(diag H) is added to H before inversion.
+  double dampening = 0.01;
+};
+
+/// GPTQ-style error feedback: quantizes column by column with the method of
+/// `options` and pushes each column's error onto the columns not yet
+/// quantized through the Cholesky factor of (H + λI)⁻¹, H = XᵀX (cols x
+/// cols, row-major, symmetric). Group parameters are fitted on the updated
+/// weights when the first column of the group is reached. Sherry is not
+/// supported (its codes are not chosen one column at a time).
+std::optional<TernaryWeights> quantizeWithErrorFeedback(
+    MatrixRef w, const double *hessian, const QuantizeOptions &options,
+    const ErrorFeedbackOptions &feedback, std::string *error);
+
+/// Tequila dead-zone reactivation: b_r = Σ_{k in D_r} (W[r,k] − Ŵ[r,k]) ·
+/// E[x_k] over the dead zone D_r (codes 0 in every plane), to be added to the
+/// layer's bias. With one plane and no shift Ŵ is 0 there, so this is the
+/// paper's Σ_D w·E[x].
+std::vector<float> deadZoneBias(MatrixRef w, const TernaryWeights &q,
+                                const float *meanX);
+
+/// Finds weights that are already ternary times a scale per group of
+/// `groupSize` (0 = per row): every non-zero |w| of a group bitwise equal.
+/// Returns the exact encoding (Ŵ == W) or nothing.
+std::optional<TernaryWeights> detectScaledTernary(MatrixRef w,
+                                                  int64_t groupSize);
+
+/// HGF low-rank correction: the rank-`rank` truncated SVD U Vᵀ of the
+/// residual R = W − Ŵ, optionally weighted by column importance h (then it
+/// minimises ‖(R − U Vᵀ) diag(h)^½‖). U is rows x rank (scaled by the
+/// singular values), V is cols x rank, both row-major.
+struct LowRank {
+  int64_t rank = 0;
+  std::vector<float> u;
+  std::vector<float> v;
+  /// Singular values of the (weighted) residual, largest first.
+  std::vector<double> singularValues;
+};
+std::optional<LowRank> lowRankResidual(MatrixRef residual, const float *h,
+                                       int64_t rank, std::string *error);
+
+} // namespace tern::quant
+
+#endif // TERN_QUANT_QUANTIZE_H

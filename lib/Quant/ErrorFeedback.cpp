@@ -1,0 +1,141 @@
+//===- ErrorFeedback.cpp - GPTQ-style error feedback ----------------------===//
+//
+// This file implements full-Hessian error feedback (GPTQ, arXiv 2210.17323)
+// around any per-column ternary quantizer, trit planes included. Rows are
+// independent given the Cholesky factor U of (H + λI)⁻¹, so they run in
+// parallel with bit-identical results.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Quant/LinearAlgebra.h"
+#include "tern/Quant/Parallel.h"
+#include "tern/Quant/Quantize.h"
+
+#include <cmath>
+
+using namespace tern::quant;
+
+namespace {
+
+bool fail(std::string *error, std::string message) {
+  if (error)
+    *error = std::move(message);
+  return false;
+}
+
+/// U with (H + λI)⁻¹ = Uᵀ U (upper triangular, row-major), or the column
+/// where H + λI stops being positive definite.
+int64_t inverseCholeskyUpper(const double *hessian, int64_t n, double dampening,
+                             std::vector<double> &u) {
+  std::vector<double> a(hessian, hessian + n * n);
+  double meanDiag = 0;
+  for (int64_t j = 0; j < n; ++j)
+    meanDiag += a[j * n + j];
+  meanDiag /= double(n);
+  double lambda = dampening * meanDiag;
+  for (int64_t j = 0; j < n; ++j) {
+    // An input no calibration sample reaches carries no error signal.
+    if (a[j * n + j] == 0)
+      a[j * n + j] = 1;
+    a[j * n + j] += lambda;
+  }
+  if (int64_t bad = choleskyLower(n, a.data()); bad >= 0)
+    return bad;
+  invertLowerTriangular(n, a.data()); // a = L⁻¹
+  // (H + λI)⁻¹ = L⁻ᵀ L⁻¹.
+  std::vector<double> inverse(n * n, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j <= i; ++j) {
+      double s = 0;
+      for (int64_t k = i; k < n; ++k)
+        s += a[k * n + i] * a[k * n + j];
+      inverse[i * n + j] = inverse[j * n + i] = s;
+    }
+  if (int64_t bad = choleskyLower(n, inverse.data()); bad >= 0)
+    return bad;
+  u.assign(n * n, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j <= i; ++j)
+      u[j * n + i] = inverse[i * n + j];
+  return -1;
+}
+
+} // namespace
+
+std::optional<TernaryWeights> tern::quant::quantizeWithErrorFeedback(
+    MatrixRef w, const double *hessian, const QuantizeOptions &options,
+    const ErrorFeedbackOptions &feedback, std::string *error) {
+  if (!validateOptions(options, w.rows, w.cols, error))
+    return std::nullopt;
+  if (options.method == Method::Sherry) {
+    fail(error, "error feedback quantizes one column at a time, which "
+                "Sherry's 3:4 codes do not allow");
+    return std::nullopt;
+  }
+  if (!hessian) {
+    fail(error, "error feedback needs the calibration matrix H = XᵀX");
+    return std::nullopt;
+  }
+  if (!(feedback.dampening >= 0)) {
+    fail(error, "dampening must be >= 0");
+    return std::nullopt;
+  }
+  int64_t n = w.cols;
+  std::vector<double> u;
+  if (int64_t bad = inverseCholeskyUpper(hessian, n, feedback.dampening, u);
+      bad >= 0) {
+    fail(error, "H + λI is not positive definite at column " +
+                    std::to_string(bad) + "; raise the dampening");
+    return std::nullopt;
+  }
+  // Importance of each input: the diagonal of XᵀX.
+  std::vector<float> h(n);
+  for (int64_t k = 0; k < n; ++k)
+    h[k] = float(hessian[k * n + k]);
+
+  int64_t planes =
+      options.method == Method::TritPlanes ? options.tritPlanes.planes : 1;
+  bool perRow = options.granularity != Granularity::Group;
+  TernaryWeights q(planes, w.rows, n, perRow ? 0 : options.groupSize,
+                   options.method == Method::ScaleShift);
+  GroupFit tensorFit;
+  if (options.granularity == Granularity::Tensor) {
+    std::vector<float> weights;
+    weights.reserve(w.rows * n);
+    for (int64_t r = 0; r < w.rows; ++r)
+      weights.insert(weights.end(), h.begin(), h.end());
+    tensorFit =
+        fitGroup(options, w.data, weights.data(), int64_t(weights.size()));
+  }
+
+  int64_t size = q.effectiveGroupSize();
+  parallelFor(w.rows, options.threads, [&](int64_t r) {
+    std::vector<double> work(w.row(r), w.row(r) + n);
+    std::vector<float> group(size);
+    GroupFit fit = tensorFit;
+    uint8_t codes[kMaxPlanes];
+    for (int64_t j = 0; j < n; ++j) {
+      if (j % size == 0) {
+        int64_t g = j / size;
+        if (options.granularity != Granularity::Tensor) {
+          for (int64_t k = 0; k < size; ++k)
+            group[k] = float(work[j + k]);
+          fit = fitGroup(options, group.data(), h.data() + j, size);
+        }
+        for (int64_t p = 0; p < planes; ++p)
+          q.scale(p, r, g) = fit.alpha[p];
+        if (!q.shifts.empty())
+          q.shifts[r * q.groups() + g] = fit.gamma;
+      }
+      encodeValue(fit, float(work[j]), options.signedZeros, codes);
+      for (int64_t p = 0; p < planes; ++p)
+        q.code(p, r, j) = codes[p];
+      double err =
+          (work[j] - double(reconstructValue(fit, codes))) / u[j * n + j];
+      const double *uj = &u[j * n];
+      for (int64_t k = j + 1; k < n; ++k)
+        work[k] -= err * uj[k];
+    }
+  });
+  return q;
+}

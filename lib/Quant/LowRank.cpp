@@ -1,0 +1,152 @@
+//===- LowRank.cpp - HGF low-rank residual correction ---------------------===//
+//
+// This file implements the truncated SVD behind Hybrid Gated Flow's low-rank
+// correction W ≈ Ŵ + U Vᵀ. We use a randomized range finder with power
+// iterations (Halko, Martinsson and Tropp, 2011) and an exact Jacobi
+// eigen-decomposition of the small l x l core, rather than LAPACK: it costs
+// O(N·K·l) instead of O(N·K·min(N, K)) for the ranks HGF uses (r ≪ K), needs
+// no Fortran runtime, and is deterministic (fixed seed, our own Gaussian).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Quant/LinearAlgebra.h"
+#include "tern/Quant/Parallel.h"
+#include "tern/Quant/Quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+using namespace tern::quant;
+
+namespace {
+
+constexpr int kOversampling = 8;
+constexpr int kPowerIterations = 6;
+
+/// Orthonormalizes the l columns of the n x l matrix y (modified
+/// Gram-Schmidt, twice for stability). Columns that vanish become zero.
+void orthonormalize(std::vector<double> &y, int64_t n, int64_t l) {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int64_t c = 0; c < l; ++c) {
+      for (int64_t prev = 0; prev < c; ++prev) {
+        double dot = 0;
+        for (int64_t i = 0; i < n; ++i)
+          dot += y[i * l + c] * y[i * l + prev];
+        for (int64_t i = 0; i < n; ++i)
+          y[i * l + c] -= dot * y[i * l + prev];
+      }
+      double norm = 0;
+      for (int64_t i = 0; i < n; ++i)
+        norm += y[i * l + c] * y[i * l + c];
+      norm = std::sqrt(norm);
+      for (int64_t i = 0; i < n; ++i)
+        y[i * l + c] = norm > 1e-300 ? y[i * l + c] / norm : 0.0;
+    }
+  }
+}
+
+} // namespace
+
+std::optional<LowRank> tern::quant::lowRankResidual(MatrixRef residual,
+                                                    const float *h,
+                                                    int64_t rank,
+                                                    std::string *error) {
+  int64_t rows = residual.rows, cols = residual.cols;
+  if (rank < 1 || rank > std::min(rows, cols)) {
+    if (error)
+      *error = "rank must be between 1 and min(rows, cols) = " +
+               std::to_string(std::min(rows, cols)) + ", got " +
+               std::to_string(rank);
+    return std::nullopt;
+  }
+  // A = R diag(h)^½.
+  std::vector<double> a(rows * cols);
+  std::vector<double> root(cols, 1.0);
+  if (h)
+    for (int64_t k = 0; k < cols; ++k)
+      root[k] = std::sqrt(std::max(0.0, double(h[k])));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k)
+      a[r * cols + k] = double(residual.row(r)[k]) * root[k];
+
+  int64_t l = std::min<int64_t>(rank + kOversampling, std::min(rows, cols));
+  // Gaussian test matrix (Box-Muller on a fixed-seed engine).
+  std::mt19937_64 engine(0x7465726eULL);
+  auto uniform = [&] { return (double(engine() >> 11) + 0.5) * 0x1.0p-53; };
+  std::vector<double> omega(cols * l);
+  for (double &x : omega)
+    x = std::sqrt(-2 * std::log(uniform())) * std::cos(2 * M_PI * uniform());
+
+  // y = A x (rows x l) and z = Aᵀ y (cols x l), rows in parallel.
+  auto multiply = [&](const std::vector<double> &x, std::vector<double> &y) {
+    y.assign(rows * l, 0.0);
+    parallelFor(rows, 0, [&](int64_t r) {
+      for (int64_t k = 0; k < cols; ++k) {
+        double ark = a[r * cols + k];
+        for (int64_t c = 0; c < l; ++c)
+          y[r * l + c] += ark * x[k * l + c];
+      }
+    });
+  };
+  auto multiplyTransposed = [&](const std::vector<double> &y,
+                                std::vector<double> &z) {
+    z.assign(cols * l, 0.0);
+    parallelFor(cols, 0, [&](int64_t k) {
+      for (int64_t r = 0; r < rows; ++r) {
+        double ark = a[r * cols + k];
+        for (int64_t c = 0; c < l; ++c)
+          z[k * l + c] += ark * y[r * l + c];
+      }
+    });
+  };
+
+  std::vector<double> q, z;
+  multiply(omega, q);
+  orthonormalize(q, rows, l);
+  for (int it = 0; it < kPowerIterations; ++it) {
+    multiplyTransposed(q, z);
+    orthonormalize(z, cols, l);
+    multiply(z, q);
+    orthonormalize(q, rows, l);
+  }
+  // B = Qᵀ A, stored transposed as z (cols x l); C = B Bᵀ (l x l).
+  multiplyTransposed(q, z);
+  std::vector<double> c(l * l, 0.0);
+  for (int64_t i = 0; i < l; ++i)
+    for (int64_t j = 0; j <= i; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < cols; ++k)
+        s += z[k * l + i] * z[k * l + j];
+      c[i * l + j] = c[j * l + i] = s;
+    }
+  std::vector<double> values(l), vectors(l * l);
+  symmetricEigen(l, c.data(), values.data(), vectors.data());
+
+  LowRank result;
+  result.rank = rank;
+  result.u.assign(rows * rank, 0.0f);
+  result.v.assign(cols * rank, 0.0f);
+  result.singularValues.resize(l);
+  for (int64_t i = 0; i < l; ++i)
+    result.singularValues[i] = std::sqrt(std::max(0.0, values[i]));
+  for (int64_t i = 0; i < rank; ++i) {
+    double sigma = result.singularValues[i];
+    // u_i = σ_i · Q e_i, v_i = Bᵀ e_i / σ_i, unweighted by diag(h)^-½.
+    for (int64_t r = 0; r < rows; ++r) {
+      double s = 0;
+      for (int64_t j = 0; j < l; ++j)
+        s += q[r * l + j] * vectors[j * l + i];
+      result.u[r * rank + i] = float(s * sigma);
+    }
+    if (sigma == 0)
+      continue;
+    for (int64_t k = 0; k < cols; ++k) {
+      double s = 0;
+      for (int64_t j = 0; j < l; ++j)
+        s += z[k * l + j] * vectors[j * l + i];
+      result.v[k * rank + i] = root[k] > 0 ? float(s / sigma / root[k]) : 0.0f;
+    }
+  }
+  return result;
+}
