@@ -12,7 +12,7 @@ using namespace tern::quant;
 namespace {
 
 const Packing kAllPackings[] = {Packing::SignMagnitude, Packing::OffsetBinary,
-                                Packing::Base3};
+                                Packing::Base3, Packing::BitPlanes};
 
 std::vector<uint8_t> randomCodes(int64_t n, bool signedZeros, unsigned seed) {
   std::mt19937 rng(seed);
@@ -63,6 +63,58 @@ TEST(PackingTest, KnownBytes) {
   // 2 + 2*3 + 1*9 + 0*27 + 0*81 = 17; 1 + 1*3 + 2*9 + padding 1*27 + 1*81
   EXPECT_EQ(out[0], 17);
   EXPECT_EQ(out[1], 1 + 3 + 18 + 27 + 81);
+}
+
+TEST(PackingTest, BitPlanesLayout) {
+  // +1 0- -1 0+ | -1 (then padding): magnitudes 1 0 1 0 1, signs 0 1 1 0 1.
+  const uint8_t codes[] = {kPlus, kZeroNeg, kMinus, kZeroPos, kMinus};
+  uint8_t out[2];
+  ASSERT_EQ(packedBytes(Packing::BitPlanes, 1, 5), 2);
+  ASSERT_TRUE(pack(Packing::BitPlanes, codes, 1, 5, out, nullptr));
+  EXPECT_EQ(out[0], 0x15);
+  EXPECT_EQ(out[1], 0x16);
+  std::string error;
+  const uint8_t padded[] = {0x35, 0x16};
+  EXPECT_FALSE(
+      unpack(Packing::BitPlanes, Alphabet::SZT, padded, 1, 5, nullptr, &error));
+  EXPECT_EQ(error, "non-zero padding after the last code of row 0");
+}
+
+TEST(PackingTest, SherryLayoutAndRoundTrip) {
+  // Quartet +1 0 -1 -1: zero at 1, kept signs 0 1 1 -> 0b11001 = 25.
+  const uint8_t quartet[] = {kPlus, kZeroPos, kMinus, kMinus};
+  uint8_t out[1];
+  ASSERT_EQ(packedBytes(Packing::Sherry, 1, 4), 1);
+  ASSERT_TRUE(pack(Packing::Sherry, quartet, 1, 4, out, nullptr));
+  EXPECT_EQ(out[0], 25);
+
+  std::mt19937 rng(5);
+  const int64_t rows = 3, k = 36;
+  std::vector<uint8_t> codes(rows * k);
+  for (int64_t q = 0; q < rows * k / 4; ++q) {
+    int zero = int(rng() % 4);
+    for (int i = 0; i < 4; ++i)
+      codes[4 * q + i] = i == zero ? kZeroPos : (rng() % 2 ? kMinus : kPlus);
+  }
+  std::vector<uint8_t> packed(packedBytes(Packing::Sherry, rows, k));
+  EXPECT_EQ(packed.size(), size_t(rows * 6)); // 45 bits per row
+  std::string error;
+  ASSERT_TRUE(
+      pack(Packing::Sherry, codes.data(), rows, k, packed.data(), &error))
+      << error;
+  std::vector<uint8_t> back(rows * k);
+  ASSERT_TRUE(unpack(Packing::Sherry, Alphabet::Trit, packed.data(), rows, k,
+                     back.data(), &error))
+      << error;
+  EXPECT_EQ(back, codes);
+
+  const uint8_t twoZeros[] = {kPlus, kZeroPos, kZeroPos, kMinus};
+  EXPECT_FALSE(pack(Packing::Sherry, twoZeros, 1, 4, out, &error));
+  EXPECT_EQ(error, "sherry needs exactly one zero in every 4 codes, row 0, "
+                   "columns 0..3 have 2");
+  EXPECT_FALSE(pack(Packing::Sherry, twoZeros, 1, 3, out, &error));
+  EXPECT_EQ(error, "sherry packs groups of 4 codes: K = 3 is not a multiple "
+                   "of 4");
 }
 
 class RoundTripTest : public ::testing::TestWithParam<Packing> {};

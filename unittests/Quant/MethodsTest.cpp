@@ -1,0 +1,538 @@
+//===- MethodsTest.cpp - ternarization numerics ---------------------------===//
+//
+// Checks the properties METHODS.md promises: exactness where a method is
+// exact, monotone iterations, what importance weighting and error feedback
+// buy, determinism across thread counts, and the errors of bad options.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Quant/Quantize.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace tern::quant;
+
+namespace {
+
+std::vector<float> gaussian(int64_t n, unsigned seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+/// Student-t with 2 degrees of freedom: heavy tails like LLM weights.
+std::vector<float> heavyTailed(int64_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::student_t_distribution<float> dist(2.0f);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+std::vector<float> importance(int64_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::lognormal_distribution<float> dist(0.0f, 1.5f);
+  std::vector<float> h(n);
+  for (float &x : h)
+    x = dist(rng);
+  return h;
+}
+
+double objective(const GroupFit &fit, const std::vector<float> &w,
+                 const float *h) {
+  return groupError(fit, w.data(), h, int64_t(w.size()));
+}
+
+double weightedError(MatrixRef w, const float *h, const TernaryWeights &q) {
+  double err = 0;
+  for (int64_t r = 0; r < w.rows; ++r)
+    for (int64_t k = 0; k < w.cols; ++k) {
+      double d = double(w.row(r)[k]) - double(q.value(r, k));
+      err += (h ? h[k] : 1.0) * d * d;
+    }
+  return err;
+}
+
+TernaryWeights mustQuantize(MatrixRef w, const float *h,
+                            const QuantizeOptions &options) {
+  std::string error;
+  std::optional<TernaryWeights> q = quantize(w, h, options, &error);
+  EXPECT_TRUE(q.has_value()) << error;
+  return q ? *q : TernaryWeights();
+}
+
+//===----------------------------------------------------------------------===//
+// Thresholds
+//===----------------------------------------------------------------------===//
+
+TEST(ThresholdTest, MSEIsNeverBeatenOnItsObjective) {
+  const Threshold others[] = {Threshold::Sigma, Threshold::TWN,
+                              Threshold::AbsMean};
+  for (unsigned seed = 0; seed < 50; ++seed) {
+    for (bool heavy : {false, true}) {
+      std::vector<float> w =
+          heavy ? heavyTailed(128, seed) : gaussian(128, seed);
+      double best = objective(
+          fitThreshold(Threshold::MSE, w.data(), nullptr, 128), w, nullptr);
+      for (Threshold other : others)
+        EXPECT_LE(best, objective(fitThreshold(other, w.data(), nullptr, 128),
+                                  w, nullptr) *
+                            (1 + 1e-9))
+            << "seed " << seed;
+      // Nor by any threshold/scale pair on a grid.
+      for (float delta = 0; delta < 3; delta += 0.05f) {
+        GroupFit fit;
+        fit.delta = delta;
+        double num = 0, den = 0;
+        for (float x : w)
+          if (std::fabs(x) > delta)
+            num += std::fabs(x), den += 1;
+        fit.alpha[0] = den ? float(num / den) : 0;
+        EXPECT_LE(best, objective(fit, w, nullptr) * (1 + 1e-9));
+      }
+    }
+  }
+}
+
+TEST(ThresholdTest, MSEMatchesBruteForceOnSmallGroups) {
+  for (unsigned seed = 0; seed < 200; ++seed) {
+    std::vector<float> w = gaussian(6, seed);
+    std::vector<float> h = importance(6, seed + 1000);
+    // Every assignment of {-1, 0, 1} with its optimal scale.
+    double brute = INFINITY;
+    for (int mask = 0; mask < 729; ++mask) {
+      double num = 0, den = 0;
+      int t[6];
+      for (int j = 0, m = mask; j < 6; ++j, m /= 3)
+        t[j] = m % 3 - 1;
+      for (int j = 0; j < 6; ++j)
+        num += h[j] * t[j] * w[j], den += h[j] * t[j] * t[j];
+      double alpha = den ? num / den : 0, err = 0;
+      for (int j = 0; j < 6; ++j)
+        err += h[j] * (w[j] - alpha * t[j]) * (w[j] - alpha * t[j]);
+      brute = std::min(brute, err);
+    }
+    GroupFit fit = fitThreshold(Threshold::Calibrated, w.data(), h.data(), 6);
+    EXPECT_NEAR(objective(fit, w, h.data()), brute, 1e-6 * (1 + brute))
+        << "seed " << seed;
+  }
+}
+
+TEST(ThresholdTest, RulesFollowTheirDefinitions) {
+  std::vector<float> w = {0.1f, -0.4f, 0.9f, -1.2f, 0.05f, 0.6f};
+  double meanAbs = (0.1 + 0.4 + 0.9 + 1.2 + 0.05 + 0.6) / 6;
+  GroupFit absmean = fitThreshold(Threshold::AbsMean, w.data(), nullptr, 6);
+  EXPECT_FLOAT_EQ(absmean.alpha[0], float(meanAbs));
+  EXPECT_FLOAT_EQ(absmean.delta, float(meanAbs / 2));
+  GroupFit twn = fitThreshold(Threshold::TWN, w.data(), nullptr, 6);
+  EXPECT_FLOAT_EQ(twn.delta, float(0.7 * meanAbs));
+  // Kept by TWN (Δ ≈ 0.38): -0.4, 0.9, -1.2, 0.6.
+  EXPECT_FLOAT_EQ(twn.alpha[0], (0.4f + 0.9f + 1.2f + 0.6f) / 4);
+  GroupFit sigma = fitThreshold(Threshold::Sigma, w.data(), nullptr, 6);
+  double mean = (0.1 - 0.4 + 0.9 - 1.2 + 0.05 + 0.6) / 6, var = 0;
+  for (float x : w)
+    var += (x - mean) * (x - mean);
+  EXPECT_FLOAT_EQ(sigma.delta, float(std::sqrt(var / 6)));
+}
+
+TEST(ThresholdTest, CalibratedLowersTheWeightedError) {
+  const int64_t rows = 16, cols = 256;
+  std::vector<float> w = gaussian(rows * cols, 7);
+  std::vector<float> h = importance(cols, 8);
+  MatrixRef m{w.data(), rows, cols};
+  QuantizeOptions options;
+  options.groupSize = 64;
+  options.threshold = Threshold::MSE;
+  TernaryWeights plain = mustQuantize(m, nullptr, options);
+  options.threshold = Threshold::Calibrated;
+  TernaryWeights calibrated = mustQuantize(m, h.data(), options);
+  EXPECT_LT(weightedError(m, h.data(), calibrated),
+            weightedError(m, h.data(), plain));
+}
+
+//===----------------------------------------------------------------------===//
+// SZT
+//===----------------------------------------------------------------------===//
+
+TEST(SZTTest, ZerosKeepTheSignOfTheWeight) {
+  std::vector<float> w = {0.9f, -0.1f, 0.1f, -0.9f, 0.0f, -0.0f};
+  MatrixRef m{w.data(), 1, 6};
+  QuantizeOptions options;
+  options.granularity = Granularity::Tensor;
+  options.threshold = Threshold::Sigma;
+  options.signedZeros = true;
+  TernaryWeights q = mustQuantize(m, nullptr, options);
+  const uint8_t expected[] = {kPlus,  kZeroNeg, kZeroPos,
+                              kMinus, kZeroPos, kZeroPos};
+  EXPECT_EQ(std::vector<uint8_t>(q.codes.begin(), q.codes.end()),
+            std::vector<uint8_t>(expected, expected + 6));
+  // The forward values equal balanced ternary's.
+  options.signedZeros = false;
+  TernaryWeights bt = mustQuantize(m, nullptr, options);
+  EXPECT_EQ(q.dequantize(), bt.dequantize());
+}
+
+TEST(SZTTest, StraightThroughGradient) {
+  const uint8_t codes[] = {kPlus, kMinus, kZeroPos, kZeroNeg};
+  const float grad[] = {0.5f, -2.0f, 3.0f, 3.0f};
+  float out[4];
+  sztStraightThroughGradient(codes, grad, 4, out);
+  EXPECT_EQ(out[0], 0.5f);
+  EXPECT_EQ(out[1], -2.0f);
+  EXPECT_EQ(out[2], 3.0f);
+  EXPECT_EQ(out[3], -3.0f);
+}
+
+//===----------------------------------------------------------------------===//
+// PTQTP
+//===----------------------------------------------------------------------===//
+
+TEST(TritPlanesTest, RecoversAnExactTwoPlaneMatrix) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> trit(-1, 1);
+  const int64_t rows = 8, cols = 256, group = 128;
+  std::vector<float> w(rows * cols);
+  std::vector<float> a1 = {1.0f, 0.75f, 2.0f, 0.5f},
+                     a2 = {0.25f, 0.3125f, 0.5f, 0.125f};
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k) {
+      int64_t g = (r * 2 + k / group) % 4;
+      w[r * cols + k] = a1[g] * float(trit(rng)) + a2[g] * float(trit(rng));
+    }
+  MatrixRef m{w.data(), rows, cols};
+  QuantizeOptions options;
+  options.method = Method::TritPlanes;
+  options.groupSize = group;
+  options.tritPlanes.planes = 2;
+  TernaryWeights q = mustQuantize(m, nullptr, options);
+  std::vector<float> back = q.dequantize();
+  for (int64_t i = 0; i < rows * cols; ++i)
+    ASSERT_EQ(back[i], w[i]) << "element " << i;
+}
+
+TEST(TritPlanesTest, RecoversRandomExactGroups) {
+  // Any pair of distinct dyadic scales, as long as the representation is
+  // unique (α1 ≠ α2, α1 ≠ 2 α2, α2 ≠ 2 α1).
+  int checked = 0;
+  for (unsigned seed = 0; seed < 400; ++seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> trit(-1, 1), level(1, 64);
+    float a1 = float(level(rng)) / 16, a2 = float(level(rng)) / 16;
+    if (a1 == a2 || a1 == 2 * a2 || a2 == 2 * a1)
+      continue;
+    std::vector<float> w(128);
+    for (float &x : w)
+      x = a1 * float(trit(rng)) + a2 * float(trit(rng));
+    TritPlaneOptions options;
+    options.planes = 2;
+    GroupFit fit = fitTritPlanes(w.data(), nullptr, 128, options);
+    EXPECT_EQ(objective(fit, w, nullptr), 0.0)
+        << "seed " << seed << ": " << a1 << ", " << a2;
+    ++checked;
+  }
+  EXPECT_GT(checked, 350);
+}
+
+TEST(TritPlanesTest, ErrorNeverIncreases) {
+  for (int planes = 1; planes <= 4; ++planes) {
+    for (unsigned seed = 0; seed < 20; ++seed) {
+      std::vector<float> w =
+          seed % 2 ? heavyTailed(128, seed) : gaussian(128, seed);
+      std::vector<float> h = importance(128, seed);
+      std::vector<double> trace;
+      TritPlaneOptions options;
+      options.planes = planes;
+      fitTritPlanes(w.data(), seed % 3 ? h.data() : nullptr, 128, options,
+                    &trace);
+      ASSERT_FALSE(trace.empty());
+      for (size_t i = 1; i < trace.size(); ++i)
+        EXPECT_LE(trace[i], trace[i - 1])
+            << "planes " << planes << " seed " << seed << " iteration " << i;
+    }
+  }
+}
+
+TEST(TritPlanesTest, MorePlanesFitBetter) {
+  std::vector<float> w = gaussian(128, 11);
+  double previous = INFINITY;
+  for (int planes = 1; planes <= 4; ++planes) {
+    TritPlaneOptions options;
+    options.planes = planes;
+    double err =
+        objective(fitTritPlanes(w.data(), nullptr, 128, options), w, nullptr);
+    EXPECT_LT(err, previous) << planes << " planes";
+    previous = err;
+  }
+}
+
+TEST(TritPlanesTest, WeightingLowersTheWeightedError) {
+  const int64_t rows = 16, cols = 256;
+  std::vector<float> w = gaussian(rows * cols, 21);
+  std::vector<float> h = importance(cols, 22);
+  MatrixRef m{w.data(), rows, cols};
+  QuantizeOptions options;
+  options.method = Method::TritPlanes;
+  options.groupSize = 128;
+  TernaryWeights plain = mustQuantize(m, nullptr, options);
+  TernaryWeights weighted = mustQuantize(m, h.data(), options);
+  EXPECT_LT(weightedError(m, h.data(), weighted),
+            weightedError(m, h.data(), plain));
+}
+
+//===----------------------------------------------------------------------===//
+// DLT
+//===----------------------------------------------------------------------===//
+
+TEST(ScaleShiftTest, ErrorNeverIncreasesAndShiftsHelpAsymmetricGroups) {
+  for (unsigned seed = 0; seed < 30; ++seed) {
+    std::vector<float> w = gaussian(128, seed);
+    for (float &x : w)
+      x += 0.8f; // an asymmetric group
+    std::vector<float> h = importance(128, seed);
+    const float *weights = seed % 2 ? h.data() : nullptr;
+    std::vector<double> trace;
+    GroupFit fit =
+        fitScaleShift(w.data(), weights, 128, ShiftOptions(), &trace);
+    for (size_t i = 1; i < trace.size(); ++i)
+      EXPECT_LE(trace[i], trace[i - 1] * (1 + 1e-6)) << "seed " << seed;
+    GroupFit plain =
+        fitThreshold(Threshold::Calibrated, w.data(), weights, 128);
+    EXPECT_LT(objective(fit, w, weights), objective(plain, w, weights));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Sherry, dead zone, detection, low rank
+//===----------------------------------------------------------------------===//
+
+TEST(SherryTest, OneZeroPerQuartetAndPacksLosslessly) {
+  const int64_t rows = 4, cols = 64;
+  std::vector<float> w = gaussian(rows * cols, 5);
+  MatrixRef m{w.data(), rows, cols};
+  QuantizeOptions options;
+  options.method = Method::Sherry;
+  options.groupSize = 32;
+  TernaryWeights q = mustQuantize(m, nullptr, options);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; k += 4) {
+      int zeros = 0, smallest = 0;
+      for (int i = 0; i < 4; ++i) {
+        zeros += codeValue(q.code(0, r, k + i)) == 0;
+        if (std::fabs(w[r * cols + k + i]) <
+            std::fabs(w[r * cols + k + smallest]))
+          smallest = i;
+      }
+      EXPECT_EQ(zeros, 1);
+      EXPECT_EQ(codeValue(q.code(0, r, k + smallest)), 0);
+    }
+  std::vector<uint8_t> packed(packedBytes(Packing::Sherry, rows, cols));
+  EXPECT_EQ(packed.size(), size_t(rows * 10)); // 1.25 bits per weight
+  std::string error;
+  ASSERT_TRUE(
+      pack(Packing::Sherry, q.codes.data(), rows, cols, packed.data(), &error))
+      << error;
+  std::vector<uint8_t> back(rows * cols);
+  ASSERT_TRUE(unpack(Packing::Sherry, Alphabet::Trit, packed.data(), rows, cols,
+                     back.data(), &error))
+      << error;
+  EXPECT_EQ(back, q.codes);
+  ErrorReport report = measure(m, nullptr, q, Packing::Sherry);
+  EXPECT_DOUBLE_EQ(report.zeroFraction, 0.25);
+  EXPECT_DOUBLE_EQ(report.bitsPerWeight, 1.25 + 16.0 / 32);
+}
+
+TEST(DeadZoneTest, BiasIsTheDroppedContribution) {
+  std::vector<float> w = {1.0f, 0.1f, -1.0f, -0.2f, 0.05f, 1.0f, -1.0f, 0.3f};
+  MatrixRef m{w.data(), 2, 4};
+  QuantizeOptions options;
+  options.granularity = Granularity::Channel;
+  TernaryWeights q = mustQuantize(m, nullptr, options);
+  std::vector<float> meanX = {2.0f, 3.0f, 5.0f, 7.0f};
+  std::vector<float> bias = deadZoneBias(m, q, meanX.data());
+  // Row 0 drops 0.1 and -0.2; row 1 drops 0.05 and 0.3.
+  EXPECT_FLOAT_EQ(bias[0], 0.1f * 3 - 0.2f * 7);
+  EXPECT_FLOAT_EQ(bias[1], 0.05f * 2 + 0.3f * 7);
+}
+
+TEST(DetectTest, FindsScaledTernaryWeightsAndRejectsOthers) {
+  std::vector<float> w = {0.5f, -0.5f, 0.0f, 0.5f, 0.25f, 0.0f, -0.25f, -0.25f};
+  MatrixRef m{w.data(), 2, 4};
+  std::optional<TernaryWeights> q = detectScaledTernary(m, 0);
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->dequantize(), w);
+  EXPECT_FALSE(detectScaledTernary(MatrixRef{w.data(), 1, 8}, 0).has_value());
+  EXPECT_TRUE(detectScaledTernary(MatrixRef{w.data(), 1, 8}, 4).has_value());
+  w[1] = -0.5000001f;
+  EXPECT_FALSE(detectScaledTernary(m, 0).has_value());
+}
+
+TEST(LowRankTest, RecoversALowRankResidualExactly) {
+  const int64_t rows = 40, cols = 64, rank = 3;
+  std::vector<float> a = gaussian(rows * rank, 1), b = gaussian(cols * rank, 2);
+  std::vector<float> r(rows * cols, 0.0f);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      for (int64_t c = 0; c < rank; ++c)
+        r[i * cols + j] += a[i * rank + c] * b[j * rank + c];
+  std::string error;
+  std::optional<LowRank> lr =
+      lowRankResidual(MatrixRef{r.data(), rows, cols}, nullptr, rank, &error);
+  ASSERT_TRUE(lr.has_value()) << error;
+  double err = 0, norm = 0;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      double v = 0;
+      for (int64_t c = 0; c < rank; ++c)
+        v += double(lr->u[i * rank + c]) * lr->v[j * rank + c];
+      err += (v - r[i * cols + j]) * (v - r[i * cols + j]);
+      norm += double(r[i * cols + j]) * r[i * cols + j];
+    }
+  EXPECT_LT(std::sqrt(err / norm), 1e-5);
+  EXPECT_LT(lr->singularValues[rank], 1e-4 * lr->singularValues[0]);
+}
+
+TEST(LowRankTest, MatchesTheEckartYoungBound) {
+  // Singular values of a random matrix, checked through the residual norm:
+  // ‖R − U Vᵀ‖² must equal ‖R‖² − Σ_{i<r} σ_i².
+  const int64_t rows = 50, cols = 30, rank = 5;
+  std::vector<float> r = gaussian(rows * cols, 9);
+  std::string error;
+  std::optional<LowRank> lr =
+      lowRankResidual(MatrixRef{r.data(), rows, cols}, nullptr, rank, &error);
+  ASSERT_TRUE(lr.has_value()) << error;
+  double err = 0, norm = 0, kept = 0;
+  for (int64_t c = 0; c < rank; ++c)
+    kept += lr->singularValues[c] * lr->singularValues[c];
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      double v = 0;
+      for (int64_t c = 0; c < rank; ++c)
+        v += double(lr->u[i * rank + c]) * lr->v[j * rank + c];
+      err += (v - r[i * cols + j]) * (v - r[i * cols + j]);
+      norm += double(r[i * cols + j]) * r[i * cols + j];
+    }
+  EXPECT_NEAR(err, norm - kept, 1e-3 * norm);
+  // A sample truncation of lower rank cannot do better.
+  EXPECT_LT(err, norm * 0.95);
+}
+
+//===----------------------------------------------------------------------===//
+// Error feedback
+//===----------------------------------------------------------------------===//
+
+TEST(ErrorFeedbackTest, LowersTheOutputError) {
+  const int64_t rows = 32, cols = 64, samples = 256;
+  std::vector<float> w = gaussian(rows * cols, 31);
+  // Correlated calibration inputs: x = A z.
+  std::vector<float> z = gaussian(samples * cols, 32),
+                     mix = gaussian(cols * cols, 33, 0.3f);
+  std::vector<double> x(samples * cols, 0.0);
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t i = 0; i < cols; ++i) {
+      double v = z[s * cols + i];
+      for (int64_t j = 0; j < cols; ++j)
+        v += mix[i * cols + j] * z[s * cols + j];
+      x[s * cols + i] = v;
+    }
+  std::vector<double> hessian(cols * cols, 0.0);
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t i = 0; i < cols; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        hessian[i * cols + j] += x[s * cols + i] * x[s * cols + j];
+  auto outputError = [&](const TernaryWeights &q) {
+    double err = 0;
+    for (int64_t s = 0; s < samples; ++s)
+      for (int64_t r = 0; r < rows; ++r) {
+        double d = 0;
+        for (int64_t k = 0; k < cols; ++k)
+          d += (double(w[r * cols + k]) - q.value(r, k)) * x[s * cols + k];
+        err += d * d;
+      }
+    return err;
+  };
+  MatrixRef m{w.data(), rows, cols};
+  for (Method method :
+       {Method::Threshold, Method::TritPlanes, Method::ScaleShift}) {
+    QuantizeOptions options;
+    options.method = method;
+    options.groupSize = 32;
+    std::string error;
+    std::optional<TernaryWeights> feedback = quantizeWithErrorFeedback(
+        m, hessian.data(), options, ErrorFeedbackOptions(), &error);
+    ASSERT_TRUE(feedback.has_value()) << error;
+    TernaryWeights plain = mustQuantize(m, nullptr, options);
+    EXPECT_LT(outputError(*feedback), outputError(plain))
+        << "method " << int(method);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Determinism and options
+//===----------------------------------------------------------------------===//
+
+TEST(DeterminismTest, BitIdenticalAcrossRunsAndThreadCounts) {
+  const int64_t rows = 37, cols = 256;
+  std::vector<float> w = heavyTailed(rows * cols, 41);
+  std::vector<float> h = importance(cols, 42);
+  MatrixRef m{w.data(), rows, cols};
+  for (Method method : {Method::Threshold, Method::TritPlanes,
+                        Method::ScaleShift, Method::Sherry}) {
+    QuantizeOptions options;
+    options.method = method;
+    options.threshold = Threshold::Calibrated;
+    options.groupSize = 64;
+    options.threads = 1;
+    TernaryWeights reference = mustQuantize(m, h.data(), options);
+    for (int threads : {1, 2, 3, 8}) {
+      options.threads = threads;
+      TernaryWeights q = mustQuantize(m, h.data(), options);
+      EXPECT_EQ(q.codes, reference.codes);
+      EXPECT_EQ(0, std::memcmp(q.scales.data(), reference.scales.data(),
+                               q.scales.size() * sizeof(float)));
+      EXPECT_EQ(q.shifts, reference.shifts);
+    }
+  }
+}
+
+TEST(OptionsTest, BadOptionsAreExplained) {
+  std::vector<float> w = gaussian(2 * 12, 1);
+  MatrixRef m{w.data(), 2, 12};
+  auto errorOf = [&](QuantizeOptions options) {
+    std::string error;
+    EXPECT_FALSE(quantize(m, nullptr, options, &error).has_value());
+    return error;
+  };
+  QuantizeOptions options;
+  options.groupSize = 5;
+  EXPECT_EQ(errorOf(options), "group size 5 does not divide K = 12");
+  options.groupSize = 0;
+  EXPECT_EQ(errorOf(options), "group size must be positive, got 0");
+  options = QuantizeOptions();
+  options.groupSize = 6;
+  options.method = Method::Sherry;
+  EXPECT_EQ(errorOf(options),
+            "Sherry needs groups of a multiple of 4 weights, got 6");
+  options = QuantizeOptions();
+  options.groupSize = 12;
+  options.method = Method::TritPlanes;
+  options.tritPlanes.planes = 5;
+  EXPECT_EQ(errorOf(options), "trit planes must be between 1 and 4, got 5");
+  options.tritPlanes.planes = 2;
+  options.signedZeros = true;
+  EXPECT_EQ(errorOf(options),
+            "signed zeros (SZT) need a single plane, got 2 trit planes");
+  options = QuantizeOptions();
+  options.groupSize = 12;
+  w[13] = NAN;
+  EXPECT_EQ(errorOf(options), "weight at row 1, column 1 is not finite");
+}
+
+} // namespace
