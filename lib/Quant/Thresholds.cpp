@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <vector>
 
 using namespace tern::quant;
@@ -36,22 +35,29 @@ float keptScale(const float *w, const float *h, int64_t n, float delta) {
 
 /// Exact minimiser of Σ h (w − α t)² over thresholds and scales.
 GroupFit fitExact(const float *w, const float *h, int64_t n) {
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  // A total order (ties by index) keeps the result independent of the sort.
-  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-    float ma = std::fabs(w[a]), mb = std::fabs(w[b]);
-    return ma != mb ? ma > mb : a < b;
+  // Sorted (magnitude, weight) pairs, largest magnitude first. Only sums at
+  // boundaries between distinct magnitudes are used, so the order of equal
+  // magnitudes does not matter. The buffer is reused: this runs once per
+  // plane per iteration of PTQTP.
+  struct Entry {
+    float magnitude;
+    float weight;
+  };
+  thread_local std::vector<Entry> entries;
+  entries.clear();
+  for (int64_t j = 0; j < n; ++j)
+    if (w[j] != 0.0f) // zeros never help: they add weight and no magnitude
+      entries.push_back({std::fabs(w[j]), h ? h[j] : 1.0f});
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
+    return a.magnitude > b.magnitude;
   });
   double num = 0, den = 0, bestGain = 0;
-  int64_t bestCount = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    float magnitude = std::fabs(w[order[i]]);
-    if (magnitude == 0.0f)
-      break; // zeros never help: they add weight and no magnitude
-    num += weightOf(h, order[i]) * double(magnitude);
-    den += weightOf(h, order[i]);
-    bool boundary = i + 1 == n || std::fabs(w[order[i + 1]]) < magnitude;
+  size_t bestCount = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    num += double(entries[i].weight) * double(entries[i].magnitude);
+    den += double(entries[i].weight);
+    bool boundary = i + 1 == entries.size() ||
+                    entries[i + 1].magnitude < entries[i].magnitude;
     if (!boundary || den <= 0)
       continue;
     double gain = num * num / den;
@@ -62,9 +68,9 @@ GroupFit fitExact(const float *w, const float *h, int64_t n) {
   }
   GroupFit fit;
   // Everything strictly above the first dropped magnitude is kept.
-  fit.delta = bestCount == 0   ? INFINITY
-              : bestCount == n ? 0.0f
-                               : std::fabs(w[order[bestCount]]);
+  fit.delta = bestCount == 0                ? INFINITY
+              : bestCount == entries.size() ? 0.0f
+                                            : entries[bestCount].magnitude;
   fit.alpha[0] = keptScale(w, h, n, fit.delta);
   return fit;
 }

@@ -12,12 +12,16 @@
 // rejected; together with the exact topology step this makes the error
 // non-increasing over iterations.
 //
-// Beyond the paper, each iteration also refits every plane jointly (scale
-// and codes, the others fixed) with the exact threshold search, and the fit
-// starts twice, from the paper's sign(w) start and from a greedy residual
-// start, keeping the better result (and a third start, below). Both only ever
-// lower the error; they make an exactly representable group recover exactly,
-// where the paper's alternation can stop in a local minimum.
+// Beyond the paper (each addition only ever lowers the error):
+// - at a fixed point of the paper's two steps, every plane is refitted
+//   jointly (scale and codes, the other planes fixed) with the exact
+//   threshold search, and the iteration continues if that helped;
+// - the fit runs from the paper's sign(w) start and from a greedy residual
+//   start and keeps the better result, and groups with few distinct
+//   magnitudes (candidates for being exactly Σ α_p t_p) also run from starts
+//   read off their extreme values, so that such groups are recovered exactly.
+//
+// Codes are kept plane-major as floats so the inner loops vectorize.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,42 +35,115 @@ using namespace tern::quant;
 
 namespace {
 
-constexpr int kMaxCombos = 81; // 3^kMaxPlanes
+int combosOf(int planes) {
+  int combos = 1;
+  for (int p = 0; p < planes; ++p)
+    combos *= 3;
+  return combos;
+}
 
-/// Σ h (w − Σ_p α_p t_p)² for the current codes t (values in {-1, 0, 1}).
+/// One run of the alternation: codes t (planes x n, values -1/0/1), scales,
+/// the error so far.
+struct Start {
+  std::vector<float> t;
+  float alpha[kMaxPlanes] = {0, 0, 0, 0};
+  double error = INFINITY;
+  std::vector<double> trace;
+  int iterations = 0;
+  bool done = false;
+};
+
+/// Σ_p α_p t_p for every element, into `out`.
+void reconstruct(const std::vector<float> &t, const float *alpha, int planes,
+                 int64_t n, float *out) {
+  for (int64_t j = 0; j < n; ++j)
+    out[j] = 0;
+  for (int p = 0; p < planes; ++p) {
+    const float *tp = &t[p * n];
+    float a = alpha[p];
+    for (int64_t j = 0; j < n; ++j)
+      out[j] += a * tp[j];
+  }
+}
+
+/// Σ h (w − Σ_p α_p t_p)².
 double planeError(const float *w, const float *h, int64_t n, int planes,
-                  const int8_t *t, const float *alpha) {
+                  const std::vector<float> &t, const float *alpha,
+                  std::vector<float> &scratch) {
+  scratch.resize(n);
+  reconstruct(t, alpha, planes, n, scratch.data());
   double err = 0;
   for (int64_t j = 0; j < n; ++j) {
-    float v = 0;
-    for (int p = 0; p < planes; ++p)
-      v += alpha[p] * float(t[j * planes + p]);
-    double d = double(w[j]) - double(v);
-    err += (h ? h[j] : 1.0) * d * d;
+    double d = double(w[j]) - double(scratch[j]);
+    err += (h ? double(h[j]) : 1.0) * d * d;
   }
   return err;
 }
 
-/// Alternates scale and topology steps from codes `t` (n x planes) and
-/// scales `alpha` until the scales settle; returns the final error.
-double refine(const float *w, const float *h, int64_t n, int planes,
-              std::vector<int8_t> &t, float *alpha,
-              const TritPlaneOptions &options, std::vector<double> *trace) {
-  double error = planeError(w, h, n, planes, t.data(), alpha);
-  int combos = 1;
-  for (int p = 0; p < planes; ++p)
-    combos *= 3;
+/// Plane step: with the other planes fixed, (α_p, t_p) jointly is a
+/// single-plane problem the exact threshold fit solves. Applies each plane's
+/// refit that lowers `error`; returns whether any did.
+bool refitPlanes(const float *w, const float *h, int64_t n, int planes,
+                 std::vector<float> &t, float *alpha, double &error,
+                 std::vector<float> &scratch) {
+  bool improved = false;
+  std::vector<float> residual(n), candidate(n);
+  for (int p = 0; p < planes; ++p) {
+    float others[kMaxPlanes];
+    std::copy(alpha, alpha + kMaxPlanes, others);
+    others[p] = 0;
+    reconstruct(t, others, planes, n, residual.data());
+    for (int64_t j = 0; j < n; ++j)
+      residual[j] = w[j] - residual[j];
+    GroupFit plane = fitThreshold(Threshold::Calibrated, residual.data(), h, n);
+    for (int64_t j = 0; j < n; ++j) {
+      uint8_t code;
+      encodeValue(plane, residual[j], false, &code);
+      candidate[j] = float(codeValue(code));
+    }
+    std::vector<float> trial = t;
+    std::copy(candidate.begin(), candidate.end(), trial.begin() + p * n);
+    float scales[kMaxPlanes];
+    std::copy(alpha, alpha + kMaxPlanes, scales);
+    scales[p] = plane.alpha[0];
+    double trialError = planeError(w, h, n, planes, trial, scales, scratch);
+    if (trialError < error) {
+      error = trialError;
+      t.swap(trial);
+      alpha[p] = scales[p];
+      improved = true;
+    }
+  }
+  return improved;
+}
 
-  for (int iteration = 0; iteration < options.maxIterations; ++iteration) {
+/// Runs up to `budget` more iterations on `start`, until the scales settle
+/// (the paper's rule), the error stops falling, or options.maxIterations.
+void refine(const float *w, const float *h, int64_t n, int planes, Start &start,
+            int budget, const TritPlaneOptions &options) {
+  std::vector<float> &t = start.t;
+  float *alpha = start.alpha;
+  std::vector<float> scratch(n), best(n);
+  std::vector<int> bestIndex(n);
+  double error = planeError(w, h, n, planes, t, alpha, scratch);
+  int combos = combosOf(planes);
+
+  for (; budget > 0 && !start.done; --budget) {
+    double before = error;
     // 2. Scale step: α = (SᵀDS + λI)⁻¹ SᵀDw.
     double a[kMaxPlanes * kMaxPlanes] = {}, b[kMaxPlanes] = {};
-    for (int64_t j = 0; j < n; ++j) {
-      double hj = h ? h[j] : 1.0;
-      const int8_t *tj = &t[j * planes];
-      for (int p = 0; p < planes; ++p) {
-        b[p] += hj * tj[p] * double(w[j]);
-        for (int q = 0; q < planes; ++q)
-          a[p * planes + q] += hj * tj[p] * tj[q];
+    for (int p = 0; p < planes; ++p) {
+      const float *tp = &t[p * n];
+      double sum = 0;
+      for (int64_t j = 0; j < n; ++j)
+        sum += double(h ? h[j] * tp[j] : tp[j]) * double(w[j]);
+      b[p] = sum;
+      for (int q = 0; q <= p; ++q) {
+        const float *tq = &t[q * n];
+        double s = 0;
+        for (int64_t j = 0; j < n; ++j)
+          s += double(h ? h[j] * tp[j] * tq[j] : tp[j] * tq[j]);
+        a[p * planes + q] = a[q * planes + p] = s;
       }
     }
     double eigen[kMaxPlanes];
@@ -81,86 +158,65 @@ double refine(const float *w, const float *h, int64_t n, int planes,
     if (solveLinear(planes, a, b))
       for (int p = 0; p < planes; ++p)
         next[p] = float(b[p]);
-    double nextError = planeError(w, h, n, planes, t.data(), next);
+    double nextError = planeError(w, h, n, planes, t, next, scratch);
     if (nextError > error)
       std::copy(alpha, alpha + kMaxPlanes, next); // keep the better scales
     else
       error = nextError;
 
-    // 3. Topology step: the nearest of the 3^P values, per element.
-    float values[kMaxCombos];
+    // 3. Topology step: the nearest of the 3^P values, per element; ties
+    // keep the current codes.
+    reconstruct(t, next, planes, n, scratch.data());
+    for (int64_t j = 0; j < n; ++j) {
+      float d = w[j] - scratch[j];
+      best[j] = d * d;
+      bestIndex[j] = -1;
+    }
     for (int index = 0; index < combos; ++index) {
       float v = 0;
       for (int p = 0, rest = index; p < planes; ++p, rest /= 3)
         v += next[p] * float(rest % 3 - 1);
-      values[index] = v;
-    }
-    for (int64_t j = 0; j < n; ++j) {
-      // Start from the current codes so that ties keep them.
-      int8_t *tj = &t[j * planes];
-      float current = 0;
-      for (int p = 0; p < planes; ++p)
-        current += next[p] * float(tj[p]);
-      float best = (w[j] - current) * (w[j] - current);
-      int bestIndex = -1;
-      for (int index = 0; index < combos; ++index) {
-        float d = (w[j] - values[index]) * (w[j] - values[index]);
-        if (d < best) {
-          best = d;
-          bestIndex = index;
-        }
-      }
-      if (bestIndex >= 0)
-        for (int p = 0, rest = bestIndex; p < planes; ++p, rest /= 3)
-          tj[p] = int8_t(rest % 3 - 1);
-    }
-    error = planeError(w, h, n, planes, t.data(), next);
-
-    // Plane step: with the other planes fixed, (α_p, t_p) jointly is a
-    // single-plane problem the exact threshold fit solves; this moves past
-    // the local minima the per-element search alone stops in.
-    if (planes > 1) {
-      std::vector<float> residual(n);
-      for (int p = 0; p < planes; ++p) {
-        for (int64_t j = 0; j < n; ++j) {
-          float others = 0;
-          for (int q = 0; q < planes; ++q)
-            if (q != p)
-              others += next[q] * float(t[j * planes + q]);
-          residual[j] = w[j] - others;
-        }
-        GroupFit plane =
-            fitThreshold(Threshold::Calibrated, residual.data(), h, n);
-        std::vector<int8_t> candidate = t;
-        for (int64_t j = 0; j < n; ++j) {
-          uint8_t code;
-          encodeValue(plane, residual[j], false, &code);
-          candidate[j * planes + p] = int8_t(codeValue(code));
-        }
-        float scales[kMaxPlanes];
-        std::copy(next, next + kMaxPlanes, scales);
-        scales[p] = plane.alpha[0];
-        double candidateError =
-            planeError(w, h, n, planes, candidate.data(), scales);
-        if (candidateError < error) {
-          error = candidateError;
-          t.swap(candidate);
-          next[p] = scales[p];
-        }
+      for (int64_t j = 0; j < n; ++j) {
+        float d = (w[j] - v) * (w[j] - v);
+        bool better = d < best[j];
+        best[j] = better ? d : best[j];
+        bestIndex[j] = better ? index : bestIndex[j];
       }
     }
-    if (trace)
-      trace->push_back(error);
+    for (int64_t j = 0; j < n; ++j)
+      if (bestIndex[j] >= 0)
+        for (int p = 0, rest = bestIndex[j]; p < planes; ++p, rest /= 3)
+          t[p * n + j] = float(rest % 3 - 1);
+    error = planeError(w, h, n, planes, t, next, scratch);
+    start.trace.push_back(error);
 
-    // 4. Stop when the scales settle.
+    // 4. Stop when the scales settle or nothing improves any more; at such
+    // a fixed point, try the plane step before giving up.
     float change = 0;
     for (int p = 0; p < planes; ++p)
       change = std::max(change, std::fabs(next[p] - alpha[p]));
     std::copy(next, next + kMaxPlanes, alpha);
-    if (change < options.tolerance)
-      break;
+    ++start.iterations;
+    bool settled = change < options.tolerance || !(error < before);
+    if (settled && planes > 1)
+      settled = !refitPlanes(w, h, n, planes, t, alpha, error, scratch);
+    start.done = settled || start.iterations >= options.maxIterations;
   }
-  return error;
+  start.error = error;
+}
+
+/// A start with scales `alpha` and the nearest codes for them.
+void encodeStart(const float *w, int64_t n, int planes, Start &start) {
+  GroupFit fit;
+  fit.planes = planes;
+  std::copy(start.alpha, start.alpha + kMaxPlanes, fit.alpha);
+  start.t.assign(planes * n, 0.0f);
+  uint8_t codes[kMaxPlanes];
+  for (int64_t j = 0; j < n; ++j) {
+    encodeValue(fit, w[j], false, codes);
+    for (int p = 0; p < planes; ++p)
+      start.t[p * n + j] = float(codeValue(codes[p]));
+  }
 }
 
 } // namespace
@@ -169,94 +225,69 @@ GroupFit tern::quant::fitTritPlanes(const float *w, const float *h, int64_t n,
                                     const TritPlaneOptions &options,
                                     std::vector<double> *trace) {
   int planes = std::clamp(options.planes, 1, kMaxPlanes);
+  std::vector<Start> starts;
 
   // The paper's start: t_p = sign(w) with zeros -> +1, α = 1.
-  std::vector<int8_t> paperCodes(n * planes);
-  for (int64_t j = 0; j < n; ++j)
-    for (int p = 0; p < planes; ++p)
-      paperCodes[j * planes + p] = w[j] < 0 ? -1 : 1;
-  float paperAlpha[kMaxPlanes] = {1, 1, 1, 1};
-  std::vector<double> paperTrace;
-  double paperError = refine(w, h, n, planes, paperCodes, paperAlpha, options,
-                             trace ? &paperTrace : nullptr);
+  Start &paper = starts.emplace_back();
+  paper.t.resize(planes * n);
+  for (int p = 0; p < planes; ++p)
+    for (int64_t j = 0; j < n; ++j)
+      paper.t[p * n + j] = w[j] < 0 ? -1.0f : 1.0f;
+  std::fill(paper.alpha, paper.alpha + kMaxPlanes, 1.0f);
 
-  // A second start that escapes the paper's local minima: each plane is the
-  // exact threshold fit of what the planes before it leave.
-  std::vector<int8_t> greedyCodes(n * planes);
-  float greedyAlpha[kMaxPlanes] = {0, 0, 0, 0};
+  // A greedy start: each plane is the exact threshold fit of what the planes
+  // before it leave.
+  Start &greedy = starts.emplace_back();
+  greedy.t.resize(planes * n);
   std::vector<float> residual(w, w + n);
   for (int p = 0; p < planes; ++p) {
     GroupFit plane = fitThreshold(Threshold::Calibrated, residual.data(), h, n);
-    greedyAlpha[p] = plane.alpha[0];
+    greedy.alpha[p] = plane.alpha[0];
     for (int64_t j = 0; j < n; ++j) {
       uint8_t code;
       encodeValue(plane, residual[j], false, &code);
-      greedyCodes[j * planes + p] = int8_t(codeValue(code));
+      greedy.t[p * n + j] = float(codeValue(code));
       residual[j] -= plane.alpha[0] * float(codeValue(code));
     }
   }
-  std::vector<double> greedyTrace;
-  double greedyError = refine(w, h, n, planes, greedyCodes, greedyAlpha,
-                              options, trace ? &greedyTrace : nullptr);
 
-  // Starts from the extremes of the group: the smallest plane scale is one
+  // Starts from the extremes of groups that may be exactly Σ α_p t_p (at
+  // most (3^P + 1) / 2 distinct magnitudes): the smallest plane scale is one
   // of the three smallest distinct non-zero |w| and the larger planes split
-  // what is left of the largest |w|. A group that is exactly Σ α_p t_p has
-  // at most a few distinct magnitudes, and one of these starts is then the
-  // true set of scales.
-  std::vector<float> magnitudes;
-  magnitudes.reserve(n);
-  for (int64_t j = 0; j < n; ++j)
-    if (w[j] != 0)
-      magnitudes.push_back(std::fabs(w[j]));
-  std::sort(magnitudes.begin(), magnitudes.end());
-  magnitudes.erase(std::unique(magnitudes.begin(), magnitudes.end()),
-                   magnitudes.end());
-  float extremeAlpha[kMaxPlanes] = {0, 0, 0, 0};
-  double extremeError = INFINITY;
-  std::vector<double> extremeTrace;
-  for (size_t i = 0; planes > 1 && i < 3 && i + 1 < magnitudes.size(); ++i) {
-    float alpha[kMaxPlanes] = {0, 0, 0, 0};
-    alpha[planes - 1] = magnitudes[i];
-    float rest = magnitudes.back() - magnitudes[i];
-    // Split the rest as 2^(P-2) : ... : 2 : 1 over the larger planes.
+  // what is left of the largest |w| as 2^(P-2) : ... : 2 : 1.
+  if (planes > 1) {
+    std::vector<float> magnitudes;
+    magnitudes.reserve(n);
+    for (int64_t j = 0; j < n; ++j)
+      if (w[j] != 0)
+        magnitudes.push_back(std::fabs(w[j]));
+    std::sort(magnitudes.begin(), magnitudes.end());
+    magnitudes.erase(std::unique(magnitudes.begin(), magnitudes.end()),
+                     magnitudes.end());
     float parts = float((1 << (planes - 1)) - 1);
-    for (int p = 0; p < planes - 1; ++p)
-      alpha[p] = rest * float(1 << (planes - 2 - p)) / parts;
-    GroupFit start;
-    start.planes = planes;
-    std::copy(alpha, alpha + kMaxPlanes, start.alpha);
-    std::vector<int8_t> codes(n * planes);
-    uint8_t code[kMaxPlanes];
-    for (int64_t j = 0; j < n; ++j) {
-      encodeValue(start, w[j], false, code);
-      for (int p = 0; p < planes; ++p)
-        codes[j * planes + p] = int8_t(codeValue(code[p]));
-    }
-    std::vector<double> startTrace;
-    double error = refine(w, h, n, planes, codes, alpha, options,
-                          trace ? &startTrace : nullptr);
-    if (error < extremeError) {
-      extremeError = error;
-      std::copy(alpha, alpha + kMaxPlanes, extremeAlpha);
-      extremeTrace.swap(startTrace);
+    bool few = magnitudes.size() <= size_t(combosOf(planes) + 1) / 2;
+    for (size_t i = 0; few && i < 3 && i + 1 < magnitudes.size(); ++i) {
+      Start &extreme = starts.emplace_back();
+      extreme.alpha[planes - 1] = magnitudes[i];
+      float rest = magnitudes.back() - magnitudes[i];
+      for (int p = 0; p < planes - 1; ++p)
+        extreme.alpha[p] = rest * float(1 << (planes - 2 - p)) / parts;
+      encodeStart(w, n, planes, extreme);
     }
   }
 
-  // Keep the best start; ties go to the earlier one.
-  const float *best = paperAlpha;
-  std::vector<double> *bestTrace = &paperTrace;
-  double bestError = paperError;
-  if (greedyError < bestError) {
-    best = greedyAlpha, bestTrace = &greedyTrace, bestError = greedyError;
-  }
-  if (extremeError < bestError) {
-    best = extremeAlpha, bestTrace = &extremeTrace, bestError = extremeError;
+  // Run every start to the end and keep the best (ties: the earlier one).
+  size_t best = 0;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    refine(w, h, n, planes, starts[i], options.maxIterations, options);
+    if (starts[i].error < starts[best].error)
+      best = i;
   }
   if (trace)
-    trace->insert(trace->end(), bestTrace->begin(), bestTrace->end());
+    trace->insert(trace->end(), starts[best].trace.begin(),
+                  starts[best].trace.end());
   GroupFit fit;
   fit.planes = planes;
-  std::copy(best, best + kMaxPlanes, fit.alpha);
+  std::copy(starts[best].alpha, starts[best].alpha + kMaxPlanes, fit.alpha);
   return fit;
 }
