@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <vector>
 
 using namespace tern::quant;
@@ -34,45 +35,69 @@ float keptScale(const float *w, const float *h, int64_t n, float delta) {
 }
 
 /// Exact minimiser of Σ h (w − α t)² over thresholds and scales.
+/// Scans the prefixes of `magnitude` (sorted in decreasing order, with
+/// weights `weight`, or 1 when null) that end between distinct magnitudes
+/// and returns the fit of the best one.
+GroupFit bestPrefix(const float *magnitude, const float *weight, size_t n) {
+  double num = 0, den = 0, bestNum = 0, bestDen = 0;
+  size_t bestCount = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double h = weight ? double(weight[i]) : 1.0;
+    num += h * double(magnitude[i]);
+    den += h;
+    bool boundary = i + 1 == n || magnitude[i + 1] < magnitude[i];
+    // The gain num² / den, compared without dividing.
+    if (boundary && den > 0 &&
+        (bestCount == 0 || num * num * bestDen > bestNum * bestNum * den)) {
+      bestNum = num;
+      bestDen = den;
+      bestCount = i + 1;
+    }
+  }
+  GroupFit fit;
+  if (bestCount == 0 || bestNum <= 0) {
+    fit.delta = INFINITY;
+    return fit;
+  }
+  // Everything strictly above the first dropped magnitude is kept.
+  fit.delta = bestCount == n ? 0.0f : magnitude[bestCount];
+  fit.alpha[0] = float(bestNum / bestDen);
+  return fit;
+}
+
 GroupFit fitExact(const float *w, const float *h, int64_t n) {
-  // Sorted (magnitude, weight) pairs, largest magnitude first. Only sums at
-  // boundaries between distinct magnitudes are used, so the order of equal
-  // magnitudes does not matter. The buffer is reused: this runs once per
-  // plane per iteration of PTQTP.
+  // Zeros never help (they add weight and no magnitude), so only non-zero
+  // weights are sorted. Only sums at boundaries between distinct magnitudes
+  // are used, so the order of equal magnitudes does not matter. Buffers are
+  // reused: PTQTP calls this for every plane step.
+  thread_local std::vector<float> magnitudes;
+  magnitudes.clear();
+  if (!h) {
+    for (int64_t j = 0; j < n; ++j)
+      if (w[j] != 0.0f)
+        magnitudes.push_back(std::fabs(w[j]));
+    std::sort(magnitudes.begin(), magnitudes.end(), std::greater<float>());
+    return bestPrefix(magnitudes.data(), nullptr, magnitudes.size());
+  }
   struct Entry {
     float magnitude;
     float weight;
   };
   thread_local std::vector<Entry> entries;
+  thread_local std::vector<float> weights;
   entries.clear();
   for (int64_t j = 0; j < n; ++j)
-    if (w[j] != 0.0f) // zeros never help: they add weight and no magnitude
-      entries.push_back({std::fabs(w[j]), h ? h[j] : 1.0f});
+    if (w[j] != 0.0f)
+      entries.push_back({std::fabs(w[j]), h[j]});
   std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
     return a.magnitude > b.magnitude;
   });
-  double num = 0, den = 0, bestGain = 0;
-  size_t bestCount = 0;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    num += double(entries[i].weight) * double(entries[i].magnitude);
-    den += double(entries[i].weight);
-    bool boundary = i + 1 == entries.size() ||
-                    entries[i + 1].magnitude < entries[i].magnitude;
-    if (!boundary || den <= 0)
-      continue;
-    double gain = num * num / den;
-    if (gain > bestGain) {
-      bestGain = gain;
-      bestCount = i + 1;
-    }
+  weights.clear();
+  for (const Entry &e : entries) {
+    magnitudes.push_back(e.magnitude);
+    weights.push_back(e.weight);
   }
-  GroupFit fit;
-  // Everything strictly above the first dropped magnitude is kept.
-  fit.delta = bestCount == 0                ? INFINITY
-              : bestCount == entries.size() ? 0.0f
-                                            : entries[bestCount].magnitude;
-  fit.alpha[0] = keptScale(w, h, n, fit.delta);
-  return fit;
+  return bestPrefix(magnitudes.data(), weights.data(), magnitudes.size());
 }
 
 double meanAbs(const float *w, int64_t n) {

@@ -35,6 +35,8 @@ using namespace tern::quant;
 
 namespace {
 
+constexpr int kMaxCombos = 81; // 3^kMaxPlanes
+
 int combosOf(int planes) {
   int combos = 1;
   for (int p = 0; p < planes; ++p)
@@ -124,7 +126,6 @@ void refine(const float *w, const float *h, int64_t n, int planes, Start &start,
   std::vector<float> &t = start.t;
   float *alpha = start.alpha;
   std::vector<float> scratch(n), best(n);
-  std::vector<int> bestIndex(n);
   double error = planeError(w, h, n, planes, t, alpha, scratch);
   int combos = combosOf(planes);
 
@@ -165,28 +166,36 @@ void refine(const float *w, const float *h, int64_t n, int planes, Start &start,
       error = nextError;
 
     // 3. Topology step: the nearest of the 3^P values, per element; ties
-    // keep the current codes.
-    reconstruct(t, next, planes, n, scratch.data());
-    for (int64_t j = 0; j < n; ++j) {
-      float d = w[j] - scratch[j];
-      best[j] = d * d;
-      bestIndex[j] = -1;
-    }
+    // keep the current codes. The minimum distance is found first (a loop
+    // that vectorizes); only elements that move look for their new codes.
+    float values[kMaxCombos];
     for (int index = 0; index < combos; ++index) {
       float v = 0;
       for (int p = 0, rest = index; p < planes; ++p, rest /= 3)
         v += next[p] * float(rest % 3 - 1);
-      for (int64_t j = 0; j < n; ++j) {
-        float d = (w[j] - v) * (w[j] - v);
-        bool better = d < best[j];
-        best[j] = better ? d : best[j];
-        bestIndex[j] = better ? index : bestIndex[j];
-      }
+      values[index] = v;
     }
-    for (int64_t j = 0; j < n; ++j)
-      if (bestIndex[j] >= 0)
-        for (int p = 0, rest = bestIndex[j]; p < planes; ++p, rest /= 3)
-          t[p * n + j] = float(rest % 3 - 1);
+    reconstruct(t, next, planes, n, scratch.data());
+    float *__restrict current = scratch.data();
+    float *__restrict nearest = best.data();
+    for (int64_t j = 0; j < n; ++j) {
+      current[j] = (w[j] - current[j]) * (w[j] - current[j]);
+      nearest[j] = current[j];
+    }
+    for (int index = 0; index < combos; ++index) {
+      float v = values[index];
+      for (int64_t j = 0; j < n; ++j)
+        nearest[j] = std::min(nearest[j], (w[j] - v) * (w[j] - v));
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      if (!(nearest[j] < current[j]))
+        continue;
+      int index = 0;
+      while ((w[j] - values[index]) * (w[j] - values[index]) != nearest[j])
+        ++index;
+      for (int p = 0, rest = index; p < planes; ++p, rest /= 3)
+        t[p * n + j] = float(rest % 3 - 1);
+    }
     error = planeError(w, h, n, planes, t, next, scratch);
     start.trace.push_back(error);
 

@@ -531,8 +531,54 @@ TEST(OptionsTest, BadOptionsAreExplained) {
             "signed zeros (SZT) need a single plane, got 2 trit planes");
   options = QuantizeOptions();
   options.groupSize = 12;
+  options.method = Method::Sherry;
+  options.signedZeros = true;
+  EXPECT_EQ(errorOf(options), "Sherry's 3:4 codes have no signed zeros");
+  options = QuantizeOptions();
+  options.groupSize = 12;
+  options.scaleShift.maxIterations = 0;
+  EXPECT_EQ(errorOf(options), "the iteration limit must be at least 1");
+  options = QuantizeOptions();
+  options.groupSize = 12;
+  std::vector<float> h(12, 1.0f);
+  h[3] = -1;
+  std::string error;
+  EXPECT_FALSE(quantize(m, h.data(), options, &error).has_value());
+  EXPECT_EQ(error, "importance of column 3 must be finite and >= 0");
+  EXPECT_FALSE(
+      quantize(MatrixRef{w.data(), 0, 12}, nullptr, options, &error));
+  EXPECT_EQ(error, "expected a non-empty weight matrix, got 0 x 12");
   w[13] = NAN;
   EXPECT_EQ(errorOf(options), "weight at row 1, column 1 is not finite");
+}
+
+TEST(OptionsTest, ErrorFeedbackAndLowRankErrors) {
+  std::vector<float> w = gaussian(2 * 4, 1);
+  MatrixRef m{w.data(), 2, 4};
+  std::vector<double> singular(16, 0.0); // XᵀX of no data: all zero
+  singular[0] = -1;                      // and not even semi-definite
+  QuantizeOptions options;
+  options.groupSize = 4;
+  std::string error;
+  EXPECT_FALSE(quantizeWithErrorFeedback(m, nullptr, options,
+                                         ErrorFeedbackOptions(), &error));
+  EXPECT_EQ(error, "error feedback needs the calibration matrix H = XᵀX");
+  EXPECT_FALSE(quantizeWithErrorFeedback(m, singular.data(), options,
+                                         ErrorFeedbackOptions(), &error));
+  EXPECT_EQ(error, "H + λI is not positive definite at column 0; raise the "
+                   "dampening");
+  ErrorFeedbackOptions negative;
+  negative.dampening = -1;
+  EXPECT_FALSE(quantizeWithErrorFeedback(m, singular.data(), options,
+                                         negative, &error));
+  EXPECT_EQ(error, "dampening must be >= 0");
+  options.method = Method::Sherry;
+  EXPECT_FALSE(quantizeWithErrorFeedback(m, singular.data(), options,
+                                         ErrorFeedbackOptions(), &error));
+  EXPECT_EQ(error, "error feedback quantizes one column at a time, which "
+                   "Sherry's 3:4 codes do not allow");
+  EXPECT_FALSE(lowRankResidual(m, nullptr, 3, &error));
+  EXPECT_EQ(error, "rank must be between 1 and min(rows, cols) = 2, got 3");
 }
 
 } // namespace
