@@ -45,7 +45,7 @@ void setBit(uint8_t *bytes, int64_t i) {
 void packTwoBit(Packing packing, const uint8_t *in, int64_t k, uint8_t *out) {
   int64_t fields = packedRowBytes(packing, k) * 4;
   for (int64_t j = 0; j < fields; ++j) {
-    uint8_t c = j < k ? in[j] : kZeroPos;
+    uint8_t c = j < k ? in[j] : uint8_t(kZeroPos);
     unsigned field =
         packing == Packing::SignMagnitude ? c : unsigned(codeValue(c) + 1);
     out[j / 4] |= uint8_t(field << (2 * (j % 4)));
