@@ -1,30 +1,96 @@
-//===- tern-opt.cpp - tern optimizer driver -------------------------------===//
+//===- tern-opt.cpp - the tern optimizer driver ---------------------------===//
 //
-// This file implements tern-opt, the mlir-opt of tern: every upstream dialect
-// and pass, plus the tern dialect, its passes and its pipelines.
+// This file is tern-opt: mlir-opt with the tern dialect, its passes and
+// pipelines, and every upstream dialect and pass. It also reads ONNX models
+// directly (`tern-opt model.onnx --passes`): a file ending in .onnx or
+// .onnxtxt is imported first, with `--input-shape` fixing dynamic inputs.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Pipelines/Pipelines.h"
+#include "tern/Target/ONNX/Import.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+static llvm::cl::opt<std::string>
+    inputShapes("input-shape",
+                llvm::cl::desc("For ONNX input: static shapes of model inputs, "
+                               "NAME=DxDx...[,NAME=...]"),
+                llvm::cl::init(""));
+
+/// The input as MLIR: the file itself, or the ONNX model it holds imported
+/// and serialized to bytecode for MlirOptMain to parse.
+static std::unique_ptr<llvm::MemoryBuffer>
+loadInput(StringRef inputFilename, DialectRegistry &registry) {
+  std::string error;
+  if (!tern::looksLikeONNX(inputFilename)) {
+    std::unique_ptr<llvm::MemoryBuffer> file =
+        openInputFile(inputFilename, &error);
+    if (!file)
+      llvm::errs() << error << "\n";
+    return file;
+  }
+  tern::ONNXImportOptions options;
+  if (!tern::parseONNXInputShapes(inputShapes, options, error)) {
+    llvm::errs() << "error: " << error << "\n";
+    return nullptr;
+  }
+  MLIRContext context(registry);
+  OwningOpRef<ModuleOp> module =
+      tern::importONNXFile(inputFilename, &context, options);
+  if (!module)
+    return nullptr;
+  std::string bytes;
+  llvm::raw_string_ostream os(bytes);
+  if (failed(writeBytecodeToFile(*module, os)))
+    return nullptr;
+  return llvm::MemoryBuffer::getMemBufferCopy(bytes, inputFilename);
+}
 
 int main(int argc, char **argv) {
-  mlir::registerAllPasses();
-  mlir::tern::registerTernConversionPasses();
-  mlir::tern::registerTernPipelines();
+  llvm::InitLLVM init(argc, argv);
+  registerAllPasses();
+  tern::registerTernConversionPasses();
+  tern::registerTernPipelines();
 
-  mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  registry.insert<mlir::tern::TernDialect>();
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<tern::TernDialect>();
+  tern::registerONNXImportDialects(registry);
 
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "tern optimizer driver\n", registry));
+  auto [inputFilename, outputFilename] = registerAndParseCLIOptions(
+      argc, argv, "tern optimizer driver\n", registry);
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
+
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      loadInput(inputFilename, registry);
+  if (!input)
+    return 1;
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &error);
+  if (!output) {
+    llvm::errs() << error << "\n";
+    return 1;
+  }
+  if (failed(MlirOptMain(output->os(), std::move(input), registry, config)))
+    return 1;
+  output->keep();
+  return 0;
 }

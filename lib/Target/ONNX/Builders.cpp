@@ -1,0 +1,286 @@
+//===- Builders.cpp - IR builders shared by the ONNX op handlers ----------===//
+//
+// This file implements the few IR shapes every handler is made of:
+// broadcasting elementwise maps, reductions, reshapes, transposes and
+// padding, all on static-shape tensors in linalg/tensor/arith.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/AffineMap.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+using namespace mlir::tern::onnx_import;
+
+Value onnx_import::scalar(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto f = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(f, value));
+  if (type.isIndex())
+    return arith::ConstantIndexOp::create(b, loc, int64_t(value));
+  return arith::ConstantOp::create(
+      b, loc,
+      b.getIntegerAttr(type, APInt(type.getIntOrFloatBitWidth(), int64_t(value),
+                                   /*isSigned=*/true,
+                                   /*implicitTrunc=*/true)));
+}
+
+Value onnx_import::convertScalar(OpBuilder &b, Location loc, Value value,
+                                 Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  auto fromFloat = dyn_cast<FloatType>(from);
+  auto toFloat = dyn_cast<FloatType>(to);
+  if (to.isInteger(1)) {
+    if (fromFloat)
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
+                                   scalar(b, loc, from, 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value,
+                                 scalar(b, loc, from, 0));
+  }
+  if (fromFloat && toFloat) {
+    if (fromFloat.getWidth() < toFloat.getWidth())
+      return arith::ExtFOp::create(b, loc, to, value);
+    if (fromFloat.getWidth() > toFloat.getWidth())
+      return arith::TruncFOp::create(b, loc, to, value);
+    Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+    return arith::TruncFOp::create(b, loc, to, wide);
+  }
+  if (fromFloat)
+    return arith::FPToSIOp::create(b, loc, to, value);
+  if (toFloat)
+    return from.isInteger(1)
+               ? Value(arith::UIToFPOp::create(b, loc, to, value))
+               : Value(arith::SIToFPOp::create(b, loc, to, value));
+  unsigned fromWidth = from.getIntOrFloatBitWidth();
+  unsigned toWidth = to.getIntOrFloatBitWidth();
+  if (fromWidth < toWidth)
+    return from.isInteger(1) ? Value(arith::ExtUIOp::create(b, loc, to, value))
+                             : Value(arith::ExtSIOp::create(b, loc, to, value));
+  return arith::TruncIOp::create(b, loc, to, value);
+}
+
+Value onnx_import::empty(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                         Type type) {
+  return tensor::EmptyOp::create(b, loc, shape, type);
+}
+
+Value onnx_import::filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                          Type type, double value) {
+  return linalg::FillOp::create(b, loc, scalar(b, loc, type, value),
+                                empty(b, loc, shape, type))
+      .getResult(0);
+}
+
+std::optional<SmallVector<int64_t>>
+onnx_import::broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes) {
+  size_t rank = 0;
+  for (ArrayRef<int64_t> shape : shapes)
+    rank = std::max(rank, shape.size());
+  SmallVector<int64_t> result(rank, 1);
+  for (ArrayRef<int64_t> shape : shapes) {
+    for (size_t i = 0; i < shape.size(); ++i) {
+      int64_t &out = result[rank - shape.size() + i];
+      int64_t dim = shape[i];
+      if (dim == out || dim == 1)
+        continue;
+      if (out != 1)
+        return std::nullopt;
+      out = dim;
+    }
+  }
+  return result;
+}
+
+/// The indexing map reading an input of `shape` at loop position (d0..dn)
+/// of a broadcast to rank `rank`.
+static AffineMap broadcastMapFor(ArrayRef<int64_t> shape,
+                                 ArrayRef<int64_t> result,
+                                 MLIRContext *context) {
+  unsigned rank = result.size();
+  SmallVector<AffineExpr> exprs;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    unsigned dim = rank - shape.size() + i;
+    exprs.push_back(shape[i] == 1 && result[dim] != 1
+                        ? getAffineConstantExpr(0, context)
+                        : getAffineDimExpr(dim, context));
+  }
+  return AffineMap::get(rank, 0, exprs, context);
+}
+
+Value onnx_import::broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
+                                ArrayRef<int64_t> shape, Type resultType,
+                                ScalarBody body) {
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs)
+    maps.push_back(broadcastMapFor(
+        cast<RankedTensorType>(input.getType()).getShape(), shape, context));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(shape.size(), context));
+  SmallVector<utils::IteratorType> iterators(shape.size(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, RankedTensorType::get(shape, resultType), inputs,
+             ValueRange{empty(b, loc, shape, resultType)}, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value result = body(nb, nloc, args.drop_back());
+               linalg::YieldOp::create(nb, nloc, result);
+             })
+      .getResult(0);
+}
+
+Value onnx_import::reshape(OpBuilder &b, Location loc, Value value,
+                           ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getShape() == shape)
+    return value;
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  // Collapse everything to one dimension, then expand to the target: both
+  // are always valid for static shapes and fold away when trivial.
+  auto flatType =
+      RankedTensorType::get({type.getNumElements()}, type.getElementType());
+  auto all = [](size_t rank) {
+    SmallVector<ReassociationIndices> groups;
+    if (rank) {
+      groups.emplace_back();
+      for (size_t i = 0; i < rank; ++i)
+        groups[0].push_back(int64_t(i));
+    }
+    return groups;
+  };
+  Value flat = value;
+  if (type.getRank() == 0)
+    flat = tensor::ExpandShapeOp::create(b, loc, flatType, value, all(0));
+  else if (type.getRank() != 1)
+    flat = tensor::CollapseShapeOp::create(b, loc, flatType, value,
+                                           all(type.getRank()));
+  if (shape.empty())
+    return tensor::CollapseShapeOp::create(b, loc, resultType, flat, all(0));
+  if (shape.size() == 1)
+    return flat;
+  return tensor::ExpandShapeOp::create(b, loc, resultType, flat,
+                                       all(shape.size()));
+}
+
+Value onnx_import::transpose(OpBuilder &b, Location loc, Value value,
+                             ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(value.getType());
+  bool identity = true;
+  SmallVector<int64_t> shape;
+  for (auto [i, p] : llvm::enumerate(perm)) {
+    shape.push_back(type.getDimSize(p));
+    identity &= int64_t(i) == p;
+  }
+  if (identity)
+    return value;
+  return linalg::TransposeOp::create(
+             b, loc, value, empty(b, loc, shape, type.getElementType()), perm)
+      .getResult()[0];
+}
+
+Value onnx_import::broadcastTo(OpBuilder &b, Location loc, Value value,
+                               ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getShape() == shape)
+    return value;
+  return broadcastMap(
+      b, loc, value, shape, type.getElementType(),
+      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+}
+
+Value onnx_import::reduce(
+    OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> axes,
+    bool keepDims, double init,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto type = cast<RankedTensorType>(value.getType());
+  MLIRContext *context = b.getContext();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> kept;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t i = 0; i < rank; ++i) {
+    bool reduced = llvm::is_contained(axes, i);
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (!reduced) {
+      kept.push_back(type.getDimSize(i));
+      outExprs.push_back(getAffineDimExpr(i, context));
+    }
+  }
+  Type elementType = type.getElementType();
+  Value init0 = filled(b, loc, kept, elementType, init);
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(rank, context),
+      AffineMap::get(rank, 0, outExprs, context)};
+  Value result = linalg::GenericOp::create(
+                     b, loc, init0.getType(), value, init0, maps, iterators,
+                     [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                       linalg::YieldOp::create(
+                           nb, nloc, combine(nb, nloc, args[1], args[0]));
+                     })
+                     .getResult(0);
+  if (!keepDims)
+    return result;
+  SmallVector<int64_t> shape(type.getShape());
+  for (int64_t axis : axes)
+    shape[axis] = 1;
+  return reshape(b, loc, result, shape);
+}
+
+Value onnx_import::padConstant(OpBuilder &b, Location loc, Value value,
+                               ArrayRef<int64_t> low, ArrayRef<int64_t> high,
+                               double padValue) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> lows(rank, 0), highs(rank, 0);
+  bool any = false;
+  for (size_t i = 0; i < low.size(); ++i) {
+    lows[rank - low.size() + i] = low[i];
+    highs[rank - high.size() + i] = high[i];
+    any |= low[i] != 0 || high[i] != 0;
+  }
+  if (!any)
+    return value;
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i)
+    shape.push_back(type.getDimSize(i) + lows[i] + highs[i]);
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value pad = scalar(b, loc, type.getElementType(), padValue);
+  return tensor::PadOp::create(
+      b, loc, resultType, value, getAsIndexOpFoldResult(b.getContext(), lows),
+      getAsIndexOpFoldResult(b.getContext(), highs), pad);
+}
+
+Value onnx_import::insertSlice(OpBuilder &b, Location loc, Value source,
+                               Value dest, ArrayRef<int64_t> offsets,
+                               ArrayRef<int64_t> strides) {
+  MLIRContext *c = b.getContext();
+  auto sizes = cast<RankedTensorType>(source.getType()).getShape();
+  return tensor::InsertSliceOp::create(
+      b, loc, source, dest, getAsIndexOpFoldResult(c, offsets),
+      getAsIndexOpFoldResult(c, sizes), getAsIndexOpFoldResult(c, strides));
+}
+
+Value onnx_import::extractSlice(OpBuilder &b, Location loc, Value source,
+                                ArrayRef<int64_t> offsets,
+                                ArrayRef<int64_t> sizes,
+                                ArrayRef<int64_t> strides) {
+  MLIRContext *c = b.getContext();
+  auto type = RankedTensorType::get(
+      sizes, cast<RankedTensorType>(source.getType()).getElementType());
+  return tensor::ExtractSliceOp::create(
+      b, loc, type, source, getAsIndexOpFoldResult(c, offsets),
+      getAsIndexOpFoldResult(c, sizes), getAsIndexOpFoldResult(c, strides));
+}
+
+std::optional<int64_t> onnx_import::normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+    return std::nullopt;
+  return axis < 0 ? axis + rank : axis;
+}

@@ -1,0 +1,868 @@
+//===- Importer.cpp - ONNX models to MLIR ---------------------------------===//
+//
+// This file walks an ONNX graph: it checks the model (opsets, edges, cycles,
+// types, shapes), turns initializers and Constant nodes into constants
+// (resource blobs when large), calls the handler of each node in
+// topological order, and returns the graph outputs from one func.func.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+#include "ModelLoader.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cstring>
+#include <deque>
+
+using namespace mlir;
+using namespace mlir::tern;
+using namespace mlir::tern::onnx_import;
+
+namespace {
+
+constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMaxOpset = 21;
+/// Dimensions above this are treated as corrupt.
+constexpr int64_t kMaxDim = int64_t(1) << 40;
+
+const HandlerTable &handlers() {
+  static const HandlerTable table = [] {
+    HandlerTable t;
+    registerElementwiseOps(t);
+    registerTensorOps(t);
+    registerNNOps(t);
+    return t;
+  }();
+  return table;
+}
+
+/// Bytes per element of an ONNX data type in raw_data.
+int64_t byteWidth(int32_t type) {
+  switch (type) {
+  case onnx::TensorProto::BOOL:
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
+    return 1;
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+    return 2;
+  case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::UINT32:
+    return 4;
+  case onnx::TensorProto::DOUBLE:
+  case onnx::TensorProto::INT64:
+  case onnx::TensorProto::UINT64:
+    return 8;
+  default:
+    return 0;
+  }
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Types and constants
+//===----------------------------------------------------------------------===//
+
+Type onnx_import::elementTypeOf(MLIRContext *context, int32_t onnxType) {
+  Builder b(context);
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::INT8:
+    return b.getI8Type();
+  case onnx::TensorProto::INT16:
+    return b.getI16Type();
+  case onnx::TensorProto::INT32:
+    return b.getI32Type();
+  case onnx::TensorProto::INT64:
+    return b.getI64Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return Type();
+  }
+}
+
+std::string onnx_import::onnxTypeName(int32_t onnxType) {
+  if (onnx::TensorProto::DataType_IsValid(onnxType))
+    return onnx::TensorProto::DataType_Name(
+        onnx::TensorProto::DataType(onnxType));
+  return "data type " + std::to_string(onnxType);
+}
+
+HostTensor onnx_import::makeHost(Type elementType, ArrayRef<int64_t> shape,
+                                 std::vector<double> values) {
+  HostTensor host;
+  host.elementType = elementType;
+  host.shape.assign(shape.begin(), shape.end());
+  host.values = std::move(values);
+  return host;
+}
+
+namespace {
+
+/// Raw little-endian bytes of `host` in its element type.
+std::string hostBytes(const HostTensor &host) {
+  Type type = host.elementType;
+  std::string bytes;
+  auto append = [&](const void *p, size_t n) {
+    bytes.append(static_cast<const char *>(p), n);
+  };
+  for (double v : host.values) {
+    if (type.isF32()) {
+      float f = float(v);
+      append(&f, 4);
+    } else if (type.isF64()) {
+      append(&v, 8);
+    } else if (type.isF16() || type.isBF16()) {
+      APFloat f(v);
+      bool lost;
+      f.convert(cast<FloatType>(type).getFloatSemantics(),
+                APFloat::rmNearestTiesToEven, &lost);
+      uint16_t bits = uint16_t(f.bitcastToAPInt().getZExtValue());
+      append(&bits, 2);
+    } else {
+      int64_t i = int64_t(v);
+      append(&i, size_t(type.getIntOrFloatBitWidth() + 7) / 8);
+    }
+  }
+  return bytes;
+}
+
+} // namespace
+
+Value onnx_import::materialize(OpBuilder &b, Location loc,
+                               const HostTensor &host) {
+  auto type = RankedTensorType::get(host.shape, host.elementType);
+  SmallVector<Attribute> elements;
+  elements.reserve(host.values.size());
+  for (double v : host.values) {
+    if (auto f = dyn_cast<FloatType>(host.elementType))
+      elements.push_back(b.getFloatAttr(f, v));
+    else
+      elements.push_back(b.getIntegerAttr(
+          host.elementType, APInt(host.elementType.getIntOrFloatBitWidth(),
+                                  int64_t(v), /*isSigned=*/true)));
+  }
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, elements));
+}
+
+//===----------------------------------------------------------------------===//
+// The importer
+//===----------------------------------------------------------------------===//
+
+namespace mlir::tern::onnx_import {
+
+class Importer {
+public:
+  Importer(MLIRContext *context, const ONNXImportOptions &options,
+           StringRef fileName, StringRef baseDirectory)
+      : context(context), options(options), fileName(fileName.str()),
+        baseDirectory(baseDirectory.str()), builder(context) {}
+
+  OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
+
+  Tensor *lookup(const std::string &name) {
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : &it->second;
+  }
+  void define(const std::string &name, Tensor tensor) {
+    values[name] = std::move(tensor);
+  }
+  Value materialize(Tensor &tensor, Location loc);
+  /// A constant from a TensorProto (initializer, Constant node, attribute).
+  FailureOr<Tensor> constantFrom(const onnx::TensorProto &proto, Location loc);
+
+  MLIRContext *context;
+  const ONNXImportOptions &options;
+
+private:
+  FailureOr<std::string> readExternal(const onnx::TensorProto &proto,
+                                      Location loc);
+  LogicalResult checkOpsets(const onnx::ModelProto &model, Location loc);
+  FailureOr<std::vector<const onnx::NodeProto *>>
+  sortNodes(const onnx::GraphProto &graph, const llvm::StringSet<> &known,
+            Location loc);
+
+  std::string fileName;
+  std::string baseDirectory;
+  OpBuilder builder;
+  std::unordered_map<std::string, Tensor> values;
+  llvm::StringMap<int64_t> opsets;
+};
+
+} // namespace mlir::tern::onnx_import
+
+Value Importer::materialize(Tensor &tensor, Location loc) {
+  if (tensor.value)
+    return tensor.value;
+  OpBuilder::InsertionGuard guard(builder);
+  int64_t count = tensor.type.getNumElements();
+  if (tensor.host && (count <= options.inlineConstantLimit ||
+                      tensor.type.getElementType().isInteger(1))) {
+    tensor.value = onnx_import::materialize(builder, loc, *tensor.host);
+    return tensor.value;
+  }
+  std::string bytes = tensor.raw ? *tensor.raw : hostBytes(*tensor.host);
+  std::string name = "onnx_constant";
+  if (auto named = dyn_cast<NameLoc>(loc))
+    name = named.getName().str();
+  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+      ArrayRef<char>(bytes.data(), bytes.size()));
+  auto attr =
+      DenseResourceElementsAttr::get(tensor.type, name, std::move(blob));
+  tensor.value = arith::ConstantOp::create(builder, loc, attr);
+  return tensor.value;
+}
+
+FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &proto,
+                                              Location loc) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const onnx::StringStringEntryProto &entry : proto.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset" || entry.key() == "length") {
+      int64_t value = 0;
+      if (StringRef(entry.value()).getAsInteger(10, value) || value < 0)
+        return emitError(loc)
+                   << "tensor '" << proto.name() << "' has an invalid "
+                   << entry.key() << " '" << entry.value() << "'",
+               failure();
+      (entry.key() == "offset" ? offset : length) = value;
+    }
+  }
+  if (baseDirectory.empty())
+    return emitError(loc) << "tensor '" << proto.name()
+                          << "' uses external data, which needs a model file "
+                             "(not a buffer)",
+           failure();
+  // The location must stay inside the model's folder: no absolute paths, no
+  // '..', and no symlink that leads out of it.
+  if (location.empty() || llvm::sys::path::is_absolute(location) ||
+      llvm::any_of(llvm::make_range(llvm::sys::path::begin(location),
+                                    llvm::sys::path::end(location)),
+                   [](StringRef part) { return part == ".."; }))
+    return emitError(loc) << "tensor '" << proto.name()
+                          << "' has external data location '" << location
+                          << "' outside the model's folder",
+           failure();
+  SmallString<256> path(baseDirectory), real, realBase;
+  llvm::sys::path::append(path, location);
+  if (llvm::sys::fs::real_path(path, real) ||
+      llvm::sys::fs::real_path(baseDirectory, realBase))
+    return emitError(loc) << "cannot open external data '" << location
+                          << "' of tensor '" << proto.name() << "'",
+           failure();
+  StringRef realRef(real);
+  if (!realRef.starts_with(realBase) ||
+      (realRef.size() > realBase.size() &&
+       !llvm::sys::path::is_separator(realRef[realBase.size()])))
+    return emitError(loc) << "tensor '" << proto.name()
+                          << "' has external data location '" << location
+                          << "' outside the model's folder",
+           failure();
+  uint64_t fileSize = 0;
+  if (llvm::sys::fs::file_size(real, fileSize))
+    return emitError(loc) << "cannot open external data '" << location << "'",
+           failure();
+  if (length < 0)
+    length = int64_t(fileSize) - offset;
+  if (offset > int64_t(fileSize) || length > int64_t(fileSize) - offset)
+    return emitError(loc) << "external data of tensor '" << proto.name()
+                          << "' (offset " << offset << ", length " << length
+                          << ") is past the end of '" << location << "'",
+           failure();
+  auto buffer = llvm::MemoryBuffer::getFileSlice(real, length, offset);
+  if (!buffer)
+    return emitError(loc) << "cannot read external data '" << location << "'",
+           failure();
+  return (*buffer)->getBuffer().str();
+}
+
+FailureOr<Tensor> Importer::constantFrom(const onnx::TensorProto &proto,
+                                         Location loc) {
+  Type elementType = elementTypeOf(context, proto.data_type());
+  if (!elementType)
+    return emitError(loc) << "tensor '" << proto.name() << "' has unsupported "
+                          << onnxTypeName(proto.data_type()),
+           failure();
+  SmallVector<int64_t> shape;
+  int64_t count = 1;
+  for (int64_t dim : proto.dims()) {
+    if (dim < 0 || dim > kMaxDim || (dim && count > kMaxDim / dim))
+      return emitError(loc) << "tensor '" << proto.name()
+                            << "' has an invalid dimension " << dim,
+             failure();
+    shape.push_back(dim);
+    count *= dim;
+  }
+  int64_t width = byteWidth(proto.data_type());
+  std::string raw;
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+    FailureOr<std::string> bytes = readExternal(proto, loc);
+    if (failed(bytes))
+      return failure();
+    raw = std::move(*bytes);
+  } else if (proto.has_raw_data()) {
+    raw = proto.raw_data();
+  } else {
+    // Typed fields: f16/bf16 bits, small ints and bools live in int32_data.
+    auto put = [&](auto v) {
+      raw.append(reinterpret_cast<const char *>(&v), sizeof(v));
+    };
+    switch (proto.data_type()) {
+    case onnx::TensorProto::FLOAT:
+      for (float v : proto.float_data())
+        put(v);
+      break;
+    case onnx::TensorProto::DOUBLE:
+      for (double v : proto.double_data())
+        put(v);
+      break;
+    case onnx::TensorProto::INT64:
+      for (int64_t v : proto.int64_data())
+        put(v);
+      break;
+    case onnx::TensorProto::INT32:
+      for (int32_t v : proto.int32_data())
+        put(v);
+      break;
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16:
+      for (int32_t v : proto.int32_data())
+        put(uint16_t(v));
+      break;
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::BOOL:
+      for (int32_t v : proto.int32_data())
+        put(uint8_t(v));
+      break;
+    default:
+      break;
+    }
+  }
+  if (int64_t(raw.size()) != count * width)
+    return emitError(loc) << "tensor '" << proto.name() << "' holds "
+                          << raw.size() << " bytes, its shape needs "
+                          << count * width,
+           failure();
+
+  Tensor tensor;
+  tensor.type = RankedTensorType::get(shape, elementType);
+  if (count > kFoldLimit) {
+    tensor.raw = std::make_shared<std::string>(std::move(raw));
+    return tensor;
+  }
+  std::vector<double> values(count);
+  const char *p = raw.data();
+  for (int64_t i = 0; i < count; ++i, p += width) {
+    double v = 0;
+    switch (proto.data_type()) {
+    case onnx::TensorProto::FLOAT: {
+      float f;
+      std::memcpy(&f, p, 4);
+      v = f;
+      break;
+    }
+    case onnx::TensorProto::DOUBLE:
+      std::memcpy(&v, p, 8);
+      break;
+    case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16: {
+      uint16_t bits;
+      std::memcpy(&bits, p, 2);
+      APFloat f(cast<FloatType>(elementType).getFloatSemantics(),
+                APInt(16, bits));
+      v = f.convertToDouble();
+      break;
+    }
+    case onnx::TensorProto::INT64: {
+      int64_t x;
+      std::memcpy(&x, p, 8);
+      v = double(x);
+      break;
+    }
+    case onnx::TensorProto::INT32: {
+      int32_t x;
+      std::memcpy(&x, p, 4);
+      v = x;
+      break;
+    }
+    case onnx::TensorProto::INT16: {
+      int16_t x;
+      std::memcpy(&x, p, 2);
+      v = x;
+      break;
+    }
+    case onnx::TensorProto::INT8:
+      v = double(int8_t(*p));
+      break;
+    case onnx::TensorProto::BOOL:
+      v = *p ? 1 : 0;
+      break;
+    default:
+      break;
+    }
+    values[i] = v;
+  }
+  tensor.host = std::make_shared<HostTensor>(
+      makeHost(elementType, shape, std::move(values)));
+  return tensor;
+}
+
+LogicalResult Importer::checkOpsets(const onnx::ModelProto &model,
+                                    Location loc) {
+  for (const onnx::OperatorSetIdProto &opset : model.opset_import()) {
+    std::string domain = opset.domain() == "ai.onnx" ? "" : opset.domain();
+    opsets[domain] = opset.version();
+  }
+  if (!opsets.count(""))
+    return emitError(loc) << "the model imports no version of the default "
+                             "ONNX opset";
+  int64_t version = opsets[""];
+  if (version < kMinOpset || version > kMaxOpset)
+    return emitError(loc) << "ONNX opset " << version
+                          << " is not supported (tern reads opsets "
+                          << kMinOpset << " to " << kMaxOpset << ")";
+  return success();
+}
+
+FailureOr<std::vector<const onnx::NodeProto *>>
+Importer::sortNodes(const onnx::GraphProto &graph,
+                    const llvm::StringSet<> &known, Location loc) {
+  // Kahn's algorithm over value names; ties keep the file's order.
+  llvm::StringMap<int> producer;
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const std::string &out : graph.node(i).output())
+      if (!out.empty()) {
+        if (known.count(out) || !producer.try_emplace(out, i).second)
+          return emitError(loc)
+                     << "value '" << out << "' is defined more than once",
+                 failure();
+      }
+  std::vector<int> pending(graph.node_size(), 0);
+  std::vector<std::vector<int>> users(graph.node_size());
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    for (const std::string &in : node.input()) {
+      if (in.empty() || known.count(in))
+        continue;
+      auto it = producer.find(in);
+      if (it == producer.end())
+        return emitError(loc) << "node '" << node.name() << "' ("
+                              << node.op_type() << ") reads '" << in
+                              << "', which no node, input or initializer "
+                                 "defines",
+               failure();
+      users[it->second].push_back(i);
+      ++pending[i];
+    }
+  }
+  std::vector<const onnx::NodeProto *> order;
+  std::deque<int> ready;
+  for (int i = 0; i < graph.node_size(); ++i)
+    if (!pending[i])
+      ready.push_back(i);
+  while (!ready.empty()) {
+    int i = ready.front();
+    ready.pop_front();
+    order.push_back(&graph.node(i));
+    for (int user : users[i])
+      if (--pending[user] == 0)
+        ready.push_back(user);
+  }
+  if (int64_t(order.size()) != graph.node_size()) {
+    for (int i = 0; i < graph.node_size(); ++i)
+      if (pending[i])
+        return emitError(loc) << "the graph has a cycle through node '"
+                              << graph.node(i).name() << "' ("
+                              << graph.node(i).op_type() << ")",
+               failure();
+  }
+  return order;
+}
+
+OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
+  Location fileLoc = FileLineColLoc::get(context, fileName, 0, 0);
+  if (failed(checkOpsets(model, fileLoc)))
+    return nullptr;
+  const onnx::GraphProto &graph = model.graph();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+
+  // Initializers first: a graph input with an initializer is a constant.
+  llvm::StringSet<> known;
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    Location loc = NameLoc::get(StringAttr::get(context, init.name()), fileLoc);
+    FailureOr<Tensor> tensor = constantFrom(init, loc);
+    if (failed(tensor))
+      return nullptr;
+    define(init.name(), std::move(*tensor));
+    known.insert(init.name());
+  }
+
+  // Function arguments: the inputs that are not initializers.
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (known.count(input.name()))
+      continue;
+    Location loc =
+        NameLoc::get(StringAttr::get(context, input.name()), fileLoc);
+    if (!input.type().has_tensor_type())
+      return emitError(loc) << "input '" << input.name() << "' is not a tensor",
+             nullptr;
+    const onnx::TypeProto::Tensor &tensorType = input.type().tensor_type();
+    Type elementType = elementTypeOf(context, tensorType.elem_type());
+    if (!elementType)
+      return emitError(loc) << "input '" << input.name() << "' has unsupported "
+                            << onnxTypeName(tensorType.elem_type()),
+             nullptr;
+    SmallVector<int64_t> shape;
+    auto fixed = options.inputShapes.find(input.name());
+    if (fixed != options.inputShapes.end()) {
+      shape.assign(fixed->second.begin(), fixed->second.end());
+      if (tensorType.has_shape() &&
+          tensorType.shape().dim_size() != int64_t(shape.size()))
+        return emitError(loc)
+                   << "--input-shape gives input '" << input.name() << "' rank "
+                   << shape.size() << ", the model says rank "
+                   << tensorType.shape().dim_size(),
+               nullptr;
+      for (auto [i, dim] : llvm::enumerate(tensorType.shape().dim()))
+        if (dim.has_dim_value() && dim.dim_value() != shape[i])
+          return emitError(loc)
+                     << "--input-shape gives input '" << input.name()
+                     << "' dimension " << i << " = " << shape[i]
+                     << ", the model fixes it to " << dim.dim_value(),
+                 nullptr;
+    } else {
+      if (!tensorType.has_shape())
+        return emitError(loc) << "input '" << input.name()
+                              << "' has no shape; give it with --input-shape "
+                              << input.name() << "=...",
+               nullptr;
+      for (const auto &dim : tensorType.shape().dim()) {
+        if (!dim.has_dim_value())
+          return emitError(loc)
+                     << "input '" << input.name() << "' has a dynamic dimension"
+                     << (dim.has_dim_param() ? " '" + dim.dim_param() + "'"
+                                             : std::string())
+                     << "; fix it with --input-shape " << input.name()
+                     << "=...",
+                 nullptr;
+        shape.push_back(dim.dim_value());
+      }
+    }
+    for (int64_t dim : shape)
+      if (dim < 1 || dim > kMaxDim)
+        return emitError(loc) << "input '" << input.name()
+                              << "' has an invalid dimension " << dim,
+               nullptr;
+    argTypes.push_back(RankedTensorType::get(shape, elementType));
+    argNames.push_back(input.name());
+    known.insert(input.name());
+  }
+  for (const auto &entry : options.inputShapes)
+    if (!llvm::is_contained(argNames, entry.getKey().str()))
+      return emitError(fileLoc) << "--input-shape names '" << entry.getKey()
+                                << "', which is not an input of the model",
+             nullptr;
+
+  auto func = func::FuncOp::create(builder, fileLoc, options.functionName,
+                                   builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    Tensor tensor;
+    tensor.type = cast<RankedTensorType>(argTypes[i]);
+    tensor.value = entry->getArgument(i);
+    define(name, tensor);
+  }
+
+  FailureOr<std::vector<const onnx::NodeProto *>> order =
+      sortNodes(graph, known, fileLoc);
+  if (failed(order))
+    return nullptr;
+
+  int index = 0;
+  for (const onnx::NodeProto *node : *order) {
+    std::string name = node->name().empty()
+                           ? node->op_type() + "_" + std::to_string(index)
+                           : node->name();
+    ++index;
+    Location loc = NameLoc::get(StringAttr::get(context, name), fileLoc);
+    std::string domain = node->domain() == "ai.onnx" ? "" : node->domain();
+    auto opset = opsets.find(domain);
+    auto handler = handlers().find(node->op_type());
+    if (opset == opsets.end() || !domain.empty() ||
+        handler == handlers().end()) {
+      emitError(loc) << "node '" << name << "': unsupported op "
+                     << node->op_type() << " (domain '" << domain << "', opset "
+                     << (opset == opsets.end() ? std::string("none")
+                                               : std::to_string(opset->second))
+                     << ")";
+      return nullptr;
+    }
+    NodeContext ctx(*this, *node, opset->second, loc, builder);
+    if (failed(handler->second(ctx)))
+      return nullptr;
+    for (const std::string &out : node->output())
+      if (!out.empty() && !lookup(out)) {
+        emitError(loc) << "node '" << name << "' (" << node->op_type()
+                       << "): output '" << out << "' was not produced";
+        return nullptr;
+      }
+  }
+
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    Tensor *tensor = lookup(output.name());
+    Location loc =
+        NameLoc::get(StringAttr::get(context, output.name()), fileLoc);
+    if (!tensor)
+      return emitError(loc) << "graph output '" << output.name()
+                            << "' is not defined by any node",
+             nullptr;
+    results.push_back(materialize(*tensor, loc));
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setFunctionType(
+      builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+NodeContext::NodeContext(Importer &importer, const onnx::NodeProto &node,
+                         int64_t opset, Location loc, OpBuilder &builder)
+    : node(node), opset(opset), loc(loc), b(builder), importer(importer) {}
+
+Tensor *NodeContext::input(int i) {
+  if (i >= node.input_size() || node.input(i).empty())
+    return nullptr;
+  return importer.lookup(node.input(i));
+}
+
+Value NodeContext::value(int i) {
+  Tensor *tensor = input(i);
+  return tensor ? importer.materialize(*tensor, loc) : Value();
+}
+
+const HostTensor *NodeContext::host(int i) {
+  Tensor *tensor = input(i);
+  return tensor ? tensor->host.get() : nullptr;
+}
+
+std::optional<SmallVector<int64_t>> NodeContext::ints(int i) {
+  const HostTensor *h = host(i);
+  if (!h)
+    return std::nullopt;
+  SmallVector<int64_t> result;
+  for (double v : h->values)
+    result.push_back(int64_t(v));
+  return result;
+}
+
+const onnx::AttributeProto *NodeContext::attr(StringRef name) const {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+bool NodeContext::hasAttr(StringRef name) const { return attr(name); }
+
+int64_t NodeContext::attrInt(StringRef name, int64_t otherwise) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->i() : otherwise;
+}
+
+float NodeContext::attrFloat(StringRef name, float otherwise) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->f() : otherwise;
+}
+
+std::string NodeContext::attrString(StringRef name, StringRef otherwise) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->s() : otherwise.str();
+}
+
+SmallVector<int64_t> NodeContext::attrInts(StringRef name) const {
+  SmallVector<int64_t> result;
+  if (const onnx::AttributeProto *a = attr(name))
+    result.assign(a->ints().begin(), a->ints().end());
+  return result;
+}
+
+std::vector<float> NodeContext::attrFloats(StringRef name) const {
+  std::vector<float> result;
+  if (const onnx::AttributeProto *a = attr(name))
+    result.assign(a->floats().begin(), a->floats().end());
+  return result;
+}
+
+FailureOr<std::optional<SmallVector<int64_t>>>
+NodeContext::intsAttrOrInput(StringRef name, int index, int64_t sinceOpset) {
+  if (opset < sinceOpset) {
+    if (!hasAttr(name))
+      return std::optional<SmallVector<int64_t>>();
+    return std::optional<SmallVector<int64_t>>(attrInts(name));
+  }
+  if (!input(index))
+    return std::optional<SmallVector<int64_t>>();
+  std::optional<SmallVector<int64_t>> values = ints(index);
+  if (!values) {
+    error() << "input " << index << " ('" << name
+            << "') must be a constant known at import time";
+    return failure();
+  }
+  return values;
+}
+
+InFlightDiagnostic NodeContext::error() {
+  std::string name = node.name().empty() ? "" : node.name();
+  if (auto named = dyn_cast<NameLoc>(loc))
+    name = named.getName().str();
+  return emitError(loc) << "node '" << name << "' (" << node.op_type() << "): ";
+}
+
+void NodeContext::setOutput(int i, Value value) {
+  Tensor tensor;
+  tensor.type = cast<RankedTensorType>(value.getType());
+  tensor.value = value;
+  setOutput(i, std::move(tensor));
+}
+
+void NodeContext::setOutput(int i, HostTensor host) {
+  Tensor tensor;
+  tensor.type = RankedTensorType::get(host.shape, host.elementType);
+  tensor.host = std::make_shared<HostTensor>(std::move(host));
+  setOutput(i, std::move(tensor));
+}
+
+void NodeContext::setOutput(int i, Tensor tensor) {
+  if (i < node.output_size() && !node.output(i).empty())
+    importer.define(node.output(i), std::move(tensor));
+}
+
+Value onnx_import::materializeConstant(NodeContext &ctx, Tensor &tensor) {
+  return ctx.importer.materialize(tensor, ctx.loc);
+}
+
+FailureOr<Tensor>
+onnx_import::constantFromProto(NodeContext &ctx,
+                               const onnx::TensorProto &proto) {
+  return ctx.importer.constantFrom(proto, ctx.loc);
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+bool mlir::tern::parseONNXInputShapes(StringRef spec,
+                                      ONNXImportOptions &options,
+                                      std::string &error) {
+  SmallVector<StringRef> entries;
+  spec.split(entries, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef entry : entries) {
+    auto [name, dims] = entry.split('=');
+    name = name.trim();
+    if (name.empty() || dims.empty()) {
+      error =
+          "expected NAME=DxDx... in --input-shape, got '" + entry.str() + "'";
+      return false;
+    }
+    SmallVector<int64_t> shape;
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    for (StringRef part : parts) {
+      int64_t dim;
+      if (part.trim().getAsInteger(10, dim) || dim < 1 || dim > kMaxDim) {
+        error = "invalid dimension '" + part.str() + "' for input '" +
+                name.str() + "' in --input-shape";
+        return false;
+      }
+      shape.push_back(dim);
+    }
+    options.inputShapes[name] = shape;
+  }
+  return true;
+}
+
+bool mlir::tern::looksLikeONNX(StringRef fileName) {
+  return fileName.ends_with(".onnx") || fileName.ends_with(".onnxtxt");
+}
+
+OwningOpRef<ModuleOp>
+mlir::tern::importONNXBuffer(StringRef bytes, StringRef bufferName,
+                             StringRef baseDirectory, MLIRContext *context,
+                             const ONNXImportOptions &options) {
+  context->loadDialect<arith::ArithDialect, func::FuncDialect,
+                       linalg::LinalgDialect, math::MathDialect,
+                       tensor::TensorDialect>();
+  // The text syntax starts with '<' (the model header); binary protobufs
+  // start with a field tag.
+  StringRef trimmed = bytes.ltrim();
+  bool text = bufferName.ends_with(".onnxtxt") || trimmed.starts_with("<");
+  onnx::ModelProto model;
+  std::string error;
+  if (!onnx_import::parseModel(bytes.str(), text, model, error)) {
+    emitError(FileLineColLoc::get(context, bufferName, 0, 0)) << error;
+    return nullptr;
+  }
+  Importer importer(context, options, bufferName, baseDirectory);
+  return importer.import(model);
+}
+
+OwningOpRef<ModuleOp>
+mlir::tern::importONNXFile(StringRef path, MLIRContext *context,
+                           const ONNXImportOptions &options) {
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false);
+  if (!buffer) {
+    emitError(UnknownLoc::get(context))
+        << "cannot open '" << path << "': " << buffer.getError().message();
+    return nullptr;
+  }
+  SmallString<256> directory(path);
+  llvm::sys::path::remove_filename(directory);
+  if (directory.empty())
+    directory = ".";
+  return importONNXBuffer((*buffer)->getBuffer(), path, directory, context,
+                          options);
+}
+
+void mlir::tern::registerONNXImportDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
+                  math::MathDialect, tensor::TensorDialect>();
+}

@@ -1,0 +1,192 @@
+//===- Importer.h - ONNX importer internals ---------------------*- C++ -*-===//
+//
+// This file declares what the op handlers share: the state of one ONNX
+// value during import (an IR value, and its contents when they are known at
+// import time), the view a handler has of its node, and the IR builders the
+// handlers have in common. One handler per ONNX op type, registered in a
+// table by op family (OpsElementwise.cpp, OpsTensor.cpp, OpsNN.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_LIB_TARGET_ONNX_IMPORTER_H
+#define TERN_LIB_TARGET_ONNX_IMPORTER_H
+
+#include "tern/Target/ONNX/Import.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringMap.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::tern::onnx_import {
+
+/// Contents of a tensor known at import time. Every element type is held as
+/// double (integers are exact up to 2^53, which covers shapes and indices).
+struct HostTensor {
+  Type elementType;
+  SmallVector<int64_t> shape;
+  std::vector<double> values;
+
+  int64_t size() const { return int64_t(values.size()); }
+};
+
+/// Largest constant folded on the host (shape computations, small tables).
+constexpr int64_t kFoldLimit = 1 << 16;
+
+/// An ONNX value during import: an IR value, or a constant not yet
+/// materialized, or both.
+struct Tensor {
+  RankedTensorType type;
+  Value value;
+  /// Known contents, for constants of at most kFoldLimit elements.
+  std::shared_ptr<HostTensor> host;
+  /// Little-endian raw contents of a larger constant.
+  std::shared_ptr<std::string> raw;
+
+  bool isConstant() const { return host || raw; }
+};
+
+class Importer;
+
+/// The node a handler lowers, with its inputs, attributes and outputs.
+class NodeContext {
+public:
+  NodeContext(Importer &importer, const onnx::NodeProto &node, int64_t opset,
+              Location loc, OpBuilder &builder);
+
+  const onnx::NodeProto &node;
+  int64_t opset;
+  Location loc;
+  OpBuilder &b;
+
+  /// Input i, or null when absent (missing or empty name).
+  Tensor *input(int i);
+  int numInputs() const { return node.input_size(); }
+  /// Input i as an IR value (constants are materialized).
+  Value value(int i);
+  /// Input i's contents when known at import time.
+  const HostTensor *host(int i);
+  /// Input i as integers, when its contents are known.
+  std::optional<SmallVector<int64_t>> ints(int i);
+
+  bool hasAttr(StringRef name) const;
+  const onnx::AttributeProto *attr(StringRef name) const;
+  int64_t attrInt(StringRef name, int64_t otherwise) const;
+  float attrFloat(StringRef name, float otherwise) const;
+  std::string attrString(StringRef name, StringRef otherwise) const;
+  SmallVector<int64_t> attrInts(StringRef name) const;
+  std::vector<float> attrFloats(StringRef name) const;
+
+  /// An integer list given as attribute `name` before `sinceOpset` and as
+  /// input `index` from then on (Squeeze axes, Pad pads, ...). Null when
+  /// absent; an error (and failure) when the input is not a constant.
+  FailureOr<std::optional<SmallVector<int64_t>>>
+  intsAttrOrInput(StringRef name, int index, int64_t sinceOpset);
+
+  /// Reports an error at this node: "node 'n' (Op): message".
+  InFlightDiagnostic error();
+
+  void setOutput(int i, Value value);
+  void setOutput(int i, HostTensor host);
+  void setOutput(int i, Tensor tensor);
+
+  Importer &importer;
+};
+
+/// A constant from a TensorProto (the value of a Constant node).
+FailureOr<Tensor> constantFromProto(NodeContext &ctx,
+                                    const onnx::TensorProto &proto);
+
+/// The IR value of a constant tensor (materialized once).
+Value materializeConstant(NodeContext &ctx, Tensor &tensor);
+
+using Handler = std::function<LogicalResult(NodeContext &)>;
+using HandlerTable = llvm::StringMap<Handler>;
+
+void registerElementwiseOps(HandlerTable &table);
+void registerTensorOps(HandlerTable &table);
+void registerNNOps(HandlerTable &table);
+
+//===----------------------------------------------------------------------===//
+// Types and constants
+//===----------------------------------------------------------------------===//
+
+/// The MLIR element type of an ONNX data type, or null if unsupported.
+Type elementTypeOf(MLIRContext *context, int32_t onnxType);
+/// The ONNX name of a data type, for messages.
+std::string onnxTypeName(int32_t onnxType);
+
+/// An IR constant with `host`'s contents.
+Value materialize(OpBuilder &b, Location loc, const HostTensor &host);
+/// A host tensor of `type` holding `values`.
+HostTensor makeHost(Type elementType, ArrayRef<int64_t> shape,
+                    std::vector<double> values);
+
+//===----------------------------------------------------------------------===//
+// IR builders
+//===----------------------------------------------------------------------===//
+
+/// The scalar constant `value` of `type` (float, integer or i1).
+Value scalar(OpBuilder &b, Location loc, Type type, double value);
+/// Converts a scalar between element types with ONNX Cast semantics.
+Value convertScalar(OpBuilder &b, Location loc, Value value, Type to);
+/// tensor.empty of `shape`.
+Value empty(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type);
+/// A tensor of `shape` filled with `value`.
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
+             double value);
+
+/// numpy broadcasting of `shapes`; fails if they are incompatible.
+std::optional<SmallVector<int64_t>>
+broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes);
+
+using ScalarBody =
+    function_ref<Value(OpBuilder &, Location, ValueRange scalars)>;
+
+/// One linalg.generic applying `body` elementwise to `inputs` broadcast to
+/// `shape`, with result element type `resultType`.
+Value broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
+                   ArrayRef<int64_t> shape, Type resultType, ScalarBody body);
+
+/// `value` reshaped to `shape` (same element count).
+Value reshape(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> shape);
+/// `value` with dimensions permuted: result dim i is input dim perm[i].
+Value transpose(OpBuilder &b, Location loc, Value value,
+                ArrayRef<int64_t> perm);
+/// `value` broadcast to `shape` (numpy rules).
+Value broadcastTo(OpBuilder &b, Location loc, Value value,
+                  ArrayRef<int64_t> shape);
+
+/// Reduces `value` over `axes` (sorted, non-negative) starting from `init`
+/// with `combine(accumulator, element)`; keeps reduced dims as 1 if asked.
+Value reduce(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> axes,
+             bool keepDims, double init,
+             function_ref<Value(OpBuilder &, Location, Value, Value)> combine);
+
+/// Pads the trailing dims of `value` with `low`/`high` (one per padded dim,
+/// aligned to the last dims) filled with `padValue`.
+Value padConstant(OpBuilder &b, Location loc, Value value,
+                  ArrayRef<int64_t> low, ArrayRef<int64_t> high,
+                  double padValue);
+
+/// `source` written into `dest` at `offsets` with `strides`.
+Value insertSlice(OpBuilder &b, Location loc, Value source, Value dest,
+                  ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides);
+/// The strided slice of `source` at `offsets` of `sizes`.
+Value extractSlice(OpBuilder &b, Location loc, Value source,
+                   ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
+                   ArrayRef<int64_t> strides);
+
+/// Normalizes an axis in [-rank, rank) to [0, rank); fails out of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+} // namespace mlir::tern::onnx_import
+
+#endif // TERN_LIB_TARGET_ONNX_IMPORTER_H

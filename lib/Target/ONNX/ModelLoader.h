@@ -1,0 +1,24 @@
+//===- ModelLoader.h - reading ONNX protobufs -------------------*- C++ -*-===//
+//
+// This file declares the only code that calls into the ONNX library. It is
+// compiled with exceptions, because the ONNX text parser can throw, and turns
+// everything into error strings.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_LIB_TARGET_ONNX_MODELLOADER_H
+#define TERN_LIB_TARGET_ONNX_MODELLOADER_H
+
+#include "onnx/onnx_pb.h"
+
+#include <string>
+
+namespace mlir::tern::onnx_import {
+
+/// Parses a model from binary protobuf or, if `text`, the ONNX text syntax.
+bool parseModel(const std::string &bytes, bool text, onnx::ModelProto &model,
+                std::string &error);
+
+} // namespace mlir::tern::onnx_import
+
+#endif // TERN_LIB_TARGET_ONNX_MODELLOADER_H

@@ -1,0 +1,545 @@
+//===- OpsElementwise.cpp - elementwise ONNX ops --------------------------===//
+//
+// This file lowers the elementwise ONNX ops. Every one is a scalar function
+// given twice, once on doubles (to fold constants at import time, which is
+// what keeps shape computations static) and once as arith/math IR, applied
+// by one broadcasting linalg.generic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::tern;
+using namespace mlir::tern::onnx_import;
+
+namespace {
+
+using HostFn = std::function<double(ArrayRef<double>)>;
+using IRFn = std::function<Value(OpBuilder &, Location, ValueRange)>;
+
+enum class Domain {
+  Any,   ///< floats and integers
+  Float, ///< floats only
+  Bool,  ///< i1 only
+};
+
+/// Applies `host`/`ir` to inputs [first, first + count) broadcast together.
+/// `resultType` null means the element type of input `typeFrom`.
+LogicalResult lowerElementwise(NodeContext &ctx, int first, int count,
+                               Domain domain, Type resultType,
+                               const HostFn &host, const IRFn &ir,
+                               int typeFrom = 0) {
+  SmallVector<Tensor *> inputs;
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (int i = first; i < first + count; ++i) {
+    Tensor *t = ctx.input(i);
+    if (!t)
+      return ctx.error() << "expects input " << i;
+    inputs.push_back(t);
+    shapes.push_back(t->type.getShape());
+  }
+  Type elementType = inputs[typeFrom - first]->type.getElementType();
+  if (domain == Domain::Float && !isa<FloatType>(elementType))
+    return ctx.error() << "expects a float tensor, got " << elementType;
+  if (domain == Domain::Bool && !elementType.isInteger(1))
+    return ctx.error() << "expects a bool tensor, got " << elementType;
+  std::optional<SmallVector<int64_t>> shape = broadcastShapes(shapes);
+  if (!shape) {
+    InFlightDiagnostic diag = ctx.error() << "cannot broadcast shapes";
+    for (ArrayRef<int64_t> s : shapes) {
+      diag << " [";
+      llvm::interleave(s, diag, "x");
+      diag << "]";
+    }
+    return diag;
+  }
+  if (!resultType)
+    resultType = elementType;
+
+  int64_t size = 1;
+  for (int64_t d : *shape)
+    size *= d;
+  bool folded = size <= kFoldLimit && llvm::all_of(inputs, [](Tensor *t) {
+                  return t->host != nullptr;
+                });
+  if (folded) {
+    // Evaluate on the host with numpy broadcasting.
+    int64_t rank = shape->size();
+    std::vector<double> values(size);
+    SmallVector<double> args(inputs.size());
+    SmallVector<int64_t> index(rank, 0);
+    for (int64_t linear = 0; linear < size; ++linear) {
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        ArrayRef<int64_t> s = shapes[i];
+        int64_t offset = 0;
+        for (size_t d = 0; d < s.size(); ++d) {
+          int64_t at = index[rank - s.size() + d];
+          offset = offset * s[d] + (s[d] == 1 ? 0 : at);
+        }
+        args[i] = inputs[i]->host->values[offset];
+      }
+      double v = host(args);
+      if (auto f = dyn_cast<FloatType>(resultType))
+        v = f.isF64() ? v : double(float(v));
+      else if (resultType.isInteger(1))
+        v = v != 0;
+      else
+        v = std::trunc(v);
+      values[linear] = v;
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < (*shape)[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    ctx.setOutput(0, makeHost(resultType, *shape, std::move(values)));
+    return success();
+  }
+  SmallVector<Value> operands;
+  for (int i = first; i < first + count; ++i)
+    operands.push_back(ctx.value(i));
+  ctx.setOutput(0, broadcastMap(ctx.b, ctx.loc, operands, *shape, resultType,
+                                [&](OpBuilder &b, Location loc, ValueRange a) {
+                                  return ir(b, loc, a);
+                                }));
+  return success();
+}
+
+bool isFloat(Value v) { return isa<FloatType>(v.getType()); }
+
+Value cst(OpBuilder &b, Location loc, Value like, double v) {
+  return scalar(b, loc, like.getType(), v);
+}
+
+/// A unary float op: host and IR forms.
+void addUnary(HandlerTable &t, StringRef name, double (*host)(double),
+              std::function<Value(OpBuilder &, Location, Value)> ir) {
+  t[name] = [host, ir](NodeContext &ctx) {
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Float, Type(),
+        [host](ArrayRef<double> a) { return host(a[0]); },
+        [ir](OpBuilder &b, Location loc, ValueRange a) {
+          return ir(b, loc, a[0]);
+        });
+  };
+}
+
+Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(
+      b, loc, cst(b, loc, x, 1),
+      arith::AddFOp::create(b, loc, cst(b, loc, x, 1), e));
+}
+
+/// max(lo, min(hi, x)) in IR, NaN-propagating like ONNX.
+Value clamp(OpBuilder &b, Location loc, Value x, Value lo, Value hi) {
+  if (isFloat(x))
+    return arith::MinimumFOp::create(
+        b, loc, arith::MaximumFOp::create(b, loc, x, lo), hi);
+  return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, x, lo),
+                                hi);
+}
+
+/// A binary op on floats and integers.
+void addBinary(HandlerTable &t, StringRef name, double (*host)(double, double),
+               std::function<Value(OpBuilder &, Location, Value, Value)> ir,
+               bool boolResult = false) {
+  t[name] = [host, ir, boolResult](NodeContext &ctx) {
+    Type result = boolResult ? ctx.b.getI1Type() : Type();
+    return lowerElementwise(
+        ctx, 0, 2, Domain::Any, result,
+        [host](ArrayRef<double> a) { return host(a[0], a[1]); },
+        [ir](OpBuilder &b, Location loc, ValueRange a) {
+          return ir(b, loc, a[0], a[1]);
+        });
+  };
+}
+
+/// A comparison: float and integer predicates.
+void addCompare(HandlerTable &t, StringRef name, double (*host)(double, double),
+                arith::CmpFPredicate fp, arith::CmpIPredicate ip) {
+  addBinary(
+      t, name, host,
+      [fp, ip](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+        if (isFloat(x))
+          return arith::CmpFOp::create(b, loc, fp, x, y);
+        return arith::CmpIOp::create(b, loc, ip, x, y);
+      },
+      /*boolResult=*/true);
+}
+
+/// Max, Min, Sum, Mean: variadic with broadcasting, folded pairwise.
+void addVariadic(HandlerTable &t, StringRef name, bool isMax, bool isMin,
+                 bool isMean) {
+  t[name] = [=](NodeContext &ctx) {
+    int n = ctx.numInputs();
+    if (n < 1)
+      return LogicalResult(ctx.error() << "expects at least one input");
+    return lowerElementwise(
+        ctx, 0, n, Domain::Any, Type(),
+        [=](ArrayRef<double> a) {
+          double acc = a[0];
+          for (double v : a.drop_front())
+            acc = isMax ? std::max(acc, v) : isMin ? std::min(acc, v) : acc + v;
+          return isMean ? acc / double(a.size()) : acc;
+        },
+        [=](OpBuilder &b, Location loc, ValueRange a) {
+          Value acc = a[0];
+          for (Value v : a.drop_front()) {
+            if (isMax)
+              acc = isFloat(v)
+                        ? Value(arith::MaximumFOp::create(b, loc, acc, v))
+                        : Value(arith::MaxSIOp::create(b, loc, acc, v));
+            else if (isMin)
+              acc = isFloat(v)
+                        ? Value(arith::MinimumFOp::create(b, loc, acc, v))
+                        : Value(arith::MinSIOp::create(b, loc, acc, v));
+            else
+              acc = isFloat(v) ? Value(arith::AddFOp::create(b, loc, acc, v))
+                               : Value(arith::AddIOp::create(b, loc, acc, v));
+          }
+          if (isMean)
+            acc = arith::DivFOp::create(b, loc, acc,
+                                        cst(b, loc, acc, double(a.size())));
+          return acc;
+        });
+  };
+}
+
+LogicalResult lowerClip(NodeContext &ctx) {
+  if (!ctx.input(0))
+    return ctx.error() << "expects an input";
+  std::optional<double> lo, hi;
+  if (ctx.opset < 11) {
+    if (ctx.hasAttr("min"))
+      lo = ctx.attrFloat("min", 0);
+    if (ctx.hasAttr("max"))
+      hi = ctx.attrFloat("max", 0);
+  } else {
+    for (int i : {1, 2}) {
+      if (!ctx.input(i))
+        continue;
+      const HostTensor *bound = ctx.host(i);
+      if (!bound || bound->size() != 1)
+        return ctx.error() << "expects input " << i
+                           << " (a bound) to be a constant scalar";
+      (i == 1 ? lo : hi) = bound->values[0];
+    }
+  }
+  return lowerElementwise(
+      ctx, 0, 1, Domain::Any, Type(),
+      [=](ArrayRef<double> a) {
+        double v = a[0];
+        if (lo)
+          v = std::max(*lo, v);
+        if (hi)
+          v = std::min(*hi, v);
+        return v;
+      },
+      [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        Value v = a[0];
+        if (lo)
+          v = isFloat(v) ? Value(arith::MaximumFOp::create(b, loc, v,
+                                                           cst(b, loc, v, *lo)))
+                         : Value(arith::MaxSIOp::create(b, loc, v,
+                                                        cst(b, loc, v, *lo)));
+        if (hi)
+          v = isFloat(v) ? Value(arith::MinimumFOp::create(b, loc, v,
+                                                           cst(b, loc, v, *hi)))
+                         : Value(arith::MinSIOp::create(b, loc, v,
+                                                        cst(b, loc, v, *hi)));
+        return v;
+      });
+}
+
+LogicalResult lowerCast(NodeContext &ctx) {
+  int64_t to = ctx.attrInt("to", -1);
+  Type type = elementTypeOf(ctx.b.getContext(), int32_t(to));
+  if (!type)
+    return ctx.error() << "casts to unsupported " << onnxTypeName(int32_t(to));
+  bool toFloat = isa<FloatType>(type);
+  return lowerElementwise(
+      ctx, 0, 1, Domain::Any, type,
+      [=](ArrayRef<double> a) { return toFloat ? a[0] : std::trunc(a[0]); },
+      [=](OpBuilder &b, Location loc, ValueRange a) {
+        return convertScalar(b, loc, a[0], type);
+      });
+}
+
+LogicalResult lowerIdentity(NodeContext &ctx) {
+  Tensor *x = ctx.input(0);
+  if (!x)
+    return ctx.error() << "expects an input";
+  ctx.setOutput(0, *x);
+  if (ctx.node.op_type() == "Dropout" && ctx.node.output_size() > 1 &&
+      !ctx.node.output(1).empty()) {
+    // Inference: nothing is dropped, the mask is all true.
+    ctx.setOutput(1,
+                  makeHost(ctx.b.getI1Type(), x->type.getShape(),
+                           std::vector<double>(x->type.getNumElements(), 1.0)));
+  }
+  return success();
+}
+
+LogicalResult lowerWhere(NodeContext &ctx) {
+  Tensor *c = ctx.input(0);
+  if (!c || !c->type.getElementType().isInteger(1))
+    return ctx.error() << "expects a bool condition";
+  return lowerElementwise(
+      ctx, 0, 3, Domain::Any, Type(),
+      [](ArrayRef<double> a) { return a[0] != 0 ? a[1] : a[2]; },
+      [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        return arith::SelectOp::create(b, loc, a[0], a[1], a[2]);
+      },
+      /*typeFrom=*/1);
+}
+
+LogicalResult lowerGelu(NodeContext &ctx) {
+  bool tanhApprox = ctx.attrString("approximate", "none") == "tanh";
+  return lowerElementwise(
+      ctx, 0, 1, Domain::Float, Type(),
+      [=](ArrayRef<double> a) {
+        double x = a[0];
+        if (tanhApprox)
+          return 0.5 * x *
+                 (1 +
+                  std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+        return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+      },
+      [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        Value x = a[0];
+        Value inner;
+        if (tanhApprox) {
+          Value x3 = arith::MulFOp::create(b, loc, x,
+                                           arith::MulFOp::create(b, loc, x, x));
+          Value poly = arith::AddFOp::create(
+              b, loc, x,
+              arith::MulFOp::create(b, loc, cst(b, loc, x, 0.044715), x3));
+          inner = math::TanhOp::create(
+              b, loc,
+              arith::MulFOp::create(b, loc, cst(b, loc, x, std::sqrt(2 / M_PI)),
+                                    poly));
+        } else {
+          inner = math::ErfOp::create(
+              b, loc,
+              arith::MulFOp::create(b, loc, x,
+                                    cst(b, loc, x, 1 / std::sqrt(2.0))));
+        }
+        Value half = arith::MulFOp::create(b, loc, cst(b, loc, x, 0.5), x);
+        return arith::MulFOp::create(
+            b, loc, half,
+            arith::AddFOp::create(b, loc, cst(b, loc, x, 1), inner));
+      });
+}
+
+} // namespace
+
+void onnx_import::registerElementwiseOps(HandlerTable &t) {
+  addBinary(
+      t, "Add", [](double x, double y) { return x + y; },
+      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+        return isFloat(x) ? Value(arith::AddFOp::create(b, loc, x, y))
+                          : Value(arith::AddIOp::create(b, loc, x, y));
+      });
+  addBinary(
+      t, "Sub", [](double x, double y) { return x - y; },
+      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+        return isFloat(x) ? Value(arith::SubFOp::create(b, loc, x, y))
+                          : Value(arith::SubIOp::create(b, loc, x, y));
+      });
+  addBinary(
+      t, "Mul", [](double x, double y) { return x * y; },
+      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+        return isFloat(x) ? Value(arith::MulFOp::create(b, loc, x, y))
+                          : Value(arith::MulIOp::create(b, loc, x, y));
+      });
+  addBinary(
+      t, "Div",
+      [](double x, double y) {
+        // Integer division truncates; the caller truncates integer results.
+        return x / y;
+      },
+      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+        return isFloat(x) ? Value(arith::DivFOp::create(b, loc, x, y))
+                          : Value(arith::DivSIOp::create(b, loc, x, y));
+      });
+  t["Pow"] = [](NodeContext &ctx) {
+    Tensor *x = ctx.input(0), *y = ctx.input(1);
+    if (!x || !y)
+      return LogicalResult(ctx.error() << "expects two inputs");
+    if (!isa<FloatType>(x->type.getElementType()))
+      return LogicalResult(ctx.error() << "expects a float base, got "
+                                       << x->type.getElementType());
+    Type base = x->type.getElementType();
+    return lowerElementwise(
+        ctx, 0, 2, Domain::Any, base,
+        [](ArrayRef<double> a) { return std::pow(a[0], a[1]); },
+        [base](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value e = convertScalar(b, loc, a[1], base);
+          return math::PowFOp::create(b, loc, a[0], e);
+        });
+  };
+  addCompare(
+      t, "Equal", [](double x, double y) { return double(x == y); },
+      arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq);
+  addCompare(
+      t, "Less", [](double x, double y) { return double(x < y); },
+      arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt);
+  addCompare(
+      t, "LessOrEqual", [](double x, double y) { return double(x <= y); },
+      arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle);
+  addCompare(
+      t, "Greater", [](double x, double y) { return double(x > y); },
+      arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt);
+  addCompare(
+      t, "GreaterOrEqual", [](double x, double y) { return double(x >= y); },
+      arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge);
+  addVariadic(t, "Max", true, false, false);
+  addVariadic(t, "Min", false, true, false);
+  addVariadic(t, "Sum", false, false, false);
+  addVariadic(t, "Mean", false, false, true);
+
+  addUnary(
+      t, "Sqrt", [](double x) { return std::sqrt(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::SqrtOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Reciprocal", [](double x) { return 1 / x; },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return arith::DivFOp::create(b, loc, cst(b, loc, x, 1), x);
+      });
+  addUnary(
+      t, "Exp", [](double x) { return std::exp(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::ExpOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Log", [](double x) { return std::log(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::LogOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Erf", [](double x) { return std::erf(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::ErfOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Tanh", [](double x) { return std::tanh(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::TanhOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Sin", [](double x) { return std::sin(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::SinOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Cos", [](double x) { return std::cos(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::CosOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Floor", [](double x) { return std::floor(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::FloorOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Ceil", [](double x) { return std::ceil(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::CeilOp::create(b, loc, x);
+      });
+  addUnary(
+      t, "Sigmoid", [](double x) { return 1 / (1 + std::exp(-x)); }, sigmoid);
+  addUnary(
+      t, "Relu", [](double x) { return std::max(x, 0.0); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, 0));
+      });
+  t["Neg"] = [](NodeContext &ctx) {
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Any, Type(),
+        [](ArrayRef<double> a) { return -a[0]; },
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          if (isFloat(a[0]))
+            return arith::NegFOp::create(b, loc, a[0]);
+          return arith::SubIOp::create(b, loc, cst(b, loc, a[0], 0), a[0]);
+        });
+  };
+  t["Abs"] = [](NodeContext &ctx) {
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Any, Type(),
+        [](ArrayRef<double> a) { return std::fabs(a[0]); },
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          if (isFloat(a[0]))
+            return math::AbsFOp::create(b, loc, a[0]);
+          return math::AbsIOp::create(b, loc, a[0]);
+        });
+  };
+  t["Not"] = [](NodeContext &ctx) {
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Bool, Type(),
+        [](ArrayRef<double> a) { return double(a[0] == 0); },
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          return arith::XOrIOp::create(b, loc, a[0], cst(b, loc, a[0], 1));
+        });
+  };
+  t["LeakyRelu"] = [](NodeContext &ctx) {
+    double alpha = ctx.attrFloat("alpha", 0.01f);
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Float, Type(),
+        [=](ArrayRef<double> a) { return a[0] >= 0 ? a[0] : alpha * a[0]; },
+        [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0];
+          Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                            x, cst(b, loc, x, 0));
+          return arith::SelectOp::create(
+              b, loc, neg,
+              arith::MulFOp::create(b, loc, x, cst(b, loc, x, alpha)), x);
+        });
+  };
+  t["HardSigmoid"] = [](NodeContext &ctx) {
+    double alpha = ctx.attrFloat("alpha", 0.2f);
+    double beta = ctx.attrFloat("beta", 0.5f);
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Float, Type(),
+        [=](ArrayRef<double> a) {
+          return std::max(0.0, std::min(1.0, alpha * a[0] + beta));
+        },
+        [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0];
+          Value y = arith::AddFOp::create(
+              b, loc, arith::MulFOp::create(b, loc, x, cst(b, loc, x, alpha)),
+              cst(b, loc, x, beta));
+          return clamp(b, loc, y, cst(b, loc, x, 0), cst(b, loc, x, 1));
+        });
+  };
+  t["HardSwish"] = [](NodeContext &ctx) {
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Float, Type(),
+        [](ArrayRef<double> a) {
+          return a[0] * std::max(0.0, std::min(1.0, a[0] / 6 + 0.5));
+        },
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0];
+          Value y = arith::AddFOp::create(
+              b, loc, arith::MulFOp::create(b, loc, x, cst(b, loc, x, 1.0 / 6)),
+              cst(b, loc, x, 0.5));
+          return arith::MulFOp::create(
+              b, loc, x,
+              clamp(b, loc, y, cst(b, loc, x, 0), cst(b, loc, x, 1)));
+        });
+  };
+  t["Gelu"] = lowerGelu;
+  t["Clip"] = lowerClip;
+  t["Cast"] = lowerCast;
+  t["Where"] = lowerWhere;
+  t["Identity"] = lowerIdentity;
+  t["Dropout"] = lowerIdentity;
+}

@@ -1,0 +1,1064 @@
+//===- OpsNN.cpp - neural network ONNX ops --------------------------------===//
+//
+// This file lowers the ONNX ops that carry the weights and the structure of
+// a network: MatMul, Gemm and Conv become linalg named ops (linalg.matmul,
+// linalg.conv_2d_nchw_fchw, ...) with their constant weights as direct
+// operands, which is what the quantization passes look for; pooling,
+// normalization, softmax, reductions and resizing become linalg ops too.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::tern;
+using namespace mlir::tern::onnx_import;
+
+namespace {
+
+int64_t product(ArrayRef<int64_t> shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                         std::multiplies<int64_t>());
+}
+
+bool isFloatTensor(Tensor *t) {
+  return t && isa<FloatType>(t->type.getElementType());
+}
+
+/// A copy of the constant `t` with its two last dimensions swapped, done at
+/// import time so that weights stay plain constants.
+std::optional<Tensor> transposedConstant(Tensor &t) {
+  if (!t.isConstant() || t.type.getRank() != 2)
+    return std::nullopt;
+  int64_t rows = t.type.getDimSize(0), cols = t.type.getDimSize(1);
+  Tensor result;
+  result.type = RankedTensorType::get({cols, rows}, t.type.getElementType());
+  if (t.host) {
+    HostTensor h = *t.host;
+    h.shape = {cols, rows};
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        h.values[c * rows + r] = t.host->values[r * cols + c];
+    result.host = std::make_shared<HostTensor>(std::move(h));
+    return result;
+  }
+  int64_t width = int64_t(t.raw->size()) / (rows * cols);
+  auto raw = std::make_shared<std::string>(t.raw->size(), '\0');
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      std::memcpy(&(*raw)[(c * rows + r) * width],
+                  &(*t.raw)[(r * cols + c) * width], width);
+  result.raw = raw;
+  return result;
+}
+
+Value zeros(NodeContext &ctx, ArrayRef<int64_t> shape, Type type) {
+  return filled(ctx.b, ctx.loc, shape, type, 0);
+}
+
+/// x [P, K] * w [K, N] -> [P, N] with linalg.matmul.
+Value matmul2D(NodeContext &ctx, Value x, Value w) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto wt = cast<RankedTensorType>(w.getType());
+  Value init =
+      zeros(ctx, {xt.getDimSize(0), wt.getDimSize(1)}, xt.getElementType());
+  return linalg::MatmulOp::create(ctx.b, ctx.loc, ValueRange{x, w},
+                                  ValueRange{init})
+      .getResult(0);
+}
+
+/// numpy matmul of a and b (rank >= 1 each).
+FailureOr<Value> numpyMatmul(NodeContext &ctx, Value a, Value b) {
+  auto at = cast<RankedTensorType>(a.getType());
+  auto bt = cast<RankedTensorType>(b.getType());
+  Type type = at.getElementType();
+  if (!isa<FloatType>(type) || bt.getElementType() != type)
+    return ctx.error() << "expects float operands of one type, got "
+                       << at.getElementType() << " and " << bt.getElementType(),
+           failure();
+  bool vectorA = at.getRank() == 1, vectorB = bt.getRank() == 1;
+  if (vectorA)
+    a = reshape(ctx.b, ctx.loc, a, {1, at.getDimSize(0)});
+  if (vectorB)
+    b = reshape(ctx.b, ctx.loc, b, {bt.getDimSize(0), 1});
+  at = cast<RankedTensorType>(a.getType());
+  bt = cast<RankedTensorType>(b.getType());
+  int64_t m = at.getDimSize(at.getRank() - 2),
+          k = at.getDimSize(at.getRank() - 1);
+  int64_t k2 = bt.getDimSize(bt.getRank() - 2),
+          n = bt.getDimSize(bt.getRank() - 1);
+  if (k != k2)
+    return ctx.error() << "multiplies " << at << " by " << bt
+                       << ": inner dimensions differ",
+           failure();
+  ArrayRef<int64_t> batchA = at.getShape().drop_back(2);
+  ArrayRef<int64_t> batchB = bt.getShape().drop_back(2);
+  std::optional<SmallVector<int64_t>> batch = broadcastShapes({batchA, batchB});
+  if (!batch)
+    return ctx.error() << "cannot broadcast the batch dimensions of " << at
+                       << " and " << bt,
+           failure();
+  SmallVector<int64_t> outShape(*batch);
+  outShape.push_back(m);
+  outShape.push_back(n);
+  Value result;
+  if (bt.getRank() == 2) {
+    // Weights shared by every row: one [rows, K] x [K, N] matmul.
+    Value flat = reshape(ctx.b, ctx.loc, a, {product(*batch) * m, k});
+    result = reshape(ctx.b, ctx.loc, matmul2D(ctx, flat, b), outShape);
+  } else {
+    SmallVector<int64_t> fullA(*batch), fullB(*batch);
+    fullA.append({m, k});
+    fullB.append({k, n});
+    int64_t count = product(*batch);
+    Value a3 = reshape(ctx.b, ctx.loc, broadcastTo(ctx.b, ctx.loc, a, fullA),
+                       {count, m, k});
+    Value b3 = reshape(ctx.b, ctx.loc, broadcastTo(ctx.b, ctx.loc, b, fullB),
+                       {count, k, n});
+    Value init = zeros(ctx, {count, m, n}, type);
+    Value r = linalg::BatchMatmulOp::create(ctx.b, ctx.loc, ValueRange{a3, b3},
+                                            ValueRange{init})
+                  .getResult(0);
+    result = reshape(ctx.b, ctx.loc, r, outShape);
+  }
+  SmallVector<int64_t> finalShape(*batch);
+  if (!vectorA)
+    finalShape.push_back(m);
+  if (!vectorB)
+    finalShape.push_back(n);
+  return reshape(ctx.b, ctx.loc, result, finalShape);
+}
+
+LogicalResult lowerMatMul(NodeContext &ctx) {
+  if (!ctx.input(0) || !ctx.input(1))
+    return ctx.error() << "expects two inputs";
+  FailureOr<Value> r = numpyMatmul(ctx, ctx.value(0), ctx.value(1));
+  if (failed(r))
+    return failure();
+  ctx.setOutput(0, *r);
+  return success();
+}
+
+Value elementwise2(NodeContext &ctx, Value x, Value y,
+                   function_ref<Value(OpBuilder &, Location, Value, Value)> f) {
+  auto xs = cast<RankedTensorType>(x.getType()).getShape();
+  auto ys = cast<RankedTensorType>(y.getType()).getShape();
+  SmallVector<int64_t> shape = *broadcastShapes({xs, ys});
+  return broadcastMap(ctx.b, ctx.loc, ValueRange{x, y}, shape,
+                      cast<RankedTensorType>(x.getType()).getElementType(),
+                      [&](OpBuilder &b, Location loc, ValueRange a) {
+                        return f(b, loc, a[0], a[1]);
+                      });
+}
+
+LogicalResult lowerGemm(NodeContext &ctx) {
+  Tensor *a = ctx.input(0), *b = ctx.input(1);
+  if (!isFloatTensor(a) || !isFloatTensor(b) || a->type.getRank() != 2 ||
+      b->type.getRank() != 2)
+    return ctx.error() << "expects two float matrices";
+  float alpha = ctx.attrFloat("alpha", 1), beta = ctx.attrFloat("beta", 1);
+  Value av = ctx.value(0);
+  if (ctx.attrInt("transA", 0))
+    av = transpose(ctx.b, ctx.loc, av, {1, 0});
+  Value bv;
+  if (ctx.attrInt("transB", 0)) {
+    if (std::optional<Tensor> t = transposedConstant(*b))
+      bv = materializeConstant(ctx, *t);
+    else
+      bv = transpose(ctx.b, ctx.loc, ctx.value(1), {1, 0});
+  } else {
+    bv = ctx.value(1);
+  }
+  auto at = cast<RankedTensorType>(av.getType());
+  auto bt = cast<RankedTensorType>(bv.getType());
+  if (at.getDimSize(1) != bt.getDimSize(0))
+    return ctx.error() << "multiplies " << at << " by " << bt
+                       << ": inner dimensions differ";
+  Value y = matmul2D(ctx, av, bv);
+  Type type = at.getElementType();
+  if (alpha != 1) {
+    auto shape = cast<RankedTensorType>(y.getType()).getShape();
+    y = broadcastMap(
+        ctx.b, ctx.loc, y, shape, type,
+        [alpha](OpBuilder &b, Location loc, ValueRange v) -> Value {
+          return arith::MulFOp::create(b, loc, v[0],
+                                       scalar(b, loc, v[0].getType(), alpha));
+        });
+  }
+  if (Tensor *c = ctx.input(2)) {
+    auto ys = cast<RankedTensorType>(y.getType()).getShape();
+    if (!broadcastShapes({ys, c->type.getShape()}) ||
+        *broadcastShapes({ys, c->type.getShape()}) != SmallVector<int64_t>(ys))
+      return ctx.error() << "cannot broadcast C " << c->type << " to "
+                         << y.getType();
+    Value cv = ctx.value(2);
+    y = elementwise2(
+        ctx, y, cv,
+        [beta](OpBuilder &b, Location loc, Value x, Value c) -> Value {
+          if (beta != 1)
+            c = arith::MulFOp::create(b, loc, c,
+                                      scalar(b, loc, c.getType(), beta));
+          return arith::AddFOp::create(b, loc, x, c);
+        });
+  }
+  ctx.setOutput(0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// Window geometry of a 2-D conv or pool along H and W.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, padLow, padHigh, output;
+};
+
+/// Reads kernel_shape, strides, dilations, pads and auto_pad for `spatial`
+/// dims of `input` (sizes), with kernel sizes `kernel`. `ceilMode` rounds
+/// output sizes up (pooling).
+FailureOr<Window> readWindow(NodeContext &ctx, ArrayRef<int64_t> input,
+                             ArrayRef<int64_t> kernel, bool ceilMode) {
+  size_t n = input.size();
+  Window w;
+  w.kernel.assign(kernel.begin(), kernel.end());
+  w.strides = ctx.attrInts("strides");
+  w.dilations = ctx.attrInts("dilations");
+  SmallVector<int64_t> pads = ctx.attrInts("pads");
+  if (w.strides.empty())
+    w.strides.assign(n, 1);
+  if (w.dilations.empty())
+    w.dilations.assign(n, 1);
+  if (pads.empty())
+    pads.assign(2 * n, 0);
+  if (w.strides.size() != n || w.dilations.size() != n || pads.size() != 2 * n)
+    return ctx.error() << "has strides, dilations or pads of the wrong length "
+                          "for "
+                       << n << " spatial dimensions",
+           failure();
+  std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
+  for (size_t i = 0; i < n; ++i) {
+    if (w.strides[i] < 1 || w.dilations[i] < 1 || w.kernel[i] < 1 ||
+        pads[i] < 0 || pads[i + n] < 0)
+      return ctx.error() << "has a non-positive stride, dilation or kernel, or "
+                            "a negative pad",
+             failure();
+    int64_t extent = w.dilations[i] * (w.kernel[i] - 1) + 1;
+    int64_t low = pads[i], high = pads[i + n];
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t out = (input[i] + w.strides[i] - 1) / w.strides[i];
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * w.strides[i] + extent - input[i]);
+      low = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      high = total - low;
+    } else if (autoPad == "VALID") {
+      low = high = 0;
+    } else if (autoPad != "NOTSET") {
+      return ctx.error() << "has unknown auto_pad '" << autoPad << "'",
+             failure();
+    }
+    int64_t span = input[i] + low + high - extent;
+    if (span < 0)
+      return ctx.error() << "has a window larger than its padded input",
+             failure();
+    int64_t out = span / w.strides[i] + 1;
+    if (ceilMode && span % w.strides[i]) {
+      // One more window, starting inside the input.
+      if ((out)*w.strides[i] < input[i] + low)
+        ++out;
+      high += (out - 1) * w.strides[i] + extent - (input[i] + low + high);
+    }
+    w.padLow.push_back(low);
+    w.padHigh.push_back(high);
+    w.output.push_back(out);
+  }
+  return w;
+}
+
+/// Views a rank-3 (1-D) NCL tensor as NC1L, so that one 2-D path serves both.
+Value as2D(NodeContext &ctx, Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getRank() == 4)
+    return v;
+  return reshape(ctx.b, ctx.loc, v,
+                 {t.getDimSize(0), t.getDimSize(1), 1, t.getDimSize(2)});
+}
+
+/// [N, M, H, W] filled with bias[m] (or zeros).
+Value convInit(NodeContext &ctx, ArrayRef<int64_t> shape, Type type,
+               Value bias) {
+  if (!bias)
+    return zeros(ctx, shape, type);
+  Value b4 = reshape(ctx.b, ctx.loc, bias, {1, shape[1], 1, 1});
+  return broadcastTo(ctx.b, ctx.loc, b4, shape);
+}
+
+LogicalResult lowerConv(NodeContext &ctx) {
+  Tensor *x = ctx.input(0), *w = ctx.input(1);
+  if (!isFloatTensor(x) || !isFloatTensor(w))
+    return ctx.error() << "expects float input and weights";
+  int64_t rank = x->type.getRank();
+  if ((rank != 3 && rank != 4) || w->type.getRank() != rank)
+    return ctx.error() << "supports 1-D and 2-D convolutions (input rank 3 or "
+                          "4), got input "
+                       << x->type << " and weights " << w->type;
+  Value input = as2D(ctx, ctx.value(0));
+  Value weights = as2D(ctx, ctx.value(1));
+  auto it = cast<RankedTensorType>(input.getType());
+  auto wt = cast<RankedTensorType>(weights.getType());
+  int64_t n = it.getDimSize(0), c = it.getDimSize(1);
+  int64_t m = wt.getDimSize(0), cg = wt.getDimSize(1);
+  int64_t group = ctx.attrInt("group", 1);
+  if (group < 1 || c % group || m % group || cg * group != c)
+    return ctx.error() << "has group " << group << " inconsistent with " << c
+                       << " input channels and weights " << w->type;
+  SmallVector<int64_t> kernel = {wt.getDimSize(2), wt.getDimSize(3)};
+  SmallVector<int64_t> spatial = {it.getDimSize(2), it.getDimSize(3)};
+  // Attributes of a 1-D conv apply to the W dimension.
+  FailureOr<Window> win;
+  if (rank == 3) {
+    FailureOr<Window> w1 = readWindow(ctx, {spatial[1]}, {kernel[1]}, false);
+    if (failed(w1))
+      return failure();
+    Window w2;
+    w2.kernel = kernel;
+    w2.strides = {1, w1->strides[0]};
+    w2.dilations = {1, w1->dilations[0]};
+    w2.padLow = {0, w1->padLow[0]};
+    w2.padHigh = {0, w1->padHigh[0]};
+    w2.output = {1, w1->output[0]};
+    win = w2;
+  } else {
+    win = readWindow(ctx, spatial, kernel, false);
+  }
+  if (failed(win))
+    return failure();
+  Value padded =
+      padConstant(ctx.b, ctx.loc, input, win->padLow, win->padHigh, 0);
+  Type type = it.getElementType();
+  SmallVector<int64_t> outShape = {n, m, win->output[0], win->output[1]};
+  Value bias = ctx.input(2) ? ctx.value(2) : Value();
+  auto strides = ctx.b.getI64TensorAttr(win->strides);
+  auto dilations = ctx.b.getI64TensorAttr(win->dilations);
+  Value result;
+  if (group == 1) {
+    Value init = convInit(ctx, outShape, type, bias);
+    result =
+        linalg::Conv2DNchwFchwOp::create(
+            ctx.b, ctx.loc, TypeRange{init.getType()},
+            ValueRange{padded, weights}, ValueRange{init}, strides, dilations)
+            .getResult(0);
+  } else if (group == c && m == c) {
+    Value init = convInit(ctx, outShape, type, bias);
+    Value w3 = reshape(ctx.b, ctx.loc, weights, {c, kernel[0], kernel[1]});
+    result = linalg::DepthwiseConv2DNchwChwOp::create(
+                 ctx.b, ctx.loc, TypeRange{init.getType()},
+                 ValueRange{padded, w3}, ValueRange{init}, strides, dilations)
+                 .getResult(0);
+  } else {
+    auto pt = cast<RankedTensorType>(padded.getType());
+    Value x5 =
+        reshape(ctx.b, ctx.loc, padded,
+                {n, group, c / group, pt.getDimSize(2), pt.getDimSize(3)});
+    Value w5 = reshape(ctx.b, ctx.loc, weights,
+                       {group, m / group, cg, kernel[0], kernel[1]});
+    SmallVector<int64_t> out5 = {n, group, m / group, win->output[0],
+                                 win->output[1]};
+    Value init =
+        reshape(ctx.b, ctx.loc, convInit(ctx, outShape, type, bias), out5);
+    Value r = linalg::Conv2DNgchwGfchwOp::create(
+                  ctx.b, ctx.loc, TypeRange{init.getType()}, ValueRange{x5, w5},
+                  ValueRange{init}, strides, dilations)
+                  .getResult(0);
+    result = reshape(ctx.b, ctx.loc, r, outShape);
+  }
+  if (rank == 3)
+    result = reshape(ctx.b, ctx.loc, result, {n, m, win->output[1]});
+  ctx.setOutput(0, result);
+  return success();
+}
+
+LogicalResult lowerConvTranspose(NodeContext &ctx) {
+  Tensor *x = ctx.input(0), *w = ctx.input(1);
+  if (!isFloatTensor(x) || !isFloatTensor(w) || x->type.getRank() != 4 ||
+      w->type.getRank() != 4)
+    return ctx.error() << "supports 2-D transposed convolutions of float "
+                          "tensors";
+  if (!w->isConstant())
+    return ctx.error() << "needs constant weights";
+  if (ctx.attrInt("group", 1) != 1)
+    return ctx.error() << "supports group 1 only, got "
+                       << ctx.attrInt("group", 1);
+  if (ctx.hasAttr("output_shape") ||
+      ctx.attrString("auto_pad", "NOTSET") != "NOTSET")
+    return ctx.error() << "supports explicit pads only (no output_shape or "
+                          "auto_pad)";
+  ArrayRef<int64_t> xs = x->type.getShape(), ws = w->type.getShape();
+  int64_t n = xs[0], c = xs[1], h = xs[2], wd = xs[3];
+  if (ws[0] != c)
+    return ctx.error() << "has weights " << w->type << " for " << c
+                       << " input channels";
+  int64_t m = ws[1], kh = ws[2], kw = ws[3];
+  SmallVector<int64_t> strides = ctx.attrInts("strides"),
+                       dil = ctx.attrInts("dilations"),
+                       pads = ctx.attrInts("pads"),
+                       outPad = ctx.attrInts("output_padding");
+  if (strides.empty())
+    strides = {1, 1};
+  if (dil.empty())
+    dil = {1, 1};
+  if (pads.empty())
+    pads = {0, 0, 0, 0};
+  if (outPad.empty())
+    outPad = {0, 0};
+  if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4 ||
+      outPad.size() != 2)
+    return ctx.error() << "has attributes of the wrong length";
+  // Flip the kernel spatially and swap its channel dims at import time:
+  // W'[m, c, i, j] = W[c, m, kh-1-i, kw-1-j].
+  Tensor flipped;
+  flipped.type =
+      RankedTensorType::get({m, c, kh, kw}, w->type.getElementType());
+  auto src = [&](int64_t mm, int64_t cc, int64_t i, int64_t j) {
+    return ((cc * m + mm) * kh + (kh - 1 - i)) * kw + (kw - 1 - j);
+  };
+  int64_t count = m * c * kh * kw;
+  if (w->host) {
+    HostTensor hf = *w->host;
+    hf.shape = {m, c, kh, kw};
+    for (int64_t mm = 0, o = 0; mm < m; ++mm)
+      for (int64_t cc = 0; cc < c; ++cc)
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j, ++o)
+            hf.values[o] = w->host->values[src(mm, cc, i, j)];
+    flipped.host = std::make_shared<HostTensor>(std::move(hf));
+  } else {
+    int64_t width = int64_t(w->raw->size()) / count;
+    auto raw = std::make_shared<std::string>(w->raw->size(), '\0');
+    for (int64_t mm = 0, o = 0; mm < m; ++mm)
+      for (int64_t cc = 0; cc < c; ++cc)
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j, ++o)
+            std::memcpy(&(*raw)[o * width],
+                        &(*w->raw)[src(mm, cc, i, j) * width], width);
+    flipped.raw = raw;
+  }
+  Value weights = materializeConstant(ctx, flipped);
+  Type type = x->type.getElementType();
+  // Spread the input by the stride, then pad by the kernel extent minus the
+  // pads; negative amounts crop.
+  int64_t hu = (h - 1) * strides[0] + 1, wu = (wd - 1) * strides[1] + 1;
+  Value spread = ctx.value(0);
+  if (strides[0] != 1 || strides[1] != 1)
+    spread = insertSlice(ctx.b, ctx.loc, ctx.value(0),
+                         zeros(ctx, {n, c, hu, wu}, type), {0, 0, 0, 0},
+                         {1, 1, strides[0], strides[1]});
+  int64_t eh = dil[0] * (kh - 1), ew = dil[1] * (kw - 1);
+  int64_t lowH = eh - pads[0], lowW = ew - pads[1];
+  int64_t highH = eh - pads[2] + outPad[0], highW = ew - pads[3] + outPad[1];
+  Value padded = padConstant(
+      ctx.b, ctx.loc, spread,
+      {std::max<int64_t>(lowH, 0), std::max<int64_t>(lowW, 0)},
+      {std::max<int64_t>(highH, 0), std::max<int64_t>(highW, 0)}, 0);
+  if (lowH < 0 || lowW < 0 || highH < 0 || highW < 0) {
+    auto pt = cast<RankedTensorType>(padded.getType());
+    int64_t ch = -std::min<int64_t>(lowH, 0), cw = -std::min<int64_t>(lowW, 0);
+    int64_t sh = pt.getDimSize(2) - ch + std::min<int64_t>(highH, 0);
+    int64_t sw = pt.getDimSize(3) - cw + std::min<int64_t>(highW, 0);
+    if (sh < 1 || sw < 1)
+      return ctx.error() << "has pads larger than its output";
+    padded = extractSlice(ctx.b, ctx.loc, padded, {0, 0, ch, cw},
+                          {n, c, sh, sw}, {1, 1, 1, 1});
+  }
+  auto pt = cast<RankedTensorType>(padded.getType());
+  int64_t oh = pt.getDimSize(2) - eh, ow = pt.getDimSize(3) - ew;
+  if (oh < 1 || ow < 1)
+    return ctx.error() << "has an empty output";
+  SmallVector<int64_t> outShape = {n, m, oh, ow};
+  Value init =
+      convInit(ctx, outShape, type, ctx.input(2) ? ctx.value(2) : Value());
+  Value result =
+      linalg::Conv2DNchwFchwOp::create(
+          ctx.b, ctx.loc, TypeRange{init.getType()},
+          ValueRange{padded, weights}, ValueRange{init},
+          ctx.b.getI64TensorAttr({1, 1}), ctx.b.getI64TensorAttr(dil))
+          .getResult(0);
+  ctx.setOutput(0, result);
+  return success();
+}
+
+LogicalResult lowerPool(NodeContext &ctx, bool isMax) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x) || (x->type.getRank() != 4 && x->type.getRank() != 3))
+    return ctx.error() << "supports 1-D and 2-D pooling of float tensors";
+  if (ctx.node.output_size() > 1 && !ctx.node.output(1).empty())
+    return ctx.error() << "does not produce the Indices output";
+  int64_t rank = x->type.getRank();
+  SmallVector<int64_t> kernel = ctx.attrInts("kernel_shape");
+  if (int64_t(kernel.size()) != rank - 2)
+    return ctx.error() << "needs kernel_shape with " << rank - 2 << " values";
+  Value input = as2D(ctx, ctx.value(0));
+  auto it = cast<RankedTensorType>(input.getType());
+  bool ceilMode = ctx.attrInt("ceil_mode", 0) != 0;
+  FailureOr<Window> win;
+  if (rank == 3) {
+    FailureOr<Window> w1 =
+        readWindow(ctx, {it.getDimSize(3)}, {kernel[0]}, ceilMode);
+    if (failed(w1))
+      return failure();
+    Window w2;
+    w2.kernel = {1, kernel[0]};
+    w2.strides = {1, w1->strides[0]};
+    w2.dilations = {1, w1->dilations[0]};
+    w2.padLow = {0, w1->padLow[0]};
+    w2.padHigh = {0, w1->padHigh[0]};
+    w2.output = {1, w1->output[0]};
+    win = w2;
+  } else {
+    win =
+        readWindow(ctx, {it.getDimSize(2), it.getDimSize(3)}, kernel, ceilMode);
+  }
+  if (failed(win))
+    return failure();
+  Type type = it.getElementType();
+  double padValue = isMax ? -INFINITY : 0.0;
+  Value padded =
+      padConstant(ctx.b, ctx.loc, input, win->padLow, win->padHigh, padValue);
+  SmallVector<int64_t> outShape = {it.getDimSize(0), it.getDimSize(1),
+                                   win->output[0], win->output[1]};
+  Value window = empty(ctx.b, ctx.loc, win->kernel, type);
+  auto strides = ctx.b.getI64TensorAttr(win->strides);
+  auto dilations = ctx.b.getI64TensorAttr(win->dilations);
+  Value result;
+  if (isMax) {
+    Value init = filled(ctx.b, ctx.loc, outShape, type, -INFINITY);
+    result =
+        linalg::PoolingNchwMaxOp::create(
+            ctx.b, ctx.loc, TypeRange{init.getType()},
+            ValueRange{padded, window}, ValueRange{init}, strides, dilations)
+            .getResult(0);
+  } else {
+    Value init = zeros(ctx, outShape, type);
+    Value sum =
+        linalg::PoolingNchwSumOp::create(
+            ctx.b, ctx.loc, TypeRange{init.getType()},
+            ValueRange{padded, window}, ValueRange{init}, strides, dilations)
+            .getResult(0);
+    // Divide by how many window positions fall inside the input (or the
+    // explicit pads too, with count_include_pad), computed at import time.
+    bool includePad = ctx.attrInt("count_include_pad", 0) != 0;
+    int64_t oh = win->output[0], ow = win->output[1];
+    SmallVector<int64_t> sizes = {it.getDimSize(2), it.getDimSize(3)};
+    std::vector<double> counts(oh * ow);
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        int64_t cnt = 1;
+        for (int d = 0; d < 2; ++d) {
+          int64_t o = d ? j : i, inside = 0;
+          int64_t lo = includePad ? -win->padLow[d] : 0;
+          int64_t hi = includePad ? sizes[d] + win->padHigh[d] : sizes[d];
+          // ceil_mode's extra padding never counts.
+          if (includePad) {
+            int64_t explicitHigh =
+                ctx.attrInts("pads").empty() ? 0 : ctx.attrInts("pads")[d + 2];
+            hi = std::min(hi, sizes[d] + explicitHigh);
+          }
+          for (int64_t k = 0; k < win->kernel[d]; ++k) {
+            int64_t at =
+                o * win->strides[d] - win->padLow[d] + k * win->dilations[d];
+            inside += at >= lo && at < hi;
+          }
+          cnt *= inside;
+        }
+        counts[i * ow + j] = double(std::max<int64_t>(cnt, 1));
+      }
+    Tensor divisor;
+    divisor.type = RankedTensorType::get({oh, ow}, type);
+    divisor.host = std::make_shared<HostTensor>(
+        makeHost(type, {oh, ow}, std::move(counts)));
+    Value d = materializeConstant(ctx, divisor);
+    result =
+        broadcastMap(ctx.b, ctx.loc, ValueRange{sum, d}, outShape, type,
+                     [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                       return arith::DivFOp::create(b, loc, a[0], a[1]);
+                     });
+  }
+  if (rank == 3)
+    result = reshape(ctx.b, ctx.loc, result,
+                     {outShape[0], outShape[1], outShape[3]});
+  ctx.setOutput(0, result);
+  return success();
+}
+
+LogicalResult lowerGlobalPool(NodeContext &ctx, bool isMax) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x) || x->type.getRank() < 3)
+    return ctx.error() << "expects a float tensor of rank >= 3";
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+  for (int64_t d = 2; d < x->type.getRank(); ++d) {
+    axes.push_back(d);
+    count *= x->type.getDimSize(d);
+  }
+  Value v = ctx.value(0);
+  Value r =
+      reduce(ctx.b, ctx.loc, v, axes, true, isMax ? -INFINITY : 0.0,
+             [&](OpBuilder &b, Location loc, Value acc, Value e) -> Value {
+               if (isMax)
+                 return arith::MaximumFOp::create(b, loc, acc, e);
+               return arith::AddFOp::create(b, loc, acc, e);
+             });
+  if (!isMax) {
+    auto shape = cast<RankedTensorType>(r.getType()).getShape();
+    double scale = 1.0 / double(count);
+    r = broadcastMap(ctx.b, ctx.loc, r, shape, x->type.getElementType(),
+                     [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                       return arith::MulFOp::create(
+                           b, loc, a[0], scalar(b, loc, a[0].getType(), scale));
+                     });
+  }
+  ctx.setOutput(0, r);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization, softmax, reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult lowerBatchNorm(NodeContext &ctx) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x) || x->type.getRank() < 2)
+    return ctx.error() << "expects a float input of rank >= 2";
+  if (ctx.attrInt("training_mode", 0))
+    return ctx.error() << "is in training mode; tern imports inference graphs";
+  for (int i = 1; i <= 4; ++i)
+    if (!ctx.host(i) || ctx.host(i)->size() != x->type.getDimSize(1))
+      return ctx.error() << "needs constant scale, bias, mean and variance of "
+                         << x->type.getDimSize(1) << " values";
+  double eps = ctx.attrFloat("epsilon", 1e-5f);
+  int64_t c = x->type.getDimSize(1);
+  std::vector<double> a(c), b(c);
+  for (int64_t i = 0; i < c; ++i) {
+    a[i] = ctx.host(1)->values[i] / std::sqrt(ctx.host(4)->values[i] + eps);
+    b[i] = ctx.host(2)->values[i] - ctx.host(3)->values[i] * a[i];
+  }
+  // y = x * a[c] + b[c], with a and b shaped [C, 1, ..., 1].
+  SmallVector<int64_t> shape = {c};
+  for (int64_t d = 2; d < x->type.getRank(); ++d)
+    shape.push_back(1);
+  Type type = x->type.getElementType();
+  Tensor ta, tb;
+  ta.type = tb.type = RankedTensorType::get(shape, type);
+  ta.host = std::make_shared<HostTensor>(makeHost(type, shape, std::move(a)));
+  tb.host = std::make_shared<HostTensor>(makeHost(type, shape, std::move(b)));
+  Value av = materializeConstant(ctx, ta);
+  Value bv = materializeConstant(ctx, tb);
+  ctx.setOutput(
+      0, broadcastMap(ctx.b, ctx.loc, ValueRange{ctx.value(0), av, bv},
+                      x->type.getShape(), type,
+                      [](OpBuilder &ob, Location loc, ValueRange v) -> Value {
+                        return arith::AddFOp::create(
+                            ob, loc, arith::MulFOp::create(ob, loc, v[0], v[1]),
+                            v[2]);
+                      }));
+  return success();
+}
+
+Value sumAxes(NodeContext &ctx, Value v, ArrayRef<int64_t> axes) {
+  return reduce(ctx.b, ctx.loc, v, axes, true, 0.0,
+                [](OpBuilder &b, Location loc, Value acc, Value e) -> Value {
+                  return arith::AddFOp::create(b, loc, acc, e);
+                });
+}
+
+Value scaleBy(NodeContext &ctx, Value v, double s) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return broadcastMap(ctx.b, ctx.loc, v, t.getShape(), t.getElementType(),
+                      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                        return arith::MulFOp::create(
+                            b, loc, a[0], scalar(b, loc, a[0].getType(), s));
+                      });
+}
+
+LogicalResult lowerLayerNorm(NodeContext &ctx) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x) || !ctx.input(1))
+    return ctx.error() << "expects a float input and a scale";
+  int64_t rank = x->type.getRank();
+  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", -1), rank);
+  if (!axis)
+    return ctx.error() << "has axis " << ctx.attrInt("axis", -1)
+                       << " out of range";
+  if (ctx.node.output_size() > 1)
+    for (int i = 1; i < ctx.node.output_size(); ++i)
+      if (!ctx.node.output(i).empty())
+        return ctx.error() << "does not produce Mean/InvStdDev outputs";
+  double eps = ctx.attrFloat("epsilon", 1e-5f);
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+  for (int64_t d = *axis; d < rank; ++d) {
+    axes.push_back(d);
+    count *= x->type.getDimSize(d);
+  }
+  ArrayRef<int64_t> shape = x->type.getShape();
+  Type type = x->type.getElementType();
+  Value v = ctx.value(0);
+  Value mean = scaleBy(ctx, sumAxes(ctx, v, axes), 1.0 / double(count));
+  Value centered =
+      broadcastMap(ctx.b, ctx.loc, ValueRange{v, mean}, shape, type,
+                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                     return arith::SubFOp::create(b, loc, a[0], a[1]);
+                   });
+  Value sq =
+      broadcastMap(ctx.b, ctx.loc, centered, shape, type,
+                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                     return arith::MulFOp::create(b, loc, a[0], a[0]);
+                   });
+  Value var = scaleBy(ctx, sumAxes(ctx, sq, axes), 1.0 / double(count));
+  SmallVector<Value> inputs = {centered, var, ctx.value(1)};
+  if (ctx.input(2))
+    inputs.push_back(ctx.value(2));
+  for (Value in : ArrayRef<Value>(inputs).drop_front(2))
+    if (!broadcastShapes(
+            {shape, cast<RankedTensorType>(in.getType()).getShape()}))
+      return ctx.error() << "cannot broadcast scale or bias to " << x->type;
+  ctx.setOutput(
+      0, broadcastMap(ctx.b, ctx.loc, inputs, shape, type,
+                      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                        Value denom = math::SqrtOp::create(
+                            b, loc,
+                            arith::AddFOp::create(b, loc, a[1],
+                                                  scalar(b, loc, type, eps)));
+                        Value y = arith::MulFOp::create(
+                            b, loc, arith::DivFOp::create(b, loc, a[0], denom),
+                            a[2]);
+                        if (a.size() > 3)
+                          y = arith::AddFOp::create(b, loc, y, a[3]);
+                        return y;
+                      }));
+  return success();
+}
+
+LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x))
+    return ctx.error() << "expects a float input";
+  int64_t rank = x->type.getRank();
+  int64_t defaultAxis = ctx.opset < 13 ? 1 : -1;
+  std::optional<int64_t> axis =
+      normalizeAxis(ctx.attrInt("axis", defaultAxis), rank);
+  if (!axis)
+    return ctx.error() << "has axis " << ctx.attrInt("axis", defaultAxis)
+                       << " out of range";
+  ArrayRef<int64_t> shape = x->type.getShape();
+  Value v = ctx.value(0);
+  SmallVector<int64_t> axes = {*axis};
+  SmallVector<int64_t> work(shape);
+  if (ctx.opset < 13) {
+    // Before opset 13 the input is coerced to 2-D at the axis.
+    work = {1, 1};
+    for (int64_t d = 0; d < rank; ++d)
+      work[d < *axis ? 0 : 1] *= shape[d];
+    v = reshape(ctx.b, ctx.loc, v, work);
+    axes = {1};
+  }
+  Type type = x->type.getElementType();
+  Value max =
+      reduce(ctx.b, ctx.loc, v, axes, true, -INFINITY,
+             [](OpBuilder &b, Location loc, Value acc, Value e) -> Value {
+               return arith::MaximumFOp::create(b, loc, acc, e);
+             });
+  Value e =
+      broadcastMap(ctx.b, ctx.loc, ValueRange{v, max}, work, type,
+                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                     return math::ExpOp::create(
+                         b, loc, arith::SubFOp::create(b, loc, a[0], a[1]));
+                   });
+  Value sum = sumAxes(ctx, e, axes);
+  Value y;
+  if (logSoftmax)
+    y = broadcastMap(ctx.b, ctx.loc, ValueRange{v, max, sum}, work, type,
+                     [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                       Value shifted =
+                           arith::SubFOp::create(b, loc, a[0], a[1]);
+                       return arith::SubFOp::create(
+                           b, loc, shifted, math::LogOp::create(b, loc, a[2]));
+                     });
+  else
+    y = broadcastMap(ctx.b, ctx.loc, ValueRange{e, sum}, work, type,
+                     [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                       return arith::DivFOp::create(b, loc, a[0], a[1]);
+                     });
+  ctx.setOutput(0, reshape(ctx.b, ctx.loc, y, shape));
+  return success();
+}
+
+enum class ReduceKind { Sum, Mean, Max, Min, Prod };
+
+LogicalResult lowerReduce(NodeContext &ctx, ReduceKind kind) {
+  Tensor *x = ctx.input(0);
+  if (!x)
+    return ctx.error() << "expects an input";
+  Type type = x->type.getElementType();
+  if (!isa<FloatType>(type))
+    return ctx.error() << "expects a float input, got " << type;
+  int64_t rank = x->type.getRank();
+  int64_t since = kind == ReduceKind::Sum ? 13 : 18;
+  auto given = ctx.intsAttrOrInput("axes", 1, since);
+  if (failed(given))
+    return failure();
+  bool keepDims = ctx.attrInt("keepdims", 1) != 0;
+  SmallVector<int64_t> axes;
+  if (*given && !(*given)->empty()) {
+    for (int64_t a : **given) {
+      std::optional<int64_t> axis = normalizeAxis(a, rank);
+      if (!axis)
+        return ctx.error() << "has axis " << a << " out of range for rank "
+                           << rank;
+      axes.push_back(*axis);
+    }
+  } else if (ctx.attrInt("noop_with_empty_axes", 0)) {
+    ctx.setOutput(0, *x);
+    return success();
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  int64_t count = 1;
+  for (int64_t a : axes)
+    count *= x->type.getDimSize(a);
+  double init = kind == ReduceKind::Max    ? -INFINITY
+                : kind == ReduceKind::Min  ? INFINITY
+                : kind == ReduceKind::Prod ? 1.0
+                                           : 0.0;
+  Value r =
+      reduce(ctx.b, ctx.loc, ctx.value(0), axes, keepDims, init,
+             [&](OpBuilder &b, Location loc, Value acc, Value e) -> Value {
+               switch (kind) {
+               case ReduceKind::Max:
+                 return arith::MaximumFOp::create(b, loc, acc, e);
+               case ReduceKind::Min:
+                 return arith::MinimumFOp::create(b, loc, acc, e);
+               case ReduceKind::Prod:
+                 return arith::MulFOp::create(b, loc, acc, e);
+               default:
+                 return arith::AddFOp::create(b, loc, acc, e);
+               }
+             });
+  if (kind == ReduceKind::Mean)
+    r = scaleBy(ctx, r, 1.0 / double(count));
+  ctx.setOutput(0, r);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Resize
+//===----------------------------------------------------------------------===//
+
+LogicalResult lowerResize(NodeContext &ctx) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x))
+    return ctx.error() << "expects a float input";
+  int64_t rank = x->type.getRank();
+  ArrayRef<int64_t> in = x->type.getShape();
+  std::string mode = ctx.attrString("mode", "nearest");
+  if (mode != "nearest" && mode != "linear")
+    return ctx.error() << "has unsupported mode '" << mode << "'";
+  std::string transform =
+      ctx.attrString("coordinate_transformation_mode",
+                     ctx.opset < 11 ? "asymmetric" : "half_pixel");
+  std::string nearest = ctx.attrString("nearest_mode", "round_prefer_floor");
+  if (ctx.opset >= 18 &&
+      (ctx.input(4) || ctx.attrInt("antialias", 0) || ctx.hasAttr("axes")))
+    return ctx.error() << "does not support axes or antialias";
+  int scalesInput = ctx.opset < 11 ? 1 : 2, sizesInput = 3;
+  SmallVector<double> scales(rank, 1.0);
+  SmallVector<int64_t> out(in);
+  const HostTensor *sizes = ctx.opset >= 11 ? ctx.host(sizesInput) : nullptr;
+  const HostTensor *given = ctx.host(scalesInput);
+  if (sizes && sizes->size() == rank) {
+    for (int64_t d = 0; d < rank; ++d) {
+      out[d] = int64_t(sizes->values[d]);
+      scales[d] = double(out[d]) / double(in[d]);
+    }
+  } else if (given && given->size() == rank) {
+    for (int64_t d = 0; d < rank; ++d) {
+      scales[d] = given->values[d];
+      out[d] = int64_t(std::floor(double(in[d]) * scales[d]));
+    }
+  } else {
+    return ctx.error() << "needs constant scales or sizes for all " << rank
+                       << " dimensions";
+  }
+  for (int64_t d = 0; d < rank; ++d)
+    if (out[d] < 1 || scales[d] <= 0)
+      return ctx.error() << "resizes dimension " << d << " to " << out[d];
+  // Per dimension, the source index (nearest) or the two sources and the
+  // weight of the second (linear), as tables computed at import time.
+  auto source = [&](int64_t d, int64_t o) {
+    double x = double(o), s = scales[d];
+    if (transform == "half_pixel")
+      return (x + 0.5) / s - 0.5;
+    if (transform == "pytorch_half_pixel")
+      return out[d] > 1 ? (x + 0.5) / s - 0.5 : 0.0;
+    if (transform == "align_corners")
+      return out[d] == 1 ? 0.0 : x * double(in[d] - 1) / double(out[d] - 1);
+    if (transform == "tf_half_pixel_for_nn")
+      return (x + 0.5) / s;
+    return x / s; // asymmetric
+  };
+  static const char *known[] = {"half_pixel", "pytorch_half_pixel",
+                                "align_corners", "asymmetric",
+                                "tf_half_pixel_for_nn"};
+  if (!llvm::is_contained(known, transform))
+    return ctx.error() << "has unsupported coordinate_transformation_mode '"
+                       << transform << "'";
+  SmallVector<int64_t> resized;
+  for (int64_t d = 0; d < rank; ++d)
+    if (out[d] != in[d] || scales[d] != 1.0)
+      resized.push_back(d);
+  bool linear = mode == "linear";
+  if (linear && resized.size() > 2)
+    return ctx.error() << "supports linear resizing of at most 2 dimensions";
+  Type type = x->type.getElementType();
+  Builder hb(ctx.b.getContext());
+  SmallVector<Value> index0, index1, weight;
+  for (int64_t d = 0; d < rank; ++d) {
+    std::vector<double> i0(out[d]), i1(out[d]), w(out[d]);
+    for (int64_t o = 0; o < out[d]; ++o) {
+      double s = source(d, o);
+      if (!linear) {
+        double r;
+        if (nearest == "floor")
+          r = std::floor(s);
+        else if (nearest == "ceil")
+          r = std::ceil(s);
+        else if (nearest == "round_prefer_ceil")
+          r = std::floor(s + 0.5);
+        else
+          r = std::ceil(s - 0.5);
+        i0[o] = double(std::clamp<int64_t>(int64_t(r), 0, in[d] - 1));
+        continue;
+      }
+      s = std::clamp(s, 0.0, double(in[d] - 1));
+      int64_t f = int64_t(std::floor(s));
+      i0[o] = double(f);
+      i1[o] = double(std::min<int64_t>(f + 1, in[d] - 1));
+      w[o] = s - double(f);
+    }
+    auto table = [&](std::vector<double> v, Type t) {
+      Tensor tt;
+      tt.type = RankedTensorType::get({out[d]}, t);
+      tt.host =
+          std::make_shared<HostTensor>(makeHost(t, {out[d]}, std::move(v)));
+      return materializeConstant(ctx, tt);
+    };
+    index0.push_back(table(i0, hb.getI64Type()));
+    index1.push_back(linear ? table(i1, hb.getI64Type()) : Value());
+    weight.push_back(linear ? table(w, type) : Value());
+  }
+  if (!linear && !llvm::is_contained({StringRef("floor"), StringRef("ceil"),
+                                      StringRef("round_prefer_ceil"),
+                                      StringRef("round_prefer_floor")},
+                                     StringRef(nearest)))
+    return ctx.error() << "has unsupported nearest_mode '" << nearest << "'";
+  Value input = ctx.value(0);
+  MLIRContext *context = ctx.b.getContext();
+  Value result =
+      linalg::GenericOp::create(
+          ctx.b, ctx.loc, RankedTensorType::get(out, type), ValueRange{},
+          ValueRange{empty(ctx.b, ctx.loc, out, type)},
+          SmallVector<AffineMap>{
+              AffineMap::getMultiDimIdentityMap(rank, context)},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location loc, ValueRange) {
+            auto at = [&](Value table, Value i) -> Value {
+              Value v = tensor::ExtractOp::create(b, loc, table, i);
+              return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+            };
+            SmallVector<Value> base, other, weights;
+            for (int64_t d = 0; d < rank; ++d) {
+              Value o = linalg::IndexOp::create(b, loc, d);
+              base.push_back(at(index0[d], o));
+              if (linear && llvm::is_contained(resized, d)) {
+                other.push_back(at(index1[d], o));
+                weights.push_back(
+                    tensor::ExtractOp::create(b, loc, weight[d], o));
+              } else {
+                other.push_back(base.back());
+                weights.push_back(Value());
+              }
+            }
+            Value v;
+            if (!linear) {
+              v = tensor::ExtractOp::create(b, loc, input, base);
+            } else {
+              // Interpolate over the resized dims, one at a time.
+              std::function<Value(size_t, SmallVector<Value>)> interp =
+                  [&](size_t r, SmallVector<Value> pos) -> Value {
+                if (r == resized.size())
+                  return tensor::ExtractOp::create(b, loc, input, pos);
+                int64_t d = resized[r];
+                SmallVector<Value> lo(pos), hi(pos);
+                lo[d] = base[d];
+                hi[d] = other[d];
+                Value a = interp(r + 1, lo), c = interp(r + 1, hi);
+                Value diff = arith::SubFOp::create(b, loc, c, a);
+                return arith::AddFOp::create(
+                    b, loc, a, arith::MulFOp::create(b, loc, diff, weights[d]));
+              };
+              v = interp(0, base);
+            }
+            linalg::YieldOp::create(b, loc, v);
+          })
+          .getResult(0);
+  ctx.setOutput(0, result);
+  return success();
+}
+
+} // namespace
+
+void onnx_import::registerNNOps(HandlerTable &t) {
+  t["MatMul"] = lowerMatMul;
+  t["Gemm"] = lowerGemm;
+  t["Conv"] = lowerConv;
+  t["ConvTranspose"] = lowerConvTranspose;
+  t["MaxPool"] = [](NodeContext &ctx) { return lowerPool(ctx, true); };
+  t["AveragePool"] = [](NodeContext &ctx) { return lowerPool(ctx, false); };
+  t["GlobalAveragePool"] = [](NodeContext &ctx) {
+    return lowerGlobalPool(ctx, false);
+  };
+  t["GlobalMaxPool"] = [](NodeContext &ctx) {
+    return lowerGlobalPool(ctx, true);
+  };
+  t["BatchNormalization"] = lowerBatchNorm;
+  t["LayerNormalization"] = lowerLayerNorm;
+  t["Softmax"] = [](NodeContext &ctx) { return lowerSoftmax(ctx, false); };
+  t["LogSoftmax"] = [](NodeContext &ctx) { return lowerSoftmax(ctx, true); };
+  t["ReduceSum"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::Sum);
+  };
+  t["ReduceMean"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::Mean);
+  };
+  t["ReduceMax"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::Max);
+  };
+  t["ReduceMin"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::Min);
+  };
+  t["ReduceProd"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::Prod);
+  };
+  t["Resize"] = lowerResize;
+}
