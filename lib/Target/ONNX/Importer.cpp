@@ -581,7 +581,7 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
       }
     }
     for (int64_t dim : shape)
-      if (dim < 1 || dim > kMaxDim)
+      if (dim < 0 || dim > kMaxDim)
         return emitError(loc) << "input '" << input.name()
                               << "' has an invalid dimension " << dim,
                nullptr;

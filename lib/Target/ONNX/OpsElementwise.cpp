@@ -276,6 +276,18 @@ LogicalResult lowerIdentity(NodeContext &ctx) {
   Tensor *x = ctx.input(0);
   if (!x)
     return ctx.error() << "expects an input";
+  if (ctx.node.op_type() == "Dropout") {
+    bool training = ctx.opset < 12 ? false : ctx.input(2) != nullptr;
+    if (training) {
+      const HostTensor *mode = ctx.host(2);
+      if (!mode || mode->size() != 1)
+        return ctx.error() << "needs training_mode known at import time";
+      training = mode->values[0] != 0;
+    }
+    if (training || (ctx.opset < 7 && ctx.attrInt("is_test", 0) == 0))
+      return ctx.error() << "is in training mode; tern imports inference "
+                            "graphs";
+  }
   ctx.setOutput(0, *x);
   if (ctx.node.op_type() == "Dropout" && ctx.node.output_size() > 1 &&
       !ctx.node.output(1).empty()) {
@@ -373,16 +385,23 @@ void onnx_import::registerElementwiseOps(HandlerTable &t) {
     Tensor *x = ctx.input(0), *y = ctx.input(1);
     if (!x || !y)
       return LogicalResult(ctx.error() << "expects two inputs");
-    if (!isa<FloatType>(x->type.getElementType()))
-      return LogicalResult(ctx.error() << "expects a float base, got "
-                                       << x->type.getElementType());
+    // The result has the base's type; integer bases go through ipowi, or
+    // through f64 for a float exponent.
     Type base = x->type.getElementType();
     return lowerElementwise(
         ctx, 0, 2, Domain::Any, base,
         [](ArrayRef<double> a) { return std::pow(a[0], a[1]); },
         [base](OpBuilder &b, Location loc, ValueRange a) -> Value {
-          Value e = convertScalar(b, loc, a[1], base);
-          return math::PowFOp::create(b, loc, a[0], e);
+          if (isa<FloatType>(base))
+            return math::PowFOp::create(b, loc, a[0],
+                                        convertScalar(b, loc, a[1], base));
+          if (!isFloat(a[1]))
+            return math::IPowIOp::create(b, loc, a[0],
+                                         convertScalar(b, loc, a[1], base));
+          Type f64 = b.getF64Type();
+          Value p = math::PowFOp::create(b, loc, convertScalar(b, loc, a[0], f64),
+                                         convertScalar(b, loc, a[1], f64));
+          return convertScalar(b, loc, p, base);
         });
   };
   addCompare(

@@ -397,10 +397,6 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   if (ctx.attrInt("group", 1) != 1)
     return ctx.error() << "supports group 1 only, got "
                        << ctx.attrInt("group", 1);
-  if (ctx.hasAttr("output_shape") ||
-      ctx.attrString("auto_pad", "NOTSET") != "NOTSET")
-    return ctx.error() << "supports explicit pads only (no output_shape or "
-                          "auto_pad)";
   ArrayRef<int64_t> xs = x->type.getShape(), ws = w->type.getShape();
   int64_t n = xs[0], c = xs[1], h = xs[2], wd = xs[3];
   if (ws[0] != c)
@@ -410,7 +406,8 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   SmallVector<int64_t> strides = ctx.attrInts("strides"),
                        dil = ctx.attrInts("dilations"),
                        pads = ctx.attrInts("pads"),
-                       outPad = ctx.attrInts("output_padding");
+                       outPad = ctx.attrInts("output_padding"),
+                       outShape = ctx.attrInts("output_shape");
   if (strides.empty())
     strides = {1, 1};
   if (dil.empty())
@@ -420,8 +417,33 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   if (outPad.empty())
     outPad = {0, 0};
   if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4 ||
-      outPad.size() != 2)
+      outPad.size() != 2 || (!outShape.empty() && outShape.size() != 2 &&
+                             outShape.size() != 4))
     return ctx.error() << "has attributes of the wrong length";
+  if (outShape.size() == 4)
+    outShape = {outShape[2], outShape[3]};
+  std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER" && autoPad != "VALID")
+    return ctx.error() << "has unknown auto_pad '" << autoPad << "'";
+  if (outShape.empty() && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER"))
+    outShape = {h * strides[0], wd * strides[1]};
+  if (autoPad == "VALID")
+    pads = {0, 0, 0, 0};
+  if (!outShape.empty()) {
+    // Pads that produce the requested output size (ONNX's rule).
+    int64_t in[2] = {h, wd}, k[2] = {kh, kw};
+    for (int d = 0; d < 2; ++d) {
+      int64_t total = strides[d] * (in[d] - 1) + outPad[d] +
+                      (k[d] - 1) * dil[d] + 1 - outShape[d];
+      // Floor division, as ONNX's reference; a negative total grows the
+      // output like output_padding does.
+      int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      bool upper = autoPad == "SAME_UPPER";
+      pads[d] = upper ? half : total - half;
+      pads[d + 2] = total - pads[d];
+    }
+  }
   // Flip the kernel spatially and swap its channel dims at import time:
   // W'[m, c, i, j] = W[c, m, kh-1-i, kw-1-j].
   Tensor flipped;
@@ -482,9 +504,9 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   int64_t oh = pt.getDimSize(2) - eh, ow = pt.getDimSize(3) - ew;
   if (oh < 1 || ow < 1)
     return ctx.error() << "has an empty output";
-  SmallVector<int64_t> outShape = {n, m, oh, ow};
+  SmallVector<int64_t> resultShape = {n, m, oh, ow};
   Value init =
-      convInit(ctx, outShape, type, ctx.input(2) ? ctx.value(2) : Value());
+      convInit(ctx, resultShape, type, ctx.input(2) ? ctx.value(2) : Value());
   Value result =
       linalg::Conv2DNchwFchwOp::create(
           ctx.b, ctx.loc, TypeRange{init.getType()},
@@ -697,10 +719,6 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
   if (!axis)
     return ctx.error() << "has axis " << ctx.attrInt("axis", -1)
                        << " out of range";
-  if (ctx.node.output_size() > 1)
-    for (int i = 1; i < ctx.node.output_size(); ++i)
-      if (!ctx.node.output(i).empty())
-        return ctx.error() << "does not produce Mean/InvStdDev outputs";
   double eps = ctx.attrFloat("epsilon", 1e-5f);
   SmallVector<int64_t> axes;
   int64_t count = 1;
@@ -730,6 +748,20 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
     if (!broadcastShapes(
             {shape, cast<RankedTensorType>(in.getType()).getShape()}))
       return ctx.error() << "cannot broadcast scale or bias to " << x->type;
+  // Optional outputs: the mean and 1 / sqrt(var + eps), reduced dims kept.
+  ctx.setOutput(1, mean);
+  auto reducedShape = cast<RankedTensorType>(var.getType()).getShape();
+  ctx.setOutput(2, broadcastMap(ctx.b, ctx.loc, var, reducedShape, type,
+                                [&](OpBuilder &b, Location loc,
+                                    ValueRange a) -> Value {
+                                  Value d = math::SqrtOp::create(
+                                      b, loc,
+                                      arith::AddFOp::create(
+                                          b, loc, a[0],
+                                          scalar(b, loc, type, eps)));
+                                  return arith::DivFOp::create(
+                                      b, loc, scalar(b, loc, type, 1), d);
+                                }));
   ctx.setOutput(
       0, broadcastMap(ctx.b, ctx.loc, inputs, shape, type,
                       [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
@@ -905,14 +937,16 @@ LogicalResult lowerResize(NodeContext &ctx) {
       return ctx.error() << "resizes dimension " << d << " to " << out[d];
   // Per dimension, the source index (nearest) or the two sources and the
   // weight of the second (linear), as tables computed at import time.
+  // ONNX measures the resized length as in * scale, before flooring.
   auto source = [&](int64_t d, int64_t o) {
     double x = double(o), s = scales[d];
+    double length = double(in[d]) * s;
     if (transform == "half_pixel")
       return (x + 0.5) / s - 0.5;
     if (transform == "pytorch_half_pixel")
-      return out[d] > 1 ? (x + 0.5) / s - 0.5 : 0.0;
+      return length > 1 ? (x + 0.5) / s - 0.5 : 0.0;
     if (transform == "align_corners")
-      return out[d] == 1 ? 0.0 : x * double(in[d] - 1) / double(out[d] - 1);
+      return length == 1 ? 0.0 : x * double(in[d] - 1) / (length - 1);
     if (transform == "tf_half_pixel_for_nn")
       return (x + 0.5) / s;
     return x / s; // asymmetric
