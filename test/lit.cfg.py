@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "TERN"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test"]
+config.suffixes = [".mlir", ".test", ".onnxtxt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tern_obj_root, "test")
 # Unit/ is its own suite (GoogleTest format), found through its site config.
@@ -37,9 +37,23 @@ config.substitutions.append(
     ("%tern_python_dir", os.path.join(config.tern_src_root, "python"))
 )
 
+config.substitutions.append(
+    ("%onnx_node_tests", "/usr/share/libonnx-testdata/data/node")
+)
+config.substitutions.append(
+    ("%runner_libs", os.path.join(config.mlir_lib_dir, "libmlir_runner_utils.so")
+     + "," + os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils.so"))
+)
+
+config.substitutions.append(("%tern_tools_dir", config.tern_tools_dir))
+config.substitutions.append(
+    ("%mlir_runner", os.path.join(config.llvm_tools_dir, "mlir-runner"))
+)
+
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 tools = [
     "tern-opt",
+    "tern-translate",
     ToolSubst("mlir-runner", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

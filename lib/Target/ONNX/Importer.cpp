@@ -33,6 +33,12 @@ using namespace mlir::tern::onnx_import;
 
 namespace {
 
+/// A node's name, or OpType_index for unnamed nodes.
+std::string nodeName(const onnx::NodeProto &node, int index) {
+  return node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                             : node.name();
+}
+
 constexpr int64_t kMinOpset = 7;
 constexpr int64_t kMaxOpset = 21;
 /// Dimensions above this are treated as corrupt.
@@ -204,9 +210,9 @@ private:
   FailureOr<std::string> readExternal(const onnx::TensorProto &proto,
                                       Location loc);
   LogicalResult checkOpsets(const onnx::ModelProto &model, Location loc);
-  FailureOr<std::vector<const onnx::NodeProto *>>
-  sortNodes(const onnx::GraphProto &graph, const llvm::StringSet<> &known,
-            Location loc);
+  FailureOr<std::vector<int>> sortNodes(const onnx::GraphProto &graph,
+                                        const llvm::StringSet<> &known,
+                                        Location loc);
 
   std::string fileName;
   std::string baseDirectory;
@@ -221,6 +227,9 @@ Value Importer::materialize(Tensor &tensor, Location loc) {
   if (tensor.value)
     return tensor.value;
   OpBuilder::InsertionGuard guard(builder);
+  if (!tensor.name.empty())
+    loc = NameLoc::get(StringAttr::get(context, tensor.name),
+                       FileLineColLoc::get(context, fileName, 0, 0));
   int64_t count = tensor.type.getNumElements();
   if (tensor.host && (count <= options.inlineConstantLimit ||
                       tensor.type.getElementType().isInteger(1))) {
@@ -228,9 +237,12 @@ Value Importer::materialize(Tensor &tensor, Location loc) {
     return tensor.value;
   }
   std::string bytes = tensor.raw ? *tensor.raw : hostBytes(*tensor.host);
-  std::string name = "onnx_constant";
-  if (auto named = dyn_cast<NameLoc>(loc))
-    name = named.getName().str();
+  std::string name = tensor.name;
+  if (name.empty()) {
+    name = "onnx_constant";
+    if (auto named = dyn_cast<NameLoc>(loc))
+      name = named.getName().str();
+  }
   auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
       ArrayRef<char>(bytes.data(), bytes.size()));
   auto attr =
@@ -375,6 +387,7 @@ FailureOr<Tensor> Importer::constantFrom(const onnx::TensorProto &proto,
 
   Tensor tensor;
   tensor.type = RankedTensorType::get(shape, elementType);
+  tensor.name = proto.name();
   if (count > kFoldLimit) {
     tensor.raw = std::make_shared<std::string>(std::move(raw));
     return tensor;
@@ -453,9 +466,9 @@ LogicalResult Importer::checkOpsets(const onnx::ModelProto &model,
   return success();
 }
 
-FailureOr<std::vector<const onnx::NodeProto *>>
-Importer::sortNodes(const onnx::GraphProto &graph,
-                    const llvm::StringSet<> &known, Location loc) {
+FailureOr<std::vector<int>> Importer::sortNodes(const onnx::GraphProto &graph,
+                                                const llvm::StringSet<> &known,
+                                                Location loc) {
   // Kahn's algorithm over value names; ties keep the file's order.
   llvm::StringMap<int> producer;
   for (int i = 0; i < graph.node_size(); ++i)
@@ -475,7 +488,7 @@ Importer::sortNodes(const onnx::GraphProto &graph,
         continue;
       auto it = producer.find(in);
       if (it == producer.end())
-        return emitError(loc) << "node '" << node.name() << "' ("
+        return emitError(loc) << "node '" << nodeName(node, i) << "' ("
                               << node.op_type() << ") reads '" << in
                               << "', which no node, input or initializer "
                                  "defines",
@@ -484,7 +497,7 @@ Importer::sortNodes(const onnx::GraphProto &graph,
       ++pending[i];
     }
   }
-  std::vector<const onnx::NodeProto *> order;
+  std::vector<int> order;
   std::deque<int> ready;
   for (int i = 0; i < graph.node_size(); ++i)
     if (!pending[i])
@@ -492,7 +505,7 @@ Importer::sortNodes(const onnx::GraphProto &graph,
   while (!ready.empty()) {
     int i = ready.front();
     ready.pop_front();
-    order.push_back(&graph.node(i));
+    order.push_back(i);
     for (int user : users[i])
       if (--pending[user] == 0)
         ready.push_back(user);
@@ -501,7 +514,7 @@ Importer::sortNodes(const onnx::GraphProto &graph,
     for (int i = 0; i < graph.node_size(); ++i)
       if (pending[i])
         return emitError(loc) << "the graph has a cycle through node '"
-                              << graph.node(i).name() << "' ("
+                              << nodeName(graph.node(i), i) << "' ("
                               << graph.node(i).op_type() << ")",
                failure();
   }
@@ -606,17 +619,13 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
     define(name, tensor);
   }
 
-  FailureOr<std::vector<const onnx::NodeProto *>> order =
-      sortNodes(graph, known, fileLoc);
+  FailureOr<std::vector<int>> order = sortNodes(graph, known, fileLoc);
   if (failed(order))
     return nullptr;
 
-  int index = 0;
-  for (const onnx::NodeProto *node : *order) {
-    std::string name = node->name().empty()
-                           ? node->op_type() + "_" + std::to_string(index)
-                           : node->name();
-    ++index;
+  for (int index : *order) {
+    const onnx::NodeProto *node = &graph.node(index);
+    std::string name = nodeName(*node, index);
     Location loc = NameLoc::get(StringAttr::get(context, name), fileLoc);
     std::string domain = node->domain() == "ai.onnx" ? "" : node->domain();
     auto opset = opsets.find(domain);
@@ -831,9 +840,11 @@ mlir::tern::importONNXBuffer(StringRef bytes, StringRef bufferName,
   context->loadDialect<arith::ArithDialect, func::FuncDialect,
                        linalg::LinalgDialect, math::MathDialect,
                        tensor::TensorDialect>();
-  // The text syntax starts with '<' (the model header); binary protobufs
-  // start with a field tag.
+  // The text syntax starts with '<' (the model header), possibly after
+  // '#' comments; binary protobufs start with a field tag.
   StringRef trimmed = bytes.ltrim();
+  while (trimmed.starts_with("#"))
+    trimmed = trimmed.drop_until([](char c) { return c == '\n'; }).ltrim();
   bool text = bufferName.ends_with(".onnxtxt") || trimmed.starts_with("<");
   onnx::ModelProto model;
   std::string error;

@@ -49,6 +49,9 @@ struct Tensor {
   std::shared_ptr<HostTensor> host;
   /// Little-endian raw contents of a larger constant.
   std::shared_ptr<std::string> raw;
+  /// The ONNX name of a constant (initializer or Constant output): its blob
+  /// and location are named after it.
+  std::string name;
 
   bool isConstant() const { return host || raw; }
 };

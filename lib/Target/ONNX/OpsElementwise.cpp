@@ -399,8 +399,9 @@ void onnx_import::registerElementwiseOps(HandlerTable &t) {
             return math::IPowIOp::create(b, loc, a[0],
                                          convertScalar(b, loc, a[1], base));
           Type f64 = b.getF64Type();
-          Value p = math::PowFOp::create(b, loc, convertScalar(b, loc, a[0], f64),
-                                         convertScalar(b, loc, a[1], f64));
+          Value p =
+              math::PowFOp::create(b, loc, convertScalar(b, loc, a[0], f64),
+                                   convertScalar(b, loc, a[1], f64));
           return convertScalar(b, loc, p, base);
         });
   };

@@ -417,8 +417,8 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   if (outPad.empty())
     outPad = {0, 0};
   if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4 ||
-      outPad.size() != 2 || (!outShape.empty() && outShape.size() != 2 &&
-                             outShape.size() != 4))
+      outPad.size() != 2 ||
+      (!outShape.empty() && outShape.size() != 2 && outShape.size() != 4))
     return ctx.error() << "has attributes of the wrong length";
   if (outShape.size() == 4)
     outShape = {outShape[2], outShape[3]};
@@ -751,17 +751,16 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
   // Optional outputs: the mean and 1 / sqrt(var + eps), reduced dims kept.
   ctx.setOutput(1, mean);
   auto reducedShape = cast<RankedTensorType>(var.getType()).getShape();
-  ctx.setOutput(2, broadcastMap(ctx.b, ctx.loc, var, reducedShape, type,
-                                [&](OpBuilder &b, Location loc,
-                                    ValueRange a) -> Value {
-                                  Value d = math::SqrtOp::create(
-                                      b, loc,
-                                      arith::AddFOp::create(
-                                          b, loc, a[0],
-                                          scalar(b, loc, type, eps)));
-                                  return arith::DivFOp::create(
-                                      b, loc, scalar(b, loc, type, 1), d);
-                                }));
+  ctx.setOutput(
+      2, broadcastMap(ctx.b, ctx.loc, var, reducedShape, type,
+                      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                        Value d = math::SqrtOp::create(
+                            b, loc,
+                            arith::AddFOp::create(b, loc, a[0],
+                                                  scalar(b, loc, type, eps)));
+                        return arith::DivFOp::create(
+                            b, loc, scalar(b, loc, type, 1), d);
+                      }));
   ctx.setOutput(
       0, broadcastMap(ctx.b, ctx.loc, inputs, shape, type,
                       [&](OpBuilder &b, Location loc, ValueRange a) -> Value {

@@ -80,6 +80,7 @@ LogicalResult lowerConstant(NodeContext &ctx) {
     FailureOr<Tensor> t = constantFromProto(ctx, value->t());
     if (failed(t))
       return failure();
+    t->name = ctx.node.output(0);
     ctx.setOutput(0, std::move(*t));
     return success();
   }
