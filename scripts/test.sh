@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TERN_BUILD_DIR:-$root/build}
 
 "$root/scripts/install-deps.sh"
+"$root/scripts/fetch-models.sh"
 "$root/scripts/build.sh" tern-opt TernUnitTests tern-quant-bench
 
 results="$build/lit-results.json"

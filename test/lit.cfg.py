@@ -50,6 +50,12 @@ config.substitutions.append(
     ("%mlir_runner", os.path.join(config.llvm_tools_dir, "mlir-runner"))
 )
 
+# The PP-OCR models come from scripts/fetch-models.sh (not committed).
+ppocr = os.path.join(config.tern_models_dir, "ppocr")
+if os.path.exists(os.path.join(ppocr, "ch_PP-OCRv4_rec_infer.onnx")):
+    config.available_features.add("ppocr-models")
+config.substitutions.append(("%ppocr", ppocr))
+
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 tools = [
     "tern-opt",
