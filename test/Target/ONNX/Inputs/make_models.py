@@ -65,6 +65,10 @@ def main():
     del bad.graph.initializer[0].dims[:]
     bad.graph.initializer[0].dims.extend([8, -4])
     onnx.save(bad, os.path.join(out, "model", "negative_dim.onnx"))
+    huge = linear(numpy_helper.from_array(weights, "w"))
+    del huge.graph.initializer[0].dims[:]
+    huge.graph.initializer[0].dims.extend([1 << 50, 4])
+    onnx.save(huge, os.path.join(out, "model", "absurd_dim.onnx"))
     short = linear(numpy_helper.from_array(weights, "w"))
     short.graph.initializer[0].raw_data = short.graph.initializer[0].raw_data[:12]
     onnx.save(short, os.path.join(out, "model", "short_data.onnx"))
