@@ -14,7 +14,7 @@ run() {
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/fetch-models.sh"
-"$root/scripts/build.sh" tern-opt
+"$root/scripts/build.sh" tern-opt tern-translate
 
 models=${TERN_MODELS_DIR:-$root/models}/ppocr
 echo

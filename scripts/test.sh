@@ -9,7 +9,7 @@ build=${TERN_BUILD_DIR:-$root/build}
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/fetch-models.sh"
-"$root/scripts/build.sh" tern-opt TernUnitTests tern-quant-bench
+"$root/scripts/build.sh"
 
 results="$build/lit-results.json"
 rm -f "$results"
