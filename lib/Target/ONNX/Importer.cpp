@@ -664,6 +664,11 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
   func::ReturnOp::create(builder, fileLoc, results);
   func.setFunctionType(
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  // The ONNX names of inputs and outputs, for tools that bind them by name.
+  for (auto [i, name] : llvm::enumerate(argNames))
+    func.setArgAttr(i, "onnx.name", builder.getStringAttr(name));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "onnx.name", builder.getStringAttr(output.name()));
   if (failed(verify(*module)))
     return nullptr;
   return module;
