@@ -111,8 +111,8 @@ bool tern::runtime::parseNpy(const std::string &bytes, Array &array,
     return fail(error, "truncated .npy header");
   std::string header = bytes.substr(start, headerLength);
   std::string descr, order, shape;
-  if (!field(header, "descr", descr) || !field(header, "fortran_order", order) ||
-      !field(header, "shape", shape))
+  if (!field(header, "descr", descr) ||
+      !field(header, "fortran_order", order) || !field(header, "shape", shape))
     return fail(error, "malformed .npy header: " + header);
   if (order != "False")
     return fail(error, "Fortran-order arrays are not supported");
@@ -177,7 +177,10 @@ bool tern::runtime::readNpy(const std::string &path, Array &array,
 std::string tern::runtime::formatNpy(const Array &array) {
   std::string shape = "(";
   for (size_t i = 0; i < array.shape.size(); ++i)
-    shape += std::to_string(array.shape[i]) + (array.shape.size() == 1 ? "," : i + 1 < array.shape.size() ? ", " : "");
+    shape +=
+        std::to_string(array.shape[i]) + (array.shape.size() == 1      ? ","
+                                          : i + 1 < array.shape.size() ? ", "
+                                                                       : "");
   shape += ")";
   std::string header = std::string("{'descr': '") + dtypeDescr(array.type) +
                        "', 'fortran_order': False, 'shape': " + shape + ", }";

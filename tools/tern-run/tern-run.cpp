@@ -25,8 +25,10 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
@@ -37,7 +39,7 @@
 #include <cstring>
 
 using namespace mlir;
-using namespace tern::runtime;
+using namespace ::tern::runtime;
 
 namespace {
 
@@ -153,19 +155,19 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<tern::TernDialect>();
+  registry.insert<mlir::tern::TernDialect>();
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
 
   // Load the model.
   OwningOpRef<ModuleOp> module;
-  if (tern::looksLikeONNX(inputFile)) {
-    tern::ONNXImportOptions options;
+  if (mlir::tern::looksLikeONNX(inputFile)) {
+    mlir::tern::ONNXImportOptions options;
     std::string error;
-    if (!tern::parseONNXInputShapes(inputShapes, options, error))
+    if (!mlir::tern::parseONNXInputShapes(inputShapes, options, error))
       return fail(error);
-    module = tern::importONNXFile(inputFile, &context, options);
+    module = mlir::tern::importONNXFile(inputFile, &context, options);
   } else {
     if (!llvm::sys::fs::exists(inputFile))
       return fail("cannot open '" + inputFile + "'");
@@ -197,8 +199,8 @@ int main(int argc, char **argv) {
       return fail("input '" + name + "' has a type tern-run cannot feed");
     auto it = given.find(name);
     if (it == given.end())
-      return fail("missing input '" + name + "' (give it with --input " +
-                  name + "=PATH.npy)");
+      return fail("missing input '" + name + "' (give it with --input " + name +
+                  "=PATH.npy)");
     used.insert(name);
     std::string error;
     if (!readNpy(it->second, arrays[i], error))
@@ -209,16 +211,18 @@ int main(int argc, char **argv) {
                   dtypeName(arrays[i].type) + ", the model expects " +
                   dtypeName(expected));
     if (ArrayRef<int64_t>(arrays[i].shape) != tensor.getShape())
-      return fail("input '" + name + "' from '" + it->second +
-                  "' has shape " + shapeString(arrays[i].shape) +
-                  ", the model expects " + shapeString(tensor.getShape()));
+      return fail("input '" + name + "' from '" + it->second + "' has shape " +
+                  shapeString(arrays[i].shape) + ", the model expects " +
+                  shapeString(tensor.getShape()));
   }
   for (const auto &entry : given)
     if (!used.count(entry.getKey()))
       return fail("the model has no input '" + entry.getKey() + "'");
   std::vector<DType> resultTypes;
   std::vector<SmallVector<int64_t>> resultShapes;
+  std::vector<std::string> resultNames;
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    resultNames.push_back(argName(func, i, true));
     auto tensor = dyn_cast<RankedTensorType>(type.getResult(i));
     if (!tensor || !tensor.hasStaticShape() ||
         !dtypeOf(tensor.getElementType()))
@@ -228,14 +232,17 @@ int main(int argc, char **argv) {
     resultShapes.emplace_back(tensor.getShape());
   }
 
-  // Lower and compile.
+  // Lower and compile (the function is rewritten: use only what was read
+  // from it above).
   PassManager pm(&context);
-  tern::ReferencePipelineOptions pipeline;
+  mlir::tern::ReferencePipelineOptions pipeline;
   pipeline.emitCInterface = true;
-  tern::buildReferenceToLLVMPipeline(pm, pipeline);
+  mlir::tern::buildReferenceToLLVMPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return fail("lowering the model failed");
   ExecutionEngineOptions engineOptions;
+  SmallVector<StringRef> libraries = {TERN_C_RUNNER_UTILS};
+  engineOptions.sharedLibPaths = libraries;
   auto transformer = makeOptimizingTransformer(3, 0, nullptr);
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
@@ -273,7 +280,8 @@ int main(int argc, char **argv) {
     }
   };
   if (llvm::Error error = run())
-    return fail("running the model failed: " + llvm::toString(std::move(error)));
+    return fail("running the model failed: " +
+                llvm::toString(std::move(error)));
 
   // Write the outputs.
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
@@ -282,7 +290,7 @@ int main(int argc, char **argv) {
   for (unsigned i = 0; i < resultShapes.size(); ++i) {
     Array out = readResult(&results[at], resultTypes[i], resultShapes[i]);
     at += 3 + 2 * resultShapes[i].size();
-    std::string name = argName(func, i, true);
+    std::string name = resultNames[i];
     std::replace(name.begin(), name.end(), '/', '_');
     SmallString<256> path(outputDir.getValue());
     llvm::sys::path::append(path, name + ".npy");

@@ -39,8 +39,7 @@ bool parseNpy(const std::string &bytes, Array &array, std::string &error);
 bool readNpy(const std::string &path, Array &array, std::string &error);
 /// Serializes to .npy (version 1.0).
 std::string formatNpy(const Array &array);
-bool writeNpy(const std::string &path, const Array &array,
-              std::string &error);
+bool writeNpy(const std::string &path, const Array &array, std::string &error);
 
 } // namespace tern::runtime
 
