@@ -56,10 +56,17 @@ if os.path.exists(os.path.join(ppocr, "ch_PP-OCRv4_rec_infer.onnx")):
     config.available_features.add("ppocr-models")
 config.substitutions.append(("%ppocr", ppocr))
 
+# ONNX Runtime for Node, from scripts/fetch-ort.sh (not committed).
+ort = os.path.join(config.tern_src_root, "tools", "ort-reference")
+if os.path.exists(os.path.join(ort, "node_modules", "onnxruntime-node")):
+    config.available_features.add("onnxruntime")
+config.substitutions.append(("%run_ort", "node " + os.path.join(ort, "run-ort.mjs")))
+
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 tools = [
     "tern-opt",
     "tern-translate",
+    "tern-run",
     ToolSubst("mlir-runner", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
