@@ -40,6 +40,7 @@ config.substitutions.append(
 config.substitutions.append(
     ("%onnx_node_tests", "/usr/share/libonnx-testdata/data/node")
 )
+config.substitutions.append(("%onnx_testdata", "/usr/share/libonnx-testdata/data"))
 config.substitutions.append(
     ("%runner_libs", os.path.join(config.mlir_lib_dir, "libmlir_runner_utils.so")
      + "," + os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils.so"))

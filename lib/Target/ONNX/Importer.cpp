@@ -455,9 +455,26 @@ LogicalResult Importer::checkOpsets(const onnx::ModelProto &model,
     std::string domain = opset.domain() == "ai.onnx" ? "" : opset.domain();
     opsets[domain] = opset.version();
   }
-  if (!opsets.count(""))
+  if (!opsets.count("")) {
+    // A graph of other domains' ops only (training ops, say): name the
+    // first op tern does not read.
+    const onnx::GraphProto &graph = model.graph();
+    for (int i = 0; i < graph.node_size(); ++i) {
+      std::string domain = graph.node(i).domain();
+      if (domain.empty() || domain == "ai.onnx")
+        continue;
+      auto opset = opsets.find(domain);
+      return emitError(loc)
+             << "node '" << nodeName(graph.node(i), i) << "': unsupported op "
+             << graph.node(i).op_type() << " (domain '" << domain
+             << "', opset "
+             << (opset == opsets.end() ? std::string("none")
+                                       : std::to_string(opset->second))
+             << ")";
+    }
     return emitError(loc) << "the model imports no version of the default "
                              "ONNX opset";
+  }
   int64_t version = opsets[""];
   if (version < kMinOpset || version > kMaxOpset)
     return emitError(loc) << "ONNX opset " << version
