@@ -47,6 +47,7 @@ config.substitutions.append(
 )
 
 config.substitutions.append(("%tern_tools_dir", config.tern_tools_dir))
+config.substitutions.append(("%tern_src_root", config.tern_src_root))
 config.substitutions.append(
     ("%mlir_runner", os.path.join(config.llvm_tools_dir, "mlir-runner"))
 )
@@ -68,6 +69,7 @@ tools = [
     "tern-opt",
     "tern-translate",
     "tern-run",
+    "tern-compile",
     ToolSubst("mlir-runner", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

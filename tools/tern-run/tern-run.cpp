@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Driver/Driver.h"
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Runtime/Npy.h"
 #include "tern/Target/ONNX/Import.h"
@@ -21,7 +22,6 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -136,14 +136,6 @@ Array readResult(const int64_t *desc, DType type, ArrayRef<int64_t> shape) {
   return a;
 }
 
-std::string argName(func::FuncOp func, unsigned i, bool result) {
-  auto attr = result ? func.getResultAttrOfType<StringAttr>(i, "onnx.name")
-                     : func.getArgAttrOfType<StringAttr>(i, "onnx.name");
-  if (attr)
-    return attr.str();
-  return (result ? "result" : "arg") + std::to_string(i);
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -160,26 +152,22 @@ int main(int argc, char **argv) {
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
 
-  // Load the model.
-  OwningOpRef<ModuleOp> module;
-  if (mlir::tern::looksLikeONNX(inputFile)) {
-    mlir::tern::ONNXImportOptions options;
-    std::string error;
-    if (!mlir::tern::parseONNXInputShapes(inputShapes, options, error))
-      return fail(error);
-    module = mlir::tern::importONNXFile(inputFile, &context, options);
-  } else {
-    if (!llvm::sys::fs::exists(inputFile))
-      return fail("cannot open '" + inputFile + "'");
-    module = parseSourceFile<ModuleOp>(inputFile.getValue(), &context);
-  }
+  // Load the model and bind the inputs by name.
+  mlir::tern::ONNXImportOptions options;
+  std::string error;
+  if (!mlir::tern::parseONNXInputShapes(inputShapes, options, error))
+    return fail(error);
+  OwningOpRef<ModuleOp> module =
+      mlir::tern::loadModel(inputFile, &context, options);
   if (!module)
     return 1;
   auto func = module->lookupSymbol<func::FuncOp>("main");
   if (!func)
     return fail("the model has no function @main");
+  mlir::tern::ModelSignature signature;
+  if (!mlir::tern::readSignature(func, signature, error))
+    return fail("the model's " + error);
 
-  // Match the inputs to the function's arguments, by name.
   llvm::StringMap<std::string> given;
   for (const std::string &spec : inputs) {
     auto [name, path] = StringRef(spec).split('=');
@@ -188,32 +176,27 @@ int main(int argc, char **argv) {
     if (!given.try_emplace(name, path.str()).second)
       return fail("input '" + name + "' is given twice");
   }
-  FunctionType type = func.getFunctionType();
-  std::vector<Array> arrays(type.getNumInputs());
+  std::vector<Array> arrays(signature.inputs.size());
   llvm::StringSet<> used;
-  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
-    std::string name = argName(func, i, false);
-    auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
-    if (!tensor || !tensor.hasStaticShape() ||
-        !dtypeOf(tensor.getElementType()))
-      return fail("input '" + name + "' has a type tern-run cannot feed");
-    auto it = given.find(name);
+  for (auto [i, input] : llvm::enumerate(signature.inputs)) {
+    std::optional<DType> expected = dtypeOf(input.elementType);
+    if (!expected)
+      return fail("input '" + input.name + "' has a type tern-run cannot feed");
+    auto it = given.find(input.name);
     if (it == given.end())
-      return fail("missing input '" + name + "' (give it with --input " + name +
-                  "=PATH.npy)");
-    used.insert(name);
-    std::string error;
+      return fail("missing input '" + input.name + "' (give it with --input " +
+                  input.name + "=PATH.npy)");
+    used.insert(input.name);
     if (!readNpy(it->second, arrays[i], error))
       return fail(error);
-    DType expected = *dtypeOf(tensor.getElementType());
-    if (arrays[i].type != expected)
-      return fail("input '" + name + "' from '" + it->second + "' is " +
+    if (arrays[i].type != *expected)
+      return fail("input '" + input.name + "' from '" + it->second + "' is " +
                   dtypeName(arrays[i].type) + ", the model expects " +
-                  dtypeName(expected));
-    if (ArrayRef<int64_t>(arrays[i].shape) != tensor.getShape())
-      return fail("input '" + name + "' from '" + it->second + "' has shape " +
-                  shapeString(arrays[i].shape) + ", the model expects " +
-                  shapeString(tensor.getShape()));
+                  dtypeName(*expected));
+    if (ArrayRef<int64_t>(arrays[i].shape) != ArrayRef<int64_t>(input.shape))
+      return fail("input '" + input.name + "' from '" + it->second +
+                  "' has shape " + shapeString(arrays[i].shape) +
+                  ", the model expects " + shapeString(input.shape));
   }
   for (const auto &entry : given)
     if (!used.count(entry.getKey()))
@@ -221,15 +204,14 @@ int main(int argc, char **argv) {
   std::vector<DType> resultTypes;
   std::vector<SmallVector<int64_t>> resultShapes;
   std::vector<std::string> resultNames;
-  for (unsigned i = 0; i < type.getNumResults(); ++i) {
-    resultNames.push_back(argName(func, i, true));
-    auto tensor = dyn_cast<RankedTensorType>(type.getResult(i));
-    if (!tensor || !tensor.hasStaticShape() ||
-        !dtypeOf(tensor.getElementType()))
-      return fail("output " + std::to_string(i) +
-                  " has a type tern-run cannot return");
-    resultTypes.push_back(*dtypeOf(tensor.getElementType()));
-    resultShapes.emplace_back(tensor.getShape());
+  for (const mlir::tern::TensorSignature &output : signature.outputs) {
+    std::optional<DType> type = dtypeOf(output.elementType);
+    if (!type)
+      return fail("output '" + output.name +
+                  "' has a type tern-run cannot return");
+    resultTypes.push_back(*type);
+    resultShapes.push_back(output.shape);
+    resultNames.push_back(output.name);
   }
 
   // Lower and compile (the function is rewritten: use only what was read
@@ -283,7 +265,7 @@ int main(int argc, char **argv) {
     return fail("running the model failed: " +
                 llvm::toString(std::move(error)));
 
-  // Write the outputs.
+  // Write the outputs under their names.
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
   size_t at = 0;

@@ -1,0 +1,47 @@
+//===- Driver.h - what tern's tools share -----------------------*- C++ -*-===//
+//
+// This file declares the pieces the model tools (tern-run, tern-compile)
+// share: loading a model from any of the formats tern reads, and the
+// signature of its entry function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_DRIVER_DRIVER_H
+#define TERN_DRIVER_DRIVER_H
+
+#include "tern/Target/ONNX/Import.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// Loads `path`: ONNX (.onnx, .onnxtxt; imported with `options`) or MLIR
+/// (.mlir, .mlirbc). Errors are diagnostics on `context`.
+OwningOpRef<ModuleOp> loadModel(StringRef path, MLIRContext *context,
+                                const ONNXImportOptions &options);
+
+/// One input or output of an entry function.
+struct TensorSignature {
+  std::string name; ///< the ONNX name, or argN / resultN
+  Type elementType;
+  SmallVector<int64_t> shape;
+};
+
+struct ModelSignature {
+  std::vector<TensorSignature> inputs;
+  std::vector<TensorSignature> outputs;
+};
+
+/// The signature of `func`, whose arguments and results must be static
+/// tensors; on failure returns false with a message in `error`.
+bool readSignature(func::FuncOp func, ModelSignature &signature,
+                   std::string &error);
+
+} // namespace mlir::tern
+
+#endif // TERN_DRIVER_DRIVER_H

@@ -1,0 +1,54 @@
+//===- Driver.cpp - what tern's tools share -------------------------------===//
+//
+// This file implements model loading and entry signatures for the tools.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Driver/Driver.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+
+using namespace mlir;
+using namespace mlir::tern;
+
+OwningOpRef<ModuleOp> mlir::tern::loadModel(StringRef path,
+                                            MLIRContext *context,
+                                            const ONNXImportOptions &options) {
+  if (looksLikeONNX(path))
+    return importONNXFile(path, context, options);
+  if (!llvm::sys::fs::exists(path)) {
+    emitError(UnknownLoc::get(context)) << "cannot open '" << path << "'";
+    return nullptr;
+  }
+  return parseSourceFile<ModuleOp>(path, context);
+}
+
+bool mlir::tern::readSignature(func::FuncOp func, ModelSignature &signature,
+                               std::string &error) {
+  auto read = [&](Type type, StringAttr name, std::string fallback,
+                  std::vector<TensorSignature> &into) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    std::string n = name ? name.str() : fallback;
+    if (!tensor || !tensor.hasStaticShape()) {
+      error = "'" + n + "' is not a tensor with a static shape";
+      return false;
+    }
+    into.push_back(
+        {n, tensor.getElementType(), SmallVector<int64_t>(tensor.getShape())});
+    return true;
+  };
+  FunctionType type = func.getFunctionType();
+  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+    if (!read(type.getInput(i),
+              func.getArgAttrOfType<StringAttr>(i, "onnx.name"),
+              "arg" + std::to_string(i), signature.inputs))
+      return false;
+  for (unsigned i = 0; i < type.getNumResults(); ++i)
+    if (!read(type.getResult(i),
+              func.getResultAttrOfType<StringAttr>(i, "onnx.name"),
+              "result" + std::to_string(i), signature.outputs))
+      return false;
+  return true;
+}
