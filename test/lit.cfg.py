@@ -64,6 +64,11 @@ if os.path.exists(os.path.join(ort, "node_modules", "onnxruntime-node")):
     config.available_features.add("onnxruntime")
 config.substitutions.append(("%run_ort", "node " + os.path.join(ort, "run-ort.mjs")))
 
+# Text to render: janeaustenr's data and a console font (Debian packages).
+if os.path.exists("/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb") and \
+        os.path.exists("/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"):
+    config.available_features.add("austen")
+
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 tools = [
     "tern-opt",
