@@ -26,6 +26,9 @@ config.substitutions.append(
     )
 )
 config.substitutions.append(
+    ("%libomp", os.path.join(config.mlir_lib_dir, "libomp" + shlibext))
+)
+config.substitutions.append(
     (
         "%mlir_c_runner_utils",
         os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils" + shlibext),

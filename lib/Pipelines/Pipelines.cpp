@@ -20,11 +20,8 @@
 
 using namespace mlir;
 
-void mlir::tern::buildReferenceToLLVMPipeline(
-    OpPassManager &pm, const ReferencePipelineOptions &options) {
-  pm.addPass(createConvertTernToLinalg());
-  pm.addPass(createCanonicalizerPass());
-
+/// Tensors to buffers, with the buffers that escape copied and freed.
+static void addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
@@ -32,15 +29,43 @@ void mlir::tern::buildReferenceToLLVMPipeline(
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // Deallocation clones buffers that escape (a returned constant, say).
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
 
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  if (options.emitCInterface)
+/// Loops and memrefs to the LLVM dialect. OpenMP regions keep their
+/// memref.alloca_scope, which must be lowered before scf-to-cf splits
+/// their bodies into blocks.
+static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP) {
+  if (openMP)
+    pm.addPass(createConvertSCFToOpenMPPass());
+  if (cInterface)
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (openMP)
+    pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::tern::buildReferenceToLLVMPipeline(
+    OpPassManager &pm, const ReferencePipelineOptions &options) {
+  pm.addPass(createConvertTernToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  addBufferization(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  addLoweringToLLVM(pm, options.emitCInterface, /*openMP=*/false);
+}
+
+void mlir::tern::buildCPUPipeline(OpPassManager &pm,
+                                  const CPUPipelineOptions &options) {
+  pm.addPass(createConvertTernToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  addBufferization(pm);
+  // The parallel dimensions of every linalg op become scf.parallel, which
+  // OpenMP runs on the threads the runtime is given (OMP_NUM_THREADS).
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  addLoweringToLLVM(pm, options.emitCInterface, options.parallel);
 }
 
 void mlir::tern::registerTernPipelines() {
@@ -49,4 +74,10 @@ void mlir::tern::registerTernPipelines() {
       "Lower tern to the LLVM dialect through the reference semantics "
       "(dequantize, then multiply); for testing and as an oracle",
       buildReferenceToLLVMPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "tern-cpu-pipeline",
+      "Lower imported graphs and tern ops to the LLVM dialect for CPUs: "
+      "tern ops through their reference lowering, linalg to parallel loops "
+      "run by OpenMP",
+      buildCPUPipeline);
 }

@@ -24,6 +24,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -241,6 +242,7 @@ int main(int argc, char **argv) {
   registry.insert<tern::TernDialect>();
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   MLIRContext context(registry);
 
   tern::ONNXImportOptions options;
@@ -266,9 +268,9 @@ int main(int argc, char **argv) {
   func.setSymName(name + "_main");
 
   PassManager pm(&context);
-  tern::ReferencePipelineOptions pipeline;
+  tern::CPUPipelineOptions pipeline;
   pipeline.emitCInterface = true;
-  tern::buildReferenceToLLVMPipeline(pm, pipeline);
+  tern::buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return fail("lowering the model failed");
 
@@ -332,7 +334,7 @@ int main(int argc, char **argv) {
     os << *text;
   }
 
-  // Link: the object, the glue, and the MLIR runtime it calls.
+  // Link: the object, the glue, the MLIR runtime it calls and OpenMP.
   auto compiler = llvm::sys::findProgramByName(cc);
   if (!compiler)
     return fail("cannot find the C compiler '" + cc + "'");
@@ -354,6 +356,7 @@ int main(int argc, char **argv) {
                                  outputFile,
                                  libDir,
                                  "-lmlir_c_runner_utils",
+                                 "-lomp",
                                  rpath};
   std::string message;
   if (llvm::sys::ExecuteAndWait(*compiler, args, std::nullopt, {}, 0, 0,

@@ -25,6 +25,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -57,6 +58,15 @@ llvm::cl::opt<std::string>
     outputDir("output-dir",
               llvm::cl::desc("Where to write the outputs as NAME.npy"),
               llvm::cl::init("."));
+llvm::cl::opt<unsigned>
+    threads("num-threads",
+            llvm::cl::desc("Threads that run the model (OpenMP; default 1)"),
+            llvm::cl::init(1));
+llvm::cl::opt<std::string>
+    pipelineName("pipeline",
+                 llvm::cl::desc("Lowering: 'cpu' (tern-cpu-pipeline, the "
+                                "default) or 'reference' (the oracle)"),
+                 llvm::cl::init("cpu"));
 llvm::cl::opt<unsigned>
     benchmark("benchmark",
               llvm::cl::desc("Run N more times and print latency statistics"),
@@ -150,7 +160,14 @@ int main(int argc, char **argv) {
   registry.insert<mlir::tern::TernDialect>();
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   MLIRContext context(registry);
+
+  if (pipelineName != "cpu" && pipelineName != "reference")
+    return fail("unknown --pipeline '" + pipelineName +
+                "' (expected cpu or reference)");
+  if (threads < 1)
+    return fail("--num-threads must be at least 1");
 
   // Load the model and bind the inputs by name.
   mlir::tern::ONNXImportOptions options;
@@ -217,13 +234,21 @@ int main(int argc, char **argv) {
   // Lower and compile (the function is rewritten: use only what was read
   // from it above).
   PassManager pm(&context);
-  mlir::tern::ReferencePipelineOptions pipeline;
-  pipeline.emitCInterface = true;
-  mlir::tern::buildReferenceToLLVMPipeline(pm, pipeline);
+  if (pipelineName == "cpu") {
+    mlir::tern::CPUPipelineOptions pipeline;
+    pipeline.emitCInterface = true;
+    mlir::tern::buildCPUPipeline(pm, pipeline);
+  } else {
+    mlir::tern::ReferencePipelineOptions pipeline;
+    pipeline.emitCInterface = true;
+    mlir::tern::buildReferenceToLLVMPipeline(pm, pipeline);
+  }
+  // The OpenMP runtime reads its thread count once, when it starts.
+  setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
   if (failed(pm.run(*module)))
     return fail("lowering the model failed");
   ExecutionEngineOptions engineOptions;
-  SmallVector<StringRef> libraries = {TERN_C_RUNNER_UTILS};
+  SmallVector<StringRef> libraries = {TERN_C_RUNNER_UTILS, TERN_OPENMP};
   engineOptions.sharedLibPaths = libraries;
   auto transformer = makeOptimizingTransformer(3, 0, nullptr);
   engineOptions.transformer = transformer;

@@ -33,6 +33,25 @@ void buildReferenceToLLVMPipeline(OpPassManager &pm,
                                   const ReferencePipelineOptions &options);
 
 /// Registers `tern-reference-to-llvm` with the pass registry.
+/// Options of tern-cpu-pipeline.
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<bool> emitCInterface{
+      *this, "emit-c-interface",
+      llvm::cl::desc("Give every function a C interface wrapper "
+                     "(_mlir_ciface_*) so that C and mlir-runner can call it"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Run the parallel loops of every op with OpenMP (the "
+                     "program then needs libomp)"),
+      llvm::cl::init(true)};
+};
+
+/// Builds tern-cpu-pipeline: imported float graphs and tern ops (through
+/// their reference lowering) to the LLVM dialect, with the parallel loops
+/// of every op run by OpenMP.
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
 void registerTernPipelines();
 
 } // namespace mlir::tern
