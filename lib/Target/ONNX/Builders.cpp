@@ -135,6 +135,23 @@ Value onnx_import::broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
       .getResult(0);
 }
 
+Value onnx_import::generate(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                            Type type,
+                            function_ref<Value(OpBuilder &, Location)> body) {
+  MLIRContext *context = b.getContext();
+  return linalg::GenericOp::create(
+             b, loc, RankedTensorType::get(shape, type), ValueRange{},
+             ValueRange{empty(b, loc, shape, type)},
+             SmallVector<AffineMap>{
+                 AffineMap::getMultiDimIdentityMap(shape.size(), context)},
+             SmallVector<utils::IteratorType>(shape.size(),
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nloc, ValueRange) {
+               linalg::YieldOp::create(nb, nloc, body(nb, nloc));
+             })
+      .getResult(0);
+}
+
 Value onnx_import::reshape(OpBuilder &b, Location loc, Value value,
                            ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(value.getType());

@@ -466,8 +466,7 @@ LogicalResult Importer::checkOpsets(const onnx::ModelProto &model,
       auto opset = opsets.find(domain);
       return emitError(loc)
              << "node '" << nodeName(graph.node(i), i) << "': unsupported op "
-             << graph.node(i).op_type() << " (domain '" << domain
-             << "', opset "
+             << graph.node(i).op_type() << " (domain '" << domain << "', opset "
              << (opset == opsets.end() ? std::string("none")
                                        : std::to_string(opset->second))
              << ")";

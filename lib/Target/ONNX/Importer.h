@@ -158,6 +158,12 @@ using ScalarBody =
 Value broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
                    ArrayRef<int64_t> shape, Type resultType, ScalarBody body);
 
+/// A tensor of `shape` whose every element is what `body` computes from the
+/// loop indices (linalg.index): a linalg.generic without inputs, for ops
+/// that compute where to read (Gather, Pad, Resize).
+Value generate(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
+               function_ref<Value(OpBuilder &, Location)> body);
+
 /// `value` reshaped to `shape` (same element count).
 Value reshape(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> shape);
 /// `value` with dimensions permuted: result dim i is input dim perm[i].

@@ -1006,55 +1006,46 @@ LogicalResult lowerResize(NodeContext &ctx) {
                                      StringRef(nearest)))
     return ctx.error() << "has unsupported nearest_mode '" << nearest << "'";
   Value input = ctx.value(0);
-  MLIRContext *context = ctx.b.getContext();
-  Value result =
-      linalg::GenericOp::create(
-          ctx.b, ctx.loc, RankedTensorType::get(out, type), ValueRange{},
-          ValueRange{empty(ctx.b, ctx.loc, out, type)},
-          SmallVector<AffineMap>{
-              AffineMap::getMultiDimIdentityMap(rank, context)},
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [&](OpBuilder &b, Location loc, ValueRange) {
-            auto at = [&](Value table, Value i) -> Value {
-              Value v = tensor::ExtractOp::create(b, loc, table, i);
-              return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-            };
-            SmallVector<Value> base, other, weights;
-            for (int64_t d = 0; d < rank; ++d) {
-              Value o = linalg::IndexOp::create(b, loc, d);
-              base.push_back(at(index0[d], o));
-              if (linear && llvm::is_contained(resized, d)) {
-                other.push_back(at(index1[d], o));
-                weights.push_back(
-                    tensor::ExtractOp::create(b, loc, weight[d], o));
-              } else {
-                other.push_back(base.back());
-                weights.push_back(Value());
-              }
-            }
-            Value v;
-            if (!linear) {
-              v = tensor::ExtractOp::create(b, loc, input, base);
-            } else {
-              // Interpolate over the resized dims, one at a time.
-              std::function<Value(size_t, SmallVector<Value>)> interp =
-                  [&](size_t r, SmallVector<Value> pos) -> Value {
-                if (r == resized.size())
-                  return tensor::ExtractOp::create(b, loc, input, pos);
-                int64_t d = resized[r];
-                SmallVector<Value> lo(pos), hi(pos);
-                lo[d] = base[d];
-                hi[d] = other[d];
-                Value a = interp(r + 1, lo), c = interp(r + 1, hi);
-                Value diff = arith::SubFOp::create(b, loc, c, a);
-                return arith::AddFOp::create(
-                    b, loc, a, arith::MulFOp::create(b, loc, diff, weights[d]));
-              };
-              v = interp(0, base);
-            }
-            linalg::YieldOp::create(b, loc, v);
-          })
-          .getResult(0);
+  Value result = generate(
+      ctx.b, ctx.loc, out, type, [&](OpBuilder &b, Location loc) -> Value {
+        auto at = [&](Value table, Value i) -> Value {
+          Value v = tensor::ExtractOp::create(b, loc, table, i);
+          return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+        };
+        SmallVector<Value> base, other, weights;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value o = linalg::IndexOp::create(b, loc, d);
+          base.push_back(at(index0[d], o));
+          if (linear && llvm::is_contained(resized, d)) {
+            other.push_back(at(index1[d], o));
+            weights.push_back(tensor::ExtractOp::create(b, loc, weight[d], o));
+          } else {
+            other.push_back(base.back());
+            weights.push_back(Value());
+          }
+        }
+        Value v;
+        if (!linear) {
+          v = tensor::ExtractOp::create(b, loc, input, base);
+        } else {
+          // Interpolate over the resized dims, one at a time.
+          std::function<Value(size_t, SmallVector<Value>)> interp =
+              [&](size_t r, SmallVector<Value> pos) -> Value {
+            if (r == resized.size())
+              return tensor::ExtractOp::create(b, loc, input, pos);
+            int64_t d = resized[r];
+            SmallVector<Value> lo(pos), hi(pos);
+            lo[d] = base[d];
+            hi[d] = other[d];
+            Value a = interp(r + 1, lo), c = interp(r + 1, hi);
+            Value diff = arith::SubFOp::create(b, loc, c, a);
+            return arith::AddFOp::create(
+                b, loc, a, arith::MulFOp::create(b, loc, diff, weights[d]));
+          };
+          v = interp(0, base);
+        }
+        return v;
+      });
   ctx.setOutput(0, result);
   return success();
 }

@@ -491,49 +491,39 @@ LogicalResult lowerGather(NodeContext &ctx) {
   // One generic over the result: read the index, then the data.
   Value dataValue = ctx.value(0), indexValue = ctx.value(1);
   Type elementType = data->type.getElementType();
-  int64_t outRank = shape.size();
-  MLIRContext *context = ctx.b.getContext();
-  Value result =
-      linalg::GenericOp::create(
-          ctx.b, ctx.loc, RankedTensorType::get(shape, elementType),
-          ValueRange{}, ValueRange{empty(ctx.b, ctx.loc, shape, elementType)},
-          SmallVector<AffineMap>{
-              AffineMap::getMultiDimIdentityMap(outRank, context)},
-          SmallVector<utils::IteratorType>(outRank,
-                                           utils::IteratorType::parallel),
-          [&](OpBuilder &b, Location loc, ValueRange) {
-            SmallVector<Value> at;
-            for (int64_t i = 0; i < indexRank; ++i)
-              at.push_back(linalg::IndexOp::create(b, loc, *axis + i));
-            Value k = tensor::ExtractOp::create(b, loc, indexValue, at);
-            k = arith::IndexCastOp::create(b, loc, b.getIndexType(), k);
-            Value negative = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::slt, k,
-                arith::ConstantIndexOp::create(b, loc, 0));
-            k = arith::SelectOp::create(
-                b, loc, negative,
-                arith::AddIOp::create(
-                    b, loc, k, arith::ConstantIndexOp::create(b, loc, dim)),
-                k);
-            // Out-of-range indices are clamped rather than read out of
-            // bounds; ONNX leaves them undefined.
-            k = arith::MaxSIOp::create(
-                b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-                arith::MinSIOp::create(
-                    b, loc, k,
-                    arith::ConstantIndexOp::create(b, loc, dim - 1)));
-            SmallVector<Value> position;
-            for (int64_t d = 0; d < rank; ++d) {
-              if (d == *axis)
-                position.push_back(k);
-              else
-                position.push_back(linalg::IndexOp::create(
-                    b, loc, d < *axis ? d : d - 1 + indexRank));
-            }
-            Value v = tensor::ExtractOp::create(b, loc, dataValue, position);
-            linalg::YieldOp::create(b, loc, v);
-          })
-          .getResult(0);
+  Value result = generate(
+      ctx.b, ctx.loc, shape, elementType,
+      [&](OpBuilder &b, Location loc) -> Value {
+        SmallVector<Value> at;
+        for (int64_t i = 0; i < indexRank; ++i)
+          at.push_back(linalg::IndexOp::create(b, loc, *axis + i));
+        Value k = tensor::ExtractOp::create(b, loc, indexValue, at);
+        k = arith::IndexCastOp::create(b, loc, b.getIndexType(), k);
+        Value negative =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k,
+                                  arith::ConstantIndexOp::create(b, loc, 0));
+        k = arith::SelectOp::create(
+            b, loc, negative,
+            arith::AddIOp::create(b, loc, k,
+                                  arith::ConstantIndexOp::create(b, loc, dim)),
+            k);
+        // Out-of-range indices are clamped rather than read out of
+        // bounds; ONNX leaves them undefined.
+        k = arith::MaxSIOp::create(
+            b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+            arith::MinSIOp::create(
+                b, loc, k, arith::ConstantIndexOp::create(b, loc, dim - 1)));
+        SmallVector<Value> position;
+        for (int64_t d = 0; d < rank; ++d) {
+          if (d == *axis)
+            position.push_back(k);
+          else
+            position.push_back(linalg::IndexOp::create(
+                b, loc, d < *axis ? d : d - 1 + indexRank));
+        }
+        Value v = tensor::ExtractOp::create(b, loc, dataValue, position);
+        return v;
+      });
   ctx.setOutput(0, result);
   return success();
 }
@@ -719,44 +709,36 @@ LogicalResult lowerPad(NodeContext &ctx) {
   Type type = x->type.getElementType();
   Value input = ctx.value(0);
   bool reflect = mode == "reflect";
-  MLIRContext *context = ctx.b.getContext();
-  Value result =
-      linalg::GenericOp::create(
-          ctx.b, ctx.loc, RankedTensorType::get(shape, type), ValueRange{},
-          ValueRange{empty(ctx.b, ctx.loc, shape, type)},
-          SmallVector<AffineMap>{
-              AffineMap::getMultiDimIdentityMap(rank, context)},
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [&](OpBuilder &b, Location loc, ValueRange) {
-            SmallVector<Value> at;
-            for (int64_t d = 0; d < rank; ++d) {
-              auto c = [&](int64_t v) -> Value {
-                return arith::ConstantIndexOp::create(b, loc, v);
-              };
-              Value i = arith::SubIOp::create(
-                  b, loc, linalg::IndexOp::create(b, loc, d), c(low[d]));
-              int64_t n = x->type.getDimSize(d);
-              if (reflect) {
-                // Mirror without repeating the edge: -i, then 2(n-1) - i.
-                Value neg = arith::CmpIOp::create(
-                    b, loc, arith::CmpIPredicate::slt, i, c(0));
-                i = arith::SelectOp::create(
-                    b, loc, neg, arith::SubIOp::create(b, loc, c(0), i), i);
-                Value over = arith::CmpIOp::create(
-                    b, loc, arith::CmpIPredicate::sgt, i, c(n - 1));
-                i = arith::SelectOp::create(
-                    b, loc, over,
-                    arith::SubIOp::create(b, loc, c(2 * (n - 1)), i), i);
-              } else {
-                i = arith::MaxSIOp::create(
-                    b, loc, c(0), arith::MinSIOp::create(b, loc, i, c(n - 1)));
-              }
-              at.push_back(i);
-            }
-            Value v = tensor::ExtractOp::create(b, loc, input, at);
-            linalg::YieldOp::create(b, loc, v);
-          })
-          .getResult(0);
+  Value result = generate(
+      ctx.b, ctx.loc, shape, type, [&](OpBuilder &b, Location loc) -> Value {
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < rank; ++d) {
+          auto c = [&](int64_t v) -> Value {
+            return arith::ConstantIndexOp::create(b, loc, v);
+          };
+          Value i = arith::SubIOp::create(
+              b, loc, linalg::IndexOp::create(b, loc, d), c(low[d]));
+          int64_t n = x->type.getDimSize(d);
+          if (reflect) {
+            // Mirror without repeating the edge: -i, then 2(n-1) - i.
+            Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                              i, c(0));
+            i = arith::SelectOp::create(
+                b, loc, neg, arith::SubIOp::create(b, loc, c(0), i), i);
+            Value over = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::sgt, i, c(n - 1));
+            i = arith::SelectOp::create(
+                b, loc, over, arith::SubIOp::create(b, loc, c(2 * (n - 1)), i),
+                i);
+          } else {
+            i = arith::MaxSIOp::create(
+                b, loc, c(0), arith::MinSIOp::create(b, loc, i, c(n - 1)));
+          }
+          at.push_back(i);
+        }
+        Value v = tensor::ExtractOp::create(b, loc, input, at);
+        return v;
+      });
   ctx.setOutput(0, result);
   return success();
 }
