@@ -8,7 +8,11 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -50,5 +54,22 @@ bool mlir::tern::readSignature(func::FuncOp func, ModelSignature &signature,
               func.getResultAttrOfType<StringAttr>(i, "onnx.name"),
               "result" + std::to_string(i), signature.outputs))
       return false;
+  return true;
+}
+
+bool mlir::tern::resolveCPU(StringRef name, std::string &cpu,
+                            std::string &error) {
+  cpu = name == "native" ? llvm::sys::getHostCPUName().str() : name.str();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, cpu, ""));
+  if (!subtarget || !subtarget->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' (try x86-64-v3, x86-64-v4 or native)";
+    return false;
+  }
   return true;
 }

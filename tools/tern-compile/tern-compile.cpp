@@ -28,7 +28,6 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -280,14 +279,9 @@ int main(int argc, char **argv) {
       llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
   if (!target)
     return fail(error);
-  std::string cpuName =
-      cpu == "native" ? llvm::sys::getHostCPUName().str() : cpu.getValue();
-  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
-      target->createMCSubtargetInfo(llvm::Triple(triple), cpuName, ""));
-  if (!subtarget || !subtarget->isCPUStringValid(cpuName))
-    return fail("unknown CPU '" + cpuName +
-                "' (try x86-64-v3, x86-64-v4 or "
-                "native)");
+  std::string cpuName;
+  if (!tern::resolveCPU(cpu, cpuName, error))
+    return fail(error);
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       llvm::Triple(triple), cpuName, "", llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));

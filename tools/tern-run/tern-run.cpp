@@ -27,6 +27,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -58,6 +59,12 @@ llvm::cl::opt<std::string>
     outputDir("output-dir",
               llvm::cl::desc("Where to write the outputs as NAME.npy"),
               llvm::cl::init("."));
+llvm::cl::opt<std::string>
+    cpu("cpu",
+        llvm::cl::desc("Instruction set of the generated code: x86-64-v3 "
+                       "(AVX2, the default), x86-64-v4 (AVX-512), native "
+                       "(this machine), or an LLVM CPU name"),
+        llvm::cl::init("x86-64-v3"));
 llvm::cl::opt<unsigned>
     threads("num-threads",
             llvm::cl::desc("Threads that run the model (OpenMP; default 1)"),
@@ -168,6 +175,9 @@ int main(int argc, char **argv) {
                 "' (expected cpu or reference)");
   if (threads < 1)
     return fail("--num-threads must be at least 1");
+  std::string cpuName, cpuError;
+  if (!mlir::tern::resolveCPU(cpu, cpuName, cpuError))
+    return fail(cpuError);
 
   // Load the model and bind the inputs by name.
   mlir::tern::ONNXImportOptions options;
@@ -250,7 +260,18 @@ int main(int argc, char **argv) {
   ExecutionEngineOptions engineOptions;
   SmallVector<StringRef> libraries = {TERN_C_RUNNER_UTILS, TERN_OPENMP};
   engineOptions.sharedLibPaths = libraries;
-  auto transformer = makeOptimizingTransformer(3, 0, nullptr);
+  // The JIT compiles for the host; per-function target attributes narrow
+  // it to the instruction set asked for.
+  auto optimize = makeOptimizingTransformer(3, 0, nullptr);
+  auto transformer = [&](llvm::Module *m) -> llvm::Error {
+    for (llvm::Function &f : *m) {
+      if (f.isDeclaration())
+        continue;
+      f.addFnAttr("target-cpu", cpuName);
+      f.removeFnAttr("target-features");
+    }
+    return optimize(m);
+  };
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(*module, engineOptions);

@@ -42,6 +42,10 @@ struct ModelSignature {
 bool readSignature(func::FuncOp func, ModelSignature &signature,
                    std::string &error);
 
+/// The LLVM CPU name for `--cpu NAME`: NAME itself if the host target knows
+/// it, the host's CPU for "native". On failure returns false with a message.
+bool resolveCPU(StringRef name, std::string &cpu, std::string &error);
+
 } // namespace mlir::tern
 
 #endif // TERN_DRIVER_DRIVER_H
