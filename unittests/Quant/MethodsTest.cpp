@@ -545,8 +545,7 @@ TEST(OptionsTest, BadOptionsAreExplained) {
   std::string error;
   EXPECT_FALSE(quantize(m, h.data(), options, &error).has_value());
   EXPECT_EQ(error, "importance of column 3 must be finite and >= 0");
-  EXPECT_FALSE(
-      quantize(MatrixRef{w.data(), 0, 12}, nullptr, options, &error));
+  EXPECT_FALSE(quantize(MatrixRef{w.data(), 0, 12}, nullptr, options, &error));
   EXPECT_EQ(error, "expected a non-empty weight matrix, got 0 x 12");
   w[13] = NAN;
   EXPECT_EQ(errorOf(options), "weight at row 1, column 1 is not finite");
@@ -569,8 +568,8 @@ TEST(OptionsTest, ErrorFeedbackAndLowRankErrors) {
                    "dampening");
   ErrorFeedbackOptions negative;
   negative.dampening = -1;
-  EXPECT_FALSE(quantizeWithErrorFeedback(m, singular.data(), options,
-                                         negative, &error));
+  EXPECT_FALSE(
+      quantizeWithErrorFeedback(m, singular.data(), options, negative, &error));
   EXPECT_EQ(error, "dampening must be >= 0");
   options.method = Method::Sherry;
   EXPECT_FALSE(quantizeWithErrorFeedback(m, singular.data(), options,
