@@ -220,6 +220,8 @@ LogicalResult lowerGemm(NodeContext &ctx) {
 /// Window geometry of a 2-D conv or pool along H and W.
 struct Window {
   SmallVector<int64_t> kernel, strides, dilations, padLow, padHigh, output;
+  /// Of padHigh, what ceil_mode added (never counted as padding).
+  SmallVector<int64_t> ceilExtra;
 };
 
 /// Reads kernel_shape, strides, dilations, pads and auto_pad for `spatial`
@@ -283,6 +285,29 @@ FailureOr<Window> readWindow(NodeContext &ctx, ArrayRef<int64_t> input,
   return w;
 }
 
+/// The window of a 2-D op over the H x W of its NC(H)W input. For a 1-D op
+/// (`oneD`, H = 1) the attributes describe W only and H gets a unit window.
+FailureOr<Window> readWindow2D(NodeContext &ctx, ArrayRef<int64_t> hw,
+                               ArrayRef<int64_t> kernelHW, bool ceilMode,
+                               bool oneD) {
+  if (!oneD)
+    return readWindow(ctx, hw, kernelHW, ceilMode);
+  FailureOr<Window> w = readWindow(ctx, {hw[1]}, {kernelHW[1]}, ceilMode);
+  if (failed(w))
+    return failure();
+  auto lift = [](SmallVector<int64_t> &v, int64_t h) {
+    v.insert(v.begin(), h);
+  };
+  lift(w->kernel, 1);
+  lift(w->strides, 1);
+  lift(w->dilations, 1);
+  lift(w->padLow, 0);
+  lift(w->padHigh, 0);
+  lift(w->output, 1);
+  lift(w->ceilExtra, 0);
+  return w;
+}
+
 /// Views a rank-3 (1-D) NCL tensor as NC1L, so that one 2-D path serves both.
 Value as2D(NodeContext &ctx, Value v) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -322,23 +347,8 @@ LogicalResult lowerConv(NodeContext &ctx) {
                        << " input channels and weights " << w->type;
   SmallVector<int64_t> kernel = {wt.getDimSize(2), wt.getDimSize(3)};
   SmallVector<int64_t> spatial = {it.getDimSize(2), it.getDimSize(3)};
-  // Attributes of a 1-D conv apply to the W dimension.
-  FailureOr<Window> win;
-  if (rank == 3) {
-    FailureOr<Window> w1 = readWindow(ctx, {spatial[1]}, {kernel[1]}, false);
-    if (failed(w1))
-      return failure();
-    Window w2;
-    w2.kernel = kernel;
-    w2.strides = {1, w1->strides[0]};
-    w2.dilations = {1, w1->dilations[0]};
-    w2.padLow = {0, w1->padLow[0]};
-    w2.padHigh = {0, w1->padHigh[0]};
-    w2.output = {1, w1->output[0]};
-    win = w2;
-  } else {
-    win = readWindow(ctx, spatial, kernel, false);
-  }
+  FailureOr<Window> win =
+      readWindow2D(ctx, spatial, kernel, /*ceilMode=*/false, rank == 3);
   if (failed(win))
     return failure();
   Value padded =
@@ -530,24 +540,10 @@ LogicalResult lowerPool(NodeContext &ctx, bool isMax) {
   Value input = as2D(ctx, ctx.value(0));
   auto it = cast<RankedTensorType>(input.getType());
   bool ceilMode = ctx.attrInt("ceil_mode", 0) != 0;
-  FailureOr<Window> win;
-  if (rank == 3) {
-    FailureOr<Window> w1 =
-        readWindow(ctx, {it.getDimSize(3)}, {kernel[0]}, ceilMode);
-    if (failed(w1))
-      return failure();
-    Window w2;
-    w2.kernel = {1, kernel[0]};
-    w2.strides = {1, w1->strides[0]};
-    w2.dilations = {1, w1->dilations[0]};
-    w2.padLow = {0, w1->padLow[0]};
-    w2.padHigh = {0, w1->padHigh[0]};
-    w2.output = {1, w1->output[0]};
-    win = w2;
-  } else {
-    win =
-        readWindow(ctx, {it.getDimSize(2), it.getDimSize(3)}, kernel, ceilMode);
-  }
+  FailureOr<Window> win =
+      readWindow2D(ctx, {it.getDimSize(2), it.getDimSize(3)},
+                   rank == 3 ? SmallVector<int64_t>{1, kernel[0]} : kernel,
+                   ceilMode, rank == 3);
   if (failed(win))
     return failure();
   Type type = it.getElementType();
@@ -588,11 +584,8 @@ LogicalResult lowerPool(NodeContext &ctx, bool isMax) {
           int64_t lo = includePad ? -win->padLow[d] : 0;
           int64_t hi = includePad ? sizes[d] + win->padHigh[d] : sizes[d];
           // ceil_mode's extra padding never counts.
-          if (includePad) {
-            int64_t explicitHigh =
-                ctx.attrInts("pads").empty() ? 0 : ctx.attrInts("pads")[d + 2];
-            hi = std::min(hi, sizes[d] + explicitHigh);
-          }
+          if (includePad)
+            hi -= win->ceilExtra[d];
           for (int64_t k = 0; k < win->kernel[d]; ++k) {
             int64_t at =
                 o * win->strides[d] - win->padLow[d] + k * win->dilations[d];

@@ -476,13 +476,12 @@ LogicalResult lowerGather(NodeContext &ctx) {
                     int64_t k = int64_t(indices->host->values[at]);
                     if (k < 0)
                       k += dim;
-                    int64_t offset = 0, out = 0;
+                    int64_t offset = 0;
                     for (int64_t d = 0; d < rank; ++d) {
                       int64_t i = d < *axis    ? idx[d]
                                   : d == *axis ? k
                                                : idx[d - 1 + indexRank];
                       offset += i * strides[d];
-                      (void)out;
                     }
                     return offset;
                   }));
