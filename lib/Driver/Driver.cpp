@@ -57,19 +57,26 @@ bool mlir::tern::readSignature(func::FuncOp func, ModelSignature &signature,
   return true;
 }
 
-bool mlir::tern::resolveCPU(StringRef name, std::string &cpu,
+bool mlir::tern::resolveCPU(StringRef name, TargetCPU &cpu,
                             std::string &error) {
-  cpu = name == "native" ? llvm::sys::getHostCPUName().str() : name.str();
+  cpu.name = name == "native" ? llvm::sys::getHostCPUName().str() : name.str();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return false;
   std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
-      target->createMCSubtargetInfo(triple, cpu, ""));
-  if (!subtarget || !subtarget->isCPUStringValid(cpu)) {
-    error = "unknown CPU '" + cpu + "' (try x86-64-v3, x86-64-v4 or native)";
+      target->createMCSubtargetInfo(triple, cpu.name, ""));
+  if (!subtarget || !subtarget->isCPUStringValid(cpu.name)) {
+    error =
+        "unknown CPU '" + cpu.name + "' (try x86-64-v3, x86-64-v4 or native)";
     return false;
   }
+  if (subtarget->checkFeatures("+avx512f"))
+    cpu.vectorWidth = 16;
+  else if (subtarget->checkFeatures("+avx"))
+    cpu.vectorWidth = 8;
+  else
+    cpu.vectorWidth = 4;
   return true;
 }

@@ -6,6 +6,7 @@
 
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Conversion/Passes.h"
+#include "tern/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -14,6 +15,7 @@
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -24,6 +26,9 @@ using namespace mlir;
 static void addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
+  // Contiguous arguments and results: vector loads need unit inner strides.
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
@@ -61,10 +66,24 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
                                   const CPUPipelineOptions &options) {
   pm.addPass(createConvertTernToLinalg());
   pm.addPass(createCanonicalizerPass());
+  if (options.vectorize) {
+    TileAndVectorizeOptions schedule;
+    schedule.vectorWidth = options.vectorWidth;
+    pm.addNestedPass<func::FuncOp>(createTileAndVectorize(schedule));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
   addBufferization(pm);
-  // The parallel dimensions of every linalg op become scf.parallel, which
-  // OpenMP runs on the threads the runtime is given (OMP_NUM_THREADS).
+  // Tiles and the parallel dimensions of every other linalg op become
+  // scf.parallel, which OpenMP runs on the threads the runtime is given
+  // (OMP_NUM_THREADS).
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createLowerVectorForCPU());
+  // Tiles written back onto themselves: the same subview twice, then a
+  // self-copy that folds away.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   addLoweringToLLVM(pm, options.emitCInterface, options.parallel);
 }
 

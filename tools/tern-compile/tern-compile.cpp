@@ -266,9 +266,13 @@ int main(int argc, char **argv) {
   // A prefixed symbol, so that several models link into one program.
   func.setSymName(name + "_main");
 
+  tern::TargetCPU targetCPU;
+  if (!tern::resolveCPU(cpu, targetCPU, error))
+    return fail(error);
   PassManager pm(&context);
   tern::CPUPipelineOptions pipeline;
   pipeline.emitCInterface = true;
+  pipeline.vectorWidth = targetCPU.vectorWidth;
   tern::buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return fail("lowering the model failed");
@@ -279,14 +283,11 @@ int main(int argc, char **argv) {
       llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
   if (!target)
     return fail(error);
-  std::string cpuName;
-  if (!tern::resolveCPU(cpu, cpuName, error))
-    return fail(error);
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      llvm::Triple(triple), cpuName, "", llvm::TargetOptions(),
+      llvm::Triple(triple), targetCPU.name, "", llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
-    return fail("cannot target CPU '" + cpuName + "'");
+    return fail("cannot target CPU '" + targetCPU.name + "'");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*module, llvmContext);

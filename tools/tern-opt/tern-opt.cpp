@@ -10,6 +10,7 @@
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Pipelines/Pipelines.h"
+#include "tern/Transforms/Passes.h"
 #include "tern/Target/ONNX/Import.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -66,6 +67,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAllPasses();
   tern::registerTernConversionPasses();
+  tern::registerTernTransformsPasses();
   tern::registerTernPipelines();
 
   DialectRegistry registry;

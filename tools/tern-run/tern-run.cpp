@@ -175,8 +175,9 @@ int main(int argc, char **argv) {
                 "' (expected cpu or reference)");
   if (threads < 1)
     return fail("--num-threads must be at least 1");
-  std::string cpuName, cpuError;
-  if (!mlir::tern::resolveCPU(cpu, cpuName, cpuError))
+  mlir::tern::TargetCPU targetCPU;
+  std::string cpuError;
+  if (!mlir::tern::resolveCPU(cpu, targetCPU, cpuError))
     return fail(cpuError);
 
   // Load the model and bind the inputs by name.
@@ -247,6 +248,7 @@ int main(int argc, char **argv) {
   if (pipelineName == "cpu") {
     mlir::tern::CPUPipelineOptions pipeline;
     pipeline.emitCInterface = true;
+    pipeline.vectorWidth = targetCPU.vectorWidth;
     mlir::tern::buildCPUPipeline(pm, pipeline);
   } else {
     mlir::tern::ReferencePipelineOptions pipeline;
@@ -267,7 +269,7 @@ int main(int argc, char **argv) {
     for (llvm::Function &f : *m) {
       if (f.isDeclaration())
         continue;
-      f.addFnAttr("target-cpu", cpuName);
+      f.addFnAttr("target-cpu", targetCPU.name);
       f.removeFnAttr("target-features");
     }
     return optimize(m);

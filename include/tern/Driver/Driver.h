@@ -42,9 +42,17 @@ struct ModelSignature {
 bool readSignature(func::FuncOp func, ModelSignature &signature,
                    std::string &error);
 
-/// The LLVM CPU name for `--cpu NAME`: NAME itself if the host target knows
-/// it, the host's CPU for "native". On failure returns false with a message.
-bool resolveCPU(StringRef name, std::string &cpu, std::string &error);
+/// A CPU that code is generated for.
+struct TargetCPU {
+  /// The LLVM CPU name.
+  std::string name;
+  /// f32 lanes of its widest SIMD registers (16 with AVX-512, 8 with AVX).
+  int64_t vectorWidth = 4;
+};
+
+/// The CPU for `--cpu NAME`: NAME itself if the host target knows it, the
+/// host's CPU for "native". On failure returns false with a message.
+bool resolveCPU(StringRef name, TargetCPU &cpu, std::string &error);
 
 } // namespace mlir::tern
 

@@ -45,6 +45,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Run the parallel loops of every op with OpenMP (the "
                      "program then needs libomp)"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes of the target's SIMD registers: 8 for AVX2 "
+                     "(the default), 16 for AVX-512"),
+      llvm::cl::init(8)};
+  PassOptions::Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "
+                     "parallel scalar loops)"),
+      llvm::cl::init(true)};
 };
 
 /// Builds tern-cpu-pipeline: imported float graphs and tern ops (through

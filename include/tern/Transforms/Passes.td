@@ -1,0 +1,86 @@
+//===- Passes.td - tern transformations on upstream dialects -*- tablegen -*-===//
+//
+// This file declares the passes that schedule linalg and vector code for
+// CPUs: tiling to register blocks, vectorization, and the lowering of the
+// resulting vector ops towards LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_TRANSFORMS_PASSES_TD
+#define TERN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile statically shaped linalg ops to register blocks and "
+                "vectorize them";
+  let description = [{
+    Gives every statically shaped linalg op on tensors a CPU schedule:
+
+    - The *vector dimension* is the loop that indexes the innermost
+      dimension of the output (a reduction loop instead when it indexes the
+      innermost dimension of an input, as in a row sum). Contractions and
+      convolutions also get a *block dimension* (the output rows of a
+      matmul, the output channels of a convolution), so that one tile
+      computes a `block-rows` x `2 * vector-width` block of the output in
+      registers.
+    - The parallel loops are tiled with `scf.forall` (run by OpenMP later),
+      every other parallel loop to 1; reduction loops are tiled to 1 with
+      `scf.for`. Dimensions that the tile does not divide are split first,
+      so that every tile has a static shape and no masks are needed.
+    - The tile is generalized, its unit dimensions are dropped, and it is
+      vectorized; multiply-adds become `vector.fma`; the accumulator's reads
+      and writes are hoisted out of the reduction loops, so that it lives in
+      registers.
+
+    Ops whose tiles would not vectorize (dynamic shapes, strided windows
+    along the vector dimension, gathers) are left alone; the pipeline lowers
+    them to loops.
+
+    ```mlir
+    // tern-opt --tern-tile-and-vectorize="vector-width=8"
+    %r = linalg.matmul ins(%a, %b : tensor<12x64xf32>, tensor<64x32xf32>)
+                       outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
+    // becomes an scf.forall over 6x16 blocks of %r, each an scf.for over
+    // the 64 reduction steps with a vector<6x16xf32> accumulator updated by
+    // vector.fma.
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 lanes in one SIMD register (8 for AVX2, 16 for AVX-512)">,
+    Option<"blockRows", "block-rows", "int64_t", /*default=*/"6",
+           "Output rows (or channels) of a contraction's register block">,
+    Option<"maxVectorSize", "max-vector-size", "int64_t", /*default=*/"256",
+           "Longest vector along the vector dimension of other ops; longer "
+           "dimensions are processed in chunks of 8 registers">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def LowerVectorForCPU : Pass<"tern-lower-vector", "::mlir::func::FuncOp"> {
+  let summary = "Lower n-D vector ops to the 1-D ops the LLVM backend maps "
+                "to SIMD instructions";
+  let description = [{
+    Lowers what vectorization produced (`vector.contract`,
+    `vector.multi_reduction`, n-D transfers, broadcasts, transposes,
+    shape casts) to 1-D vector ops: contractions as outer products (one
+    `vector.fma` per row), reductions along the innermost dimension, and
+    transfers of rank > 1 unrolled into rows. Run after bufferization; what
+    remains is converted by `convert-to-llvm`.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+#endif // TERN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,163 @@
+//===- LowerVector.cpp - n-D vector ops to 1-D vector ops -----------------===//
+//
+// This file implements tern-lower-vector: after bufferization, the vector
+// ops produced by tern-tile-and-vectorize are lowered to the 1-D vector ops
+// that convert-to-llvm maps to SIMD instructions, and linalg ops left inside
+// parallel tiles (those that did not vectorize) become serial loops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Transforms/Passes.h"
+
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_LOWERVECTORFORCPU
+#include "tern/Transforms/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+
+namespace {
+
+/// A 2-D `vector.transfer_read` from memory that broadcasts along the minor
+/// vector dimension (`(d0, d1) -> (d0, 0)`: the rows of a matmul's left
+/// operand, one value per row of the register block) as one scalar load and
+/// one splat per row, instead of a transposed read.
+struct RowBroadcastRead : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    VectorType type = read.getVectorType();
+    AffineMap map = read.getPermutationMap();
+    if (!isa<MemRefType>(read.getBase().getType()) || read.getMask() ||
+        type.getRank() != 2 || type.isScalable() || map.getNumResults() != 2 ||
+        !read.getInBoundsValues()[0])
+      return failure();
+    auto row = dyn_cast<AffineDimExpr>(map.getResult(0));
+    auto broadcast = dyn_cast<AffineConstantExpr>(map.getResult(1));
+    if (!row || !broadcast || broadcast.getValue() != 0)
+      return failure();
+
+    Location loc = read.getLoc();
+    VectorType rowType =
+        VectorType::get(type.getDimSize(1), type.getElementType());
+    Value result = ub::PoisonOp::create(rewriter, loc, type);
+    SmallVector<Value> indices(read.getIndices());
+    Value first = indices[row.getPosition()];
+    for (int64_t r = 0; r < type.getDimSize(0); ++r) {
+      indices[row.getPosition()] = arith::AddIOp::create(
+          rewriter, loc, first,
+          arith::ConstantIndexOp::create(rewriter, loc, r));
+      Value scalar =
+          memref::LoadOp::create(rewriter, loc, read.getBase(), indices);
+      Value splat = vector::BroadcastOp::create(rewriter, loc, rowType, scalar);
+      result = vector::InsertOp::create(rewriter, loc, splat, result, r);
+    }
+    rewriter.replaceOp(read, result);
+    return success();
+  }
+};
+
+struct LowerVectorForCPUPass
+    : public tern::impl::LowerVectorForCPUBase<LowerVectorForCPUPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = func.getContext();
+
+    // Tiles that did not vectorize run serially inside their parallel tile.
+    SmallVector<linalg::LinalgOp> nested;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->getParentOfType<scf::ParallelOp>() ||
+          op->getParentOfType<scf::ForallOp>())
+        nested.push_back(op);
+    });
+    IRRewriter rewriter(ctx);
+    for (linalg::LinalgOp op : nested) {
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::linalgOpToLoops(rewriter, op))) {
+        op.emitError("tern-lower-vector: cannot lower this op to loops");
+        return signalPassFailure();
+      }
+      rewriter.eraseOp(op);
+    }
+
+    // Transfers with permutation maps to minor-identity transfers,
+    // broadcasts and transposes; row broadcasts stay broadcasts.
+    {
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      patterns.add<RowBroadcastRead>(ctx, /*benefit=*/2);
+      vector::BroadcastOp::getCanonicalizationPatterns(patterns, ctx);
+      vector::ShapeCastOp::getCanonicalizationPatterns(patterns, ctx);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+    // Contractions, reductions, transposes and broadcasts to 1-D ops.
+    {
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorContractLoweringPatterns(
+          patterns, vector::VectorContractLowering::OuterProduct);
+      vector::populateVectorOuterProductLoweringPatterns(patterns);
+      vector::populateVectorMultiReductionLoweringPatterns(
+          patterns, vector::VectorMultiReductionLowering::InnerReduction);
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      vector::populateVectorTransferDropUnitDimsPatterns(patterns);
+      vector::populateVectorBroadcastLoweringPatterns(patterns);
+      vector::populateVectorTransposeLoweringPatterns(
+          patterns, vector::VectorTransposeLowering::EltWise);
+      vector::populateVectorShapeCastLoweringPatterns(patterns);
+      vector::populateVectorRankReducingFMAPattern(patterns);
+      vector::populateVectorMaskOpLoweringPatterns(patterns);
+      vector::populateVectorInsertExtractStridedSliceTransforms(patterns);
+      vector::populateVectorFromElementsUnrollPatterns(patterns);
+      tern::populateFuseMultiplyAddPatterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+    // Transfers of rank > 1, unrolled into rows.
+    {
+      RewritePatternSet patterns(ctx);
+      populateVectorToSCFConversionPatterns(
+          patterns, VectorTransferToSCFOptions().enableFullUnroll());
+      vector::populateVectorTransferLoweringPatterns(patterns,
+                                                     /*maxTransferRank=*/1);
+      vector::populateVectorBroadcastLoweringPatterns(patterns);
+      vector::populateVectorShapeCastLoweringPatterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+    // What is left of rank > 1 (register blocks carried by loops, rows
+    // extracted from them) on 1-D vectors, which LLVM keeps in registers;
+    // LLVM does not split aggregates of vectors carried by loops.
+    {
+      TypeConverter typeConverter;
+      ConversionTarget target(*ctx);
+      vector::populateForVectorLinearize(typeConverter, target);
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorLinearizeBasePatterns(typeConverter, target,
+                                                  patterns);
+      vector::populateVectorLinearizeShuffleLikeOpsPatterns(typeConverter,
+                                                            target, patterns);
+      scf::populateSCFStructuralTypeConversionsAndLegality(typeConverter,
+                                                           patterns, target);
+      if (failed(applyPartialConversion(func, target, std::move(patterns))))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

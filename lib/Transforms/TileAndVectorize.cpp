@@ -1,0 +1,305 @@
+//===- TileAndVectorize.cpp - CPU schedule for linalg ops -----------------===//
+//
+// This file implements tern-tile-and-vectorize: every statically shaped
+// linalg op on tensors is tiled to a block that fits in vector registers,
+// the block is reduced to its non-unit dimensions and vectorized, and the
+// accumulator of reduction loops is kept in registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_TILEANDVECTORIZE
+#include "tern/Transforms/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+
+namespace {
+
+/// Tile sizes of one op: `parallel` for the scf.forall over the parallel
+/// loops, `reduction` for the scf.for nest over the reduction loops; 0 means
+/// "not tiled at this level".
+struct Schedule {
+  SmallVector<int64_t> parallel;
+  SmallVector<int64_t> reduction;
+};
+
+/// The loop indexing the innermost dimension of `map`, if it is a plain
+/// loop index.
+std::optional<unsigned> innermostLoop(AffineMap map) {
+  if (map.getNumResults() == 0)
+    return std::nullopt;
+  if (auto dim = dyn_cast<AffineDimExpr>(map.getResults().back()))
+    return dim.getPosition();
+  return std::nullopt;
+}
+
+/// Whether every indexing map of `op` is a projected permutation once the
+/// loops with a tile size of 1 are fixed: the condition for the tile to
+/// vectorize as an elementwise op (with broadcasts).
+bool vectorizesAfterTiling(linalg::LinalgOp op, ArrayRef<int64_t> tiles) {
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineExpr> fixed;
+  for (auto [i, tile] : llvm::enumerate(tiles))
+    fixed.push_back(tile == 1 ? getAffineConstantExpr(0, ctx)
+                              : getAffineDimExpr(i, ctx));
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    AffineMap reduced = map.replaceDimsAndSymbols(fixed, {}, map.getNumDims(),
+                                                  map.getNumSymbols());
+    llvm::SmallDenseSet<unsigned> seen;
+    for (AffineExpr expr : reduced.getResults()) {
+      if (isa<AffineConstantExpr>(expr))
+        continue;
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      if (!dim || !seen.insert(dim.getPosition()).second)
+        return false;
+    }
+  }
+  // Gathers (tensor.extract in the body) are left to loops.
+  bool hasExtract = false;
+  op->walk([&](tensor::ExtractOp) { hasExtract = true; });
+  return !hasExtract;
+}
+
+/// Chooses the tiles of `op`, or nothing if it is not worth or not possible
+/// to vectorize.
+std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
+                                       int64_t blockRows,
+                                       int64_t maxVectorSize) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() == 0 || op.hasDynamicShape())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned numLoops = op.getNumLoops();
+
+  Schedule s;
+  for (utils::IteratorType it : iterators) {
+    bool parallel = it == utils::IteratorType::parallel;
+    s.parallel.push_back(parallel ? 1 : 0);
+    s.reduction.push_back(parallel ? 0 : 1);
+  }
+  auto chunk = [&](unsigned loop) {
+    return ranges[loop] <= maxVectorSize ? ranges[loop] : 8 * vectorWidth;
+  };
+
+  std::optional<unsigned> vectorLoop =
+      innermostLoop(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
+  std::optional<unsigned> blockLoop;
+  if (linalg::isaContractionOpInterface(op)) {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (succeeded(dims) && !dims->m.empty())
+      blockLoop = dims->m.back();
+  } else if (linalg::isaConvolutionOpInterface(op)) {
+    FailureOr<linalg::ConvolutionDimensions> dims =
+        linalg::inferConvolutionDims(op);
+    if (succeeded(dims) && !dims->outputChannel.empty())
+      blockLoop = dims->outputChannel.back();
+  } else {
+    // A reduction along the innermost dimension of an input (a row sum) is
+    // vectorized along the reduction.
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      std::optional<unsigned> loop =
+          innermostLoop(op.getMatchingIndexingMap(input));
+      if (loop && iterators[*loop] == utils::IteratorType::reduction &&
+          ranges[*loop] > 1) {
+        s.reduction[*loop] = chunk(*loop);
+        vectorLoop.reset();
+        break;
+      }
+    }
+  }
+
+  if (vectorLoop && blockLoop && *vectorLoop != *blockLoop) {
+    s.parallel[*blockLoop] = std::min(blockRows, ranges[*blockLoop]);
+    s.parallel[*vectorLoop] = std::min(2 * vectorWidth, ranges[*vectorLoop]);
+  } else if (vectorLoop) {
+    s.parallel[*vectorLoop] = chunk(*vectorLoop);
+  }
+
+  SmallVector<int64_t> tiles(numLoops);
+  for (unsigned i = 0; i < numLoops; ++i)
+    tiles[i] = s.parallel[i] + s.reduction[i];
+  // A tile of all ones is scalar code in loops: leave the op to the
+  // pipeline's parallel loops instead.
+  if (llvm::all_of(tiles, [](int64_t t) { return t == 1; }))
+    return std::nullopt;
+  if (!vectorizesAfterTiling(op, tiles))
+    return std::nullopt;
+  return s;
+}
+
+/// Tiles, reduces and vectorizes one op whose tiles divide its loop ranges.
+LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
+                             const Schedule &s) {
+  auto toOfr = [&](ArrayRef<int64_t> sizes) {
+    return getAsIndexOpFoldResult(rewriter.getContext(), sizes);
+  };
+  Operation *tile = op;
+  if (llvm::any_of(s.parallel, [](int64_t t) { return t != 0; })) {
+    scf::SCFTilingOptions options;
+    options.setTileSizes(toOfr(s.parallel));
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rewriter, op, options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    tile = tiled->tiledOps.front();
+  }
+  if (llvm::any_of(s.reduction, [](int64_t t) { return t != 0; })) {
+    scf::SCFTilingOptions options;
+    options.setTileSizes(toOfr(s.reduction));
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rewriter, cast<TilingInterface>(tile), options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(tile, tiled->replacements);
+    tile = tiled->tiledOps.front();
+  }
+
+  rewriter.setInsertionPoint(tile);
+  linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(tile);
+  if (!generic) {
+    FailureOr<linalg::GenericOp> generalized =
+        linalg::generalizeNamedOp(rewriter, cast<linalg::LinalgOp>(tile));
+    if (failed(generalized))
+      return failure();
+    generic = *generalized;
+  }
+  Operation *body = generic;
+  linalg::ControlDropUnitDims control;
+  control.rankReductionStrategy =
+      linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
+  FailureOr<linalg::DropUnitDimsResult> dropped =
+      linalg::dropUnitDims(rewriter, generic, control);
+  if (succeeded(dropped)) {
+    rewriter.replaceOp(generic, dropped->replacements);
+    body = dropped->resultOp;
+  }
+  rewriter.setInsertionPoint(body);
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, body);
+  if (failed(vectorized))
+    return failure();
+  rewriter.replaceOp(body, vectorized->replacements);
+  return success();
+}
+
+/// Splits `op` along the loops whose tile does not divide the range, so that
+/// every piece is tiled exactly, then tiles and vectorizes the pieces.
+LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
+  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  for (unsigned loop = 0; loop < ranges.size(); ++loop) {
+    int64_t &tile = s.parallel[loop] ? s.parallel[loop] : s.reduction[loop];
+    if (tile <= 1 || ranges[loop] % tile == 0)
+      continue;
+    int64_t main = ranges[loop] - ranges[loop] % tile;
+    rewriter.setInsertionPoint(op);
+    auto [head, tail] =
+        linalg::splitOp(rewriter, op, loop, rewriter.getIndexAttr(main));
+    if (!head || !tail)
+      return failure();
+    Schedule rest = s;
+    (rest.parallel[loop] ? rest.parallel[loop] : rest.reduction[loop]) =
+        ranges[loop] % tile;
+    if (failed(schedule(rewriter, head, s)))
+      return failure();
+    return schedule(rewriter, tail, rest);
+  }
+  return vectorizeTiled(rewriter, op, s);
+}
+
+/// `arith.addf(arith.mulf(a, b), c)` on vectors, the product used only by
+/// the sum, as `vector.fma(a, b, c)`.
+struct FuseMultiplyAdd : OpRewritePattern<arith::AddFOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(arith::AddFOp add,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<VectorType>(add.getType()))
+      return failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      auto mul = add->getOperand(i).getDefiningOp<arith::MulFOp>();
+      if (!mul || !mul->hasOneUse())
+        continue;
+      rewriter.replaceOpWithNewOp<vector::FMAOp>(
+          add, mul.getLhs(), mul.getRhs(), add->getOperand(1 - i));
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct TileAndVectorizePass
+    : public tern::impl::TileAndVectorizeBase<TileAndVectorizePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (vectorWidth < 1 || blockRows < 1 || maxVectorSize < 1) {
+      func.emitError("tern-tile-and-vectorize: vector-width, block-rows and "
+                     "max-vector-size must be positive");
+      return signalPassFailure();
+    }
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    IRRewriter rewriter(func.getContext());
+    for (linalg::LinalgOp op : ops) {
+      std::optional<Schedule> s =
+          chooseSchedule(op, vectorWidth, blockRows, maxVectorSize);
+      if (!s)
+        continue;
+      if (failed(schedule(rewriter, cast<TilingInterface>(op.getOperation()),
+                          *s))) {
+        op.emitError("tern-tile-and-vectorize: could not vectorize this op");
+        return signalPassFailure();
+      }
+    }
+
+    // Read and write the accumulators of reduction loops once per tile.
+    RewritePatternSet patterns(func.getContext());
+    tensor::populateFoldTensorSubsetOpPatterns(patterns);
+    tern::populateFuseMultiplyAddPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns,
+                                                        func.getContext());
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
+                                                         func.getContext());
+    scf::ForOp::getCanonicalizationPatterns(patterns, func.getContext());
+    tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns,
+                                                        func.getContext());
+    tensor::InsertSliceOp::getCanonicalizationPatterns(patterns,
+                                                       func.getContext());
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+    // Innermost loops first: what one hoists out becomes loop-invariant in
+    // the next.
+    SmallVector<scf::ForOp> loops;
+    func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      hoistLoopInvariantSubsets(rewriter,
+                                cast<LoopLikeOpInterface>(loop.getOperation()));
+  }
+};
+
+} // namespace
+
+void mlir::tern::populateFuseMultiplyAddPatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseMultiplyAdd>(patterns.getContext());
+}
