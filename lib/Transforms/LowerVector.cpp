@@ -72,6 +72,98 @@ struct RowBroadcastRead : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
+/// An `scf.for` carrying an n-D vector (a register block of accumulators)
+/// carries its rows instead: LLVM keeps vectors of a power-of-two size in
+/// registers across iterations, but not aggregates or odd-sized vectors.
+/// The block is reassembled from the rows where it is used; the row
+/// extractions of those uses fold away.
+struct SplitLoopCarriedVectors : OpRewritePattern<scf::ForOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static bool isSplit(Type type) {
+    auto vector = dyn_cast<VectorType>(type);
+    return vector && vector.getRank() > 1 && !vector.isScalable();
+  }
+
+  static SmallVector<Value> rows(OpBuilder &b, Location loc, Value block) {
+    SmallVector<Value> result;
+    int64_t n = cast<VectorType>(block.getType()).getDimSize(0);
+    for (int64_t i = 0; i < n; ++i)
+      result.push_back(vector::ExtractOp::create(b, loc, block, i));
+    return result;
+  }
+
+  static Value assemble(OpBuilder &b, Location loc, VectorType type,
+                        ValueRange rows) {
+    Value block = ub::PoisonOp::create(b, loc, type);
+    for (auto [i, row] : llvm::enumerate(rows))
+      block = vector::InsertOp::create(b, loc, row, block, i);
+    return block;
+  }
+
+  LogicalResult matchAndRewrite(scf::ForOp loop,
+                                PatternRewriter &rewriter) const override {
+    if (llvm::none_of(loop.getInitArgs().getTypes(), isSplit))
+      return failure();
+    Location loc = loop.getLoc();
+    SmallVector<Value> inits;
+    for (Value init : loop.getInitArgs()) {
+      if (isSplit(init.getType()))
+        llvm::append_range(inits, rows(rewriter, loc, init));
+      else
+        inits.push_back(init);
+    }
+    auto split =
+        scf::ForOp::create(rewriter, loc, loop.getLowerBound(),
+                           loop.getUpperBound(), loop.getStep(), inits);
+    Block *body = split.getBody();
+    rewriter.setInsertionPointToStart(body);
+    SmallVector<Value> arguments = {split.getInductionVar()};
+    unsigned next = 0;
+    for (Value init : loop.getInitArgs()) {
+      auto type = dyn_cast<VectorType>(init.getType());
+      if (!isSplit(init.getType())) {
+        arguments.push_back(split.getRegionIterArgs()[next++]);
+        continue;
+      }
+      int64_t n = type.getDimSize(0);
+      arguments.push_back(assemble(rewriter, loc, type,
+                                   split.getRegionIterArgs().slice(next, n)));
+      next += n;
+    }
+    rewriter.mergeBlocks(loop.getBody(), body, arguments);
+
+    auto yield = cast<scf::YieldOp>(body->getTerminator());
+    rewriter.setInsertionPoint(yield);
+    SmallVector<Value> yielded;
+    for (Value value : yield.getOperands()) {
+      if (isSplit(value.getType()))
+        llvm::append_range(yielded, rows(rewriter, loc, value));
+      else
+        yielded.push_back(value);
+    }
+    rewriter.modifyOpInPlace(
+        yield, [&] { yield.getResultsMutable().assign(yielded); });
+
+    rewriter.setInsertionPointAfter(split);
+    SmallVector<Value> results;
+    next = 0;
+    for (Value result : loop.getResults()) {
+      auto type = dyn_cast<VectorType>(result.getType());
+      if (!isSplit(result.getType())) {
+        results.push_back(split.getResult(next++));
+        continue;
+      }
+      int64_t n = type.getDimSize(0);
+      results.push_back(
+          assemble(rewriter, loc, type, split.getResults().slice(next, n)));
+      next += n;
+    }
+    rewriter.replaceOp(loop, results);
+    return success();
+  }
+};
+
 struct LowerVectorForCPUPass
     : public tern::impl::LowerVectorForCPUBase<LowerVectorForCPUPass> {
   void runOnOperation() override {
@@ -140,9 +232,14 @@ struct LowerVectorForCPUPass
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }
-    // What is left of rank > 1 (register blocks carried by loops, rows
-    // extracted from them) on 1-D vectors, which LLVM keeps in registers;
-    // LLVM does not split aggregates of vectors carried by loops.
+    // Register blocks carried by loops as rows (row extractions fold).
+    {
+      RewritePatternSet patterns(ctx);
+      patterns.add<SplitLoopCarriedVectors>(ctx);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+    // Whatever else is left of rank > 1, on 1-D vectors.
     {
       TypeConverter typeConverter;
       ConversionTarget target(*ctx);
