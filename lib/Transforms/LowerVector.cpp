@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/ComposeSubView.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -233,9 +234,12 @@ struct LowerVectorForCPUPass
         return signalPassFailure();
     }
     // Register blocks carried by loops as rows (row extractions fold).
+    // Views of views as views of the buffer: a tile written in place then
+    // "copied" to itself is then a self-copy that canonicalization removes.
     {
       RewritePatternSet patterns(ctx);
       patterns.add<SplitLoopCarriedVectors>(ctx);
+      memref::populateComposeSubViewPatterns(patterns, ctx);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }
