@@ -29,6 +29,8 @@ static void addBufferization(OpPassManager &pm) {
   // Contiguous arguments and results: vector loads need unit inner strides.
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Producers of padded or concatenated tensors write into the result.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
@@ -70,8 +72,10 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
     TileAndVectorizeOptions schedule;
     schedule.vectorWidth = options.vectorWidth;
     pm.addNestedPass<func::FuncOp>(createTileAndVectorize(schedule));
+    // No CSE here: it would merge the loops of identical fills that
+    // tern-tile-and-vectorize gave each consumer, and bufferization would
+    // copy the shared result again.
     pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
   }
   addBufferization(pm);
   // Tiles and the parallel dimensions of every other linalg op become

@@ -258,9 +258,47 @@ struct TileAndVectorizePass
                      "max-vector-size must be positive");
       return signalPassFailure();
     }
+    // Padding as a fill and an insertion, which empty-tensor elimination
+    // turns into the producer writing straight into the padded buffer.
+    {
+      RewritePatternSet patterns(func.getContext());
+      linalg::populateDecomposePadPatterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+    // The padded buffer must exist before the producer of its interior for
+    // that producer to write into it: fills of constants into new tensors
+    // move up to where their value is defined.
+    func.walk([&](linalg::FillOp fill) {
+      auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
+      Operation *value = fill.getInputs()[0].getDefiningOp();
+      if (!empty || !empty->hasOneUse() || !empty.getDynamicSizes().empty() ||
+          !value || !value->hasTrait<OpTrait::ConstantLike>() ||
+          value->getBlock() != fill->getBlock())
+        return;
+      empty->moveAfter(value);
+      fill->moveAfter(empty);
+    });
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     IRRewriter rewriter(func.getContext());
+    // An op accumulating into a fill shared with other ops (CSE merges
+    // identical fills) gets a fill of its own: otherwise bufferization
+    // copies the shared one for every op that writes into it.
+    for (linalg::LinalgOp op : ops) {
+      for (OpOperand &init : op.getDpsInitsMutable()) {
+        auto fill = init.get().getDefiningOp<linalg::FillOp>();
+        if (!fill || fill->hasOneUse())
+          continue;
+        rewriter.setInsertionPoint(op);
+        Operation *own = rewriter.clone(*fill);
+        rewriter.modifyOpInPlace(op, [&] {
+          init.set(
+              own->getResult(cast<OpResult>(init.get()).getResultNumber()));
+        });
+        ops.push_back(cast<linalg::LinalgOp>(own));
+      }
+    }
     for (linalg::LinalgOp op : ops) {
       std::optional<Schedule> s =
           chooseSchedule(op, vectorWidth, blockRows, maxVectorSize);
