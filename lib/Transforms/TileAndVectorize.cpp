@@ -192,12 +192,13 @@ LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
     rewriter.replaceOp(generic, dropped->replacements);
     body = dropped->resultOp;
   }
+  // A tile that does not vectorize after all stays a scalar op in its
+  // loops; tern-lower-vector lowers it to loops after bufferization.
   rewriter.setInsertionPoint(body);
   FailureOr<linalg::VectorizationResult> vectorized =
       linalg::vectorize(rewriter, body);
-  if (failed(vectorized))
-    return failure();
-  rewriter.replaceOp(body, vectorized->replacements);
+  if (succeeded(vectorized))
+    rewriter.replaceOp(body, vectorized->replacements);
   return success();
 }
 
@@ -304,11 +305,9 @@ struct TileAndVectorizePass
           chooseSchedule(op, vectorWidth, blockRows, maxVectorSize);
       if (!s)
         continue;
-      if (failed(schedule(rewriter, cast<TilingInterface>(op.getOperation()),
-                          *s))) {
-        op.emitError("tern-tile-and-vectorize: could not vectorize this op");
-        return signalPassFailure();
-      }
+      // Tiling is all or nothing per piece: an op that cannot be tiled
+      // stays as it is and becomes parallel loops.
+      (void)schedule(rewriter, cast<TilingInterface>(op.getOperation()), *s);
     }
 
     // Read and write the accumulators of reduction loops once per tile.

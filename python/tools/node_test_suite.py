@@ -24,6 +24,8 @@ def main():
     parser.add_argument("--runner-libs", required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--expect-pass", type=int, default=0)
+    parser.add_argument("--pipeline", choices=["reference", "cpu"],
+                        default="reference")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     check = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -39,7 +41,8 @@ def main():
     def run(path):
         r = subprocess.run(
             [sys.executable, check, path, "--bin", args.bin, "--runner",
-             args.runner, "--runner-libs", args.runner_libs],
+             args.runner, "--runner-libs", args.runner_libs,
+             "--pipeline", args.pipeline],
             capture_output=True, text=True)
         return path, r.returncode, (r.stdout + r.stderr).strip()
 

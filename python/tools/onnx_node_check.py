@@ -111,6 +111,11 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--runner", required=True)
     parser.add_argument("--runner-libs", required=True)
+    parser.add_argument("--pipeline", choices=["reference", "cpu"],
+                        default="reference",
+                        help="lowering: the reference pipeline or "
+                             "tern-cpu-pipeline (tiled, vectorized, OpenMP; "
+                             "--runner-libs must then include libomp)")
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--atol", type=float, default=1e-4)
     args = parser.parse_args()
@@ -149,7 +154,9 @@ def main():
             sys.exit("import failed:\n" + imported.stderr)
         module = insert_driver(imported.stdout, driver(outputs))
         lowered = subprocess.run(
-            [os.path.join(args.bin, "tern-opt"), "--tern-reference-to-llvm"],
+            [os.path.join(args.bin, "tern-opt"),
+             "--tern-reference-to-llvm" if args.pipeline == "reference"
+             else "--tern-cpu-pipeline"],
             input=module, capture_output=True, text=True)
         if lowered.returncode:
             sys.exit("lowering failed:\n" + lowered.stderr[:4000])

@@ -1,0 +1,154 @@
+// RUN: tern-opt %s --split-input-file --tern-tile-and-vectorize --canonicalize | FileCheck %s
+// RUN: tern-opt %s --split-input-file --tern-tile-and-vectorize="vector-width=16 block-rows=4" --canonicalize | FileCheck %s --check-prefix=WIDE
+
+// A matmul: 6 x 16 register blocks over the 32 columns that 16 divides,
+// then 6 x 8 blocks over the other 8; the accumulator is read once per
+// block, updated by one FMA per reduction step, and written once.
+
+// CHECK-LABEL: func.func @matmul
+// CHECK:       scf.forall ({{.*}}) = (0, 0) to (12, 32) step (6, 16)
+// CHECK:         vector.transfer_read {{.*}} vector<6x16xf32>
+// CHECK:         scf.for {{.*}} iter_args({{.*}}) -> (vector<6x16xf32>)
+// CHECK:           vector.fma {{.*}} : vector<6x16xf32>
+// CHECK:         vector.transfer_write {{.*}} vector<6x16xf32>
+// CHECK:       scf.forall ({{.*}}) = (0) to (12) step (6)
+// CHECK:         scf.for {{.*}} -> (vector<6x8xf32>)
+// CHECK:           vector.fma {{.*}} : vector<6x8xf32>
+// CHECK-NOT:   linalg.matmul
+
+// With AVX-512 registers and 4-row blocks: 4 x 32 blocks, then 4 x 8.
+// WIDE-LABEL: func.func @matmul
+// WIDE:       scf.forall ({{.*}}) = (0) to (12) step (4) {{.*}} -> (tensor<12x32xf32>)
+// WIDE:         vector.fma {{.*}} : vector<4x32xf32>
+// WIDE:       scf.forall ({{.*}}) = (0) to (12) step (4)
+// WIDE:         vector.fma {{.*}} : vector<4x8xf32>
+func.func @matmul(%a: tensor<12x64xf32>, %b: tensor<64x40xf32>,
+                  %c: tensor<12x40xf32>) -> tensor<12x40xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<12x64xf32>, tensor<64x40xf32>)
+                     outs(%c : tensor<12x40xf32>) -> tensor<12x40xf32>
+  return %r : tensor<12x40xf32>
+}
+
+// -----
+
+// A 1x1 convolution is a matmul over channels: blocks of 6 output channels
+// by 16 pixels of a row, one step per input channel.
+
+// CHECK-LABEL: func.func @pointwise_conv
+// CHECK:       scf.forall ({{.*}}) = (0, 0, 0) to (48, 6, 80) step (6, 1, 16)
+// CHECK:         scf.for %{{.*}} = %c0 to %c64 step %c1 {{.*}} -> (vector<6x16xf32>)
+// CHECK:           vector.fma {{.*}} : vector<6x16xf32>
+func.func @pointwise_conv(%x: tensor<1x64x6x80xf32>, %w: tensor<48x64x1x1xf32>,
+                          %o: tensor<1x48x6x80xf32>) -> tensor<1x48x6x80xf32> {
+  %r = linalg.conv_2d_nchw_fchw
+         {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x64x6x80xf32>, tensor<48x64x1x1xf32>)
+         outs(%o : tensor<1x48x6x80xf32>) -> tensor<1x48x6x80xf32>
+  return %r : tensor<1x48x6x80xf32>
+}
+
+// -----
+
+// A depthwise 3x3 convolution: a whole output row in registers, one FMA per
+// filter tap; the stride along the height only moves the row read.
+
+// CHECK-LABEL: func.func @depthwise_conv
+// CHECK:       scf.forall ({{.*}}) in (5, 8)
+// CHECK:         scf.for {{.*}} -> (vector<80xf32>)
+// CHECK:           scf.for {{.*}} -> (vector<80xf32>)
+// CHECK:             vector.fma {{.*}} : vector<80xf32>
+func.func @depthwise_conv(%x: tensor<1x8x12x82xf32>, %w: tensor<8x3x3xf32>,
+                          %o: tensor<1x8x5x80xf32>) -> tensor<1x8x5x80xf32> {
+  %r = linalg.depthwise_conv_2d_nchw_chw
+         {dilations = dense<1> : tensor<2xi64>, strides = dense<[2, 1]> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x8x12x82xf32>, tensor<8x3x3xf32>)
+         outs(%o : tensor<1x8x5x80xf32>) -> tensor<1x8x5x80xf32>
+  return %r : tensor<1x8x5x80xf32>
+}
+
+// -----
+
+// A convolution strided along the width would read every other element of
+// a row: it is left to loops.
+
+// CHECK-LABEL: func.func @width_strided_conv
+// CHECK-NOT:   scf.forall
+// CHECK:       linalg.depthwise_conv_2d_nchw_chw
+func.func @width_strided_conv(%x: tensor<1x8x12x161xf32>, %w: tensor<8x3x3xf32>,
+                              %o: tensor<1x8x10x80xf32>) -> tensor<1x8x10x80xf32> {
+  %r = linalg.depthwise_conv_2d_nchw_chw
+         {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x8x12x161xf32>, tensor<8x3x3xf32>)
+         outs(%o : tensor<1x8x10x80xf32>) -> tensor<1x8x10x80xf32>
+  return %r : tensor<1x8x10x80xf32>
+}
+
+// -----
+
+// Elementwise ops (with a broadcast operand): a whole row per tile when it
+// is at most max-vector-size long, 64-element chunks and the rest otherwise.
+
+// CHECK-LABEL: func.func @elementwise
+// CHECK:       scf.forall ({{.*}}) in (4, 6)
+// CHECK:         %[[B:.*]] = vector.transfer_read {{.*}} : tensor<4xf32>, vector<80xf32>
+// CHECK:         arith.addf {{.*}}, %[[B]] : vector<80xf32>
+func.func @elementwise(%x: tensor<1x4x6x80xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x80xf32> {
+  %e = tensor.empty() : tensor<1x4x6x80xf32>
+  %r = linalg.generic {
+         indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>,
+                          affine_map<(n, c, h, w) -> (c)>,
+                          affine_map<(n, c, h, w) -> (n, c, h, w)>],
+         iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+         ins(%x, %b : tensor<1x4x6x80xf32>, tensor<4xf32>) outs(%e : tensor<1x4x6x80xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    linalg.yield %s : f32
+  }  -> tensor<1x4x6x80xf32>
+  return %r : tensor<1x4x6x80xf32>
+}
+
+// -----
+
+// A sum along rows of 300: vectorized along the reduction, in chunks of 64
+// (the 256 that 64 divides) and one chunk of 44.
+
+// CHECK-LABEL: func.func @row_sum
+// CHECK:       scf.forall ({{.*}}) in (5)
+// CHECK:         scf.for {{.*}} = %c0 to %c256 step %c64
+// CHECK:           vector.multi_reduction <add>, {{.*}} [0] : vector<64xf32> to f32
+// CHECK:       scf.forall ({{.*}}) in (5)
+// CHECK:         vector.multi_reduction <add>, {{.*}} [0] : vector<44xf32> to f32
+func.func @row_sum(%x: tensor<5x300xf32>, %o: tensor<5xf32>) -> tensor<5xf32> {
+  %r = linalg.reduce ins(%x : tensor<5x300xf32>) outs(%o : tensor<5xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+  return %r : tensor<5xf32>
+}
+
+// -----
+
+// Two matmuls accumulating into the same fill each get a fill of their own
+// (else bufferization copies the shared one); padding becomes a fill of the
+// padded tensor and an insertion of the interior.
+
+// CHECK-LABEL: func.func @shared_fill_and_pad
+// CHECK-COUNT-2: vector.transfer_write %cst{{.*}} : vector<16xf32>, tensor<16xf32>
+// CHECK:       tensor.insert_slice {{.*}}[0, 1] [8, 16] [1, 1] : tensor<8x16xf32> into tensor<8x18xf32>
+// CHECK-NOT:   tensor.pad
+func.func @shared_fill_and_pad(%a: tensor<8x8xf32>, %b: tensor<8x16xf32>, %c: tensor<8x8xf32>)
+    -> (tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x18xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %r1 = linalg.matmul ins(%a, %b : tensor<8x8xf32>, tensor<8x16xf32>)
+                      outs(%f : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %r2 = linalg.matmul ins(%c, %b : tensor<8x8xf32>, tensor<8x16xf32>)
+                      outs(%f : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %p = tensor.pad %r1 low[0, 1] high[0, 1] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<8x16xf32> to tensor<8x18xf32>
+  return %r1, %r2, %p : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x18xf32>
+}
