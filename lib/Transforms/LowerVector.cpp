@@ -217,6 +217,7 @@ struct LowerVectorForCPUPass
       vector::populateVectorMaskOpLoweringPatterns(patterns);
       vector::populateVectorInsertExtractStridedSliceTransforms(patterns);
       vector::populateVectorFromElementsUnrollPatterns(patterns);
+      vector::populateVectorStepLoweringPatterns(patterns);
       tern::populateFuseMultiplyAddPatterns(patterns);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();

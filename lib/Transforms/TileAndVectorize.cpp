@@ -83,6 +83,14 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumLoops() == 0 || op.hasDynamicShape())
     return std::nullopt;
+  // Vectors of i1 are bit-packed in memory, tensors of i1 are not: ops
+  // reading or writing booleans stay scalar.
+  for (Value operand : op->getOperands())
+    if (getElementTypeOrSelf(operand.getType()).getIntOrFloatBitWidth() < 8)
+      return std::nullopt;
+  for (Value result : op->getResults())
+    if (getElementTypeOrSelf(result.getType()).getIntOrFloatBitWidth() < 8)
+      return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   unsigned numLoops = op.getNumLoops();

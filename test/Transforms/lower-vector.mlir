@@ -65,3 +65,15 @@ func.func @scalar_tile(%x: memref<4x8xf32>, %y: memref<4x8xf32>) {
   }
   return
 }
+
+// -----
+
+// Indices of vector lanes become constants.
+
+// CHECK-LABEL: func.func @step
+// CHECK:       arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : vector<8xindex>
+// CHECK-NOT:   vector.step
+func.func @step() -> vector<8xindex> {
+  %s = vector.step : vector<8xindex>
+  return %s : vector<8xindex>
+}

@@ -152,3 +152,49 @@ func.func @shared_fill_and_pad(%a: tensor<8x8xf32>, %b: tensor<8x16xf32>, %c: te
   } : tensor<8x16xf32> to tensor<8x18xf32>
   return %r1, %r2, %p : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x18xf32>
 }
+
+// -----
+
+// Booleans stay scalar: vectors of i1 are bit-packed in memory, tensors of
+// i1 are stored a byte per element.
+
+// CHECK-LABEL: func.func @boolean_result
+// CHECK-NOT:   scf.forall
+// CHECK:       linalg.generic
+func.func @boolean_result(%x: tensor<4x80xf32>, %y: tensor<4x80xf32>) -> tensor<4x80xi1> {
+  %e = tensor.empty() : tensor<4x80xi1>
+  %r = linalg.generic {
+         indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>,
+                          affine_map<(i, j) -> (i, j)>],
+         iterator_types = ["parallel", "parallel"]}
+         ins(%x, %y : tensor<4x80xf32>, tensor<4x80xf32>) outs(%e : tensor<4x80xi1>) {
+  ^bb0(%a: f32, %b: f32, %out: i1):
+    %c = arith.cmpf olt, %a, %b : f32
+    linalg.yield %c : i1
+  } -> tensor<4x80xi1>
+  return %r : tensor<4x80xi1>
+}
+
+// -----
+
+// Ops that use their indices (a triangular mask) vectorize with vector.step.
+
+// CHECK-LABEL: func.func @lower_triangle
+// CHECK:       scf.forall
+// CHECK:         vector.step : vector<40xindex>
+func.func @lower_triangle(%x: tensor<8x40xf32>) -> tensor<8x40xf32> {
+  %e = tensor.empty() : tensor<8x40xf32>
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {
+         indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+         iterator_types = ["parallel", "parallel"]}
+         ins(%x : tensor<8x40xf32>) outs(%e : tensor<8x40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %i = linalg.index 0 : index
+    %j = linalg.index 1 : index
+    %keep = arith.cmpi ule, %j, %i : index
+    %v = arith.select %keep, %a, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<8x40xf32>
+  return %r : tensor<8x40xf32>
+}
