@@ -38,14 +38,14 @@ struct Schedule {
   SmallVector<int64_t> reduction;
 };
 
-/// The loop indexing the innermost dimension of `map`, if it is a plain
-/// loop index.
-std::optional<unsigned> innermostLoop(AffineMap map) {
+/// The loop indexing the innermost dimension of `map` if it is a plain loop
+/// index, else -1.
+int64_t innermostLoop(AffineMap map) {
   if (map.getNumResults() == 0)
-    return std::nullopt;
+    return -1;
   if (auto dim = dyn_cast<AffineDimExpr>(map.getResults().back()))
     return dim.getPosition();
-  return std::nullopt;
+  return -1;
 }
 
 /// Whether every indexing map of `op` is a projected permutation once the
@@ -105,9 +105,10 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     return ranges[loop] <= maxVectorSize ? ranges[loop] : 8 * vectorWidth;
   };
 
-  std::optional<unsigned> vectorLoop =
+  // Loops are -1 when there is none.
+  int64_t vectorLoop =
       innermostLoop(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
-  std::optional<unsigned> blockLoop;
+  int64_t blockLoop = -1;
   if (linalg::isaContractionOpInterface(op)) {
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
@@ -122,22 +123,21 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     // A reduction along the innermost dimension of an input (a row sum) is
     // vectorized along the reduction.
     for (OpOperand *input : op.getDpsInputOperands()) {
-      std::optional<unsigned> loop =
-          innermostLoop(op.getMatchingIndexingMap(input));
-      if (loop && iterators[*loop] == utils::IteratorType::reduction &&
-          ranges[*loop] > 1) {
-        s.reduction[*loop] = chunk(*loop);
-        vectorLoop.reset();
+      int64_t loop = innermostLoop(op.getMatchingIndexingMap(input));
+      if (loop >= 0 && iterators[loop] == utils::IteratorType::reduction &&
+          ranges[loop] > 1) {
+        s.reduction[loop] = chunk(loop);
+        vectorLoop = -1;
         break;
       }
     }
   }
 
-  if (vectorLoop && blockLoop && *vectorLoop != *blockLoop) {
-    s.parallel[*blockLoop] = std::min(blockRows, ranges[*blockLoop]);
-    s.parallel[*vectorLoop] = std::min(2 * vectorWidth, ranges[*vectorLoop]);
-  } else if (vectorLoop) {
-    s.parallel[*vectorLoop] = chunk(*vectorLoop);
+  if (vectorLoop >= 0 && blockLoop >= 0 && vectorLoop != blockLoop) {
+    s.parallel[blockLoop] = std::min(blockRows, ranges[blockLoop]);
+    s.parallel[vectorLoop] = std::min(2 * vectorWidth, ranges[vectorLoop]);
+  } else if (vectorLoop >= 0) {
+    s.parallel[vectorLoop] = chunk(vectorLoop);
   }
 
   SmallVector<int64_t> tiles(numLoops);
