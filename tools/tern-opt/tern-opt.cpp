@@ -9,9 +9,10 @@
 
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Pipelines/Pipelines.h"
-#include "tern/Transforms/Passes.h"
 #include "tern/Target/ONNX/Import.h"
+#include "tern/Transforms/Passes.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -68,6 +69,7 @@ int main(int argc, char **argv) {
   registerAllPasses();
   tern::registerTernConversionPasses();
   tern::registerTernTransformsPasses();
+  tern::registerTernDialectTransformsPasses();
   tern::registerTernPipelines();
 
   DialectRegistry registry;

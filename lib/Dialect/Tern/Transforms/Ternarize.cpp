@@ -1,0 +1,222 @@
+//===- Ternarize.cpp - float matmuls to tern.matmul -----------------------===//
+//
+// This file implements tern-ternarize: linalg.matmul ops whose weights are
+// float constants are rewritten into tern.matmul on weights ternarized by
+// the numerics library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Dialect/Tern/Transforms/Passes.h"
+
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/IR/TernTypes.h"
+#include "tern/Quant/Packing.h"
+#include "tern/Quant/Quantize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/Regex.h"
+
+#include <cstring>
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_TERNARIZE
+#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+namespace q = ::tern::quant;
+
+namespace {
+
+/// The layer's name: the innermost name in its location (the ONNX node
+/// name for imported models), or empty.
+std::string layerName(Location loc) {
+  std::string name;
+  loc->walk([&](Location inner) {
+    if (auto named = dyn_cast<NameLoc>(inner)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}
+
+/// The values of a float constant (inline or a resource blob), row-major.
+std::optional<std::vector<float>> readFloats(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(constant.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  std::vector<float> values(type.getNumElements());
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+    llvm::copy(dense.getValues<float>(), values.begin());
+    return values;
+  }
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != values.size() * sizeof(float))
+      return std::nullopt;
+    std::memcpy(values.data(), blob->getData().data(),
+                values.size() * sizeof(float));
+    return values;
+  }
+  return std::nullopt;
+}
+
+/// Whether `value` is a tensor of zeros (a fill of 0 or a zero splat).
+bool isZeros(Value value) {
+  if (auto fill = value.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+  return matchPattern(value, m_AnyZeroFloat());
+}
+
+struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
+  using Base::Base;
+
+  /// Reads the options into library options; on failure reports why.
+  LogicalResult readOptions(q::QuantizeOptions &options, Type &codeType) {
+    MLIRContext *ctx = &getContext();
+    auto fail = [&](const Twine &message) {
+      return getOperation().emitError("tern-ternarize: ") << message;
+    };
+    codeType = mlir::tern::TritType::get(ctx);
+    if (method == "bt" || method == "szt") {
+      options.method = q::Method::Threshold;
+      std::optional<q::Threshold> rule =
+          llvm::StringSwitch<std::optional<q::Threshold>>(threshold)
+              .Case("sigma", q::Threshold::Sigma)
+              .Case("twn", q::Threshold::TWN)
+              .Case("absmean", q::Threshold::AbsMean)
+              .Case("mse", q::Threshold::MSE)
+              .Default(std::nullopt);
+      if (!rule)
+        return fail("unknown threshold '" + threshold +
+                    "' (expected sigma, twn, absmean or mse)");
+      options.threshold = *rule;
+      if (method == "szt") {
+        options.signedZeros = true;
+        codeType = mlir::tern::SZTType::get(ctx);
+      }
+    } else if (method == "ptqtp") {
+      if (planes < 1 || planes > q::kMaxPlanes)
+        return fail("planes must be between 1 and " + Twine(q::kMaxPlanes) +
+                    ", got " + Twine(planes));
+      options.method = q::Method::TritPlanes;
+      options.tritPlanes.planes = static_cast<int>(planes);
+    } else if (method == "dlt") {
+      options.method = q::Method::ScaleShift;
+    } else {
+      return fail("unknown method '" + method +
+                  "' (expected bt, szt, ptqtp or dlt)");
+    }
+    if (groupSize < 0)
+      return fail("group-size must be >= 0, got " + Twine(groupSize));
+    options.granularity =
+        groupSize ? q::Granularity::Group : q::Granularity::Channel;
+    options.groupSize = groupSize;
+    return success();
+  }
+
+  void runOnOperation() override {
+    q::QuantizeOptions options;
+    Type codeType;
+    if (failed(readOptions(options, codeType)))
+      return signalPassFailure();
+    std::string regexError;
+    llvm::Regex includeRegex(include), excludeRegex(exclude);
+    if ((!include.empty() && !includeRegex.isValid(regexError)) ||
+        (!exclude.empty() && !excludeRegex.isValid(regexError))) {
+      getOperation().emitError("tern-ternarize: bad include or exclude "
+                               "regular expression: ")
+          << regexError;
+      return signalPassFailure();
+    }
+
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    unsigned counter = 0;
+    for (linalg::MatmulOp op : matmuls) {
+      std::string name = layerName(op.getLoc());
+      if (name.empty())
+        name = "matmul_" + std::to_string(counter);
+      ++counter;
+      if ((!include.empty() && !includeRegex.match(name)) ||
+          (!exclude.empty() && excludeRegex.match(name)))
+        continue;
+      if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
+          !isZeros(op.getOutputs()[0]))
+        continue;
+      Value input = op.getInputs()[0];
+      std::optional<std::vector<float>> weights = readFloats(op.getInputs()[1]);
+      auto inputType = dyn_cast<RankedTensorType>(input.getType());
+      auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
+      if (!weights || !inputType || !inputType.getElementType().isF32())
+        continue;
+
+      // The library takes W as N x K rows (one per output channel).
+      auto weightType = cast<RankedTensorType>(op.getInputs()[1].getType());
+      int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
+      std::vector<float> rows(n * k);
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          rows[j * k + i] = (*weights)[i * n + j];
+      std::string error;
+      if (!q::validateOptions(options, n, k, &error)) {
+        op.emitError("tern-ternarize: layer '") << name << "': " << error;
+        return signalPassFailure();
+      }
+      std::optional<q::TernaryWeights> fit =
+          q::quantize({rows.data(), n, k}, nullptr, options, &error);
+      if (!fit) {
+        op.emitError("tern-ternarize: layer '") << name << "': " << error;
+        return signalPassFailure();
+      }
+
+      std::vector<uint8_t> bytes(
+          q::packedBytes(q::Packing::SignMagnitude, fit->planes * n, k));
+      if (!q::pack(q::Packing::SignMagnitude, fit->codes.data(),
+                   fit->planes * n, k, bytes.data(), &error)) {
+        op.emitError("tern-ternarize: layer '") << name << "': " << error;
+        return signalPassFailure();
+      }
+      SmallVector<int64_t> codesShape = {n, k};
+      SmallVector<int64_t> scalesShape = {n, fit->groups()};
+      if (fit->planes > 1) {
+        codesShape.insert(codesShape.begin(), fit->planes);
+        scalesShape.insert(scalesShape.begin(), fit->planes);
+      }
+      Location loc = op.getLoc();
+      rewriter.setInsertionPoint(op);
+      auto codes = mlir::tern::ConstantOp::create(
+          rewriter, loc, RankedTensorType::get(codesShape, codeType),
+          mlir::tern::PackingKind::SignMagnitude, name + ".codes", bytes);
+      auto f32 = rewriter.getF32Type();
+      Value scales = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(RankedTensorType::get(scalesShape, f32),
+                                 ArrayRef<float>(fit->scales)));
+      Value shifts;
+      if (!fit->shifts.empty())
+        shifts = arith::ConstantOp::create(
+            rewriter, loc,
+            DenseElementsAttr::get(
+                RankedTensorType::get({n, fit->groups()}, f32),
+                ArrayRef<float>(fit->shifts)));
+      auto matmul = mlir::tern::MatmulOp::create(
+          rewriter, loc, resultType, input, codes, scales, shifts,
+          /*bias=*/Value(), rewriter.getI64IntegerAttr(fit->groupSize));
+      rewriter.replaceOp(op, matmul.getResult());
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,69 @@
+// RUN: tern-opt %s --split-input-file --tern-ternarize | FileCheck %s
+// RUN: tern-opt %s --split-input-file --tern-ternarize="method=ptqtp planes=2 group-size=4" | FileCheck %s --check-prefix=PTQTP
+// RUN: tern-opt %s --split-input-file --tern-ternarize="method=dlt group-size=4" | FileCheck %s --check-prefix=DLT
+// RUN: tern-opt %s --split-input-file --tern-ternarize="method=szt" | FileCheck %s --check-prefix=SZT
+// RUN: tern-opt %s --split-input-file --tern-ternarize="exclude=^head$" | FileCheck %s --check-prefix=EXCLUDE
+// RUN: tern-opt %s --split-input-file --tern-ternarize="include=proj" | FileCheck %s --check-prefix=INCLUDE
+
+// Weights that are exactly 0.5 * {-1, 0, +1} per output channel: the
+// exact-MSE threshold recovers codes and scales.
+
+// CHECK-LABEL: func.func @exact
+// CHECK:       %[[W:.*]] = tern.constant #tern.packing<sign_magnitude> dense_resource<proj.codes> : tensor<8xi8> -> tensor<4x8x!tern.trit>
+// CHECK:       %[[S:.*]] = arith.constant dense<5.000000e-01> : tensor<4x1xf32>
+// CHECK:       tern.matmul %{{.*}}, %[[W]] scales(%[[S]] : tensor<4x1xf32>) group_size = 0
+// CHECK-NOT:   linalg.matmul
+
+// PTQTP-LABEL: func.func @exact
+// PTQTP:       tern.constant {{.*}} -> tensor<2x4x8x!tern.trit>
+// PTQTP:       tern.matmul {{.*}} scales(%{{.*}} : tensor<2x4x2xf32>) group_size = 4
+// DLT:         tern.matmul {{.*}} scales(%{{.*}} : tensor<4x2xf32>) shifts(%{{.*}} : tensor<4x2xf32>) group_size = 4
+// SZT:         tern.constant {{.*}} -> tensor<4x8x!tern.szt>
+func.func @exact(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<[[0.5, 0.0, -0.5, 0.5], [0.0, 0.5, 0.5, -0.5],
+                             [-0.5, 0.5, 0.0, 0.0], [0.5, -0.5, 0.5, 0.5],
+                             [0.0, 0.0, -0.5, 0.5], [0.5, 0.5, 0.0, -0.5],
+                             [-0.5, 0.0, 0.5, 0.0], [0.5, 0.5, -0.5, 0.5]]> : tensor<8x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x4xf32>)
+                     outs(%z : tensor<2x4xf32>) -> tensor<2x4xf32> loc("proj")
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Layers are chosen by name; a matmul that accumulates into something other
+// than zeros, or whose weights are not constant, stays float.
+
+// EXCLUDE-LABEL: func.func @named
+// EXCLUDE:       tern.matmul
+// EXCLUDE-NOT:   tern.matmul
+// EXCLUDE-COUNT-3: linalg.matmul
+// INCLUDE-LABEL: func.func @named
+// INCLUDE:       tern.matmul
+// INCLUDE:       linalg.matmul
+// INCLUDE:       linalg.matmul
+// INCLUDE:       linalg.matmul
+// CHECK-LABEL: func.func @named
+// CHECK-COUNT-2: tern.matmul
+// CHECK:         linalg.matmul
+// CHECK:         linalg.matmul
+func.func @named(%x: tensor<1x4xf32>, %v: tensor<4x4xf32>, %acc: tensor<1x4xf32>)
+    -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 2.0], [0.5, 1.0, 1.0, -2.0],
+                             [-1.0, 0.25, 0.0, 1.0], [1.0, -1.0, 0.5, 0.0]]> : tensor<4x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4xf32>) -> tensor<1x4xf32>
+  %a = linalg.matmul ins(%x, %w : tensor<1x4xf32>, tensor<4x4xf32>)
+                     outs(%z : tensor<1x4xf32>) -> tensor<1x4xf32> loc("proj")
+  %b = linalg.matmul ins(%x, %w : tensor<1x4xf32>, tensor<4x4xf32>)
+                     outs(%z : tensor<1x4xf32>) -> tensor<1x4xf32> loc("head")
+  %c = linalg.matmul ins(%x, %w : tensor<1x4xf32>, tensor<4x4xf32>)
+                     outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32> loc("accumulate")
+  %d = linalg.matmul ins(%x, %v : tensor<1x4xf32>, tensor<4x4xf32>)
+                     outs(%z : tensor<1x4xf32>) -> tensor<1x4xf32> loc("dynamic")
+  return %a, %b, %c, %d : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
+}
