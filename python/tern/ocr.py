@@ -112,8 +112,8 @@ def ctc_greedy_decode(probs, charset):
     return "".join(text)
 
 
-def cer(hypothesis, reference):
-    """Character error rate: Levenshtein distance / reference length."""
+def edit_distance(hypothesis, reference):
+    """Levenshtein distance between two strings."""
     previous = list(range(len(reference) + 1))
     for i, h in enumerate(hypothesis, 1):
         current = [i]
@@ -121,4 +121,32 @@ def cer(hypothesis, reference):
             current.append(min(previous[j] + 1, current[j - 1] + 1,
                                previous[j - 1] + (h != r)))
         previous = current
-    return previous[-1] / max(1, len(reference))
+    return previous[-1]
+
+
+def cer(hypothesis, reference):
+    """Character error rate: Levenshtein distance / reference length."""
+    return edit_distance(hypothesis, reference) / max(1, len(reference))
+
+
+def text_lines(lines, limit, count, skip):
+    """`count` chunks of whole words, each at most `limit` characters, from
+    `lines` of a novel after skipping `skip` of them (a word longer than
+    the limit is cut)."""
+    out = []
+    for line in lines[skip:]:
+        current = ""
+        for word in line.split():
+            if len(current) + len(word) + (1 if current else 0) > limit:
+                if current:
+                    out.append(current)
+                current = word[:limit]
+            else:
+                current = (current + " " + word) if current else word
+            if len(out) == count:
+                return out
+        if current:
+            out.append(current)
+        if len(out) == count:
+            return out
+    return out

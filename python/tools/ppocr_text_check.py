@@ -25,27 +25,6 @@ AUSTEN = "/usr/lib/R/site-library/janeaustenr/data/Rdata"
 FONT = "/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"
 
 
-def chunks(lines, limit, count, skip):
-    """`count` word chunks of at most `limit` characters."""
-    out = []
-    for line in lines[skip:]:
-        current = ""
-        for word in line.split():
-            if len(current) + len(word) + (1 if current else 0) > limit:
-                if current:
-                    out.append(current)
-                current = word[:limit]
-            else:
-                current = (current + " " + word) if current else word
-            if len(out) == count:
-                return out
-        if current:
-            out.append(current)
-        if len(out) == count:
-            return out
-    return out
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", required=True, help="the ppocr folder")
@@ -61,8 +40,8 @@ def main():
     font = ocr.PSFFont(FONT)
     # Characters fit when the scaled glyph cells fit the width.
     limit = int(args.width / (font.width * 48 / font.height))
-    texts = chunks(LazyLoadDB(AUSTEN)["prideprejudice"], limit, args.lines,
-                   args.skip)
+    texts = ocr.text_lines(LazyLoadDB(AUSTEN)["prideprejudice"], limit,
+                           args.lines, args.skip)
     batch = np.concatenate([ocr.recognizer_input(font.render(t), 48, args.width)
                             for t in texts])
     os.makedirs(args.out, exist_ok=True)

@@ -17,6 +17,12 @@ assert ocr.ctc_greedy_decode(probs[None], charset) == "aab b"
 assert ocr.cer("kitten", "kitten") == 0
 assert abs(ocr.cer("sitting", "kitten") - 3 / 6) < 1e-12
 assert ocr.cer("", "abc") == 1
+assert ocr.edit_distance("sitting", "kitten") == 3
+
+# Text lines: whole words up to the limit, long words cut, skip and count.
+lines = ["", "one two three", "four fivesixseven eight"]
+assert ocr.text_lines(lines, 9, 10, 1) == ["one two", "three", "four", "fivesixse", "eight"]
+assert ocr.text_lines(lines, 9, 2, 1) == ["one two", "three"]
 
 # Preprocessing: height 48, [-1, 1], zero padding on the right.
 x = ocr.recognizer_input(np.full((20, 40), 255, np.uint8), 48, 320)

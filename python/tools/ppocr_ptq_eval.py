@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Character error rate of PP-OCRv4's recognizer, float and ternarized.
+
+Lines of a Jane Austen novel (janeaustenr's data) are rendered with a
+Debian console font and recognized as one batch by tern-run, once per
+configuration: `float` (the imported model) or NAME=OPTIONS, where OPTIONS
+are tern-ternarize's (e.g. 'ptqtp2=method=ptqtp planes=2'). Prints, per
+configuration, the corpus CER (edit distance over reference characters)
+against the novel's text, and the number of layers ternarized.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tern import ocr  # noqa: E402
+from tern.rdata import LazyLoadDB  # noqa: E402
+
+AUSTEN = "/usr/lib/R/site-library/janeaustenr/data/Rdata"
+FONT = "/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"
+
+
+def run(args, name, options, x, shape, texts, charset):
+    """Ternarizes (unless `options` is None), runs, and scores one
+    configuration; returns (CER, layers ternarized)."""
+    model = os.path.join(args.models, "ch_PP-OCRv4_rec_infer.onnx")
+    folder = os.path.join(args.out, name)
+    os.makedirs(folder, exist_ok=True)
+    compiled = os.path.join(folder, "model.mlirbc")
+    command = [os.path.join(args.bin, "tern-opt"), model, "--input-shape",
+               shape, "-o", compiled]
+    if options is not None:
+        command.append(f"--tern-ternarize={options}")
+    subprocess.run(command, check=True)
+    listing = subprocess.run([os.path.join(args.bin, "tern-opt"), compiled],
+                             check=True, capture_output=True, text=True)
+    layers = listing.stdout.count("tern.matmul")
+    subprocess.run([os.path.join(args.bin, "tern-run"), compiled, "--input",
+                    "x=" + x, "--output-dir", folder, "--num-threads",
+                    str(args.threads)], check=True, stdout=subprocess.DEVNULL)
+    scores = np.load(os.path.join(folder, "softmax_11.tmp_0.npy"))
+    edits = sum(ocr.edit_distance(ocr.ctc_greedy_decode(scores[i], charset),
+                                  truth) for i, truth in enumerate(texts))
+    return edits / sum(len(t) for t in texts), layers
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--models", required=True, help="the ppocr folder")
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--novel", default="emma")
+    parser.add_argument("--lines", type=int, default=300)
+    parser.add_argument("--skip", type=int, default=40)
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("config", nargs="+",
+                        help="'float' or NAME=TERN_TERNARIZE_OPTIONS")
+    args = parser.parse_args()
+
+    font = ocr.PSFFont(FONT)
+    limit = int(args.width / (font.width * 48 / font.height))
+    texts = ocr.text_lines(LazyLoadDB(AUSTEN)[args.novel], limit, args.lines,
+                           args.skip)
+    batch = np.concatenate([ocr.recognizer_input(font.render(t), 48,
+                                                 args.width) for t in texts])
+    os.makedirs(args.out, exist_ok=True)
+    x = os.path.join(args.out, "x.npy")
+    np.save(x, batch)
+    shape = f"x={len(texts)}x3x48x{args.width}"
+    charset = ocr.load_charset(os.path.join(args.models, "ppocr_keys_v1.txt"))
+
+    print(f"{len(texts)} lines of {args.novel}, "
+          f"{sum(len(t) for t in texts)} characters")
+    print(f"{'configuration':<16} {'layers':>6} {'CER':>8}")
+    for config in args.config:
+        name, _, options = config.partition("=")
+        cer, layers = run(args, name, None if name == "float" else options, x,
+                          shape, texts, charset)
+        print(f"{name:<16} {layers:>6} {100 * cer:>7.2f}%", flush=True)
+
+
+if __name__ == "__main__":
+    main()
