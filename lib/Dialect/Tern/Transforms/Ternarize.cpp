@@ -18,7 +18,12 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Regex.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
 
@@ -76,6 +81,61 @@ bool isZeros(Value value) {
   if (auto fill = value.getDefiningOp<linalg::FillOp>())
     return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
   return matchPattern(value, m_AnyZeroFloat());
+}
+
+/// What the report says about one layer.
+struct LayerReport {
+  std::string name;
+  int64_t rows, cols, planes, groupSize;
+  q::ErrorReport error;
+};
+
+/// The report as JSON (per layer and totals) to `path`, and as a table on
+/// stderr.
+LogicalResult writeReport(Operation *root, StringRef path, StringRef method,
+                          ArrayRef<LayerReport> layers) {
+  llvm::json::Array entries;
+  double floatBytes = 0, packedBytes = 0;
+  llvm::errs() << llvm::format("%-32s %6s %6s %6s %6s %10s %10s\n", "layer",
+                               "N", "K", "planes", "group", "bits/w",
+                               "rel.error");
+  for (const LayerReport &layer : layers) {
+    double weights = static_cast<double>(layer.rows) * layer.cols;
+    floatBytes += 4 * weights;
+    packedBytes += layer.error.bitsPerWeight * weights / 8;
+    llvm::errs() << llvm::format(
+        "%-32s %6lld %6lld %6lld %6lld %10.3f %10.4f\n", layer.name.c_str(),
+        static_cast<long long>(layer.rows), static_cast<long long>(layer.cols),
+        static_cast<long long>(layer.planes),
+        static_cast<long long>(layer.groupSize), layer.error.bitsPerWeight,
+        layer.error.relativeError);
+    entries.push_back(llvm::json::Object{
+        {"name", layer.name},
+        {"rows", layer.rows},
+        {"cols", layer.cols},
+        {"method", method},
+        {"planes", layer.planes},
+        {"group_size", layer.groupSize},
+        {"bits_per_weight", layer.error.bitsPerWeight},
+        {"relative_error", layer.error.relativeError},
+        {"zero_fraction", layer.error.zeroFraction},
+    });
+  }
+  llvm::errs() << llvm::format(
+      "%zu layers: %.0f float bytes -> %.0f bytes (%.1fx smaller)\n",
+      layers.size(), floatBytes, packedBytes,
+      packedBytes > 0 ? floatBytes / packedBytes : 0.0);
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return root->emitError("tern-ternarize: cannot write the report '")
+           << path << "': " << ec.message();
+  os << llvm::formatv("{0:2}\n", llvm::json::Value(llvm::json::Object{
+                                     {"layers", std::move(entries)},
+                                     {"float_bytes", floatBytes},
+                                     {"ternary_bytes", packedBytes},
+                                 }));
+  return success();
 }
 
 struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
@@ -143,6 +203,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     IRRewriter rewriter(&getContext());
+    SmallVector<LayerReport> reports;
     unsigned counter = 0;
     for (linalg::MatmulOp op : matmuls) {
       std::string name = layerName(op.getLoc());
@@ -215,7 +276,13 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           rewriter, loc, resultType, input, codes, scales, shifts,
           /*bias=*/Value(), rewriter.getI64IntegerAttr(fit->groupSize));
       rewriter.replaceOp(op, matmul.getResult());
+      reports.push_back({name, n, k, fit->planes, fit->groupSize,
+                         q::measure({rows.data(), n, k}, nullptr, *fit,
+                                    q::Packing::SignMagnitude)});
     }
+    if (!report.empty() &&
+        failed(writeReport(getOperation(), report, method, reports)))
+      return signalPassFailure();
   }
 };
 

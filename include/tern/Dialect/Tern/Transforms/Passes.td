@@ -55,6 +55,10 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
            "Regular expression: only layers whose name matches">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
            "Regular expression: layers whose name matches are left float">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "Write a JSON report of every layer (shape, planes, group, bits "
+           "per weight, relative weight error) and totals to this file, and "
+           "print it as a table on stderr">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
