@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/FileSystem.h"
@@ -81,6 +82,119 @@ bool isZeros(Value value) {
   if (auto fill = value.getDefiningOp<linalg::FillOp>())
     return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
   return matchPattern(value, m_AnyZeroFloat());
+}
+
+/// A float layer with constant weights that tern.matmul can compute.
+struct Layer {
+  /// The weights as `rows` x `cols` (N x K: one row per output channel).
+  std::vector<float> weights;
+  int64_t rows = 0, cols = 0;
+  /// Builds the layer's result from `multiply`, which maps activations
+  /// (M x K) to M x N outputs.
+  std::function<Value(OpBuilder &, function_ref<Value(Value)>)> build;
+  /// What the op accumulates into (a broadcast bias, say), or null for
+  /// zeros.
+  Value accumulator;
+};
+
+/// `value`, plus `accumulator` unless that is null.
+Value accumulate(OpBuilder &b, Location loc, Value value, Value accumulator) {
+  if (!accumulator)
+    return value;
+  auto type = cast<RankedTensorType>(value.getType());
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return linalg::AddOp::create(b, loc, ValueRange{value, accumulator},
+                               ValueRange{init})
+      .getResult(0);
+}
+
+/// A matmul with constant K x N weights.
+std::optional<Layer> matchMatmul(linalg::MatmulOp op) {
+  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
+    return std::nullopt;
+  Value input = op.getInputs()[0];
+  auto inputType = dyn_cast<RankedTensorType>(input.getType());
+  std::optional<std::vector<float>> weights = readFloats(op.getInputs()[1]);
+  if (!weights || !inputType || !inputType.getElementType().isF32() ||
+      !inputType.hasStaticShape())
+    return std::nullopt;
+  auto weightType = cast<RankedTensorType>(op.getInputs()[1].getType());
+  Layer layer;
+  layer.cols = weightType.getDimSize(0);
+  layer.rows = weightType.getDimSize(1);
+  layer.weights.resize(layer.rows * layer.cols);
+  for (int64_t k = 0; k < layer.cols; ++k)
+    for (int64_t n = 0; n < layer.rows; ++n)
+      layer.weights[n * layer.cols + k] = (*weights)[k * layer.rows + n];
+  layer.build = [input](OpBuilder &, function_ref<Value(Value)> multiply) {
+    return multiply(input);
+  };
+  return layer;
+}
+
+/// A 1x1 convolution (stride 1, NCHW) with constant F x C x 1 x 1 weights:
+/// a matmul over channels of every pixel.
+std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
+  if (!op.hasPureTensorSemantics() ||
+      !llvm::all_of(op.getStrides().getValues<int64_t>(),
+                    [](int64_t s) { return s == 1; }))
+    return std::nullopt;
+  Value input = op.getInputs()[0];
+  auto inputType = dyn_cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
+  if (!inputType || !inputType.getElementType().isF32() ||
+      !inputType.hasStaticShape() || !resultType.hasStaticShape() ||
+      filterType.getDimSize(2) != 1 || filterType.getDimSize(3) != 1 ||
+      inputType.getRank() != 4 ||
+      inputType.getDimSize(2) != resultType.getDimSize(2) ||
+      inputType.getDimSize(3) != resultType.getDimSize(3))
+    return std::nullopt;
+  std::optional<std::vector<float>> weights = readFloats(op.getInputs()[1]);
+  if (!weights)
+    return std::nullopt;
+  Layer layer;
+  layer.rows = filterType.getDimSize(0);
+  layer.cols = filterType.getDimSize(1);
+  layer.weights = std::move(*weights);
+  Location loc = op.getLoc();
+  layer.build = [input, inputType, resultType,
+                 loc](OpBuilder &b, function_ref<Value(Value)> multiply) {
+    // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C] -> tern.matmul ->
+    // [B*H*W, F] -> [B, H, W, F] -> [B, F, H, W].
+    ArrayRef<int64_t> in = inputType.getShape();
+    int64_t f = resultType.getDimSize(1);
+    auto transpose = [&](Value value, ArrayRef<int64_t> shape,
+                         ArrayRef<int64_t> permutation) {
+      Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+      return linalg::TransposeOp::create(b, loc, value, init, permutation)
+          .getResult()[0];
+    };
+    Value nhwc = transpose(input, {in[0], in[2], in[3], in[1]}, {0, 2, 3, 1});
+    SmallVector<ReassociationIndices> rows = {{0, 1, 2}, {3}};
+    Value activations = tensor::CollapseShapeOp::create(b, loc, nhwc, rows);
+    Value products = multiply(activations);
+    Value outputs = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({in[0], in[2], in[3], f}, b.getF32Type()),
+        products, rows);
+    return transpose(outputs, resultType.getShape(), {0, 3, 1, 2});
+  };
+  return layer;
+}
+
+std::optional<Layer> matchLayer(Operation *op) {
+  std::optional<Layer> layer;
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
+    layer = matchMatmul(matmul);
+  else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+    layer = matchPointwiseConv(conv);
+  if (layer) {
+    Value init = cast<linalg::LinalgOp>(op).getDpsInits()[0];
+    if (!isZeros(init))
+      layer->accumulator = init;
+  }
+  return layer;
 }
 
 /// What the report says about one layer.
@@ -200,62 +314,52 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       return signalPassFailure();
     }
 
-    SmallVector<linalg::MatmulOp> matmuls;
-    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    SmallVector<Operation *> layers;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
+        layers.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
     SmallVector<LayerReport> reports;
     unsigned counter = 0;
-    for (linalg::MatmulOp op : matmuls) {
-      std::string name = layerName(op.getLoc());
+    for (Operation *op : layers) {
+      std::string name = layerName(op->getLoc());
       if (name.empty())
-        name = "matmul_" + std::to_string(counter);
+        name = "layer_" + std::to_string(counter);
       ++counter;
       if ((!include.empty() && !includeRegex.match(name)) ||
           (!exclude.empty() && excludeRegex.match(name)))
         continue;
-      if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
-          !isZeros(op.getOutputs()[0]))
+      std::optional<Layer> layer = matchLayer(op);
+      if (!layer)
         continue;
-      Value input = op.getInputs()[0];
-      std::optional<std::vector<float>> weights = readFloats(op.getInputs()[1]);
-      auto inputType = dyn_cast<RankedTensorType>(input.getType());
-      auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
-      if (!weights || !inputType || !inputType.getElementType().isF32())
-        continue;
-
-      // The library takes W as N x K rows (one per output channel).
-      auto weightType = cast<RankedTensorType>(op.getInputs()[1].getType());
-      int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
-      std::vector<float> rows(n * k);
-      for (int64_t i = 0; i < k; ++i)
-        for (int64_t j = 0; j < n; ++j)
-          rows[j * k + i] = (*weights)[i * n + j];
+      int64_t n = layer->rows, k = layer->cols;
       std::string error;
       if (!q::validateOptions(options, n, k, &error)) {
-        op.emitError("tern-ternarize: layer '") << name << "': " << error;
+        op->emitError("tern-ternarize: layer '") << name << "': " << error;
         return signalPassFailure();
       }
       std::optional<q::TernaryWeights> fit =
-          q::quantize({rows.data(), n, k}, nullptr, options, &error);
+          q::quantize({layer->weights.data(), n, k}, nullptr, options, &error);
       if (!fit) {
-        op.emitError("tern-ternarize: layer '") << name << "': " << error;
+        op->emitError("tern-ternarize: layer '") << name << "': " << error;
         return signalPassFailure();
       }
-
       std::vector<uint8_t> bytes(
           q::packedBytes(q::Packing::SignMagnitude, fit->planes * n, k));
       if (!q::pack(q::Packing::SignMagnitude, fit->codes.data(),
                    fit->planes * n, k, bytes.data(), &error)) {
-        op.emitError("tern-ternarize: layer '") << name << "': " << error;
+        op->emitError("tern-ternarize: layer '") << name << "': " << error;
         return signalPassFailure();
       }
+
       SmallVector<int64_t> codesShape = {n, k};
       SmallVector<int64_t> scalesShape = {n, fit->groups()};
       if (fit->planes > 1) {
         codesShape.insert(codesShape.begin(), fit->planes);
         scalesShape.insert(scalesShape.begin(), fit->planes);
       }
-      Location loc = op.getLoc();
+      Location loc = op->getLoc();
       rewriter.setInsertionPoint(op);
       auto codes = mlir::tern::ConstantOp::create(
           rewriter, loc, RankedTensorType::get(codesShape, codeType),
@@ -272,13 +376,19 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
             DenseElementsAttr::get(
                 RankedTensorType::get({n, fit->groups()}, f32),
                 ArrayRef<float>(fit->shifts)));
-      auto matmul = mlir::tern::MatmulOp::create(
-          rewriter, loc, resultType, input, codes, scales, shifts,
-          /*bias=*/Value(), rewriter.getI64IntegerAttr(fit->groupSize));
-      rewriter.replaceOp(op, matmul.getResult());
+      auto multiply = [&](Value activations) -> Value {
+        int64_t m = cast<RankedTensorType>(activations.getType()).getDimSize(0);
+        return mlir::tern::MatmulOp::create(
+            rewriter, loc, RankedTensorType::get({m, n}, f32), activations,
+            codes, scales, shifts, /*bias=*/Value(),
+            rewriter.getI64IntegerAttr(fit->groupSize));
+      };
+      rewriter.replaceOp(op, accumulate(rewriter, loc,
+                                        layer->build(rewriter, multiply),
+                                        layer->accumulator));
       reports.push_back({name, n, k, fit->planes, fit->groupSize,
-                         q::measure({rows.data(), n, k}, nullptr, *fit,
-                                    q::Packing::SignMagnitude)});
+                         q::measure({layer->weights.data(), n, k}, nullptr,
+                                    *fit, q::Packing::SignMagnitude)});
     }
     if (!report.empty() &&
         failed(writeReport(getOperation(), report, method, reports)))

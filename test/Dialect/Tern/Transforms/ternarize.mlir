@@ -34,22 +34,23 @@ func.func @exact(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
 
 // -----
 
-// Layers are chosen by name; a matmul that accumulates into something other
-// than zeros, or whose weights are not constant, stays float.
+// Layers are chosen by name; one that accumulates into something other than
+// zeros adds it to the product; one whose weights are not constant stays
+// float.
 
 // EXCLUDE-LABEL: func.func @named
 // EXCLUDE:       tern.matmul
-// EXCLUDE-NOT:   tern.matmul
-// EXCLUDE-COUNT-3: linalg.matmul
+// EXCLUDE:       linalg.matmul
+// EXCLUDE:       tern.matmul
+// EXCLUDE:       linalg.add
+// EXCLUDE:       linalg.matmul
 // INCLUDE-LABEL: func.func @named
 // INCLUDE:       tern.matmul
-// INCLUDE:       linalg.matmul
-// INCLUDE:       linalg.matmul
-// INCLUDE:       linalg.matmul
+// INCLUDE-COUNT-3: linalg.matmul
 // CHECK-LABEL: func.func @named
-// CHECK-COUNT-2: tern.matmul
-// CHECK:         linalg.matmul
-// CHECK:         linalg.matmul
+// CHECK-COUNT-3: tern.matmul
+// CHECK:         linalg.add ins(%{{.*}}, %arg2 : tensor<1x4xf32>, tensor<1x4xf32>)
+// CHECK:         linalg.matmul ins(%arg0, %arg1
 func.func @named(%x: tensor<1x4xf32>, %v: tensor<4x4xf32>, %acc: tensor<1x4xf32>)
     -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
   %w = arith.constant dense<[[1.0, 0.0, -1.0, 2.0], [0.5, 1.0, 1.0, -2.0],
@@ -66,4 +67,29 @@ func.func @named(%x: tensor<1x4xf32>, %v: tensor<4x4xf32>, %acc: tensor<1x4xf32>
   %d = linalg.matmul ins(%x, %v : tensor<1x4xf32>, tensor<4x4xf32>)
                      outs(%z : tensor<1x4xf32>) -> tensor<1x4xf32> loc("dynamic")
   return %a, %b, %c, %d : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
+}
+
+// -----
+
+// Only 1x1 convolutions with stride 1 are matmuls over channels.
+
+// CHECK-LABEL: func.func @not_pointwise
+// CHECK:       linalg.conv_2d_nchw_fchw
+// CHECK:       linalg.conv_2d_nchw_fchw
+// CHECK-NOT:   tern.matmul
+func.func @not_pointwise(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) {
+  %w3 = arith.constant dense<0.5> : tensor<2x2x3x3xf32>
+  %w1 = arith.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %a = linalg.conv_2d_nchw_fchw
+         {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w3 : tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>)
+         outs(%z : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %b = linalg.conv_2d_nchw_fchw
+         {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+         ins(%x, %w1 : tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>)
+         outs(%z : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  return %a, %b : tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>
 }
