@@ -276,17 +276,24 @@ struct TileAndVectorizePass
         return signalPassFailure();
     }
     // The padded buffer must exist before the producer of its interior for
-    // that producer to write into it: fills of constants into new tensors
-    // move up to where their value is defined.
-    func.walk([&](linalg::FillOp fill) {
+    // that producer to write into it: the fill of the padded tensor moves
+    // up to just before that producer (not further: buffers live from
+    // their allocation on).
+    func.walk([&](tensor::InsertSliceOp insert) {
+      auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+      Operation *producer = insert.getSource().getDefiningOp();
+      if (!fill || !fill->hasOneUse() || !producer ||
+          producer->getBlock() != fill->getBlock() ||
+          !producer->isBeforeInBlock(fill))
+        return;
       auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
       Operation *value = fill.getInputs()[0].getDefiningOp();
       if (!empty || !empty->hasOneUse() || !empty.getDynamicSizes().empty() ||
-          !value || !value->hasTrait<OpTrait::ConstantLike>() ||
-          value->getBlock() != fill->getBlock())
+          (value && (value->getBlock() != producer->getBlock() ||
+                     !value->isBeforeInBlock(producer))))
         return;
-      empty->moveAfter(value);
-      fill->moveAfter(empty);
+      empty->moveBefore(producer);
+      fill->moveBefore(producer);
     });
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
