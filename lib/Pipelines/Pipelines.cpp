@@ -36,6 +36,8 @@ static void addBufferization(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // Deallocation clones buffers that escape (a returned constant, say).
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Free intermediate buffers after their last use, not at the end.
+  pm.addNestedPass<func::FuncOp>(tern::createDeallocAfterLastUse());
 }
 
 /// Loops and memrefs to the LLVM dialect. OpenMP regions keep their
