@@ -10,6 +10,7 @@ against the novel's text, and the number of layers ternarized.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -31,14 +32,19 @@ def run(args, name, options, x, shape, texts, charset):
     folder = os.path.join(args.out, name)
     os.makedirs(folder, exist_ok=True)
     compiled = os.path.join(folder, "model.mlirbc")
+    report = os.path.join(folder, "report.json")
     command = [os.path.join(args.bin, "tern-opt"), model, "--input-shape",
                shape, "-o", compiled]
     if options is not None:
-        command.append(f"--tern-ternarize={options}")
-    subprocess.run(command, check=True)
-    listing = subprocess.run([os.path.join(args.bin, "tern-opt"), compiled],
-                             check=True, capture_output=True, text=True)
-    layers = listing.stdout.count("tern.matmul")
+        command.append(f"--tern-ternarize={options} report={report}")
+    # tern-ternarize prints its report table on stderr: keep it for errors.
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{name}: tern-opt failed:\n{done.stderr}")
+    layers = 0
+    if options is not None:
+        with open(report) as f:
+            layers = len(json.load(f)["layers"])
     subprocess.run([os.path.join(args.bin, "tern-run"), compiled, "--input",
                     "x=" + x, "--output-dir", folder, "--num-threads",
                     str(args.threads)], check=True, stdout=subprocess.DEVNULL)
