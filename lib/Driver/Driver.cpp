@@ -57,6 +57,11 @@ bool mlir::tern::readSignature(func::FuncOp func, ModelSignature &signature,
   return true;
 }
 
+llvm::cl::OptionCategory &mlir::tern::modelToolCategory() {
+  static llvm::cl::OptionCategory category("tern options");
+  return category;
+}
+
 bool mlir::tern::resolveCPU(StringRef name, TargetCPU &cpu,
                             std::string &error) {
   cpu.name = name == "native" ? llvm::sys::getHostCPUName().str() : name.str();

@@ -46,28 +46,25 @@ using namespace mlir;
 namespace {
 
 llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
+                                     llvm::cl::cat(tern::modelToolCategory()),
                                      llvm::cl::desc("<model>"),
                                      llvm::cl::Required);
-llvm::cl::opt<std::string> outputFile("o", llvm::cl::desc("Shared library"),
+llvm::cl::opt<std::string> outputFile("o",
+                                      llvm::cl::cat(tern::modelToolCategory()),
+                                      llvm::cl::desc("Shared library"),
                                       llvm::cl::Required);
 llvm::cl::opt<std::string> headerFile("header",
+                                      llvm::cl::cat(tern::modelToolCategory()),
                                       llvm::cl::desc("C header to write"),
                                       llvm::cl::Required);
 llvm::cl::opt<std::string>
-    name("name", llvm::cl::desc("C name prefix of the entry point"),
+    name("name", llvm::cl::cat(tern::modelToolCategory()),
+         llvm::cl::desc("C name prefix of the entry point"),
          llvm::cl::init("model"));
+tern::ModelToolOptions shared;
 llvm::cl::opt<std::string>
-    cpu("cpu",
-        llvm::cl::desc("Target CPU (default x86-64-v3: AVX2, runs on any "
-                       "AVX2 machine; 'native' for this one)"),
-        llvm::cl::init("x86-64-v3"));
-llvm::cl::opt<std::string>
-    inputShapes("input-shape",
-                llvm::cl::desc("For ONNX models: static input shapes, "
-                               "NAME=DxDx...[,NAME=...]"),
-                llvm::cl::init(""));
-llvm::cl::opt<std::string>
-    cc("cc", llvm::cl::desc("C compiler that links the library"),
+    cc("cc", llvm::cl::cat(tern::modelToolCategory()),
+       llvm::cl::desc("C compiler that links the library"),
        llvm::cl::init("clang-22"));
 
 int fail(const llvm::Twine &message) {
@@ -228,6 +225,7 @@ void writeC(const tern::ModelSignature &sig, std::string &header,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  llvm::cl::HideUnrelatedOptions(tern::modelToolCategory());
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "tern ahead-of-time compiler\n");
   llvm::InitializeNativeTarget();
@@ -246,7 +244,7 @@ int main(int argc, char **argv) {
 
   tern::ONNXImportOptions options;
   std::string error;
-  if (!tern::parseONNXInputShapes(inputShapes, options, error))
+  if (!tern::parseONNXInputShapes(shared.inputShapes, options, error))
     return fail(error);
   OwningOpRef<ModuleOp> module = tern::loadModel(inputFile, &context, options);
   if (!module)
@@ -267,7 +265,7 @@ int main(int argc, char **argv) {
   func.setSymName(name + "_main");
 
   tern::TargetCPU targetCPU;
-  if (!tern::resolveCPU(cpu, targetCPU, error))
+  if (!tern::resolveCPU(shared.cpu, targetCPU, error))
     return fail(error);
   PassManager pm(&context);
   tern::CPUPipelineOptions pipeline;

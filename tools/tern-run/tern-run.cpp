@@ -47,37 +47,29 @@ using namespace ::tern::runtime;
 
 namespace {
 
-llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
-                                     llvm::cl::desc("<model>"),
-                                     llvm::cl::Required);
+llvm::cl::opt<std::string>
+    inputFile(llvm::cl::Positional,
+              llvm::cl::cat(mlir::tern::modelToolCategory()),
+              llvm::cl::desc("<model>"), llvm::cl::Required);
 llvm::cl::list<std::string>
-    inputs("input", llvm::cl::desc("An input as NAME=PATH.npy (repeatable)"));
+    inputs("input", llvm::cl::cat(mlir::tern::modelToolCategory()),
+           llvm::cl::desc("An input as NAME=PATH.npy (repeatable)"));
 llvm::cl::opt<std::string>
-    inputShapes("input-shape",
-                llvm::cl::desc("For ONNX models: static input shapes, "
-                               "NAME=DxDx...[,NAME=...]"),
-                llvm::cl::init(""));
-llvm::cl::opt<std::string>
-    outputDir("output-dir",
+    outputDir("output-dir", llvm::cl::cat(mlir::tern::modelToolCategory()),
               llvm::cl::desc("Where to write the outputs as NAME.npy"),
               llvm::cl::init("."));
-llvm::cl::opt<std::string>
-    cpu("cpu",
-        llvm::cl::desc("Instruction set of the generated code: x86-64-v3 "
-                       "(AVX2, the default), x86-64-v4 (AVX-512), native "
-                       "(this machine), or an LLVM CPU name"),
-        llvm::cl::init("x86-64-v3"));
+mlir::tern::ModelToolOptions shared;
 llvm::cl::opt<unsigned>
-    threads("num-threads",
+    threads("num-threads", llvm::cl::cat(mlir::tern::modelToolCategory()),
             llvm::cl::desc("Threads that run the model (OpenMP; default 1)"),
             llvm::cl::init(1));
 llvm::cl::opt<std::string>
-    pipelineName("pipeline",
+    pipelineName("pipeline", llvm::cl::cat(mlir::tern::modelToolCategory()),
                  llvm::cl::desc("Lowering: 'cpu' (tern-cpu-pipeline, the "
                                 "default) or 'reference' (the oracle)"),
                  llvm::cl::init("cpu"));
 llvm::cl::opt<unsigned>
-    benchmark("benchmark",
+    benchmark("benchmark", llvm::cl::cat(mlir::tern::modelToolCategory()),
               llvm::cl::desc("Run N more times and print latency statistics"),
               llvm::cl::init(0));
 
@@ -166,6 +158,7 @@ int main(int argc, char **argv) {
   // (32 MiB is the largest threshold glibc accepts.)
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  llvm::cl::HideUnrelatedOptions(mlir::tern::modelToolCategory());
   llvm::cl::ParseCommandLineOptions(argc, argv, "tern model runner\n");
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -186,13 +179,13 @@ int main(int argc, char **argv) {
     return fail("--num-threads must be at least 1");
   mlir::tern::TargetCPU targetCPU;
   std::string cpuError;
-  if (!mlir::tern::resolveCPU(cpu, targetCPU, cpuError))
+  if (!mlir::tern::resolveCPU(shared.cpu, targetCPU, cpuError))
     return fail(cpuError);
 
   // Load the model and bind the inputs by name.
   mlir::tern::ONNXImportOptions options;
   std::string error;
-  if (!mlir::tern::parseONNXInputShapes(inputShapes, options, error))
+  if (!mlir::tern::parseONNXInputShapes(shared.inputShapes, options, error))
     return fail(error);
   OwningOpRef<ModuleOp> module =
       mlir::tern::loadModel(inputFile, &context, options);

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <string>
 #include <vector>
@@ -41,6 +42,30 @@ struct ModelSignature {
 /// tensors; on failure returns false with a message in `error`.
 bool readSignature(func::FuncOp func, ModelSignature &signature,
                    std::string &error);
+
+/// The category of the model tools' own options; their --help shows only
+/// these, not the LLVM options linked in.
+llvm::cl::OptionCategory &modelToolCategory();
+
+/// The command-line options of the model tools (tern-run, tern-compile)
+/// that mean the same in both: static shapes for an ONNX model's dynamic
+/// inputs, and the CPU to generate code for. A tool declares one instance
+/// at namespace scope, so that the options exist when it parses its
+/// command line.
+struct ModelToolOptions {
+  llvm::cl::opt<std::string> inputShapes{
+      "input-shape", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("For ONNX models: static input shapes, "
+                     "NAME=DxDx...[,NAME=...]"),
+      llvm::cl::init("")};
+  llvm::cl::opt<std::string> cpu{
+      "cpu", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("Instruction set of the generated code: x86-64-v3 "
+                     "(AVX2, the default, runs on any AVX2 machine), "
+                     "x86-64-v4 (AVX-512), native (this machine), or an "
+                     "LLVM CPU name"),
+      llvm::cl::init("x86-64-v3")};
+};
 
 /// A CPU that code is generated for.
 struct TargetCPU {
