@@ -11,6 +11,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 
@@ -64,6 +65,7 @@ llvm::cl::OptionCategory &mlir::tern::modelToolCategory() {
 
 bool mlir::tern::resolveCPU(StringRef name, TargetCPU &cpu,
                             std::string &error) {
+  llvm::InitializeNativeTarget();
   cpu.name = name == "native" ? llvm::sys::getHostCPUName().str() : name.str();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   const llvm::Target *target =

@@ -1,0 +1,244 @@
+//===- Execution.cpp - run a model with the JIT ---------------------------===//
+//
+// This file implements CompiledModel: tern's pipelines, the MLIR
+// ExecutionEngine, and the C-interface calling convention of @main.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Driver/Execution.h"
+
+#include "tern/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::tern;
+using ::tern::runtime::Array;
+using ::tern::runtime::DType;
+
+std::optional<DType> mlir::tern::dtypeOf(Type type) {
+  if (type.isF32())
+    return DType::F32;
+  if (type.isF64())
+    return DType::F64;
+  if (type.isF16())
+    return DType::F16;
+  if (type.isInteger(64))
+    return DType::I64;
+  if (type.isInteger(32))
+    return DType::I32;
+  if (type.isInteger(16))
+    return DType::I16;
+  if (type.isInteger(8))
+    return DType::I8;
+  if (type.isInteger(1))
+    return DType::Bool;
+  return std::nullopt;
+}
+
+std::string mlir::tern::shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
+namespace {
+
+/// A memref descriptor for a rank-`rank` buffer: {allocated, aligned,
+/// offset, sizes[rank], strides[rank]}, as the C interface lays it out.
+std::vector<int64_t> descriptor(void *data, ArrayRef<int64_t> shape) {
+  std::vector<int64_t> d(3 + 2 * shape.size(), 0);
+  std::memcpy(&d[0], &data, sizeof(void *));
+  std::memcpy(&d[1], &data, sizeof(void *));
+  int64_t stride = 1;
+  for (int64_t i = int64_t(shape.size()) - 1; i >= 0; --i) {
+    d[3 + i] = shape[i];
+    d[3 + shape.size() + i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
+/// Copies a (possibly strided) result buffer out of its descriptor.
+Array readResult(const int64_t *desc, DType type, ArrayRef<int64_t> shape) {
+  Array a;
+  a.type = type;
+  a.shape.assign(shape.begin(), shape.end());
+  int64_t size = dtypeSize(type), rank = int64_t(shape.size());
+  a.data.resize(size_t(a.numElements() * size));
+  char *aligned;
+  std::memcpy(&aligned, &desc[1], sizeof(char *));
+  int64_t offset = desc[2];
+  const int64_t *strides = desc + 3 + rank;
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t linear = 0; linear < a.numElements(); ++linear) {
+    int64_t at = offset;
+    for (int64_t d = 0; d < rank; ++d)
+      at += index[d] * strides[d];
+    std::memcpy(&a.data[linear * size], aligned + at * size, size);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return a;
+}
+
+} // namespace
+
+CompiledModel::~CompiledModel() = default;
+
+std::unique_ptr<CompiledModel>
+CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
+                       std::string &error) {
+  std::unique_ptr<CompiledModel> model(new CompiledModel);
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  if (!func) {
+    error = "the model has no function @main";
+    return nullptr;
+  }
+  if (!readSignature(func, model->signature_, error)) {
+    error = "the model's " + error;
+    return nullptr;
+  }
+  for (const TensorSignature &input : model->signature_.inputs)
+    if (!dtypeOf(input.elementType)) {
+      error = "input '" + input.name + "' has a type tern cannot feed";
+      return nullptr;
+    }
+  for (const TensorSignature &output : model->signature_.outputs)
+    if (!dtypeOf(output.elementType)) {
+      error = "output '" + output.name + "' has a type tern cannot return";
+      return nullptr;
+    }
+
+  MLIRContext *context = module.getContext();
+  registerBuiltinDialectTranslation(*context);
+  registerLLVMDialectTranslation(*context);
+  registerOpenMPDialectTranslation(*context);
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  // Lower (the function is rewritten: only the signature read above is
+  // used from here on).
+  PassManager pm(context);
+  if (!options.reference) {
+    CPUPipelineOptions pipeline;
+    pipeline.emitCInterface = true;
+    pipeline.vectorWidth = options.cpu.vectorWidth;
+    buildCPUPipeline(pm, pipeline);
+  } else {
+    ReferencePipelineOptions pipeline;
+    pipeline.emitCInterface = true;
+    buildReferenceToLLVMPipeline(pm, pipeline);
+  }
+  if (failed(pm.run(module))) {
+    error = "lowering the model failed";
+    return nullptr;
+  }
+  ExecutionEngineOptions engineOptions;
+  SmallVector<StringRef> libraries = {TERN_C_RUNNER_UTILS, TERN_OPENMP};
+  engineOptions.sharedLibPaths = libraries;
+  // The JIT compiles for the host; per-function target attributes narrow
+  // it to the instruction set asked for.
+  auto optimize = makeOptimizingTransformer(3, 0, nullptr);
+  const std::string &cpuName = options.cpu.name;
+  auto transformer = [&](llvm::Module *m) -> llvm::Error {
+    for (llvm::Function &f : *m) {
+      if (f.isDeclaration())
+        continue;
+      f.addFnAttr("target-cpu", cpuName);
+      f.removeFnAttr("target-features");
+    }
+    return optimize(m);
+  };
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, engineOptions);
+  if (!engine) {
+    error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+    return nullptr;
+  }
+  model->engine_ = std::move(*engine);
+  return model;
+}
+
+bool mlir::tern::checkInputs(const ModelSignature &signature,
+                             const std::vector<Array> &inputs,
+                             const std::vector<std::string> &sources,
+                             std::string &error) {
+  if (inputs.size() != signature.inputs.size()) {
+    error = "the model takes " + std::to_string(signature.inputs.size()) +
+            " inputs, got " + std::to_string(inputs.size());
+    return false;
+  }
+  for (auto [i, input] : llvm::enumerate(signature.inputs)) {
+    std::string from =
+        i < sources.size() ? " from '" + sources[i] + "'" : std::string();
+    DType expected = *dtypeOf(input.elementType);
+    if (inputs[i].type != expected) {
+      error = "input '" + input.name + "'" + from + " is " +
+              dtypeName(inputs[i].type) + ", the model expects " +
+              dtypeName(expected);
+      return false;
+    }
+    if (ArrayRef<int64_t>(inputs[i].shape) != ArrayRef<int64_t>(input.shape)) {
+      error = "input '" + input.name + "'" + from + " has shape " +
+              shapeString(inputs[i].shape) + ", the model expects " +
+              shapeString(input.shape);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
+                        std::string &error) {
+  // Call _mlir_ciface_main(results, args...): every tensor is a memref
+  // descriptor; several results come back in one struct of descriptors.
+  std::vector<std::vector<int64_t>> argDescs;
+  for (Array &a : inputs)
+    argDescs.push_back(descriptor(a.data.data(), a.shape));
+  size_t resultWords = 0;
+  for (const TensorSignature &output : signature_.outputs)
+    resultWords += 3 + 2 * output.shape.size();
+  std::vector<int64_t> results(std::max<size_t>(resultWords, 1));
+  std::vector<void *> pointers;
+  pointers.push_back(results.data());
+  for (auto &d : argDescs)
+    pointers.push_back(d.data());
+  std::vector<void *> packed;
+  for (void *&p : pointers)
+    packed.push_back(&p);
+  if (llvm::Error failure =
+          engine_->invokePacked("_mlir_ciface_main", packed)) {
+    error = "running the model failed: " + llvm::toString(std::move(failure));
+    return false;
+  }
+  if (outputs)
+    outputs->clear();
+  size_t at = 0;
+  for (const TensorSignature &output : signature_.outputs) {
+    if (outputs)
+      outputs->push_back(
+          readResult(&results[at], *dtypeOf(output.elementType), output.shape));
+    void *allocated;
+    std::memcpy(&allocated, &results[at], sizeof(void *));
+    std::free(allocated);
+    at += 3 + 2 * output.shape.size();
+  }
+  return true;
+}
