@@ -4,13 +4,41 @@
 // RUN: not tern-opt %s --tern-ternarize="group-size=-2" 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 // RUN: not tern-opt %s --tern-ternarize="group-size=3" 2>&1 | FileCheck %s --check-prefix=GROUP
 // RUN: not tern-opt %s --tern-ternarize="include=(" 2>&1 | FileCheck %s --check-prefix=REGEX
+// RUN: not tern-opt %s --tern-ternarize="threshold=calibrated" 2>&1 | FileCheck %s --check-prefix=CALIBRATED
+// RUN: not tern-opt %s --tern-ternarize="method=tequila" 2>&1 | FileCheck %s --check-prefix=TEQUILA
+// RUN: not tern-opt %s --tern-ternarize="gptq=1" 2>&1 | FileCheck %s --check-prefix=GPTQ
+// RUN: not tern-opt %s --tern-ternarize="gptq=1 stats=%t.none dampening=0" 2>&1 | FileCheck %s --check-prefix=DAMPENING
+// RUN: not tern-opt %s --tern-ternarize="stats=%t.none" 2>&1 | FileCheck %s --check-prefix=NOFILE
+// RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {' > %t.bad
+// RUN: not tern-opt %s --tern-ternarize="stats=%t.bad" 2>&1 | FileCheck %s --check-prefix=JSON
+// RUN: echo '{"layers": {}}' > %t.other
+// RUN: not tern-opt %s --tern-ternarize="stats=%t.other" 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"other": {"channels": 2, "samples": 1, "mean": [0, 0], "mean_square": [1, 1], "max_abs": [1, 1]}}}' > %t.missing
+// RUN: not tern-opt %s --tern-ternarize="stats=%t.missing" 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"proj": {"channels": 2, "samples": 1, "mean": [0, 0], "mean_square": [1, 1], "max_abs": [1, 1]}}}' > %t.channels
+// RUN: not tern-opt %s --tern-ternarize="stats=%t.channels" 2>&1 | FileCheck %s --check-prefix=CHANNELS
+// RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"proj": {"channels": 8, "samples": 1, "mean": [0, 0, 0, 0, 0, 0, 0, 0], "mean_square": [1, 1, 1, 1, 1, 1, 1, 1], "max_abs": [1, 1, 1, 1, 1, 1, 1, 1]}}}' > %t.first
+// RUN: not tern-opt %s --tern-ternarize="gptq=1 stats=%t.first" 2>&1 | FileCheck %s --check-prefix=SECOND
+// RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"proj": {"channels": 8, "samples": 1, "mean": [0, 0], "mean_square": [1, 1, 1, 1, 1, 1, 1, 1], "max_abs": [1, 1, 1, 1, 1, 1, 1, 1]}}}' > %t.short
+// RUN: not tern-opt %s --tern-ternarize="stats=%t.short" 2>&1 | FileCheck %s --check-prefix=SHORT
 
-// METHOD: error: tern-ternarize: unknown method 'gptq' (expected bt, szt, ptqtp or dlt)
-// THRESHOLD: error: tern-ternarize: unknown threshold 'median' (expected sigma, twn, absmean or mse)
+// METHOD: error: tern-ternarize: unknown method 'gptq' (expected bt, szt, tequila, ptqtp or dlt)
+// THRESHOLD: error: tern-ternarize: unknown threshold 'median' (expected sigma, twn, absmean, mse or calibrated)
 // PLANES: error: tern-ternarize: planes must be between 1 and 4, got 7
 // NEGATIVE: error: tern-ternarize: group-size must be >= 0, got -2
 // GROUP: error: {{.*}}tern-ternarize: layer 'proj': group size 3 does not divide K = 8
 // REGEX: error: tern-ternarize: bad include or exclude regular expression: {{.+}}
+// CALIBRATED: error: tern-ternarize: threshold=calibrated needs stats=FILE (from tern-calibrate)
+// TEQUILA: error: tern-ternarize: method=tequila needs stats=FILE (its bias uses E[x] from tern-calibrate)
+// GPTQ: error: tern-ternarize: gptq needs stats=FILE with second moments (tern-calibrate second-moment=1)
+// DAMPENING: error: tern-ternarize: dampening must be > 0, got 0
+// NOFILE: error: tern-ternarize: calibration statistics '{{.*}}.none': cannot read: {{.+}}
+// JSON: error: tern-ternarize: calibration statistics '{{.*}}.bad': not JSON: {{.+}}
+// FORMAT: error: tern-ternarize: calibration statistics '{{.*}}.other': not a tern-calibration file (written by tern-calibrate)
+// MISSING: error: {{.*}}tern-ternarize: layer 'proj': no calibration statistics for it in '{{.*}}.missing' (calibrated on another model?)
+// CHANNELS: error: {{.*}}tern-ternarize: layer 'proj': its statistics have 2 channels, the layer has K = 8
+// SECOND: error: {{.*}}tern-ternarize: layer 'proj': gptq needs second moments, and '{{.*}}.first' has none (run tern-calibrate with second-moment=1)
+// SHORT: error: tern-ternarize: calibration statistics '{{.*}}.short': layer 'proj': 'mean' has 2 values, expected 8
 
 func.func @f(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
   %w = arith.constant dense<0.5> : tensor<8x4xf32>

@@ -10,6 +10,43 @@
 
 include "mlir/Pass/PassBase.td"
 
+def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
+  let summary = "Record activation statistics of every quantizable layer";
+  let description = [{
+    Observes the activation input of every layer tern-ternarize can rewrite
+    (MatMul and Gemm with constant weights, 1x1 convolutions): a copy of the
+    module gets observers (per-channel reductions, and `x^T x` with
+    `second-moment`) whose results replace @main's, is compiled with
+    tern-cpu-pipeline and run by the JIT on every calibration input set in
+    `inputs=DIR`. The module itself is left unchanged. Per layer (keyed by
+    the layer's name, as tern-ternarize names it) and per input channel the
+    pass records E[x], E[x^2] and max|x| over every row of every input set,
+    and E[x x^T] on request, and writes them to `stats=FILE` (JSON, format
+    in docs/Quantization.md). The statistics depend only on the module and
+    the inputs, not on the thread count.
+
+    Input sets: every subdirectory of DIR (in name order) is one set
+    holding `NAME.npy` for every input of @main; for a model with one
+    input, every `.npy` file directly in DIR is a set as well, or several
+    when its leading dimension is a multiple of the model's.
+
+    ```
+    tern-opt model.onnx --input-shape x=1x3x48x320 \
+      --tern-calibrate="inputs=calib/ stats=model.stats.json second-moment=1"
+    ```
+  }];
+  let options = [
+    Option<"inputs", "inputs", "std::string", /*default=*/"\"\"",
+           "Directory of calibration input sets (.npy)">,
+    Option<"stats", "stats", "std::string", /*default=*/"\"\"",
+           "Where to write the statistics (JSON)">,
+    Option<"secondMoment", "second-moment", "bool", /*default=*/"false",
+           "Also record E[x x^T] per layer (K x K; needed by gptq)">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"x86-64-v3\"",
+           "CPU to compile the observed model for (as tern-run --cpu)">,
+  ];
+}
+
 def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
   let summary = "Rewrite float matmuls with constant weights into tern.matmul";
   let description = [{
@@ -25,7 +62,18 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     - `method=bt`: balanced ternary, one plane, `threshold=` rule;
     - `method=szt`: the same with signed zeros (`!tern.szt`);
     - `method=ptqtp`: `planes=` trit planes (PTQTP);
-    - `method=dlt`: one plane with a scale and a shift per group.
+    - `method=dlt`: one plane with a scale and a shift per group;
+    - `method=tequila`: bt plus Tequila's dead-zone bias
+      Σ_{k: t=0} w_k E[x_k] per output channel (needs `stats=`).
+
+    With `stats=FILE` (from tern-calibrate) every fit weighs column k by its
+    importance h_k = E[x_k^2] (except threshold=mse, the unweighted optimum
+    by definition), `threshold=calibrated` is the exact minimiser of
+    Σ h (w - α t)^2, and `gptq=1` quantizes column by column, pushing each
+    column's error onto the columns not yet quantized through E[x x^T]
+    (recorded with `second-moment=1`). The report then also gives each
+    layer's h-weighted error and, with second moments, the cosine similarity
+    of its float and ternary outputs on the calibration data.
 
     `group-size=0` fits per output channel, `group-size=G` per G weights
     along K (G must divide K). Layers are named by their location (the ONNX
@@ -46,9 +94,10 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"method", "method", "std::string", /*default=*/"\"bt\"",
-           "bt, szt, ptqtp or dlt">,
+           "bt, szt, tequila, ptqtp or dlt">,
     Option<"threshold", "threshold", "std::string", /*default=*/"\"mse\"",
-           "Threshold rule of bt and szt: sigma, twn, absmean or mse">,
+           "Threshold rule of bt, szt and tequila: sigma, twn, absmean, mse "
+           "or calibrated (needs stats)">,
     Option<"planes", "planes", "int64_t", /*default=*/"2",
            "Trit planes of ptqtp (1 to 4)">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"0",
@@ -57,6 +106,14 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
            "Regular expression: only layers whose name matches">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
            "Regular expression: layers whose name matches are left float">,
+    Option<"stats", "stats", "std::string", /*default=*/"\"\"",
+           "Calibration statistics from tern-calibrate: fits weigh column k "
+           "by E[x_k^2]">,
+    Option<"gptq", "gptq", "bool", /*default=*/"false",
+           "GPTQ error feedback through E[x x^T] (needs stats with second "
+           "moments)">,
+    Option<"dampening", "dampening", "double", /*default=*/"0.01",
+           "gptq: fraction of the mean diagonal added to E[x x^T]">,
     Option<"report", "report", "std::string", /*default=*/"\"\"",
            "Write a JSON report of every layer (shape, planes, group, bits "
            "per weight, relative weight error) and totals to this file, and "

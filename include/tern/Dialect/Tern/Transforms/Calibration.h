@@ -1,0 +1,58 @@
+//===- Calibration.h - activation statistics of layers ----------*- C++ -*-===//
+//
+// This file declares the statistics tern-calibrate records for every layer
+// (Layers.h) and the file they are kept in, which tern-ternarize reads. The
+// format is documented in docs/Quantization.md ("Calibration statistics").
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_DIALECT_TERN_TRANSFORMS_CALIBRATION_H
+#define TERN_DIALECT_TERN_TRANSFORMS_CALIBRATION_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// Statistics of a layer's activations x (rows of its M x K input), per
+/// input channel k, over every row of every calibration input.
+struct LayerStatistics {
+  int64_t channels = 0;
+  /// Rows observed.
+  int64_t samples = 0;
+  std::vector<double> mean;       ///< E[x_k]
+  std::vector<double> meanSquare; ///< E[x_k²], the importance h of a column
+  std::vector<double> maxAbs;     ///< max |x_k|
+  /// E[x xᵀ] (K x K, row-major), when recorded: XᵀX / samples.
+  std::vector<double> secondMoment;
+
+  /// Adds rows whose sums are given (Σx, Σx², max|x| per channel, and ΣxxᵀX
+  /// when `sumOuter` is not null), keeping the means.
+  void accumulate(int64_t rows, const float *sum, const float *sumSquare,
+                  const float *maxAbsolute, const float *sumOuter);
+};
+
+/// Calibration statistics keyed by layer name.
+struct Calibration {
+  /// Input sets observed.
+  int64_t inputSets = 0;
+  std::map<std::string, LayerStatistics> layers;
+};
+
+/// Writes `calibration` to `path` (JSON); on failure returns false with a
+/// message.
+bool writeCalibration(llvm::StringRef path, const Calibration &calibration,
+                      std::string &error);
+
+/// Reads a file written by writeCalibration; the message names the file and
+/// what is wrong with it.
+bool readCalibration(llvm::StringRef path, Calibration &calibration,
+                     std::string &error);
+
+} // namespace mlir::tern
+
+#endif // TERN_DIALECT_TERN_TRANSFORMS_CALIBRATION_H

@@ -1,0 +1,52 @@
+//===- Layers.h - the layers post-training quantization sees ----*- C++ -*-===//
+//
+// This file declares how the quantization passes find and name their layers:
+// float matmuls with constant weights (linalg.matmul with K x N constant
+// weights, as the ONNX importer emits MatMul and Gemm, and 1x1 stride-1
+// linalg.conv_2d_nchw_fchw). tern-calibrate observes their activations and
+// tern-ternarize rewrites them; both name them the same way, so statistics
+// and reports are keyed alike.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_DIALECT_TERN_TRANSFORMS_LAYERS_H
+#define TERN_DIALECT_TERN_TRANSFORMS_LAYERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// A float layer with constant weights that tern.matmul can compute.
+struct Layer {
+  Operation *op = nullptr;
+  /// The innermost name of the op's location (the ONNX node name for
+  /// imported models), or "layer_I" for the I-th candidate op in walk order;
+  /// the J-th repeat of a name is "NAME#J".
+  std::string name;
+  /// The weights as `rows` x `cols` (N x K: one row per output channel), if
+  /// they were asked for.
+  std::vector<float> weights;
+  int64_t rows = 0, cols = 0;
+  /// What the op accumulates into (a broadcast bias, say), or null for
+  /// zeros.
+  Value accumulator;
+  /// Builds the layer's activations as an M x K matrix (before `op`).
+  std::function<Value(OpBuilder &)> activations;
+  /// Builds the layer's result (without the accumulator) from M x N
+  /// products of the activations and the weights.
+  std::function<Value(OpBuilder &, Value)> outputs;
+};
+
+/// The quantizable layers of `module` in walk order, with their weights
+/// when `readWeights` is set.
+std::vector<Layer> findLayers(ModuleOp module, bool readWeights);
+
+} // namespace mlir::tern
+
+#endif // TERN_DIALECT_TERN_TRANSFORMS_LAYERS_H

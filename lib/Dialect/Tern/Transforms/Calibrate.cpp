@@ -1,0 +1,309 @@
+//===- Calibrate.cpp - activation statistics of every layer ---------------===//
+//
+// This file implements tern-calibrate: observers on the activations of the
+// quantizable layers of a copy of the module, which the JIT runs on the
+// calibration inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Dialect/Tern/Transforms/Passes.h"
+
+#include "tern/Dialect/Tern/Transforms/Calibration.h"
+#include "tern/Dialect/Tern/Transforms/Layers.h"
+#include "tern/Driver/Execution.h"
+
+#include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_CALIBRATE
+#include "tern/Dialect/Tern/Transforms/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+using namespace mlir::tern;
+using ::tern::runtime::Array;
+
+namespace {
+
+/// Per-column reduction of the M x K `rows` into a K vector that starts at
+/// zero: out = combine(out, x) over every row.
+Value reduceRows(
+    OpBuilder &b, Location loc, Value rows,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto type = cast<RankedTensorType>(rows.getType());
+  int64_t k = type.getDimSize(1);
+  Type f32 = b.getF32Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{k}, f32);
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap column = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{rows},
+             ValueRange{init}, ArrayRef<AffineMap>{identity, column},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::reduction,
+                                           utils::IteratorType::parallel},
+             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nested, nestedLoc,
+                   combine(nested, nestedLoc, args[1], args[0]));
+             })
+      .getResult(0);
+}
+
+/// Observers of the M x K activations `x`: Σx, Σx², max|x| per column, and
+/// xᵀx with `secondMoment`.
+SmallVector<Value> observe(OpBuilder &b, Location loc, Value x,
+                           bool secondMoment) {
+  SmallVector<Value> results;
+  results.push_back(reduceRows(
+      b, loc, x, [](OpBuilder &b, Location loc, Value acc, Value v) -> Value {
+        return arith::AddFOp::create(b, loc, acc, v);
+      }));
+  results.push_back(reduceRows(
+      b, loc, x, [](OpBuilder &b, Location loc, Value acc, Value v) -> Value {
+        Value square = arith::MulFOp::create(b, loc, v, v);
+        return arith::AddFOp::create(b, loc, acc, square);
+      }));
+  results.push_back(reduceRows(
+      b, loc, x, [](OpBuilder &b, Location loc, Value acc, Value v) -> Value {
+        Value magnitude = math::AbsFOp::create(b, loc, v);
+        return arith::MaximumFOp::create(b, loc, acc, magnitude);
+      }));
+  if (secondMoment) {
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t m = type.getDimSize(0), k = type.getDimSize(1);
+    Type f32 = b.getF32Type();
+    Value transposed =
+        linalg::TransposeOp::create(
+            b, loc, x, tensor::EmptyOp::create(b, loc, {k, m}, f32),
+            ArrayRef<int64_t>{1, 0})
+            .getResult()[0];
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Value empty = tensor::EmptyOp::create(b, loc, {k, k}, f32);
+    Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    results.push_back(linalg::MatmulOp::create(
+                          b, loc, ValueRange{transposed, x}, ValueRange{init})
+                          .getResult(0));
+  }
+  return results;
+}
+
+/// One calibration input set: the arrays of @main's inputs, in order, and
+/// where they came from.
+struct InputSet {
+  std::vector<Array> arrays;
+  std::vector<std::string> sources;
+};
+
+/// Reads the input sets of one entry of the calibration directory (a
+/// subdirectory or a .npy file) into `sets`; on failure returns false with
+/// a message.
+bool readEntry(StringRef path, bool isDirectory,
+               const ModelSignature &signature, std::vector<InputSet> &sets,
+               std::string &error) {
+  if (isDirectory) {
+    InputSet set;
+    for (const TensorSignature &input : signature.inputs) {
+      std::string file = input.name;
+      std::replace(file.begin(), file.end(), '/', '_');
+      SmallString<256> npy(path);
+      llvm::sys::path::append(npy, file + ".npy");
+      set.sources.push_back(npy.str().str());
+      set.arrays.emplace_back();
+      if (!::tern::runtime::readNpy(set.sources.back(), set.arrays.back(),
+                                    error))
+        return false;
+    }
+    sets.push_back(std::move(set));
+    return true;
+  }
+  if (signature.inputs.size() != 1) {
+    error = "'" + path.str() + "' is a file, but the model has " +
+            std::to_string(signature.inputs.size()) +
+            " inputs: give each input set as a directory of NAME.npy files";
+    return false;
+  }
+  Array array;
+  if (!::tern::runtime::readNpy(path.str(), array, error))
+    return false;
+  ArrayRef<int64_t> expected = signature.inputs[0].shape;
+  // A leading dimension that is a multiple of the model's holds several
+  // sets.
+  if (!expected.empty() && array.shape.size() == expected.size() &&
+      expected[0] > 0 && !array.shape.empty() && array.shape[0] > 0 &&
+      array.shape[0] % expected[0] == 0 &&
+      ArrayRef<int64_t>(array.shape).drop_front() == expected.drop_front() &&
+      array.shape[0] != expected[0]) {
+    int64_t count = array.shape[0] / expected[0];
+    size_t bytes = array.data.size() / size_t(count);
+    for (int64_t i = 0; i < count; ++i) {
+      InputSet set;
+      Array slice;
+      slice.type = array.type;
+      slice.shape.assign(expected.begin(), expected.end());
+      slice.data.assign(array.data.begin() + i * bytes,
+                        array.data.begin() + (i + 1) * bytes);
+      set.arrays.push_back(std::move(slice));
+      set.sources.push_back(path.str() + "[" + std::to_string(i) + "]");
+      sets.push_back(std::move(set));
+    }
+    return true;
+  }
+  InputSet set;
+  set.arrays.push_back(std::move(array));
+  set.sources.push_back(path.str());
+  sets.push_back(std::move(set));
+  return true;
+}
+
+/// The entries of the calibration directory that hold input sets, in name
+/// order.
+bool listEntries(StringRef dir,
+                 std::vector<std::pair<std::string, bool>> &entries,
+                 std::string &error) {
+  if (!llvm::sys::fs::is_directory(dir)) {
+    error = "calibration inputs '" + dir.str() + "' is not a directory";
+    return false;
+  }
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    bool isDirectory = llvm::sys::fs::is_directory(it->path());
+    if (isDirectory || StringRef(it->path()).ends_with(".npy"))
+      entries.emplace_back(it->path(), isDirectory);
+  }
+  if (ec) {
+    error = "cannot list '" + dir.str() + "': " + ec.message();
+    return false;
+  }
+  if (entries.empty()) {
+    error = "calibration inputs '" + dir.str() +
+            "' holds no input sets (subdirectories or .npy files)";
+    return false;
+  }
+  llvm::sort(entries);
+  return true;
+}
+
+struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto fail = [&](const Twine &message) {
+      module.emitError("tern-calibrate: ") << message;
+      signalPassFailure();
+    };
+    if (inputs.empty() || stats.empty())
+      return fail("needs inputs=DIR (calibration input sets) and stats=FILE "
+                  "(where the statistics go)");
+    std::vector<std::pair<std::string, bool>> entries;
+    ExecutionOptions execution;
+    std::string error;
+    if (!listEntries(inputs, entries, error) ||
+        !resolveCPU(cpu, execution.cpu, error))
+      return fail(error);
+
+    // Lowering loads dialects and the JIT registers translations: work on a
+    // copy in a context of its own.
+    std::string bytes;
+    llvm::raw_string_ostream os(bytes);
+    if (failed(writeBytecodeToFile(module, os)))
+      return fail("cannot copy the module");
+    MLIRContext context(getContext().getDialectRegistry());
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(bytes, "calibration copy"),
+        llvm::SMLoc());
+    OwningOpRef<ModuleOp> copy =
+        parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+    if (!copy)
+      return fail("cannot copy the module");
+    auto main = copy->lookupSymbol<func::FuncOp>("main");
+    if (!main || main.isExternal())
+      return fail("the module has no function @main to run");
+
+    // Observers on every layer's activations become @main's results.
+    std::vector<Layer> layers = findLayers(*copy, /*readWeights=*/false);
+    if (layers.empty())
+      return fail("the module has no layer to calibrate (MatMul, Gemm or "
+                  "1x1 Conv with constant weights)");
+    SmallVector<Value> observed;
+    SmallVector<int64_t> rows;
+    OpBuilder b(&context);
+    for (Layer &layer : layers) {
+      if (layer.op->getParentOfType<func::FuncOp>() != main)
+        return fail("layer '" + layer.name + "' is outside @main");
+      b.setInsertionPoint(layer.op);
+      Value x = layer.activations(b);
+      rows.push_back(cast<RankedTensorType>(x.getType()).getDimSize(0));
+      llvm::append_range(observed,
+                         observe(b, layer.op->getLoc(), x, secondMoment));
+    }
+    Operation *terminator = main.getBody().back().getTerminator();
+    terminator->setOperands(observed);
+    main.setType(FunctionType::get(&context, main.getArgumentTypes(),
+                                   ValueRange(observed).getTypes()));
+    main.removeResAttrsAttr();
+
+    std::unique_ptr<CompiledModel> model =
+        CompiledModel::compile(*copy, execution, error);
+    if (!model)
+      return fail(error);
+    Calibration calibration;
+    for (const Layer &layer : layers)
+      calibration.layers[layer.name].channels = layer.cols;
+    size_t perLayer = secondMoment ? 4 : 3;
+    bool progress = llvm::errs().is_displayed();
+    std::vector<Array> outputs;
+    for (auto [index, entry] : llvm::enumerate(entries)) {
+      std::vector<InputSet> sets;
+      if (!readEntry(entry.first, entry.second, model->signature(), sets,
+                     error))
+        return fail(error);
+      for (InputSet &set : sets) {
+        if (!checkInputs(model->signature(), set.arrays, set.sources, error) ||
+            !model->run(set.arrays, &outputs, error))
+          return fail(error);
+        for (size_t i = 0; i < layers.size(); ++i) {
+          auto at = [&](size_t j) {
+            return reinterpret_cast<const float *>(
+                outputs[i * perLayer + j].data.data());
+          };
+          calibration.layers[layers[i].name].accumulate(
+              rows[i], at(0), at(1), at(2), secondMoment ? at(3) : nullptr);
+        }
+        ++calibration.inputSets;
+      }
+      if (progress)
+        llvm::errs() << "\rtern-calibrate: " << index + 1 << "/"
+                     << entries.size() << " entries, " << calibration.inputSets
+                     << " input sets";
+    }
+    if (progress)
+      llvm::errs() << "\n";
+    if (!writeCalibration(stats, calibration, error))
+      return fail(error);
+    llvm::errs() << "tern-calibrate: " << layers.size() << " layers, "
+                 << calibration.inputSets << " input sets -> " << stats << "\n";
+    markAllAnalysesPreserved();
+  }
+};
+
+} // namespace

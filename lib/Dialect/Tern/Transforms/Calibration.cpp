@@ -1,0 +1,150 @@
+//===- Calibration.cpp - activation statistics of layers ------------------===//
+//
+// This file implements the calibration statistics and their JSON file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Dialect/Tern/Transforms/Calibration.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir::tern;
+
+static constexpr const char *kFormat = "tern-calibration";
+static constexpr int64_t kVersion = 1;
+
+void LayerStatistics::accumulate(int64_t rows, const float *sum,
+                                 const float *sumSquare,
+                                 const float *maxAbsolute,
+                                 const float *sumOuter) {
+  int64_t k = channels;
+  if (mean.empty()) {
+    mean.assign(k, 0.0);
+    meanSquare.assign(k, 0.0);
+    maxAbs.assign(k, 0.0);
+  }
+  if (sumOuter && secondMoment.empty())
+    secondMoment.assign(k * k, 0.0);
+  double total = double(samples + rows);
+  double keep = double(samples) / total;
+  for (int64_t c = 0; c < k; ++c) {
+    mean[c] = mean[c] * keep + double(sum[c]) / total;
+    meanSquare[c] = meanSquare[c] * keep + double(sumSquare[c]) / total;
+    maxAbs[c] = std::max(maxAbs[c], double(maxAbsolute[c]));
+  }
+  if (sumOuter)
+    for (int64_t i = 0; i < k * k; ++i)
+      secondMoment[i] = secondMoment[i] * keep + double(sumOuter[i]) / total;
+  samples += rows;
+}
+
+bool mlir::tern::writeCalibration(llvm::StringRef path,
+                                  const Calibration &calibration,
+                                  std::string &error) {
+  auto array = [](const std::vector<double> &values) {
+    llvm::json::Array a;
+    for (double v : values)
+      a.push_back(v);
+    return a;
+  };
+  llvm::json::Object layers;
+  for (const auto &[name, stats] : calibration.layers) {
+    llvm::json::Object entry{
+        {"channels", stats.channels},
+        {"samples", stats.samples},
+        {"mean", array(stats.mean)},
+        {"mean_square", array(stats.meanSquare)},
+        {"max_abs", array(stats.maxAbs)},
+    };
+    if (!stats.secondMoment.empty())
+      entry["second_moment"] = array(stats.secondMoment);
+    layers[name] = std::move(entry);
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return false;
+  }
+  os << llvm::formatv("{0}\n", llvm::json::Value(llvm::json::Object{
+                                   {"format", kFormat},
+                                   {"version", kVersion},
+                                   {"input_sets", calibration.inputSets},
+                                   {"layers", std::move(layers)},
+                               }));
+  return true;
+}
+
+bool mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
+                                 std::string &error) {
+  auto fail = [&](const llvm::Twine &message) {
+    error = ("calibration statistics '" + path + "': " + message).str();
+    return false;
+  };
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!file)
+    return fail("cannot read: " + file.getError().message());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*file)->getBuffer());
+  if (!json)
+    return fail("not JSON: " + llvm::toString(json.takeError()));
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root || root->getString("format") != kFormat)
+    return fail("not a tern-calibration file (written by tern-calibrate)");
+  if (root->getInteger("version") != kVersion)
+    return fail("unsupported version (expected " + llvm::Twine(kVersion) + ")");
+  calibration.inputSets = root->getInteger("input_sets").value_or(0);
+  const llvm::json::Object *layers = root->getObject("layers");
+  if (!layers)
+    return fail("no 'layers' object");
+  for (const auto &[key, value] : *layers) {
+    std::string name = key.str();
+    const llvm::json::Object *entry = value.getAsObject();
+    std::optional<int64_t> channels =
+        entry ? entry->getInteger("channels") : std::nullopt;
+    std::optional<int64_t> samples =
+        entry ? entry->getInteger("samples") : std::nullopt;
+    if (!channels || !samples || *channels <= 0 || *samples <= 0)
+      return fail("layer '" + name +
+                  "' needs positive 'channels' and "
+                  "'samples'");
+    LayerStatistics stats;
+    stats.channels = *channels;
+    stats.samples = *samples;
+    auto read = [&](llvm::StringRef field, int64_t size, bool required,
+                    std::vector<double> &into) {
+      const llvm::json::Array *values = entry->getArray(field);
+      if (!values)
+        return !required ||
+               fail("layer '" + name + "' has no '" + field + "' array");
+      if (int64_t(values->size()) != size)
+        return fail("layer '" + name + "': '" + field + "' has " +
+                    llvm::Twine(values->size()) + " values, expected " +
+                    llvm::Twine(size));
+      for (const llvm::json::Value &v : *values) {
+        std::optional<double> number = v.getAsNumber();
+        if (!number || !std::isfinite(*number))
+          return fail("layer '" + name + "': '" + field +
+                      "' holds a value that is not a finite number");
+        into.push_back(*number);
+      }
+      return true;
+    };
+    int64_t k = stats.channels;
+    if (!read("mean", k, true, stats.mean) ||
+        !read("mean_square", k, true, stats.meanSquare) ||
+        !read("max_abs", k, true, stats.maxAbs) ||
+        !read("second_moment", k * k, false, stats.secondMoment))
+      return false;
+    calibration.layers[name] = std::move(stats);
+  }
+  return true;
+}
