@@ -181,22 +181,35 @@ tern::quant::quantize(MatrixRef w, const float *h,
   return q;
 }
 
-std::vector<float> tern::quant::deadZoneBias(MatrixRef w,
-                                             const TernaryWeights &q,
-                                             const float *meanX) {
+/// Σ_k (W[r,k] − Ŵ[r,k]) · E[x_k] per row, over the dead zone only or over
+/// every column.
+static std::vector<float> errorBias(MatrixRef w, const TernaryWeights &q,
+                                    const float *meanX, bool deadZoneOnly) {
   std::vector<float> bias(w.rows, 0.0f);
   for (int64_t r = 0; r < w.rows; ++r) {
     double b = 0;
     for (int64_t k = 0; k < w.cols; ++k) {
-      bool dead = true;
-      for (int64_t p = 0; p < q.planes && dead; ++p)
-        dead = codeValue(q.code(p, r, k)) == 0;
-      if (dead)
+      bool counted = true;
+      for (int64_t p = 0; p < q.planes && counted && deadZoneOnly; ++p)
+        counted = codeValue(q.code(p, r, k)) == 0;
+      if (counted)
         b += (double(w.row(r)[k]) - double(q.value(r, k))) * double(meanX[k]);
     }
     bias[r] = float(b);
   }
   return bias;
+}
+
+std::vector<float> tern::quant::deadZoneBias(MatrixRef w,
+                                             const TernaryWeights &q,
+                                             const float *meanX) {
+  return errorBias(w, q, meanX, /*deadZoneOnly=*/true);
+}
+
+std::vector<float> tern::quant::meanErrorBias(MatrixRef w,
+                                              const TernaryWeights &q,
+                                              const float *meanX) {
+  return errorBias(w, q, meanX, /*deadZoneOnly=*/false);
 }
 
 std::optional<TernaryWeights>

@@ -7,6 +7,11 @@ configuration: `float` (the imported model) or NAME=OPTIONS, where OPTIONS
 are tern-ternarize's (e.g. 'ptqtp2=method=ptqtp planes=2'). Prints, per
 configuration, the corpus CER (edit distance over reference characters)
 against the novel's text, and the number of layers ternarized.
+
+With --calibration-lines N, N lines of another novel (--calibration-novel)
+are rendered the same way and tern-calibrate records their statistics
+(with second moments) once; `{stats}` in OPTIONS names that file, e.g.
+'cal=method=ptqtp planes=2 stats={stats}'.
 """
 
 import argparse
@@ -23,6 +28,33 @@ from tern.rdata import LazyLoadDB  # noqa: E402
 
 AUSTEN = "/usr/lib/R/site-library/janeaustenr/data/Rdata"
 FONT = "/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"
+
+
+def render(font, novel, width, lines, skip):
+    """`lines` lines of `novel` that fit `width` pixels, and their batch."""
+    limit = int(width / (font.width * 48 / font.height))
+    texts = ocr.text_lines(LazyLoadDB(AUSTEN)[novel], limit, lines, skip)
+    batch = np.concatenate([ocr.recognizer_input(font.render(t), 48, width)
+                            for t in texts])
+    return texts, batch
+
+
+def calibrate(args, font):
+    """Records calibration statistics on lines of the calibration novel;
+    returns the statistics file."""
+    folder = os.path.join(args.out, "calibration")
+    os.makedirs(folder, exist_ok=True)
+    texts, batch = render(font, args.calibration_novel, args.width,
+                          args.calibration_lines, args.skip)
+    np.save(os.path.join(folder, "x.npy"), batch)
+    stats = os.path.join(args.out, "stats.json")
+    model = os.path.join(args.models, "ch_PP-OCRv4_rec_infer.onnx")
+    subprocess.run([os.path.join(args.bin, "tern-opt"), model, "--input-shape",
+                    f"x=1x3x48x{args.width}", "-o", os.devnull,
+                    f"--tern-calibrate=inputs={folder} stats={stats} "
+                    "second-moment=1"], check=True)
+    print(f"calibrated on {len(texts)} lines of {args.calibration_novel}")
+    return stats
 
 
 def run(args, name, options, x, shape, texts, charset):
@@ -64,17 +96,18 @@ def main():
     parser.add_argument("--skip", type=int, default=40)
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--calibration-novel", default="persuasion")
+    parser.add_argument("--calibration-lines", type=int, default=0)
     parser.add_argument("config", nargs="+",
                         help="'float' or NAME=TERN_TERNARIZE_OPTIONS")
     args = parser.parse_args()
 
+    if args.calibration_lines and args.calibration_novel == args.novel:
+        sys.exit("calibrate on another novel than the one scored")
     font = ocr.PSFFont(FONT)
-    limit = int(args.width / (font.width * 48 / font.height))
-    texts = ocr.text_lines(LazyLoadDB(AUSTEN)[args.novel], limit, args.lines,
-                           args.skip)
-    batch = np.concatenate([ocr.recognizer_input(font.render(t), 48,
-                                                 args.width) for t in texts])
+    texts, batch = render(font, args.novel, args.width, args.lines, args.skip)
     os.makedirs(args.out, exist_ok=True)
+    stats = calibrate(args, font) if args.calibration_lines else None
     x = os.path.join(args.out, "x.npy")
     np.save(x, batch)
     shape = f"x={len(texts)}x3x48x{args.width}"
@@ -85,6 +118,10 @@ def main():
     print(f"{'configuration':<16} {'layers':>6} {'CER':>8}")
     for config in args.config:
         name, _, options = config.partition("=")
+        if "{stats}" in options:
+            if not stats:
+                sys.exit(f"{name}: {{stats}} needs --calibration-lines")
+            options = options.replace("{stats}", stats)
         cer, layers = run(args, name, None if name == "float" else options, x,
                           shape, texts, charset)
         print(f"{name:<16} {layers:>6} {100 * cer:>7.2f}%", flush=True)

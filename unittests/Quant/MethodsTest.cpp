@@ -362,6 +362,31 @@ TEST(DeadZoneTest, BiasIsTheDroppedContribution) {
   EXPECT_FLOAT_EQ(bias[1], 0.05f * 2 + 0.3f * 7);
 }
 
+TEST(DeadZoneTest, BiasCorrectionCancelsTheMeanOutputError) {
+  std::vector<float> w = {1.0f, 0.1f, -1.0f, -0.2f, 0.05f, 1.0f, -1.0f, 0.3f};
+  MatrixRef m{w.data(), 2, 4};
+  QuantizeOptions options;
+  options.granularity = Granularity::Channel;
+  TernaryWeights q = mustQuantize(m, nullptr, options);
+  std::vector<float> meanX = {2.0f, 3.0f, 5.0f, 7.0f};
+  std::vector<float> bias = meanErrorBias(m, q, meanX.data());
+  std::vector<float> approx = q.dequantize();
+  // At x = E[x] the corrected layer computes exactly what the float one
+  // does; the dead-zone bias is the part of it over the zero codes.
+  std::vector<float> dead = deadZoneBias(m, q, meanX.data());
+  for (int64_t r = 0; r < 2; ++r) {
+    double exact = 0, corrected = bias[r], kept = 0;
+    for (int64_t k = 0; k < 4; ++k) {
+      exact += w[r * 4 + k] * meanX[k];
+      corrected += approx[r * 4 + k] * meanX[k];
+      if (approx[r * 4 + k] != 0)
+        kept += (w[r * 4 + k] - approx[r * 4 + k]) * meanX[k];
+    }
+    EXPECT_NEAR(corrected, exact, 1e-5);
+    EXPECT_NEAR(bias[r], dead[r] + kept, 1e-5);
+  }
+}
+
 TEST(DetectTest, FindsScaledTernaryWeightsAndRejectsOthers) {
   std::vector<float> w = {0.5f, -0.5f, 0.0f, 0.5f, 0.25f, 0.0f, -0.25f, -0.25f};
   MatrixRef m{w.data(), 2, 4};

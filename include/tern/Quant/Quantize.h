@@ -85,6 +85,13 @@ std::optional<TernaryWeights> quantizeWithErrorFeedback(
 std::vector<float> deadZoneBias(MatrixRef w, const TernaryWeights &q,
                                 const float *meanX);
 
+/// Bias correction: b_r = Σ_k (W[r,k] − Ŵ[r,k]) · E[x_k] over every column,
+/// the expected output error, to be added to the layer's bias (it contains
+/// deadZoneBias). Cancels the error's component along the mean activation,
+/// which E[x²] weighting cannot see.
+std::vector<float> meanErrorBias(MatrixRef w, const TernaryWeights &q,
+                                 const float *meanX);
+
 /// Finds weights that are already ternary times a scale per group of
 /// `groupSize` (0 = per row): every non-zero |w| of a group bitwise equal.
 /// Returns the exact encoding (Ŵ == W) or nothing.

@@ -210,9 +210,8 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
       module.emitError("tern-calibrate: ") << message;
       signalPassFailure();
     };
-    if (inputs.empty() || stats.empty())
-      return fail("needs inputs=DIR (calibration input sets) and stats=FILE "
-                  "(where the statistics go)");
+    if (inputs.empty())
+      return fail("needs inputs=DIR (the calibration input sets)");
     std::vector<std::pair<std::string, bool>> entries;
     ExecutionOptions execution;
     std::string error;
@@ -298,10 +297,17 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
     }
     if (progress)
       llvm::errs() << "\n";
+    llvm::errs() << "tern-calibrate: " << layers.size() << " layers, "
+                 << calibration.inputSets << " input sets -> ";
+    if (stats.empty()) {
+      module->setAttr(kCalibrationAttrName,
+                      calibrationToAttr(&getContext(), calibration));
+      llvm::errs() << kCalibrationAttrName << "\n";
+      return;
+    }
+    llvm::errs() << stats << "\n";
     if (!writeCalibration(stats, calibration, error))
       return fail(error);
-    llvm::errs() << "tern-calibrate: " << layers.size() << " layers, "
-                 << calibration.inputSets << " input sets -> " << stats << "\n";
     markAllAnalysesPreserved();
   }
 };

@@ -6,6 +6,8 @@
 
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 
+using namespace mlir;
 using namespace mlir::tern;
 
 static constexpr const char *kFormat = "tern-calibration";
@@ -136,6 +139,77 @@ bool mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
                       "' holds a value that is not a finite number");
         into.push_back(*number);
       }
+      return true;
+    };
+    int64_t k = stats.channels;
+    if (!read("mean", k, true, stats.mean) ||
+        !read("mean_square", k, true, stats.meanSquare) ||
+        !read("max_abs", k, true, stats.maxAbs) ||
+        !read("second_moment", k * k, false, stats.secondMoment))
+      return false;
+    calibration.layers[name] = std::move(stats);
+  }
+  return true;
+}
+
+DictionaryAttr mlir::tern::calibrationToAttr(MLIRContext *context,
+                                             const Calibration &calibration) {
+  Builder b(context);
+  auto tensor = [&](ArrayRef<int64_t> shape, ArrayRef<double> values) {
+    return DenseElementsAttr::get(RankedTensorType::get(shape, b.getF64Type()),
+                                  values);
+  };
+  SmallVector<NamedAttribute> layers;
+  for (const auto &[name, stats] : calibration.layers) {
+    int64_t k = stats.channels;
+    SmallVector<NamedAttribute> fields = {
+        b.getNamedAttr("channels", b.getI64IntegerAttr(k)),
+        b.getNamedAttr("samples", b.getI64IntegerAttr(stats.samples)),
+        b.getNamedAttr("mean", tensor({k}, stats.mean)),
+        b.getNamedAttr("mean_square", tensor({k}, stats.meanSquare)),
+        b.getNamedAttr("max_abs", tensor({k}, stats.maxAbs)),
+    };
+    if (!stats.secondMoment.empty())
+      fields.push_back(
+          b.getNamedAttr("second_moment", tensor({k, k}, stats.secondMoment)));
+    layers.push_back(b.getNamedAttr(name, b.getDictionaryAttr(fields)));
+  }
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("input_sets", b.getI64IntegerAttr(calibration.inputSets)),
+       b.getNamedAttr("layers", b.getDictionaryAttr(layers))});
+}
+
+bool mlir::tern::calibrationFromAttr(DictionaryAttr attr,
+                                     Calibration &calibration,
+                                     std::string &error) {
+  auto fail = [&](const Twine &message) {
+    error = (Twine(kCalibrationAttrName) + ": " + message).str();
+    return false;
+  };
+  auto sets = attr.getAs<IntegerAttr>("input_sets");
+  auto layers = attr.getAs<DictionaryAttr>("layers");
+  if (!sets || !layers)
+    return fail("expected {input_sets, layers}");
+  calibration.inputSets = sets.getInt();
+  for (NamedAttribute layer : layers) {
+    std::string name = layer.getName().str();
+    auto fields = dyn_cast<DictionaryAttr>(layer.getValue());
+    auto channels = fields ? fields.getAs<IntegerAttr>("channels") : nullptr;
+    auto samples = fields ? fields.getAs<IntegerAttr>("samples") : nullptr;
+    if (!channels || !samples || channels.getInt() <= 0)
+      return fail("layer '" + name + "' needs channels and samples");
+    LayerStatistics stats;
+    stats.channels = channels.getInt();
+    stats.samples = samples.getInt();
+    auto read = [&](StringRef field, int64_t size, bool required,
+                    std::vector<double> &into) {
+      auto values = fields.getAs<DenseElementsAttr>(field);
+      if (!values)
+        return !required || fail("layer '" + name + "' has no " + field);
+      if (!values.getElementType().isF64() || values.getNumElements() != size)
+        return fail("layer '" + name + "': " + field + " is not " +
+                    Twine(size) + " f64 values");
+      llvm::append_range(into, values.getValues<double>());
       return true;
     };
     int64_t k = stats.channels;

@@ -173,11 +173,16 @@ double constantBytes(ModuleOp module) {
   return bytes;
 }
 
+/// Where statistics come from, for messages.
+constexpr llvm::StringLiteral kNeedsStats =
+    "(stats=FILE, or tern-calibrate earlier in the pipeline)";
+
 struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
   using Base::Base;
 
   /// Reads the options into library options; on failure reports why.
-  LogicalResult readOptions(q::QuantizeOptions &options, Type &codeType) {
+  LogicalResult readOptions(q::QuantizeOptions &options, Type &codeType,
+                            bool haveStats) {
     MLIRContext *ctx = &getContext();
     auto fail = [&](const Twine &message) {
       return getOperation().emitError("tern-ternarize: ") << message;
@@ -196,17 +201,18 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       if (!rule)
         return fail("unknown threshold '" + threshold +
                     "' (expected sigma, twn, absmean, mse or calibrated)");
-      if (*rule == q::Threshold::Calibrated && stats.empty())
-        return fail("threshold=calibrated needs stats=FILE (from "
-                    "tern-calibrate)");
+      if (*rule == q::Threshold::Calibrated && !haveStats)
+        return fail("threshold=calibrated needs calibration statistics " +
+                    kNeedsStats);
       options.threshold = *rule;
       if (method == "szt") {
         options.signedZeros = true;
         codeType = mlir::tern::SZTType::get(ctx);
       }
-      if (method == "tequila" && stats.empty())
-        return fail("method=tequila needs stats=FILE (its bias uses E[x] "
-                    "from tern-calibrate)");
+      if (method == "tequila" && !haveStats)
+        return fail("method=tequila needs calibration statistics for its "
+                    "bias " +
+                    kNeedsStats);
     } else if (method == "ptqtp") {
       if (planes < 1 || planes > q::kMaxPlanes)
         return fail("planes must be between 1 and " + Twine(q::kMaxPlanes) +
@@ -221,9 +227,12 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     }
     if (groupSize < 0)
       return fail("group-size must be >= 0, got " + Twine(groupSize));
-    if (gptq && stats.empty())
-      return fail("gptq needs stats=FILE with second moments (tern-calibrate "
-                  "second-moment=1)");
+    if (biasCorrection && !haveStats)
+      return fail("bias-correction needs calibration statistics " +
+                  kNeedsStats);
+    if (gptq && !haveStats)
+      return fail("gptq needs calibration statistics with second moments " +
+                  kNeedsStats);
     if (!(dampening > 0))
       return fail("dampening must be > 0, got " +
                   std::to_string(dampening.getValue()));
@@ -235,11 +244,30 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Statistics: the file named, or what tern-calibrate left on the module
+    // (consumed here).
+    Calibration calibration;
+    std::string error, source;
+    auto attached = module->getAttrOfType<DictionaryAttr>(kCalibrationAttrName);
+    if (!stats.empty()) {
+      source = "'" + stats + "'";
+      if (!readCalibration(stats, calibration, error)) {
+        module.emitError("tern-ternarize: ") << error;
+        return signalPassFailure();
+      }
+    } else if (attached) {
+      source = "the module's " + kCalibrationAttrName.str();
+      if (!calibrationFromAttr(attached, calibration, error)) {
+        module.emitError("tern-ternarize: ") << error;
+        return signalPassFailure();
+      }
+      module->removeAttr(kCalibrationAttrName);
+    }
+    bool haveStats = !source.empty();
     q::QuantizeOptions options;
     Type codeType;
-    if (failed(readOptions(options, codeType)))
+    if (failed(readOptions(options, codeType, haveStats)))
       return signalPassFailure();
-    std::string error;
     llvm::Regex includeRegex(include), excludeRegex(exclude);
     if ((!include.empty() && !includeRegex.isValid(error)) ||
         (!exclude.empty() && !excludeRegex.isValid(error))) {
@@ -248,12 +276,6 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           << error;
       return signalPassFailure();
     }
-    Calibration calibration;
-    if (!stats.empty() && !readCalibration(stats, calibration, error)) {
-      module.emitError("tern-ternarize: ") << error;
-      return signalPassFailure();
-    }
-
     double modelBytes = constantBytes(module);
     std::vector<Layer> layers = findLayers(module, /*readWeights=*/true);
     IRRewriter rewriter(&getContext());
@@ -276,18 +298,18 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       // Importance of the columns: E[x²] from the statistics.
       const LayerStatistics *layerStats = nullptr;
       std::vector<float> importance;
-      if (!stats.empty()) {
+      if (haveStats) {
         auto it = calibration.layers.find(name);
         if (it == calibration.layers.end())
-          return fail("no calibration statistics for it in '" + stats +
-                      "' (calibrated on another model?)");
+          return fail("no calibration statistics for it in " + source +
+                      " (calibrated on another model?)");
         layerStats = &it->second;
         if (layerStats->channels != k)
           return fail("its statistics have " + Twine(layerStats->channels) +
                       " channels, the layer has K = " + Twine(k));
         if (gptq && layerStats->secondMoment.empty())
-          return fail("gptq needs second moments, and '" + stats +
-                      "' has none (run tern-calibrate with second-moment=1)");
+          return fail("gptq needs second moments, and " + source +
+                      " has none (run tern-calibrate with second-moment=1)");
         double meanImportance = 0;
         for (double v : layerStats->meanSquare)
           meanImportance += v / double(k);
@@ -311,10 +333,11 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       if (!fit)
         return fail(error);
       std::vector<float> bias;
-      if (method == "tequila") {
+      if (method == "tequila" || biasCorrection) {
         std::vector<float> mean(layerStats->mean.begin(),
                                 layerStats->mean.end());
-        bias = q::deadZoneBias(w, *fit, mean.data());
+        bias = biasCorrection ? q::meanErrorBias(w, *fit, mean.data())
+                              : q::deadZoneBias(w, *fit, mean.data());
       }
       std::vector<uint8_t> bytes(
           q::packedBytes(q::Packing::SignMagnitude, fit->planes * n, k));

@@ -8,7 +8,7 @@
 // RUN: not tern-opt %s --split-input-file --tern-calibrate="inputs=%t/sets stats=%t/s.json cpu=pentium9" 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not tern-opt %s --split-input-file --tern-calibrate="inputs=%t/files stats=%t/s.json" 2>&1 | FileCheck %s --check-prefix=ONE
 
-// OPTIONS: error: tern-calibrate: needs inputs=DIR (calibration input sets) and stats=FILE (where the statistics go)
+// OPTIONS: error: tern-calibrate: needs inputs=DIR (the calibration input sets)
 // NODIR: error: tern-calibrate: calibration inputs '{{.*}}none' is not a directory
 // EMPTY: error: tern-calibrate: calibration inputs '{{.*}}empty' holds no input sets (subdirectories or .npy files)
 // MISSING: error: tern-calibrate: cannot open '{{.*}}sets/a/img.npy'

@@ -13,6 +13,17 @@
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=ptqtp planes=2 stats=%t/stats.json report=%t/ptqtp.json" -o %t/ptqtp.mlir 2>/dev/null
 // RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/ptqtp.mlir %t/ptqtp.json | FileCheck %s --check-prefix=COSINE
 
+// Without stats=, tern-calibrate leaves the statistics on the module, where
+// tern-ternarize finds (and removes) them: one tern-opt run does both.
+// RUN: tern-opt %s --tern-calibrate="inputs=%t/sets" 2>/dev/null | FileCheck %s --check-prefix=ATTACHED
+// RUN: tern-opt %s --tern-calibrate="inputs=%t/sets second-moment=1" --tern-ternarize="method=tequila threshold=calibrated report=%t/piped.json" 2>/dev/null | FileCheck %s --check-prefix=PIPED
+// RUN: %python -c "import json, sys; a, b = (json.load(open(f))['layers'] for f in sys.argv[1:]); assert a == b, (a, b); print('same report')" %t/tequila.json %t/piped.json | FileCheck %s --check-prefix=SAME
+
+// ATTACHED: module attributes {tern.calibration = {input_sets = 3 : i64, layers = {proj = {channels = 8 : i64, max_abs = dense<{{.*}}> : tensor<8xf64>, mean = dense<{{.*}}> : tensor<8xf64>, mean_square = dense<{{.*}}> : tensor<8xf64>, samples = 9 : i64}, pw = {channels = 2 : i64,
+// PIPED-NOT: tern.calibration
+// PIPED: tern.matmul {{.*}} bias(
+// SAME: same report
+
 // TABLE: layer N K planes group bits/w rel.error h.error cosine
 // TABLE-NEXT: proj 4 8 1 0 {{[0-9.]+}} {{[0-9.]+}} {{[0-9.]+}} 0.9{{[0-9]+}}
 // TABLE-NEXT: pw 4 2 1 0 {{[0-9.]+}} {{[0-9.]+}} {{[0-9.]+}} {{[0-9.]+}}

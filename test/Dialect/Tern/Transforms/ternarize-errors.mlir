@@ -7,7 +7,9 @@
 // RUN: not tern-opt %s --tern-ternarize="threshold=calibrated" 2>&1 | FileCheck %s --check-prefix=CALIBRATED
 // RUN: not tern-opt %s --tern-ternarize="method=tequila" 2>&1 | FileCheck %s --check-prefix=TEQUILA
 // RUN: not tern-opt %s --tern-ternarize="gptq=1" 2>&1 | FileCheck %s --check-prefix=GPTQ
-// RUN: not tern-opt %s --tern-ternarize="gptq=1 stats=%t.none dampening=0" 2>&1 | FileCheck %s --check-prefix=DAMPENING
+// RUN: not tern-opt %s --tern-ternarize="bias-correction=1" 2>&1 | FileCheck %s --check-prefix=BIAS
+// RUN: sed 's/^module {/module attributes {tern.calibration = {input_sets = 1, layers = {proj = {channels = 8, samples = 1}}}} {/' %s | not tern-opt --tern-ternarize 2>&1 | FileCheck %s --check-prefix=ATTR
+// RUN: not tern-opt %s --tern-ternarize="dampening=0" 2>&1 | FileCheck %s --check-prefix=DAMPENING
 // RUN: not tern-opt %s --tern-ternarize="stats=%t.none" 2>&1 | FileCheck %s --check-prefix=NOFILE
 // RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {' > %t.bad
 // RUN: not tern-opt %s --tern-ternarize="stats=%t.bad" 2>&1 | FileCheck %s --check-prefix=JSON
@@ -28,9 +30,10 @@
 // NEGATIVE: error: tern-ternarize: group-size must be >= 0, got -2
 // GROUP: error: {{.*}}tern-ternarize: layer 'proj': group size 3 does not divide K = 8
 // REGEX: error: tern-ternarize: bad include or exclude regular expression: {{.+}}
-// CALIBRATED: error: tern-ternarize: threshold=calibrated needs stats=FILE (from tern-calibrate)
-// TEQUILA: error: tern-ternarize: method=tequila needs stats=FILE (its bias uses E[x] from tern-calibrate)
-// GPTQ: error: tern-ternarize: gptq needs stats=FILE with second moments (tern-calibrate second-moment=1)
+// CALIBRATED: error: tern-ternarize: threshold=calibrated needs calibration statistics (stats=FILE, or tern-calibrate earlier in the pipeline)
+// TEQUILA: error: tern-ternarize: method=tequila needs calibration statistics for its bias (stats=FILE, or tern-calibrate earlier in the pipeline)
+// GPTQ: error: tern-ternarize: gptq needs calibration statistics with second moments (stats=FILE, or tern-calibrate earlier in the pipeline)
+// BIAS: error: tern-ternarize: bias-correction needs calibration statistics (stats=FILE, or tern-calibrate earlier in the pipeline)
 // DAMPENING: error: tern-ternarize: dampening must be > 0, got 0
 // NOFILE: error: tern-ternarize: calibration statistics '{{.*}}.none': cannot read: {{.+}}
 // JSON: error: tern-ternarize: calibration statistics '{{.*}}.bad': not JSON: {{.+}}
@@ -38,8 +41,10 @@
 // MISSING: error: {{.*}}tern-ternarize: layer 'proj': no calibration statistics for it in '{{.*}}.missing' (calibrated on another model?)
 // CHANNELS: error: {{.*}}tern-ternarize: layer 'proj': its statistics have 2 channels, the layer has K = 8
 // SECOND: error: {{.*}}tern-ternarize: layer 'proj': gptq needs second moments, and '{{.*}}.first' has none (run tern-calibrate with second-moment=1)
+// ATTR: error: tern-ternarize: tern.calibration: layer 'proj' has no mean
 // SHORT: error: tern-ternarize: calibration statistics '{{.*}}.short': layer 'proj': 'mean' has 2 values, expected 8
 
+module {
 func.func @f(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
   %w = arith.constant dense<0.5> : tensor<8x4xf32>
   %zero = arith.constant 0.0 : f32
@@ -48,4 +53,5 @@ func.func @f(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
   %y = linalg.matmul ins(%x, %w : tensor<1x8xf32>, tensor<8x4xf32>)
                      outs(%z : tensor<1x4xf32>) -> tensor<1x4xf32> loc("proj")
   return %y : tensor<1x4xf32>
+}
 }

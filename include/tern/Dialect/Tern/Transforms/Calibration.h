@@ -1,14 +1,16 @@
 //===- Calibration.h - activation statistics of layers ----------*- C++ -*-===//
 //
 // This file declares the statistics tern-calibrate records for every layer
-// (Layers.h) and the file they are kept in, which tern-ternarize reads. The
-// format is documented in docs/Quantization.md ("Calibration statistics").
+// (Layers.h), and the two places they are kept for tern-ternarize: a JSON
+// file (format in docs/Quantization.md, "Calibration statistics") or a
+// module attribute.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TERN_DIALECT_TERN_TRANSFORMS_CALIBRATION_H
 #define TERN_DIALECT_TERN_TRANSFORMS_CALIBRATION_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -52,6 +54,20 @@ bool writeCalibration(llvm::StringRef path, const Calibration &calibration,
 /// what is wrong with it.
 bool readCalibration(llvm::StringRef path, Calibration &calibration,
                      std::string &error);
+
+/// The module attribute that carries statistics from tern-calibrate to
+/// tern-ternarize inside one pipeline (when no stats file is named).
+constexpr llvm::StringLiteral kCalibrationAttrName = "tern.calibration";
+
+/// `calibration` as a dictionary attribute: layer name -> {channels,
+/// samples, mean, mean_square, max_abs[, second_moment]} (f64 tensors).
+DictionaryAttr calibrationToAttr(MLIRContext *context,
+                                 const Calibration &calibration);
+
+/// Reads an attribute written by calibrationToAttr; the message says what is
+/// wrong with it.
+bool calibrationFromAttr(DictionaryAttr attr, Calibration &calibration,
+                         std::string &error);
 
 } // namespace mlir::tern
 

@@ -22,7 +22,9 @@ def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
     the layer's name, as tern-ternarize names it) and per input channel the
     pass records E[x], E[x^2] and max|x| over every row of every input set,
     and E[x x^T] on request, and writes them to `stats=FILE` (JSON, format
-    in docs/Quantization.md). The statistics depend only on the module and
+    in docs/Quantization.md) or, without `stats=`, attaches them to the
+    module as the `tern.calibration` attribute, where a later
+    tern-ternarize finds them. The statistics depend only on the module and
     the inputs, not on the thread count.
 
     Input sets: every subdirectory of DIR (in name order) is one set
@@ -39,7 +41,8 @@ def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
     Option<"inputs", "inputs", "std::string", /*default=*/"\"\"",
            "Directory of calibration input sets (.npy)">,
     Option<"stats", "stats", "std::string", /*default=*/"\"\"",
-           "Where to write the statistics (JSON)">,
+           "Where to write the statistics (JSON); without it they go to the "
+           "module's tern.calibration attribute">,
     Option<"secondMoment", "second-moment", "bool", /*default=*/"false",
            "Also record E[x x^T] per layer (K x K; needed by gptq)">,
     Option<"cpu", "cpu", "std::string", /*default=*/"\"x86-64-v3\"",
@@ -66,7 +69,9 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     - `method=tequila`: bt plus Tequila's dead-zone bias
       Σ_{k: t=0} w_k E[x_k] per output channel (needs `stats=`).
 
-    With `stats=FILE` (from tern-calibrate) every fit weighs column k by its
+    With calibration statistics (`stats=FILE` from tern-calibrate, or the
+    module's `tern.calibration` attribute that tern-calibrate leaves when
+    not given a file; the pass removes it) every fit weighs column k by its
     importance h_k = E[x_k^2] (except threshold=mse, the unweighted optimum
     by definition), `threshold=calibrated` is the exact minimiser of
     Σ h (w - α t)^2, and `gptq=1` quantizes column by column, pushing each
@@ -112,6 +117,9 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     Option<"gptq", "gptq", "bool", /*default=*/"false",
            "GPTQ error feedback through E[x x^T] (needs stats with second "
            "moments)">,
+    Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
+           "Add (W - What) E[x] to each layer's bias, cancelling its mean "
+           "output error (needs stats; contains tequila's dead-zone bias)">,
     Option<"dampening", "dampening", "double", /*default=*/"0.01",
            "gptq: fraction of the mean diagonal added to E[x x^T]">,
     Option<"report", "report", "std::string", /*default=*/"\"\"",
