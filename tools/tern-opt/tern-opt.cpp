@@ -10,6 +10,7 @@
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Pipelines/PTQPipeline.h"
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Target/ONNX/Import.h"
 #include "tern/Transforms/Passes.h"
@@ -71,6 +72,7 @@ int main(int argc, char **argv) {
   tern::registerTernTransformsPasses();
   tern::registerTernDialectTransformsPasses();
   tern::registerTernPipelines();
+  tern::registerTernPTQPipeline();
 
   DialectRegistry registry;
   registerAllDialects(registry);
