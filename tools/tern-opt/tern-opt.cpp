@@ -4,6 +4,7 @@
 // pipelines, and every upstream dialect and pass. It also reads ONNX models
 // directly (`tern-opt model.onnx --passes`): a file ending in .onnx or
 // .onnxtxt is imported first, with `--input-shape` fixing dynamic inputs.
+// An output file ending in .mlirbc is written as bytecode.
 //
 //===----------------------------------------------------------------------===//
 
@@ -83,6 +84,10 @@ int main(int argc, char **argv) {
   auto [inputFilename, outputFilename] = registerAndParseCLIOptions(
       argc, argv, "tern optimizer driver\n", registry);
   MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
+  // `-o model.mlirbc` writes bytecode, which keeps the locations that name
+  // layers (text drops them unless --mlir-print-debuginfo is given).
+  if (StringRef(outputFilename).ends_with(".mlirbc"))
+    config.emitBytecode(true);
 
   std::unique_ptr<llvm::MemoryBuffer> input =
       loadInput(inputFilename, registry);

@@ -1,11 +1,16 @@
 //===- tern-translate.cpp - translations into and out of MLIR -------------===//
 //
 // This file is the tern-translate driver: mlir-translate with tern's
-// translations, `--import-onnx` first among them.
+// translations: `--import-onnx`, and `--export-onnx`, which writes a
+// ternarized module back into the ONNX model it came from.
 //
 //===----------------------------------------------------------------------===//
 
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Target/ONNX/Export.h"
 #include "tern/Target/ONNX/Import.h"
+
+#include "mlir/InitAllDialects.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -23,7 +28,47 @@ static llvm::cl::opt<std::string> inputShapes(
     llvm::cl::desc("Static shapes for model inputs: NAME=DxDx...[,NAME=...]"),
     llvm::cl::init(""));
 
+static llvm::cl::opt<std::string> onnxModel(
+    "onnx-model",
+    llvm::cl::desc("--export-onnx: the ONNX model the module was imported "
+                   "from"),
+    llvm::cl::init(""));
+
+static llvm::cl::opt<std::string> onnxWeights(
+    "onnx-weights",
+    llvm::cl::desc("--export-onnx: 'fake-quant' (dequantized float weights, "
+                   "the default) or 'matmulnbits' (com.microsoft "
+                   "MatMulNBits, 2 bits per trit plane)"),
+    llvm::cl::init("fake-quant"));
+
 int main(int argc, char **argv) {
+  TranslateFromMLIRRegistration exportONNX(
+      "export-onnx",
+      "Write a ternarized module into the ONNX model it was imported from "
+      "(--onnx-model), as fake-quant float weights or MatMulNBits nodes",
+      [](Operation *op, raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError("export-onnx: expected a module");
+        if (onnxModel.empty())
+          return op->emitError("export-onnx: needs --onnx-model=PATH, the "
+                               "ONNX model the module was imported from");
+        std::optional<tern::ONNXWeightFormat> format =
+            llvm::StringSwitch<std::optional<tern::ONNXWeightFormat>>(
+                onnxWeights)
+                .Case("fake-quant", tern::ONNXWeightFormat::FakeQuant)
+                .Case("matmulnbits", tern::ONNXWeightFormat::MatMulNBits)
+                .Default(std::nullopt);
+        if (!format)
+          return op->emitError("export-onnx: unknown --onnx-weights '")
+                 << onnxWeights << "' (expected fake-quant or matmulnbits)";
+        return tern::exportQuantizedONNX(module, onnxModel, *format, os);
+      },
+      [](DialectRegistry &registry) {
+        registerAllDialects(registry);
+        registry.insert<tern::TernDialect>();
+      });
+
   TranslateToMLIRRegistration importONNX(
       "import-onnx", "Import an ONNX model (binary or text syntax)",
       [](llvm::SourceMgr &sourceMgr,

@@ -45,6 +45,18 @@ void TernDialect::initialize() {
 // PackingKindAttr
 //===----------------------------------------------------------------------===//
 
+std::string mlir::tern::layerNameAt(Location loc) {
+  std::string name;
+  loc->walk([&](Location inner) {
+    if (auto named = dyn_cast<NameLoc>(inner)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}
+
 ::tern::quant::Packing mlir::tern::toQuantPacking(PackingKind kind) {
   switch (kind) {
   case PackingKind::SignMagnitude:

@@ -241,7 +241,14 @@ LogicalResult ConstantOp::verify() {
   return success();
 }
 
-LogicalResult ConstantOp::verifyContents() {
+LogicalResult ConstantOp::verifyContents() { return unpackBlob(nullptr); }
+
+LogicalResult ConstantOp::readCodes(std::vector<uint8_t> &codes) {
+  codes.resize(getResult().getType().getNumElements());
+  return unpackBlob(codes.data());
+}
+
+LogicalResult ConstantOp::unpackBlob(uint8_t *codes) {
   auto value = cast<DenseResourceElementsAttr>(getValue());
   AsmResourceBlob *blob = value.getRawHandle().getBlob();
   if (!blob)
@@ -257,7 +264,7 @@ LogicalResult ConstantOp::verifyContents() {
   std::string error;
   if (!::tern::quant::unpack(toQuantPacking(getPacking()), alphabet,
                              reinterpret_cast<const uint8_t *>(data.data()),
-                             rows, k, /*codes=*/nullptr, &error))
+                             rows, k, codes, &error))
     return emitOpError("has invalid packed data in blob '")
            << value.getRawHandle().getKey() << "': " << error;
   return success();

@@ -8,6 +8,8 @@
 
 #include "tern/Dialect/Tern/Transforms/Layers.h"
 
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -21,19 +23,6 @@ using namespace mlir;
 using namespace mlir::tern;
 
 namespace {
-
-/// The innermost name in `loc`, or empty.
-std::string layerName(Location loc) {
-  std::string name;
-  loc->walk([&](Location inner) {
-    if (auto named = dyn_cast<NameLoc>(inner)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
-}
 
 /// The values of a float constant (inline or a resource blob), row-major.
 std::optional<std::vector<float>> readFloats(Value value) {
@@ -169,7 +158,7 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
   module.walk([&](Operation *op) {
     if (!isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
       return;
-    std::string name = layerName(op->getLoc());
+    std::string name = layerNameAt(op->getLoc());
     if (name.empty())
       name = "layer_" + std::to_string(counter);
     ++counter;

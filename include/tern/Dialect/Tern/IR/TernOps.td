@@ -164,6 +164,16 @@ def Tern_ConstantOp : Tern_Op<"constant", [Pure]> {
     /// the whole blob, so the verifier does not call it; lowerings that
     /// consume the bytes do.
     ::mlir::LogicalResult verifyContents();
+
+    /// Unpacks the blob into one sign/magnitude code per element (in the
+    /// result's row-major order), checking it as verifyContents does.
+    ::mlir::LogicalResult readCodes(std::vector<uint8_t> &codes);
+
+  private:
+    /// Unpacks (into `codes` unless null) and checks the blob.
+    ::mlir::LogicalResult unpackBlob(uint8_t *codes);
+
+  public:
   }];
 }
 

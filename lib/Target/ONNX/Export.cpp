@@ -1,0 +1,556 @@
+//===- Export.cpp - quantized models back to ONNX -------------------------===//
+//
+// This file implements the ONNX export of ternarized models: the layers of
+// the quantized module (tern.matmul ops named after ONNX nodes) are read
+// back into TernaryWeights, and the original model's MatMul, Gemm and 1x1
+// Conv nodes of those names are rewritten.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Target/ONNX/Export.h"
+
+#include "ModelLoader.h"
+
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Quant/Ternary.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::tern;
+namespace q = ::tern::quant;
+
+namespace {
+
+/// A layer of the quantized module.
+struct QuantizedLayer {
+  Operation *op = nullptr;
+  q::TernaryWeights weights;
+  /// Extra bias per output channel (Tequila, bias correction), or empty.
+  std::vector<float> bias;
+};
+
+/// The float values of a constant operand, or nothing.
+std::optional<std::vector<float>> constantFloats(Value value) {
+  DenseElementsAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)) ||
+      !attr.getElementType().isF32())
+    return std::nullopt;
+  auto values = attr.getValues<float>();
+  return std::vector<float>(values.begin(), values.end());
+}
+
+/// Reads every tern.matmul of `module` back into TernaryWeights, keyed by
+/// layer name.
+LogicalResult collectLayers(ModuleOp module,
+                            llvm::StringMap<QuantizedLayer> &layers) {
+  WalkResult walk = module.walk([&](MatmulOp op) {
+    std::string name = layerNameAt(op.getLoc());
+    if (name.empty()) {
+      op.emitError("export-onnx: this tern.matmul has no layer name (its "
+                   "location names no ONNX node)");
+      return WalkResult::interrupt();
+    }
+    auto constant = op.getWeights().getDefiningOp<ConstantOp>();
+    std::optional<std::vector<float>> scales = constantFloats(op.getScales());
+    std::optional<std::vector<float>> shifts = constantFloats(op.getShifts());
+    std::optional<std::vector<float>> bias = constantFloats(op.getBias());
+    if (!constant || !scales || (op.getShifts() && !shifts) ||
+        (op.getBias() && !bias)) {
+      op.emitError("export-onnx: layer '")
+          << name << "' does not have constant codes, scales, shifts and bias";
+      return WalkResult::interrupt();
+    }
+    ArrayRef<int64_t> shape = constant.getResult().getType().getShape();
+    int64_t planes = shape.size() == 3 ? shape[0] : 1;
+    QuantizedLayer layer;
+    layer.op = op;
+    layer.weights = q::TernaryWeights(planes, shape[shape.size() - 2],
+                                      shape.back(), op.getGroupSize(),
+                                      /*withShifts=*/shifts.has_value());
+    if (failed(constant.readCodes(layer.weights.codes)))
+      return WalkResult::interrupt();
+    layer.weights.scales = std::move(*scales);
+    if (shifts)
+      layer.weights.shifts = std::move(*shifts);
+    if (bias)
+      layer.bias = std::move(*bias);
+    if (!layers.try_emplace(name, std::move(layer)).second) {
+      op.emitError("export-onnx: two tern.matmul ops are named '")
+          << name << "'";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
+/// The float values of an initializer held in the model file.
+std::optional<std::vector<float>>
+initializerFloats(const onnx::TensorProto &tensor) {
+  if (tensor.data_type() != onnx::TensorProto::FLOAT ||
+      tensor.data_location() == onnx::TensorProto::EXTERNAL)
+    return std::nullopt;
+  int64_t count = 1;
+  for (int64_t d : tensor.dims())
+    count *= d;
+  std::vector<float> values(count);
+  if (tensor.has_raw_data()) {
+    if (tensor.raw_data().size() != size_t(count) * sizeof(float))
+      return std::nullopt;
+    std::memcpy(values.data(), tensor.raw_data().data(),
+                values.size() * sizeof(float));
+    return values;
+  }
+  if (tensor.float_data_size() != count)
+    return std::nullopt;
+  llvm::copy(tensor.float_data(), values.begin());
+  return values;
+}
+
+onnx::TensorProto floatInitializer(const std::string &name,
+                                   ArrayRef<int64_t> dims,
+                                   ArrayRef<float> values) {
+  onnx::TensorProto tensor;
+  tensor.set_name(name);
+  tensor.set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims)
+    tensor.add_dims(d);
+  tensor.set_raw_data(std::string(reinterpret_cast<const char *>(values.data()),
+                                  values.size() * sizeof(float)));
+  return tensor;
+}
+
+const onnx::AttributeProto *findAttribute(const onnx::NodeProto &node,
+                                          StringRef name) {
+  for (const onnx::AttributeProto &attribute : node.attribute())
+    if (attribute.name() == name)
+      return &attribute;
+  return nullptr;
+}
+
+void setInt(onnx::NodeProto &node, const std::string &name, int64_t value) {
+  onnx::AttributeProto *attribute = node.add_attribute();
+  attribute->set_name(name);
+  attribute->set_type(onnx::AttributeProto::INT);
+  attribute->set_i(value);
+}
+
+/// Rewrites one model: replaces layer nodes, adds initializers.
+class Exporter {
+public:
+  Exporter(ModuleOp module, onnx::ModelProto &model, ONNXWeightFormat format)
+      : module(module), model(model), format(format) {}
+
+  LogicalResult run(llvm::StringMap<QuantizedLayer> &layers);
+
+private:
+  /// The replacement of `node` (one or more nodes, appended to `out`).
+  LogicalResult rewrite(const onnx::NodeProto &node, QuantizedLayer &layer,
+                        std::vector<onnx::NodeProto> &out);
+  /// Nodes computing `output` = `input` (M x K, any leading dims) times Ŵᵀ
+  /// plus `bias` (if not empty) with MatMulNBits, one node per plane.
+  LogicalResult matMulNBits(const std::string &prefix, const std::string &input,
+                            const std::string &output, QuantizedLayer &layer,
+                            ArrayRef<float> bias,
+                            std::vector<onnx::NodeProto> &out);
+  std::string addInitializer(const std::string &name, ArrayRef<int64_t> dims,
+                             ArrayRef<float> values) {
+    *model.mutable_graph()->add_initializer() =
+        floatInitializer(name, dims, values);
+    return name;
+  }
+  InFlightDiagnostic error(const QuantizedLayer &layer) {
+    return layer.op->emitError("export-onnx: layer '")
+           << layerNameAt(layer.op->getLoc()) << "': ";
+  }
+
+  ModuleOp module;
+  onnx::ModelProto &model;
+  ONNXWeightFormat format;
+  llvm::StringMap<const onnx::TensorProto *> initializers;
+};
+
+LogicalResult Exporter::matMulNBits(const std::string &prefix,
+                                    const std::string &input,
+                                    const std::string &output,
+                                    QuantizedLayer &layer, ArrayRef<float> bias,
+                                    std::vector<onnx::NodeProto> &out) {
+  const q::TernaryWeights &w = layer.weights;
+  int64_t n = w.rows, k = w.cols, group = w.effectiveGroupSize();
+  // A block of MatMulNBits is 16 to 256 weights with one scale: a group
+  // must be a whole number of blocks, or the whole row (the last block is
+  // then padded).
+  int64_t block = 0;
+  for (int64_t candidate : {256, 128, 64, 32, 16})
+    if (group % candidate == 0) {
+      block = candidate;
+      break;
+    }
+  if (!block && group == k && k <= 256)
+    block = std::max<int64_t>(16, llvm::PowerOf2Ceil(k));
+  if (!block)
+    return error(layer) << "groups of " << group
+                        << " weights are not a whole number of MatMulNBits "
+                           "blocks (16, 32, 64, 128 or 256)";
+  int64_t blocks = (k + block - 1) / block, rowBytes = blocks * block / 4;
+  std::vector<std::string> partials;
+  for (int64_t p = 0; p < w.planes; ++p) {
+    std::string plane = prefix + ".plane" + std::to_string(p);
+    // 2-bit values q = t + 2 (the default zero point is 2), four per byte,
+    // element i in bits 2i; padding holds zeros (q = 2).
+    std::string bytes(size_t(n * rowBytes), '\0');
+    std::vector<float> scales(n * blocks), zeroPoints;
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t c = 0; c < blocks * block; ++c) {
+        int t = c < k ? q::codeValue(w.code(p, r, c)) : 0;
+        bytes[r * rowBytes + c / 4] |= char((t + 2) << (2 * (c % 4)));
+      }
+      for (int64_t b = 0; b < blocks; ++b)
+        scales[r * blocks + b] = w.scale(p, r, (b * block) / group);
+    }
+    if (!w.shifts.empty()) {
+      // DLT: ŵ = α t + γ = (q − z) α with the float zero point z = 2 − γ/α.
+      zeroPoints.resize(n * blocks);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t b = 0; b < blocks; ++b) {
+          float alpha = scales[r * blocks + b];
+          float gamma = w.shift(r, (b * block) / group);
+          if (alpha == 0 && gamma != 0)
+            return error(layer) << "a group with a shift but a zero scale "
+                                   "cannot be expressed by MatMulNBits";
+          zeroPoints[r * blocks + b] = alpha == 0 ? 2.0f : 2.0f - gamma / alpha;
+        }
+    }
+    onnx::TensorProto packed;
+    packed.set_name(plane + ".codes");
+    packed.set_data_type(onnx::TensorProto::UINT8);
+    for (int64_t d : {n, blocks, block / 4})
+      packed.add_dims(d);
+    packed.set_raw_data(bytes);
+    *model.mutable_graph()->add_initializer() = std::move(packed);
+    onnx::NodeProto node;
+    node.set_op_type("MatMulNBits");
+    node.set_domain("com.microsoft");
+    node.set_name(plane);
+    node.add_input(input);
+    node.add_input(plane + ".codes");
+    node.add_input(addInitializer(plane + ".scales", {n * blocks}, scales));
+    if (!zeroPoints.empty())
+      node.add_input(
+          addInitializer(plane + ".zero_points", {n * blocks}, zeroPoints));
+    std::string result = w.planes == 1 && bias.empty() ? output : plane;
+    node.add_output(result);
+    setInt(node, "K", k);
+    setInt(node, "N", n);
+    setInt(node, "bits", 2);
+    setInt(node, "block_size", block);
+    out.push_back(std::move(node));
+    partials.push_back(result);
+  }
+  if (!bias.empty())
+    partials.push_back(addInitializer(prefix + ".bias", {n}, bias));
+  // Sum the planes (and the bias) in order.
+  std::string sum = partials[0];
+  for (size_t i = 1; i < partials.size(); ++i) {
+    onnx::NodeProto add;
+    add.set_op_type("Add");
+    add.set_name(prefix + ".add" + std::to_string(i));
+    add.add_input(sum);
+    add.add_input(partials[i]);
+    sum = i + 1 == partials.size() ? output : add.name();
+    add.add_output(sum);
+    out.push_back(std::move(add));
+  }
+  return success();
+}
+
+LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
+                                QuantizedLayer &layer,
+                                std::vector<onnx::NodeProto> &out) {
+  const q::TernaryWeights &w = layer.weights;
+  int64_t n = w.rows, k = w.cols;
+  const std::string &name = node.name();
+  std::vector<float> approx = w.dequantize();
+  auto transposed = [&] {
+    std::vector<float> t(k * n);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = 0; c < k; ++c)
+        t[c * n + r] = approx[r * k + c];
+    return t;
+  };
+  auto existing = [&](int index) -> std::optional<std::vector<float>> {
+    if (node.input_size() <= index || node.input(index).empty())
+      return std::vector<float>();
+    auto it = initializers.find(node.input(index));
+    if (it == initializers.end())
+      return std::nullopt;
+    return initializerFloats(*it->second);
+  };
+
+  if (node.op_type() == "MatMul") {
+    if (format == ONNXWeightFormat::MatMulNBits)
+      return matMulNBits(name, node.input(0), node.output(0), layer, layer.bias,
+                         out);
+    onnx::NodeProto copy = node;
+    copy.set_input(1, addInitializer(name + ".weights", {k, n}, transposed()));
+    if (layer.bias.empty()) {
+      out.push_back(std::move(copy));
+      return success();
+    }
+    copy.set_output(0, name + ".product");
+    out.push_back(copy);
+    onnx::NodeProto add;
+    add.set_op_type("Add");
+    add.set_name(name + ".bias");
+    add.add_input(copy.output(0));
+    add.add_input(addInitializer(name + ".bias", {n}, layer.bias));
+    add.add_output(node.output(0));
+    out.push_back(std::move(add));
+    return success();
+  }
+
+  if (node.op_type() == "Gemm") {
+    auto attr = [&](StringRef key, float fallback) {
+      const onnx::AttributeProto *a = findAttribute(node, key);
+      return a ? a->f() : fallback;
+    };
+    auto intAttr = [&](StringRef key) {
+      const onnx::AttributeProto *a = findAttribute(node, key);
+      return a ? a->i() : 0;
+    };
+    float alpha = attr("alpha", 1), beta = attr("beta", 1);
+    std::optional<std::vector<float>> c = existing(2);
+    // y = α (A Ŵᵀ + b) + β C: fold α b into the new C = β C + α b.
+    if (!layer.bias.empty() && (!c || (!c->empty() && int64_t(c->size()) != n)))
+      return error(layer) << "cannot fold its bias into Gemm '" << name
+                          << "': C is not a constant vector of " << n;
+    std::vector<float> newC;
+    if (!layer.bias.empty() || format == ONNXWeightFormat::MatMulNBits) {
+      if (c && !c->empty() && int64_t(c->size()) != n && c->size() != 1)
+        return error(layer)
+               << "Gemm '" << name << "': C is not a vector of N = " << n;
+      if (!c && node.input_size() > 2)
+        return error(layer) << "Gemm '" << name << "': C is not a constant";
+      if (c && !c->empty()) {
+        newC.assign(n, 0.0f);
+        for (int64_t i = 0; i < n; ++i)
+          newC[i] = beta * (*c)[c->size() == 1 ? 0 : i];
+      }
+      if (!layer.bias.empty()) {
+        newC.resize(n, 0.0f);
+        for (int64_t i = 0; i < n; ++i)
+          newC[i] += alpha * layer.bias[i];
+      }
+    }
+    if (format == ONNXWeightFormat::FakeQuant) {
+      onnx::NodeProto copy = node;
+      bool transB = intAttr("transB");
+      copy.set_input(1, addInitializer(name + ".weights",
+                                       transB ? SmallVector<int64_t>{n, k}
+                                              : SmallVector<int64_t>{k, n},
+                                       transB ? approx : transposed()));
+      if (!layer.bias.empty()) {
+        std::string cName = addInitializer(name + ".c", {n}, newC);
+        if (copy.input_size() > 2)
+          copy.set_input(2, cName);
+        else
+          copy.add_input(cName);
+        copy.clear_attribute();
+        for (const onnx::AttributeProto &a : node.attribute())
+          if (a.name() != "beta")
+            *copy.add_attribute() = a;
+      }
+      out.push_back(std::move(copy));
+      return success();
+    }
+    if (intAttr("transA"))
+      return error(layer) << "Gemm '" << name
+                          << "' has transA = 1, which MatMulNBits cannot do";
+    std::string product =
+        alpha == 1 && newC.empty() ? node.output(0) : name + ".product";
+    if (failed(matMulNBits(name, node.input(0), product, layer, {}, out)))
+      return failure();
+    std::string current = product;
+    if (alpha != 1) {
+      onnx::NodeProto mul;
+      mul.set_op_type("Mul");
+      mul.set_name(name + ".alpha");
+      mul.add_input(current);
+      mul.add_input(addInitializer(name + ".alpha_value", {}, {alpha}));
+      current = newC.empty() ? node.output(0) : mul.name();
+      mul.add_output(current);
+      out.push_back(std::move(mul));
+    }
+    if (!newC.empty()) {
+      onnx::NodeProto add;
+      add.set_op_type("Add");
+      add.set_name(name + ".c");
+      add.add_input(current);
+      add.add_input(addInitializer(name + ".c_value", {n}, newC));
+      add.add_output(node.output(0));
+      out.push_back(std::move(add));
+    }
+    return success();
+  }
+
+  if (node.op_type() == "Conv") {
+    const onnx::AttributeProto *group = findAttribute(node, "group");
+    if (group && group->i() != 1)
+      return error(layer) << "Conv '" << name << "' is grouped";
+    std::optional<std::vector<float>> b = existing(2);
+    if (!b)
+      return error(layer) << "Conv '" << name
+                          << "': its bias is not a "
+                             "constant";
+    std::vector<float> bias = *b;
+    if (!layer.bias.empty()) {
+      bias.resize(n, 0.0f);
+      for (int64_t i = 0; i < n; ++i)
+        bias[i] += layer.bias[i];
+    }
+    if (format == ONNXWeightFormat::FakeQuant) {
+      onnx::NodeProto copy = node;
+      copy.set_input(1,
+                     addInitializer(name + ".weights", {n, k, 1, 1}, approx));
+      if (!bias.empty()) {
+        std::string bName = addInitializer(name + ".bias", {n}, bias);
+        if (copy.input_size() > 2)
+          copy.set_input(2, bName);
+        else
+          copy.add_input(bName);
+      }
+      out.push_back(std::move(copy));
+      return success();
+    }
+    // NCHW -> NHWC, a matmul over channels, and back.
+    auto transpose = [&](const std::string &from, const std::string &to,
+                         ArrayRef<int64_t> perm) {
+      onnx::NodeProto t;
+      t.set_op_type("Transpose");
+      t.set_name(to);
+      t.add_input(from);
+      t.add_output(to);
+      onnx::AttributeProto *a = t.add_attribute();
+      a->set_name("perm");
+      a->set_type(onnx::AttributeProto::INTS);
+      for (int64_t p : perm)
+        a->add_ints(p);
+      out.push_back(std::move(t));
+    };
+    transpose(node.input(0), name + ".nhwc", {0, 2, 3, 1});
+    if (failed(matMulNBits(name, name + ".nhwc", name + ".nhwf", layer, bias,
+                           out)))
+      return failure();
+    transpose(name + ".nhwf", node.output(0), {0, 3, 1, 2});
+    return success();
+  }
+  return error(layer) << "its ONNX node '" << name << "' is a "
+                      << node.op_type() << ", not MatMul, Gemm or Conv";
+}
+
+LogicalResult Exporter::run(llvm::StringMap<QuantizedLayer> &layers) {
+  onnx::GraphProto *graph = model.mutable_graph();
+  std::vector<onnx::NodeProto> nodes;
+  llvm::StringSet<> done;
+  std::vector<std::pair<const onnx::NodeProto *, QuantizedLayer *>> work;
+  for (const onnx::NodeProto &node : graph->node()) {
+    auto it = layers.find(node.name());
+    work.emplace_back(&node, it == layers.end() ? nullptr : &it->second);
+  }
+  // The rewrites read biases from the original initializers while they
+  // append new ones: they read a copy.
+  std::vector<onnx::TensorProto> kept(graph->initializer().begin(),
+                                      graph->initializer().end());
+  for (const onnx::TensorProto &tensor : kept)
+    initializers[tensor.name()] = &tensor;
+  for (auto [node, layer] : work) {
+    if (!layer) {
+      nodes.push_back(*node);
+      continue;
+    }
+    if (failed(rewrite(*node, *layer, nodes)))
+      return failure();
+    done.insert(node->name());
+  }
+  for (auto &entry : layers)
+    if (!done.contains(entry.getKey()))
+      return entry.getValue().op->emitError("export-onnx: layer '")
+             << entry.getKey()
+             << "' has no node of that name in the ONNX model";
+  graph->clear_node();
+  for (onnx::NodeProto &node : nodes)
+    *graph->add_node() = std::move(node);
+
+  // Drop the float weights no node reads any more.
+  llvm::StringSet<> used;
+  for (const onnx::NodeProto &node : graph->node())
+    for (const std::string &input : node.input())
+      used.insert(input);
+  for (const onnx::ValueInfoProto &output : graph->output())
+    used.insert(output.name());
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> live;
+  for (onnx::TensorProto &tensor : *graph->mutable_initializer())
+    if (used.contains(tensor.name()))
+      *live.Add() = std::move(tensor);
+  graph->mutable_initializer()->Swap(&live);
+
+  if (format == ONNXWeightFormat::MatMulNBits) {
+    bool imported = false;
+    for (const onnx::OperatorSetIdProto &opset : model.opset_import())
+      imported |= opset.domain() == "com.microsoft";
+    if (!imported) {
+      onnx::OperatorSetIdProto *opset = model.add_opset_import();
+      opset->set_domain("com.microsoft");
+      opset->set_version(1);
+    }
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult mlir::tern::exportQuantizedONNX(ModuleOp quantized,
+                                              StringRef originalPath,
+                                              ONNXWeightFormat format,
+                                              raw_ostream &os) {
+  llvm::StringMap<QuantizedLayer> layers;
+  if (failed(collectLayers(quantized, layers)))
+    return failure();
+  if (layers.empty())
+    return quantized.emitError("export-onnx: the module has no tern.matmul "
+                               "layer to export (run tern-ternarize first)");
+  auto buffer = llvm::MemoryBuffer::getFile(originalPath, /*IsText=*/false);
+  if (!buffer)
+    return quantized.emitError("export-onnx: cannot open the ONNX model '")
+           << originalPath << "': " << buffer.getError().message();
+  onnx::ModelProto model;
+  std::string error;
+  bool text = originalPath.ends_with(".onnxtxt");
+  if (!onnx_import::parseModel((*buffer)->getBuffer().str(), text, model,
+                               error))
+    return quantized.emitError("export-onnx: '")
+           << originalPath << "': " << error;
+  for (const onnx::TensorProto &tensor : model.graph().initializer())
+    if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
+      return quantized.emitError("export-onnx: '")
+             << originalPath << "' keeps tensor '" << tensor.name()
+             << "' in external data, which the exporter does not write";
+  Exporter exporter(quantized, model, format);
+  if (failed(exporter.run(layers)))
+    return failure();
+  std::string bytes;
+  if (!model.SerializeToString(&bytes))
+    return quantized.emitError("export-onnx: cannot serialize the model");
+  os << bytes;
+  return success();
+}
