@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Prints the character error rate of PP-OCRv4's recognizer on rendered lines
-# of Jane Austen's Emma, float and ternarized by tern-ternarize with the
-# data-free configurations of docs/Quantization.md. An evaluation, not a
-# test: it takes minutes. LINES=300 WIDTH=320 by default; extra arguments
-# are more configurations (NAME=TERN_TERNARIZE_OPTIONS).
+# of Jane Austen's Emma, float and ternarized by tern-ternarize: the
+# data-free configurations and the calibrated ones of docs/Quantization.md
+# (the ablation table). Calibration uses lines of another novel
+# (Persuasion). An evaluation, not a test: it takes about an hour.
+# LINES=300 WIDTH=320 CALIBRATION_LINES=$LINES by default; SET=data-free or
+# SET=calibrated runs half; extra arguments are more configurations
+# (NAME=TERN_TERNARIZE_OPTIONS, with {stats} and {calibration} as in
+# python/tools/ppocr_ptq_eval.py).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,14 +15,36 @@ build=${TERN_BUILD_DIR:-$root/build}
 models=${TERN_MODELS_DIR:-$root/models}/ppocr
 "$root/scripts/fetch-models.sh" >/dev/null
 
+lines=${LINES:-300}
+set=${SET:-all}
+configs=()
+if [[ $set == all || $set == data-free ]]; then
+  configs+=(
+    float
+    "twn-matmul=method=bt threshold=twn include=MatMul"
+    "mse-matmul=method=bt threshold=mse include=MatMul"
+    "ptqtp2-matmul=method=ptqtp planes=2 include=MatMul"
+    "ptqtp2-all=method=ptqtp planes=2"
+  )
+fi
+if [[ $set == all || $set == calibrated ]]; then
+  configs+=(
+    "cal-bt-matmul=method=bt threshold=calibrated include=MatMul stats={stats}"
+    "gptq-bc-bt-matmul=method=bt include=MatMul stats={stats} gptq=1 bias-correction=1"
+    "seq-bt-matmul=method=bt include=MatMul calibration={calibration} sequential=1 gptq=1 bias-correction=1"
+    "cal-ptqtp2-all=method=ptqtp planes=2 stats={stats}"
+    "gptq-ptqtp2-all=method=ptqtp planes=2 stats={stats} gptq=1"
+    "gptq-bc-ptqtp2-all=method=ptqtp planes=2 stats={stats} gptq=1 bias-correction=1"
+    "seq-ptqtp2-all=method=ptqtp planes=2 calibration={calibration} sequential=1 gptq=1 bias-correction=1"
+  )
+fi
+calibration=()
+if [[ $set != data-free ]]; then
+  calibration=(--calibration-lines "${CALIBRATION_LINES:-$lines}")
+fi
+
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 /usr/bin/python3 "$root/python/tools/ppocr_ptq_eval.py" --models "$models" \
-  --bin "$build/bin" --out "$out" --lines "${LINES:-300}" \
-  --width "${WIDTH:-320}" \
-  float \
-  "twn-matmul=method=bt threshold=twn include=MatMul" \
-  "mse-matmul=method=bt threshold=mse include=MatMul" \
-  "ptqtp2-matmul=method=ptqtp planes=2 include=MatMul" \
-  "ptqtp2-all=method=ptqtp planes=2" \
-  "$@"
+  --bin "$build/bin" --out "$out" --lines "$lines" --width "${WIDTH:-320}" \
+  "${calibration[@]}" "${configs[@]}" "$@"

@@ -167,6 +167,9 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
   };
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // The perf listener writes a dump file per compile under ~/.debug/jit;
+  // calibration compiles many models.
+  engineOptions.enablePerfNotificationListener = false;
   auto engine = ExecutionEngine::create(module, engineOptions);
   if (!engine) {
     error = "JIT compilation failed: " + llvm::toString(engine.takeError());

@@ -17,7 +17,7 @@ using namespace mlir::tern;
 
 void mlir::tern::buildPTQPipeline(OpPassManager &pm,
                                   const PTQPipelineOptions &options) {
-  if (!options.calibration.empty()) {
+  if (!options.calibration.empty() && !options.sequential) {
     // Without a stats file the statistics travel on the module.
     CalibrateOptions calibrate;
     calibrate.inputs = options.calibration;
@@ -33,6 +33,10 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
   ternarize.groupSize = options.groupSize;
   ternarize.stats = options.stats;
   ternarize.gptq = options.gptq;
+  ternarize.calibrationInputs = options.calibration;
+  ternarize.sequential = options.sequential;
+  ternarize.bits = options.bits;
+  ternarize.cpu = options.cpu;
   ternarize.biasCorrection = options.biasCorrection;
   ternarize.include = options.include;
   ternarize.exclude = options.exclude;

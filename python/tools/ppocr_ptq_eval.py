@@ -11,7 +11,10 @@ against the novel's text, and the number of layers ternarized.
 With --calibration-lines N, N lines of another novel (--calibration-novel)
 are rendered the same way and tern-calibrate records their statistics
 (with second moments) once; `{stats}` in OPTIONS names that file, e.g.
-'cal=method=ptqtp planes=2 stats={stats}'.
+'cal=method=ptqtp planes=2 stats={stats}', and `{calibration}` the folder
+of their inputs, e.g. 'seq=method=ptqtp calibration={calibration} sequential=1' (the
+model is imported with a batch of --lines: make --calibration-lines a
+multiple of it).
 """
 
 import argparse
@@ -54,7 +57,7 @@ def calibrate(args, font):
                     f"--tern-calibrate=inputs={folder} stats={stats} "
                     "second-moment=1"], check=True)
     print(f"calibrated on {len(texts)} lines of {args.calibration_novel}")
-    return stats
+    return stats, folder
 
 
 def run(args, name, options, x, shape, texts, charset):
@@ -107,7 +110,8 @@ def main():
     font = ocr.PSFFont(FONT)
     texts, batch = render(font, args.novel, args.width, args.lines, args.skip)
     os.makedirs(args.out, exist_ok=True)
-    stats = calibrate(args, font) if args.calibration_lines else None
+    stats, folder = (calibrate(args, font) if args.calibration_lines else
+                     (None, None))
     x = os.path.join(args.out, "x.npy")
     np.save(x, batch)
     shape = f"x={len(texts)}x3x48x{args.width}"
@@ -122,6 +126,10 @@ def main():
             if not stats:
                 sys.exit(f"{name}: {{stats}} needs --calibration-lines")
             options = options.replace("{stats}", stats)
+        if "{calibration}" in options:
+            if not folder:
+                sys.exit(f"{name}: {{calibration}} needs --calibration-lines")
+            options = options.replace("{calibration}", folder)
         cer, layers = run(args, name, None if name == "float" else options, x,
                           shape, texts, charset)
         print(f"{name:<16} {layers:>6} {100 * cer:>7.2f}%", flush=True)

@@ -6,7 +6,8 @@
 // The same 3 x 7 trit matrix in the three packed layouts (blobs written by an
 // independent packer), dequantized with one scale per row. K = 7 leaves
 // padding in every row: 1 code in sign_magnitude/offset_binary, 3 in base3.
-// The szt constant holds both zeros; they dequantize to 0.
+// The szt constant holds both zeros; they dequantize to 0. The sherry blob
+// was packed by hand (fields 0b01001, 0b01110 | 0b00000, 0b11011).
 
 func.func @show(%t: tensor<3x7x!tern.trit>) {
   %a = arith.constant dense<[[1.0], [2.0], [0.5]]> : tensor<3x1xf32>
@@ -40,6 +41,19 @@ func.func @main() {
   // CHECK-NEXT: [0.5, 0, 0, 0.5, 0.5, 0, 0]]
   call @show(%b3) : (tensor<3x7x!tern.trit>) -> ()
 
+  // sherry: 3:4 trits in 5 bits per quartet; the second quartet of each
+  // row straddles its two bytes.
+  %sh = tern.constant #tern.packing<sherry> dense_resource<sherry>
+          : tensor<4xi8> -> tensor<2x8x!tern.trit>
+  %ash = arith.constant dense<[[1.0], [2.0]]> : tensor<2x1xf32>
+  %wsh = tern.dequantize %sh scales(%ash : tensor<2x1xf32>) group_size = 0
+           : tensor<2x8x!tern.trit> -> tensor<2x8xf32>
+  %ush = tensor.cast %wsh : tensor<2x8xf32> to tensor<*xf32>
+  // CHECK: sizes = [2, 8]
+  // CHECK-NEXT: {{\[\[}}1, 0, -1, 1, -1, -1, 0, 1],
+  // CHECK-NEXT: [0, 2, 2, 2, 2, -2, -2, 0]]
+  call @printMemrefF32(%ush) : (tensor<*xf32>) -> ()
+
   // szt row: +1 0- -1 0+ | 0- +1 0+ -1 with groups of 4.
   %z = tern.constant #tern.packing<sign_magnitude> dense_resource<szt>
          : tensor<2xi8> -> tensor<1x8x!tern.szt>
@@ -61,7 +75,8 @@ func.func private @printMemrefF32(tensor<*xf32>)
       sm: "0x0100000035151C0F4101",
       ob: "0x010000004A6A61509656",
       szt: "0x0100000039C6",
-      b3: "0x01000000C57D2E78E679"
+      b3: "0x01000000C57D2E78E679",
+      sherry: "0x01000000C9016003"
     }
   }
 #-}

@@ -29,6 +29,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <malloc.h>
+
 using namespace mlir;
 
 static llvm::cl::opt<std::string>
@@ -68,6 +70,10 @@ loadInput(StringRef inputFilename, DialectRegistry &registry) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Calibration and allocation run models many times in this process: keep
+  // freed buffers in the heap between runs (docs/CABI.md explains why).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   registerAllPasses();
   tern::registerTernConversionPasses();
   tern::registerTernTransformsPasses();

@@ -61,6 +61,16 @@ struct PTQPipelineOptions : public PassPipelineOptions<PTQPipelineOptions> {
       *this, "bias-correction",
       llvm::cl::desc("Add (W - What) E[x] to every layer's bias"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> sequential{
+      *this, "sequential",
+      llvm::cl::desc("Calibrate each layer on the model with the layers "
+                     "before it ternarized (instead of once, up front)"),
+      llvm::cl::init(false)};
+  PassOptions::Option<double> bits{
+      *this, "bits",
+      llvm::cl::desc("ptqtp: average bits per weight; planes (1 to "
+                     "`planes`) or float per layer by measured sensitivity"),
+      llvm::cl::init(0)};
   PassOptions::Option<std::string> include{
       *this, "include",
       llvm::cl::desc("Regular expression: only layers whose name matches"),

@@ -158,6 +158,57 @@ Value buildDequantize(OpBuilder &b, Location loc, const GroupedLayout &layout,
 // Patterns
 //===----------------------------------------------------------------------===//
 
+/// The sign/magnitude code of element `k` of the Sherry row starting at
+/// byte `rowStart` of `bytes`: the 5-bit field of quartet k / 4 (which may
+/// straddle two bytes of the row) holds the zero's position and the signs
+/// of the other three codes.
+Value sherryCode(OpBuilder &b, Location l, Value bytes, Value rowStart,
+                 int64_t rowBytes, Value k) {
+  auto cIndex = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, l, v);
+  };
+  Type i32 = b.getI32Type();
+  auto cI32 = [&](int64_t v) -> Value {
+    return arith::ConstantIntOp::create(b, l, i32, v);
+  };
+  Value quartet = arith::DivUIOp::create(b, l, k, cIndex(4));
+  Value position = arith::RemUIOp::create(b, l, k, cIndex(4));
+  Value bit = arith::MulIOp::create(b, l, quartet, cIndex(5));
+  Value first = arith::DivUIOp::create(b, l, bit, cIndex(8));
+  auto byteAt = [&](Value offset) -> Value {
+    Value index = arith::AddIOp::create(b, l, rowStart, offset);
+    Value byte = tensor::ExtractOp::create(b, l, bytes, index);
+    return arith::ExtUIOp::create(b, l, i32, byte);
+  };
+  // The second byte exists unless the field ends in the row's last byte.
+  Value next = arith::AddIOp::create(b, l, first, cIndex(1));
+  Value inRow = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, next,
+                                      cIndex(rowBytes));
+  Value safeNext = arith::SelectOp::create(b, l, inRow, next, first);
+  Value high = arith::SelectOp::create(b, l, inRow, byteAt(safeNext), cI32(0));
+  Value word = arith::OrIOp::create(b, l, byteAt(first),
+                                    arith::ShLIOp::create(b, l, high, cI32(8)));
+  Value shift = arith::IndexCastOp::create(
+      b, l, i32, arith::RemUIOp::create(b, l, bit, cIndex(8)));
+  Value field = arith::AndIOp::create(
+      b, l, arith::ShRUIOp::create(b, l, word, shift), cI32(31));
+  Value zero = arith::AndIOp::create(b, l, field, cI32(3));
+  Value signs = arith::ShRUIOp::create(b, l, field, cI32(2));
+  Value pos = arith::IndexCastOp::create(b, l, i32, position);
+  Value isZero =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, pos, zero);
+  // The kept codes are numbered without the zero.
+  Value afterZero =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, pos, zero);
+  Value kept = arith::SubIOp::create(
+      b, l, pos, arith::ExtUIOp::create(b, l, i32, afterZero));
+  Value negative = arith::TruncIOp::create(
+      b, l, b.getI1Type(), arith::ShRUIOp::create(b, l, signs, kept));
+  Value sign = arith::SelectOp::create(b, l, negative, i8Const(b, l, 3),
+                                       i8Const(b, l, 1));
+  return arith::SelectOp::create(b, l, isZero, i8Const(b, l, 0), sign);
+}
+
 /// tern.constant -> the packed bytes as an arith.constant (still a
 /// dense_resource) and a tensor.generate that unpacks one code per element.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
@@ -193,9 +244,14 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
         row = arith::AddIOp::create(
             b, l, arith::MulIOp::create(b, l, row, cIndex(dim)), index);
       Value k = indices.back();
+      Value rowStart = arith::MulIOp::create(b, l, row, cIndex(rowBytes));
+      if (packing == ::tern::quant::Packing::Sherry) {
+        tensor::YieldOp::create(b, l,
+                                sherryCode(b, l, bytes, rowStart, rowBytes, k));
+        return;
+      }
       Value byteIndex = arith::AddIOp::create(
-          b, l, arith::MulIOp::create(b, l, row, cIndex(rowBytes)),
-          arith::DivUIOp::create(b, l, k, cIndex(perByte)));
+          b, l, rowStart, arith::DivUIOp::create(b, l, k, cIndex(perByte)));
       Value byte = tensor::ExtractOp::create(b, l, bytes, byteIndex);
       Value slot = arith::RemUIOp::create(b, l, k, cIndex(perByte));
       Value code;

@@ -85,3 +85,37 @@ func.func @cast_to_other_type(%t: tensor<2x4x!tern.szt>) -> tensor<2x4xi32> {
   %c = builtin.unrealized_conversion_cast %t : tensor<2x4x!tern.szt> to tensor<2x4xi32>
   return %c : tensor<2x4xi32>
 }
+
+// -----
+
+func.func @sherry_padding() -> tensor<1x4x!tern.trit> {
+  // expected-error @+1 {{'tern.constant' op has invalid packed data in blob 'w': non-zero padding after the last code of row 0}}
+  %0 = tern.constant #tern.packing<sherry> dense_resource<w>
+         : tensor<1xi8> -> tensor<1x4x!tern.trit>
+  return %0 : tensor<1x4x!tern.trit>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x01000000E0"
+    }
+  }
+#-}
+
+// -----
+
+func.func @sherry_szt() -> tensor<1x4x!tern.szt> {
+  // expected-error @+1 {{'tern.constant' op}}
+  %0 = tern.constant #tern.packing<sherry> dense_resource<w>
+         : tensor<1xi8> -> tensor<1x4x!tern.szt>
+  return %0 : tensor<1x4x!tern.szt>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x0100000001"
+    }
+  }
+#-}

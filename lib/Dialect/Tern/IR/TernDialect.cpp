@@ -65,6 +65,8 @@ std::string mlir::tern::layerNameAt(Location loc) {
     return ::tern::quant::Packing::OffsetBinary;
   case PackingKind::Base3:
     return ::tern::quant::Packing::Base3;
+  case PackingKind::Sherry:
+    return ::tern::quant::Packing::Sherry;
   }
   llvm_unreachable("unknown packing kind");
 }

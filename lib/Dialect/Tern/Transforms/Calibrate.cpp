@@ -22,6 +22,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -104,103 +105,6 @@ SmallVector<Value> observe(OpBuilder &b, Location loc, Value x,
   return results;
 }
 
-/// One calibration input set: the arrays of @main's inputs, in order, and
-/// where they came from.
-struct InputSet {
-  std::vector<Array> arrays;
-  std::vector<std::string> sources;
-};
-
-/// Reads the input sets of one entry of the calibration directory (a
-/// subdirectory or a .npy file) into `sets`; on failure returns false with
-/// a message.
-bool readEntry(StringRef path, bool isDirectory,
-               const ModelSignature &signature, std::vector<InputSet> &sets,
-               std::string &error) {
-  if (isDirectory) {
-    InputSet set;
-    for (const TensorSignature &input : signature.inputs) {
-      std::string file = input.name;
-      std::replace(file.begin(), file.end(), '/', '_');
-      SmallString<256> npy(path);
-      llvm::sys::path::append(npy, file + ".npy");
-      set.sources.push_back(npy.str().str());
-      set.arrays.emplace_back();
-      if (!::tern::runtime::readNpy(set.sources.back(), set.arrays.back(),
-                                    error))
-        return false;
-    }
-    sets.push_back(std::move(set));
-    return true;
-  }
-  if (signature.inputs.size() != 1) {
-    error = "'" + path.str() + "' is a file, but the model has " +
-            std::to_string(signature.inputs.size()) +
-            " inputs: give each input set as a directory of NAME.npy files";
-    return false;
-  }
-  Array array;
-  if (!::tern::runtime::readNpy(path.str(), array, error))
-    return false;
-  ArrayRef<int64_t> expected = signature.inputs[0].shape;
-  // A leading dimension that is a multiple of the model's holds several
-  // sets.
-  if (!expected.empty() && array.shape.size() == expected.size() &&
-      expected[0] > 0 && !array.shape.empty() && array.shape[0] > 0 &&
-      array.shape[0] % expected[0] == 0 &&
-      ArrayRef<int64_t>(array.shape).drop_front() == expected.drop_front() &&
-      array.shape[0] != expected[0]) {
-    int64_t count = array.shape[0] / expected[0];
-    size_t bytes = array.data.size() / size_t(count);
-    for (int64_t i = 0; i < count; ++i) {
-      InputSet set;
-      Array slice;
-      slice.type = array.type;
-      slice.shape.assign(expected.begin(), expected.end());
-      slice.data.assign(array.data.begin() + i * bytes,
-                        array.data.begin() + (i + 1) * bytes);
-      set.arrays.push_back(std::move(slice));
-      set.sources.push_back(path.str() + "[" + std::to_string(i) + "]");
-      sets.push_back(std::move(set));
-    }
-    return true;
-  }
-  InputSet set;
-  set.arrays.push_back(std::move(array));
-  set.sources.push_back(path.str());
-  sets.push_back(std::move(set));
-  return true;
-}
-
-/// The entries of the calibration directory that hold input sets, in name
-/// order.
-bool listEntries(StringRef dir,
-                 std::vector<std::pair<std::string, bool>> &entries,
-                 std::string &error) {
-  if (!llvm::sys::fs::is_directory(dir)) {
-    error = "calibration inputs '" + dir.str() + "' is not a directory";
-    return false;
-  }
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec)) {
-    bool isDirectory = llvm::sys::fs::is_directory(it->path());
-    if (isDirectory || StringRef(it->path()).ends_with(".npy"))
-      entries.emplace_back(it->path(), isDirectory);
-  }
-  if (ec) {
-    error = "cannot list '" + dir.str() + "': " + ec.message();
-    return false;
-  }
-  if (entries.empty()) {
-    error = "calibration inputs '" + dir.str() +
-            "' holds no input sets (subdirectories or .npy files)";
-    return false;
-  }
-  llvm::sort(entries);
-  return true;
-}
-
 struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
   using Base::Base;
 
@@ -212,26 +116,17 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
     };
     if (inputs.empty())
       return fail("needs inputs=DIR (the calibration input sets)");
-    std::vector<std::pair<std::string, bool>> entries;
+    std::vector<InputEntry> entries;
     ExecutionOptions execution;
     std::string error;
-    if (!listEntries(inputs, entries, error) ||
+    if (!listInputEntries(inputs, entries, error) ||
         !resolveCPU(cpu, execution.cpu, error))
       return fail(error);
 
     // Lowering loads dialects and the JIT registers translations: work on a
     // copy in a context of its own.
-    std::string bytes;
-    llvm::raw_string_ostream os(bytes);
-    if (failed(writeBytecodeToFile(module, os)))
-      return fail("cannot copy the module");
     MLIRContext context(getContext().getDialectRegistry());
-    llvm::SourceMgr sourceMgr;
-    sourceMgr.AddNewSourceBuffer(
-        llvm::MemoryBuffer::getMemBufferCopy(bytes, "calibration copy"),
-        llvm::SMLoc());
-    OwningOpRef<ModuleOp> copy =
-        parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+    OwningOpRef<ModuleOp> copy = copyForExecution(module, context);
     if (!copy)
       return fail("cannot copy the module");
     auto main = copy->lookupSymbol<func::FuncOp>("main");
@@ -243,6 +138,15 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
     if (layers.empty())
       return fail("the module has no layer to calibrate (MatMul, Gemm or "
                   "1x1 Conv with constant weights)");
+    if (!this->layers.empty()) {
+      llvm::Regex only(this->layers);
+      if (!only.isValid(error))
+        return fail("bad layers regular expression: " + error);
+      llvm::erase_if(
+          layers, [&](const Layer &layer) { return !only.match(layer.name); });
+      if (layers.empty())
+        return fail("no layer matches layers=" + this->layers);
+    }
     SmallVector<Value> observed;
     SmallVector<int64_t> rows;
     OpBuilder b(&context);
@@ -273,8 +177,7 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
     std::vector<Array> outputs;
     for (auto [index, entry] : llvm::enumerate(entries)) {
       std::vector<InputSet> sets;
-      if (!readEntry(entry.first, entry.second, model->signature(), sets,
-                     error))
+      if (!readInputEntry(entry, model->signature().inputs, sets, error))
         return fail(error);
       for (InputSet &set : sets) {
         if (!checkInputs(model->signature(), set.arrays, set.sources, error) ||

@@ -6,12 +6,21 @@
 
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -221,4 +230,108 @@ bool mlir::tern::calibrationFromAttr(DictionaryAttr attr,
     calibration.layers[name] = std::move(stats);
   }
   return true;
+}
+
+bool mlir::tern::listInputEntries(StringRef dir,
+                                  std::vector<InputEntry> &entries,
+                                  std::string &error) {
+  if (!llvm::sys::fs::is_directory(dir)) {
+    error = "calibration inputs '" + dir.str() + "' is not a directory";
+    return false;
+  }
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    bool isDirectory = llvm::sys::fs::is_directory(it->path());
+    if (isDirectory || StringRef(it->path()).ends_with(".npy"))
+      entries.push_back({it->path(), isDirectory});
+  }
+  if (ec) {
+    error = "cannot list '" + dir.str() + "': " + ec.message();
+    return false;
+  }
+  if (entries.empty()) {
+    error = "calibration inputs '" + dir.str() +
+            "' holds no input sets (subdirectories or .npy files)";
+    return false;
+  }
+  llvm::sort(entries);
+  return true;
+}
+
+bool mlir::tern::readInputEntry(const InputEntry &entry,
+                                ArrayRef<TensorSignature> inputs,
+                                std::vector<InputSet> &sets,
+                                std::string &error) {
+  using ::tern::runtime::Array;
+  StringRef path = entry.path;
+  if (entry.isDirectory) {
+    InputSet set;
+    for (const TensorSignature &input : inputs) {
+      std::string file = input.name;
+      std::replace(file.begin(), file.end(), '/', '_');
+      SmallString<256> npy(path);
+      llvm::sys::path::append(npy, file + ".npy");
+      set.sources.push_back(npy.str().str());
+      set.arrays.emplace_back();
+      if (!::tern::runtime::readNpy(set.sources.back(), set.arrays.back(),
+                                    error))
+        return false;
+    }
+    sets.push_back(std::move(set));
+    return true;
+  }
+  if (inputs.size() != 1) {
+    error = "'" + path.str() + "' is a file, but the model has " +
+            std::to_string(inputs.size()) +
+            " inputs: give each input set as a directory of NAME.npy files";
+    return false;
+  }
+  Array array;
+  if (!::tern::runtime::readNpy(path.str(), array, error))
+    return false;
+  ArrayRef<int64_t> expected = inputs[0].shape;
+  // A leading dimension that is a multiple of the model's holds several
+  // sets.
+  if (!expected.empty() && array.shape.size() == expected.size() &&
+      expected[0] > 0 && !array.shape.empty() && array.shape[0] > 0 &&
+      array.shape[0] % expected[0] == 0 &&
+      ArrayRef<int64_t>(array.shape).drop_front() == expected.drop_front() &&
+      array.shape[0] != expected[0]) {
+    int64_t count = array.shape[0] / expected[0];
+    size_t bytes = array.data.size() / size_t(count);
+    for (int64_t i = 0; i < count; ++i) {
+      InputSet set;
+      Array slice;
+      slice.type = array.type;
+      slice.shape.assign(expected.begin(), expected.end());
+      slice.data.assign(array.data.begin() + i * bytes,
+                        array.data.begin() + (i + 1) * bytes);
+      set.arrays.push_back(std::move(slice));
+      set.sources.push_back(path.str() + "[" + std::to_string(i) + "]");
+      sets.push_back(std::move(set));
+    }
+    return true;
+  }
+  InputSet set;
+  set.arrays.push_back(std::move(array));
+  set.sources.push_back(path.str());
+  sets.push_back(std::move(set));
+  return true;
+}
+
+OwningOpRef<ModuleOp> mlir::tern::copyForExecution(ModuleOp module,
+                                                   MLIRContext &context) {
+  std::string bytes;
+  llvm::raw_string_ostream os(bytes);
+  if (failed(writeBytecodeToFile(module, os)))
+    return nullptr;
+  context.loadDialect<arith::ArithDialect, func::FuncDialect,
+                      linalg::LinalgDialect, math::MathDialect,
+                      tensor::TensorDialect>();
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(bytes, "calibration copy"),
+      llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
 }

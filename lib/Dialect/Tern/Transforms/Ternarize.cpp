@@ -11,6 +11,7 @@
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/IR/TernTypes.h"
+#include "tern/Dialect/Tern/Transforms/Allocation.h"
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 #include "tern/Dialect/Tern/Transforms/Layers.h"
 #include "tern/Quant/Packing.h"
@@ -19,6 +20,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -60,6 +62,9 @@ struct LayerReport {
   /// Cosine similarity of the layer's float and ternary outputs on the
   /// calibration data (needs E[x xᵀ]), or NaN.
   double outputCosine = std::nan("");
+  /// Cosine similarity of the model's outputs with only this layer
+  /// ternarized and the float model's (measured by allocation), or NaN.
+  double modelCosine = std::nan("");
 };
 
 /// The cosine similarity of y = x Wᵀ and ŷ = x Ŵᵀ + b over activations with
@@ -103,7 +108,9 @@ double outputCosine(q::MatrixRef w, const std::vector<float> &approx,
 /// The report as JSON (per layer and totals) to `path`, and as a table on
 /// stderr.
 LogicalResult writeReport(Operation *root, StringRef path, StringRef method,
-                          ArrayRef<LayerReport> layers, double modelBytes) {
+                          ArrayRef<LayerReport> layers,
+                          ArrayRef<std::string> floatLayers,
+                          double modelBytes) {
   llvm::json::Array entries;
   double floatBytes = 0, packedBytes = 0;
   llvm::errs() << llvm::format("%-32s %6s %6s %6s %6s %7s %9s %9s %8s\n",
@@ -137,6 +144,7 @@ LogicalResult writeReport(Operation *root, StringRef path, StringRef method,
         {"relative_error", layer.error.relativeError},
         {"weighted_error", layer.error.weightedError},
         {"output_cosine", optional(layer.outputCosine)},
+        {"model_output_cosine", optional(layer.modelCosine)},
         {"zero_fraction", layer.error.zeroFraction},
     });
   }
@@ -151,13 +159,15 @@ LogicalResult writeReport(Operation *root, StringRef path, StringRef method,
   if (ec)
     return root->emitError("tern-ternarize: cannot write the report '")
            << path << "': " << ec.message();
-  os << llvm::formatv("{0:2}\n", llvm::json::Value(llvm::json::Object{
-                                     {"layers", std::move(entries)},
-                                     {"float_bytes", floatBytes},
-                                     {"ternary_bytes", packedBytes},
-                                     {"model_bytes_before", modelBytes},
-                                     {"model_bytes_after", after},
-                                 }));
+  os << llvm::formatv("{0:2}\n",
+                      llvm::json::Value(llvm::json::Object{
+                          {"layers", std::move(entries)},
+                          {"float_bytes", floatBytes},
+                          {"ternary_bytes", packedBytes},
+                          {"model_bytes_before", modelBytes},
+                          {"model_bytes_after", after},
+                          {"float_layers", llvm::json::Array(floatLayers)},
+                      }));
   return success();
 }
 
@@ -219,11 +229,13 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
                     ", got " + Twine(planes));
       options.method = q::Method::TritPlanes;
       options.tritPlanes.planes = static_cast<int>(planes);
+    } else if (method == "sherry") {
+      options.method = q::Method::Sherry;
     } else if (method == "dlt") {
       options.method = q::Method::ScaleShift;
     } else {
       return fail("unknown method '" + method +
-                  "' (expected bt, szt, tequila, ptqtp or dlt)");
+                  "' (expected bt, szt, tequila, ptqtp, dlt or sherry)");
     }
     if (groupSize < 0)
       return fail("group-size must be >= 0, got " + Twine(groupSize));
@@ -239,6 +251,32 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     options.granularity =
         groupSize ? q::Granularity::Group : q::Granularity::Channel;
     options.groupSize = groupSize;
+    return success();
+  }
+
+  /// Runs tern-calibrate on the module as it is now, observing only the
+  /// layer `name`, into `calibration`.
+  LogicalResult calibrateLayer(StringRef name, Calibration &calibration,
+                               std::string &error) {
+    ModuleOp module = getOperation();
+    OpPassManager pm(ModuleOp::getOperationName());
+    CalibrateOptions calibrate;
+    calibrate.inputs = calibrationInputs;
+    // One layer at a time, second moments are cheap next to the compile;
+    // the report's output cosine needs them.
+    calibrate.secondMoment = true;
+    calibrate.cpu = cpu;
+    calibrate.layers = "^" + llvm::Regex::escape(name) + "$";
+    pm.addPass(createCalibrate(calibrate));
+    if (failed(runPipeline(pm, module))) {
+      error = "calibrating it failed";
+      return failure();
+    }
+    auto attached = module->getAttrOfType<DictionaryAttr>(kCalibrationAttrName);
+    calibration = Calibration();
+    if (!attached || !calibrationFromAttr(attached, calibration, error))
+      return failure();
+    module->removeAttr(kCalibrationAttrName);
     return success();
   }
 
@@ -263,6 +301,30 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       }
       module->removeAttr(kCalibrationAttrName);
     }
+    if ((sequential || bits != 0) && calibrationInputs.empty()) {
+      module.emitError("tern-ternarize: ")
+          << (sequential ? "sequential" : "bits") << " needs calibration=DIR";
+      return signalPassFailure();
+    }
+    if (sequential && bits != 0) {
+      module.emitError("tern-ternarize: bits and sequential do not combine "
+                       "(allocation measures every layer on the float model)");
+      return signalPassFailure();
+    }
+    if (bits < 0 || (bits != 0 && method != "ptqtp")) {
+      module.emitError("tern-ternarize: bits= allocates ptqtp planes: it needs "
+                       "method=ptqtp and a budget > 0");
+      return signalPassFailure();
+    }
+    if (sequential) {
+      if (!source.empty()) {
+        module.emitError("tern-ternarize: sequential calibrates as it goes; "
+                         "it takes no other statistics (")
+            << source << ")";
+        return signalPassFailure();
+      }
+      source = "the sequential calibration";
+    }
     bool haveStats = !source.empty();
     q::QuantizeOptions options;
     Type codeType;
@@ -276,96 +338,129 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           << error;
       return signalPassFailure();
     }
+    // Sherry's codes keep their 3:4 structure in 1.25 bits per weight;
+    // every other method's in 2-bit sign/magnitude codes.
+    bool sherry = options.method == q::Method::Sherry;
+    q::Packing packing =
+        sherry ? q::Packing::Sherry : q::Packing::SignMagnitude;
+    PackingKind packingKind =
+        sherry ? PackingKind::Sherry : PackingKind::SignMagnitude;
     double modelBytes = constantBytes(module);
     std::vector<Layer> layers = findLayers(module, /*readWeights=*/true);
+    std::vector<Layer *> selected;
+    for (Layer &layer : layers)
+      if ((include.empty() || includeRegex.match(layer.name)) &&
+          (exclude.empty() || !excludeRegex.match(layer.name)))
+        selected.push_back(&layer);
     IRRewriter rewriter(&getContext());
     SmallVector<LayerReport> reports;
-    for (Layer &layer : layers) {
-      const std::string &name = layer.name;
-      Operation *op = layer.op;
-      auto fail = [&](const Twine &message) {
-        op->emitError("tern-ternarize: layer '") << name << "': " << message;
-        signalPassFailure();
-      };
-      if ((!include.empty() && !includeRegex.match(name)) ||
-          (!exclude.empty() && excludeRegex.match(name)))
-        continue;
-      int64_t n = layer.rows, k = layer.cols;
-      q::MatrixRef w = {layer.weights.data(), n, k};
-      if (!q::validateOptions(options, n, k, &error))
-        return fail(error);
+    std::vector<std::string> floatLayers;
 
-      // Importance of the columns: E[x²] from the statistics.
-      const LayerStatistics *layerStats = nullptr;
+    // What a layer's fit needs: its statistics and column importances.
+    struct Prepared {
+      const LayerStatistics *stats = nullptr;
       std::vector<float> importance;
-      if (haveStats) {
-        auto it = calibration.layers.find(name);
-        if (it == calibration.layers.end())
-          return fail("no calibration statistics for it in " + source +
-                      " (calibrated on another model?)");
-        layerStats = &it->second;
-        if (layerStats->channels != k)
-          return fail("its statistics have " + Twine(layerStats->channels) +
-                      " channels, the layer has K = " + Twine(k));
-        if (gptq && layerStats->secondMoment.empty())
-          return fail("gptq needs second moments, and " + source +
-                      " has none (run tern-calibrate with second-moment=1)");
-        double meanImportance = 0;
-        for (double v : layerStats->meanSquare)
-          meanImportance += v / double(k);
-        // A column no calibration input reached still counts a little, so
-        // that no group is fitted to nothing.
-        for (double v : layerStats->meanSquare)
-          importance.push_back(
-              float(std::max(v, 1e-6 * meanImportance + 1e-30)));
+      const float *h() const {
+        return importance.empty() ? nullptr : importance.data();
       }
-      const float *h = importance.empty() ? nullptr : importance.data();
-
-      std::optional<q::TernaryWeights> fit;
+    };
+    auto fail = [&](const Layer &layer, const Twine &message) {
+      layer.op->emitError("tern-ternarize: layer '")
+          << layer.name << "': " << message;
+      signalPassFailure();
+      return failure();
+    };
+    auto prepare = [&](const Layer &layer, Prepared &prepared) {
+      int64_t k = layer.cols;
+      if (!q::validateOptions(options, layer.rows, k, &error))
+        return fail(layer, error);
+      // Sequential: this layer's statistics come from the model with every
+      // layer before it already ternarized.
+      if (sequential && failed(calibrateLayer(layer.name, calibration, error)))
+        return fail(layer, error);
+      if (!haveStats)
+        return success();
+      auto it = calibration.layers.find(layer.name);
+      if (it == calibration.layers.end())
+        return fail(layer, "no calibration statistics for it in " + source +
+                               " (calibrated on another model?)");
+      prepared.stats = &it->second;
+      if (prepared.stats->channels != k)
+        return fail(layer, "its statistics have " +
+                               Twine(prepared.stats->channels) +
+                               " channels, the layer has K = " + Twine(k));
+      if (gptq && prepared.stats->secondMoment.empty())
+        return fail(layer,
+                    "gptq needs second moments, and " + source +
+                        " has none (run tern-calibrate with second-moment=1)");
+      // Importance of the columns: E[x²]. A column no calibration input
+      // reached still counts a little, so that no group is fitted to
+      // nothing.
+      double meanImportance = 0;
+      for (double v : prepared.stats->meanSquare)
+        meanImportance += v / double(k);
+      for (double v : prepared.stats->meanSquare)
+        prepared.importance.push_back(
+            float(std::max(v, 1e-6 * meanImportance + 1e-30)));
+      return success();
+    };
+    auto fit = [&](const Layer &layer, const Prepared &prepared,
+                   const q::QuantizeOptions &with)
+        -> std::optional<q::TernaryWeights> {
+      q::MatrixRef w = {layer.weights.data(), layer.rows, layer.cols};
+      std::optional<q::TernaryWeights> result;
       if (gptq) {
         q::ErrorFeedbackOptions feedback;
         feedback.dampening = dampening;
-        fit = q::quantizeWithErrorFeedback(w, layerStats->secondMoment.data(),
-                                           options, feedback, &error);
+        result = q::quantizeWithErrorFeedback(
+            w, prepared.stats->secondMoment.data(), with, feedback, &error);
       } else {
-        fit = q::quantize(w, h, options, &error);
+        result = q::quantize(w, prepared.h(), with, &error);
       }
-      if (!fit)
-        return fail(error);
+      if (!result)
+        (void)fail(layer, error);
+      return result;
+    };
+    auto rewrite = [&](Layer &layer, const Prepared &prepared,
+                       const q::TernaryWeights &weights, double damage) {
+      const std::string &name = layer.name;
+      Operation *op = layer.op;
+      int64_t n = layer.rows, k = layer.cols;
+      q::MatrixRef w = {layer.weights.data(), n, k};
       std::vector<float> bias;
       if (method == "tequila" || biasCorrection) {
-        std::vector<float> mean(layerStats->mean.begin(),
-                                layerStats->mean.end());
-        bias = biasCorrection ? q::meanErrorBias(w, *fit, mean.data())
-                              : q::deadZoneBias(w, *fit, mean.data());
+        std::vector<float> mean(prepared.stats->mean.begin(),
+                                prepared.stats->mean.end());
+        bias = biasCorrection ? q::meanErrorBias(w, weights, mean.data())
+                              : q::deadZoneBias(w, weights, mean.data());
       }
       std::vector<uint8_t> bytes(
-          q::packedBytes(q::Packing::SignMagnitude, fit->planes * n, k));
-      if (!q::pack(q::Packing::SignMagnitude, fit->codes.data(),
-                   fit->planes * n, k, bytes.data(), &error))
-        return fail(error);
+          q::packedBytes(packing, weights.planes * n, k));
+      if (!q::pack(packing, weights.codes.data(), weights.planes * n, k,
+                   bytes.data(), &error))
+        return fail(layer, error);
 
       SmallVector<int64_t> codesShape = {n, k};
-      SmallVector<int64_t> scalesShape = {n, fit->groups()};
-      if (fit->planes > 1) {
-        codesShape.insert(codesShape.begin(), fit->planes);
-        scalesShape.insert(scalesShape.begin(), fit->planes);
+      SmallVector<int64_t> scalesShape = {n, weights.groups()};
+      if (weights.planes > 1) {
+        codesShape.insert(codesShape.begin(), weights.planes);
+        scalesShape.insert(scalesShape.begin(), weights.planes);
       }
       Location loc = op->getLoc();
       rewriter.setInsertionPoint(op);
       auto codes = mlir::tern::ConstantOp::create(
           rewriter, loc, RankedTensorType::get(codesShape, codeType),
-          mlir::tern::PackingKind::SignMagnitude, name + ".codes", bytes);
+          packingKind, name + ".codes", bytes);
       auto f32 = rewriter.getF32Type();
       auto constant = [&](ArrayRef<int64_t> shape, ArrayRef<float> values) {
         return arith::ConstantOp::create(
             rewriter, loc,
             DenseElementsAttr::get(RankedTensorType::get(shape, f32), values));
       };
-      Value scales = constant(scalesShape, fit->scales);
+      Value scales = constant(scalesShape, weights.scales);
       Value shifts, biasValue;
-      if (!fit->shifts.empty())
-        shifts = constant({n, fit->groups()}, fit->shifts);
+      if (!weights.shifts.empty())
+        shifts = constant({n, weights.groups()}, weights.shifts);
       if (!bias.empty())
         biasValue = constant({n}, bias);
       Value activations = layer.activations(rewriter);
@@ -373,7 +468,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       Value products = mlir::tern::MatmulOp::create(
           rewriter, loc, RankedTensorType::get({m, n}, f32), activations, codes,
           scales, shifts, biasValue,
-          rewriter.getI64IntegerAttr(fit->groupSize));
+          rewriter.getI64IntegerAttr(weights.groupSize));
       rewriter.replaceOp(op, accumulate(rewriter, loc,
                                         layer.outputs(rewriter, products),
                                         layer.accumulator));
@@ -381,16 +476,93 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       LayerReport report{name,
                          n,
                          k,
-                         fit->planes,
-                         fit->groupSize,
-                         q::measure(w, h, *fit, q::Packing::SignMagnitude)};
-      if (layerStats && !layerStats->secondMoment.empty())
+                         weights.planes,
+                         weights.groupSize,
+                         q::measure(w, prepared.h(), weights, packing)};
+      if (prepared.stats && !prepared.stats->secondMoment.empty())
         report.outputCosine =
-            outputCosine(w, fit->dequantize(), *layerStats, bias);
+            outputCosine(w, weights.dequantize(), *prepared.stats, bias);
+      report.modelCosine = 1 - damage;
       reports.push_back(std::move(report));
+      return success();
+    };
+
+    if (bits == 0) {
+      for (Layer *layer : selected) {
+        Prepared prepared;
+        if (failed(prepare(*layer, prepared)))
+          return;
+        std::optional<q::TernaryWeights> weights =
+            fit(*layer, prepared, options);
+        if (!weights ||
+            failed(rewrite(*layer, prepared, *weights, std::nan(""))))
+          return;
+      }
+    } else {
+      // Allocation: every layer fitted with 1 .. planes planes, each fit's
+      // effect on the model output measured, planes (or float) chosen
+      // under the budget.
+      std::vector<Prepared> prepared(selected.size());
+      std::vector<std::vector<q::TernaryWeights>> fits(selected.size());
+      std::vector<AllocationLayer> allocation(selected.size());
+      for (auto [i, layer] : llvm::enumerate(selected)) {
+        if (failed(prepare(*layer, prepared[i])))
+          return;
+        allocation[i].layer = layer;
+        q::MatrixRef w = {layer->weights.data(), layer->rows, layer->cols};
+        for (int64_t p = 1; p <= planes; ++p) {
+          q::QuantizeOptions with = options;
+          with.tritPlanes.planes = int(p);
+          std::optional<q::TernaryWeights> weights =
+              fit(*layer, prepared[i], with);
+          if (!weights)
+            return;
+          AllocationCandidate candidate;
+          candidate.planes = p;
+          candidate.bitsPerWeight =
+              q::measure(w, nullptr, *weights, packing).bitsPerWeight;
+          candidate.weights = weights->dequantize();
+          allocation[i].candidates.push_back(std::move(candidate));
+          fits[i].push_back(std::move(*weights));
+        }
+        allocation[i].candidates.push_back(AllocationCandidate());
+      }
+      TargetCPU target;
+      if (!resolveCPU(cpu, target, error) ||
+          !measureDamage(module, allocation, calibrationInputs, target,
+                         error) ||
+          !allocateBits(allocation, bits, error)) {
+        module.emitError("tern-ternarize: allocation: ") << error;
+        return signalPassFailure();
+      }
+      llvm::errs() << llvm::format(
+          "allocation under %g bits per weight (per candidate: 1 - cosine "
+          "of the model outputs)\n",
+          bits.getValue());
+      for (auto [i, entry] : llvm::enumerate(allocation)) {
+        llvm::errs() << llvm::format("%-32s", entry.layer->name.c_str());
+        for (const AllocationCandidate &candidate : entry.candidates)
+          llvm::errs() << llvm::format(
+              "  %s%s:%.2e", candidate.planes ? "" : "float",
+              candidate.planes ? std::to_string(candidate.planes).c_str() : "",
+              candidate.damage);
+        const AllocationCandidate &chosen = entry.candidates[entry.chosen];
+        llvm::errs() << "  -> "
+                     << (chosen.planes
+                             ? std::to_string(chosen.planes) + " planes"
+                             : std::string("float"))
+                     << "\n";
+        if (!chosen.planes) {
+          floatLayers.push_back(entry.layer->name);
+          continue;
+        }
+        if (failed(rewrite(*selected[i], prepared[i], fits[i][entry.chosen],
+                           chosen.damage)))
+          return;
+      }
     }
-    if (!report.empty() &&
-        failed(writeReport(module, report, method, reports, modelBytes)))
+    if (!report.empty() && failed(writeReport(module, report, method, reports,
+                                              floatLayers, modelBytes)))
       return signalPassFailure();
   }
 };

@@ -24,7 +24,7 @@
 // RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"proj": {"channels": 8, "samples": 1, "mean": [0, 0], "mean_square": [1, 1, 1, 1, 1, 1, 1, 1], "max_abs": [1, 1, 1, 1, 1, 1, 1, 1]}}}' > %t.short
 // RUN: not tern-opt %s --tern-ternarize="stats=%t.short" 2>&1 | FileCheck %s --check-prefix=SHORT
 
-// METHOD: error: tern-ternarize: unknown method 'gptq' (expected bt, szt, tequila, ptqtp or dlt)
+// METHOD: error: tern-ternarize: unknown method 'gptq' (expected bt, szt, tequila, ptqtp, dlt or sherry)
 // THRESHOLD: error: tern-ternarize: unknown threshold 'median' (expected sigma, twn, absmean, mse or calibrated)
 // PLANES: error: tern-ternarize: planes must be between 1 and 4, got 7
 // NEGATIVE: error: tern-ternarize: group-size must be >= 0, got -2

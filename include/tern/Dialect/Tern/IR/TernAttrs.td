@@ -15,10 +15,12 @@ include "mlir/IR/EnumAttr.td"
 def Tern_PackingSignMagnitude : I32EnumAttrCase<"SignMagnitude", 0, "sign_magnitude">;
 def Tern_PackingOffsetBinary : I32EnumAttrCase<"OffsetBinary", 1, "offset_binary">;
 def Tern_PackingBase3 : I32EnumAttrCase<"Base3", 2, "base3">;
+def Tern_PackingSherry : I32EnumAttrCase<"Sherry", 4, "sherry">;
 
 def Tern_PackingKind : I32EnumAttr<"PackingKind",
     "how ternary codes are laid out in bytes",
-    [Tern_PackingSignMagnitude, Tern_PackingOffsetBinary, Tern_PackingBase3]> {
+    [Tern_PackingSignMagnitude, Tern_PackingOffsetBinary, Tern_PackingBase3,
+     Tern_PackingSherry]> {
   let cppNamespace = "::mlir::tern";
   let genSpecializedAttr = 0;
 }
@@ -41,6 +43,12 @@ def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_PackingKind, "packing"> {
       codes with zero point 1, as 2-bit integer formats store them.
     - `base3`: 5 trits per byte, byte = sum over i < 5 of (t_i + 1) * 3^i
       (1.6 bits per weight; bytes above 242 are reserved).
+    - `sherry`: 3:4 sparse trits (every 4 consecutive codes along K hold
+      exactly one 0; K must be a multiple of 4) in 5 bits per quartet, 1.25
+      bits per weight: quartet q occupies bits 5q .. 5q + 4 of the row, bit
+      b of the row being bit b mod 8 of byte b / 8. The field's low 2 bits
+      give the zero's position, the next 3 the signs of the other three
+      codes in order (1 = -1).
 
     Padding codes at the end of a row hold the code of 0. Reserved codes and
     non-zero padding are rejected when a constant is lowered.

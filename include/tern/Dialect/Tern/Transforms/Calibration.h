@@ -10,7 +10,12 @@
 #ifndef TERN_DIALECT_TERN_TRANSFORMS_CALIBRATION_H
 #define TERN_DIALECT_TERN_TRANSFORMS_CALIBRATION_H
 
+#include "tern/Driver/Driver.h"
+#include "tern/Runtime/Npy.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -68,6 +73,44 @@ DictionaryAttr calibrationToAttr(MLIRContext *context,
 /// wrong with it.
 bool calibrationFromAttr(DictionaryAttr attr, Calibration &calibration,
                          std::string &error);
+
+//===----------------------------------------------------------------------===//
+// Running a model on calibration inputs
+//===----------------------------------------------------------------------===//
+
+/// One entry of a calibration directory: a subdirectory holding one input
+/// set, or a .npy file holding one or more (for one-input models).
+struct InputEntry {
+  std::string path;
+  bool isDirectory = false;
+  bool operator<(const InputEntry &other) const { return path < other.path; }
+};
+
+/// One input set: the arrays of @main's inputs, in order, and where they
+/// came from.
+struct InputSet {
+  std::vector<::tern::runtime::Array> arrays;
+  std::vector<std::string> sources;
+};
+
+/// The entries of the calibration directory `dir`, in name order; on
+/// failure returns false with a message.
+bool listInputEntries(llvm::StringRef dir, std::vector<InputEntry> &entries,
+                      std::string &error);
+
+/// Reads the input sets of `entry` for a model with `inputs` into `sets`:
+/// a subdirectory holds NAME.npy per input; a .npy file (one-input models
+/// only) is a set, or several when its leading dimension is a multiple of
+/// the model's.
+bool readInputEntry(const InputEntry &entry,
+                    llvm::ArrayRef<TensorSignature> inputs,
+                    std::vector<InputSet> &sets, std::string &error);
+
+/// A copy of `module` in `context` (through bytecode), with the dialects
+/// the calibration observers use loaded: lowering and JIT compilation load
+/// dialects and register translations, which must not happen in the
+/// context of a running pass manager.
+OwningOpRef<ModuleOp> copyForExecution(ModuleOp module, MLIRContext &context);
 
 } // namespace mlir::tern
 

@@ -47,6 +47,9 @@ def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
            "Also record E[x x^T] per layer (K x K; needed by gptq)">,
     Option<"cpu", "cpu", "std::string", /*default=*/"\"x86-64-v3\"",
            "CPU to compile the observed model for (as tern-run --cpu)">,
+    Option<"layers", "layers", "std::string", /*default=*/"\"\"",
+           "Regular expression: observe only the layers whose name matches "
+           "(the model is cut after the last one)">,
   ];
 }
 
@@ -66,6 +69,8 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     - `method=szt`: the same with signed zeros (`!tern.szt`);
     - `method=ptqtp`: `planes=` trit planes (PTQTP);
     - `method=dlt`: one plane with a scale and a shift per group;
+    - `method=sherry`: 3:4 sparse trits (one zero in every 4 weights along
+      K), packed `#tern.packing<sherry>` in 1.25 bits per weight;
     - `method=tequila`: bt plus Tequila's dead-zone bias
       Σ_{k: t=0} w_k E[x_k] per output channel (needs `stats=`).
 
@@ -76,7 +81,13 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     by definition), `threshold=calibrated` is the exact minimiser of
     Σ h (w - α t)^2, and `gptq=1` quantizes column by column, pushing each
     column's error onto the columns not yet quantized through E[x x^T]
-    (recorded with `second-moment=1`). The report then also gives each
+    (recorded with `second-moment=1`). With `calibration=DIR`,
+    `sequential=1` re-calibrates before each layer on the partly ternarized
+    model, and `bits=B` (ptqtp) measures how each layer at 1 to `planes`
+    planes changes the model output (cosine similarity on the inputs of
+    DIR, one compile with the weights as arguments) and chooses planes, or
+    float, per layer so that the average stays within B bits per weight.
+    The report then also gives each
     layer's h-weighted error and, with second moments, the cosine similarity
     of its float and ternary outputs on the calibration data.
 
@@ -99,7 +110,7 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"method", "method", "std::string", /*default=*/"\"bt\"",
-           "bt, szt, tequila, ptqtp or dlt">,
+           "bt, szt, tequila, ptqtp, dlt or sherry">,
     Option<"threshold", "threshold", "std::string", /*default=*/"\"mse\"",
            "Threshold rule of bt, szt and tequila: sigma, twn, absmean, mse "
            "or calibrated (needs stats)">,
@@ -122,6 +133,21 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
            "output error (needs stats; contains tequila's dead-zone bias)">,
     Option<"dampening", "dampening", "double", /*default=*/"0.01",
            "gptq: fraction of the mean diagonal added to E[x x^T]">,
+    Option<"calibrationInputs", "calibration", "std::string",
+           /*default=*/"\"\"",
+           "Calibration inputs (DIR, as tern-calibrate reads them) for "
+           "sequential and bits">,
+    Option<"sequential", "sequential", "bool", /*default=*/"false",
+           "Before each layer, record its statistics on the model whose "
+           "earlier layers are already ternarized, so that each layer "
+           "corrects the error it receives (one JIT compile and run per "
+           "layer; needs calibration)">,
+    Option<"bits", "bits", "double", /*default=*/"0",
+           "ptqtp: average bits per weight to allocate; each layer gets 1 "
+           "to `planes` planes, or stays float, by its measured effect on "
+           "the model output (needs calibration)">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"x86-64-v3\"",
+           "CPU to compile the calibration runs for">,
     Option<"report", "report", "std::string", /*default=*/"\"\"",
            "Write a JSON report of every layer (shape, planes, group, bits "
            "per weight, relative weight error) and totals to this file, and "
