@@ -39,16 +39,6 @@ struct QuantizedLayer {
   std::vector<float> bias;
 };
 
-/// The float values of a constant operand, or nothing.
-std::optional<std::vector<float>> constantFloats(Value value) {
-  DenseElementsAttr attr;
-  if (!value || !matchPattern(value, m_Constant(&attr)) ||
-      !attr.getElementType().isF32())
-    return std::nullopt;
-  auto values = attr.getValues<float>();
-  return std::vector<float>(values.begin(), values.end());
-}
-
 /// Reads every tern.matmul of `module` back into TernaryWeights, keyed by
 /// layer name.
 LogicalResult collectLayers(ModuleOp module,
@@ -60,30 +50,16 @@ LogicalResult collectLayers(ModuleOp module,
                    "location names no ONNX node)");
       return WalkResult::interrupt();
     }
-    auto constant = op.getWeights().getDefiningOp<ConstantOp>();
-    std::optional<std::vector<float>> scales = constantFloats(op.getScales());
-    std::optional<std::vector<float>> shifts = constantFloats(op.getShifts());
-    std::optional<std::vector<float>> bias = constantFloats(op.getBias());
-    if (!constant || !scales || (op.getShifts() && !shifts) ||
-        (op.getBias() && !bias)) {
-      op.emitError("export-onnx: layer '")
-          << name << "' does not have constant codes, scales, shifts and bias";
-      return WalkResult::interrupt();
-    }
-    ArrayRef<int64_t> shape = constant.getResult().getType().getShape();
-    int64_t planes = shape.size() == 3 ? shape[0] : 1;
     QuantizedLayer layer;
     layer.op = op;
-    layer.weights = q::TernaryWeights(planes, shape[shape.size() - 2],
-                                      shape.back(), op.getGroupSize(),
-                                      /*withShifts=*/shifts.has_value());
-    if (failed(constant.readCodes(layer.weights.codes)))
+    std::string error;
+    std::optional<q::TernaryWeights> weights =
+        readConstantWeights(op, layer.bias, error);
+    if (!weights) {
+      op.emitError("export-onnx: layer '") << name << "': " << error;
       return WalkResult::interrupt();
-    layer.weights.scales = std::move(*scales);
-    if (shifts)
-      layer.weights.shifts = std::move(*shifts);
-    if (bias)
-      layer.bias = std::move(*bias);
+    }
+    layer.weights = std::move(*weights);
     if (!layers.try_emplace(name, std::move(layer)).second) {
       op.emitError("export-onnx: two tern.matmul ops are named '")
           << name << "'";

@@ -11,6 +11,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -268,6 +269,44 @@ LogicalResult ConstantOp::unpackBlob(uint8_t *codes) {
     return emitOpError("has invalid packed data in blob '")
            << value.getRawHandle().getKey() << "': " << error;
   return success();
+}
+
+/// The float values of a constant operand, or nothing.
+static std::optional<std::vector<float>> constantFloats(Value value) {
+  DenseElementsAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)) ||
+      !attr.getElementType().isF32())
+    return std::nullopt;
+  auto values = attr.getValues<float>();
+  return std::vector<float>(values.begin(), values.end());
+}
+
+std::optional<::tern::quant::TernaryWeights>
+mlir::tern::readConstantWeights(MatmulOp op, std::vector<float> &bias,
+                                std::string &error) {
+  auto constant = op.getWeights().getDefiningOp<ConstantOp>();
+  std::optional<std::vector<float>> scales = constantFloats(op.getScales());
+  std::optional<std::vector<float>> shifts = constantFloats(op.getShifts());
+  std::optional<std::vector<float>> biasValues = constantFloats(op.getBias());
+  if (!constant || !scales || (op.getShifts() && !shifts) ||
+      (op.getBias() && !biasValues)) {
+    error = "its codes, scales, shifts and bias are not all constants";
+    return std::nullopt;
+  }
+  ArrayRef<int64_t> shape = constant.getResult().getType().getShape();
+  int64_t planes = shape.size() == 3 ? shape[0] : 1;
+  ::tern::quant::TernaryWeights weights(planes, shape[shape.size() - 2],
+                                        shape.back(), op.getGroupSize(),
+                                        /*withShifts=*/shifts.has_value());
+  if (failed(constant.readCodes(weights.codes))) {
+    error = "its codes do not unpack";
+    return std::nullopt;
+  }
+  weights.scales = std::move(*scales);
+  if (shifts)
+    weights.shifts = std::move(*shifts);
+  bias = biasValues ? std::move(*biasValues) : std::vector<float>();
+  return weights;
 }
 
 #define GET_OP_CLASSES

@@ -6,6 +6,8 @@
 
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 
+#include "tern/Dialect/Tern/IR/TernOps.h"
+
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -320,6 +322,63 @@ bool mlir::tern::readInputEntry(const InputEntry &entry,
   return true;
 }
 
+/// Replaces every tern.matmul with constant weights by a float matmul on
+/// its dequantized weights (plus its bias). The statistics are the same up
+/// to summation order, and the float matmul runs on tern-cpu-pipeline's
+/// vectorized schedule; tern.matmul's reference lowering decodes codes
+/// in the innermost loop, which made sequential calibration of a mostly
+/// ternarized model slow.
+static void dequantizeLayers(ModuleOp module) {
+  SmallVector<MatmulOp> matmuls;
+  module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+  for (MatmulOp op : matmuls) {
+    std::vector<float> bias;
+    std::string error;
+    std::optional<::tern::quant::TernaryWeights> weights =
+        readConstantWeights(op, bias, error);
+    if (!weights)
+      continue;
+    int64_t n = weights->rows, k = weights->cols;
+    std::vector<float> approx = weights->dequantize(), kn(n * k);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = 0; c < k; ++c)
+        kn[c * n + r] = approx[r * k + c];
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type f32 = b.getF32Type();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value w = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({k, n}, f32),
+                               ArrayRef<float>(kn)));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), f32);
+    Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    Value product = linalg::MatmulOp::create(
+                        b, loc, ValueRange{op.getInput(), w}, ValueRange{init})
+                        .getResult(0);
+    if (!bias.empty()) {
+      Value biasValue = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(RankedTensorType::get({n}, f32),
+                                 ArrayRef<float>(bias)));
+      Value broadcast =
+          linalg::BroadcastOp::create(
+              b, loc, biasValue,
+              tensor::EmptyOp::create(b, loc, type.getShape(), f32),
+              ArrayRef<int64_t>{0})
+              .getResult()[0];
+      product =
+          linalg::AddOp::create(
+              b, loc, ValueRange{product, broadcast},
+              ValueRange{tensor::EmptyOp::create(b, loc, type.getShape(), f32)})
+              .getResult(0);
+    }
+    op.replaceAllUsesWith(product);
+    op.erase();
+  }
+}
+
 OwningOpRef<ModuleOp> mlir::tern::copyForExecution(ModuleOp module,
                                                    MLIRContext &context) {
   std::string bytes;
@@ -333,5 +392,9 @@ OwningOpRef<ModuleOp> mlir::tern::copyForExecution(ModuleOp module,
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(bytes, "calibration copy"),
       llvm::SMLoc());
-  return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  OwningOpRef<ModuleOp> copy =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  if (copy)
+    dequantizeLayers(*copy);
+  return copy;
 }

@@ -8,10 +8,16 @@
 #ifndef TERN_DIALECT_TERN_IR_TERNOPS_H
 #define TERN_DIALECT_TERN_IR_TERNOPS_H
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "tern/Quant/Ternary.h"
 
 #include "tern/Dialect/Tern/IR/TernAttrs.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
@@ -43,3 +49,14 @@ struct GroupedLayout {
 #include "tern/Dialect/Tern/IR/TernOps.h.inc"
 
 #endif // TERN_DIALECT_TERN_IR_TERNOPS_H
+
+namespace mlir::tern {
+
+/// The weights of a tern.matmul whose codes (a tern.constant), scales and
+/// shifts are constants, as the quantization library holds them, and its
+/// bias (left empty when it has none). Fails with a message when an operand
+/// is not constant or the blob does not unpack.
+std::optional<::tern::quant::TernaryWeights>
+readConstantWeights(MatmulOp op, std::vector<float> &bias, std::string &error);
+
+} // namespace mlir::tern

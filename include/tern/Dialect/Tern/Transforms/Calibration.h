@@ -107,9 +107,11 @@ bool readInputEntry(const InputEntry &entry,
                     std::vector<InputSet> &sets, std::string &error);
 
 /// A copy of `module` in `context` (through bytecode), with the dialects
-/// the calibration observers use loaded: lowering and JIT compilation load
+/// the calibration observers use loaded (lowering and JIT compilation load
 /// dialects and register translations, which must not happen in the
-/// context of a running pass manager.
+/// context of a running pass manager), and every tern.matmul with constant
+/// weights replaced by a float matmul on its dequantized weights (faster
+/// to run than tern.matmul's reference lowering).
 OwningOpRef<ModuleOp> copyForExecution(ModuleOp module, MLIRContext &context);
 
 } // namespace mlir::tern
