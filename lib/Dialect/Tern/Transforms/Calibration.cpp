@@ -32,6 +32,23 @@ using namespace mlir;
 using namespace mlir::tern;
 
 static constexpr const char *kFormat = "tern-calibration";
+
+namespace {
+/// The per-channel statistics as the file and the attribute name them.
+struct StatisticsField {
+  const char *name;
+  std::vector<double> LayerStatistics::*values;
+  /// K x K values instead of K.
+  bool square;
+  bool required;
+};
+constexpr StatisticsField kFields[] = {
+    {"mean", &LayerStatistics::mean, false, true},
+    {"mean_square", &LayerStatistics::meanSquare, false, true},
+    {"max_abs", &LayerStatistics::maxAbs, false, true},
+    {"second_moment", &LayerStatistics::secondMoment, true, false},
+};
+} // namespace
 static constexpr int64_t kVersion = 1;
 
 void LayerStatistics::accumulate(int64_t rows, const float *sum,
@@ -73,12 +90,10 @@ bool mlir::tern::writeCalibration(llvm::StringRef path,
     llvm::json::Object entry{
         {"channels", stats.channels},
         {"samples", stats.samples},
-        {"mean", array(stats.mean)},
-        {"mean_square", array(stats.meanSquare)},
-        {"max_abs", array(stats.maxAbs)},
     };
-    if (!stats.secondMoment.empty())
-      entry["second_moment"] = array(stats.secondMoment);
+    for (const StatisticsField &field : kFields)
+      if (!(stats.*field.values).empty())
+        entry[field.name] = array(stats.*field.values);
     layers[name] = std::move(entry);
   }
   std::error_code ec;
@@ -152,12 +167,11 @@ bool mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
       }
       return true;
     };
-    int64_t k = stats.channels;
-    if (!read("mean", k, true, stats.mean) ||
-        !read("mean_square", k, true, stats.meanSquare) ||
-        !read("max_abs", k, true, stats.maxAbs) ||
-        !read("second_moment", k * k, false, stats.secondMoment))
-      return false;
+    for (const StatisticsField &field : kFields)
+      if (!read(field.name,
+                field.square ? stats.channels * stats.channels : stats.channels,
+                field.required, stats.*field.values))
+        return false;
     calibration.layers[name] = std::move(stats);
   }
   return true;
@@ -176,13 +190,16 @@ DictionaryAttr mlir::tern::calibrationToAttr(MLIRContext *context,
     SmallVector<NamedAttribute> fields = {
         b.getNamedAttr("channels", b.getI64IntegerAttr(k)),
         b.getNamedAttr("samples", b.getI64IntegerAttr(stats.samples)),
-        b.getNamedAttr("mean", tensor({k}, stats.mean)),
-        b.getNamedAttr("mean_square", tensor({k}, stats.meanSquare)),
-        b.getNamedAttr("max_abs", tensor({k}, stats.maxAbs)),
     };
-    if (!stats.secondMoment.empty())
-      fields.push_back(
-          b.getNamedAttr("second_moment", tensor({k, k}, stats.secondMoment)));
+    for (const StatisticsField &field : kFields) {
+      const std::vector<double> &values = stats.*field.values;
+      if (values.empty())
+        continue;
+      SmallVector<int64_t> shape = {k};
+      if (field.square)
+        shape.push_back(k);
+      fields.push_back(b.getNamedAttr(field.name, tensor(shape, values)));
+    }
     layers.push_back(b.getNamedAttr(name, b.getDictionaryAttr(fields)));
   }
   return b.getDictionaryAttr(
@@ -223,12 +240,11 @@ bool mlir::tern::calibrationFromAttr(DictionaryAttr attr,
       llvm::append_range(into, values.getValues<double>());
       return true;
     };
-    int64_t k = stats.channels;
-    if (!read("mean", k, true, stats.mean) ||
-        !read("mean_square", k, true, stats.meanSquare) ||
-        !read("max_abs", k, true, stats.maxAbs) ||
-        !read("second_moment", k * k, false, stats.secondMoment))
-      return false;
+    for (const StatisticsField &field : kFields)
+      if (!read(field.name,
+                field.square ? stats.channels * stats.channels : stats.channels,
+                field.required, stats.*field.values))
+        return false;
     calibration.layers[name] = std::move(stats);
   }
   return true;
