@@ -32,6 +32,8 @@ fi
 if [[ $set == all || $set == calibrated ]]; then
   configs+=(
     "cal-bt-matmul=method=bt threshold=calibrated include=MatMul stats={stats}"
+    "cal-bc-bt-matmul=method=bt threshold=calibrated include=MatMul stats={stats} bias-correction=1"
+    "gptq-cal-bt-matmul=method=bt threshold=calibrated include=MatMul stats={stats} gptq=1"
     "gptq-bc-bt-matmul=method=bt include=MatMul stats={stats} gptq=1 bias-correction=1"
     "cal-ptqtp2-all=method=ptqtp planes=2 stats={stats}"
     "gptq-ptqtp2-all=method=ptqtp planes=2 stats={stats} gptq=1"
