@@ -5,7 +5,7 @@
 // name) replaced, either by its dequantized float weights (fake-quant, for
 // accuracy checks in any runtime) or by com.microsoft MatMulNBits nodes
 // with 2-bit weights, one per trit plane (for ONNX Runtime deployment).
-// docs/ONNXExport.md describes the encoding.
+// docs/Quantization.md ("Back to ONNX") describes the encoding.
 //
 //===----------------------------------------------------------------------===//
 
