@@ -68,6 +68,11 @@ void mlir::tern::buildReferenceToLLVMPipeline(
 
 void mlir::tern::buildCPUPipeline(OpPassManager &pm,
                                   const CPUPipelineOptions &options) {
+  if (options.ternaryKernels) {
+    ConvertTernToVectorOptions kernels;
+    kernels.vectorWidth = options.vectorWidth;
+    pm.addPass(createConvertTernToVector(kernels));
+  }
   pm.addPass(createConvertTernToLinalg());
   pm.addPass(createCanonicalizerPass());
   if (options.vectorize) {
@@ -102,7 +107,7 @@ void mlir::tern::registerTernPipelines() {
   PassPipelineRegistration<CPUPipelineOptions>(
       "tern-cpu-pipeline",
       "Lower imported graphs and tern ops to the LLVM dialect for CPUs: "
-      "tern ops through their reference lowering, linalg to parallel loops "
-      "run by OpenMP",
+      "ternary matmuls to add/sub vector kernels, other tern ops through "
+      "their reference lowering, linalg to parallel loops run by OpenMP",
       buildCPUPipeline);
 }

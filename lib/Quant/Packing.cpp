@@ -10,6 +10,7 @@
 
 #include "tern/Quant/Packing.h"
 
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -321,4 +322,37 @@ bool tern::quant::unpack(Packing packing, Alphabet alphabet,
       std::copy(row.begin(), row.end(), codes + r * k);
   }
   return true;
+}
+
+KernelBitmaps tern::quant::KernelBitmaps::get(int64_t k, int64_t groupSize) {
+  KernelBitmaps layout;
+  layout.k = k;
+  layout.groupSize = groupSize == 0 ? k : groupSize;
+  layout.groups = layout.groupSize == 0 ? 0 : k / layout.groupSize;
+  layout.groupBits = ceilDiv(layout.groupSize, 8) * 8;
+  int64_t lastGroupEnd = layout.groups == 0
+                             ? 0
+                             : (layout.groups - 1) * layout.groupBits +
+                                   ceilDiv(layout.groupSize, 64) * 64;
+  layout.bitmapBytes = ceilDiv(lastGroupEnd, 64) * 8;
+  return layout;
+}
+
+void tern::quant::packKernelBitmaps(const KernelBitmaps &layout,
+                                    const uint8_t *codes, int64_t rows,
+                                    uint8_t *out) {
+  std::fill(out, out + rows * layout.rowBytes(), uint8_t(0));
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint8_t *in = codes + r * layout.k;
+    uint8_t *magnitudes = out + r * layout.rowBytes();
+    uint8_t *signs = magnitudes + layout.bitmapBytes;
+    for (int64_t j = 0; j < layout.k; ++j) {
+      int64_t bit = (j / layout.groupSize) * layout.groupBits +
+                    j % layout.groupSize;
+      if (in[j] & 1)
+        setBit(magnitudes, bit);
+      if (in[j] & 2)
+        setBit(signs, bit);
+    }
+  }
 }

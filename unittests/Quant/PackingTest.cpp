@@ -185,4 +185,44 @@ TEST(PackingTest, UnpackRejectsBadBytes) {
   EXPECT_EQ(error, "non-zero padding after the last code of row 0");
 }
 
+TEST(PackingTest, KernelBitmapSizes) {
+  // One group: K bits rounded up to 64.
+  KernelBitmaps perRow = KernelBitmaps::get(100, 0);
+  EXPECT_EQ(perRow.groups, 1);
+  EXPECT_EQ(perRow.groupSize, 100);
+  EXPECT_EQ(perRow.bitmapBytes, 16);
+  EXPECT_EQ(perRow.rowBytes(), 32);
+  // Groups of 12 start every 16 bits; the last one is read up to 64 bits.
+  KernelBitmaps grouped = KernelBitmaps::get(36, 12);
+  EXPECT_EQ(grouped.groups, 3);
+  EXPECT_EQ(grouped.groupBits, 16);
+  EXPECT_EQ(grouped.bitmapBytes, 16); // 2 * 16 + 64 = 96 bits -> 128
+  KernelBitmaps aligned = KernelBitmaps::get(256, 64);
+  EXPECT_EQ(aligned.bitmapBytes, 32);
+}
+
+TEST(PackingTest, KernelBitmapBits) {
+  // Two rows of K = 6 in groups of 3: group 1 starts at bit 8.
+  const uint8_t codes[] = {kPlus, kMinus, kZeroPos, kZeroNeg, kPlus, kMinus,
+                           kMinus, kZeroPos, kZeroPos, kZeroPos, kZeroPos,
+                           kPlus};
+  KernelBitmaps layout = KernelBitmaps::get(6, 3);
+  // Group 1 starts at bit 8 and is read up to bit 72: 16 bytes a bitmap.
+  ASSERT_EQ(layout.bitmapBytes, 16);
+  std::vector<uint8_t> out(2 * layout.rowBytes(), 0xFF);
+  packKernelBitmaps(layout, codes, 2, out.data());
+  // Row 0: magnitudes 0b011 | 0b110 << 8, signs 0b010 | 0b101 << 8.
+  EXPECT_EQ(out[0], 0x03);
+  EXPECT_EQ(out[1], 0x06);
+  EXPECT_EQ(out[16], 0x02);
+  EXPECT_EQ(out[17], 0x05);
+  // Row 1: magnitudes 0b001 | 0b100 << 8, signs 0b001.
+  EXPECT_EQ(out[32], 0x01);
+  EXPECT_EQ(out[33], 0x04);
+  EXPECT_EQ(out[48], 0x01);
+  EXPECT_EQ(out[49], 0x00);
+  for (int64_t i : {2, 15, 18, 31, 34, 47, 50, 63})
+    EXPECT_EQ(out[i], 0) << "padding byte " << i;
+}
+
 } // namespace

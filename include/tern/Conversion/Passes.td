@@ -37,4 +37,62 @@ def ConvertTernToLinalg : Pass<"convert-tern-to-linalg", "ModuleOp"> {
   ];
 }
 
+def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
+  let summary = "Lower tern.matmul with constant weights to add/sub vector "
+                "loops";
+  let description = [{
+    Rewrites every `tern.matmul` whose weights are a `tern.constant` and
+    whose activations are f32 into loops of `vector` ops that multiply no
+    weights. The codes are repacked at compile time into kernel bitmaps
+    (docs/Packing.md): per row a magnitude bitmap and a sign bitmap, read
+    `vector-width` bits at a time as `vector<Vxi1>` masks. For each chunk of
+    V activations a row selects x or -x by its sign mask and adds it to its
+    accumulator where its magnitude mask is set; each group's sum is then
+    scaled once by its plane's scale. Planes, groups, SZT codes and every
+    packing (Sherry's included) take the same path. DLT shifts multiply the
+    group sums of x, computed once and shared by all rows, and with the bias
+    initialize the result.
+
+    The loops are register-tiled: `tile-rows` output rows by `tile-batch`
+    rows of activations share each load of x and of the masks, with
+    remainder tiles of one row and one activation. Blocks of `block-rows`
+    output rows are the iterations of an `scf.forall`, which
+    tern-cpu-pipeline runs on threads. Other tern ops, and matmuls with
+    non-constant weights or non-f32 activations, are left to
+    `convert-tern-to-linalg`.
+
+    ```mlir
+    // tern-opt --convert-tern-to-vector="vector-width=16"
+    %w = tern.constant #tern.packing<sign_magnitude> dense_resource<w>
+           : tensor<64xi8> -> tensor<8x32x!tern.trit>
+    %y = tern.matmul %x, %w scales(%a : tensor<8x1xf32>) group_size = 0
+           : tensor<1x32xf32>, tensor<8x32x!tern.trit> -> tensor<1x8xf32>
+    // becomes an scf.forall over blocks of rows whose tiles loop over K
+    // with vector.bitcast masks, arith.select and arith.addf.
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 lanes per vector: 8 (AVX2), 16 (AVX-512), 32 or 64">,
+    Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
+           "Output rows a register tile computes at once">,
+    Option<"tileBatch", "tile-batch", "int64_t", /*default=*/"2",
+           "Activation rows a register tile computes at once">,
+    Option<"blockRows", "block-rows", "int64_t", /*default=*/"64",
+           "Output rows per parallel iteration">,
+  ];
+  let statistics = [
+    Statistic<"numLowered", "lowered", "tern.matmul ops lowered to kernels">,
+    Statistic<"numLeft", "left", "tern.matmul ops left to the reference "
+              "lowering">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // TERN_CONVERSION_PASSES_TD

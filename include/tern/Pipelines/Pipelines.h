@@ -50,6 +50,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("f32 lanes of the target's SIMD registers: 8 for AVX2 "
                      "(the default), 16 for AVX-512"),
       llvm::cl::init(8)};
+  PassOptions::Option<bool> ternaryKernels{
+      *this, "ternary-kernels",
+      llvm::cl::desc("Lower tern.matmul with constant weights to add/sub "
+                     "vector kernels (convert-tern-to-vector); off: through "
+                     "the reference lowering, as float matmuls"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "
@@ -57,8 +63,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
 };
 
-/// Builds tern-cpu-pipeline: imported float graphs and tern ops (through
-/// their reference lowering) to the LLVM dialect, with the parallel loops
+/// Builds tern-cpu-pipeline: imported float graphs and tern ops (matmuls
+/// with constant weights through add/sub kernels, the rest through their
+/// reference lowering) to the LLVM dialect, with the parallel loops
 /// of every op run by OpenMP.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 

@@ -86,6 +86,36 @@ bool pack(Packing packing, const uint8_t *codes, int64_t rows, int64_t k,
 bool unpack(Packing packing, Alphabet alphabet, const uint8_t *bytes,
             int64_t rows, int64_t k, uint8_t *codes, std::string *error);
 
+/// The layout tern's CPU kernels read weights in (docs/Packing.md, "Kernel
+/// bitmaps"): per row, a magnitude bitmap then a sign bitmap, like
+/// `bit_planes`, but with every group of G codes starting on a byte and
+/// each bitmap padded so that a kernel may read any group in whole chunks
+/// of up to 64 bits without leaving the row. A kernel with V-bit chunks
+/// (V dividing 64) reads group g's chunk c at bit g * groupBits + c * V.
+struct KernelBitmaps {
+  int64_t k = 0;
+  /// Codes per group (K for one group per row).
+  int64_t groupSize = 0;
+  int64_t groups = 0;
+  /// Bits from the start of one group to the next: G rounded up to 8.
+  int64_t groupBits = 0;
+  /// Bytes of one bitmap of a row: a multiple of 8, at least
+  /// ((groups - 1) * groupBits + G rounded up to 64) / 8.
+  int64_t bitmapBytes = 0;
+
+  /// The layout of rows of `k` codes in groups of `groupSize` (0 for one
+  /// group per row); `groupSize` must divide `k`.
+  static KernelBitmaps get(int64_t k, int64_t groupSize);
+  /// Bytes of one row: its two bitmaps.
+  int64_t rowBytes() const { return 2 * bitmapBytes; }
+};
+
+/// Writes `rows` x layout.k sign/magnitude codes (one per byte, row-major)
+/// as kernel bitmaps: rows * layout.rowBytes() bytes at `out`. The 0- of
+/// SZT keeps its sign bit (a zero magnitude ignores it).
+void packKernelBitmaps(const KernelBitmaps &layout, const uint8_t *codes,
+                       int64_t rows, uint8_t *out);
+
 } // namespace tern::quant
 
 #endif // TERN_QUANT_PACKING_H

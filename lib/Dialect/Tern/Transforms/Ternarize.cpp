@@ -42,6 +42,17 @@ namespace q = ::tern::quant;
 
 namespace {
 
+/// The options for a layer with `cols` weights per row: a layer no wider
+/// than a group is fitted per output channel (one group).
+q::QuantizeOptions optionsForWidth(q::QuantizeOptions options, int64_t cols) {
+  if (options.granularity == q::Granularity::Group &&
+      options.groupSize >= cols) {
+    options.granularity = q::Granularity::Channel;
+    options.groupSize = 0;
+  }
+  return options;
+}
+
 /// `value`, plus `accumulator` unless that is null.
 Value accumulate(OpBuilder &b, Location loc, Value value, Value accumulator) {
   if (!accumulator)
@@ -372,7 +383,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     };
     auto prepare = [&](const Layer &layer, Prepared &prepared) {
       int64_t k = layer.cols;
-      if (!q::validateOptions(options, layer.rows, k, &error))
+      if (!q::validateOptions(optionsForWidth(options, k), layer.rows, k,
+                              &error))
         return fail(layer, error);
       // Sequential: this layer's statistics come from the model with every
       // layer before it already ternarized.
@@ -408,14 +420,16 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
                    const q::QuantizeOptions &with)
         -> std::optional<q::TernaryWeights> {
       q::MatrixRef w = {layer.weights.data(), layer.rows, layer.cols};
+      q::QuantizeOptions forLayer = optionsForWidth(with, layer.cols);
       std::optional<q::TernaryWeights> result;
       if (gptq) {
         q::ErrorFeedbackOptions feedback;
         feedback.dampening = dampening;
         result = q::quantizeWithErrorFeedback(
-            w, prepared.stats->secondMoment.data(), with, feedback, &error);
+            w, prepared.stats->secondMoment.data(), forLayer, feedback,
+            &error);
       } else {
-        result = q::quantize(w, prepared.h(), with, &error);
+        result = q::quantize(w, prepared.h(), forLayer, &error);
       }
       if (!result)
         (void)fail(layer, error);

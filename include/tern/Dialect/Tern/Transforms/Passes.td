@@ -92,8 +92,9 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     of its float and ternary outputs on the calibration data.
 
     `group-size=0` fits per output channel, `group-size=G` per G weights
-    along K (G must divide K). Layers are named by their location (the ONNX
-    node name for imported models); `include=` and `exclude=` are regular
+    along K (G must divide K; a layer with K <= G is fitted per channel).
+    Layers are named by their location (the ONNX node name for imported
+    models); `include=` and `exclude=` are regular
     expressions on those names (a layer is rewritten if it matches include,
     or include is empty, and does not match exclude).
 

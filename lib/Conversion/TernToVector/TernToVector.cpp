@@ -1,0 +1,518 @@
+//===- TernToVector.cpp - ternary matmuls as add/sub vector loops ---------===//
+//
+// This file lowers tern.matmul with constant weights to loops of vector ops
+// that never turn a code into a number: the codes are repacked at compile
+// time into bitmaps (tern::quant::KernelBitmaps), loaded V bits at a time as
+// vector<Vxi1> masks, and select which activations a row adds, which it
+// subtracts and which it skips. Scales multiply each group's sum once.
+// docs/Kernels.md describes the schedule and why it is this one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Conversion/Passes.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Quant/Packing.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_CONVERTTERNTOVECTOR
+#include "tern/Conversion/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+using namespace mlir::tern;
+namespace q = ::tern::quant;
+
+namespace {
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// `value` (a float scalar of any width: scales may be f16) as f32.
+Value toF32(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<FloatType>(value.getType());
+  if (type.isF32())
+    return value;
+  if (type.getWidth() > 32)
+    return arith::TruncFOp::create(b, loc, b.getF32Type(), value);
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+}
+
+/// The register tiling and blocking of the kernels (the pass options).
+struct Schedule {
+  int64_t width;     ///< f32 lanes per vector, V
+  int64_t tileRows;  ///< output rows per register tile, R
+  int64_t tileBatch; ///< activation rows per register tile, MB
+  int64_t blockRows; ///< output rows per parallel iteration
+};
+
+/// Emits the kernel of one tern.matmul: the result is
+///
+///   y = init + Σ_p Σ_g α[p, n, g] · (Σ_{k∈g} ±x[m, k] where T[p, n, k] ≠ 0)
+///
+/// with init the bias and the DLT shift terms. Loops, outermost first:
+/// blocks of output rows (scf.forall), register tiles of MB activation rows,
+/// register tiles of R output rows, groups, planes, chunks of V codes. A
+/// tile keeps R x MB vector accumulators; each chunk loads MB vectors of x
+/// and R pairs of masks.
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, MatmulOp op, GroupedLayout layout,
+                const q::KernelBitmaps &bitmaps, Value bits,
+                const Schedule &schedule)
+      : b(b), loc(loc), op(op), layout(layout), bitmaps(bitmaps), bits(bits),
+        schedule(schedule), f32(b.getF32Type()),
+        vectorType(VectorType::get({schedule.width}, f32)),
+        maskType(VectorType::get({schedule.width}, b.getI1Type())),
+        maskBytesType(
+            VectorType::get({schedule.width / 8}, b.getIntegerType(8))),
+        chunksPerGroup(ceilDiv(layout.groupSize, schedule.width)),
+        tailLanes(layout.groupSize - (chunksPerGroup - 1) * schedule.width) {}
+
+  /// Emits the kernel and returns its result tensor.
+  Value emit() {
+    Value init = emitInit();
+    x = padActivations();
+    return emitBlocks(init);
+  }
+
+private:
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+  Value add(Value lhs, Value rhs) {
+    return arith::AddIOp::create(b, loc, lhs, rhs);
+  }
+  Value mul(Value lhs, int64_t rhs) {
+    return arith::MulIOp::create(b, loc, lhs, index(rhs));
+  }
+  Value zeroF32() {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  }
+
+  Value emitInit();
+  Value padActivations();
+  Value emitBlocks(Value init);
+  Value emitRowTiles(Value slice, Value blockStart, Value blockSize,
+                     Value m, int64_t batch);
+  Value emitTile(Value slice, Value row, Value column, Value m, int64_t rows,
+                 int64_t batch);
+  SmallVector<Value> emitPlaneSums(Value row, Value m, Value group,
+                                   int64_t plane, int64_t rows, int64_t batch);
+  SmallVector<Value> emitChunk(ValueRange sums, Value row, Value m,
+                               Value group, Value chunk, int64_t plane,
+                               int64_t rows, int64_t batch, Value laneMask);
+
+  OpBuilder &b;
+  Location loc;
+  MatmulOp op;
+  GroupedLayout layout;
+  const q::KernelBitmaps &bitmaps;
+  Value bits;
+  Schedule schedule;
+  FloatType f32;
+  VectorType vectorType, maskType, maskBytesType;
+  /// Chunks of V codes that cover a group, and the lanes of the last one
+  /// that belong to the group.
+  int64_t chunksPerGroup, tailLanes;
+  /// The activations, padded with zeros so that every chunk can be loaded.
+  Value x;
+};
+
+/// bias (or 0) broadcast over the rows, plus Σ_g γ[n, g] · Σ_{k∈g} x[m, k]
+/// when the op has shifts: the group sums of x are computed once and
+/// shared by all rows.
+Value KernelEmitter::emitInit() {
+  MLIRContext *ctx = b.getContext();
+  Value input = op.getInput();
+  RankedTensorType resultType = op.getResult().getType();
+  SmallVector<Value> dynamicSizes;
+  if (resultType.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
+  Value init =
+      tensor::EmptyOp::create(b, loc, resultType.getShape(), f32, dynamicSizes);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  auto parallel = utils::IteratorType::parallel;
+  auto reduction = utils::IteratorType::reduction;
+  if (Value bias = op.getBias()) {
+    SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d1}, ctx),
+                                   AffineMap::get(2, 0, {d0, d1}, ctx)};
+    init = linalg::GenericOp::create(
+               b, loc, resultType, ValueRange{bias}, ValueRange{init}, maps,
+               {parallel, parallel},
+               [](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(nb, l, args[0]);
+               })
+               .getResult(0);
+  } else {
+    init = linalg::FillOp::create(b, loc, zeroF32(), init).getResult(0);
+  }
+  Value shifts = op.getShifts();
+  if (!shifts)
+    return init;
+
+  // sums[m, g] = Σ_j x[m, g, j] on x viewed as M x groups x G
+  SmallVector<int64_t> sumsShape = {resultType.getDimSize(0), layout.groups};
+  Value sums = linalg::FillOp::create(
+                   b, loc, zeroF32(),
+                   tensor::EmptyOp::create(b, loc, sumsShape, f32,
+                                           dynamicSizes)
+                       .getResult())
+                   .getResult(0);
+  SmallVector<OpFoldResult> groupedShape = {
+      tensor::getMixedSize(b, loc, input, 0), b.getIndexAttr(layout.groups),
+      b.getIndexAttr(layout.groupSize)};
+  auto groupedType = RankedTensorType::get(
+      {resultType.getDimSize(0), layout.groups, layout.groupSize}, f32);
+  Value grouped = tensor::ExpandShapeOp::create(
+      b, loc, groupedType, input, {{0}, {1, 2}}, groupedShape);
+  SmallVector<AffineMap> sumMaps = {AffineMap::get(3, 0, {d0, d1, d2}, ctx),
+                                    AffineMap::get(3, 0, {d0, d1}, ctx)};
+  sums = linalg::GenericOp::create(
+             b, loc, sums.getType(), ValueRange{grouped}, ValueRange{sums},
+             sumMaps, {parallel, parallel, reduction},
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value sum = arith::AddFOp::create(nb, l, args[1], args[0]);
+               linalg::YieldOp::create(nb, l, sum);
+             })
+             .getResult(0);
+  // init[m, n] += Σ_g sums[m, g] · γ[n, g]
+  SmallVector<AffineMap> shiftMaps = {AffineMap::get(3, 0, {d0, d2}, ctx),
+                                      AffineMap::get(3, 0, {d1, d2}, ctx),
+                                      AffineMap::get(3, 0, {d0, d1}, ctx)};
+  return linalg::GenericOp::create(
+             b, loc, resultType, ValueRange{sums, shifts}, ValueRange{init},
+             shiftMaps, {parallel, parallel, reduction},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value gamma = toF32(nb, l, args[1]);
+               Value term = arith::MulFOp::create(nb, l, args[0], gamma);
+               Value sum = arith::AddFOp::create(nb, l, args[2], term);
+               linalg::YieldOp::create(nb, l, sum);
+             })
+      .getResult(0);
+}
+
+/// The activations with zero columns appended up to the end of the last
+/// chunk of the last group, so that no chunk load leaves the tensor. The
+/// padding lanes are never selected (their mask bits are 0).
+Value KernelEmitter::padActivations() {
+  Value input = op.getInput();
+  int64_t paddedK = (layout.groups - 1) * layout.groupSize +
+                    chunksPerGroup * schedule.width;
+  if (paddedK <= layout.k)
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  auto paddedType =
+      RankedTensorType::get({type.getDimSize(0), paddedK}, f32);
+  SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> high = {b.getIndexAttr(0),
+                                    b.getIndexAttr(paddedK - layout.k)};
+  return tensor::PadOp::create(b, loc, paddedType, input, low, high, zeroF32())
+      .getResult();
+}
+
+/// scf.forall over blocks of output rows; each block computes its columns
+/// of the result for every activation row.
+Value KernelEmitter::emitBlocks(Value init) {
+  int64_t rows = layout.rows;
+  int64_t blockRows = std::min(schedule.blockRows, rows);
+  int64_t blocks = ceilDiv(rows, blockRows);
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blocks)}, ValueRange{init},
+      std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value blockStart = mul(forall.getInductionVars()[0], blockRows);
+  Value blockSize = index(blockRows);
+  if (rows % blockRows != 0)
+    blockSize = arith::MinSIOp::create(
+        b, loc, blockSize, arith::SubIOp::create(b, loc, index(rows), blockStart));
+  Value batch = tensor::DimOp::create(b, loc, x, 0);
+  Value out = forall.getRegionOutArgs()[0];
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), blockStart};
+  SmallVector<OpFoldResult> sizes = {batch, blockSize};
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  Value slice = tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes,
+                                               strides);
+
+  // Tiles of MB activation rows, then the remaining rows one at a time.
+  int64_t tileBatch = schedule.tileBatch;
+  Value fullBatch = arith::SubIOp::create(
+      b, loc, batch, arith::RemUIOp::create(b, loc, batch, index(tileBatch)));
+  auto batchLoop = [&](Value lower, Value upper, int64_t step, Value s) {
+    return scf::ForOp::create(
+               b, loc, lower, upper, index(step), ValueRange{s},
+               [&](OpBuilder &nb, Location, Value m, ValueRange args) {
+                 OpBuilder::InsertionGuard inner(b);
+                 b.setInsertionPointToEnd(nb.getInsertionBlock());
+                 Value next =
+                     emitRowTiles(args[0], blockStart, blockSize, m, step);
+                 scf::YieldOp::create(b, loc, next);
+               })
+        .getResult(0);
+  };
+  slice = batchLoop(index(0), fullBatch, tileBatch, slice);
+  if (tileBatch > 1)
+    slice = batchLoop(fullBatch, batch, 1, slice);
+
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offsets, sizes,
+                                        strides);
+  return forall.getResult(0);
+}
+
+/// Register tiles of R output rows over one block, then its remaining rows
+/// one at a time, for activation rows [m, m + batch).
+Value KernelEmitter::emitRowTiles(Value slice, Value blockStart,
+                                  Value blockSize, Value m, int64_t batch) {
+  int64_t tileRows = std::min(schedule.tileRows, layout.rows);
+  Value fullRows = arith::SubIOp::create(
+      b, loc, blockSize,
+      arith::RemUIOp::create(b, loc, blockSize, index(tileRows)));
+  auto rowLoop = [&](Value lower, Value upper, int64_t step, Value s) {
+    return scf::ForOp::create(
+               b, loc, lower, upper, index(step), ValueRange{s},
+               [&](OpBuilder &nb, Location, Value column, ValueRange args) {
+                 OpBuilder::InsertionGuard inner(b);
+                 b.setInsertionPointToEnd(nb.getInsertionBlock());
+                 Value row = add(blockStart, column);
+                 Value next = emitTile(args[0], row, column, m, step, batch);
+                 scf::YieldOp::create(b, loc, next);
+               })
+        .getResult(0);
+  };
+  slice = rowLoop(index(0), fullRows, tileRows, slice);
+  if (tileRows > 1)
+    slice = rowLoop(fullRows, blockSize, 1, slice);
+  return slice;
+}
+
+/// One register tile: output rows [row, row + rows) (columns [column, ...)
+/// of the block's slice) for activation rows [m, m + batch).
+Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
+                              int64_t rows, int64_t batch) {
+  int64_t accumulators = rows * batch;
+  Value zero = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
+                                                     vectorType, b.getF32FloatAttr(0.0f)));
+  SmallVector<Value> zeros(accumulators, zero);
+  bool planes = cast<RankedTensorType>(op.getScales().getType()).getRank() == 3;
+
+  // total += α[p, n, g] · (the group's sum of ±x), for every group and plane.
+  auto groupBody = [&](Value group, ValueRange totals) {
+    SmallVector<Value> result(totals);
+    for (int64_t p = 0; p < layout.planes; ++p) {
+      SmallVector<Value> sums =
+          emitPlaneSums(row, m, group, p, rows, batch);
+      for (int64_t r = 0; r < rows; ++r) {
+        SmallVector<Value> indices;
+        if (planes)
+          indices.push_back(index(p));
+        indices.push_back(add(row, index(r)));
+        indices.push_back(group);
+        Value alpha = toF32(
+            b, loc, tensor::ExtractOp::create(b, loc, op.getScales(), indices));
+        Value splat = vector::BroadcastOp::create(b, loc, vectorType, alpha);
+        for (int64_t i = 0; i < batch; ++i) {
+          Value &total = result[i * rows + r];
+          total = vector::FMAOp::create(b, loc, splat, sums[i * rows + r],
+                                        total);
+        }
+      }
+    }
+    return result;
+  };
+  SmallVector<Value> totals;
+  if (layout.groups == 1) {
+    totals = groupBody(index(0), zeros);
+  } else {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(layout.groups), index(1), zeros,
+        [&](OpBuilder &nb, Location, Value group, ValueRange args) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          scf::YieldOp::create(b, loc, groupBody(group, args));
+        });
+    totals.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+
+  // slice[m + i, column + r] += Σ_lanes total[i, r]
+  auto rowType = VectorType::get({rows}, f32);
+  for (int64_t i = 0; i < batch; ++i) {
+    SmallVector<Value> lanes;
+    for (int64_t r = 0; r < rows; ++r)
+      lanes.push_back(vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::ADD, totals[i * rows + r],
+          arith::FastMathFlags::reassoc));
+    Value tileRow = vector::FromElementsOp::create(b, loc, rowType, lanes);
+    SmallVector<Value> at = {add(m, index(i)), column};
+    Value current = vector::TransferReadOp::create(
+        b, loc, rowType, slice, at, zeroF32(), ArrayRef<bool>{true});
+    Value sum = arith::AddFOp::create(b, loc, current, tileRow);
+    slice = vector::TransferWriteOp::create(b, loc, sum, slice, at,
+                                            ArrayRef<bool>{true})
+                .getResult();
+  }
+  return slice;
+}
+
+/// The tile's sums of ±x over group `group` of plane `plane`, one vector of
+/// partial sums per (activation row, output row).
+SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m,
+                                                Value group, int64_t plane,
+                                                int64_t rows, int64_t batch) {
+  Value zero = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
+                                                     vectorType, b.getF32FloatAttr(0.0f)));
+  SmallVector<Value> sums(rows * batch, zero);
+  // Whole chunks in a loop; a last chunk that the group does not fill is
+  // peeled and masked to the group's lanes.
+  int64_t fullChunks =
+      tailLanes == schedule.width ? chunksPerGroup : chunksPerGroup - 1;
+  if (fullChunks == 1) {
+    sums = emitChunk(sums, row, m, group, index(0), plane, rows, batch, {});
+  } else if (fullChunks > 1) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(fullChunks), index(1), sums,
+        [&](OpBuilder &nb, Location, Value chunk, ValueRange args) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          scf::YieldOp::create(b, loc,
+                               emitChunk(args, row, m, group, chunk, plane,
+                                         rows, batch, {}));
+        });
+    sums.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+  if (fullChunks < chunksPerGroup) {
+    SmallVector<bool> lanes(schedule.width, false);
+    std::fill_n(lanes.begin(), tailLanes, true);
+    Value laneMask = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(maskType, ArrayRef<bool>(lanes)));
+    sums = emitChunk(sums, row, m, group, index(chunksPerGroup - 1), plane,
+                     rows, batch, laneMask);
+  }
+  return sums;
+}
+
+/// Adds chunk `chunk` of group `group` to the sums: each output row adds
+/// x (or -x where its sign bit is set) in the lanes its magnitude bits
+/// select.
+SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row,
+                                            Value m, Value group, Value chunk,
+                                            int64_t plane, int64_t rows,
+                                            int64_t batch, Value laneMask) {
+  int64_t width = schedule.width;
+  Value k = add(mul(group, layout.groupSize), mul(chunk, width));
+  Value byte = add(mul(group, bitmaps.groupBits / 8), mul(chunk, width / 8));
+  SmallVector<Value> xs, negated;
+  for (int64_t i = 0; i < batch; ++i) {
+    Value xi = vector::TransferReadOp::create(
+        b, loc, vectorType, x, ValueRange{add(m, index(i)), k}, zeroF32(),
+        ArrayRef<bool>{true});
+    xs.push_back(xi);
+    negated.push_back(arith::NegFOp::create(b, loc, xi));
+  }
+  Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  auto loadMask = [&](Value r, int64_t which) -> Value {
+    Value bytes = vector::TransferReadOp::create(
+        b, loc, maskBytesType, bits,
+        ValueRange{index(plane), r, index(which), byte}, padByte,
+        ArrayRef<bool>{true});
+    return vector::BitCastOp::create(b, loc, maskType, bytes);
+  };
+  SmallVector<Value> result(sums);
+  for (int64_t r = 0; r < rows; ++r) {
+    Value n = add(row, index(r));
+    Value magnitude = loadMask(n, 0);
+    if (laneMask)
+      magnitude = arith::AndIOp::create(b, loc, magnitude, laneMask);
+    Value sign = loadMask(n, 1);
+    for (int64_t i = 0; i < batch; ++i) {
+      Value &sum = result[i * rows + r];
+      Value term =
+          arith::SelectOp::create(b, loc, sign, negated[i], xs[i]);
+      Value added = arith::AddFOp::create(b, loc, sum, term);
+      sum = arith::SelectOp::create(b, loc, magnitude, added, sum);
+    }
+  }
+  return result;
+}
+
+struct ConvertTernToVectorPass
+    : mlir::tern::impl::ConvertTernToVectorBase<ConvertTernToVectorPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (vectorWidth != 8 && vectorWidth != 16 && vectorWidth != 32 &&
+        vectorWidth != 64) {
+      module.emitError("convert-tern-to-vector: vector-width must be 8, 16, "
+                       "32 or 64, got ")
+          << vectorWidth;
+      return signalPassFailure();
+    }
+    for (auto [name, value] :
+         {std::pair<StringRef, int64_t>{"tile-rows", tileRows},
+          {"tile-batch", tileBatch},
+          {"block-rows", blockRows}}) {
+      if (value < 1) {
+        module.emitError("convert-tern-to-vector: ")
+            << name << " must be >= 1, got " << value;
+        return signalPassFailure();
+      }
+    }
+    Schedule schedule = {vectorWidth, tileRows, tileBatch, blockRows};
+
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    // One set of bitmaps per constant, however many matmuls read it.
+    DenseMap<Operation *, Value> bitmapsOf;
+    OpBuilder b(&getContext());
+    for (MatmulOp op : matmuls) {
+      auto constant = op.getWeights().getDefiningOp<ConstantOp>();
+      auto inputType = op.getInput().getType();
+      GroupedLayout layout = op.getLayout();
+      if (!constant || !inputType.getElementType().isF32() ||
+          inputType.isDynamicDim(1)) {
+        ++numLeft;
+        continue;
+      }
+      q::KernelBitmaps bitmaps =
+          q::KernelBitmaps::get(layout.k, layout.groupSize);
+      Value &bits = bitmapsOf[constant];
+      if (!bits) {
+        std::vector<uint8_t> codes;
+        if (failed(constant.readCodes(codes)))
+          return signalPassFailure();
+        int64_t rows = layout.planes * layout.rows;
+        std::vector<uint8_t> bytes(rows * bitmaps.rowBytes());
+        q::packKernelBitmaps(bitmaps, codes.data(), rows, bytes.data());
+        auto type = RankedTensorType::get(
+            {layout.planes, layout.rows, 2, bitmaps.bitmapBytes},
+            b.getIntegerType(8));
+        b.setInsertionPointAfter(constant);
+        auto attr = DenseResourceElementsAttr::get(
+            type, "tern_bitmaps",
+            HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                ArrayRef<uint8_t>(bytes)));
+        bits = arith::ConstantOp::create(b, constant.getLoc(), attr);
+      }
+      b.setInsertionPoint(op);
+      KernelEmitter emitter(b, op.getLoc(), op, layout, bitmaps, bits,
+                            schedule);
+      op.getResult().replaceAllUsesWith(emitter.emit());
+      op.erase();
+      ++numLowered;
+    }
+    for (auto [constant, bits] : bitmapsOf)
+      if (constant->use_empty())
+        constant->erase();
+  }
+};
+
+} // namespace
