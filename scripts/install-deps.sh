@@ -9,7 +9,7 @@ packages=(
   libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3 python3-numpy python3-onnx
-  libomp-22-dev
+  libomp-22-dev libopenblas-dev
   r-cran-janeaustenr console-setup-linux
 )
 
