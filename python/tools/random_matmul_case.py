@@ -36,6 +36,10 @@ def main():
     parser.add_argument("--group-size", type=int, help="G (default: random)")
     parser.add_argument("--groups", type=int, help="K / G (default: random)")
     parser.add_argument("--batch", type=int, help="M (default: random)")
+    parser.add_argument("--k", type=int,
+                        help="K when --group-size is 0 (default: random)")
+    parser.add_argument("--layout", choices=sorted(packing.CODES_PER_BYTE),
+                        help="packing (default: random)")
     args = parser.parse_args()
 
     def pick(value, draw):
@@ -47,11 +51,16 @@ def main():
     group_size = pick(args.group_size, rng.choice([0, 1, 3, 4, 8, 16]))
     groups = pick(args.groups, rng.integers(1, 5))
     k = int(rng.integers(1, 40)) if group_size == 0 else group_size * groups
+    if args.k is not None and group_size == 0:
+        k = args.k
     groups = 1 if group_size == 0 else groups
     batch = pick(args.batch, rng.integers(1, 6))
     szt = bool(rng.integers(0, 2))
     layout = "sign_magnitude" if szt else str(
         rng.choice(list(packing.CODES_PER_BYTE)))
+    if args.layout is not None:
+        layout = args.layout
+        szt = szt and layout == "sign_magnitude"
     scale_type = str(rng.choice(["f16", "f32"]))
     has_shifts = bool(rng.integers(0, 2))
     has_bias = bool(rng.integers(0, 2))

@@ -453,7 +453,7 @@ struct ConvertTernToVectorPass
         vectorWidth != 64) {
       module.emitError("convert-tern-to-vector: vector-width must be 8, 16, "
                        "32 or 64, got ")
-          << vectorWidth;
+          << vectorWidth.getValue();
       return signalPassFailure();
     }
     for (auto [name, value] :
@@ -478,10 +478,8 @@ struct ConvertTernToVectorPass
       auto inputType = op.getInput().getType();
       GroupedLayout layout = op.getLayout();
       if (!constant || !inputType.getElementType().isF32() ||
-          inputType.isDynamicDim(1)) {
-        ++numLeft;
+          inputType.isDynamicDim(1))
         continue;
-      }
       q::KernelBitmaps bitmaps =
           q::KernelBitmaps::get(layout.k, layout.groupSize);
       Value &bits = bitmapsOf[constant];
@@ -507,7 +505,6 @@ struct ConvertTernToVectorPass
                             schedule);
       op.getResult().replaceAllUsesWith(emitter.emit());
       op.erase();
-      ++numLowered;
     }
     for (auto [constant, bits] : bitmapsOf)
       if (constant->use_empty())

@@ -4,6 +4,7 @@
 // RUN: tern-opt %s --split-input-file --tern-ternarize="method=szt" | FileCheck %s --check-prefix=SZT
 // RUN: tern-opt %s --split-input-file --tern-ternarize="exclude=^head$" | FileCheck %s --check-prefix=EXCLUDE
 // RUN: tern-opt %s --split-input-file --tern-ternarize="include=proj" | FileCheck %s --check-prefix=INCLUDE
+// RUN: tern-opt %s --split-input-file --tern-ternarize="group-size=16" | FileCheck %s --check-prefix=WIDE
 
 // Weights that are exactly 0.5 * {-1, 0, +1} per output channel: the
 // exact-MSE threshold recovers codes and scales.
@@ -19,6 +20,9 @@
 // PTQTP:       tern.matmul {{.*}} scales(%{{.*}} : tensor<2x4x2xf32>) group_size = 4
 // DLT:         tern.matmul {{.*}} scales(%{{.*}} : tensor<4x2xf32>) shifts(%{{.*}} : tensor<4x2xf32>) group_size = 4
 // SZT:         tern.constant {{.*}} -> tensor<4x8x!tern.szt>
+// A layer no wider than a group (K = 8 <= 16) is one group per channel.
+// WIDE-LABEL:  func.func @exact
+// WIDE:        tern.matmul {{.*}} scales(%{{.*}} : tensor<4x1xf32>) group_size = 0
 func.func @exact(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
   %w = arith.constant dense<[[0.5, 0.0, -0.5, 0.5], [0.0, 0.5, 0.5, -0.5],
                              [-0.5, 0.5, 0.0, 0.0], [0.5, -0.5, 0.5, 0.5],

@@ -1,0 +1,111 @@
+// RUN: tern-opt %s --split-input-file --convert-tern-to-vector="vector-width=16 block-rows=4" --canonicalize --cse | FileCheck %s
+
+// One plane, one group, M = 1: the bitmaps are repacked at compile time
+// (magnitudes, then signs: row 0 is +1 at k = 0, row 1 is -1 at k = 0,
+// row 2 is +1 at k = 19), x is padded to whole chunks, each chunk of 16
+// activations is added where the magnitude bits say, negated where the
+// sign bits say, and the scale multiplies the row's sum once. K = 20 leaves
+// a second chunk of 4 lanes, masked.
+
+// CHECK-LABEL: func.func @gemv
+// CHECK-SAME: (%[[X:.*]]: tensor<1x20xf32>)
+// CHECK-DAG: %[[TAIL:.*]] = arith.constant dense<[true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false]> : vector<16xi1>
+// CHECK-DAG: %[[BITS:.*]] = arith.constant dense_resource<tern_bitmaps> : tensor<1x3x2x8xi8>
+// CHECK: %[[PADDED:.*]] = tensor.pad %[[X]] low[0, 0] high[0, 12]
+// CHECK: %[[X0:.*]] = vector.transfer_read %[[PADDED]]{{.*}} : tensor<1x32xf32>, vector<16xf32>
+// CHECK: %[[NEG0:.*]] = arith.negf %[[X0]]
+// CHECK: %[[MAGBYTES:.*]] = vector.transfer_read %[[BITS]]{{.*}} : tensor<1x3x2x8xi8>, vector<2xi8>
+// CHECK: %[[MAG:.*]] = vector.bitcast %[[MAGBYTES]] : vector<2xi8> to vector<16xi1>
+// CHECK: %[[SIGNBYTES:.*]] = vector.transfer_read %[[BITS]]
+// CHECK: %[[SIGN:.*]] = vector.bitcast %[[SIGNBYTES]] : vector<2xi8> to vector<16xi1>
+// CHECK: %[[TERM:.*]] = arith.select %[[SIGN]], %[[NEG0]], %[[X0]]
+// CHECK: %[[ADDED:.*]] = arith.addf %[[TERM]]
+// CHECK: arith.select %[[MAG]], %[[ADDED]]
+// CHECK: arith.andi %{{.*}}, %[[TAIL]] : vector<16xi1>
+// CHECK-NOT: arith.mulf
+// CHECK: vector.fma
+// CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
+// CHECK: vector.from_elements %{{.*}}, %{{.*}}, %{{.*}} : vector<3xf32>
+// CHECK: return
+// CHECK: tern_bitmaps: "0x0100000001000000000000000000000000000000010000000000000001000000000000000000080000000000000000000000000
+func.func @gemv(%x: tensor<1x20xf32>) -> tensor<1x3xf32> {
+  %w = tern.constant #tern.packing<sign_magnitude> dense_resource<w>
+         : tensor<15xi8> -> tensor<3x20x!tern.trit>
+  %a = arith.constant dense<[[1.0], [2.0], [0.5]]> : tensor<3x1xf32>
+  %y = tern.matmul %x, %w scales(%a : tensor<3x1xf32>) group_size = 0
+         : tensor<1x20xf32>, tensor<3x20x!tern.trit> -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x01000000010000000003000000000000000040"
+    }
+  }
+#-}
+
+// -----
+
+// Groups, planes, shifts, bias and a dynamic batch: blocks of rows run in
+// parallel (scf.forall), tiles of rows and of activations in scf.for loops,
+// one loop over groups whose sums the plane scales multiply once each. The
+// shifts multiply the group sums of x, computed once for all rows.
+
+// CHECK-LABEL: func.func @grouped
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [%{{.*}}, 2, 32] : tensor<?x64xf32> into tensor<?x2x32xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: arith.mulf
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK-NOT: arith.mulf
+// CHECK: tensor.extract %{{.*}} : tensor<2x5x2xf16>
+// CHECK: arith.extf
+// CHECK: vector.fma
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice
+func.func @grouped(%x: tensor<?x64xf32>, %a: tensor<2x5x2xf16>,
+                   %g: tensor<5x2xf32>, %b: tensor<5xf32>) -> tensor<?x5xf32> {
+  %w = tern.constant #tern.packing<sign_magnitude> dense_resource<w>
+         : tensor<160xi8> -> tensor<2x5x64x!tern.trit>
+  %y = tern.matmul %x, %w scales(%a : tensor<2x5x2xf16>)
+         shifts(%g : tensor<5x2xf32>) bias(%b : tensor<5xf32>)
+         group_size = 32
+         : tensor<?x64xf32>, tensor<2x5x64x!tern.trit> -> tensor<?x5xf32>
+  return %y : tensor<?x5xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x0100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    }
+  }
+#-}
+
+// -----
+
+// Left to the reference lowering: weights that are not a constant, and
+// activations that are not f32.
+
+// CHECK-LABEL: func.func @left
+// CHECK: tern.matmul %{{.*}}, %{{.*}} scales
+// CHECK: tern.matmul %{{.*}}, %{{.*}} scales
+func.func @left(%x: tensor<2x8xf32>, %w: tensor<4x8x!tern.trit>,
+                %h: tensor<2x8xf16>) -> (tensor<2x4xf32>, tensor<2x4xf16>) {
+  %a = arith.constant dense<1.0> : tensor<4x1xf32>
+  %y = tern.matmul %x, %w scales(%a : tensor<4x1xf32>) group_size = 0
+         : tensor<2x8xf32>, tensor<4x8x!tern.trit> -> tensor<2x4xf32>
+  %c = tern.constant #tern.packing<sign_magnitude> dense_resource<c>
+         : tensor<8xi8> -> tensor<4x8x!tern.trit>
+  %z = tern.matmul %h, %c scales(%a : tensor<4x1xf32>) group_size = 0
+         : tensor<2x8xf16>, tensor<4x8x!tern.trit> -> tensor<2x4xf16>
+  return %y, %z : tensor<2x4xf32>, tensor<2x4xf16>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      c: "0x010000000102030001020300"
+    }
+  }
+#-}

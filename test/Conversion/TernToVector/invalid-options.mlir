@@ -1,0 +1,28 @@
+// RUN: not tern-opt %s --convert-tern-to-vector=vector-width=12 2>&1 | FileCheck %s --check-prefix=WIDTH
+// RUN: not tern-opt %s --convert-tern-to-vector=tile-rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
+// RUN: not tern-opt %s --convert-tern-to-vector=tile-batch=-2 2>&1 | FileCheck %s --check-prefix=BATCH
+// RUN: not tern-opt %s --convert-tern-to-vector=block-rows=0 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: not tern-opt %s --split-input-file --convert-tern-to-vector 2>&1 | FileCheck %s --check-prefix=BLOB
+
+// WIDTH: error: convert-tern-to-vector: vector-width must be 8, 16, 32 or 64, got 12
+// ROWS: error: convert-tern-to-vector: tile-rows must be >= 1, got 0
+// BATCH: error: convert-tern-to-vector: tile-batch must be >= 1, got -2
+// BLOCK: error: convert-tern-to-vector: block-rows must be >= 1, got 0
+
+// A blob with a reserved code is reported when it is repacked.
+// BLOB: error: 'tern.constant' op {{.*}}reserved
+func.func @bad_blob(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
+  %w = tern.constant #tern.packing<offset_binary> dense_resource<bad>
+         : tensor<1xi8> -> tensor<1x4x!tern.trit>
+  %a = arith.constant dense<1.0> : tensor<1x1xf32>
+  %y = tern.matmul %x, %w scales(%a : tensor<1x1xf32>) group_size = 0
+         : tensor<1x4xf32>, tensor<1x4x!tern.trit> -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      bad: "0x01000000FF"
+    }
+  }
+#-}
