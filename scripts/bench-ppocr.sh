@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Prints tern-run and ONNX Runtime latency for PP-OCRv4's recognizer on the
-# same input (1x3x48x320), with 1 and 2 threads, and their ratio. A
-# benchmark, not a test: run it on an otherwise idle machine. CPU=x86-64-v4
-# (or native) compiles for AVX-512 instead of the default AVX2.
+# same input (1x3x48x320), with 1 and 2 threads, and their ratio; then the
+# same for the ternarized recognizer in tern-run (TERNARY= tern-ternarize
+# options, default every MatMul and 1x1 Conv as 2 trit planes), whose
+# matmuls run as add/sub kernels, against the float model. A benchmark, not
+# a test: run it on an otherwise idle machine. CPU=x86-64-v4 (or native)
+# compiles for AVX-512 instead of the default AVX2.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +22,10 @@ model=$models/ch_PP-OCRv4_rec_infer.onnx
 # The median of a "latency over N runs: ... median X ms, ..." line.
 median() { sed -n 's/.*median \([0-9.]*\) ms.*/\1/p'; }
 cpu=${CPU:-x86-64-v3}
+ternary=${TERNARY:-method=ptqtp planes=2}
+"$build/bin/tern-opt" "$model" --input-shape x=1x3x48x320 \
+  --tern-ternarize="$ternary" -o "$tmp/ternary.mlirbc" 2>/dev/null
+declare -A float_median
 for threads in 1 2; do
   tern=$("$build/bin/tern-run" "$model" --input-shape x=1x3x48x320 \
     --input x="$tmp/x.npy" --output-dir "$tmp/tern" --num-threads "$threads" \
@@ -27,8 +34,18 @@ for threads in 1 2; do
     x="$tmp/x.npy" --threads "$threads" --benchmark "$runs" | tail -1)
   printf 'tern-run (cpu pipeline, %s), %d thread(s): %s\n' "$cpu" "$threads" "$tern"
   printf 'onnxruntime-node 1.30.0, %d thread(s): %s\n' "$threads" "$ort"
+  float_median[$threads]=$(echo "$tern" | median)
   awk -v t="$(echo "$tern" | median)" -v o="$(echo "$ort" | median)" \
     -v n="$threads" 'BEGIN { printf "tern / onnxruntime, %d thread(s): %.2fx (medians)\n", n, t / o }'
+done
+for threads in 1 2; do
+  ternarized=$("$build/bin/tern-run" "$tmp/ternary.mlirbc" \
+    --input x="$tmp/x.npy" --output-dir "$tmp/ternary" \
+    --num-threads "$threads" --cpu "$cpu" --benchmark "$runs" | tail -1)
+  printf 'tern-run, ternarized (%s), %d thread(s): %s\n' "$ternary" \
+    "$threads" "$ternarized"
+  awk -v t="$(echo "$ternarized" | median)" -v f="${float_median[$threads]}" \
+    -v n="$threads" 'BEGIN { printf "ternarized / float tern-run, %d thread(s): %.2fx (medians)\n", n, t / f }'
 done
 printf 'tern-run (reference pipeline), 1 thread: '
 "$build/bin/tern-run" "$model" --input-shape x=1x3x48x320 \

@@ -133,9 +133,31 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     }
   }
 
+  // A transpose: an input that holds the output's innermost loop but runs
+  // contiguously along another loop. A whole output row would read one
+  // element per cache line; a square tile of V x V reads V contiguous rows
+  // and transposes them in registers.
+  int64_t transposedLoop = -1;
+  if (vectorLoop >= 0 && blockLoop < 0) {
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(input);
+      int64_t loop = innermostLoop(map);
+      if (loop >= 0 && loop != vectorLoop &&
+          iterators[loop] == utils::IteratorType::parallel &&
+          ranges[loop] > 1 &&
+          map.isFunctionOfDim(static_cast<unsigned>(vectorLoop))) {
+        transposedLoop = loop;
+        break;
+      }
+    }
+  }
+
   if (vectorLoop >= 0 && blockLoop >= 0 && vectorLoop != blockLoop) {
     s.parallel[blockLoop] = std::min(blockRows, ranges[blockLoop]);
     s.parallel[vectorLoop] = std::min(2 * vectorWidth, ranges[vectorLoop]);
+  } else if (transposedLoop >= 0) {
+    s.parallel[transposedLoop] = std::min(vectorWidth, ranges[transposedLoop]);
+    s.parallel[vectorLoop] = std::min(vectorWidth, ranges[vectorLoop]);
   } else if (vectorLoop >= 0) {
     s.parallel[vectorLoop] = chunk(vectorLoop);
   }
