@@ -198,3 +198,26 @@ func.func @lower_triangle(%x: tensor<8x40xf32>) -> tensor<8x40xf32> {
   } -> tensor<8x40xf32>
   return %r : tensor<8x40xf32>
 }
+
+// -----
+
+// A transpose: the output's rows run along the input's columns, so tiles
+// are 8 x 8 squares read as 8 contiguous input rows (a transposing
+// transfer_read), not whole output rows of one element per input row.
+
+// CHECK-LABEL: func.func @transpose
+// CHECK: scf.forall (%[[B:.*]], %[[I:.*]], %[[J:.*]]) = (0, 0, 0) to (2, 24, 16) step (1, 8, 8)
+// CHECK: vector.transfer_read %{{.*}}[%[[B]], %[[J]], %[[I]]]{{.*}}permutation_map = #{{.*}}} : tensor<2x16x24xf32>, vector<8x8xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<8x8xf32>, tensor<8x8xf32>
+// With 16 lanes the 24 output rows split into 16 + 8, each piece one tile
+// per batch element.
+// WIDE-LABEL: func.func @transpose
+// WIDE: scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<2x16x16xf32>)
+// WIDE: vector<16x16xf32>
+// WIDE: scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<2x8x16xf32>)
+// WIDE: vector<8x16xf32>
+func.func @transpose(%x: tensor<2x16x24xf32>) -> tensor<2x24x16xf32> {
+  %e = tensor.empty() : tensor<2x24x16xf32>
+  %t = linalg.transpose ins(%x : tensor<2x16x24xf32>) outs(%e : tensor<2x24x16xf32>) permutation = [0, 2, 1]
+  return %t : tensor<2x24x16xf32>
+}
