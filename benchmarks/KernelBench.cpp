@@ -181,8 +181,8 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
   SmallVector<Type> inputs = {xType};
   if (!ternary)
     inputs.push_back(RankedTensorType::get({c.k, c.n}, f32));
-  auto func = func::FuncOp::create(b, loc, "main",
-                                   b.getFunctionType(inputs, {yType}));
+  auto func =
+      func::FuncOp::create(b, loc, "main", b.getFunctionType(inputs, {yType}));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
   Value y;
@@ -198,8 +198,7 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
     std::string error;
     q::pack(q::Packing::SignMagnitude, problem.codes.data(), c.planes * c.n,
             c.k, packed.data(), &error);
-    auto codesType =
-        RankedTensorType::get(codeShape, TritType::get(&ctx));
+    auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
     Value w = ConstantOp::create(b, loc, codesType, PackingKind::SignMagnitude,
                                  "weights", packed);
     auto scaleType = RankedTensorType::get(scaleShape, f32);
@@ -295,9 +294,8 @@ int main(int argc, char **argv) {
                 t == 1 ? "" : "s");
   }
   Problem problem(c);
-  double ternaryBytes =
-      double(c.planes * c.n * q::KernelBitmaps::get(c.k, c.groupSize)
-                                  .rowBytes());
+  double ternaryBytes = double(
+      c.planes * c.n * q::KernelBitmaps::get(c.k, c.groupSize).rowBytes());
   std::printf("\nproblem: N = %lld, K = %lld, %lld plane(s), group %lld, "
               "--cpu %s (%lld f32 lanes)\n",
               (long long)c.n, (long long)c.k, (long long)c.planes,
@@ -306,8 +304,8 @@ int main(int argc, char **argv) {
   std::printf("weights: ternary kernel bitmaps %.1f MB, float %.1f MB\n\n",
               ternaryBytes / 1e6, double(c.n * c.k * 4) / 1e6);
   std::printf("%5s %7s %11s %11s %11s %10s %10s %12s\n", "M", "threads",
-              "tern ms", "float ms", "openblas ms", "blas/tern",
-              "float/tern", "tern GB/s");
+              "tern ms", "float ms", "openblas ms", "blas/tern", "float/tern",
+              "tern GB/s");
 
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -353,8 +351,8 @@ int main(int argc, char **argv) {
       setOpenMPThreads(threads);
       double tern = timeIt(
           [&] { ternary->run(ternaryInputs, &outputs, error); }, c.minTime);
-      double flt = timeIt(
-          [&] { floating->run(floatInputs, &outputs, error); }, c.minTime);
+      double flt = timeIt([&] { floating->run(floatInputs, &outputs, error); },
+                          c.minTime);
       double blas = NAN;
 #ifdef TERN_HAVE_OPENBLAS
       openblas_set_num_threads(threads);
@@ -369,18 +367,17 @@ int main(int argc, char **argv) {
       else
         blas = timeIt(
             [&] {
-              cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                          int(batch), int(c.n), int(c.k), 1.0f, x.data(),
-                          int(c.k), w, int(c.n), 0.0f, blasOut.data(),
-                          int(c.n));
+              cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(batch),
+                          int(c.n), int(c.k), 1.0f, x.data(), int(c.k), w,
+                          int(c.n), 0.0f, blasOut.data(), int(c.n));
             },
             c.minTime);
 #endif
       double rate = ternaryBytes / tern / 1e9;
-      std::printf("%5lld %7d %11.3f %11.3f %11.3f %10.2f %10.2f %6.1f (%3.0f%%)\n",
-                  (long long)batch, threads, tern * 1e3, flt * 1e3,
-                  blas * 1e3, blas / tern, flt / tern, rate,
-                  100.0 * rate / bandwidth[index]);
+      std::printf(
+          "%5lld %7d %11.3f %11.3f %11.3f %10.2f %10.2f %6.1f (%3.0f%%)\n",
+          (long long)batch, threads, tern * 1e3, flt * 1e3, blas * 1e3,
+          blas / tern, flt / tern, rate, 100.0 * rate / bandwidth[index]);
       std::fflush(stdout);
     }
   }

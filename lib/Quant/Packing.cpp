@@ -347,8 +347,8 @@ void tern::quant::packKernelBitmaps(const KernelBitmaps &layout,
     uint8_t *magnitudes = out + r * layout.rowBytes();
     uint8_t *signs = magnitudes + layout.bitmapBytes;
     for (int64_t j = 0; j < layout.k; ++j) {
-      int64_t bit = (j / layout.groupSize) * layout.groupBits +
-                    j % layout.groupSize;
+      int64_t bit =
+          (j / layout.groupSize) * layout.groupBits + j % layout.groupSize;
       if (in[j] & 1)
         setBit(magnitudes, bit);
       if (in[j] & 2)

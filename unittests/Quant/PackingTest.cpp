@@ -203,9 +203,9 @@ TEST(PackingTest, KernelBitmapSizes) {
 
 TEST(PackingTest, KernelBitmapBits) {
   // Two rows of K = 6 in groups of 3: group 1 starts at bit 8.
-  const uint8_t codes[] = {kPlus, kMinus, kZeroPos, kZeroNeg, kPlus, kMinus,
-                           kMinus, kZeroPos, kZeroPos, kZeroPos, kZeroPos,
-                           kPlus};
+  const uint8_t codes[] = {kPlus,    kMinus,   kZeroPos, kZeroNeg,
+                           kPlus,    kMinus,   kMinus,   kZeroPos,
+                           kZeroPos, kZeroPos, kZeroPos, kPlus};
   KernelBitmaps layout = KernelBitmaps::get(6, 3);
   // Group 1 starts at bit 8 and is read up to bit 72: 16 bytes a bitmap.
   ASSERT_EQ(layout.bitmapBytes, 16);

@@ -99,15 +99,17 @@ private:
   Value emitInit();
   Value padActivations();
   Value emitBlocks(Value init);
-  Value emitRowTiles(Value slice, Value blockStart, Value blockSize,
-                     Value m, int64_t batch);
+  Value emitRowTiles(Value slice, Value blockStart, Value blockSize, Value m,
+                     int64_t batch);
+  Value emitTiledLoop(Value extent, int64_t tile, Value value,
+                      function_ref<Value(Value, int64_t, Value)> body);
   Value emitTile(Value slice, Value row, Value column, Value m, int64_t rows,
                  int64_t batch);
   SmallVector<Value> emitPlaneSums(Value row, Value m, Value group,
                                    int64_t plane, int64_t rows, int64_t batch);
-  SmallVector<Value> emitChunk(ValueRange sums, Value row, Value m,
-                               Value group, Value chunk, int64_t plane,
-                               int64_t rows, int64_t batch, Value laneMask);
+  SmallVector<Value> emitChunk(ValueRange sums, Value row, Value m, Value group,
+                               Value chunk, int64_t plane, int64_t rows,
+                               int64_t batch, Value laneMask);
 
   OpBuilder &b;
   Location loc;
@@ -162,8 +164,7 @@ Value KernelEmitter::emitInit() {
   SmallVector<int64_t> sumsShape = {resultType.getDimSize(0), layout.groups};
   Value sums = linalg::FillOp::create(
                    b, loc, zeroF32(),
-                   tensor::EmptyOp::create(b, loc, sumsShape, f32,
-                                           dynamicSizes)
+                   tensor::EmptyOp::create(b, loc, sumsShape, f32, dynamicSizes)
                        .getResult())
                    .getResult(0);
   SmallVector<OpFoldResult> groupedShape = {
@@ -171,8 +172,8 @@ Value KernelEmitter::emitInit() {
       b.getIndexAttr(layout.groupSize)};
   auto groupedType = RankedTensorType::get(
       {resultType.getDimSize(0), layout.groups, layout.groupSize}, f32);
-  Value grouped = tensor::ExpandShapeOp::create(
-      b, loc, groupedType, input, {{0}, {1, 2}}, groupedShape);
+  Value grouped = tensor::ExpandShapeOp::create(b, loc, groupedType, input,
+                                                {{0}, {1, 2}}, groupedShape);
   SmallVector<AffineMap> sumMaps = {AffineMap::get(3, 0, {d0, d1, d2}, ctx),
                                     AffineMap::get(3, 0, {d0, d1}, ctx)};
   sums = linalg::GenericOp::create(
@@ -204,13 +205,12 @@ Value KernelEmitter::emitInit() {
 /// padding lanes are never selected (their mask bits are 0).
 Value KernelEmitter::padActivations() {
   Value input = op.getInput();
-  int64_t paddedK = (layout.groups - 1) * layout.groupSize +
-                    chunksPerGroup * schedule.width;
+  int64_t paddedK =
+      (layout.groups - 1) * layout.groupSize + chunksPerGroup * schedule.width;
   if (paddedK <= layout.k)
     return input;
   auto type = cast<RankedTensorType>(input.getType());
-  auto paddedType =
-      RankedTensorType::get({type.getDimSize(0), paddedK}, f32);
+  auto paddedType = RankedTensorType::get({type.getDimSize(0), paddedK}, f32);
   SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0)};
   SmallVector<OpFoldResult> high = {b.getIndexAttr(0),
                                     b.getIndexAttr(paddedK - layout.k)};
@@ -233,34 +233,21 @@ Value KernelEmitter::emitBlocks(Value init) {
   Value blockSize = index(blockRows);
   if (rows % blockRows != 0)
     blockSize = arith::MinSIOp::create(
-        b, loc, blockSize, arith::SubIOp::create(b, loc, index(rows), blockStart));
+        b, loc, blockSize,
+        arith::SubIOp::create(b, loc, index(rows), blockStart));
   Value batch = tensor::DimOp::create(b, loc, x, 0);
   Value out = forall.getRegionOutArgs()[0];
   SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), blockStart};
   SmallVector<OpFoldResult> sizes = {batch, blockSize};
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  Value slice = tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes,
-                                               strides);
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
 
   // Tiles of MB activation rows, then the remaining rows one at a time.
-  int64_t tileBatch = schedule.tileBatch;
-  Value fullBatch = arith::SubIOp::create(
-      b, loc, batch, arith::RemUIOp::create(b, loc, batch, index(tileBatch)));
-  auto batchLoop = [&](Value lower, Value upper, int64_t step, Value s) {
-    return scf::ForOp::create(
-               b, loc, lower, upper, index(step), ValueRange{s},
-               [&](OpBuilder &nb, Location, Value m, ValueRange args) {
-                 OpBuilder::InsertionGuard inner(b);
-                 b.setInsertionPointToEnd(nb.getInsertionBlock());
-                 Value next =
-                     emitRowTiles(args[0], blockStart, blockSize, m, step);
-                 scf::YieldOp::create(b, loc, next);
-               })
-        .getResult(0);
-  };
-  slice = batchLoop(index(0), fullBatch, tileBatch, slice);
-  if (tileBatch > 1)
-    slice = batchLoop(fullBatch, batch, 1, slice);
+  slice = emitTiledLoop(
+      batch, schedule.tileBatch, slice, [&](Value m, int64_t step, Value s) {
+        return emitRowTiles(s, blockStart, blockSize, m, step);
+      });
 
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offsets, sizes,
@@ -273,25 +260,33 @@ Value KernelEmitter::emitBlocks(Value init) {
 Value KernelEmitter::emitRowTiles(Value slice, Value blockStart,
                                   Value blockSize, Value m, int64_t batch) {
   int64_t tileRows = std::min(schedule.tileRows, layout.rows);
-  Value fullRows = arith::SubIOp::create(
-      b, loc, blockSize,
-      arith::RemUIOp::create(b, loc, blockSize, index(tileRows)));
-  auto rowLoop = [&](Value lower, Value upper, int64_t step, Value s) {
+  return emitTiledLoop(
+      blockSize, tileRows, slice, [&](Value column, int64_t step, Value s) {
+        return emitTile(s, add(blockStart, column), column, m, step, batch);
+      });
+}
+
+/// Loops over [0, extent) in steps of `tile`, then over what is left in
+/// steps of 1, threading `value` through `body(iv, step, value)`.
+Value KernelEmitter::emitTiledLoop(
+    Value extent, int64_t tile, Value value,
+    function_ref<Value(Value, int64_t, Value)> body) {
+  Value full = arith::SubIOp::create(
+      b, loc, extent, arith::RemUIOp::create(b, loc, extent, index(tile)));
+  auto loop = [&](Value lower, Value upper, int64_t step, Value init) {
     return scf::ForOp::create(
-               b, loc, lower, upper, index(step), ValueRange{s},
-               [&](OpBuilder &nb, Location, Value column, ValueRange args) {
+               b, loc, lower, upper, index(step), ValueRange{init},
+               [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
                  OpBuilder::InsertionGuard inner(b);
                  b.setInsertionPointToEnd(nb.getInsertionBlock());
-                 Value row = add(blockStart, column);
-                 Value next = emitTile(args[0], row, column, m, step, batch);
-                 scf::YieldOp::create(b, loc, next);
+                 scf::YieldOp::create(b, loc, body(iv, step, args[0]));
                })
         .getResult(0);
   };
-  slice = rowLoop(index(0), fullRows, tileRows, slice);
-  if (tileRows > 1)
-    slice = rowLoop(fullRows, blockSize, 1, slice);
-  return slice;
+  value = loop(index(0), full, tile, value);
+  if (tile > 1)
+    value = loop(full, extent, 1, value);
+  return value;
 }
 
 /// One register tile: output rows [row, row + rows) (columns [column, ...)
@@ -299,8 +294,8 @@ Value KernelEmitter::emitRowTiles(Value slice, Value blockStart,
 Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
                               int64_t rows, int64_t batch) {
   int64_t accumulators = rows * batch;
-  Value zero = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
-                                                     vectorType, b.getF32FloatAttr(0.0f)));
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
   SmallVector<Value> zeros(accumulators, zero);
   bool planes = cast<RankedTensorType>(op.getScales().getType()).getRank() == 3;
 
@@ -308,8 +303,7 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
   auto groupBody = [&](Value group, ValueRange totals) {
     SmallVector<Value> result(totals);
     for (int64_t p = 0; p < layout.planes; ++p) {
-      SmallVector<Value> sums =
-          emitPlaneSums(row, m, group, p, rows, batch);
+      SmallVector<Value> sums = emitPlaneSums(row, m, group, p, rows, batch);
       for (int64_t r = 0; r < rows; ++r) {
         SmallVector<Value> indices;
         if (planes)
@@ -321,8 +315,8 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
         Value splat = vector::BroadcastOp::create(b, loc, vectorType, alpha);
         for (int64_t i = 0; i < batch; ++i) {
           Value &total = result[i * rows + r];
-          total = vector::FMAOp::create(b, loc, splat, sums[i * rows + r],
-                                        total);
+          total =
+              vector::FMAOp::create(b, loc, splat, sums[i * rows + r], total);
         }
       }
     }
@@ -364,11 +358,11 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
 
 /// The tile's sums of ±x over group `group` of plane `plane`, one vector of
 /// partial sums per (activation row, output row).
-SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m,
-                                                Value group, int64_t plane,
-                                                int64_t rows, int64_t batch) {
-  Value zero = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
-                                                     vectorType, b.getF32FloatAttr(0.0f)));
+SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m, Value group,
+                                                int64_t plane, int64_t rows,
+                                                int64_t batch) {
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
   SmallVector<Value> sums(rows * batch, zero);
   // Whole chunks in a loop; a last chunk that the group does not fill is
   // peeled and masked to the group's lanes.
@@ -382,9 +376,9 @@ SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m,
         [&](OpBuilder &nb, Location, Value chunk, ValueRange args) {
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToEnd(nb.getInsertionBlock());
-          scf::YieldOp::create(b, loc,
-                               emitChunk(args, row, m, group, chunk, plane,
-                                         rows, batch, {}));
+          scf::YieldOp::create(
+              b, loc,
+              emitChunk(args, row, m, group, chunk, plane, rows, batch, {}));
         });
     sums.assign(loop.getResults().begin(), loop.getResults().end());
   }
@@ -402,8 +396,8 @@ SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m,
 /// Adds chunk `chunk` of group `group` to the sums: each output row adds
 /// x (or -x where its sign bit is set) in the lanes its magnitude bits
 /// select.
-SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row,
-                                            Value m, Value group, Value chunk,
+SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row, Value m,
+                                            Value group, Value chunk,
                                             int64_t plane, int64_t rows,
                                             int64_t batch, Value laneMask) {
   int64_t width = schedule.width;
@@ -411,9 +405,9 @@ SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row,
   Value byte = add(mul(group, bitmaps.groupBits / 8), mul(chunk, width / 8));
   SmallVector<Value> xs, negated;
   for (int64_t i = 0; i < batch; ++i) {
-    Value xi = vector::TransferReadOp::create(
-        b, loc, vectorType, x, ValueRange{add(m, index(i)), k}, zeroF32(),
-        ArrayRef<bool>{true});
+    Value xi = vector::TransferReadOp::create(b, loc, vectorType, x,
+                                              ValueRange{add(m, index(i)), k},
+                                              zeroF32(), ArrayRef<bool>{true});
     xs.push_back(xi);
     negated.push_back(arith::NegFOp::create(b, loc, xi));
   }
@@ -434,8 +428,7 @@ SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row,
     Value sign = loadMask(n, 1);
     for (int64_t i = 0; i < batch; ++i) {
       Value &sum = result[i * rows + r];
-      Value term =
-          arith::SelectOp::create(b, loc, sign, negated[i], xs[i]);
+      Value term = arith::SelectOp::create(b, loc, sign, negated[i], xs[i]);
       Value added = arith::AddFOp::create(b, loc, sum, term);
       sum = arith::SelectOp::create(b, loc, magnitude, added, sum);
     }

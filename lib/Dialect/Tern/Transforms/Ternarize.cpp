@@ -426,8 +426,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
         q::ErrorFeedbackOptions feedback;
         feedback.dampening = dampening;
         result = q::quantizeWithErrorFeedback(
-            w, prepared.stats->secondMoment.data(), forLayer, feedback,
-            &error);
+            w, prepared.stats->secondMoment.data(), forLayer, feedback, &error);
       } else {
         result = q::quantize(w, prepared.h(), forLayer, &error);
       }
