@@ -71,6 +71,7 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
   if (options.ternaryKernels) {
     ConvertTernToVectorOptions kernels;
     kernels.vectorWidth = options.vectorWidth;
+    kernels.activations = options.ternaryActivations;
     pm.addPass(createConvertTernToVector(kernels));
   }
   pm.addPass(createConvertTernToLinalg());

@@ -40,6 +40,10 @@ def main():
                         help="K when --group-size is 0 (default: random)")
     parser.add_argument("--layout", choices=sorted(packing.CODES_PER_BYTE),
                         help="packing (default: random)")
+    parser.add_argument("--int8-exact", action="store_true",
+                        help="activations that per-row int8 quantization "
+                        "holds exactly: multiples of 2^-6 with a largest "
+                        "magnitude of 127 * 2^-6 in every row")
     args = parser.parse_args()
 
     def pick(value, draw):
@@ -75,6 +79,10 @@ def main():
     bias = rng.choice(dyadic - 1.0, size=(rows,)) if has_bias else None
     x = rng.choice(np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]),
                    size=(batch, k))
+    if args.int8_exact:
+        x = rng.integers(-127, 128, size=(batch, k)).astype(np.float64)
+        x[np.arange(batch), rng.integers(0, k, size=batch)] = 127.0
+        x *= 2.0 ** -6
     y = reference.matmul(x, codes, scales, shifts, bias, group_size)
 
     elem = "!tern.szt" if szt else "!tern.trit"

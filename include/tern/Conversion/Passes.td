@@ -74,6 +74,10 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
            "f32 lanes per vector: 8 (AVX2), 16 (AVX-512), 32 or 64">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"f32\"",
+           "f32 (exact with respect to the dequantized weights) or int8 "
+           "(each row of activations quantized to int8 with one scale, "
+           "summed in 16-bit lanes: twice the lanes per instruction)">,
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
            "Output rows a register tile computes at once">,
     Option<"tileBatch", "tile-batch", "int64_t", /*default=*/"2",
@@ -89,6 +93,7 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect",

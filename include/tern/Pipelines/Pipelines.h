@@ -56,6 +56,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "vector kernels (convert-tern-to-vector); off: through "
                      "the reference lowering, as float matmuls"),
       llvm::cl::init(true)};
+  PassOptions::Option<std::string> ternaryActivations{
+      *this, "ternary-activations",
+      llvm::cl::desc("Activations of the ternary kernels: f32 (exact) or "
+                     "int8 (per-row int8, 16-bit lanes)"),
+      llvm::cl::init("f32")};
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "

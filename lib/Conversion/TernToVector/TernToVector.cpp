@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -47,6 +48,7 @@ Value toF32(OpBuilder &b, Location loc, Value value) {
 /// The register tiling and blocking of the kernels (the pass options).
 struct Schedule {
   int64_t width;     ///< f32 lanes per vector, V
+  bool integer;      ///< per-row int8 activations, summed in i16 lanes
   int64_t tileRows;  ///< output rows per register tile, R
   int64_t tileBatch; ///< activation rows per register tile, MB
   int64_t blockRows; ///< output rows per parallel iteration
@@ -68,17 +70,20 @@ public:
                 const Schedule &schedule)
       : b(b), loc(loc), op(op), layout(layout), bitmaps(bitmaps), bits(bits),
         schedule(schedule), f32(b.getF32Type()),
-        vectorType(VectorType::get({schedule.width}, f32)),
-        maskType(VectorType::get({schedule.width}, b.getI1Type())),
-        maskBytesType(
-            VectorType::get({schedule.width / 8}, b.getIntegerType(8))),
-        chunksPerGroup(ceilDiv(layout.groupSize, schedule.width)),
-        tailLanes(layout.groupSize - (chunksPerGroup - 1) * schedule.width) {}
+        lanes(schedule.integer ? 2 * schedule.width : schedule.width),
+        vectorType(VectorType::get({lanes}, f32)),
+        dataType(VectorType::get(
+            {lanes}, schedule.integer ? Type(b.getI16Type()) : Type(f32))),
+        maskType(VectorType::get({lanes}, b.getI1Type())),
+        maskBytesType(VectorType::get({lanes / 8}, b.getIntegerType(8))),
+        chunksPerGroup(ceilDiv(layout.groupSize, lanes)),
+        tailLanes(layout.groupSize - (chunksPerGroup - 1) * lanes) {}
 
   /// Emits the kernel and returns its result tensor.
   Value emit() {
     Value init = emitInit();
-    x = padActivations();
+    x = schedule.integer ? quantizeActivations() : op.getInput();
+    x = padActivations(x);
     return emitBlocks(init);
   }
 
@@ -97,7 +102,11 @@ private:
   }
 
   Value emitInit();
-  Value padActivations();
+  Value quantizeActivations();
+  Value padActivations(Value activations);
+  SmallVector<Value> emitChunkRange(Value row, Value m, Value group,
+                                    int64_t plane, int64_t rows, int64_t batch,
+                                    int64_t begin, int64_t end);
   Value emitBlocks(Value init);
   Value emitRowTiles(Value slice, Value blockStart, Value blockSize, Value m,
                      int64_t batch);
@@ -119,12 +128,20 @@ private:
   Value bits;
   Schedule schedule;
   FloatType f32;
-  VectorType vectorType, maskType, maskBytesType;
-  /// Chunks of V codes that cover a group, and the lanes of the last one
-  /// that belong to the group.
+  /// Activations per chunk: V f32 lanes, or 2V i16 lanes in the same
+  /// register width.
+  int64_t lanes;
+  /// f32 vectors of `lanes`, the activations' vectors, their masks and the
+  /// bytes the masks are loaded from.
+  VectorType vectorType, dataType, maskType, maskBytesType;
+  /// Chunks that cover a group, and the lanes of the last one that belong
+  /// to the group.
   int64_t chunksPerGroup, tailLanes;
-  /// The activations, padded with zeros so that every chunk can be loaded.
+  /// The activations (f32, or their i16 codes), padded with zeros so that
+  /// every chunk can be loaded.
   Value x;
+  /// With integer activations, each row's scale (M, f32).
+  Value rowScales;
 };
 
 /// bias (or 0) broadcast over the rows, plus Σ_g γ[n, g] · Σ_{k∈g} x[m, k]
@@ -203,19 +220,93 @@ Value KernelEmitter::emitInit() {
 /// The activations with zero columns appended up to the end of the last
 /// chunk of the last group, so that no chunk load leaves the tensor. The
 /// padding lanes are never selected (their mask bits are 0).
-Value KernelEmitter::padActivations() {
-  Value input = op.getInput();
+Value KernelEmitter::padActivations(Value input) {
   int64_t paddedK =
-      (layout.groups - 1) * layout.groupSize + chunksPerGroup * schedule.width;
+      (layout.groups - 1) * layout.groupSize + chunksPerGroup * lanes;
   if (paddedK <= layout.k)
     return input;
   auto type = cast<RankedTensorType>(input.getType());
-  auto paddedType = RankedTensorType::get({type.getDimSize(0), paddedK}, f32);
+  Type element = type.getElementType();
+  auto paddedType =
+      RankedTensorType::get({type.getDimSize(0), paddedK}, element);
   SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0)};
   SmallVector<OpFoldResult> high = {b.getIndexAttr(0),
                                     b.getIndexAttr(paddedK - layout.k)};
-  return tensor::PadOp::create(b, loc, paddedType, input, low, high, zeroF32())
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  return tensor::PadOp::create(b, loc, paddedType, input, low, high, zero)
       .getResult();
+}
+
+/// Per-row int8 quantization of the activations: s[m] = max_k |x[m, k]| /
+/// 127 and q[m, k] = roundeven(x[m, k] · (127 / max_k |x[m, k]|)) in
+/// [-127, 127], held in i16 for the kernel's 16-bit lanes (0 for a row of
+/// zeros). Sets rowScales and returns q.
+Value KernelEmitter::quantizeActivations() {
+  MLIRContext *ctx = b.getContext();
+  Value input = op.getInput();
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<Value> dynamicSizes;
+  if (type.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  auto parallel = utils::IteratorType::parallel;
+  auto reduction = utils::IteratorType::reduction;
+  SmallVector<int64_t> rowShape = {type.getDimSize(0)};
+
+  Value maxAbs = linalg::FillOp::create(b, loc, zeroF32(),
+                                        tensor::EmptyOp::create(
+                                            b, loc, rowShape, f32, dynamicSizes)
+                                            .getResult())
+                     .getResult(0);
+  maxAbs = linalg::GenericOp::create(
+               b, loc, maxAbs.getType(), ValueRange{input}, ValueRange{maxAbs},
+               SmallVector<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
+                                      AffineMap::get(2, 0, {d0}, ctx)},
+               SmallVector<utils::IteratorType>{parallel, reduction},
+               [](OpBuilder &nb, Location l, ValueRange args) {
+                 Value abs = math::AbsFOp::create(nb, l, args[0]);
+                 Value max = arith::MaximumFOp::create(nb, l, args[1], abs);
+                 linalg::YieldOp::create(nb, l, max);
+               })
+               .getResult(0);
+  Value empty = tensor::EmptyOp::create(b, loc, rowShape, f32, dynamicSizes);
+  auto rows = linalg::GenericOp::create(
+      b, loc, TypeRange{maxAbs.getType(), maxAbs.getType()}, ValueRange{maxAbs},
+      ValueRange{empty, empty},
+      SmallVector<AffineMap>(3, AffineMap::get(1, 0, {d0}, ctx)),
+      SmallVector<utils::IteratorType>{parallel},
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value limit =
+            arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(127.0f));
+        Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0f));
+        Value scale = arith::DivFOp::create(nb, l, args[0], limit);
+        Value positive = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                               args[0], zero);
+        Value inverse = arith::SelectOp::create(
+            nb, l, positive, arith::DivFOp::create(nb, l, limit, args[0]),
+            zero);
+        linalg::YieldOp::create(nb, l, ValueRange{scale, inverse});
+      });
+  rowScales = rows.getResult(0);
+  Value inverses = rows.getResult(1);
+
+  Value codes = tensor::EmptyOp::create(b, loc, type.getShape(), b.getI16Type(),
+                                        dynamicSizes);
+  return linalg::GenericOp::create(
+             b, loc, codes.getType(), ValueRange{input, inverses},
+             ValueRange{codes},
+             SmallVector<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
+                                    AffineMap::get(2, 0, {d0}, ctx),
+                                    AffineMap::get(2, 0, {d0, d1}, ctx)},
+             SmallVector<utils::IteratorType>{parallel, parallel},
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value scaled = arith::MulFOp::create(nb, l, args[0], args[1]);
+               Value rounded = math::RoundEvenOp::create(nb, l, scaled);
+               Value code =
+                   arith::FPToSIOp::create(nb, l, nb.getI16Type(), rounded);
+               linalg::YieldOp::create(nb, l, code);
+             })
+      .getResult(0);
 }
 
 /// scf.forall over blocks of output rows; each block computes its columns
@@ -339,12 +430,19 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
   // slice[m + i, column + r] += Σ_lanes total[i, r]
   auto rowType = VectorType::get({rows}, f32);
   for (int64_t i = 0; i < batch; ++i) {
-    SmallVector<Value> lanes;
+    SmallVector<Value> rowSums;
     for (int64_t r = 0; r < rows; ++r)
-      lanes.push_back(vector::ReductionOp::create(
+      rowSums.push_back(vector::ReductionOp::create(
           b, loc, vector::CombiningKind::ADD, totals[i * rows + r],
           arith::FastMathFlags::reassoc));
-    Value tileRow = vector::FromElementsOp::create(b, loc, rowType, lanes);
+    Value tileRow = vector::FromElementsOp::create(b, loc, rowType, rowSums);
+    if (schedule.integer) {
+      // The activations were q = x / s: scale the integer sums back.
+      Value scale = tensor::ExtractOp::create(b, loc, rowScales,
+                                              ValueRange{add(m, index(i))});
+      tileRow = arith::MulFOp::create(
+          b, loc, tileRow, vector::BroadcastOp::create(b, loc, rowType, scale));
+    }
     SmallVector<Value> at = {add(m, index(i)), column};
     Value current = vector::TransferReadOp::create(
         b, loc, rowType, slice, at, zeroF32(), ArrayRef<bool>{true});
@@ -356,23 +454,53 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
   return slice;
 }
 
-/// The tile's sums of ±x over group `group` of plane `plane`, one vector of
-/// partial sums per (activation row, output row).
+/// The tile's sums of ±x over group `group` of plane `plane`, one f32
+/// vector of partial sums per (activation row, output row).
 SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m, Value group,
                                                 int64_t plane, int64_t rows,
                                                 int64_t batch) {
+  if (!schedule.integer)
+    return emitChunkRange(row, m, group, plane, rows, batch, 0, chunksPerGroup);
+  // A lane adds at most one |q| <= 127 per chunk: 256 chunks fit in i16.
+  // Each run of 256 chunks is widened to i32, the group's sum to f32.
+  constexpr int64_t kChunksPerI16 = 256;
+  auto wideType = VectorType::get({lanes}, b.getI32Type());
   Value zero = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+      b, loc, DenseElementsAttr::get(wideType, b.getI32IntegerAttr(0)));
+  SmallVector<Value> wide(rows * batch, zero);
+  for (int64_t begin = 0; begin < chunksPerGroup; begin += kChunksPerI16) {
+    SmallVector<Value> part =
+        emitChunkRange(row, m, group, plane, rows, batch, begin,
+                       std::min(begin + kChunksPerI16, chunksPerGroup));
+    for (auto [sum, narrow] : llvm::zip(wide, part))
+      sum = arith::AddIOp::create(
+          b, loc, sum, arith::ExtSIOp::create(b, loc, wideType, narrow));
+  }
+  SmallVector<Value> sums;
+  for (Value sum : wide)
+    sums.push_back(arith::SIToFPOp::create(b, loc, vectorType, sum));
+  return sums;
+}
+
+/// The tile's sums (in the activations' type) over chunks [begin, end) of a
+/// group: whole chunks in a loop; a last chunk that the group does not fill
+/// is peeled and masked to the group's lanes.
+SmallVector<Value> KernelEmitter::emitChunkRange(Value row, Value m,
+                                                 Value group, int64_t plane,
+                                                 int64_t rows, int64_t batch,
+                                                 int64_t begin, int64_t end) {
+  Value zero = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(dataType,
+                             b.getZeroAttr(dataType.getElementType())));
   SmallVector<Value> sums(rows * batch, zero);
-  // Whole chunks in a loop; a last chunk that the group does not fill is
-  // peeled and masked to the group's lanes.
-  int64_t fullChunks =
-      tailLanes == schedule.width ? chunksPerGroup : chunksPerGroup - 1;
-  if (fullChunks == 1) {
-    sums = emitChunk(sums, row, m, group, index(0), plane, rows, batch, {});
-  } else if (fullChunks > 1) {
+  int64_t fullChunks = tailLanes == lanes ? chunksPerGroup : chunksPerGroup - 1;
+  int64_t fullEnd = std::min(end, fullChunks);
+  if (fullEnd - begin == 1) {
+    sums = emitChunk(sums, row, m, group, index(begin), plane, rows, batch, {});
+  } else if (fullEnd - begin > 1) {
     auto loop = scf::ForOp::create(
-        b, loc, index(0), index(fullChunks), index(1), sums,
+        b, loc, index(begin), index(fullEnd), index(1), sums,
         [&](OpBuilder &nb, Location, Value chunk, ValueRange args) {
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToEnd(nb.getInsertionBlock());
@@ -382,11 +510,11 @@ SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m, Value group,
         });
     sums.assign(loop.getResults().begin(), loop.getResults().end());
   }
-  if (fullChunks < chunksPerGroup) {
-    SmallVector<bool> lanes(schedule.width, false);
-    std::fill_n(lanes.begin(), tailLanes, true);
+  if (end > fullChunks) {
+    SmallVector<bool> laneBits(lanes, false);
+    std::fill_n(laneBits.begin(), tailLanes, true);
     Value laneMask = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(maskType, ArrayRef<bool>(lanes)));
+        b, loc, DenseElementsAttr::get(maskType, ArrayRef<bool>(laneBits)));
     sums = emitChunk(sums, row, m, group, index(chunksPerGroup - 1), plane,
                      rows, batch, laneMask);
   }
@@ -400,16 +528,21 @@ SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row, Value m,
                                             Value group, Value chunk,
                                             int64_t plane, int64_t rows,
                                             int64_t batch, Value laneMask) {
-  int64_t width = schedule.width;
-  Value k = add(mul(group, layout.groupSize), mul(chunk, width));
-  Value byte = add(mul(group, bitmaps.groupBits / 8), mul(chunk, width / 8));
+  Value k = add(mul(group, layout.groupSize), mul(chunk, lanes));
+  Value byte = add(mul(group, bitmaps.groupBits / 8), mul(chunk, lanes / 8));
+  Type element = dataType.getElementType();
+  Value padValue = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(dataType, b.getZeroAttr(element)));
   SmallVector<Value> xs, negated;
   for (int64_t i = 0; i < batch; ++i) {
-    Value xi = vector::TransferReadOp::create(b, loc, vectorType, x,
+    Value xi = vector::TransferReadOp::create(b, loc, dataType, x,
                                               ValueRange{add(m, index(i)), k},
-                                              zeroF32(), ArrayRef<bool>{true});
+                                              padValue, ArrayRef<bool>{true});
     xs.push_back(xi);
-    negated.push_back(arith::NegFOp::create(b, loc, xi));
+    negated.push_back(schedule.integer
+                          ? arith::SubIOp::create(b, loc, zeros, xi).getResult()
+                          : arith::NegFOp::create(b, loc, xi).getResult());
   }
   Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
   auto loadMask = [&](Value r, int64_t which) -> Value {
@@ -429,7 +562,9 @@ SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row, Value m,
     for (int64_t i = 0; i < batch; ++i) {
       Value &sum = result[i * rows + r];
       Value term = arith::SelectOp::create(b, loc, sign, negated[i], xs[i]);
-      Value added = arith::AddFOp::create(b, loc, sum, term);
+      Value added = schedule.integer
+                        ? arith::AddIOp::create(b, loc, sum, term).getResult()
+                        : arith::AddFOp::create(b, loc, sum, term).getResult();
       sum = arith::SelectOp::create(b, loc, magnitude, added, sum);
     }
   }
@@ -459,7 +594,21 @@ struct ConvertTernToVectorPass
         return signalPassFailure();
       }
     }
-    Schedule schedule = {vectorWidth, tileRows, tileBatch, blockRows};
+    if (activations != "f32" && activations != "int8") {
+      module.emitError("convert-tern-to-vector: activations must be f32 or "
+                       "int8, got '")
+          << activations << "'";
+      return signalPassFailure();
+    }
+    bool integer = activations == "int8";
+    if (integer && vectorWidth > 32) {
+      module.emitError("convert-tern-to-vector: activations=int8 takes 2V "
+                       "lanes of i16 per chunk, at most 64: vector-width "
+                       "must be <= 32, got ")
+          << vectorWidth.getValue();
+      return signalPassFailure();
+    }
+    Schedule schedule = {vectorWidth, integer, tileRows, tileBatch, blockRows};
 
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });

@@ -1,4 +1,5 @@
 // RUN: tern-opt %s --split-input-file --convert-tern-to-vector="vector-width=16 block-rows=4" --canonicalize --cse | FileCheck %s
+// RUN: tern-opt %s --split-input-file --convert-tern-to-vector="activations=int8" --canonicalize --cse | FileCheck %s --check-prefix=INT8
 
 // One plane, one group, M = 1: the bitmaps are repacked at compile time
 // (magnitudes, then signs: row 0 is +1 at k = 0, row 1 is -1 at k = 0,
@@ -28,6 +29,23 @@
 // CHECK: vector.from_elements %{{.*}}, %{{.*}}, %{{.*}} : vector<3xf32>
 // CHECK: return
 // CHECK: tern_bitmaps: "0x0100000001000000000000000000000000000000010000000000000001000000000000000000080000000000000000000000000
+// int8 activations: each row's largest magnitude gives its scale, the
+// codes are rounded to i16 lanes (16 of them in AVX2's 256 bits), summed
+// with integer selects and adds, widened to i32 and f32 once per group,
+// and the row's scale multiplies the result.
+// INT8-LABEL: func.func @gemv
+// INT8: math.absf
+// INT8: arith.maximumf
+// INT8: math.roundeven
+// INT8: arith.fptosi %{{.*}} : f32 to i16
+// INT8: tensor.pad %{{.*}} high[0, 12]
+// INT8: vector.transfer_read {{.*}} : tensor<1x32xi16>, vector<16xi16>
+// INT8: vector.bitcast %{{.*}} : vector<2xi8> to vector<16xi1>
+// INT8: arith.addi %{{.*}} : vector<16xi16>
+// INT8: arith.extsi %{{.*}} : vector<16xi16> to vector<16xi32>
+// INT8: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// INT8: vector.reduction <add>
+// INT8: arith.mulf %{{.*}} : vector<3xf32>
 func.func @gemv(%x: tensor<1x20xf32>) -> tensor<1x3xf32> {
   %w = tern.constant #tern.packing<sign_magnitude> dense_resource<w>
          : tensor<15xi8> -> tensor<3x20x!tern.trit>

@@ -3,11 +3,15 @@
 // RUN: not tern-opt %s --convert-tern-to-vector=tile-batch=-2 2>&1 | FileCheck %s --check-prefix=BATCH
 // RUN: not tern-opt %s --convert-tern-to-vector=block-rows=0 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: not tern-opt %s --split-input-file --convert-tern-to-vector 2>&1 | FileCheck %s --check-prefix=BLOB
+// RUN: not tern-opt %s --convert-tern-to-vector=activations=int4 2>&1 | FileCheck %s --check-prefix=ACTIVATIONS
+// RUN: not tern-opt %s --convert-tern-to-vector="activations=int8 vector-width=64" 2>&1 | FileCheck %s --check-prefix=INTWIDTH
 
 // WIDTH: error: convert-tern-to-vector: vector-width must be 8, 16, 32 or 64, got 12
 // ROWS: error: convert-tern-to-vector: tile-rows must be >= 1, got 0
 // BATCH: error: convert-tern-to-vector: tile-batch must be >= 1, got -2
 // BLOCK: error: convert-tern-to-vector: block-rows must be >= 1, got 0
+// ACTIVATIONS: error: convert-tern-to-vector: activations must be f32 or int8, got 'int4'
+// INTWIDTH: error: convert-tern-to-vector: activations=int8 takes 2V lanes of i16 per chunk, at most 64: vector-width must be <= 32, got 64
 
 // A blob with a reserved code is reported when it is repacked.
 // BLOB: error: 'tern.constant' op {{.*}}reserved
