@@ -6,7 +6,8 @@
 //
 //   - tern: a tern.matmul with random ternary weights (one plane, per-row
 //     scale unless --planes / --group-size say otherwise) compiled by
-//     tern-cpu-pipeline, i.e. the add/sub kernels of convert-tern-to-vector;
+//     tern-cpu-pipeline, i.e. the add/sub kernels of convert-tern-to-vector,
+//     with f32 activations (f32) and with per-row int8 activations (int8);
 //   - float: the same product as a float linalg.matmul compiled by
 //     tern-cpu-pipeline (tern's own float code generation);
 //   - OpenBLAS sgemv (M = 1) or sgemm (M > 1), when built with it;
@@ -303,9 +304,9 @@ int main(int argc, char **argv) {
               (long long)execution.cpu.vectorWidth);
   std::printf("weights: ternary kernel bitmaps %.1f MB, float %.1f MB\n\n",
               ternaryBytes / 1e6, double(c.n * c.k * 4) / 1e6);
-  std::printf("%5s %7s %11s %11s %11s %10s %10s %12s\n", "M", "threads",
-              "tern ms", "float ms", "openblas ms", "blas/tern", "float/tern",
-              "tern GB/s");
+  std::printf("%5s %7s %9s %9s %9s %11s %9s %9s %12s\n", "M", "threads",
+              "f32 ms", "int8 ms", "float ms", "openblas ms", "blas/f32",
+              "blas/int8", "int8 GB/s");
 
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -319,6 +320,13 @@ int main(int argc, char **argv) {
     auto ternary = CompiledModel::compile(*ternaryModule, execution, error);
     if (!ternary)
       return fail("compiling the ternary matmul: " + error);
+    ExecutionOptions integerExecution = execution;
+    integerExecution.ternaryActivations = "int8";
+    auto integerModule = buildModule(ctx, problem, batch, true);
+    auto integer =
+        CompiledModel::compile(*integerModule, integerExecution, error);
+    if (!integer)
+      return fail("compiling the ternary matmul (int8): " + error);
     auto floating = CompiledModel::compile(*floatModule, execution, error);
     if (!floating)
       return fail("compiling the float matmul: " + error);
@@ -345,12 +353,29 @@ int main(int argc, char **argv) {
       return fail("the ternary kernel's result is off by " +
                   std::to_string(worst) + " (largest value " +
                   std::to_string(scale) + ")");
+    // The int8 path quantizes x: report how far it lands, relative to the
+    // largest output.
+    if (!integer->run(ternaryInputs, &outputs, error))
+      return fail(error);
+    const float *yi = reinterpret_cast<const float *>(outputs[0].data.data());
+    double integerError = 0;
+    for (int64_t n = 0; n < c.n; ++n) {
+      double expected = 0;
+      for (int64_t j = 0; j < c.k; ++j)
+        expected += double(x[j]) * problem.weightsKN[j * c.n + n];
+      integerError = std::max(integerError, std::fabs(expected - yi[n]));
+    }
+    std::printf("%5lld: int8 activations: max error %.2e of largest output "
+                "%.2e\n",
+                (long long)batch, integerError, scale);
 
     std::vector<float> blasOut(batch * c.n);
     for (auto [index, threads] : llvm::enumerate(c.threads)) {
       setOpenMPThreads(threads);
       double tern = timeIt(
           [&] { ternary->run(ternaryInputs, &outputs, error); }, c.minTime);
+      double tern8 = timeIt(
+          [&] { integer->run(ternaryInputs, &outputs, error); }, c.minTime);
       double flt = timeIt([&] { floating->run(floatInputs, &outputs, error); },
                           c.minTime);
       double blas = NAN;
@@ -373,11 +398,12 @@ int main(int argc, char **argv) {
             },
             c.minTime);
 #endif
-      double rate = ternaryBytes / tern / 1e9;
-      std::printf(
-          "%5lld %7d %11.3f %11.3f %11.3f %10.2f %10.2f %6.1f (%3.0f%%)\n",
-          (long long)batch, threads, tern * 1e3, flt * 1e3, blas * 1e3,
-          blas / tern, flt / tern, rate, 100.0 * rate / bandwidth[index]);
+      double rate8 = ternaryBytes / tern8 / 1e9;
+      std::printf("%5lld %7d %9.3f %9.3f %9.3f %11.3f %9.2f %9.2f %6.1f "
+                  "(%3.0f%%)\n",
+                  (long long)batch, threads, tern * 1e3, tern8 * 1e3, flt * 1e3,
+                  blas * 1e3, blas / tern, blas / tern8, rate8,
+                  100.0 * rate8 / bandwidth[index]);
       std::fflush(stdout);
     }
   }

@@ -139,6 +139,7 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
     CPUPipelineOptions pipeline;
     pipeline.emitCInterface = true;
     pipeline.vectorWidth = options.cpu.vectorWidth;
+    pipeline.ternaryActivations = options.ternaryActivations;
     buildCPUPipeline(pm, pipeline);
   } else {
     ReferencePipelineOptions pipeline;

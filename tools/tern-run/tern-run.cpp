@@ -59,6 +59,11 @@ llvm::cl::opt<std::string>
                  llvm::cl::desc("Lowering: 'cpu' (tern-cpu-pipeline, the "
                                 "default) or 'reference' (the oracle)"),
                  llvm::cl::init("cpu"));
+llvm::cl::opt<std::string> ternaryActivations(
+    "ternary-activations", llvm::cl::cat(mlir::tern::modelToolCategory()),
+    llvm::cl::desc("Activations of the ternary matmul kernels: 'f32' (exact, "
+                   "the default) or 'int8' (per-row int8, faster)"),
+    llvm::cl::init("f32"));
 llvm::cl::opt<unsigned>
     benchmark("benchmark", llvm::cl::cat(mlir::tern::modelToolCategory()),
               llvm::cl::desc("Run N more times and print latency statistics"),
@@ -94,8 +99,12 @@ int main(int argc, char **argv) {
                 "' (expected cpu or reference)");
   if (threads < 1)
     return fail("--num-threads must be at least 1");
+  if (ternaryActivations != "f32" && ternaryActivations != "int8")
+    return fail("unknown --ternary-activations '" + ternaryActivations +
+                "' (expected f32 or int8)");
   mlir::tern::ExecutionOptions execution;
   execution.reference = pipelineName == "reference";
+  execution.ternaryActivations = ternaryActivations;
   std::string error;
   if (!mlir::tern::resolveCPU(shared.cpu, execution.cpu, error))
     return fail(error);

@@ -36,6 +36,9 @@ struct ExecutionOptions {
   /// tern-cpu-pipeline.
   bool reference = false;
   TargetCPU cpu = {"x86-64-v3", 8};
+  /// Activations of the ternary matmul kernels: "f32" or "int8"
+  /// (tern-cpu-pipeline's ternary-activations).
+  std::string ternaryActivations = "f32";
 };
 
 /// Checks that `inputs` match the inputs of `signature` (types and shapes,
