@@ -53,6 +53,13 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
     group sums of x, computed once and shared by all rows, and with the bias
     initialize the result.
 
+    With `activations=int8` each row of activations is first quantized to
+    int8 with one scale (s = max |x| / 127, q = roundeven(x / s)) and the
+    same loop runs on 16-bit lanes, twice as many per register, widened
+    to 32 bits every 256 chunks; the row's scale multiplies its sums once.
+    The result then differs from the dequantized model by the activations'
+    rounding.
+
     The loops are register-tiled: `tile-rows` output rows by `tile-batch`
     rows of activations share each load of x and of the masks, with
     remainder tiles of one row and one activation. Blocks of `block-rows`
