@@ -38,14 +38,18 @@ for threads in 1 2; do
   awk -v t="$(echo "$tern" | median)" -v o="$(echo "$ort" | median)" \
     -v n="$threads" 'BEGIN { printf "tern / onnxruntime, %d thread(s): %.2fx (medians)\n", n, t / o }'
 done
-for threads in 1 2; do
-  ternarized=$("$build/bin/tern-run" "$tmp/ternary.mlirbc" \
-    --input x="$tmp/x.npy" --output-dir "$tmp/ternary" \
-    --num-threads "$threads" --cpu "$cpu" --benchmark "$runs" | tail -1)
-  printf 'tern-run, ternarized (%s), %d thread(s): %s\n' "$ternary" \
-    "$threads" "$ternarized"
-  awk -v t="$(echo "$ternarized" | median)" -v f="${float_median[$threads]}" \
-    -v n="$threads" 'BEGIN { printf "ternarized / float tern-run, %d thread(s): %.2fx (medians)\n", n, t / f }'
+for activations in f32 int8; do
+  for threads in 1 2; do
+    ternarized=$("$build/bin/tern-run" "$tmp/ternary.mlirbc" \
+      --input x="$tmp/x.npy" --output-dir "$tmp/ternary" \
+      --num-threads "$threads" --cpu "$cpu" \
+      --ternary-activations "$activations" --benchmark "$runs" | tail -1)
+    printf 'tern-run, ternarized (%s), %s activations, %d thread(s): %s\n' \
+      "$ternary" "$activations" "$threads" "$ternarized"
+    awk -v t="$(echo "$ternarized" | median)" \
+      -v f="${float_median[$threads]}" -v n="$threads" \
+      'BEGIN { printf "ternarized / float tern-run, %d thread(s): %.2fx (medians)\n", n, t / f }'
+  done
 done
 printf 'tern-run (reference pipeline), 1 thread: '
 "$build/bin/tern-run" "$model" --input-shape x=1x3x48x320 \
