@@ -612,8 +612,9 @@ struct ConvertTernToVectorPass
 
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
-    // One set of bitmaps per constant, however many matmuls read it.
-    DenseMap<Operation *, Value> bitmapsOf;
+    // One set of bitmaps per constant and group size, however many matmuls
+    // read it.
+    DenseMap<std::pair<Operation *, int64_t>, Value> bitmapsOf;
     OpBuilder b(&getContext());
     for (MatmulOp op : matmuls) {
       auto constant = op.getWeights().getDefiningOp<ConstantOp>();
@@ -624,7 +625,7 @@ struct ConvertTernToVectorPass
         continue;
       q::KernelBitmaps bitmaps =
           q::KernelBitmaps::get(layout.k, layout.groupSize);
-      Value &bits = bitmapsOf[constant];
+      Value &bits = bitmapsOf[{constant, layout.groupSize}];
       if (!bits) {
         std::vector<uint8_t> codes;
         if (failed(constant.readCodes(codes)))
@@ -648,7 +649,10 @@ struct ConvertTernToVectorPass
       op.getResult().replaceAllUsesWith(emitter.emit());
       op.erase();
     }
-    for (auto [constant, bits] : bitmapsOf)
+    llvm::SmallPtrSet<Operation *, 8> constants;
+    for (auto [key, bits] : bitmapsOf)
+      constants.insert(key.first);
+    for (Operation *constant : constants)
       if (constant->use_empty())
         constant->erase();
   }

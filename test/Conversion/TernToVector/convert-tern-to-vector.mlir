@@ -127,3 +127,32 @@ func.func @left(%x: tensor<2x8xf32>, %w: tensor<4x8x!tern.trit>,
     }
   }
 #-}
+
+// -----
+
+// One constant read with two group sizes: a set of bitmaps for each, and
+// the constant is gone.
+
+// CHECK-LABEL: func.func @shared
+// CHECK-DAG: arith.constant dense_resource<{{.*}}> : tensor<1x2x2x8xi8>
+// CHECK-DAG: arith.constant dense_resource<{{.*}}> : tensor<1x2x2x16xi8>
+// CHECK-NOT: tern.constant
+// CHECK-NOT: tern.matmul
+func.func @shared(%x: tensor<1x64xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>) {
+  %w = tern.constant #tern.packing<sign_magnitude> dense_resource<s>
+         : tensor<32xi8> -> tensor<2x64x!tern.trit>
+  %a = arith.constant dense<1.0> : tensor<2x1xf32>
+  %b = arith.constant dense<1.0> : tensor<2x4xf32>
+  %y = tern.matmul %x, %w scales(%a : tensor<2x1xf32>) group_size = 0
+         : tensor<1x64xf32>, tensor<2x64x!tern.trit> -> tensor<1x2xf32>
+  %z = tern.matmul %x, %w scales(%b : tensor<2x4xf32>) group_size = 16
+         : tensor<1x64xf32>, tensor<2x64x!tern.trit> -> tensor<1x2xf32>
+  return %y, %z : tensor<1x2xf32>, tensor<1x2xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      s: "0x010000000000000000000000000000000000000000000000000000000000000000000000"
+    }
+  }
+#-}
