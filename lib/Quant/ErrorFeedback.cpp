@@ -139,3 +139,48 @@ std::optional<TernaryWeights> tern::quant::quantizeWithErrorFeedback(
   });
   return q;
 }
+
+void tern::quant::refitScales(MatrixRef w, const double *hessian,
+                              TernaryWeights &q) {
+  if (!q.shifts.empty())
+    return;
+  int64_t k = q.cols, planes = q.planes, groupSize = q.effectiveGroupSize();
+  parallelFor(q.rows, 0, [&](int64_t r) {
+    const float *row = w.data + r * k;
+    std::vector<double> a(planes * planes), b(planes), ht(planes * groupSize);
+    for (int64_t g = 0; g < q.groups(); ++g) {
+      int64_t begin = g * groupSize;
+      // (H T_pᵀ)[j] over the group's columns, for every plane.
+      for (int64_t p = 0; p < planes; ++p)
+        for (int64_t i = 0; i < groupSize; ++i) {
+          double sum = 0;
+          const double *hRow = hessian + (begin + i) * k + begin;
+          for (int64_t j = 0; j < groupSize; ++j)
+            sum += hRow[j] * codeValue(q.code(p, r, begin + j));
+          ht[p * groupSize + i] = sum;
+        }
+      for (int64_t p = 0; p < planes; ++p) {
+        double rhs = 0;
+        for (int64_t i = 0; i < groupSize; ++i)
+          rhs += ht[p * groupSize + i] * row[begin + i];
+        b[p] = rhs;
+        for (int64_t s = 0; s < planes; ++s) {
+          double sum = 0;
+          for (int64_t i = 0; i < groupSize; ++i)
+            sum += ht[p * groupSize + i] * codeValue(q.code(s, r, begin + i));
+          a[p * planes + s] = sum;
+        }
+      }
+      // A plane with no codes in the group, or a singular system, keeps
+      // the scales it has.
+      bool empty = false;
+      for (int64_t p = 0; p < planes; ++p)
+        empty |= !(a[p * planes + p] > 0);
+      if (empty || !solveLinear(planes, a.data(), b.data()))
+        continue;
+      for (int64_t p = 0; p < planes; ++p)
+        if (std::isfinite(b[p]))
+          q.scale(p, r, g) = float(b[p]);
+    }
+  });
+}

@@ -387,6 +387,46 @@ TEST(DeadZoneTest, BiasCorrectionCancelsTheMeanOutputError) {
   }
 }
 
+TEST(RefitScalesTest, MinimisesTheOutputErrorUnderH) {
+  // One row, K = 4, codes + + 0 - chosen; w is not a multiple of them.
+  std::vector<float> w = {1.0f, 0.5f, 0.2f, -0.8f};
+  MatrixRef m{w.data(), 1, 4};
+  TernaryWeights q(1, 1, 4, 0, false);
+  q.code(0, 0, 0) = kPlus;
+  q.code(0, 0, 1) = kPlus;
+  q.code(0, 0, 3) = kMinus;
+  q.scale(0, 0, 0) = 1.0f;
+  // H = I: the least-squares scale t.w / t.t = (1 + 0.5 + 0.8) / 3.
+  std::vector<double> identity(16, 0.0);
+  for (int k = 0; k < 4; ++k)
+    identity[k * 5] = 1.0;
+  refitScales(m, identity.data(), q);
+  EXPECT_NEAR(q.scale(0, 0, 0), 2.3 / 3.0, 1e-6);
+  // A correlated H: the scale makes the output error orthogonal to the
+  // codes under H, (w - a t)^T H t = 0, and no other scale does better.
+  std::vector<double> h = {2.0, 0.5, 0.1, 0.0, 0.5, 1.0, 0.2, 0.3,
+                           0.1, 0.2, 3.0, 0.4, 0.0, 0.3, 0.4, 1.5};
+  refitScales(m, h.data(), q);
+  auto error = [&](double a) {
+    double t[4] = {1, 1, 0, -1}, d[4], e = 0;
+    for (int k = 0; k < 4; ++k)
+      d[k] = w[k] - a * t[k];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j)
+        e += d[i] * h[i * 4 + j] * d[j];
+    return e;
+  };
+  double a = q.scale(0, 0, 0);
+  EXPECT_LT(error(a), error(a + 1e-3));
+  EXPECT_LT(error(a), error(a - 1e-3));
+  // Weights with shifts are left alone.
+  TernaryWeights shifted(1, 1, 4, 0, true);
+  shifted.code(0, 0, 0) = kPlus;
+  shifted.scale(0, 0, 0) = 7.0f;
+  refitScales(m, h.data(), shifted);
+  EXPECT_EQ(shifted.scale(0, 0, 0), 7.0f);
+}
+
 TEST(DetectTest, FindsScaledTernaryWeightsAndRejectsOthers) {
   std::vector<float> w = {0.5f, -0.5f, 0.0f, 0.5f, 0.25f, 0.0f, -0.25f, -0.25f};
   MatrixRef m{w.data(), 2, 4};

@@ -78,6 +78,14 @@ std::optional<TernaryWeights> quantizeWithErrorFeedback(
     MatrixRef w, const double *hessian, const QuantizeOptions &options,
     const ErrorFeedbackOptions &feedback, std::string *error);
 
+/// Refits the scales of fixed codes to the output error under H = E[x xᵀ]
+/// (K x K, row-major): per row and group the P scales solve
+/// (T H Tᵀ) α = T H w over the group's columns (cross-group terms are
+/// ignored). Minimises E[((w - ŵ)ᵀ x)²] for the codes chosen, where the
+/// fit itself only weighted columns by E[x²]. Weights with shifts, and
+/// groups whose system is singular, keep their scales.
+void refitScales(MatrixRef w, const double *hessian, TernaryWeights &q);
+
 /// Tequila dead-zone reactivation: b_r = Σ_{k in D_r} (W[r,k] − Ŵ[r,k]) ·
 /// E[x_k] over the dead zone D_r (codes 0 in every plane), to be added to the
 /// layer's bias. With one plane and no shift Ŵ is 0 there, so this is the

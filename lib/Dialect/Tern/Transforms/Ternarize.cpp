@@ -256,6 +256,10 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     if (gptq && !haveStats)
       return fail("gptq needs calibration statistics with second moments " +
                   kNeedsStats);
+    if (refitScales && !haveStats)
+      return fail("refit-scales needs calibration statistics with second "
+                  "moments " +
+                  kNeedsStats);
     if (!(dampening > 0))
       return fail("dampening must be > 0, got " +
                   std::to_string(dampening.getValue()));
@@ -401,9 +405,10 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
         return fail(layer, "its statistics have " +
                                Twine(prepared.stats->channels) +
                                " channels, the layer has K = " + Twine(k));
-      if (gptq && prepared.stats->secondMoment.empty())
+      if ((gptq || refitScales) && prepared.stats->secondMoment.empty())
         return fail(layer,
-                    "gptq needs second moments, and " + source +
+                    Twine(gptq ? "gptq" : "refit-scales") +
+                        " needs second moments, and " + source +
                         " has none (run tern-calibrate with second-moment=1)");
       // Importance of the columns: E[x²]. A column no calibration input
       // reached still counts a little, so that no group is fitted to
@@ -432,6 +437,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       }
       if (!result)
         (void)fail(layer, error);
+      else if (refitScales)
+        q::refitScales(w, prepared.stats->secondMoment.data(), *result);
       return result;
     };
     auto rewrite = [&](Layer &layer, const Prepared &prepared,

@@ -7,6 +7,7 @@
 // RUN: not tern-opt %s --tern-ternarize="threshold=calibrated" 2>&1 | FileCheck %s --check-prefix=CALIBRATED
 // RUN: not tern-opt %s --tern-ternarize="method=tequila" 2>&1 | FileCheck %s --check-prefix=TEQUILA
 // RUN: not tern-opt %s --tern-ternarize="gptq=1" 2>&1 | FileCheck %s --check-prefix=GPTQ
+// RUN: not tern-opt %s --tern-ternarize="refit-scales=1" 2>&1 | FileCheck %s --check-prefix=REFIT
 // RUN: not tern-opt %s --tern-ternarize="bias-correction=1" 2>&1 | FileCheck %s --check-prefix=BIAS
 // RUN: sed 's/^module {/module attributes {tern.calibration = {input_sets = 1, layers = {proj = {channels = 8, samples = 1}}}} {/' %s | not tern-opt --tern-ternarize 2>&1 | FileCheck %s --check-prefix=ATTR
 // RUN: not tern-opt %s --tern-ternarize="dampening=0" 2>&1 | FileCheck %s --check-prefix=DAMPENING
@@ -33,6 +34,7 @@
 // CALIBRATED: error: tern-ternarize: threshold=calibrated needs calibration statistics (stats=FILE, or tern-calibrate earlier in the pipeline)
 // TEQUILA: error: tern-ternarize: method=tequila needs calibration statistics for its bias (stats=FILE, or tern-calibrate earlier in the pipeline)
 // GPTQ: error: tern-ternarize: gptq needs calibration statistics with second moments (stats=FILE, or tern-calibrate earlier in the pipeline)
+// REFIT: error: tern-ternarize: refit-scales needs calibration statistics with second moments (stats=FILE, or tern-calibrate earlier in the pipeline)
 // BIAS: error: tern-ternarize: bias-correction needs calibration statistics (stats=FILE, or tern-calibrate earlier in the pipeline)
 // DAMPENING: error: tern-ternarize: dampening must be > 0, got 0
 // NOFILE: error: tern-ternarize: calibration statistics '{{.*}}.none': cannot read: {{.+}}

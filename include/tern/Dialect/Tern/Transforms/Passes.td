@@ -129,6 +129,9 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     Option<"gptq", "gptq", "bool", /*default=*/"false",
            "GPTQ error feedback through E[x x^T] (needs stats with second "
            "moments)">,
+    Option<"refitScales", "refit-scales", "bool", /*default=*/"false",
+           "Refit each group's scales to the output error under E[x x^T] "
+           "once the codes are chosen (needs stats with second moments)">,
     Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
            "Add (W - What) E[x] to each layer's bias, cancelling its mean "
            "output error (needs stats; contains tequila's dead-zone bias)">,
