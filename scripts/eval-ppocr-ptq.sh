@@ -38,6 +38,9 @@ if [[ $set == all || $set == calibrated ]]; then
     "cal-ptqtp2-all=method=ptqtp planes=2 stats={stats}"
     "gptq-ptqtp2-all=method=ptqtp planes=2 stats={stats} gptq=1"
     "gptq-bc-ptqtp2-all=method=ptqtp planes=2 stats={stats} gptq=1 bias-correction=1"
+    "cal-bc-refit=method=bt threshold=calibrated include=MatMul stats={stats} bias-correction=1 refit-scales=1"
+    "cal-bc-g60=method=bt threshold=calibrated include=MatMul stats={stats} bias-correction=1 group-size=60"
+    "gptq-refit-bc-ptqtp2-all=method=ptqtp planes=2 stats={stats} gptq=1 refit-scales=1 bias-correction=1"
   )
 fi
 calibration=()

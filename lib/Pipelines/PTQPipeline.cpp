@@ -22,7 +22,7 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
     CalibrateOptions calibrate;
     calibrate.inputs = options.calibration;
     calibrate.stats = options.stats;
-    calibrate.secondMoment = options.gptq;
+    calibrate.secondMoment = options.gptq || options.refitScales;
     calibrate.cpu = options.cpu;
     pm.addPass(createCalibrate(calibrate));
   }
@@ -38,6 +38,7 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
   ternarize.bits = options.bits;
   ternarize.cpu = options.cpu;
   ternarize.biasCorrection = options.biasCorrection;
+  ternarize.refitScales = options.refitScales;
   ternarize.include = options.include;
   ternarize.exclude = options.exclude;
   ternarize.report = options.report;

@@ -57,6 +57,11 @@ struct PTQPipelineOptions : public PassPipelineOptions<PTQPipelineOptions> {
       *this, "gptq",
       llvm::cl::desc("GPTQ error feedback (records second moments)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> refitScales{
+      *this, "refit-scales",
+      llvm::cl::desc("Refit the scales to the output error once the codes "
+                     "are chosen (needs second moments)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> biasCorrection{
       *this, "bias-correction",
       llvm::cl::desc("Add (W - What) E[x] to every layer's bias"),

@@ -421,6 +421,21 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
             float(std::max(v, 1e-6 * meanImportance + 1e-30)));
       return success();
     };
+    // Scales refitted to the output error. With bias correction the bias
+    // takes the error's mean, so the scales fit what is left: the
+    // covariance E[xxᵀ] - E[x]E[x]ᵀ rather than E[xxᵀ].
+    auto refit = [&](const Layer &layer, const LayerStatistics &stats,
+                     q::TernaryWeights &weights) {
+      q::MatrixRef w = {layer.weights.data(), layer.rows, layer.cols};
+      if (!biasCorrection)
+        return q::refitScales(w, stats.secondMoment.data(), weights);
+      int64_t k = layer.cols;
+      std::vector<double> covariance(stats.secondMoment);
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < k; ++j)
+          covariance[i * k + j] -= stats.mean[i] * stats.mean[j];
+      q::refitScales(w, covariance.data(), weights);
+    };
     auto fit = [&](const Layer &layer, const Prepared &prepared,
                    const q::QuantizeOptions &with)
         -> std::optional<q::TernaryWeights> {
@@ -438,7 +453,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       if (!result)
         (void)fail(layer, error);
       else if (refitScales)
-        q::refitScales(w, prepared.stats->secondMoment.data(), *result);
+        refit(layer, *prepared.stats, *result);
       return result;
     };
     auto rewrite = [&](Layer &layer, const Prepared &prepared,

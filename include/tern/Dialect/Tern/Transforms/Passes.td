@@ -131,7 +131,9 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
            "moments)">,
     Option<"refitScales", "refit-scales", "bool", /*default=*/"false",
            "Refit each group's scales to the output error under E[x x^T] "
-           "once the codes are chosen (needs stats with second moments)">,
+           "(with bias-correction: under the covariance, the bias taking "
+           "the mean) once the codes are chosen (needs stats with second "
+           "moments)">,
     Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
            "Add (W - What) E[x] to each layer's bias, cancelling its mean "
            "output error (needs stats; contains tequila's dead-zone bias)">,
