@@ -42,20 +42,6 @@ Value floatConst(OpBuilder &b, Location loc, FloatType type, double value) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 
-/// Converts a float scalar to `type` (scales may be narrower than the data).
-Value castFloat(OpBuilder &b, Location loc, Value value, FloatType type) {
-  auto from = cast<FloatType>(value.getType());
-  if (from == type)
-    return value;
-  if (from.getWidth() < type.getWidth())
-    return arith::ExtFOp::create(b, loc, type, value);
-  if (from.getWidth() > type.getWidth())
-    return arith::TruncFOp::create(b, loc, type, value);
-  // Same width, different format (f16 and bf16): go through f32.
-  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
-  return arith::TruncFOp::create(b, loc, type, wide);
-}
-
 /// alpha * t for the sign/magnitude code `code` (i8).
 Value decodeScaled(OpBuilder &b, Location loc, Value code, Value alpha) {
   Value zeroI8 = i8Const(b, loc, 0);
@@ -508,6 +494,20 @@ struct ConvertTernToLinalgPass
 };
 
 } // namespace
+
+Value mlir::tern::castFloat(OpBuilder &b, Location loc, Value value,
+                            FloatType type) {
+  auto from = cast<FloatType>(value.getType());
+  if (from == type)
+    return value;
+  if (from.getWidth() < type.getWidth())
+    return arith::ExtFOp::create(b, loc, type, value);
+  if (from.getWidth() > type.getWidth())
+    return arith::TruncFOp::create(b, loc, type, value);
+  // Same width, different format (f16 and bf16): go through f32.
+  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+  return arith::TruncFOp::create(b, loc, type, wide);
+}
 
 void mlir::tern::populateTernToLinalgTypeConversion(TypeConverter &converter) {
   converter.addConversion([](Type type) { return type; });

@@ -35,16 +35,6 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// `value` (a float scalar of any width: scales may be f16) as f32.
-Value toF32(OpBuilder &b, Location loc, Value value) {
-  auto type = cast<FloatType>(value.getType());
-  if (type.isF32())
-    return value;
-  if (type.getWidth() > 32)
-    return arith::TruncFOp::create(b, loc, b.getF32Type(), value);
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
-}
-
 /// The register tiling and blocking of the kernels (the pass options).
 struct Schedule {
   int64_t width;     ///< f32 lanes per vector, V
@@ -60,9 +50,10 @@ struct Schedule {
 ///
 /// with init the bias and the DLT shift terms. Loops, outermost first:
 /// blocks of output rows (scf.forall), register tiles of MB activation rows,
-/// register tiles of R output rows, groups, planes, chunks of V codes. A
-/// tile keeps R x MB vector accumulators; each chunk loads MB vectors of x
-/// and R pairs of masks.
+/// register tiles of R output rows, groups, planes, chunks of `lanes` codes
+/// (V f32 lanes, or 2V i16 lanes with int8 activations). A tile keeps
+/// R x MB vector accumulators; each chunk loads MB vectors of x and R pairs
+/// of masks.
 class KernelEmitter {
 public:
   KernelEmitter(OpBuilder &b, Location loc, MatmulOp op, GroupedLayout layout,
@@ -209,7 +200,7 @@ Value KernelEmitter::emitInit() {
              b, loc, resultType, ValueRange{sums, shifts}, ValueRange{init},
              shiftMaps, {parallel, parallel, reduction},
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value gamma = toF32(nb, l, args[1]);
+               Value gamma = castFloat(nb, l, args[1], nb.getF32Type());
                Value term = arith::MulFOp::create(nb, l, args[0], gamma);
                Value sum = arith::AddFOp::create(nb, l, args[2], term);
                linalg::YieldOp::create(nb, l, sum);
@@ -401,8 +392,9 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
           indices.push_back(index(p));
         indices.push_back(add(row, index(r)));
         indices.push_back(group);
-        Value alpha = toF32(
-            b, loc, tensor::ExtractOp::create(b, loc, op.getScales(), indices));
+        Value alpha = castFloat(
+            b, loc, tensor::ExtractOp::create(b, loc, op.getScales(), indices),
+            f32);
         Value splat = vector::BroadcastOp::create(b, loc, vectorType, alpha);
         for (int64_t i = 0; i < batch; ++i) {
           Value &total = result[i * rows + r];
