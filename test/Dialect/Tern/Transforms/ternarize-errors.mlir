@@ -22,6 +22,7 @@
 // RUN: not tern-opt %s --tern-ternarize="stats=%t.channels" 2>&1 | FileCheck %s --check-prefix=CHANNELS
 // RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"proj": {"channels": 8, "samples": 1, "mean": [0, 0, 0, 0, 0, 0, 0, 0], "mean_square": [1, 1, 1, 1, 1, 1, 1, 1], "max_abs": [1, 1, 1, 1, 1, 1, 1, 1]}}}' > %t.first
 // RUN: not tern-opt %s --tern-ternarize="gptq=1 stats=%t.first" 2>&1 | FileCheck %s --check-prefix=SECOND
+// RUN: not tern-opt %s --tern-ternarize="refit-scales=1 stats=%t.first" 2>&1 | FileCheck %s --check-prefix=REFITSECOND
 // RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"proj": {"channels": 8, "samples": 1, "mean": [0, 0], "mean_square": [1, 1, 1, 1, 1, 1, 1, 1], "max_abs": [1, 1, 1, 1, 1, 1, 1, 1]}}}' > %t.short
 // RUN: not tern-opt %s --tern-ternarize="stats=%t.short" 2>&1 | FileCheck %s --check-prefix=SHORT
 
@@ -43,6 +44,7 @@
 // MISSING: error: {{.*}}tern-ternarize: layer 'proj': no calibration statistics for it in '{{.*}}.missing' (calibrated on another model?)
 // CHANNELS: error: {{.*}}tern-ternarize: layer 'proj': its statistics have 2 channels, the layer has K = 8
 // SECOND: error: {{.*}}tern-ternarize: layer 'proj': gptq needs second moments, and '{{.*}}.first' has none (run tern-calibrate with second-moment=1)
+// REFITSECOND: error: {{.*}}tern-ternarize: layer 'proj': refit-scales needs second moments, and '{{.*}}.first' has none (run tern-calibrate with second-moment=1)
 // ATTR: error: tern-ternarize: tern.calibration: layer 'proj' has no mean
 // SHORT: error: tern-ternarize: calibration statistics '{{.*}}.short': layer 'proj': 'mean' has 2 values, expected 8
 
