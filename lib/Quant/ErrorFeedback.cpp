@@ -140,6 +140,58 @@ std::optional<TernaryWeights> tern::quant::quantizeWithErrorFeedback(
   return q;
 }
 
+std::optional<std::vector<float>>
+tern::quant::retargetWeights(MatrixRef w, const double *cross,
+                             const double *hessian, double dampening,
+                             std::string *error) {
+  int64_t n = w.rows, k = w.cols;
+  std::vector<double> l(hessian, hessian + k * k);
+  double meanDiag = 0;
+  for (int64_t j = 0; j < k; ++j)
+    meanDiag += l[j * k + j] / double(k);
+  for (int64_t j = 0; j < k; ++j) {
+    if (l[j * k + j] == 0)
+      l[j * k + j] = 1;
+    l[j * k + j] += dampening * meanDiag;
+  }
+  if (int64_t bad = choleskyLower(k, l.data()); bad >= 0) {
+    fail(error, "the received second moment is not positive definite at "
+                "column " +
+                    std::to_string(bad) + "; raise the dampening");
+    return std::nullopt;
+  }
+  std::vector<double> difference(k * k);
+  for (int64_t i = 0; i < k * k; ++i)
+    difference[i] = cross[i] - hessian[i];
+  std::vector<float> target(n * k);
+  parallelFor(n, 0, [&](int64_t r) {
+    const float *row = w.row(r);
+    // s = (H̃ + λI)⁻¹ (C − H̃)ᵀ w: forward then back substitution with L.
+    std::vector<double> s(k, 0.0);
+    for (int64_t i = 0; i < k; ++i) {
+      const double *d = difference.data() + i * k;
+      double wi = row[i];
+      for (int64_t j = 0; j < k; ++j)
+        s[j] += wi * d[j];
+    }
+    for (int64_t i = 0; i < k; ++i) {
+      double v = s[i];
+      for (int64_t j = 0; j < i; ++j)
+        v -= l[i * k + j] * s[j];
+      s[i] = v / l[i * k + i];
+    }
+    for (int64_t i = k - 1; i >= 0; --i) {
+      double v = s[i];
+      for (int64_t j = i + 1; j < k; ++j)
+        v -= l[j * k + i] * s[j];
+      s[i] = v / l[i * k + i];
+    }
+    for (int64_t i = 0; i < k; ++i)
+      target[r * k + i] = float(row[i] + s[i]);
+  });
+  return target;
+}
+
 void tern::quant::refitScales(MatrixRef w, const double *hessian,
                               TernaryWeights &q) {
   if (!q.shifts.empty())

@@ -539,6 +539,111 @@ TEST(ErrorFeedbackTest, LowersTheOutputError) {
   }
 }
 
+/// Second moments of x and x̃ = A x (+ noise), for retargetWeights.
+struct ShiftedInputs {
+  int64_t samples, cols;
+  std::vector<double> x, received, cross, hessian;
+  ShiftedInputs(int64_t samples, int64_t cols, float distortion, float noise)
+      : samples(samples), cols(cols), x(samples * cols),
+        received(samples * cols), cross(cols * cols, 0.0),
+        hessian(cols * cols, 0.0) {
+    std::vector<float> z = gaussian(samples * cols, 41),
+                       mix = gaussian(cols * cols, 42, distortion),
+                       e = gaussian(samples * cols, 43, noise);
+    for (int64_t i = 0; i < samples * cols; ++i)
+      x[i] = z[i];
+    for (int64_t s = 0; s < samples; ++s)
+      for (int64_t i = 0; i < cols; ++i) {
+        double v = x[s * cols + i] + e[s * cols + i];
+        for (int64_t j = 0; j < cols; ++j)
+          v += mix[i * cols + j] * x[s * cols + j];
+        received[s * cols + i] = v;
+      }
+    for (int64_t s = 0; s < samples; ++s)
+      for (int64_t i = 0; i < cols; ++i)
+        for (int64_t j = 0; j < cols; ++j) {
+          cross[i * cols + j] +=
+              x[s * cols + i] * received[s * cols + j] / double(samples);
+          hessian[i * cols + j] += received[s * cols + i] *
+                                   received[s * cols + j] / double(samples);
+        }
+  }
+  /// E‖W x − V x̃‖² for V = `v` (rows x cols).
+  double error(const std::vector<float> &w, const std::vector<float> &v) const {
+    int64_t rows = int64_t(w.size()) / cols;
+    double err = 0;
+    for (int64_t s = 0; s < samples; ++s)
+      for (int64_t r = 0; r < rows; ++r) {
+        double d = 0;
+        for (int64_t k = 0; k < cols; ++k)
+          d += double(w[r * cols + k]) * x[s * cols + k] -
+               double(v[r * cols + k]) * received[s * cols + k];
+        err += d * d;
+      }
+    return err / double(samples);
+  }
+};
+
+TEST(RetargetTest, IsTheIdentityWhenTheInputsAgree) {
+  ShiftedInputs inputs(256, 16, 0.0f, 0.0f);
+  std::vector<float> w = gaussian(8 * 16, 44);
+  std::string error;
+  std::optional<std::vector<float>> target =
+      retargetWeights(MatrixRef{w.data(), 8, 16}, inputs.cross.data(),
+                      inputs.hessian.data(), 0.01, &error);
+  ASSERT_TRUE(target.has_value()) << error;
+  for (size_t i = 0; i < w.size(); ++i)
+    EXPECT_NEAR((*target)[i], w[i], 1e-5);
+}
+
+TEST(RetargetTest, UndoesALinearDistortionOfTheInputs) {
+  // x̃ = A x exactly: W* = W A⁻¹ reproduces W x from x̃.
+  ShiftedInputs inputs(512, 16, 0.15f, 0.0f);
+  std::vector<float> w = gaussian(8 * 16, 45);
+  std::string error;
+  std::optional<std::vector<float>> target =
+      retargetWeights(MatrixRef{w.data(), 8, 16}, inputs.cross.data(),
+                      inputs.hessian.data(), 1e-9, &error);
+  ASSERT_TRUE(target.has_value()) << error;
+  EXPECT_LT(inputs.error(w, *target), 1e-8 * inputs.error(w, w));
+}
+
+TEST(RetargetTest, QuantizingTheTargetLowersTheErrorAgainstTheFloatLayer) {
+  const int64_t rows = 32, cols = 64;
+  ShiftedInputs inputs(512, cols, 0.05f, 0.2f);
+  std::vector<float> w = gaussian(rows * cols, 46);
+  MatrixRef m{w.data(), rows, cols};
+  std::string error;
+  std::optional<std::vector<float>> target = retargetWeights(
+      m, inputs.cross.data(), inputs.hessian.data(), 0.01, &error);
+  ASSERT_TRUE(target.has_value()) << error;
+  QuantizeOptions options;
+  options.method = Method::TritPlanes;
+  options.groupSize = 32;
+  auto fit = [&](MatrixRef weights) {
+    std::optional<TernaryWeights> q = quantizeWithErrorFeedback(
+        weights, inputs.hessian.data(), options, ErrorFeedbackOptions(),
+        &error);
+    EXPECT_TRUE(q.has_value()) << error;
+    return q ? q->dequantize() : std::vector<float>();
+  };
+  double plain = inputs.error(w, fit(m));
+  double retargeted =
+      inputs.error(w, fit(MatrixRef{target->data(), rows, cols}));
+  EXPECT_LT(retargeted, 0.8 * plain);
+}
+
+TEST(RetargetTest, RejectsAnIndefiniteSecondMoment) {
+  std::vector<float> w = gaussian(2 * 4, 1);
+  std::vector<double> cross(16, 0.0), indefinite(16, 0.0);
+  indefinite[0] = -1;
+  std::string error;
+  EXPECT_FALSE(retargetWeights(MatrixRef{w.data(), 2, 4}, cross.data(),
+                               indefinite.data(), 0.01, &error));
+  EXPECT_EQ(error, "the received second moment is not positive definite at "
+                   "column 0; raise the dampening");
+}
+
 //===----------------------------------------------------------------------===//
 // Determinism and options
 //===----------------------------------------------------------------------===//

@@ -78,6 +78,18 @@ std::optional<TernaryWeights> quantizeWithErrorFeedback(
     MatrixRef w, const double *hessian, const QuantizeOptions &options,
     const ErrorFeedbackOptions &feedback, std::string *error);
 
+/// Weights that undo the error a layer receives: with x the activations of
+/// the float model and x̃ those the layer sees in a partly quantized one,
+/// E‖W x − V x̃‖² = E‖(V − W*) x̃‖² + const for W* = W C H̃⁻¹, C = E[x x̃ᵀ]
+/// (`cross`, K x K, row i: x_i) and H̃ = E[x̃ x̃ᵀ] (`hessian`). Computed as
+/// W + W (C − H̃)(H̃ + λI)⁻¹, λ = dampening · mean(diag H̃), so that W* = W
+/// when x̃ = x. Quantizing W* under H̃ (quantizeWithErrorFeedback) then
+/// minimises the error against the float layer's output. Fails when
+/// H̃ + λI is not positive definite.
+std::optional<std::vector<float>>
+retargetWeights(MatrixRef w, const double *cross, const double *hessian,
+                double dampening, std::string *error);
+
 /// Refits the scales of fixed codes to the output error under H = E[x xᵀ]
 /// (K x K, row-major): per row and group the P scales solve
 /// (T H Tᵀ) α = T H w over the group's columns (cross-group terms are

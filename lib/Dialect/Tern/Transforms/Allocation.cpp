@@ -8,16 +8,11 @@
 
 #include "tern/Dialect/Tern/Transforms/Allocation.h"
 
-#include "tern/Dialect/Tern/Transforms/Calibration.h"
-#include "tern/Driver/Execution.h"
+#include "tern/Dialect/Tern/Transforms/Probe.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
-#include <cstring>
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -25,26 +20,6 @@ using ::tern::runtime::Array;
 using ::tern::runtime::DType;
 
 namespace {
-
-/// `nk` (N x K) in the layout of the layer's weight operand: K x N for a
-/// matmul, F x C x 1 x 1 (= N x K) for a 1x1 convolution.
-Array weightArray(const Layer &layer, ArrayRef<float> nk,
-                  RankedTensorType type) {
-  Array array;
-  array.type = DType::F32;
-  array.shape.assign(type.getShape().begin(), type.getShape().end());
-  array.data.resize(nk.size() * sizeof(float));
-  auto *out = reinterpret_cast<float *>(array.data.data());
-  int64_t n = layer.rows, k = layer.cols;
-  if (isa<linalg::MatmulOp>(layer.op)) {
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t c = 0; c < k; ++c)
-        out[c * n + r] = nk[r * k + c];
-  } else {
-    std::memcpy(out, nk.data(), nk.size() * sizeof(float));
-  }
-  return array;
-}
 
 /// Appends the f32 outputs to `values`.
 void flatten(const std::vector<Array> &outputs, std::vector<double> &values) {
@@ -62,70 +37,18 @@ bool mlir::tern::measureDamage(ModuleOp module,
                                std::vector<AllocationLayer> &layers,
                                StringRef inputs, const TargetCPU &cpu,
                                std::string &error) {
-  MLIRContext context(module->getContext()->getDialectRegistry());
-  OwningOpRef<ModuleOp> copy = copyForExecution(module, context);
-  if (!copy) {
-    error = "cannot copy the module";
+  std::vector<std::string> names;
+  for (const AllocationLayer &entry : layers)
+    names.push_back(entry.layer->name);
+  std::unique_ptr<ProbeModel> probe = ProbeModel::create(
+      module, names, ProbeModel::Results::Model, inputs, cpu, error);
+  if (!probe)
     return false;
-  }
-  auto main = copy->lookupSymbol<func::FuncOp>("main");
-  if (!main || main.isExternal()) {
-    error = "the module has no function @main to run";
-    return false;
-  }
-  std::vector<Layer> copies = findLayers(*copy, /*readWeights=*/false);
-  llvm::StringMap<Layer *> byName;
-  for (Layer &layer : copies)
-    byName[layer.name] = &layer;
-
-  // The weights of every allocation layer become arguments of @main.
-  unsigned modelInputs = main.getNumArguments();
-  std::vector<RankedTensorType> weightTypes;
-  for (AllocationLayer &entry : layers) {
-    Layer *layer = byName.lookup(entry.layer->name);
-    if (!layer || layer->op->getParentOfType<func::FuncOp>() != main) {
-      error = "layer '" + entry.layer->name + "' is not in @main";
-      return false;
-    }
-    Value weight = layer->op->getOperand(1);
-    unsigned index = main.getNumArguments();
-    if (failed(main.insertArgument(index, weight.getType(), {},
-                                   weight.getLoc()))) {
-      error =
-          "cannot make the weights of '" + entry.layer->name + "' an argument";
-      return false;
-    }
-    layer->op->setOperand(1, main.getArgument(index));
-    weightTypes.push_back(cast<RankedTensorType>(weight.getType()));
-  }
-
-  ExecutionOptions options;
-  options.cpu = cpu;
-  std::unique_ptr<CompiledModel> model =
-      CompiledModel::compile(*copy, options, error);
-  if (!model)
-    return false;
-  ArrayRef<TensorSignature> signature = model->signature().inputs;
-  std::vector<InputEntry> entries;
-  std::vector<InputSet> sets;
-  if (!listInputEntries(inputs, entries, error))
-    return false;
-  for (const InputEntry &entry : entries)
-    if (!readInputEntry(entry, signature.take_front(modelInputs), sets, error))
-      return false;
-
-  // Every set's arguments: its inputs, then the float weights.
-  for (InputSet &set : sets) {
-    for (auto [entry, type] : llvm::zip(layers, weightTypes))
-      set.arrays.push_back(
-          weightArray(*entry.layer, entry.layer->weights, type));
-    if (!checkInputs(model->signature(), set.arrays, set.sources, error))
-      return false;
-  }
+  std::vector<ProbeWeights> weights = probe->initialWeights();
   auto runAll = [&](std::vector<double> &values) {
     std::vector<Array> outputs;
-    for (InputSet &set : sets) {
-      if (!model->run(set.arrays, &outputs, error))
+    for (size_t set = 0; set < probe->numSets(); ++set) {
+      if (!probe->run(set, weights, outputs, error))
         return false;
       flatten(outputs, values);
     }
@@ -140,20 +63,16 @@ bool mlir::tern::measureDamage(ModuleOp module,
 
   bool progress = llvm::errs().is_displayed();
   for (auto [index, entry] : llvm::enumerate(layers)) {
-    size_t argument = modelInputs + index;
     for (AllocationCandidate &candidate : entry.candidates) {
       if (candidate.weights.empty()) {
         candidate.damage = 0;
         continue;
       }
-      Array quantized =
-          weightArray(*entry.layer, candidate.weights, weightTypes[index]);
-      for (InputSet &set : sets)
-        std::swap(set.arrays[argument], quantized);
+      ProbeWeights floatWeights = std::move(weights[index]);
+      weights[index].set(entry.layer->rows, candidate.weights, {});
       std::vector<double> values;
       bool ok = runAll(values);
-      for (InputSet &set : sets)
-        std::swap(set.arrays[argument], quantized);
+      weights[index] = std::move(floatWeights);
       if (!ok)
         return false;
       double dot = 0, norm = 0;

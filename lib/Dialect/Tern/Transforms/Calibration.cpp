@@ -51,10 +51,9 @@ constexpr StatisticsField kFields[] = {
 } // namespace
 static constexpr int64_t kVersion = 1;
 
-void LayerStatistics::accumulate(int64_t rows, const float *sum,
-                                 const float *sumSquare,
-                                 const float *maxAbsolute,
-                                 const float *sumOuter) {
+template <typename T>
+void LayerStatistics::accumulate(int64_t rows, const T *sum, const T *sumSquare,
+                                 const T *maxAbsolute, const T *sumOuter) {
   int64_t k = channels;
   if (mean.empty()) {
     mean.assign(k, 0.0);
@@ -74,6 +73,65 @@ void LayerStatistics::accumulate(int64_t rows, const float *sum,
     for (int64_t i = 0; i < k * k; ++i)
       secondMoment[i] = secondMoment[i] * keep + double(sumOuter[i]) / total;
   samples += rows;
+}
+
+template void LayerStatistics::accumulate<float>(int64_t, const float *,
+                                                 const float *, const float *,
+                                                 const float *);
+template void LayerStatistics::accumulate<double>(int64_t, const double *,
+                                                  const double *,
+                                                  const double *,
+                                                  const double *);
+
+namespace {
+/// Σ_r a_r b_rᵀ over `rows` rows of K values each, added to `sum` (K x K).
+void addOuterProducts(int64_t rows, int64_t k, const float *a, const float *b,
+                      std::vector<double> &sum) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *ar = a + r * k, *br = b + r * k;
+    for (int64_t i = 0; i < k; ++i) {
+      double ai = ar[i];
+      double *out = sum.data() + i * k;
+      for (int64_t j = 0; j < k; ++j)
+        out[j] += ai * double(br[j]);
+    }
+  }
+}
+
+/// `means` of `before` rows updated with `sums` of `rows` more.
+void mergeMeans(std::vector<double> &means, const std::vector<double> &sums,
+                int64_t before, int64_t rows) {
+  if (means.empty())
+    means.assign(sums.size(), 0.0);
+  double total = double(before + rows), keep = double(before) / total;
+  for (size_t i = 0; i < sums.size(); ++i)
+    means[i] = means[i] * keep + sums[i] / total;
+}
+} // namespace
+
+void TargetStatistics::accumulate(int64_t rows, const float *x,
+                                  const float *xr) {
+  int64_t k = received.channels, before = received.samples;
+  std::vector<double> sum(k, 0.0), sumSquare(k, 0.0), maxAbs(k, 0.0),
+      floatSum(k, 0.0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < k; ++c) {
+      double v = xr[r * k + c];
+      sum[c] += v;
+      sumSquare[c] += v * v;
+      maxAbs[c] = std::max(maxAbs[c], std::fabs(v));
+      floatSum[c] += x[r * k + c];
+    }
+  std::vector<double> outer(k * k, 0.0), floatOuter(k * k, 0.0),
+      cross(k * k, 0.0);
+  addOuterProducts(rows, k, xr, xr, outer);
+  addOuterProducts(rows, k, x, x, floatOuter);
+  addOuterProducts(rows, k, x, xr, cross);
+  received.accumulate(rows, sum.data(), sumSquare.data(), maxAbs.data(),
+                      outer.data());
+  mergeMeans(floatMean, floatSum, before, rows);
+  mergeMeans(floatSecondMoment, floatOuter, before, rows);
+  mergeMeans(crossMoment, cross, before, rows);
 }
 
 bool mlir::tern::writeCalibration(llvm::StringRef path,

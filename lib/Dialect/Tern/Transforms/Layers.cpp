@@ -182,3 +182,18 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
   });
   return layers;
 }
+
+Value mlir::tern::buildLayer(OpBuilder &b, const Layer &layer,
+                             function_ref<Value(OpBuilder &, Value)> products) {
+  b.setInsertionPoint(layer.op);
+  Value result = layer.outputs(b, products(b, layer.activations(b)));
+  if (!layer.accumulator)
+    return result;
+  Location loc = layer.op->getLoc();
+  auto type = cast<RankedTensorType>(result.getType());
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return linalg::AddOp::create(b, loc, ValueRange{result, layer.accumulator},
+                               ValueRange{init})
+      .getResult(0);
+}

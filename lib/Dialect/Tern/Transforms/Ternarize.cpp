@@ -14,6 +14,7 @@
 #include "tern/Dialect/Tern/Transforms/Allocation.h"
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 #include "tern/Dialect/Tern/Transforms/Layers.h"
+#include "tern/Dialect/Tern/Transforms/Probe.h"
 #include "tern/Quant/Packing.h"
 #include "tern/Quant/Quantize.h"
 
@@ -53,18 +54,6 @@ q::QuantizeOptions optionsForWidth(q::QuantizeOptions options, int64_t cols) {
   return options;
 }
 
-/// `value`, plus `accumulator` unless that is null.
-Value accumulate(OpBuilder &b, Location loc, Value value, Value accumulator) {
-  if (!accumulator)
-    return value;
-  auto type = cast<RankedTensorType>(value.getType());
-  Value init =
-      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
-  return linalg::AddOp::create(b, loc, ValueRange{value, accumulator},
-                               ValueRange{init})
-      .getResult(0);
-}
-
 /// What the report says about one layer.
 struct LayerReport {
   std::string name;
@@ -78,39 +67,48 @@ struct LayerReport {
   double modelCosine = std::nan("");
 };
 
-/// The cosine similarity of y = x Wᵀ and ŷ = x Ŵᵀ + b over activations with
-/// moments E[x] = `mean` and E[x xᵀ] = `secondMoment` (K x K): per output
-/// channel n, E[y ŷ] = wᵀ S ŵ + b wᵀ μ, E[ŷ²] = ŵᵀ S ŵ + 2 b ŵᵀ μ + b²,
-/// summed over n.
+/// The moments a layer's output error is computed from: of the float
+/// model's activations x and of the activations x̃ the layer receives (the
+/// same statistics unless the calibration was sequential).
+struct OutputMoments {
+  const double *floatSecond;    ///< E[x xᵀ]
+  const double *cross;          ///< E[x x̃ᵀ]
+  const double *receivedSecond; ///< E[x̃ x̃ᵀ]
+  const double *floatMean;      ///< E[x]
+  const double *receivedMean;   ///< E[x̃]
+};
+
+/// The cosine similarity of the float layer's y = W x and the ternary
+/// layer's ŷ = Ŵ x̃ + b: per output channel n, E[y ŷ] = wᵀ C ŵ + b wᵀ μ,
+/// E[y²] = wᵀ S w, E[ŷ²] = ŵᵀ H̃ ŵ + 2 b ŵᵀ μ̃ + b², summed over n.
 double outputCosine(q::MatrixRef w, const std::vector<float> &approx,
-                    const LayerStatistics &stats,
+                    const OutputMoments &moments,
                     const std::vector<float> &bias) {
   int64_t k = w.cols;
   double cross = 0, exact = 0, approximate = 0;
-  std::vector<double> sw(k), sa(k);
+  auto quadratic = [k](const double *m, const float *a, const float *b) {
+    double sum = 0;
+    for (int64_t i = 0; i < k; ++i) {
+      const double *row = m + i * k;
+      double acc = 0;
+      for (int64_t j = 0; j < k; ++j)
+        acc += row[j] * b[j];
+      sum += a[i] * acc;
+    }
+    return sum;
+  };
   for (int64_t n = 0; n < w.rows; ++n) {
     const float *wn = w.row(n);
     const float *an = approx.data() + n * k;
-    for (int64_t i = 0; i < k; ++i) {
-      const double *row = stats.secondMoment.data() + i * k;
-      double accW = 0, accA = 0;
-      for (int64_t j = 0; j < k; ++j) {
-        accW += row[j] * wn[j];
-        accA += row[j] * an[j];
-      }
-      sw[i] = accW;
-      sa[i] = accA;
-    }
     double b = bias.empty() ? 0.0 : bias[n], wMu = 0, aMu = 0;
     for (int64_t i = 0; i < k; ++i) {
-      cross += wn[i] * sa[i];
-      exact += wn[i] * sw[i];
-      approximate += an[i] * sa[i];
-      wMu += wn[i] * stats.mean[i];
-      aMu += an[i] * stats.mean[i];
+      wMu += wn[i] * moments.floatMean[i];
+      aMu += an[i] * moments.receivedMean[i];
     }
-    cross += b * wMu;
-    approximate += 2 * b * aMu + b * b;
+    cross += quadratic(moments.cross, wn, an) + b * wMu;
+    exact += quadratic(moments.floatSecond, wn, wn);
+    approximate +=
+        quadratic(moments.receivedSecond, an, an) + 2 * b * aMu + b * b;
   }
   double denominator = std::sqrt(exact * approximate);
   return denominator > 0 ? cross / denominator : std::nan("");
@@ -269,32 +267,6 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     return success();
   }
 
-  /// Runs tern-calibrate on the module as it is now, observing only the
-  /// layer `name`, into `calibration`.
-  LogicalResult calibrateLayer(StringRef name, Calibration &calibration,
-                               std::string &error) {
-    ModuleOp module = getOperation();
-    OpPassManager pm(ModuleOp::getOperationName());
-    CalibrateOptions calibrate;
-    calibrate.inputs = calibrationInputs;
-    // One layer at a time, second moments are cheap next to the compile;
-    // the report's output cosine needs them.
-    calibrate.secondMoment = true;
-    calibrate.cpu = cpu;
-    calibrate.layers = "^" + llvm::Regex::escape(name) + "$";
-    pm.addPass(createCalibrate(calibrate));
-    if (failed(runPipeline(pm, module))) {
-      error = "calibrating it failed";
-      return failure();
-    }
-    auto attached = module->getAttrOfType<DictionaryAttr>(kCalibrationAttrName);
-    calibration = Calibration();
-    if (!attached || !calibrationFromAttr(attached, calibration, error))
-      return failure();
-    module->removeAttr(kCalibrationAttrName);
-    return success();
-  }
-
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Statistics: the file named, or what tern-calibrate left on the module
@@ -371,10 +343,42 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     SmallVector<LayerReport> reports;
     std::vector<std::string> floatLayers;
 
+    // Sequential calibration: the model compiled once with every selected
+    // layer on argument weights; `current` holds the weights of the
+    // partly ternarized model, `floatWeights` the float model's.
+    std::unique_ptr<ProbeModel> probe;
+    std::vector<ProbeWeights> floatWeights, current;
+    if (sequential) {
+      std::vector<std::string> names;
+      for (const Layer *layer : selected)
+        names.push_back(layer->name);
+      TargetCPU target;
+      if (resolveCPU(cpu, target, error))
+        probe =
+            ProbeModel::create(module, names, ProbeModel::Results::Activations,
+                               calibrationInputs, target, error);
+      if (!probe) {
+        module.emitError("tern-ternarize: sequential: ") << error;
+        return signalPassFailure();
+      }
+      floatWeights = probe->initialWeights();
+      current = floatWeights;
+    }
+
     // What a layer's fit needs: its statistics and column importances.
     struct Prepared {
+      /// Of the activations the layer receives.
       const LayerStatistics *stats = nullptr;
       std::vector<float> importance;
+      /// What GPTQ and the scale refit minimise the output error under:
+      /// E[x xᵀ], or with bias correction (the bias taking the error's
+      /// mean) the covariance.
+      std::vector<double> hessian;
+      /// Sequential: the statistics against the float model, and the
+      /// weights whose output on the received activations best matches
+      /// the float layer's (retargetWeights).
+      TargetStatistics sequential;
+      std::vector<float> target;
       const float *h() const {
         return importance.empty() ? nullptr : importance.data();
       }
@@ -385,27 +389,61 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       signalPassFailure();
       return failure();
     };
-    auto prepare = [&](const Layer &layer, Prepared &prepared) {
+    /// The weights a layer's fit approximates.
+    auto fitted = [](const Layer &layer, const Prepared &prepared) {
+      return q::MatrixRef{prepared.target.empty() ? layer.weights.data()
+                                                  : prepared.target.data(),
+                          layer.rows, layer.cols};
+    };
+    // Runs every calibration set on the float model and on the current one,
+    // recording what layer `index` receives against the float model.
+    auto observe = [&](size_t index, TargetStatistics &stats) {
+      stats.received.channels = probe->channels(index);
+      std::vector<::tern::runtime::Array> x, received;
+      for (size_t set = 0; set < probe->numSets(); ++set) {
+        if (!probe->run(set, floatWeights, x, error) ||
+            !probe->run(set, current, received, error))
+          return false;
+        stats.accumulate(
+            probe->rows(index),
+            reinterpret_cast<const float *>(x[index].data.data()),
+            reinterpret_cast<const float *>(received[index].data.data()));
+      }
+      return true;
+    };
+    auto centered = [](const std::vector<double> &moment,
+                       const std::vector<double> &a,
+                       const std::vector<double> &b) {
+      std::vector<double> result(moment);
+      int64_t k = int64_t(a.size());
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < k; ++j)
+          result[i * k + j] -= a[i] * b[j];
+      return result;
+    };
+    auto prepare = [&](const Layer &layer, size_t index, Prepared &prepared) {
       int64_t k = layer.cols;
       if (!q::validateOptions(optionsForWidth(options, k), layer.rows, k,
                               &error))
         return fail(layer, error);
-      // Sequential: this layer's statistics come from the model with every
-      // layer before it already ternarized.
-      if (sequential && failed(calibrateLayer(layer.name, calibration, error)))
-        return fail(layer, error);
-      if (!haveStats)
+      if (sequential) {
+        if (!observe(index, prepared.sequential))
+          return fail(layer, "sequential calibration: " + error);
+        prepared.stats = &prepared.sequential.received;
+      } else if (haveStats) {
+        auto it = calibration.layers.find(layer.name);
+        if (it == calibration.layers.end())
+          return fail(layer, "no calibration statistics for it in " + source +
+                                 " (calibrated on another model?)");
+        prepared.stats = &it->second;
+      } else {
         return success();
-      auto it = calibration.layers.find(layer.name);
-      if (it == calibration.layers.end())
-        return fail(layer, "no calibration statistics for it in " + source +
-                               " (calibrated on another model?)");
-      prepared.stats = &it->second;
-      if (prepared.stats->channels != k)
-        return fail(layer, "its statistics have " +
-                               Twine(prepared.stats->channels) +
+      }
+      const LayerStatistics &stats = *prepared.stats;
+      if (stats.channels != k)
+        return fail(layer, "its statistics have " + Twine(stats.channels) +
                                " channels, the layer has K = " + Twine(k));
-      if ((gptq || refitScales) && prepared.stats->secondMoment.empty())
+      if ((gptq || refitScales) && stats.secondMoment.empty())
         return fail(layer,
                     Twine(gptq ? "gptq" : "refit-scales") +
                         " needs second moments, and " + source +
@@ -414,61 +452,83 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       // reached still counts a little, so that no group is fitted to
       // nothing.
       double meanImportance = 0;
-      for (double v : prepared.stats->meanSquare)
+      for (double v : stats.meanSquare)
         meanImportance += v / double(k);
-      for (double v : prepared.stats->meanSquare)
+      for (double v : stats.meanSquare)
         prepared.importance.push_back(
             float(std::max(v, 1e-6 * meanImportance + 1e-30)));
+      if (!stats.secondMoment.empty())
+        prepared.hessian = biasCorrection ? centered(stats.secondMoment,
+                                                     stats.mean, stats.mean)
+                                          : stats.secondMoment;
+      if (sequential) {
+        const TargetStatistics &target = prepared.sequential;
+        std::vector<double> cross =
+            biasCorrection
+                ? centered(target.crossMoment, target.floatMean, stats.mean)
+                : target.crossMoment;
+        std::optional<std::vector<float>> retargeted = q::retargetWeights(
+            {layer.weights.data(), layer.rows, k}, cross.data(),
+            prepared.hessian.data(), dampening, &error);
+        if (!retargeted)
+          return fail(layer, error);
+        prepared.target = std::move(*retargeted);
+      }
       return success();
-    };
-    // Scales refitted to the output error. With bias correction the bias
-    // takes the error's mean, so the scales fit what is left: the
-    // covariance E[xxᵀ] - E[x]E[x]ᵀ rather than E[xxᵀ].
-    auto refit = [&](const Layer &layer, const LayerStatistics &stats,
-                     q::TernaryWeights &weights) {
-      q::MatrixRef w = {layer.weights.data(), layer.rows, layer.cols};
-      if (!biasCorrection)
-        return q::refitScales(w, stats.secondMoment.data(), weights);
-      int64_t k = layer.cols;
-      std::vector<double> covariance(stats.secondMoment);
-      for (int64_t i = 0; i < k; ++i)
-        for (int64_t j = 0; j < k; ++j)
-          covariance[i * k + j] -= stats.mean[i] * stats.mean[j];
-      q::refitScales(w, covariance.data(), weights);
     };
     auto fit = [&](const Layer &layer, const Prepared &prepared,
                    const q::QuantizeOptions &with)
         -> std::optional<q::TernaryWeights> {
-      q::MatrixRef w = {layer.weights.data(), layer.rows, layer.cols};
+      q::MatrixRef w = fitted(layer, prepared);
       q::QuantizeOptions forLayer = optionsForWidth(with, layer.cols);
       std::optional<q::TernaryWeights> result;
       if (gptq) {
         q::ErrorFeedbackOptions feedback;
         feedback.dampening = dampening;
-        result = q::quantizeWithErrorFeedback(
-            w, prepared.stats->secondMoment.data(), forLayer, feedback, &error);
+        result = q::quantizeWithErrorFeedback(w, prepared.hessian.data(),
+                                              forLayer, feedback, &error);
       } else {
         result = q::quantize(w, prepared.h(), forLayer, &error);
       }
       if (!result)
         (void)fail(layer, error);
       else if (refitScales)
-        refit(layer, *prepared.stats, *result);
+        q::refitScales(w, prepared.hessian.data(), *result);
       return result;
     };
+    // The bias a layer's fit adds: bias correction's expected output error
+    // E[W x - Ŵ x̃] (x̃ = x unless sequential), or Tequila's dead-zone term.
+    auto biasFor = [&](const Layer &layer, const Prepared &prepared,
+                       const q::TernaryWeights &weights) {
+      std::vector<float> bias;
+      if (method != "tequila" && !biasCorrection)
+        return bias;
+      q::MatrixRef w = fitted(layer, prepared);
+      std::vector<float> mean(prepared.stats->mean.begin(),
+                              prepared.stats->mean.end());
+      if (!biasCorrection)
+        return q::deadZoneBias(w, weights, mean.data());
+      bias = q::meanErrorBias(w, weights, mean.data());
+      if (!prepared.target.empty()) {
+        // + W E[x] - W* E[x̃]: what the target itself leaves.
+        const std::vector<double> &floatMean = prepared.sequential.floatMean;
+        for (int64_t n = 0; n < layer.rows; ++n) {
+          double sum = 0;
+          for (int64_t c = 0; c < layer.cols; ++c)
+            sum += double(layer.weights[n * layer.cols + c]) * floatMean[c] -
+                   double(w.row(n)[c]) * prepared.stats->mean[c];
+          bias[n] += float(sum);
+        }
+      }
+      return bias;
+    };
     auto rewrite = [&](Layer &layer, const Prepared &prepared,
-                       const q::TernaryWeights &weights, double damage) {
+                       const q::TernaryWeights &weights,
+                       const std::vector<float> &bias, double damage) {
       const std::string &name = layer.name;
       Operation *op = layer.op;
       int64_t n = layer.rows, k = layer.cols;
       q::MatrixRef w = {layer.weights.data(), n, k};
-      std::vector<float> bias;
-      if (method == "tequila" || biasCorrection) {
-        std::vector<float> mean(prepared.stats->mean.begin(),
-                                prepared.stats->mean.end());
-        bias = biasCorrection ? q::meanErrorBias(w, weights, mean.data())
-                              : q::deadZoneBias(w, weights, mean.data());
-      }
       std::vector<uint8_t> bytes(
           q::packedBytes(packing, weights.planes * n, k));
       if (!q::pack(packing, weights.codes.data(), weights.planes * n, k,
@@ -498,15 +558,14 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
         shifts = constant({n, weights.groups()}, weights.shifts);
       if (!bias.empty())
         biasValue = constant({n}, bias);
-      Value activations = layer.activations(rewriter);
-      int64_t m = cast<RankedTensorType>(activations.getType()).getDimSize(0);
-      Value products = mlir::tern::MatmulOp::create(
-          rewriter, loc, RankedTensorType::get({m, n}, f32), activations, codes,
-          scales, shifts, biasValue,
-          rewriter.getI64IntegerAttr(weights.groupSize));
-      rewriter.replaceOp(op, accumulate(rewriter, loc,
-                                        layer.outputs(rewriter, products),
-                                        layer.accumulator));
+      Value replacement =
+          buildLayer(rewriter, layer, [&](OpBuilder &b, Value x) -> Value {
+            int64_t m = cast<RankedTensorType>(x.getType()).getDimSize(0);
+            return mlir::tern::MatmulOp::create(
+                b, loc, RankedTensorType::get({m, n}, f32), x, codes, scales,
+                shifts, biasValue, b.getI64IntegerAttr(weights.groupSize));
+          });
+      rewriter.replaceOp(op, replacement);
 
       LayerReport report{name,
                          n,
@@ -514,23 +573,39 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
                          weights.planes,
                          weights.groupSize,
                          q::measure(w, prepared.h(), weights, packing)};
-      if (prepared.stats && !prepared.stats->secondMoment.empty())
+      if (prepared.stats && !prepared.stats->secondMoment.empty()) {
+        const LayerStatistics &stats = *prepared.stats;
+        const TargetStatistics &target = prepared.sequential;
+        OutputMoments moments = {
+            stats.secondMoment.data(), stats.secondMoment.data(),
+            stats.secondMoment.data(), stats.mean.data(), stats.mean.data()};
+        if (sequential)
+          moments = {target.floatSecondMoment.data(), target.crossMoment.data(),
+                     stats.secondMoment.data(), target.floatMean.data(),
+                     stats.mean.data()};
         report.outputCosine =
-            outputCosine(w, weights.dequantize(), *prepared.stats, bias);
+            outputCosine(w, weights.dequantize(), moments, bias);
+      }
       report.modelCosine = 1 - damage;
       reports.push_back(std::move(report));
       return success();
     };
 
     if (bits == 0) {
-      for (Layer *layer : selected) {
+      for (auto [index, layer] : llvm::enumerate(selected)) {
         Prepared prepared;
-        if (failed(prepare(*layer, prepared)))
+        if (failed(prepare(*layer, index, prepared)))
           return;
         std::optional<q::TernaryWeights> weights =
             fit(*layer, prepared, options);
-        if (!weights ||
-            failed(rewrite(*layer, prepared, *weights, std::nan(""))))
+        if (!weights)
+          return;
+        std::vector<float> bias = biasFor(*layer, prepared, *weights);
+        // The next layers are calibrated on the model with this one
+        // ternarized.
+        if (sequential)
+          current[index].set(layer->rows, weights->dequantize(), bias);
+        if (failed(rewrite(*layer, prepared, *weights, bias, std::nan(""))))
           return;
       }
     } else {
@@ -541,7 +616,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       std::vector<std::vector<q::TernaryWeights>> fits(selected.size());
       std::vector<AllocationLayer> allocation(selected.size());
       for (auto [i, layer] : llvm::enumerate(selected)) {
-        if (failed(prepare(*layer, prepared[i])))
+        if (failed(prepare(*layer, i, prepared[i])))
           return;
         allocation[i].layer = layer;
         q::MatrixRef w = {layer->weights.data(), layer->rows, layer->cols};
@@ -591,7 +666,9 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           floatLayers.push_back(entry.layer->name);
           continue;
         }
-        if (failed(rewrite(*selected[i], prepared[i], fits[i][entry.chosen],
+        const q::TernaryWeights &weights = fits[i][entry.chosen];
+        if (failed(rewrite(*selected[i], prepared[i], weights,
+                           biasFor(*selected[i], prepared[i], weights),
                            chosen.damage)))
           return;
       }

@@ -19,18 +19,6 @@
 // RUN: tern-opt %s --tern-calibrate="inputs=%t/sets second-moment=1" --tern-ternarize="method=tequila threshold=calibrated report=%t/piped.json" 2>/dev/null | FileCheck %s --check-prefix=PIPED
 // RUN: %python -c "import json, sys; a, b = (json.load(open(f))['layers'] for f in sys.argv[1:]); assert a == b, (a, b); print('same report')" %t/tequila.json %t/piped.json | FileCheck %s --check-prefix=SAME
 
-// Sequential calibration: each layer's statistics come from the model with
-// the layers before it ternarized (proj comes first, so its fit is the same).
-// RUN: tern-opt %t/float.mlir --tern-ternarize="method=tequila threshold=calibrated calibration=%t/sets sequential=1 report=%t/seq.json" -o %t/seq.mlir 2>&1 | FileCheck %s --check-prefix=SEQ
-// RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/seq.mlir %t/seq.json | FileCheck %s --check-prefix=COSINE
-// RUN: not tern-opt %t/float.mlir --tern-ternarize="calibration=%t/sets sequential=1 stats=%t/stats.json" 2>&1 | FileCheck %s --check-prefix=SEQSTATS
-
-// SEQ: tern-calibrate: 1 layers, 3 input sets -> tern.calibration
-// SEQ: tern-calibrate: 1 layers, 3 input sets -> tern.calibration
-// SEQ: proj 4 8 1 0
-// SEQ: pw 4 2 1 0
-// SEQSTATS: error: tern-ternarize: sequential calibrates as it goes; it takes no other statistics ('{{.*}}stats.json')
-
 // ATTACHED: module attributes {tern.calibration = {input_sets = 3 : i64, layers = {proj = {channels = 8 : i64, max_abs = dense<{{.*}}> : tensor<8xf64>, mean = dense<{{.*}}> : tensor<8xf64>, mean_square = dense<{{.*}}> : tensor<8xf64>, samples = 9 : i64}, pw = {channels = 2 : i64,
 // PIPED-NOT: tern.calibration
 // PIPED: tern.matmul {{.*}} bias(

@@ -38,9 +38,24 @@ struct LayerStatistics {
   std::vector<double> secondMoment;
 
   /// Adds rows whose sums are given (Σx, Σx², max|x| per channel, and ΣxxᵀX
-  /// when `sumOuter` is not null), keeping the means.
-  void accumulate(int64_t rows, const float *sum, const float *sumSquare,
-                  const float *maxAbsolute, const float *sumOuter);
+  /// when `sumOuter` is not null), keeping the means. T is float or double.
+  template <typename T>
+  void accumulate(int64_t rows, const T *sum, const T *sumSquare,
+                  const T *maxAbsolute, const T *sumOuter);
+};
+
+/// What sequential calibration records of a layer, for the same inputs:
+/// the activations x̃ it receives from the partly ternarized model and the
+/// float model's x (rows aligned).
+struct TargetStatistics {
+  /// Of x̃, with E[x̃ x̃ᵀ].
+  LayerStatistics received;
+  std::vector<double> floatMean;         ///< E[x]
+  std::vector<double> floatSecondMoment; ///< E[x xᵀ]
+  std::vector<double> crossMoment;       ///< E[x x̃ᵀ] (row i: x_i)
+
+  /// Adds `rows` rows of x and x̃ (rows x channels, row-major each).
+  void accumulate(int64_t rows, const float *x, const float *received);
 };
 
 /// Calibration statistics keyed by layer name.

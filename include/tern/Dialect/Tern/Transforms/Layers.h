@@ -47,6 +47,13 @@ struct Layer {
 /// when `readWeights` is set.
 std::vector<Layer> findLayers(ModuleOp module, bool readWeights);
 
+/// Builds, before `layer.op`, what computes the layer with `products`
+/// instead: `products` makes the M x N matmul from the M x K activations,
+/// and the result is its `outputs` plus the accumulator. The caller
+/// replaces the op with it.
+Value buildLayer(OpBuilder &b, const Layer &layer,
+                 function_ref<Value(OpBuilder &, Value)> products);
+
 } // namespace mlir::tern
 
 #endif // TERN_DIALECT_TERN_TRANSFORMS_LAYERS_H
