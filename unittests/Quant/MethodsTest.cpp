@@ -564,8 +564,8 @@ struct ShiftedInputs {
         for (int64_t j = 0; j < cols; ++j) {
           cross[i * cols + j] +=
               x[s * cols + i] * received[s * cols + j] / double(samples);
-          hessian[i * cols + j] += received[s * cols + i] *
-                                   received[s * cols + j] / double(samples);
+          hessian[i * cols + j] +=
+              received[s * cols + i] * received[s * cols + j] / double(samples);
         }
   }
   /// E‖W x − V x̃‖² for V = `v` (rows x cols).
@@ -621,9 +621,9 @@ TEST(RetargetTest, QuantizingTheTargetLowersTheErrorAgainstTheFloatLayer) {
   options.method = Method::TritPlanes;
   options.groupSize = 32;
   auto fit = [&](MatrixRef weights) {
-    std::optional<TernaryWeights> q = quantizeWithErrorFeedback(
-        weights, inputs.hessian.data(), options, ErrorFeedbackOptions(),
-        &error);
+    std::optional<TernaryWeights> q =
+        quantizeWithErrorFeedback(weights, inputs.hessian.data(), options,
+                                  ErrorFeedbackOptions(), &error);
     EXPECT_TRUE(q.has_value()) << error;
     return q ? q->dequantize() : std::vector<float>();
   };
