@@ -82,8 +82,19 @@ Array readResult(const int64_t *desc, DType type, ArrayRef<int64_t> shape) {
   std::memcpy(&aligned, &desc[1], sizeof(char *));
   int64_t offset = desc[2];
   const int64_t *strides = desc + 3 + rank;
+  int64_t elements = a.numElements();
+  // Row-major results (what lowering returns) are one copy.
+  bool contiguous = true;
+  for (int64_t d = rank - 1, stride = 1; d >= 0; stride *= shape[d--])
+    contiguous &= shape[d] == 1 || strides[d] == stride;
+  if (contiguous) {
+    if (elements)
+      std::memcpy(a.data.data(), aligned + offset * size,
+                  size_t(elements * size));
+    return a;
+  }
   std::vector<int64_t> index(rank, 0);
-  for (int64_t linear = 0; linear < a.numElements(); ++linear) {
+  for (int64_t linear = 0; linear < elements; ++linear) {
     int64_t at = offset;
     for (int64_t d = 0; d < rank; ++d)
       at += index[d] * strides[d];

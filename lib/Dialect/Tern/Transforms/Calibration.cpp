@@ -7,6 +7,7 @@
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Quant/Parallel.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -84,18 +85,36 @@ template void LayerStatistics::accumulate<double>(int64_t, const double *,
                                                   const double *);
 
 namespace {
-/// Σ_r a_r b_rᵀ over `rows` rows of K values each, added to `sum` (K x K).
+/// Adds Σ_r a_r b_rᵀ over `rows` rows of K values each to `sum` (K x K);
+/// with `symmetric` (a = b) only j >= i is summed, then mirrored. Rows are
+/// taken in blocks that stay in cache while every output row sweeps them;
+/// threads split the output rows, each summing in row order, so the result
+/// does not depend on the thread count.
 void addOuterProducts(int64_t rows, int64_t k, const float *a, const float *b,
-                      std::vector<double> &sum) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *ar = a + r * k, *br = b + r * k;
-    for (int64_t i = 0; i < k; ++i) {
-      double ai = ar[i];
-      double *out = sum.data() + i * k;
-      for (int64_t j = 0; j < k; ++j)
-        out[j] += ai * double(br[j]);
-    }
-  }
+                      bool symmetric, std::vector<double> &sum) {
+  constexpr int64_t kBlock = 64, kOutputRows = 8;
+  ::tern::quant::parallelFor(
+      (k + kOutputRows - 1) / kOutputRows, 0, [&](int64_t chunk) {
+        int64_t first = chunk * kOutputRows,
+                last = std::min(k, first + kOutputRows);
+        for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+          int64_t r1 = std::min(rows, r0 + kBlock);
+          for (int64_t i = first; i < last; ++i) {
+            double *out = sum.data() + i * k;
+            int64_t j0 = symmetric ? i : 0;
+            for (int64_t r = r0; r < r1; ++r) {
+              double ai = a[r * k + i];
+              const float *br = b + r * k;
+              for (int64_t j = j0; j < k; ++j)
+                out[j] += ai * double(br[j]);
+            }
+          }
+        }
+      });
+  if (symmetric)
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < i; ++j)
+        sum[i * k + j] = sum[j * k + i];
 }
 
 /// `means` of `before` rows updated with `sums` of `rows` more.
@@ -124,9 +143,9 @@ void TargetStatistics::accumulate(int64_t rows, const float *x,
     }
   std::vector<double> outer(k * k, 0.0), floatOuter(k * k, 0.0),
       cross(k * k, 0.0);
-  addOuterProducts(rows, k, xr, xr, outer);
-  addOuterProducts(rows, k, x, x, floatOuter);
-  addOuterProducts(rows, k, x, xr, cross);
+  addOuterProducts(rows, k, xr, xr, /*symmetric=*/true, outer);
+  addOuterProducts(rows, k, x, x, /*symmetric=*/true, floatOuter);
+  addOuterProducts(rows, k, x, xr, /*symmetric=*/false, cross);
   received.accumulate(rows, sum.data(), sumSquare.data(), maxAbs.data(),
                       outer.data());
   mergeMeans(floatMean, floatSum, before, rows);

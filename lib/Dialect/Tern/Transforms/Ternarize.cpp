@@ -364,6 +364,25 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       floatWeights = probe->initialWeights();
       current = floatWeights;
     }
+    // The float model's activations do not change: when they fit in
+    // kFloatCacheBytes they are computed once per set (and each layer's
+    // dropped once it is fitted), else again for every layer.
+    constexpr double kFloatCacheBytes = 4.0 * (1 << 30);
+    std::vector<std::vector<::tern::runtime::Array>> floatCache;
+    if (probe) {
+      double bytes = 0;
+      for (size_t i = 0; i < selected.size(); ++i)
+        bytes += 4.0 * double(probe->rows(i)) * double(probe->channels(i)) *
+                 double(probe->numSets());
+      if (bytes <= kFloatCacheBytes) {
+        floatCache.resize(probe->numSets());
+        for (size_t set = 0; set < probe->numSets(); ++set)
+          if (!probe->run(set, floatWeights, floatCache[set], error)) {
+            module.emitError("tern-ternarize: sequential: ") << error;
+            return signalPassFailure();
+          }
+      }
+    }
 
     // What a layer's fit needs: its statistics and column importances.
     struct Prepared {
@@ -400,15 +419,27 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     auto observe = [&](size_t index, TargetStatistics &stats) {
       stats.received.channels = probe->channels(index);
       std::vector<::tern::runtime::Array> x, received;
+      bool progress = llvm::errs().is_displayed();
       for (size_t set = 0; set < probe->numSets(); ++set) {
-        if (!probe->run(set, floatWeights, x, error) ||
-            !probe->run(set, current, received, error))
+        if (!floatCache.empty())
+          std::swap(x, floatCache[set]);
+        else if (!probe->run(set, floatWeights, x, error))
+          return false;
+        if (!probe->run(set, current, received, error))
           return false;
         stats.accumulate(
             probe->rows(index),
             reinterpret_cast<const float *>(x[index].data.data()),
             reinterpret_cast<const float *>(received[index].data.data()));
+        if (!floatCache.empty()) {
+          x[index] = ::tern::runtime::Array();
+          std::swap(x, floatCache[set]);
+        }
       }
+      if (progress)
+        llvm::errs() << "\rtern-ternarize: sequential: " << index + 1 << "/"
+                     << selected.size() << " layers"
+                     << (index + 1 == selected.size() ? "\n" : "");
       return true;
     };
     auto centered = [](const std::vector<double> &moment,

@@ -82,8 +82,12 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     Σ h (w - α t)^2, and `gptq=1` quantizes column by column, pushing each
     column's error onto the columns not yet quantized through E[x x^T]
     (recorded with `second-moment=1`). With `calibration=DIR`,
-    `sequential=1` re-calibrates before each layer on the partly ternarized
-    model, and `bits=B` (ptqtp) measures how each layer at 1 to `planes`
+    `sequential=1` fits the layers in program order, each to reproduce the
+    float model's output of the layer from the activations it receives
+    once the layers before it are ternarized (its weights retargeted to
+    W E[x x~^T] E[x~ x~^T]^-1, x the float model's activations and x~ the
+    received ones, before the fit; one compile with the layers' weights as
+    arguments, two runs over DIR per layer), and `bits=B` (ptqtp) measures how each layer at 1 to `planes`
     planes changes the model output (cosine similarity on the inputs of
     DIR, one compile with the weights as arguments) and chooses planes, or
     float, per layer so that the average stays within B bits per weight.
@@ -144,10 +148,11 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
            "Calibration inputs (DIR, as tern-calibrate reads them) for "
            "sequential and bits">,
     Option<"sequential", "sequential", "bool", /*default=*/"false",
-           "Before each layer, record its statistics on the model whose "
-           "earlier layers are already ternarized, so that each layer "
-           "corrects the error it receives (one JIT compile and run per "
-           "layer; needs calibration)">,
+           "Fit each layer to the float model's output from the activations "
+           "it receives in the model whose earlier layers are already "
+           "ternarized, so that it corrects the error it receives (one JIT "
+           "compile, two runs over the inputs per layer; needs "
+           "calibration)">,
     Option<"bits", "bits", "double", /*default=*/"0",
            "ptqtp: average bits per weight to allocate; each layer gets 1 "
            "to `planes` planes, or stays float, by its measured effect on "
