@@ -68,8 +68,9 @@ struct PTQPipelineOptions : public PassPipelineOptions<PTQPipelineOptions> {
       llvm::cl::init(false)};
   PassOptions::Option<bool> sequential{
       *this, "sequential",
-      llvm::cl::desc("Calibrate each layer on the model with the layers "
-                     "before it ternarized (instead of once, up front)"),
+      llvm::cl::desc("Fit each layer to the float model's output from the "
+                     "activations it receives with the layers before it "
+                     "ternarized (instead of calibrating once, up front)"),
       llvm::cl::init(false)};
   PassOptions::Option<double> bits{
       *this, "bits",

@@ -7,6 +7,7 @@
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/Transforms/Layers.h"
 #include "tern/Quant/Parallel.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -93,24 +94,24 @@ namespace {
 void addOuterProducts(int64_t rows, int64_t k, const float *a, const float *b,
                       bool symmetric, std::vector<double> &sum) {
   constexpr int64_t kBlock = 64, kOutputRows = 8;
-  ::tern::quant::parallelFor(
-      (k + kOutputRows - 1) / kOutputRows, 0, [&](int64_t chunk) {
-        int64_t first = chunk * kOutputRows,
-                last = std::min(k, first + kOutputRows);
-        for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
-          int64_t r1 = std::min(rows, r0 + kBlock);
-          for (int64_t i = first; i < last; ++i) {
-            double *out = sum.data() + i * k;
-            int64_t j0 = symmetric ? i : 0;
-            for (int64_t r = r0; r < r1; ++r) {
-              double ai = a[r * k + i];
-              const float *br = b + r * k;
-              for (int64_t j = j0; j < k; ++j)
-                out[j] += ai * double(br[j]);
-            }
-          }
-        }
-      });
+  ::tern::quant::parallelFor((k + kOutputRows - 1) / kOutputRows, 0,
+                             [&](int64_t chunk) {
+                               int64_t first = chunk * kOutputRows,
+                                       last = std::min(k, first + kOutputRows);
+                               for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+                                 int64_t r1 = std::min(rows, r0 + kBlock);
+                                 for (int64_t i = first; i < last; ++i) {
+                                   double *out = sum.data() + i * k;
+                                   int64_t j0 = symmetric ? i : 0;
+                                   for (int64_t r = r0; r < r1; ++r) {
+                                     double ai = a[r * k + i];
+                                     const float *br = b + r * k;
+                                     for (int64_t j = j0; j < k; ++j)
+                                       out[j] += ai * double(br[j]);
+                                   }
+                                 }
+                               }
+                             });
   if (symmetric)
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < i; ++j)
@@ -439,34 +440,17 @@ static void dequantizeLayers(ModuleOp module) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     Type f32 = b.getF32Type();
-    auto type = cast<RankedTensorType>(op.getType());
     Value w = arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(RankedTensorType::get({k, n}, f32),
                                ArrayRef<float>(kn)));
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-    Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), f32);
-    Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-    Value product = linalg::MatmulOp::create(
-                        b, loc, ValueRange{op.getInput(), w}, ValueRange{init})
-                        .getResult(0);
-    if (!bias.empty()) {
-      Value biasValue = arith::ConstantOp::create(
+    Value biasValue;
+    if (!bias.empty())
+      biasValue = arith::ConstantOp::create(
           b, loc,
           DenseElementsAttr::get(RankedTensorType::get({n}, f32),
                                  ArrayRef<float>(bias)));
-      Value broadcast =
-          linalg::BroadcastOp::create(
-              b, loc, biasValue,
-              tensor::EmptyOp::create(b, loc, type.getShape(), f32),
-              ArrayRef<int64_t>{0})
-              .getResult()[0];
-      product =
-          linalg::AddOp::create(
-              b, loc, ValueRange{product, broadcast},
-              ValueRange{tensor::EmptyOp::create(b, loc, type.getShape(), f32)})
-              .getResult(0);
-    }
+    Value product = buildFloatProducts(b, loc, op.getInput(), w, biasValue);
     op.replaceAllUsesWith(product);
     op.erase();
   }

@@ -197,3 +197,28 @@ Value mlir::tern::buildLayer(OpBuilder &b, const Layer &layer,
                                ValueRange{init})
       .getResult(0);
 }
+
+Value mlir::tern::buildFloatProducts(OpBuilder &b, Location loc, Value x,
+                                     Value weights, Value bias) {
+  Type f32 = b.getF32Type();
+  SmallVector<int64_t> shape = {
+      cast<RankedTensorType>(x.getType()).getDimSize(0),
+      cast<RankedTensorType>(weights.getType()).getDimSize(1)};
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value empty = tensor::EmptyOp::create(b, loc, shape, f32);
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value products =
+      linalg::MatmulOp::create(b, loc, ValueRange{x, weights}, ValueRange{init})
+          .getResult(0);
+  if (!bias)
+    return products;
+  Value broadcast =
+      linalg::BroadcastOp::create(b, loc, bias,
+                                  tensor::EmptyOp::create(b, loc, shape, f32),
+                                  ArrayRef<int64_t>{0})
+          .getResult()[0];
+  return linalg::AddOp::create(
+             b, loc, ValueRange{products, broadcast},
+             ValueRange{tensor::EmptyOp::create(b, loc, shape, f32)})
+      .getResult(0);
+}

@@ -92,24 +92,7 @@ ProbeModel::create(ModuleOp module, ArrayRef<std::string> names,
     Value replacement =
         buildLayer(b, *layer, [&](OpBuilder &b, Value x) -> Value {
           activations.push_back(x);
-          auto type = RankedTensorType::get(
-              {cast<RankedTensorType>(x.getType()).getDimSize(0), n}, f32);
-          Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-          Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), f32);
-          Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-          Value products = linalg::MatmulOp::create(
-                               b, loc, ValueRange{x, weights}, ValueRange{init})
-                               .getResult(0);
-          Value broadcast =
-              linalg::BroadcastOp::create(
-                  b, loc, bias,
-                  tensor::EmptyOp::create(b, loc, type.getShape(), f32),
-                  ArrayRef<int64_t>{0})
-                  .getResult()[0];
-          return linalg::AddOp::create(b, loc, ValueRange{products, broadcast},
-                                       ValueRange{tensor::EmptyOp::create(
-                                           b, loc, type.getShape(), f32)})
-              .getResult(0);
+          return buildFloatProducts(b, loc, x, weights, bias);
         });
     layer->op->getResult(0).replaceAllUsesWith(replacement);
     layer->op->erase();

@@ -47,6 +47,11 @@ struct Layer {
 /// when `readWeights` is set.
 std::vector<Layer> findLayers(ModuleOp module, bool readWeights);
 
+/// x (M x K) times `weights` (K x N), plus `bias` (N values added to every
+/// row) unless it is null: a layer's products in float.
+Value buildFloatProducts(OpBuilder &b, Location loc, Value x, Value weights,
+                         Value bias);
+
 /// Builds, before `layer.op`, what computes the layer with `products`
 /// instead: `products` makes the M x N matmul from the M x K activations,
 /// and the result is its `outputs` plus the accumulator. The caller
