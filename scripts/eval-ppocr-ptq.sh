@@ -4,7 +4,7 @@
 # data-free configurations and the calibrated ones of docs/Quantization.md
 # (the ablation table). Calibration uses lines of another novel
 # (Persuasion). An evaluation, not a test: about 3.5 minutes per
-# configuration, about 6 for a sequential one on the 9 MatMuls and 25 on
+# configuration, about 6 for a sequential one on the 9 MatMuls and 20 on
 # all 30 layers.
 # LINES=300 WIDTH=320 CALIBRATION_LINES=$LINES by default; SET=data-free or
 # SET=calibrated runs half; SET=targets runs the two configurations that
