@@ -272,14 +272,16 @@ FailureOr<Window> readWindow(NodeContext &ctx, ArrayRef<int64_t> input,
       return ctx.error() << "has a window larger than its padded input",
              failure();
     int64_t out = span / w.strides[i] + 1;
+    int64_t extra = 0;
     if (ceilMode && span % w.strides[i]) {
       // One more window, starting inside the input.
       if ((out)*w.strides[i] < input[i] + low)
         ++out;
-      high += (out - 1) * w.strides[i] + extent - (input[i] + low + high);
+      extra = (out - 1) * w.strides[i] + extent - (input[i] + low + high);
     }
     w.padLow.push_back(low);
-    w.padHigh.push_back(high);
+    w.padHigh.push_back(high + extra);
+    w.ceilExtra.push_back(extra);
     w.output.push_back(out);
   }
   return w;

@@ -69,7 +69,7 @@ bool mlir::tern::measureDamage(ModuleOp module,
         continue;
       }
       ProbeWeights floatWeights = std::move(weights[index]);
-      weights[index].set(entry.layer->rows, candidate.weights, {});
+      weights[index].set(entry.layer->rows, candidate.weights, candidate.bias);
       std::vector<double> values;
       bool ok = runAll(values);
       weights[index] = std::move(floatWeights);

@@ -135,10 +135,8 @@ ProbeModel::create(ModuleOp module, ArrayRef<std::string> names,
   for (InputSet &set : probe->sets_) {
     for (auto [i, array] : llvm::enumerate(set.arrays))
       std::swap(probe->arguments_[i], array);
-    std::vector<std::string> sources = set.sources;
-    sources.resize(probe->arguments_.size());
     bool ok = checkInputs(probe->model_->signature(), probe->arguments_,
-                          sources, error);
+                          set.sources, error);
     for (auto [i, array] : llvm::enumerate(set.arrays))
       std::swap(probe->arguments_[i], array);
     if (!ok)

@@ -663,6 +663,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           candidate.bitsPerWeight =
               q::measure(w, nullptr, *weights, packing).bitsPerWeight;
           candidate.weights = weights->dequantize();
+          candidate.bias = biasFor(*layer, prepared[i], *weights);
           allocation[i].candidates.push_back(std::move(candidate));
           fits[i].push_back(std::move(*weights));
         }
@@ -697,10 +698,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           floatLayers.push_back(entry.layer->name);
           continue;
         }
-        const q::TernaryWeights &weights = fits[i][entry.chosen];
-        if (failed(rewrite(*selected[i], prepared[i], weights,
-                           biasFor(*selected[i], prepared[i], weights),
-                           chosen.damage)))
+        if (failed(rewrite(*selected[i], prepared[i], fits[i][entry.chosen],
+                           chosen.bias, chosen.damage)))
           return;
       }
     }

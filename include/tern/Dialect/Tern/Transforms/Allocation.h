@@ -28,6 +28,8 @@ struct AllocationCandidate {
   double bitsPerWeight = 32;
   /// The weights it computes with (N x K), empty for float.
   std::vector<float> weights;
+  /// The bias it adds (N values), or empty.
+  std::vector<float> bias;
   /// 1 - cosine similarity of the model outputs with only this layer
   /// stored this way and the float model's, over the calibration inputs.
   double damage = 0;

@@ -81,7 +81,8 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     by definition), `threshold=calibrated` is the exact minimiser of
     Σ h (w - α t)^2, and `gptq=1` quantizes column by column, pushing each
     column's error onto the columns not yet quantized through E[x x^T]
-    (recorded with `second-moment=1`). With `calibration=DIR`,
+    (recorded with `second-moment=1`; with `bias-correction=1`, which
+    cancels the error's mean, the covariance). With `calibration=DIR`,
     `sequential=1` fits the layers in program order, each to reproduce the
     float model's output of the layer from the activations it receives
     once the layers before it are ternarized (its weights retargeted to
@@ -131,8 +132,8 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
            "Calibration statistics from tern-calibrate: fits weigh column k "
            "by E[x_k^2]">,
     Option<"gptq", "gptq", "bool", /*default=*/"false",
-           "GPTQ error feedback through E[x x^T] (needs stats with second "
-           "moments)">,
+           "GPTQ error feedback through E[x x^T] (with bias-correction: "
+           "the covariance; needs stats with second moments)">,
     Option<"refitScales", "refit-scales", "bool", /*default=*/"false",
            "Refit each group's scales to the output error under E[x x^T] "
            "(with bias-correction: under the covariance, the bias taking "
