@@ -66,6 +66,7 @@ struct Config {
   std::vector<int64_t> batches = {1, 8, 512};
   std::vector<int> threads = {1, 2};
   std::string cpu = "x86-64-v3";
+  std::string int8Dot = "auto";
   double minTime = 1.0;
 };
 
@@ -262,6 +263,8 @@ int main(int argc, char **argv) {
         c.threads.push_back(int(t));
     } else if (flag == "--cpu")
       c.cpu = value;
+    else if (flag == "--int8-dot")
+      c.int8Dot = value;
     else if (flag == "--min-time")
       c.minTime = std::atof(value);
     else
@@ -283,7 +286,9 @@ int main(int argc, char **argv) {
 
   ExecutionOptions execution;
   std::string error;
-  if (!resolveCPU(c.cpu, execution.cpu, error))
+  std::string int8Dot;
+  if (!resolveCPU(c.cpu, execution.cpu, error) ||
+      !resolveInt8Dot(execution.cpu, c.int8Dot, int8Dot, error))
     return fail(error);
 
   std::printf("machine: %u hardware threads; read bandwidth",
@@ -295,18 +300,26 @@ int main(int argc, char **argv) {
                 t == 1 ? "" : "s");
   }
   Problem problem(c);
-  double ternaryBytes = double(
+  double bitmapBytes = double(
       c.planes * c.n * q::KernelBitmaps::get(c.k, c.groupSize).rowBytes());
+  double dotBytes = double(
+      c.planes * c.n *
+      q::KernelDotCodes::get(c.k, c.groupSize, 4 * execution.cpu.vectorWidth)
+          .rowBytes());
   std::printf("\nproblem: N = %lld, K = %lld, %lld plane(s), group %lld, "
-              "--cpu %s (%lld f32 lanes)\n",
+              "--cpu %s (%lld f32 lanes), int8 dot: %s\n",
               (long long)c.n, (long long)c.k, (long long)c.planes,
               (long long)(c.groupSize ? c.groupSize : c.k), c.cpu.c_str(),
-              (long long)execution.cpu.vectorWidth);
-  std::printf("weights: ternary kernel bitmaps %.1f MB, float %.1f MB\n\n",
-              ternaryBytes / 1e6, double(c.n * c.k * 4) / 1e6);
-  std::printf("%5s %7s %9s %9s %9s %11s %9s %9s %12s\n", "M", "threads",
-              "f32 ms", "int8 ms", "float ms", "openblas ms", "blas/f32",
-              "blas/int8", "int8 GB/s");
+              (long long)execution.cpu.vectorWidth, int8Dot.c_str());
+  std::printf("weights: kernel bitmaps %.1f MB, dot codes %.1f MB, float "
+              "%.1f MB\n",
+              bitmapBytes / 1e6, dotBytes / 1e6, double(c.n * c.k * 4) / 1e6);
+  std::printf("columns: f32 and i16 = add/sub kernels (f32 activations; "
+              "int8 activations in 16-bit lanes), int8 = dot-product "
+              "kernel (int8 activations)\n\n");
+  std::printf("%5s %7s %9s %9s %9s %9s %11s %9s %9s %12s\n", "M", "threads",
+              "f32 ms", "i16 ms", "int8 ms", "float ms", "openblas ms",
+              "blas/f32", "blas/int8", "int8 GB/s");
 
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -322,6 +335,12 @@ int main(int argc, char **argv) {
       return fail("compiling the ternary matmul: " + error);
     ExecutionOptions integerExecution = execution;
     integerExecution.ternaryActivations = "int8";
+    integerExecution.ternaryInt8Dot = "none";
+    auto addSubModule = buildModule(ctx, problem, batch, true);
+    auto addSub = CompiledModel::compile(*addSubModule, integerExecution, error);
+    if (!addSub)
+      return fail("compiling the ternary matmul (i16): " + error);
+    integerExecution.ternaryInt8Dot = int8Dot;
     auto integerModule = buildModule(ctx, problem, batch, true);
     auto integer =
         CompiledModel::compile(*integerModule, integerExecution, error);
@@ -353,18 +372,27 @@ int main(int argc, char **argv) {
       return fail("the ternary kernel's result is off by " +
                   std::to_string(worst) + " (largest value " +
                   std::to_string(scale) + ")");
-    // The int8 path quantizes x: report how far it lands, relative to the
-    // largest output.
+    // The int8 paths quantize x: report how far they land, relative to the
+    // largest output. Both quantize alike and sum exactly, so they must
+    // agree with each other to the f32 rounding of their last steps.
     if (!integer->run(ternaryInputs, &outputs, error))
       return fail(error);
+    std::vector<float> dotRow(outputs[0].data.size() / sizeof(float));
+    std::memcpy(dotRow.data(), outputs[0].data.data(), outputs[0].data.size());
+    if (!addSub->run(ternaryInputs, &outputs, error))
+      return fail(error);
     const float *yi = reinterpret_cast<const float *>(outputs[0].data.data());
-    double integerError = 0;
+    double integerError = 0, disagreement = 0;
     for (int64_t n = 0; n < c.n; ++n) {
       double expected = 0;
       for (int64_t j = 0; j < c.k; ++j)
         expected += double(x[j]) * problem.weightsKN[j * c.n + n];
-      integerError = std::max(integerError, std::fabs(expected - yi[n]));
+      integerError = std::max(integerError, std::fabs(expected - dotRow[n]));
+      disagreement = std::max(disagreement, double(std::fabs(dotRow[n] - yi[n])));
     }
+    if (disagreement > 1e-4 * std::max(scale, 1.0))
+      return fail("the int8 dot and add/sub kernels disagree by " +
+                  std::to_string(disagreement));
     std::printf("%5lld: int8 activations: max error %.2e of largest output "
                 "%.2e\n",
                 (long long)batch, integerError, scale);
@@ -374,6 +402,8 @@ int main(int argc, char **argv) {
       setOpenMPThreads(threads);
       double tern = timeIt(
           [&] { ternary->run(ternaryInputs, &outputs, error); }, c.minTime);
+      double tern16 = timeIt(
+          [&] { addSub->run(ternaryInputs, &outputs, error); }, c.minTime);
       double tern8 = timeIt(
           [&] { integer->run(ternaryInputs, &outputs, error); }, c.minTime);
       double flt = timeIt([&] { floating->run(floatInputs, &outputs, error); },
@@ -398,12 +428,12 @@ int main(int argc, char **argv) {
             },
             c.minTime);
 #endif
-      double rate8 = ternaryBytes / tern8 / 1e9;
-      std::printf("%5lld %7d %9.3f %9.3f %9.3f %11.3f %9.2f %9.2f %6.1f "
-                  "(%3.0f%%)\n",
-                  (long long)batch, threads, tern * 1e3, tern8 * 1e3, flt * 1e3,
-                  blas * 1e3, blas / tern, blas / tern8, rate8,
-                  100.0 * rate8 / bandwidth[index]);
+      double rate8 = dotBytes / tern8 / 1e9;
+      std::printf("%5lld %7d %9.3f %9.3f %9.3f %9.3f %11.3f %9.2f %9.2f "
+                  "%6.1f (%3.0f%%)\n",
+                  (long long)batch, threads, tern * 1e3, tern16 * 1e3,
+                  tern8 * 1e3, flt * 1e3, blas * 1e3, blas / tern,
+                  blas / tern8, rate8, 100.0 * rate8 / bandwidth[index]);
       std::fflush(stdout);
     }
   }

@@ -221,6 +221,7 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
     pipeline.emitCInterface = true;
     pipeline.vectorWidth = options.cpu.vectorWidth;
     pipeline.ternaryActivations = options.ternaryActivations;
+    pipeline.ternaryInt8Dot = options.ternaryInt8Dot;
     buildCPUPipeline(pm, pipeline);
   } else {
     ReferencePipelineOptions pipeline;

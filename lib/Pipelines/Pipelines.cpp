@@ -72,6 +72,7 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
     ConvertTernToVectorOptions kernels;
     kernels.vectorWidth = options.vectorWidth;
     kernels.activations = options.ternaryActivations;
+    kernels.int8Dot = options.ternaryInt8Dot;
     pm.addPass(createConvertTernToVector(kernels));
   }
   pm.addPass(createConvertTernToLinalg());

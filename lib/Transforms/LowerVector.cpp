@@ -8,9 +8,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Transforms/Passes.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
 
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -32,6 +34,69 @@ namespace mlir::tern {
 using namespace mlir;
 
 namespace {
+
+/// tern.dot4 as the instructions its attribute names: LLVM's x86 intrinsics
+/// (vpdpbusd; vpmaddubsw then vpmaddwd by ones), or extensions, a multiply
+/// and the sum of each group of four lanes.
+struct LowerDot4 : OpRewritePattern<mlir::tern::Dot4Op> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(mlir::tern::Dot4Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType sumType = op.getAcc().getType();
+    int64_t lanes = sumType.getNumElements();
+    bool wide = lanes == 16;
+    auto intrinsic = [&](Type type, StringRef name, ValueRange args) {
+      return LLVM::CallIntrinsicOp::create(rewriter, loc, type,
+                                           rewriter.getStringAttr(name), args)
+          .getResult(0);
+    };
+    Value result;
+    switch (op.getInstruction()) {
+    case mlir::tern::DotInstruction::Vpdpbusd:
+      result = intrinsic(sumType,
+                         wide ? "llvm.x86.avx512.vpdpbusd.512"
+                              : "llvm.x86.avx512.vpdpbusd.256",
+                         {op.getAcc(), op.getLhs(), op.getRhs()});
+      break;
+    case mlir::tern::DotInstruction::Pmaddubsw: {
+      auto pairsType = VectorType::get({2 * lanes}, rewriter.getI16Type());
+      Value pairs = intrinsic(pairsType,
+                              wide ? "llvm.x86.avx512.pmaddubs.w.512"
+                                   : "llvm.x86.avx2.pmadd.ub.sw",
+                              {op.getLhs(), op.getRhs()});
+      Value ones = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(pairsType, rewriter.getI16IntegerAttr(1)));
+      Value quads = intrinsic(sumType,
+                              wide ? "llvm.x86.avx512.pmaddw.d.512"
+                                   : "llvm.x86.avx2.pmadd.wd",
+                              {pairs, ones});
+      result = arith::AddIOp::create(rewriter, loc, op.getAcc(), quads);
+      break;
+    }
+    case mlir::tern::DotInstruction::Generic: {
+      // The sum of each group of four lanes: a reduction along the inner
+      // dimension of lanes x 4 (on AVX2 faster than four strided shuffles).
+      auto wideType = VectorType::get({4 * lanes}, rewriter.getI32Type());
+      Value products = arith::MulIOp::create(
+          rewriter, loc,
+          arith::ExtUIOp::create(rewriter, loc, wideType, op.getLhs()),
+          arith::ExtSIOp::create(rewriter, loc, wideType, op.getRhs()));
+      Value quads = vector::ShapeCastOp::create(
+          rewriter, loc, VectorType::get({lanes, 4}, rewriter.getI32Type()),
+          products);
+      result = vector::MultiDimReductionOp::create(
+          rewriter, loc, quads, op.getAcc(), ArrayRef<bool>{false, true},
+          vector::CombiningKind::ADD);
+      break;
+    }
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
 
 /// A 2-D `vector.transfer_read` from memory that broadcasts along the minor
 /// vector dimension (`(d0, d1) -> (d0, 0)`: the rows of a matmul's left
@@ -166,7 +231,7 @@ struct SplitLoopCarriedVectors : OpRewritePattern<scf::ForOp> {
 };
 
 struct LowerVectorForCPUPass
-    : public tern::impl::LowerVectorForCPUBase<LowerVectorForCPUPass> {
+    : public mlir::tern::impl::LowerVectorForCPUBase<LowerVectorForCPUPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = func.getContext();
@@ -218,7 +283,8 @@ struct LowerVectorForCPUPass
       vector::populateVectorInsertExtractStridedSliceTransforms(patterns);
       vector::populateVectorFromElementsUnrollPatterns(patterns);
       vector::populateVectorStepLoweringPatterns(patterns);
-      tern::populateFuseMultiplyAddPatterns(patterns);
+      mlir::tern::populateFuseMultiplyAddPatterns(patterns);
+      patterns.add<LowerDot4>(ctx);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }

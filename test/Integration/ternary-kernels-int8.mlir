@@ -6,11 +6,16 @@
 // RUN: | mlir-runner -e main -entry-point-result=void \
 // RUN:     -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp \
 // RUN: | FileCheck %s
+// RUN: tern-opt %s --tern-cpu-pipeline="ternary-activations=int8 ternary-int8-dot=generic" \
+// RUN: | mlir-runner -e main -entry-point-result=void \
+// RUN:     -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp \
+// RUN: | FileCheck %s
 
 // The int8 activation path where 16-bit lanes would overflow: every weight
 // is +1 and every activation quantizes to 127, so each lane adds 127 once
 // per chunk, 512 or 256 times over K = 8192 (65024 or 32512 per lane). The
-// kernel widens to 32 bits every 256 chunks; y = 0.5 * 8192.
+// kernel widens to 32 bits every 256 chunks; y = 0.5 * 8192. The dot
+// products sum 2 * 127 per code (and subtract 127 per activation) in i32.
 
 func.func @main() {
   %x = arith.constant dense<1.0> : tensor<1x8192xf32>

@@ -64,6 +64,13 @@ llvm::cl::opt<std::string> ternaryActivations(
     llvm::cl::desc("Activations of the ternary matmul kernels: 'f32' (exact, "
                    "the default) or 'int8' (per-row int8, faster)"),
     llvm::cl::init("f32"));
+llvm::cl::opt<std::string> ternaryInt8Dot(
+    "ternary-int8-dot", llvm::cl::cat(mlir::tern::modelToolCategory()),
+    llvm::cl::desc("With --ternary-activations=int8, how the kernels "
+                   "combine codes and activations: 'auto' (the fastest "
+                   "--cpu has, the default), 'none' (16-bit add/sub, no "
+                   "multiplication), 'generic', 'pmaddubsw' or 'vpdpbusd'"),
+    llvm::cl::init("auto"));
 llvm::cl::opt<unsigned>
     benchmark("benchmark", llvm::cl::cat(mlir::tern::modelToolCategory()),
               llvm::cl::desc("Run N more times and print latency statistics"),
@@ -106,7 +113,9 @@ int main(int argc, char **argv) {
   execution.reference = pipelineName == "reference";
   execution.ternaryActivations = ternaryActivations;
   std::string error;
-  if (!mlir::tern::resolveCPU(shared.cpu, execution.cpu, error))
+  if (!mlir::tern::resolveCPU(shared.cpu, execution.cpu, error) ||
+      !mlir::tern::resolveInt8Dot(execution.cpu, ternaryInt8Dot,
+                                  execution.ternaryInt8Dot, error))
     return fail(error);
 
   // Load the model and compile it.

@@ -225,4 +225,34 @@ TEST(PackingTest, KernelBitmapBits) {
     EXPECT_EQ(out[i], 0) << "padding byte " << i;
 }
 
+TEST(PackingTest, KernelDotCodes) {
+  // K = 40 in groups of 20, chunks of 16 codes (4 bytes): two chunks per
+  // group, the second holding 4 codes and 12 of padding.
+  KernelDotCodes layout = KernelDotCodes::get(40, 20, 16);
+  ASSERT_EQ(layout.chunksPerGroup, 2);
+  ASSERT_EQ(layout.groupBytes(), 8);
+  ASSERT_EQ(layout.rowBytes(), 16);
+  std::vector<uint8_t> codes(40, kZeroPos);
+  codes[0] = kPlus;      // chunk 0, quarter 0, byte 0: bits 0-1 = 2
+  codes[5] = kMinus;     // quarter 1, byte 1: bits 2-3 = 0
+  codes[15] = kZeroNeg;  // quarter 3, byte 3: bits 6-7 = 1
+  codes[17] = kPlus;     // chunk 1, quarter 0, byte 1: bits 0-1 = 2
+  codes[20] = kMinus;    // group 1, chunk 0, byte 0: bits 0-1 = 0
+  codes[39] = kPlus;     // group 1, chunk 1, quarter 0, byte 3
+  std::vector<uint8_t> out(layout.rowBytes(), 0xAA);
+  packKernelDotCodes(layout, codes.data(), 1, out.data());
+  const uint8_t expected[] = {0x56, 0x51, 0x55, 0x55, 0x55, 0x56, 0x55, 0x55,
+                              0x54, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x56};
+  for (int64_t i = 0; i < layout.rowBytes(); ++i)
+    EXPECT_EQ(out[i], expected[i]) << "byte " << i;
+
+  // Unpacking as a kernel does gives t + 1 for every code, in order.
+  for (int64_t j = 0; j < 40; ++j) {
+    int64_t inGroup = j % 20, quarter = (inGroup % 16) / 4;
+    uint8_t byte = out[(j / 20) * 8 + (inGroup / 16) * 4 + inGroup % 4];
+    EXPECT_EQ(((byte >> (2 * quarter)) & 3) - 1, codeValue(codes[j]))
+        << "code " << j;
+  }
+}
+
 } // namespace

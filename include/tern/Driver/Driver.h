@@ -73,11 +73,25 @@ struct TargetCPU {
   std::string name;
   /// f32 lanes of its widest SIMD registers (16 with AVX-512, 8 with AVX).
   int64_t vectorWidth = 4;
+  /// Which byte dot products it has in registers of that width:
+  /// vpmaddubsw (AVX2, AVX-512BW) and vpdpbusd (AVX-VNNI, AVX-512 VNNI).
+  bool pmaddubsw = false, vpdpbusd = false;
+
+  /// The fastest int8-dot of convert-tern-to-vector this CPU runs.
+  StringRef bestInt8Dot() const {
+    return vpdpbusd ? "vpdpbusd" : pmaddubsw ? "pmaddubsw" : "generic";
+  }
 };
 
 /// The CPU for `--cpu NAME`: NAME itself if the host target knows it, the
 /// host's CPU for "native". On failure returns false with a message.
 bool resolveCPU(StringRef name, TargetCPU &cpu, std::string &error);
+
+/// The int8-dot of convert-tern-to-vector for `requested` on `cpu`: its
+/// best for "auto", else `requested` if it is one and the CPU has its
+/// instructions. On failure returns false with a message.
+bool resolveInt8Dot(const TargetCPU &cpu, StringRef requested,
+                    std::string &dot, std::string &error);
 
 } // namespace mlir::tern
 

@@ -39,6 +39,9 @@ struct ExecutionOptions {
   /// Activations of the ternary matmul kernels: "f32" or "int8"
   /// (tern-cpu-pipeline's ternary-activations).
   std::string ternaryActivations = "f32";
+  /// With int8 activations, how the kernels combine codes and activations
+  /// (tern-cpu-pipeline's ternary-int8-dot; resolveInt8Dot).
+  std::string ternaryInt8Dot = "pmaddubsw";
 };
 
 /// Checks that `inputs` match the inputs of `signature` (types and shapes,

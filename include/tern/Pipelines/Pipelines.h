@@ -59,8 +59,15 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<std::string> ternaryActivations{
       *this, "ternary-activations",
       llvm::cl::desc("Activations of the ternary kernels: f32 (exact) or "
-                     "int8 (per-row int8, 16-bit lanes)"),
+                     "int8 (per-row int8)"),
       llvm::cl::init("f32")};
+  PassOptions::Option<std::string> ternaryInt8Dot{
+      *this, "ternary-int8-dot",
+      llvm::cl::desc("With int8 activations, how the kernels combine codes "
+                     "and activations (convert-tern-to-vector's int8-dot): "
+                     "none (16-bit add/sub, the default), generic, pmaddubsw "
+                     "(AVX2, AVX-512BW) or vpdpbusd (AVX-VNNI, AVX-512 VNNI)"),
+      llvm::cl::init("none")};
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "

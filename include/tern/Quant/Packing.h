@@ -116,6 +116,37 @@ struct KernelBitmaps {
 void packKernelBitmaps(const KernelBitmaps &layout, const uint8_t *codes,
                        int64_t rows, uint8_t *out);
 
+/// The layout of the kernels' integer dot products (docs/Packing.md,
+/// "Kernel dot codes"): each group of G codes is split into chunks of
+/// `chunk` codes (the bytes of one SIMD register), the last one padded with
+/// t = 0, and a chunk is stored in chunk / 4 bytes: byte j holds, in bits
+/// 2c and 2c + 1, t + 1 for code c * chunk / 4 + j of the chunk. A kernel
+/// broadcasts those bytes to the register's four quarters, shifts quarter c
+/// right by 2c and keeps two bits per byte: one byte per code, in order.
+struct KernelDotCodes {
+  int64_t k = 0;
+  /// Codes per group (K for one group per row).
+  int64_t groupSize = 0;
+  int64_t groups = 0;
+  /// Codes per chunk, a multiple of 16.
+  int64_t chunk = 0;
+  int64_t chunksPerGroup = 0;
+
+  /// The layout of rows of `k` codes in groups of `groupSize` (0 for one
+  /// group per row) in chunks of `chunk` codes; `groupSize` must divide `k`
+  /// and 16 must divide `chunk`.
+  static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t chunk);
+  int64_t chunkBytes() const { return chunk / 4; }
+  int64_t groupBytes() const { return chunksPerGroup * chunkBytes(); }
+  int64_t rowBytes() const { return groups * groupBytes(); }
+};
+
+/// Writes `rows` x layout.k sign/magnitude codes (one per byte, row-major)
+/// as kernel dot codes: rows * layout.rowBytes() bytes at `out`. Padding
+/// codes are t = 0; 0- is 0.
+void packKernelDotCodes(const KernelDotCodes &layout, const uint8_t *codes,
+                        int64_t rows, uint8_t *out);
+
 } // namespace tern::quant
 
 #endif // TERN_QUANT_PACKING_H

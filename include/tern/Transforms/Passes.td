@@ -77,6 +77,7 @@ def LowerVectorForCPU : Pass<"tern-lower-vector", "::mlir::func::FuncOp"> {
     remains is converted by `convert-to-llvm`.
   }];
   let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_CONVERTTERNTOVECTOR
@@ -35,14 +36,32 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/// How a kernel with int8 activations multiplies codes by activations.
+enum class Int8Dot {
+  None,      ///< add/sub in 16-bit lanes, selected by bitmaps
+  Generic,   ///< dot products of 4 bytes, as plain vector arithmetic
+  Pmaddubsw, ///< dot products by vpmaddubsw + vpmaddwd (AVX2, AVX-512BW)
+  Vpdpbusd,  ///< dot products by vpdpbusd (AVX-VNNI, AVX-512 VNNI)
+};
+
 /// The register tiling and blocking of the kernels (the pass options).
 struct Schedule {
   int64_t width;     ///< f32 lanes per vector, V
-  bool integer;      ///< per-row int8 activations, summed in i16 lanes
+  bool integer;      ///< per-row int8 activations
+  Int8Dot dot;       ///< with integer activations, how codes multiply them
   int64_t tileRows;  ///< output rows per register tile, R
   int64_t tileBatch; ///< activation rows per register tile, MB
   int64_t blockRows; ///< output rows per parallel iteration
 };
+
+/// Codes per chunk of a kernel: V f32 lanes, 2V i16 lanes, or the 4V bytes
+/// of a register for dot products.
+int64_t chunkLanes(const Schedule &schedule) {
+  if (!schedule.integer)
+    return schedule.width;
+  return schedule.dot == Int8Dot::None ? 2 * schedule.width
+                                       : 4 * schedule.width;
+}
 
 /// Emits the kernel of one tern.matmul: the result is
 ///
@@ -51,20 +70,25 @@ struct Schedule {
 /// with init the bias and the DLT shift terms. Loops, outermost first:
 /// blocks of output rows (scf.forall), register tiles of MB activation rows,
 /// register tiles of R output rows, groups, planes, chunks of `lanes` codes
-/// (V f32 lanes, or 2V i16 lanes with int8 activations). A tile keeps
-/// R x MB vector accumulators; each chunk loads MB vectors of x and R pairs
-/// of masks.
+/// (see chunkLanes). A tile keeps R x MB vector accumulators; each chunk
+/// loads MB vectors of x and, per output row, its pair of masks or its
+/// packed codes.
 class KernelEmitter {
 public:
+  /// `bits` holds the weights as kernel bitmaps or, for dot products, as
+  /// kernel dot codes; `groupBytes` is the distance between two groups of a
+  /// row in it.
   KernelEmitter(OpBuilder &b, Location loc, MatmulOp op, GroupedLayout layout,
-                const q::KernelBitmaps &bitmaps, Value bits,
-                const Schedule &schedule)
-      : b(b), loc(loc), op(op), layout(layout), bitmaps(bitmaps), bits(bits),
-        schedule(schedule), f32(b.getF32Type()),
-        lanes(schedule.integer ? 2 * schedule.width : schedule.width),
-        vectorType(VectorType::get({lanes}, f32)),
+                int64_t groupBytes, Value bits, const Schedule &schedule)
+      : b(b), loc(loc), op(op), layout(layout), groupBytes(groupBytes),
+        bits(bits), schedule(schedule), f32(b.getF32Type()),
+        dots(schedule.integer && schedule.dot != Int8Dot::None),
+        lanes(chunkLanes(schedule)),
+        vectorType(VectorType::get({dots ? schedule.width : lanes}, f32)),
         dataType(VectorType::get(
-            {lanes}, schedule.integer ? Type(b.getI16Type()) : Type(f32))),
+            {lanes}, !schedule.integer ? Type(f32)
+                     : dots            ? Type(b.getI8Type())
+                                       : Type(b.getI16Type()))),
         maskType(VectorType::get({lanes}, b.getI1Type())),
         maskBytesType(VectorType::get({lanes / 8}, b.getIntegerType(8))),
         chunksPerGroup(ceilDiv(layout.groupSize, lanes)),
@@ -73,8 +97,15 @@ public:
   /// Emits the kernel and returns its result tensor.
   Value emit() {
     Value init = emitInit();
-    x = schedule.integer ? quantizeActivations() : op.getInput();
-    x = padActivations(x);
+    if (dots) {
+      x = quantizeActivations(b.getI8Type());
+      activationSums = sumGroups(x, b.getI32Type());
+      x = padGroups(x);
+    } else {
+      x = schedule.integer ? quantizeActivations(b.getI16Type())
+                           : op.getInput();
+      x = padActivations(x);
+    }
     return emitBlocks(init);
   }
 
@@ -93,8 +124,10 @@ private:
   }
 
   Value emitInit();
-  Value quantizeActivations();
+  Value sumGroups(Value values, Type sumType);
+  Value quantizeActivations(Type codeType);
   Value padActivations(Value activations);
+  Value padGroups(Value activations);
   SmallVector<Value> emitChunkRange(Value row, Value m, Value group,
                                     int64_t plane, int64_t rows, int64_t batch,
                                     int64_t begin, int64_t end);
@@ -110,20 +143,29 @@ private:
   SmallVector<Value> emitChunk(ValueRange sums, Value row, Value m, Value group,
                                Value chunk, int64_t plane, int64_t rows,
                                int64_t batch, Value laneMask);
+  SmallVector<Value> emitDotSums(Value row, Value m, Value group,
+                                 int64_t plane, int64_t rows, int64_t batch);
+  SmallVector<Value> emitDotChunk(ValueRange sums, Value row, Value m,
+                                  Value group, Value chunk, int64_t plane,
+                                  int64_t rows, int64_t batch);
+  Value unpackCodes(Value bytes);
+  Value emitDot(Value sum, Value codes, Value activations);
 
   OpBuilder &b;
   Location loc;
   MatmulOp op;
   GroupedLayout layout;
-  const q::KernelBitmaps &bitmaps;
+  int64_t groupBytes;
   Value bits;
   Schedule schedule;
   FloatType f32;
-  /// Activations per chunk: V f32 lanes, or 2V i16 lanes in the same
-  /// register width.
+  /// Whether codes multiply int8 activations in dot products.
+  bool dots;
+  /// Activations per chunk (chunkLanes).
   int64_t lanes;
-  /// f32 vectors of `lanes`, the activations' vectors, their masks and the
-  /// bytes the masks are loaded from.
+  /// The f32 vectors the scales multiply (V lanes for dot products, `lanes`
+  /// otherwise), the activations' vectors, their masks and the bytes the
+  /// masks are loaded from.
   VectorType vectorType, dataType, maskType, maskBytesType;
   /// Chunks that cover a group, and the lanes of the last one that belong
   /// to the group.
@@ -133,6 +175,9 @@ private:
   Value x;
   /// With integer activations, each row's scale (M, f32).
   Value rowScales;
+  /// With dot products, each group's sum of the int8 activations (M x
+  /// groups, i32).
+  Value activationSums;
 };
 
 /// bias (or 0) broadcast over the rows, plus Σ_g γ[n, g] · Σ_{k∈g} x[m, k]
@@ -168,30 +213,7 @@ Value KernelEmitter::emitInit() {
   if (!shifts)
     return init;
 
-  // sums[m, g] = Σ_j x[m, g, j] on x viewed as M x groups x G
-  SmallVector<int64_t> sumsShape = {resultType.getDimSize(0), layout.groups};
-  Value sums = linalg::FillOp::create(
-                   b, loc, zeroF32(),
-                   tensor::EmptyOp::create(b, loc, sumsShape, f32, dynamicSizes)
-                       .getResult())
-                   .getResult(0);
-  SmallVector<OpFoldResult> groupedShape = {
-      tensor::getMixedSize(b, loc, input, 0), b.getIndexAttr(layout.groups),
-      b.getIndexAttr(layout.groupSize)};
-  auto groupedType = RankedTensorType::get(
-      {resultType.getDimSize(0), layout.groups, layout.groupSize}, f32);
-  Value grouped = tensor::ExpandShapeOp::create(b, loc, groupedType, input,
-                                                {{0}, {1, 2}}, groupedShape);
-  SmallVector<AffineMap> sumMaps = {AffineMap::get(3, 0, {d0, d1, d2}, ctx),
-                                    AffineMap::get(3, 0, {d0, d1}, ctx)};
-  sums = linalg::GenericOp::create(
-             b, loc, sums.getType(), ValueRange{grouped}, ValueRange{sums},
-             sumMaps, {parallel, parallel, reduction},
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               Value sum = arith::AddFOp::create(nb, l, args[1], args[0]);
-               linalg::YieldOp::create(nb, l, sum);
-             })
-             .getResult(0);
+  Value sums = sumGroups(input, f32);
   // init[m, n] += Σ_g sums[m, g] · γ[n, g]
   SmallVector<AffineMap> shiftMaps = {AffineMap::get(3, 0, {d0, d2}, ctx),
                                       AffineMap::get(3, 0, {d1, d2}, ctx),
@@ -206,6 +228,87 @@ Value KernelEmitter::emitInit() {
                linalg::YieldOp::create(nb, l, sum);
              })
       .getResult(0);
+}
+
+/// sums[m, g] = Σ_j values[m, g, j] on `values` (M x K, f32 or i8) viewed
+/// as M x groups x G, in `sumType` (f32 or i32).
+Value KernelEmitter::sumGroups(Value values, Type sumType) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(values.getType());
+  SmallVector<Value> dynamicSizes;
+  if (type.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, values, 0));
+  SmallVector<int64_t> sumsShape = {type.getDimSize(0), layout.groups};
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(sumType));
+  Value sums = linalg::FillOp::create(
+                   b, loc, zero,
+                   tensor::EmptyOp::create(b, loc, sumsShape, sumType,
+                                           dynamicSizes)
+                       .getResult())
+                   .getResult(0);
+  SmallVector<OpFoldResult> groupedShape = {
+      tensor::getMixedSize(b, loc, values, 0), b.getIndexAttr(layout.groups),
+      b.getIndexAttr(layout.groupSize)};
+  auto groupedType =
+      RankedTensorType::get({type.getDimSize(0), layout.groups,
+                             layout.groupSize},
+                            type.getElementType());
+  Value grouped = tensor::ExpandShapeOp::create(b, loc, groupedType, values,
+                                                {{0}, {1, 2}}, groupedShape);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> sumMaps = {AffineMap::get(3, 0, {d0, d1, d2}, ctx),
+                                    AffineMap::get(3, 0, {d0, d1}, ctx)};
+  auto parallel = utils::IteratorType::parallel;
+  return linalg::GenericOp::create(
+             b, loc, sums.getType(), ValueRange{grouped}, ValueRange{sums},
+             sumMaps, {parallel, parallel, utils::IteratorType::reduction},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value sum;
+               if (isa<FloatType>(sumType)) {
+                 sum = arith::AddFOp::create(nb, l, args[1], args[0]);
+               } else {
+                 Value wide = arith::ExtSIOp::create(nb, l, sumType, args[0]);
+                 sum = arith::AddIOp::create(nb, l, args[1], wide);
+               }
+               linalg::YieldOp::create(nb, l, sum);
+             })
+      .getResult(0);
+}
+
+/// For dot products: the int8 activations with each group padded with zero
+/// columns to whole chunks (M x groups · chunksPerGroup · lanes), so that
+/// group g's chunk c starts at column (g · chunksPerGroup + c) · lanes and
+/// padding codes multiply zeros.
+Value KernelEmitter::padGroups(Value input) {
+  int64_t paddedGroup = chunksPerGroup * lanes;
+  if (paddedGroup == layout.groupSize)
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  Type element = type.getElementType();
+  int64_t rows = type.getDimSize(0);
+  SmallVector<OpFoldResult> groupedShape = {
+      tensor::getMixedSize(b, loc, input, 0), b.getIndexAttr(layout.groups),
+      b.getIndexAttr(layout.groupSize)};
+  Value grouped = tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get({rows, layout.groups, layout.groupSize}, element),
+      input, {{0}, {1, 2}}, groupedShape);
+  SmallVector<OpFoldResult> low(3, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> high = {
+      b.getIndexAttr(0), b.getIndexAttr(0),
+      b.getIndexAttr(paddedGroup - layout.groupSize)};
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  Value padded =
+      tensor::PadOp::create(
+          b, loc,
+          RankedTensorType::get({rows, layout.groups, paddedGroup}, element),
+          grouped, low, high, zero)
+          .getResult();
+  return tensor::CollapseShapeOp::create(
+      b, loc,
+      RankedTensorType::get({rows, layout.groups * paddedGroup}, element),
+      padded, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
 }
 
 /// The activations with zero columns appended up to the end of the last
@@ -230,9 +333,10 @@ Value KernelEmitter::padActivations(Value input) {
 
 /// Per-row int8 quantization of the activations: s[m] = max_k |x[m, k]| /
 /// 127 and q[m, k] = roundeven(x[m, k] · (127 / max_k |x[m, k]|)) in
-/// [-127, 127], held in i16 for the kernel's 16-bit lanes (0 for a row of
-/// zeros). Sets rowScales and returns q.
-Value KernelEmitter::quantizeActivations() {
+/// [-127, 127], held in `codeType` (i16 for the add/sub kernel's 16-bit
+/// lanes, i8 for dot products; 0 for a row of zeros). Sets rowScales and
+/// returns q.
+Value KernelEmitter::quantizeActivations(Type codeType) {
   MLIRContext *ctx = b.getContext();
   Value input = op.getInput();
   auto type = cast<RankedTensorType>(input.getType());
@@ -281,8 +385,8 @@ Value KernelEmitter::quantizeActivations() {
   rowScales = rows.getResult(0);
   Value inverses = rows.getResult(1);
 
-  Value codes = tensor::EmptyOp::create(b, loc, type.getShape(), b.getI16Type(),
-                                        dynamicSizes);
+  Value codes =
+      tensor::EmptyOp::create(b, loc, type.getShape(), codeType, dynamicSizes);
   return linalg::GenericOp::create(
              b, loc, codes.getType(), ValueRange{input, inverses},
              ValueRange{codes},
@@ -290,11 +394,10 @@ Value KernelEmitter::quantizeActivations() {
                                     AffineMap::get(2, 0, {d0}, ctx),
                                     AffineMap::get(2, 0, {d0, d1}, ctx)},
              SmallVector<utils::IteratorType>{parallel, parallel},
-             [](OpBuilder &nb, Location l, ValueRange args) {
+             [&](OpBuilder &nb, Location l, ValueRange args) {
                Value scaled = arith::MulFOp::create(nb, l, args[0], args[1]);
                Value rounded = math::RoundEvenOp::create(nb, l, scaled);
-               Value code =
-                   arith::FPToSIOp::create(nb, l, nb.getI16Type(), rounded);
+               Value code = arith::FPToSIOp::create(nb, l, codeType, rounded);
                linalg::YieldOp::create(nb, l, code);
              })
       .getResult(0);
@@ -451,6 +554,8 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
 SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m, Value group,
                                                 int64_t plane, int64_t rows,
                                                 int64_t batch) {
+  if (dots)
+    return emitDotSums(row, m, group, plane, rows, batch);
   if (!schedule.integer)
     return emitChunkRange(row, m, group, plane, rows, batch, 0, chunksPerGroup);
   // A lane adds at most one |q| <= 127 per chunk: 256 chunks fit in i16.
@@ -521,7 +626,7 @@ SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row, Value m,
                                             int64_t plane, int64_t rows,
                                             int64_t batch, Value laneMask) {
   Value k = add(mul(group, layout.groupSize), mul(chunk, lanes));
-  Value byte = add(mul(group, bitmaps.groupBits / 8), mul(chunk, lanes / 8));
+  Value byte = add(mul(group, groupBytes), mul(chunk, lanes / 8));
   Type element = dataType.getElementType();
   Value padValue = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
   Value zeros = arith::ConstantOp::create(
@@ -563,6 +668,116 @@ SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row, Value m,
   return result;
 }
 
+/// Dot products: the tile's sums over group `group` of plane `plane`. The
+/// codes are t + 1 in {0, 1, 2}, so each sum starts at -Σ_{k∈g} q[m, k] (in
+/// lane 0) and adds (t + 1) · q for every code: Σ_k t · q in i32 lanes,
+/// exactly, returned as f32 vectors.
+SmallVector<Value> KernelEmitter::emitDotSums(Value row, Value m, Value group,
+                                              int64_t plane, int64_t rows,
+                                              int64_t batch) {
+  auto sumType = VectorType::get({schedule.width}, b.getI32Type());
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(sumType, b.getI32IntegerAttr(0)));
+  Value zero = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
+  SmallVector<Value> sums;
+  for (int64_t i = 0; i < batch; ++i) {
+    Value total = tensor::ExtractOp::create(b, loc, activationSums,
+                                            ValueRange{add(m, index(i)), group});
+    Value start = vector::InsertOp::create(
+        b, loc, arith::SubIOp::create(b, loc, zero, total), zeros,
+        ArrayRef<int64_t>{0});
+    sums.append(rows, start);
+  }
+  if (chunksPerGroup == 1) {
+    sums = emitDotChunk(sums, row, m, group, index(0), plane, rows, batch);
+  } else {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(chunksPerGroup), index(1), sums,
+        [&](OpBuilder &nb, Location, Value chunk, ValueRange args) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          scf::YieldOp::create(b, loc,
+                               emitDotChunk(args, row, m, group, chunk, plane,
+                                            rows, batch));
+        });
+    sums.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+  SmallVector<Value> result;
+  for (Value sum : sums)
+    result.push_back(arith::SIToFPOp::create(b, loc, vectorType, sum));
+  return result;
+}
+
+/// Adds chunk `chunk` of group `group` to the dot-product sums: MB vectors
+/// of int8 activations, and per output row its codes unpacked once.
+SmallVector<Value> KernelEmitter::emitDotChunk(ValueRange sums, Value row,
+                                               Value m, Value group,
+                                               Value chunk, int64_t plane,
+                                               int64_t rows, int64_t batch) {
+  Value k = mul(add(mul(group, chunksPerGroup), chunk), lanes);
+  Value byte = add(mul(group, groupBytes), mul(chunk, lanes / 4));
+  Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  SmallVector<Value> xs;
+  for (int64_t i = 0; i < batch; ++i)
+    xs.push_back(vector::TransferReadOp::create(
+        b, loc, dataType, x, ValueRange{add(m, index(i)), k}, padByte,
+        ArrayRef<bool>{true}));
+  auto packedType = VectorType::get({lanes / 4}, b.getI8Type());
+  SmallVector<Value> result(sums);
+  for (int64_t r = 0; r < rows; ++r) {
+    Value packed = vector::TransferReadOp::create(
+        b, loc, packedType, bits,
+        ValueRange{index(plane), add(row, index(r)), byte}, padByte,
+        ArrayRef<bool>{true});
+    Value codes = unpackCodes(packed);
+    for (int64_t i = 0; i < batch; ++i) {
+      Value &sum = result[i * rows + r];
+      sum = emitDot(sum, codes, xs[i]);
+    }
+  }
+  return result;
+}
+
+/// One chunk's codes t + 1 as bytes, in order, from its lanes / 4 packed
+/// bytes (kernel dot codes): broadcast to the register's four quarters,
+/// quarter c shifted right by 2c, two bits kept per byte.
+Value KernelEmitter::unpackCodes(Value packed) {
+  Type i32 = b.getI32Type();
+  int64_t words = lanes / 16;
+  Value quarter = vector::BitCastOp::create(
+      b, loc, VectorType::get({words}, i32), packed);
+  auto spreadType = VectorType::get({4 * words}, i32);
+  Value spread = vector::ShapeCastOp::create(
+      b, loc, spreadType,
+      vector::BroadcastOp::create(b, loc, VectorType::get({4, words}, i32),
+                                  quarter));
+  SmallVector<int32_t> shifts;
+  for (int64_t i = 0; i < 4 * words; ++i)
+    shifts.push_back(int32_t(2 * (i / words)));
+  Value shifted = arith::ShRUIOp::create(
+      b, loc, spread,
+      arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(spreadType, ArrayRef(shifts))));
+  Value twoBits = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(spreadType, b.getI32IntegerAttr(0x03030303)));
+  return vector::BitCastOp::create(
+      b, loc, dataType, arith::AndIOp::create(b, loc, shifted, twoBits));
+}
+
+/// sum + the dot products of `codes` (unsigned bytes) with `activations`
+/// (signed bytes), four bytes to each i32 lane: exact in every form, since
+/// a pair of products is at most 2 · 2 · 127, far from vpmaddubsw's
+/// saturation.
+Value KernelEmitter::emitDot(Value sum, Value codes, Value activations) {
+  DotInstruction instruction = schedule.dot == Int8Dot::Vpdpbusd
+                                   ? DotInstruction::Vpdpbusd
+                               : schedule.dot == Int8Dot::Pmaddubsw
+                                   ? DotInstruction::Pmaddubsw
+                                   : DotInstruction::Generic;
+  return Dot4Op::create(b, loc, sum.getType(), codes, activations, sum,
+                        DotInstructionAttr::get(b.getContext(), instruction));
+}
+
 struct ConvertTernToVectorPass
     : mlir::tern::impl::ConvertTernToVectorBase<ConvertTernToVectorPass> {
   using Base::Base;
@@ -593,14 +808,40 @@ struct ConvertTernToVectorPass
       return signalPassFailure();
     }
     bool integer = activations == "int8";
-    if (integer && vectorWidth > 32) {
+    std::optional<Int8Dot> dot =
+        llvm::StringSwitch<std::optional<Int8Dot>>(int8Dot)
+            .Case("none", Int8Dot::None)
+            .Case("generic", Int8Dot::Generic)
+            .Case("pmaddubsw", Int8Dot::Pmaddubsw)
+            .Case("vpdpbusd", Int8Dot::Vpdpbusd)
+            .Default(std::nullopt);
+    if (!dot) {
+      module.emitError("convert-tern-to-vector: int8-dot must be none, "
+                       "generic, pmaddubsw or vpdpbusd, got '")
+          << int8Dot << "'";
+      return signalPassFailure();
+    }
+    if ((*dot == Int8Dot::Pmaddubsw || *dot == Int8Dot::Vpdpbusd) &&
+        vectorWidth != 8 && vectorWidth != 16) {
+      module.emitError("convert-tern-to-vector: int8-dot=")
+          << int8Dot
+          << " uses 256-bit or 512-bit x86 registers: vector-width must be "
+             "8 or 16, got "
+          << vectorWidth.getValue();
+      return signalPassFailure();
+    }
+    if (!integer)
+      dot = Int8Dot::None;
+    if (integer && *dot == Int8Dot::None && vectorWidth > 32) {
       module.emitError("convert-tern-to-vector: activations=int8 takes 2V "
                        "lanes of i16 per chunk, at most 64: vector-width "
                        "must be <= 32, got ")
           << vectorWidth.getValue();
       return signalPassFailure();
     }
-    Schedule schedule = {vectorWidth, integer, tileRows, tileBatch, blockRows};
+    Schedule schedule = {vectorWidth, integer, *dot,
+                         tileRows,    tileBatch, blockRows};
+    bool dots = *dot != Int8Dot::None;
 
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
@@ -617,26 +858,37 @@ struct ConvertTernToVectorPass
         continue;
       q::KernelBitmaps bitmaps =
           q::KernelBitmaps::get(layout.k, layout.groupSize);
+      q::KernelDotCodes dotCodes = q::KernelDotCodes::get(
+          layout.k, layout.groupSize, chunkLanes(schedule));
+      int64_t groupBytes =
+          dots ? dotCodes.groupBytes() : bitmaps.groupBits / 8;
       Value &bits = bitmapsOf[{constant, layout.groupSize}];
       if (!bits) {
         std::vector<uint8_t> codes;
         if (failed(constant.readCodes(codes)))
           return signalPassFailure();
         int64_t rows = layout.planes * layout.rows;
-        std::vector<uint8_t> bytes(rows * bitmaps.rowBytes());
-        q::packKernelBitmaps(bitmaps, codes.data(), rows, bytes.data());
-        auto type = RankedTensorType::get(
-            {layout.planes, layout.rows, 2, bitmaps.bitmapBytes},
-            b.getIntegerType(8));
+        std::vector<uint8_t> bytes;
+        SmallVector<int64_t> shape = {layout.planes, layout.rows};
+        if (dots) {
+          bytes.resize(rows * dotCodes.rowBytes());
+          q::packKernelDotCodes(dotCodes, codes.data(), rows, bytes.data());
+          shape.push_back(dotCodes.rowBytes());
+        } else {
+          bytes.resize(rows * bitmaps.rowBytes());
+          q::packKernelBitmaps(bitmaps, codes.data(), rows, bytes.data());
+          shape.append({2, bitmaps.bitmapBytes});
+        }
+        auto type = RankedTensorType::get(shape, b.getIntegerType(8));
         b.setInsertionPointAfter(constant);
         auto attr = DenseResourceElementsAttr::get(
-            type, "tern_bitmaps",
+            type, dots ? "tern_dot_codes" : "tern_bitmaps",
             HeapAsmResourceBlob::allocateAndCopyInferAlign(
                 ArrayRef<uint8_t>(bytes)));
         bits = arith::ConstantOp::create(b, constant.getLoc(), attr);
       }
       b.setInsertionPoint(op);
-      KernelEmitter emitter(b, op.getLoc(), op, layout, bitmaps, bits,
+      KernelEmitter emitter(b, op.getLoc(), op, layout, groupBytes, bits,
                             schedule);
       op.getResult().replaceAllUsesWith(emitter.emit());
       op.erase();

@@ -5,6 +5,8 @@
 // RUN: not tern-opt %s --split-input-file --convert-tern-to-vector 2>&1 | FileCheck %s --check-prefix=BLOB
 // RUN: not tern-opt %s --convert-tern-to-vector=activations=int4 2>&1 | FileCheck %s --check-prefix=ACTIVATIONS
 // RUN: not tern-opt %s --convert-tern-to-vector="activations=int8 vector-width=64" 2>&1 | FileCheck %s --check-prefix=INTWIDTH
+// RUN: not tern-opt %s --convert-tern-to-vector="activations=int8 int8-dot=vnni" 2>&1 | FileCheck %s --check-prefix=DOT
+// RUN: not tern-opt %s --convert-tern-to-vector="activations=int8 int8-dot=vpdpbusd vector-width=32" 2>&1 | FileCheck %s --check-prefix=DOTWIDTH
 
 // WIDTH: error: convert-tern-to-vector: vector-width must be 8, 16, 32 or 64, got 12
 // ROWS: error: convert-tern-to-vector: tile-rows must be >= 1, got 0
@@ -12,6 +14,8 @@
 // BLOCK: error: convert-tern-to-vector: block-rows must be >= 1, got 0
 // ACTIVATIONS: error: convert-tern-to-vector: activations must be f32 or int8, got 'int4'
 // INTWIDTH: error: convert-tern-to-vector: activations=int8 takes 2V lanes of i16 per chunk, at most 64: vector-width must be <= 32, got 64
+// DOT: error: convert-tern-to-vector: int8-dot must be none, generic, pmaddubsw or vpdpbusd, got 'vnni'
+// DOTWIDTH: error: convert-tern-to-vector: int8-dot=vpdpbusd uses 256-bit or 512-bit x86 registers: vector-width must be 8 or 16, got 32
 
 // A blob with a reserved code is reported when it is repacked.
 // BLOB: error: 'tern.constant' op {{.*}}reserved

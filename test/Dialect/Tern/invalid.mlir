@@ -268,3 +268,19 @@ func.func @unknown_packing() {
          -> tensor<1x8x!tern.trit>
   return
 }
+
+// -----
+
+func.func @dot4_lanes(%a: vector<16xi8>, %c: vector<8xi32>) {
+  // expected-error @+1 {{'tern.dot4' op needs 4 bytes per i32 lane: 16 bytes for 8 lanes}}
+  %0 = tern.dot4 <generic> %a, %a, %c : vector<16xi8> into vector<8xi32>
+  return
+}
+
+// -----
+
+func.func @dot4_width(%a: vector<16xi8>, %c: vector<4xi32>) {
+  // expected-error @+1 {{'tern.dot4' op with vpdpbusd needs 8 or 16 lanes (a 256-bit or 512-bit register), got 4}}
+  %0 = tern.dot4 <vpdpbusd> %a, %a, %c : vector<16xi8> into vector<4xi32>
+  return
+}

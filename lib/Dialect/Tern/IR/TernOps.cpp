@@ -311,3 +311,22 @@ mlir::tern::readConstantWeights(MatmulOp op, std::vector<float> &bias,
 
 #define GET_OP_CLASSES
 #include "tern/Dialect/Tern/IR/TernOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Dot4Op
+//===----------------------------------------------------------------------===//
+
+LogicalResult Dot4Op::verify() {
+  int64_t bytes = getLhs().getType().getNumElements();
+  int64_t lanes = getAcc().getType().getNumElements();
+  if (bytes != 4 * lanes)
+    return emitOpError("needs 4 bytes per i32 lane: ")
+           << bytes << " bytes for " << lanes << " lanes";
+  if (getInstruction() != DotInstruction::Generic && lanes != 8 &&
+      lanes != 16)
+    return emitOpError("with ")
+           << stringifyDotInstruction(getInstruction())
+           << " needs 8 or 16 lanes (a 256-bit or 512-bit register), got "
+           << lanes;
+  return success();
+}

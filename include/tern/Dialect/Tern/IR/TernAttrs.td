@@ -66,4 +66,28 @@ def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_PackingKind, "packing"> {
   }];
 }
 
+def Tern_DotGeneric : I32EnumAttrCase<"Generic", 0, "generic">;
+def Tern_DotPmaddubsw : I32EnumAttrCase<"Pmaddubsw", 1, "pmaddubsw">;
+def Tern_DotVpdpbusd : I32EnumAttrCase<"Vpdpbusd", 2, "vpdpbusd">;
+
+def Tern_DotInstruction : I32EnumAttr<"DotInstruction",
+    "how tern.dot4 is lowered",
+    [Tern_DotGeneric, Tern_DotPmaddubsw, Tern_DotVpdpbusd]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_DotInstructionAttr
+    : EnumAttr<Tern_Dialect, Tern_DotInstruction, "dot_instruction"> {
+  let summary = "the instructions a tern.dot4 becomes";
+  let description = [{
+    `generic`: plain vector arithmetic (extensions, multiplication, a
+    reduction of each group of four lanes), for any target. `pmaddubsw`:
+    x86 `vpmaddubsw` (pairs of products, saturated to i16) then `vpmaddwd`
+    by ones and an add, on AVX2 (256-bit) or AVX-512BW (512-bit).
+    `vpdpbusd`: x86 `vpdpbusd` on AVX-VNNI or AVX-512 VNNI.
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // TERN_DIALECT_TERN_IR_TERNATTRS_TD
