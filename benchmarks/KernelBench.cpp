@@ -302,10 +302,10 @@ int main(int argc, char **argv) {
   Problem problem(c);
   double bitmapBytes = double(
       c.planes * c.n * q::KernelBitmaps::get(c.k, c.groupSize).rowBytes());
-  double dotBytes = double(
-      c.planes * c.n *
-      q::KernelDotCodes::get(c.k, c.groupSize, 4 * execution.cpu.vectorWidth)
-          .rowBytes());
+  q::KernelDotCodes dotCodes =
+      q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth);
+  double dotBytes =
+      double(c.planes * dotCodes.blocks(c.n) * dotCodes.blockBytes());
   std::printf("\nproblem: N = %lld, K = %lld, %lld plane(s), group %lld, "
               "--cpu %s (%lld f32 lanes), int8 dot: %s\n",
               (long long)c.n, (long long)c.k, (long long)c.planes,

@@ -38,14 +38,21 @@ for threads in 1 2; do
   awk -v t="$(echo "$tern" | median)" -v o="$(echo "$ort" | median)" \
     -v n="$threads" 'BEGIN { printf "tern / onnxruntime, %d thread(s): %.2fx (medians)\n", n, t / o }'
 done
-for activations in f32 int8; do
+# Kernels: f32 activations; int8 activations summed in 16-bit lanes by
+# add/sub (int8-dot none); int8 activations in dot products, with the best
+# instruction --cpu has (auto).
+for kernel in f32:auto int8:none int8:auto; do
+  activations=${kernel%%:*} dot=${kernel#*:}
   for threads in 1 2; do
     ternarized=$("$build/bin/tern-run" "$tmp/ternary.mlirbc" \
       --input x="$tmp/x.npy" --output-dir "$tmp/ternary" \
       --num-threads "$threads" --cpu "$cpu" \
-      --ternary-activations "$activations" --benchmark "$runs" | tail -1)
+      --ternary-activations "$activations" --ternary-int8-dot "$dot" \
+      --benchmark "$runs" | tail -1)
+    label=$activations
+    [ "$activations" = int8 ] && label="int8 (int8-dot $dot)"
     printf 'tern-run, ternarized (%s), %s activations, %d thread(s): %s\n' \
-      "$ternary" "$activations" "$threads" "$ternarized"
+      "$ternary" "$label" "$threads" "$ternarized"
     awk -v t="$(echo "$ternarized" | median)" \
       -v f="${float_median[$threads]}" -v n="$threads" \
       'BEGIN { printf "ternarized / float tern-run, %d thread(s): %.2fx (medians)\n", n, t / f }'

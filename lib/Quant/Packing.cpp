@@ -358,34 +358,37 @@ void tern::quant::packKernelBitmaps(const KernelBitmaps &layout,
 }
 
 KernelDotCodes tern::quant::KernelDotCodes::get(int64_t k, int64_t groupSize,
-                                                int64_t chunk) {
+                                                int64_t lanes) {
   KernelDotCodes layout;
   layout.k = k;
   layout.groupSize = groupSize == 0 ? k : groupSize;
   layout.groups = layout.groupSize == 0 ? 0 : k / layout.groupSize;
-  layout.chunk = chunk;
-  layout.chunksPerGroup = ceilDiv(layout.groupSize, chunk);
+  layout.lanes = lanes;
+  layout.quadsPerGroup = ceilDiv(layout.groupSize, 4);
   return layout;
 }
 
 void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
-                                     const uint8_t *codes, int64_t rows,
-                                     uint8_t *out) {
+                                     const uint8_t *codes, int64_t planes,
+                                     int64_t rows, uint8_t *out) {
+  int64_t blocks = layout.blocks(rows);
   // Every byte starts as four codes t + 1 = 1, i.e. t = 0.
-  std::fill(out, out + rows * layout.rowBytes(), uint8_t(0x55));
-  int64_t quarter = layout.chunkBytes();
-  for (int64_t r = 0; r < rows; ++r) {
-    const uint8_t *in = codes + r * layout.k;
-    uint8_t *row = out + r * layout.rowBytes();
-    for (int64_t j = 0; j < layout.k; ++j) {
-      int64_t inGroup = j % layout.groupSize;
-      int64_t inChunk = inGroup % layout.chunk;
-      uint8_t &byte = row[(j / layout.groupSize) * layout.groupBytes() +
-                          (inGroup / layout.chunk) * quarter +
-                          inChunk % quarter];
-      int shift = 2 * int(inChunk / quarter);
-      byte = uint8_t((byte & ~(3 << shift)) |
-                     ((codeValue(in[j]) + 1) << shift));
+  std::fill(out, out + planes * blocks * layout.blockBytes(), uint8_t(0x55));
+  for (int64_t p = 0; p < planes; ++p) {
+    for (int64_t n = 0; n < rows; ++n) {
+      const uint8_t *in = codes + (p * rows + n) * layout.k;
+      uint8_t *block =
+          out + (p * blocks + n / layout.lanes) * layout.blockBytes();
+      for (int64_t j = 0; j < layout.k; ++j) {
+        int64_t inGroup = j % layout.groupSize;
+        int64_t lane = 4 * (n % layout.lanes) + inGroup % 4;
+        uint8_t &byte = block[(j / layout.groupSize) * layout.groupBytes() +
+                              (inGroup / 4) * layout.lanes +
+                              lane % layout.lanes];
+        int shift = 2 * int(lane / layout.lanes);
+        byte = uint8_t((byte & ~(3 << shift)) |
+                       ((codeValue(in[j]) + 1) << shift));
+      }
     }
   }
 }

@@ -226,33 +226,41 @@ TEST(PackingTest, KernelBitmapBits) {
 }
 
 TEST(PackingTest, KernelDotCodes) {
-  // K = 40 in groups of 20, chunks of 16 codes (4 bytes): two chunks per
-  // group, the second holding 4 codes and 12 of padding.
-  KernelDotCodes layout = KernelDotCodes::get(40, 20, 16);
-  ASSERT_EQ(layout.chunksPerGroup, 2);
+  // 5 rows of K = 10 in groups of 5, blocks of 4 rows: two blocks (the
+  // second holds row 4 and three rows of padding), two quads per group
+  // (the second holds one code and three of padding), 4 bytes a quad.
+  KernelDotCodes layout = KernelDotCodes::get(10, 5, 4);
+  ASSERT_EQ(layout.quadsPerGroup, 2);
   ASSERT_EQ(layout.groupBytes(), 8);
-  ASSERT_EQ(layout.rowBytes(), 16);
-  std::vector<uint8_t> codes(40, kZeroPos);
-  codes[0] = kPlus;      // chunk 0, quarter 0, byte 0: bits 0-1 = 2
-  codes[5] = kMinus;     // quarter 1, byte 1: bits 2-3 = 0
-  codes[15] = kZeroNeg;  // quarter 3, byte 3: bits 6-7 = 1
-  codes[17] = kPlus;     // chunk 1, quarter 0, byte 1: bits 0-1 = 2
-  codes[20] = kMinus;    // group 1, chunk 0, byte 0: bits 0-1 = 0
-  codes[39] = kPlus;     // group 1, chunk 1, quarter 0, byte 3
-  std::vector<uint8_t> out(layout.rowBytes(), 0xAA);
-  packKernelDotCodes(layout, codes.data(), 1, out.data());
-  const uint8_t expected[] = {0x56, 0x51, 0x55, 0x55, 0x55, 0x56, 0x55, 0x55,
-                              0x54, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x56};
-  for (int64_t i = 0; i < layout.rowBytes(); ++i)
+  ASSERT_EQ(layout.blockBytes(), 16);
+  ASSERT_EQ(layout.blocks(5), 2);
+  std::vector<uint8_t> codes(5 * 10, kZeroPos);
+  codes[0 * 10 + 0] = kPlus;  // row 0, code 0: lane 0 -> byte 0 bits 0-1
+  codes[0 * 10 + 3] = kMinus; // row 0, code 3: lane 3 -> byte 3 bits 0-1
+  codes[1 * 10 + 1] = kPlus;  // row 1, code 1: lane 5 -> byte 1 bits 2-3
+  codes[3 * 10 + 2] = kZeroNeg; // row 3, code 2: lane 14 -> byte 2 bits 6-7
+  codes[2 * 10 + 4] = kPlus;  // row 2, quad 1: lane 8 -> byte 4 bits 4-5
+  codes[4 * 10 + 9] = kMinus; // row 4 (block 1), group 1, quad 1, lane 0
+  std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
+  packKernelDotCodes(layout, codes.data(), 1, 5, out.data());
+  const uint8_t expected[] = {
+      0x56, 0x59, 0x55, 0x54, 0x65, 0x55, 0x55, 0x55, // block 0, group 0
+      0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, // block 0, group 1
+      0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, // block 1, group 0
+      0x55, 0x55, 0x55, 0x55, 0x54, 0x55, 0x55, 0x55, // block 1, group 1
+  };
+  for (int64_t i = 0; i < 32; ++i)
     EXPECT_EQ(out[i], expected[i]) << "byte " << i;
 
-  // Unpacking as a kernel does gives t + 1 for every code, in order.
-  for (int64_t j = 0; j < 40; ++j) {
-    int64_t inGroup = j % 20, quarter = (inGroup % 16) / 4;
-    uint8_t byte = out[(j / 20) * 8 + (inGroup / 16) * 4 + inGroup % 4];
-    EXPECT_EQ(((byte >> (2 * quarter)) & 3) - 1, codeValue(codes[j]))
-        << "code " << j;
-  }
+  // Unpacking as a kernel does gives, in i32 lane i, row i's 4 codes t + 1.
+  for (int64_t n = 0; n < 5; ++n)
+    for (int64_t j = 0; j < 10; ++j) {
+      int64_t inGroup = j % 5, lane = 4 * (n % 4) + inGroup % 4;
+      uint8_t byte = out[(n / 4) * 16 + (j / 5) * 8 + (inGroup / 4) * 4 +
+                         lane % 4];
+      EXPECT_EQ(((byte >> (2 * (lane / 4))) & 3) - 1, codeValue(codes[n * 10 + j]))
+          << "row " << n << " code " << j;
+    }
 }
 
 } // namespace

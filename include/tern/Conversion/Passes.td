@@ -98,6 +98,13 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
            "Activation rows a register tile computes at once">,
     Option<"blockRows", "block-rows", "int64_t", /*default=*/"64",
            "Output rows per parallel iteration">,
+    Option<"dotTileRegisters", "dot-tile-registers", "int64_t",
+           /*default=*/"2",
+           "Dot-product kernels: registers of vector-width output rows a "
+           "register tile computes at once (tile-batch activation rows "
+           "each)">,
+    Option<"blockBatch", "block-batch", "int64_t", /*default=*/"64",
+           "Dot-product kernels: activation rows per parallel iteration">,
   ];
   let statistics = [
     Statistic<"numLowered", "lowered", "tern.matmul ops lowered to kernels">,

@@ -117,35 +117,40 @@ void packKernelBitmaps(const KernelBitmaps &layout, const uint8_t *codes,
                        int64_t rows, uint8_t *out);
 
 /// The layout of the kernels' integer dot products (docs/Packing.md,
-/// "Kernel dot codes"): each group of G codes is split into chunks of
-/// `chunk` codes (the bytes of one SIMD register), the last one padded with
-/// t = 0, and a chunk is stored in chunk / 4 bytes: byte j holds, in bits
-/// 2c and 2c + 1, t + 1 for code c * chunk / 4 + j of the chunk. A kernel
-/// broadcasts those bytes to the register's four quarters, shifts quarter c
-/// right by 2c and keeps two bits per byte: one byte per code, in order.
+/// "Kernel dot codes"): rows in blocks of `lanes` (the i32 lanes of one SIMD
+/// register; the last block padded with rows of zeros), each group of G codes
+/// in quads of 4 codes (the last padded with zeros). For each block, group
+/// and quad, `lanes` bytes hold the block's 4 x lanes codes t + 1: register
+/// byte 4i + j (code j of the quad in row i of the block) is stored in bits
+/// 2s and 2s + 1 of byte c, for 4i + j = s * lanes + c. A kernel broadcasts
+/// those bytes to the register's four quarters, shifts quarter s right by 2s
+/// and keeps two bits per byte: each i32 lane then holds its row's 4 codes.
 struct KernelDotCodes {
   int64_t k = 0;
   /// Codes per group (K for one group per row).
   int64_t groupSize = 0;
   int64_t groups = 0;
-  /// Codes per chunk, a multiple of 16.
-  int64_t chunk = 0;
-  int64_t chunksPerGroup = 0;
+  /// Rows per block, a multiple of 4.
+  int64_t lanes = 0;
+  int64_t quadsPerGroup = 0;
 
   /// The layout of rows of `k` codes in groups of `groupSize` (0 for one
-  /// group per row) in chunks of `chunk` codes; `groupSize` must divide `k`
-  /// and 16 must divide `chunk`.
-  static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t chunk);
-  int64_t chunkBytes() const { return chunk / 4; }
-  int64_t groupBytes() const { return chunksPerGroup * chunkBytes(); }
-  int64_t rowBytes() const { return groups * groupBytes(); }
+  /// group per row) in blocks of `lanes` rows; `groupSize` must divide `k`
+  /// and 4 must divide `lanes`.
+  static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t lanes);
+  /// Bytes of one group of one block of rows.
+  int64_t groupBytes() const { return quadsPerGroup * lanes; }
+  /// Bytes of one block of rows.
+  int64_t blockBytes() const { return groups * groupBytes(); }
+  /// Blocks that hold `rows` rows.
+  int64_t blocks(int64_t rows) const { return (rows + lanes - 1) / lanes; }
 };
 
-/// Writes `rows` x layout.k sign/magnitude codes (one per byte, row-major)
-/// as kernel dot codes: rows * layout.rowBytes() bytes at `out`. Padding
-/// codes are t = 0; 0- is 0.
+/// Writes `planes` x `rows` x layout.k sign/magnitude codes (one per byte,
+/// row-major) as kernel dot codes: planes * layout.blocks(rows) *
+/// layout.blockBytes() bytes at `out`. Padding codes are t = 0; 0- is 0.
 void packKernelDotCodes(const KernelDotCodes &layout, const uint8_t *codes,
-                        int64_t rows, uint8_t *out);
+                        int64_t planes, int64_t rows, uint8_t *out);
 
 } // namespace tern::quant
 

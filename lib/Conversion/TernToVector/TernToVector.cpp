@@ -52,10 +52,13 @@ struct Schedule {
   int64_t tileRows;  ///< output rows per register tile, R
   int64_t tileBatch; ///< activation rows per register tile, MB
   int64_t blockRows; ///< output rows per parallel iteration
+  /// Dot products: registers of V output rows per tile, and activation rows
+  /// per parallel iteration.
+  int64_t dotTileRegisters, blockBatch;
 };
 
 /// Codes per chunk of a kernel: V f32 lanes, 2V i16 lanes, or the 4V bytes
-/// of a register for dot products.
+/// of a register for dot products (4 codes of V rows).
 int64_t chunkLanes(const Schedule &schedule) {
   if (!schedule.integer)
     return schedule.width;
@@ -63,21 +66,33 @@ int64_t chunkLanes(const Schedule &schedule) {
                                        : 4 * schedule.width;
 }
 
+/// Codes along K that one dot-product instruction takes per lane.
+constexpr int64_t kDotDepth = 4;
+
 /// Emits the kernel of one tern.matmul: the result is
 ///
 ///   y = init + Σ_p Σ_g α[p, n, g] · (Σ_{k∈g} ±x[m, k] where T[p, n, k] ≠ 0)
 ///
-/// with init the bias and the DLT shift terms. Loops, outermost first:
-/// blocks of output rows (scf.forall), register tiles of MB activation rows,
-/// register tiles of R output rows, groups, planes, chunks of `lanes` codes
-/// (see chunkLanes). A tile keeps R x MB vector accumulators; each chunk
-/// loads MB vectors of x and, per output row, its pair of masks or its
-/// packed codes.
+/// with init the bias and the DLT shift terms.
+///
+/// Add/sub kernels (lanes along K), outermost first: blocks of output rows
+/// (scf.forall), register tiles of MB activation rows, register tiles of R
+/// output rows, groups, planes, chunks of `lanes` codes (see chunkLanes). A
+/// tile keeps R x MB vector accumulators; each chunk loads MB vectors of x
+/// and, per output row, its pair of masks.
+///
+/// Dot-product kernels (lanes along N): blocks of output rows x blocks of
+/// activation rows (a 2-D scf.forall), tiles of MB activation rows, tiles
+/// of R registers of V output rows, groups, planes, quads of 4 codes. Per
+/// quad a tile broadcasts 4 int8 activations of each of its MB rows to
+/// every lane, unpacks each register's 4V codes once, and adds their dot
+/// products into R x MB i32 accumulators: no horizontal sums, and each
+/// register's lanes are V consecutive outputs, stored as they are.
 class KernelEmitter {
 public:
-  /// `bits` holds the weights as kernel bitmaps or, for dot products, as
-  /// kernel dot codes; `groupBytes` is the distance between two groups of a
-  /// row in it.
+  /// `bits` holds the weights as kernel bitmaps (`groupBytes` apart from
+  /// one group of a row to the next) or, for dot products, as kernel dot
+  /// codes.
   KernelEmitter(OpBuilder &b, Location loc, MatmulOp op, GroupedLayout layout,
                 int64_t groupBytes, Value bits, const Schedule &schedule)
       : b(b), loc(loc), op(op), layout(layout), groupBytes(groupBytes),
@@ -92,7 +107,8 @@ public:
         maskType(VectorType::get({lanes}, b.getI1Type())),
         maskBytesType(VectorType::get({lanes / 8}, b.getIntegerType(8))),
         chunksPerGroup(ceilDiv(layout.groupSize, lanes)),
-        tailLanes(layout.groupSize - (chunksPerGroup - 1) * lanes) {}
+        tailLanes(layout.groupSize - (chunksPerGroup - 1) * lanes),
+        quadsPerGroup(ceilDiv(layout.groupSize, kDotDepth)) {}
 
   /// Emits the kernel and returns its result tensor.
   Value emit() {
@@ -100,7 +116,9 @@ public:
     if (dots) {
       x = quantizeActivations(b.getI8Type());
       activationSums = sumGroups(x, b.getI32Type());
-      x = padGroups(x);
+      x = padGroups(x, quadsPerGroup * kDotDepth);
+      alphas = transposeScales();
+      return emitDotBlocks(init);
     } else {
       x = schedule.integer ? quantizeActivations(b.getI16Type())
                            : op.getInput();
@@ -127,7 +145,8 @@ private:
   Value sumGroups(Value values, Type sumType);
   Value quantizeActivations(Type codeType);
   Value padActivations(Value activations);
-  Value padGroups(Value activations);
+  Value padGroups(Value activations, int64_t paddedGroup);
+  Value transposeScales();
   SmallVector<Value> emitChunkRange(Value row, Value m, Value group,
                                     int64_t plane, int64_t rows, int64_t batch,
                                     int64_t begin, int64_t end);
@@ -135,7 +154,8 @@ private:
   Value emitRowTiles(Value slice, Value blockStart, Value blockSize, Value m,
                      int64_t batch);
   Value emitTiledLoop(Value extent, int64_t tile, Value value,
-                      function_ref<Value(Value, int64_t, Value)> body);
+                      function_ref<Value(Value, int64_t, Value)> body,
+                      int64_t remainderStep = 1);
   Value emitTile(Value slice, Value row, Value column, Value m, int64_t rows,
                  int64_t batch);
   SmallVector<Value> emitPlaneSums(Value row, Value m, Value group,
@@ -143,11 +163,12 @@ private:
   SmallVector<Value> emitChunk(ValueRange sums, Value row, Value m, Value group,
                                Value chunk, int64_t plane, int64_t rows,
                                int64_t batch, Value laneMask);
-  SmallVector<Value> emitDotSums(Value row, Value m, Value group,
-                                 int64_t plane, int64_t rows, int64_t batch);
-  SmallVector<Value> emitDotChunk(ValueRange sums, Value row, Value m,
-                                  Value group, Value chunk, int64_t plane,
-                                  int64_t rows, int64_t batch);
+  Value emitDotBlocks(Value init);
+  Value emitDotTile(Value slice, Value row, Value column, Value m,
+                    Value local, int64_t registers, int64_t batch);
+  SmallVector<Value> emitDotQuad(ValueRange sums, Value row, Value m,
+                                 Value group, Value quad, int64_t plane,
+                                 int64_t registers, int64_t batch);
   Value unpackCodes(Value bytes);
   Value emitDot(Value sum, Value codes, Value activations);
 
@@ -170,14 +191,16 @@ private:
   /// Chunks that cover a group, and the lanes of the last one that belong
   /// to the group.
   int64_t chunksPerGroup, tailLanes;
+  /// Dot products: quads of codes that cover a group.
+  int64_t quadsPerGroup;
   /// The activations (f32, or their i16 codes), padded with zeros so that
   /// every chunk can be loaded.
   Value x;
   /// With integer activations, each row's scale (M, f32).
   Value rowScales;
   /// With dot products, each group's sum of the int8 activations (M x
-  /// groups, i32).
-  Value activationSums;
+  /// groups, i32), and the scales as P x groups x N (rounded up to V), f32.
+  Value activationSums, alphas;
 };
 
 /// bias (or 0) broadcast over the rows, plus Σ_g γ[n, g] · Σ_{k∈g} x[m, k]
@@ -277,11 +300,9 @@ Value KernelEmitter::sumGroups(Value values, Type sumType) {
 }
 
 /// For dot products: the int8 activations with each group padded with zero
-/// columns to whole chunks (M x groups · chunksPerGroup · lanes), so that
-/// group g's chunk c starts at column (g · chunksPerGroup + c) · lanes and
-/// padding codes multiply zeros.
-Value KernelEmitter::padGroups(Value input) {
-  int64_t paddedGroup = chunksPerGroup * lanes;
+/// columns to `paddedGroup` (M x groups · paddedGroup), so that padding
+/// codes multiply zeros.
+Value KernelEmitter::padGroups(Value input, int64_t paddedGroup) {
   if (paddedGroup == layout.groupSize)
     return input;
   auto type = cast<RankedTensorType>(input.getType());
@@ -452,10 +473,11 @@ Value KernelEmitter::emitRowTiles(Value slice, Value blockStart,
 }
 
 /// Loops over [0, extent) in steps of `tile`, then over what is left in
-/// steps of 1, threading `value` through `body(iv, step, value)`.
+/// steps of `remainderStep` (the last step may pass `extent`), threading
+/// `value` through `body(iv, step, value)`.
 Value KernelEmitter::emitTiledLoop(
     Value extent, int64_t tile, Value value,
-    function_ref<Value(Value, int64_t, Value)> body) {
+    function_ref<Value(Value, int64_t, Value)> body, int64_t remainderStep) {
   Value full = arith::SubIOp::create(
       b, loc, extent, arith::RemUIOp::create(b, loc, extent, index(tile)));
   auto loop = [&](Value lower, Value upper, int64_t step, Value init) {
@@ -469,8 +491,8 @@ Value KernelEmitter::emitTiledLoop(
         .getResult(0);
   };
   value = loop(index(0), full, tile, value);
-  if (tile > 1)
-    value = loop(full, extent, 1, value);
+  if (tile > remainderStep)
+    value = loop(full, extent, remainderStep, value);
   return value;
 }
 
@@ -554,8 +576,6 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
 SmallVector<Value> KernelEmitter::emitPlaneSums(Value row, Value m, Value group,
                                                 int64_t plane, int64_t rows,
                                                 int64_t batch) {
-  if (dots)
-    return emitDotSums(row, m, group, plane, rows, batch);
   if (!schedule.integer)
     return emitChunkRange(row, m, group, plane, rows, batch, 0, chunksPerGroup);
   // A lane adds at most one |q| <= 127 per chunk: 256 chunks fit in i16.
@@ -668,70 +688,255 @@ SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row, Value m,
   return result;
 }
 
-/// Dot products: the tile's sums over group `group` of plane `plane`. The
-/// codes are t + 1 in {0, 1, 2}, so each sum starts at -Σ_{k∈g} q[m, k] (in
-/// lane 0) and adds (t + 1) · q for every code: Σ_k t · q in i32 lanes,
-/// exactly, returned as f32 vectors.
-SmallVector<Value> KernelEmitter::emitDotSums(Value row, Value m, Value group,
-                                              int64_t plane, int64_t rows,
-                                              int64_t batch) {
-  auto sumType = VectorType::get({schedule.width}, b.getI32Type());
-  Value zeros = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(sumType, b.getI32IntegerAttr(0)));
-  Value zero = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
-  SmallVector<Value> sums;
-  for (int64_t i = 0; i < batch; ++i) {
-    Value total = tensor::ExtractOp::create(b, loc, activationSums,
-                                            ValueRange{add(m, index(i)), group});
-    Value start = vector::InsertOp::create(
-        b, loc, arith::SubIOp::create(b, loc, zero, total), zeros,
-        ArrayRef<int64_t>{0});
-    sums.append(rows, start);
-  }
-  if (chunksPerGroup == 1) {
-    sums = emitDotChunk(sums, row, m, group, index(0), plane, rows, batch);
-  } else {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(chunksPerGroup), index(1), sums,
-        [&](OpBuilder &nb, Location, Value chunk, ValueRange args) {
-          OpBuilder::InsertionGuard inner(b);
-          b.setInsertionPointToEnd(nb.getInsertionBlock());
-          scf::YieldOp::create(b, loc,
-                               emitDotChunk(args, row, m, group, chunk, plane,
-                                            rows, batch));
-        });
-    sums.assign(loop.getResults().begin(), loop.getResults().end());
-  }
-  SmallVector<Value> result;
-  for (Value sum : sums)
-    result.push_back(arith::SIToFPOp::create(b, loc, vectorType, sum));
-  return result;
+/// For dot products: α[p, g, n] = scales[p, n, g] in f32, with zeros for
+/// the rows that round N up to a multiple of V, so that a tile loads the
+/// scales of V consecutive rows as one vector.
+Value KernelEmitter::transposeScales() {
+  MLIRContext *ctx = b.getContext();
+  Value scales = op.getScales();
+  auto type = cast<RankedTensorType>(scales.getType());
+  bool planes = type.getRank() == 3;
+  int64_t width = schedule.width;
+  int64_t paddedRows = ceilDiv(layout.rows, width) * width;
+  AffineExpr p = getAffineDimExpr(0, ctx), g = getAffineDimExpr(1, ctx),
+             n = getAffineDimExpr(2, ctx);
+  SmallVector<AffineExpr> in = {n, g};
+  if (planes)
+    in.insert(in.begin(), p);
+  auto transposedType =
+      RankedTensorType::get({layout.planes, layout.groups, layout.rows}, f32);
+  Value empty = tensor::EmptyOp::create(b, loc, transposedType.getShape(), f32);
+  auto parallel = utils::IteratorType::parallel;
+  Value transposed =
+      linalg::GenericOp::create(
+          b, loc, transposedType, ValueRange{scales}, ValueRange{empty},
+          SmallVector<AffineMap>{AffineMap::get(3, 0, in, ctx),
+                                 AffineMap::get(3, 0, {p, g, n}, ctx)},
+          SmallVector<utils::IteratorType>(3, parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            linalg::YieldOp::create(nb, l,
+                                    castFloat(nb, l, args[0], nb.getF32Type()));
+          })
+          .getResult(0);
+  if (paddedRows == layout.rows)
+    return transposed;
+  SmallVector<OpFoldResult> low(3, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> high = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                    b.getIndexAttr(paddedRows - layout.rows)};
+  return tensor::PadOp::create(
+             b, loc,
+             RankedTensorType::get({layout.planes, layout.groups, paddedRows},
+                                   f32),
+             transposed, low, high, zeroF32())
+      .getResult();
 }
 
-/// Adds chunk `chunk` of group `group` to the dot-product sums: MB vectors
-/// of int8 activations, and per output row its codes unpacked once.
-SmallVector<Value> KernelEmitter::emitDotChunk(ValueRange sums, Value row,
-                                               Value m, Value group,
-                                               Value chunk, int64_t plane,
-                                               int64_t rows, int64_t batch) {
-  Value k = mul(add(mul(group, chunksPerGroup), chunk), lanes);
-  Value byte = add(mul(group, groupBytes), mul(chunk, lanes / 4));
+/// Dot products: an scf.forall over blocks of output rows (a multiple of
+/// V) and blocks of activation rows, so that products with few outputs and
+/// many activation rows (convolutions) run on every thread too. Tiles
+/// write whole registers of V outputs: the result is computed with N
+/// rounded up to a multiple of V, and the extra columns cut off.
+Value KernelEmitter::emitDotBlocks(Value init) {
+  int64_t width = schedule.width;
+  int64_t rows = ceilDiv(layout.rows, width) * width;
+  if (rows != layout.rows) {
+    SmallVector<OpFoldResult> low(2, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> high = {b.getIndexAttr(0),
+                                      b.getIndexAttr(rows - layout.rows)};
+    auto type = cast<RankedTensorType>(init.getType());
+    init = tensor::PadOp::create(
+               b, loc, RankedTensorType::get({type.getDimSize(0), rows}, f32),
+               init, low, high, zeroF32())
+               .getResult();
+  }
+  int64_t blockRows =
+      std::min(ceilDiv(schedule.blockRows, width), ceilDiv(rows, width)) *
+      width;
+  int64_t rowBlocks = ceilDiv(rows, blockRows);
+  int64_t blockBatch = schedule.blockBatch;
+  Value batch = tensor::DimOp::create(b, loc, x, 0);
+  Value batchBlocks = arith::CeilDivUIOp::create(b, loc, batch, index(blockBatch));
+  auto forall = scf::ForallOp::create(
+      b, loc,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks), batchBlocks},
+      ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  auto clamp = [&](Value start, int64_t size, Value extent) {
+    return arith::MinSIOp::create(
+        b, loc, index(size), arith::SubIOp::create(b, loc, extent, start));
+  };
+  Value rowStart = mul(forall.getInductionVars()[0], blockRows);
+  Value rowSize = clamp(rowStart, blockRows, index(rows));
+  Value batchStart = mul(forall.getInductionVars()[1], blockBatch);
+  Value batchSize = clamp(batchStart, blockBatch, batch);
+  Value out = forall.getRegionOutArgs()[0];
+  SmallVector<OpFoldResult> offsets = {batchStart, rowStart};
+  SmallVector<OpFoldResult> sizes = {batchSize, rowSize};
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
+
+  // Tiles of MB activation rows (then one at a time) by R registers of V
+  // rows (then one register, the last one possibly partial).
+  int64_t tileRows = schedule.dotTileRegisters * width;
+  slice = emitTiledLoop(
+      batchSize, schedule.tileBatch, slice,
+      [&](Value m, int64_t batchStep, Value s) {
+        return emitTiledLoop(
+            rowSize, tileRows, s,
+            [&](Value column, int64_t rowStep, Value t) {
+              return emitDotTile(t, add(rowStart, column), column,
+                                 add(batchStart, m), m, rowStep / width,
+                                 batchStep);
+            },
+            width);
+      });
+
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offsets, sizes,
+                                        strides);
+  b.setInsertionPointAfter(forall);
+  Value result = forall.getResult(0);
+  if (rows == layout.rows)
+    return result;
+  RankedTensorType resultType = op.getResult().getType();
+  SmallVector<OpFoldResult> resultSizes = {
+      tensor::getMixedSize(b, loc, result, 0), b.getIndexAttr(layout.rows)};
+  return tensor::ExtractSliceOp::create(
+      b, loc, resultType, result,
+      SmallVector<OpFoldResult>(2, b.getIndexAttr(0)), resultSizes,
+      SmallVector<OpFoldResult>(2, b.getIndexAttr(1)));
+}
+
+/// One dot-product tile: output rows [row, row + registers · V) (columns
+/// [column, ...) of the block's slice) for activation rows [m, m + batch)
+/// (rows [local, local + batch) of the slice). The codes are t + 1 in {0, 1, 2}, so each group's sums start at
+/// -Σ_{k∈g} q[m, k] and add (t + 1) · q for every code: Σ_k t · q exactly,
+/// in i32, which the group's scales then multiply as f32.
+Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
+                                 Value local, int64_t registers,
+                                 int64_t batch) {
+  int64_t width = schedule.width;
+  int64_t accumulators = registers * batch;
+  auto sumType = VectorType::get({width}, b.getI32Type());
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  SmallVector<Value> zeros(accumulators, zero);
+
+  auto groupBody = [&](Value group, ValueRange totals) {
+    SmallVector<Value> result(totals);
+    SmallVector<Value> starts;
+    for (int64_t i = 0; i < batch; ++i) {
+      Value total = tensor::ExtractOp::create(
+          b, loc, activationSums, ValueRange{add(m, index(i)), group});
+      Value negated = arith::SubIOp::create(
+          b, loc, arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0),
+          total);
+      starts.push_back(vector::BroadcastOp::create(b, loc, sumType, negated));
+    }
+    for (int64_t p = 0; p < layout.planes; ++p) {
+      SmallVector<Value> sums;
+      for (int64_t i = 0; i < batch; ++i)
+        sums.append(registers, starts[i]);
+      if (quadsPerGroup == 1) {
+        sums = emitDotQuad(sums, row, m, group, index(0), p, registers, batch);
+      } else {
+        auto loop = scf::ForOp::create(
+            b, loc, index(0), index(quadsPerGroup), index(1), sums,
+            [&](OpBuilder &nb, Location, Value quad, ValueRange args) {
+              OpBuilder::InsertionGuard inner(b);
+              b.setInsertionPointToEnd(nb.getInsertionBlock());
+              scf::YieldOp::create(b, loc,
+                                   emitDotQuad(args, row, m, group, quad, p,
+                                               registers, batch));
+            });
+        sums.assign(loop.getResults().begin(), loop.getResults().end());
+      }
+      for (int64_t r = 0; r < registers; ++r) {
+        Value alpha = vector::TransferReadOp::create(
+            b, loc, vectorType, alphas,
+            ValueRange{index(p), group, add(row, index(r * width))},
+            zeroF32(), ArrayRef<bool>{true});
+        for (int64_t i = 0; i < batch; ++i) {
+          Value &total = result[i * registers + r];
+          Value sum = arith::SIToFPOp::create(b, loc, vectorType,
+                                              sums[i * registers + r]);
+          total = vector::FMAOp::create(b, loc, alpha, sum, total);
+        }
+      }
+    }
+    return result;
+  };
+  SmallVector<Value> totals;
+  if (layout.groups == 1) {
+    totals = groupBody(index(0), zeros);
+  } else {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(layout.groups), index(1), zeros,
+        [&](OpBuilder &nb, Location, Value group, ValueRange args) {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          scf::YieldOp::create(b, loc, groupBody(group, args));
+        });
+    totals.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+
+  // slice[local + i, column + lanes] += s[m + i] · total[i, r]
+  for (int64_t i = 0; i < batch; ++i) {
+    Value scale = tensor::ExtractOp::create(b, loc, rowScales,
+                                            ValueRange{add(m, index(i))});
+    Value splat = vector::BroadcastOp::create(b, loc, vectorType, scale);
+    for (int64_t r = 0; r < registers; ++r) {
+      SmallVector<Value> at = {add(local, index(i)),
+                               add(column, index(r * width))};
+      Value current = vector::TransferReadOp::create(
+          b, loc, vectorType, slice, at, zeroF32(), ArrayRef<bool>{true});
+      Value sum = vector::FMAOp::create(b, loc, totals[i * registers + r],
+                                        splat, current);
+      slice = vector::TransferWriteOp::create(b, loc, sum, slice, at,
+                                              ArrayRef<bool>{true})
+                  .getResult();
+    }
+  }
+  return slice;
+}
+
+/// Adds quad `quad` of group `group` to the dot-product sums: per
+/// activation row its 4 int8 activations broadcast to every lane, per
+/// register its 4V codes unpacked once.
+SmallVector<Value> KernelEmitter::emitDotQuad(ValueRange sums, Value row,
+                                              Value m, Value group, Value quad,
+                                              int64_t plane, int64_t registers,
+                                              int64_t batch) {
+  int64_t width = schedule.width;
+  Value k = mul(add(mul(group, quadsPerGroup), quad), kDotDepth);
   Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  auto wordType = VectorType::get({1}, b.getI32Type());
+  auto spreadType = VectorType::get({width}, b.getI32Type());
   SmallVector<Value> xs;
-  for (int64_t i = 0; i < batch; ++i)
-    xs.push_back(vector::TransferReadOp::create(
-        b, loc, dataType, x, ValueRange{add(m, index(i)), k}, padByte,
-        ArrayRef<bool>{true}));
-  auto packedType = VectorType::get({lanes / 4}, b.getI8Type());
+  for (int64_t i = 0; i < batch; ++i) {
+    Value four = vector::TransferReadOp::create(
+        b, loc, VectorType::get({kDotDepth}, b.getI8Type()), x,
+        ValueRange{add(m, index(i)), k}, padByte, ArrayRef<bool>{true});
+    Value word = vector::BitCastOp::create(b, loc, wordType, four);
+    Value spread = vector::BroadcastOp::create(b, loc, spreadType, word);
+    xs.push_back(vector::BitCastOp::create(b, loc, dataType, spread));
+  }
+  // Register r of the tile is row block (row / V + r), whose codes for this
+  // group and quad are V bytes.
+  Value block = arith::DivUIOp::create(b, loc, row, index(width));
+  Value byte = mul(add(mul(group, quadsPerGroup), quad), width);
+  auto packedType = VectorType::get({width}, b.getI8Type());
   SmallVector<Value> result(sums);
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t r = 0; r < registers; ++r) {
     Value packed = vector::TransferReadOp::create(
         b, loc, packedType, bits,
-        ValueRange{index(plane), add(row, index(r)), byte}, padByte,
+        ValueRange{index(plane), add(block, index(r)), byte}, padByte,
         ArrayRef<bool>{true});
     Value codes = unpackCodes(packed);
     for (int64_t i = 0; i < batch; ++i) {
-      Value &sum = result[i * rows + r];
+      Value &sum = result[i * registers + r];
       sum = emitDot(sum, codes, xs[i]);
     }
   }
@@ -794,7 +999,9 @@ struct ConvertTernToVectorPass
     for (auto [name, value] :
          {std::pair<StringRef, int64_t>{"tile-rows", tileRows},
           {"tile-batch", tileBatch},
-          {"block-rows", blockRows}}) {
+          {"block-rows", blockRows},
+         {"dot-tile-registers", dotTileRegisters},
+         {"block-batch", blockBatch}}) {
       if (value < 1) {
         module.emitError("convert-tern-to-vector: ")
             << name << " must be >= 1, got " << value;
@@ -839,8 +1046,9 @@ struct ConvertTernToVectorPass
           << vectorWidth.getValue();
       return signalPassFailure();
     }
-    Schedule schedule = {vectorWidth, integer, *dot,
-                         tileRows,    tileBatch, blockRows};
+    Schedule schedule = {vectorWidth, integer,   *dot,
+                         tileRows,    tileBatch, blockRows,
+                         dotTileRegisters, blockBatch};
     bool dots = *dot != Int8Dot::None;
 
     SmallVector<MatmulOp> matmuls;
@@ -858,26 +1066,26 @@ struct ConvertTernToVectorPass
         continue;
       q::KernelBitmaps bitmaps =
           q::KernelBitmaps::get(layout.k, layout.groupSize);
-      q::KernelDotCodes dotCodes = q::KernelDotCodes::get(
-          layout.k, layout.groupSize, chunkLanes(schedule));
-      int64_t groupBytes =
-          dots ? dotCodes.groupBytes() : bitmaps.groupBits / 8;
+      q::KernelDotCodes dotCodes =
+          q::KernelDotCodes::get(layout.k, layout.groupSize, vectorWidth);
       Value &bits = bitmapsOf[{constant, layout.groupSize}];
       if (!bits) {
         std::vector<uint8_t> codes;
         if (failed(constant.readCodes(codes)))
           return signalPassFailure();
-        int64_t rows = layout.planes * layout.rows;
         std::vector<uint8_t> bytes;
-        SmallVector<int64_t> shape = {layout.planes, layout.rows};
+        SmallVector<int64_t> shape = {layout.planes};
         if (dots) {
-          bytes.resize(rows * dotCodes.rowBytes());
-          q::packKernelDotCodes(dotCodes, codes.data(), rows, bytes.data());
-          shape.push_back(dotCodes.rowBytes());
+          int64_t blocks = dotCodes.blocks(layout.rows);
+          bytes.resize(layout.planes * blocks * dotCodes.blockBytes());
+          q::packKernelDotCodes(dotCodes, codes.data(), layout.planes,
+                                layout.rows, bytes.data());
+          shape.append({blocks, dotCodes.blockBytes()});
         } else {
+          int64_t rows = layout.planes * layout.rows;
           bytes.resize(rows * bitmaps.rowBytes());
           q::packKernelBitmaps(bitmaps, codes.data(), rows, bytes.data());
-          shape.append({2, bitmaps.bitmapBytes});
+          shape.append({layout.rows, 2, bitmaps.bitmapBytes});
         }
         auto type = RankedTensorType::get(shape, b.getIntegerType(8));
         b.setInsertionPointAfter(constant);
@@ -888,8 +1096,8 @@ struct ConvertTernToVectorPass
         bits = arith::ConstantOp::create(b, constant.getLoc(), attr);
       }
       b.setInsertionPoint(op);
-      KernelEmitter emitter(b, op.getLoc(), op, layout, groupBytes, bits,
-                            schedule);
+      KernelEmitter emitter(b, op.getLoc(), op, layout, bitmaps.groupBits / 8,
+                            bits, schedule);
       op.getResult().replaceAllUsesWith(emitter.emit());
       op.erase();
     }
