@@ -93,6 +93,18 @@ bool mlir::tern::resolveCPU(StringRef name, TargetCPU &cpu,
   return true;
 }
 
+bool mlir::tern::ModelToolOptions::resolveTernaryKernels(
+    const TargetCPU &cpu, std::string &activations, std::string &int8Dot,
+    std::string &error) const {
+  if (ternaryActivations != "f32" && ternaryActivations != "int8") {
+    error = "unknown --ternary-activations '" + ternaryActivations +
+            "' (expected f32 or int8)";
+    return false;
+  }
+  activations = ternaryActivations;
+  return resolveInt8Dot(cpu, ternaryInt8Dot, int8Dot, error);
+}
+
 bool mlir::tern::resolveInt8Dot(const TargetCPU &cpu, StringRef requested,
                                 std::string &dot, std::string &error) {
   if (requested == "auto") {

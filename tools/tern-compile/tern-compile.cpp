@@ -265,12 +265,16 @@ int main(int argc, char **argv) {
   func.setSymName(name + "_main");
 
   tern::TargetCPU targetCPU;
-  if (!tern::resolveCPU(shared.cpu, targetCPU, error))
+  std::string activations, int8Dot;
+  if (!tern::resolveCPU(shared.cpu, targetCPU, error) ||
+      !shared.resolveTernaryKernels(targetCPU, activations, int8Dot, error))
     return fail(error);
   PassManager pm(&context);
   tern::CPUPipelineOptions pipeline;
   pipeline.emitCInterface = true;
   pipeline.vectorWidth = targetCPU.vectorWidth;
+  pipeline.ternaryActivations = activations;
+  pipeline.ternaryInt8Dot = int8Dot;
   tern::buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return fail("lowering the model failed");

@@ -59,18 +59,6 @@ llvm::cl::opt<std::string>
                  llvm::cl::desc("Lowering: 'cpu' (tern-cpu-pipeline, the "
                                 "default) or 'reference' (the oracle)"),
                  llvm::cl::init("cpu"));
-llvm::cl::opt<std::string> ternaryActivations(
-    "ternary-activations", llvm::cl::cat(mlir::tern::modelToolCategory()),
-    llvm::cl::desc("Activations of the ternary matmul kernels: 'f32' (exact, "
-                   "the default) or 'int8' (per-row int8, faster)"),
-    llvm::cl::init("f32"));
-llvm::cl::opt<std::string> ternaryInt8Dot(
-    "ternary-int8-dot", llvm::cl::cat(mlir::tern::modelToolCategory()),
-    llvm::cl::desc("With --ternary-activations=int8, how the kernels "
-                   "combine codes and activations: 'auto' (the fastest "
-                   "--cpu has, the default), 'none' (16-bit add/sub, no "
-                   "multiplication), 'generic', 'pmaddubsw' or 'vpdpbusd'"),
-    llvm::cl::init("auto"));
 llvm::cl::opt<unsigned>
     benchmark("benchmark", llvm::cl::cat(mlir::tern::modelToolCategory()),
               llvm::cl::desc("Run N more times and print latency statistics"),
@@ -106,16 +94,13 @@ int main(int argc, char **argv) {
                 "' (expected cpu or reference)");
   if (threads < 1)
     return fail("--num-threads must be at least 1");
-  if (ternaryActivations != "f32" && ternaryActivations != "int8")
-    return fail("unknown --ternary-activations '" + ternaryActivations +
-                "' (expected f32 or int8)");
   mlir::tern::ExecutionOptions execution;
   execution.reference = pipelineName == "reference";
-  execution.ternaryActivations = ternaryActivations;
   std::string error;
   if (!mlir::tern::resolveCPU(shared.cpu, execution.cpu, error) ||
-      !mlir::tern::resolveInt8Dot(execution.cpu, ternaryInt8Dot,
-                                  execution.ternaryInt8Dot, error))
+      !shared.resolveTernaryKernels(execution.cpu,
+                                    execution.ternaryActivations,
+                                    execution.ternaryInt8Dot, error))
     return fail(error);
 
   // Load the model and compile it.

@@ -60,6 +60,19 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
     The result then differs from the dequantized model by the activations'
     rounding.
 
+    With `int8-dot` other than `none`, the int8 activations meet the codes
+    in dot products instead (`tern.dot4`, lowered by tern-lower-vector to
+    `vpdpbusd`, to `vpmaddubsw` + `vpmaddwd`, or to generic vector
+    arithmetic): the codes are repacked as kernel dot codes (t + 1 in 2
+    bits, in blocks of vector-width rows), unpacked in registers to bytes,
+    and each i32 lane accumulates one output row, so that a register holds
+    vector-width consecutive outputs. Per quad of 4 codes the 4 activations
+    of a row are broadcast to every lane; the group's sum of activations,
+    computed once per row, removes the +1 offset exactly. Blocks of
+    `block-rows` outputs by `block-batch` activation rows are the
+    iterations of a 2-D `scf.forall`; tiles are `dot-tile-registers`
+    registers by `tile-batch` activation rows.
+
     The loops are register-tiled: `tile-rows` output rows by `tile-batch`
     rows of activations share each load of x and of the masks, with
     remainder tiles of one row and one activation. Blocks of `block-rows`

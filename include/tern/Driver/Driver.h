@@ -47,6 +47,8 @@ bool readSignature(func::FuncOp func, ModelSignature &signature,
 /// these, not the LLVM options linked in.
 llvm::cl::OptionCategory &modelToolCategory();
 
+struct TargetCPU;
+
 /// The command-line options of the model tools (tern-run, tern-compile)
 /// that mean the same in both: static shapes for an ONNX model's dynamic
 /// inputs, and the CPU to generate code for. A tool declares one instance
@@ -65,6 +67,25 @@ struct ModelToolOptions {
                      "x86-64-v4 (AVX-512), native (this machine), or an "
                      "LLVM CPU name"),
       llvm::cl::init("x86-64-v3")};
+  llvm::cl::opt<std::string> ternaryActivations{
+      "ternary-activations", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("Activations of the ternary matmul kernels: 'f32' "
+                     "(exact, the default) or 'int8' (per-row int8, faster)"),
+      llvm::cl::init("f32")};
+  llvm::cl::opt<std::string> ternaryInt8Dot{
+      "ternary-int8-dot", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("With --ternary-activations=int8, how the kernels "
+                     "combine codes and activations: 'auto' (the fastest "
+                     "--cpu has, the default), 'none' (16-bit add/sub, no "
+                     "multiplication), 'generic', 'pmaddubsw' or "
+                     "'vpdpbusd'"),
+      llvm::cl::init("auto")};
+
+  /// Checks --ternary-activations and resolves --ternary-int8-dot for
+  /// `cpu` (resolveInt8Dot). On failure returns false with a message.
+  bool resolveTernaryKernels(const TargetCPU &cpu,
+                             std::string &activations, std::string &int8Dot,
+                             std::string &error) const;
 };
 
 /// A CPU that code is generated for.
