@@ -35,6 +35,46 @@ using namespace mlir;
 
 namespace {
 
+/// tern.dot2 as vpmaddubsw and an add, or as extensions, a multiply and the
+/// sum of each pair of lanes.
+struct LowerDot2 : OpRewritePattern<mlir::tern::Dot2Op> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(mlir::tern::Dot2Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType sumType = op.getAcc().getType();
+    int64_t lanes = sumType.getNumElements();
+    Value pairs;
+    if (op.getInstruction() == mlir::tern::DotInstruction::Pmaddubsw) {
+      pairs = LLVM::CallIntrinsicOp::create(
+                  rewriter, loc, sumType,
+                  rewriter.getStringAttr(lanes == 32
+                                             ? "llvm.x86.avx512.pmaddubs.w.512"
+                                             : "llvm.x86.avx2.pmadd.ub.sw"),
+                  ValueRange{op.getLhs(), op.getRhs()})
+                  .getResult(0);
+    } else {
+      auto wideType = VectorType::get({2 * lanes}, rewriter.getI16Type());
+      Value products = arith::MulIOp::create(
+          rewriter, loc,
+          arith::ExtUIOp::create(rewriter, loc, wideType, op.getLhs()),
+          arith::ExtSIOp::create(rewriter, loc, wideType, op.getRhs()));
+      Value zero = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(sumType, rewriter.getI16IntegerAttr(0)));
+      pairs = vector::MultiDimReductionOp::create(
+          rewriter, loc,
+          vector::ShapeCastOp::create(
+              rewriter, loc,
+              VectorType::get({lanes, 2}, rewriter.getI16Type()), products),
+          zero, ArrayRef<bool>{false, true}, vector::CombiningKind::ADD);
+    }
+    rewriter.replaceOpWithNewOp<arith::AddIOp>(op, op.getAcc(), pairs);
+    return success();
+  }
+};
+
 /// tern.dot4 as the instructions its attribute names: LLVM's x86 intrinsics
 /// (vpdpbusd; vpmaddubsw then vpmaddwd by ones), or extensions, a multiply
 /// and the sum of each group of four lanes.
@@ -284,7 +324,7 @@ struct LowerVectorForCPUPass
       vector::populateVectorFromElementsUnrollPatterns(patterns);
       vector::populateVectorStepLoweringPatterns(patterns);
       mlir::tern::populateFuseMultiplyAddPatterns(patterns);
-      patterns.add<LowerDot4>(ctx);
+      patterns.add<LowerDot2, LowerDot4>(ctx);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }

@@ -118,3 +118,28 @@ func.func @dot4(%a: vector<64xi8>, %b: vector<64xi8>, %c: vector<16xi32>,
       : vector<16xi32>, vector<8xi32>, vector<8xi32>, vector<16xi32>,
         vector<2xi32>
 }
+
+// -----
+
+// tern.dot2: vpmaddubsw (256-bit and 512-bit) and an add, or plain
+// arithmetic summed over each pair of lanes.
+
+// CHECK-LABEL: func.func @dot2
+// CHECK-SAME:  (%[[A:.*]]: vector<32xi8>, %[[B:.*]]: vector<16xi16>, %[[C:.*]]: vector<64xi8>, %[[D:.*]]: vector<32xi16>, %[[E:.*]]: vector<4xi8>, %[[F:.*]]: vector<2xi16>)
+// CHECK:       %[[P256:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[A]], %[[A]]) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK:       arith.addi %[[B]], %[[P256]] : vector<16xi16>
+// CHECK:       %[[P512:.*]] = llvm.call_intrinsic "llvm.x86.avx512.pmaddubs.w.512"(%[[C]], %[[C]]) : (vector<64xi8>, vector<64xi8>) -> vector<32xi16>
+// CHECK:       arith.addi %[[D]], %[[P512]] : vector<32xi16>
+// CHECK:       arith.extui %[[E]] : vector<4xi8> to vector<4xi16>
+// CHECK:       arith.extsi %[[E]] : vector<4xi8> to vector<4xi16>
+// CHECK:       arith.muli
+// CHECK-COUNT-2: vector.reduction <add>
+// CHECK-NOT:   tern.dot2
+func.func @dot2(%a: vector<32xi8>, %b: vector<16xi16>, %c: vector<64xi8>,
+                %d: vector<32xi16>, %e: vector<4xi8>, %f: vector<2xi16>)
+    -> (vector<16xi16>, vector<32xi16>, vector<2xi16>) {
+  %0 = tern.dot2 <pmaddubsw> %a, %a, %b : vector<32xi8> into vector<16xi16>
+  %1 = tern.dot2 <pmaddubsw> %c, %c, %d : vector<64xi8> into vector<32xi16>
+  %2 = tern.dot2 <generic> %e, %e, %f : vector<4xi8> into vector<2xi16>
+  return %0, %1, %2 : vector<16xi16>, vector<32xi16>, vector<2xi16>
+}

@@ -478,7 +478,7 @@ struct ConvertTernToLinalgPass
     target.addIllegalDialect<TernDialect>();
     // Vector-level ops on builtin vectors (the kernels' dot products) stay
     // for tern-lower-vector.
-    target.addLegalOp<Dot4Op>();
+    target.addLegalOp<Dot2Op, Dot4Op>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {

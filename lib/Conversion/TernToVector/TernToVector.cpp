@@ -166,6 +166,12 @@ private:
   Value emitDotBlocks(Value init);
   Value emitDotTile(Value slice, Value row, Value column, Value m,
                     Value local, int64_t registers, int64_t batch);
+  SmallVector<Value> emitLoop(
+      int64_t count, ValueRange values,
+      function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  SmallVector<Value> emitDotQuads(ValueRange sums, Value row, Value m,
+                                  Value group, int64_t plane,
+                                  int64_t registers, int64_t batch);
   SmallVector<Value> emitDotQuad(ValueRange sums, Value row, Value m,
                                  Value group, Value quad, int64_t plane,
                                  int64_t registers, int64_t batch);
@@ -839,20 +845,7 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
       SmallVector<Value> sums;
       for (int64_t i = 0; i < batch; ++i)
         sums.append(registers, starts[i]);
-      if (quadsPerGroup == 1) {
-        sums = emitDotQuad(sums, row, m, group, index(0), p, registers, batch);
-      } else {
-        auto loop = scf::ForOp::create(
-            b, loc, index(0), index(quadsPerGroup), index(1), sums,
-            [&](OpBuilder &nb, Location, Value quad, ValueRange args) {
-              OpBuilder::InsertionGuard inner(b);
-              b.setInsertionPointToEnd(nb.getInsertionBlock());
-              scf::YieldOp::create(b, loc,
-                                   emitDotQuad(args, row, m, group, quad, p,
-                                               registers, batch));
-            });
-        sums.assign(loop.getResults().begin(), loop.getResults().end());
-      }
+      sums = emitDotQuads(sums, row, m, group, p, registers, batch);
       for (int64_t r = 0; r < registers; ++r) {
         Value alpha = vector::TransferReadOp::create(
             b, loc, vectorType, alphas,
@@ -900,6 +893,79 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
     }
   }
   return slice;
+}
+
+/// Loops `body(iv, values)` over [0, count), or calls it once for a count
+/// of 1, threading `values` through.
+SmallVector<Value> KernelEmitter::emitLoop(
+    int64_t count, ValueRange values,
+    function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  if (count == 1)
+    return body(index(0), values);
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), index(count), index(1), values,
+      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToEnd(nb.getInsertionBlock());
+        scf::YieldOp::create(b, loc, body(iv, args));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+/// Adds every quad of group `group` of plane `plane` to the i32 sums. With
+/// vpmaddubsw the products are summed in i16 first (tern.dot2: one
+/// instruction and an add per quad instead of three), in runs of at most
+/// 64 quads, since a quad adds at most 2 · 2 · 127 = 508 to a lane; each
+/// run's pairs are then widened and added to the sums.
+SmallVector<Value> KernelEmitter::emitDotQuads(ValueRange sums, Value row,
+                                               Value m, Value group,
+                                               int64_t plane,
+                                               int64_t registers,
+                                               int64_t batch) {
+  // The loop body over quads first, first + 1, ...
+  auto quadsFrom = [&](Value first) {
+    return [&, first](Value quad, ValueRange args) {
+      return emitDotQuad(args, row, m, group, add(first, quad), plane,
+                         registers, batch);
+    };
+  };
+  if (schedule.dot != Int8Dot::Pmaddubsw)
+    return emitLoop(quadsPerGroup, sums, quadsFrom(index(0)));
+
+  constexpr int64_t kQuadsPerI16 = 64;
+  int64_t width = schedule.width;
+  auto pairsType = VectorType::get({2 * width}, b.getI16Type());
+  auto wordsType = VectorType::get({width}, b.getI32Type());
+  // sums + Σ over quads [first, first + count) in i16, widened.
+  auto run = [&](Value first, int64_t count, ValueRange totals) {
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(pairsType, b.getI16IntegerAttr(0)));
+    SmallVector<Value> pairs(totals.size(), zero);
+    pairs = emitLoop(count, pairs, quadsFrom(first));
+    Value sixteen = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(wordsType, b.getI32IntegerAttr(16)));
+    SmallVector<Value> result;
+    for (auto [total, pair] : llvm::zip(totals, pairs)) {
+      // Lane i of the i32 view holds pair 2i in its low and pair 2i + 1 in
+      // its high half.
+      Value words = vector::BitCastOp::create(b, loc, wordsType, pair);
+      Value low = arith::ShRSIOp::create(
+          b, loc, arith::ShLIOp::create(b, loc, words, sixteen), sixteen);
+      Value high = arith::ShRSIOp::create(b, loc, words, sixteen);
+      result.push_back(arith::AddIOp::create(
+          b, loc, total, arith::AddIOp::create(b, loc, low, high)));
+    }
+    return result;
+  };
+  SmallVector<Value> result(sums);
+  int64_t fullRuns = quadsPerGroup / kQuadsPerI16;
+  if (fullRuns > 0)
+    result = emitLoop(fullRuns, result, [&](Value iv, ValueRange totals) {
+      return run(mul(iv, kQuadsPerI16), kQuadsPerI16, totals);
+    });
+  if (int64_t rest = quadsPerGroup % kQuadsPerI16)
+    result = run(index(fullRuns * kQuadsPerI16), rest, result);
+  return result;
 }
 
 /// Adds quad `quad` of group `group` to the dot-product sums: per
@@ -970,8 +1036,9 @@ Value KernelEmitter::unpackCodes(Value packed) {
 }
 
 /// sum + the dot products of `codes` (unsigned bytes) with `activations`
-/// (signed bytes), four bytes to each i32 lane: exact in every form, since
-/// a pair of products is at most 2 · 2 · 127, far from vpmaddubsw's
+/// (signed bytes): four bytes to each lane of an i32 sum (tern.dot4), two
+/// to each lane of an i16 one (tern.dot2). Exact in every form, since a
+/// pair of products is at most 2 · 2 · 127, far from vpmaddubsw's
 /// saturation.
 Value KernelEmitter::emitDot(Value sum, Value codes, Value activations) {
   DotInstruction instruction = schedule.dot == Int8Dot::Vpdpbusd
@@ -979,8 +1046,10 @@ Value KernelEmitter::emitDot(Value sum, Value codes, Value activations) {
                                : schedule.dot == Int8Dot::Pmaddubsw
                                    ? DotInstruction::Pmaddubsw
                                    : DotInstruction::Generic;
-  return Dot4Op::create(b, loc, sum.getType(), codes, activations, sum,
-                        DotInstructionAttr::get(b.getContext(), instruction));
+  auto attr = DotInstructionAttr::get(b.getContext(), instruction);
+  if (cast<VectorType>(sum.getType()).getElementType().isInteger(16))
+    return Dot2Op::create(b, loc, sum.getType(), codes, activations, sum, attr);
+  return Dot4Op::create(b, loc, sum.getType(), codes, activations, sum, attr);
 }
 
 struct ConvertTernToVectorPass

@@ -1,6 +1,7 @@
 // RUN: tern-opt %s --split-input-file --convert-tern-to-vector="vector-width=16 block-rows=4" --canonicalize --cse | FileCheck %s
 // RUN: tern-opt %s --split-input-file --convert-tern-to-vector="activations=int8" --canonicalize --cse | FileCheck %s --check-prefix=INT8
 // RUN: tern-opt %s --split-input-file --convert-tern-to-vector="activations=int8 int8-dot=vpdpbusd vector-width=16" --canonicalize --cse | FileCheck %s --check-prefix=DOT
+// RUN: tern-opt %s --split-input-file --convert-tern-to-vector="activations=int8 int8-dot=pmaddubsw" --canonicalize --cse | FileCheck %s --check-prefix=PAIRS
 
 // One plane, one group, M = 1: the bitmaps are repacked at compile time
 // (magnitudes, then signs: row 0 is +1 at k = 0, row 1 is -1 at k = 0,
@@ -47,42 +48,66 @@
 // INT8: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // INT8: vector.reduction <add>
 // INT8: arith.mulf %{{.*}} : vector<3xf32>
-// Dot products (int8-dot): the activations are rounded to i8, summed per
-// group (i32) and padded to a whole chunk of 64 bytes; the codes t + 1 are
-// repacked as kernel dot codes (16 bytes a row), and each row's sum starts
-// at minus the group's sum of q. A row's 16 packed bytes are broadcast to
-// the four quarters of the register, shifted by 0, 2, 4 and 6 bits and
-// masked to one code per byte, in order, for one tern.dot4 per activation
-// vector; the scale multiplies the i32 sums once, as f32.
+// Dot products (int8-dot), lanes along N: the activations are rounded to
+// i8 and summed per group (i32); the scales are transposed to planes x
+// groups x N and N padded to one register of 16 rows, whose codes t + 1
+// are repacked as kernel dot codes (16 bytes per quad of 4 codes, 5 quads).
+// Per quad, the row's 4 activations are broadcast to every lane and the
+// 16 packed bytes to the four quarters of a register, shifted by 0, 2, 4
+// and 6 bits and masked to one code per byte: one tern.dot4, started at
+// minus the group's sum. The scales multiply the i32 sums once, as f32;
+// the 16 outputs are stored as a vector and the 3 real ones sliced out.
 // DOT-LABEL: func.func @gemv
 // DOT-DAG: %[[TWOBITS:.*]] = arith.constant dense<50529027> : vector<16xi32>
 // DOT-DAG: %[[SHIFTS:.*]] = arith.constant dense<[0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 4, 4, 6, 6, 6, 6]> : vector<16xi32>
-// DOT-DAG: %[[CODES:.*]] = arith.constant dense_resource<tern_dot_codes> : tensor<1x3x16xi8>
+// DOT-DAG: %[[CODES:.*]] = arith.constant dense_resource<tern_dot_codes> : tensor<1x1x80xi8>
+// DOT: %[[Q:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x20xi8>)
 // DOT: arith.fptosi %{{.*}} : f32 to i8
 // DOT: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
 // DOT: arith.extsi %{{.*}} : i8 to i32
-// DOT: %[[PADDED:.*]] = tensor.pad %{{.*}} high[0, 0, 44]
-// DOT: %[[Q:.*]] = tensor.collapse_shape %[[PADDED]] {{.*}} into tensor<1x64xi8>
+// DOT: %[[ALPHAS:.*]] = tensor.pad %{{.*}} high[0, 0, 13]
 // DOT: %[[SUM:.*]] = tensor.extract %[[SUMS]]
 // DOT: %[[NEG:.*]] = arith.subi %{{.*}}, %[[SUM]] : i32
-// DOT: %[[START:.*]] = vector.insert %[[NEG]], %{{.*}} [0] : i32 into vector<16xi32>
-// DOT: %[[X:.*]] = vector.transfer_read %[[Q]]{{.*}} : tensor<1x64xi8>, vector<64xi8>
-// DOT: %[[PACKED:.*]] = vector.transfer_read %[[CODES]]{{.*}} : tensor<1x3x16xi8>, vector<16xi8>
+// DOT: %[[START:.*]] = vector.broadcast %[[NEG]] : i32 to vector<16xi32>
+// DOT: scf.for %[[QUAD:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[START]]) -> (vector<16xi32>)
+// DOT: %[[FOUR:.*]] = vector.transfer_read %[[Q]]{{.*}} : tensor<1x20xi8>, vector<4xi8>
+// DOT: %[[WORD:.*]] = vector.bitcast %[[FOUR]] : vector<4xi8> to vector<1xi32>
+// DOT: %[[XS:.*]] = vector.broadcast %[[WORD]] : vector<1xi32> to vector<16xi32>
+// DOT: %[[X:.*]] = vector.bitcast %[[XS]] : vector<16xi32> to vector<64xi8>
+// DOT: %[[PACKED:.*]] = vector.transfer_read %[[CODES]]{{.*}} : tensor<1x1x80xi8>, vector<16xi8>
 // DOT: %[[WORDS:.*]] = vector.bitcast %[[PACKED]] : vector<16xi8> to vector<4xi32>
 // DOT: %[[SPREAD:.*]] = vector.broadcast %[[WORDS]] : vector<4xi32> to vector<4x4xi32>
 // DOT: %[[FLAT:.*]] = vector.shape_cast %[[SPREAD]] : vector<4x4xi32> to vector<16xi32>
 // DOT: %[[SHIFTED:.*]] = arith.shrui %[[FLAT]], %[[SHIFTS]] : vector<16xi32>
 // DOT: %[[MASKED:.*]] = arith.andi %[[SHIFTED]], %[[TWOBITS]] : vector<16xi32>
 // DOT: %[[UNPACKED:.*]] = vector.bitcast %[[MASKED]] : vector<16xi32> to vector<64xi8>
-// DOT: tern.dot4 <vpdpbusd> %[[UNPACKED]], %[[X]], %[[START]] : vector<64xi8> into vector<16xi32>
-// DOT-NOT: arith.muli
-// DOT: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
-// DOT: vector.fma
-// DOT: vector.reduction <add>
-// DOT: arith.mulf %{{.*}} : vector<3xf32>
-// Rows +1 0 ..., -1 0 ... and 0 ... 0 +1: t + 1 = 2 and 0 in byte 0,
-// and code 19 (quarter 1, byte 3) = 2 in bits 2-3.
-// DOT: tern_dot_codes: "0x01000000565555555555555555555555555555555455555555555555555555555555555555555559555555555555555555555555"
+// DOT: tern.dot4 <vpdpbusd> %[[UNPACKED]], %[[X]], %[[ACC]] : vector<64xi8> into vector<16xi32>
+// DOT: %[[ALPHA:.*]] = vector.transfer_read %[[ALPHAS]]{{.*}} : tensor<1x1x16xf32>, vector<16xf32>
+// DOT: %[[FLOAT:.*]] = arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// DOT: %[[TOTAL:.*]] = vector.fma %[[ALPHA]], %[[FLOAT]], %{{.*}} : vector<16xf32>
+// DOT-NOT: vector.reduction
+// DOT: %[[OUT:.*]] = vector.fma %[[TOTAL]], %{{.*}}, %{{.*}} : vector<16xf32>
+// DOT: %[[Y:.*]] = vector.transfer_write %[[OUT]]{{.*}} : vector<16xf32>, tensor<1x16xf32>
+// DOT: tensor.extract_slice %[[Y]][0, 0] [1, 3] [1, 1] : tensor<1x16xf32> to tensor<1x3xf32>
+// Rows +1 0 ..., -1 0 ... and 0 ... 0 +1: t + 1 = 2 in byte 0 (row 0,
+// code 0), 0 in byte 4 (row 1, code 0), 2 in byte 11 of quad 4 (row 2,
+// code 19).
+// DOT: tern_dot_codes: "0x010000005655555554555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555655555555"
+//
+// With vpmaddubsw (8 rows a register) the products of up to 64 quads are
+// summed in i16 (tern.dot2), then each pair of i16 lanes widened and added
+// to the i32 sums.
+// PAIRS-LABEL: func.func @gemv
+// PAIRS-DAG: %[[SIXTEEN:.*]] = arith.constant dense<16> : vector<8xi32>
+// PAIRS-DAG: %[[ZERO:.*]] = arith.constant dense<0> : vector<16xi16>
+// PAIRS: %[[P:.*]] = scf.for {{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (vector<16xi16>)
+// PAIRS: tern.dot2 <pmaddubsw> %{{.*}}, %{{.*}}, %[[ACC]] : vector<32xi8> into vector<16xi16>
+// PAIRS: %[[W:.*]] = vector.bitcast %[[P]] : vector<16xi16> to vector<8xi32>
+// PAIRS: %[[L:.*]] = arith.shli %[[W]], %[[SIXTEEN]] : vector<8xi32>
+// PAIRS: %[[LOW:.*]] = arith.shrsi %[[L]], %[[SIXTEEN]] : vector<8xi32>
+// PAIRS: %[[HIGH:.*]] = arith.shrsi %[[W]], %[[SIXTEEN]] : vector<8xi32>
+// PAIRS: %[[BOTH:.*]] = arith.addi %[[LOW]], %[[HIGH]] : vector<8xi32>
+// PAIRS: arith.addi %{{.*}}, %[[BOTH]] : vector<8xi32>
 func.func @gemv(%x: tensor<1x20xf32>) -> tensor<1x3xf32> {
   %w = tern.constant #tern.packing<sign_magnitude> dense_resource<w>
          : tensor<15xi8> -> tensor<3x20x!tern.trit>

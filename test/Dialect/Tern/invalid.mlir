@@ -284,3 +284,27 @@ func.func @dot4_width(%a: vector<16xi8>, %c: vector<4xi32>) {
   %0 = tern.dot4 <vpdpbusd> %a, %a, %c : vector<16xi8> into vector<4xi32>
   return
 }
+
+// -----
+
+func.func @dot2_lanes(%a: vector<32xi8>, %c: vector<8xi16>) {
+  // expected-error @+1 {{'tern.dot2' op needs 2 bytes per i16 lane: 32 bytes for 8 lanes}}
+  %0 = tern.dot2 <generic> %a, %a, %c : vector<32xi8> into vector<8xi16>
+  return
+}
+
+// -----
+
+func.func @dot2_vpdpbusd(%a: vector<32xi8>, %c: vector<16xi16>) {
+  // expected-error @+1 {{'tern.dot2' op cannot be vpdpbusd, which sums 4 products per lane}}
+  %0 = tern.dot2 <vpdpbusd> %a, %a, %c : vector<32xi8> into vector<16xi16>
+  return
+}
+
+// -----
+
+func.func @dot2_width(%a: vector<16xi8>, %c: vector<8xi16>) {
+  // expected-error @+1 {{'tern.dot2' op with pmaddubsw needs 16 or 32 lanes (a 256-bit or 512-bit register), got 8}}
+  %0 = tern.dot2 <pmaddubsw> %a, %a, %c : vector<16xi8> into vector<8xi16>
+  return
+}

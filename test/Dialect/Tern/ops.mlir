@@ -95,6 +95,16 @@ func.func @dot4(%a: vector<16xi8>, %b: vector<16xi8>, %c: vector<4xi32>,
   return %0, %1, %2 : vector<4xi32>, vector<8xi32>, vector<16xi32>
 }
 
+// CHECK-LABEL: func.func @dot2
+// CHECK: tern.dot2 <pmaddubsw> %{{.*}}, %{{.*}}, %{{.*}} : vector<32xi8> into vector<16xi16>
+// CHECK: tern.dot2 <generic> %{{.*}}, %{{.*}}, %{{.*}} : vector<4xi8> into vector<2xi16>
+func.func @dot2(%a: vector<32xi8>, %b: vector<16xi16>, %c: vector<4xi8>,
+                %d: vector<2xi16>) -> (vector<16xi16>, vector<2xi16>) {
+  %0 = tern.dot2 <pmaddubsw> %a, %a, %b : vector<32xi8> into vector<16xi16>
+  %1 = tern.dot2 <generic> %c, %c, %d : vector<4xi8> into vector<2xi16>
+  return %0, %1 : vector<16xi16>, vector<2xi16>
+}
+
 // CHECK: dialect_resources
 // CHECK-DAG: w_sm: "0x04000000C5A35582"
 // CHECK-DAG: w_ob: "0x01000000152A01"

@@ -330,3 +330,23 @@ LogicalResult Dot4Op::verify() {
            << lanes;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Dot2Op
+//===----------------------------------------------------------------------===//
+
+LogicalResult Dot2Op::verify() {
+  int64_t bytes = getLhs().getType().getNumElements();
+  int64_t lanes = getAcc().getType().getNumElements();
+  if (bytes != 2 * lanes)
+    return emitOpError("needs 2 bytes per i16 lane: ")
+           << bytes << " bytes for " << lanes << " lanes";
+  if (getInstruction() == DotInstruction::Vpdpbusd)
+    return emitOpError("cannot be vpdpbusd, which sums 4 products per lane");
+  if (getInstruction() == DotInstruction::Pmaddubsw && lanes != 16 &&
+      lanes != 32)
+    return emitOpError("with pmaddubsw needs 16 or 32 lanes (a 256-bit or "
+                       "512-bit register), got ")
+           << lanes;
+  return success();
+}

@@ -212,4 +212,40 @@ def Tern_Dot4Op : Tern_Op<"dot4", [Pure, AllTypesMatch<["lhs", "rhs"]>,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Dot2Op
+//===----------------------------------------------------------------------===//
+
+def Tern_Dot2Op : Tern_Op<"dot2", [Pure, AllTypesMatch<["lhs", "rhs"]>,
+                                   AllTypesMatch<["acc", "result"]>]> {
+  let summary = "dot products of two unsigned bytes with two signed bytes";
+  let description = [{
+    For N lanes of i16 and 2N bytes:
+
+        result[i] = acc[i] + Σ_{j<2} zext(lhs[2i + j]) · sext(rhs[2i + j])
+
+    in i16 (wrapping). The integer kernels of `convert-tern-to-vector` sum
+    up to 64 of these in i16 before widening, where `vpmaddubsw` alone does
+    the products (one instruction and an add instead of three). With
+    `pmaddubsw` the sum of each pair saturates to i16 as the instruction's
+    does (not when lhs <= 2 and |rhs| <= 127, as in the kernels); it needs
+    N = 16 or 32 (a 256-bit or 512-bit register). `vpdpbusd` has no pair
+    form and is rejected.
+
+    ```mlir
+    %s = tern.dot2 <pmaddubsw> %codes, %x, %acc : vector<32xi8> into vector<16xi16>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I8]>:$lhs,
+                       VectorOfRankAndType<[1], [I8]>:$rhs,
+                       VectorOfRankAndType<[1], [I16]>:$acc,
+                       Tern_DotInstructionAttr:$instruction);
+  let results = (outs VectorOfRankAndType<[1], [I16]>:$result);
+  let assemblyFormat = [{
+    $instruction $lhs `,` $rhs `,` $acc attr-dict `:` type($lhs) `into`
+    type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // TERN_DIALECT_TERN_IR_TERNOPS_TD
