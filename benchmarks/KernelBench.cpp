@@ -337,7 +337,8 @@ int main(int argc, char **argv) {
     integerExecution.ternaryActivations = "int8";
     integerExecution.ternaryInt8Dot = "none";
     auto addSubModule = buildModule(ctx, problem, batch, true);
-    auto addSub = CompiledModel::compile(*addSubModule, integerExecution, error);
+    auto addSub =
+        CompiledModel::compile(*addSubModule, integerExecution, error);
     if (!addSub)
       return fail("compiling the ternary matmul (i16): " + error);
     integerExecution.ternaryInt8Dot = int8Dot;
@@ -388,7 +389,8 @@ int main(int argc, char **argv) {
       for (int64_t j = 0; j < c.k; ++j)
         expected += double(x[j]) * problem.weightsKN[j * c.n + n];
       integerError = std::max(integerError, std::fabs(expected - dotRow[n]));
-      disagreement = std::max(disagreement, double(std::fabs(dotRow[n] - yi[n])));
+      disagreement =
+          std::max(disagreement, double(std::fabs(dotRow[n] - yi[n])));
     }
     if (disagreement > 1e-4 * std::max(scale, 1.0))
       return fail("the int8 dot and add/sub kernels disagree by " +
@@ -432,8 +434,8 @@ int main(int argc, char **argv) {
       std::printf("%5lld %7d %9.3f %9.3f %9.3f %9.3f %11.3f %9.2f %9.2f "
                   "%6.1f (%3.0f%%)\n",
                   (long long)batch, threads, tern * 1e3, tern16 * 1e3,
-                  tern8 * 1e3, flt * 1e3, blas * 1e3, blas / tern,
-                  blas / tern8, rate8, 100.0 * rate8 / bandwidth[index]);
+                  tern8 * 1e3, flt * 1e3, blas * 1e3, blas / tern, blas / tern8,
+                  rate8, 100.0 * rate8 / bandwidth[index]);
       std::fflush(stdout);
     }
   }

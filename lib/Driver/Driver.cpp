@@ -119,8 +119,8 @@ bool mlir::tern::resolveInt8Dot(const TargetCPU &cpu, StringRef requested,
   }
   if ((requested == "pmaddubsw" && !cpu.pmaddubsw) ||
       (requested == "vpdpbusd" && !cpu.vpdpbusd)) {
-    error = "CPU '" + cpu.name + "' has no " + requested.str() +
-            " in its " + std::to_string(32 * cpu.vectorWidth) +
+    error = "CPU '" + cpu.name + "' has no " + requested.str() + " in its " +
+            std::to_string(32 * cpu.vectorWidth) +
             "-bit registers (its best is " + cpu.bestInt8Dot().str() + ")";
     return false;
   }

@@ -382,12 +382,12 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
       for (int64_t j = 0; j < layout.k; ++j) {
         int64_t inGroup = j % layout.groupSize;
         int64_t lane = 4 * (n % layout.lanes) + inGroup % 4;
-        uint8_t &byte = block[(j / layout.groupSize) * layout.groupBytes() +
-                              (inGroup / 4) * layout.lanes +
-                              lane % layout.lanes];
+        uint8_t &byte =
+            block[(j / layout.groupSize) * layout.groupBytes() +
+                  (inGroup / 4) * layout.lanes + lane % layout.lanes];
         int shift = 2 * int(lane / layout.lanes);
-        byte = uint8_t((byte & ~(3 << shift)) |
-                       ((codeValue(in[j]) + 1) << shift));
+        byte =
+            uint8_t((byte & ~(3 << shift)) | ((codeValue(in[j]) + 1) << shift));
       }
     }
   }

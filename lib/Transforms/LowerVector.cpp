@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Transforms/Passes.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Transforms/Passes.h"
 
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -66,8 +66,8 @@ struct LowerDot2 : OpRewritePattern<mlir::tern::Dot2Op> {
       pairs = vector::MultiDimReductionOp::create(
           rewriter, loc,
           vector::ShapeCastOp::create(
-              rewriter, loc,
-              VectorType::get({lanes, 2}, rewriter.getI16Type()), products),
+              rewriter, loc, VectorType::get({lanes, 2}, rewriter.getI16Type()),
+              products),
           zero, ArrayRef<bool>{false, true}, vector::CombiningKind::ADD);
     }
     rewriter.replaceOpWithNewOp<arith::AddIOp>(op, op.getAcc(), pairs);

@@ -98,8 +98,7 @@ int main(int argc, char **argv) {
   execution.reference = pipelineName == "reference";
   std::string error;
   if (!mlir::tern::resolveCPU(shared.cpu, execution.cpu, error) ||
-      !shared.resolveTernaryKernels(execution.cpu,
-                                    execution.ternaryActivations,
+      !shared.resolveTernaryKernels(execution.cpu, execution.ternaryActivations,
                                     execution.ternaryInt8Dot, error))
     return fail(error);
 

@@ -235,12 +235,12 @@ TEST(PackingTest, KernelDotCodes) {
   ASSERT_EQ(layout.blockBytes(), 16);
   ASSERT_EQ(layout.blocks(5), 2);
   std::vector<uint8_t> codes(5 * 10, kZeroPos);
-  codes[0 * 10 + 0] = kPlus;  // row 0, code 0: lane 0 -> byte 0 bits 0-1
-  codes[0 * 10 + 3] = kMinus; // row 0, code 3: lane 3 -> byte 3 bits 0-1
-  codes[1 * 10 + 1] = kPlus;  // row 1, code 1: lane 5 -> byte 1 bits 2-3
+  codes[0 * 10 + 0] = kPlus;    // row 0, code 0: lane 0 -> byte 0 bits 0-1
+  codes[0 * 10 + 3] = kMinus;   // row 0, code 3: lane 3 -> byte 3 bits 0-1
+  codes[1 * 10 + 1] = kPlus;    // row 1, code 1: lane 5 -> byte 1 bits 2-3
   codes[3 * 10 + 2] = kZeroNeg; // row 3, code 2: lane 14 -> byte 2 bits 6-7
-  codes[2 * 10 + 4] = kPlus;  // row 2, quad 1: lane 8 -> byte 4 bits 4-5
-  codes[4 * 10 + 9] = kMinus; // row 4 (block 1), group 1, quad 1, lane 0
+  codes[2 * 10 + 4] = kPlus;    // row 2, quad 1: lane 8 -> byte 4 bits 4-5
+  codes[4 * 10 + 9] = kMinus;   // row 4 (block 1), group 1, quad 1, lane 0
   std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
   packKernelDotCodes(layout, codes.data(), 1, 5, out.data());
   const uint8_t expected[] = {
@@ -256,9 +256,10 @@ TEST(PackingTest, KernelDotCodes) {
   for (int64_t n = 0; n < 5; ++n)
     for (int64_t j = 0; j < 10; ++j) {
       int64_t inGroup = j % 5, lane = 4 * (n % 4) + inGroup % 4;
-      uint8_t byte = out[(n / 4) * 16 + (j / 5) * 8 + (inGroup / 4) * 4 +
-                         lane % 4];
-      EXPECT_EQ(((byte >> (2 * (lane / 4))) & 3) - 1, codeValue(codes[n * 10 + j]))
+      uint8_t byte =
+          out[(n / 4) * 16 + (j / 5) * 8 + (inGroup / 4) * 4 + lane % 4];
+      EXPECT_EQ(((byte >> (2 * (lane / 4))) & 3) - 1,
+                codeValue(codes[n * 10 + j]))
           << "row " << n << " code " << j;
     }
 }

@@ -83,9 +83,8 @@ struct ModelToolOptions {
 
   /// Checks --ternary-activations and resolves --ternary-int8-dot for
   /// `cpu` (resolveInt8Dot). On failure returns false with a message.
-  bool resolveTernaryKernels(const TargetCPU &cpu,
-                             std::string &activations, std::string &int8Dot,
-                             std::string &error) const;
+  bool resolveTernaryKernels(const TargetCPU &cpu, std::string &activations,
+                             std::string &int8Dot, std::string &error) const;
 };
 
 /// A CPU that code is generated for.
@@ -111,8 +110,8 @@ bool resolveCPU(StringRef name, TargetCPU &cpu, std::string &error);
 /// The int8-dot of convert-tern-to-vector for `requested` on `cpu`: its
 /// best for "auto", else `requested` if it is one and the CPU has its
 /// instructions. On failure returns false with a message.
-bool resolveInt8Dot(const TargetCPU &cpu, StringRef requested,
-                    std::string &dot, std::string &error);
+bool resolveInt8Dot(const TargetCPU &cpu, StringRef requested, std::string &dot,
+                    std::string &error);
 
 } // namespace mlir::tern
 

@@ -100,10 +100,9 @@ public:
         dots(schedule.integer && schedule.dot != Int8Dot::None),
         lanes(chunkLanes(schedule)),
         vectorType(VectorType::get({dots ? schedule.width : lanes}, f32)),
-        dataType(VectorType::get(
-            {lanes}, !schedule.integer ? Type(f32)
-                     : dots            ? Type(b.getI8Type())
-                                       : Type(b.getI16Type()))),
+        dataType(VectorType::get({lanes}, !schedule.integer ? Type(f32)
+                                          : dots ? Type(b.getI8Type())
+                                                 : Type(b.getI16Type()))),
         maskType(VectorType::get({lanes}, b.getI1Type())),
         maskBytesType(VectorType::get({lanes / 8}, b.getIntegerType(8))),
         chunksPerGroup(ceilDiv(layout.groupSize, lanes)),
@@ -164,14 +163,14 @@ private:
                                Value chunk, int64_t plane, int64_t rows,
                                int64_t batch, Value laneMask);
   Value emitDotBlocks(Value init);
-  Value emitDotTile(Value slice, Value row, Value column, Value m,
-                    Value local, int64_t registers, int64_t batch);
-  SmallVector<Value> emitLoop(
-      int64_t count, ValueRange values,
-      function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  Value emitDotTile(Value slice, Value row, Value column, Value m, Value local,
+                    int64_t registers, int64_t batch);
+  SmallVector<Value>
+  emitLoop(int64_t count, ValueRange values,
+           function_ref<SmallVector<Value>(Value, ValueRange)> body);
   SmallVector<Value> emitDotQuads(ValueRange sums, Value row, Value m,
-                                  Value group, int64_t plane,
-                                  int64_t registers, int64_t batch);
+                                  Value group, int64_t plane, int64_t registers,
+                                  int64_t batch);
   SmallVector<Value> emitDotQuad(ValueRange sums, Value row, Value m,
                                  Value group, Value quad, int64_t plane,
                                  int64_t registers, int64_t batch);
@@ -269,19 +268,18 @@ Value KernelEmitter::sumGroups(Value values, Type sumType) {
     dynamicSizes.push_back(tensor::DimOp::create(b, loc, values, 0));
   SmallVector<int64_t> sumsShape = {type.getDimSize(0), layout.groups};
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(sumType));
-  Value sums = linalg::FillOp::create(
-                   b, loc, zero,
-                   tensor::EmptyOp::create(b, loc, sumsShape, sumType,
-                                           dynamicSizes)
-                       .getResult())
-                   .getResult(0);
+  Value sums =
+      linalg::FillOp::create(
+          b, loc, zero,
+          tensor::EmptyOp::create(b, loc, sumsShape, sumType, dynamicSizes)
+              .getResult())
+          .getResult(0);
   SmallVector<OpFoldResult> groupedShape = {
       tensor::getMixedSize(b, loc, values, 0), b.getIndexAttr(layout.groups),
       b.getIndexAttr(layout.groupSize)};
-  auto groupedType =
-      RankedTensorType::get({type.getDimSize(0), layout.groups,
-                             layout.groupSize},
-                            type.getElementType());
+  auto groupedType = RankedTensorType::get(
+      {type.getDimSize(0), layout.groups, layout.groupSize},
+      type.getElementType());
   Value grouped = tensor::ExpandShapeOp::create(b, loc, groupedType, values,
                                                 {{0}, {1, 2}}, groupedShape);
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
@@ -761,16 +759,16 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   int64_t rowBlocks = ceilDiv(rows, blockRows);
   int64_t blockBatch = schedule.blockBatch;
   Value batch = tensor::DimOp::create(b, loc, x, 0);
-  Value batchBlocks = arith::CeilDivUIOp::create(b, loc, batch, index(blockBatch));
+  Value batchBlocks =
+      arith::CeilDivUIOp::create(b, loc, batch, index(blockBatch));
   auto forall = scf::ForallOp::create(
-      b, loc,
-      ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks), batchBlocks},
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks), batchBlocks},
       ValueRange{init}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
   auto clamp = [&](Value start, int64_t size, Value extent) {
-    return arith::MinSIOp::create(
-        b, loc, index(size), arith::SubIOp::create(b, loc, extent, start));
+    return arith::MinSIOp::create(b, loc, index(size),
+                                  arith::SubIOp::create(b, loc, extent, start));
   };
   Value rowStart = mul(forall.getInductionVars()[0], blockRows);
   Value rowSize = clamp(rowStart, blockRows, index(rows));
@@ -786,18 +784,18 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   // Tiles of MB activation rows (then one at a time) by R registers of V
   // rows (then one register, the last one possibly partial).
   int64_t tileRows = schedule.dotTileRegisters * width;
-  slice = emitTiledLoop(
-      batchSize, schedule.tileBatch, slice,
-      [&](Value m, int64_t batchStep, Value s) {
-        return emitTiledLoop(
-            rowSize, tileRows, s,
-            [&](Value column, int64_t rowStep, Value t) {
-              return emitDotTile(t, add(rowStart, column), column,
-                                 add(batchStart, m), m, rowStep / width,
-                                 batchStep);
-            },
-            width);
-      });
+  slice =
+      emitTiledLoop(batchSize, schedule.tileBatch, slice,
+                    [&](Value m, int64_t batchStep, Value s) {
+                      return emitTiledLoop(
+                          rowSize, tileRows, s,
+                          [&](Value column, int64_t rowStep, Value t) {
+                            return emitDotTile(t, add(rowStart, column), column,
+                                               add(batchStart, m), m,
+                                               rowStep / width, batchStep);
+                          },
+                          width);
+                    });
 
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offsets, sizes,
@@ -817,9 +815,10 @@ Value KernelEmitter::emitDotBlocks(Value init) {
 
 /// One dot-product tile: output rows [row, row + registers · V) (columns
 /// [column, ...) of the block's slice) for activation rows [m, m + batch)
-/// (rows [local, local + batch) of the slice). The codes are t + 1 in {0, 1, 2}, so each group's sums start at
-/// -Σ_{k∈g} q[m, k] and add (t + 1) · q for every code: Σ_k t · q exactly,
-/// in i32, which the group's scales then multiply as f32.
+/// (rows [local, local + batch) of the slice). The codes are t + 1 in {0, 1,
+/// 2}, so each group's sums start at -Σ_{k∈g} q[m, k] and add (t + 1) · q for
+/// every code: Σ_k t · q exactly, in i32, which the group's scales then
+/// multiply as f32.
 Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
                                  Value local, int64_t registers,
                                  int64_t batch) {
@@ -849,8 +848,8 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
       for (int64_t r = 0; r < registers; ++r) {
         Value alpha = vector::TransferReadOp::create(
             b, loc, vectorType, alphas,
-            ValueRange{index(p), group, add(row, index(r * width))},
-            zeroF32(), ArrayRef<bool>{true});
+            ValueRange{index(p), group, add(row, index(r * width))}, zeroF32(),
+            ArrayRef<bool>{true});
         for (int64_t i = 0; i < batch; ++i) {
           Value &total = result[i * registers + r];
           Value sum = arith::SIToFPOp::create(b, loc, vectorType,
@@ -919,8 +918,7 @@ SmallVector<Value> KernelEmitter::emitLoop(
 /// run's pairs are then widened and added to the sums.
 SmallVector<Value> KernelEmitter::emitDotQuads(ValueRange sums, Value row,
                                                Value m, Value group,
-                                               int64_t plane,
-                                               int64_t registers,
+                                               int64_t plane, int64_t registers,
                                                int64_t batch) {
   // The loop body over quads first, first + 1, ...
   auto quadsFrom = [&](Value first) {
@@ -1015,8 +1013,8 @@ SmallVector<Value> KernelEmitter::emitDotQuad(ValueRange sums, Value row,
 Value KernelEmitter::unpackCodes(Value packed) {
   Type i32 = b.getI32Type();
   int64_t words = lanes / 16;
-  Value quarter = vector::BitCastOp::create(
-      b, loc, VectorType::get({words}, i32), packed);
+  Value quarter =
+      vector::BitCastOp::create(b, loc, VectorType::get({words}, i32), packed);
   auto spreadType = VectorType::get({4 * words}, i32);
   Value spread = vector::ShapeCastOp::create(
       b, loc, spreadType,
@@ -1030,7 +1028,8 @@ Value KernelEmitter::unpackCodes(Value packed) {
       arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(spreadType, ArrayRef(shifts))));
   Value twoBits = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(spreadType, b.getI32IntegerAttr(0x03030303)));
+      b, loc,
+      DenseElementsAttr::get(spreadType, b.getI32IntegerAttr(0x03030303)));
   return vector::BitCastOp::create(
       b, loc, dataType, arith::AndIOp::create(b, loc, shifted, twoBits));
 }
@@ -1041,11 +1040,10 @@ Value KernelEmitter::unpackCodes(Value packed) {
 /// pair of products is at most 2 · 2 · 127, far from vpmaddubsw's
 /// saturation.
 Value KernelEmitter::emitDot(Value sum, Value codes, Value activations) {
-  DotInstruction instruction = schedule.dot == Int8Dot::Vpdpbusd
-                                   ? DotInstruction::Vpdpbusd
-                               : schedule.dot == Int8Dot::Pmaddubsw
-                                   ? DotInstruction::Pmaddubsw
-                                   : DotInstruction::Generic;
+  DotInstruction instruction =
+      schedule.dot == Int8Dot::Vpdpbusd    ? DotInstruction::Vpdpbusd
+      : schedule.dot == Int8Dot::Pmaddubsw ? DotInstruction::Pmaddubsw
+                                           : DotInstruction::Generic;
   auto attr = DotInstructionAttr::get(b.getContext(), instruction);
   if (cast<VectorType>(sum.getType()).getElementType().isInteger(16))
     return Dot2Op::create(b, loc, sum.getType(), codes, activations, sum, attr);
@@ -1069,8 +1067,8 @@ struct ConvertTernToVectorPass
          {std::pair<StringRef, int64_t>{"tile-rows", tileRows},
           {"tile-batch", tileBatch},
           {"block-rows", blockRows},
-         {"dot-tile-registers", dotTileRegisters},
-         {"block-batch", blockBatch}}) {
+          {"dot-tile-registers", dotTileRegisters},
+          {"block-batch", blockBatch}}) {
       if (value < 1) {
         module.emitError("convert-tern-to-vector: ")
             << name << " must be >= 1, got " << value;
@@ -1115,8 +1113,8 @@ struct ConvertTernToVectorPass
           << vectorWidth.getValue();
       return signalPassFailure();
     }
-    Schedule schedule = {vectorWidth, integer,   *dot,
-                         tileRows,    tileBatch, blockRows,
+    Schedule schedule = {vectorWidth,      integer,   *dot,
+                         tileRows,         tileBatch, blockRows,
                          dotTileRegisters, blockBatch};
     bool dots = *dot != Int8Dot::None;
 

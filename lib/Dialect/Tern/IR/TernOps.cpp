@@ -322,8 +322,7 @@ LogicalResult Dot4Op::verify() {
   if (bytes != 4 * lanes)
     return emitOpError("needs 4 bytes per i32 lane: ")
            << bytes << " bytes for " << lanes << " lanes";
-  if (getInstruction() != DotInstruction::Generic && lanes != 8 &&
-      lanes != 16)
+  if (getInstruction() != DotInstruction::Generic && lanes != 8 && lanes != 16)
     return emitOpError("with ")
            << stringifyDotInstruction(getInstruction())
            << " needs 8 or 16 lanes (a 256-bit or 512-bit register), got "
