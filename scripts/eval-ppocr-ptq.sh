@@ -12,7 +12,8 @@
 # 900 lines, and PTQTP 2 planes on all 30 layers, sequential, calibrated on
 # 300; about 30 minutes); extra arguments are more configurations
 # (NAME=TERN_TERNARIZE_OPTIONS, with {stats} and {calibration} as in
-# python/tools/ppocr_ptq_eval.py).
+# python/tools/ppocr_ptq_eval.py). ACTIVATIONS=int8 runs the ternarized
+# models with int8 activations (tern-run --ternary-activations).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,6 +56,7 @@ evaluate() { # CALIBRATION_LINES CONFIGURATION...
   shift
   /usr/bin/python3 "$root/python/tools/ppocr_ptq_eval.py" --models "$models" \
     --bin "$build/bin" --out "$out" --lines "$lines" --width "${WIDTH:-320}" \
+    --ternary-activations "${ACTIVATIONS:-f32}" \
     "${calibration[@]}" "$@"
 }
 if [[ $set == targets ]]; then

@@ -82,7 +82,9 @@ def run(args, name, options, x, shape, texts, charset):
             layers = len(json.load(f)["layers"])
     subprocess.run([os.path.join(args.bin, "tern-run"), compiled, "--input",
                     "x=" + x, "--output-dir", folder, "--num-threads",
-                    str(args.threads)], check=True, stdout=subprocess.DEVNULL)
+                    str(args.threads), "--ternary-activations",
+                    args.ternary_activations],
+                   check=True, stdout=subprocess.DEVNULL)
     scores = np.load(os.path.join(folder, "softmax_11.tmp_0.npy"))
     edits = sum(ocr.edit_distance(ocr.ctc_greedy_decode(scores[i], charset),
                                   truth) for i, truth in enumerate(texts))
@@ -99,6 +101,9 @@ def main():
     parser.add_argument("--skip", type=int, default=40)
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--ternary-activations", default="f32",
+                        choices=["f32", "int8"],
+                        help="activations of the ternary kernels in tern-run")
     parser.add_argument("--calibration-novel", default="persuasion")
     parser.add_argument("--calibration-lines", type=int, default=0)
     parser.add_argument("config", nargs="+",

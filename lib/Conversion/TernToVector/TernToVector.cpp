@@ -782,7 +782,7 @@ Value KernelEmitter::emitDotBlocks(Value init) {
       tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
 
   // Tiles of MB activation rows (then one at a time) by R registers of V
-  // rows (then one register, the last one possibly partial).
+  // rows (then one register at a time).
   int64_t tileRows = schedule.dotTileRegisters * width;
   slice =
       emitTiledLoop(batchSize, schedule.tileBatch, slice,
