@@ -71,7 +71,7 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
     computed once per row, removes the +1 offset exactly. Blocks of
     `block-rows` outputs by `block-batch` activation rows are the
     iterations of a 2-D `scf.forall`; tiles are `dot-tile-registers`
-    registers by `tile-batch` activation rows.
+    registers by `dot-tile-batch` activation rows.
 
     The loops are register-tiled: `tile-rows` output rows by `tile-batch`
     rows of activations share each load of x and of the masks, with
@@ -114,8 +114,10 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
     Option<"dotTileRegisters", "dot-tile-registers", "int64_t",
            /*default=*/"2",
            "Dot-product kernels: registers of vector-width output rows a "
-           "register tile computes at once (tile-batch activation rows "
-           "each)">,
+           "register tile computes at once">,
+    Option<"dotTileBatch", "dot-tile-batch", "int64_t", /*default=*/"4",
+           "Dot-product kernels: activation rows a register tile computes "
+           "at once">,
     Option<"blockBatch", "block-batch", "int64_t", /*default=*/"64",
            "Dot-product kernels: activation rows per parallel iteration">,
   ];

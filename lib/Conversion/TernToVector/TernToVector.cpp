@@ -52,9 +52,9 @@ struct Schedule {
   int64_t tileRows;  ///< output rows per register tile, R
   int64_t tileBatch; ///< activation rows per register tile, MB
   int64_t blockRows; ///< output rows per parallel iteration
-  /// Dot products: registers of V output rows per tile, and activation rows
-  /// per parallel iteration.
-  int64_t dotTileRegisters, blockBatch;
+  /// Dot products: registers of V output rows and activation rows per
+  /// tile, and activation rows per parallel iteration.
+  int64_t dotTileRegisters, dotTileBatch, blockBatch;
 };
 
 /// Codes per chunk of a kernel: V f32 lanes, 2V i16 lanes, or the 4V bytes
@@ -83,7 +83,8 @@ constexpr int64_t kDotDepth = 4;
 ///
 /// Dot-product kernels (lanes along N): blocks of output rows x blocks of
 /// activation rows (a 2-D scf.forall), tiles of MB activation rows, tiles
-/// of R registers of V output rows, groups, planes, quads of 4 codes. Per
+/// of R registers of V output rows (dot-tile-batch, dot-tile-registers),
+/// groups, planes, quads of 4 codes. Per
 /// quad a tile broadcasts 4 int8 activations of each of its MB rows to
 /// every lane, unpacks each register's 4V codes once, and adds their dot
 /// products into R x MB i32 accumulators: no horizontal sums, and each
@@ -785,7 +786,7 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   // rows (then one register at a time).
   int64_t tileRows = schedule.dotTileRegisters * width;
   slice =
-      emitTiledLoop(batchSize, schedule.tileBatch, slice,
+      emitTiledLoop(batchSize, schedule.dotTileBatch, slice,
                     [&](Value m, int64_t batchStep, Value s) {
                       return emitTiledLoop(
                           rowSize, tileRows, s,
@@ -1068,6 +1069,7 @@ struct ConvertTernToVectorPass
           {"tile-batch", tileBatch},
           {"block-rows", blockRows},
           {"dot-tile-registers", dotTileRegisters},
+         {"dot-tile-batch", dotTileBatch},
           {"block-batch", blockBatch}}) {
       if (value < 1) {
         module.emitError("convert-tern-to-vector: ")
@@ -1115,7 +1117,7 @@ struct ConvertTernToVectorPass
     }
     Schedule schedule = {vectorWidth,      integer,   *dot,
                          tileRows,         tileBatch, blockRows,
-                         dotTileRegisters, blockBatch};
+                         dotTileRegisters, dotTileBatch, blockBatch};
     bool dots = *dot != Int8Dot::None;
 
     SmallVector<MatmulOp> matmuls;

@@ -2,6 +2,9 @@
 // RUN: not tern-opt %s --convert-tern-to-vector=tile-rows=0 2>&1 | FileCheck %s --check-prefix=ROWS
 // RUN: not tern-opt %s --convert-tern-to-vector=tile-batch=-2 2>&1 | FileCheck %s --check-prefix=BATCH
 // RUN: not tern-opt %s --convert-tern-to-vector=block-rows=0 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: not tern-opt %s --convert-tern-to-vector=dot-tile-batch=0 2>&1 | FileCheck %s --check-prefix=DOTBATCH
+// RUN: not tern-opt %s --convert-tern-to-vector=dot-tile-registers=0 2>&1 | FileCheck %s --check-prefix=DOTREGS
+// RUN: not tern-opt %s --convert-tern-to-vector=block-batch=-1 2>&1 | FileCheck %s --check-prefix=BLOCKBATCH
 // RUN: not tern-opt %s --split-input-file --convert-tern-to-vector 2>&1 | FileCheck %s --check-prefix=BLOB
 // RUN: not tern-opt %s --convert-tern-to-vector=activations=int4 2>&1 | FileCheck %s --check-prefix=ACTIVATIONS
 // RUN: not tern-opt %s --convert-tern-to-vector="activations=int8 vector-width=64" 2>&1 | FileCheck %s --check-prefix=INTWIDTH
@@ -12,6 +15,9 @@
 // ROWS: error: convert-tern-to-vector: tile-rows must be >= 1, got 0
 // BATCH: error: convert-tern-to-vector: tile-batch must be >= 1, got -2
 // BLOCK: error: convert-tern-to-vector: block-rows must be >= 1, got 0
+// DOTBATCH: error: convert-tern-to-vector: dot-tile-batch must be >= 1, got 0
+// DOTREGS: error: convert-tern-to-vector: dot-tile-registers must be >= 1, got 0
+// BLOCKBATCH: error: convert-tern-to-vector: block-batch must be >= 1, got -1
 // ACTIVATIONS: error: convert-tern-to-vector: activations must be f32 or int8, got 'int4'
 // INTWIDTH: error: convert-tern-to-vector: activations=int8 takes 2V lanes of i16 per chunk, at most 64: vector-width must be <= 32, got 64
 // DOT: error: convert-tern-to-vector: int8-dot must be none, generic, pmaddubsw or vpdpbusd, got 'vnni'
