@@ -535,19 +535,7 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
     }
     return result;
   };
-  SmallVector<Value> totals;
-  if (layout.groups == 1) {
-    totals = groupBody(index(0), zeros);
-  } else {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(layout.groups), index(1), zeros,
-        [&](OpBuilder &nb, Location, Value group, ValueRange args) {
-          OpBuilder::InsertionGuard inner(b);
-          b.setInsertionPointToEnd(nb.getInsertionBlock());
-          scf::YieldOp::create(b, loc, groupBody(group, args));
-        });
-    totals.assign(loop.getResults().begin(), loop.getResults().end());
-  }
+  SmallVector<Value> totals = emitLoop(layout.groups, zeros, groupBody);
 
   // slice[m + i, column + r] += Σ_lanes total[i, r]
   auto rowType = VectorType::get({rows}, f32);
@@ -861,19 +849,7 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
     }
     return result;
   };
-  SmallVector<Value> totals;
-  if (layout.groups == 1) {
-    totals = groupBody(index(0), zeros);
-  } else {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(layout.groups), index(1), zeros,
-        [&](OpBuilder &nb, Location, Value group, ValueRange args) {
-          OpBuilder::InsertionGuard inner(b);
-          b.setInsertionPointToEnd(nb.getInsertionBlock());
-          scf::YieldOp::create(b, loc, groupBody(group, args));
-        });
-    totals.assign(loop.getResults().begin(), loop.getResults().end());
-  }
+  SmallVector<Value> totals = emitLoop(layout.groups, zeros, groupBody);
 
   // slice[local + i, column + lanes] += s[m + i] · total[i, r]
   for (int64_t i = 0; i < batch; ++i) {
@@ -1069,7 +1045,7 @@ struct ConvertTernToVectorPass
           {"tile-batch", tileBatch},
           {"block-rows", blockRows},
           {"dot-tile-registers", dotTileRegisters},
-         {"dot-tile-batch", dotTileBatch},
+          {"dot-tile-batch", dotTileBatch},
           {"block-batch", blockBatch}}) {
       if (value < 1) {
         module.emitError("convert-tern-to-vector: ")
@@ -1115,8 +1091,8 @@ struct ConvertTernToVectorPass
           << vectorWidth.getValue();
       return signalPassFailure();
     }
-    Schedule schedule = {vectorWidth,      integer,   *dot,
-                         tileRows,         tileBatch, blockRows,
+    Schedule schedule = {vectorWidth,      integer,      *dot,
+                         tileRows,         tileBatch,    blockRows,
                          dotTileRegisters, dotTileBatch, blockBatch};
     bool dots = *dot != Int8Dot::None;
 
