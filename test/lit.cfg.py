@@ -2,6 +2,7 @@
 # lit configuration of the tern regression tests (IR and integration).
 
 import os
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -50,6 +51,12 @@ config.substitutions.append(
 )
 
 config.substitutions.append(("%tern_tools_dir", config.tern_tools_dir))
+# The Python package's command line (python3 -m tern) on this build's tools.
+config.substitutions.append(
+    ("%tern_py", "env PYTHONPATH=" + os.path.join(config.tern_src_root, "python")
+     + " TERN_BIN_DIR=" + config.tern_tools_dir + " "
+     + config.python_executable + " -m tern")
+)
 config.substitutions.append(("%tern_src_root", config.tern_src_root))
 config.substitutions.append(
     ("%mlir_runner", os.path.join(config.llvm_tools_dir, "mlir-runner"))
@@ -71,6 +78,14 @@ config.substitutions.append(("%run_ort", "node " + os.path.join(ort, "run-ort.mj
 if os.path.exists("/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb") and \
         os.path.exists("/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"):
     config.available_features.add("austen")
+
+# Python packages some tests need (Debian's python3-torch,
+# python3-sentencepiece, python3-matplotlib).
+for feature, modules in [("torch", "torch, sentencepiece"),
+                         ("matplotlib", "matplotlib")]:
+    if subprocess.run([config.python_executable, "-c", "import " + modules],
+                      capture_output=True).returncode == 0:
+        config.available_features.add(feature)
 
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 tools = [

@@ -26,20 +26,12 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tern import ocr  # noqa: E402
-from tern.rdata import LazyLoadDB  # noqa: E402
-
-AUSTEN = "/usr/lib/R/site-library/janeaustenr/data/Rdata"
-FONT = "/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"
+from tern import evaluate, ocr  # noqa: E402
 
 
 def render(font, novel, width, lines, skip):
     """`lines` lines of `novel` that fit `width` pixels, and their batch."""
-    limit = int(width / (font.width * 48 / font.height))
-    texts = ocr.text_lines(LazyLoadDB(AUSTEN)[novel], limit, lines, skip)
-    batch = np.concatenate([ocr.recognizer_input(font.render(t), 48, width)
-                            for t in texts])
-    return texts, batch
+    return evaluate.ocr_lines(novel, width, lines, skip, font)
 
 
 def calibrate(args, font):
@@ -86,9 +78,7 @@ def run(args, name, options, x, shape, texts, charset):
                     args.ternary_activations],
                    check=True, stdout=subprocess.DEVNULL)
     scores = np.load(os.path.join(folder, "softmax_11.tmp_0.npy"))
-    edits = sum(ocr.edit_distance(ocr.ctc_greedy_decode(scores[i], charset),
-                                  truth) for i, truth in enumerate(texts))
-    return edits / sum(len(t) for t in texts), layers
+    return evaluate.character_error_rate(scores, texts, charset), layers
 
 
 def main():
@@ -112,7 +102,7 @@ def main():
 
     if args.calibration_lines and args.calibration_novel == args.novel:
         sys.exit("calibrate on another novel than the one scored")
-    font = ocr.PSFFont(FONT)
+    font = evaluate.FONT
     texts, batch = render(font, args.novel, args.width, args.lines, args.skip)
     os.makedirs(args.out, exist_ok=True)
     stats, folder = (calibrate(args, font) if args.calibration_lines else

@@ -1035,7 +1035,7 @@ struct ConvertTernToVectorPass
     ModuleOp module = getOperation();
     if (vectorWidth != 8 && vectorWidth != 16 && vectorWidth != 32 &&
         vectorWidth != 64) {
-      module.emitError("convert-tern-to-vector: vector-width must be 8, 16, "
+      mlir::emitError(module.getLoc(), "convert-tern-to-vector: vector-width must be 8, 16, "
                        "32 or 64, got ")
           << vectorWidth.getValue();
       return signalPassFailure();
@@ -1048,13 +1048,13 @@ struct ConvertTernToVectorPass
           {"dot-tile-batch", dotTileBatch},
           {"block-batch", blockBatch}}) {
       if (value < 1) {
-        module.emitError("convert-tern-to-vector: ")
+        mlir::emitError(module.getLoc(), "convert-tern-to-vector: ")
             << name << " must be >= 1, got " << value;
         return signalPassFailure();
       }
     }
     if (activations != "f32" && activations != "int8") {
-      module.emitError("convert-tern-to-vector: activations must be f32 or "
+      mlir::emitError(module.getLoc(), "convert-tern-to-vector: activations must be f32 or "
                        "int8, got '")
           << activations << "'";
       return signalPassFailure();
@@ -1068,14 +1068,14 @@ struct ConvertTernToVectorPass
             .Case("vpdpbusd", Int8Dot::Vpdpbusd)
             .Default(std::nullopt);
     if (!dot) {
-      module.emitError("convert-tern-to-vector: int8-dot must be none, "
+      mlir::emitError(module.getLoc(), "convert-tern-to-vector: int8-dot must be none, "
                        "generic, pmaddubsw or vpdpbusd, got '")
           << int8Dot << "'";
       return signalPassFailure();
     }
     if ((*dot == Int8Dot::Pmaddubsw || *dot == Int8Dot::Vpdpbusd) &&
         vectorWidth != 8 && vectorWidth != 16) {
-      module.emitError("convert-tern-to-vector: int8-dot=")
+      mlir::emitError(module.getLoc(), "convert-tern-to-vector: int8-dot=")
           << int8Dot
           << " uses 256-bit or 512-bit x86 registers: vector-width must be "
              "8 or 16, got "
@@ -1085,7 +1085,7 @@ struct ConvertTernToVectorPass
     if (!integer)
       dot = Int8Dot::None;
     if (integer && *dot == Int8Dot::None && vectorWidth > 32) {
-      module.emitError("convert-tern-to-vector: activations=int8 takes 2V "
+      mlir::emitError(module.getLoc(), "convert-tern-to-vector: activations=int8 takes 2V "
                        "lanes of i16 per chunk, at most 64: vector-width "
                        "must be <= 32, got ")
           << vectorWidth.getValue();

@@ -151,7 +151,7 @@ std::string hostBytes(const HostTensor &host) {
       uint16_t bits = uint16_t(f.bitcastToAPInt().getZExtValue());
       append(&bits, 2);
     } else {
-      int64_t i = int64_t(v);
+      int64_t i = toInt64(v);
       append(&i, size_t(type.getIntOrFloatBitWidth() + 7) / 8);
     }
   }
@@ -171,7 +171,7 @@ Value onnx_import::materialize(OpBuilder &b, Location loc,
     else
       elements.push_back(b.getIntegerAttr(
           host.elementType, APInt(host.elementType.getIntOrFloatBitWidth(),
-                                  int64_t(v), /*isSigned=*/true)));
+                                  toInt64(v), /*isSigned=*/true)));
   }
   return arith::ConstantOp::create(b, loc,
                                    DenseElementsAttr::get(type, elements));
@@ -720,7 +720,7 @@ std::optional<SmallVector<int64_t>> NodeContext::ints(int i) {
     return std::nullopt;
   SmallVector<int64_t> result;
   for (double v : h->values)
-    result.push_back(int64_t(v));
+    result.push_back(toInt64(v));
   return result;
 }
 

@@ -20,6 +20,7 @@
 #include "onnx/onnx_pb.h"
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,18 @@ struct HostTensor {
 
   int64_t size() const { return int64_t(values.size()); }
 };
+
+/// A host value as an integer. Values are held as doubles, so int64's
+/// extremes (ONNX's "to the end" sentinels INT64_MAX and INT64_MIN) round
+/// to +-2^63, which no int64 holds: they saturate instead of overflowing.
+inline int64_t toInt64(double v) {
+  constexpr double limit = 9223372036854775808.0; // 2^63
+  if (v >= limit)
+    return std::numeric_limits<int64_t>::max();
+  if (v <= -limit)
+    return std::numeric_limits<int64_t>::min();
+  return int64_t(v);
+}
 
 /// Largest constant folded on the host (shape computations, small tables).
 constexpr int64_t kFoldLimit = 1 << 16;

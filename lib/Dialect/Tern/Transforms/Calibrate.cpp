@@ -102,7 +102,7 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto fail = [&](const Twine &message) {
-      module.emitError("tern-calibrate: ") << message;
+      mlir::emitError(module.getLoc(), "tern-calibrate: ") << message;
       signalPassFailure();
     };
     if (inputs.empty())

@@ -166,7 +166,7 @@ LogicalResult writeReport(Operation *root, StringRef path, StringRef method,
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
   if (ec)
-    return root->emitError("tern-ternarize: cannot write the report '")
+    return mlir::emitError(root->getLoc(), "tern-ternarize: cannot write the report '")
            << path << "': " << ec.message();
   os << llvm::formatv("{0:2}\n",
                       llvm::json::Value(llvm::json::Object{
@@ -204,7 +204,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
                             bool haveStats) {
     MLIRContext *ctx = &getContext();
     auto fail = [&](const Twine &message) {
-      return getOperation().emitError("tern-ternarize: ") << message;
+      return mlir::emitError(getOperation().getLoc(), "tern-ternarize: ") << message;
     };
     codeType = mlir::tern::TritType::get(ctx);
     if (method == "bt" || method == "szt" || method == "tequila") {
@@ -277,35 +277,35 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     if (!stats.empty()) {
       source = "'" + stats + "'";
       if (!readCalibration(stats, calibration, error)) {
-        module.emitError("tern-ternarize: ") << error;
+        mlir::emitError(module.getLoc(), "tern-ternarize: ") << error;
         return signalPassFailure();
       }
     } else if (attached) {
       source = "the module's " + kCalibrationAttrName.str();
       if (!calibrationFromAttr(attached, calibration, error)) {
-        module.emitError("tern-ternarize: ") << error;
+        mlir::emitError(module.getLoc(), "tern-ternarize: ") << error;
         return signalPassFailure();
       }
       module->removeAttr(kCalibrationAttrName);
     }
     if ((sequential || bits != 0) && calibrationInputs.empty()) {
-      module.emitError("tern-ternarize: ")
+      mlir::emitError(module.getLoc(), "tern-ternarize: ")
           << (sequential ? "sequential" : "bits") << " needs calibration=DIR";
       return signalPassFailure();
     }
     if (sequential && bits != 0) {
-      module.emitError("tern-ternarize: bits and sequential do not combine "
+      mlir::emitError(module.getLoc(), "tern-ternarize: bits and sequential do not combine "
                        "(allocation measures every layer on the float model)");
       return signalPassFailure();
     }
     if (bits < 0 || (bits != 0 && method != "ptqtp")) {
-      module.emitError("tern-ternarize: bits= allocates ptqtp planes: it needs "
+      mlir::emitError(module.getLoc(), "tern-ternarize: bits= allocates ptqtp planes: it needs "
                        "method=ptqtp and a budget > 0");
       return signalPassFailure();
     }
     if (sequential) {
       if (!source.empty()) {
-        module.emitError("tern-ternarize: sequential calibrates as it goes; "
+        mlir::emitError(module.getLoc(), "tern-ternarize: sequential calibrates as it goes; "
                          "it takes no other statistics (")
             << source << ")";
         return signalPassFailure();
@@ -320,7 +320,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     llvm::Regex includeRegex(include), excludeRegex(exclude);
     if ((!include.empty() && !includeRegex.isValid(error)) ||
         (!exclude.empty() && !excludeRegex.isValid(error))) {
-      module.emitError("tern-ternarize: bad include or exclude regular "
+      mlir::emitError(module.getLoc(), "tern-ternarize: bad include or exclude regular "
                        "expression: ")
           << error;
       return signalPassFailure();
@@ -358,7 +358,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
             ProbeModel::create(module, names, ProbeModel::Results::Activations,
                                calibrationInputs, target, error);
       if (!probe) {
-        module.emitError("tern-ternarize: sequential: ") << error;
+        mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ") << error;
         return signalPassFailure();
       }
       floatWeights = probe->initialWeights();
@@ -378,7 +378,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
         floatCache.resize(probe->numSets());
         for (size_t set = 0; set < probe->numSets(); ++set)
           if (!probe->run(set, floatWeights, floatCache[set], error)) {
-            module.emitError("tern-ternarize: sequential: ") << error;
+            mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ") << error;
             return signalPassFailure();
           }
       }
@@ -674,7 +674,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           !measureDamage(module, allocation, calibrationInputs, target,
                          error) ||
           !allocateBits(allocation, bits, error)) {
-        module.emitError("tern-ternarize: allocation: ") << error;
+        mlir::emitError(module.getLoc(), "tern-ternarize: allocation: ") << error;
         return signalPassFailure();
       }
       llvm::errs() << llvm::format(

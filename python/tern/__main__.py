@@ -1,0 +1,324 @@
+"""python3 -m tern quantize|compile|run|eval|report|train-lm: the package's
+functions from the command line (python/README.md). A tool's failure
+prints the tool's own message and exits with status 1."""
+
+import argparse
+import json
+import os
+import sys
+
+from tern import api
+
+
+def parse_shapes(text):
+    """NAME=DxD[,NAME=...] as tern's tools take it, kept as a string."""
+    if not text:
+        return None
+    shapes = {}
+    for part in text.split(","):
+        name, sep, shape = part.partition("=")
+        if not sep or not name or not shape:
+            raise ValueError(
+                f"bad --input-shape '{part}': expected NAME=DxDx...")
+        shapes[name] = shape
+    return shapes
+
+
+def parse_inputs(values):
+    inputs = {}
+    for value in values or []:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(
+                f"bad --input '{value}': expected NAME=PATH.npy")
+        inputs[name] = path
+    return inputs
+
+
+def add_kernel_options(p):
+    p.add_argument("--cpu", help="x86-64-v3 (default), x86-64-v4 or native")
+    p.add_argument("--ternary-activations", choices=["f32", "int8"])
+    p.add_argument("--ternary-int8-dot",
+                   choices=["auto", "none", "generic", "pmaddubsw",
+                            "vpdpbusd"])
+
+
+def kernel_options(args):
+    return {"cpu": args.cpu, "ternary_activations": args.ternary_activations,
+            "int8_dot": args.ternary_int8_dot}
+
+
+def cmd_quantize(args):
+    options = {k: getattr(args, k) for k in (
+        "planes", "threshold", "group_size", "include", "exclude", "bits",
+        "stats", "cpu")}
+    for flag in ("sequential", "gptq", "bias_correction", "refit_scales"):
+        if getattr(args, flag):
+            options[flag] = True
+    q = api.quantize(args.model, method=args.method,
+                     calibration=args.calibration, out=args.output,
+                     input_shapes=parse_shapes(args.input_shape),
+                     report=args.report, pipeline=args.pipeline, **options)
+    print(f"wrote {q.path}: {len(q.report['layers'])} layers ternarized, "
+          f"{q.bits_per_weight:.3f} bits per weight")
+
+
+def cmd_compile(args):
+    header = api.compile(args.model, args.output, name=args.name,
+                         header=args.header,
+                         input_shapes=parse_shapes(args.input_shape),
+                         load=False, **kernel_options(args))
+    print(f"wrote {args.output} and {header}")
+
+
+def cmd_run(args):
+    import numpy as np
+
+    outputs = api.run(args.model, parse_inputs(args.input),
+                      input_shapes=parse_shapes(args.input_shape),
+                      num_threads=args.num_threads, pipeline=args.pipeline,
+                      **kernel_options(args))
+    os.makedirs(args.output_dir, exist_ok=True)
+    for name, value in outputs.items():
+        path = os.path.join(args.output_dir, name + ".npy")
+        np.save(path, value)
+        print(f"wrote {path} {value.dtype} {tuple(value.shape)}")
+
+
+# The configurations of the quality tables (docs/LanguageModel.md,
+# docs/Quantization.md): every method, data-free and calibrated.
+LM_TABLE = [
+    "float",
+    "bt-sigma=method=bt threshold=sigma",
+    "bt-twn=method=bt threshold=twn",
+    "bt-absmean=method=bt threshold=absmean",
+    "bt-mse=method=bt threshold=mse",
+    "bt-calibrated=method=bt threshold=calibrated calibration={calibration}",
+    "bt-cal-gptq=method=bt threshold=calibrated gptq=1 "
+    "calibration={calibration}",
+    "bt-cal-gptq-bc=method=bt threshold=calibrated gptq=1 bias-correction=1 "
+    "calibration={calibration}",
+    "szt=method=szt threshold=mse",
+    "tequila=method=tequila threshold=mse",
+    "sherry=method=sherry",
+    "dlt=method=dlt",
+    "dlt-gptq=method=dlt gptq=1 calibration={calibration}",
+    "ptqtp2=method=ptqtp planes=2",
+    "ptqtp2-gptq=method=ptqtp planes=2 gptq=1 calibration={calibration}",
+    "ptqtp2-seq=method=ptqtp planes=2 gptq=1 sequential=1 "
+    "calibration={calibration}",
+    "ptqtp3=method=ptqtp planes=3",
+    "ptqtp3-gptq=method=ptqtp planes=3 gptq=1 calibration={calibration}",
+]
+LM_SETS = {"table": LM_TABLE, "float": ["float"]}
+OCR_SETS = {
+    "float": ["float"],
+    "matmul": ["float", "ptqtp2-matmul=method=ptqtp planes=2 include=MatMul",
+               "mse-matmul=method=bt threshold=mse include=MatMul"],
+}
+
+
+def cmd_eval(args):
+    from tern import evaluate, report
+
+    backends = args.backends.split(",")
+    for b in backends:
+        if b not in ("tern", "ort"):
+            sys.exit(f"tern eval: unknown backend '{b}' (tern or ort)")
+    if "ort" in backends and not evaluate.ort_available():
+        sys.exit("tern eval: ONNX Runtime is not installed "
+                 "(scripts/fetch-ort.sh)")
+    sets = LM_SETS if args.task == "lm" else OCR_SETS
+    configs = list(sets[args.set]) if args.set else []
+    configs += args.config
+    if not configs:
+        configs = ["float"]
+    folder = args.work or os.path.join(
+        os.environ.get("TMPDIR", "/tmp"), f"tern-eval-{args.task}")
+    if args.task == "lm":
+        results = evaluate.evaluate_lm(
+            args.model_dir, configs, folder, backends, windows=args.windows,
+            calibration_windows=args.calibration_windows, batch=args.batch,
+            **kernel_options(args))
+        data = {"task": "lm", "metric": "perplexity", "log_scale": True,
+                "title": "Austen LM: held-out perplexity",
+                "model": args.model_dir, "windows": args.windows,
+                "results": results}
+    else:
+        results = evaluate.evaluate_ocr(
+            args.models, configs, folder, backends, novel=args.novel,
+            lines=args.lines, width=args.width,
+            calibration_lines=args.calibration_lines,
+            **kernel_options(args))
+        data = {"task": "ocr", "metric": "CER", "percent": True,
+                "title": "PP-OCRv4 recognizer: character error rate",
+                "lines": args.lines, "results": results}
+    print()
+    print(report.results_table(data), end="")
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(data, f, indent=1)
+        print(f"wrote {args.out}")
+    if args.plot:
+        report.plot(data, args.plot)
+        print(f"wrote {args.plot}")
+
+
+def cmd_report(args):
+    from tern import report
+
+    data = report.load(args.file)
+    kind = report.kind(data)
+    if kind == "ptq":
+        print(report.ptq_table(data, args.markdown), end="")
+    else:
+        print(report.results_table(data, args.markdown), end="")
+    if args.plot:
+        if kind != "results":
+            sys.exit("tern report: --plot needs evaluation results "
+                     "(python3 -m tern eval ... --out FILE)")
+        report.plot(data, args.plot)
+        print(f"wrote {args.plot}")
+
+
+def cmd_train_lm(args):
+    from tern import lm
+
+    config = dict(lm.DEFAULT_CONFIG)
+    for item in args.config or []:
+        key, sep, value = item.partition("=")
+        if not sep or key not in config:
+            raise ValueError(f"bad --config '{item}': expected KEY=VALUE, "
+                             f"KEY one of {', '.join(config)}")
+        config[key] = type(config[key])(value)
+    path = lm.train(args.out, steps=args.steps, batch=args.batch, lr=args.lr,
+                    seed=args.seed, threads=args.threads, config=config,
+                    log=lambda s: print(s, flush=True))
+    print(f"wrote {path}")
+
+
+def parser():
+    root = os.path.normpath(os.path.join(os.path.dirname(__file__), "..",
+                                         ".."))
+    models = os.environ.get("TERN_MODELS_DIR", os.path.join(root, "models"))
+    p = argparse.ArgumentParser(prog="python3 -m tern", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    q = sub.add_parser("quantize", help="ternarize a model (tern-opt "
+                       "--tern-ptq-pipeline)")
+    q.add_argument("model")
+    q.add_argument("-o", "--output", help="default: MODEL-tern.mlirbc")
+    q.add_argument("--method", default="ptqtp",
+                   help="bt, szt, tequila, ptqtp, dlt or sherry")
+    q.add_argument("--calibration", help="folder of calibration input sets")
+    q.add_argument("--input-shape", help="NAME=DxD...[,NAME=...]")
+    q.add_argument("--planes", type=int)
+    q.add_argument("--threshold")
+    q.add_argument("--group-size", type=int)
+    q.add_argument("--include")
+    q.add_argument("--exclude")
+    q.add_argument("--bits", type=float)
+    q.add_argument("--stats")
+    q.add_argument("--cpu")
+    q.add_argument("--sequential", action="store_true")
+    q.add_argument("--gptq", action="store_true")
+    q.add_argument("--bias-correction", action="store_true")
+    q.add_argument("--refit-scales", action="store_true")
+    q.add_argument("--pipeline", help="a tern-ptq-pipeline option string "
+                   "(instead of, or besides, the flags)")
+    q.add_argument("--report", help="keep the JSON report here")
+    q.set_defaults(run=cmd_quantize)
+
+    c = sub.add_parser("compile", help="compile to a shared library "
+                       "(tern-compile)")
+    c.add_argument("model")
+    c.add_argument("-o", "--output", required=True)
+    c.add_argument("--name")
+    c.add_argument("--header")
+    c.add_argument("--input-shape")
+    add_kernel_options(c)
+    c.set_defaults(run=cmd_compile)
+
+    r = sub.add_parser("run", help="run a model (tern-run)")
+    r.add_argument("model")
+    r.add_argument("--input", action="append", help="NAME=PATH.npy")
+    r.add_argument("--input-shape")
+    r.add_argument("--output-dir", required=True)
+    r.add_argument("--num-threads", type=int)
+    r.add_argument("--pipeline", choices=["cpu", "reference"])
+    add_kernel_options(r)
+    r.set_defaults(run=cmd_run)
+
+    e = sub.add_parser("eval", help="quality of float and ternarized "
+                       "models: 'lm' (perplexity) or 'ocr' (CER)")
+    e.add_argument("task", choices=["lm", "ocr"])
+    e.add_argument("config", nargs="*",
+                   help="'float' or NAME=TERN_PTQ_PIPELINE_OPTIONS")
+    e.add_argument("--set", help="predefined configurations: lm: table, "
+                   "float; ocr: float, matmul")
+    e.add_argument("--backends", default="tern", help="tern,ort")
+    e.add_argument("--work", help="folder for the models made (default "
+                   "$TMPDIR/tern-eval-TASK)")
+    e.add_argument("--out", help="write the results as JSON")
+    e.add_argument("--plot", help="write a PNG of quality against bits")
+    e.add_argument("--model-dir", default=os.path.join(models, "austen-lm"),
+                   help="lm: the trained model (train-lm)")
+    e.add_argument("--windows", type=int, default=256,
+                   help="lm: held-out windows")
+    e.add_argument("--calibration-windows", type=int, default=128)
+    e.add_argument("--batch", type=int, default=16)
+    e.add_argument("--models", default=os.path.join(models, "ppocr"),
+                   help="ocr: the PP-OCR models (scripts/fetch-models.sh)")
+    e.add_argument("--novel", default="emma")
+    e.add_argument("--lines", type=int, default=300)
+    e.add_argument("--width", type=int, default=320)
+    e.add_argument("--calibration-lines", type=int, default=0)
+    add_kernel_options(e)
+    e.set_defaults(run=cmd_eval)
+
+    t = sub.add_parser("report", help="render a tern-ternarize report or "
+                       "evaluation results as a table")
+    t.add_argument("file")
+    t.add_argument("--markdown", action="store_true")
+    t.add_argument("--plot", help="results: write a PNG")
+    t.set_defaults(run=cmd_report)
+
+    m = sub.add_parser("train-lm", help="train the Austen test LM "
+                       "(not part of CI: about 25 minutes on one core)")
+    m.add_argument("--out", default=os.path.join(models, "austen-lm"))
+    m.add_argument("--steps", type=int, default=1500)
+    m.add_argument("--batch", type=int, default=32)
+    m.add_argument("--lr", type=float, default=3e-3)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--threads", type=int, default=1)
+    m.add_argument("--config", action="append", help="KEY=VALUE: a model "
+                   "setting other than the default (vocab, dim, layers, "
+                   "heads, hidden, context, ...)")
+    m.set_defaults(run=cmd_train_lm)
+    return p
+
+
+def main(argv=None):
+    p = parser()
+    # Configurations may follow eval's options (argparse takes positionals
+    # only in one run).
+    args, extra = p.parse_known_args(argv)
+    unknown = [e for e in extra if e.startswith("-")]
+    if unknown or (extra and args.command != "eval"):
+        p.error(f"unrecognized arguments: {' '.join(unknown or extra)}")
+    if extra:
+        args.config += extra
+    try:
+        args.run(args)
+    except api.TernError as error:
+        print(f"tern {args.command}: {error.tool} failed:\n{error.message}",
+              file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"tern {args.command}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,320 @@
+"""The build-pipeline API: tern's tools driven from Python.
+
+    import tern
+    q = tern.quantize("model.onnx", method="ptqtp", planes=2,
+                      calibration="calib/", out="model-ptq.mlirbc",
+                      input_shapes={"x": (1, 3, 48, 320)})
+    lib = tern.compile(q.path, out="libmodel.so")
+    outputs = lib(x=batch)                    # in process, through ctypes
+    outputs = tern.run(q.path, {"x": batch})  # or with tern-run's JIT
+
+Each function runs one tool (tern-opt, tern-compile, tern-run) and raises
+TernError, carrying the tool's own message, when the tool fails. The tools
+are found in $TERN_BIN_DIR, else in the build folder next to this package
+(build/bin), else on PATH.
+"""
+
+import ctypes
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+
+
+class TernError(RuntimeError):
+    """A tool failed. `message` is what it printed on stderr (its
+    diagnostics), `tool` its name, `returncode` its exit status and
+    `command` the full command line."""
+
+    def __init__(self, tool, returncode, message, command):
+        self.tool, self.returncode = tool, returncode
+        self.message, self.command = message, command
+        super().__init__(f"{tool} failed (exit {returncode}): {message}")
+
+
+def tool_path(name):
+    """The path of tool `name` (see the module's documentation)."""
+    folder = os.environ.get("TERN_BIN_DIR")
+    if folder:
+        candidate = os.path.join(folder, name)
+        if not os.access(candidate, os.X_OK):
+            raise TernError(name, 127, f"not found in TERN_BIN_DIR={folder}",
+                            [candidate])
+        return candidate
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidate = os.path.join(here, "..", "..", "build", "bin", name)
+    if os.access(candidate, os.X_OK):
+        return os.path.normpath(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise TernError(name, 127, "not found: build tern, set TERN_BIN_DIR "
+                        "or put the tools on PATH", [name])
+    return found
+
+
+def run_tool(name, args, quiet=True):
+    """Runs tool `name` with `args`; returns its stdout and stderr. Raises
+    TernError if it fails."""
+    command = [tool_path(name)] + [str(a) for a in args]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        message = done.stderr.strip() or done.stdout.strip() or "no message"
+        raise TernError(name, done.returncode, message, command)
+    return done.stdout, done.stderr
+
+
+def _shape_option(input_shapes):
+    """--input-shape's value for {name: shape} (a shape is a sequence of
+    ints or a string 'DxD...')."""
+    if not input_shapes:
+        return []
+    parts = []
+    for name, shape in input_shapes.items():
+        if not isinstance(shape, str):
+            shape = "x".join(str(int(d)) for d in shape)
+        parts.append(f"{name}={shape}")
+    return ["--input-shape", ",".join(parts)]
+
+
+def _kernel_options(cpu, ternary_activations, int8_dot):
+    args = []
+    if cpu:
+        args += ["--cpu", cpu]
+    if ternary_activations:
+        args += ["--ternary-activations", ternary_activations]
+    if int8_dot:
+        args += ["--ternary-int8-dot", int8_dot]
+    return args
+
+
+def write_inputs(folder, inputs):
+    """Writes {name: array} as folder/name.npy; returns {name: path}.
+    Paths (str) are passed through."""
+    paths = {}
+    for name, value in inputs.items():
+        if isinstance(value, (str, os.PathLike)):
+            paths[name] = os.fspath(value)
+            continue
+        path = os.path.join(folder, re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+                            + ".npy")
+        np.save(path, np.asarray(value))
+        paths[name] = path
+    return paths
+
+
+def write_calibration(folder, sets):
+    """Writes calibration input sets (a list of {name: array}) in the layout
+    tern-calibrate reads: one subfolder per set, one NAME.npy per input."""
+    for i, inputs in enumerate(sets):
+        sub = os.path.join(folder, f"{i:05d}")
+        os.makedirs(sub, exist_ok=True)
+        for name, value in inputs.items():
+            np.save(os.path.join(sub, name + ".npy"), np.asarray(value))
+    return folder
+
+
+class Quantized:
+    """What quantize() made: `path` (the ternarized model) and `report`
+    (tern-ternarize's report: every layer's shape, planes, group, bits per
+    weight and relative weight error, and totals)."""
+
+    def __init__(self, path, report):
+        self.path, self.report = path, report
+
+    @property
+    def bits_per_weight(self):
+        """Average bits per weight of the ternarized layers."""
+        return bits_per_weight(self.report)
+
+    def __repr__(self):
+        return (f"Quantized({self.path!r}, layers="
+                f"{len(self.report.get('layers', []))}, "
+                f"bits_per_weight={self.bits_per_weight:.3f})")
+
+
+def bits_per_weight(report):
+    """Average bits per weight over the layers of a tern-ternarize report,
+    weighted by their sizes (0 if none was ternarized)."""
+    layers = report.get("layers", [])
+    weights = sum(l["rows"] * l["cols"] for l in layers)
+    bits = sum(l["bits_per_weight"] * l["rows"] * l["cols"] for l in layers)
+    return bits / weights if weights else 0.0
+
+
+# quantize()'s keyword arguments and the tern-ptq-pipeline options they set.
+_PTQ_OPTIONS = {
+    "method": "method", "planes": "planes", "threshold": "threshold",
+    "group_size": "group-size", "include": "include", "exclude": "exclude",
+    "bits": "bits", "stats": "stats", "sequential": "sequential",
+    "gptq": "gptq", "bias_correction": "bias-correction",
+    "refit_scales": "refit-scales", "cpu": "cpu",
+}
+
+
+def ptq_options(**options):
+    """tern-ptq-pipeline's option string for quantize()'s keywords
+    (None values are left out, booleans become 0/1)."""
+    parts = []
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key not in _PTQ_OPTIONS:
+            raise TypeError(f"unknown quantization option '{key}'")
+        if isinstance(value, bool):
+            value = int(value)
+        value = str(value)
+        if re.search(r"[\s\"']", value):
+            value = '"' + value.replace('"', '\\"') + '"'
+        parts.append(f"{_PTQ_OPTIONS[key]}={value}")
+    return " ".join(parts)
+
+
+def quantize(model, method="ptqtp", calibration=None, out=None, *,
+             input_shapes=None, report=None, pipeline=None, **options):
+    """Ternarizes `model` (.onnx, .onnxtxt, .mlir or .mlirbc) with
+    tern-ptq-pipeline and writes the result to `out` (.mlirbc or .mlir;
+    default: next to the model, with suffix -tern.mlirbc).
+
+    calibration: None (data-free), a folder of input sets as tern-calibrate
+    reads them, or a list of {input name: array} sets.
+    options: the pipeline's, as keywords: planes, threshold, group_size,
+    include, exclude, bits, stats, sequential, gptq, bias_correction,
+    refit_scales, cpu; or `pipeline`, an option string as tern-opt's
+    --tern-ptq-pipeline takes it (then `method` is ignored unless the
+    string has none). report: where to keep the JSON report (a temporary
+    file otherwise). Returns a Quantized."""
+    model = os.fspath(model)
+    if out is None:
+        out = re.sub(r"\.(onnx|onnxtxt|mlir|mlirbc)$", "", model) + \
+            "-tern.mlirbc"
+    with tempfile.TemporaryDirectory(prefix="tern-quantize-") as tmp:
+        if calibration is not None and not isinstance(
+                calibration, (str, os.PathLike)):
+            calibration = write_calibration(os.path.join(tmp, "calibration"),
+                                            list(calibration))
+        report_path = os.fspath(report) if report else os.path.join(
+            tmp, "report.json")
+        if pipeline is None:
+            pipeline = ptq_options(method=method, **options)
+        else:
+            if not re.search(r"(^|\s)method=", pipeline):
+                pipeline = ptq_options(method=method) + " " + pipeline
+            if options:
+                pipeline += " " + ptq_options(**options)
+        if calibration is not None:
+            pipeline += " calibration=" + os.fspath(calibration)
+        pipeline += " report=" + report_path
+        run_tool("tern-opt", [model] + _shape_option(input_shapes) +
+                 ["-o", out, f"--tern-ptq-pipeline={pipeline}"])
+        with open(report_path) as f:
+            data = json.load(f)
+    return Quantized(out, data)
+
+
+def export_onnx(model, onnx_model, out, weights="fake-quant"):
+    """Writes the ternarized `model` back into the ONNX model it was
+    imported from (tern-translate --export-onnx): `weights` 'fake-quant'
+    (dequantized float weights, for any ONNX runtime) or 'matmulnbits'.
+    Returns `out`."""
+    run_tool("tern-translate", ["--export-onnx", os.fspath(model),
+                                f"--onnx-model={os.fspath(onnx_model)}",
+                                f"--onnx-weights={weights}", "-o",
+                                os.fspath(out)])
+    return os.fspath(out)
+
+
+def run(model, inputs, *, input_shapes=None, num_threads=None, cpu=None,
+        pipeline=None, ternary_activations=None, int8_dot=None):
+    """Runs `model` once with tern-run (JIT) on `inputs` ({name: array or
+    .npy path}); returns {output name: array}."""
+    with tempfile.TemporaryDirectory(prefix="tern-run-") as tmp:
+        args = [os.fspath(model)] + _shape_option(input_shapes)
+        for name, path in write_inputs(tmp, inputs).items():
+            args += ["--input", f"{name}={path}"]
+        out = os.path.join(tmp, "outputs")
+        args += ["--output-dir", out]
+        if num_threads:
+            args += ["--num-threads", num_threads]
+        if pipeline:
+            args += ["--pipeline", pipeline]
+        args += _kernel_options(cpu, ternary_activations, int8_dot)
+        stdout, _ = run_tool("tern-run", args)
+        # tern-run prints "wrote DIR/NAME.npy ..." per output, in order.
+        names = re.findall(r"^wrote \S*/([^/\s]+)\.npy", stdout, re.M)
+        return {n: np.load(os.path.join(out, n + ".npy")) for n in names}
+
+
+_CTYPES = {"float": np.float32, "double": np.float64, "int64_t": np.int64,
+           "int32_t": np.int32, "int16_t": np.int16, "int8_t": np.int8,
+           "bool": np.bool_}
+
+
+class Library:
+    """A model compiled by tern-compile, called in process through ctypes:
+    `lib(name=array, ...)` or `lib(array, ...)` returns {output: array}.
+    `inputs` and `outputs` list (name, dtype, shape) as the header states
+    them (docs/CABI.md)."""
+
+    def __init__(self, path, header, name):
+        self.path, self.header, self.name = path, header, name
+        self.inputs, self.outputs = [], []
+        with open(header) as f:
+            for kind, arg, ctype, shape in re.findall(
+                    r"^ \*   (input|output) +(\w+): (\w+)\[([^\]]*)\]",
+                    f.read(), re.M):
+                dims = () if shape == "scalar" else tuple(
+                    int(d) for d in shape.split("x"))
+                (self.inputs if kind == "input" else self.outputs).append(
+                    (arg, np.dtype(_CTYPES[ctype]), dims))
+        self._lib = ctypes.CDLL(os.path.abspath(path))
+        self._fn = getattr(self._lib, name + "_run")
+        self._fn.restype = ctypes.c_int
+
+    def __call__(self, *args, **kwargs):
+        if len(args) > len(self.inputs):
+            raise TypeError(f"{self.name} takes {len(self.inputs)} inputs")
+        values = dict(zip((i[0] for i in self.inputs), args))
+        values.update(kwargs)
+        pointers, keep = [], []
+        for name, dtype, shape in self.inputs:
+            if name not in values:
+                raise TypeError(f"{self.name}: missing input '{name}'")
+            a = np.ascontiguousarray(values.pop(name), dtype=dtype)
+            if a.shape != shape:
+                raise ValueError(f"{self.name}: input '{name}' has shape "
+                                 f"{a.shape}, expected {shape}")
+            keep.append(a)
+            pointers.append(a.ctypes.data_as(ctypes.c_void_p))
+        if values:
+            raise TypeError(f"{self.name}: unknown inputs {sorted(values)}")
+        outputs = {name: np.empty(shape, dtype)
+                   for name, dtype, shape in self.outputs}
+        pointers += [o.ctypes.data_as(ctypes.c_void_p)
+                     for o in outputs.values()]
+        status = self._fn(*pointers)
+        if status:
+            raise TernError(self.name, status, "the compiled model returned "
+                            f"{status}", [self.path])
+        return outputs
+
+
+def compile(model, out, *, name=None, header=None, input_shapes=None,
+            cpu=None, ternary_activations=None, int8_dot=None, load=True):
+    """Compiles `model` ahead of time into the shared library `out` with
+    tern-compile (C entry point NAME_run, header next to it). Returns a
+    Library (loaded unless load=False, then the header's path)."""
+    out = os.fspath(out)
+    if name is None:
+        base = re.sub(r"^lib", "", os.path.basename(out).split(".")[0])
+        name = re.sub(r"\W", "_", base) or "model"
+    if header is None:
+        header = os.path.splitext(out)[0] + ".h"
+    run_tool("tern-compile", [os.fspath(model), "-o", out, "--name", name,
+                              "--header", header] +
+             _shape_option(input_shapes) +
+             _kernel_options(cpu, ternary_activations, int8_dot))
+    return Library(out, header, name) if load else header

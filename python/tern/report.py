@@ -1,0 +1,147 @@
+"""Readable renderings of tern's JSON: tern-ternarize's per-layer report
+(`report=FILE`) and the results of the evaluation harnesses
+(tern.evaluate), as aligned text or Markdown tables, and a plot of quality
+against bits per weight (matplotlib, PNG)."""
+
+import json
+
+
+def load(path):
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except ValueError as error:
+            raise ValueError(f"{path}: not JSON ({error})") from None
+
+
+def kind(data):
+    """'ptq' for a tern-ternarize report, 'results' for an evaluation."""
+    if isinstance(data, dict) and "layers" in data:
+        return "ptq"
+    if isinstance(data, dict) and "results" in data:
+        return "results"
+    raise ValueError("neither a tern-ternarize report (no 'layers') nor "
+                     "evaluation results (no 'results')")
+
+
+def table(header, rows, markdown, align=None):
+    """Rows of strings as an aligned text table or a Markdown table;
+    `align` has '<' or '>' per column (numbers right-aligned)."""
+    align = align or ["<"] + [">"] * (len(header) - 1)
+    if markdown:
+        marks = ["---" if a == "<" else "---:" for a in align]
+        lines = ["| " + " | ".join(header) + " |",
+                 "| " + " | ".join(marks) + " |"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(str(r[i])) for r in [header] + rows)
+              for i in range(len(header))]
+    fmt = "  ".join(f"{{:{a}{w}}}" for a, w in zip(align, widths))
+    lines = [fmt.format(*header), fmt.format(*["-" * w for w in widths])]
+    lines += [fmt.format(*r) for r in rows]
+    return "\n".join(l.rstrip() for l in lines) + "\n"
+
+
+def _number(value, digits):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def ptq_table(report, markdown=False):
+    """tern-ternarize's report: one row per layer, then the totals."""
+    header = ["layer", "N", "K", "method", "planes", "group", "bits/w",
+              "rel. error", "out. cosine", "zeros"]
+    rows = []
+    for layer in report["layers"]:
+        rows.append([layer["name"], str(layer["rows"]), str(layer["cols"]),
+                     layer["method"], str(layer["planes"]),
+                     str(layer["group_size"]),
+                     _number(layer["bits_per_weight"], 3),
+                     _number(layer["relative_error"], 4),
+                     _number(layer.get("output_cosine"), 5),
+                     _number(layer.get("zero_fraction"), 3)])
+    text = table(header, rows, markdown,
+                 ["<", ">", ">", "<", ">", ">", ">", ">", ">", ">"])
+    weights = sum(l["rows"] * l["cols"] for l in report["layers"])
+    bits = sum(l["bits_per_weight"] * l["rows"] * l["cols"]
+               for l in report["layers"]) / max(1, weights)
+    floats = report.get("float_layers", [])
+    text += (f"\n{len(report['layers'])} layers ternarized, {weights} "
+             f"weights at {bits:.3f} bits each: "
+             f"{report['float_bytes']:.0f} -> {report['ternary_bytes']:.0f} "
+             f"bytes; model constants {report['model_bytes_before']:.0f} -> "
+             f"{report['model_bytes_after']:.0f} bytes")
+    if floats:
+        text += f"; left float: {', '.join(floats)}"
+    return text + "\n"
+
+
+def results_table(data, markdown=False):
+    """Evaluation results: one row per configuration, the quality on every
+    backend and its change against the float configuration."""
+    results = data["results"]
+    metric = data.get("metric", "quality")
+    backends = [b for b in ("tern", "ort") if any(b in r for r in results)]
+    reference = next((r for r in results if r["name"] == "float"), None)
+    header = ["configuration", "layers", "bits/w"]
+    for b in backends:
+        header.append(f"{metric} ({b})")
+    if reference:
+        header.append("vs float")
+    rows = []
+    for r in results:
+        row = [r["name"], str(r["layers"]), _number(r["bits_per_weight"], 2)]
+        for b in backends:
+            value = r.get(b)
+            if value is not None and data.get("percent"):
+                row.append(f"{100 * value:.2f}%")
+            else:
+                row.append(_number(value, 3))
+        if reference:
+            b = backends[0]
+            base, value = reference.get(b), r.get(b)
+            if base and value is not None:
+                row.append(f"{100 * (value / base - 1):+.1f}%")
+            else:
+                row.append("-")
+        rows.append(row)
+    return table(header, rows, markdown)
+
+
+def plot(data, path, title=None):
+    """Quality against bits per weight, one point per configuration (the
+    float model as a horizontal line), as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    results = data["results"]
+    backend = next(b for b in ("tern", "ort") if any(b in r for r in results))
+    metric = data.get("metric", "quality")
+    figure, axes = pyplot.subplots(figsize=(7, 4.5), dpi=120)
+    for r in results:
+        value = r.get(backend)
+        if value is None:
+            continue
+        if data.get("percent"):
+            value *= 100
+        if r["name"] == "float":
+            axes.axhline(value, color="gray", linestyle="--", linewidth=1)
+            axes.annotate("float", (axes.get_xlim()[0], value),
+                          textcoords="offset points", xytext=(4, 4),
+                          fontsize=8, color="gray")
+            continue
+        axes.scatter(r["bits_per_weight"], value, s=18)
+        axes.annotate(r["name"], (r["bits_per_weight"], value),
+                      textcoords="offset points", xytext=(4, 3), fontsize=7)
+    axes.set_xlabel("bits per weight (ternarized layers)")
+    axes.set_ylabel(metric + (" (%)" if data.get("percent") else "") +
+                    f", {backend}")
+    if data.get("log_scale"):
+        axes.set_yscale("log")
+    axes.set_title(title or data.get("title", ""))
+    axes.grid(True, linewidth=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
+    return path
