@@ -85,10 +85,11 @@ def cmd_run(args):
         print(f"wrote {path} {value.dtype} {tuple(value.shape)}")
 
 
-# The configurations of the quality tables (docs/LanguageModel.md,
-# docs/Quantization.md): every method, data-free and calibrated.
-LM_TABLE = [
-    "float",
+# The configurations of the quality tables (docs/LanguageModel.md): every
+# method, data-free and calibrated. The output head stays float, as the
+# embedding does (it is a Gather, not a matmul).
+LM_KEEP_FLOAT = " exclude=^/head/"
+LM_TABLE = ["float"] + [c + LM_KEEP_FLOAT for c in [
     "bt-sigma=method=bt threshold=sigma",
     "bt-twn=method=bt threshold=twn",
     "bt-absmean=method=bt threshold=absmean",
@@ -96,20 +97,27 @@ LM_TABLE = [
     "bt-calibrated=method=bt threshold=calibrated calibration={calibration}",
     "bt-cal-gptq=method=bt threshold=calibrated gptq=1 "
     "calibration={calibration}",
-    "bt-cal-gptq-bc=method=bt threshold=calibrated gptq=1 bias-correction=1 "
+    "bt-cal-gptq-seq=method=bt threshold=calibrated gptq=1 sequential=1 "
     "calibration={calibration}",
     "szt=method=szt threshold=mse",
+    "szt-gptq=method=szt threshold=calibrated gptq=1 "
+    "calibration={calibration}",
     "tequila=method=tequila threshold=mse",
+    "tequila-cal=method=tequila threshold=calibrated "
+    "calibration={calibration}",
     "sherry=method=sherry",
+    "sherry-gptq=method=sherry gptq=1 calibration={calibration}",
     "dlt=method=dlt",
     "dlt-gptq=method=dlt gptq=1 calibration={calibration}",
+    "ptqtp1-gptq-seq=method=ptqtp planes=1 gptq=1 sequential=1 "
+    "calibration={calibration}",
     "ptqtp2=method=ptqtp planes=2",
     "ptqtp2-gptq=method=ptqtp planes=2 gptq=1 calibration={calibration}",
-    "ptqtp2-seq=method=ptqtp planes=2 gptq=1 sequential=1 "
+    "ptqtp2-gptq-seq=method=ptqtp planes=2 gptq=1 sequential=1 "
     "calibration={calibration}",
     "ptqtp3=method=ptqtp planes=3",
     "ptqtp3-gptq=method=ptqtp planes=3 gptq=1 calibration={calibration}",
-]
+]]
 LM_SETS = {"table": LM_TABLE, "float": ["float"]}
 OCR_SETS = {
     "float": ["float"],
