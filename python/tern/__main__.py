@@ -85,45 +85,55 @@ def cmd_run(args):
         print(f"wrote {path} {value.dtype} {tuple(value.shape)}")
 
 
-# The configurations of the quality tables (docs/LanguageModel.md): every
-# method, data-free and calibrated. The output head stays float, as the
-# embedding does (it is a Gather, not a matmul).
-LM_KEEP_FLOAT = " exclude=^/head/"
-LM_TABLE = ["float"] + [c + LM_KEEP_FLOAT for c in [
-    "bt-sigma=method=bt threshold=sigma",
-    "bt-twn=method=bt threshold=twn",
-    "bt-absmean=method=bt threshold=absmean",
-    "bt-mse=method=bt threshold=mse",
-    "bt-calibrated=method=bt threshold=calibrated calibration={calibration}",
-    "bt-cal-gptq=method=bt threshold=calibrated gptq=1 "
-    "calibration={calibration}",
-    "bt-cal-gptq-seq=method=bt threshold=calibrated gptq=1 sequential=1 "
-    "calibration={calibration}",
-    "szt=method=szt threshold=mse",
-    "szt-gptq=method=szt threshold=calibrated gptq=1 "
-    "calibration={calibration}",
-    "tequila=method=tequila threshold=mse",
-    "tequila-cal=method=tequila threshold=calibrated "
-    "calibration={calibration}",
-    "sherry=method=sherry",
-    "sherry-gptq=method=sherry gptq=1 calibration={calibration}",
-    "dlt=method=dlt",
-    "dlt-gptq=method=dlt gptq=1 calibration={calibration}",
-    "ptqtp1-gptq-seq=method=ptqtp planes=1 gptq=1 sequential=1 "
-    "calibration={calibration}",
-    "ptqtp2=method=ptqtp planes=2",
-    "ptqtp2-gptq=method=ptqtp planes=2 gptq=1 calibration={calibration}",
-    "ptqtp2-gptq-seq=method=ptqtp planes=2 gptq=1 sequential=1 "
-    "calibration={calibration}",
-    "ptqtp3=method=ptqtp planes=3",
-    "ptqtp3-gptq=method=ptqtp planes=3 gptq=1 calibration={calibration}",
-]]
-LM_SETS = {"table": LM_TABLE, "float": ["float"]}
-OCR_SETS = {
-    "float": ["float"],
-    "matmul": ["float", "ptqtp2-matmul=method=ptqtp planes=2 include=MatMul",
-               "mse-matmul=method=bt threshold=mse include=MatMul"],
-}
+# The configurations of the quality tables (docs/LanguageModel.md,
+# docs/Quantization.md): every method, data-free and calibrated, as
+# (NAME=OPTIONS, sequential). Sequential fits run the model twice per layer
+# over the calibration inputs: the OCR table leaves them out.
+METHODS = [
+    ("bt-sigma=method=bt threshold=sigma", False),
+    ("bt-twn=method=bt threshold=twn", False),
+    ("bt-absmean=method=bt threshold=absmean", False),
+    ("bt-mse=method=bt threshold=mse", False),
+    ("bt-calibrated=method=bt threshold=calibrated calibration={calibration}",
+     False),
+    ("bt-cal-gptq=method=bt threshold=calibrated gptq=1 "
+     "calibration={calibration}", False),
+    ("bt-cal-gptq-seq=method=bt threshold=calibrated gptq=1 sequential=1 "
+     "calibration={calibration}", True),
+    ("szt=method=szt threshold=mse", False),
+    ("szt-gptq=method=szt threshold=calibrated gptq=1 "
+     "calibration={calibration}", False),
+    ("tequila=method=tequila threshold=mse", False),
+    ("tequila-cal=method=tequila threshold=calibrated "
+     "calibration={calibration}", False),
+    ("sherry=method=sherry", False),
+    ("sherry-gptq=method=sherry gptq=1 calibration={calibration}", False),
+    ("dlt=method=dlt", False),
+    ("dlt-gptq=method=dlt gptq=1 calibration={calibration}", False),
+    ("ptqtp1-gptq-seq=method=ptqtp planes=1 gptq=1 sequential=1 "
+     "calibration={calibration}", True),
+    ("ptqtp2=method=ptqtp planes=2", False),
+    ("ptqtp2-gptq=method=ptqtp planes=2 gptq=1 calibration={calibration}",
+     False),
+    ("ptqtp2-gptq-seq=method=ptqtp planes=2 gptq=1 sequential=1 "
+     "calibration={calibration}", True),
+    ("ptqtp3=method=ptqtp planes=3", False),
+    ("ptqtp3-gptq=method=ptqtp planes=3 gptq=1 calibration={calibration}",
+     False),
+]
+
+
+def method_table(layers, sequential=True):
+    """'float' and every method, on the layers `layers` selects."""
+    return ["float"] + [f"{c} {layers}" for c, seq in METHODS
+                        if sequential or not seq]
+
+
+# The language model's output head stays float, as its embedding does (a
+# Gather, not a matmul); the recognizer's table is on its 9 MatMuls.
+LM_SETS = {"table": method_table("exclude=^/head/"), "float": ["float"]}
+OCR_SETS = {"table": method_table("include=MatMul", sequential=False),
+            "float": ["float"]}
 
 
 def cmd_eval(args):
@@ -262,8 +272,9 @@ def parser():
     e.add_argument("task", choices=["lm", "ocr"])
     e.add_argument("config", nargs="*",
                    help="'float' or NAME=TERN_PTQ_PIPELINE_OPTIONS")
-    e.add_argument("--set", help="predefined configurations: lm: table, "
-                   "float; ocr: float, matmul")
+    e.add_argument("--set", choices=["table", "float"],
+                   help="predefined configurations: 'table' (every method) "
+                   "or 'float'")
     e.add_argument("--backends", default="tern", help="tern,ort")
     e.add_argument("--work", help="folder for the models made (default "
                    "$TMPDIR/tern-eval-TASK)")
