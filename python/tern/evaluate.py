@@ -56,6 +56,11 @@ def run_ort(model, inputs, folder, threads=1):
     return outputs
 
 
+def log_line(text):
+    """Progress lines, flushed: evaluations take minutes."""
+    print(text, flush=True)
+
+
 def parse_config(config):
     """(name, options or None for the float model) of NAME=OPTIONS."""
     name, _, options = config.partition("=")
@@ -160,7 +165,7 @@ def lm_perplexity_ort(onnx_model, tokens, batch, folder, threads=1):
 
 
 def evaluate_lm(model_dir, configs, folder, backends=("tern",), windows=256,
-                calibration_windows=128, batch=16, log=print,
+                calibration_windows=128, batch=16, log=log_line,
                 **kernel_options):
     """Perplexity on the held-out novel of the model of `model_dir`
     (tern.lm's layout) for every configuration; returns the results."""
@@ -228,7 +233,7 @@ def character_error_rate(scores, texts, charset):
 
 def evaluate_ocr(models, configs, folder, backends=("tern",), novel="emma",
                  lines=300, width=320, skip=40, calibration_novel="persuasion",
-                 calibration_lines=0, threads=2, log=print,
+                 calibration_lines=0, threads=2, log=log_line,
                  **kernel_options):
     """CER of PP-OCRv4's recognizer (folder `models`) on `lines` rendered
     lines of `novel`, for every configuration; returns the results."""

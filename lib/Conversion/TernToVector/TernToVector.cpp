@@ -1035,8 +1035,9 @@ struct ConvertTernToVectorPass
     ModuleOp module = getOperation();
     if (vectorWidth != 8 && vectorWidth != 16 && vectorWidth != 32 &&
         vectorWidth != 64) {
-      mlir::emitError(module.getLoc(), "convert-tern-to-vector: vector-width must be 8, 16, "
-                       "32 or 64, got ")
+      mlir::emitError(module.getLoc(),
+                      "convert-tern-to-vector: vector-width must be 8, 16, "
+                      "32 or 64, got ")
           << vectorWidth.getValue();
       return signalPassFailure();
     }
@@ -1054,8 +1055,9 @@ struct ConvertTernToVectorPass
       }
     }
     if (activations != "f32" && activations != "int8") {
-      mlir::emitError(module.getLoc(), "convert-tern-to-vector: activations must be f32 or "
-                       "int8, got '")
+      mlir::emitError(module.getLoc(),
+                      "convert-tern-to-vector: activations must be f32 or "
+                      "int8, got '")
           << activations << "'";
       return signalPassFailure();
     }
@@ -1068,8 +1070,9 @@ struct ConvertTernToVectorPass
             .Case("vpdpbusd", Int8Dot::Vpdpbusd)
             .Default(std::nullopt);
     if (!dot) {
-      mlir::emitError(module.getLoc(), "convert-tern-to-vector: int8-dot must be none, "
-                       "generic, pmaddubsw or vpdpbusd, got '")
+      mlir::emitError(module.getLoc(),
+                      "convert-tern-to-vector: int8-dot must be none, "
+                      "generic, pmaddubsw or vpdpbusd, got '")
           << int8Dot << "'";
       return signalPassFailure();
     }
@@ -1085,9 +1088,10 @@ struct ConvertTernToVectorPass
     if (!integer)
       dot = Int8Dot::None;
     if (integer && *dot == Int8Dot::None && vectorWidth > 32) {
-      mlir::emitError(module.getLoc(), "convert-tern-to-vector: activations=int8 takes 2V "
-                       "lanes of i16 per chunk, at most 64: vector-width "
-                       "must be <= 32, got ")
+      mlir::emitError(module.getLoc(),
+                      "convert-tern-to-vector: activations=int8 takes 2V "
+                      "lanes of i16 per chunk, at most 64: vector-width "
+                      "must be <= 32, got ")
           << vectorWidth.getValue();
       return signalPassFailure();
     }

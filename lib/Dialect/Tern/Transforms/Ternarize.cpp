@@ -166,7 +166,8 @@ LogicalResult writeReport(Operation *root, StringRef path, StringRef method,
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
   if (ec)
-    return mlir::emitError(root->getLoc(), "tern-ternarize: cannot write the report '")
+    return mlir::emitError(root->getLoc(),
+                           "tern-ternarize: cannot write the report '")
            << path << "': " << ec.message();
   os << llvm::formatv("{0:2}\n",
                       llvm::json::Value(llvm::json::Object{
@@ -204,7 +205,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
                             bool haveStats) {
     MLIRContext *ctx = &getContext();
     auto fail = [&](const Twine &message) {
-      return mlir::emitError(getOperation().getLoc(), "tern-ternarize: ") << message;
+      return mlir::emitError(getOperation().getLoc(), "tern-ternarize: ")
+             << message;
     };
     codeType = mlir::tern::TritType::get(ctx);
     if (method == "bt" || method == "szt" || method == "tequila") {
@@ -294,19 +296,22 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       return signalPassFailure();
     }
     if (sequential && bits != 0) {
-      mlir::emitError(module.getLoc(), "tern-ternarize: bits and sequential do not combine "
-                       "(allocation measures every layer on the float model)");
+      mlir::emitError(module.getLoc(),
+                      "tern-ternarize: bits and sequential do not combine "
+                      "(allocation measures every layer on the float model)");
       return signalPassFailure();
     }
     if (bits < 0 || (bits != 0 && method != "ptqtp")) {
-      mlir::emitError(module.getLoc(), "tern-ternarize: bits= allocates ptqtp planes: it needs "
-                       "method=ptqtp and a budget > 0");
+      mlir::emitError(module.getLoc(),
+                      "tern-ternarize: bits= allocates ptqtp planes: it needs "
+                      "method=ptqtp and a budget > 0");
       return signalPassFailure();
     }
     if (sequential) {
       if (!source.empty()) {
-        mlir::emitError(module.getLoc(), "tern-ternarize: sequential calibrates as it goes; "
-                         "it takes no other statistics (")
+        mlir::emitError(module.getLoc(),
+                        "tern-ternarize: sequential calibrates as it goes; "
+                        "it takes no other statistics (")
             << source << ")";
         return signalPassFailure();
       }
@@ -320,8 +325,9 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     llvm::Regex includeRegex(include), excludeRegex(exclude);
     if ((!include.empty() && !includeRegex.isValid(error)) ||
         (!exclude.empty() && !excludeRegex.isValid(error))) {
-      mlir::emitError(module.getLoc(), "tern-ternarize: bad include or exclude regular "
-                       "expression: ")
+      mlir::emitError(module.getLoc(),
+                      "tern-ternarize: bad include or exclude regular "
+                      "expression: ")
           << error;
       return signalPassFailure();
     }
@@ -358,7 +364,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
             ProbeModel::create(module, names, ProbeModel::Results::Activations,
                                calibrationInputs, target, error);
       if (!probe) {
-        mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ") << error;
+        mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ")
+            << error;
         return signalPassFailure();
       }
       floatWeights = probe->initialWeights();
@@ -378,7 +385,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
         floatCache.resize(probe->numSets());
         for (size_t set = 0; set < probe->numSets(); ++set)
           if (!probe->run(set, floatWeights, floatCache[set], error)) {
-            mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ") << error;
+            mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ")
+                << error;
             return signalPassFailure();
           }
       }
@@ -674,7 +682,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           !measureDamage(module, allocation, calibrationInputs, target,
                          error) ||
           !allocateBits(allocation, bits, error)) {
-        mlir::emitError(module.getLoc(), "tern-ternarize: allocation: ") << error;
+        mlir::emitError(module.getLoc(), "tern-ternarize: allocation: ")
+            << error;
         return signalPassFailure();
       }
       llvm::errs() << llvm::format(
