@@ -16,6 +16,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
 
@@ -325,6 +326,9 @@ bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
   }
   if (outputs)
     outputs->clear();
+  // Results may share a buffer (a model output listed twice, or an output
+  // and its Identity): read them all, then free each buffer once.
+  llvm::SmallPtrSet<void *, 8> buffers;
   size_t at = 0;
   for (const TensorSignature &output : signature_.outputs) {
     if (outputs)
@@ -332,8 +336,10 @@ bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
           readResult(&results[at], *dtypeOf(output.elementType), output.shape));
     void *allocated;
     std::memcpy(&allocated, &results[at], sizeof(void *));
-    poolFree(allocated);
+    buffers.insert(allocated);
     at += 3 + 2 * output.shape.size();
   }
+  for (void *allocated : buffers)
+    poolFree(allocated);
   return true;
 }

@@ -180,6 +180,10 @@ def cmd_eval(args):
     if args.plot:
         report.plot(data, args.plot)
         print(f"wrote {args.plot}")
+    failed = [r["name"] for r in results if "error" in r]
+    if failed:
+        raise ValueError(f"{len(failed)} configuration(s) failed: "
+                         f"{', '.join(failed)}")
 
 
 def cmd_report(args):
@@ -330,10 +334,12 @@ def main(argv=None):
     try:
         args.run(args)
     except api.TernError as error:
+        sys.stdout.flush()
         print(f"tern {args.command}: {error.tool} failed:\n{error.message}",
               file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:
+        sys.stdout.flush()
         print(f"tern {args.command}: {error}", file=sys.stderr)
         return 1
     return 0

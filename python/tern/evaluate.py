@@ -184,21 +184,40 @@ def evaluate_lm(model_dir, configs, folder, backends=("tern",), windows=256,
     results = []
     for config in configs:
         name, options = parse_config(config)
-        compiled, quantized, seconds = prepare(onnx_model, name, options,
-                                               folder, shapes, calibration)
-        entry = result_entry(name, options, quantized, seconds)
-        work = Workspace(folder, name)
-        if "tern" in backends:
-            entry["tern"] = round(lm_perplexity_tern(
-                compiled, held_out, batch, work.folder, **kernel_options), 4)
-        if "ort" in backends:
-            exported = onnx_model if quantized is None else api.export_onnx(
-                compiled, onnx_model, work.path("model.onnx"))
-            entry["ort"] = round(lm_perplexity_ort(exported, held_out, batch,
-                                                   work.folder), 4)
-        results.append(entry)
-        log(format_row(entry, backends, "perplexity"))
+        results.append(guarded(name, options, log, lambda: score_lm(
+            onnx_model, name, options, folder, shapes, calibration, held_out,
+            batch, backends, log, kernel_options)))
     return results
+
+
+def score_lm(onnx_model, name, options, folder, shapes, calibration,
+             held_out, batch, backends, log, kernel_options):
+    """One configuration of evaluate_lm."""
+    compiled, quantized, seconds = prepare(onnx_model, name, options,
+                                           folder, shapes, calibration)
+    entry = result_entry(name, options, quantized, seconds)
+    work = Workspace(folder, name)
+    if "tern" in backends:
+        entry["tern"] = round(lm_perplexity_tern(
+            compiled, held_out, batch, work.folder, **kernel_options), 4)
+    if "ort" in backends:
+        exported = onnx_model if quantized is None else api.export_onnx(
+            compiled, onnx_model, work.path("model.onnx"))
+        entry["ort"] = round(lm_perplexity_ort(exported, held_out, batch,
+                                               work.folder), 4)
+    log(format_row(entry, backends, "perplexity"))
+    return entry
+
+
+def guarded(name, options, log, score):
+    """score() for one configuration; a tool's failure is recorded in the
+    entry (`error`) and the evaluation goes on with the next one."""
+    try:
+        return score()
+    except api.TernError as error:
+        log(f"{name}: {error.tool} failed: {error.message.splitlines()[0]}")
+        return {"name": name, "options": options, "layers": 0,
+                "bits_per_weight": None, "error": error.message}
 
 
 # --- OCR ---------------------------------------------------------------------
@@ -257,37 +276,45 @@ def evaluate_ocr(models, configs, folder, backends=("tern",), novel="emma",
     results = []
     for config in configs:
         name, options = parse_config(config)
-        compiled, quantized, seconds = prepare(model, name, options, folder,
-                                               shapes, calibration)
-        entry = result_entry(name, options, quantized, seconds)
-        work = Workspace(folder, name)
-        if "tern" in backends:
-            # Compiled for a batch of 1 (calibration sets are single
-            # lines), run line by line.
-            library = api.compile(compiled, work.path("libmodel.so"),
-                                  name="model", input_shapes=shapes,
-                                  **kernel_options)
-            output = library.outputs[0][0]
-            scores = np.concatenate([library(batch[i:i + 1])[output]
-                                     for i in range(len(batch))])
-            entry["tern"] = round(character_error_rate(scores, texts,
-                                                       charset), 6)
-        if "ort" in backends:
-            exported = model if quantized is None else api.export_onnx(
-                compiled, model, work.path("model.onnx"))
-            outputs = run_ort(exported, {"x": batch},
-                              work.path("ort"), threads)
-            scores = next(iter(outputs.values()))
-            entry["ort"] = round(character_error_rate(scores, texts,
-                                                      charset), 6)
-        results.append(entry)
-        log(format_row(entry, backends, "CER"))
+        results.append(guarded(name, options, log, lambda: score_ocr(
+            model, name, options, folder, shapes, calibration, batch, texts,
+            charset, backends, threads, log, kernel_options)))
     return results
+
+
+def score_ocr(model, name, options, folder, shapes, calibration, batch,
+              texts, charset, backends, threads, log, kernel_options):
+    """One configuration of evaluate_ocr."""
+    compiled, quantized, seconds = prepare(model, name, options, folder,
+                                           shapes, calibration)
+    entry = result_entry(name, options, quantized, seconds)
+    work = Workspace(folder, name)
+    if "tern" in backends:
+        # Compiled for a batch of 1 (calibration sets are single lines),
+        # run line by line.
+        library = api.compile(compiled, work.path("libmodel.so"),
+                              name="model", input_shapes=shapes,
+                              **kernel_options)
+        output = library.outputs[0][0]
+        scores = np.concatenate([library(batch[i:i + 1])[output]
+                                 for i in range(len(batch))])
+        entry["tern"] = round(character_error_rate(scores, texts, charset),
+                              6)
+    if "ort" in backends:
+        exported = model if quantized is None else api.export_onnx(
+            compiled, model, work.path("model.onnx"))
+        outputs = run_ort(exported, {"x": batch}, work.path("ort"), threads)
+        scores = next(iter(outputs.values()))
+        entry["ort"] = round(character_error_rate(scores, texts, charset), 6)
+    log(format_row(entry, backends, "CER"))
+    return entry
 
 
 # --- Reports -----------------------------------------------------------------
 
 def format_row(entry, backends, metric):
+    if "error" in entry:
+        return f"{entry['name']:<24} failed"
     values = "  ".join(f"{b}={entry[b]:.4g}" for b in backends if b in entry)
     return (f"{entry['name']:<24} layers={entry['layers']:<3} "
             f"bits/w={entry['bits_per_weight']:<6.3g} {metric}: {values}")

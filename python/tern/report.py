@@ -89,6 +89,10 @@ def results_table(data, markdown=False):
         header.append("vs float")
     rows = []
     for r in results:
+        if "error" in r:
+            rows.append([r["name"], "-", "-"] + ["failed"] * len(backends) +
+                        (["-"] if reference else []))
+            continue
         row = [r["name"], str(r["layers"]), _number(r["bits_per_weight"], 2)]
         for b in backends:
             value = r.get(b)
@@ -121,7 +125,7 @@ def plot(data, path, title=None):
     figure, axes = pyplot.subplots(figsize=(7, 4.5), dpi=120)
     for r in results:
         value = r.get(backend)
-        if value is None:
+        if value is None or "error" in r:
             continue
         if data.get("percent"):
             value *= 100

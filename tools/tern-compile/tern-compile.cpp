@@ -216,7 +216,17 @@ void writeC(const tern::ModelSignature &sig, std::string &header,
             (r ? ri + ".sizes, " + ri + ".strides, " : "NULL, NULL, ") +
             std::to_string(r) + ", sizeof(*" + identifier(t.name) +
             "), (char *)" + identifier(t.name) + ");\n";
-    glue += "  free(" + ri + ".allocated);\n";
+  }
+  // Results may share a buffer (an output listed twice, or an output and
+  // its Identity): each buffer is freed once, after every copy.
+  for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    std::string ri = "r.r" + std::to_string(i), shared;
+    for (size_t j = 0; j < i; ++j)
+      shared += std::string(j ? " && " : "") + ri + ".allocated != r.r" +
+                std::to_string(j) + ".allocated";
+    glue += shared.empty()
+                ? "  free(" + ri + ".allocated);\n"
+                : "  if (" + shared + ")\n    free(" + ri + ".allocated);\n";
   }
   glue += "  return 0;\n}\n";
 }
