@@ -103,11 +103,15 @@ METHODS = [
     ("szt=method=szt threshold=mse", False),
     ("szt-gptq=method=szt threshold=calibrated gptq=1 "
      "calibration={calibration}", False),
-    ("tequila=method=tequila threshold=mse", False),
+    # Tequila's dead-zone bias is E[x]-weighted: it always calibrates.
+    ("tequila=method=tequila threshold=mse calibration={calibration}",
+     False),
     ("tequila-cal=method=tequila threshold=calibrated "
      "calibration={calibration}", False),
     ("sherry=method=sherry", False),
-    ("sherry-gptq=method=sherry gptq=1 calibration={calibration}", False),
+    # Sherry's 3:4 codes are chosen four weights at a time, so no GPTQ
+    # (column-by-column error feedback): calibration weighs its fit.
+    ("sherry-cal=method=sherry calibration={calibration}", False),
     ("dlt=method=dlt", False),
     ("dlt-gptq=method=dlt gptq=1 calibration={calibration}", False),
     ("ptqtp1-gptq-seq=method=ptqtp planes=1 gptq=1 sequential=1 "

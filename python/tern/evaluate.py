@@ -215,7 +215,9 @@ def guarded(name, options, log, score):
     try:
         return score()
     except api.TernError as error:
-        log(f"{name}: {error.tool} failed: {error.message.splitlines()[0]}")
+        lines = error.message.splitlines()
+        first = next((l for l in lines if "error" in l), lines[0])
+        log(f"{name}: {error.tool} failed: {first}")
         return {"name": name, "options": options, "layers": 0,
                 "bits_per_weight": None, "error": error.message}
 
