@@ -130,10 +130,8 @@ def plot(data, path, title=None):
         if data.get("percent"):
             value *= 100
         if r["name"] == "float":
-            axes.axhline(value, color="gray", linestyle="--", linewidth=1)
-            axes.annotate("float", (axes.get_xlim()[0], value),
-                          textcoords="offset points", xytext=(4, 4),
-                          fontsize=8, color="gray")
+            axes.axhline(value, color="gray", linestyle="--", linewidth=1,
+                         label=f"float ({value:.4g})")
             continue
         axes.scatter(r["bits_per_weight"], value, s=18)
         axes.annotate(r["name"], (r["bits_per_weight"], value),
@@ -145,6 +143,8 @@ def plot(data, path, title=None):
         axes.set_yscale("log")
     axes.set_title(title or data.get("title", ""))
     axes.grid(True, linewidth=0.3)
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend(loc="upper right", fontsize=8)
     figure.tight_layout()
     figure.savefig(path)
     pyplot.close(figure)
