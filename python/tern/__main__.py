@@ -10,29 +10,27 @@ import sys
 from tern import api
 
 
+def parse_pairs(items, flag, form):
+    """{NAME: VALUE} of NAME=VALUE items; ValueError names `flag`."""
+    pairs = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise ValueError(f"bad {flag} '{item}': expected {form}")
+        pairs[name] = value
+    return pairs
+
+
 def parse_shapes(text):
-    """NAME=DxD[,NAME=...] as tern's tools take it, kept as a string."""
+    """NAME=DxD[,NAME=...] as tern's tools take it (shapes kept as
+    strings); None without one."""
     if not text:
         return None
-    shapes = {}
-    for part in text.split(","):
-        name, sep, shape = part.partition("=")
-        if not sep or not name or not shape:
-            raise ValueError(
-                f"bad --input-shape '{part}': expected NAME=DxDx...")
-        shapes[name] = shape
-    return shapes
+    return parse_pairs(text.split(","), "--input-shape", "NAME=DxDx...")
 
 
 def parse_inputs(values):
-    inputs = {}
-    for value in values or []:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise ValueError(
-                f"bad --input '{value}': expected NAME=PATH.npy")
-        inputs[name] = path
-    return inputs
+    return parse_pairs(values or [], "--input", "NAME=PATH.npy")
 
 
 def add_kernel_options(p):
