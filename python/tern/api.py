@@ -56,7 +56,7 @@ def tool_path(name):
     return found
 
 
-def run_tool(name, args, quiet=True):
+def run_tool(name, args):
     """Runs tool `name` with `args`; returns its stdout and stderr. Raises
     TernError if it fails."""
     command = [tool_path(name)] + [str(a) for a in args]

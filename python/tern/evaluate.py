@@ -131,37 +131,37 @@ def lm_data(model_dir, windows, calibration_windows):
     return held_out, train
 
 
+def chunked_perplexity(run, tokens, batch):
+    """Perplexity over tokens [n, context] scored `batch` windows at a time
+    by run(chunk) -> logits."""
+    from tern import lm
+
+    nll, count = 0.0, 0
+    for i in range(0, len(tokens), batch):
+        chunk = tokens[i:i + batch]
+        _, n, c = lm.perplexity(run(chunk), chunk)
+        nll, count = nll + n, count + c
+    return float(np.exp(nll / count))
+
+
 def lm_perplexity_tern(model, tokens, batch, folder, **kernel_options):
     """Perplexity of `model` (batch `batch`) on tokens [n, context], n a
     multiple of `batch`, compiled by tern-compile and called in process."""
-    from tern import lm
-
     library = api.compile(model, os.path.join(folder, "libmodel.so"),
                           name="model", input_shapes={
                               "tokens": (batch, tokens.shape[1])},
                           **kernel_options)
-    nll, count = 0.0, 0
-    for i in range(0, len(tokens), batch):
-        chunk = tokens[i:i + batch]
-        logits = library(tokens=chunk)["logits"]
-        _, n, c = lm.perplexity(logits, chunk)
-        nll, count = nll + n, count + c
-    return float(np.exp(nll / count))
+    return chunked_perplexity(lambda c: library(tokens=c)["logits"], tokens,
+                              batch)
 
 
 def lm_perplexity_ort(onnx_model, tokens, batch, folder, threads=1):
     """The same with ONNX Runtime (the model's batch dimension is
     symbolic)."""
-    from tern import lm
-
-    nll, count = 0.0, 0
-    for i in range(0, len(tokens), batch):
-        chunk = tokens[i:i + batch]
-        logits = run_ort(onnx_model, {"tokens": chunk},
-                         os.path.join(folder, "ort"), threads)["logits"]
-        _, n, c = lm.perplexity(logits, chunk)
-        nll, count = nll + n, count + c
-    return float(np.exp(nll / count))
+    ort = os.path.join(folder, "ort")
+    return chunked_perplexity(
+        lambda c: run_ort(onnx_model, {"tokens": c}, ort, threads)["logits"],
+        tokens, batch)
 
 
 def evaluate_lm(model_dir, configs, folder, backends=("tern",), windows=256,

@@ -5,6 +5,8 @@ against bits per weight (matplotlib, PNG)."""
 
 import json
 
+from tern.api import bits_per_weight
+
 
 def load(path):
     with open(path) as f:
@@ -62,8 +64,7 @@ def ptq_table(report, markdown=False):
     text = table(header, rows, markdown,
                  ["<", ">", ">", "<", ">", ">", ">", ">", ">", ">"])
     weights = sum(l["rows"] * l["cols"] for l in report["layers"])
-    bits = sum(l["bits_per_weight"] * l["rows"] * l["cols"]
-               for l in report["layers"]) / max(1, weights)
+    bits = bits_per_weight(report)
     floats = report.get("float_layers", [])
     text += (f"\n{len(report['layers'])} layers ternarized, {weights} "
              f"weights at {bits:.3f} bits each: "
