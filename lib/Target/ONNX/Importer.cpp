@@ -41,8 +41,9 @@ std::string nodeName(const onnx::NodeProto &node, int index) {
 
 constexpr int64_t kMinOpset = 7;
 constexpr int64_t kMaxOpset = 21;
-/// Dimensions above this are treated as corrupt.
-constexpr int64_t kMaxDim = int64_t(1) << 40;
+/// Longest string attribute read (ONNX's are modes and names: auto_pad,
+/// direction, ...); a longer one is corrupt or hostile.
+constexpr size_t kMaxStringAttr = 1 << 16;
 
 const HandlerTable &handlers() {
   static const HandlerTable table = [] {
@@ -298,7 +299,12 @@ FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &proto,
                           << "' has external data location '" << location
                           << "' outside the model's folder",
            failure();
+  // Only regular files: a FIFO or device would block or never end.
   uint64_t fileSize = 0;
+  if (!llvm::sys::fs::is_regular_file(real))
+    return emitError(loc) << "external data '" << location << "' of tensor '"
+                          << proto.name() << "' is not a regular file",
+           failure();
   if (llvm::sys::fs::file_size(real, fileSize))
     return emitError(loc) << "cannot open external data '" << location << "'",
            failure();
@@ -323,16 +329,11 @@ FailureOr<Tensor> Importer::constantFrom(const onnx::TensorProto &proto,
     return emitError(loc) << "tensor '" << proto.name() << "' has unsupported "
                           << onnxTypeName(proto.data_type()),
            failure();
-  SmallVector<int64_t> shape;
-  int64_t count = 1;
-  for (int64_t dim : proto.dims()) {
-    if (dim < 0 || dim > kMaxDim || (dim && count > kMaxDim / dim))
-      return emitError(loc) << "tensor '" << proto.name()
-                            << "' has an invalid dimension " << dim,
-             failure();
-    shape.push_back(dim);
-    count *= dim;
-  }
+  SmallVector<int64_t> shape(proto.dims().begin(), proto.dims().end());
+  if (failed(checkShape(shape, "tensor '" + proto.name() + "'",
+                        [&] { return emitError(loc); })))
+    return failure();
+  int64_t count = product(shape);
   int64_t width = byteWidth(proto.data_type());
   std::string raw;
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
@@ -549,21 +550,29 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
   llvm::StringSet<> known;
   for (const onnx::TensorProto &init : graph.initializer()) {
     Location loc = NameLoc::get(StringAttr::get(context, init.name()), fileLoc);
+    if (!known.insert(init.name()).second)
+      return emitError(loc) << "initializer '" << init.name()
+                            << "' is defined more than once",
+             nullptr;
     FailureOr<Tensor> tensor = constantFrom(init, loc);
     if (failed(tensor))
       return nullptr;
     define(init.name(), std::move(*tensor));
-    known.insert(init.name());
   }
 
   // Function arguments: the inputs that are not initializers.
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
+  llvm::StringSet<> inputNames;
   for (const onnx::ValueInfoProto &input : graph.input()) {
-    if (known.count(input.name()))
-      continue;
     Location loc =
         NameLoc::get(StringAttr::get(context, input.name()), fileLoc);
+    if (!inputNames.insert(input.name()).second)
+      return emitError(loc)
+                 << "input '" << input.name() << "' is listed more than once",
+             nullptr;
+    if (known.count(input.name()))
+      continue;
     if (!input.type().has_tensor_type())
       return emitError(loc) << "input '" << input.name() << "' is not a tensor",
              nullptr;
@@ -609,11 +618,9 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
         shape.push_back(dim.dim_value());
       }
     }
-    for (int64_t dim : shape)
-      if (dim < 0 || dim > kMaxDim)
-        return emitError(loc) << "input '" << input.name()
-                              << "' has an invalid dimension " << dim,
-               nullptr;
+    if (failed(checkShape(shape, "input '" + input.name() + "'",
+                          [&] { return emitError(loc); })))
+      return nullptr;
     argTypes.push_back(RankedTensorType::get(shape, elementType));
     argNames.push_back(input.name());
     known.insert(input.name());
@@ -656,14 +663,32 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
       return nullptr;
     }
     NodeContext ctx(*this, *node, opset->second, loc, builder);
+    for (const onnx::AttributeProto &attr : node->attribute()) {
+      size_t longest = attr.s().size();
+      for (const std::string &str : attr.strings())
+        longest = std::max(longest, str.size());
+      if (longest > kMaxStringAttr) {
+        ctx.error() << "attribute '" << attr.name() << "' holds a string of "
+                    << longest << " bytes; tern reads at most "
+                    << kMaxStringAttr;
+        return nullptr;
+      }
+    }
     if (failed(handler->second(ctx)))
       return nullptr;
-    for (const std::string &out : node->output())
-      if (!out.empty() && !lookup(out)) {
+    for (const std::string &out : node->output()) {
+      if (out.empty())
+        continue;
+      Tensor *tensor = lookup(out);
+      if (!tensor) {
         emitError(loc) << "node '" << name << "' (" << node->op_type()
                        << "): output '" << out << "' was not produced";
         return nullptr;
       }
+      if (failed(checkShape(tensor->type.getShape(), "output '" + out + "'",
+                            [&] { return ctx.error(); })))
+        return nullptr;
+    }
   }
 
   SmallVector<Value> results;
@@ -688,6 +713,45 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
   if (failed(verify(*module)))
     return nullptr;
   return module;
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes
+//===----------------------------------------------------------------------===//
+
+int64_t onnx_import::product(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    if (dim == 0)
+      return 0;
+    if (count > std::numeric_limits<int64_t>::max() / dim)
+      count = std::numeric_limits<int64_t>::max();
+    else
+      count *= dim;
+  }
+  return count;
+}
+
+LogicalResult
+onnx_import::checkShape(ArrayRef<int64_t> shape, StringRef what,
+                        function_ref<InFlightDiagnostic()> error) {
+  for (int64_t dim : shape)
+    if (dim < 0 || dim > kMaxElements)
+      return error() << what << " has an invalid dimension "
+                     << (ShapedType::isDynamic(dim) ? std::string("?")
+                                                    : std::to_string(dim)),
+             failure();
+  int64_t count = product(shape);
+  if (count > kMaxElements) {
+    std::string dims;
+    llvm::raw_string_ostream os(dims);
+    llvm::interleave(shape, os, "x");
+    return error() << what << " has " << count << " elements (" << dims
+                   << "); tern handles at most " << kMaxElements
+                   << " per tensor",
+           failure();
+  }
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -838,7 +902,7 @@ bool mlir::tern::parseONNXInputShapes(StringRef spec,
     dims.split(parts, 'x');
     for (StringRef part : parts) {
       int64_t dim;
-      if (part.trim().getAsInteger(10, dim) || dim < 1 || dim > kMaxDim) {
+      if (part.trim().getAsInteger(10, dim) || dim < 1 || dim > kMaxElements) {
         error = "invalid dimension '" + part.str() + "' for input '" +
                 name.str() + "' in --input-shape";
         return false;

@@ -53,6 +53,21 @@ inline int64_t toInt64(double v) {
 /// Largest constant folded on the host (shape computations, small tables).
 constexpr int64_t kFoldLimit = 1 << 16;
 
+/// Most elements of one tensor (16 GiB of f32, far above any layer of a
+/// model a CPU runs): larger shapes are corrupt or hostile, and are refused
+/// before anything is allocated for them.
+constexpr int64_t kMaxElements = int64_t(1) << 32;
+
+/// The number of elements of `shape` (non-negative dims), saturating at
+/// INT64_MAX instead of overflowing.
+int64_t product(ArrayRef<int64_t> shape);
+
+/// Checks that `shape` is static, non-negative and holds at most
+/// kMaxElements elements; otherwise reports "<what> has ..." through
+/// `error` and fails.
+LogicalResult checkShape(ArrayRef<int64_t> shape, StringRef what,
+                         function_ref<InFlightDiagnostic()> error);
+
 /// An ONNX value during import: an IR value, or a constant not yet
 /// materialized, or both.
 struct Tensor {

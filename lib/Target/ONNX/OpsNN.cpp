@@ -16,18 +16,12 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
-#include <numeric>
 
 using namespace mlir;
 using namespace mlir::tern;
 using namespace mlir::tern::onnx_import;
 
 namespace {
-
-int64_t product(ArrayRef<int64_t> shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                         std::multiplies<int64_t>());
-}
 
 bool isFloatTensor(Tensor *t) {
   return t && isa<FloatType>(t->type.getElementType());

@@ -22,11 +22,6 @@ using namespace mlir::tern::onnx_import;
 
 namespace {
 
-int64_t product(ArrayRef<int64_t> shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                         std::multiplies<int64_t>());
-}
-
 SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
   SmallVector<int64_t> strides(shape.size(), 1);
   for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
@@ -149,7 +144,7 @@ LogicalResult lowerReshape(NodeContext &ctx) {
     shape = *given;
   }
   bool allowZero = ctx.attrInt("allowzero", 0) != 0;
-  int64_t inferred = -1, known = 1;
+  int64_t inferred = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == 0 && !allowZero) {
       if (int64_t(i) >= x->type.getRank())
@@ -165,9 +160,11 @@ LogicalResult lowerReshape(NodeContext &ctx) {
     }
     if (shape[i] < 0)
       return ctx.error() << "has an invalid target dimension " << shape[i];
-    known *= shape[i];
   }
   if (inferred >= 0) {
+    SmallVector<int64_t> others(shape);
+    others[inferred] = 1;
+    int64_t known = product(others);
     if (known == 0 || x->type.getNumElements() % known)
       return ctx.error() << "cannot infer the -1 dimension of a reshape of "
                          << x->type;
