@@ -87,6 +87,10 @@ for feature, modules in [("torch", "torch, sentencepiece"),
                       capture_output=True).returncode == 0:
         config.available_features.add(feature)
 
+# The libFuzzer targets exist in fuzzer builds only (TERN_BUILD_FUZZERS).
+if os.path.exists(os.path.join(config.tern_tools_dir, "tern-npy-fuzzer")):
+    config.available_features.add("fuzzers")
+
 tool_dirs = [config.tern_tools_dir, config.llvm_tools_dir]
 tools = [
     "tern-opt",

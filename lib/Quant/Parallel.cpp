@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -18,6 +20,20 @@ using namespace tern::quant;
 int tern::quant::resolveThreads(int threads) {
   if (threads > 0)
     return threads;
+  // The environment caps tools that take no thread option (tern-opt's
+  // passes); the determinism test runs them with 1 and 2.
+  if (const char *env = std::getenv("TERN_NUM_THREADS")) {
+    char *end = nullptr;
+    long value = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && value > 0 && value <= 1024)
+      return int(value);
+    static std::atomic<bool> warned{false};
+    if (!warned.exchange(true))
+      std::fprintf(stderr,
+                   "warning: ignoring TERN_NUM_THREADS='%s' (expected 1 to "
+                   "1024)\n",
+                   env);
+  }
   unsigned cores = std::thread::hardware_concurrency();
   return cores ? int(cores) : 1;
 }

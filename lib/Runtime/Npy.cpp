@@ -130,6 +130,8 @@ bool tern::runtime::parseNpy(const std::string &bytes, Array &array,
   if (!known)
     return fail(error, "unsupported .npy dtype '" + descr + "'");
   array.shape.clear();
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
+    return fail(error, "malformed .npy shape " + shape);
   std::string dims = shape.substr(1, shape.size() - 2);
   std::stringstream stream(dims);
   for (std::string item; std::getline(stream, item, ',');) {

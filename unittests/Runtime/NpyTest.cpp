@@ -91,4 +91,18 @@ TEST(NpyTest, RejectsBadFiles) {
   EXPECT_EQ(error, "cannot open '/nonexistent/x.npy'");
 }
 
+// Shapes that are not tuples (found while writing tern-npy-fuzzer: an empty
+// one threw from std::string::substr). The header keeps its length.
+TEST(NpyTest, RejectsShapesThatAreNotTuples) {
+  std::string good = formatNpy(floats({2, 2}));
+  for (const char *shape : {"      ", "7     ", "2, 2  "}) {
+    std::string bad = good;
+    bad.replace(bad.find("(2, 2)"), 6, shape);
+    Array a;
+    std::string error;
+    EXPECT_FALSE(parseNpy(bad, a, error)) << shape;
+    EXPECT_EQ(error.rfind("malformed .npy shape", 0), 0u) << error;
+  }
+}
+
 } // namespace

@@ -14,7 +14,8 @@
 
 namespace tern::quant {
 
-/// The threads `threads` asks for: itself if positive, else every core.
+/// The threads `threads` asks for: itself if positive, else the positive
+/// integer in $TERN_NUM_THREADS if set, else every core.
 int resolveThreads(int threads);
 
 /// Calls `body(i)` for every i in [0, n) on up to `threads` threads (0 = all

@@ -1,0 +1,28 @@
+//===- npy-fuzzer.cpp - libFuzzer target for the .npy reader --------------===//
+//
+// Parses each input as a .npy file. Anything accepted must write back and
+// read again to the same array (dtype, shape and bytes). See
+// docs/Hardening.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Runtime/Npy.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+using namespace tern::runtime;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  Array array;
+  std::string error;
+  if (!parseNpy(std::string(reinterpret_cast<const char *>(data), size), array,
+                error))
+    return 0;
+  Array again;
+  if (!parseNpy(formatNpy(array), again, error) || again.type != array.type ||
+      again.shape != array.shape || again.data != array.data)
+    __builtin_trap();
+  return 0;
+}
