@@ -265,16 +265,21 @@ GroupFit tern::quant::fitTritPlanes(const float *w, const float *h, int64_t n,
   // of the three smallest distinct non-zero |w| and the larger planes split
   // what is left of the largest |w| as 2^(P-2) : ... : 2 : 1.
   if (planes > 1) {
+    // The distinct non-zero magnitudes, collected until there are too many
+    // (real weights have thousands: the scan stops early).
+    size_t limit = size_t(combosOf(planes) + 1) / 2;
     std::vector<float> magnitudes;
-    magnitudes.reserve(n);
-    for (int64_t j = 0; j < n; ++j)
-      if (w[j] != 0)
-        magnitudes.push_back(std::fabs(w[j]));
+    bool few = true;
+    for (int64_t j = 0; few && j < n; ++j) {
+      float m = std::fabs(w[j]);
+      if (m == 0 || std::find(magnitudes.begin(), magnitudes.end(), m) !=
+                        magnitudes.end())
+        continue;
+      magnitudes.push_back(m);
+      few = magnitudes.size() <= limit;
+    }
     std::sort(magnitudes.begin(), magnitudes.end());
-    magnitudes.erase(std::unique(magnitudes.begin(), magnitudes.end()),
-                     magnitudes.end());
     float parts = float((1 << (planes - 1)) - 1);
-    bool few = magnitudes.size() <= size_t(combosOf(planes) + 1) / 2;
     for (size_t i = 0; few && i < 3 && i + 1 < magnitudes.size(); ++i) {
       Start &extreme = starts.emplace_back();
       extreme.alpha[planes - 1] = magnitudes[i];

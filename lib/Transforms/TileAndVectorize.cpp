@@ -322,7 +322,10 @@ struct TileAndVectorizePass
     IRRewriter rewriter(func.getContext());
     // An op accumulating into a fill shared with other ops (CSE merges
     // identical fills) gets a fill of its own: otherwise bufferization
-    // copies the shared one for every op that writes into it.
+    // copies the shared one for every op that writes into it. The new
+    // fills join `ops` after the loop (appending inside it would leave the
+    // loop reading freed storage; found by scripts/test-sanitizers.sh).
+    SmallVector<linalg::LinalgOp> ownFills;
     for (linalg::LinalgOp op : ops) {
       for (OpOperand &init : op.getDpsInitsMutable()) {
         auto fill = init.get().getDefiningOp<linalg::FillOp>();
@@ -334,9 +337,10 @@ struct TileAndVectorizePass
           init.set(
               own->getResult(cast<OpResult>(init.get()).getResultNumber()));
         });
-        ops.push_back(cast<linalg::LinalgOp>(own));
+        ownFills.push_back(cast<linalg::LinalgOp>(own));
       }
     }
+    ops.append(ownFills.begin(), ownFills.end());
     for (linalg::LinalgOp op : ops) {
       std::optional<Schedule> s =
           chooseSchedule(op, vectorWidth, blockRows, maxVectorSize);

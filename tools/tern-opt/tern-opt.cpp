@@ -25,6 +25,8 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -40,7 +42,11 @@ static llvm::cl::opt<std::string>
                 llvm::cl::init(""));
 
 /// The input as MLIR: the file itself, or the ONNX model it holds imported
-/// and serialized to bytecode for MlirOptMain to parse.
+/// and serialized to bytecode for MlirOptMain to parse. The bytecode goes
+/// through an unlinked temporary file mapped back into memory: the imported
+/// module is gone before MlirOptMain parses it, and its resource blobs point
+/// into the mapping, so a model's weights are in memory once, not three
+/// times (docs/Hardening.md, "Scale").
 static std::unique_ptr<llvm::MemoryBuffer>
 loadInput(StringRef inputFilename, DialectRegistry &registry) {
   std::string error;
@@ -61,11 +67,38 @@ loadInput(StringRef inputFilename, DialectRegistry &registry) {
       tern::importONNXFile(inputFilename, &context, options);
   if (!module)
     return nullptr;
-  std::string bytes;
-  llvm::raw_string_ostream os(bytes);
-  if (failed(writeBytecodeToFile(*module, os)))
+  int fd;
+  SmallString<128> path;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "tern-import", "mlirbc", fd, path)) {
+    llvm::errs() << "error: cannot create a temporary file for the imported "
+                    "model: "
+                 << ec.message() << "\n";
     return nullptr;
-  return llvm::MemoryBuffer::getMemBufferCopy(bytes, inputFilename);
+  }
+  llvm::FileRemover remover(path);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    if (failed(writeBytecodeToFile(*module, os)))
+      return nullptr;
+    os.close();
+    if (os.has_error()) {
+      llvm::errs() << "error: cannot write the imported model to '" << path
+                   << "': " << os.error().message() << "\n";
+      os.clear_error();
+      return nullptr;
+    }
+  }
+  module = nullptr;
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    llvm::errs() << "error: cannot read back the imported model from '" << path
+                 << "': " << buffer.getError().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*buffer);
 }
 
 int main(int argc, char **argv) {

@@ -237,19 +237,41 @@ Value Importer::materialize(Tensor &tensor, Location loc) {
     tensor.value = onnx_import::materialize(builder, loc, *tensor.host);
     return tensor.value;
   }
-  std::string bytes = tensor.raw ? *tensor.raw : hostBytes(*tensor.host);
+  std::string hostCopy;
+  ArrayRef<char> bytes;
+  if (tensor.raw) {
+    bytes = ArrayRef<char>(tensor.raw->data(), tensor.raw->size());
+  } else {
+    hostCopy = hostBytes(*tensor.host);
+    bytes = ArrayRef<char>(hostCopy.data(), hostCopy.size());
+  }
   std::string name = tensor.name;
   if (name.empty()) {
     name = "onnx_constant";
     if (auto named = dyn_cast<NameLoc>(loc))
       name = named.getName().str();
   }
-  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
-      ArrayRef<char>(bytes.data(), bytes.size()));
+  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(bytes);
   auto attr =
       DenseResourceElementsAttr::get(tensor.type, name, std::move(blob));
   tensor.value = arith::ConstantOp::create(builder, loc, attr);
+  // The blob holds the bytes now (Tensor::rawBytes reads them there): a
+  // model's weights are never held twice.
+  tensor.raw.reset();
   return tensor.value;
+}
+
+ArrayRef<char> Tensor::rawBytes() const {
+  if (raw)
+    return ArrayRef<char>(raw->data(), raw->size());
+  auto constant = value ? value.getDefiningOp<arith::ConstantOp>() : nullptr;
+  auto resource = constant
+                      ? dyn_cast<DenseResourceElementsAttr>(constant.getValue())
+                      : nullptr;
+  if (!resource)
+    return {};
+  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  return blob ? blob->getData() : ArrayRef<char>();
 }
 
 FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &proto,

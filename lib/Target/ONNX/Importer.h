@@ -75,13 +75,17 @@ struct Tensor {
   Value value;
   /// Known contents, for constants of at most kFoldLimit elements.
   std::shared_ptr<HostTensor> host;
-  /// Little-endian raw contents of a larger constant.
+  /// Little-endian raw contents of a larger constant, until it is
+  /// materialized (then its blob holds them).
   std::shared_ptr<std::string> raw;
   /// The ONNX name of a constant (initializer or Constant output): its blob
   /// and location are named after it.
   std::string name;
 
-  bool isConstant() const { return host || raw; }
+  /// The little-endian contents of a large constant: `raw`, or once it is
+  /// materialized, its resource blob. Empty for other values.
+  ArrayRef<char> rawBytes() const;
+  bool isConstant() const { return host || !rawBytes().empty(); }
 };
 
 class Importer;

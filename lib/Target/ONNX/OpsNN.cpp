@@ -44,12 +44,13 @@ std::optional<Tensor> transposedConstant(Tensor &t) {
     result.host = std::make_shared<HostTensor>(std::move(h));
     return result;
   }
-  int64_t width = int64_t(t.raw->size()) / (rows * cols);
-  auto raw = std::make_shared<std::string>(t.raw->size(), '\0');
+  ArrayRef<char> bytes = t.rawBytes();
+  int64_t width = int64_t(bytes.size()) / (rows * cols);
+  auto raw = std::make_shared<std::string>(bytes.size(), '\0');
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
       std::memcpy(&(*raw)[(c * rows + r) * width],
-                  &(*t.raw)[(r * cols + c) * width], width);
+                  &bytes[(r * cols + c) * width], width);
   result.raw = raw;
   return result;
 }
@@ -469,14 +470,15 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
             hf.values[o] = w->host->values[src(mm, cc, i, j)];
     flipped.host = std::make_shared<HostTensor>(std::move(hf));
   } else {
-    int64_t width = int64_t(w->raw->size()) / count;
-    auto raw = std::make_shared<std::string>(w->raw->size(), '\0');
+    ArrayRef<char> bytes = w->rawBytes();
+    int64_t width = int64_t(bytes.size()) / count;
+    auto raw = std::make_shared<std::string>(bytes.size(), '\0');
     for (int64_t mm = 0, o = 0; mm < m; ++mm)
       for (int64_t cc = 0; cc < c; ++cc)
         for (int64_t i = 0; i < kh; ++i)
           for (int64_t j = 0; j < kw; ++j, ++o)
-            std::memcpy(&(*raw)[o * width],
-                        &(*w->raw)[src(mm, cc, i, j) * width], width);
+            std::memcpy(&(*raw)[o * width], &bytes[src(mm, cc, i, j) * width],
+                        width);
     flipped.raw = raw;
   }
   Value weights = materializeConstant(ctx, flipped);

@@ -69,7 +69,7 @@ bool isStaticF32(Type type) {
 }
 
 /// A matmul with constant K x N weights.
-std::optional<Layer> matchMatmul(linalg::MatmulOp op, bool readWeights) {
+std::optional<Layer> matchMatmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
     return std::nullopt;
   Value input = op.getInputs()[0];
@@ -79,15 +79,6 @@ std::optional<Layer> matchMatmul(linalg::MatmulOp op, bool readWeights) {
   Layer layer;
   layer.cols = weightType.getDimSize(0);
   layer.rows = weightType.getDimSize(1);
-  if (readWeights) {
-    std::optional<std::vector<float>> weights = readFloats(op.getInputs()[1]);
-    if (!weights)
-      return std::nullopt;
-    layer.weights.resize(layer.rows * layer.cols);
-    for (int64_t k = 0; k < layer.cols; ++k)
-      for (int64_t n = 0; n < layer.rows; ++n)
-        layer.weights[n * layer.cols + k] = (*weights)[k * layer.rows + n];
-  }
   layer.activations = [input](OpBuilder &) { return input; };
   layer.outputs = [](OpBuilder &, Value products) { return products; };
   return layer;
@@ -95,8 +86,7 @@ std::optional<Layer> matchMatmul(linalg::MatmulOp op, bool readWeights) {
 
 /// A 1x1 convolution (stride 1, NCHW) with constant F x C x 1 x 1 weights:
 /// a matmul over the channels of every pixel.
-std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
-                                        bool readWeights) {
+std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
   if (!op.hasPureTensorSemantics() ||
       !llvm::all_of(op.getStrides().getValues<int64_t>(),
                     [](int64_t s) { return s == 1; }))
@@ -116,12 +106,6 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
   Layer layer;
   layer.rows = filterType.getDimSize(0);
   layer.cols = filterType.getDimSize(1);
-  if (readWeights) {
-    std::optional<std::vector<float>> weights = readFloats(filter);
-    if (!weights)
-      return std::nullopt;
-    layer.weights = std::move(*weights);
-  }
   // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C] -> matmul -> [B*H*W, F] ->
   // [B, H, W, F] -> [B, F, H, W].
   Location loc = op.getLoc();
@@ -167,13 +151,14 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
       name += "#" + std::to_string(repeats);
     std::optional<Layer> layer;
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
-      layer = matchMatmul(matmul, readWeights);
+      layer = matchMatmul(matmul);
     else
-      layer =
-          matchPointwiseConv(cast<linalg::Conv2DNchwFchwOp>(op), readWeights);
+      layer = matchPointwiseConv(cast<linalg::Conv2DNchwFchwOp>(op));
     if (!layer)
       return;
     layer->op = op;
+    if (readWeights && !readLayerWeights(*layer))
+      return;
     layer->name = std::move(name);
     Value init = cast<linalg::LinalgOp>(op).getDpsInits()[0];
     if (!isZeros(init))
@@ -181,6 +166,27 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
     layers.push_back(std::move(*layer));
   });
   return layers;
+}
+
+bool mlir::tern::readLayerWeights(Layer &layer) {
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(layer.op)) {
+    // K x N in the IR, N x K here.
+    std::optional<std::vector<float>> weights =
+        readFloats(matmul.getInputs()[1]);
+    if (!weights)
+      return false;
+    layer.weights.resize(layer.rows * layer.cols);
+    for (int64_t k = 0; k < layer.cols; ++k)
+      for (int64_t n = 0; n < layer.rows; ++n)
+        layer.weights[n * layer.cols + k] = (*weights)[k * layer.rows + n];
+    return true;
+  }
+  std::optional<std::vector<float>> weights =
+      readFloats(cast<linalg::Conv2DNchwFchwOp>(layer.op).getInputs()[1]);
+  if (!weights)
+    return false;
+  layer.weights = std::move(*weights);
+  return true;
 }
 
 Value mlir::tern::buildLayer(OpBuilder &b, const Layer &layer,

@@ -339,7 +339,9 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     PackingKind packingKind =
         sherry ? PackingKind::Sherry : PackingKind::SignMagnitude;
     double modelBytes = constantBytes(module);
-    std::vector<Layer> layers = findLayers(module, /*readWeights=*/true);
+    // Weights are read one layer at a time, as it is fitted, and dropped
+    // once it is rewritten: a model's float weights are never all copied.
+    std::vector<Layer> layers = findLayers(module, /*readWeights=*/false);
     std::vector<Layer *> selected;
     for (Layer &layer : layers)
       if ((include.empty() || includeRegex.match(layer.name)) &&
@@ -415,6 +417,12 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           << layer.name << "': " << message;
       signalPassFailure();
       return failure();
+    };
+    auto readWeights = [&](Layer &layer) -> LogicalResult {
+      if (readLayerWeights(layer))
+        return success();
+      return fail(layer, "its weights cannot be read (an elided or "
+                         "non-f32 constant)");
     };
     /// The weights a layer's fit approximates.
     auto fitted = [](const Layer &layer, const Prepared &prepared) {
@@ -633,7 +641,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
     if (bits == 0) {
       for (auto [index, layer] : llvm::enumerate(selected)) {
         Prepared prepared;
-        if (failed(prepare(*layer, index, prepared)))
+        if (failed(readWeights(*layer)) ||
+            failed(prepare(*layer, index, prepared)))
           return;
         std::optional<q::TernaryWeights> weights =
             fit(*layer, prepared, options);
@@ -646,6 +655,7 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
           current[index].set(layer->rows, weights->dequantize(), bias);
         if (failed(rewrite(*layer, prepared, *weights, bias, std::nan(""))))
           return;
+        std::vector<float>().swap(layer->weights);
       }
     } else {
       // Allocation: every layer fitted with 1 .. planes planes, each fit's
@@ -655,7 +665,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       std::vector<std::vector<q::TernaryWeights>> fits(selected.size());
       std::vector<AllocationLayer> allocation(selected.size());
       for (auto [i, layer] : llvm::enumerate(selected)) {
-        if (failed(prepare(*layer, i, prepared[i])))
+        if (failed(readWeights(*layer)) ||
+            failed(prepare(*layer, i, prepared[i])))
           return;
         allocation[i].layer = layer;
         q::MatrixRef w = {layer->weights.data(), layer->rows, layer->cols};

@@ -47,6 +47,11 @@ struct Layer {
 /// when `readWeights` is set.
 std::vector<Layer> findLayers(ModuleOp module, bool readWeights);
 
+/// Reads the weights of a layer found without them (one layer at a time
+/// keeps a large model's float weights from being copied all at once).
+/// False if they cannot be read.
+bool readLayerWeights(Layer &layer);
+
 /// x (M x K) times `weights` (K x N), plus `bias` (N values added to every
 /// row) unless it is null: a layer's products in float.
 Value buildFloatProducts(OpBuilder &b, Location loc, Value x, Value weights,
