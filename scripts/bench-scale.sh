@@ -35,7 +35,6 @@ measure() {
   read -r seconds kib <"$dir/$step.time"
   echo "$step: $seconds s, peak RSS $((kib / 1024)) MiB" \
     "($(awk -v k="$kib" -v w="$weights" 'BEGIN { printf "%.2f", k * 1024 / w }')x the float weights)"
-  echo "$seconds $kib" >"$dir/$step.time"
 }
 
 echo "model: $dir/model.onnx, $((weights / 1048576)) MiB of float32 weights, $(nproc) cores"

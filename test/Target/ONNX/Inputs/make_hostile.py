@@ -29,10 +29,8 @@ def ints(name, values):
 def chain(n, cycle):
     """n Relu nodes in a row; with `cycle`, the first reads the last."""
     names = ["v%d" % i for i in range(n + 1)]
-    names[0] = "v%d" % n if cycle else "x"
+    names[0] = "y" if cycle else "x"
     names[n] = "y"
-    if cycle:
-        names[0] = "y"
     nodes = [helper.make_node("Relu", [names[i]], [names[i + 1]])
              for i in range(n)]
     return model(nodes, [vi("x", TensorProto.FLOAT, [1, 4])],
