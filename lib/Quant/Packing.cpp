@@ -364,7 +364,7 @@ KernelDotCodes tern::quant::KernelDotCodes::get(int64_t k, int64_t groupSize,
   layout.groupSize = groupSize == 0 ? k : groupSize;
   layout.groups = layout.groupSize == 0 ? 0 : k / layout.groupSize;
   layout.lanes = lanes;
-  layout.quadsPerGroup = ceilDiv(layout.groupSize, 4);
+  layout.setsPerGroup = ceilDiv(layout.groupSize, kSetCodes);
   return layout;
 }
 
@@ -381,11 +381,12 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
           out + (p * blocks + n / layout.lanes) * layout.blockBytes();
       for (int64_t j = 0; j < layout.k; ++j) {
         int64_t inGroup = j % layout.groupSize;
-        int64_t lane = 4 * (n % layout.lanes) + inGroup % 4;
+        int64_t inSet = inGroup % KernelDotCodes::kSetCodes;
         uint8_t &byte =
             block[(j / layout.groupSize) * layout.groupBytes() +
-                  (inGroup / 4) * layout.lanes + lane % layout.lanes];
-        int shift = 2 * int(lane / layout.lanes);
+                  (inGroup / KernelDotCodes::kSetCodes) * layout.setBytes() +
+                  4 * (n % layout.lanes) + inSet % 4];
+        int shift = 2 * int(inSet / 4);
         byte =
             uint8_t((byte & ~(3 << shift)) | ((codeValue(in[j]) + 1) << shift));
       }

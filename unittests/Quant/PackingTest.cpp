@@ -226,40 +226,46 @@ TEST(PackingTest, KernelBitmapBits) {
 }
 
 TEST(PackingTest, KernelDotCodes) {
-  // 5 rows of K = 10 in groups of 5, blocks of 4 rows: two blocks (the
-  // second holds row 4 and three rows of padding), two quads per group
-  // (the second holds one code and three of padding), 4 bytes a quad.
-  KernelDotCodes layout = KernelDotCodes::get(10, 5, 4);
-  ASSERT_EQ(layout.quadsPerGroup, 2);
-  ASSERT_EQ(layout.groupBytes(), 8);
-  ASSERT_EQ(layout.blockBytes(), 16);
+  // 5 rows of K = 40 in groups of 20, blocks of 4 rows: two blocks (the
+  // second holds row 4 and three rows of padding), two sets of 16 codes per
+  // group (the second holds 4 codes and 12 of padding), 16 bytes a set.
+  KernelDotCodes layout = KernelDotCodes::get(40, 20, 4);
+  ASSERT_EQ(layout.setsPerGroup, 2);
+  ASSERT_EQ(layout.paddedGroup(), 32);
+  ASSERT_EQ(layout.setBytes(), 16);
+  ASSERT_EQ(layout.groupBytes(), 32);
+  ASSERT_EQ(layout.blockBytes(), 64);
   ASSERT_EQ(layout.blocks(5), 2);
-  std::vector<uint8_t> codes(5 * 10, kZeroPos);
-  codes[0 * 10 + 0] = kPlus;    // row 0, code 0: lane 0 -> byte 0 bits 0-1
-  codes[0 * 10 + 3] = kMinus;   // row 0, code 3: lane 3 -> byte 3 bits 0-1
-  codes[1 * 10 + 1] = kPlus;    // row 1, code 1: lane 5 -> byte 1 bits 2-3
-  codes[3 * 10 + 2] = kZeroNeg; // row 3, code 2: lane 14 -> byte 2 bits 6-7
-  codes[2 * 10 + 4] = kPlus;    // row 2, quad 1: lane 8 -> byte 4 bits 4-5
-  codes[4 * 10 + 9] = kMinus;   // row 4 (block 1), group 1, quad 1, lane 0
+  std::vector<uint8_t> codes(5 * 40, kZeroPos);
+  codes[0 * 40 + 0] = kPlus;     // row 0, quad 0, code 0: byte 0 bits 0-1
+  codes[0 * 40 + 7] = kMinus;    // row 0, quad 1, code 3: byte 3 bits 2-3
+  codes[1 * 40 + 13] = kPlus;    // row 1, quad 3, code 1: byte 5 bits 6-7
+  codes[3 * 40 + 10] = kZeroNeg; // row 3, quad 2, code 2: byte 14, t = 0
+  codes[2 * 40 + 16] = kPlus;    // row 2, set 1: byte 16 + 8 bits 0-1
+  codes[4 * 40 + 39] = kMinus;   // row 4 (block 1), group 1, set 1, byte 3
   std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
   packKernelDotCodes(layout, codes.data(), 1, 5, out.data());
-  const uint8_t expected[] = {
-      0x56, 0x59, 0x55, 0x54, 0x65, 0x55, 0x55, 0x55, // block 0, group 0
-      0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, // block 0, group 1
-      0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, // block 1, group 0
-      0x55, 0x55, 0x55, 0x55, 0x54, 0x55, 0x55, 0x55, // block 1, group 1
-  };
-  for (int64_t i = 0; i < 32; ++i)
+  std::vector<uint8_t> expected(out.size(), 0x55);
+  expected[0] = 0x56;
+  expected[3] = 0x51;
+  expected[5] = 0x95;
+  expected[24] = 0x56;
+  expected[64 + 32 + 16 + 3] = 0x54;
+  for (size_t i = 0; i < out.size(); ++i)
     EXPECT_EQ(out[i], expected[i]) << "byte " << i;
 
-  // Unpacking as a kernel does gives, in i32 lane i, row i's 4 codes t + 1.
+  // Unpacking as a kernel does: byte 4i + j of a set, shifted right by 2s
+  // and masked to two bits, is t + 1 for code 4s + j of row i; masked in
+  // place it is (t + 1) * 4^s.
   for (int64_t n = 0; n < 5; ++n)
-    for (int64_t j = 0; j < 10; ++j) {
-      int64_t inGroup = j % 5, lane = 4 * (n % 4) + inGroup % 4;
-      uint8_t byte =
-          out[(n / 4) * 16 + (j / 5) * 8 + (inGroup / 4) * 4 + lane % 4];
-      EXPECT_EQ(((byte >> (2 * (lane / 4))) & 3) - 1,
-                codeValue(codes[n * 10 + j]))
+    for (int64_t j = 0; j < 40; ++j) {
+      int64_t inGroup = j % 20, inSet = inGroup % 16, s = inSet / 4;
+      uint8_t byte = out[(n / 4) * 64 + (j / 20) * 32 + (inGroup / 16) * 16 +
+                         4 * (n % 4) + inSet % 4];
+      EXPECT_EQ(((byte >> (2 * s)) & 3) - 1, codeValue(codes[n * 40 + j]))
+          << "row " << n << " code " << j;
+      EXPECT_EQ(byte & (3 << (2 * s)), (codeValue(codes[n * 40 + j]) + 1)
+                                           << (2 * s))
           << "row " << n << " code " << j;
     }
 }

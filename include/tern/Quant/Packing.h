@@ -119,27 +119,35 @@ void packKernelBitmaps(const KernelBitmaps &layout, const uint8_t *codes,
 /// The layout of the kernels' integer dot products (docs/Packing.md,
 /// "Kernel dot codes"): rows in blocks of `lanes` (the i32 lanes of one SIMD
 /// register; the last block padded with rows of zeros), each group of G codes
-/// in quads of 4 codes (the last padded with zeros). For each block, group
-/// and quad, `lanes` bytes hold the block's 4 x lanes codes t + 1: register
-/// byte 4i + j (code j of the quad in row i of the block) is stored in bits
-/// 2s and 2s + 1 of byte c, for 4i + j = s * lanes + c. A kernel broadcasts
-/// those bytes to the register's four quarters, shifts quarter s right by 2s
-/// and keeps two bits per byte: each i32 lane then holds its row's 4 codes.
+/// in sets of 16 codes (the last padded with zeros). For each block, group
+/// and set, one register of 4 x lanes bytes holds the block's 16 x lanes
+/// codes t + 1: byte 4i + j holds, in bits 2s and 2s + 1, code 4s + j of the
+/// set in row i of the block. A kernel loads the register once and, for each
+/// quad s of the set, either shifts it right by 2s and keeps two bits per
+/// byte (each i32 lane then holds its row's 4 codes of the quad) or only
+/// masks bits 2s and 2s + 1 (the codes times 4^s, summed apart).
 struct KernelDotCodes {
+  /// Codes of a row per set: four quads of 4.
+  static constexpr int64_t kSetCodes = 16;
+
   int64_t k = 0;
   /// Codes per group (K for one group per row).
   int64_t groupSize = 0;
   int64_t groups = 0;
   /// Rows per block, a multiple of 4.
   int64_t lanes = 0;
-  int64_t quadsPerGroup = 0;
+  int64_t setsPerGroup = 0;
 
   /// The layout of rows of `k` codes in groups of `groupSize` (0 for one
   /// group per row) in blocks of `lanes` rows; `groupSize` must divide `k`
   /// and 4 must divide `lanes`.
   static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t lanes);
+  /// Codes of a group with its padding.
+  int64_t paddedGroup() const { return setsPerGroup * kSetCodes; }
+  /// Bytes of one set of one block of rows: one register.
+  int64_t setBytes() const { return 4 * lanes; }
   /// Bytes of one group of one block of rows.
-  int64_t groupBytes() const { return quadsPerGroup * lanes; }
+  int64_t groupBytes() const { return setsPerGroup * setBytes(); }
   /// Bytes of one block of rows.
   int64_t blockBytes() const { return groups * groupBytes(); }
   /// Blocks that hold `rows` rows.

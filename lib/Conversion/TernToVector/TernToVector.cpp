@@ -84,11 +84,13 @@ constexpr int64_t kDotDepth = 4;
 /// Dot-product kernels (lanes along N): blocks of output rows x blocks of
 /// activation rows (a 2-D scf.forall), tiles of MB activation rows, tiles
 /// of R registers of V output rows (dot-tile-batch, dot-tile-registers),
-/// groups, planes, quads of 4 codes. Per
-/// quad a tile broadcasts 4 int8 activations of each of its MB rows to
-/// every lane, unpacks each register's 4V codes once, and adds their dot
-/// products into R x MB i32 accumulators: no horizontal sums, and each
-/// register's lanes are V consecutive outputs, stored as they are.
+/// groups, planes, sets of 16 codes. Per set a tile loads each register's
+/// 16 x V codes once; per quad of 4 codes of the set it broadcasts 4 int8
+/// activations of each of its MB rows to every lane, takes the quad out of
+/// each register, and adds their dot products into R x MB i32 accumulators
+/// (four times as many, one per quad, for small vpdpbusd tiles: see
+/// emitDotSets): no horizontal sums, and each register's lanes are V
+/// consecutive outputs, stored as they are.
 class KernelEmitter {
 public:
   /// `bits` holds the weights as kernel bitmaps (`groupBytes` apart from
@@ -108,7 +110,7 @@ public:
         maskBytesType(VectorType::get({lanes / 8}, b.getIntegerType(8))),
         chunksPerGroup(ceilDiv(layout.groupSize, lanes)),
         tailLanes(layout.groupSize - (chunksPerGroup - 1) * lanes),
-        quadsPerGroup(ceilDiv(layout.groupSize, kDotDepth)) {}
+        setsPerGroup(ceilDiv(layout.groupSize, q::KernelDotCodes::kSetCodes)) {}
 
   /// Emits the kernel and returns its result tensor.
   Value emit() {
@@ -116,7 +118,7 @@ public:
     if (dots) {
       x = quantizeActivations(b.getI8Type());
       activationSums = sumGroups(x, b.getI32Type());
-      x = padGroups(x, quadsPerGroup * kDotDepth);
+      x = padGroups(x, setsPerGroup * q::KernelDotCodes::kSetCodes);
       alphas = transposeScales();
       return emitDotBlocks(init);
     } else {
@@ -169,13 +171,12 @@ private:
   SmallVector<Value>
   emitLoop(int64_t count, ValueRange values,
            function_ref<SmallVector<Value>(Value, ValueRange)> body);
-  SmallVector<Value> emitDotQuads(ValueRange sums, Value row, Value m,
-                                  Value group, int64_t plane, int64_t registers,
-                                  int64_t batch);
-  SmallVector<Value> emitDotQuad(ValueRange sums, Value row, Value m,
-                                 Value group, Value quad, int64_t plane,
-                                 int64_t registers, int64_t batch);
-  Value unpackCodes(Value bytes);
+  SmallVector<Value> emitDotSets(ValueRange sums, Value row, Value m,
+                                 Value group, int64_t plane, int64_t registers,
+                                 int64_t batch);
+  SmallVector<Value> emitDotSet(ValueRange sums, Value row, Value m,
+                                Value group, Value set, int64_t plane,
+                                int64_t registers, int64_t batch, bool scaled);
   Value emitDot(Value sum, Value codes, Value activations);
 
   OpBuilder &b;
@@ -197,8 +198,8 @@ private:
   /// Chunks that cover a group, and the lanes of the last one that belong
   /// to the group.
   int64_t chunksPerGroup, tailLanes;
-  /// Dot products: quads of codes that cover a group.
-  int64_t quadsPerGroup;
+  /// Dot products: sets of 16 codes (4 quads) that cover a group.
+  int64_t setsPerGroup;
   /// The activations (f32, or their i16 codes), padded with zeros so that
   /// every chunk can be loaded.
   Value x;
@@ -833,7 +834,7 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
       SmallVector<Value> sums;
       for (int64_t i = 0; i < batch; ++i)
         sums.append(registers, starts[i]);
-      sums = emitDotQuads(sums, row, m, group, p, registers, batch);
+      sums = emitDotSets(sums, row, m, group, p, registers, batch);
       for (int64_t r = 0; r < registers; ++r) {
         Value alpha = vector::TransferReadOp::create(
             b, loc, vectorType, alphas,
@@ -888,127 +889,184 @@ SmallVector<Value> KernelEmitter::emitLoop(
   return SmallVector<Value>(loop.getResults());
 }
 
-/// Adds every quad of group `group` of plane `plane` to the i32 sums. With
-/// vpmaddubsw the products are summed in i16 first (tern.dot2: one
-/// instruction and an add per quad instead of three), in runs of at most
-/// 64 quads, since a quad adds at most 2 · 2 · 127 = 508 to a lane; each
-/// run's pairs are then widened and added to the sums.
-SmallVector<Value> KernelEmitter::emitDotQuads(ValueRange sums, Value row,
-                                               Value m, Value group,
-                                               int64_t plane, int64_t registers,
-                                               int64_t batch) {
-  // The loop body over quads first, first + 1, ...
-  auto quadsFrom = [&](Value first) {
-    return [&, first](Value quad, ValueRange args) {
-      return emitDotQuad(args, row, m, group, add(first, quad), plane,
-                         registers, batch);
-    };
-  };
-  if (schedule.dot != Int8Dot::Pmaddubsw)
-    return emitLoop(quadsPerGroup, sums, quadsFrom(index(0)));
-
-  constexpr int64_t kQuadsPerI16 = 64;
-  int64_t width = schedule.width;
-  auto pairsType = VectorType::get({2 * width}, b.getI16Type());
-  auto wordsType = VectorType::get({width}, b.getI32Type());
-  // sums + Σ over quads [first, first + count) in i16, widened.
-  auto run = [&](Value first, int64_t count, ValueRange totals) {
-    Value zero = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(pairsType, b.getI16IntegerAttr(0)));
-    SmallVector<Value> pairs(totals.size(), zero);
-    pairs = emitLoop(count, pairs, quadsFrom(first));
-    Value sixteen = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(wordsType, b.getI32IntegerAttr(16)));
-    SmallVector<Value> result;
-    for (auto [total, pair] : llvm::zip(totals, pairs)) {
-      // Lane i of the i32 view holds pair 2i in its low and pair 2i + 1 in
-      // its high half.
-      Value words = vector::BitCastOp::create(b, loc, wordsType, pair);
-      Value low = arith::ShRSIOp::create(
-          b, loc, arith::ShLIOp::create(b, loc, words, sixteen), sixteen);
-      Value high = arith::ShRSIOp::create(b, loc, words, sixteen);
-      result.push_back(arith::AddIOp::create(
-          b, loc, total, arith::AddIOp::create(b, loc, low, high)));
-    }
-    return result;
-  };
-  SmallVector<Value> result(sums);
-  int64_t fullRuns = quadsPerGroup / kQuadsPerI16;
-  if (fullRuns > 0)
-    result = emitLoop(fullRuns, result, [&](Value iv, ValueRange totals) {
-      return run(mul(iv, kQuadsPerI16), kQuadsPerI16, totals);
-    });
-  if (int64_t rest = quadsPerGroup % kQuadsPerI16)
-    result = run(index(fullRuns * kQuadsPerI16), rest, result);
-  return result;
-}
-
-/// Adds quad `quad` of group `group` to the dot-product sums: per
-/// activation row its 4 int8 activations broadcast to every lane, per
-/// register its 4V codes unpacked once.
-SmallVector<Value> KernelEmitter::emitDotQuad(ValueRange sums, Value row,
-                                              Value m, Value group, Value quad,
+/// Adds every set of group `group` of plane `plane` to the i32 sums (one
+/// per activation row and register, row-major).
+///
+/// Unpacked sets: each quad's codes are shifted into the low two bits of
+/// every byte. With vpmaddubsw the products are summed in i16 first
+/// (tern.dot2: one instruction and an add per quad instead of three), in
+/// runs of at most 16 sets, since a quad adds at most 2 · 2 · 127 = 508 to
+/// a lane; each run's pairs are then widened and added to the sums.
+///
+/// Scaled sets (vpdpbusd on tiles of at most kScaledTile accumulators):
+/// quad s is only masked, so its codes are (t + 1) · 4^s, and each s has
+/// its own accumulators; a run's four sums are shifted right by 2s (exact:
+/// each is a multiple of 4^s) and added. One AND and one vpdpbusd per quad
+/// and register instead of a shift, an AND and a vpdpbusd. A set adds at
+/// most 4 · 128 · 127 to a lane of quad 3's sums, so runs of 16384 sets
+/// stay far from i32's limit.
+SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
+                                              Value m, Value group,
                                               int64_t plane, int64_t registers,
                                               int64_t batch) {
+  constexpr int64_t kScaledTile = 2;
+  constexpr int64_t kSetsPerScaledRun = 16384;
+  constexpr int64_t kSetsPerI16Run = 16;
   int64_t width = schedule.width;
-  Value k = mul(add(mul(group, quadsPerGroup), quad), kDotDepth);
-  Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
-  auto wordType = VectorType::get({1}, b.getI32Type());
-  auto spreadType = VectorType::get({width}, b.getI32Type());
-  SmallVector<Value> xs;
-  for (int64_t i = 0; i < batch; ++i) {
-    Value four = vector::TransferReadOp::create(
-        b, loc, VectorType::get({kDotDepth}, b.getI8Type()), x,
-        ValueRange{add(m, index(i)), k}, padByte, ArrayRef<bool>{true});
-    Value word = vector::BitCastOp::create(b, loc, wordType, four);
-    Value spread = vector::BroadcastOp::create(b, loc, spreadType, word);
-    xs.push_back(vector::BitCastOp::create(b, loc, dataType, spread));
+  auto wordsType = VectorType::get({width}, b.getI32Type());
+  bool scaled =
+      schedule.dot == Int8Dot::Vpdpbusd && registers * batch <= kScaledTile;
+  auto splat = [&](VectorType type, int64_t value) -> Value {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(type,
+                               b.getIntegerAttr(type.getElementType(), value)));
+  };
+  // The loop body over sets first, first + 1, ...
+  auto setsFrom = [&](Value first, bool scaledSums) {
+    return [&, first, scaledSums](Value set, ValueRange args) {
+      return emitDotSet(args, row, m, group, add(first, set), plane, registers,
+                        batch, scaledSums);
+    };
+  };
+  // Runs of at most `runLength` sets: `start` gives a run's initial sums
+  // from the running totals, `finish` adds its sums to them.
+  auto runs =
+      [&](int64_t runLength, bool scaledSums,
+          function_ref<SmallVector<Value>(ValueRange)> start,
+          function_ref<SmallVector<Value>(ValueRange, ValueRange)> finish) {
+        auto run = [&](Value first, int64_t count, ValueRange totals) {
+          SmallVector<Value> part =
+              emitLoop(count, start(totals), setsFrom(first, scaledSums));
+          return finish(totals, part);
+        };
+        SmallVector<Value> result(sums);
+        int64_t fullRuns = setsPerGroup / runLength;
+        if (fullRuns > 0)
+          result = emitLoop(fullRuns, result, [&](Value iv, ValueRange totals) {
+            return run(mul(iv, runLength), runLength, totals);
+          });
+        if (int64_t rest = setsPerGroup % runLength)
+          result = run(index(fullRuns * runLength), rest, result);
+        return result;
+      };
+
+  if (scaled) {
+    // Quad 0's sums start from the totals, the others from zero.
+    Value zero = splat(wordsType, 0);
+    return runs(
+        kSetsPerScaledRun, true,
+        [&](ValueRange totals) {
+          SmallVector<Value> start(totals);
+          start.append(3 * totals.size(), zero);
+          return start;
+        },
+        [&](ValueRange totals, ValueRange part) {
+          SmallVector<Value> result(part.take_front(totals.size()));
+          for (int64_t s = 1; s < 4; ++s)
+            for (auto [sum, quad] : llvm::zip(
+                     result, part.slice(s * totals.size(), totals.size())))
+              sum = arith::AddIOp::create(
+                  b, loc, sum,
+                  arith::ShRSIOp::create(b, loc, quad,
+                                         splat(wordsType, 2 * s)));
+          return result;
+        });
   }
-  // Register r of the tile is row block (row / V + r), whose codes for this
-  // group and quad are V bytes.
-  Value block = arith::DivUIOp::create(b, loc, row, index(width));
-  Value byte = mul(add(mul(group, quadsPerGroup), quad), width);
-  auto packedType = VectorType::get({width}, b.getI8Type());
-  SmallVector<Value> result(sums);
-  for (int64_t r = 0; r < registers; ++r) {
-    Value packed = vector::TransferReadOp::create(
-        b, loc, packedType, bits,
-        ValueRange{index(plane), add(block, index(r)), byte}, padByte,
-        ArrayRef<bool>{true});
-    Value codes = unpackCodes(packed);
+  if (schedule.dot != Int8Dot::Pmaddubsw)
+    return emitLoop(setsPerGroup, sums, setsFrom(index(0), false));
+
+  auto pairsType = VectorType::get({2 * width}, b.getI16Type());
+  return runs(
+      kSetsPerI16Run, false,
+      [&](ValueRange totals) {
+        return SmallVector<Value>(totals.size(), splat(pairsType, 0));
+      },
+      [&](ValueRange totals, ValueRange pairs) {
+        Value sixteen = splat(wordsType, 16);
+        SmallVector<Value> result;
+        for (auto [total, pair] : llvm::zip(totals, pairs)) {
+          // Lane i of the i32 view holds pair 2i in its low and pair 2i + 1
+          // in its high half.
+          Value words = vector::BitCastOp::create(b, loc, wordsType, pair);
+          Value low = arith::ShRSIOp::create(
+              b, loc, arith::ShLIOp::create(b, loc, words, sixteen), sixteen);
+          Value high = arith::ShRSIOp::create(b, loc, words, sixteen);
+          result.push_back(arith::AddIOp::create(
+              b, loc, total, arith::AddIOp::create(b, loc, low, high)));
+        }
+        return result;
+      });
+}
+
+/// Adds set `set` of group `group` to the dot-product sums: per register
+/// one load of its 16 x V codes; per quad s of the set and activation row,
+/// the row's 4 int8 activations broadcast to every lane and dotted with
+/// the quad's codes, shifted into place (`scaled` false) or only masked
+/// (`scaled`: sums[s] are those of quad s, see emitDotSets).
+SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
+                                             Value m, Value group, Value set,
+                                             int64_t plane, int64_t registers,
+                                             int64_t batch, bool scaled) {
+  int64_t width = schedule.width;
+  Value first = add(mul(group, setsPerGroup), set);
+  Value k = mul(first, q::KernelDotCodes::kSetCodes);
+  Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  Type i32 = b.getI32Type();
+  auto wordsType = VectorType::get({width}, i32);
+  // xs[s * batch + i]: quad s of activation row i, in every lane.
+  SmallVector<Value> xs;
+  for (int64_t s = 0; s < 4; ++s)
     for (int64_t i = 0; i < batch; ++i) {
-      Value &sum = result[i * registers + r];
-      sum = emitDot(sum, codes, xs[i]);
+      Value four = vector::TransferReadOp::create(
+          b, loc, VectorType::get({kDotDepth}, b.getI8Type()), x,
+          ValueRange{add(m, index(i)), add(k, index(s * kDotDepth))}, padByte,
+          ArrayRef<bool>{true});
+      Value word =
+          vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), four);
+      xs.push_back(vector::BitCastOp::create(
+          b, loc, dataType,
+          vector::BroadcastOp::create(b, loc, wordsType, word)));
+    }
+  auto words = [&](uint32_t value) -> Value {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(wordsType, b.getI32IntegerAttr(int32_t(value))));
+  };
+  // Register r of the tile is row block (row / V + r), whose codes for this
+  // group and set are 4V bytes.
+  Value block = arith::DivUIOp::create(b, loc, row, index(width));
+  Value byte = mul(first, 4 * width);
+  SmallVector<Value> result(sums);
+  int64_t accumulators = registers * batch;
+  for (int64_t r = 0; r < registers; ++r) {
+    Value packed = vector::BitCastOp::create(
+        b, loc, wordsType,
+        vector::TransferReadOp::create(
+            b, loc, dataType, bits,
+            ValueRange{index(plane), add(block, index(r)), byte}, padByte,
+            ArrayRef<bool>{true}));
+    for (int64_t s = 0; s < 4; ++s) {
+      Value quad = scaled ? arith::AndIOp::create(b, loc, packed,
+                                                  words(0x03030303u << (2 * s)))
+                                .getResult()
+                          : arith::AndIOp::create(
+                                b, loc,
+                                s == 0 ? packed
+                                       : arith::ShRUIOp::create(b, loc, packed,
+                                                                words(2 * s))
+                                             .getResult(),
+                                words(0x03030303u))
+                                .getResult();
+      Value codes = vector::BitCastOp::create(b, loc, dataType, quad);
+      for (int64_t i = 0; i < batch; ++i) {
+        Value &sum =
+            result[(scaled ? s * accumulators : 0) + i * registers + r];
+        sum = emitDot(sum, codes, xs[s * batch + i]);
+      }
     }
   }
   return result;
-}
-
-/// One chunk's codes t + 1 as bytes, in order, from its lanes / 4 packed
-/// bytes (kernel dot codes): broadcast to the register's four quarters,
-/// quarter c shifted right by 2c, two bits kept per byte.
-Value KernelEmitter::unpackCodes(Value packed) {
-  Type i32 = b.getI32Type();
-  int64_t words = lanes / 16;
-  Value quarter =
-      vector::BitCastOp::create(b, loc, VectorType::get({words}, i32), packed);
-  auto spreadType = VectorType::get({4 * words}, i32);
-  Value spread = vector::ShapeCastOp::create(
-      b, loc, spreadType,
-      vector::BroadcastOp::create(b, loc, VectorType::get({4, words}, i32),
-                                  quarter));
-  SmallVector<int32_t> shifts;
-  for (int64_t i = 0; i < 4 * words; ++i)
-    shifts.push_back(int32_t(2 * (i / words)));
-  Value shifted = arith::ShRUIOp::create(
-      b, loc, spread,
-      arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(spreadType, ArrayRef(shifts))));
-  Value twoBits = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(spreadType, b.getI32IntegerAttr(0x03030303)));
-  return vector::BitCastOp::create(
-      b, loc, dataType, arith::AndIOp::create(b, loc, shifted, twoBits));
 }
 
 /// sum + the dot products of `codes` (unsigned bytes) with `activations`

@@ -51,57 +51,89 @@
 // Dot products (int8-dot), lanes along N: the activations are rounded to
 // i8 and summed per group (i32); the scales are transposed to planes x
 // groups x N and N padded to one register of 16 rows, whose codes t + 1
-// are repacked as kernel dot codes (16 bytes per quad of 4 codes, 5 quads).
-// Per quad, the row's 4 activations are broadcast to every lane and the
-// 16 packed bytes to the four quarters of a register, shifted by 0, 2, 4
-// and 6 bits and masked to one code per byte: one tern.dot4, started at
-// minus the group's sum. The scales multiply the i32 sums once, as f32;
-// the 16 outputs are stored as a vector and the 3 real ones sliced out.
+// are repacked as kernel dot codes (one register of 64 bytes per set of 16
+// codes, 2 sets). Per set, the 64 bytes are loaded once; quad s of the set
+// is the bytes' bits 2s and 2s + 1, masked in place (a tile of one register
+// and one activation row: scaled sums), and meets the row's 4 activations
+// of that quad, broadcast to every lane, in one tern.dot4 into its own
+// sums; quad 0's start at minus the group's sum. After the group's sets
+// quad s's sums are shifted right by 2s and added. The scales multiply the
+// i32 sums once, as f32; the 16 outputs are stored as a vector and the 3
+// real ones sliced out.
 // DOT-LABEL: func.func @gemv
-// DOT-DAG: %[[TWOBITS:.*]] = arith.constant dense<50529027> : vector<16xi32>
-// DOT-DAG: %[[SHIFTS:.*]] = arith.constant dense<[0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 4, 4, 6, 6, 6, 6]> : vector<16xi32>
-// DOT-DAG: %[[CODES:.*]] = arith.constant dense_resource<tern_dot_codes> : tensor<1x1x80xi8>
+// DOT-DAG: %[[QUAD0:.*]] = arith.constant dense<50529027> : vector<16xi32>
+// DOT-DAG: %[[QUAD1:.*]] = arith.constant dense<202116108> : vector<16xi32>
+// DOT-DAG: %[[QUAD2:.*]] = arith.constant dense<808464432> : vector<16xi32>
+// DOT-DAG: %[[QUAD3:.*]] = arith.constant dense<-1061109568> : vector<16xi32>
+// DOT-DAG: %[[ZERO:.*]] = arith.constant dense<0> : vector<16xi32>
+// DOT-DAG: %[[TWO:.*]] = arith.constant dense<2> : vector<16xi32>
+// DOT-DAG: %[[FOUR:.*]] = arith.constant dense<4> : vector<16xi32>
+// DOT-DAG: %[[SIX:.*]] = arith.constant dense<6> : vector<16xi32>
+// DOT-DAG: %[[CODES:.*]] = arith.constant dense_resource<tern_dot_codes> : tensor<1x1x128xi8>
 // DOT: %[[Q:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x20xi8>)
 // DOT: arith.fptosi %{{.*}} : f32 to i8
 // DOT: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
 // DOT: arith.extsi %{{.*}} : i8 to i32
+// DOT: %[[PADDED:.*]] = tensor.pad %{{.*}} high[0, 0, 12]
+// DOT: %[[QP:.*]] = tensor.collapse_shape %[[PADDED]] {{.*}} into tensor<1x32xi8>
 // DOT: %[[ALPHAS:.*]] = tensor.pad %{{.*}} high[0, 0, 13]
 // DOT: %[[SUM:.*]] = tensor.extract %[[SUMS]]
 // DOT: %[[NEG:.*]] = arith.subi %{{.*}}, %[[SUM]] : i32
 // DOT: %[[START:.*]] = vector.broadcast %[[NEG]] : i32 to vector<16xi32>
-// DOT: scf.for %[[QUAD:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[START]]) -> (vector<16xi32>)
-// DOT: %[[FOUR:.*]] = vector.transfer_read %[[Q]]{{.*}} : tensor<1x20xi8>, vector<4xi8>
-// DOT: %[[WORD:.*]] = vector.bitcast %[[FOUR]] : vector<4xi8> to vector<1xi32>
+// DOT: %[[SETS:.*]]:4 = scf.for %[[SET:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[A0:.*]] = %[[START]], %[[A1:.*]] = %[[ZERO]], %[[A2:.*]] = %[[ZERO]], %[[A3:.*]] = %[[ZERO]])
+// DOT: %[[X0:.*]] = vector.transfer_read %[[QP]]{{.*}} : tensor<1x32xi8>, vector<4xi8>
+// DOT: %[[WORD:.*]] = vector.bitcast %[[X0]] : vector<4xi8> to vector<1xi32>
 // DOT: %[[XS:.*]] = vector.broadcast %[[WORD]] : vector<1xi32> to vector<16xi32>
-// DOT: %[[X:.*]] = vector.bitcast %[[XS]] : vector<16xi32> to vector<64xi8>
-// DOT: %[[PACKED:.*]] = vector.transfer_read %[[CODES]]{{.*}} : tensor<1x1x80xi8>, vector<16xi8>
-// DOT: %[[WORDS:.*]] = vector.bitcast %[[PACKED]] : vector<16xi8> to vector<4xi32>
-// DOT: %[[SPREAD:.*]] = vector.broadcast %[[WORDS]] : vector<4xi32> to vector<4x4xi32>
-// DOT: %[[FLAT:.*]] = vector.shape_cast %[[SPREAD]] : vector<4x4xi32> to vector<16xi32>
-// DOT: %[[SHIFTED:.*]] = arith.shrui %[[FLAT]], %[[SHIFTS]] : vector<16xi32>
-// DOT: %[[MASKED:.*]] = arith.andi %[[SHIFTED]], %[[TWOBITS]] : vector<16xi32>
-// DOT: %[[UNPACKED:.*]] = vector.bitcast %[[MASKED]] : vector<16xi32> to vector<64xi8>
-// DOT: tern.dot4 <vpdpbusd> %[[UNPACKED]], %[[X]], %[[ACC]] : vector<64xi8> into vector<16xi32>
+// DOT: %[[XB0:.*]] = vector.bitcast %[[XS]] : vector<16xi32> to vector<64xi8>
+// DOT: %[[XB1:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// DOT: %[[XB2:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// DOT: %[[XB3:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// DOT: %[[PACKED:.*]] = vector.transfer_read %[[CODES]]{{.*}} : tensor<1x1x128xi8>, vector<64xi8>
+// DOT: %[[WORDS:.*]] = vector.bitcast %[[PACKED]] : vector<64xi8> to vector<16xi32>
+// DOT: %[[M0:.*]] = arith.andi %[[WORDS]], %[[QUAD0]] : vector<16xi32>
+// DOT: %[[C0:.*]] = vector.bitcast %[[M0]] : vector<16xi32> to vector<64xi8>
+// DOT: %[[S0:.*]] = tern.dot4 <vpdpbusd> %[[C0]], %[[XB0]], %[[A0]] : vector<64xi8> into vector<16xi32>
+// DOT: arith.andi %[[WORDS]], %[[QUAD1]]
+// DOT: %[[S1:.*]] = tern.dot4 <vpdpbusd> %{{.*}}, %[[XB1]], %[[A1]]
+// DOT: arith.andi %[[WORDS]], %[[QUAD2]]
+// DOT: %[[S2:.*]] = tern.dot4 <vpdpbusd> %{{.*}}, %[[XB2]], %[[A2]]
+// DOT: arith.andi %[[WORDS]], %[[QUAD3]]
+// DOT: %[[S3:.*]] = tern.dot4 <vpdpbusd> %{{.*}}, %[[XB3]], %[[A3]]
+// DOT: scf.yield %[[S0]], %[[S1]], %[[S2]], %[[S3]]
+// DOT: %[[U1:.*]] = arith.shrsi %[[SETS]]#1, %[[TWO]] : vector<16xi32>
+// DOT: %[[T1:.*]] = arith.addi %[[SETS]]#0, %[[U1]] : vector<16xi32>
+// DOT: %[[U2:.*]] = arith.shrsi %[[SETS]]#2, %[[FOUR]] : vector<16xi32>
+// DOT: %[[T2:.*]] = arith.addi %[[T1]], %[[U2]] : vector<16xi32>
+// DOT: %[[U3:.*]] = arith.shrsi %[[SETS]]#3, %[[SIX]] : vector<16xi32>
+// DOT: %[[T3:.*]] = arith.addi %[[T2]], %[[U3]] : vector<16xi32>
 // DOT: %[[ALPHA:.*]] = vector.transfer_read %[[ALPHAS]]{{.*}} : tensor<1x1x16xf32>, vector<16xf32>
-// DOT: %[[FLOAT:.*]] = arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// DOT: %[[FLOAT:.*]] = arith.sitofp %[[T3]] : vector<16xi32> to vector<16xf32>
 // DOT: %[[TOTAL:.*]] = vector.fma %[[ALPHA]], %[[FLOAT]], %{{.*}} : vector<16xf32>
 // DOT-NOT: vector.reduction
 // DOT: %[[OUT:.*]] = vector.fma %[[TOTAL]], %{{.*}}, %{{.*}} : vector<16xf32>
 // DOT: %[[Y:.*]] = vector.transfer_write %[[OUT]]{{.*}} : vector<16xf32>, tensor<1x16xf32>
 // DOT: tensor.extract_slice %[[Y]][0, 0] [1, 3] [1, 1] : tensor<1x16xf32> to tensor<1x3xf32>
 // Rows +1 0 ..., -1 0 ... and 0 ... 0 +1: t + 1 = 2 in byte 0 (row 0,
-// code 0), 0 in byte 4 (row 1, code 0), 2 in byte 11 of quad 4 (row 2,
-// code 19).
-// DOT: tern_dot_codes: "0x010000005655555554555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555655555555"
+// code 0), 0 in byte 4 (row 1, code 0), 2 in bits 0-1 of byte 11 of set 1
+// (row 2, code 19 = set 1, quad 0, code 3; byte 64 + 4 · 2 + 3 = 75).
+// DOT: tern_dot_codes: "0x010000005655555554555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555655555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
 //
-// With vpmaddubsw (8 rows a register) the products of up to 64 quads are
-// summed in i16 (tern.dot2), then each pair of i16 lanes widened and added
-// to the i32 sums.
+// With vpmaddubsw (8 rows a register) each quad of a set is shifted into
+// the low two bits of every byte and masked (no scaled sums), the products
+// of up to 16 sets are summed in i16 (tern.dot2), then each pair of i16
+// lanes widened and added to the i32 sums.
 // PAIRS-LABEL: func.func @gemv
 // PAIRS-DAG: %[[SIXTEEN:.*]] = arith.constant dense<16> : vector<8xi32>
+// PAIRS-DAG: %[[TWOBITS:.*]] = arith.constant dense<50529027> : vector<8xi32>
+// PAIRS-DAG: %[[TWO:.*]] = arith.constant dense<2> : vector<8xi32>
 // PAIRS-DAG: %[[ZERO:.*]] = arith.constant dense<0> : vector<16xi16>
 // PAIRS: %[[P:.*]] = scf.for {{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (vector<16xi16>)
-// PAIRS: tern.dot2 <pmaddubsw> %{{.*}}, %{{.*}}, %[[ACC]] : vector<32xi8> into vector<16xi16>
+// PAIRS: %[[PACKED:.*]] = vector.bitcast %{{.*}} : vector<32xi8> to vector<8xi32>
+// PAIRS: arith.andi %[[PACKED]], %[[TWOBITS]] : vector<8xi32>
+// PAIRS: %[[D0:.*]] = tern.dot2 <pmaddubsw> %{{.*}}, %{{.*}}, %[[ACC]] : vector<32xi8> into vector<16xi16>
+// PAIRS: %[[SHIFTED:.*]] = arith.shrui %[[PACKED]], %[[TWO]] : vector<8xi32>
+// PAIRS: arith.andi %[[SHIFTED]], %[[TWOBITS]] : vector<8xi32>
+// PAIRS: tern.dot2 <pmaddubsw> %{{.*}}, %{{.*}}, %[[D0]] : vector<32xi8> into vector<16xi16>
 // PAIRS: %[[W:.*]] = vector.bitcast %[[P]] : vector<16xi16> to vector<8xi32>
 // PAIRS: %[[L:.*]] = arith.shli %[[W]], %[[SIXTEEN]] : vector<8xi32>
 // PAIRS: %[[LOW:.*]] = arith.shrsi %[[L]], %[[SIXTEEN]] : vector<8xi32>
