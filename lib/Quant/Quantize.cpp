@@ -53,12 +53,8 @@ void storeFit(TernaryWeights &q, int64_t r, int64_t g, const GroupFit &fit) {
 /// Encodes columns [begin, end) of row r with `fit`.
 void encodeRange(TernaryWeights &q, const float *row, int64_t r, int64_t begin,
                  int64_t end, const GroupFit &fit, bool signedZeros) {
-  uint8_t codes[kMaxPlanes];
-  for (int64_t k = begin; k < end; ++k) {
-    encodeValue(fit, row[k], signedZeros, codes);
-    for (int64_t p = 0; p < q.planes; ++p)
-      q.code(p, r, k) = codes[p];
-  }
+  encodeValues(fit, row + begin, end - begin, signedZeros, &q.code(0, r, begin),
+               q.rows * q.cols);
 }
 
 } // namespace

@@ -87,37 +87,55 @@ void tern::quant::sztStraightThroughGradient(const uint8_t *codes,
 // Encoding one value
 //===----------------------------------------------------------------------===//
 
-void tern::quant::encodeValue(const GroupFit &fit, float w, bool signedZeros,
-                              uint8_t *codes) {
-  float r = w - fit.gamma;
-  bool negative = std::signbit(r) && r != 0.0f;
+void tern::quant::encodeValues(const GroupFit &fit, const float *w, int64_t n,
+                               bool signedZeros, uint8_t *codes,
+                               int64_t planeStride) {
   if (fit.planes == 1) {
     float delta = fit.delta >= 0 ? fit.delta : std::fabs(fit.alpha[0]) * 0.5f;
-    int t = std::fabs(r) > delta ? (r > 0 ? 1 : -1) : 0;
     // A negative scale flips which code is nearest.
-    if (fit.delta < 0 && fit.alpha[0] < 0)
-      t = -t;
-    codes[0] = codeOf(t, signedZeros && negative);
+    bool flip = fit.delta < 0 && fit.alpha[0] < 0;
+    for (int64_t j = 0; j < n; ++j) {
+      float r = w[j] - fit.gamma;
+      bool negative = std::signbit(r) && r != 0.0f;
+      int t = std::fabs(r) > delta ? (r > 0 ? 1 : -1) : 0;
+      codes[j] = codeOf(flip ? -t : t, signedZeros && negative);
+    }
     return;
   }
   // Nearest of the 3^P values Σ α_p c_p, first in enumeration order on ties.
+  // The values are summed in plane order, as reconstructValue does.
+  constexpr int kMaxValues = 81; // 3^kMaxPlanes
+  float values[kMaxValues];
   int total = 1;
   for (int p = 0; p < fit.planes; ++p)
     total *= 3;
-  float best = INFINITY;
-  int bestIndex = 0;
   for (int index = 0; index < total; ++index) {
     float v = 0;
     for (int p = 0, rest = index; p < fit.planes; ++p, rest /= 3)
       v += fit.alpha[p] * float(rest % 3 - 1);
-    float d = (r - v) * (r - v);
-    if (d < best) {
-      best = d;
-      bestIndex = index;
-    }
+    values[index] = v;
   }
-  for (int p = 0, rest = bestIndex; p < fit.planes; ++p, rest /= 3)
-    codes[p] = codeOf(rest % 3 - 1, signedZeros && negative);
+  for (int64_t j = 0; j < n; ++j) {
+    float r = w[j] - fit.gamma;
+    bool negative = std::signbit(r) && r != 0.0f;
+    float best = INFINITY;
+    int bestIndex = 0;
+    for (int index = 0; index < total; ++index) {
+      float d = (r - values[index]) * (r - values[index]);
+      if (d < best) {
+        best = d;
+        bestIndex = index;
+      }
+    }
+    for (int p = 0, rest = bestIndex; p < fit.planes; ++p, rest /= 3)
+      codes[p * planeStride + j] =
+          codeOf(rest % 3 - 1, signedZeros && negative);
+  }
+}
+
+void tern::quant::encodeValue(const GroupFit &fit, float w, bool signedZeros,
+                              uint8_t *codes) {
+  encodeValues(fit, &w, 1, signedZeros, codes, /*planeStride=*/1);
 }
 
 float tern::quant::reconstructValue(const GroupFit &fit, const uint8_t *codes) {

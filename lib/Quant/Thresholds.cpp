@@ -5,7 +5,9 @@
 // scale is α = Σ_S h|w| / Σ_S h and the error falls by (Σ_S h|w|)² / Σ_S h,
 // and the best S is always {|w| > α/2}, a prefix of |w| sorted in decreasing
 // order. Scanning the prefixes that end between two distinct magnitudes
-// therefore finds the global optimum in O(n log n).
+// therefore finds the global optimum; fitExact does it without sorting all
+// of them (PTQTP calls it for every plane step, and spent most of its time
+// sorting).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +17,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <functional>
-#include <utility>
 #include <vector>
 
 using namespace tern::quant;
@@ -37,109 +37,169 @@ float keptScale(const float *w, const float *h, int64_t n, float delta) {
   return den > 0 ? float(num / den) : 0.0f;
 }
 
-/// Exact minimiser of Σ h (w − α t)² over thresholds and scales.
-/// Scans the prefixes of `magnitude` (sorted in decreasing order, with
-/// weights `weight`, or 1 when null) that end between distinct magnitudes
-/// and returns the fit of the best one.
-GroupFit bestPrefix(const float *magnitude, const float *weight, size_t n) {
-  double num = 0, den = 0, bestNum = 0, bestDen = 0;
-  size_t bestCount = 0;
-  for (size_t i = 0; i < n; ++i) {
-    double h = weight ? double(weight[i]) : 1.0;
-    num += h * double(magnitude[i]);
-    den += h;
-    bool boundary = i + 1 == n || magnitude[i + 1] < magnitude[i];
-    // The gain num² / den, compared without dividing.
-    if (boundary && den > 0 &&
-        (bestCount == 0 || num * num * bestDen > bestNum * bestNum * den)) {
-      bestNum = num;
-      bestDen = den;
-      bestCount = i + 1;
+/// A prefix of the non-zero magnitudes in decreasing order: Σ h|w|, Σ h and
+/// its length.
+struct Prefix {
+  double num = 0, den = 0;
+  int64_t count = 0;
+};
+
+/// Whether keeping prefix `a` lowers the error more than keeping `b`: a
+/// larger gain num² / den (compared without dividing), on ties the shorter.
+bool better(const Prefix &a, const Prefix &b) {
+  double lhs = a.num * a.num * b.den, rhs = b.num * b.num * a.den;
+  return lhs > rhs || (lhs == rhs && a.count < b.count);
+}
+
+/// Magnitudes grouped by their leading 12 bits (sign, exponent and three
+/// mantissa bits): a bucket spans less than 12.5 % of its values, and every
+/// magnitude in a bucket is larger than every one in the buckets below.
+constexpr int kBucketShift = 20;
+constexpr int kBuckets = 1 << (31 - kBucketShift); // the sign bit is 0
+
+int bucketOf(float magnitude) {
+  uint32_t bits;
+  std::memcpy(&bits, &magnitude, sizeof(bits));
+  return int(bits >> kBucketShift);
+}
+
+struct Bucket {
+  double num = 0, den = 0;
+  int64_t count = 0;
+  float lo = INFINITY, hi = 0;
+  /// The magnitudes in the buckets above.
+  Prefix above;
+  bool examine = false;
+};
+
+/// An upper bound on the gain of a prefix that ends inside `bucket`, after
+/// `above`. With weight x of the bucket kept, the kept magnitude is at most
+/// min(hi·x, num − lo·(den − x)); the gain (above.num + that)² /
+/// (above.den + x) is quasi-convex on each of the two linear pieces, so it
+/// peaks where they meet or at x = den.
+double interiorBound(const Bucket &bucket) {
+  const Prefix &above = bucket.above;
+  double lo = bucket.lo, hi = bucket.hi;
+  double meet =
+      std::clamp((bucket.num - lo * bucket.den) / (hi - lo), 0.0, bucket.den);
+  auto gain = [&](double x, double kept) {
+    double den = above.den + x, num = above.num + kept;
+    return den > 0 ? num * num / den : 0.0;
+  };
+  return std::max(gain(meet, hi * meet), gain(bucket.den, bucket.num));
+}
+
+/// Exact minimiser of Σ h (w − α t)² over thresholds and scales: the best
+/// prefix of the non-zero |w| in decreasing order that ends between two
+/// distinct magnitudes. Rather than sorting every magnitude, it buckets
+/// them on their leading bits (one pass), takes the gains at bucket ends
+/// exactly, and sorts only the buckets whose interior could still hold a
+/// better prefix by interiorBound: a few dozen magnitudes of thousands.
+GroupFit fitExact(const float *w, const float *h, int64_t n) {
+  thread_local std::vector<Bucket> buckets(kBuckets);
+  int top = -1, bottom = kBuckets;
+  for (int64_t j = 0; j < n; ++j) {
+    if (w[j] == 0.0f)
+      continue; // zeros add weight and no magnitude: never kept
+    float m = std::fabs(w[j]);
+    int b = bucketOf(m);
+    Bucket &bucket = buckets[b];
+    double weight = weightOf(h, j);
+    bucket.num += weight * double(m);
+    bucket.den += weight;
+    ++bucket.count;
+    bucket.lo = std::min(bucket.lo, m);
+    bucket.hi = std::max(bucket.hi, m);
+    top = std::max(top, b);
+    bottom = std::min(bottom, b);
+  }
+
+  // Bucket ends: exact gains. `bestEnd` is the bucket the best one closes.
+  Prefix running, best;
+  bool found = false;
+  int bestEnd = -1;
+  for (int b = top; b >= bottom; --b) {
+    Bucket &bucket = buckets[b];
+    if (!bucket.count)
+      continue;
+    bucket.above = running;
+    running.num += bucket.num;
+    running.den += bucket.den;
+    running.count += bucket.count;
+    if (running.den > 0 && (!found || better(running, best))) {
+      best = running;
+      bestEnd = b;
+      found = true;
     }
   }
+
+  float delta = INFINITY;
+  if (found) {
+    // Bucket interiors that might beat (or tie) the best end: sorted and
+    // scanned. The margin covers rounding in the bound.
+    double bestGain = best.num * best.num / best.den;
+    bool any = false;
+    for (int b = top; b >= bottom; --b) {
+      Bucket &bucket = buckets[b];
+      bucket.examine = bucket.count && bucket.lo < bucket.hi &&
+                       interiorBound(bucket) >= bestGain * (1 - 1e-9);
+      any |= bucket.examine;
+    }
+    struct Entry {
+      float magnitude;
+      float weight;
+    };
+    thread_local std::vector<Entry> entries;
+    entries.clear();
+    if (any)
+      for (int64_t j = 0; j < n; ++j)
+        if (w[j] != 0.0f && buckets[bucketOf(std::fabs(w[j]))].examine)
+          entries.push_back({std::fabs(w[j]), h ? h[j] : 1.0f});
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry &a, const Entry &b) {
+                return a.magnitude > b.magnitude;
+              });
+    float bestNext = -1; // the first dropped magnitude, inside a bucket
+    for (size_t i = 0; i < entries.size();) {
+      // One examined bucket: entries[i, end).
+      const Bucket &bucket = buckets[bucketOf(entries[i].magnitude)];
+      Prefix prefix = bucket.above;
+      size_t end = i + size_t(bucket.count);
+      for (; i + 1 < end; ++i) {
+        prefix.num += double(entries[i].weight) * double(entries[i].magnitude);
+        prefix.den += double(entries[i].weight);
+        ++prefix.count;
+        if (entries[i + 1].magnitude < entries[i].magnitude && prefix.den > 0 &&
+            better(prefix, best)) {
+          best = prefix;
+          bestNext = entries[i + 1].magnitude;
+        }
+      }
+      i = end;
+    }
+    // Everything strictly above the first dropped magnitude is kept.
+    if (bestNext >= 0) {
+      delta = bestNext;
+    } else {
+      delta = 0;
+      for (int b = bestEnd - 1; b >= bottom; --b)
+        if (buckets[b].count) {
+          delta = buckets[b].hi;
+          break;
+        }
+    }
+  }
+  for (int b = bottom; b <= top; ++b)
+    buckets[b] = Bucket();
+
   GroupFit fit;
-  if (bestCount == 0 || bestNum <= 0) {
+  if (!found || best.num <= 0) {
     fit.delta = INFINITY;
     return fit;
   }
-  // Everything strictly above the first dropped magnitude is kept.
-  fit.delta = bestCount == n ? 0.0f : magnitude[bestCount];
-  fit.alpha[0] = float(bestNum / bestDen);
+  fit.delta = delta;
+  fit.alpha[0] = float(best.num / best.den);
   return fit;
-}
-
-/// Sorts non-negative floats in decreasing order. Their bit patterns order
-/// like unsigned integers, so a radix sort on the complemented bits (three
-/// 11-bit digits, skipping digits all keys share) gives the same sequence
-/// as std::sort, in linear time: PTQTP spends most of its time here.
-void sortDescending(std::vector<float> &values) {
-  size_t n = values.size();
-  if (n < 64) {
-    std::sort(values.begin(), values.end(), std::greater<float>());
-    return;
-  }
-  thread_local std::vector<uint32_t> keys, scratch;
-  keys.resize(n);
-  scratch.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, &values[i], sizeof(bits));
-    keys[i] = ~bits;
-  }
-  constexpr int kDigitBits = 11;
-  constexpr uint32_t kDigits = 1u << kDigitBits;
-  for (int shift = 0; shift < 32; shift += kDigitBits) {
-    uint32_t count[kDigits] = {};
-    for (uint32_t key : keys)
-      ++count[(key >> shift) & (kDigits - 1)];
-    if (count[(keys[0] >> shift) & (kDigits - 1)] == n)
-      continue; // every key has this digit
-    uint32_t start = 0;
-    for (uint32_t &c : count)
-      start += std::exchange(c, start);
-    for (uint32_t key : keys)
-      scratch[count[(key >> shift) & (kDigits - 1)]++] = key;
-    keys.swap(scratch);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t bits = ~keys[i];
-    std::memcpy(&values[i], &bits, sizeof(bits));
-  }
-}
-
-GroupFit fitExact(const float *w, const float *h, int64_t n) {
-  // Zeros never help (they add weight and no magnitude), so only non-zero
-  // weights are sorted. Only sums at boundaries between distinct magnitudes
-  // are used, so the order of equal magnitudes does not matter. Buffers are
-  // reused: PTQTP calls this for every plane step.
-  thread_local std::vector<float> magnitudes;
-  magnitudes.clear();
-  if (!h) {
-    for (int64_t j = 0; j < n; ++j)
-      if (w[j] != 0.0f)
-        magnitudes.push_back(std::fabs(w[j]));
-    sortDescending(magnitudes);
-    return bestPrefix(magnitudes.data(), nullptr, magnitudes.size());
-  }
-  struct Entry {
-    float magnitude;
-    float weight;
-  };
-  thread_local std::vector<Entry> entries;
-  thread_local std::vector<float> weights;
-  entries.clear();
-  for (int64_t j = 0; j < n; ++j)
-    if (w[j] != 0.0f)
-      entries.push_back({std::fabs(w[j]), h[j]});
-  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
-    return a.magnitude > b.magnitude;
-  });
-  weights.clear();
-  for (const Entry &e : entries) {
-    magnitudes.push_back(e.magnitude);
-    weights.push_back(e.weight);
-  }
-  return bestPrefix(magnitudes.data(), weights.data(), magnitudes.size());
 }
 
 double meanAbs(const float *w, int64_t n) {

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -123,6 +124,74 @@ TEST(ThresholdTest, MSEMatchesBruteForceOnSmallGroups) {
     GroupFit fit = fitThreshold(Threshold::Calibrated, w.data(), h.data(), 6);
     EXPECT_NEAR(objective(fit, w, h.data()), brute, 1e-6 * (1 + brute))
         << "seed " << seed;
+  }
+}
+
+/// The exact fit by its definition: every prefix of the non-zero |w| in
+/// decreasing order that ends between distinct magnitudes, the best gain
+/// (Σ h|w|)² / Σ h.
+GroupFit exactBySorting(const std::vector<float> &w, const float *h) {
+  std::vector<std::pair<float, float>> kept;
+  for (size_t j = 0; j < w.size(); ++j)
+    if (w[j] != 0)
+      kept.push_back({std::fabs(w[j]), h ? h[j] : 1.0f});
+  std::sort(kept.begin(), kept.end(),
+            [](auto &a, auto &b) { return a.first > b.first; });
+  double num = 0, den = 0, bestGain = -1, bestNum = 0, bestDen = 0;
+  float delta = INFINITY;
+  for (size_t i = 0; i < kept.size(); ++i) {
+    num += double(kept[i].second) * kept[i].first;
+    den += kept[i].second;
+    bool boundary = i + 1 == kept.size() || kept[i + 1].first < kept[i].first;
+    if (boundary && den > 0 && num * num / den > bestGain) {
+      bestGain = num * num / den;
+      bestNum = num;
+      bestDen = den;
+      delta = i + 1 == kept.size() ? 0.0f : kept[i + 1].first;
+    }
+  }
+  GroupFit fit;
+  fit.delta = delta;
+  fit.alpha[0] = bestDen > 0 ? float(bestNum / bestDen) : 0.0f;
+  return fit;
+}
+
+TEST(ThresholdTest, ExactFitMatchesTheFullSort) {
+  // fitExact sorts only the magnitudes near the optimum; on groups of every
+  // size, with ties, zeros, zero weights, tiny and widely spread values, it
+  // must find what sorting them all finds.
+  for (unsigned seed = 0; seed < 240; ++seed) {
+    int64_t n =
+        std::vector<int64_t>{1, 2, 7, 64, 128, 1000, 2048, 8192}[seed % 8];
+    int shape = int(seed / 8) % 6;
+    std::vector<float> w =
+        shape == 1 ? heavyTailed(n, seed) : gaussian(n, seed);
+    for (int64_t j = 0; j < n; ++j) {
+      if (shape == 2)
+        w[j] = std::round(w[j] * 4) / 4; // few distinct values, zeros
+      if (shape == 3)
+        w[j] = j % 3 ? w[j] * 1e-20f : 0.0f;
+      if (shape == 4)
+        w[j] = std::ldexp(w[j], int(j * 7 % 61) - 30);
+      if (shape == 5)
+        w[j] = (j % 2 ? 1.0f : -1.0f) * (1 + float(j % 4) * 1e-7f);
+    }
+    std::vector<float> h = importance(n, seed + 7);
+    for (int64_t j = 0; j < n; j += 5)
+      h[j] = 0;
+    for (const float *weights : {static_cast<const float *>(nullptr),
+                                 static_cast<const float *>(h.data())}) {
+      GroupFit fit = fitThreshold(Threshold::Calibrated, w.data(), weights, n);
+      GroupFit reference = exactBySorting(w, weights);
+      double error = objective(fit, w, weights);
+      EXPECT_NEAR(error, objective(reference, w, weights), 1e-12 * error)
+          << "seed " << seed;
+      if (!weights) {
+        // Unweighted, no two prefixes tie: the same threshold and scale.
+        EXPECT_EQ(fit.delta, reference.delta) << "seed " << seed;
+        EXPECT_FLOAT_EQ(fit.alpha[0], reference.alpha[0]) << "seed " << seed;
+      }
+    }
   }
 }
 

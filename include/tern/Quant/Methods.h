@@ -33,6 +33,11 @@ struct GroupFit {
 void encodeValue(const GroupFit &fit, float w, bool signedZeros,
                  uint8_t *codes);
 
+/// encodeValue for each of `w[0 .. n)`: the codes of w[j] go to
+/// `codes[p * planeStride + j]` for each plane p.
+void encodeValues(const GroupFit &fit, const float *w, int64_t n,
+                  bool signedZeros, uint8_t *codes, int64_t planeStride);
+
 /// ŵ for `codes` under `fit`, in plane order.
 float reconstructValue(const GroupFit &fit, const uint8_t *codes);
 
