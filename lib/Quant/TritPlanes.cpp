@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 using namespace tern::quant;
 
@@ -155,8 +156,9 @@ bool refitPlanes(const float *w, const float *h, int64_t n, int planes,
                  std::vector<float> &t, float *alpha, double &error,
                  std::vector<float> &scratch) {
   bool improved = false;
-  thread_local std::vector<float> residual, trial;
+  thread_local std::vector<float> residual, candidate;
   residual.resize(n);
+  candidate.resize(n);
   for (int p = 0; p < planes; ++p) {
     float others[kMaxPlanes];
     std::copy(alpha, alpha + kMaxPlanes, others);
@@ -164,17 +166,19 @@ bool refitPlanes(const float *w, const float *h, int64_t n, int planes,
     reconstruct(t, others, planes, n, residual.data());
     for (int64_t j = 0; j < n; ++j)
       residual[j] = w[j] - residual[j];
-    trial = t;
-    GroupFit plane = fitPlane(residual.data(), h, n, &trial[p * n]);
+    GroupFit plane = fitPlane(residual.data(), h, n, candidate.data());
     float scales[kMaxPlanes];
     std::copy(alpha, alpha + kMaxPlanes, scales);
     scales[p] = plane.alpha[0];
-    double trialError = planeError(w, h, n, planes, trial, scales, scratch);
+    // The trial's error as planeError takes it: Σ_q α_q t_q in plane order.
+    std::swap_ranges(candidate.begin(), candidate.end(), t.begin() + p * n);
+    double trialError = planeError(w, h, n, planes, t, scales, scratch);
     if (trialError < error) {
       error = trialError;
-      t.swap(trial);
       alpha[p] = scales[p];
       improved = true;
+    } else {
+      std::swap_ranges(candidate.begin(), candidate.end(), t.begin() + p * n);
     }
   }
   return improved;
@@ -186,7 +190,8 @@ void refine(const float *w, const float *h, int64_t n, int planes, Start &start,
             int budget, const TritPlaneOptions &options) {
   std::vector<float> &t = start.t;
   float *alpha = start.alpha;
-  std::vector<float> scratch(n), best(n);
+  // recon = Σ_p α_p t_p for the codes and the scales in use.
+  std::vector<float> recon(n), scratch(n), best(n);
   double error = planeError(w, h, n, planes, t, alpha, scratch);
   int combos = combosOf(planes);
 
@@ -213,11 +218,14 @@ void refine(const float *w, const float *h, int64_t n, int planes, Start &start,
     if (solveLinear(planes, a, b))
       for (int p = 0; p < planes; ++p)
         next[p] = float(b[p]);
-    double nextError = planeError(w, h, n, planes, t, next, scratch);
-    if (nextError > error)
+    reconstruct(t, next, planes, n, recon.data());
+    double nextError = squaredError(w, recon.data(), h, n);
+    if (nextError > error) {
       std::copy(alpha, alpha + kMaxPlanes, next); // keep the better scales
-    else
+      reconstruct(t, next, planes, n, recon.data());
+    } else {
       error = nextError;
+    }
 
     // 3. Topology step: the nearest of the 3^P values, per element; ties
     // keep the current codes. The minimum distance is found first (a loop
@@ -231,11 +239,10 @@ void refine(const float *w, const float *h, int64_t n, int planes, Start &start,
         v += next[p] * float(rest % 3 - 1);
       values[index] = v;
     }
-    reconstruct(t, next, planes, n, scratch.data());
     float *__restrict current = scratch.data();
     float *__restrict nearest = best.data();
     for (int64_t j = 0; j < n; ++j) {
-      current[j] = (w[j] - current[j]) * (w[j] - current[j]);
+      current[j] = (w[j] - recon[j]) * (w[j] - recon[j]);
       nearest[j] = current[j];
     }
     for (int index = 0; index < combos; ++index) {
@@ -251,8 +258,9 @@ void refine(const float *w, const float *h, int64_t n, int planes, Start &start,
         ++index;
       for (int p = 0, rest = index; p < planes; ++p, rest /= 3)
         t[p * n + j] = float(rest % 3 - 1);
+      recon[j] = values[index]; // summed in plane order, as reconstruct does
     }
-    error = planeError(w, h, n, planes, t, next, scratch);
+    error = squaredError(w, recon.data(), h, n);
     start.trace.push_back(error);
 
     // 4. Stop when the scales settle or nothing improves any more; at such
