@@ -97,6 +97,7 @@ tools = [
     "tern-translate",
     "tern-run",
     "tern-compile",
+    "tern-quant-bench",
     ToolSubst("mlir-runner", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
