@@ -2,7 +2,9 @@
 //
 // This file is the tern-translate driver: mlir-translate with tern's
 // translations: `--import-onnx`, and `--export-onnx`, which writes a
-// ternarized module back into the ONNX model it came from.
+// ternarized module back into the ONNX model it came from. An imported
+// module is written as bytecode with --emit-bytecode or an output file
+// ending in .mlirbc (as tern-opt does), otherwise as text.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,7 +14,9 @@
 
 #include "mlir/InitAllDialects.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/SmallString.h"
@@ -41,7 +45,30 @@ static llvm::cl::opt<std::string> onnxWeights(
                    "MatMulNBits, 2 bits per trit plane)"),
     llvm::cl::init("fake-quant"));
 
+static llvm::cl::opt<bool> emitBytecode(
+    "emit-bytecode",
+    llvm::cl::desc("--import-onnx: write MLIR bytecode rather than text "
+                   "(implied by an output file ending in .mlirbc)"),
+    llvm::cl::init(false));
+
+/// Whether the command line's output file (-o FILE, -o=FILE) ends in
+/// .mlirbc. mlirTranslateMain parses -o itself, so it is read off argv.
+static bool outputIsBytecode(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    StringRef arg = argv[i];
+    StringRef file;
+    if ((arg == "-o" || arg == "--o") && i + 1 < argc)
+      file = argv[++i];
+    else if (arg.starts_with("-o=") || arg.starts_with("--o="))
+      file = arg.split('=').second;
+    if (file.ends_with(".mlirbc"))
+      return true;
+  }
+  return false;
+}
+
 int main(int argc, char **argv) {
+  bool bytecodeOutput = outputIsBytecode(argc, argv);
   TranslateFromMLIRRegistration exportONNX(
       "export-onnx",
       "Write a ternarized module into the ONNX model it was imported from "
@@ -49,10 +76,16 @@ int main(int argc, char **argv) {
       [](Operation *op, raw_ostream &os) -> LogicalResult {
         auto module = dyn_cast<ModuleOp>(op);
         if (!module)
-          return op->emitError("export-onnx: expected a module");
+          return mlir::emitError(op->getLoc(),
+                                 "export-onnx: expected a module");
         if (onnxModel.empty())
-          return op->emitError("export-onnx: needs --onnx-model=PATH, the "
-                               "ONNX model the module was imported from");
+          return mlir::emitError(op->getLoc(),
+                                 "export-onnx: needs --onnx-model=PATH, the "
+                                 "ONNX model the module was imported from");
+        if (emitBytecode)
+          return mlir::emitError(op->getLoc(),
+                                 "export-onnx: --emit-bytecode applies to "
+                                 "--import-onnx only (the output is ONNX)");
         std::optional<tern::ONNXWeightFormat> format =
             llvm::StringSwitch<std::optional<tern::ONNXWeightFormat>>(
                 onnxWeights)
@@ -60,7 +93,8 @@ int main(int argc, char **argv) {
                 .Case("matmulnbits", tern::ONNXWeightFormat::MatMulNBits)
                 .Default(std::nullopt);
         if (!format)
-          return op->emitError("export-onnx: unknown --onnx-weights '")
+          return mlir::emitError(op->getLoc(),
+                                 "export-onnx: unknown --onnx-weights '")
                  << onnxWeights << "' (expected fake-quant or matmulnbits)";
         return tern::exportQuantizedONNX(module, onnxModel, *format, os);
       },
@@ -69,18 +103,23 @@ int main(int argc, char **argv) {
         registry.insert<tern::TernDialect>();
       });
 
-  TranslateToMLIRRegistration importONNX(
+  // Registered as a file-to-file translation so that the module can be
+  // written as bytecode; otherwise what mlir-translate does with a module
+  // it imports: verify it, then print it.
+  TranslateRegistration importONNX(
       "import-onnx", "Import an ONNX model (binary or text syntax)",
-      [](llvm::SourceMgr &sourceMgr,
-         MLIRContext *context) -> OwningOpRef<Operation *> {
+      [bytecodeOutput](const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
+                       raw_ostream &output,
+                       MLIRContext *context) -> LogicalResult {
+        DialectRegistry registry;
+        tern::registerONNXImportDialects(registry);
+        context->appendDialectRegistry(registry);
         tern::ONNXImportOptions options;
         std::string error;
-        if (!tern::parseONNXInputShapes(inputShapes, options, error)) {
-          emitError(UnknownLoc::get(context)) << error;
-          return OwningOpRef<Operation *>();
-        }
+        if (!tern::parseONNXInputShapes(inputShapes, options, error))
+          return emitError(UnknownLoc::get(context)) << error;
         const llvm::MemoryBuffer *buffer =
-            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+            sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
         StringRef name = buffer->getBufferIdentifier();
         SmallString<256> directory;
         if (name != "<stdin>") {
@@ -91,10 +130,12 @@ int main(int argc, char **argv) {
         }
         OwningOpRef<ModuleOp> module = tern::importONNXBuffer(
             buffer->getBuffer(), name, directory, context, options);
-        return OwningOpRef<Operation *>(module.release());
-      },
-      [](DialectRegistry &registry) {
-        tern::registerONNXImportDialects(registry);
+        if (!module || failed(verify(*module)))
+          return failure();
+        if (emitBytecode || bytecodeOutput)
+          return writeBytecodeToFile(*module, output);
+        module->print(output);
+        return success();
       });
   return failed(mlirTranslateMain(argc, argv, "tern translation driver"));
 }
