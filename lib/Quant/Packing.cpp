@@ -346,13 +346,20 @@ void tern::quant::packKernelBitmaps(const KernelBitmaps &layout,
     const uint8_t *in = codes + r * layout.k;
     uint8_t *magnitudes = out + r * layout.rowBytes();
     uint8_t *signs = magnitudes + layout.bitmapBytes;
-    for (int64_t j = 0; j < layout.k; ++j) {
-      int64_t bit =
-          (j / layout.groupSize) * layout.groupBits + j % layout.groupSize;
-      if (in[j] & 1)
-        setBit(magnitudes, bit);
-      if (in[j] & 2)
-        setBit(signs, bit);
+    // Groups start on byte boundaries: each byte takes 8 codes of a group.
+    for (int64_t g = 0; g < layout.groups; ++g) {
+      const uint8_t *group = in + g * layout.groupSize;
+      int64_t first = g * layout.groupBits / 8;
+      for (int64_t c = 0; c < layout.groupSize; c += 8) {
+        int64_t count = std::min<int64_t>(8, layout.groupSize - c);
+        unsigned magnitude = 0, sign = 0;
+        for (int64_t i = 0; i < count; ++i) {
+          magnitude |= unsigned(group[c + i] & 1) << i;
+          sign |= unsigned((group[c + i] >> 1) & 1) << i;
+        }
+        magnitudes[first + c / 8] = uint8_t(magnitude);
+        signs[first + c / 8] = uint8_t(sign);
+      }
     }
   }
 }
