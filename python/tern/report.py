@@ -112,6 +112,39 @@ def results_table(data, markdown=False):
     return table(header, rows, markdown)
 
 
+def _spread_labels(figure, labels):
+    """Moves point labels up, lowest point first, until no two overlap;
+    a label moved away from its point gets a thin line back to it."""
+    renderer = figure.canvas.get_renderer()
+    points_per_pixel = 72.0 / figure.dpi
+    placed = []
+    for label in sorted(labels, key=lambda a: a.xy[1]):
+        box = label.get_window_extent(renderer)
+        shift = 0.0
+        moved = True
+        while moved:
+            moved = False
+            for other in placed:
+                if (box.x0 < other.x1 and other.x0 < box.x1 and
+                        box.y0 < other.y1 and other.y0 < box.y1):
+                    step = other.y1 - box.y0 + 1
+                    box = box.translated(0, step)
+                    shift += step
+                    moved = True
+        placed.append(box)
+        if shift:
+            x, y = label.xyann
+            axes = label.axes
+            label.remove()
+            axes.annotate(label.get_text(), label.xy,
+                          textcoords="offset points",
+                          xytext=(x, y + shift * points_per_pixel),
+                          fontsize=label.get_fontsize(),
+                          arrowprops=dict(arrowstyle="-", color="0.6",
+                                          linewidth=0.5, shrinkA=0,
+                                          shrinkB=2))
+
+
 def plot(data, path, title=None):
     """Quality against bits per weight, one point per configuration (the
     float model as a horizontal line), as a PNG."""
@@ -124,6 +157,7 @@ def plot(data, path, title=None):
     backend = next(b for b in ("tern", "ort") if any(b in r for r in results))
     metric = data.get("metric", "quality")
     figure, axes = pyplot.subplots(figsize=(7, 4.5), dpi=120)
+    labels = []
     for r in results:
         value = r.get(backend)
         if value is None or "error" in r:
@@ -135,8 +169,9 @@ def plot(data, path, title=None):
                          label=f"float ({value:.4g})")
             continue
         axes.scatter(r["bits_per_weight"], value, s=18)
-        axes.annotate(r["name"], (r["bits_per_weight"], value),
-                      textcoords="offset points", xytext=(4, 3), fontsize=7)
+        labels.append(axes.annotate(
+            r["name"], (r["bits_per_weight"], value),
+            textcoords="offset points", xytext=(4, 3), fontsize=7))
     axes.set_xlabel("bits per weight (ternarized layers)")
     axes.set_ylabel(metric + (" (%)" if data.get("percent") else "") +
                     f", {backend}")
@@ -147,6 +182,7 @@ def plot(data, path, title=None):
     if axes.get_legend_handles_labels()[0]:
         axes.legend(loc="upper right", fontsize=8)
     figure.tight_layout()
+    _spread_labels(figure, labels)
     figure.savefig(path)
     pyplot.close(figure)
     return path
