@@ -94,11 +94,16 @@ void tern::quant::encodeValues(const GroupFit &fit, const float *w, int64_t n,
     float delta = fit.delta >= 0 ? fit.delta : std::fabs(fit.alpha[0]) * 0.5f;
     // A negative scale flips which code is nearest.
     bool flip = fit.delta < 0 && fit.alpha[0] < 0;
+    // Selects rather than branches, so that the loop vectorizes: a kept
+    // weight is ±1 by its sign (flipped for a negative scale), a dropped one
+    // 0, or 0- for a negative weight with signed zeros.
     for (int64_t j = 0; j < n; ++j) {
       float r = w[j] - fit.gamma;
-      bool negative = std::signbit(r) && r != 0.0f;
-      int t = std::fabs(r) > delta ? (r > 0 ? 1 : -1) : 0;
-      codes[j] = codeOf(flip ? -t : t, signedZeros && negative);
+      bool negative = r < 0.0f;
+      bool kept = std::fabs(r) > delta;
+      uint8_t nonZero = negative != flip ? kMinus : kPlus;
+      uint8_t zero = signedZeros && negative ? kZeroNeg : kZeroPos;
+      codes[j] = kept ? nonZero : zero;
     }
     return;
   }
