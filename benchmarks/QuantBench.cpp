@@ -53,6 +53,8 @@ int fail(const std::string &message) {
 
 /// A whole non-negative decimal number, or -1.
 int64_t parseCount(const char *text) {
+  if (*text < '0' || *text > '9')
+    return -1;
   char *end = nullptr;
   errno = 0;
   long long value = std::strtoll(text, &end, 10);
@@ -69,6 +71,17 @@ int main(int argc, char **argv) {
   std::string only = "ptqtp2";
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::printf("usage: tern-quant-bench [--rows N] [--cols K] "
+                  "[--group-size G] [--threads 1,2] "
+                  "[--method ptqtp2|mse|dlt|all]\n");
+      return 0;
+    }
+    if (flag.rfind("--", 0) != 0)
+      return fail("unexpected argument '" + flag + "'");
+    if (flag != "--rows" && flag != "--cols" && flag != "--group-size" &&
+        flag != "--method" && flag != "--threads")
+      return fail("unknown option " + flag);
     if (i + 1 >= argc)
       return fail("missing value after " + flag);
     const char *value = argv[++i];
@@ -103,8 +116,6 @@ int main(int argc, char **argv) {
       }
       if (threads.empty())
         return fail("--threads: no thread count given");
-    } else {
-      return fail("unknown option " + flag);
     }
   }
   bool known = only == "all";
@@ -113,6 +124,8 @@ int main(int argc, char **argv) {
   if (!known)
     return fail("--method: unknown method '" + only +
                 "' (ptqtp2, mse, dlt or all)");
+  if (rows > (int64_t(1) << 32) / cols)
+    return fail("--rows x --cols must be at most 2^32 weights");
   if (groupSize && cols % groupSize)
     return fail("--group-size " + std::to_string(groupSize) +
                 " does not divide --cols " + std::to_string(cols));

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Quant/Methods.h"
+#include "tern/Quant/Parallel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -74,19 +75,24 @@ struct Bucket {
 
 /// An upper bound on the gain of a prefix that ends inside `bucket`, after
 /// `above`. With weight x of the bucket kept, the kept magnitude is at most
-/// min(hi·x, num − lo·(den − x)); the gain (above.num + that)² /
-/// (above.den + x) is quasi-convex on each of the two linear pieces, so it
-/// peaks where they meet or at x = den.
+/// hi·x and at most num − lo·(den − x). The gain (above.num + kept)² /
+/// (above.den + x) with either line for `kept` is quasi-convex in x, so
+/// for any split s the first line's values at 0 and s and the second's at
+/// s and den bound every prefix (0 is the end of the bucket above, which is
+/// no better than the best). Any s is valid, so rounding in the split, taken
+/// where the lines meet (the tightest), cannot make the bound too small.
 double interiorBound(const Bucket &bucket) {
   const Prefix &above = bucket.above;
   double lo = bucket.lo, hi = bucket.hi;
-  double meet =
+  double split =
       std::clamp((bucket.num - lo * bucket.den) / (hi - lo), 0.0, bucket.den);
   auto gain = [&](double x, double kept) {
     double den = above.den + x, num = above.num + kept;
     return den > 0 ? num * num / den : 0.0;
   };
-  return std::max(gain(meet, hi * meet), gain(bucket.den, bucket.num));
+  double below = std::max(0.0, bucket.num - lo * (bucket.den - split));
+  return std::max({gain(split, hi * split), gain(split, below),
+                   gain(bucket.den, bucket.num)});
 }
 
 /// Exact minimiser of Σ h (w − α t)² over thresholds and scales: the best
@@ -136,13 +142,13 @@ GroupFit fitExact(const float *w, const float *h, int64_t n) {
   float delta = INFINITY;
   if (found) {
     // Bucket interiors that might beat (or tie) the best end: sorted and
-    // scanned. The margin covers rounding in the bound.
+    // scanned. The margin covers rounding in the sums and the bound.
     double bestGain = best.num * best.num / best.den;
     bool any = false;
     for (int b = top; b >= bottom; --b) {
       Bucket &bucket = buckets[b];
       bucket.examine = bucket.count && bucket.lo < bucket.hi &&
-                       interiorBound(bucket) >= bestGain * (1 - 1e-9);
+                       interiorBound(bucket) >= bestGain * (1 - 1e-6);
       any |= bucket.examine;
     }
     struct Entry {
@@ -177,6 +183,7 @@ GroupFit fitExact(const float *w, const float *h, int64_t n) {
       }
       i = end;
     }
+    releaseIfLarge(entries);
     // Everything strictly above the first dropped magnitude is kept.
     if (bestNext >= 0) {
       delta = bestNext;

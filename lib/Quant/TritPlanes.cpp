@@ -27,6 +27,7 @@
 
 #include "tern/Quant/LinearAlgebra.h"
 #include "tern/Quant/Methods.h"
+#include "tern/Quant/Parallel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -146,6 +147,7 @@ GroupFit fitPlane(const float *residual, const float *h, int64_t n,
   encodeValues(plane, residual, n, /*signedZeros=*/false, codes.data(), n);
   for (int64_t j = 0; j < n; ++j)
     trits[j] = float(codeValue(codes[j]));
+  releaseIfLarge(codes);
   return plane;
 }
 
@@ -181,6 +183,8 @@ bool refitPlanes(const float *w, const float *h, int64_t n, int planes,
       std::swap_ranges(candidate.begin(), candidate.end(), t.begin() + p * n);
     }
   }
+  releaseIfLarge(residual);
+  releaseIfLarge(candidate);
   return improved;
 }
 

@@ -183,6 +183,7 @@ def plot(data, path, title=None):
         axes.legend(loc="upper right", fontsize=8)
     figure.tight_layout()
     _spread_labels(figure, labels)
-    figure.savefig(path)
+    # Labels moved above the axes stay in the picture.
+    figure.savefig(path, bbox_inches="tight")
     pyplot.close(figure)
     return path

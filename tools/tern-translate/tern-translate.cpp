@@ -51,9 +51,17 @@ static llvm::cl::opt<bool> emitBytecode(
                    "(implied by an output file ending in .mlirbc)"),
     llvm::cl::init(false));
 
-/// Whether the command line's output file (-o FILE, -o=FILE) ends in
-/// .mlirbc. mlirTranslateMain parses -o itself, so it is read off argv.
-static bool outputIsBytecode(int argc, char **argv) {
+/// What tern-translate reads off its command line before mlirTranslateMain
+/// parses it (which keeps -o and --split-input-file to itself): whether the
+/// output file (-o FILE, -o=FILE) ends in .mlirbc, and whether the input is
+/// split into several modules.
+struct CommandLine {
+  bool bytecodeFile = false;
+  bool splitInput = false;
+};
+
+static CommandLine scanCommandLine(int argc, char **argv) {
+  CommandLine line;
   for (int i = 1; i < argc; ++i) {
     StringRef arg = argv[i];
     StringRef file;
@@ -61,14 +69,16 @@ static bool outputIsBytecode(int argc, char **argv) {
       file = argv[++i];
     else if (arg.starts_with("-o=") || arg.starts_with("--o="))
       file = arg.split('=').second;
+    else if (arg.ltrim('-').starts_with("split-input-file"))
+      line.splitInput = true;
     if (file.ends_with(".mlirbc"))
-      return true;
+      line.bytecodeFile = true;
   }
-  return false;
+  return line;
 }
 
 int main(int argc, char **argv) {
-  bool bytecodeOutput = outputIsBytecode(argc, argv);
+  CommandLine commandLine = scanCommandLine(argc, argv);
   TranslateFromMLIRRegistration exportONNX(
       "export-onnx",
       "Write a ternarized module into the ONNX model it was imported from "
@@ -108,9 +118,9 @@ int main(int argc, char **argv) {
   // it imports: verify it, then print it.
   TranslateRegistration importONNX(
       "import-onnx", "Import an ONNX model (binary or text syntax)",
-      [bytecodeOutput](const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
-                       raw_ostream &output,
-                       MLIRContext *context) -> LogicalResult {
+      [commandLine](const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
+                    raw_ostream &output,
+                    MLIRContext *context) -> LogicalResult {
         DialectRegistry registry;
         tern::registerONNXImportDialects(registry);
         context->appendDialectRegistry(registry);
@@ -121,6 +131,12 @@ int main(int argc, char **argv) {
         const llvm::MemoryBuffer *buffer =
             sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
         StringRef name = buffer->getBufferIdentifier();
+        bool bytecode = emitBytecode || commandLine.bytecodeFile;
+        if (bytecode && commandLine.splitInput)
+          return emitError(FileLineColLoc::get(context, name, 0, 0))
+                 << "import-onnx: bytecode output (--emit-bytecode or -o "
+                    "FILE.mlirbc) holds one module; --split-input-file "
+                    "makes several";
         SmallString<256> directory;
         if (name != "<stdin>") {
           directory = name;
@@ -132,7 +148,7 @@ int main(int argc, char **argv) {
             buffer->getBuffer(), name, directory, context, options);
         if (!module || failed(verify(*module)))
           return failure();
-        if (emitBytecode || bytecodeOutput)
+        if (bytecode)
           return writeBytecodeToFile(*module, output);
         module->print(output);
         return success();
