@@ -27,8 +27,7 @@ void parallelFor(int64_t n, int threads,
 /// Frees a per-thread scratch buffer (a thread_local vector reused across
 /// calls) that has grown past what a group needs, so that a fit of a whole
 /// tensor does not leave it held by every thread.
-template <typename T>
-void releaseIfLarge(std::vector<T> &buffer) {
+template <typename T> void releaseIfLarge(std::vector<T> &buffer) {
   constexpr size_t kKeptBytes = size_t(1) << 20;
   if (buffer.capacity() * sizeof(T) > kKeptBytes)
     std::vector<T>().swap(buffer);
