@@ -109,8 +109,7 @@ void tern::quant::encodeValues(const GroupFit &fit, const float *w, int64_t n,
   }
   // Nearest of the 3^P values Σ α_p c_p, first in enumeration order on ties.
   // The values are summed in plane order, as reconstructValue does.
-  constexpr int kMaxValues = 81; // 3^kMaxPlanes
-  float values[kMaxValues];
+  float values[kMaxCombinations];
   int total = 1;
   for (int p = 0; p < fit.planes; ++p)
     total *= 3;
@@ -122,7 +121,7 @@ void tern::quant::encodeValues(const GroupFit &fit, const float *w, int64_t n,
   }
   for (int64_t j = 0; j < n; ++j) {
     float r = w[j] - fit.gamma;
-    bool negative = std::signbit(r) && r != 0.0f;
+    bool negative = r < 0.0f;
     float best = INFINITY;
     int bestIndex = 0;
     for (int index = 0; index < total; ++index) {

@@ -37,8 +37,6 @@ using namespace tern::quant;
 
 namespace {
 
-constexpr int kMaxCombos = 81; // 3^kMaxPlanes
-
 int combosOf(int planes) {
   int combos = 1;
   for (int p = 0; p < planes; ++p)
@@ -236,7 +234,7 @@ void refine(const float *w, const float *h, int64_t n, int planes, Start &start,
     // that vectorizes); only elements that move look for their new codes.
     // (Tracking the nearest index in the same loop makes it a select the
     // vectorizer declines: 1.5x slower.)
-    float values[kMaxCombos];
+    float values[kMaxCombinations];
     for (int index = 0; index < combos; ++index) {
       float v = 0;
       for (int p = 0, rest = index; p < planes; ++p, rest /= 3)

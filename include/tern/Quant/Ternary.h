@@ -29,6 +29,8 @@ struct MatrixRef {
 
 /// The largest number of trit planes any method fits.
 constexpr int kMaxPlanes = 4;
+/// The most values Σ_p α_p t_p a group can take: 3^kMaxPlanes.
+constexpr int kMaxCombinations = 81;
 
 /// W ≈ Ŵ[r, k] = Σ_p scales[p, r, g(k)] · T[p, r, k] + shifts[r, g(k)].
 struct TernaryWeights {
