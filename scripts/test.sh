@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, runs every
 # test (lit regression + integration + GoogleTest), and ends with the line
-# "N passed, N failed". Exits non-zero if anything failed.
+# "N passed, N failed", after "N passed, N failed, N skipped" and a line per
+# skipped test naming the REQUIRES features it lacked. Exits non-zero if
+# anything failed.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,12 +29,22 @@ fi
 import json, sys
 tests = json.load(open(sys.argv[1]))["tests"]
 ok = {"PASS", "XFAIL"}
+skip = {"UNSUPPORTED", "SKIPPED"}
 passed = sum(t["code"] in ok for t in tests)
-skipped = sum(t["code"] in {"UNSUPPORTED", "SKIPPED"} for t in tests)
-failed = len(tests) - passed - skipped
+skipped = [t for t in tests if t["code"] in skip]
+failed = len(tests) - passed - len(skipped)
+prefix = "Test requires the following unavailable features: "
+for t in skipped:
+    # lit says which REQUIRES features the machine lacks; name them.
+    why = t.get("output", "").strip()
+    if why.startswith(prefix):
+        why = "REQUIRES " + why[len(prefix):]
+    print("SKIPPED:", t["name"], "--", why or t["code"])
 for t in tests:
-    if t["code"] not in ok | {"UNSUPPORTED", "SKIPPED"}:
+    if t["code"] not in ok | skip:
         print("FAILED:", t["name"])
+print(f"{passed} passed, {failed} failed, {len(skipped)} skipped")
+# The closing line CI reads.
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
