@@ -16,6 +16,8 @@
 #include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
+using ::tern::runtime::Array;
+using ::tern::runtime::DType;
 using namespace mlir::tern;
 
 OwningOpRef<ModuleOp> mlir::tern::loadModel(StringRef path,
@@ -125,5 +127,61 @@ bool mlir::tern::resolveInt8Dot(const TargetCPU &cpu, StringRef requested,
     return false;
   }
   dot = requested.str();
+  return true;
+}
+
+std::optional<DType> mlir::tern::dtypeOf(Type type) {
+  if (type.isF32())
+    return DType::F32;
+  if (type.isF64())
+    return DType::F64;
+  if (type.isF16())
+    return DType::F16;
+  if (type.isInteger(64))
+    return DType::I64;
+  if (type.isInteger(32))
+    return DType::I32;
+  if (type.isInteger(16))
+    return DType::I16;
+  if (type.isInteger(8))
+    return DType::I8;
+  if (type.isInteger(1))
+    return DType::Bool;
+  return std::nullopt;
+}
+
+std::string mlir::tern::shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
+bool mlir::tern::checkInputs(const ModelSignature &signature,
+                             const std::vector<Array> &inputs,
+                             const std::vector<std::string> &sources,
+                             std::string &error) {
+  if (inputs.size() != signature.inputs.size()) {
+    error = "the model takes " + std::to_string(signature.inputs.size()) +
+            " inputs, got " + std::to_string(inputs.size());
+    return false;
+  }
+  for (auto [i, input] : llvm::enumerate(signature.inputs)) {
+    std::string from =
+        i < sources.size() ? " from '" + sources[i] + "'" : std::string();
+    DType expected = *dtypeOf(input.elementType);
+    if (inputs[i].type != expected) {
+      error = "input '" + input.name + "'" + from + " is " +
+              dtypeName(inputs[i].type) + ", the model expects " +
+              dtypeName(expected);
+      return false;
+    }
+    if (ArrayRef<int64_t>(inputs[i].shape) != ArrayRef<int64_t>(input.shape)) {
+      error = "input '" + input.name + "'" + from + " has shape " +
+              shapeString(inputs[i].shape) + ", the model expects " +
+              shapeString(input.shape);
+      return false;
+    }
+  }
   return true;
 }

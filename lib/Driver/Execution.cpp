@@ -32,33 +32,6 @@ using namespace mlir::tern;
 using ::tern::runtime::Array;
 using ::tern::runtime::DType;
 
-std::optional<DType> mlir::tern::dtypeOf(Type type) {
-  if (type.isF32())
-    return DType::F32;
-  if (type.isF64())
-    return DType::F64;
-  if (type.isF16())
-    return DType::F16;
-  if (type.isInteger(64))
-    return DType::I64;
-  if (type.isInteger(32))
-    return DType::I32;
-  if (type.isInteger(16))
-    return DType::I16;
-  if (type.isInteger(8))
-    return DType::I8;
-  if (type.isInteger(1))
-    return DType::Bool;
-  return std::nullopt;
-}
-
-std::string mlir::tern::shapeString(ArrayRef<int64_t> shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + ")";
-}
-
 namespace {
 
 /// A memref descriptor for a rank-`rank` buffer: {allocated, aligned,
@@ -272,35 +245,6 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
   return model;
 }
 
-bool mlir::tern::checkInputs(const ModelSignature &signature,
-                             const std::vector<Array> &inputs,
-                             const std::vector<std::string> &sources,
-                             std::string &error) {
-  if (inputs.size() != signature.inputs.size()) {
-    error = "the model takes " + std::to_string(signature.inputs.size()) +
-            " inputs, got " + std::to_string(inputs.size());
-    return false;
-  }
-  for (auto [i, input] : llvm::enumerate(signature.inputs)) {
-    std::string from =
-        i < sources.size() ? " from '" + sources[i] + "'" : std::string();
-    DType expected = *dtypeOf(input.elementType);
-    if (inputs[i].type != expected) {
-      error = "input '" + input.name + "'" + from + " is " +
-              dtypeName(inputs[i].type) + ", the model expects " +
-              dtypeName(expected);
-      return false;
-    }
-    if (ArrayRef<int64_t>(inputs[i].shape) != ArrayRef<int64_t>(input.shape)) {
-      error = "input '" + input.name + "'" + from + " has shape " +
-              shapeString(inputs[i].shape) + ", the model expects " +
-              shapeString(input.shape);
-      return false;
-    }
-  }
-  return true;
-}
-
 bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
                         std::string &error) {
   // Call _mlir_ciface_main(results, args...): every tensor is a memref
@@ -342,4 +286,22 @@ bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
   for (void *allocated : buffers)
     poolFree(allocated);
   return true;
+}
+
+namespace {
+/// The quantization passes' evaluator: the model compiled by the JIT with
+/// the CPU pipeline's defaults (f32 activations) for the CPU asked for.
+class JITModelEvaluator : public ModelEvaluator {
+public:
+  std::unique_ptr<EvaluableModel> prepare(ModuleOp module, const TargetCPU &cpu,
+                                          std::string &error) override {
+    ExecutionOptions options;
+    options.cpu = cpu;
+    return CompiledModel::compile(module, options, error);
+  }
+};
+} // namespace
+
+void mlir::tern::registerJITModelEvaluator() {
+  registerModelEvaluator(std::make_unique<JITModelEvaluator>());
 }

@@ -45,25 +45,23 @@ using namespace mlir;
 
 namespace {
 
-llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
-                                     llvm::cl::cat(tern::modelToolCategory()),
-                                     llvm::cl::desc("<model>"),
-                                     llvm::cl::Required);
-llvm::cl::opt<std::string> outputFile("o",
-                                      llvm::cl::cat(tern::modelToolCategory()),
-                                      llvm::cl::desc("Shared library"),
-                                      llvm::cl::Required);
-llvm::cl::opt<std::string> headerFile("header",
-                                      llvm::cl::cat(tern::modelToolCategory()),
-                                      llvm::cl::desc("C header to write"),
-                                      llvm::cl::Required);
 llvm::cl::opt<std::string>
-    name("name", llvm::cl::cat(tern::modelToolCategory()),
+    inputFile(llvm::cl::Positional,
+              llvm::cl::cat(mlir::tern::modelToolCategory()),
+              llvm::cl::desc("<model>"), llvm::cl::Required);
+llvm::cl::opt<std::string>
+    outputFile("o", llvm::cl::cat(mlir::tern::modelToolCategory()),
+               llvm::cl::desc("Shared library"), llvm::cl::Required);
+llvm::cl::opt<std::string>
+    headerFile("header", llvm::cl::cat(mlir::tern::modelToolCategory()),
+               llvm::cl::desc("C header to write"), llvm::cl::Required);
+llvm::cl::opt<std::string>
+    name("name", llvm::cl::cat(mlir::tern::modelToolCategory()),
          llvm::cl::desc("C name prefix of the entry point"),
          llvm::cl::init("model"));
-tern::ModelToolOptions shared;
+mlir::tern::ModelToolOptions shared;
 llvm::cl::opt<std::string>
-    cc("cc", llvm::cl::cat(tern::modelToolCategory()),
+    cc("cc", llvm::cl::cat(mlir::tern::modelToolCategory()),
        llvm::cl::desc("C compiler that links the library"),
        llvm::cl::init("clang-22"));
 
@@ -109,10 +107,10 @@ std::string shapeComment(ArrayRef<int64_t> shape) {
 
 /// The header and the C glue that turns bare arrays into the memref
 /// descriptors of the compiled `_mlir_ciface_NAME_main`.
-void writeC(const tern::ModelSignature &sig, std::string &header,
+void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
             std::string &glue) {
   std::string params;
-  auto param = [&](const tern::TensorSignature &t, bool in) {
+  auto param = [&](const mlir::tern::TensorSignature &t, bool in) {
     if (!params.empty())
       params += ", ";
     params += std::string(in ? "const " : "") + cType(t.elementType) + " *" +
@@ -235,7 +233,7 @@ void writeC(const tern::ModelSignature &sig, std::string &header,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  llvm::cl::HideUnrelatedOptions(tern::modelToolCategory());
+  llvm::cl::HideUnrelatedOptions(mlir::tern::modelToolCategory());
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "tern ahead-of-time compiler\n");
   llvm::InitializeNativeTarget();
@@ -246,24 +244,25 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<tern::TernDialect>();
+  registry.insert<mlir::tern::TernDialect>();
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
   MLIRContext context(registry);
 
-  tern::ONNXImportOptions options;
+  mlir::tern::ONNXImportOptions options;
   std::string error;
-  if (!tern::parseONNXInputShapes(shared.inputShapes, options, error))
+  if (!mlir::tern::parseONNXInputShapes(shared.inputShapes, options, error))
     return fail(error);
-  OwningOpRef<ModuleOp> module = tern::loadModel(inputFile, &context, options);
+  OwningOpRef<ModuleOp> module =
+      mlir::tern::loadModel(inputFile, &context, options);
   if (!module)
     return 1;
   auto func = module->lookupSymbol<func::FuncOp>("main");
   if (!func)
     return fail("the model has no function @main");
-  tern::ModelSignature signature;
-  if (!tern::readSignature(func, signature, error))
+  mlir::tern::ModelSignature signature;
+  if (!mlir::tern::readSignature(func, signature, error))
     return fail("the model's " + error);
   for (const auto &t : signature.inputs)
     if (!cType(t.elementType))
@@ -274,18 +273,18 @@ int main(int argc, char **argv) {
   // A prefixed symbol, so that several models link into one program.
   func.setSymName(name + "_main");
 
-  tern::TargetCPU targetCPU;
+  mlir::tern::TargetCPU targetCPU;
   std::string activations, int8Dot;
-  if (!tern::resolveCPU(shared.cpu, targetCPU, error) ||
+  if (!mlir::tern::resolveCPU(shared.cpu, targetCPU, error) ||
       !shared.resolveTernaryKernels(targetCPU, activations, int8Dot, error))
     return fail(error);
   PassManager pm(&context);
-  tern::CPUPipelineOptions pipeline;
+  mlir::tern::CPUPipelineOptions pipeline;
   pipeline.emitCInterface = true;
   pipeline.vectorWidth = targetCPU.vectorWidth;
   pipeline.ternaryActivations = activations;
   pipeline.ternaryInt8Dot = int8Dot;
-  tern::buildCPUPipeline(pm, pipeline);
+  mlir::tern::buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return fail("lowering the model failed");
 

@@ -11,6 +11,7 @@
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Driver/Execution.h"
 #include "tern/Pipelines/PTQPipeline.h"
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Target/ONNX/Import.h"
@@ -50,21 +51,21 @@ static llvm::cl::opt<std::string>
 static std::unique_ptr<llvm::MemoryBuffer>
 loadInput(StringRef inputFilename, DialectRegistry &registry) {
   std::string error;
-  if (!tern::looksLikeONNX(inputFilename)) {
+  if (!mlir::tern::looksLikeONNX(inputFilename)) {
     std::unique_ptr<llvm::MemoryBuffer> file =
         openInputFile(inputFilename, &error);
     if (!file)
       llvm::errs() << error << "\n";
     return file;
   }
-  tern::ONNXImportOptions options;
-  if (!tern::parseONNXInputShapes(inputShapes, options, error)) {
+  mlir::tern::ONNXImportOptions options;
+  if (!mlir::tern::parseONNXInputShapes(inputShapes, options, error)) {
     llvm::errs() << "error: " << error << "\n";
     return nullptr;
   }
   MLIRContext context(registry);
   OwningOpRef<ModuleOp> module =
-      tern::importONNXFile(inputFilename, &context, options);
+      mlir::tern::importONNXFile(inputFilename, &context, options);
   if (!module)
     return nullptr;
   int fd;
@@ -108,17 +109,19 @@ int main(int argc, char **argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   registerAllPasses();
-  tern::registerTernConversionPasses();
-  tern::registerTernTransformsPasses();
-  tern::registerTernDialectTransformsPasses();
-  tern::registerTernPipelines();
-  tern::registerTernPTQPipeline();
+  mlir::tern::registerTernConversionPasses();
+  mlir::tern::registerTernTransformsPasses();
+  mlir::tern::registerTernDialectTransformsPasses();
+  mlir::tern::registerTernPipelines();
+  mlir::tern::registerTernPTQPipeline();
+  // The quantization passes run models on calibration inputs with the JIT.
+  mlir::tern::registerJITModelEvaluator();
 
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<tern::TernDialect>();
-  tern::registerONNXImportDialects(registry);
+  registry.insert<mlir::tern::TernDialect>();
+  mlir::tern::registerONNXImportDialects(registry);
 
   auto [inputFilename, outputFilename] = registerAndParseCLIOptions(
       argc, argv, "tern optimizer driver\n", registry);

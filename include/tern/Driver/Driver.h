@@ -9,6 +9,7 @@
 #ifndef TERN_DRIVER_DRIVER_H
 #define TERN_DRIVER_DRIVER_H
 
+#include "tern/Runtime/Npy.h"
 #include "tern/Target/ONNX/Import.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,6 +17,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/CommandLine.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,18 @@ struct ModelSignature {
 /// tensors; on failure returns false with a message in `error`.
 bool readSignature(func::FuncOp func, ModelSignature &signature,
                    std::string &error);
+
+/// The array type of an MLIR element type, if tern can exchange it.
+std::optional<::tern::runtime::DType> dtypeOf(Type type);
+
+/// "(2, 3)".
+std::string shapeString(ArrayRef<int64_t> shape);
+
+/// Checks that `inputs` match the inputs of `signature` (types and shapes,
+/// in order); the message names the input and `sources[i]` when given.
+bool checkInputs(const ModelSignature &signature,
+                 const std::vector<::tern::runtime::Array> &inputs,
+                 const std::vector<std::string> &sources, std::string &error);
 
 /// The category of the model tools' own options; their --help shows only
 /// these, not the LLVM options linked in.

@@ -2,13 +2,15 @@
 //
 // This file declares JIT execution of a model's @main: lowering with one of
 // tern's pipelines, compiling for a target CPU, and calling it on .npy
-// arrays. tern-run and the calibration pass use it.
+// arrays. tern-run uses it, and the quantization passes through the
+// ModelEvaluator that registerJITModelEvaluator registers.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TERN_DRIVER_EXECUTION_H
 #define TERN_DRIVER_EXECUTION_H
 
+#include "tern/Dialect/Tern/Transforms/ModelEvaluator.h"
 #include "tern/Driver/Driver.h"
 #include "tern/Runtime/Npy.h"
 
@@ -25,12 +27,6 @@ class ExecutionEngine;
 
 namespace mlir::tern {
 
-/// The array type of an MLIR element type, if tern can exchange it.
-std::optional<::tern::runtime::DType> dtypeOf(Type type);
-
-/// "(2, 3)".
-std::string shapeString(ArrayRef<int64_t> shape);
-
 struct ExecutionOptions {
   /// Lower with the reference pipeline (the oracle) instead of
   /// tern-cpu-pipeline.
@@ -44,14 +40,8 @@ struct ExecutionOptions {
   std::string ternaryInt8Dot = "pmaddubsw";
 };
 
-/// Checks that `inputs` match the inputs of `signature` (types and shapes,
-/// in order); the message names the input and `sources[i]` when given.
-bool checkInputs(const ModelSignature &signature,
-                 const std::vector<::tern::runtime::Array> &inputs,
-                 const std::vector<std::string> &sources, std::string &error);
-
 /// A model's @main compiled by the JIT.
-class CompiledModel {
+class CompiledModel : public EvaluableModel {
 public:
   /// Lowers `module` in place and compiles its @main, whose arguments and
   /// results must be static tensors of types dtypeOf knows. On failure
@@ -59,20 +49,26 @@ public:
   /// translations in the module's context.
   static std::unique_ptr<CompiledModel>
   compile(ModuleOp module, const ExecutionOptions &options, std::string &error);
-  ~CompiledModel();
+  ~CompiledModel() override;
 
   /// What @main takes and returns (read before lowering).
-  const ModelSignature &signature() const { return signature_; }
+  const ModelSignature &signature() const override { return signature_; }
 
   /// Runs @main on checked inputs; fills `outputs` unless it is null.
   bool run(std::vector<::tern::runtime::Array> &inputs,
-           std::vector<::tern::runtime::Array> *outputs, std::string &error);
+           std::vector<::tern::runtime::Array> *outputs,
+           std::string &error) override;
 
 private:
   CompiledModel() = default;
   ModelSignature signature_;
   std::unique_ptr<ExecutionEngine> engine_;
 };
+
+/// Registers the JIT (CompiledModel with the CPU pipeline) as the
+/// ModelEvaluator of the quantization passes. Tools that run those passes
+/// (tern-opt) call it once, before parsing pass pipelines.
+void registerJITModelEvaluator();
 
 } // namespace mlir::tern
 

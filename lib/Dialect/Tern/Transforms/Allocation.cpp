@@ -33,7 +33,7 @@ void flatten(const std::vector<Array> &outputs, std::vector<double> &values) {
 
 } // namespace
 
-bool mlir::tern::measureDamage(ModuleOp module,
+bool mlir::tern::measureDamage(ModelEvaluator &evaluator, ModuleOp module,
                                std::vector<AllocationLayer> &layers,
                                StringRef inputs, const TargetCPU &cpu,
                                std::string &error) {
@@ -41,7 +41,7 @@ bool mlir::tern::measureDamage(ModuleOp module,
   for (const AllocationLayer &entry : layers)
     names.push_back(entry.layer->name);
   std::unique_ptr<ProbeModel> probe = ProbeModel::create(
-      module, names, ProbeModel::Results::Model, inputs, cpu, error);
+      evaluator, module, names, ProbeModel::Results::Model, inputs, cpu, error);
   if (!probe)
     return false;
   std::vector<ProbeWeights> weights = probe->initialWeights();

@@ -10,7 +10,7 @@
 
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 #include "tern/Dialect/Tern/Transforms/Layers.h"
-#include "tern/Driver/Execution.h"
+#include "tern/Dialect/Tern/Transforms/ModelEvaluator.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -107,11 +107,15 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
     };
     if (inputs.empty())
       return fail("needs inputs=DIR (the calibration input sets)");
+    ModelEvaluator *evaluator =
+        lookupModelEvaluator(module.getLoc(), "tern-calibrate");
+    if (!evaluator)
+      return signalPassFailure();
     std::vector<InputEntry> entries;
-    ExecutionOptions execution;
+    TargetCPU target;
     std::string error;
     if (!listInputEntries(inputs, entries, error) ||
-        !resolveCPU(cpu, execution.cpu, error))
+        !resolveCPU(cpu, target, error))
       return fail(error);
 
     // Lowering loads dialects and the JIT registers translations: work on a
@@ -156,8 +160,8 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
                                    ValueRange(observed).getTypes()));
     main.removeResAttrsAttr();
 
-    std::unique_ptr<CompiledModel> model =
-        CompiledModel::compile(*copy, execution, error);
+    std::unique_ptr<EvaluableModel> model =
+        evaluator->prepare(*copy, target, error);
     if (!model)
       return fail(error);
     Calibration calibration;

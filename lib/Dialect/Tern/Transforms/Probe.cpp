@@ -8,7 +8,6 @@
 #include "tern/Dialect/Tern/Transforms/Probe.h"
 
 #include "tern/Dialect/Tern/Transforms/Layers.h"
-#include "tern/Driver/Execution.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -43,9 +42,9 @@ ProbeModel::ProbeModel() = default;
 ProbeModel::~ProbeModel() = default;
 
 std::unique_ptr<ProbeModel>
-ProbeModel::create(ModuleOp module, ArrayRef<std::string> names,
-                   Results results, StringRef inputs, const TargetCPU &cpu,
-                   std::string &error) {
+ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
+                   ArrayRef<std::string> names, Results results,
+                   StringRef inputs, const TargetCPU &cpu, std::string &error) {
   std::unique_ptr<ProbeModel> probe(new ProbeModel());
   // Lowering loads dialects and the JIT registers translations: the copy
   // lives in a context of its own.
@@ -112,9 +111,7 @@ ProbeModel::create(ModuleOp module, ArrayRef<std::string> names,
     main.removeResAttrsAttr();
   }
 
-  ExecutionOptions options;
-  options.cpu = cpu;
-  probe->model_ = CompiledModel::compile(*copy, options, error);
+  probe->model_ = evaluator.prepare(*copy, cpu, error);
   if (!probe->model_)
     return nullptr;
   ArrayRef<TensorSignature> signature =

@@ -14,6 +14,7 @@
 #include "tern/Dialect/Tern/Transforms/Allocation.h"
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
 #include "tern/Dialect/Tern/Transforms/Layers.h"
+#include "tern/Dialect/Tern/Transforms/ModelEvaluator.h"
 #include "tern/Dialect/Tern/Transforms/Probe.h"
 #include "tern/Quant/Packing.h"
 #include "tern/Quant/Quantize.h"
@@ -307,6 +308,16 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
                       "method=ptqtp and a budget > 0");
       return signalPassFailure();
     }
+    // Sequential fitting and allocation run the model on calibration
+    // inputs: through the evaluator the tool registered.
+    ModelEvaluator *evaluator = nullptr;
+    if (sequential || bits != 0) {
+      evaluator = lookupModelEvaluator(
+          module.getLoc(), sequential ? "tern-ternarize: sequential=true"
+                                      : "tern-ternarize: bits=");
+      if (!evaluator)
+        return signalPassFailure();
+    }
     if (sequential) {
       if (!source.empty()) {
         mlir::emitError(module.getLoc(),
@@ -362,9 +373,9 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
         names.push_back(layer->name);
       TargetCPU target;
       if (resolveCPU(cpu, target, error))
-        probe =
-            ProbeModel::create(module, names, ProbeModel::Results::Activations,
-                               calibrationInputs, target, error);
+        probe = ProbeModel::create(*evaluator, module, names,
+                                   ProbeModel::Results::Activations,
+                                   calibrationInputs, target, error);
       if (!probe) {
         mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ")
             << error;
@@ -690,8 +701,8 @@ struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass> {
       }
       TargetCPU target;
       if (!resolveCPU(cpu, target, error) ||
-          !measureDamage(module, allocation, calibrationInputs, target,
-                         error) ||
+          !measureDamage(*evaluator, module, allocation, calibrationInputs,
+                         target, error) ||
           !allocateBits(allocation, bits, error)) {
         mlir::emitError(module.getLoc(), "tern-ternarize: allocation: ")
             << error;

@@ -12,6 +12,7 @@
 #define TERN_DIALECT_TERN_TRANSFORMS_ALLOCATION_H
 
 #include "tern/Dialect/Tern/Transforms/Layers.h"
+#include "tern/Dialect/Tern/Transforms/ModelEvaluator.h"
 #include "tern/Driver/Driver.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -47,8 +48,9 @@ struct AllocationLayer {
 /// compiled once for `cpu`, and run on the input sets of `inputs` (as
 /// tern-calibrate reads them) once per candidate. On failure returns false
 /// with a message.
-bool measureDamage(ModuleOp module, std::vector<AllocationLayer> &layers,
-                   StringRef inputs, const TargetCPU &cpu, std::string &error);
+bool measureDamage(ModelEvaluator &evaluator, ModuleOp module,
+                   std::vector<AllocationLayer> &layers, StringRef inputs,
+                   const TargetCPU &cpu, std::string &error);
 
 /// Chooses a candidate per layer: every layer starts at its cheapest one,
 /// then the upgrade that removes the most damage per added bit is taken

@@ -14,6 +14,7 @@
 #define TERN_DIALECT_TERN_TRANSFORMS_PROBE_H
 
 #include "tern/Dialect/Tern/Transforms/Calibration.h"
+#include "tern/Dialect/Tern/Transforms/ModelEvaluator.h"
 #include "tern/Driver/Driver.h"
 #include "tern/Runtime/Npy.h"
 
@@ -26,8 +27,6 @@
 #include <vector>
 
 namespace mlir::tern {
-
-class CompiledModel;
 
 /// The weights and bias one probed layer computes with.
 struct ProbeWeights {
@@ -50,11 +49,12 @@ public:
   };
 
   /// Copies `module` (as copyForExecution does), makes the layers named
-  /// `layers` (Layers.h names) compute on argument weights, compiles it
-  /// for `cpu` and reads the input sets of `inputs` (a calibration
-  /// directory). On failure returns null with a message.
+  /// `layers` (Layers.h names) compute on argument weights, prepares it
+  /// with `evaluator` for `cpu` and reads the input sets of `inputs` (a
+  /// calibration directory). On failure returns null with a message.
   static std::unique_ptr<ProbeModel>
-  create(ModuleOp module, llvm::ArrayRef<std::string> layers, Results results,
+  create(ModelEvaluator &evaluator, ModuleOp module,
+         llvm::ArrayRef<std::string> layers, Results results,
          llvm::StringRef inputs, const TargetCPU &cpu, std::string &error);
   ~ProbeModel();
 
@@ -76,7 +76,7 @@ public:
 private:
   ProbeModel();
   std::unique_ptr<MLIRContext> context_;
-  std::unique_ptr<CompiledModel> model_;
+  std::unique_ptr<EvaluableModel> model_;
   std::vector<InputSet> sets_;
   std::vector<int64_t> rows_, channels_;
   std::vector<ProbeWeights> initial_;
