@@ -48,8 +48,6 @@ struct GroupedLayout {
 #define GET_OP_CLASSES
 #include "tern/Dialect/Tern/IR/TernOps.h.inc"
 
-#endif // TERN_DIALECT_TERN_IR_TERNOPS_H
-
 namespace mlir::tern {
 
 /// The weights of a tern.matmul whose codes (a tern.constant), scales and
@@ -60,3 +58,5 @@ std::optional<::tern::quant::TernaryWeights>
 readConstantWeights(MatmulOp op, std::vector<float> &bias, std::string &error);
 
 } // namespace mlir::tern
+
+#endif // TERN_DIALECT_TERN_IR_TERNOPS_H

@@ -16,9 +16,10 @@ def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
     Observes the activation input of every layer tern-ternarize can rewrite
     (MatMul and Gemm with constant weights, 1x1 convolutions): a copy of the
     module gets observers (per-channel reductions, and `x^T x` with
-    `second-moment`) whose results replace @main's, is compiled with
-    tern-cpu-pipeline and run by the JIT on every calibration input set in
-    `inputs=DIR`. The module itself is left unchanged. Per layer (keyed by
+    `second-moment`) whose results replace @main's, and is run on every
+    calibration input set in `inputs=DIR` by the registered ModelEvaluator
+    (docs/ModelEvaluator.md; tern-opt registers the JIT, which compiles it
+    with tern-cpu-pipeline). Without one the pass fails and says so. The module itself is left unchanged. Per layer (keyed by
     the layer's name, as tern-ternarize names it) and per input channel the
     pass records E[x], E[x^2] and max|x| over every row of every input set,
     and E[x x^T] on request, and writes them to `stats=FILE` (JSON, format
@@ -92,7 +93,8 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     planes changes the model output (cosine similarity on the inputs of
     DIR, one compile with the weights as arguments) and chooses planes, or
     float, per layer so that the average stays within B bits per weight.
-    The report then also gives each
+    Both run the model through the registered ModelEvaluator
+    (docs/ModelEvaluator.md), as tern-calibrate does. The report then also gives each
     layer's h-weighted error and, with second moments, the cosine similarity
     of its float and ternary outputs on the calibration data.
 
