@@ -1,5 +1,4 @@
-//===- ModelEvaluator.cpp - the evaluator registry
-//-------------------------===//
+//===- ModelEvaluator.cpp - the evaluator registry ------------------------===//
 //
 // This file implements the process-wide registration of the ModelEvaluator
 // the quantization passes run models with.

@@ -57,7 +57,7 @@ public:
 void registerModelEvaluator(std::unique_ptr<ModelEvaluator> evaluator);
 
 /// The registered evaluator, or null. When null, reports at `loc` that
-/// `what` (e.g. "tern-calibrate", "tern-ternarize's allocate=...") needs
+/// `what` (e.g. "tern-calibrate", "tern-ternarize: bits=") needs
 /// one and how a tool provides it.
 ModelEvaluator *lookupModelEvaluator(Location loc, StringRef what);
 

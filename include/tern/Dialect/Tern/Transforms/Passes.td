@@ -19,7 +19,8 @@ def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
     `second-moment`) whose results replace @main's, and is run on every
     calibration input set in `inputs=DIR` by the registered ModelEvaluator
     (docs/ModelEvaluator.md; tern-opt registers the JIT, which compiles it
-    with tern-cpu-pipeline). Without one the pass fails and says so. The module itself is left unchanged. Per layer (keyed by
+    with tern-cpu-pipeline). Without one the pass fails and says so. The
+    module itself is left unchanged. Per layer (keyed by
     the layer's name, as tern-ternarize names it) and per input channel the
     pass records E[x], E[x^2] and max|x| over every row of every input set,
     and E[x x^T] on request, and writes them to `stats=FILE` (JSON, format
@@ -94,7 +95,8 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     DIR, one compile with the weights as arguments) and chooses planes, or
     float, per layer so that the average stays within B bits per weight.
     Both run the model through the registered ModelEvaluator
-    (docs/ModelEvaluator.md), as tern-calibrate does. The report then also gives each
+    (docs/ModelEvaluator.md), as tern-calibrate does. The report then
+    also gives each
     layer's h-weighted error and, with second moments, the cosine similarity
     of its float and ternary outputs on the calibration data.
 
