@@ -24,7 +24,7 @@
 
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
-#include "tern/Driver/Execution.h"
+#include "tern/Execution/Execution.h"
 #include "tern/Quant/Packing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -57,7 +57,7 @@ extern "C" void openblas_set_num_threads(int);
 using namespace mlir;
 using namespace mlir::tern;
 namespace q = ::tern::quant;
-namespace rt = ::tern::runtime;
+namespace rt = ::tern::support;
 
 namespace {
 

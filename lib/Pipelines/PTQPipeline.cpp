@@ -6,7 +6,7 @@
 
 #include "tern/Pipelines/PTQPipeline.h"
 
-#include "tern/Dialect/Tern/Transforms/Passes.h"
+#include "tern/Quantization/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"

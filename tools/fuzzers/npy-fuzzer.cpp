@@ -6,13 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Runtime/Npy.h"
+#include "tern/Support/Npy.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-using namespace tern::runtime;
+using namespace tern::support;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   Array array;

@@ -10,10 +10,10 @@
 
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
-#include "tern/Dialect/Tern/Transforms/Passes.h"
-#include "tern/Driver/Execution.h"
+#include "tern/Execution/Execution.h"
 #include "tern/Pipelines/PTQPipeline.h"
 #include "tern/Pipelines/Pipelines.h"
+#include "tern/Quantization/Passes.h"
 #include "tern/Target/ONNX/Import.h"
 #include "tern/Transforms/Passes.h"
 
@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
   registerAllPasses();
   mlir::tern::registerTernConversionPasses();
   mlir::tern::registerTernTransformsPasses();
-  mlir::tern::registerTernDialectTransformsPasses();
+  mlir::tern::registerTernQuantizationPasses();
   mlir::tern::registerTernPipelines();
   mlir::tern::registerTernPTQPipeline();
   // The quantization passes run models on calibration inputs with the JIT.

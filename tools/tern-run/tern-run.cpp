@@ -11,8 +11,8 @@
 
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Driver/Driver.h"
-#include "tern/Driver/Execution.h"
-#include "tern/Runtime/Npy.h"
+#include "tern/Execution/Execution.h"
+#include "tern/Support/Npy.h"
 #include "tern/Target/ONNX/Import.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -34,7 +34,7 @@
 #include <cstdlib>
 
 using namespace mlir;
-using namespace ::tern::runtime;
+using namespace ::tern::support;
 
 namespace {
 

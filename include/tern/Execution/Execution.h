@@ -1,0 +1,76 @@
+//===- Execution.h - run a model with the JIT -------------------*- C++ -*-===//
+//
+// This file declares JIT execution of a model's @main: lowering with one of
+// tern's pipelines, compiling for a target CPU, and calling it on .npy
+// arrays. tern-run uses it, and the quantization passes through the
+// ModelEvaluator that registerJITModelEvaluator registers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_EXECUTION_EXECUTION_H
+#define TERN_EXECUTION_EXECUTION_H
+
+#include "tern/Quantization/ModelEvaluator.h"
+#include "tern/Support/Npy.h"
+#include "tern/Support/Signature.h"
+#include "tern/Target/CPU/TargetCPU.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace mlir::tern {
+
+struct ExecutionOptions {
+  /// Lower with the reference pipeline (the oracle) instead of
+  /// tern-cpu-pipeline.
+  bool reference = false;
+  TargetCPU cpu = {"x86-64-v3", 8};
+  /// Activations of the ternary matmul kernels: "f32" or "int8"
+  /// (tern-cpu-pipeline's ternary-activations).
+  std::string ternaryActivations = "f32";
+  /// With int8 activations, how the kernels combine codes and activations
+  /// (tern-cpu-pipeline's ternary-int8-dot; resolveInt8Dot).
+  std::string ternaryInt8Dot = "pmaddubsw";
+};
+
+/// A model's @main compiled by the JIT.
+class CompiledModel : public EvaluableModel {
+public:
+  /// Lowers `module` in place and compiles its @main, whose arguments and
+  /// results must be static tensors of types dtypeOf knows. On failure
+  /// returns null with a message in `error`. Registers the LLVM IR
+  /// translations in the module's context.
+  static std::unique_ptr<CompiledModel>
+  compile(ModuleOp module, const ExecutionOptions &options, std::string &error);
+  ~CompiledModel() override;
+
+  /// What @main takes and returns (read before lowering).
+  const ModelSignature &signature() const override { return signature_; }
+
+  /// Runs @main on checked inputs; fills `outputs` unless it is null.
+  bool run(std::vector<::tern::support::Array> &inputs,
+           std::vector<::tern::support::Array> *outputs,
+           std::string &error) override;
+
+private:
+  CompiledModel() = default;
+  ModelSignature signature_;
+  std::unique_ptr<ExecutionEngine> engine_;
+};
+
+/// Registers the JIT (CompiledModel with the CPU pipeline) as the
+/// ModelEvaluator of the quantization passes. Tools that run those passes
+/// (tern-opt) call it once, before parsing pass pipelines.
+void registerJITModelEvaluator();
+
+} // namespace mlir::tern
+
+#endif // TERN_EXECUTION_EXECUTION_H

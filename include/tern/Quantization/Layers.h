@@ -1,0 +1,69 @@
+//===- Layers.h - the layers post-training quantization sees ----*- C++ -*-===//
+//
+// This file declares how the quantization passes find and name their layers:
+// float matmuls with constant weights (linalg.matmul with K x N constant
+// weights, as the ONNX importer emits MatMul and Gemm, and 1x1 stride-1
+// linalg.conv_2d_nchw_fchw). tern-calibrate observes their activations and
+// tern-ternarize rewrites them; both name them the same way, so statistics
+// and reports are keyed alike.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_QUANTIZATION_LAYERS_H
+#define TERN_QUANTIZATION_LAYERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// A float layer with constant weights that tern.matmul can compute.
+struct Layer {
+  Operation *op = nullptr;
+  /// The innermost name of the op's location (the ONNX node name for
+  /// imported models), or "layer_I" for the I-th candidate op in walk order;
+  /// the J-th repeat of a name is "NAME#J".
+  std::string name;
+  /// The weights as `rows` x `cols` (N x K: one row per output channel), if
+  /// they were asked for.
+  std::vector<float> weights;
+  int64_t rows = 0, cols = 0;
+  /// What the op accumulates into (a broadcast bias, say), or null for
+  /// zeros.
+  Value accumulator;
+  /// Builds the layer's activations as an M x K matrix (before `op`).
+  std::function<Value(OpBuilder &)> activations;
+  /// Builds the layer's result (without the accumulator) from M x N
+  /// products of the activations and the weights.
+  std::function<Value(OpBuilder &, Value)> outputs;
+};
+
+/// The quantizable layers of `module` in walk order, with their weights
+/// when `readWeights` is set.
+std::vector<Layer> findLayers(ModuleOp module, bool readWeights);
+
+/// Reads the weights of a layer found without them (one layer at a time
+/// keeps a large model's float weights from being copied all at once).
+/// False if they cannot be read.
+bool readLayerWeights(Layer &layer);
+
+/// x (M x K) times `weights` (K x N), plus `bias` (N values added to every
+/// row) unless it is null: a layer's products in float.
+Value buildFloatProducts(OpBuilder &b, Location loc, Value x, Value weights,
+                         Value bias);
+
+/// Builds, before `layer.op`, what computes the layer with `products`
+/// instead: `products` makes the M x N matmul from the M x K activations,
+/// and the result is its `outputs` plus the accumulator. The caller
+/// replaces the op with it.
+Value buildLayer(OpBuilder &b, const Layer &layer,
+                 function_ref<Value(OpBuilder &, Value)> products);
+
+} // namespace mlir::tern
+
+#endif // TERN_QUANTIZATION_LAYERS_H

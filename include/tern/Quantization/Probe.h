@@ -1,0 +1,87 @@
+//===- Probe.h - a model compiled with layer weights as arguments -*- C++
+//-*-===//
+//
+// This file declares the probe model that sensitivity allocation and
+// sequential calibration run: a copy of a module in which chosen layers
+// compute a float matmul on weights and a bias passed as arguments of
+// @main, compiled once, so that any weights can be tried for them without
+// compiling again. It returns either the model's outputs or the layers'
+// activations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_QUANTIZATION_PROBE_H
+#define TERN_QUANTIZATION_PROBE_H
+
+#include "tern/Quantization/Calibration.h"
+#include "tern/Quantization/ModelEvaluator.h"
+#include "tern/Support/Npy.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// The weights and bias one probed layer computes with.
+struct ProbeWeights {
+  /// K x N, as the matmul takes them.
+  ::tern::support::Array weights;
+  /// N values added to every row of the products.
+  ::tern::support::Array bias;
+
+  /// Sets them from `rows` x K `weights` (row n: output channel n) and
+  /// `bias` (`rows` values, or empty for none).
+  void set(int64_t rows, llvm::ArrayRef<float> weights,
+           llvm::ArrayRef<float> bias);
+};
+
+class ProbeModel {
+public:
+  enum class Results {
+    Model,       ///< @main's own results
+    Activations, ///< each probed layer's M x K activations, in order
+  };
+
+  /// Copies `module` (as copyForExecution does), makes the layers named
+  /// `layers` (Layers.h names) compute on argument weights, prepares it
+  /// with `evaluator` for `cpu` and reads the input sets of `inputs` (a
+  /// calibration directory). On failure returns null with a message.
+  static std::unique_ptr<ProbeModel>
+  create(ModelEvaluator &evaluator, ModuleOp module,
+         llvm::ArrayRef<std::string> layers, Results results,
+         llvm::StringRef inputs, const TargetCPU &cpu, std::string &error);
+  ~ProbeModel();
+
+  /// Input sets read.
+  size_t numSets() const { return sets_.size(); }
+  /// Rows (M) and channels (K) of probed layer `i`'s activations.
+  int64_t rows(size_t i) const { return rows_[i]; }
+  int64_t channels(size_t i) const { return channels_[i]; }
+
+  /// The weights the probed layers had in the module (float; dequantized
+  /// for layers already ternarized), with no bias.
+  const std::vector<ProbeWeights> &initialWeights() const { return initial_; }
+
+  /// Runs input set `set` with `weights` (one entry per probed layer) into
+  /// `outputs`.
+  bool run(size_t set, std::vector<ProbeWeights> &weights,
+           std::vector<::tern::support::Array> &outputs, std::string &error);
+
+private:
+  ProbeModel();
+  std::unique_ptr<MLIRContext> context_;
+  std::unique_ptr<EvaluableModel> model_;
+  std::vector<InputSet> sets_;
+  std::vector<int64_t> rows_, channels_;
+  std::vector<ProbeWeights> initial_;
+  std::vector<::tern::support::Array> arguments_;
+};
+
+} // namespace mlir::tern
+
+#endif // TERN_QUANTIZATION_PROBE_H

@@ -1,0 +1,54 @@
+//===- Signature.h - the inputs and outputs of a model ----------*- C++ -*-===//
+//
+// This file declares the signature of a model's entry function (names,
+// element types and shapes of its tensors) and the checks of arrays fed to
+// it. The PTQ passes check calibration inputs against it, and the tools
+// check what a user passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_SUPPORT_SIGNATURE_H
+#define TERN_SUPPORT_SIGNATURE_H
+
+#include "tern/Support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// One input or output of an entry function.
+struct TensorSignature {
+  std::string name; ///< the ONNX name, or argN / resultN
+  Type elementType;
+  SmallVector<int64_t> shape;
+};
+
+struct ModelSignature {
+  std::vector<TensorSignature> inputs;
+  std::vector<TensorSignature> outputs;
+};
+
+/// The signature of `func`, whose arguments and results must be static
+/// tensors; on failure returns false with a message in `error`.
+bool readSignature(func::FuncOp func, ModelSignature &signature,
+                   std::string &error);
+
+/// The array type of an MLIR element type, if tern can exchange it.
+std::optional<::tern::support::DType> dtypeOf(Type type);
+
+/// "(2, 3)".
+std::string shapeString(ArrayRef<int64_t> shape);
+
+/// Checks that `inputs` match the inputs of `signature` (types and shapes,
+/// in order); the message names the input and `sources[i]` when given.
+bool checkInputs(const ModelSignature &signature,
+                 const std::vector<::tern::support::Array> &inputs,
+                 const std::vector<std::string> &sources, std::string &error);
+
+} // namespace mlir::tern
+
+#endif // TERN_SUPPORT_SIGNATURE_H

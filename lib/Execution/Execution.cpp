@@ -1,0 +1,307 @@
+//===- Execution.cpp - run a model with the JIT ---------------------------===//
+//
+// This file implements CompiledModel: tern's pipelines, the MLIR
+// ExecutionEngine, and the C-interface calling convention of @main.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Execution/Execution.h"
+
+#include "tern/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <malloc.h>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+using namespace mlir;
+using namespace mlir::tern;
+using ::tern::support::Array;
+using ::tern::support::DType;
+
+namespace {
+
+/// A memref descriptor for a rank-`rank` buffer: {allocated, aligned,
+/// offset, sizes[rank], strides[rank]}, as the C interface lays it out.
+std::vector<int64_t> descriptor(void *data, ArrayRef<int64_t> shape) {
+  std::vector<int64_t> d(3 + 2 * shape.size(), 0);
+  std::memcpy(&d[0], &data, sizeof(void *));
+  std::memcpy(&d[1], &data, sizeof(void *));
+  int64_t stride = 1;
+  for (int64_t i = int64_t(shape.size()) - 1; i >= 0; --i) {
+    d[3 + i] = shape[i];
+    d[3 + shape.size() + i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
+/// Copies a (possibly strided) result buffer out of its descriptor.
+Array readResult(const int64_t *desc, DType type, ArrayRef<int64_t> shape) {
+  Array a;
+  a.type = type;
+  a.shape.assign(shape.begin(), shape.end());
+  int64_t size = dtypeSize(type), rank = int64_t(shape.size());
+  char *aligned;
+  std::memcpy(&aligned, &desc[1], sizeof(char *));
+  int64_t offset = desc[2];
+  const int64_t *strides = desc + 3 + rank;
+  int64_t elements = a.numElements();
+  // Row-major results (what lowering returns) are one copy.
+  bool contiguous = true;
+  for (int64_t d = rank - 1, stride = 1; d >= 0; stride *= shape[d--])
+    contiguous &= shape[d] == 1 || strides[d] == stride;
+  if (contiguous) {
+    const char *begin = aligned + offset * size;
+    a.data.assign(begin, begin + elements * size);
+    return a;
+  }
+  a.data.resize(size_t(elements * size));
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t linear = 0; linear < elements; ++linear) {
+    int64_t at = offset;
+    for (int64_t d = 0; d < rank; ++d)
+      at += index[d] * strides[d];
+    std::memcpy(&a.data[linear * size], aligned + at * size, size);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return a;
+}
+
+/// The buffers of compiled models. A model run again and again
+/// (calibration, sequential fits, sensitivity, --benchmark) allocates the
+/// same large buffers on every call; glibc maps every block above 32 MB
+/// afresh and unmaps it on free, so each run paid page faults and zeroing
+/// for all of them (two thirds of the time of sequential calibration at a
+/// batch of 300). Freed large blocks are kept and handed out again to
+/// requests they hold within twice their size; the idle ones are capped.
+class BufferPool {
+public:
+  void *allocate(size_t bytes) {
+    if (bytes < kLarge)
+      return std::malloc(bytes);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto idle = idle_.lower_bound(bytes);
+    void *block;
+    size_t size;
+    if (idle != idle_.end() && idle->first <= 2 * bytes) {
+      size = idle->first;
+      block = idle->second;
+      idle_.erase(idle);
+      idleBytes_ -= size;
+    } else {
+      size = bytes;
+      block = std::malloc(bytes);
+      if (!block)
+        return nullptr;
+    }
+    live_[block] = size;
+    return block;
+  }
+
+  void release(void *block) {
+    if (!block || malloc_usable_size(block) < kLarge)
+      return std::free(block);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto live = live_.find(block);
+    if (live == live_.end())
+      return std::free(block);
+    idle_.emplace(live->second, block);
+    idleBytes_ += live->second;
+    live_.erase(live);
+    while (idleBytes_ > kMaxIdle) {
+      auto largest = std::prev(idle_.end());
+      idleBytes_ -= largest->first;
+      std::free(largest->second);
+      idle_.erase(largest);
+    }
+  }
+
+private:
+  static constexpr size_t kLarge = size_t(1) << 20;
+  static constexpr size_t kMaxIdle = size_t(8) << 30;
+  std::mutex mutex_;
+  std::unordered_map<void *, size_t> live_;
+  std::multimap<size_t, void *> idle_;
+  size_t idleBytes_ = 0;
+};
+
+BufferPool &bufferPool() {
+  // Never destroyed: compiled code may free buffers during exit.
+  static BufferPool *pool = new BufferPool();
+  return *pool;
+}
+
+void *poolMalloc(size_t bytes) { return bufferPool().allocate(bytes); }
+void poolFree(void *block) { bufferPool().release(block); }
+
+} // namespace
+
+CompiledModel::~CompiledModel() = default;
+
+std::unique_ptr<CompiledModel>
+CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
+                       std::string &error) {
+  std::unique_ptr<CompiledModel> model(new CompiledModel);
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  if (!func) {
+    error = "the model has no function @main";
+    return nullptr;
+  }
+  if (!readSignature(func, model->signature_, error)) {
+    error = "the model's " + error;
+    return nullptr;
+  }
+  for (const TensorSignature &input : model->signature_.inputs)
+    if (!dtypeOf(input.elementType)) {
+      error = "input '" + input.name + "' has a type tern cannot feed";
+      return nullptr;
+    }
+  for (const TensorSignature &output : model->signature_.outputs)
+    if (!dtypeOf(output.elementType)) {
+      error = "output '" + output.name + "' has a type tern cannot return";
+      return nullptr;
+    }
+
+  MLIRContext *context = module.getContext();
+  registerBuiltinDialectTranslation(*context);
+  registerLLVMDialectTranslation(*context);
+  registerOpenMPDialectTranslation(*context);
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  // Lower (the function is rewritten: only the signature read above is
+  // used from here on).
+  PassManager pm(context);
+  if (!options.reference) {
+    CPUPipelineOptions pipeline;
+    pipeline.emitCInterface = true;
+    pipeline.vectorWidth = options.cpu.vectorWidth;
+    pipeline.ternaryActivations = options.ternaryActivations;
+    pipeline.ternaryInt8Dot = options.ternaryInt8Dot;
+    buildCPUPipeline(pm, pipeline);
+  } else {
+    ReferencePipelineOptions pipeline;
+    pipeline.emitCInterface = true;
+    buildReferenceToLLVMPipeline(pm, pipeline);
+  }
+  if (failed(pm.run(module))) {
+    error = "lowering the model failed";
+    return nullptr;
+  }
+  ExecutionEngineOptions engineOptions;
+  SmallVector<StringRef> libraries = {TERN_C_RUNNER_UTILS, TERN_OPENMP};
+  engineOptions.sharedLibPaths = libraries;
+  // The JIT compiles for the host; per-function target attributes narrow
+  // it to the instruction set asked for.
+  auto optimize = makeOptimizingTransformer(3, 0, nullptr);
+  const std::string &cpuName = options.cpu.name;
+  auto transformer = [&](llvm::Module *m) -> llvm::Error {
+    for (llvm::Function &f : *m) {
+      if (f.isDeclaration())
+        continue;
+      f.addFnAttr("target-cpu", cpuName);
+      f.removeFnAttr("target-features");
+    }
+    return optimize(m);
+  };
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // The perf listener writes a dump file per compile under ~/.debug/jit;
+  // calibration compiles many models.
+  engineOptions.enablePerfNotificationListener = false;
+  auto engine = ExecutionEngine::create(module, engineOptions);
+  if (!engine) {
+    error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+    return nullptr;
+  }
+  model->engine_ = std::move(*engine);
+  model->engine_->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("malloc")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&poolMalloc),
+        llvm::JITSymbolFlags::Exported};
+    symbols[interner("free")] = {llvm::orc::ExecutorAddr::fromPtr(&poolFree),
+                                 llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
+  return model;
+}
+
+bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
+                        std::string &error) {
+  // Call _mlir_ciface_main(results, args...): every tensor is a memref
+  // descriptor; several results come back in one struct of descriptors.
+  std::vector<std::vector<int64_t>> argDescs;
+  for (Array &a : inputs)
+    argDescs.push_back(descriptor(a.data.data(), a.shape));
+  size_t resultWords = 0;
+  for (const TensorSignature &output : signature_.outputs)
+    resultWords += 3 + 2 * output.shape.size();
+  std::vector<int64_t> results(std::max<size_t>(resultWords, 1));
+  std::vector<void *> pointers;
+  pointers.push_back(results.data());
+  for (auto &d : argDescs)
+    pointers.push_back(d.data());
+  std::vector<void *> packed;
+  for (void *&p : pointers)
+    packed.push_back(&p);
+  if (llvm::Error failure =
+          engine_->invokePacked("_mlir_ciface_main", packed)) {
+    error = "running the model failed: " + llvm::toString(std::move(failure));
+    return false;
+  }
+  if (outputs)
+    outputs->clear();
+  // Results may share a buffer (a model output listed twice, or an output
+  // and its Identity): read them all, then free each buffer once.
+  llvm::SmallPtrSet<void *, 8> buffers;
+  size_t at = 0;
+  for (const TensorSignature &output : signature_.outputs) {
+    if (outputs)
+      outputs->push_back(
+          readResult(&results[at], *dtypeOf(output.elementType), output.shape));
+    void *allocated;
+    std::memcpy(&allocated, &results[at], sizeof(void *));
+    buffers.insert(allocated);
+    at += 3 + 2 * output.shape.size();
+  }
+  for (void *allocated : buffers)
+    poolFree(allocated);
+  return true;
+}
+
+namespace {
+/// The quantization passes' evaluator: the model compiled by the JIT with
+/// the CPU pipeline's defaults (f32 activations) for the CPU asked for.
+class JITModelEvaluator : public ModelEvaluator {
+public:
+  std::unique_ptr<EvaluableModel> prepare(ModuleOp module, const TargetCPU &cpu,
+                                          std::string &error) override {
+    ExecutionOptions options;
+    options.cpu = cpu;
+    return CompiledModel::compile(module, options, error);
+  }
+};
+} // namespace
+
+void mlir::tern::registerJITModelEvaluator() {
+  registerModelEvaluator(std::make_unique<JITModelEvaluator>());
+}

@@ -1,0 +1,213 @@
+//===- Calibrate.cpp - activation statistics of every layer ---------------===//
+//
+// This file implements tern-calibrate: observers on the activations of the
+// quantizable layers of a copy of the module, which the JIT runs on the
+// calibration inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Quantization/Passes.h"
+
+#include "tern/Quantization/Calibration.h"
+#include "tern/Quantization/Layers.h"
+#include "tern/Quantization/ModelEvaluator.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/Regex.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_CALIBRATE
+#include "tern/Quantization/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+using namespace mlir::tern;
+using ::tern::support::Array;
+
+namespace {
+
+/// Per-column reduction of the M x K `rows` into a K vector that starts at
+/// zero: out = combine(out, x) over every row.
+Value reduceRows(
+    OpBuilder &b, Location loc, Value rows,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto type = cast<RankedTensorType>(rows.getType());
+  int64_t k = type.getDimSize(1);
+  Type f32 = b.getF32Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{k}, f32);
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap column = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{rows},
+             ValueRange{init}, ArrayRef<AffineMap>{identity, column},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::reduction,
+                                           utils::IteratorType::parallel},
+             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nested, nestedLoc,
+                   combine(nested, nestedLoc, args[1], args[0]));
+             })
+      .getResult(0);
+}
+
+/// Observers of the M x K activations `x`: Σx, Σx², max|x| per column, and
+/// xᵀx with `secondMoment`.
+SmallVector<Value> observe(OpBuilder &b, Location loc, Value x,
+                           bool secondMoment) {
+  SmallVector<Value> results;
+  results.push_back(reduceRows(
+      b, loc, x, [](OpBuilder &b, Location loc, Value acc, Value v) -> Value {
+        return arith::AddFOp::create(b, loc, acc, v);
+      }));
+  results.push_back(reduceRows(
+      b, loc, x, [](OpBuilder &b, Location loc, Value acc, Value v) -> Value {
+        Value square = arith::MulFOp::create(b, loc, v, v);
+        return arith::AddFOp::create(b, loc, acc, square);
+      }));
+  results.push_back(reduceRows(
+      b, loc, x, [](OpBuilder &b, Location loc, Value acc, Value v) -> Value {
+        Value magnitude = math::AbsFOp::create(b, loc, v);
+        return arith::MaximumFOp::create(b, loc, acc, magnitude);
+      }));
+  if (secondMoment) {
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t m = type.getDimSize(0), k = type.getDimSize(1);
+    Type f32 = b.getF32Type();
+    Value transposed =
+        linalg::TransposeOp::create(
+            b, loc, x, tensor::EmptyOp::create(b, loc, {k, m}, f32),
+            ArrayRef<int64_t>{1, 0})
+            .getResult()[0];
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Value empty = tensor::EmptyOp::create(b, loc, {k, k}, f32);
+    Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    results.push_back(linalg::MatmulOp::create(
+                          b, loc, ValueRange{transposed, x}, ValueRange{init})
+                          .getResult(0));
+  }
+  return results;
+}
+
+struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto fail = [&](const Twine &message) {
+      mlir::emitError(module.getLoc(), "tern-calibrate: ") << message;
+      signalPassFailure();
+    };
+    if (inputs.empty())
+      return fail("needs inputs=DIR (the calibration input sets)");
+    ModelEvaluator *evaluator =
+        lookupModelEvaluator(module.getLoc(), "tern-calibrate");
+    if (!evaluator)
+      return signalPassFailure();
+    std::vector<InputEntry> entries;
+    TargetCPU target;
+    std::string error;
+    if (!listInputEntries(inputs, entries, error) ||
+        !resolveCPU(cpu, target, error))
+      return fail(error);
+
+    // Lowering loads dialects and the JIT registers translations: work on a
+    // copy in a context of its own.
+    MLIRContext context(getContext().getDialectRegistry());
+    OwningOpRef<ModuleOp> copy = copyForExecution(module, context);
+    if (!copy)
+      return fail("cannot copy the module");
+    auto main = copy->lookupSymbol<func::FuncOp>("main");
+    if (!main || main.isExternal())
+      return fail("the module has no function @main to run");
+
+    // Observers on every layer's activations become @main's results.
+    std::vector<Layer> layers = findLayers(*copy, /*readWeights=*/false);
+    if (layers.empty())
+      return fail("the module has no layer to calibrate (MatMul, Gemm or "
+                  "1x1 Conv with constant weights)");
+    if (!this->layers.empty()) {
+      llvm::Regex only(this->layers);
+      if (!only.isValid(error))
+        return fail("bad layers regular expression: " + error);
+      llvm::erase_if(
+          layers, [&](const Layer &layer) { return !only.match(layer.name); });
+      if (layers.empty())
+        return fail("no layer matches layers=" + this->layers);
+    }
+    SmallVector<Value> observed;
+    SmallVector<int64_t> rows;
+    OpBuilder b(&context);
+    for (Layer &layer : layers) {
+      if (layer.op->getParentOfType<func::FuncOp>() != main)
+        return fail("layer '" + layer.name + "' is outside @main");
+      b.setInsertionPoint(layer.op);
+      Value x = layer.activations(b);
+      rows.push_back(cast<RankedTensorType>(x.getType()).getDimSize(0));
+      llvm::append_range(observed,
+                         observe(b, layer.op->getLoc(), x, secondMoment));
+    }
+    Operation *terminator = main.getBody().back().getTerminator();
+    terminator->setOperands(observed);
+    main.setType(FunctionType::get(&context, main.getArgumentTypes(),
+                                   ValueRange(observed).getTypes()));
+    main.removeResAttrsAttr();
+
+    std::unique_ptr<EvaluableModel> model =
+        evaluator->prepare(*copy, target, error);
+    if (!model)
+      return fail(error);
+    Calibration calibration;
+    for (const Layer &layer : layers)
+      calibration.layers[layer.name].channels = layer.cols;
+    size_t perLayer = secondMoment ? 4 : 3;
+    bool progress = llvm::errs().is_displayed();
+    std::vector<Array> outputs;
+    for (auto [index, entry] : llvm::enumerate(entries)) {
+      std::vector<InputSet> sets;
+      if (!readInputEntry(entry, model->signature().inputs, sets, error))
+        return fail(error);
+      for (InputSet &set : sets) {
+        if (!checkInputs(model->signature(), set.arrays, set.sources, error) ||
+            !model->run(set.arrays, &outputs, error))
+          return fail(error);
+        for (size_t i = 0; i < layers.size(); ++i) {
+          auto at = [&](size_t j) {
+            return reinterpret_cast<const float *>(
+                outputs[i * perLayer + j].data.data());
+          };
+          calibration.layers[layers[i].name].accumulate(
+              rows[i], at(0), at(1), at(2), secondMoment ? at(3) : nullptr);
+        }
+        ++calibration.inputSets;
+      }
+      if (progress)
+        llvm::errs() << "\rtern-calibrate: " << index + 1 << "/"
+                     << entries.size() << " entries, " << calibration.inputSets
+                     << " input sets";
+    }
+    if (progress)
+      llvm::errs() << "\n";
+    llvm::errs() << "tern-calibrate: " << layers.size() << " layers, "
+                 << calibration.inputSets << " input sets -> ";
+    if (stats.empty()) {
+      module->setAttr(kCalibrationAttrName,
+                      calibrationToAttr(&getContext(), calibration));
+      llvm::errs() << kCalibrationAttrName << "\n";
+      return;
+    }
+    llvm::errs() << stats << "\n";
+    if (!writeCalibration(stats, calibration, error))
+      return fail(error);
+    markAllAnalysesPreserved();
+  }
+};
+
+} // namespace

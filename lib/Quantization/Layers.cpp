@@ -1,0 +1,230 @@
+//===- Layers.cpp - the layers post-training quantization sees ------------===//
+//
+// This file implements finding the quantizable layers of a module: which
+// ops qualify, their weights as N x K, and how to rebuild them around a
+// matmul.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Quantization/Layers.h"
+
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::tern;
+
+namespace {
+
+/// The values of a float constant (inline or a resource blob), row-major.
+std::optional<std::vector<float>> readFloats(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(constant.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  std::vector<float> values(type.getNumElements());
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+    llvm::copy(dense.getValues<float>(), values.begin());
+    return values;
+  }
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != values.size() * sizeof(float))
+      return std::nullopt;
+    std::memcpy(values.data(), blob->getData().data(),
+                values.size() * sizeof(float));
+    return values;
+  }
+  return std::nullopt;
+}
+
+/// Whether `value` is a constant with a static f32 tensor type.
+bool isFloatConstant(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return value.getDefiningOp<arith::ConstantOp>() && type &&
+         type.getElementType().isF32() && type.hasStaticShape();
+}
+
+/// Whether `value` is a tensor of zeros (a fill of 0 or a zero splat).
+bool isZeros(Value value) {
+  if (auto fill = value.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+  return matchPattern(value, m_AnyZeroFloat());
+}
+
+bool isStaticF32(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.getElementType().isF32() && tensor.hasStaticShape();
+}
+
+/// A matmul with constant K x N weights.
+std::optional<Layer> matchMatmul(linalg::MatmulOp op) {
+  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
+    return std::nullopt;
+  Value input = op.getInputs()[0];
+  if (!isStaticF32(input.getType()) || !isFloatConstant(op.getInputs()[1]))
+    return std::nullopt;
+  auto weightType = cast<RankedTensorType>(op.getInputs()[1].getType());
+  Layer layer;
+  layer.cols = weightType.getDimSize(0);
+  layer.rows = weightType.getDimSize(1);
+  layer.activations = [input](OpBuilder &) { return input; };
+  layer.outputs = [](OpBuilder &, Value products) { return products; };
+  return layer;
+}
+
+/// A 1x1 convolution (stride 1, NCHW) with constant F x C x 1 x 1 weights:
+/// a matmul over the channels of every pixel.
+std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
+  if (!op.hasPureTensorSemantics() ||
+      !llvm::all_of(op.getStrides().getValues<int64_t>(),
+                    [](int64_t s) { return s == 1; }))
+    return std::nullopt;
+  Value input = op.getInputs()[0];
+  Value filter = op.getInputs()[1];
+  if (!isStaticF32(input.getType()) || !isStaticF32(op.getResultTypes()[0]) ||
+      !isFloatConstant(filter))
+    return std::nullopt;
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
+  if (filterType.getDimSize(2) != 1 || filterType.getDimSize(3) != 1 ||
+      inputType.getDimSize(2) != resultType.getDimSize(2) ||
+      inputType.getDimSize(3) != resultType.getDimSize(3))
+    return std::nullopt;
+  Layer layer;
+  layer.rows = filterType.getDimSize(0);
+  layer.cols = filterType.getDimSize(1);
+  // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C] -> matmul -> [B*H*W, F] ->
+  // [B, H, W, F] -> [B, F, H, W].
+  Location loc = op.getLoc();
+  auto transpose = [loc](OpBuilder &b, Value value, ArrayRef<int64_t> shape,
+                         ArrayRef<int64_t> permutation) {
+    Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+    return linalg::TransposeOp::create(b, loc, value, init, permutation)
+        .getResult()[0];
+  };
+  SmallVector<int64_t> in(inputType.getShape());
+  SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
+  layer.activations = [=](OpBuilder &b) -> Value {
+    Value nhwc =
+        transpose(b, input, {in[0], in[2], in[3], in[1]}, {0, 2, 3, 1});
+    return tensor::CollapseShapeOp::create(b, loc, nhwc, pixels);
+  };
+  SmallVector<int64_t> out(resultType.getShape());
+  layer.outputs = [=](OpBuilder &b, Value products) -> Value {
+    Value nhwf = tensor::ExpandShapeOp::create(
+        b, loc,
+        RankedTensorType::get({out[0], out[2], out[3], out[1]}, b.getF32Type()),
+        products, pixels);
+    return transpose(b, nhwf, out, {0, 3, 1, 2});
+  };
+  return layer;
+}
+
+} // namespace
+
+std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
+  std::vector<Layer> layers;
+  unsigned counter = 0;
+  llvm::StringMap<unsigned> seen;
+  module.walk([&](Operation *op) {
+    if (!isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
+      return;
+    std::string name = layerNameAt(op->getLoc());
+    if (name.empty())
+      name = "layer_" + std::to_string(counter);
+    ++counter;
+    // Names key statistics and resources: a repeated name gets a suffix.
+    if (unsigned repeats = seen[name]++)
+      name += "#" + std::to_string(repeats);
+    std::optional<Layer> layer;
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
+      layer = matchMatmul(matmul);
+    else
+      layer = matchPointwiseConv(cast<linalg::Conv2DNchwFchwOp>(op));
+    if (!layer)
+      return;
+    layer->op = op;
+    if (readWeights && !readLayerWeights(*layer))
+      return;
+    layer->name = std::move(name);
+    Value init = cast<linalg::LinalgOp>(op).getDpsInits()[0];
+    if (!isZeros(init))
+      layer->accumulator = init;
+    layers.push_back(std::move(*layer));
+  });
+  return layers;
+}
+
+bool mlir::tern::readLayerWeights(Layer &layer) {
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(layer.op)) {
+    // K x N in the IR, N x K here.
+    std::optional<std::vector<float>> weights =
+        readFloats(matmul.getInputs()[1]);
+    if (!weights)
+      return false;
+    layer.weights.resize(layer.rows * layer.cols);
+    for (int64_t k = 0; k < layer.cols; ++k)
+      for (int64_t n = 0; n < layer.rows; ++n)
+        layer.weights[n * layer.cols + k] = (*weights)[k * layer.rows + n];
+    return true;
+  }
+  std::optional<std::vector<float>> weights =
+      readFloats(cast<linalg::Conv2DNchwFchwOp>(layer.op).getInputs()[1]);
+  if (!weights)
+    return false;
+  layer.weights = std::move(*weights);
+  return true;
+}
+
+Value mlir::tern::buildLayer(OpBuilder &b, const Layer &layer,
+                             function_ref<Value(OpBuilder &, Value)> products) {
+  b.setInsertionPoint(layer.op);
+  Value result = layer.outputs(b, products(b, layer.activations(b)));
+  if (!layer.accumulator)
+    return result;
+  Location loc = layer.op->getLoc();
+  auto type = cast<RankedTensorType>(result.getType());
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return linalg::AddOp::create(b, loc, ValueRange{result, layer.accumulator},
+                               ValueRange{init})
+      .getResult(0);
+}
+
+Value mlir::tern::buildFloatProducts(OpBuilder &b, Location loc, Value x,
+                                     Value weights, Value bias) {
+  Type f32 = b.getF32Type();
+  SmallVector<int64_t> shape = {
+      cast<RankedTensorType>(x.getType()).getDimSize(0),
+      cast<RankedTensorType>(weights.getType()).getDimSize(1)};
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value empty = tensor::EmptyOp::create(b, loc, shape, f32);
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value products =
+      linalg::MatmulOp::create(b, loc, ValueRange{x, weights}, ValueRange{init})
+          .getResult(0);
+  if (!bias)
+    return products;
+  Value broadcast =
+      linalg::BroadcastOp::create(b, loc, bias,
+                                  tensor::EmptyOp::create(b, loc, shape, f32),
+                                  ArrayRef<int64_t>{0})
+          .getResult()[0];
+  return linalg::AddOp::create(
+             b, loc, ValueRange{products, broadcast},
+             ValueRange{tensor::EmptyOp::create(b, loc, shape, f32)})
+      .getResult(0);
+}

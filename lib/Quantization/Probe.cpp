@@ -1,0 +1,162 @@
+//===- Probe.cpp - a model compiled with layer weights as arguments -------===//
+//
+// This file implements the probe model: layers rebuilt around float
+// matmuls on argument weights, one compile, runs with any weights.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Quantization/Probe.h"
+
+#include "tern/Quantization/Layers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <utility>
+
+using namespace mlir;
+using namespace mlir::tern;
+using ::tern::support::Array;
+using ::tern::support::DType;
+
+void ProbeWeights::set(int64_t n, ArrayRef<float> nk, ArrayRef<float> values) {
+  int64_t k = n ? int64_t(nk.size()) / n : 0;
+  weights.type = bias.type = DType::F32;
+  weights.shape = {k, n};
+  bias.shape = {n};
+  weights.data.resize(nk.size() * sizeof(float));
+  bias.data.assign(n * sizeof(float), 0);
+  auto *kn = reinterpret_cast<float *>(weights.data.data());
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      kn[c * n + r] = nk[r * k + c];
+  if (!values.empty())
+    std::copy(values.begin(), values.end(),
+              reinterpret_cast<float *>(bias.data.data()));
+}
+
+ProbeModel::ProbeModel() = default;
+ProbeModel::~ProbeModel() = default;
+
+std::unique_ptr<ProbeModel>
+ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
+                   ArrayRef<std::string> names, Results results,
+                   StringRef inputs, const TargetCPU &cpu, std::string &error) {
+  std::unique_ptr<ProbeModel> probe(new ProbeModel());
+  // Lowering loads dialects and the JIT registers translations: the copy
+  // lives in a context of its own.
+  probe->context_ =
+      std::make_unique<MLIRContext>(module->getContext()->getDialectRegistry());
+  OwningOpRef<ModuleOp> copy = copyForExecution(module, *probe->context_);
+  if (!copy) {
+    error = "cannot copy the module";
+    return nullptr;
+  }
+  auto main = copy->lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal()) {
+    error = "the module has no function @main to run";
+    return nullptr;
+  }
+  std::vector<Layer> layers = findLayers(*copy, /*readWeights=*/true);
+  llvm::StringMap<Layer *> byName;
+  for (Layer &layer : layers)
+    byName[layer.name] = &layer;
+
+  // Each probed layer: x (M x K) -> x W + bias with W (K x N) and bias (N)
+  // the next two arguments of @main.
+  unsigned modelInputs = main.getNumArguments();
+  SmallVector<Value> activations;
+  OpBuilder b(probe->context_.get());
+  Type f32 = b.getF32Type();
+  for (const std::string &name : names) {
+    Layer *layer = byName.lookup(name);
+    if (!layer || layer->op->getParentOfType<func::FuncOp>() != main) {
+      error = "layer '" + name + "' is not in @main";
+      return nullptr;
+    }
+    Location loc = layer->op->getLoc();
+    int64_t n = layer->rows, k = layer->cols;
+    unsigned index = main.getNumArguments();
+    if (failed(main.insertArgument(index, RankedTensorType::get({k, n}, f32),
+                                   {}, loc)) ||
+        failed(main.insertArgument(index + 1, RankedTensorType::get({n}, f32),
+                                   {}, loc))) {
+      error = "cannot make the weights of '" + name + "' arguments";
+      return nullptr;
+    }
+    Value weights = main.getArgument(index), bias = main.getArgument(index + 1);
+    Value replacement =
+        buildLayer(b, *layer, [&](OpBuilder &b, Value x) -> Value {
+          activations.push_back(x);
+          return buildFloatProducts(b, loc, x, weights, bias);
+        });
+    layer->op->getResult(0).replaceAllUsesWith(replacement);
+    layer->op->erase();
+    probe->rows_.push_back(
+        cast<RankedTensorType>(activations.back().getType()).getDimSize(0));
+    probe->channels_.push_back(k);
+    probe->initial_.emplace_back();
+    probe->initial_.back().set(n, layer->weights, {});
+  }
+  if (results == Results::Activations) {
+    // The model past the last probed layer is dead and lowering drops it.
+    Operation *terminator = main.getBody().back().getTerminator();
+    terminator->setOperands(activations);
+    main.setType(FunctionType::get(probe->context_.get(),
+                                   main.getArgumentTypes(),
+                                   ValueRange(activations).getTypes()));
+    main.removeResAttrsAttr();
+  }
+
+  probe->model_ = evaluator.prepare(*copy, cpu, error);
+  if (!probe->model_)
+    return nullptr;
+  ArrayRef<TensorSignature> signature =
+      ArrayRef<TensorSignature>(probe->model_->signature().inputs)
+          .take_front(modelInputs);
+  std::vector<InputEntry> entries;
+  if (!listInputEntries(inputs, entries, error))
+    return nullptr;
+  for (const InputEntry &entry : entries)
+    if (!readInputEntry(entry, signature, probe->sets_, error))
+      return nullptr;
+  // Every set is checked once, with the initial weights in place.
+  probe->arguments_.resize(probe->model_->signature().inputs.size());
+  for (auto [i, weights] : llvm::enumerate(probe->initial_)) {
+    probe->arguments_[modelInputs + 2 * i] = weights.weights;
+    probe->arguments_[modelInputs + 2 * i + 1] = weights.bias;
+  }
+  for (InputSet &set : probe->sets_) {
+    for (auto [i, array] : llvm::enumerate(set.arrays))
+      std::swap(probe->arguments_[i], array);
+    bool ok = checkInputs(probe->model_->signature(), probe->arguments_,
+                          set.sources, error);
+    for (auto [i, array] : llvm::enumerate(set.arrays))
+      std::swap(probe->arguments_[i], array);
+    if (!ok)
+      return nullptr;
+  }
+  return probe;
+}
+
+bool ProbeModel::run(size_t set, std::vector<ProbeWeights> &weights,
+                     std::vector<Array> &outputs, std::string &error) {
+  std::vector<Array> &inputs = sets_[set].arrays;
+  size_t modelInputs = inputs.size();
+  // Swapped in and out: no array is copied.
+  auto exchange = [&] {
+    for (size_t i = 0; i < modelInputs; ++i)
+      std::swap(arguments_[i], inputs[i]);
+    for (size_t i = 0; i < weights.size(); ++i) {
+      std::swap(arguments_[modelInputs + 2 * i], weights[i].weights);
+      std::swap(arguments_[modelInputs + 2 * i + 1], weights[i].bias);
+    }
+  };
+  exchange();
+  bool ok = model_->run(arguments_, &outputs, error);
+  exchange();
+  return ok;
+}
