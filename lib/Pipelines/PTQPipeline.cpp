@@ -26,23 +26,7 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
     calibrate.cpu = options.cpu;
     pm.addPass(createCalibrate(calibrate));
   }
-  TernarizeOptions ternarize;
-  ternarize.method = options.method;
-  ternarize.threshold = options.threshold;
-  ternarize.planes = options.planes;
-  ternarize.groupSize = options.groupSize;
-  ternarize.stats = options.stats;
-  ternarize.gptq = options.gptq;
-  ternarize.calibrationInputs = options.calibration;
-  ternarize.sequential = options.sequential;
-  ternarize.bits = options.bits;
-  ternarize.cpu = options.cpu;
-  ternarize.biasCorrection = options.biasCorrection;
-  ternarize.refitScales = options.refitScales;
-  ternarize.include = options.include;
-  ternarize.exclude = options.exclude;
-  ternarize.report = options.report;
-  pm.addPass(createTernarize(ternarize));
+  pm.addPass(createTernarize(options));
   pm.addPass(createCanonicalizerPass());
 }
 

@@ -9,6 +9,7 @@
 #include "tern/Quantization/Layers.h"
 
 #include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/IR/TernOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -227,4 +228,56 @@ Value mlir::tern::buildFloatProducts(OpBuilder &b, Location loc, Value x,
              b, loc, ValueRange{products, broadcast},
              ValueRange{tensor::EmptyOp::create(b, loc, shape, f32)})
       .getResult(0);
+}
+
+FailureOr<Value>
+mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
+                                  const ::tern::quant::TernaryWeights &weights,
+                                  ArrayRef<float> bias, Type codeType,
+                                  ::tern::quant::Packing packing) {
+  namespace q = ::tern::quant;
+  Operation *op = layer.op;
+  int64_t n = layer.rows, k = layer.cols;
+  std::vector<uint8_t> bytes(q::packedBytes(packing, weights.planes * n, k));
+  std::string error;
+  if (!q::pack(packing, weights.codes.data(), weights.planes * n, k,
+               bytes.data(), &error))
+    return op->emitError("tern-ternarize: layer '")
+           << layer.name << "': " << error;
+
+  SmallVector<int64_t> codesShape = {n, k};
+  SmallVector<int64_t> scalesShape = {n, weights.groups()};
+  if (weights.planes > 1) {
+    codesShape.insert(codesShape.begin(), weights.planes);
+    scalesShape.insert(scalesShape.begin(), weights.planes);
+  }
+  Location loc = op->getLoc();
+  rewriter.setInsertionPoint(op);
+  PackingKind packingKind = packing == q::Packing::Sherry
+                                ? PackingKind::Sherry
+                                : PackingKind::SignMagnitude;
+  auto codes = mlir::tern::ConstantOp::create(
+      rewriter, loc, RankedTensorType::get(codesShape, codeType), packingKind,
+      layer.name + ".codes", bytes);
+  auto f32 = rewriter.getF32Type();
+  auto constant = [&](ArrayRef<int64_t> shape, ArrayRef<float> values) {
+    return arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(RankedTensorType::get(shape, f32), values));
+  };
+  Value scales = constant(scalesShape, weights.scales);
+  Value shifts, biasValue;
+  if (!weights.shifts.empty())
+    shifts = constant({n, weights.groups()}, weights.shifts);
+  if (!bias.empty())
+    biasValue = constant({n}, bias);
+  Value replacement =
+      buildLayer(rewriter, layer, [&](OpBuilder &b, Value x) -> Value {
+        int64_t m = cast<RankedTensorType>(x.getType()).getDimSize(0);
+        return mlir::tern::MatmulOp::create(
+            b, loc, RankedTensorType::get({m, n}, f32), x, codes, scales,
+            shifts, biasValue, b.getI64IntegerAttr(weights.groupSize));
+      });
+  rewriter.replaceOp(op, replacement);
+  return replacement;
 }

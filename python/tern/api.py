@@ -145,31 +145,57 @@ def bits_per_weight(report):
     return bits / weights if weights else 0.0
 
 
-# quantize()'s keyword arguments and the tern-ptq-pipeline options they set.
-_PTQ_OPTIONS = {
-    "method": "method", "planes": "planes", "threshold": "threshold",
-    "group_size": "group-size", "include": "include", "exclude": "exclude",
-    "bits": "bits", "stats": "stats", "sequential": "sequential",
-    "gptq": "gptq", "bias_correction": "bias-correction",
-    "refit_scales": "refit-scales", "cpu": "cpu",
-}
+_PTQ_OPTIONS = None
+
+
+def pipeline_options():
+    """tern-ptq-pipeline's options and their defaults, {name: default text},
+    as tern-opt itself declares them (tern-ternarize's option set, which the
+    pipeline shares): read once from `tern-opt --dump-pass-pipeline`, so
+    that this package cannot drift from the tool."""
+    global _PTQ_OPTIONS
+    if _PTQ_OPTIONS is None:
+        command = [tool_path("tern-opt"), "-", "-o", os.devnull,
+                   "--pass-pipeline=builtin.module(tern-ternarize)",
+                   "--dump-pass-pipeline"]
+        done = subprocess.run(command, input="", capture_output=True,
+                              text=True)
+        found = re.search(r"tern-ternarize\{(.*)\}", done.stdout + done.stderr)
+        if done.returncode or not found:
+            raise TernError("tern-opt", done.returncode or 1,
+                            "cannot read tern-ternarize's options: " +
+                            (done.stderr.strip() or "no pipeline printed"),
+                            command)
+        options = {}
+        # name=value pairs; a value with spaces is printed in braces.
+        for name, braced, plain in re.findall(
+                r"([a-z0-9-]+)=(?:\{([^}]*)\}|(\S*))", found.group(1)):
+            options[name] = braced if braced else plain
+        _PTQ_OPTIONS = options
+    return _PTQ_OPTIONS
 
 
 def ptq_options(**options):
-    """tern-ptq-pipeline's option string for quantize()'s keywords
-    (None values are left out, booleans become 0/1)."""
+    """tern-ptq-pipeline's option string for quantize()'s keywords: each
+    pipeline option NAME is keyword NAME with '-' as '_' (None values are
+    left out, booleans become 0/1)."""
+    known = pipeline_options()
     parts = []
     for key, value in options.items():
         if value is None:
             continue
-        if key not in _PTQ_OPTIONS:
-            raise TypeError(f"unknown quantization option '{key}'")
+        name = key.replace("_", "-")
+        if name not in known:
+            raise TypeError(f"unknown quantization option '{key}' (tern-opt's "
+                            "tern-ptq-pipeline takes " +
+                            ", ".join(n.replace("-", "_") for n in known) +
+                            ")")
         if isinstance(value, bool):
             value = int(value)
         value = str(value)
         if re.search(r"[\s\"']", value):
             value = '"' + value.replace('"', '\\"') + '"'
-        parts.append(f"{_PTQ_OPTIONS[key]}={value}")
+        parts.append(f"{name}={value}")
     return " ".join(parts)
 
 
@@ -181,9 +207,10 @@ def quantize(model, method="ptqtp", calibration=None, out=None, *,
 
     calibration: None (data-free), a folder of input sets as tern-calibrate
     reads them, or a list of {input name: array} sets.
-    options: the pipeline's, as keywords: planes, threshold, group_size,
-    include, exclude, bits, stats, sequential, gptq, bias_correction,
-    refit_scales, cpu; or `pipeline`, an option string as tern-opt's
+    options: the pipeline's, as keywords (option NAME as NAME with '_' for
+    '-': planes, threshold, group_size, include, exclude, bits, stats,
+    sequential, gptq, bias_correction, refit_scales, dampening, cpu; see
+    pipeline_options()); or `pipeline`, an option string as tern-opt's
     --tern-ptq-pipeline takes it (then `method` is ignored unless the
     string has none). report: where to keep the JSON report (a temporary
     file otherwise). Returns a Quantized."""

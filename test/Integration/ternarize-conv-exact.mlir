@@ -1,6 +1,6 @@
 // RUN: tern-opt %s --tern-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
-// RUN: tern-opt %s --tern-ternarize --tern-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
-// RUN: tern-opt %s --tern-ternarize | FileCheck %s --check-prefix=IR
+// RUN: tern-opt %s --tern-ternarize="method=bt" --tern-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
+// RUN: tern-opt %s --tern-ternarize="method=bt" | FileCheck %s --check-prefix=IR
 
 // A 1x1 convolution (batch 2) whose weights are exactly 0.5 * {-1, 0, +1},
 // accumulating into 0.25 everywhere (a bias): ternarized, it is a

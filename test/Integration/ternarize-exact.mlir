@@ -1,5 +1,5 @@
 // RUN: tern-opt %s --tern-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
-// RUN: tern-opt %s --tern-ternarize --tern-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
+// RUN: tern-opt %s --tern-ternarize="method=bt" --tern-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
 // RUN: tern-opt %s --tern-ternarize="method=ptqtp planes=2 group-size=4" --tern-reference-to-llvm | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
 
 // Weights that are exactly ternary up to a scale per output channel: the

@@ -8,7 +8,7 @@
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=tequila threshold=calibrated stats=%t/stats.json report=%t/tequila.json" -o %t/tequila.mlir 2>&1 | FileCheck %s --check-prefix=TABLE
 // RUN: FileCheck %s --check-prefix=TEQUILA < %t/tequila.mlir
 // RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/tequila.mlir %t/tequila.json | FileCheck %s --check-prefix=COSINE
-// RUN: tern-opt %t/float.mlir --tern-ternarize="gptq=1 stats=%t/stats.json report=%t/gptq.json" -o %t/gptq.mlir 2>/dev/null
+// RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt gptq=1 stats=%t/stats.json report=%t/gptq.json" -o %t/gptq.mlir 2>/dev/null
 // RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/gptq.mlir %t/gptq.json | FileCheck %s --check-prefix=COSINE
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=ptqtp planes=2 stats=%t/stats.json report=%t/ptqtp.json" -o %t/ptqtp.mlir 2>/dev/null
 // RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/ptqtp.mlir %t/ptqtp.json | FileCheck %s --check-prefix=COSINE

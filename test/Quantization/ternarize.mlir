@@ -1,10 +1,10 @@
-// RUN: tern-opt %s --split-input-file --tern-ternarize | FileCheck %s
+// RUN: tern-opt %s --split-input-file --tern-ternarize="method=bt" | FileCheck %s
 // RUN: tern-opt %s --split-input-file --tern-ternarize="method=ptqtp planes=2 group-size=4" | FileCheck %s --check-prefix=PTQTP
 // RUN: tern-opt %s --split-input-file --tern-ternarize="method=dlt group-size=4" | FileCheck %s --check-prefix=DLT
 // RUN: tern-opt %s --split-input-file --tern-ternarize="method=szt" | FileCheck %s --check-prefix=SZT
-// RUN: tern-opt %s --split-input-file --tern-ternarize="exclude=^head$" | FileCheck %s --check-prefix=EXCLUDE
-// RUN: tern-opt %s --split-input-file --tern-ternarize="include=proj" | FileCheck %s --check-prefix=INCLUDE
-// RUN: tern-opt %s --split-input-file --tern-ternarize="group-size=16" | FileCheck %s --check-prefix=WIDE
+// RUN: tern-opt %s --split-input-file --tern-ternarize="method=bt exclude=^head$" | FileCheck %s --check-prefix=EXCLUDE
+// RUN: tern-opt %s --split-input-file --tern-ternarize="method=bt include=proj" | FileCheck %s --check-prefix=INCLUDE
+// RUN: tern-opt %s --split-input-file --tern-ternarize="method=bt group-size=16" | FileCheck %s --check-prefix=WIDE
 
 // Weights that are exactly 0.5 * {-1, 0, +1} per output channel: the
 // exact-MSE threshold recovers codes and scales.

@@ -86,7 +86,8 @@ class API(unittest.TestCase):
                           input_shapes=self.shapes)
         self.assertEqual(e.exception.tool, "tern-opt")
         self.assertEqual(e.exception.returncode, 1)
-        self.assertIn("unknown method 'nope'", e.exception.message)
+        self.assertIn("for the --method option: Cannot find option named "
+                      "'nope'", e.exception.message)
         self.assertNotIn("see current operation", e.exception.message)
         with self.assertRaises(tern.TernError) as e:
             tern.run(path("missing.onnx"), {"x": self.x})
@@ -100,8 +101,13 @@ class API(unittest.TestCase):
         self.assertIn("pentium-nope", e.exception.message)
 
     def test_argument_errors(self):
-        with self.assertRaises(TypeError):
+        with self.assertRaises(TypeError) as e:
             tern.quantize(self.model, out=path("x.mlirbc"), plane=2)
+        # The keywords are read from tern-opt: every pipeline option,
+        # dampening included.
+        self.assertIn("'plane'", str(e.exception))
+        self.assertIn("dampening", str(e.exception))
+        self.assertIn("group_size", str(e.exception))
         lib = tern.compile(self.model, path("libfloat.so"),
                            input_shapes=self.shapes)
         with self.assertRaises(ValueError):

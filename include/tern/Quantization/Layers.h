@@ -12,8 +12,12 @@
 #ifndef TERN_QUANTIZATION_LAYERS_H
 #define TERN_QUANTIZATION_LAYERS_H
 
+#include "tern/Quant/Packing.h"
+#include "tern/Quant/Ternary.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
 
 #include <functional>
 #include <optional>
@@ -63,6 +67,17 @@ Value buildFloatProducts(OpBuilder &b, Location loc, Value x, Value weights,
 /// replaces the op with it.
 Value buildLayer(OpBuilder &b, const Layer &layer,
                  function_ref<Value(OpBuilder &, Value)> products);
+
+/// Replaces `layer.op` with a tern.matmul on `weights`: its codes packed
+/// with `packing` into a tern.constant of `codeType` elements named
+/// "NAME.codes", its scales (and shifts) as f32 constants, and `bias` (N
+/// values, or none) added. Emits an error at the op if the codes cannot be
+/// packed.
+FailureOr<Value>
+replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
+                      const ::tern::quant::TernaryWeights &weights,
+                      ArrayRef<float> bias, Type codeType,
+                      ::tern::quant::Packing packing);
 
 } // namespace mlir::tern
 

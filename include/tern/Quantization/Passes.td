@@ -107,6 +107,13 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     expressions on those names (a layer is rewritten if it matches include,
     or include is empty, and does not match exclude).
 
+    The options are declared once, typed, in
+    `include/tern/Quantization/TernarizeOptions.h` (tern-ptq-pipeline takes
+    the same set); `tern-opt --help` lists them with their values, and
+    `tern-opt --pass-pipeline="builtin.module(tern-ternarize)"
+    --dump-pass-pipeline` prints every name with its default, which is
+    where the python package reads them from.
+
     ```mlir
     // tern-opt --tern-ternarize="method=ptqtp planes=2 group-size=64"
     %y = linalg.matmul ins(%x, %w : tensor<1x128xf32>, tensor<128x32xf32>)
@@ -118,57 +125,6 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
            : tensor<1x128xf32>, tensor<2x32x128x!tern.trit> -> tensor<1x32xf32>
     ```
   }];
-  let options = [
-    Option<"method", "method", "std::string", /*default=*/"\"bt\"",
-           "bt, szt, tequila, ptqtp, dlt or sherry">,
-    Option<"threshold", "threshold", "std::string", /*default=*/"\"mse\"",
-           "Threshold rule of bt, szt and tequila: sigma, twn, absmean, mse "
-           "or calibrated (needs stats)">,
-    Option<"planes", "planes", "int64_t", /*default=*/"2",
-           "Trit planes of ptqtp (1 to 4)">,
-    Option<"groupSize", "group-size", "int64_t", /*default=*/"0",
-           "Weights per group along K; 0 for one group per output channel">,
-    Option<"include", "include", "std::string", /*default=*/"\"\"",
-           "Regular expression: only layers whose name matches">,
-    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
-           "Regular expression: layers whose name matches are left float">,
-    Option<"stats", "stats", "std::string", /*default=*/"\"\"",
-           "Calibration statistics from tern-calibrate: fits weigh column k "
-           "by E[x_k^2]">,
-    Option<"gptq", "gptq", "bool", /*default=*/"false",
-           "GPTQ error feedback through E[x x^T] (with bias-correction: "
-           "the covariance; needs stats with second moments)">,
-    Option<"refitScales", "refit-scales", "bool", /*default=*/"false",
-           "Refit each group's scales to the output error under E[x x^T] "
-           "(with bias-correction: under the covariance, the bias taking "
-           "the mean) once the codes are chosen (needs stats with second "
-           "moments)">,
-    Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
-           "Add (W - What) E[x] to each layer's bias, cancelling its mean "
-           "output error (needs stats; contains tequila's dead-zone bias)">,
-    Option<"dampening", "dampening", "double", /*default=*/"0.01",
-           "gptq: fraction of the mean diagonal added to E[x x^T]">,
-    Option<"calibrationInputs", "calibration", "std::string",
-           /*default=*/"\"\"",
-           "Calibration inputs (DIR, as tern-calibrate reads them) for "
-           "sequential and bits">,
-    Option<"sequential", "sequential", "bool", /*default=*/"false",
-           "Fit each layer to the float model's output from the activations "
-           "it receives in the model whose earlier layers are already "
-           "ternarized, so that it corrects the error it receives (one JIT "
-           "compile, two runs over the inputs per layer; needs "
-           "calibration)">,
-    Option<"bits", "bits", "double", /*default=*/"0",
-           "ptqtp: average bits per weight to allocate; each layer gets 1 "
-           "to `planes` planes, or stays float, by its measured effect on "
-           "the model output (needs calibration)">,
-    Option<"cpu", "cpu", "std::string", /*default=*/"\"x86-64-v3\"",
-           "CPU to compile the calibration runs for">,
-    Option<"report", "report", "std::string", /*default=*/"\"\"",
-           "Write a JSON report of every layer (shape, planes, group, bits "
-           "per weight, relative weight error) and totals to this file, and "
-           "print it as a table on stderr">,
-  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::tern::TernDialect",

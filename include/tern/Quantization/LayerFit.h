@@ -1,0 +1,104 @@
+//===- LayerFit.h - fitting one layer's ternary weights ---------*- C++ -*-===//
+//
+// This file declares how tern-ternarize fits a layer: from the layer's
+// float weights and the statistics of the activations it receives to
+// codes, scales, shifts and the bias the fit adds. The numerics are the
+// library's (include/tern/Quant); this is what chooses and feeds them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_QUANTIZATION_LAYERFIT_H
+#define TERN_QUANTIZATION_LAYERFIT_H
+
+#include "tern/Quant/Quantize.h"
+#include "tern/Quantization/Calibration.h"
+#include "tern/Quantization/Layers.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+#include <vector>
+
+namespace mlir::tern {
+
+/// Emits the error "tern-ternarize: layer 'NAME': " at the layer's op, for
+/// the caller to complete.
+InFlightDiagnostic emitLayerError(const Layer &layer);
+
+/// How every layer is fitted.
+struct FitSettings {
+  ::tern::quant::QuantizeOptions quantize;
+  /// GPTQ error feedback through the Hessian.
+  bool gptq = false;
+  /// Scales refitted to the output error once the codes are chosen.
+  bool refitScales = false;
+  /// The bias cancels the mean output error (and contains Tequila's).
+  bool biasCorrection = false;
+  /// Tequila's dead-zone bias.
+  bool deadZoneBias = false;
+  /// Fraction of the mean diagonal added to E[x xᵀ] where it is inverted.
+  double dampening = 0.01;
+};
+
+/// What a layer's fit needs besides its weights.
+struct PreparedLayer {
+  /// Of the activations the layer receives, or null (data-free).
+  const LayerStatistics *stats = nullptr;
+  /// Column importances E[x_k²] (empty: data-free).
+  std::vector<float> importance;
+  /// What GPTQ and the scale refit minimise the output error under: E[x xᵀ],
+  /// or with bias correction (the bias taking the error's mean) the
+  /// covariance.
+  std::vector<double> hessian;
+  /// Sequential fitting: the statistics against the float model (`stats`
+  /// then points to their `received`), and the weights whose output on the
+  /// received activations best matches the float layer's.
+  bool sequential = false;
+  TargetStatistics target;
+  std::vector<float> targetWeights;
+
+  const float *h() const {
+    return importance.empty() ? nullptr : importance.data();
+  }
+  /// The weights the fit approximates: the layer's, or the sequential
+  /// target.
+  ::tern::quant::MatrixRef fitted(const Layer &layer) const;
+};
+
+class LayerFitter {
+public:
+  explicit LayerFitter(FitSettings settings) : settings_(std::move(settings)) {}
+
+  const FitSettings &settings() const { return settings_; }
+
+  /// Checks that the settings can fit a layer of this shape.
+  LogicalResult checkShape(const Layer &layer) const;
+
+  /// Fills the importances, Hessian and (sequential) target weights of
+  /// `prepared` from `prepared.stats`; `source` names where the statistics
+  /// came from in messages. Does nothing data-free.
+  LogicalResult prepare(const Layer &layer, PreparedLayer &prepared,
+                        StringRef source) const;
+
+  /// Fits the layer with `options` (the settings' QuantizeOptions, or a
+  /// variation of them).
+  FailureOr<::tern::quant::TernaryWeights>
+  fit(const Layer &layer, const PreparedLayer &prepared,
+      const ::tern::quant::QuantizeOptions &options) const;
+  FailureOr<::tern::quant::TernaryWeights>
+  fit(const Layer &layer, const PreparedLayer &prepared) const {
+    return fit(layer, prepared, settings_.quantize);
+  }
+
+  /// The bias the fit adds (N values, or empty for none): bias correction's
+  /// expected output error E[W x - Ŵ x̃] (x̃ = x unless sequential), or
+  /// Tequila's dead-zone term.
+  std::vector<float> bias(const Layer &layer, const PreparedLayer &prepared,
+                          const ::tern::quant::TernaryWeights &weights) const;
+
+private:
+  FitSettings settings_;
+};
+
+} // namespace mlir::tern
+
+#endif // TERN_QUANTIZATION_LAYERFIT_H

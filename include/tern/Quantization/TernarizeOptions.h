@@ -1,0 +1,176 @@
+//===- TernarizeOptions.h - tern-ternarize options --------------*- C++ -*-===//
+//
+// This file declares tern-ternarize's options once, typed: the pass
+// declares them on itself and tern-ptq-pipeline's options are the same set,
+// so every option of the pass is an option of the pipeline with the same
+// name, type, default and help (docs/Architecture.md, "Options").
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_QUANTIZATION_TERNARIZEOPTIONS_H
+#define TERN_QUANTIZATION_TERNARIZEOPTIONS_H
+
+#include "tern/Quant/Methods.h"
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
+#include <type_traits>
+
+namespace mlir::tern {
+
+/// What tern-ternarize fits a layer with.
+enum class TernarizeMethod {
+  BT,      ///< balanced ternary, one plane, a threshold rule
+  SZT,     ///< BT with signed zeros
+  Tequila, ///< BT plus Tequila's dead-zone bias
+  PTQTP,   ///< trit planes
+  DLT,     ///< one plane, a scale and a shift per group
+  Sherry,  ///< 3:4 sparse trits
+};
+
+/// The option's name ("ptqtp").
+StringRef stringifyTernarizeMethod(TernarizeMethod method);
+
+/// tern-ternarize's options. `Owner` is the pass (`Pass`) or an options
+/// struct (`detail::PassOptions`); both hand `*this` to the constructor,
+/// which declares every option on it.
+template <typename Owner> struct TernarizeOptionSet {
+  template <typename T>
+  using Option =
+      std::conditional_t<std::is_base_of_v<Pass, Owner>, Pass::Option<T>,
+                         detail::PassOptions::Option<T>>;
+
+  explicit TernarizeOptionSet(Owner &owner)
+      : method(owner, "method",
+               llvm::cl::desc("How each layer is fitted (docs/"
+                              "Quantization.md)"),
+               llvm::cl::init(TernarizeMethod::PTQTP),
+               llvm::cl::values(
+                   clEnumValN(TernarizeMethod::BT, "bt",
+                              "balanced ternary, one plane, threshold= rule"),
+                   clEnumValN(TernarizeMethod::SZT, "szt",
+                              "bt with signed zeros (!tern.szt)"),
+                   clEnumValN(TernarizeMethod::Tequila, "tequila",
+                              "bt plus the dead-zone bias (needs stats)"),
+                   clEnumValN(TernarizeMethod::PTQTP, "ptqtp",
+                              "planes= trit planes (PTQTP)"),
+                   clEnumValN(TernarizeMethod::DLT, "dlt",
+                              "one plane, a scale and a shift per group"),
+                   clEnumValN(TernarizeMethod::Sherry, "sherry",
+                              "3:4 sparse trits in 1.25 bits per weight"))),
+        threshold(
+            owner, "threshold",
+            llvm::cl::desc("Threshold rule of bt, szt and tequila"),
+            llvm::cl::init(::tern::quant::Threshold::MSE),
+            llvm::cl::values(
+                clEnumValN(::tern::quant::Threshold::Sigma, "sigma",
+                           "the standard deviation of the weights"),
+                clEnumValN(::tern::quant::Threshold::TWN, "twn",
+                           "0.7 mean |w|"),
+                clEnumValN(::tern::quant::Threshold::AbsMean, "absmean",
+                           "mean |w| / 2, scale mean |w| (BitNet b1.58)"),
+                clEnumValN(::tern::quant::Threshold::MSE, "mse",
+                           "the exact minimiser of the weight error"),
+                clEnumValN(::tern::quant::Threshold::Calibrated, "calibrated",
+                           "the exact minimiser of the E[x^2]-weighted "
+                           "error (needs stats)"))),
+        planes(owner, "planes", llvm::cl::desc("Trit planes of ptqtp (1 to 4)"),
+               llvm::cl::init(2)),
+        groupSize(owner, "group-size",
+                  llvm::cl::desc("Weights per group along K; 0 for one group "
+                                 "per output channel"),
+                  llvm::cl::init(0)),
+        include(owner, "include",
+                llvm::cl::desc("Regular expression: only layers whose name "
+                               "matches"),
+                llvm::cl::init("")),
+        exclude(owner, "exclude",
+                llvm::cl::desc("Regular expression: layers whose name "
+                               "matches are left float"),
+                llvm::cl::init("")),
+        stats(owner, "stats",
+              llvm::cl::desc(
+                  "Calibration statistics (a tern-calibrate file): fits "
+                  "weigh column k by E[x_k^2]. In tern-ptq-pipeline with "
+                  "calibration=, where the statistics are written"),
+              llvm::cl::init("")),
+        gptq(owner, "gptq",
+             llvm::cl::desc("GPTQ error feedback through E[x x^T] (with "
+                            "bias-correction: the covariance; needs second "
+                            "moments)"),
+             llvm::cl::init(false)),
+        refitScales(owner, "refit-scales",
+                    llvm::cl::desc(
+                        "Refit each group's scales to the output error under "
+                        "E[x x^T] (with bias-correction: under the "
+                        "covariance) once the codes are chosen (needs second "
+                        "moments)"),
+                    llvm::cl::init(false)),
+        biasCorrection(
+            owner, "bias-correction",
+            llvm::cl::desc("Add (W - What) E[x] to each layer's bias, "
+                           "cancelling its mean output error (needs stats; "
+                           "contains tequila's dead-zone bias)"),
+            llvm::cl::init(false)),
+        dampening(owner, "dampening",
+                  llvm::cl::desc("gptq and sequential: fraction of the mean "
+                                 "diagonal added to E[x x^T]"),
+                  llvm::cl::init(0.01)),
+        calibration(
+            owner, "calibration",
+            llvm::cl::desc("Calibration inputs (DIR, as tern-calibrate reads "
+                           "them): for sequential and bits, and in "
+                           "tern-ptq-pipeline for tern-calibrate"),
+            llvm::cl::init("")),
+        sequential(owner, "sequential",
+                   llvm::cl::desc(
+                       "Fit each layer to the float model's output from the "
+                       "activations it receives once the layers before it "
+                       "are ternarized (needs calibration)"),
+                   llvm::cl::init(false)),
+        bits(owner, "bits",
+             llvm::cl::desc("ptqtp: average bits per weight to allocate; "
+                            "each layer gets 1 to `planes` planes, or stays "
+                            "float, by its measured effect on the model "
+                            "output (needs calibration)"),
+             llvm::cl::init(0)),
+        cpu(owner, "cpu",
+            llvm::cl::desc("CPU the calibration runs are compiled for"),
+            llvm::cl::init("x86-64-v3")),
+        report(owner, "report",
+               llvm::cl::desc("Write a JSON report of every layer and the "
+                              "totals to this file, and print it as a table "
+                              "on stderr"),
+               llvm::cl::init("")) {}
+
+  Option<TernarizeMethod> method;
+  Option<::tern::quant::Threshold> threshold;
+  Option<int64_t> planes;
+  Option<int64_t> groupSize;
+  Option<std::string> include;
+  Option<std::string> exclude;
+  Option<std::string> stats;
+  Option<bool> gptq;
+  Option<bool> refitScales;
+  Option<bool> biasCorrection;
+  Option<double> dampening;
+  Option<std::string> calibration;
+  Option<bool> sequential;
+  Option<double> bits;
+  Option<std::string> cpu;
+  Option<std::string> report;
+};
+
+/// tern-ternarize's options as an options struct: what tern-ptq-pipeline
+/// takes, and what createTernarize(options) configures the pass from.
+struct TernarizeOptions : public PassPipelineOptions<TernarizeOptions>,
+                          public TernarizeOptionSet<detail::PassOptions> {
+  TernarizeOptions()
+      : TernarizeOptionSet(static_cast<detail::PassOptions &>(*this)) {}
+};
+
+} // namespace mlir::tern
+
+#endif // TERN_QUANTIZATION_TERNARIZEOPTIONS_H

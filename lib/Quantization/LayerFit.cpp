@@ -1,0 +1,154 @@
+//===- LayerFit.cpp - fitting one layer's ternary weights -----------------===//
+//
+// This file implements LayerFitter: statistics to importances and
+// Hessians, the library's fits, and the bias a fit adds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Quantization/LayerFit.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::tern;
+namespace q = ::tern::quant;
+
+namespace {
+
+/// The options for a layer with `cols` weights per row: a layer no wider
+/// than a group is fitted per output channel (one group).
+q::QuantizeOptions optionsForWidth(q::QuantizeOptions options, int64_t cols) {
+  if (options.granularity == q::Granularity::Group &&
+      options.groupSize >= cols) {
+    options.granularity = q::Granularity::Channel;
+    options.groupSize = 0;
+  }
+  return options;
+}
+
+/// M - a bᵀ (K x K).
+std::vector<double> centered(const std::vector<double> &moment,
+                             const std::vector<double> &a,
+                             const std::vector<double> &b) {
+  std::vector<double> result(moment);
+  int64_t k = int64_t(a.size());
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      result[i * k + j] -= a[i] * b[j];
+  return result;
+}
+
+} // namespace
+
+InFlightDiagnostic mlir::tern::emitLayerError(const Layer &layer) {
+  InFlightDiagnostic diagnostic =
+      layer.op->emitError("tern-ternarize: layer '");
+  diagnostic << layer.name << "': ";
+  return diagnostic;
+}
+
+q::MatrixRef PreparedLayer::fitted(const Layer &layer) const {
+  return q::MatrixRef{targetWeights.empty() ? layer.weights.data()
+                                            : targetWeights.data(),
+                      layer.rows, layer.cols};
+}
+
+LogicalResult LayerFitter::checkShape(const Layer &layer) const {
+  std::string error;
+  if (!q::validateOptions(optionsForWidth(settings_.quantize, layer.cols),
+                          layer.rows, layer.cols, &error))
+    return emitLayerError(layer) << error;
+  return success();
+}
+
+LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
+                                   StringRef source) const {
+  if (!prepared.stats)
+    return success();
+  int64_t k = layer.cols;
+  const LayerStatistics &stats = *prepared.stats;
+  if (stats.channels != k)
+    return emitLayerError(layer) << "its statistics have " << stats.channels
+                                 << " channels, the layer has K = " << k;
+  if ((settings_.gptq || settings_.refitScales) && stats.secondMoment.empty())
+    return emitLayerError(layer)
+           << (settings_.gptq ? "gptq" : "refit-scales")
+           << " needs second moments, and " << source
+           << " has none (run tern-calibrate with second-moment=1)";
+  // Importance of the columns: E[x²]. A column no calibration input reached
+  // still counts a little, so that no group is fitted to nothing.
+  double meanImportance = 0;
+  for (double v : stats.meanSquare)
+    meanImportance += v / double(k);
+  for (double v : stats.meanSquare)
+    prepared.importance.push_back(
+        float(std::max(v, 1e-6 * meanImportance + 1e-30)));
+  if (!stats.secondMoment.empty())
+    prepared.hessian =
+        settings_.biasCorrection
+            ? centered(stats.secondMoment, stats.mean, stats.mean)
+            : stats.secondMoment;
+  if (prepared.sequential) {
+    const TargetStatistics &target = prepared.target;
+    std::vector<double> cross =
+        settings_.biasCorrection
+            ? centered(target.crossMoment, target.floatMean, stats.mean)
+            : target.crossMoment;
+    std::string error;
+    std::optional<std::vector<float>> retargeted = q::retargetWeights(
+        {layer.weights.data(), layer.rows, k}, cross.data(),
+        prepared.hessian.data(), settings_.dampening, &error);
+    if (!retargeted)
+      return emitLayerError(layer) << error;
+    prepared.targetWeights = std::move(*retargeted);
+  }
+  return success();
+}
+
+FailureOr<q::TernaryWeights>
+LayerFitter::fit(const Layer &layer, const PreparedLayer &prepared,
+                 const q::QuantizeOptions &options) const {
+  q::MatrixRef w = prepared.fitted(layer);
+  q::QuantizeOptions forLayer = optionsForWidth(options, layer.cols);
+  std::string error;
+  std::optional<q::TernaryWeights> result;
+  if (settings_.gptq) {
+    q::ErrorFeedbackOptions feedback;
+    feedback.dampening = settings_.dampening;
+    result = q::quantizeWithErrorFeedback(w, prepared.hessian.data(), forLayer,
+                                          feedback, &error);
+  } else {
+    result = q::quantize(w, prepared.h(), forLayer, &error);
+  }
+  if (!result)
+    return emitLayerError(layer) << error;
+  if (settings_.refitScales)
+    q::refitScales(w, prepared.hessian.data(), *result);
+  return std::move(*result);
+}
+
+std::vector<float> LayerFitter::bias(const Layer &layer,
+                                     const PreparedLayer &prepared,
+                                     const q::TernaryWeights &weights) const {
+  std::vector<float> bias;
+  if (!settings_.deadZoneBias && !settings_.biasCorrection)
+    return bias;
+  q::MatrixRef w = prepared.fitted(layer);
+  std::vector<float> mean(prepared.stats->mean.begin(),
+                          prepared.stats->mean.end());
+  if (!settings_.biasCorrection)
+    return q::deadZoneBias(w, weights, mean.data());
+  bias = q::meanErrorBias(w, weights, mean.data());
+  if (!prepared.targetWeights.empty()) {
+    // + W E[x] - W* E[x̃]: what the target itself leaves.
+    const std::vector<double> &floatMean = prepared.target.floatMean;
+    for (int64_t n = 0; n < layer.rows; ++n) {
+      double sum = 0;
+      for (int64_t c = 0; c < layer.cols; ++c)
+        sum += double(layer.weights[n * layer.cols + c]) * floatMean[c] -
+               double(w.row(n)[c]) * prepared.stats->mean[c];
+      bias[n] += float(sum);
+    }
+  }
+  return bias;
+}
