@@ -52,6 +52,7 @@ static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP) {
   pm.addPass(createLowerAffinePass());
   if (openMP)
     pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(tern::createLowerMathForCPU());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

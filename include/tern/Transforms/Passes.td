@@ -84,6 +84,28 @@ def LowerVectorForCPU : Pass<"tern-lower-vector", "::mlir::func::FuncOp"> {
   ];
 }
 
+def LowerMathForCPU : Pass<"tern-lower-math", "::mlir::ModuleOp"> {
+  let summary = "Lower the math ops convert-to-llvm has no lowering for";
+  let description = [{
+    `convert-to-llvm` maps most of `math` to LLVM intrinsics, but not
+    `math.erf` (ONNX Erf, exact Gelu) nor integer powers (`math.ipowi`, ONNX
+    Pow on integers), which would reach LLVM IR translation unlowered.
+    This pass rewrites f32 `math.erf` (scalar or vector) to MLIR's
+    polynomial approximation (it vectorizes), `math.erf`
+    of other float types to a libm call (`erf`), and integer and float-to-
+    integer powers to the outlined implementations of
+    `convert-math-to-funcs`. Every other op is left to `convert-to-llvm`,
+    which keeps its intrinsics (libm calls would scalarize vectors).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def DeallocAfterLastUse : Pass<"tern-dealloc-after-last-use",
                                "::mlir::func::FuncOp"> {
   let summary = "Free each buffer right after its last use";

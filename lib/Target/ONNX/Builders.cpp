@@ -291,6 +291,10 @@ Value onnx_import::extractSlice(OpBuilder &b, Location loc, Value source,
   MLIRContext *c = b.getContext();
   auto type = RankedTensorType::get(
       sizes, cast<RankedTensorType>(source.getType()).getElementType());
+  // An empty slice reads nothing, and extract_slice refuses its offsets
+  // when they reach the end of the dimension (ONNX allows starts there).
+  if (llvm::is_contained(sizes, 0))
+    return tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   return tensor::ExtractSliceOp::create(
       b, loc, type, source, getAsIndexOpFoldResult(c, offsets),
       getAsIndexOpFoldResult(c, sizes), getAsIndexOpFoldResult(c, strides));
