@@ -93,6 +93,7 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
   // (OMP_NUM_THREADS).
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertTernDotToLLVM());
   pm.addNestedPass<func::FuncOp>(createLowerVectorForCPU());
   // Tiles written back onto themselves: the same subview twice, then a
   // self-copy that folds away.

@@ -29,32 +29,45 @@ using namespace mlir;
 
 namespace {
 
+/// f32 erf, scalar or vector, as the polynomial approximation; what is left
+/// of erf (f64, f16) as libm calls. A partial conversion with only erf
+/// illegal applies the libm patterns to erf and nothing else.
+LogicalResult lowerErf(ModuleOp module) {
+  MLIRContext *context = module.getContext();
+  RewritePatternSet approximations(context);
+  populatePolynomialApproximateErfPattern(approximations);
+  if (failed(applyPatternsGreedily(module, std::move(approximations))))
+    return failure();
+  ConversionTarget target(*context);
+  target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+  target.addIllegalOp<math::ErfOp>();
+  RewritePatternSet libm(context);
+  populateMathToLibmConversionPatterns(libm);
+  return applyPartialConversion(module, target, std::move(libm));
+}
+
 struct LowerMathForCPUPass
     : public mlir::tern::impl::LowerMathForCPUBase<LowerMathForCPUPass> {
   using Base::Base;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    MLIRContext *context = &getContext();
-    // f32 erf, scalar or vector: the polynomial approximation.
-    RewritePatternSet approximations(context);
-    populatePolynomialApproximateErfPattern(approximations);
-    if (failed(applyPatternsGreedily(module, std::move(approximations))))
-      return signalPassFailure();
-    // What is left of erf (f64, f16): libm. A partial conversion with only
-    // erf illegal applies the libm patterns to erf and nothing else.
-    ConversionTarget target(*context);
-    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    target.addIllegalOp<math::ErfOp>();
-    RewritePatternSet libm(context);
-    populateMathToLibmConversionPatterns(libm);
-    if (failed(applyPartialConversion(module, target, std::move(libm))))
+    // Rewriting also folds and moves constants: a module without these ops
+    // is left exactly as it is.
+    bool erf = false, powers = false;
+    module.walk([&](Operation *op) {
+      erf |= isa<math::ErfOp>(op);
+      powers |= isa<math::IPowIOp, math::FPowIOp>(op);
+    });
+    if (erf && failed(lowerErf(module)))
       return signalPassFailure();
     // Integer powers: outlined loops.
-    OpPassManager powers(ModuleOp::getOperationName());
-    powers.addPass(createConvertMathToFuncs());
-    if (failed(runPipeline(powers, module)))
-      return signalPassFailure();
+    if (powers) {
+      OpPassManager outline(ModuleOp::getOperationName());
+      outline.addPass(createConvertMathToFuncs());
+      if (failed(runPipeline(outline, module)))
+        return signalPassFailure();
+    }
   }
 };
 

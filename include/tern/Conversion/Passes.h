@@ -10,6 +10,7 @@
 
 #include "tern/Conversion/TernToLinalg/TernToLinalg.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::tern {

@@ -136,4 +136,26 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
   ];
 }
 
+def ConvertTernDotToLLVM : Pass<"convert-tern-dot-to-llvm",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Lower tern.dot2 and tern.dot4 to the instructions they "
+                "name";
+  let description = [{
+    The dot-product kernels of `convert-tern-to-vector` multiply unsigned
+    bytes by signed bytes with `tern.dot4` (sums of 4 products into i32
+    lanes) and `tern.dot2` (sums of 2 into i16). `<vpdpbusd>` becomes
+    AVX-512 VNNI's `vpdpbusd` (256- or 512-bit), `<pmaddubsw>` becomes
+    `vpmaddubsw` (then `vpmaddwd` by ones for dot4) and an add, both as
+    `llvm.call_intrinsic`; `<generic>` becomes extensions, a multiply and
+    a sum of each group of lanes in plain vector ops, for any target.
+    tern-cpu-pipeline runs it after bufferization, before
+    `tern-lower-vector` lowers what the generic form leaves.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // TERN_CONVERSION_PASSES_TD

@@ -74,7 +74,8 @@ def LowerVectorForCPU : Pass<"tern-lower-vector", "::mlir::func::FuncOp"> {
     shape casts) to 1-D vector ops: contractions as outer products (one
     `vector.fma` per row), reductions along the innermost dimension, and
     transfers of rank > 1 unrolled into rows. Run after bufferization; what
-    remains is converted by `convert-to-llvm`.
+    remains is converted by `convert-to-llvm`. The tern dialect's dot
+    products are `convert-tern-dot-to-llvm`'s.
   }];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect",

@@ -10,6 +10,7 @@
 #include "tern/Conversion/TernToLinalg/TernToLinalg.h"
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/Utils/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -497,20 +498,6 @@ struct ConvertTernToLinalgPass
 };
 
 } // namespace
-
-Value mlir::tern::castFloat(OpBuilder &b, Location loc, Value value,
-                            FloatType type) {
-  auto from = cast<FloatType>(value.getType());
-  if (from == type)
-    return value;
-  if (from.getWidth() < type.getWidth())
-    return arith::ExtFOp::create(b, loc, type, value);
-  if (from.getWidth() > type.getWidth())
-    return arith::TruncFOp::create(b, loc, type, value);
-  // Same width, different format (f16 and bf16): go through f32.
-  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
-  return arith::TruncFOp::create(b, loc, type, wide);
-}
 
 void mlir::tern::populateTernToLinalgTypeConversion(TypeConverter &converter) {
   converter.addConversion([](Type type) { return type; });

@@ -11,6 +11,7 @@
 
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/Utils/Utils.h"
 #include "tern/Quant/Packing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

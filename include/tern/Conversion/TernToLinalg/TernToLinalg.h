@@ -16,10 +16,6 @@ namespace mlir::tern {
 /// 2-bit sign/magnitude code; other types are left as they are.
 void populateTernToLinalgTypeConversion(TypeConverter &converter);
 
-/// `value`, a float scalar, converted to `type` (scales may be narrower
-/// or wider than the data; f16 <-> bf16 goes through f32).
-Value castFloat(OpBuilder &b, Location loc, Value value, FloatType type);
-
 /// Adds the patterns that lower tern.constant, tern.quantize,
 /// tern.dequantize and tern.matmul to linalg/arith/tensor.
 void populateTernToLinalgConversionPatterns(const TypeConverter &converter,
