@@ -154,42 +154,9 @@ void poolFree(void *block) { bufferPool().release(block); }
 
 } // namespace
 
-CompiledModel::~CompiledModel() = default;
-
-std::unique_ptr<CompiledModel>
-CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
-                       std::string &error) {
-  std::unique_ptr<CompiledModel> model(new CompiledModel);
-  auto func = module.lookupSymbol<func::FuncOp>("main");
-  if (!func) {
-    error = "the model has no function @main";
-    return nullptr;
-  }
-  if (!readSignature(func, model->signature_, error)) {
-    error = "the model's " + error;
-    return nullptr;
-  }
-  for (const TensorSignature &input : model->signature_.inputs)
-    if (!dtypeOf(input.elementType)) {
-      error = "input '" + input.name + "' has a type tern cannot feed";
-      return nullptr;
-    }
-  for (const TensorSignature &output : model->signature_.outputs)
-    if (!dtypeOf(output.elementType)) {
-      error = "output '" + output.name + "' has a type tern cannot return";
-      return nullptr;
-    }
-
-  MLIRContext *context = module.getContext();
-  registerBuiltinDialectTranslation(*context);
-  registerLLVMDialectTranslation(*context);
-  registerOpenMPDialectTranslation(*context);
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-
-  // Lower (the function is rewritten: only the signature read above is
-  // used from here on).
-  PassManager pm(context);
+bool mlir::tern::lowerForCPU(ModuleOp module, const ExecutionOptions &options,
+                             std::string &error) {
+  PassManager pm(module.getContext());
   if (!options.reference) {
     CPUPipelineOptions pipeline;
     pipeline.emitCInterface = true;
@@ -204,23 +171,49 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
   }
   if (failed(pm.run(module))) {
     error = "lowering the model failed";
-    return nullptr;
+    return false;
   }
+  return true;
+}
+
+llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
+                                       const TargetCPU &cpu) {
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", cpu.name);
+    f.removeFnAttr("target-features");
+  }
+  return makeOptimizingTransformer(3, 0, nullptr)(&module);
+}
+
+CompiledModel::~CompiledModel() = default;
+
+std::unique_ptr<CompiledModel>
+CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
+                       std::string &error) {
+  std::unique_ptr<CompiledModel> model(new CompiledModel);
+  if (!readEntrySignature(module, "main", model->signature_, error))
+    return nullptr;
+
+  MLIRContext *context = module.getContext();
+  registerBuiltinDialectTranslation(*context);
+  registerLLVMDialectTranslation(*context);
+  registerOpenMPDialectTranslation(*context);
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  // Lower (the function is rewritten: only the signature read above is
+  // used from here on).
+  if (!lowerForCPU(module, options, error))
+    return nullptr;
   ExecutionEngineOptions engineOptions;
   SmallVector<StringRef> libraries = {TERN_C_RUNNER_UTILS, TERN_OPENMP};
   engineOptions.sharedLibPaths = libraries;
   // The JIT compiles for the host; per-function target attributes narrow
   // it to the instruction set asked for.
-  auto optimize = makeOptimizingTransformer(3, 0, nullptr);
-  const std::string &cpuName = options.cpu.name;
-  auto transformer = [&](llvm::Module *m) -> llvm::Error {
-    for (llvm::Function &f : *m) {
-      if (f.isDeclaration())
-        continue;
-      f.addFnAttr("target-cpu", cpuName);
-      f.removeFnAttr("target-features");
-    }
-    return optimize(m);
+  auto transformer = [&](llvm::Module *m) {
+    return optimizeForCPU(*m, options.cpu);
   };
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;

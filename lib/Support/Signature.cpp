@@ -40,6 +40,39 @@ bool mlir::tern::readSignature(func::FuncOp func, ModelSignature &signature,
   return true;
 }
 
+bool mlir::tern::readEntrySignature(ModuleOp module, StringRef entry,
+                                    ModelSignature &signature,
+                                    std::string &error) {
+  auto func = module.lookupSymbol<func::FuncOp>(entry);
+  if (!func) {
+    error = "the model has no function @" + entry.str();
+    return false;
+  }
+  if (!readSignature(func, signature, error)) {
+    error = "the model's " + error;
+    return false;
+  }
+  auto typeName = [](Type type) {
+    std::string name;
+    llvm::raw_string_ostream os(name);
+    os << type;
+    return name;
+  };
+  for (const TensorSignature &input : signature.inputs)
+    if (!dtypeOf(input.elementType)) {
+      error = "input '" + input.name + "' has element type " +
+              typeName(input.elementType) + ", which tern cannot feed";
+      return false;
+    }
+  for (const TensorSignature &output : signature.outputs)
+    if (!dtypeOf(output.elementType)) {
+      error = "output '" + output.name + "' has element type " +
+              typeName(output.elementType) + ", which tern cannot return";
+      return false;
+    }
+  return true;
+}
+
 std::optional<DType> mlir::tern::dtypeOf(Type type) {
   if (type.isF32())
     return DType::F32;

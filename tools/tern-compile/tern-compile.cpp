@@ -16,12 +16,10 @@
 
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Driver/Driver.h"
-#include "tern/Pipelines/Pipelines.h"
+#include "tern/Execution/Execution.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -258,12 +256,9 @@ int main(int argc, char **argv) {
       mlir::tern::loadModel(inputFile, &context, options);
   if (!module)
     return 1;
-  auto func = module->lookupSymbol<func::FuncOp>("main");
-  if (!func)
-    return fail("the model has no function @main");
   mlir::tern::ModelSignature signature;
-  if (!mlir::tern::readSignature(func, signature, error))
-    return fail("the model's " + error);
+  if (!mlir::tern::readEntrySignature(*module, "main", signature, error))
+    return fail(error);
   for (const auto &t : signature.inputs)
     if (!cType(t.elementType))
       return fail("input '" + t.name + "' has no C type");
@@ -271,23 +266,15 @@ int main(int argc, char **argv) {
     if (!cType(t.elementType))
       return fail("output '" + t.name + "' has no C type");
   // A prefixed symbol, so that several models link into one program.
-  func.setSymName(name + "_main");
+  module->lookupSymbol<func::FuncOp>("main").setSymName(name + "_main");
 
-  mlir::tern::TargetCPU targetCPU;
-  std::string activations, int8Dot;
-  if (!mlir::tern::resolveCPU(shared.cpu, targetCPU, error) ||
-      !shared.resolveTernaryKernels(targetCPU, activations, int8Dot, error))
+  mlir::tern::ExecutionOptions execution;
+  if (!mlir::tern::resolveCPU(shared.cpu, execution.cpu, error) ||
+      !shared.resolveTernaryKernels(execution.cpu, execution.ternaryActivations,
+                                    execution.ternaryInt8Dot, error) ||
+      !mlir::tern::lowerForCPU(*module, execution, error))
     return fail(error);
-  PassManager pm(&context);
-  mlir::tern::CPUPipelineOptions pipeline;
-  pipeline.emitCInterface = true;
-  pipeline.vectorWidth = targetCPU.vectorWidth;
-  pipeline.ternaryActivations = activations;
-  pipeline.ternaryInt8Dot = int8Dot;
-  mlir::tern::buildCPUPipeline(pm, pipeline);
-  if (failed(pm.run(*module)))
-    return fail("lowering the model failed");
-
+  const mlir::tern::TargetCPU &targetCPU = execution.cpu;
   // LLVM IR for the target CPU, optimized, to an object file.
   std::string triple = llvm::sys::getDefaultTargetTriple();
   const llvm::Target *target =
@@ -306,12 +293,9 @@ int main(int argc, char **argv) {
     return fail("translation to LLVM IR failed");
   llvmModule->setTargetTriple(llvm::Triple(triple));
   llvmModule->setDataLayout(machine->createDataLayout());
-  // O3 without the target's cost model, as tern-run's JIT does: the code
-  // is vectorized already, and with the x86 cost model LLVM's loop and SLP
-  // passes reshape the register blocks (the recognizer ran 42.7 ms instead
-  // of 30.5 ms on one thread).
-  if (llvm::Error e =
-          makeOptimizingTransformer(3, 0, nullptr)(llvmModule.get()))
+  // As the JIT does (optimizeForCPU: without x86's cost model, the
+  // recognizer ran 30.5 ms instead of 42.7 ms on one thread).
+  if (llvm::Error e = mlir::tern::optimizeForCPU(*llvmModule, targetCPU))
     return fail("optimizing failed: " + llvm::toString(std::move(e)));
 
   SmallString<128> scratch;

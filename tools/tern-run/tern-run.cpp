@@ -110,12 +110,9 @@ int main(int argc, char **argv) {
       mlir::tern::loadModel(inputFile, &context, options);
   if (!module)
     return 1;
-  auto func = module->lookupSymbol<func::FuncOp>("main");
-  if (!func)
-    return fail("the model has no function @main");
   mlir::tern::ModelSignature signature;
-  if (!mlir::tern::readSignature(func, signature, error))
-    return fail("the model's " + error);
+  if (!mlir::tern::readEntrySignature(*module, "main", signature, error))
+    return fail(error);
 
   // Bind the inputs by name.
   llvm::StringMap<std::string> given;
@@ -130,8 +127,6 @@ int main(int argc, char **argv) {
   std::vector<std::string> sources;
   llvm::StringSet<> used;
   for (auto [i, input] : llvm::enumerate(signature.inputs)) {
-    if (!mlir::tern::dtypeOf(input.elementType))
-      return fail("input '" + input.name + "' has a type tern-run cannot feed");
     auto it = given.find(input.name);
     if (it == given.end())
       return fail("missing input '" + input.name + "' (give it with --input " +
@@ -149,10 +144,6 @@ int main(int argc, char **argv) {
   setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
   if (!mlir::tern::checkInputs(signature, arrays, sources, error))
     return fail(error);
-  for (const mlir::tern::TensorSignature &output : signature.outputs)
-    if (!mlir::tern::dtypeOf(output.elementType))
-      return fail("output '" + output.name +
-                  "' has a type tern-run cannot return");
   std::unique_ptr<mlir::tern::CompiledModel> model =
       mlir::tern::CompiledModel::compile(*module, execution, error);
   if (!model)

@@ -22,6 +22,11 @@
 #include <string>
 #include <vector>
 
+namespace llvm {
+class Error;
+class Module;
+} // namespace llvm
+
 namespace mlir {
 class ExecutionEngine;
 } // namespace mlir
@@ -40,6 +45,20 @@ struct ExecutionOptions {
   /// (tern-cpu-pipeline's ternary-int8-dot; resolveInt8Dot).
   std::string ternaryInt8Dot = "pmaddubsw";
 };
+
+/// Lowers `module` in place to the LLVM dialect as `options` say
+/// (tern-cpu-pipeline for `options.cpu`, or the reference pipeline), with a
+/// C interface (`_mlir_ciface_NAME`) for every function: what the JIT
+/// (CompiledModel) and the AOT compiler (tern-compile) both run. On
+/// failure returns false with a message.
+bool lowerForCPU(ModuleOp module, const ExecutionOptions &options,
+                 std::string &error);
+
+/// Optimizes LLVM IR as the JIT and the AOT compiler both do: O3 without
+/// the target's cost model (the code is vectorized already; with x86's cost
+/// model LLVM's loop and SLP passes reshape the register blocks), every
+/// function generated for `cpu`.
+llvm::Error optimizeForCPU(llvm::Module &module, const TargetCPU &cpu);
 
 /// A model's @main compiled by the JIT.
 class CompiledModel : public EvaluableModel {

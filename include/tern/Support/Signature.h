@@ -13,6 +13,7 @@
 #include "tern/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include <optional>
 #include <string>
@@ -36,6 +37,12 @@ struct ModelSignature {
 /// tensors; on failure returns false with a message in `error`.
 bool readSignature(func::FuncOp func, ModelSignature &signature,
                    std::string &error);
+
+/// The signature of function `entry` of `module`, whose arguments and
+/// results must be static tensors of element types tern exchanges
+/// (dtypeOf); on failure returns false with a message in `error`.
+bool readEntrySignature(ModuleOp module, StringRef entry,
+                        ModelSignature &signature, std::string &error);
 
 /// The array type of an MLIR element type, if tern can exchange it.
 std::optional<::tern::support::DType> dtypeOf(Type type);
