@@ -231,6 +231,7 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  mlir::tern::registerONNXImportCLOptions(&mlir::tern::modelToolCategory());
   llvm::cl::HideUnrelatedOptions(mlir::tern::modelToolCategory());
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "tern ahead-of-time compiler\n");
@@ -250,7 +251,7 @@ int main(int argc, char **argv) {
 
   mlir::tern::ONNXImportOptions options;
   std::string error;
-  if (!mlir::tern::parseONNXInputShapes(shared.inputShapes, options, error))
+  if (!mlir::tern::onnxImportOptionsFromCL(options, error))
     return fail(error);
   OwningOpRef<ModuleOp> module =
       mlir::tern::loadModel(inputFile, &context, options);

@@ -36,12 +36,6 @@
 
 using namespace mlir;
 
-static llvm::cl::opt<std::string>
-    inputShapes("input-shape",
-                llvm::cl::desc("For ONNX input: static shapes of model inputs, "
-                               "NAME=DxDx...[,NAME=...]"),
-                llvm::cl::init(""));
-
 /// The input as MLIR: the file itself, or the ONNX model it holds imported
 /// and serialized to bytecode for MlirOptMain to parse. The bytecode goes
 /// through an unlinked temporary file mapped back into memory: the imported
@@ -59,7 +53,7 @@ loadInput(StringRef inputFilename, DialectRegistry &registry) {
     return file;
   }
   mlir::tern::ONNXImportOptions options;
-  if (!mlir::tern::parseONNXInputShapes(inputShapes, options, error)) {
+  if (!mlir::tern::onnxImportOptionsFromCL(options, error)) {
     llvm::errs() << "error: " << error << "\n";
     return nullptr;
   }
@@ -114,6 +108,7 @@ int main(int argc, char **argv) {
   mlir::tern::registerTernQuantizationPasses();
   mlir::tern::registerTernPipelines();
   mlir::tern::registerTernPTQPipeline();
+  mlir::tern::registerONNXImportCLOptions();
   // The quantization passes run models on calibration inputs with the JIT.
   mlir::tern::registerJITModelEvaluator();
 

@@ -80,6 +80,7 @@ int main(int argc, char **argv) {
   // (32 MiB is the largest threshold glibc accepts.)
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mlir::tern::registerONNXImportCLOptions(&mlir::tern::modelToolCategory());
   llvm::cl::HideUnrelatedOptions(mlir::tern::modelToolCategory());
   llvm::cl::ParseCommandLineOptions(argc, argv, "tern model runner\n");
 
@@ -104,7 +105,7 @@ int main(int argc, char **argv) {
 
   // Load the model and compile it.
   mlir::tern::ONNXImportOptions options;
-  if (!mlir::tern::parseONNXInputShapes(shared.inputShapes, options, error))
+  if (!mlir::tern::onnxImportOptionsFromCL(options, error))
     return fail(error);
   OwningOpRef<ModuleOp> module =
       mlir::tern::loadModel(inputFile, &context, options);

@@ -27,11 +27,6 @@
 
 using namespace mlir;
 
-static llvm::cl::opt<std::string> inputShapes(
-    "input-shape",
-    llvm::cl::desc("Static shapes for model inputs: NAME=DxDx...[,NAME=...]"),
-    llvm::cl::init(""));
-
 static llvm::cl::opt<std::string> onnxModel(
     "onnx-model",
     llvm::cl::desc("--export-onnx: the ONNX model the module was imported "
@@ -51,34 +46,17 @@ static llvm::cl::opt<bool> emitBytecode(
                    "(implied by an output file ending in .mlirbc)"),
     llvm::cl::init(false));
 
-/// What tern-translate reads off its command line before mlirTranslateMain
-/// parses it (which keeps -o and --split-input-file to itself): whether the
-/// output file (-o FILE, -o=FILE) ends in .mlirbc, and whether the input is
-/// split into several modules.
-struct CommandLine {
-  bool bytecodeFile = false;
-  bool splitInput = false;
-};
-
-static CommandLine scanCommandLine(int argc, char **argv) {
-  CommandLine line;
-  for (int i = 1; i < argc; ++i) {
-    StringRef arg = argv[i];
-    StringRef file;
-    if ((arg == "-o" || arg == "--o") && i + 1 < argc)
-      file = argv[++i];
-    else if (arg.starts_with("-o=") || arg.starts_with("--o="))
-      file = arg.split('=').second;
-    else if (arg.ltrim('-').starts_with("split-input-file"))
-      line.splitInput = true;
-    if (file.ends_with(".mlirbc"))
-      line.bytecodeFile = true;
-  }
-  return line;
+/// mlirTranslateMain's own option `name` (it keeps -o and
+/// --split-input-file to itself), read from LLVM's option registry once it
+/// has parsed the command line; null if it does not exist.
+static llvm::cl::Option *translateMainOption(StringRef name) {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto it = options.find(name);
+  return it == options.end() ? nullptr : it->second;
 }
 
 int main(int argc, char **argv) {
-  CommandLine commandLine = scanCommandLine(argc, argv);
+  tern::registerONNXImportCLOptions();
   TranslateFromMLIRRegistration exportONNX(
       "export-onnx",
       "Write a ternarized module into the ONNX model it was imported from "
@@ -118,21 +96,27 @@ int main(int argc, char **argv) {
   // it imports: verify it, then print it.
   TranslateRegistration importONNX(
       "import-onnx", "Import an ONNX model (binary or text syntax)",
-      [commandLine](const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
-                    raw_ostream &output,
-                    MLIRContext *context) -> LogicalResult {
+      [](const std::shared_ptr<llvm::SourceMgr> &sourceMgr, raw_ostream &output,
+         MLIRContext *context) -> LogicalResult {
         DialectRegistry registry;
         tern::registerONNXImportDialects(registry);
         context->appendDialectRegistry(registry);
         tern::ONNXImportOptions options;
         std::string error;
-        if (!tern::parseONNXInputShapes(inputShapes, options, error))
+        if (!tern::onnxImportOptionsFromCL(options, error))
           return emitError(UnknownLoc::get(context)) << error;
         const llvm::MemoryBuffer *buffer =
             sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
         StringRef name = buffer->getBufferIdentifier();
-        bool bytecode = emitBytecode || commandLine.bytecodeFile;
-        if (bytecode && commandLine.splitInput)
+        // An output file ending in .mlirbc implies bytecode.
+        auto *outputFile = dynamic_cast<llvm::cl::opt<std::string> *>(
+            translateMainOption("o"));
+        llvm::cl::Option *split = translateMainOption("split-input-file");
+        bool bytecode =
+            emitBytecode ||
+            (outputFile &&
+             StringRef(outputFile->getValue()).ends_with(".mlirbc"));
+        if (bytecode && split && split->getNumOccurrences())
           return emitError(FileLineColLoc::get(context, name, 0, 0))
                  << "import-onnx: bytecode output (--emit-bytecode or -o "
                     "FILE.mlirbc) holds one module; --split-input-file "

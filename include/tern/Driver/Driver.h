@@ -34,16 +34,11 @@ OwningOpRef<ModuleOp> loadModel(StringRef path, MLIRContext *context,
 llvm::cl::OptionCategory &modelToolCategory();
 
 /// The command-line options of the model tools (tern-run, tern-compile)
-/// that mean the same in both: static shapes for an ONNX model's dynamic
-/// inputs, and the CPU to generate code for. A tool declares one instance
-/// at namespace scope, so that the options exist when it parses its
-/// command line.
+/// that mean the same in both: the CPU to generate code for and the ternary
+/// kernels. (--input-shape is ONNX import's: registerONNXImportCLOptions.) A
+/// tool declares one instance at namespace scope, so that the options exist
+/// when it parses its command line.
 struct ModelToolOptions {
-  llvm::cl::opt<std::string> inputShapes{
-      "input-shape", llvm::cl::cat(modelToolCategory()),
-      llvm::cl::desc("For ONNX models: static input shapes, "
-                     "NAME=DxDx...[,NAME=...]"),
-      llvm::cl::init("")};
   llvm::cl::opt<std::string> cpu{
       "cpu", llvm::cl::cat(modelToolCategory()),
       llvm::cl::desc("Instruction set of the generated code: x86-64-v3 "

@@ -21,6 +21,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/ManagedStatic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -983,4 +984,32 @@ mlir::tern::importONNXFile(StringRef path, MLIRContext *context,
 void mlir::tern::registerONNXImportDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
                   math::MathDialect, tensor::TensorDialect>();
+}
+
+namespace {
+/// The command-line options of ONNX import, created on registration.
+struct ImportCLOptions {
+  llvm::cl::opt<std::string> inputShapes{
+      "input-shape",
+      llvm::cl::desc("For ONNX models: static input shapes, "
+                     "NAME=DxDx...[,NAME=...] (fixes dynamic dimensions)"),
+      llvm::cl::init("")};
+};
+} // namespace
+
+static llvm::ManagedStatic<ImportCLOptions> importCLOptions;
+
+void mlir::tern::registerONNXImportCLOptions(
+    llvm::cl::OptionCategory *category) {
+  // Construct the options (ManagedStatic does on first use).
+  ImportCLOptions &options = *importCLOptions;
+  if (category)
+    options.inputShapes.addCategory(*category);
+}
+
+bool mlir::tern::onnxImportOptionsFromCL(ONNXImportOptions &options,
+                                         std::string &error) {
+  if (!importCLOptions.isConstructed())
+    return true;
+  return parseONNXInputShapes(importCLOptions->inputShapes, options, error);
 }

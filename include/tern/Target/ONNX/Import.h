@@ -14,6 +14,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <string>
 
@@ -37,6 +38,17 @@ struct ONNXImportOptions {
 /// false with a message in `error`.
 bool parseONNXInputShapes(llvm::StringRef spec, ONNXImportOptions &options,
                           std::string &error);
+
+/// Registers `--input-shape NAME=DxDx...[,NAME=...]`, the command-line
+/// option of every tool that imports ONNX (tern-opt, tern-translate,
+/// tern-run, tern-compile): declared here once. Call it before the command
+/// line is parsed; with `category`, the option is listed there (for tools
+/// whose --help shows only their own category).
+void registerONNXImportCLOptions(llvm::cl::OptionCategory *category = nullptr);
+
+/// The import options the command line gave (registerONNXImportCLOptions).
+/// On failure returns false with a message in `error`.
+bool onnxImportOptionsFromCL(ONNXImportOptions &options, std::string &error);
 
 /// Imports the model in `path`; external data is read relative to (and
 /// confined to) the model's folder. Errors are emitted as diagnostics on
