@@ -286,7 +286,7 @@ int main(int argc, char **argv) {
 
   ExecutionOptions execution;
   std::string error;
-  std::string int8Dot;
+  Int8Dot int8Dot;
   if (!resolveCPU(c.cpu, execution.cpu, error) ||
       !resolveInt8Dot(execution.cpu, c.int8Dot, int8Dot, error))
     return fail(error);
@@ -310,7 +310,8 @@ int main(int argc, char **argv) {
               "--cpu %s (%lld f32 lanes), int8 dot: %s\n",
               (long long)c.n, (long long)c.k, (long long)c.planes,
               (long long)(c.groupSize ? c.groupSize : c.k), c.cpu.c_str(),
-              (long long)execution.cpu.vectorWidth, int8Dot.c_str());
+              (long long)execution.cpu.vectorWidth,
+              stringifyInt8Dot(int8Dot).str().c_str());
   std::printf("weights: kernel bitmaps %.1f MB, dot codes %.1f MB, float "
               "%.1f MB\n",
               bitmapBytes / 1e6, dotBytes / 1e6, double(c.n * c.k * 4) / 1e6);
@@ -334,8 +335,8 @@ int main(int argc, char **argv) {
     if (!ternary)
       return fail("compiling the ternary matmul: " + error);
     ExecutionOptions integerExecution = execution;
-    integerExecution.ternaryActivations = "int8";
-    integerExecution.ternaryInt8Dot = "none";
+    integerExecution.ternaryActivations = KernelActivations::Int8;
+    integerExecution.ternaryInt8Dot = Int8Dot::None;
     auto addSubModule = buildModule(ctx, problem, batch, true);
     auto addSub =
         CompiledModel::compile(*addSubModule, integerExecution, error);

@@ -20,10 +20,10 @@ ALLOWED = {
     "Target/CPU": [],
     "Dialect": ["Quant"],
     "Target/ONNX": ["Dialect", "Quant"],
-    "Conversion": ["Dialect", "Quant"],
+    "Conversion": ["Dialect", "Quant", "Target/CPU"],
     "Transforms": ["Dialect"],
     "Quantization": ["Dialect", "Quant", "Support", "Target/CPU"],
-    "Pipelines": ["Conversion", "Transforms", "Quantization"],
+    "Pipelines": ["Conversion", "Transforms", "Quantization", "Target/CPU"],
     "Execution": ["Pipelines", "Quantization", "Support", "Target/CPU"],
     "Driver": ["Support", "Target/CPU", "Target/ONNX"],
 }

@@ -31,13 +31,8 @@ llvm::cl::OptionCategory &mlir::tern::modelToolCategory() {
 }
 
 bool mlir::tern::ModelToolOptions::resolveTernaryKernels(
-    const TargetCPU &cpu, std::string &activations, std::string &int8Dot,
+    const TargetCPU &cpu, KernelActivations &activations, Int8Dot &int8Dot,
     std::string &error) const {
-  if (ternaryActivations != "f32" && ternaryActivations != "int8") {
-    error = "unknown --ternary-activations '" + ternaryActivations +
-            "' (expected f32 or int8)";
-    return false;
-  }
   activations = ternaryActivations;
   return resolveInt8Dot(cpu, ternaryInt8Dot, int8Dot, error);
 }

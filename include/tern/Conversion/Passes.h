@@ -9,6 +9,7 @@
 #define TERN_CONVERSION_PASSES_H
 
 #include "tern/Conversion/TernToLinalg/TernToLinalg.h"
+#include "tern/Target/CPU/TargetCPU.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"

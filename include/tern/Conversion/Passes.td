@@ -94,17 +94,21 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
            "f32 lanes per vector: 8 (AVX2), 16 (AVX-512), 32 or 64">,
-    Option<"activations", "activations", "std::string", /*default=*/"\"f32\"",
+    Option<"activations", "activations", "::mlir::tern::KernelActivations",
+           /*default=*/"::mlir::tern::KernelActivations::F32",
            "f32 (exact with respect to the dequantized weights) or int8 "
            "(each row of activations quantized to int8 with one scale, "
-           "summed in 16-bit lanes: twice the lanes per instruction)">,
-    Option<"int8Dot", "int8-dot", "std::string", /*default=*/"\"none\"",
+           "summed in 16-bit lanes: twice the lanes per instruction)",
+           [{::mlir::tern::kernelActivationsValues()}]>,
+    Option<"int8Dot", "int8-dot", "::mlir::tern::Int8Dot",
+           /*default=*/"::mlir::tern::Int8Dot::None",
            "With activations=int8, how codes meet activations: none (add/sub "
            "in 16-bit lanes selected by bitmaps, no multiplication), or dot "
            "products of 2-bit codes unpacked to bytes with the int8 "
            "activations: generic (plain vector arithmetic, any target), "
            "pmaddubsw (AVX2 or AVX-512BW), vpdpbusd (AVX-VNNI or AVX-512 "
-           "VNNI)">,
+           "VNNI)",
+           [{::mlir::tern::int8DotValues()}]>,
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
            "Output rows a register tile computes at once">,
     Option<"tileBatch", "tile-batch", "int64_t", /*default=*/"2",

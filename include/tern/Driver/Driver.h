@@ -46,11 +46,10 @@ struct ModelToolOptions {
                      "x86-64-v4 (AVX-512), native (this machine), or an "
                      "LLVM CPU name"),
       llvm::cl::init("x86-64-v3")};
-  llvm::cl::opt<std::string> ternaryActivations{
+  llvm::cl::opt<KernelActivations> ternaryActivations{
       "ternary-activations", llvm::cl::cat(modelToolCategory()),
-      llvm::cl::desc("Activations of the ternary matmul kernels: 'f32' "
-                     "(exact, the default) or 'int8' (per-row int8, faster)"),
-      llvm::cl::init("f32")};
+      llvm::cl::desc("Activations of the ternary matmul kernels"),
+      llvm::cl::init(KernelActivations::F32), kernelActivationsValues()};
   llvm::cl::opt<std::string> ternaryInt8Dot{
       "ternary-int8-dot", llvm::cl::cat(modelToolCategory()),
       llvm::cl::desc("With --ternary-activations=int8, how the kernels "
@@ -60,10 +59,11 @@ struct ModelToolOptions {
                      "'vpdpbusd'"),
       llvm::cl::init("auto")};
 
-  /// Checks --ternary-activations and resolves --ternary-int8-dot for
-  /// `cpu` (resolveInt8Dot). On failure returns false with a message.
-  bool resolveTernaryKernels(const TargetCPU &cpu, std::string &activations,
-                             std::string &int8Dot, std::string &error) const;
+  /// --ternary-activations, and --ternary-int8-dot resolved for `cpu`
+  /// (resolveInt8Dot). On failure returns false with a message.
+  bool resolveTernaryKernels(const TargetCPU &cpu,
+                             KernelActivations &activations, Int8Dot &int8Dot,
+                             std::string &error) const;
 };
 
 } // namespace mlir::tern

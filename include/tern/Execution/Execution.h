@@ -38,12 +38,12 @@ struct ExecutionOptions {
   /// tern-cpu-pipeline.
   bool reference = false;
   TargetCPU cpu = {"x86-64-v3", 8};
-  /// Activations of the ternary matmul kernels: "f32" or "int8"
-  /// (tern-cpu-pipeline's ternary-activations).
-  std::string ternaryActivations = "f32";
+  /// Activations of the ternary matmul kernels (tern-cpu-pipeline's
+  /// ternary-activations).
+  KernelActivations ternaryActivations = KernelActivations::F32;
   /// With int8 activations, how the kernels combine codes and activations
   /// (tern-cpu-pipeline's ternary-int8-dot; resolveInt8Dot).
-  std::string ternaryInt8Dot = "pmaddubsw";
+  Int8Dot ternaryInt8Dot = Int8Dot::Pmaddubsw;
 };
 
 /// Lowers `module` in place to the LLVM dialect as `options` say

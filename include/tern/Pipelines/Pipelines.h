@@ -8,6 +8,8 @@
 #ifndef TERN_PIPELINES_PIPELINES_H
 #define TERN_PIPELINES_PIPELINES_H
 
+#include "tern/Target/CPU/TargetCPU.h"
+
 #include "mlir/Pass/PassOptions.h"
 
 namespace mlir {
@@ -56,18 +58,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "vector kernels (convert-tern-to-vector); off: through "
                      "the reference lowering, as float matmuls"),
       llvm::cl::init(true)};
-  PassOptions::Option<std::string> ternaryActivations{
+  PassOptions::Option<KernelActivations> ternaryActivations{
       *this, "ternary-activations",
-      llvm::cl::desc("Activations of the ternary kernels: f32 (exact) or "
-                     "int8 (per-row int8)"),
-      llvm::cl::init("f32")};
-  PassOptions::Option<std::string> ternaryInt8Dot{
+      llvm::cl::desc("Activations of the ternary kernels "
+                     "(convert-tern-to-vector's activations)"),
+      llvm::cl::init(KernelActivations::F32), kernelActivationsValues()};
+  PassOptions::Option<Int8Dot> ternaryInt8Dot{
       *this, "ternary-int8-dot",
       llvm::cl::desc("With int8 activations, how the kernels combine codes "
-                     "and activations (convert-tern-to-vector's int8-dot): "
-                     "none (16-bit add/sub, the default), generic, pmaddubsw "
-                     "(AVX2, AVX-512BW) or vpdpbusd (AVX-VNNI, AVX-512 VNNI)"),
-      llvm::cl::init("none")};
+                     "and activations (convert-tern-to-vector's int8-dot)"),
+      llvm::cl::init(Int8Dot::None), int8DotValues()};
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "

@@ -37,14 +37,6 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// How a kernel with int8 activations multiplies codes by activations.
-enum class Int8Dot {
-  None,      ///< add/sub in 16-bit lanes, selected by bitmaps
-  Generic,   ///< dot products of 4 bytes, as plain vector arithmetic
-  Pmaddubsw, ///< dot products by vpmaddubsw + vpmaddwd (AVX2, AVX-512BW)
-  Vpdpbusd,  ///< dot products by vpdpbusd (AVX-VNNI, AVX-512 VNNI)
-};
-
 /// The register tiling and blocking of the kernels (the pass options).
 struct Schedule {
   int64_t width;     ///< f32 lanes per vector, V
@@ -1113,32 +1105,12 @@ struct ConvertTernToVectorPass
         return signalPassFailure();
       }
     }
-    if (activations != "f32" && activations != "int8") {
-      mlir::emitError(module.getLoc(),
-                      "convert-tern-to-vector: activations must be f32 or "
-                      "int8, got '")
-          << activations << "'";
-      return signalPassFailure();
-    }
-    bool integer = activations == "int8";
-    std::optional<Int8Dot> dot =
-        llvm::StringSwitch<std::optional<Int8Dot>>(int8Dot)
-            .Case("none", Int8Dot::None)
-            .Case("generic", Int8Dot::Generic)
-            .Case("pmaddubsw", Int8Dot::Pmaddubsw)
-            .Case("vpdpbusd", Int8Dot::Vpdpbusd)
-            .Default(std::nullopt);
-    if (!dot) {
-      mlir::emitError(module.getLoc(),
-                      "convert-tern-to-vector: int8-dot must be none, "
-                      "generic, pmaddubsw or vpdpbusd, got '")
-          << int8Dot << "'";
-      return signalPassFailure();
-    }
+    bool integer = activations == KernelActivations::Int8;
+    std::optional<Int8Dot> dot = int8Dot.getValue();
     if ((*dot == Int8Dot::Pmaddubsw || *dot == Int8Dot::Vpdpbusd) &&
         vectorWidth != 8 && vectorWidth != 16) {
       mlir::emitError(module.getLoc(), "convert-tern-to-vector: int8-dot=")
-          << int8Dot
+          << stringifyInt8Dot(*dot)
           << " uses 256-bit or 512-bit x86 registers: vector-width must be "
              "8 or 16, got "
           << vectorWidth.getValue();

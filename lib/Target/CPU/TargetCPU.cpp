@@ -47,25 +47,74 @@ bool mlir::tern::resolveCPU(StringRef name, TargetCPU &cpu,
   return true;
 }
 
+StringRef
+mlir::tern::stringifyKernelActivations(KernelActivations activations) {
+  return activations == KernelActivations::Int8 ? "int8" : "f32";
+}
+
+StringRef mlir::tern::stringifyInt8Dot(Int8Dot dot) {
+  switch (dot) {
+  case Int8Dot::None:
+    return "none";
+  case Int8Dot::Generic:
+    return "generic";
+  case Int8Dot::Pmaddubsw:
+    return "pmaddubsw";
+  case Int8Dot::Vpdpbusd:
+    return "vpdpbusd";
+  }
+  llvm_unreachable("unknown Int8Dot");
+}
+
+std::optional<Int8Dot> mlir::tern::symbolizeInt8Dot(StringRef name) {
+  for (Int8Dot dot :
+       {Int8Dot::None, Int8Dot::Generic, Int8Dot::Pmaddubsw, Int8Dot::Vpdpbusd})
+    if (stringifyInt8Dot(dot) == name)
+      return dot;
+  return std::nullopt;
+}
+
+cl::ValuesClass mlir::tern::kernelActivationsValues() {
+  return cl::values(
+      clEnumValN(KernelActivations::F32, "f32",
+                 "exact with respect to the dequantized weights"),
+      clEnumValN(KernelActivations::Int8, "int8",
+                 "each row quantized to int8 with one scale, summed in "
+                 "16-bit lanes or dot products (faster)"));
+}
+
+cl::ValuesClass mlir::tern::int8DotValues() {
+  return cl::values(
+      clEnumValN(Int8Dot::None, "none",
+                 "16-bit add/sub selected by bitmaps, no multiplication"),
+      clEnumValN(Int8Dot::Generic, "generic",
+                 "dot products as plain vector arithmetic (any target)"),
+      clEnumValN(Int8Dot::Pmaddubsw, "pmaddubsw",
+                 "vpmaddubsw + vpmaddwd (AVX2, AVX-512BW)"),
+      clEnumValN(Int8Dot::Vpdpbusd, "vpdpbusd",
+                 "vpdpbusd (AVX-VNNI, AVX-512 VNNI)"));
+}
+
 bool mlir::tern::resolveInt8Dot(const TargetCPU &cpu, StringRef requested,
-                                std::string &dot, std::string &error) {
+                                Int8Dot &dot, std::string &error) {
   if (requested == "auto") {
-    dot = cpu.bestInt8Dot().str();
+    dot = cpu.bestInt8Dot();
     return true;
   }
-  if (requested != "none" && requested != "generic" &&
-      requested != "pmaddubsw" && requested != "vpdpbusd") {
+  std::optional<Int8Dot> named = symbolizeInt8Dot(requested);
+  if (!named) {
     error = "unknown int8 dot '" + requested.str() +
             "' (expected auto, none, generic, pmaddubsw or vpdpbusd)";
     return false;
   }
-  if ((requested == "pmaddubsw" && !cpu.pmaddubsw) ||
-      (requested == "vpdpbusd" && !cpu.vpdpbusd)) {
+  if ((*named == Int8Dot::Pmaddubsw && !cpu.pmaddubsw) ||
+      (*named == Int8Dot::Vpdpbusd && !cpu.vpdpbusd)) {
     error = "CPU '" + cpu.name + "' has no " + requested.str() + " in its " +
             std::to_string(32 * cpu.vectorWidth) +
-            "-bit registers (its best is " + cpu.bestInt8Dot().str() + ")";
+            "-bit registers (its best is " +
+            stringifyInt8Dot(cpu.bestInt8Dot()).str() + ")";
     return false;
   }
-  dot = requested.str();
+  dot = *named;
   return true;
 }

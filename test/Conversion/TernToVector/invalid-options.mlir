@@ -18,9 +18,9 @@
 // DOTBATCH: error: convert-tern-to-vector: dot-tile-batch must be >= 1, got 0
 // DOTREGS: error: convert-tern-to-vector: dot-tile-registers must be >= 1, got 0
 // BLOCKBATCH: error: convert-tern-to-vector: block-batch must be >= 1, got -1
-// ACTIVATIONS: error: convert-tern-to-vector: activations must be f32 or int8, got 'int4'
+// ACTIVATIONS: for the --activations option: Cannot find option named 'int4'!
 // INTWIDTH: error: convert-tern-to-vector: activations=int8 takes 2V lanes of i16 per chunk, at most 64: vector-width must be <= 32, got 64
-// DOT: error: convert-tern-to-vector: int8-dot must be none, generic, pmaddubsw or vpdpbusd, got 'vnni'
+// DOT: for the --int8-dot option: Cannot find option named 'vnni'!
 // DOTWIDTH: error: convert-tern-to-vector: int8-dot=vpdpbusd uses 256-bit or 512-bit x86 registers: vector-width must be 8 or 16, got 32
 
 // A blob with a reserved code is reported when it is repacked.

@@ -11,11 +11,39 @@
 #define TERN_TARGET_CPU_TARGETCPU_H
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mlir::tern {
+
+/// Activations of the ternary matmul kernels.
+enum class KernelActivations {
+  F32,  ///< exact with respect to the dequantized weights
+  Int8, ///< each row quantized to int8 with one scale
+};
+
+/// With int8 activations, how the ternary kernels combine codes and
+/// activations: add/sub, or byte dot products with the instruction that
+/// tern.dot2/tern.dot4 then name.
+enum class Int8Dot {
+  None,      ///< add/sub in 16-bit lanes selected by bitmaps
+  Generic,   ///< dot products as plain vector arithmetic (any target)
+  Pmaddubsw, ///< vpmaddubsw (+ vpmaddwd): AVX2, AVX-512BW
+  Vpdpbusd,  ///< vpdpbusd: AVX-VNNI, AVX-512 VNNI
+};
+
+/// The option names ("f32", "vpdpbusd"), and back.
+llvm::StringRef stringifyKernelActivations(KernelActivations activations);
+llvm::StringRef stringifyInt8Dot(Int8Dot dot);
+std::optional<Int8Dot> symbolizeInt8Dot(llvm::StringRef name);
+
+/// The values of options of these types (llvm::cl::values), declared once
+/// for every pass, pipeline and tool option that takes them.
+llvm::cl::ValuesClass kernelActivationsValues();
+llvm::cl::ValuesClass int8DotValues();
 
 /// A CPU that code is generated for.
 struct TargetCPU {
@@ -28,8 +56,10 @@ struct TargetCPU {
   bool pmaddubsw = false, vpdpbusd = false;
 
   /// The fastest int8-dot of convert-tern-to-vector this CPU runs.
-  llvm::StringRef bestInt8Dot() const {
-    return vpdpbusd ? "vpdpbusd" : pmaddubsw ? "pmaddubsw" : "generic";
+  Int8Dot bestInt8Dot() const {
+    return vpdpbusd    ? Int8Dot::Vpdpbusd
+           : pmaddubsw ? Int8Dot::Pmaddubsw
+                       : Int8Dot::Generic;
   }
 };
 
@@ -38,10 +68,10 @@ struct TargetCPU {
 bool resolveCPU(llvm::StringRef name, TargetCPU &cpu, std::string &error);
 
 /// The int8-dot of convert-tern-to-vector for `requested` on `cpu`: its
-/// best for "auto", else `requested` if it is one and the CPU has its
+/// best for "auto", else `requested` if it names one and the CPU has its
 /// instructions. On failure returns false with a message.
 bool resolveInt8Dot(const TargetCPU &cpu, llvm::StringRef requested,
-                    std::string &dot, std::string &error);
+                    Int8Dot &dot, std::string &error);
 
 } // namespace mlir::tern
 
