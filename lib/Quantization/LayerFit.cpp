@@ -40,13 +40,6 @@ std::vector<double> centered(const std::vector<double> &moment,
 
 } // namespace
 
-InFlightDiagnostic mlir::tern::emitLayerError(const Layer &layer) {
-  InFlightDiagnostic diagnostic =
-      layer.op->emitError("tern-ternarize: layer '");
-  diagnostic << layer.name << "': ";
-  return diagnostic;
-}
-
 q::MatrixRef PreparedLayer::fitted(const Layer &layer) const {
   return q::MatrixRef{targetWeights.empty() ? layer.weights.data()
                                             : targetWeights.data(),

@@ -230,6 +230,13 @@ Value mlir::tern::buildFloatProducts(OpBuilder &b, Location loc, Value x,
       .getResult(0);
 }
 
+InFlightDiagnostic mlir::tern::emitLayerError(const Layer &layer) {
+  InFlightDiagnostic diagnostic =
+      layer.op->emitError("tern-ternarize: layer '");
+  diagnostic << layer.name << "': ";
+  return diagnostic;
+}
+
 FailureOr<Value>
 mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
                                   const ::tern::quant::TernaryWeights &weights,
@@ -242,8 +249,7 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
   std::string error;
   if (!q::pack(packing, weights.codes.data(), weights.planes * n, k,
                bytes.data(), &error))
-    return op->emitError("tern-ternarize: layer '")
-           << layer.name << "': " << error;
+    return emitLayerError(layer) << error;
 
   SmallVector<int64_t> codesShape = {n, k};
   SmallVector<int64_t> scalesShape = {n, weights.groups()};

@@ -20,10 +20,6 @@
 
 namespace mlir::tern {
 
-/// Emits the error "tern-ternarize: layer 'NAME': " at the layer's op, for
-/// the caller to complete.
-InFlightDiagnostic emitLayerError(const Layer &layer);
-
 /// How every layer is fitted.
 struct FitSettings {
   ::tern::quant::QuantizeOptions quantize;

@@ -17,6 +17,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <functional>
@@ -67,6 +68,10 @@ Value buildFloatProducts(OpBuilder &b, Location loc, Value x, Value weights,
 /// replaces the op with it.
 Value buildLayer(OpBuilder &b, const Layer &layer,
                  function_ref<Value(OpBuilder &, Value)> products);
+
+/// Emits the error "tern-ternarize: layer 'NAME': " at the layer's op, for
+/// the caller to complete.
+InFlightDiagnostic emitLayerError(const Layer &layer);
 
 /// Replaces `layer.op` with a tern.matmul on `weights`: its codes packed
 /// with `packing` into a tern.constant of `codeType` elements named
