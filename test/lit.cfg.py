@@ -51,6 +51,13 @@ config.substitutions.append(
 )
 
 config.substitutions.append(("%tern_tools_dir", config.tern_tools_dir))
+config.substitutions.append(("%tern_obj_root", config.tern_obj_root))
+# The MLIR plugin, for mlir-opt --load-dialect-plugin= --load-pass-plugin=.
+config.substitutions.append(
+    ("%tern_plugin", os.path.join(config.tern_lib_dir, "TernPlugin.so"))
+)
+if not config.tern_instrumented:
+    config.available_features.add("uninstrumented")
 # The Python package's command line (python3 -m tern) on this build's tools.
 config.substitutions.append(
     ("%tern_py", "env PYTHONPATH=" + os.path.join(config.tern_src_root, "python")
@@ -98,7 +105,10 @@ tools = [
     "tern-run",
     "tern-compile",
     "tern-quant-bench",
+    "tern-plugin-static-host",
     ToolSubst("mlir-runner", unresolved="fatal"),
+    # Debian's mlir-opt-22, which the plugin loads into.
+    ToolSubst("mlir-opt", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
