@@ -87,9 +87,11 @@ if os.path.exists("/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb") and \
     config.available_features.add("austen")
 
 # Python packages some tests need (Debian's python3-torch,
-# python3-sentencepiece, python3-matplotlib).
+# python3-sentencepiece, python3-matplotlib; python3-pip,
+# python3-setuptools and python3-wheel to install python/).
 for feature, modules in [("torch", "torch, sentencepiece"),
-                         ("matplotlib", "matplotlib")]:
+                         ("matplotlib", "matplotlib"),
+                         ("pip", "setuptools, wheel, pip")]:
     if subprocess.run([config.python_executable, "-c", "import " + modules],
                       capture_output=True).returncode == 0:
         config.available_features.add(feature)
