@@ -10,6 +10,7 @@ packages=(
   libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3 python3-numpy python3-onnx
+  python3-pip python3-setuptools python3-wheel
   python3-torch python3-sentencepiece python3-matplotlib
   libomp-22-dev libopenblas-dev
   r-cran-janeaustenr console-setup-linux

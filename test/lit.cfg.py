@@ -51,6 +51,13 @@ config.substitutions.append(
 )
 
 config.substitutions.append(("%tern_tools_dir", config.tern_tools_dir))
+config.substitutions.append(("%tern_obj_root", config.tern_obj_root))
+# The MLIR plugin, for mlir-opt --load-dialect-plugin= --load-pass-plugin=.
+config.substitutions.append(
+    ("%tern_plugin", os.path.join(config.tern_lib_dir, "TernPlugin.so"))
+)
+if not config.tern_instrumented:
+    config.available_features.add("uninstrumented")
 # The Python package's command line (python3 -m tern) on this build's tools.
 config.substitutions.append(
     ("%tern_py", "env PYTHONPATH=" + os.path.join(config.tern_src_root, "python")
@@ -80,9 +87,11 @@ if os.path.exists("/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb") and \
     config.available_features.add("austen")
 
 # Python packages some tests need (Debian's python3-torch,
-# python3-sentencepiece, python3-matplotlib).
+# python3-sentencepiece, python3-matplotlib; python3-pip,
+# python3-setuptools and python3-wheel to install python/).
 for feature, modules in [("torch", "torch, sentencepiece"),
-                         ("matplotlib", "matplotlib")]:
+                         ("matplotlib", "matplotlib"),
+                         ("pip", "setuptools, wheel, pip")]:
     if subprocess.run([config.python_executable, "-c", "import " + modules],
                       capture_output=True).returncode == 0:
         config.available_features.add(feature)
@@ -98,7 +107,10 @@ tools = [
     "tern-run",
     "tern-compile",
     "tern-quant-bench",
+    "tern-plugin-static-host",
     ToolSubst("mlir-runner", unresolved="fatal"),
+    # Debian's mlir-opt-22, which the plugin loads into.
+    ToolSubst("mlir-opt", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

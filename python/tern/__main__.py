@@ -1,5 +1,5 @@
-"""python3 -m tern quantize|compile|run|eval|report|train-lm: the package's
-functions from the command line (python/README.md). A tool's failure
+"""tern (or python3 -m tern) quantize|compile|run|eval|report|train-lm: the
+package's functions from the command line (python/README.md). A tool's failure
 prints the tool's own message and exits with status 1."""
 
 import argparse
@@ -221,11 +221,11 @@ def cmd_train_lm(args):
     print(f"wrote {path}")
 
 
-def parser():
+def parser(prog="tern"):
     root = os.path.normpath(os.path.join(os.path.dirname(__file__), "..",
                                          ".."))
     models = os.environ.get("TERN_MODELS_DIR", os.path.join(root, "models"))
-    p = argparse.ArgumentParser(prog="python3 -m tern", description=__doc__)
+    p = argparse.ArgumentParser(prog=prog, description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     q = sub.add_parser("quantize", help="ternarize a model (tern-opt "
@@ -323,8 +323,9 @@ def parser():
     return p
 
 
-def main(argv=None):
-    p = parser()
+def main(argv=None, prog="tern"):
+    """The `tern` command (pip's console script), or `python3 -m tern`."""
+    p = parser(prog)
     # Configurations may follow eval's options (argparse takes positionals
     # only in one run).
     args, extra = p.parse_known_args(argv)
@@ -348,4 +349,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python3 -m tern"))

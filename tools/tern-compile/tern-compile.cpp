@@ -9,7 +9,7 @@
 // Every tensor is a dense C-order array of the element type and static shape
 // the header states; the function returns 0 on success.
 //
-//   tern-compile model.onnx --input-shape x=1x3x48x320 --name ocr \
+//   tern-compile model.onnx --input-shape x=1x3x48x320 --name ocr
 //     -o libocr.so --header ocr.h [--cpu x86-64-v3]
 //
 //===----------------------------------------------------------------------===//

@@ -4,8 +4,8 @@
 // ternarization and clean-up of an imported model, as one registered
 // pipeline:
 //
-//   tern-opt model.onnx --input-shape x=1x3x48x320 \
-//     --tern-ptq-pipeline="method=ptqtp planes=2 calibration=DIR" \
+//   tern-opt model.onnx --input-shape x=1x3x48x320
+//     --tern-ptq-pipeline="method=ptqtp planes=2 calibration=DIR"
 //     -o model.mlirbc
 //
 //===----------------------------------------------------------------------===//
