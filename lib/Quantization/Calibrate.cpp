@@ -204,8 +204,10 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
       return;
     }
     llvm::errs() << stats << "\n";
-    if (!writeCalibration(stats, calibration, error))
-      return fail(error);
+    if (failed(writeCalibration(stats, calibration, [&] {
+          return mlir::emitError(module.getLoc(), "tern-calibrate: ");
+        })))
+      return signalPassFailure();
     markAllAnalysesPreserved();
   }
 };

@@ -154,9 +154,10 @@ void TargetStatistics::accumulate(int64_t rows, const float *x,
   mergeMeans(crossMoment, cross, before, rows);
 }
 
-bool mlir::tern::writeCalibration(llvm::StringRef path,
-                                  const Calibration &calibration,
-                                  std::string &error) {
+LogicalResult
+mlir::tern::writeCalibration(llvm::StringRef path,
+                             const Calibration &calibration,
+                             function_ref<InFlightDiagnostic()> emitError) {
   auto array = [](const std::vector<double> &values) {
     llvm::json::Array a;
     for (double v : values)
@@ -176,24 +177,23 @@ bool mlir::tern::writeCalibration(llvm::StringRef path,
   }
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
-  if (ec) {
-    error = "cannot write '" + path.str() + "': " + ec.message();
-    return false;
-  }
+  if (ec)
+    return emitError() << "cannot write '" << path << "': " << ec.message();
   os << llvm::formatv("{0}\n", llvm::json::Value(llvm::json::Object{
                                    {"format", kFormat},
                                    {"version", kVersion},
                                    {"input_sets", calibration.inputSets},
                                    {"layers", std::move(layers)},
                                }));
-  return true;
+  return success();
 }
 
-bool mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
-                                 std::string &error) {
-  auto fail = [&](const llvm::Twine &message) {
-    error = ("calibration statistics '" + path + "': " + message).str();
-    return false;
+LogicalResult
+mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
+                            function_ref<InFlightDiagnostic()> emitError) {
+  auto fail = [&](const llvm::Twine &message) -> LogicalResult {
+    return emitError() << "calibration statistics '" << path
+                       << "': " << message;
   };
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
@@ -227,11 +227,12 @@ bool mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
     stats.channels = *channels;
     stats.samples = *samples;
     auto read = [&](llvm::StringRef field, int64_t size, bool required,
-                    std::vector<double> &into) {
+                    std::vector<double> &into) -> LogicalResult {
       const llvm::json::Array *values = entry->getArray(field);
       if (!values)
-        return !required ||
-               fail("layer '" + name + "' has no '" + field + "' array");
+        return required
+                   ? fail("layer '" + name + "' has no '" + field + "' array")
+                   : success();
       if (int64_t(values->size()) != size)
         return fail("layer '" + name + "': '" + field + "' has " +
                     llvm::Twine(values->size()) + " values, expected " +
@@ -243,16 +244,17 @@ bool mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
                       "' holds a value that is not a finite number");
         into.push_back(*number);
       }
-      return true;
+      return success();
     };
     for (const StatisticsField &field : kFields)
-      if (!read(field.name,
-                field.square ? stats.channels * stats.channels : stats.channels,
-                field.required, stats.*field.values))
-        return false;
+      if (failed(read(field.name,
+                      field.square ? stats.channels * stats.channels
+                                   : stats.channels,
+                      field.required, stats.*field.values)))
+        return failure();
     calibration.layers[name] = std::move(stats);
   }
-  return true;
+  return success();
 }
 
 DictionaryAttr mlir::tern::calibrationToAttr(MLIRContext *context,
@@ -285,12 +287,11 @@ DictionaryAttr mlir::tern::calibrationToAttr(MLIRContext *context,
        b.getNamedAttr("layers", b.getDictionaryAttr(layers))});
 }
 
-bool mlir::tern::calibrationFromAttr(DictionaryAttr attr,
-                                     Calibration &calibration,
-                                     std::string &error) {
-  auto fail = [&](const Twine &message) {
-    error = (Twine(kCalibrationAttrName) + ": " + message).str();
-    return false;
+LogicalResult
+mlir::tern::calibrationFromAttr(DictionaryAttr attr, Calibration &calibration,
+                                function_ref<InFlightDiagnostic()> emitError) {
+  auto fail = [&](const Twine &message) -> LogicalResult {
+    return emitError() << kCalibrationAttrName << ": " << message;
   };
   auto sets = attr.getAs<IntegerAttr>("input_sets");
   auto layers = attr.getAs<DictionaryAttr>("layers");
@@ -308,24 +309,26 @@ bool mlir::tern::calibrationFromAttr(DictionaryAttr attr,
     stats.channels = channels.getInt();
     stats.samples = samples.getInt();
     auto read = [&](StringRef field, int64_t size, bool required,
-                    std::vector<double> &into) {
+                    std::vector<double> &into) -> LogicalResult {
       auto values = fields.getAs<DenseElementsAttr>(field);
       if (!values)
-        return !required || fail("layer '" + name + "' has no " + field);
+        return required ? fail("layer '" + name + "' has no " + field)
+                        : success();
       if (!values.getElementType().isF64() || values.getNumElements() != size)
         return fail("layer '" + name + "': " + field + " is not " +
                     Twine(size) + " f64 values");
       llvm::append_range(into, values.getValues<double>());
-      return true;
+      return success();
     };
     for (const StatisticsField &field : kFields)
-      if (!read(field.name,
-                field.square ? stats.channels * stats.channels : stats.channels,
-                field.required, stats.*field.values))
-        return false;
+      if (failed(read(field.name,
+                      field.square ? stats.channels * stats.channels
+                                   : stats.channels,
+                      field.required, stats.*field.values)))
+        return failure();
     calibration.layers[name] = std::move(stats);
   }
-  return true;
+  return success();
 }
 
 bool mlir::tern::listInputEntries(StringRef dir,

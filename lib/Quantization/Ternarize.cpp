@@ -126,16 +126,16 @@ private:
 LogicalResult TernarizePass::loadStatistics(Calibration &statistics,
                                             std::string &source) {
   ModuleOp module = getOperation();
-  std::string error;
   auto attached = module->getAttrOfType<DictionaryAttr>(kCalibrationAttrName);
+  auto emit = [this] { return emitError(); };
   if (!stats.empty()) {
     source = "'" + stats + "'";
-    if (!readCalibration(stats, statistics, error))
-      return emitError() << error;
+    if (failed(readCalibration(stats, statistics, emit)))
+      return failure();
   } else if (attached) {
     source = "the module's " + kCalibrationAttrName.str();
-    if (!calibrationFromAttr(attached, statistics, error))
-      return emitError() << error;
+    if (failed(calibrationFromAttr(attached, statistics, emit)))
+      return failure();
     module->removeAttr(kCalibrationAttrName);
   }
   return success();

@@ -168,8 +168,8 @@ TEST_F(ModelEvaluatorTest, CalibrationRunsThroughTheRegisteredEvaluator) {
   auto attr = (*module)->getAttrOfType<DictionaryAttr>(kCalibrationAttrName);
   ASSERT_TRUE(attr);
   Calibration calibration;
-  std::string error;
-  ASSERT_TRUE(calibrationFromAttr(attr, calibration, error)) << error;
+  ASSERT_TRUE(succeeded(calibrationFromAttr(
+      attr, calibration, [&] { return emitError((*module)->getLoc()); })));
   EXPECT_EQ(calibration.inputSets, 1);
   ASSERT_EQ(calibration.layers.size(), 1u);
   const auto &layer = calibration.layers.begin()->second;

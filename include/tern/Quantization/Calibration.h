@@ -14,6 +14,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -64,15 +65,16 @@ struct Calibration {
   std::map<std::string, LayerStatistics> layers;
 };
 
-/// Writes `calibration` to `path` (JSON); on failure returns false with a
-/// message.
-bool writeCalibration(llvm::StringRef path, const Calibration &calibration,
-                      std::string &error);
+/// Writes `calibration` to `path` (JSON); on failure reports with
+/// `emitError` (the diagnostic of the pass at its op, say).
+LogicalResult writeCalibration(llvm::StringRef path,
+                               const Calibration &calibration,
+                               function_ref<InFlightDiagnostic()> emitError);
 
-/// Reads a file written by writeCalibration; the message names the file and
-/// what is wrong with it.
-bool readCalibration(llvm::StringRef path, Calibration &calibration,
-                     std::string &error);
+/// Reads a file written by writeCalibration; the diagnostic names the file
+/// and what is wrong with it.
+LogicalResult readCalibration(llvm::StringRef path, Calibration &calibration,
+                              function_ref<InFlightDiagnostic()> emitError);
 
 /// The module attribute that carries statistics from tern-calibrate to
 /// tern-ternarize inside one pipeline (when no stats file is named).
@@ -83,10 +85,10 @@ constexpr llvm::StringLiteral kCalibrationAttrName = "tern.calibration";
 DictionaryAttr calibrationToAttr(MLIRContext *context,
                                  const Calibration &calibration);
 
-/// Reads an attribute written by calibrationToAttr; the message says what is
-/// wrong with it.
-bool calibrationFromAttr(DictionaryAttr attr, Calibration &calibration,
-                         std::string &error);
+/// Reads an attribute written by calibrationToAttr; the diagnostic says
+/// what is wrong with it.
+LogicalResult calibrationFromAttr(DictionaryAttr attr, Calibration &calibration,
+                                  function_ref<InFlightDiagnostic()> emitError);
 
 //===----------------------------------------------------------------------===//
 // Running a model on calibration inputs
