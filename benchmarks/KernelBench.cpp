@@ -197,9 +197,9 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
     }
     std::vector<uint8_t> packed(
         q::packedBytes(q::Packing::SignMagnitude, c.planes * c.n, c.k));
-    std::string error;
-    q::pack(q::Packing::SignMagnitude, problem.codes.data(), c.planes * c.n,
-            c.k, packed.data(), &error);
+    // The codes come from quantize: always valid.
+    llvm::cantFail(q::pack(q::Packing::SignMagnitude, problem.codes.data(),
+                           c.planes * c.n, c.k, packed.data()));
     auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
     Value w = ConstantOp::create(b, loc, codesType, PackingKind::SignMagnitude,
                                  "weights", packed);
@@ -285,11 +285,15 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
 
   ExecutionOptions execution;
-  std::string error;
-  Int8Dot int8Dot;
-  if (!resolveCPU(c.cpu, execution.cpu, error) ||
-      !resolveInt8Dot(execution.cpu, c.int8Dot, int8Dot, error))
-    return fail(error);
+  llvm::Expected<TargetCPU> cpu = resolveCPU(c.cpu);
+  if (!cpu)
+    return fail(llvm::toString(cpu.takeError()));
+  execution.cpu = *cpu;
+  llvm::Expected<Int8Dot> resolvedDot =
+      resolveInt8Dot(execution.cpu, c.int8Dot);
+  if (!resolvedDot)
+    return fail(llvm::toString(resolvedDot.takeError()));
+  Int8Dot int8Dot = *resolvedDot;
 
   std::printf("machine: %u hardware threads; read bandwidth",
               std::thread::hardware_concurrency());
@@ -331,26 +335,28 @@ int main(int argc, char **argv) {
     // Compile both once per batch size; thread counts change at run time.
     auto ternaryModule = buildModule(ctx, problem, batch, true);
     auto floatModule = buildModule(ctx, problem, batch, false);
-    auto ternary = CompiledModel::compile(*ternaryModule, execution, error);
-    if (!ternary)
-      return fail("compiling the ternary matmul: " + error);
+    FailureOr<std::unique_ptr<CompiledModel>> ternary =
+        CompiledModel::compile(*ternaryModule, execution);
+    if (failed(ternary))
+      return fail("compiling the ternary matmul: failed");
     ExecutionOptions integerExecution = execution;
     integerExecution.ternaryActivations = KernelActivations::Int8;
     integerExecution.ternaryInt8Dot = Int8Dot::None;
     auto addSubModule = buildModule(ctx, problem, batch, true);
-    auto addSub =
-        CompiledModel::compile(*addSubModule, integerExecution, error);
-    if (!addSub)
-      return fail("compiling the ternary matmul (i16): " + error);
+    FailureOr<std::unique_ptr<CompiledModel>> addSub =
+        CompiledModel::compile(*addSubModule, integerExecution);
+    if (failed(addSub))
+      return fail("compiling the ternary matmul (i16): failed");
     integerExecution.ternaryInt8Dot = int8Dot;
     auto integerModule = buildModule(ctx, problem, batch, true);
-    auto integer =
-        CompiledModel::compile(*integerModule, integerExecution, error);
-    if (!integer)
-      return fail("compiling the ternary matmul (int8): " + error);
-    auto floating = CompiledModel::compile(*floatModule, execution, error);
-    if (!floating)
-      return fail("compiling the float matmul: " + error);
+    FailureOr<std::unique_ptr<CompiledModel>> integer =
+        CompiledModel::compile(*integerModule, integerExecution);
+    if (failed(integer))
+      return fail("compiling the ternary matmul (int8): failed");
+    FailureOr<std::unique_ptr<CompiledModel>> floating =
+        CompiledModel::compile(*floatModule, execution);
+    if (failed(floating))
+      return fail("compiling the float matmul: failed");
 
     std::vector<rt::Array> ternaryInputs = {makeArray({batch, c.k}, x.data())};
     std::vector<rt::Array> floatInputs = {
@@ -359,8 +365,8 @@ int main(int argc, char **argv) {
     std::vector<rt::Array> outputs;
 
     // Check the kernel against the dequantized weights on the first row.
-    if (!ternary->run(ternaryInputs, &outputs, error))
-      return fail(error);
+    if (llvm::Error error = (*ternary)->run(ternaryInputs, &outputs))
+      return fail(llvm::toString(std::move(error)));
     const float *y = reinterpret_cast<const float *>(outputs[0].data.data());
     double worst = 0, scale = 0;
     for (int64_t n = 0; n < c.n; ++n) {
@@ -377,12 +383,12 @@ int main(int argc, char **argv) {
     // The int8 paths quantize x: report how far they land, relative to the
     // largest output. Both quantize alike and sum exactly, so they must
     // agree with each other to the f32 rounding of their last steps.
-    if (!integer->run(ternaryInputs, &outputs, error))
-      return fail(error);
+    if (llvm::Error error = (*integer)->run(ternaryInputs, &outputs))
+      return fail(llvm::toString(std::move(error)));
     std::vector<float> dotRow(outputs[0].data.size() / sizeof(float));
     std::memcpy(dotRow.data(), outputs[0].data.data(), outputs[0].data.size());
-    if (!addSub->run(ternaryInputs, &outputs, error))
-      return fail(error);
+    if (llvm::Error error = (*addSub)->run(ternaryInputs, &outputs))
+      return fail(llvm::toString(std::move(error)));
     const float *yi = reinterpret_cast<const float *>(outputs[0].data.data());
     double integerError = 0, disagreement = 0;
     for (int64_t n = 0; n < c.n; ++n) {
@@ -404,13 +410,17 @@ int main(int argc, char **argv) {
     for (auto [index, threads] : llvm::enumerate(c.threads)) {
       setOpenMPThreads(threads);
       double tern = timeIt(
-          [&] { ternary->run(ternaryInputs, &outputs, error); }, c.minTime);
+          [&] { llvm::cantFail((*ternary)->run(ternaryInputs, &outputs)); },
+          c.minTime);
       double tern16 = timeIt(
-          [&] { addSub->run(ternaryInputs, &outputs, error); }, c.minTime);
+          [&] { llvm::cantFail((*addSub)->run(ternaryInputs, &outputs)); },
+          c.minTime);
       double tern8 = timeIt(
-          [&] { integer->run(ternaryInputs, &outputs, error); }, c.minTime);
-      double flt = timeIt([&] { floating->run(floatInputs, &outputs, error); },
-                          c.minTime);
+          [&] { llvm::cantFail((*integer)->run(ternaryInputs, &outputs)); },
+          c.minTime);
+      double flt = timeIt(
+          [&] { llvm::cantFail((*floating)->run(floatInputs, &outputs)); },
+          c.minTime);
       double blas = NAN;
 #ifdef TERN_HAVE_OPENBLAS
       openblas_set_num_threads(threads);

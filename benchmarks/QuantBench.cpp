@@ -148,14 +148,14 @@ int main(int argc, char **argv) {
       c.options.granularity =
           groupSize ? Granularity::Group : Granularity::Channel;
       c.options.groupSize = groupSize;
-      std::string error;
       auto start = std::chrono::steady_clock::now();
-      std::optional<TernaryWeights> q = quantize(m, nullptr, c.options, &error);
+      llvm::Expected<TernaryWeights> q = quantize(m, nullptr, c.options);
       double seconds = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - start)
                            .count();
       if (!q) {
-        std::fprintf(stderr, "error: %s\n", error.c_str());
+        std::fprintf(stderr, "error: %s\n",
+                     llvm::toString(q.takeError()).c_str());
         return 1;
       }
       ErrorReport report = measure(m, nullptr, *q, Packing::SignMagnitude);

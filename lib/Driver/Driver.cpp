@@ -30,9 +30,17 @@ llvm::cl::OptionCategory &mlir::tern::modelToolCategory() {
   return category;
 }
 
-bool mlir::tern::ModelToolOptions::resolveTernaryKernels(
-    const TargetCPU &cpu, KernelActivations &activations, Int8Dot &int8Dot,
-    std::string &error) const {
-  activations = ternaryActivations;
-  return resolveInt8Dot(cpu, ternaryInt8Dot, int8Dot, error);
+llvm::Expected<CPUKernelOptions>
+mlir::tern::ModelToolOptions::resolveKernels() const {
+  CPUKernelOptions kernels;
+  llvm::Expected<TargetCPU> target = resolveCPU(cpu);
+  if (!target)
+    return target.takeError();
+  kernels.cpu = std::move(*target);
+  kernels.ternaryActivations = ternaryActivations;
+  llvm::Expected<Int8Dot> dot = resolveInt8Dot(kernels.cpu, ternaryInt8Dot);
+  if (!dot)
+    return dot.takeError();
+  kernels.ternaryInt8Dot = *dot;
+  return kernels;
 }

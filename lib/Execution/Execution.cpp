@@ -154,8 +154,8 @@ void poolFree(void *block) { bufferPool().release(block); }
 
 } // namespace
 
-bool mlir::tern::lowerForCPU(ModuleOp module, const ExecutionOptions &options,
-                             std::string &error) {
+LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
+                                      const ExecutionOptions &options) {
   PassManager pm(module.getContext());
   if (!options.reference) {
     CPUPipelineOptions pipeline;
@@ -169,11 +169,7 @@ bool mlir::tern::lowerForCPU(ModuleOp module, const ExecutionOptions &options,
     pipeline.emitCInterface = true;
     buildReferenceToLLVMPipeline(pm, pipeline);
   }
-  if (failed(pm.run(module))) {
-    error = "lowering the model failed";
-    return false;
-  }
-  return true;
+  return pm.run(module);
 }
 
 llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
@@ -189,12 +185,13 @@ llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
 
 CompiledModel::~CompiledModel() = default;
 
-std::unique_ptr<CompiledModel>
-CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
-                       std::string &error) {
+FailureOr<std::unique_ptr<CompiledModel>>
+CompiledModel::compile(ModuleOp module, const ExecutionOptions &options) {
+  FailureOr<ModelSignature> signature = readEntrySignature(module, "main");
+  if (failed(signature))
+    return failure();
   std::unique_ptr<CompiledModel> model(new CompiledModel);
-  if (!readEntrySignature(module, "main", model->signature_, error))
-    return nullptr;
+  model->signature_ = std::move(*signature);
 
   MLIRContext *context = module.getContext();
   registerBuiltinDialectTranslation(*context);
@@ -205,8 +202,8 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
 
   // Lower (the function is rewritten: only the signature read above is
   // used from here on).
-  if (!lowerForCPU(module, options, error))
-    return nullptr;
+  if (failed(lowerForCPU(module, options)))
+    return failure();
   ExecutionEngineOptions engineOptions;
   SmallVector<StringRef> libraries = {TERN_C_RUNNER_UTILS, TERN_OPENMP};
   engineOptions.sharedLibPaths = libraries;
@@ -221,10 +218,9 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
   // calibration compiles many models.
   engineOptions.enablePerfNotificationListener = false;
   auto engine = ExecutionEngine::create(module, engineOptions);
-  if (!engine) {
-    error = "JIT compilation failed: " + llvm::toString(engine.takeError());
-    return nullptr;
-  }
+  if (!engine)
+    return module.emitError("JIT compilation failed: ")
+           << llvm::toString(engine.takeError());
   model->engine_ = std::move(*engine);
   model->engine_->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;
@@ -238,8 +234,8 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options,
   return model;
 }
 
-bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
-                        std::string &error) {
+llvm::Error CompiledModel::run(std::vector<Array> &inputs,
+                               std::vector<Array> *outputs) {
   // Call _mlir_ciface_main(results, args...): every tensor is a memref
   // descriptor; several results come back in one struct of descriptors.
   std::vector<std::vector<int64_t>> argDescs;
@@ -256,11 +252,9 @@ bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
   std::vector<void *> packed;
   for (void *&p : pointers)
     packed.push_back(&p);
-  if (llvm::Error failure =
-          engine_->invokePacked("_mlir_ciface_main", packed)) {
-    error = "running the model failed: " + llvm::toString(std::move(failure));
-    return false;
-  }
+  if (llvm::Error failure = engine_->invokePacked("_mlir_ciface_main", packed))
+    return llvm::createStringError("running the model failed: " +
+                                   llvm::toString(std::move(failure)));
   if (outputs)
     outputs->clear();
   // Results may share a buffer (a model output listed twice, or an output
@@ -278,7 +272,7 @@ bool CompiledModel::run(std::vector<Array> &inputs, std::vector<Array> *outputs,
   }
   for (void *allocated : buffers)
     poolFree(allocated);
-  return true;
+  return llvm::Error::success();
 }
 
 namespace {
@@ -286,11 +280,15 @@ namespace {
 /// the CPU pipeline's defaults (f32 activations) for the CPU asked for.
 class JITModelEvaluator : public ModelEvaluator {
 public:
-  std::unique_ptr<EvaluableModel> prepare(ModuleOp module, const TargetCPU &cpu,
-                                          std::string &error) override {
+  FailureOr<std::unique_ptr<EvaluableModel>>
+  prepare(ModuleOp module, const TargetCPU &cpu) override {
     ExecutionOptions options;
     options.cpu = cpu;
-    return CompiledModel::compile(module, options, error);
+    FailureOr<std::unique_ptr<CompiledModel>> model =
+        CompiledModel::compile(module, options);
+    if (failed(model))
+      return failure();
+    return std::unique_ptr<EvaluableModel>(std::move(*model));
   }
 };
 } // namespace

@@ -17,12 +17,6 @@ using namespace tern::quant;
 
 namespace {
 
-bool fail(std::string *error, std::string message) {
-  if (error)
-    *error = std::move(message);
-  return false;
-}
-
 /// U with (H + λI)⁻¹ = Uᵀ U (upper triangular, row-major), or the column
 /// where H + λI stops being positive definite.
 int64_t inverseCholeskyUpper(const double *hessian, int64_t n, double dampening,
@@ -62,32 +56,28 @@ int64_t inverseCholeskyUpper(const double *hessian, int64_t n, double dampening,
 
 } // namespace
 
-std::optional<TernaryWeights> tern::quant::quantizeWithErrorFeedback(
-    MatrixRef w, const double *hessian, const QuantizeOptions &options,
-    const ErrorFeedbackOptions &feedback, std::string *error) {
-  if (!validateOptions(options, w.rows, w.cols, error))
-    return std::nullopt;
-  if (options.method == Method::Sherry) {
-    fail(error, "error feedback quantizes one column at a time, which "
-                "Sherry's 3:4 codes do not allow");
-    return std::nullopt;
-  }
-  if (!hessian) {
-    fail(error, "error feedback needs the calibration matrix H = XᵀX");
-    return std::nullopt;
-  }
-  if (!(feedback.dampening >= 0)) {
-    fail(error, "dampening must be >= 0");
-    return std::nullopt;
-  }
+llvm::Expected<TernaryWeights>
+tern::quant::quantizeWithErrorFeedback(MatrixRef w, const double *hessian,
+                                       const QuantizeOptions &options,
+                                       const ErrorFeedbackOptions &feedback) {
+  if (llvm::Error error = validateOptions(options, w.rows, w.cols))
+    return std::move(error);
+  if (options.method == Method::Sherry)
+    return llvm::createStringError(
+        "error feedback quantizes one column at a time, which Sherry's 3:4 "
+        "codes do not allow");
+  if (!hessian)
+    return llvm::createStringError(
+        "error feedback needs the calibration matrix H = XᵀX");
+  if (!(feedback.dampening >= 0))
+    return llvm::createStringError("dampening must be >= 0");
   int64_t n = w.cols;
   std::vector<double> u;
   if (int64_t bad = inverseCholeskyUpper(hessian, n, feedback.dampening, u);
-      bad >= 0) {
-    fail(error, "H + λI is not positive definite at column " +
-                    std::to_string(bad) + "; raise the dampening");
-    return std::nullopt;
-  }
+      bad >= 0)
+    return llvm::createStringError(
+        "H + λI is not positive definite at column " + std::to_string(bad) +
+        "; raise the dampening");
   // Importance of each input: the diagonal of XᵀX.
   std::vector<float> h(n);
   for (int64_t k = 0; k < n; ++k)
@@ -140,10 +130,9 @@ std::optional<TernaryWeights> tern::quant::quantizeWithErrorFeedback(
   return q;
 }
 
-std::optional<std::vector<float>>
+llvm::Expected<std::vector<float>>
 tern::quant::retargetWeights(MatrixRef w, const double *cross,
-                             const double *hessian, double dampening,
-                             std::string *error) {
+                             const double *hessian, double dampening) {
   int64_t n = w.rows, k = w.cols;
   std::vector<double> l(hessian, hessian + k * k);
   double meanDiag = 0;
@@ -154,12 +143,10 @@ tern::quant::retargetWeights(MatrixRef w, const double *cross,
       l[j * k + j] = 1;
     l[j * k + j] += dampening * meanDiag;
   }
-  if (int64_t bad = choleskyLower(k, l.data()); bad >= 0) {
-    fail(error, "the received second moment is not positive definite at "
-                "column " +
-                    std::to_string(bad) + "; raise the dampening");
-    return std::nullopt;
-  }
+  if (int64_t bad = choleskyLower(k, l.data()); bad >= 0)
+    return llvm::createStringError(
+        "the received second moment is not positive definite at column " +
+        std::to_string(bad) + "; raise the dampening");
   std::vector<double> difference(k * k);
   for (int64_t i = 0; i < k * k; ++i)
     difference[i] = cross[i] - hessian[i];

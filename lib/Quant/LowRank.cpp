@@ -48,18 +48,13 @@ void orthonormalize(std::vector<double> &y, int64_t n, int64_t l) {
 
 } // namespace
 
-std::optional<LowRank> tern::quant::lowRankResidual(MatrixRef residual,
-                                                    const float *h,
-                                                    int64_t rank,
-                                                    std::string *error) {
+llvm::Expected<LowRank>
+tern::quant::lowRankResidual(MatrixRef residual, const float *h, int64_t rank) {
   int64_t rows = residual.rows, cols = residual.cols;
-  if (rank < 1 || rank > std::min(rows, cols)) {
-    if (error)
-      *error = "rank must be between 1 and min(rows, cols) = " +
-               std::to_string(std::min(rows, cols)) + ", got " +
-               std::to_string(rank);
-    return std::nullopt;
-  }
+  if (rank < 1 || rank > std::min(rows, cols))
+    return llvm::createStringError(
+        "rank must be between 1 and min(rows, cols) = " +
+        std::to_string(std::min(rows, cols)) + ", got " + std::to_string(rank));
   // A = R diag(h)^½.
   std::vector<double> a(rows * cols);
   std::vector<double> root(cols, 1.0);

@@ -23,12 +23,6 @@ std::string where(int64_t row, int64_t col) {
   return "row " + std::to_string(row) + ", column " + std::to_string(col);
 }
 
-bool fail(std::string *error, std::string message) {
-  if (error)
-    *error = std::move(message);
-  return false;
-}
-
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /// Reads/writes bit `i` of a little-endian bit stream.
@@ -99,67 +93,67 @@ void packSherry(const uint8_t *in, int64_t k, uint8_t *out) {
 // padding that does not hold zeros.
 //===----------------------------------------------------------------------===//
 
-bool unpackTwoBit(Packing packing, const uint8_t *in, int64_t k, int64_t r,
-                  uint8_t *out, std::string *error) {
+llvm::Error unpackTwoBit(Packing packing, const uint8_t *in, int64_t k,
+                         int64_t r, uint8_t *out) {
   int64_t fields = packedRowBytes(packing, k) * 4;
   for (int64_t j = 0; j < fields; ++j) {
     unsigned field = (in[j / 4] >> (2 * (j % 4))) & 3;
     uint8_t c = uint8_t(field);
     if (packing == Packing::OffsetBinary) {
       if (field == 3)
-        return fail(error,
-                    "reserved offset_binary code 0b11 at " + where(r, j));
+        return llvm::createStringError("reserved offset_binary code 0b11 at " +
+                                       where(r, j));
       c = codeOf(int(field) - 1);
     }
     if (j < k)
       out[j] = c;
     else if (c != kZeroPos)
-      return fail(error, "non-zero padding after the last code of row " +
-                             std::to_string(r));
+      return llvm::createStringError(
+          "non-zero padding after the last code of row " + std::to_string(r));
   }
-  return true;
+  return llvm::Error::success();
 }
 
-bool unpackBase3(const uint8_t *in, int64_t k, int64_t r, uint8_t *out,
-                 std::string *error) {
+llvm::Error unpackBase3(const uint8_t *in, int64_t k, int64_t r, uint8_t *out) {
   for (int64_t b = 0; b < packedRowBytes(Packing::Base3, k); ++b) {
     unsigned byte = in[b];
     if (byte > 242)
-      return fail(error, "reserved base3 byte " + std::to_string(byte) +
-                             " at " + where(r, b * 5));
+      return llvm::createStringError("reserved base3 byte " +
+                                     std::to_string(byte) + " at " +
+                                     where(r, b * 5));
     for (int64_t i = 0; i < 5; ++i, byte /= 3) {
       int64_t j = b * 5 + i;
       uint8_t c = codeOf(int(byte % 3) - 1);
       if (j < k)
         out[j] = c;
       else if (c != kZeroPos)
-        return fail(error, "non-zero padding after the last code of row " +
-                               std::to_string(r));
+        return llvm::createStringError(
+            "non-zero padding after the last code of row " + std::to_string(r));
     }
   }
-  return true;
+  return llvm::Error::success();
 }
 
-bool unpackBitPlanes(const uint8_t *in, int64_t k, int64_t r, uint8_t *out,
-                     std::string *error) {
+llvm::Error unpackBitPlanes(const uint8_t *in, int64_t k, int64_t r,
+                            uint8_t *out) {
   int64_t planeBytes = ceilDiv(k, 8);
   const uint8_t *signs = in + planeBytes;
   for (int64_t j = k; j < planeBytes * 8; ++j)
     if (getBit(in, j) || getBit(signs, j))
-      return fail(error, "non-zero padding after the last code of row " +
-                             std::to_string(r));
+      return llvm::createStringError(
+          "non-zero padding after the last code of row " + std::to_string(r));
   for (int64_t j = 0; j < k; ++j)
     out[j] = uint8_t(getBit(in, j) | getBit(signs, j) << 1);
-  return true;
+  return llvm::Error::success();
 }
 
-bool unpackSherry(const uint8_t *in, int64_t k, int64_t r, uint8_t *out,
-                  std::string *error) {
+llvm::Error unpackSherry(const uint8_t *in, int64_t k, int64_t r,
+                         uint8_t *out) {
   int64_t bits = packedRowBytes(Packing::Sherry, k) * 8;
   for (int64_t b = 5 * (k / 4); b < bits; ++b)
     if (getBit(in, b))
-      return fail(error, "non-zero padding after the last code of row " +
-                             std::to_string(r));
+      return llvm::createStringError(
+          "non-zero padding after the last code of row " + std::to_string(r));
   for (int64_t q = 0; q < k / 4; ++q) {
     unsigned field = 0;
     for (int b = 0; b < 5; ++b)
@@ -170,7 +164,7 @@ bool unpackSherry(const uint8_t *in, int64_t k, int64_t r, uint8_t *out,
                        : (signs >> kept++) & 1 ? kMinus
                                                : kPlus;
   }
-  return true;
+  return llvm::Error::success();
 }
 
 } // namespace
@@ -234,22 +228,25 @@ bool tern::quant::canHold(Packing packing, Alphabet alphabet) {
          packing == Packing::BitPlanes;
 }
 
-bool tern::quant::pack(Packing packing, const uint8_t *codes, int64_t rows,
-                       int64_t k, uint8_t *out, std::string *error) {
+llvm::Error tern::quant::pack(Packing packing, const uint8_t *codes,
+                              int64_t rows, int64_t k, uint8_t *out) {
   bool signedZeros = canHold(packing, Alphabet::SZT);
   if (packing == Packing::Sherry && k % 4 != 0)
-    return fail(error, "sherry packs groups of 4 codes: K = " +
-                           std::to_string(k) + " is not a multiple of 4");
+    return llvm::createStringError(
+        "sherry packs groups of 4 codes: K = " + std::to_string(k) +
+        " is not a multiple of 4");
   int64_t rowBytes = packedRowBytes(packing, k);
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t *in = codes + r * k;
     for (int64_t j = 0; j < k; ++j) {
       if (in[j] > 3)
-        return fail(error, "invalid code " + std::to_string(in[j]) + " at " +
-                               where(r, j) + " (codes are 0..3)");
+        return llvm::createStringError("invalid code " + std::to_string(in[j]) +
+                                       " at " + where(r, j) +
+                                       " (codes are 0..3)");
       if (in[j] == kZeroNeg && !signedZeros)
-        return fail(error, std::string("signed zero at ") + where(r, j) +
-                               " cannot be stored in " + packingName(packing));
+        return llvm::createStringError(std::string("signed zero at ") +
+                                       where(r, j) + " cannot be stored in " +
+                                       packingName(packing));
     }
     if (packing == Packing::Sherry) {
       for (int64_t q = 0; q < k / 4; ++q) {
@@ -257,12 +254,11 @@ bool tern::quant::pack(Packing packing, const uint8_t *codes, int64_t rows,
         for (int64_t j = 4 * q; j < 4 * q + 4; ++j)
           zeros += !(in[j] & 1);
         if (zeros != 1)
-          return fail(error, "sherry needs exactly one zero in every 4 codes, "
-                             "row " +
-                                 std::to_string(r) + ", columns " +
-                                 std::to_string(4 * q) + ".." +
-                                 std::to_string(4 * q + 3) + " have " +
-                                 std::to_string(zeros));
+          return llvm::createStringError(
+              "sherry needs exactly one zero in every 4 codes, "
+              "row " +
+              std::to_string(r) + ", columns " + std::to_string(4 * q) + ".." +
+              std::to_string(4 * q + 3) + " have " + std::to_string(zeros));
       }
     }
     uint8_t *row = out + r * rowBytes;
@@ -283,45 +279,46 @@ bool tern::quant::pack(Packing packing, const uint8_t *codes, int64_t rows,
       break;
     }
   }
-  return true;
+  return llvm::Error::success();
 }
 
-bool tern::quant::unpack(Packing packing, Alphabet alphabet,
-                         const uint8_t *bytes, int64_t rows, int64_t k,
-                         uint8_t *codes, std::string *error) {
+llvm::Error tern::quant::unpack(Packing packing, Alphabet alphabet,
+                                const uint8_t *bytes, int64_t rows, int64_t k,
+                                uint8_t *codes) {
   if (packing == Packing::Sherry && k % 4 != 0)
-    return fail(error, "sherry packs groups of 4 codes: K = " +
-                           std::to_string(k) + " is not a multiple of 4");
+    return llvm::createStringError(
+        "sherry packs groups of 4 codes: K = " + std::to_string(k) +
+        " is not a multiple of 4");
   int64_t rowBytes = packedRowBytes(packing, k);
   std::vector<uint8_t> row(k);
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t *in = bytes + r * rowBytes;
-    bool ok = true;
+    llvm::Error rowError = llvm::Error::success();
     switch (packing) {
     case Packing::SignMagnitude:
     case Packing::OffsetBinary:
-      ok = unpackTwoBit(packing, in, k, r, row.data(), error);
+      rowError = unpackTwoBit(packing, in, k, r, row.data());
       break;
     case Packing::Base3:
-      ok = unpackBase3(in, k, r, row.data(), error);
+      rowError = unpackBase3(in, k, r, row.data());
       break;
     case Packing::BitPlanes:
-      ok = unpackBitPlanes(in, k, r, row.data(), error);
+      rowError = unpackBitPlanes(in, k, r, row.data());
       break;
     case Packing::Sherry:
-      ok = unpackSherry(in, k, r, row.data(), error);
+      rowError = unpackSherry(in, k, r, row.data());
       break;
     }
-    if (!ok)
-      return false;
+    if (rowError)
+      return rowError;
     for (int64_t j = 0; j < k; ++j)
       if (row[j] == kZeroNeg && alphabet == Alphabet::Trit)
-        return fail(error, "signed zero (0b10) in a !tern.trit tensor at " +
-                               where(r, j));
+        return llvm::createStringError(
+            "signed zero (0b10) in a !tern.trit tensor at " + where(r, j));
     if (codes)
       std::copy(row.begin(), row.end(), codes + r * k);
   }
-  return true;
+  return llvm::Error::success();
 }
 
 KernelBitmaps tern::quant::KernelBitmaps::get(int64_t k, int64_t groupSize) {

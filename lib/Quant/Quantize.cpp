@@ -19,12 +19,6 @@ using namespace tern::quant;
 
 namespace {
 
-bool fail(std::string *error, std::string message) {
-  if (error)
-    *error = std::move(message);
-  return false;
-}
-
 /// The group size TernaryWeights stores for `options` (0 = per row).
 int64_t storedGroupSize(const QuantizeOptions &options) {
   return options.granularity == Granularity::Group ? options.groupSize : 0;
@@ -59,42 +53,46 @@ void encodeRange(TernaryWeights &q, const float *row, int64_t r, int64_t begin,
 
 } // namespace
 
-bool tern::quant::validateOptions(const QuantizeOptions &options, int64_t rows,
-                                  int64_t cols, std::string *error) {
+llvm::Error tern::quant::validateOptions(const QuantizeOptions &options,
+                                         int64_t rows, int64_t cols) {
   if (rows < 1 || cols < 1)
-    return fail(error, "expected a non-empty weight matrix, got " +
-                           std::to_string(rows) + " x " + std::to_string(cols));
+    return llvm::createStringError("expected a non-empty weight matrix, got " +
+                                   std::to_string(rows) + " x " +
+                                   std::to_string(cols));
   if (options.granularity == Granularity::Group) {
     if (options.groupSize < 1)
-      return fail(error, "group size must be positive, got " +
-                             std::to_string(options.groupSize));
+      return llvm::createStringError("group size must be positive, got " +
+                                     std::to_string(options.groupSize));
     if (cols % options.groupSize != 0)
-      return fail(error, "group size " + std::to_string(options.groupSize) +
-                             " does not divide K = " + std::to_string(cols));
+      return llvm::createStringError(
+          "group size " + std::to_string(options.groupSize) +
+          " does not divide K = " + std::to_string(cols));
   }
   int planes = options.tritPlanes.planes;
   if (options.method == Method::TritPlanes &&
       (planes < 1 || planes > kMaxPlanes))
-    return fail(error, "trit planes must be between 1 and " +
-                           std::to_string(kMaxPlanes) + ", got " +
-                           std::to_string(planes));
+    return llvm::createStringError("trit planes must be between 1 and " +
+                                   std::to_string(kMaxPlanes) + ", got " +
+                                   std::to_string(planes));
   if (options.signedZeros && options.method == Method::TritPlanes && planes > 1)
-    return fail(error, "signed zeros (SZT) need a single plane, got " +
-                           std::to_string(planes) + " trit planes");
+    return llvm::createStringError(
+        "signed zeros (SZT) need a single plane, got " +
+        std::to_string(planes) + " trit planes");
   if (options.method == Method::Sherry) {
     if (options.signedZeros)
-      return fail(error, "Sherry's 3:4 codes have no signed zeros");
+      return llvm::createStringError("Sherry's 3:4 codes have no signed zeros");
     int64_t size =
         options.granularity == Granularity::Group ? options.groupSize : cols;
     if (size % 4 != 0)
-      return fail(error, "Sherry needs groups of a multiple of 4 weights, "
-                         "got " +
-                             std::to_string(size));
+      return llvm::createStringError(
+          "Sherry needs groups of a multiple of 4 weights, "
+          "got " +
+          std::to_string(size));
   }
   if (options.tritPlanes.maxIterations < 1 ||
       options.scaleShift.maxIterations < 1)
-    return fail(error, "the iteration limit must be at least 1");
-  return true;
+    return llvm::createStringError("the iteration limit must be at least 1");
+  return llvm::Error::success();
 }
 
 GroupFit tern::quant::fitGroup(const QuantizeOptions &options, const float *w,
@@ -119,25 +117,23 @@ GroupFit tern::quant::fitGroup(const QuantizeOptions &options, const float *w,
   return GroupFit();
 }
 
-std::optional<TernaryWeights>
+llvm::Expected<TernaryWeights>
 tern::quant::quantize(MatrixRef w, const float *h,
-                      const QuantizeOptions &options, std::string *error) {
-  if (!validateOptions(options, w.rows, w.cols, error))
-    return std::nullopt;
+                      const QuantizeOptions &options) {
+  if (llvm::Error error = validateOptions(options, w.rows, w.cols))
+    return std::move(error);
   for (int64_t r = 0; r < w.rows; ++r)
     for (int64_t k = 0; k < w.cols; ++k)
-      if (!std::isfinite(w.row(r)[k])) {
-        fail(error, "weight at row " + std::to_string(r) + ", column " +
-                        std::to_string(k) + " is not finite");
-        return std::nullopt;
-      }
+      if (!std::isfinite(w.row(r)[k]))
+        return llvm::createStringError("weight at row " + std::to_string(r) +
+                                       ", column " + std::to_string(k) +
+                                       " is not finite");
   if (h)
     for (int64_t k = 0; k < w.cols; ++k)
-      if (!(h[k] >= 0) || !std::isfinite(h[k])) {
-        fail(error, "importance of column " + std::to_string(k) +
-                        " must be finite and >= 0");
-        return std::nullopt;
-      }
+      if (!(h[k] >= 0) || !std::isfinite(h[k]))
+        return llvm::createStringError("importance of column " +
+                                       std::to_string(k) +
+                                       " must be finite and >= 0");
 
   int64_t planes =
       options.method == Method::TritPlanes ? options.tritPlanes.planes : 1;

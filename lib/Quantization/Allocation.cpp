@@ -33,30 +33,33 @@ void flatten(const std::vector<Array> &outputs, std::vector<double> &values) {
 
 } // namespace
 
-bool mlir::tern::measureDamage(ModelEvaluator &evaluator, ModuleOp module,
-                               std::vector<AllocationLayer> &layers,
-                               StringRef inputs, const TargetCPU &cpu,
-                               std::string &error) {
+LogicalResult
+mlir::tern::measureDamage(ModelEvaluator &evaluator, ModuleOp module,
+                          std::vector<AllocationLayer> &layers,
+                          StringRef inputs, const TargetCPU &cpu,
+                          function_ref<InFlightDiagnostic()> emitError) {
   std::vector<std::string> names;
   for (const AllocationLayer &entry : layers)
     names.push_back(entry.layer->name);
-  std::unique_ptr<ProbeModel> probe = ProbeModel::create(
-      evaluator, module, names, ProbeModel::Results::Model, inputs, cpu, error);
-  if (!probe)
-    return false;
-  std::vector<ProbeWeights> weights = probe->initialWeights();
-  auto runAll = [&](std::vector<double> &values) {
+  FailureOr<std::unique_ptr<ProbeModel>> created =
+      ProbeModel::create(evaluator, module, names, ProbeModel::Results::Model,
+                         inputs, cpu, emitError);
+  if (failed(created))
+    return failure();
+  ProbeModel &probe = **created;
+  std::vector<ProbeWeights> weights = probe.initialWeights();
+  auto runAll = [&](std::vector<double> &values) -> LogicalResult {
     std::vector<Array> outputs;
-    for (size_t set = 0; set < probe->numSets(); ++set) {
-      if (!probe->run(set, weights, outputs, error))
-        return false;
+    for (size_t set = 0; set < probe.numSets(); ++set) {
+      if (llvm::Error error = probe.run(set, weights, outputs))
+        return emitError() << llvm::toString(std::move(error));
       flatten(outputs, values);
     }
-    return true;
+    return success();
   };
   std::vector<double> reference;
-  if (!runAll(reference))
-    return false;
+  if (failed(runAll(reference)))
+    return failure();
   double referenceNorm = 0;
   for (double v : reference)
     referenceNorm += v * v;
@@ -71,10 +74,10 @@ bool mlir::tern::measureDamage(ModelEvaluator &evaluator, ModuleOp module,
       ProbeWeights floatWeights = std::move(weights[index]);
       weights[index].set(entry.layer->rows, candidate.weights, candidate.bias);
       std::vector<double> values;
-      bool ok = runAll(values);
+      LogicalResult ran = runAll(values);
       weights[index] = std::move(floatWeights);
-      if (!ok)
-        return false;
+      if (failed(ran))
+        return failure();
       double dot = 0, norm = 0;
       for (size_t i = 0; i < values.size(); ++i) {
         dot += values[i] * reference[i];
@@ -89,11 +92,11 @@ bool mlir::tern::measureDamage(ModelEvaluator &evaluator, ModuleOp module,
   }
   if (progress)
     llvm::errs() << "\n";
-  return true;
+  return success();
 }
 
-bool mlir::tern::allocateBits(std::vector<AllocationLayer> &layers, double bits,
-                              std::string &error) {
+llvm::Error mlir::tern::allocateBits(std::vector<AllocationLayer> &layers,
+                                     double bits) {
   double weights = 0, used = 0;
   auto size = [](const AllocationLayer &entry) {
     return double(entry.layer->rows) * double(entry.layer->cols);
@@ -108,12 +111,10 @@ bool mlir::tern::allocateBits(std::vector<AllocationLayer> &layers, double bits,
     used += entry.candidates[entry.chosen].bitsPerWeight * size(entry);
   }
   double budget = bits * weights;
-  if (used > budget * (1 + 1e-12)) {
-    error = "bits=" + std::to_string(bits) +
-            " is below the cheapest allocation (" +
-            std::to_string(used / weights) + " bits per weight)";
-    return false;
-  }
+  if (used > budget * (1 + 1e-12))
+    return llvm::createStringError(
+        "bits=" + std::to_string(bits) + " is below the cheapest allocation (" +
+        std::to_string(used / weights) + " bits per weight)");
   // Greedy by damage removed per bit added; ties go to the earlier layer
   // and candidate, so the choice is deterministic.
   while (true) {
@@ -137,7 +138,7 @@ bool mlir::tern::allocateBits(std::vector<AllocationLayer> &layers, double bits,
       }
     }
     if (!best)
-      return true;
+      return llvm::Error::success();
     used += (best->candidates[bestCandidate].bitsPerWeight -
              best->candidates[best->chosen].bitsPerWeight) *
             size(*best);

@@ -111,16 +111,19 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
         lookupModelEvaluator(module.getLoc(), "tern-calibrate");
     if (!evaluator)
       return signalPassFailure();
-    std::vector<InputEntry> entries;
-    TargetCPU target;
-    std::string error;
-    if (!listInputEntries(inputs, entries, error) ||
-        !resolveCPU(cpu, target, error))
-      return fail(error);
+    llvm::Expected<std::vector<InputEntry>> entries = listInputEntries(inputs);
+    if (!entries)
+      return fail(llvm::toString(entries.takeError()));
+    llvm::Expected<TargetCPU> target = resolveCPU(cpu);
+    if (!target)
+      return fail(llvm::toString(target.takeError()));
 
     // Lowering loads dialects and the JIT registers translations: work on a
-    // copy in a context of its own.
+    // copy in a context of its own, whose errors are reported as ours.
     MLIRContext context(getContext().getDialectRegistry());
+    ForwardDiagnostics forward(context, [&] {
+      return mlir::emitError(module.getLoc(), "tern-calibrate: ");
+    });
     OwningOpRef<ModuleOp> copy = copyForExecution(module, context);
     if (!copy)
       return fail("cannot copy the module");
@@ -135,6 +138,7 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
                   "1x1 Conv with constant weights)");
     if (!this->layers.empty()) {
       llvm::Regex only(this->layers);
+      std::string error;
       if (!only.isValid(error))
         return fail("bad layers regular expression: " + error);
       llvm::erase_if(
@@ -160,24 +164,28 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
                                    ValueRange(observed).getTypes()));
     main.removeResAttrsAttr();
 
-    std::unique_ptr<EvaluableModel> model =
-        evaluator->prepare(*copy, target, error);
-    if (!model)
-      return fail(error);
+    FailureOr<std::unique_ptr<EvaluableModel>> prepared =
+        evaluator->prepare(*copy, *target);
+    if (failed(prepared))
+      return signalPassFailure();
+    EvaluableModel &model = **prepared;
     Calibration calibration;
     for (const Layer &layer : layers)
       calibration.layers[layer.name].channels = layer.cols;
     size_t perLayer = secondMoment ? 4 : 3;
     bool progress = llvm::errs().is_displayed();
     std::vector<Array> outputs;
-    for (auto [index, entry] : llvm::enumerate(entries)) {
+    for (auto [index, entry] : llvm::enumerate(*entries)) {
       std::vector<InputSet> sets;
-      if (!readInputEntry(entry, model->signature().inputs, sets, error))
-        return fail(error);
+      if (llvm::Error error =
+              readInputEntry(entry, model.signature().inputs, sets))
+        return fail(llvm::toString(std::move(error)));
       for (InputSet &set : sets) {
-        if (!checkInputs(model->signature(), set.arrays, set.sources, error) ||
-            !model->run(set.arrays, &outputs, error))
-          return fail(error);
+        if (llvm::Error error =
+                checkInputs(model.signature(), set.arrays, set.sources))
+          return fail(llvm::toString(std::move(error)));
+        if (llvm::Error error = model.run(set.arrays, &outputs))
+          return fail(llvm::toString(std::move(error)));
         for (size_t i = 0; i < layers.size(); ++i) {
           auto at = [&](size_t j) {
             return reinterpret_cast<const float *>(
@@ -190,7 +198,7 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
       }
       if (progress)
         llvm::errs() << "\rtern-calibrate: " << index + 1 << "/"
-                     << entries.size() << " entries, " << calibration.inputSets
+                     << entries->size() << " entries, " << calibration.inputSets
                      << " input sets";
     }
     if (progress)

@@ -331,13 +331,12 @@ mlir::tern::calibrationFromAttr(DictionaryAttr attr, Calibration &calibration,
   return success();
 }
 
-bool mlir::tern::listInputEntries(StringRef dir,
-                                  std::vector<InputEntry> &entries,
-                                  std::string &error) {
-  if (!llvm::sys::fs::is_directory(dir)) {
-    error = "calibration inputs '" + dir.str() + "' is not a directory";
-    return false;
-  }
+llvm::Expected<std::vector<InputEntry>>
+mlir::tern::listInputEntries(StringRef dir) {
+  if (!llvm::sys::fs::is_directory(dir))
+    return llvm::createStringError("calibration inputs '" + dir +
+                                   "' is not a directory");
+  std::vector<InputEntry> entries;
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
        it.increment(ec)) {
@@ -345,23 +344,20 @@ bool mlir::tern::listInputEntries(StringRef dir,
     if (isDirectory || StringRef(it->path()).ends_with(".npy"))
       entries.push_back({it->path(), isDirectory});
   }
-  if (ec) {
-    error = "cannot list '" + dir.str() + "': " + ec.message();
-    return false;
-  }
-  if (entries.empty()) {
-    error = "calibration inputs '" + dir.str() +
-            "' holds no input sets (subdirectories or .npy files)";
-    return false;
-  }
+  if (ec)
+    return llvm::createStringError("cannot list '" + dir +
+                                   "': " + ec.message());
+  if (entries.empty())
+    return llvm::createStringError(
+        "calibration inputs '" + dir +
+        "' holds no input sets (subdirectories or .npy files)");
   llvm::sort(entries);
-  return true;
+  return entries;
 }
 
-bool mlir::tern::readInputEntry(const InputEntry &entry,
-                                ArrayRef<TensorSignature> inputs,
-                                std::vector<InputSet> &sets,
-                                std::string &error) {
+llvm::Error mlir::tern::readInputEntry(const InputEntry &entry,
+                                       ArrayRef<TensorSignature> inputs,
+                                       std::vector<InputSet> &sets) {
   using ::tern::support::Array;
   StringRef path = entry.path;
   if (entry.isDirectory) {
@@ -372,23 +368,24 @@ bool mlir::tern::readInputEntry(const InputEntry &entry,
       SmallString<256> npy(path);
       llvm::sys::path::append(npy, file + ".npy");
       set.sources.push_back(npy.str().str());
-      set.arrays.emplace_back();
-      if (!::tern::support::readNpy(set.sources.back(), set.arrays.back(),
-                                    error))
-        return false;
+      llvm::Expected<Array> array =
+          ::tern::support::readNpy(set.sources.back());
+      if (!array)
+        return array.takeError();
+      set.arrays.push_back(std::move(*array));
     }
     sets.push_back(std::move(set));
-    return true;
+    return llvm::Error::success();
   }
-  if (inputs.size() != 1) {
-    error = "'" + path.str() + "' is a file, but the model has " +
-            std::to_string(inputs.size()) +
-            " inputs: give each input set as a directory of NAME.npy files";
-    return false;
-  }
-  Array array;
-  if (!::tern::support::readNpy(path.str(), array, error))
-    return false;
+  if (inputs.size() != 1)
+    return llvm::createStringError(
+        "'" + path + "' is a file, but the model has " +
+        std::to_string(inputs.size()) +
+        " inputs: give each input set as a directory of NAME.npy files");
+  llvm::Expected<Array> read = ::tern::support::readNpy(path.str());
+  if (!read)
+    return read.takeError();
+  Array array = std::move(*read);
   ArrayRef<int64_t> expected = inputs[0].shape;
   // A leading dimension that is a multiple of the model's holds several
   // sets.
@@ -410,13 +407,13 @@ bool mlir::tern::readInputEntry(const InputEntry &entry,
       set.sources.push_back(path.str() + "[" + std::to_string(i) + "]");
       sets.push_back(std::move(set));
     }
-    return true;
+    return llvm::Error::success();
   }
   InputSet set;
   set.arrays.push_back(std::move(array));
   set.sources.push_back(path.str());
   sets.push_back(std::move(set));
-  return true;
+  return llvm::Error::success();
 }
 
 /// Replaces every tern.matmul with constant weights by a float matmul on
@@ -429,14 +426,14 @@ static void dequantizeLayers(ModuleOp module) {
   SmallVector<MatmulOp> matmuls;
   module.walk([&](MatmulOp op) { matmuls.push_back(op); });
   for (MatmulOp op : matmuls) {
-    std::vector<float> bias;
-    std::string error;
-    std::optional<::tern::quant::TernaryWeights> weights =
-        readConstantWeights(op, bias, error);
-    if (!weights)
+    if (!hasConstantWeights(op))
       continue;
-    int64_t n = weights->rows, k = weights->cols;
-    std::vector<float> approx = weights->dequantize(), kn(n * k);
+    FailureOr<MatmulWeights> read = readConstantWeights(op);
+    if (failed(read))
+      continue;
+    std::vector<float> &bias = read->bias;
+    int64_t n = read->weights.rows, k = read->weights.cols;
+    std::vector<float> approx = read->weights.dequantize(), kn(n * k);
     for (int64_t r = 0; r < n; ++r)
       for (int64_t c = 0; c < k; ++c)
         kn[c * n + r] = approx[r * k + c];
@@ -457,6 +454,28 @@ static void dequantizeLayers(ModuleOp module) {
     op.replaceAllUsesWith(product);
     op.erase();
   }
+}
+
+ForwardDiagnostics::ForwardDiagnostics(
+    MLIRContext &copy, std::function<InFlightDiagnostic()> emitError)
+    : copy_(copy) {
+  handler_ = copy.getDiagEngine().registerHandler(
+      [emitError =
+           std::move(emitError)](Diagnostic &diagnostic) -> LogicalResult {
+        if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
+          return failure();
+        InFlightDiagnostic forwarded = emitError();
+        forwarded << diagnostic.str();
+        if (!isa<UnknownLoc>(diagnostic.getLocation()))
+          forwarded << " (at " << diagnostic.getLocation() << ")";
+        for (Diagnostic &note : diagnostic.getNotes())
+          forwarded.attachNote() << note.str();
+        return success();
+      });
+}
+
+ForwardDiagnostics::~ForwardDiagnostics() {
+  copy_.getDiagEngine().eraseHandler(handler_);
 }
 
 OwningOpRef<ModuleOp> mlir::tern::copyForExecution(ModuleOp module,

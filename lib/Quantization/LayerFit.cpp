@@ -47,10 +47,10 @@ q::MatrixRef PreparedLayer::fitted(const Layer &layer) const {
 }
 
 LogicalResult LayerFitter::checkShape(const Layer &layer) const {
-  std::string error;
-  if (!q::validateOptions(optionsForWidth(settings_.quantize, layer.cols),
-                          layer.rows, layer.cols, &error))
-    return emitLayerError(layer) << error;
+  if (llvm::Error error =
+          q::validateOptions(optionsForWidth(settings_.quantize, layer.cols),
+                             layer.rows, layer.cols))
+    return emitLayerError(layer) << llvm::toString(std::move(error));
   return success();
 }
 
@@ -87,12 +87,11 @@ LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
         settings_.biasCorrection
             ? centered(target.crossMoment, target.floatMean, stats.mean)
             : target.crossMoment;
-    std::string error;
-    std::optional<std::vector<float>> retargeted = q::retargetWeights(
-        {layer.weights.data(), layer.rows, k}, cross.data(),
-        prepared.hessian.data(), settings_.dampening, &error);
+    llvm::Expected<std::vector<float>> retargeted =
+        q::retargetWeights({layer.weights.data(), layer.rows, k}, cross.data(),
+                           prepared.hessian.data(), settings_.dampening);
     if (!retargeted)
-      return emitLayerError(layer) << error;
+      return emitLayerError(layer) << llvm::toString(retargeted.takeError());
     prepared.targetWeights = std::move(*retargeted);
   }
   return success();
@@ -103,18 +102,14 @@ LayerFitter::fit(const Layer &layer, const PreparedLayer &prepared,
                  const q::QuantizeOptions &options) const {
   q::MatrixRef w = prepared.fitted(layer);
   q::QuantizeOptions forLayer = optionsForWidth(options, layer.cols);
-  std::string error;
-  std::optional<q::TernaryWeights> result;
-  if (settings_.gptq) {
-    q::ErrorFeedbackOptions feedback;
-    feedback.dampening = settings_.dampening;
-    result = q::quantizeWithErrorFeedback(w, prepared.hessian.data(), forLayer,
-                                          feedback, &error);
-  } else {
-    result = q::quantize(w, prepared.h(), forLayer, &error);
-  }
+  q::ErrorFeedbackOptions feedback;
+  feedback.dampening = settings_.dampening;
+  llvm::Expected<q::TernaryWeights> result =
+      settings_.gptq ? q::quantizeWithErrorFeedback(w, prepared.hessian.data(),
+                                                    forLayer, feedback)
+                     : q::quantize(w, prepared.h(), forLayer);
   if (!result)
-    return emitLayerError(layer) << error;
+    return emitLayerError(layer) << llvm::toString(result.takeError());
   if (settings_.refitScales)
     q::refitScales(w, prepared.hessian.data(), *result);
   return std::move(*result);

@@ -246,10 +246,9 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
   Operation *op = layer.op;
   int64_t n = layer.rows, k = layer.cols;
   std::vector<uint8_t> bytes(q::packedBytes(packing, weights.planes * n, k));
-  std::string error;
-  if (!q::pack(packing, weights.codes.data(), weights.planes * n, k,
-               bytes.data(), &error))
-    return emitLayerError(layer) << error;
+  if (llvm::Error error = q::pack(packing, weights.codes.data(),
+                                  weights.planes * n, k, bytes.data()))
+    return emitLayerError(layer) << llvm::toString(std::move(error));
 
   SmallVector<int64_t> codesShape = {n, k};
   SmallVector<int64_t> scalesShape = {n, weights.groups()};

@@ -41,25 +41,23 @@ void ProbeWeights::set(int64_t n, ArrayRef<float> nk, ArrayRef<float> values) {
 ProbeModel::ProbeModel() = default;
 ProbeModel::~ProbeModel() = default;
 
-std::unique_ptr<ProbeModel>
+FailureOr<std::unique_ptr<ProbeModel>>
 ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
                    ArrayRef<std::string> names, Results results,
-                   StringRef inputs, const TargetCPU &cpu, std::string &error) {
+                   StringRef inputs, const TargetCPU &cpu,
+                   llvm::function_ref<InFlightDiagnostic()> emitError) {
   std::unique_ptr<ProbeModel> probe(new ProbeModel());
   // Lowering loads dialects and the JIT registers translations: the copy
-  // lives in a context of its own.
+  // lives in a context of its own, whose errors are reported as ours.
   probe->context_ =
       std::make_unique<MLIRContext>(module->getContext()->getDialectRegistry());
+  ForwardDiagnostics forward(*probe->context_, emitError);
   OwningOpRef<ModuleOp> copy = copyForExecution(module, *probe->context_);
-  if (!copy) {
-    error = "cannot copy the module";
-    return nullptr;
-  }
+  if (!copy)
+    return emitError() << "cannot copy the module";
   auto main = copy->lookupSymbol<func::FuncOp>("main");
-  if (!main || main.isExternal()) {
-    error = "the module has no function @main to run";
-    return nullptr;
-  }
+  if (!main || main.isExternal())
+    return emitError() << "the module has no function @main to run";
   std::vector<Layer> layers = findLayers(*copy, /*readWeights=*/true);
   llvm::StringMap<Layer *> byName;
   for (Layer &layer : layers)
@@ -73,20 +71,17 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
   Type f32 = b.getF32Type();
   for (const std::string &name : names) {
     Layer *layer = byName.lookup(name);
-    if (!layer || layer->op->getParentOfType<func::FuncOp>() != main) {
-      error = "layer '" + name + "' is not in @main";
-      return nullptr;
-    }
+    if (!layer || layer->op->getParentOfType<func::FuncOp>() != main)
+      return emitError() << "layer '" << name << "' is not in @main";
     Location loc = layer->op->getLoc();
     int64_t n = layer->rows, k = layer->cols;
     unsigned index = main.getNumArguments();
     if (failed(main.insertArgument(index, RankedTensorType::get({k, n}, f32),
                                    {}, loc)) ||
         failed(main.insertArgument(index + 1, RankedTensorType::get({n}, f32),
-                                   {}, loc))) {
-      error = "cannot make the weights of '" + name + "' arguments";
-      return nullptr;
-    }
+                                   {}, loc)))
+      return emitError() << "cannot make the weights of '" << name
+                         << "' arguments";
     Value weights = main.getArgument(index), bias = main.getArgument(index + 1);
     Value replacement =
         buildLayer(b, *layer, [&](OpBuilder &b, Value x) -> Value {
@@ -111,18 +106,20 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     main.removeResAttrsAttr();
   }
 
-  probe->model_ = evaluator.prepare(*copy, cpu, error);
-  if (!probe->model_)
-    return nullptr;
+  FailureOr<std::unique_ptr<EvaluableModel>> model =
+      evaluator.prepare(*copy, cpu);
+  if (failed(model))
+    return failure();
+  probe->model_ = std::move(*model);
   ArrayRef<TensorSignature> signature =
       ArrayRef<TensorSignature>(probe->model_->signature().inputs)
           .take_front(modelInputs);
-  std::vector<InputEntry> entries;
-  if (!listInputEntries(inputs, entries, error))
-    return nullptr;
-  for (const InputEntry &entry : entries)
-    if (!readInputEntry(entry, signature, probe->sets_, error))
-      return nullptr;
+  llvm::Expected<std::vector<InputEntry>> entries = listInputEntries(inputs);
+  if (!entries)
+    return emitError() << llvm::toString(entries.takeError());
+  for (const InputEntry &entry : *entries)
+    if (llvm::Error error = readInputEntry(entry, signature, probe->sets_))
+      return emitError() << llvm::toString(std::move(error));
   // Every set is checked once, with the initial weights in place.
   probe->arguments_.resize(probe->model_->signature().inputs.size());
   for (auto [i, weights] : llvm::enumerate(probe->initial_)) {
@@ -132,18 +129,18 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
   for (InputSet &set : probe->sets_) {
     for (auto [i, array] : llvm::enumerate(set.arrays))
       std::swap(probe->arguments_[i], array);
-    bool ok = checkInputs(probe->model_->signature(), probe->arguments_,
-                          set.sources, error);
+    llvm::Error error =
+        checkInputs(probe->model_->signature(), probe->arguments_, set.sources);
     for (auto [i, array] : llvm::enumerate(set.arrays))
       std::swap(probe->arguments_[i], array);
-    if (!ok)
-      return nullptr;
+    if (error)
+      return emitError() << llvm::toString(std::move(error));
   }
   return probe;
 }
 
-bool ProbeModel::run(size_t set, std::vector<ProbeWeights> &weights,
-                     std::vector<Array> &outputs, std::string &error) {
+llvm::Error ProbeModel::run(size_t set, std::vector<ProbeWeights> &weights,
+                            std::vector<Array> &outputs) {
   std::vector<Array> &inputs = sets_[set].arrays;
   size_t modelInputs = inputs.size();
   // Swapped in and out: no array is copied.
@@ -156,7 +153,7 @@ bool ProbeModel::run(size_t set, std::vector<ProbeWeights> &weights,
     }
   };
   exchange();
-  bool ok = model_->run(arguments_, &outputs, error);
+  llvm::Error error = model_->run(arguments_, &outputs);
   exchange();
-  return ok;
+  return error;
 }

@@ -17,16 +17,15 @@ SequentialCalibration::create(ModelEvaluator &evaluator, ModuleOp module,
                               ArrayRef<std::string> layers, StringRef inputs,
                               const TargetCPU &cpu, double cacheBytes) {
   std::unique_ptr<SequentialCalibration> result(new SequentialCalibration());
-  std::string error;
-  result->probe_ =
-      ProbeModel::create(evaluator, module, layers,
-                         ProbeModel::Results::Activations, inputs, cpu, error);
-  auto fail = [&]() {
-    return mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ")
-           << error;
+  auto emitError = [&]() {
+    return mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ");
   };
-  if (!result->probe_)
-    return fail();
+  FailureOr<std::unique_ptr<ProbeModel>> created = ProbeModel::create(
+      evaluator, module, layers, ProbeModel::Results::Activations, inputs, cpu,
+      emitError);
+  if (failed(created))
+    return failure();
+  result->probe_ = std::move(*created);
   ProbeModel &probe = *result->probe_;
   result->float_ = probe.initialWeights();
   result->current_ = result->float_;
@@ -37,14 +36,15 @@ SequentialCalibration::create(ModelEvaluator &evaluator, ModuleOp module,
   if (bytes <= cacheBytes) {
     result->floatCache_.resize(probe.numSets());
     for (size_t set = 0; set < probe.numSets(); ++set)
-      if (!probe.run(set, result->float_, result->floatCache_[set], error))
-        return fail();
+      if (llvm::Error error =
+              probe.run(set, result->float_, result->floatCache_[set]))
+        return emitError() << llvm::toString(std::move(error));
   }
   return result;
 }
 
-bool SequentialCalibration::observe(size_t index, TargetStatistics &stats,
-                                    std::string &error) {
+llvm::Error SequentialCalibration::observe(size_t index,
+                                           TargetStatistics &stats) {
   ProbeModel &probe = *probe_;
   stats.received.channels = probe.channels(index);
   std::vector<Array> x, received;
@@ -52,10 +52,10 @@ bool SequentialCalibration::observe(size_t index, TargetStatistics &stats,
   for (size_t set = 0; set < probe.numSets(); ++set) {
     if (!floatCache_.empty())
       std::swap(x, floatCache_[set]);
-    else if (!probe.run(set, float_, x, error))
-      return false;
-    if (!probe.run(set, current_, received, error))
-      return false;
+    else if (llvm::Error error = probe.run(set, float_, x))
+      return error;
+    if (llvm::Error error = probe.run(set, current_, received))
+      return error;
     stats.accumulate(
         probe.rows(index),
         reinterpret_cast<const float *>(x[index].data.data()),
@@ -69,7 +69,7 @@ bool SequentialCalibration::observe(size_t index, TargetStatistics &stats,
     llvm::errs() << "\rtern-ternarize: sequential: " << index + 1 << "/"
                  << current_.size() << " layers"
                  << (index + 1 == current_.size() ? "\n" : "");
-  return true;
+  return llvm::Error::success();
 }
 
 void SequentialCalibration::update(size_t index, int64_t rows,

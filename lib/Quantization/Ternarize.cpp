@@ -239,9 +239,9 @@ LogicalResult TernarizePass::prepareLayer(Layer &layer, size_t index,
   if (failed(fitter.checkShape(layer)))
     return failure();
   if (sequential) {
-    std::string error;
-    if (!sequential->observe(index, prepared.target, error))
-      return emitLayerError(layer) << "sequential calibration: " << error;
+    if (llvm::Error error = sequential->observe(index, prepared.target))
+      return emitLayerError(layer)
+             << "sequential calibration: " << llvm::toString(std::move(error));
     prepared.sequential = true;
     prepared.stats = &prepared.target.received;
   } else if (!source.empty()) {
@@ -323,13 +323,15 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
     }
     allocation[i].candidates.push_back(AllocationCandidate());
   }
-  TargetCPU target;
-  std::string error;
-  if (!resolveCPU(cpu, target, error) ||
-      !measureDamage(evaluator, getOperation(), allocation, calibration, target,
-                     error) ||
-      !allocateBits(allocation, bits, error))
-    return emitError() << "allocation: " << error;
+  auto emitAllocationError = [this] { return emitError() << "allocation: "; };
+  llvm::Expected<TargetCPU> target = resolveCPU(cpu);
+  if (!target)
+    return emitAllocationError() << llvm::toString(target.takeError());
+  if (failed(measureDamage(evaluator, getOperation(), allocation, calibration,
+                           *target, emitAllocationError)))
+    return failure();
+  if (llvm::Error error = allocateBits(allocation, bits))
+    return emitAllocationError() << llvm::toString(std::move(error));
   llvm::errs() << llvm::format("allocation under %g bits per weight (per "
                                "candidate: 1 - cosine of the model outputs)\n",
                                bits.getValue());
@@ -423,15 +425,14 @@ void TernarizePass::runOnOperation() {
       std::vector<std::string> names;
       for (const Layer *layer : *selected)
         names.push_back(layer->name);
-      TargetCPU target;
-      std::string error;
-      if (!resolveCPU(cpu, target, error)) {
-        emitError() << "sequential: " << error;
+      llvm::Expected<TargetCPU> target = resolveCPU(cpu);
+      if (!target) {
+        emitError() << "sequential: " << llvm::toString(target.takeError());
         return signalPassFailure();
       }
       FailureOr<std::unique_ptr<SequentialCalibration>> created =
           SequentialCalibration::create(*evaluator, module, names, calibration,
-                                        target, kFloatCacheBytes);
+                                        *target, kFloatCacheBytes);
       if (failed(created))
         return signalPassFailure();
       observer = std::move(*created);

@@ -38,11 +38,6 @@ const DTypeInfo &info(DType type) {
   return kTypes[0];
 }
 
-bool fail(std::string &error, std::string message) {
-  error = std::move(message);
-  return false;
-}
-
 /// The value of key `key` in the header dict, as raw text.
 bool field(const std::string &header, const std::string &key,
            std::string &value) {
@@ -87,11 +82,11 @@ int64_t Array::numElements() const {
   return n;
 }
 
-bool tern::support::parseNpy(const std::string &bytes, Array &array,
-                             std::string &error) {
+llvm::Expected<Array> tern::support::parseNpy(const std::string &bytes) {
+  Array array;
   static const char kMagic[] = "\x93NUMPY";
   if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0)
-    return fail(error, "not a .npy file (bad magic)");
+    return llvm::createStringError("not a .npy file (bad magic)");
   unsigned major = uint8_t(bytes[6]);
   size_t headerLength, start;
   if (major == 1) {
@@ -99,23 +94,24 @@ bool tern::support::parseNpy(const std::string &bytes, Array &array,
     start = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12)
-      return fail(error, "truncated .npy header");
+      return llvm::createStringError("truncated .npy header");
     headerLength = 0;
     for (int i = 0; i < 4; ++i)
       headerLength |= size_t(uint8_t(bytes[8 + i])) << (8 * i);
     start = 12;
   } else {
-    return fail(error, "unsupported .npy version " + std::to_string(major));
+    return llvm::createStringError("unsupported .npy version " +
+                                   std::to_string(major));
   }
   if (bytes.size() < start + headerLength)
-    return fail(error, "truncated .npy header");
+    return llvm::createStringError("truncated .npy header");
   std::string header = bytes.substr(start, headerLength);
   std::string descr, order, shape;
   if (!field(header, "descr", descr) ||
       !field(header, "fortran_order", order) || !field(header, "shape", shape))
-    return fail(error, "malformed .npy header: " + header);
+    return llvm::createStringError("malformed .npy header: " + header);
   if (order != "False")
-    return fail(error, "Fortran-order arrays are not supported");
+    return llvm::createStringError("Fortran-order arrays are not supported");
   descr = descr.size() >= 2 ? descr.substr(1, descr.size() - 2) : descr;
   bool known = false;
   for (const DTypeInfo &i : kTypes) {
@@ -128,10 +124,10 @@ bool tern::support::parseNpy(const std::string &bytes, Array &array,
     }
   }
   if (!known)
-    return fail(error, "unsupported .npy dtype '" + descr + "'");
+    return llvm::createStringError("unsupported .npy dtype '" + descr + "'");
   array.shape.clear();
   if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
-    return fail(error, "malformed .npy shape " + shape);
+    return llvm::createStringError("malformed .npy shape " + shape);
   std::string dims = shape.substr(1, shape.size() - 2);
   std::stringstream stream(dims);
   for (std::string item; std::getline(stream, item, ',');) {
@@ -142,38 +138,37 @@ bool tern::support::parseNpy(const std::string &bytes, Array &array,
     char *end = nullptr;
     long long d = std::strtoll(item.c_str(), &end, 10);
     if (end == item.c_str() || d < 0 || d > (1LL << 40))
-      return fail(error, "malformed .npy shape " + shape);
+      return llvm::createStringError("malformed .npy shape " + shape);
     array.shape.push_back(d);
   }
   int64_t count = 1;
   for (int64_t d : array.shape) {
     if (d && count > (int64_t(1) << 40) / d)
-      return fail(error, "malformed .npy shape " + shape);
+      return llvm::createStringError("malformed .npy shape " + shape);
     count *= d;
   }
   size_t needed = size_t(count * dtypeSize(array.type));
   if (bytes.size() - start - headerLength != needed)
-    return fail(error, "the .npy data holds " +
-                           std::to_string(bytes.size() - start - headerLength) +
-                           " bytes, shape " + shape + " of " +
-                           dtypeName(array.type) + " needs " +
-                           std::to_string(needed));
+    return llvm::createStringError(
+        "the .npy data holds " +
+        std::to_string(bytes.size() - start - headerLength) + " bytes, shape " +
+        shape + " of " + dtypeName(array.type) + " needs " +
+        std::to_string(needed));
   array.data.assign(bytes.begin() + start + headerLength, bytes.end());
-  return true;
+  return array;
 }
 
-bool tern::support::readNpy(const std::string &path, Array &array,
-                            std::string &error) {
+llvm::Expected<Array> tern::support::readNpy(const std::string &path) {
   std::ifstream file(path, std::ios::binary);
   if (!file)
-    return fail(error, "cannot open '" + path + "'");
+    return llvm::createStringError("cannot open '" + path + "'");
   std::stringstream buffer;
   buffer << file.rdbuf();
-  if (!parseNpy(buffer.str(), array, error)) {
-    error = "'" + path + "': " + error;
-    return false;
-  }
-  return true;
+  llvm::Expected<Array> array = parseNpy(buffer.str());
+  if (!array)
+    return llvm::createStringError("'" + path +
+                                   "': " + llvm::toString(array.takeError()));
+  return array;
 }
 
 std::string tern::support::formatNpy(const Array &array) {
@@ -200,11 +195,11 @@ std::string tern::support::formatNpy(const Array &array) {
   return out;
 }
 
-bool tern::support::writeNpy(const std::string &path, const Array &array,
-                             std::string &error) {
+llvm::Error tern::support::writeNpy(const std::string &path,
+                                    const Array &array) {
   std::ofstream file(path, std::ios::binary);
   std::string bytes = formatNpy(array);
   if (!file || !file.write(bytes.data(), std::streamsize(bytes.size())))
-    return fail(error, "cannot write '" + path + "'");
-  return true;
+    return llvm::createStringError("cannot write '" + path + "'");
+  return llvm::Error::success();
 }

@@ -12,65 +12,54 @@ using ::tern::support::Array;
 using ::tern::support::DType;
 using namespace mlir::tern;
 
-bool mlir::tern::readSignature(func::FuncOp func, ModelSignature &signature,
-                               std::string &error) {
+FailureOr<ModelSignature> mlir::tern::readSignature(func::FuncOp func) {
+  ModelSignature signature;
   auto read = [&](Type type, StringAttr name, std::string fallback,
-                  std::vector<TensorSignature> &into) {
+                  std::vector<TensorSignature> &into) -> LogicalResult {
     auto tensor = dyn_cast<RankedTensorType>(type);
     std::string n = name ? name.str() : fallback;
-    if (!tensor || !tensor.hasStaticShape()) {
-      error = "'" + n + "' is not a tensor with a static shape";
-      return false;
-    }
+    if (!tensor || !tensor.hasStaticShape())
+      return mlir::emitError(func.getLoc(), "'")
+             << n << "' of @" << func.getSymName()
+             << " is not a tensor with a static shape";
     into.push_back(
         {n, tensor.getElementType(), SmallVector<int64_t>(tensor.getShape())});
-    return true;
+    return success();
   };
   FunctionType type = func.getFunctionType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i)
-    if (!read(type.getInput(i),
-              func.getArgAttrOfType<StringAttr>(i, "onnx.name"),
-              "arg" + std::to_string(i), signature.inputs))
-      return false;
+    if (failed(read(type.getInput(i),
+                    func.getArgAttrOfType<StringAttr>(i, "onnx.name"),
+                    "arg" + std::to_string(i), signature.inputs)))
+      return failure();
   for (unsigned i = 0; i < type.getNumResults(); ++i)
-    if (!read(type.getResult(i),
-              func.getResultAttrOfType<StringAttr>(i, "onnx.name"),
-              "result" + std::to_string(i), signature.outputs))
-      return false;
-  return true;
+    if (failed(read(type.getResult(i),
+                    func.getResultAttrOfType<StringAttr>(i, "onnx.name"),
+                    "result" + std::to_string(i), signature.outputs)))
+      return failure();
+  return signature;
 }
 
-bool mlir::tern::readEntrySignature(ModuleOp module, StringRef entry,
-                                    ModelSignature &signature,
-                                    std::string &error) {
+FailureOr<ModelSignature> mlir::tern::readEntrySignature(ModuleOp module,
+                                                         StringRef entry) {
   auto func = module.lookupSymbol<func::FuncOp>(entry);
-  if (!func) {
-    error = "the model has no function @" + entry.str();
-    return false;
-  }
-  if (!readSignature(func, signature, error)) {
-    error = "the model's " + error;
-    return false;
-  }
-  auto typeName = [](Type type) {
-    std::string name;
-    llvm::raw_string_ostream os(name);
-    os << type;
-    return name;
-  };
-  for (const TensorSignature &input : signature.inputs)
-    if (!dtypeOf(input.elementType)) {
-      error = "input '" + input.name + "' has element type " +
-              typeName(input.elementType) + ", which tern cannot feed";
-      return false;
-    }
-  for (const TensorSignature &output : signature.outputs)
-    if (!dtypeOf(output.elementType)) {
-      error = "output '" + output.name + "' has element type " +
-              typeName(output.elementType) + ", which tern cannot return";
-      return false;
-    }
-  return true;
+  if (!func)
+    return mlir::emitError(module.getLoc(), "the model has no function @")
+           << entry;
+  FailureOr<ModelSignature> signature = readSignature(func);
+  if (failed(signature))
+    return failure();
+  for (const TensorSignature &input : signature->inputs)
+    if (!dtypeOf(input.elementType))
+      return mlir::emitError(func.getLoc(), "input '")
+             << input.name << "' has element type " << input.elementType
+             << ", which tern cannot feed";
+  for (const TensorSignature &output : signature->outputs)
+    if (!dtypeOf(output.elementType))
+      return mlir::emitError(func.getLoc(), "output '")
+             << output.name << "' has element type " << output.elementType
+             << ", which tern cannot return";
+  return signature;
 }
 
 std::optional<DType> mlir::tern::dtypeOf(Type type) {
@@ -100,31 +89,27 @@ std::string mlir::tern::shapeString(ArrayRef<int64_t> shape) {
   return s + ")";
 }
 
-bool mlir::tern::checkInputs(const ModelSignature &signature,
-                             const std::vector<Array> &inputs,
-                             const std::vector<std::string> &sources,
-                             std::string &error) {
-  if (inputs.size() != signature.inputs.size()) {
-    error = "the model takes " + std::to_string(signature.inputs.size()) +
-            " inputs, got " + std::to_string(inputs.size());
-    return false;
-  }
+llvm::Error mlir::tern::checkInputs(const ModelSignature &signature,
+                                    const std::vector<Array> &inputs,
+                                    const std::vector<std::string> &sources) {
+  if (inputs.size() != signature.inputs.size())
+    return llvm::createStringError(
+        "the model takes " + std::to_string(signature.inputs.size()) +
+        " inputs, got " + std::to_string(inputs.size()));
   for (auto [i, input] : llvm::enumerate(signature.inputs)) {
     std::string from =
         i < sources.size() ? " from '" + sources[i] + "'" : std::string();
     DType expected = *dtypeOf(input.elementType);
-    if (inputs[i].type != expected) {
-      error = "input '" + input.name + "'" + from + " is " +
-              dtypeName(inputs[i].type) + ", the model expects " +
-              dtypeName(expected);
-      return false;
-    }
-    if (ArrayRef<int64_t>(inputs[i].shape) != ArrayRef<int64_t>(input.shape)) {
-      error = "input '" + input.name + "'" + from + " has shape " +
-              shapeString(inputs[i].shape) + ", the model expects " +
-              shapeString(input.shape);
-      return false;
-    }
+    if (inputs[i].type != expected)
+      return llvm::createStringError("input '" + input.name + "'" + from +
+                                     " is " + dtypeName(inputs[i].type) +
+                                     ", the model expects " +
+                                     dtypeName(expected));
+    if (ArrayRef<int64_t>(inputs[i].shape) != ArrayRef<int64_t>(input.shape))
+      return llvm::createStringError(
+          "input '" + input.name + "'" + from + " has shape " +
+          shapeString(inputs[i].shape) + ", the model expects " +
+          shapeString(input.shape));
   }
-  return true;
+  return llvm::Error::success();
 }

@@ -15,14 +15,15 @@
 using namespace tern::support;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  Array array;
-  std::string error;
-  if (!parseNpy(std::string(reinterpret_cast<const char *>(data), size), array,
-                error))
+  llvm::Expected<Array> array =
+      parseNpy(std::string(reinterpret_cast<const char *>(data), size));
+  if (!array) {
+    llvm::consumeError(array.takeError());
     return 0;
-  Array again;
-  if (!parseNpy(formatNpy(array), again, error) || again.type != array.type ||
-      again.shape != array.shape || again.data != array.data)
+  }
+  llvm::Expected<Array> again = parseNpy(formatNpy(*array));
+  if (!again || again->type != array->type || again->shape != array->shape ||
+      again->data != array->data)
     __builtin_trap();
   return 0;
 }

@@ -18,6 +18,7 @@
 #include "tern/Driver/Driver.h"
 #include "tern/Execution/Execution.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -32,6 +33,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
@@ -248,18 +250,24 @@ int main(int argc, char **argv) {
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
   MLIRContext context(registry);
+  // Diagnostics at a location print as file:line:col (the source line
+  // shown when the file is text), as mlir-opt prints them.
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
-  mlir::tern::ONNXImportOptions options;
-  std::string error;
-  if (!mlir::tern::onnxImportOptionsFromCL(options, error))
-    return fail(error);
+  llvm::Expected<mlir::tern::ONNXImportOptions> options =
+      mlir::tern::onnxImportOptionsFromCL();
+  if (!options)
+    return fail(llvm::toString(options.takeError()));
   OwningOpRef<ModuleOp> module =
-      mlir::tern::loadModel(inputFile, &context, options);
+      mlir::tern::loadModel(inputFile, &context, *options);
   if (!module)
     return 1;
-  mlir::tern::ModelSignature signature;
-  if (!mlir::tern::readEntrySignature(*module, "main", signature, error))
-    return fail(error);
+  FailureOr<mlir::tern::ModelSignature> read =
+      mlir::tern::readEntrySignature(*module, "main");
+  if (failed(read))
+    return 1;
+  const mlir::tern::ModelSignature &signature = *read;
   for (const auto &t : signature.inputs)
     if (!cType(t.elementType))
       return fail("input '" + t.name + "' has no C type");
@@ -269,15 +277,17 @@ int main(int argc, char **argv) {
   // A prefixed symbol, so that several models link into one program.
   module->lookupSymbol<func::FuncOp>("main").setSymName(name + "_main");
 
-  mlir::tern::ExecutionOptions execution;
-  if (!mlir::tern::resolveCPU(shared.cpu, execution.cpu, error) ||
-      !shared.resolveTernaryKernels(execution.cpu, execution.ternaryActivations,
-                                    execution.ternaryInt8Dot, error) ||
-      !mlir::tern::lowerForCPU(*module, execution, error))
-    return fail(error);
+  llvm::Expected<mlir::tern::CPUKernelOptions> kernels =
+      shared.resolveKernels();
+  if (!kernels)
+    return fail(llvm::toString(kernels.takeError()));
+  mlir::tern::ExecutionOptions execution{*kernels, /*reference=*/false};
+  if (failed(mlir::tern::lowerForCPU(*module, execution)))
+    return 1;
   const mlir::tern::TargetCPU &targetCPU = execution.cpu;
   // LLVM IR for the target CPU, optimized, to an object file.
   std::string triple = llvm::sys::getDefaultTargetTriple();
+  std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
   if (!target)

@@ -52,14 +52,15 @@ loadInput(StringRef inputFilename, DialectRegistry &registry) {
       llvm::errs() << error << "\n";
     return file;
   }
-  mlir::tern::ONNXImportOptions options;
-  if (!mlir::tern::onnxImportOptionsFromCL(options, error)) {
-    llvm::errs() << "error: " << error << "\n";
+  llvm::Expected<mlir::tern::ONNXImportOptions> options =
+      mlir::tern::onnxImportOptionsFromCL();
+  if (!options) {
+    llvm::errs() << "error: " << llvm::toString(options.takeError()) << "\n";
     return nullptr;
   }
   MLIRContext context(registry);
   OwningOpRef<ModuleOp> module =
-      mlir::tern::importONNXFile(inputFilename, &context, options);
+      mlir::tern::importONNXFile(inputFilename, &context, *options);
   if (!module)
     return nullptr;
   int fd;

@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -26,6 +27,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include <malloc.h>
 
@@ -89,31 +91,37 @@ int main(int argc, char **argv) {
   registerAllExtensions(registry);
   registry.insert<mlir::tern::TernDialect>();
   MLIRContext context(registry);
+  // Diagnostics at a location print as file:line:col (the source line
+  // shown when the file is text), as mlir-opt prints them.
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
   if (pipelineName != "cpu" && pipelineName != "reference")
     return fail("unknown --pipeline '" + pipelineName +
                 "' (expected cpu or reference)");
   if (threads < 1)
     return fail("--num-threads must be at least 1");
-  mlir::tern::ExecutionOptions execution;
-  execution.reference = pipelineName == "reference";
-  std::string error;
-  if (!mlir::tern::resolveCPU(shared.cpu, execution.cpu, error) ||
-      !shared.resolveTernaryKernels(execution.cpu, execution.ternaryActivations,
-                                    execution.ternaryInt8Dot, error))
-    return fail(error);
+  llvm::Expected<mlir::tern::CPUKernelOptions> kernels =
+      shared.resolveKernels();
+  if (!kernels)
+    return fail(llvm::toString(kernels.takeError()));
+  mlir::tern::ExecutionOptions execution{*kernels, /*reference=*/pipelineName ==
+                                                       "reference"};
 
   // Load the model and compile it.
-  mlir::tern::ONNXImportOptions options;
-  if (!mlir::tern::onnxImportOptionsFromCL(options, error))
-    return fail(error);
+  llvm::Expected<mlir::tern::ONNXImportOptions> options =
+      mlir::tern::onnxImportOptionsFromCL();
+  if (!options)
+    return fail(llvm::toString(options.takeError()));
   OwningOpRef<ModuleOp> module =
-      mlir::tern::loadModel(inputFile, &context, options);
+      mlir::tern::loadModel(inputFile, &context, *options);
   if (!module)
     return 1;
-  mlir::tern::ModelSignature signature;
-  if (!mlir::tern::readEntrySignature(*module, "main", signature, error))
-    return fail(error);
+  FailureOr<mlir::tern::ModelSignature> read =
+      mlir::tern::readEntrySignature(*module, "main");
+  if (failed(read))
+    return 1;
+  const mlir::tern::ModelSignature &signature = *read;
 
   // Bind the inputs by name.
   llvm::StringMap<std::string> given;
@@ -134,8 +142,10 @@ int main(int argc, char **argv) {
                   input.name + "=PATH.npy)");
     used.insert(input.name);
     sources.push_back(it->second);
-    if (!readNpy(it->second, arrays[i], error))
-      return fail(error);
+    llvm::Expected<Array> array = readNpy(it->second);
+    if (!array)
+      return fail(llvm::toString(array.takeError()));
+    arrays[i] = std::move(*array);
   }
   for (const auto &entry : given)
     if (!used.count(entry.getKey()))
@@ -143,15 +153,16 @@ int main(int argc, char **argv) {
 
   // The OpenMP runtime reads its thread count once, when it starts.
   setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
-  if (!mlir::tern::checkInputs(signature, arrays, sources, error))
-    return fail(error);
-  std::unique_ptr<mlir::tern::CompiledModel> model =
-      mlir::tern::CompiledModel::compile(*module, execution, error);
-  if (!model)
-    return fail(error);
+  if (llvm::Error error = mlir::tern::checkInputs(signature, arrays, sources))
+    return fail(llvm::toString(std::move(error)));
+  FailureOr<std::unique_ptr<mlir::tern::CompiledModel>> compiled =
+      mlir::tern::CompiledModel::compile(*module, execution);
+  if (failed(compiled))
+    return 1;
+  mlir::tern::CompiledModel &model = **compiled;
   std::vector<Array> results;
-  if (!model->run(arrays, &results, error))
-    return fail(error);
+  if (llvm::Error error = model.run(arrays, &results))
+    return fail(llvm::toString(std::move(error)));
 
   // Write the outputs under their names.
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
@@ -161,8 +172,8 @@ int main(int argc, char **argv) {
     std::replace(name.begin(), name.end(), '/', '_');
     SmallString<256> path(outputDir.getValue());
     llvm::sys::path::append(path, name + ".npy");
-    if (!writeNpy(path.str().str(), out, error))
-      return fail(error);
+    if (llvm::Error error = writeNpy(path.str().str(), out))
+      return fail(llvm::toString(std::move(error)));
     llvm::outs() << "wrote " << path << " " << dtypeName(out.type) << " "
                  << mlir::tern::shapeString(out.shape) << "\n";
   }
@@ -171,8 +182,8 @@ int main(int argc, char **argv) {
     std::vector<double> ms;
     for (unsigned i = 0; i < benchmark; ++i) {
       auto start = std::chrono::steady_clock::now();
-      if (!model->run(arrays, nullptr, error))
-        return fail(error);
+      if (llvm::Error error = model.run(arrays, nullptr))
+        return fail(llvm::toString(std::move(error)));
       ms.push_back(std::chrono::duration<double, std::milli>(
                        std::chrono::steady_clock::now() - start)
                        .count());

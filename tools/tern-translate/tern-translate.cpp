@@ -101,10 +101,11 @@ int main(int argc, char **argv) {
         DialectRegistry registry;
         tern::registerONNXImportDialects(registry);
         context->appendDialectRegistry(registry);
-        tern::ONNXImportOptions options;
-        std::string error;
-        if (!tern::onnxImportOptionsFromCL(options, error))
-          return emitError(UnknownLoc::get(context)) << error;
+        llvm::Expected<tern::ONNXImportOptions> options =
+            tern::onnxImportOptionsFromCL();
+        if (!options)
+          return emitError(UnknownLoc::get(context))
+                 << llvm::toString(options.takeError());
         const llvm::MemoryBuffer *buffer =
             sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
         StringRef name = buffer->getBufferIdentifier();
@@ -129,7 +130,7 @@ int main(int argc, char **argv) {
             directory = ".";
         }
         OwningOpRef<ModuleOp> module = tern::importONNXBuffer(
-            buffer->getBuffer(), name, directory, context, options);
+            buffer->getBuffer(), name, directory, context, *options);
         if (!module || failed(verify(*module)))
           return failure();
         if (bytecode)

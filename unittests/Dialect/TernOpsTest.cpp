@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "ErrorMessage.h"
 #include "tern/Quant/Packing.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +22,7 @@
 
 using namespace mlir;
 using namespace mlir::tern;
+using ::tern::unittest::messageOf;
 
 namespace {
 
@@ -58,8 +60,9 @@ TEST_F(TernOpsTest, ConstantBuilderPacksAndVerifies) {
   int64_t size =
       ::tern::quant::packedBytes(::tern::quant::Packing::SignMagnitude, 2, 6);
   std::vector<uint8_t> bytes(size);
-  ASSERT_TRUE(::tern::quant::pack(::tern::quant::Packing::SignMagnitude, codes,
-                                  2, 6, bytes.data(), nullptr));
+  ASSERT_EQ(messageOf(::tern::quant::pack(::tern::quant::Packing::SignMagnitude,
+                                          codes, 2, 6, bytes.data())),
+            "");
 
   auto op = ConstantOp::create(builder, builder.getUnknownLoc(), type,
                                PackingKind::SignMagnitude, "w", bytes);

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ErrorMessage.h"
 #include "tern/Quant/Quantize.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include <random>
 
 using namespace tern::quant;
+using ::tern::unittest::messageOf;
 
 namespace {
 
@@ -64,10 +66,9 @@ double weightedError(MatrixRef w, const float *h, const TernaryWeights &q) {
 
 TernaryWeights mustQuantize(MatrixRef w, const float *h,
                             const QuantizeOptions &options) {
-  std::string error;
-  std::optional<TernaryWeights> q = quantize(w, h, options, &error);
-  EXPECT_TRUE(q.has_value()) << error;
-  return q ? *q : TernaryWeights();
+  llvm::Expected<TernaryWeights> q = quantize(w, h, options);
+  EXPECT_EQ(messageOf(q), "");
+  return q ? std::move(*q) : TernaryWeights();
 }
 
 //===----------------------------------------------------------------------===//
@@ -404,14 +405,13 @@ TEST(SherryTest, OneZeroPerQuartetAndPacksLosslessly) {
     }
   std::vector<uint8_t> packed(packedBytes(Packing::Sherry, rows, cols));
   EXPECT_EQ(packed.size(), size_t(rows * 10)); // 1.25 bits per weight
-  std::string error;
-  ASSERT_TRUE(
-      pack(Packing::Sherry, q.codes.data(), rows, cols, packed.data(), &error))
-      << error;
+  ASSERT_EQ(messageOf(pack(Packing::Sherry, q.codes.data(), rows, cols,
+                           packed.data())),
+            "");
   std::vector<uint8_t> back(rows * cols);
-  ASSERT_TRUE(unpack(Packing::Sherry, Alphabet::Trit, packed.data(), rows, cols,
-                     back.data(), &error))
-      << error;
+  ASSERT_EQ(messageOf(unpack(Packing::Sherry, Alphabet::Trit, packed.data(),
+                             rows, cols, back.data())),
+            "");
   EXPECT_EQ(back, q.codes);
   ErrorReport report = measure(m, nullptr, q, Packing::Sherry);
   EXPECT_DOUBLE_EQ(report.zeroFraction, 0.25);
@@ -516,10 +516,9 @@ TEST(LowRankTest, RecoversALowRankResidualExactly) {
     for (int64_t j = 0; j < cols; ++j)
       for (int64_t c = 0; c < rank; ++c)
         r[i * cols + j] += a[i * rank + c] * b[j * rank + c];
-  std::string error;
-  std::optional<LowRank> lr =
-      lowRankResidual(MatrixRef{r.data(), rows, cols}, nullptr, rank, &error);
-  ASSERT_TRUE(lr.has_value()) << error;
+  llvm::Expected<LowRank> lr =
+      lowRankResidual(MatrixRef{r.data(), rows, cols}, nullptr, rank);
+  ASSERT_EQ(messageOf(lr), "");
   double err = 0, norm = 0;
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j) {
@@ -538,10 +537,9 @@ TEST(LowRankTest, MatchesTheEckartYoungBound) {
   // ‖R − U Vᵀ‖² must equal ‖R‖² − Σ_{i<r} σ_i².
   const int64_t rows = 50, cols = 30, rank = 5;
   std::vector<float> r = gaussian(rows * cols, 9);
-  std::string error;
-  std::optional<LowRank> lr =
-      lowRankResidual(MatrixRef{r.data(), rows, cols}, nullptr, rank, &error);
-  ASSERT_TRUE(lr.has_value()) << error;
+  llvm::Expected<LowRank> lr =
+      lowRankResidual(MatrixRef{r.data(), rows, cols}, nullptr, rank);
+  ASSERT_EQ(messageOf(lr), "");
   double err = 0, norm = 0, kept = 0;
   for (int64_t c = 0; c < rank; ++c)
     kept += lr->singularValues[c] * lr->singularValues[c];
@@ -598,10 +596,9 @@ TEST(ErrorFeedbackTest, LowersTheOutputError) {
     QuantizeOptions options;
     options.method = method;
     options.groupSize = 32;
-    std::string error;
-    std::optional<TernaryWeights> feedback = quantizeWithErrorFeedback(
-        m, hessian.data(), options, ErrorFeedbackOptions(), &error);
-    ASSERT_TRUE(feedback.has_value()) << error;
+    llvm::Expected<TernaryWeights> feedback = quantizeWithErrorFeedback(
+        m, hessian.data(), options, ErrorFeedbackOptions());
+    ASSERT_EQ(messageOf(feedback), "");
     TernaryWeights plain = mustQuantize(m, nullptr, options);
     EXPECT_LT(outputError(*feedback), outputError(plain))
         << "method " << int(method);
@@ -656,11 +653,10 @@ struct ShiftedInputs {
 TEST(RetargetTest, IsTheIdentityWhenTheInputsAgree) {
   ShiftedInputs inputs(256, 16, 0.0f, 0.0f);
   std::vector<float> w = gaussian(8 * 16, 44);
-  std::string error;
-  std::optional<std::vector<float>> target =
+  llvm::Expected<std::vector<float>> target =
       retargetWeights(MatrixRef{w.data(), 8, 16}, inputs.cross.data(),
-                      inputs.hessian.data(), 0.01, &error);
-  ASSERT_TRUE(target.has_value()) << error;
+                      inputs.hessian.data(), 0.01);
+  ASSERT_EQ(messageOf(target), "");
   for (size_t i = 0; i < w.size(); ++i)
     EXPECT_NEAR((*target)[i], w[i], 1e-5);
 }
@@ -669,11 +665,10 @@ TEST(RetargetTest, UndoesALinearDistortionOfTheInputs) {
   // x̃ = A x exactly: W* = W A⁻¹ reproduces W x from x̃.
   ShiftedInputs inputs(512, 16, 0.15f, 0.0f);
   std::vector<float> w = gaussian(8 * 16, 45);
-  std::string error;
-  std::optional<std::vector<float>> target =
+  llvm::Expected<std::vector<float>> target =
       retargetWeights(MatrixRef{w.data(), 8, 16}, inputs.cross.data(),
-                      inputs.hessian.data(), 1e-9, &error);
-  ASSERT_TRUE(target.has_value()) << error;
+                      inputs.hessian.data(), 1e-9);
+  ASSERT_EQ(messageOf(target), "");
   EXPECT_LT(inputs.error(w, *target), 1e-8 * inputs.error(w, w));
 }
 
@@ -682,18 +677,16 @@ TEST(RetargetTest, QuantizingTheTargetLowersTheErrorAgainstTheFloatLayer) {
   ShiftedInputs inputs(512, cols, 0.05f, 0.2f);
   std::vector<float> w = gaussian(rows * cols, 46);
   MatrixRef m{w.data(), rows, cols};
-  std::string error;
-  std::optional<std::vector<float>> target = retargetWeights(
-      m, inputs.cross.data(), inputs.hessian.data(), 0.01, &error);
-  ASSERT_TRUE(target.has_value()) << error;
+  llvm::Expected<std::vector<float>> target =
+      retargetWeights(m, inputs.cross.data(), inputs.hessian.data(), 0.01);
+  ASSERT_EQ(messageOf(target), "");
   QuantizeOptions options;
   options.method = Method::TritPlanes;
   options.groupSize = 32;
   auto fit = [&](MatrixRef weights) {
-    std::optional<TernaryWeights> q =
-        quantizeWithErrorFeedback(weights, inputs.hessian.data(), options,
-                                  ErrorFeedbackOptions(), &error);
-    EXPECT_TRUE(q.has_value()) << error;
+    llvm::Expected<TernaryWeights> q = quantizeWithErrorFeedback(
+        weights, inputs.hessian.data(), options, ErrorFeedbackOptions());
+    EXPECT_EQ(messageOf(q), "");
     return q ? q->dequantize() : std::vector<float>();
   };
   double plain = inputs.error(w, fit(m));
@@ -706,11 +699,11 @@ TEST(RetargetTest, RejectsAnIndefiniteSecondMoment) {
   std::vector<float> w = gaussian(2 * 4, 1);
   std::vector<double> cross(16, 0.0), indefinite(16, 0.0);
   indefinite[0] = -1;
-  std::string error;
-  EXPECT_FALSE(retargetWeights(MatrixRef{w.data(), 2, 4}, cross.data(),
-                               indefinite.data(), 0.01, &error));
-  EXPECT_EQ(error, "the received second moment is not positive definite at "
-                   "column 0; raise the dampening");
+  llvm::Expected<std::vector<float>> target = retargetWeights(
+      MatrixRef{w.data(), 2, 4}, cross.data(), indefinite.data(), 0.01);
+  EXPECT_EQ(messageOf(target),
+            "the received second moment is not positive definite at column 0; "
+            "raise the dampening");
 }
 
 //===----------------------------------------------------------------------===//
@@ -745,9 +738,8 @@ TEST(OptionsTest, BadOptionsAreExplained) {
   std::vector<float> w = gaussian(2 * 12, 1);
   MatrixRef m{w.data(), 2, 12};
   auto errorOf = [&](QuantizeOptions options) {
-    std::string error;
-    EXPECT_FALSE(quantize(m, nullptr, options, &error).has_value());
-    return error;
+    llvm::Expected<TernaryWeights> q = quantize(m, nullptr, options);
+    return messageOf(q);
   };
   QuantizeOptions options;
   options.groupSize = 5;
@@ -781,11 +773,11 @@ TEST(OptionsTest, BadOptionsAreExplained) {
   options.groupSize = 12;
   std::vector<float> h(12, 1.0f);
   h[3] = -1;
-  std::string error;
-  EXPECT_FALSE(quantize(m, h.data(), options, &error).has_value());
-  EXPECT_EQ(error, "importance of column 3 must be finite and >= 0");
-  EXPECT_FALSE(quantize(MatrixRef{w.data(), 0, 12}, nullptr, options, &error));
-  EXPECT_EQ(error, "expected a non-empty weight matrix, got 0 x 12");
+  llvm::Expected<TernaryWeights> q = quantize(m, h.data(), options);
+  EXPECT_EQ(messageOf(q), "importance of column 3 must be finite and >= 0");
+  llvm::Expected<TernaryWeights> empty =
+      quantize(MatrixRef{w.data(), 0, 12}, nullptr, options);
+  EXPECT_EQ(messageOf(empty), "expected a non-empty weight matrix, got 0 x 12");
   w[13] = NAN;
   EXPECT_EQ(errorOf(options), "weight at row 1, column 1 is not finite");
 }
@@ -797,26 +789,27 @@ TEST(OptionsTest, ErrorFeedbackAndLowRankErrors) {
   singular[0] = -1;                      // and not even semi-definite
   QuantizeOptions options;
   options.groupSize = 4;
-  std::string error;
-  EXPECT_FALSE(quantizeWithErrorFeedback(m, nullptr, options,
-                                         ErrorFeedbackOptions(), &error));
-  EXPECT_EQ(error, "error feedback needs the calibration matrix H = XᵀX");
-  EXPECT_FALSE(quantizeWithErrorFeedback(m, singular.data(), options,
-                                         ErrorFeedbackOptions(), &error));
-  EXPECT_EQ(error, "H + λI is not positive definite at column 0; raise the "
-                   "dampening");
+  auto feedbackError = [&](const double *hessian,
+                           ErrorFeedbackOptions feedback) {
+    llvm::Expected<TernaryWeights> q =
+        quantizeWithErrorFeedback(m, hessian, options, feedback);
+    return messageOf(q);
+  };
+  EXPECT_EQ(feedbackError(nullptr, ErrorFeedbackOptions()),
+            "error feedback needs the calibration matrix H = XᵀX");
+  EXPECT_EQ(feedbackError(singular.data(), ErrorFeedbackOptions()),
+            "H + λI is not positive definite at column 0; raise the "
+            "dampening");
   ErrorFeedbackOptions negative;
   negative.dampening = -1;
-  EXPECT_FALSE(
-      quantizeWithErrorFeedback(m, singular.data(), options, negative, &error));
-  EXPECT_EQ(error, "dampening must be >= 0");
+  EXPECT_EQ(feedbackError(singular.data(), negative), "dampening must be >= 0");
   options.method = Method::Sherry;
-  EXPECT_FALSE(quantizeWithErrorFeedback(m, singular.data(), options,
-                                         ErrorFeedbackOptions(), &error));
-  EXPECT_EQ(error, "error feedback quantizes one column at a time, which "
-                   "Sherry's 3:4 codes do not allow");
-  EXPECT_FALSE(lowRankResidual(m, nullptr, 3, &error));
-  EXPECT_EQ(error, "rank must be between 1 and min(rows, cols) = 2, got 3");
+  EXPECT_EQ(feedbackError(singular.data(), ErrorFeedbackOptions()),
+            "error feedback quantizes one column at a time, which Sherry's "
+            "3:4 codes do not allow");
+  llvm::Expected<LowRank> lr = lowRankResidual(m, nullptr, 3);
+  EXPECT_EQ(messageOf(lr),
+            "rank must be between 1 and min(rows, cols) = 2, got 3");
 }
 
 } // namespace

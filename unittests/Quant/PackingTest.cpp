@@ -1,6 +1,7 @@
 //===- PackingTest.cpp - byte layouts of ternary codes --------------------===//
 
 #include "tern/Quant/Packing.h"
+#include "ErrorMessage.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 using namespace tern::quant;
+using ::tern::unittest::messageOf;
 
 namespace {
 
@@ -52,14 +54,14 @@ TEST(PackingTest, KnownBytes) {
   const uint8_t codes[] = {kPlus,  kPlus,    kZeroPos, kMinus,
                            kMinus, kZeroPos, kZeroPos, kPlus};
   uint8_t out[2];
-  ASSERT_TRUE(pack(Packing::SignMagnitude, codes, 1, 8, out, nullptr));
+  ASSERT_EQ(messageOf(pack(Packing::SignMagnitude, codes, 1, 8, out)), "");
   EXPECT_EQ(out[0], 0xC5);
   EXPECT_EQ(out[1], 0x43);
-  ASSERT_TRUE(pack(Packing::OffsetBinary, codes, 1, 8, out, nullptr));
+  ASSERT_EQ(messageOf(pack(Packing::OffsetBinary, codes, 1, 8, out)), "");
   // t + 1: 2 2 1 0 | 0 1 1 2
   EXPECT_EQ(out[0], 0x1A);
   EXPECT_EQ(out[1], 0x94);
-  ASSERT_TRUE(pack(Packing::Base3, codes, 1, 8, out, nullptr));
+  ASSERT_EQ(messageOf(pack(Packing::Base3, codes, 1, 8, out)), "");
   // 2 + 2*3 + 1*9 + 0*27 + 0*81 = 17; 1 + 1*3 + 2*9 + padding 1*27 + 1*81
   EXPECT_EQ(out[0], 17);
   EXPECT_EQ(out[1], 1 + 3 + 18 + 27 + 81);
@@ -70,14 +72,13 @@ TEST(PackingTest, BitPlanesLayout) {
   const uint8_t codes[] = {kPlus, kZeroNeg, kMinus, kZeroPos, kMinus};
   uint8_t out[2];
   ASSERT_EQ(packedBytes(Packing::BitPlanes, 1, 5), 2);
-  ASSERT_TRUE(pack(Packing::BitPlanes, codes, 1, 5, out, nullptr));
+  ASSERT_EQ(messageOf(pack(Packing::BitPlanes, codes, 1, 5, out)), "");
   EXPECT_EQ(out[0], 0x15);
   EXPECT_EQ(out[1], 0x16);
-  std::string error;
   const uint8_t padded[] = {0x35, 0x16};
-  EXPECT_FALSE(
-      unpack(Packing::BitPlanes, Alphabet::SZT, padded, 1, 5, nullptr, &error));
-  EXPECT_EQ(error, "non-zero padding after the last code of row 0");
+  EXPECT_EQ(messageOf(unpack(Packing::BitPlanes, Alphabet::SZT, padded, 1, 5,
+                             nullptr)),
+            "non-zero padding after the last code of row 0");
 }
 
 TEST(PackingTest, SherryLayoutAndRoundTrip) {
@@ -85,7 +86,7 @@ TEST(PackingTest, SherryLayoutAndRoundTrip) {
   const uint8_t quartet[] = {kPlus, kZeroPos, kMinus, kMinus};
   uint8_t out[1];
   ASSERT_EQ(packedBytes(Packing::Sherry, 1, 4), 1);
-  ASSERT_TRUE(pack(Packing::Sherry, quartet, 1, 4, out, nullptr));
+  ASSERT_EQ(messageOf(pack(Packing::Sherry, quartet, 1, 4, out)), "");
   EXPECT_EQ(out[0], 25);
 
   std::mt19937 rng(5);
@@ -98,23 +99,22 @@ TEST(PackingTest, SherryLayoutAndRoundTrip) {
   }
   std::vector<uint8_t> packed(packedBytes(Packing::Sherry, rows, k));
   EXPECT_EQ(packed.size(), size_t(rows * 6)); // 45 bits per row
-  std::string error;
-  ASSERT_TRUE(
-      pack(Packing::Sherry, codes.data(), rows, k, packed.data(), &error))
-      << error;
+  ASSERT_EQ(
+      messageOf(pack(Packing::Sherry, codes.data(), rows, k, packed.data())),
+      "");
   std::vector<uint8_t> back(rows * k);
-  ASSERT_TRUE(unpack(Packing::Sherry, Alphabet::Trit, packed.data(), rows, k,
-                     back.data(), &error))
-      << error;
+  ASSERT_EQ(messageOf(unpack(Packing::Sherry, Alphabet::Trit, packed.data(),
+                             rows, k, back.data())),
+            "");
   EXPECT_EQ(back, codes);
 
   const uint8_t twoZeros[] = {kPlus, kZeroPos, kZeroPos, kMinus};
-  EXPECT_FALSE(pack(Packing::Sherry, twoZeros, 1, 4, out, &error));
-  EXPECT_EQ(error, "sherry needs exactly one zero in every 4 codes, row 0, "
-                   "columns 0..3 have 2");
-  EXPECT_FALSE(pack(Packing::Sherry, twoZeros, 1, 3, out, &error));
-  EXPECT_EQ(error, "sherry packs groups of 4 codes: K = 3 is not a multiple "
-                   "of 4");
+  EXPECT_EQ(messageOf(pack(Packing::Sherry, twoZeros, 1, 4, out)),
+            "sherry needs exactly one zero in every 4 codes, row 0, "
+            "columns 0..3 have 2");
+  EXPECT_EQ(messageOf(pack(Packing::Sherry, twoZeros, 1, 3, out)),
+            "sherry packs groups of 4 codes: K = 3 is not a multiple "
+            "of 4");
 }
 
 class RoundTripTest : public ::testing::TestWithParam<Packing> {};
@@ -126,13 +126,12 @@ TEST_P(RoundTripTest, RandomShapes) {
     for (int64_t rows : {1, 2, 7}) {
       std::vector<uint8_t> codes = randomCodes(rows * k, szt, unsigned(k));
       std::vector<uint8_t> packed(packedBytes(packing, rows, k));
-      std::string error;
-      ASSERT_TRUE(pack(packing, codes.data(), rows, k, packed.data(), &error))
-          << error;
+      ASSERT_EQ(messageOf(pack(packing, codes.data(), rows, k, packed.data())),
+                "");
       std::vector<uint8_t> back(rows * k, 0xFF);
-      ASSERT_TRUE(unpack(packing, szt ? Alphabet::SZT : Alphabet::Trit,
-                         packed.data(), rows, k, back.data(), &error))
-          << error;
+      ASSERT_EQ(messageOf(unpack(packing, szt ? Alphabet::SZT : Alphabet::Trit,
+                                 packed.data(), rows, k, back.data())),
+                "");
       EXPECT_EQ(back, codes)
           << packingName(packing) << " rows=" << rows << " k=" << k;
     }
@@ -148,41 +147,40 @@ INSTANTIATE_TEST_SUITE_P(AllLayouts, RoundTripTest,
 TEST(PackingTest, PackRejectsBadCodes) {
   const uint8_t invalid[] = {kPlus, 7};
   uint8_t out[1];
-  std::string error;
-  EXPECT_FALSE(pack(Packing::SignMagnitude, invalid, 1, 2, out, &error));
-  EXPECT_EQ(error, "invalid code 7 at row 0, column 1 (codes are 0..3)");
+  EXPECT_EQ(messageOf(pack(Packing::SignMagnitude, invalid, 1, 2, out)),
+            "invalid code 7 at row 0, column 1 (codes are 0..3)");
 
   const uint8_t negZero[] = {kZeroNeg};
-  EXPECT_FALSE(pack(Packing::Base3, negZero, 1, 1, out, &error));
-  EXPECT_EQ(error, "signed zero at row 0, column 0 cannot be stored in base3");
-  EXPECT_TRUE(pack(Packing::SignMagnitude, negZero, 1, 1, out, &error));
+  EXPECT_EQ(messageOf(pack(Packing::Base3, negZero, 1, 1, out)),
+            "signed zero at row 0, column 0 cannot be stored in base3");
+  EXPECT_EQ(messageOf(pack(Packing::SignMagnitude, negZero, 1, 1, out)), "");
 }
 
 TEST(PackingTest, UnpackRejectsBadBytes) {
-  std::string error;
   uint8_t codes[8];
   const uint8_t reserved[] = {0xF3};
-  EXPECT_FALSE(
-      unpack(Packing::Base3, Alphabet::Trit, reserved, 1, 5, codes, &error));
-  EXPECT_EQ(error, "reserved base3 byte 243 at row 0, column 0");
+  EXPECT_EQ(
+      messageOf(unpack(Packing::Base3, Alphabet::Trit, reserved, 1, 5, codes)),
+      "reserved base3 byte 243 at row 0, column 0");
 
   const uint8_t offset[] = {0x35}; // fields 1 1 3 0
-  EXPECT_FALSE(unpack(Packing::OffsetBinary, Alphabet::Trit, offset, 1, 4,
-                      codes, &error));
-  EXPECT_EQ(error, "reserved offset_binary code 0b11 at row 0, column 2");
+  EXPECT_EQ(messageOf(unpack(Packing::OffsetBinary, Alphabet::Trit, offset, 1,
+                             4, codes)),
+            "reserved offset_binary code 0b11 at row 0, column 2");
 
   const uint8_t negZero[] = {0x00, 0x08}; // row 1, column 1 is 0b10
-  EXPECT_FALSE(unpack(Packing::SignMagnitude, Alphabet::Trit, negZero, 2, 2,
-                      codes, &error));
-  EXPECT_EQ(error, "signed zero (0b10) in a !tern.trit tensor at row 1, "
-                   "column 1");
-  EXPECT_TRUE(unpack(Packing::SignMagnitude, Alphabet::SZT, negZero, 2, 2,
-                     codes, &error));
+  EXPECT_EQ(messageOf(unpack(Packing::SignMagnitude, Alphabet::Trit, negZero, 2,
+                             2, codes)),
+            "signed zero (0b10) in a !tern.trit tensor at row 1, "
+            "column 1");
+  EXPECT_EQ(messageOf(unpack(Packing::SignMagnitude, Alphabet::SZT, negZero, 2,
+                             2, codes)),
+            "");
 
   const uint8_t padding[] = {0x41}; // +1, then padding holding +1
-  EXPECT_FALSE(unpack(Packing::SignMagnitude, Alphabet::Trit, padding, 1, 3,
-                      codes, &error));
-  EXPECT_EQ(error, "non-zero padding after the last code of row 0");
+  EXPECT_EQ(messageOf(unpack(Packing::SignMagnitude, Alphabet::Trit, padding, 1,
+                             3, codes)),
+            "non-zero padding after the last code of row 0");
 }
 
 TEST(PackingTest, KernelBitmapSizes) {

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Quantization/ModelEvaluator.h"
+#include "ErrorMessage.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Quantization/Calibration.h"
 #include "tern/Quantization/Passes.h"
@@ -28,6 +29,7 @@ using namespace mlir;
 using namespace mlir::tern;
 using ::tern::support::Array;
 using ::tern::support::DType;
+using ::tern::unittest::messageOf;
 
 namespace {
 
@@ -45,14 +47,17 @@ func.func @main(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
 /// Returns every output filled with `value`, as if every activation were it.
 class FakeModel : public EvaluableModel {
 public:
-  FakeModel(ModelSignature signature, float value, int &runs)
-      : signature_(std::move(signature)), value_(value), runs_(runs) {}
+  FakeModel(ModelSignature signature, float value, int &runs, bool fail)
+      : signature_(std::move(signature)), value_(value), runs_(runs),
+        fail_(fail) {}
   const ModelSignature &signature() const override { return signature_; }
-  bool run(std::vector<Array> &inputs, std::vector<Array> *outputs,
-           std::string &error) override {
+  llvm::Error run(std::vector<Array> &inputs,
+                  std::vector<Array> *outputs) override {
     ++runs_;
+    if (fail_)
+      return llvm::createStringError("the fake model ran out of memory");
     if (!outputs)
-      return true;
+      return llvm::Error::success();
     outputs->clear();
     for (const TensorSignature &output : signature_.outputs) {
       Array array;
@@ -63,31 +68,42 @@ public:
       std::fill(data, data + array.numElements(), value_);
       outputs->push_back(std::move(array));
     }
-    return true;
+    return llvm::Error::success();
   }
 
 private:
   ModelSignature signature_;
   float value_;
   int &runs_;
+  bool fail_;
 };
 
 class FakeEvaluator : public ModelEvaluator {
 public:
-  FakeEvaluator(int &prepares, int &runs) : prepares_(prepares), runs_(runs) {}
-  std::unique_ptr<EvaluableModel> prepare(ModuleOp module, const TargetCPU &,
-                                          std::string &error) override {
+  FakeEvaluator(int &prepares, int &runs, bool failRuns = false)
+      : prepares_(prepares), runs_(runs), failRuns_(failRuns) {}
+  FailureOr<std::unique_ptr<EvaluableModel>>
+  prepare(ModuleOp module, const TargetCPU &) override {
     ++prepares_;
-    ModelSignature signature;
-    if (!readSignature(module.lookupSymbol<func::FuncOp>("main"), signature,
-                       error))
-      return nullptr;
-    return std::make_unique<FakeModel>(std::move(signature), 2.0f, runs_);
+    // The copy lives in a context of its own: its errors must reach the
+    // pass's context.
+    if (failPrepare)
+      return module.lookupSymbol<func::FuncOp>("main").emitError(
+          "the fake evaluator cannot lower this");
+    FailureOr<ModelSignature> signature =
+        readSignature(module.lookupSymbol<func::FuncOp>("main"));
+    if (failed(signature))
+      return failure();
+    return std::unique_ptr<EvaluableModel>(std::make_unique<FakeModel>(
+        std::move(*signature), 2.0f, runs_, failRuns_));
   }
+
+  bool failPrepare = false;
 
 private:
   int &prepares_;
   int &runs_;
+  bool failRuns_;
 };
 
 class ModelEvaluatorTest : public ::testing::Test {
@@ -109,8 +125,7 @@ protected:
     Array x;
     x.shape = {3, 4};
     x.data.resize(12 * sizeof(float));
-    std::string error;
-    EXPECT_TRUE(writeNpy((dir + "/set0.npy").str(), x, error)) << error;
+    EXPECT_EQ(messageOf(writeNpy((dir + "/set0.npy").str(), x)), "");
     directory = dir.str().str();
     return directory;
   }
@@ -174,6 +189,32 @@ TEST_F(ModelEvaluatorTest, CalibrationRunsThroughTheRegisteredEvaluator) {
   ASSERT_EQ(calibration.layers.size(), 1u);
   const auto &layer = calibration.layers.begin()->second;
   EXPECT_EQ(layer.channels, 4);
+}
+
+TEST_F(ModelEvaluatorTest, ErrorsOfTheCopyAndOfRunsAreReportedByThePass) {
+  int prepares = 0, runs = 0;
+  auto evaluator = std::make_unique<FakeEvaluator>(prepares, runs);
+  evaluator->failPrepare = true;
+  registerModelEvaluator(std::move(evaluator));
+  ASSERT_TRUE(module);
+  std::string inputs = makeInputs(), message;
+  EXPECT_TRUE(failed(run("tern-calibrate{inputs=" + inputs + "}", message)));
+  EXPECT_EQ(message.rfind("tern-calibrate: the fake evaluator cannot lower "
+                          "this (at ",
+                          0),
+            0u)
+      << message;
+
+  registerModelEvaluator(std::make_unique<FakeEvaluator>(prepares, runs,
+                                                         /*failRuns=*/true));
+  message.clear();
+  EXPECT_TRUE(failed(run("tern-calibrate{inputs=" + inputs + "}", message)));
+  EXPECT_EQ(message, "tern-calibrate: the fake model ran out of memory");
+  message.clear();
+  EXPECT_TRUE(failed(run(
+      "tern-ternarize{sequential=true calibration=" + inputs + "}", message)));
+  EXPECT_EQ(message, "tern-ternarize: sequential: the fake model ran out of "
+                     "memory");
 }
 
 } // namespace

@@ -1,12 +1,14 @@
 //===- NpyTest.cpp - NumPy .npy files -------------------------------------===//
 
 #include "tern/Support/Npy.h"
+#include "ErrorMessage.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 using namespace tern::support;
+using ::tern::unittest::messageOf;
 
 namespace {
 
@@ -28,11 +30,10 @@ TEST(NpyTest, RoundTripsEveryRankAndType) {
     Array a = floats(shape);
     std::string bytes = formatNpy(a);
     EXPECT_EQ((bytes.size() - a.data.size()) % 64, 0u);
-    Array b;
-    std::string error;
-    ASSERT_TRUE(parseNpy(bytes, b, error)) << error;
-    EXPECT_EQ(b.shape, a.shape);
-    EXPECT_EQ(b.data, a.data);
+    llvm::Expected<Array> b = parseNpy(bytes);
+    ASSERT_EQ(messageOf(b), "");
+    EXPECT_EQ(b->shape, a.shape);
+    EXPECT_EQ(b->data, a.data);
   }
   for (DType t : {DType::F64, DType::F16, DType::I64, DType::I32, DType::I16,
                   DType::I8, DType::Bool}) {
@@ -40,11 +41,10 @@ TEST(NpyTest, RoundTripsEveryRankAndType) {
     a.type = t;
     a.shape = {2};
     a.data.assign(2 * dtypeSize(t), 1);
-    Array b;
-    std::string error;
-    ASSERT_TRUE(parseNpy(formatNpy(a), b, error)) << error;
-    EXPECT_EQ(b.type, t);
-    EXPECT_EQ(b.data, a.data);
+    llvm::Expected<Array> b = parseNpy(formatNpy(a));
+    ASSERT_EQ(messageOf(b), "");
+    EXPECT_EQ(b->type, t);
+    EXPECT_EQ(b->data, a.data);
   }
 }
 
@@ -59,36 +59,34 @@ TEST(NpyTest, ReadsNumpysOwnHeader) {
   bytes += char(0);
   bytes += header;
   bytes.append(48, '\0');
-  Array a;
-  std::string error;
-  ASSERT_TRUE(parseNpy(bytes, a, error)) << error;
-  EXPECT_EQ(a.type, DType::I64);
-  EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 3}));
+  llvm::Expected<Array> a = parseNpy(bytes);
+  ASSERT_EQ(messageOf(a), "");
+  EXPECT_EQ(a->type, DType::I64);
+  EXPECT_EQ(a->shape, (std::vector<int64_t>{2, 3}));
 }
 
 TEST(NpyTest, RejectsBadFiles) {
-  Array a;
-  std::string error;
-  EXPECT_FALSE(parseNpy("hello world", a, error));
-  EXPECT_EQ(error, "not a .npy file (bad magic)");
+  auto errorOf = [](const std::string &bytes) {
+    llvm::Expected<Array> a = parseNpy(bytes);
+    return messageOf(a);
+  };
+  EXPECT_EQ(errorOf("hello world"), "not a .npy file (bad magic)");
 
   std::string good = formatNpy(floats({2, 2}));
-  EXPECT_FALSE(parseNpy(good.substr(0, good.size() - 4), a, error));
-  EXPECT_EQ(error, "the .npy data holds 12 bytes, shape (2, 2) of float32 "
-                   "needs 16");
+  EXPECT_EQ(errorOf(good.substr(0, good.size() - 4)),
+            "the .npy data holds 12 bytes, shape (2, 2) of float32 "
+            "needs 16");
 
   std::string fortran = good;
   fortran.replace(fortran.find("False"), 5, "True ");
-  EXPECT_FALSE(parseNpy(fortran, a, error));
-  EXPECT_EQ(error, "Fortran-order arrays are not supported");
+  EXPECT_EQ(errorOf(fortran), "Fortran-order arrays are not supported");
 
   std::string complex = good;
   complex.replace(complex.find("<f4"), 3, "<c8");
-  EXPECT_FALSE(parseNpy(complex, a, error));
-  EXPECT_EQ(error, "unsupported .npy dtype '<c8'");
+  EXPECT_EQ(errorOf(complex), "unsupported .npy dtype '<c8'");
 
-  EXPECT_FALSE(readNpy("/nonexistent/x.npy", a, error));
-  EXPECT_EQ(error, "cannot open '/nonexistent/x.npy'");
+  llvm::Expected<Array> missing = readNpy("/nonexistent/x.npy");
+  EXPECT_EQ(messageOf(missing), "cannot open '/nonexistent/x.npy'");
 }
 
 // Shapes that are not tuples (found while writing tern-npy-fuzzer: an empty
@@ -98,10 +96,9 @@ TEST(NpyTest, RejectsShapesThatAreNotTuples) {
   for (const char *shape : {"      ", "7     ", "2, 2  "}) {
     std::string bad = good;
     bad.replace(bad.find("(2, 2)"), 6, shape);
-    Array a;
-    std::string error;
-    EXPECT_FALSE(parseNpy(bad, a, error)) << shape;
-    EXPECT_EQ(error.rfind("malformed .npy shape", 0), 0u) << error;
+    llvm::Expected<Array> a = parseNpy(bad);
+    std::string error = messageOf(a);
+    EXPECT_EQ(error.rfind("malformed .npy shape", 0), 0u) << shape << error;
   }
 }
 

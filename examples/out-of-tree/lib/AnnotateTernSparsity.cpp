@@ -24,14 +24,17 @@ struct AnnotateTernSparsity
     : ternsparsity::impl::AnnotateTernSparsityBase<AnnotateTernSparsity> {
   void runOnOperation() override {
     getOperation()->walk([](mlir::tern::MatmulOp op) {
-      std::vector<float> bias;
-      std::string error;
-      std::optional<tern::quant::TernaryWeights> weights =
-          mlir::tern::readConstantWeights(op, bias, error);
-      if (!weights) {
-        op.emitRemark() << "annotate-tern-sparsity: not annotated: " << error;
+      if (!mlir::tern::hasConstantWeights(op)) {
+        op.emitRemark() << "annotate-tern-sparsity: not annotated: its "
+                           "codes, scales, shifts and bias are not all "
+                           "constants";
         return;
       }
+      llvm::FailureOr<mlir::tern::MatmulWeights> read =
+          mlir::tern::readConstantWeights(op);
+      if (failed(read))
+        return;
+      const tern::quant::TernaryWeights *weights = &read->weights;
       llvm::SmallVector<int64_t> zeros(weights->planes, 0);
       for (int64_t p = 0; p < weights->planes; ++p)
         for (int64_t r = 0; r < weights->rows; ++r)

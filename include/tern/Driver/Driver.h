@@ -59,11 +59,9 @@ struct ModelToolOptions {
                      "'vpdpbusd'"),
       llvm::cl::init("auto")};
 
-  /// --ternary-activations, and --ternary-int8-dot resolved for `cpu`
-  /// (resolveInt8Dot). On failure returns false with a message.
-  bool resolveTernaryKernels(const TargetCPU &cpu,
-                             KernelActivations &activations, Int8Dot &int8Dot,
-                             std::string &error) const;
+  /// --cpu (resolveCPU), --ternary-activations, and --ternary-int8-dot
+  /// resolved for that CPU (resolveInt8Dot).
+  llvm::Expected<CPUKernelOptions> resolveKernels() const;
 };
 
 } // namespace mlir::tern

@@ -33,26 +33,18 @@ class ExecutionEngine;
 
 namespace mlir::tern {
 
-struct ExecutionOptions {
+struct ExecutionOptions : CPUKernelOptions {
   /// Lower with the reference pipeline (the oracle) instead of
   /// tern-cpu-pipeline.
   bool reference = false;
-  TargetCPU cpu = {"x86-64-v3", 8};
-  /// Activations of the ternary matmul kernels (tern-cpu-pipeline's
-  /// ternary-activations).
-  KernelActivations ternaryActivations = KernelActivations::F32;
-  /// With int8 activations, how the kernels combine codes and activations
-  /// (tern-cpu-pipeline's ternary-int8-dot; resolveInt8Dot).
-  Int8Dot ternaryInt8Dot = Int8Dot::Pmaddubsw;
 };
 
 /// Lowers `module` in place to the LLVM dialect as `options` say
 /// (tern-cpu-pipeline for `options.cpu`, or the reference pipeline), with a
 /// C interface (`_mlir_ciface_NAME`) for every function: what the JIT
-/// (CompiledModel) and the AOT compiler (tern-compile) both run. On
-/// failure returns false with a message.
-bool lowerForCPU(ModuleOp module, const ExecutionOptions &options,
-                 std::string &error);
+/// (CompiledModel) and the AOT compiler (tern-compile) both run. The passes
+/// report failures at the ops they fail on.
+LogicalResult lowerForCPU(ModuleOp module, const ExecutionOptions &options);
 
 /// Optimizes LLVM IR as the JIT and the AOT compiler both do: O3 without
 /// the target's cost model (the code is vectorized already; with x86's cost
@@ -64,20 +56,20 @@ llvm::Error optimizeForCPU(llvm::Module &module, const TargetCPU &cpu);
 class CompiledModel : public EvaluableModel {
 public:
   /// Lowers `module` in place and compiles its @main, whose arguments and
-  /// results must be static tensors of types dtypeOf knows. On failure
-  /// returns null with a message in `error`. Registers the LLVM IR
-  /// translations in the module's context.
-  static std::unique_ptr<CompiledModel>
-  compile(ModuleOp module, const ExecutionOptions &options, std::string &error);
+  /// results must be static tensors of types dtypeOf knows. Fails with
+  /// diagnostics at the function, the op a lowering fails on, or the module
+  /// (JIT errors). Registers the LLVM IR translations in the module's
+  /// context.
+  static FailureOr<std::unique_ptr<CompiledModel>>
+  compile(ModuleOp module, const ExecutionOptions &options);
   ~CompiledModel() override;
 
   /// What @main takes and returns (read before lowering).
   const ModelSignature &signature() const override { return signature_; }
 
   /// Runs @main on checked inputs; fills `outputs` unless it is null.
-  bool run(std::vector<::tern::support::Array> &inputs,
-           std::vector<::tern::support::Array> *outputs,
-           std::string &error) override;
+  llvm::Error run(std::vector<::tern::support::Array> &inputs,
+                  std::vector<::tern::support::Array> *outputs) override;
 
 private:
   CompiledModel() = default;

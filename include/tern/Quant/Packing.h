@@ -1,9 +1,9 @@
 //===- Packing.h - packed storage of ternary codes --------------*- C++ -*-===//
 //
 // This file declares how ternary codes are stored in bytes. It is plain C++
-// with no MLIR dependency: the dialect's `#tern.packing` attribute, the
-// reference lowering and the code generators all call these functions, so
-// each layout is defined exactly once.
+// with no MLIR dependency (failures are llvm::Error values): the dialect's
+// `#tern.packing` attribute, the reference lowering and the code generators all
+// call these functions, so each layout is defined exactly once.
 //
 // In memory, an unpacked code is one byte holding the 2-bit sign/magnitude
 // code (bit 0 magnitude, bit 1 sign), which is also what the reference
@@ -13,6 +13,8 @@
 
 #ifndef TERN_QUANT_PACKING_H
 #define TERN_QUANT_PACKING_H
+
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <string>
@@ -75,16 +77,16 @@ bool canHold(Packing packing, Alphabet alphabet);
 
 /// Packs `rows` x `k` codes (one per byte, row-major) into
 /// packedBytes(packing, rows, k) bytes at `out`. Fails, naming the first
-/// offending element in `error`, on a code that is not a valid 2-bit code or
-/// that the layout cannot hold.
-bool pack(Packing packing, const uint8_t *codes, int64_t rows, int64_t k,
-          uint8_t *out, std::string *error);
+/// offending element, on a code that is not a valid 2-bit code or that the
+/// layout cannot hold.
+llvm::Error pack(Packing packing, const uint8_t *codes, int64_t rows, int64_t k,
+                 uint8_t *out);
 
 /// Unpacks `bytes` into `rows` x `k` codes at `codes` (which may be null to
-/// only validate). Fails, naming the first offending byte in `error`, on a
-/// reserved code, a code outside `alphabet`, or padding that is not zero.
-bool unpack(Packing packing, Alphabet alphabet, const uint8_t *bytes,
-            int64_t rows, int64_t k, uint8_t *codes, std::string *error);
+/// only validate). Fails, naming the first offending byte, on a reserved
+/// code, a code outside `alphabet`, or padding that is not zero.
+llvm::Error unpack(Packing packing, Alphabet alphabet, const uint8_t *bytes,
+                   int64_t rows, int64_t k, uint8_t *codes);
 
 /// The layout tern's CPU kernels read weights in (docs/Packing.md, "Kernel
 /// bitmaps"): per row, a magnitude bitmap then a sign bitmap, like

@@ -13,6 +13,8 @@
 #include "tern/Quant/Methods.h"
 #include "tern/Quant/Ternary.h"
 
+#include "llvm/Support/Error.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,8 +51,8 @@ struct QuantizeOptions {
 
 /// Checks `options` against a rows x cols matrix; the message names the
 /// offending option.
-bool validateOptions(const QuantizeOptions &options, int64_t rows, int64_t cols,
-                     std::string *error);
+llvm::Error validateOptions(const QuantizeOptions &options, int64_t rows,
+                            int64_t cols);
 
 /// Fits one group of n weights with the method of `options`. For Sherry the
 /// codes come with the fit: pass `sherryCodes` (n entries).
@@ -59,9 +61,8 @@ GroupFit fitGroup(const QuantizeOptions &options, const float *w,
 
 /// Ternarizes `w` with importance `h` (null, or one value per column; null
 /// means h ≡ 1). Fails with a message naming the bad option or shape.
-std::optional<TernaryWeights> quantize(MatrixRef w, const float *h,
-                                       const QuantizeOptions &options,
-                                       std::string *error);
+llvm::Expected<TernaryWeights> quantize(MatrixRef w, const float *h,
+                                        const QuantizeOptions &options);
 
 struct ErrorFeedbackOptions {
   /// λ = dampening · mean(diag H) is added to H before inversion.
@@ -74,9 +75,10 @@ struct ErrorFeedbackOptions {
 /// cols, row-major, symmetric). Group parameters are fitted on the updated
 /// weights when the first column of the group is reached. Sherry is not
 /// supported (its codes are not chosen one column at a time).
-std::optional<TernaryWeights> quantizeWithErrorFeedback(
-    MatrixRef w, const double *hessian, const QuantizeOptions &options,
-    const ErrorFeedbackOptions &feedback, std::string *error);
+llvm::Expected<TernaryWeights>
+quantizeWithErrorFeedback(MatrixRef w, const double *hessian,
+                          const QuantizeOptions &options,
+                          const ErrorFeedbackOptions &feedback);
 
 /// Weights that undo the error a layer receives: with x the activations of
 /// the float model and x̃ those the layer sees in a partly quantized one,
@@ -86,9 +88,10 @@ std::optional<TernaryWeights> quantizeWithErrorFeedback(
 /// when x̃ = x. Quantizing W* under H̃ (quantizeWithErrorFeedback) then
 /// minimises the error against the float layer's output. Fails when
 /// H̃ + λI is not positive definite.
-std::optional<std::vector<float>>
-retargetWeights(MatrixRef w, const double *cross, const double *hessian,
-                double dampening, std::string *error);
+llvm::Expected<std::vector<float>> retargetWeights(MatrixRef w,
+                                                   const double *cross,
+                                                   const double *hessian,
+                                                   double dampening);
 
 /// Refits the scales of fixed codes to the output error under H = E[x xᵀ]
 /// (K x K, row-major): per row and group the P scales solve
@@ -129,8 +132,8 @@ struct LowRank {
   /// Singular values of the (weighted) residual, largest first.
   std::vector<double> singularValues;
 };
-std::optional<LowRank> lowRankResidual(MatrixRef residual, const float *h,
-                                       int64_t rank, std::string *error);
+llvm::Expected<LowRank> lowRankResidual(MatrixRef residual, const float *h,
+                                        int64_t rank);
 
 } // namespace tern::quant
 

@@ -45,18 +45,18 @@ struct AllocationLayer {
 /// Measures every candidate's damage: the module is copied with the
 /// weights of the allocation layers turned into arguments of @main,
 /// compiled once for `cpu`, and run on the input sets of `inputs` (as
-/// tern-calibrate reads them) once per candidate. On failure returns false
-/// with a message.
-bool measureDamage(ModelEvaluator &evaluator, ModuleOp module,
-                   std::vector<AllocationLayer> &layers, StringRef inputs,
-                   const TargetCPU &cpu, std::string &error);
+/// tern-calibrate reads them) once per candidate. Reports failures through
+/// `emitError`.
+LogicalResult measureDamage(ModelEvaluator &evaluator, ModuleOp module,
+                            std::vector<AllocationLayer> &layers,
+                            StringRef inputs, const TargetCPU &cpu,
+                            function_ref<InFlightDiagnostic()> emitError);
 
 /// Chooses a candidate per layer: every layer starts at its cheapest one,
 /// then the upgrade that removes the most damage per added bit is taken
 /// while the average bits per weight over all the layers stays within
 /// `bits`. Fails if the cheapest choice already exceeds it.
-bool allocateBits(std::vector<AllocationLayer> &layers, double bits,
-                  std::string &error);
+llvm::Error allocateBits(std::vector<AllocationLayer> &layers, double bits);
 
 } // namespace mlir::tern
 

@@ -19,6 +19,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -109,18 +110,17 @@ struct InputSet {
   std::vector<std::string> sources;
 };
 
-/// The entries of the calibration directory `dir`, in name order; on
-/// failure returns false with a message.
-bool listInputEntries(llvm::StringRef dir, std::vector<InputEntry> &entries,
-                      std::string &error);
+/// The entries of the calibration directory `dir`, in name order; the
+/// error names the directory.
+llvm::Expected<std::vector<InputEntry>> listInputEntries(llvm::StringRef dir);
 
 /// Reads the input sets of `entry` for a model with `inputs` into `sets`:
 /// a subdirectory holds NAME.npy per input; a .npy file (one-input models
 /// only) is a set, or several when its leading dimension is a multiple of
 /// the model's.
-bool readInputEntry(const InputEntry &entry,
-                    llvm::ArrayRef<TensorSignature> inputs,
-                    std::vector<InputSet> &sets, std::string &error);
+llvm::Error readInputEntry(const InputEntry &entry,
+                           llvm::ArrayRef<TensorSignature> inputs,
+                           std::vector<InputSet> &sets);
 
 /// A copy of `module` in `context` (through bytecode), with the dialects
 /// the calibration observers use loaded (lowering and JIT compilation load
@@ -129,6 +129,23 @@ bool readInputEntry(const InputEntry &entry,
 /// weights replaced by a float matmul on its dequantized weights (faster
 /// to run than tern.matmul's reference lowering).
 OwningOpRef<ModuleOp> copyForExecution(ModuleOp module, MLIRContext &context);
+
+/// While alive, re-reports the errors emitted in `copy` (the private context
+/// of a copyForExecution, whose diagnostics no pass manager sees) through
+/// `emitError`, with the location they had in the copy; notes follow.
+/// Warnings and remarks go to `copy`'s default handler.
+class ForwardDiagnostics {
+public:
+  ForwardDiagnostics(MLIRContext &copy,
+                     std::function<InFlightDiagnostic()> emitError);
+  ~ForwardDiagnostics();
+  ForwardDiagnostics(const ForwardDiagnostics &) = delete;
+  ForwardDiagnostics &operator=(const ForwardDiagnostics &) = delete;
+
+private:
+  MLIRContext &copy_;
+  DiagnosticEngine::HandlerID handler_;
+};
 
 } // namespace mlir::tern
 

@@ -35,10 +35,10 @@ public:
   virtual const ModelSignature &signature() const = 0;
 
   /// Runs @main on inputs checked against signature() (checkInputs); fills
-  /// `outputs` unless it is null. On failure returns false with a message.
-  virtual bool run(std::vector<::tern::support::Array> &inputs,
-                   std::vector<::tern::support::Array> *outputs,
-                   std::string &error) = 0;
+  /// `outputs` unless it is null. Run-time failures (no IR is left to point
+  /// at) come back as an llvm::Error the caller reports.
+  virtual llvm::Error run(std::vector<::tern::support::Array> &inputs,
+                          std::vector<::tern::support::Array> *outputs) = 0;
 };
 
 /// Turns modules into EvaluableModels.
@@ -48,9 +48,10 @@ public:
 
   /// Prepares `module`'s @main to run on `cpu`; `module` may be rewritten
   /// (lowered) in place and must live in a context the caller owns for the
-  /// result's lifetime. On failure returns null with a message in `error`.
-  virtual std::unique_ptr<EvaluableModel>
-  prepare(ModuleOp module, const TargetCPU &cpu, std::string &error) = 0;
+  /// result's lifetime. Fails with diagnostics at what could not be
+  /// prepared (the entry function, an op a lowering fails on, the module).
+  virtual FailureOr<std::unique_ptr<EvaluableModel>>
+  prepare(ModuleOp module, const TargetCPU &cpu) = 0;
 };
 
 /// Makes `evaluator` the one the passes use in this process (replacing any

@@ -50,11 +50,13 @@ public:
   /// Copies `module` (as copyForExecution does), makes the layers named
   /// `layers` (Layers.h names) compute on argument weights, prepares it
   /// with `evaluator` for `cpu` and reads the input sets of `inputs` (a
-  /// calibration directory). On failure returns null with a message.
-  static std::unique_ptr<ProbeModel>
+  /// calibration directory). Reports failures, including those of preparing
+  /// the copy, through `emitError`.
+  static FailureOr<std::unique_ptr<ProbeModel>>
   create(ModelEvaluator &evaluator, ModuleOp module,
          llvm::ArrayRef<std::string> layers, Results results,
-         llvm::StringRef inputs, const TargetCPU &cpu, std::string &error);
+         llvm::StringRef inputs, const TargetCPU &cpu,
+         llvm::function_ref<InFlightDiagnostic()> emitError);
   ~ProbeModel();
 
   /// Input sets read.
@@ -69,8 +71,8 @@ public:
 
   /// Runs input set `set` with `weights` (one entry per probed layer) into
   /// `outputs`.
-  bool run(size_t set, std::vector<ProbeWeights> &weights,
-           std::vector<::tern::support::Array> &outputs, std::string &error);
+  llvm::Error run(size_t set, std::vector<ProbeWeights> &weights,
+                  std::vector<::tern::support::Array> &outputs);
 
 private:
   ProbeModel();

@@ -32,9 +32,9 @@ public:
 
   /// Runs every input set on the float model and on the current one,
   /// recording what layer `index` receives against the float model into
-  /// `stats`; drops the layer's cached float activations. On failure
-  /// returns false with a message.
-  bool observe(size_t index, TargetStatistics &stats, std::string &error);
+  /// `stats`; drops the layer's cached float activations. Fails when a run
+  /// fails (no IR is left to point at: the caller reports it).
+  llvm::Error observe(size_t index, TargetStatistics &stats);
 
   /// Layer `index` of the current model computes with `weights` (`rows` x
   /// K) and adds `bias` (or none) from now on.

@@ -2,12 +2,15 @@
 //
 // This file declares reading and writing of NumPy's .npy format (versions
 // 1.0 to 3.0, C order, little-endian), the tensor files tern-run exchanges
-// with numpy and ONNX Runtime. Plain C++, no MLIR.
+// with numpy and ONNX Runtime. Plain C++ (failures are llvm::Error values),
+// no MLIR.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TERN_SUPPORT_NPY_H
 #define TERN_SUPPORT_NPY_H
+
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <string>
@@ -33,13 +36,14 @@ struct Array {
   int64_t numElements() const;
 };
 
-/// Parses .npy bytes; on failure returns false with a message in `error`.
-bool parseNpy(const std::string &bytes, Array &array, std::string &error);
-/// Reads a .npy file; the message names the file.
-bool readNpy(const std::string &path, Array &array, std::string &error);
+/// Parses .npy bytes; the error says what is malformed.
+llvm::Expected<Array> parseNpy(const std::string &bytes);
+/// Reads a .npy file; the error names the file.
+llvm::Expected<Array> readNpy(const std::string &path);
 /// Serializes to .npy (version 1.0).
 std::string formatNpy(const Array &array);
-bool writeNpy(const std::string &path, const Array &array, std::string &error);
+/// Writes formatNpy(array) to `path`; the error names the file.
+llvm::Error writeNpy(const std::string &path, const Array &array);
 
 } // namespace tern::support
 

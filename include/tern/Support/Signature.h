@@ -34,15 +34,14 @@ struct ModelSignature {
 };
 
 /// The signature of `func`, whose arguments and results must be static
-/// tensors; on failure returns false with a message in `error`.
-bool readSignature(func::FuncOp func, ModelSignature &signature,
-                   std::string &error);
+/// tensors; fails with a diagnostic at `func`.
+FailureOr<ModelSignature> readSignature(func::FuncOp func);
 
 /// The signature of function `entry` of `module`, whose arguments and
 /// results must be static tensors of element types tern exchanges
-/// (dtypeOf); on failure returns false with a message in `error`.
-bool readEntrySignature(ModuleOp module, StringRef entry,
-                        ModelSignature &signature, std::string &error);
+/// (dtypeOf); fails with a diagnostic at the function (at `module` when it
+/// has none).
+FailureOr<ModelSignature> readEntrySignature(ModuleOp module, StringRef entry);
 
 /// The array type of an MLIR element type, if tern can exchange it.
 std::optional<::tern::support::DType> dtypeOf(Type type);
@@ -51,10 +50,10 @@ std::optional<::tern::support::DType> dtypeOf(Type type);
 std::string shapeString(ArrayRef<int64_t> shape);
 
 /// Checks that `inputs` match the inputs of `signature` (types and shapes,
-/// in order); the message names the input and `sources[i]` when given.
-bool checkInputs(const ModelSignature &signature,
-                 const std::vector<::tern::support::Array> &inputs,
-                 const std::vector<std::string> &sources, std::string &error);
+/// in order); the error names the input and `sources[i]` when given.
+llvm::Error checkInputs(const ModelSignature &signature,
+                        const std::vector<::tern::support::Array> &inputs,
+                        const std::vector<std::string> &sources);
 
 } // namespace mlir::tern
 

@@ -17,22 +17,21 @@
 using namespace llvm;
 using namespace mlir::tern;
 
-bool mlir::tern::resolveCPU(StringRef name, TargetCPU &cpu,
-                            std::string &error) {
+Expected<TargetCPU> mlir::tern::resolveCPU(StringRef name) {
   llvm::InitializeNativeTarget();
+  TargetCPU cpu;
   cpu.name = name == "native" ? llvm::sys::getHostCPUName().str() : name.str();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return false;
+    return createStringError(error);
   std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
       target->createMCSubtargetInfo(triple, cpu.name, ""));
-  if (!subtarget || !subtarget->isCPUStringValid(cpu.name)) {
-    error =
-        "unknown CPU '" + cpu.name + "' (try x86-64-v3, x86-64-v4 or native)";
-    return false;
-  }
+  if (!subtarget || !subtarget->isCPUStringValid(cpu.name))
+    return createStringError("unknown CPU '" + cpu.name +
+                             "' (try x86-64-v3, x86-64-v4 or native)");
   if (subtarget->checkFeatures("+avx512f")) {
     cpu.vectorWidth = 16;
     cpu.pmaddubsw = subtarget->checkFeatures("+avx512bw");
@@ -44,7 +43,7 @@ bool mlir::tern::resolveCPU(StringRef name, TargetCPU &cpu,
   } else {
     cpu.vectorWidth = 4;
   }
-  return true;
+  return cpu;
 }
 
 StringRef
@@ -95,26 +94,20 @@ cl::ValuesClass mlir::tern::int8DotValues() {
                  "vpdpbusd (AVX-VNNI, AVX-512 VNNI)"));
 }
 
-bool mlir::tern::resolveInt8Dot(const TargetCPU &cpu, StringRef requested,
-                                Int8Dot &dot, std::string &error) {
-  if (requested == "auto") {
-    dot = cpu.bestInt8Dot();
-    return true;
-  }
+Expected<Int8Dot> mlir::tern::resolveInt8Dot(const TargetCPU &cpu,
+                                             StringRef requested) {
+  if (requested == "auto")
+    return cpu.bestInt8Dot();
   std::optional<Int8Dot> named = symbolizeInt8Dot(requested);
-  if (!named) {
-    error = "unknown int8 dot '" + requested.str() +
-            "' (expected auto, none, generic, pmaddubsw or vpdpbusd)";
-    return false;
-  }
+  if (!named)
+    return createStringError(
+        "unknown int8 dot '" + requested +
+        "' (expected auto, none, generic, pmaddubsw or vpdpbusd)");
   if ((*named == Int8Dot::Pmaddubsw && !cpu.pmaddubsw) ||
-      (*named == Int8Dot::Vpdpbusd && !cpu.vpdpbusd)) {
-    error = "CPU '" + cpu.name + "' has no " + requested.str() + " in its " +
-            std::to_string(32 * cpu.vectorWidth) +
-            "-bit registers (its best is " +
-            stringifyInt8Dot(cpu.bestInt8Dot()).str() + ")";
-    return false;
-  }
-  dot = *named;
-  return true;
+      (*named == Int8Dot::Vpdpbusd && !cpu.vpdpbusd))
+    return createStringError("CPU '" + cpu.name + "' has no " + requested +
+                             " in its " + std::to_string(32 * cpu.vectorWidth) +
+                             "-bit registers (its best is " +
+                             stringifyInt8Dot(cpu.bestInt8Dot()) + ")");
+  return *named;
 }

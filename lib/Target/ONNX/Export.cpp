@@ -52,14 +52,17 @@ LogicalResult collectLayers(ModuleOp module,
     }
     QuantizedLayer layer;
     layer.op = op;
-    std::string error;
-    std::optional<q::TernaryWeights> weights =
-        readConstantWeights(op, layer.bias, error);
-    if (!weights) {
-      op.emitError("export-onnx: layer '") << name << "': " << error;
+    if (!hasConstantWeights(op)) {
+      op.emitError("export-onnx: layer '")
+          << name
+          << "': its codes, scales, shifts and bias are not all constants";
       return WalkResult::interrupt();
     }
-    layer.weights = std::move(*weights);
+    FailureOr<MatmulWeights> read = readConstantWeights(op);
+    if (failed(read))
+      return WalkResult::interrupt();
+    layer.weights = std::move(read->weights);
+    layer.bias = std::move(read->bias);
     if (!layers.try_emplace(name, std::move(layer)).second) {
       op.emitError("export-onnx: two tern.matmul ops are named '")
           << name << "'";
@@ -510,12 +513,11 @@ LogicalResult mlir::tern::exportQuantizedONNX(ModuleOp quantized,
     return quantized.emitError("export-onnx: cannot open the ONNX model '")
            << originalPath << "': " << buffer.getError().message();
   onnx::ModelProto model;
-  std::string error;
   bool text = originalPath.ends_with(".onnxtxt");
-  if (!onnx_import::parseModel((*buffer)->getBuffer().str(), text, model,
-                               error))
+  if (llvm::Error error =
+          onnx_import::parseModel((*buffer)->getBuffer().str(), text, model))
     return quantized.emitError("export-onnx: '")
-           << originalPath << "': " << error;
+           << originalPath << "': " << llvm::toString(std::move(error));
   for (const onnx::TensorProto &tensor : model.graph().initializer())
     if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
       return quantized.emitError("export-onnx: '")

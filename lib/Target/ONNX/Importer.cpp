@@ -907,34 +907,30 @@ onnx_import::constantFromProto(NodeContext &ctx,
 // Entry points
 //===----------------------------------------------------------------------===//
 
-bool mlir::tern::parseONNXInputShapes(StringRef spec,
-                                      ONNXImportOptions &options,
-                                      std::string &error) {
+llvm::Error mlir::tern::parseONNXInputShapes(StringRef spec,
+                                             ONNXImportOptions &options) {
   SmallVector<StringRef> entries;
   spec.split(entries, ',', -1, /*KeepEmpty=*/false);
   for (StringRef entry : entries) {
     auto [name, dims] = entry.split('=');
     name = name.trim();
-    if (name.empty() || dims.empty()) {
-      error =
-          "expected NAME=DxDx... in --input-shape, got '" + entry.str() + "'";
-      return false;
-    }
+    if (name.empty() || dims.empty())
+      return llvm::createStringError(
+          "expected NAME=DxDx... in --input-shape, got '" + entry + "'");
     SmallVector<int64_t> shape;
     SmallVector<StringRef> parts;
     dims.split(parts, 'x');
     for (StringRef part : parts) {
       int64_t dim;
-      if (part.trim().getAsInteger(10, dim) || dim < 1 || dim > kMaxElements) {
-        error = "invalid dimension '" + part.str() + "' for input '" +
-                name.str() + "' in --input-shape";
-        return false;
-      }
+      if (part.trim().getAsInteger(10, dim) || dim < 1 || dim > kMaxElements)
+        return llvm::createStringError("invalid dimension '" + part +
+                                       "' for input '" + name +
+                                       "' in --input-shape");
       shape.push_back(dim);
     }
     options.inputShapes[name] = shape;
   }
-  return true;
+  return llvm::Error::success();
 }
 
 bool mlir::tern::looksLikeONNX(StringRef fileName) {
@@ -955,9 +951,9 @@ mlir::tern::importONNXBuffer(StringRef bytes, StringRef bufferName,
     trimmed = trimmed.drop_until([](char c) { return c == '\n'; }).ltrim();
   bool text = bufferName.ends_with(".onnxtxt") || trimmed.starts_with("<");
   onnx::ModelProto model;
-  std::string error;
-  if (!onnx_import::parseModel(bytes.str(), text, model, error)) {
-    emitError(FileLineColLoc::get(context, bufferName, 0, 0)) << error;
+  if (llvm::Error error = onnx_import::parseModel(bytes.str(), text, model)) {
+    emitError(FileLineColLoc::get(context, bufferName, 0, 0))
+        << llvm::toString(std::move(error));
     return nullptr;
   }
   Importer importer(context, options, bufferName, baseDirectory);
@@ -1007,9 +1003,11 @@ void mlir::tern::registerONNXImportCLOptions(
     options.inputShapes.addCategory(*category);
 }
 
-bool mlir::tern::onnxImportOptionsFromCL(ONNXImportOptions &options,
-                                         std::string &error) {
-  if (!importCLOptions.isConstructed())
-    return true;
-  return parseONNXInputShapes(importCLOptions->inputShapes, options, error);
+llvm::Expected<ONNXImportOptions> mlir::tern::onnxImportOptionsFromCL() {
+  ONNXImportOptions options;
+  if (importCLOptions.isConstructed())
+    if (llvm::Error error =
+            parseONNXInputShapes(importCLOptions->inputShapes, options))
+      return std::move(error);
+  return options;
 }

@@ -14,31 +14,27 @@
 
 using namespace mlir::tern;
 
-bool onnx_import::parseModel(const std::string &bytes, bool text,
-                             onnx::ModelProto &model, std::string &error) {
+llvm::Error onnx_import::parseModel(const std::string &bytes, bool text,
+                                    onnx::ModelProto &model) {
   try {
     if (text) {
       onnx::Status status = onnx::OnnxParser::Parse(model, bytes.c_str());
-      if (!status.IsOK()) {
-        error = "invalid ONNX text syntax: " + status.ErrorMessage();
-        return false;
-      }
-      return true;
+      if (!status.IsOK())
+        return llvm::createStringError("invalid ONNX text syntax: " +
+                                       status.ErrorMessage());
+      return llvm::Error::success();
     }
-    if (bytes.size() > size_t(INT32_MAX)) {
-      error = "model protobuf larger than 2 GiB; store the weights as "
-              "external data";
-      return false;
-    }
-    if (!model.ParseFromArray(bytes.data(), int(bytes.size()))) {
-      error = "malformed or truncated ONNX protobuf";
-      return false;
-    }
-    return true;
+    if (bytes.size() > size_t(INT32_MAX))
+      return llvm::createStringError(
+          "model protobuf larger than 2 GiB; store the weights as external "
+          "data");
+    if (!model.ParseFromArray(bytes.data(), int(bytes.size())))
+      return llvm::createStringError("malformed or truncated ONNX protobuf");
+    return llvm::Error::success();
   } catch (const std::exception &e) {
-    error = std::string("cannot parse the model: ") + e.what();
+    return llvm::createStringError(std::string("cannot parse the model: ") +
+                                   e.what());
   } catch (...) {
-    error = "cannot parse the model";
+    return llvm::createStringError("cannot parse the model");
   }
-  return false;
 }

@@ -10,14 +10,15 @@
 #define TERN_LIB_TARGET_ONNX_MODELLOADER_H
 
 #include "onnx/onnx_pb.h"
+#include "llvm/Support/Error.h"
 
 #include <string>
 
 namespace mlir::tern::onnx_import {
 
 /// Parses a model from binary protobuf or, if `text`, the ONNX text syntax.
-bool parseModel(const std::string &bytes, bool text, onnx::ModelProto &model,
-                std::string &error);
+llvm::Error parseModel(const std::string &bytes, bool text,
+                       onnx::ModelProto &model);
 
 } // namespace mlir::tern::onnx_import
 

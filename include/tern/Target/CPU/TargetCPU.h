@@ -12,6 +12,7 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <optional>
@@ -63,15 +64,28 @@ struct TargetCPU {
   }
 };
 
+/// The CPU code is generated for and the ternary kernels' choices on it:
+/// what the model tools' --cpu, --ternary-activations and --ternary-int8-dot
+/// resolve to (ModelToolOptions::resolveKernels).
+struct CPUKernelOptions {
+  TargetCPU cpu = {"x86-64-v3", 8};
+  /// Activations of the ternary matmul kernels (tern-cpu-pipeline's
+  /// ternary-activations).
+  KernelActivations ternaryActivations = KernelActivations::F32;
+  /// With int8 activations, how the kernels combine codes and activations
+  /// (tern-cpu-pipeline's ternary-int8-dot; resolveInt8Dot).
+  Int8Dot ternaryInt8Dot = Int8Dot::Pmaddubsw;
+};
+
 /// The CPU for `--cpu NAME`: NAME itself if the host target knows it, the
-/// host's CPU for "native". On failure returns false with a message.
-bool resolveCPU(llvm::StringRef name, TargetCPU &cpu, std::string &error);
+/// host's CPU for "native". The error names the CPU it does not know.
+llvm::Expected<TargetCPU> resolveCPU(llvm::StringRef name);
 
 /// The int8-dot of convert-tern-to-vector for `requested` on `cpu`: its
 /// best for "auto", else `requested` if it names one and the CPU has its
-/// instructions. On failure returns false with a message.
-bool resolveInt8Dot(const TargetCPU &cpu, llvm::StringRef requested,
-                    Int8Dot &dot, std::string &error);
+/// instructions. The error says what the CPU lacks.
+llvm::Expected<Int8Dot> resolveInt8Dot(const TargetCPU &cpu,
+                                       llvm::StringRef requested);
 
 } // namespace mlir::tern
 

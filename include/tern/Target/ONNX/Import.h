@@ -15,6 +15,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
 
 #include <string>
 
@@ -34,10 +35,10 @@ struct ONNXImportOptions {
   int64_t inlineConstantLimit = 16;
 };
 
-/// Parses `x=1x3x48x320,y=4` into `options.inputShapes`. On failure, returns
-/// false with a message in `error`.
-bool parseONNXInputShapes(llvm::StringRef spec, ONNXImportOptions &options,
-                          std::string &error);
+/// Parses `x=1x3x48x320,y=4` into `options.inputShapes`; the error names
+/// the entry it cannot read.
+llvm::Error parseONNXInputShapes(llvm::StringRef spec,
+                                 ONNXImportOptions &options);
 
 /// Registers `--input-shape NAME=DxDx...[,NAME=...]`, the command-line
 /// option of every tool that imports ONNX (tern-opt, tern-translate,
@@ -47,8 +48,7 @@ bool parseONNXInputShapes(llvm::StringRef spec, ONNXImportOptions &options,
 void registerONNXImportCLOptions(llvm::cl::OptionCategory *category = nullptr);
 
 /// The import options the command line gave (registerONNXImportCLOptions).
-/// On failure returns false with a message in `error`.
-bool onnxImportOptionsFromCL(ONNXImportOptions &options, std::string &error);
+llvm::Expected<ONNXImportOptions> onnxImportOptionsFromCL();
 
 /// Imports the model in `path`; external data is read relative to (and
 /// confined to) the model's folder. Errors are emitted as diagnostics on

@@ -262,12 +262,12 @@ LogicalResult ConstantOp::unpackBlob(uint8_t *codes) {
                       ? ::tern::quant::Alphabet::SZT
                       : ::tern::quant::Alphabet::Trit;
   ArrayRef<char> data = blob->getData();
-  std::string error;
-  if (!::tern::quant::unpack(toQuantPacking(getPacking()), alphabet,
-                             reinterpret_cast<const uint8_t *>(data.data()),
-                             rows, k, codes, &error))
+  if (llvm::Error error = ::tern::quant::unpack(
+          toQuantPacking(getPacking()), alphabet,
+          reinterpret_cast<const uint8_t *>(data.data()), rows, k, codes))
     return emitOpError("has invalid packed data in blob '")
-           << value.getRawHandle().getKey() << "': " << error;
+           << value.getRawHandle().getKey()
+           << "': " << llvm::toString(std::move(error));
   return success();
 }
 
@@ -281,32 +281,38 @@ static std::optional<std::vector<float>> constantFloats(Value value) {
   return std::vector<float>(values.begin(), values.end());
 }
 
-std::optional<::tern::quant::TernaryWeights>
-mlir::tern::readConstantWeights(MatmulOp op, std::vector<float> &bias,
-                                std::string &error) {
+bool mlir::tern::hasConstantWeights(MatmulOp op) {
+  auto isConstant = [](Value value) {
+    return !value || matchPattern(value, m_Constant());
+  };
+  return op.getWeights().getDefiningOp<ConstantOp>() &&
+         constantFloats(op.getScales()) && isConstant(op.getShifts()) &&
+         isConstant(op.getBias());
+}
+
+FailureOr<MatmulWeights> mlir::tern::readConstantWeights(MatmulOp op) {
   auto constant = op.getWeights().getDefiningOp<ConstantOp>();
   std::optional<std::vector<float>> scales = constantFloats(op.getScales());
   std::optional<std::vector<float>> shifts = constantFloats(op.getShifts());
-  std::optional<std::vector<float>> biasValues = constantFloats(op.getBias());
+  std::optional<std::vector<float>> bias = constantFloats(op.getBias());
   if (!constant || !scales || (op.getShifts() && !shifts) ||
-      (op.getBias() && !biasValues)) {
-    error = "its codes, scales, shifts and bias are not all constants";
-    return std::nullopt;
-  }
+      (op.getBias() && !bias))
+    return op.emitOpError("has codes, scales, shifts or bias that are not "
+                          "f32 constants: its weights cannot be read");
   ArrayRef<int64_t> shape = constant.getResult().getType().getShape();
   int64_t planes = shape.size() == 3 ? shape[0] : 1;
-  ::tern::quant::TernaryWeights weights(planes, shape[shape.size() - 2],
-                                        shape.back(), op.getGroupSize(),
-                                        /*withShifts=*/shifts.has_value());
-  if (failed(constant.readCodes(weights.codes))) {
-    error = "its codes do not unpack";
-    return std::nullopt;
-  }
-  weights.scales = std::move(*scales);
+  MatmulWeights result{
+      ::tern::quant::TernaryWeights(planes, shape[shape.size() - 2],
+                                    shape.back(), op.getGroupSize(),
+                                    /*withShifts=*/shifts.has_value()),
+      bias ? std::move(*bias) : std::vector<float>()};
+  // readCodes reports a blob that does not unpack at the tern.constant.
+  if (failed(constant.readCodes(result.weights.codes)))
+    return failure();
+  result.weights.scales = std::move(*scales);
   if (shifts)
-    weights.shifts = std::move(*shifts);
-  bias = biasValues ? std::move(*biasValues) : std::vector<float>();
-  return weights;
+    result.weights.shifts = std::move(*shifts);
+  return result;
 }
 
 #define GET_OP_CLASSES

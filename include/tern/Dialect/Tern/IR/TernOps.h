@@ -50,12 +50,21 @@ struct GroupedLayout {
 
 namespace mlir::tern {
 
-/// The weights of a tern.matmul whose codes (a tern.constant), scales and
-/// shifts are constants, as the quantization library holds them, and its
-/// bias (left empty when it has none). Fails with a message when an operand
-/// is not constant or the blob does not unpack.
-std::optional<::tern::quant::TernaryWeights>
-readConstantWeights(MatmulOp op, std::vector<float> &bias, std::string &error);
+/// The weights of a tern.matmul as the quantization library holds them, and
+/// its bias (empty when it has none).
+struct MatmulWeights {
+  ::tern::quant::TernaryWeights weights;
+  std::vector<float> bias;
+};
+
+/// Whether the codes (a tern.constant), scales, shifts and bias of `op` are
+/// all constants, so that readConstantWeights can read them.
+bool hasConstantWeights(MatmulOp op);
+
+/// Reads the weights of `op`. Fails with a diagnostic at `op` when an
+/// operand is not a constant, or at its tern.constant when the blob does not
+/// unpack.
+FailureOr<MatmulWeights> readConstantWeights(MatmulOp op);
 
 } // namespace mlir::tern
 
