@@ -15,6 +15,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 
@@ -87,6 +88,34 @@ TEST_F(TernOpsTest, ConstantBuilderPacksAndVerifies) {
   auto value = cast<DenseResourceElementsAttr>(reparsed.getValue());
   ArrayRef<char> data = value.getRawHandle().getBlob()->getData();
   EXPECT_EQ(std::vector<uint8_t>(data.begin(), data.end()), bytes);
+}
+
+TEST_F(TernOpsTest, ConstantIsConstantLike) {
+  auto type = RankedTensorType::get({1, 4}, TritType::get(&context));
+  const uint8_t bytes[] = {0x45};
+  auto op = ConstantOp::create(builder, builder.getUnknownLoc(), type,
+                               PackingKind::SignMagnitude, "w", bytes);
+  // m_Constant sees the codes, their layout and their type.
+  PackedCodesAttr codes;
+  ASSERT_TRUE(matchPattern(op.getResult(), m_Constant(&codes)));
+  EXPECT_EQ(codes.getType(), type);
+  EXPECT_EQ(codes.getPacking().getValue(), PackingKind::SignMagnitude);
+  EXPECT_EQ(codes.getBytes(), op.getValue());
+  // The dialect rebuilds the same constant from it, and nothing else.
+  Dialect *dialect = context.getLoadedDialect<TernDialect>();
+  Operation *rebuilt = dialect->materializeConstant(builder, codes, type,
+                                                    builder.getUnknownLoc());
+  ASSERT_TRUE(rebuilt);
+  auto constant = cast<ConstantOp>(rebuilt);
+  EXPECT_EQ(constant.getPackingAttr(), op.getPackingAttr());
+  EXPECT_EQ(constant.getValue(), op.getValue());
+  EXPECT_EQ(constant.getResult().getType(), type);
+  EXPECT_FALSE(dialect->materializeConstant(
+      builder, codes, RankedTensorType::get({1, 4}, SZTType::get(&context)),
+      builder.getUnknownLoc()));
+  EXPECT_FALSE(dialect->materializeConstant(
+      builder, builder.getI32IntegerAttr(1), builder.getI32Type(),
+      builder.getUnknownLoc()));
 }
 
 TEST_F(TernOpsTest, ConstantBuilderRejectsWrongByteCount) {

@@ -1,7 +1,7 @@
 //===- TernDialect.cpp - tern dialect, types and attributes ---------------===//
 //
-// This file implements the tern dialect's registration, its element types and
-// the `#tern.packing` attribute.
+// This file implements the tern dialect's registration, its constant
+// materializer, its element types and the `#tern.packing` attribute.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +39,15 @@ void TernDialect::initialize() {
 #define GET_OP_LIST
 #include "tern/Dialect/Tern/IR/TernOps.cpp.inc"
       >();
+}
+
+Operation *TernDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
+  auto codes = dyn_cast<PackedCodesAttr>(value);
+  if (!codes || codes.getType() != type)
+    return nullptr;
+  return ConstantOp::create(builder, loc, codes.getType(), codes.getPacking(),
+                            codes.getBytes());
 }
 
 //===----------------------------------------------------------------------===//

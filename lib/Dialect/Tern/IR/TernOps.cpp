@@ -242,6 +242,11 @@ LogicalResult ConstantOp::verify() {
   return success();
 }
 
+OpFoldResult ConstantOp::fold(FoldAdaptor) {
+  return PackedCodesAttr::get(getContext(), getResult().getType(),
+                              getPackingAttr(), getValue());
+}
+
 LogicalResult ConstantOp::verifyContents() { return unpackBlob(nullptr); }
 
 LogicalResult ConstantOp::readCodes(std::vector<uint8_t> &codes) {

@@ -10,6 +10,7 @@
 
 include "tern/Dialect/Tern/IR/TernDialect.td"
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/EnumAttr.td"
 
 def Tern_PackingSignMagnitude : I32EnumAttrCase<"SignMagnitude", 0, "sign_magnitude">;
@@ -64,6 +65,31 @@ def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_PackingKind, "packing"> {
     /// Whether this layout can represent every value of `elementType`.
     bool canHold(::mlir::Type elementType) const;
   }];
+}
+
+def Tern_PackedCodesAttr
+    : AttrDef<Tern_Dialect, "PackedCodes", [TypedAttrInterface]> {
+  let mnemonic = "packed_codes";
+  let summary = "the value of a tern.constant: packed codes and their layout";
+  let description = [{
+    What `tern.constant` folds to, so that it is `ConstantLike`: the blob of
+    bytes, the `#tern.packing` it is laid out in, and the tensor of codes it
+    holds (the attribute's type). Folding and canonicalization see two
+    constants with the same attribute as one value, hoist them to the entry
+    block, and rebuild a `tern.constant` from it (the dialect's constant
+    materializer); `m_Constant` matches a `tern.constant` through it.
+
+    ```mlir
+    #tern.packed_codes<#tern.packing<sign_magnitude>,
+                       dense_resource<w0> : tensor<8xi8>>
+      : tensor<4x8x!tern.trit>
+    ```
+  }];
+  let parameters = (ins
+    AttributeSelfTypeParameter<"", "::mlir::RankedTensorType">:$type,
+    "::mlir::tern::PackingKindAttr":$packing,
+    "::mlir::ElementsAttr":$bytes);
+  let assemblyFormat = "`<` qualified($packing) `,` $bytes `>`";
 }
 
 def Tern_DotGeneric : I32EnumAttrCase<"Generic", 0, "generic">;

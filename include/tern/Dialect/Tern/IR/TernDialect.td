@@ -27,6 +27,7 @@ def Tern_Dialect : Dialect {
   }];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 

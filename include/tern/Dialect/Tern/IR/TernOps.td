@@ -134,7 +134,7 @@ def Tern_MatmulOp : Tern_GroupedOp<"matmul", "getWeights",
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
-def Tern_ConstantOp : Tern_Op<"constant", [Pure]> {
+def Tern_ConstantOp : Tern_Op<"constant", [ConstantLike, Pure]> {
   let summary = "a packed ternary tensor held in a resource blob";
   let description = [{
     A constant tensor of ternary codes. The bits live in a `dense_resource`
@@ -147,11 +147,16 @@ def Tern_ConstantOp : Tern_Op<"constant", [Pure]> {
     %w = tern.constant #tern.packing<sign_magnitude>
            dense_resource<w0> : tensor<8xi8> -> tensor<4x8x!tern.trit>
     ```
+
+    It is `ConstantLike`: it folds to a `#tern.packed_codes` attribute, so
+    canonicalization deduplicates constants of the same blob and hoists them
+    to the entry block, and `m_Constant` matches it.
   }];
   let arguments = (ins Tern_PackingAttr:$packing, ElementsAttr:$value);
   let results = (outs Tern_CodesTensor:$result);
   let assemblyFormat = "qualified($packing) $value attr-dict `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
   let builders = [
     OpBuilder<(ins "::mlir::RankedTensorType":$type,
                    "::mlir::tern::PackingKind":$packing,
