@@ -19,7 +19,7 @@ ALLOWED = {
     "Quant": [],
     "Target/CPU": [],
     "Dialect": ["Quant"],
-    "Target/ONNX": ["Dialect", "Quant"],
+    "Target/ONNX": ["Dialect", "Quant", "Support"],
     "Conversion": ["Dialect", "Quant", "Target/CPU"],
     "Transforms": ["Dialect"],
     "Quantization": ["Dialect", "Quant", "Support", "Target/CPU"],

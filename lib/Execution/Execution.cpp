@@ -20,6 +20,8 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <malloc.h>
@@ -49,12 +51,15 @@ std::vector<int64_t> descriptor(void *data, ArrayRef<int64_t> shape) {
   return d;
 }
 
-/// Copies a (possibly strided) result buffer out of its descriptor.
-Array readResult(const int64_t *desc, DType type, ArrayRef<int64_t> shape) {
+/// Copies a (possibly strided) result buffer of rank `rank` out of its
+/// descriptor, whose sizes are the result's shape (dynamic dimensions are
+/// known only now).
+Array readResult(const int64_t *desc, DType type, int64_t rank) {
   Array a;
   a.type = type;
-  a.shape.assign(shape.begin(), shape.end());
-  int64_t size = dtypeSize(type), rank = int64_t(shape.size());
+  a.shape.assign(desc + 3, desc + 3 + rank);
+  ArrayRef<int64_t> shape = a.shape;
+  int64_t size = dtypeSize(type);
   char *aligned;
   std::memcpy(&aligned, &desc[1], sizeof(char *));
   int64_t offset = desc[2];
@@ -152,6 +157,47 @@ BufferPool &bufferPool() {
 void *poolMalloc(size_t bytes) { return bufferPool().allocate(bytes); }
 void poolFree(void *block) { bufferPool().release(block); }
 
+/// Run-time checks of compiled code (cf.assert: dynamic sizes that must
+/// agree) print their message with puts and call abort. In the JIT both
+/// resolve here: the message is kept and abort returns to the run that
+/// failed, which reports it as an error. The checks run on the calling
+/// thread, in the entry function, before any parallel region; anywhere
+/// else abort aborts.
+thread_local std::jmp_buf *failedCheck = nullptr;
+thread_local std::string *checkMessage = nullptr;
+
+int checkPuts(const char *message) {
+  if (checkMessage)
+    *checkMessage = message;
+  else
+    std::puts(message);
+  return 0;
+}
+
+[[noreturn]] void checkAbort() {
+  if (failedCheck)
+    std::longjmp(*failedCheck, 1);
+  std::abort();
+}
+
+/// Calls `entry` on `packed`, turning a failed run-time check into an error.
+/// Only compiled frames lie between the setjmp and a longjmp.
+llvm::Error callChecked(void (*entry)(void **), void **packed) {
+  std::string message;
+  std::jmp_buf jump;
+  checkMessage = &message;
+  failedCheck = &jump;
+  if (setjmp(jump)) {
+    failedCheck = nullptr;
+    checkMessage = nullptr;
+    return llvm::createStringError("the model stopped: " + message);
+  }
+  entry(packed);
+  failedCheck = nullptr;
+  checkMessage = nullptr;
+  return llvm::Error::success();
+}
+
 } // namespace
 
 LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
@@ -229,8 +275,18 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options) {
         llvm::JITSymbolFlags::Exported};
     symbols[interner("free")] = {llvm::orc::ExecutorAddr::fromPtr(&poolFree),
                                  llvm::JITSymbolFlags::Exported};
+    symbols[interner("puts")] = {llvm::orc::ExecutorAddr::fromPtr(&checkPuts),
+                                 llvm::JITSymbolFlags::Exported};
+    symbols[interner("abort")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&checkAbort),
+        llvm::JITSymbolFlags::Exported};
     return symbols;
   });
+  auto entry = model->engine_->lookupPacked("_mlir_ciface_main");
+  if (!entry)
+    return module.emitError("JIT compilation failed: ")
+           << llvm::toString(entry.takeError());
+  model->entry_ = *entry;
   return model;
 }
 
@@ -252,9 +308,8 @@ llvm::Error CompiledModel::run(std::vector<Array> &inputs,
   std::vector<void *> packed;
   for (void *&p : pointers)
     packed.push_back(&p);
-  if (llvm::Error failure = engine_->invokePacked("_mlir_ciface_main", packed))
-    return llvm::createStringError("running the model failed: " +
-                                   llvm::toString(std::move(failure)));
+  if (llvm::Error failure = callChecked(entry_, packed.data()))
+    return failure;
   if (outputs)
     outputs->clear();
   // Results may share a buffer (a model output listed twice, or an output
@@ -263,8 +318,8 @@ llvm::Error CompiledModel::run(std::vector<Array> &inputs,
   size_t at = 0;
   for (const TensorSignature &output : signature_.outputs) {
     if (outputs)
-      outputs->push_back(
-          readResult(&results[at], *dtypeOf(output.elementType), output.shape));
+      outputs->push_back(readResult(&results[at], *dtypeOf(output.elementType),
+                                    int64_t(output.shape.size())));
     void *allocated;
     std::memcpy(&allocated, &results[at], sizeof(void *));
     buffers.insert(allocated);

@@ -40,9 +40,9 @@ static void addBufferization(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(tern::createDeallocAfterLastUse());
 }
 
-/// Loops and memrefs to the LLVM dialect. OpenMP regions keep their
-/// memref.alloca_scope, which must be lowered before scf-to-cf splits
-/// their bodies into blocks.
+/// Loops and memrefs to the LLVM dialect. Memrefs are lowered before
+/// scf-to-cf: OpenMP regions keep their memref.alloca_scope, which must be
+/// lowered before scf-to-cf splits their bodies into blocks.
 static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP) {
   if (openMP)
     pm.addPass(createConvertSCFToOpenMPPass());
@@ -50,8 +50,9 @@ static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP) {
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  if (openMP)
-    pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Before scf-to-cf (OpenMP regions keep their memref.alloca_scope), and
+  // for memref.reshape of dynamic shapes, which convert-to-llvm leaves.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(tern::createLowerMathForCPU());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertToLLVMPass());

@@ -7,6 +7,8 @@
 
 #include "tern/Support/Signature.h"
 
+#include "llvm/ADT/StringMap.h"
+
 using namespace mlir;
 using ::tern::support::Array;
 using ::tern::support::DType;
@@ -18,20 +20,39 @@ FailureOr<ModelSignature> mlir::tern::readSignature(func::FuncOp func) {
                   std::vector<TensorSignature> &into) -> LogicalResult {
     auto tensor = dyn_cast<RankedTensorType>(type);
     std::string n = name ? name.str() : fallback;
-    if (!tensor || !tensor.hasStaticShape())
+    if (!tensor)
       return mlir::emitError(func.getLoc(), "'")
-             << n << "' of @" << func.getSymName()
-             << " is not a tensor with a static shape";
-    into.push_back(
-        {n, tensor.getElementType(), SmallVector<int64_t>(tensor.getShape())});
+             << n << "' of @" << func.getSymName() << " is not a ranked tensor";
+    TensorSignature entry{n, tensor.getElementType(),
+                          SmallVector<int64_t>(tensor.getShape()),
+                          SmallVector<std::string>(tensor.getRank())};
+    into.push_back(std::move(entry));
     return success();
   };
   FunctionType type = func.getFunctionType();
-  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     if (failed(read(type.getInput(i),
                     func.getArgAttrOfType<StringAttr>(i, "onnx.name"),
                     "arg" + std::to_string(i), signature.inputs)))
       return failure();
+    TensorSignature &input = signature.inputs.back();
+    auto names = func.getArgAttrOfType<ArrayAttr>(i, kDimNamesAttrName);
+    if (!names)
+      continue;
+    if (names.size() != input.shape.size())
+      return mlir::emitError(func.getLoc(), "'")
+             << kDimNamesAttrName << "' of argument " << i << " names "
+             << names.size() << " dimensions, the argument has "
+             << input.shape.size();
+    for (auto [d, name] : llvm::enumerate(names)) {
+      auto text = dyn_cast<StringAttr>(name);
+      if (!text)
+        return mlir::emitError(func.getLoc(), "'")
+               << kDimNamesAttrName << "' of argument " << i
+               << " holds a non-string";
+      input.dimNames[d] = text.str();
+    }
+  }
   for (unsigned i = 0; i < type.getNumResults(); ++i)
     if (failed(read(type.getResult(i),
                     func.getResultAttrOfType<StringAttr>(i, "onnx.name"),
@@ -82,10 +103,16 @@ std::optional<DType> mlir::tern::dtypeOf(Type type) {
   return std::nullopt;
 }
 
+bool TensorSignature::hasStaticShape() const {
+  return !llvm::any_of(shape, ShapedType::isDynamic);
+}
+
 std::string mlir::tern::shapeString(ArrayRef<int64_t> shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
+    s += (i ? ", " : "") + (ShapedType::isDynamic(shape[i])
+                                ? std::string("?")
+                                : std::to_string(shape[i]));
   return s + ")";
 }
 
@@ -96,7 +123,10 @@ llvm::Error mlir::tern::checkInputs(const ModelSignature &signature,
     return llvm::createStringError(
         "the model takes " + std::to_string(signature.inputs.size()) +
         " inputs, got " + std::to_string(inputs.size()));
-  for (auto [i, input] : llvm::enumerate(signature.inputs)) {
+  // Each named dynamic dimension: its size and the input that set it.
+  llvm::StringMap<std::pair<int64_t, size_t>> sizes;
+  for (size_t i = 0; i < signature.inputs.size(); ++i) {
+    const TensorSignature &input = signature.inputs[i];
     std::string from =
         i < sources.size() ? " from '" + sources[i] + "'" : std::string();
     DType expected = *dtypeOf(input.elementType);
@@ -105,11 +135,32 @@ llvm::Error mlir::tern::checkInputs(const ModelSignature &signature,
                                      " is " + dtypeName(inputs[i].type) +
                                      ", the model expects " +
                                      dtypeName(expected));
-    if (ArrayRef<int64_t>(inputs[i].shape) != ArrayRef<int64_t>(input.shape))
-      return llvm::createStringError(
-          "input '" + input.name + "'" + from + " has shape " +
-          shapeString(inputs[i].shape) + ", the model expects " +
-          shapeString(input.shape));
+    ArrayRef<int64_t> given = inputs[i].shape;
+    auto mismatch = [&] {
+      return llvm::createStringError("input '" + input.name + "'" + from +
+                                     " has shape " + shapeString(given) +
+                                     ", the model expects " +
+                                     shapeString(input.shape));
+    };
+    if (given.size() != input.shape.size())
+      return mismatch();
+    for (auto [d, expected] : llvm::enumerate(input.shape)) {
+      if (!ShapedType::isDynamic(expected)) {
+        if (given[d] != expected)
+          return mismatch();
+        continue;
+      }
+      const std::string &dimName = input.dimNames[d];
+      if (dimName.empty())
+        continue;
+      auto [bound, inserted] = sizes.try_emplace(dimName, given[d], i);
+      if (!inserted && bound->second.first != given[d])
+        return llvm::createStringError(
+            "input '" + input.name + "'" + from + " has " + dimName + " = " +
+            std::to_string(given[d]) + " (dimension " + std::to_string(d) +
+            "), input '" + signature.inputs[bound->second.second].name +
+            "' has " + dimName + " = " + std::to_string(bound->second.first));
+    }
   }
   return llvm::Error::success();
 }

@@ -268,6 +268,19 @@ int main(int argc, char **argv) {
   if (failed(read))
     return 1;
   const mlir::tern::ModelSignature &signature = *read;
+  // The C ABI passes bare pointers: every shape is part of the header.
+  for (const auto &t : signature.inputs)
+    if (!t.hasStaticShape())
+      return fail("input '" + t.name + "' has shape " +
+                  mlir::tern::shapeString(t.shape) +
+                  ": the C interface takes static shapes; fix its dynamic "
+                  "dimensions with --input-shape");
+  for (const auto &t : signature.outputs)
+    if (!t.hasStaticShape())
+      return fail("output '" + t.name + "' has shape " +
+                  mlir::tern::shapeString(t.shape) +
+                  ": the C interface returns static shapes; fix the inputs' "
+                  "dynamic dimensions with --input-shape");
   for (const auto &t : signature.inputs)
     if (!cType(t.elementType))
       return fail("input '" + t.name + "' has no C type");

@@ -67,7 +67,9 @@ public:
   /// What @main takes and returns (read before lowering).
   const ModelSignature &signature() const override { return signature_; }
 
-  /// Runs @main on checked inputs; fills `outputs` unless it is null.
+  /// Runs @main on checked inputs; fills `outputs` unless it is null. A
+  /// run-time check of the compiled code that fails (dynamic sizes that
+  /// must agree and do not) is returned as an error.
   llvm::Error run(std::vector<::tern::support::Array> &inputs,
                   std::vector<::tern::support::Array> *outputs) override;
 
@@ -75,6 +77,8 @@ private:
   CompiledModel() = default;
   ModelSignature signature_;
   std::unique_ptr<ExecutionEngine> engine_;
+  /// _mlir_ciface_main's packed wrapper.
+  void (*entry_)(void **) = nullptr;
 };
 
 /// Registers the JIT (CompiledModel with the CPU pipeline) as the

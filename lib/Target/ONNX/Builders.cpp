@@ -2,13 +2,16 @@
 //
 // This file implements the few IR shapes every handler is made of:
 // broadcasting elementwise maps, reductions, reshapes, transposes and
-// padding, all on static-shape tensors in linalg/tensor/arith.
+// padding, in linalg/tensor/arith. Broadcasting maps, reshapes, transposes
+// and reductions also take dynamic dimensions (sizes as OpFoldResults).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Importer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -78,6 +81,52 @@ Value onnx_import::filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
       .getResult(0);
 }
 
+SmallVector<OpFoldResult> onnx_import::sizesOf(OpBuilder &b, Location loc,
+                                               Value value) {
+  return tensor::getMixedSizes(b, loc, value);
+}
+
+SmallVector<int64_t> onnx_import::staticShapeOf(ArrayRef<OpFoldResult> sizes) {
+  SmallVector<int64_t> shape;
+  for (OpFoldResult size : sizes)
+    shape.push_back(getConstantIntValue(size).value_or(ShapedType::kDynamic));
+  return shape;
+}
+
+OpFoldResult onnx_import::productOf(OpBuilder &b, Location loc,
+                                    ArrayRef<OpFoldResult> sizes) {
+  int64_t known = 1;
+  Value dynamic;
+  for (OpFoldResult size : sizes) {
+    if (std::optional<int64_t> n = getConstantIntValue(size)) {
+      known *= *n;
+      continue;
+    }
+    Value v = getValueOrCreateConstantIndexOp(b, loc, size);
+    dynamic = dynamic ? arith::MulIOp::create(b, loc, dynamic, v) : v;
+  }
+  if (!dynamic)
+    return b.getIndexAttr(known);
+  if (known == 1)
+    return dynamic;
+  return arith::MulIOp::create(b, loc, dynamic,
+                               arith::ConstantIndexOp::create(b, loc, known))
+      .getResult();
+}
+
+Value onnx_import::emptyOf(OpBuilder &b, Location loc,
+                           ArrayRef<OpFoldResult> sizes, Type type) {
+  return tensor::EmptyOp::create(b, loc, sizes, type);
+}
+
+Value onnx_import::filledOf(OpBuilder &b, Location loc,
+                            ArrayRef<OpFoldResult> sizes, Type type,
+                            double value) {
+  return linalg::FillOp::create(b, loc, scalar(b, loc, type, value),
+                                emptyOf(b, loc, sizes, type))
+      .getResult(0);
+}
+
 std::optional<SmallVector<int64_t>>
 onnx_import::broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes) {
   size_t rank = 0;
@@ -90,7 +139,10 @@ onnx_import::broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes) {
       int64_t dim = shape[i];
       if (dim == out || dim == 1)
         continue;
-      if (out != 1)
+      // A static size > 1 wins over a dynamic one (which must equal it).
+      if (ShapedType::isDynamic(dim) && out != 1)
+        continue;
+      if (out != 1 && !ShapedType::isDynamic(out))
         return std::nullopt;
       out = dim;
     }
@@ -114,6 +166,44 @@ static AffineMap broadcastMapFor(ArrayRef<int64_t> shape,
   return AffineMap::get(rank, 0, exprs, context);
 }
 
+/// The sizes of a broadcast of `inputs` to `shape`: each dynamic dimension
+/// from the first input that has it dynamic, the others checked against it
+/// when the model runs.
+static SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
+                                                ValueRange inputs,
+                                                ArrayRef<int64_t> shape) {
+  size_t rank = shape.size();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t dim : shape)
+    sizes.push_back(b.getIndexAttr(ShapedType::isDynamic(dim) ? -1 : dim));
+  // Handlers build at their node's NameLoc.
+  auto named = dyn_cast<NameLoc>(loc);
+  std::string node = named ? named.getName().str() : std::string("?");
+  for (auto [index, input] : llvm::enumerate(inputs)) {
+    auto type = cast<RankedTensorType>(input.getType());
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      size_t p = rank - type.getRank() + d;
+      Value size = tensor::DimOp::create(b, loc, input, d);
+      if (ShapedType::isDynamic(shape[p]) && isa<Attribute>(sizes[p])) {
+        sizes[p] = size;
+        continue;
+      }
+      Value expected = getValueOrCreateConstantIndexOp(b, loc, sizes[p]);
+      Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size,
+                                         expected);
+      cf::AssertOp::create(
+          b, loc, same,
+          "node '" + node + "': operand " + std::to_string(index) +
+              " disagrees in dimension " + std::to_string(p) +
+              " with the others when the model runs (a dynamic dimension "
+              "is not broadcast from size 1)");
+    }
+  }
+  return sizes;
+}
+
 Value onnx_import::broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
                                 ArrayRef<int64_t> shape, Type resultType,
                                 ScalarBody body) {
@@ -125,9 +215,11 @@ Value onnx_import::broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
   maps.push_back(AffineMap::getMultiDimIdentityMap(shape.size(), context));
   SmallVector<utils::IteratorType> iterators(shape.size(),
                                              utils::IteratorType::parallel);
+  Value init =
+      emptyOf(b, loc, broadcastSizes(b, loc, inputs, shape), resultType);
   return linalg::GenericOp::create(
              b, loc, RankedTensorType::get(shape, resultType), inputs,
-             ValueRange{empty(b, loc, shape, resultType)}, maps, iterators,
+             ValueRange{init}, maps, iterators,
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
                Value result = body(nb, nloc, args.drop_back());
                linalg::YieldOp::create(nb, nloc, result);
@@ -152,6 +244,17 @@ Value onnx_import::generate(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
       .getResult(0);
 }
 
+/// Groups every dimension of a rank-`rank` tensor into one.
+static SmallVector<ReassociationIndices> allInOne(size_t rank) {
+  SmallVector<ReassociationIndices> groups;
+  if (rank) {
+    groups.emplace_back();
+    for (size_t i = 0; i < rank; ++i)
+      groups[0].push_back(int64_t(i));
+  }
+  return groups;
+}
+
 Value onnx_import::reshape(OpBuilder &b, Location loc, Value value,
                            ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -162,42 +265,56 @@ Value onnx_import::reshape(OpBuilder &b, Location loc, Value value,
   // are always valid for static shapes and fold away when trivial.
   auto flatType =
       RankedTensorType::get({type.getNumElements()}, type.getElementType());
-  auto all = [](size_t rank) {
-    SmallVector<ReassociationIndices> groups;
-    if (rank) {
-      groups.emplace_back();
-      for (size_t i = 0; i < rank; ++i)
-        groups[0].push_back(int64_t(i));
-    }
-    return groups;
-  };
   Value flat = value;
   if (type.getRank() == 0)
-    flat = tensor::ExpandShapeOp::create(b, loc, flatType, value, all(0));
+    flat = tensor::ExpandShapeOp::create(b, loc, flatType, value, allInOne(0));
   else if (type.getRank() != 1)
     flat = tensor::CollapseShapeOp::create(b, loc, flatType, value,
-                                           all(type.getRank()));
+                                           allInOne(type.getRank()));
   if (shape.empty())
-    return tensor::CollapseShapeOp::create(b, loc, resultType, flat, all(0));
+    return tensor::CollapseShapeOp::create(b, loc, resultType, flat,
+                                           allInOne(0));
   if (shape.size() == 1)
     return flat;
   return tensor::ExpandShapeOp::create(b, loc, resultType, flat,
-                                       all(shape.size()));
+                                       allInOne(shape.size()));
+}
+
+Value onnx_import::reshapeTo(OpBuilder &b, Location loc, Value value,
+                             ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape = staticShapeOf(sizes);
+  if (type.hasStaticShape() && !llvm::any_of(shape, ShapedType::isDynamic))
+    return reshape(b, loc, value, shape);
+  // tensor.reshape with the sizes as a shape tensor: it bufferizes to
+  // memref.reshape of the contiguous buffer. (An expand_shape whose group
+  // has two dynamic sizes, what collapse-then-expand would build, crashes
+  // MLIR 22's expand-strided-metadata: llvm-project issue 186830.)
+  SmallVector<Value> dims;
+  for (OpFoldResult size : sizes)
+    dims.push_back(getValueOrCreateConstantIndexOp(b, loc, size));
+  Value shapeTensor = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({int64_t(dims.size())}, b.getIndexType()),
+      dims);
+  return tensor::ReshapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), value,
+      shapeTensor);
 }
 
 Value onnx_import::transpose(OpBuilder &b, Location loc, Value value,
                              ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(value.getType());
   bool identity = true;
-  SmallVector<int64_t> shape;
-  for (auto [i, p] : llvm::enumerate(perm)) {
-    shape.push_back(type.getDimSize(p));
+  for (auto [i, p] : llvm::enumerate(perm))
     identity &= int64_t(i) == p;
-  }
   if (identity)
     return value;
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, value), permuted;
+  for (int64_t p : perm)
+    permuted.push_back(sizes[p]);
   return linalg::TransposeOp::create(
-             b, loc, value, empty(b, loc, shape, type.getElementType()), perm)
+             b, loc, value, emptyOf(b, loc, permuted, type.getElementType()),
+             perm)
       .getResult()[0];
 }
 
@@ -218,7 +335,7 @@ Value onnx_import::reduce(
   auto type = cast<RankedTensorType>(value.getType());
   MLIRContext *context = b.getContext();
   int64_t rank = type.getRank();
-  SmallVector<int64_t> kept;
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, value), kept;
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iterators;
   for (int64_t i = 0; i < rank; ++i) {
@@ -226,12 +343,12 @@ Value onnx_import::reduce(
     iterators.push_back(reduced ? utils::IteratorType::reduction
                                 : utils::IteratorType::parallel);
     if (!reduced) {
-      kept.push_back(type.getDimSize(i));
+      kept.push_back(sizes[i]);
       outExprs.push_back(getAffineDimExpr(i, context));
     }
   }
   Type elementType = type.getElementType();
-  Value init0 = filled(b, loc, kept, elementType, init);
+  Value init0 = filledOf(b, loc, kept, elementType, init);
   SmallVector<AffineMap> maps = {
       AffineMap::getMultiDimIdentityMap(rank, context),
       AffineMap::get(rank, 0, outExprs, context)};
@@ -244,10 +361,9 @@ Value onnx_import::reduce(
                      .getResult(0);
   if (!keepDims)
     return result;
-  SmallVector<int64_t> shape(type.getShape());
   for (int64_t axis : axes)
-    shape[axis] = 1;
-  return reshape(b, loc, result, shape);
+    sizes[axis] = b.getIndexAttr(1);
+  return reshapeTo(b, loc, result, sizes);
 }
 
 Value onnx_import::padConstant(OpBuilder &b, Location loc, Value value,

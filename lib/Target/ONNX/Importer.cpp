@@ -10,7 +10,10 @@
 #include "Importer.h"
 #include "ModelLoader.h"
 
+#include "tern/Support/Signature.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -45,6 +48,24 @@ constexpr int64_t kMaxOpset = 21;
 /// Longest string attribute read (ONNX's are modes and names: auto_pad,
 /// direction, ...); a longer one is corrupt or hostile.
 constexpr size_t kMaxStringAttr = 1 << 16;
+
+/// The op types whose handlers build with the dynamic-dimension builders
+/// (Importer.h): elementwise maps, matrix products, transposes,
+/// normalizations. Add an op here when its handler and a test take `?`
+/// dimensions.
+const llvm::StringSet<> &dynamicShapeOps() {
+  static const llvm::StringSet<> ops = {
+      // Elementwise (lowerElementwise, broadcastMap).
+      "Abs", "Add", "Cast", "Ceil", "Clip", "Cos", "Div", "Equal", "Erf", "Exp",
+      "Floor", "Gelu", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish",
+      "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "Max", "Mean",
+      "Min", "Mul", "Neg", "Not", "Pow", "Reciprocal", "Relu", "Sigmoid", "Sin",
+      "Sqrt", "Sub", "Sum", "Tanh", "Where",
+      // Matrix products, layout, normalization.
+      "Gemm", "LayerNormalization", "LogSoftmax", "MatMul", "Softmax",
+      "Transpose"};
+  return ops;
+}
 
 const HandlerTable &handlers() {
   static const HandlerTable table = [] {
@@ -586,6 +607,7 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
   // Function arguments: the inputs that are not initializers.
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
+  SmallVector<SmallVector<std::string>> dimNames;
   llvm::StringSet<> inputNames;
   for (const onnx::ValueInfoProto &input : graph.input()) {
     Location loc =
@@ -606,6 +628,7 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
                             << onnxTypeName(tensorType.elem_type()),
              nullptr;
     SmallVector<int64_t> shape;
+    dimNames.emplace_back();
     auto fixed = options.inputShapes.find(input.name());
     if (fixed != options.inputShapes.end()) {
       shape.assign(fixed->second.begin(), fixed->second.end());
@@ -629,16 +652,13 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
                               << "' has no shape; give it with --input-shape "
                               << input.name() << "=...",
                nullptr;
+      // A dimension the model leaves open is dynamic; its dim_param names
+      // it, so that inputs sharing it are checked to agree.
       for (const auto &dim : tensorType.shape().dim()) {
-        if (!dim.has_dim_value())
-          return emitError(loc)
-                     << "input '" << input.name() << "' has a dynamic dimension"
-                     << (dim.has_dim_param() ? " '" + dim.dim_param() + "'"
-                                             : std::string())
-                     << "; fix it with --input-shape " << input.name()
-                     << "=...",
-                 nullptr;
-        shape.push_back(dim.dim_value());
+        shape.push_back(dim.has_dim_value() ? dim.dim_value()
+                                            : ShapedType::kDynamic);
+        dimNames.back().push_back(dim.has_dim_value() ? std::string()
+                                                      : dim.dim_param());
       }
     }
     if (failed(checkShape(shape, "input '" + input.name() + "'",
@@ -686,6 +706,16 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
       return nullptr;
     }
     NodeContext ctx(*this, *node, opset->second, loc, builder);
+    if (!acceptsDynamicShapes(node->op_type()))
+      for (int i = 0; i < ctx.numInputs(); ++i)
+        if (Tensor *in = ctx.input(i); in && !in->type.hasStaticShape()) {
+          ctx.error() << "input '" << node->input(i) << "' has shape "
+                      << shapeString(in->type.getShape())
+                      << ", and tern does not import " << node->op_type()
+                      << " with dynamic dimensions yet; fix them with "
+                         "--input-shape";
+          return nullptr;
+        }
     for (const onnx::AttributeProto &attr : node->attribute()) {
       size_t longest = attr.s().size();
       for (const std::string &str : attr.strings())
@@ -729,8 +759,15 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
   func.setFunctionType(
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   // The ONNX names of inputs and outputs, for tools that bind them by name.
-  for (auto [i, name] : llvm::enumerate(argNames))
+  for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "onnx.name", builder.getStringAttr(name));
+    if (cast<RankedTensorType>(argTypes[i]).hasStaticShape())
+      continue;
+    SmallVector<Attribute> names;
+    for (const std::string &dim : dimNames[i])
+      names.push_back(builder.getStringAttr(dim));
+    func.setArgAttr(i, kDimNamesAttrName, builder.getArrayAttr(names));
+  }
   for (auto [i, output] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "onnx.name", builder.getStringAttr(output.name()));
   if (failed(verify(*module)))
@@ -741,6 +778,10 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
 //===----------------------------------------------------------------------===//
 // Shapes
 //===----------------------------------------------------------------------===//
+
+bool onnx_import::acceptsDynamicShapes(StringRef opType) {
+  return dynamicShapeOps().contains(opType);
+}
 
 int64_t onnx_import::product(ArrayRef<int64_t> shape) {
   int64_t count = 1;
@@ -758,13 +799,15 @@ int64_t onnx_import::product(ArrayRef<int64_t> shape) {
 LogicalResult
 onnx_import::checkShape(ArrayRef<int64_t> shape, StringRef what,
                         function_ref<InFlightDiagnostic()> error) {
-  for (int64_t dim : shape)
+  SmallVector<int64_t> known;
+  for (int64_t dim : shape) {
+    if (ShapedType::isDynamic(dim))
+      continue;
     if (dim < 0 || dim > kMaxElements)
-      return error() << what << " has an invalid dimension "
-                     << (ShapedType::isDynamic(dim) ? std::string("?")
-                                                    : std::to_string(dim)),
-             failure();
-  int64_t count = product(shape);
+      return error() << what << " has an invalid dimension " << dim, failure();
+    known.push_back(dim);
+  }
+  int64_t count = product(known);
   if (count > kMaxElements) {
     std::string dims;
     llvm::raw_string_ostream os(dims);
@@ -941,9 +984,9 @@ OwningOpRef<ModuleOp>
 mlir::tern::importONNXBuffer(StringRef bytes, StringRef bufferName,
                              StringRef baseDirectory, MLIRContext *context,
                              const ONNXImportOptions &options) {
-  context->loadDialect<arith::ArithDialect, func::FuncDialect,
-                       linalg::LinalgDialect, math::MathDialect,
-                       tensor::TensorDialect>();
+  context->loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
+                       func::FuncDialect, linalg::LinalgDialect,
+                       math::MathDialect, tensor::TensorDialect>();
   // The text syntax starts with '<' (the model header), possibly after
   // '#' comments; binary protobufs start with a field tag.
   StringRef trimmed = bytes.ltrim();
@@ -978,8 +1021,9 @@ mlir::tern::importONNXFile(StringRef path, MLIRContext *context,
 }
 
 void mlir::tern::registerONNXImportDialects(DialectRegistry &registry) {
-  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  math::MathDialect, tensor::TensorDialect>();
+  registry.insert<arith::ArithDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
+                  tensor::TensorDialect>();
 }
 
 namespace {

@@ -172,13 +172,47 @@ HostTensor makeHost(Type elementType, ArrayRef<int64_t> shape,
 Value scalar(OpBuilder &b, Location loc, Type type, double value);
 /// Converts a scalar between element types with ONNX Cast semantics.
 Value convertScalar(OpBuilder &b, Location loc, Value value, Type to);
-/// tensor.empty of `shape`.
+/// tensor.empty of the static `shape`.
 Value empty(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type);
-/// A tensor of `shape` filled with `value`.
+/// A tensor of the static `shape` filled with `value`.
 Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
              double value);
 
-/// numpy broadcasting of `shapes`; fails if they are incompatible.
+//===----------------------------------------------------------------------===//
+// Dynamic dimensions
+//
+// A dimension ONNX leaves open (a dim_param such as "batch" or "seq") is a
+// `?` dimension of the tensor types, and its size an index value computed
+// when the model runs. The builders below take shapes as OpFoldResults: an
+// attribute for a static size, a value for a dynamic one. Handlers that
+// build with them are listed in dynamicShapeOps(); the importer refuses a
+// node of any other op whose inputs have `?` dimensions.
+//===----------------------------------------------------------------------===//
+
+/// The ops whose handlers accept inputs with dynamic dimensions.
+bool acceptsDynamicShapes(StringRef opType);
+
+/// The sizes of `value`: constants for its static dimensions, tensor.dim
+/// for its dynamic ones.
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value value);
+/// `sizes` as a shape: the static sizes, kDynamic for the values.
+SmallVector<int64_t> staticShapeOf(ArrayRef<OpFoldResult> sizes);
+/// The product of `sizes` (a constant when they all are).
+OpFoldResult productOf(OpBuilder &b, Location loc,
+                       ArrayRef<OpFoldResult> sizes);
+/// tensor.empty of `sizes`.
+Value emptyOf(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+              Type type);
+/// A tensor of `sizes` filled with `value`.
+Value filledOf(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+               Type type, double value);
+/// `value` reshaped to `sizes` (same element count at run time).
+Value reshapeTo(OpBuilder &b, Location loc, Value value,
+                ArrayRef<OpFoldResult> sizes);
+
+/// numpy broadcasting of `shapes`; fails if they are incompatible. A
+/// dynamic dimension broadcasts with 1 and with its own kind; against a
+/// static size n > 1 it must be n when the model runs (broadcastMap checks).
 std::optional<SmallVector<int64_t>>
 broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes);
 
@@ -186,7 +220,11 @@ using ScalarBody =
     function_ref<Value(OpBuilder &, Location, ValueRange scalars)>;
 
 /// One linalg.generic applying `body` elementwise to `inputs` broadcast to
-/// `shape`, with result element type `resultType`.
+/// `shape` (broadcastShapes of theirs), with result element type
+/// `resultType`. Dynamic dimensions of the result take their size from an
+/// input; every other input's dynamic dimension there is checked at run
+/// time (cf.assert) to have that size, since a size-1 dimension known only
+/// at run time is not broadcast.
 Value broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
                    ArrayRef<int64_t> shape, Type resultType, ScalarBody body);
 

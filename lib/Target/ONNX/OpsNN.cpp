@@ -59,19 +59,23 @@ Value zeros(NodeContext &ctx, ArrayRef<int64_t> shape, Type type) {
   return filled(ctx.b, ctx.loc, shape, type, 0);
 }
 
-/// x [P, K] * w [K, N] -> [P, N] with linalg.matmul.
+/// x [P, K] * w [K, N] -> [P, N] with linalg.matmul (P may be dynamic).
 Value matmul2D(NodeContext &ctx, Value x, Value w) {
   auto xt = cast<RankedTensorType>(x.getType());
-  auto wt = cast<RankedTensorType>(w.getType());
   Value init =
-      zeros(ctx, {xt.getDimSize(0), wt.getDimSize(1)}, xt.getElementType());
+      filledOf(ctx.b, ctx.loc,
+               {sizesOf(ctx.b, ctx.loc, x)[0], sizesOf(ctx.b, ctx.loc, w)[1]},
+               xt.getElementType(), 0);
   return linalg::MatmulOp::create(ctx.b, ctx.loc, ValueRange{x, w},
                                   ValueRange{init})
       .getResult(0);
 }
 
-/// numpy matmul of a and b (rank >= 1 each).
+/// numpy matmul of a and b (rank >= 1 each). Batch dimensions may be
+/// dynamic when both operands have them alike (or b has none).
 FailureOr<Value> numpyMatmul(NodeContext &ctx, Value a, Value b) {
+  OpBuilder &builder = ctx.b;
+  Location loc = ctx.loc;
   auto at = cast<RankedTensorType>(a.getType());
   auto bt = cast<RankedTensorType>(b.getType());
   Type type = at.getElementType();
@@ -81,15 +85,17 @@ FailureOr<Value> numpyMatmul(NodeContext &ctx, Value a, Value b) {
            failure();
   bool vectorA = at.getRank() == 1, vectorB = bt.getRank() == 1;
   if (vectorA)
-    a = reshape(ctx.b, ctx.loc, a, {1, at.getDimSize(0)});
+    a = reshapeTo(builder, loc, a,
+                  {builder.getIndexAttr(1), sizesOf(builder, loc, a)[0]});
   if (vectorB)
-    b = reshape(ctx.b, ctx.loc, b, {bt.getDimSize(0), 1});
+    b = reshapeTo(builder, loc, b,
+                  {sizesOf(builder, loc, b)[0], builder.getIndexAttr(1)});
   at = cast<RankedTensorType>(a.getType());
   bt = cast<RankedTensorType>(b.getType());
-  int64_t m = at.getDimSize(at.getRank() - 2),
-          k = at.getDimSize(at.getRank() - 1);
-  int64_t k2 = bt.getDimSize(bt.getRank() - 2),
-          n = bt.getDimSize(bt.getRank() - 1);
+  SmallVector<OpFoldResult> as = sizesOf(builder, loc, a),
+                            bs = sizesOf(builder, loc, b);
+  int64_t k = at.getDimSize(at.getRank() - 1),
+          k2 = bt.getDimSize(bt.getRank() - 2);
   if (k != k2)
     return ctx.error() << "multiplies " << at << " by " << bt
                        << ": inner dimensions differ",
@@ -101,35 +107,55 @@ FailureOr<Value> numpyMatmul(NodeContext &ctx, Value a, Value b) {
     return ctx.error() << "cannot broadcast the batch dimensions of " << at
                        << " and " << bt,
            failure();
-  SmallVector<int64_t> outShape(*batch);
-  outShape.push_back(m);
-  outShape.push_back(n);
+  OpFoldResult m = as[as.size() - 2], n = bs.back();
+  ArrayRef<OpFoldResult> batchSizesA = ArrayRef(as).drop_back(2);
+  SmallVector<OpFoldResult> outSizes;
   Value result;
   if (bt.getRank() == 2) {
     // Weights shared by every row: one [rows, K] x [K, N] matmul.
-    Value flat = reshape(ctx.b, ctx.loc, a, {product(*batch) * m, k});
-    result = reshape(ctx.b, ctx.loc, matmul2D(ctx, flat, b), outShape);
+    outSizes.assign(batchSizesA.begin(), batchSizesA.end());
+    outSizes.append({m, n});
+    SmallVector<OpFoldResult> rows(batchSizesA);
+    rows.push_back(m);
+    Value flat =
+        reshapeTo(builder, loc, a, {productOf(builder, loc, rows), as.back()});
+    result = reshapeTo(builder, loc, matmul2D(ctx, flat, b), outSizes);
   } else {
+    bool dynamic = !at.hasStaticShape() || !bt.hasStaticShape();
+    if (dynamic && batchA != batchB)
+      return ctx.error() << "multiplies " << at << " by " << bt
+                         << ": batch dimensions that differ are broadcast "
+                            "only between static shapes",
+             failure();
     SmallVector<int64_t> fullA(*batch), fullB(*batch);
-    fullA.append({m, k});
-    fullB.append({k, n});
-    int64_t count = product(*batch);
-    Value a3 = reshape(ctx.b, ctx.loc, broadcastTo(ctx.b, ctx.loc, a, fullA),
-                       {count, m, k});
-    Value b3 = reshape(ctx.b, ctx.loc, broadcastTo(ctx.b, ctx.loc, b, fullB),
-                       {count, k, n});
-    Value init = zeros(ctx, {count, m, n}, type);
-    Value r = linalg::BatchMatmulOp::create(ctx.b, ctx.loc, ValueRange{a3, b3},
+    fullA.append({at.getDimSize(at.getRank() - 2), k});
+    fullB.append({k, bt.getDimSize(bt.getRank() - 1)});
+    if (!dynamic) {
+      a = broadcastTo(builder, loc, a, fullA);
+      b = broadcastTo(builder, loc, b, fullB);
+    }
+    OpFoldResult count = productOf(builder, loc, batchSizesA);
+    OpFoldResult kSize = as.back();
+    Value a3 = reshapeTo(builder, loc, a, {count, m, kSize});
+    Value b3 = reshapeTo(builder, loc, b, {count, kSize, n});
+    Value init = filledOf(builder, loc, {count, m, n}, type, 0);
+    Value r = linalg::BatchMatmulOp::create(builder, loc, ValueRange{a3, b3},
                                             ValueRange{init})
                   .getResult(0);
-    result = reshape(ctx.b, ctx.loc, r, outShape);
+    SmallVector<int64_t> batchShape(*batch);
+    outSizes.assign(batchSizesA.begin(), batchSizesA.end());
+    if (!dynamic)
+      for (auto [i, dim] : llvm::enumerate(batchShape))
+        outSizes[i] = builder.getIndexAttr(dim);
+    outSizes.append({m, n});
+    result = reshapeTo(builder, loc, r, outSizes);
   }
-  SmallVector<int64_t> finalShape(*batch);
+  SmallVector<OpFoldResult> finalSizes(ArrayRef(outSizes).drop_back(2));
   if (!vectorA)
-    finalShape.push_back(m);
+    finalSizes.push_back(m);
   if (!vectorB)
-    finalShape.push_back(n);
-  return reshape(ctx.b, ctx.loc, result, finalShape);
+    finalSizes.push_back(n);
+  return reshapeTo(builder, loc, result, finalSizes);
 }
 
 LogicalResult lowerMatMul(NodeContext &ctx) {
@@ -714,6 +740,9 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
   SmallVector<int64_t> axes;
   int64_t count = 1;
   for (int64_t d = *axis; d < rank; ++d) {
+    if (x->type.isDynamicDim(d))
+      return ctx.error() << "normalizes over dimension " << d << " of "
+                         << x->type << ", which is dynamic";
     axes.push_back(d);
     count *= x->type.getDimSize(d);
   }
@@ -785,6 +814,10 @@ LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
   SmallVector<int64_t> axes = {*axis};
   SmallVector<int64_t> work(shape);
   if (ctx.opset < 13) {
+    if (!x->type.hasStaticShape())
+      return ctx.error() << "before opset 13 coerces its input to 2-D, which "
+                            "tern does with static shapes only, got "
+                         << x->type;
     // Before opset 13 the input is coerced to 2-D at the axis.
     work = {1, 1};
     for (int64_t d = 0; d < rank; ++d)
