@@ -18,7 +18,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/Regex.h"
+
 #include "llvm/Support/raw_ostream.h"
+#include <cstring>
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_CALIBRATE
@@ -58,11 +60,15 @@ Value reduceRows(
       .getResult(0);
 }
 
-/// Observers of the M x K activations `x`: Σx, Σx², max|x| per column, and
-/// xᵀx with `secondMoment`.
+/// Observers of the M x K activations `x`: M (an i64, M may be dynamic),
+/// Σx, Σx², max|x| per column, and xᵀx with `secondMoment`.
 SmallVector<Value> observe(OpBuilder &b, Location loc, Value x,
                            bool secondMoment) {
   SmallVector<Value> results;
+  Value m = tensor::DimOp::create(b, loc, x, 0);
+  results.push_back(tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({1}, b.getI64Type()),
+      ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(), m)}));
   results.push_back(reduceRows(
       b, loc, x, [](OpBuilder &b, Location loc, Value acc, Value v) -> Value {
         return arith::AddFOp::create(b, loc, acc, v);
@@ -79,11 +85,13 @@ SmallVector<Value> observe(OpBuilder &b, Location loc, Value x,
       }));
   if (secondMoment) {
     auto type = cast<RankedTensorType>(x.getType());
-    int64_t m = type.getDimSize(0), k = type.getDimSize(1);
+    int64_t k = type.getDimSize(1);
     Type f32 = b.getF32Type();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
     Value transposed =
         linalg::TransposeOp::create(
-            b, loc, x, tensor::EmptyOp::create(b, loc, {k, m}, f32),
+            b, loc, x,
+            tensor::EmptyOp::create(b, loc, {sizes[1], sizes[0]}, f32),
             ArrayRef<int64_t>{1, 0})
             .getResult()[0];
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
@@ -147,14 +155,12 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
         return fail("no layer matches layers=" + this->layers);
     }
     SmallVector<Value> observed;
-    SmallVector<int64_t> rows;
     OpBuilder b(&context);
     for (Layer &layer : layers) {
       if (layer.op->getParentOfType<func::FuncOp>() != main)
         return fail("layer '" + layer.name + "' is outside @main");
       b.setInsertionPoint(layer.op);
       Value x = layer.activations(b);
-      rows.push_back(cast<RankedTensorType>(x.getType()).getDimSize(0));
       llvm::append_range(observed,
                          observe(b, layer.op->getLoc(), x, secondMoment));
     }
@@ -172,7 +178,7 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
     Calibration calibration;
     for (const Layer &layer : layers)
       calibration.layers[layer.name].channels = layer.cols;
-    size_t perLayer = secondMoment ? 4 : 3;
+    size_t perLayer = secondMoment ? 5 : 4;
     bool progress = llvm::errs().is_displayed();
     std::vector<Array> outputs;
     for (auto [index, entry] : llvm::enumerate(*entries)) {
@@ -191,8 +197,10 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
             return reinterpret_cast<const float *>(
                 outputs[i * perLayer + j].data.data());
           };
+          int64_t rows;
+          std::memcpy(&rows, outputs[i * perLayer].data.data(), sizeof(rows));
           calibration.layers[layers[i].name].accumulate(
-              rows[i], at(0), at(1), at(2), secondMoment ? at(3) : nullptr);
+              rows, at(1), at(2), at(3), secondMoment ? at(4) : nullptr);
         }
         ++calibration.inputSets;
       }

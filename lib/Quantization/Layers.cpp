@@ -69,12 +69,20 @@ bool isStaticF32(Type type) {
   return tensor && tensor.getElementType().isF32() && tensor.hasStaticShape();
 }
 
+/// An M x K f32 matrix whose K is static (M may be dynamic: the rows of a
+/// model whose batch or sequence length is fixed only when it runs).
+bool isRowsF32(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.getElementType().isF32() && tensor.getRank() == 2 &&
+         !tensor.isDynamicDim(1);
+}
+
 /// A matmul with constant K x N weights.
 std::optional<Layer> matchMatmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
     return std::nullopt;
   Value input = op.getInputs()[0];
-  if (!isStaticF32(input.getType()) || !isFloatConstant(op.getInputs()[1]))
+  if (!isRowsF32(input.getType()) || !isFloatConstant(op.getInputs()[1]))
     return std::nullopt;
   auto weightType = cast<RankedTensorType>(op.getInputs()[1].getType());
   Layer layer;
@@ -198,8 +206,8 @@ Value mlir::tern::buildLayer(OpBuilder &b, const Layer &layer,
     return result;
   Location loc = layer.op->getLoc();
   auto type = cast<RankedTensorType>(result.getType());
-  Value init =
-      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, result), type.getElementType());
   return linalg::AddOp::create(b, loc, ValueRange{result, layer.accumulator},
                                ValueRange{init})
       .getResult(0);
@@ -208,9 +216,8 @@ Value mlir::tern::buildLayer(OpBuilder &b, const Layer &layer,
 Value mlir::tern::buildFloatProducts(OpBuilder &b, Location loc, Value x,
                                      Value weights, Value bias) {
   Type f32 = b.getF32Type();
-  SmallVector<int64_t> shape = {
-      cast<RankedTensorType>(x.getType()).getDimSize(0),
-      cast<RankedTensorType>(weights.getType()).getDimSize(1)};
+  SmallVector<OpFoldResult> shape = {tensor::getMixedSizes(b, loc, x)[0],
+                                     tensor::getMixedSizes(b, loc, weights)[1]};
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   Value empty = tensor::EmptyOp::create(b, loc, shape, f32);
   Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);

@@ -8,6 +8,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tern;
 using ::tern::support::Array;
@@ -29,10 +31,14 @@ SequentialCalibration::create(ModelEvaluator &evaluator, ModuleOp module,
   ProbeModel &probe = *result->probe_;
   result->float_ = probe.initialWeights();
   result->current_ = result->float_;
+  // Activations whose rows are known only when the model runs are not
+  // cached (their size is not known in advance).
   double bytes = 0;
   for (size_t i = 0; i < layers.size(); ++i)
-    bytes += 4.0 * double(probe.rows(i)) * double(probe.channels(i)) *
-             double(probe.numSets());
+    bytes += ShapedType::isDynamic(probe.rows(i))
+                 ? INFINITY
+                 : 4.0 * double(probe.rows(i)) * double(probe.channels(i)) *
+                       double(probe.numSets());
   if (bytes <= cacheBytes) {
     result->floatCache_.resize(probe.numSets());
     for (size_t set = 0; set < probe.numSets(); ++set)
@@ -57,7 +63,7 @@ llvm::Error SequentialCalibration::observe(size_t index,
     if (llvm::Error error = probe.run(set, current_, received))
       return error;
     stats.accumulate(
-        probe.rows(index),
+        x[index].shape[0],
         reinterpret_cast<const float *>(x[index].data.data()),
         reinterpret_cast<const float *>(received[index].data.data()));
     if (!floatCache_.empty()) {

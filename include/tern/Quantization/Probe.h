@@ -61,7 +61,9 @@ public:
 
   /// Input sets read.
   size_t numSets() const { return sets_.size(); }
-  /// Rows (M) and channels (K) of probed layer `i`'s activations.
+  /// Rows (M; ShapedType::kDynamic when known only at run time, as the
+  /// activations' shape then says) and channels (K) of probed layer `i`'s
+  /// activations.
   int64_t rows(size_t i) const { return rows_[i]; }
   int64_t channels(size_t i) const { return channels_[i]; }
 
