@@ -230,10 +230,20 @@ Value onnx_import::broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
 Value onnx_import::generate(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                             Type type,
                             function_ref<Value(OpBuilder &, Location)> body) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t dim : shape)
+    sizes.push_back(b.getIndexAttr(dim));
+  return generateOf(b, loc, sizes, type, body);
+}
+
+Value onnx_import::generateOf(OpBuilder &b, Location loc,
+                              ArrayRef<OpFoldResult> sizes, Type type,
+                              function_ref<Value(OpBuilder &, Location)> body) {
   MLIRContext *context = b.getContext();
+  SmallVector<int64_t> shape = staticShapeOf(sizes);
   return linalg::GenericOp::create(
              b, loc, RankedTensorType::get(shape, type), ValueRange{},
-             ValueRange{empty(b, loc, shape, type)},
+             ValueRange{emptyOf(b, loc, sizes, type)},
              SmallVector<AffineMap>{
                  AffineMap::getMultiDimIdentityMap(shape.size(), context)},
              SmallVector<utils::IteratorType>(shape.size(),

@@ -61,9 +61,14 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "Max", "Mean",
       "Min", "Mul", "Neg", "Not", "Pow", "Reciprocal", "Relu", "Sigmoid", "Sin",
       "Sqrt", "Sub", "Sum", "Tanh", "Where",
-      // Matrix products, layout, normalization.
-      "Gemm", "LayerNormalization", "LogSoftmax", "MatMul", "Softmax",
-      "Transpose"};
+      // Matrix products, layout, normalization, reductions.
+      "Gemm", "LayerNormalization", "LogSoftmax", "MatMul", "ReduceMax",
+      "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Softmax",
+      "Transpose",
+      // Shapes and data movement: sizes known only when the model runs are
+      // carried through shape arithmetic (HostTensor::symbols).
+      "Concat", "ConstantOfShape", "Expand", "Gather", "Range", "Reshape",
+      "Shape", "Split", "Squeeze", "Trilu", "Unsqueeze"};
   return ops;
 }
 
@@ -183,9 +188,21 @@ std::string hostBytes(const HostTensor &host) {
 
 } // namespace
 
+Value HostTensor::element(OpBuilder &b, Location loc, int64_t i) const {
+  if (isSymbolic() && symbols[i])
+    return symbols[i];
+  return scalar(b, loc, elementType, values[i]);
+}
+
 Value onnx_import::materialize(OpBuilder &b, Location loc,
                                const HostTensor &host) {
   auto type = RankedTensorType::get(host.shape, host.elementType);
+  if (host.isSymbolic()) {
+    SmallVector<Value> elements;
+    for (int64_t i = 0; i < host.size(); ++i)
+      elements.push_back(host.element(b, loc, i));
+    return tensor::FromElementsOp::create(b, loc, type, elements);
+  }
   SmallVector<Attribute> elements;
   elements.reserve(host.values.size());
   for (double v : host.values) {
@@ -844,6 +861,13 @@ const HostTensor *NodeContext::host(int i) {
   return tensor ? tensor->host.get() : nullptr;
 }
 
+const HostTensor *NodeContext::hostOrSymbolic(int i) {
+  Tensor *tensor = input(i);
+  if (!tensor)
+    return nullptr;
+  return tensor->host ? tensor->host.get() : tensor->symbolic.get();
+}
+
 std::optional<SmallVector<int64_t>> NodeContext::ints(int i) {
   const HostTensor *h = host(i);
   if (!h)
@@ -851,6 +875,22 @@ std::optional<SmallVector<int64_t>> NodeContext::ints(int i) {
   SmallVector<int64_t> result;
   for (double v : h->values)
     result.push_back(toInt64(v));
+  return result;
+}
+
+std::optional<SmallVector<OpFoldResult>> NodeContext::sizes(int i) {
+  const HostTensor *h = hostOrSymbolic(i);
+  if (!h || isa<FloatType>(h->elementType))
+    return std::nullopt;
+  SmallVector<OpFoldResult> result;
+  for (int64_t e = 0; e < h->size(); ++e) {
+    if (h->isSymbolic() && h->symbols[e])
+      result.push_back(
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), h->symbols[e])
+              .getResult());
+    else
+      result.push_back(b.getIndexAttr(toInt64(h->values[e])));
+  }
   return result;
 }
 
@@ -927,7 +967,12 @@ void NodeContext::setOutput(int i, Value value) {
 void NodeContext::setOutput(int i, HostTensor host) {
   Tensor tensor;
   tensor.type = RankedTensorType::get(host.shape, host.elementType);
-  tensor.host = std::make_shared<HostTensor>(std::move(host));
+  if (host.isSymbolic()) {
+    tensor.value = materialize(b, loc, host);
+    tensor.symbolic = std::make_shared<HostTensor>(std::move(host));
+  } else {
+    tensor.host = std::make_shared<HostTensor>(std::move(host));
+  }
   setOutput(i, std::move(tensor));
 }
 

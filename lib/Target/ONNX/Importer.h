@@ -34,8 +34,17 @@ struct HostTensor {
   Type elementType;
   SmallVector<int64_t> shape;
   std::vector<double> values;
+  /// Elements known only when the model runs: a scalar of `elementType`
+  /// per element, null where `values` holds it. Empty when every element is
+  /// known. Shape arithmetic on dynamic dimensions (Shape -> Gather ->
+  /// Concat -> Reshape) is carried this way, so that the sizes known at
+  /// import time stay static.
+  std::vector<Value> symbols;
 
   int64_t size() const { return int64_t(values.size()); }
+  bool isSymbolic() const { return !symbols.empty(); }
+  /// Element `i` as a scalar value of `elementType` (a constant when known).
+  Value element(OpBuilder &b, Location loc, int64_t i) const;
 };
 
 /// A host value as an integer. Values are held as doubles, so int64's
@@ -75,6 +84,10 @@ struct Tensor {
   Value value;
   /// Known contents, for constants of at most kFoldLimit elements.
   std::shared_ptr<HostTensor> host;
+  /// Contents known in part (HostTensor::symbols): small integer tensors
+  /// computed from dynamic sizes. `value` holds them too, so handlers that
+  /// do not look here compute with the IR value.
+  std::shared_ptr<HostTensor> symbolic;
   /// Little-endian raw contents of a larger constant, until it is
   /// materialized (then its blob holds them).
   std::shared_ptr<std::string> raw;
@@ -108,8 +121,15 @@ public:
   Value value(int i);
   /// Input i's contents when known at import time.
   const HostTensor *host(int i);
+  /// Input i's contents when known at import time, in full or in part
+  /// (symbolic: some elements known only when the model runs).
+  const HostTensor *hostOrSymbolic(int i);
   /// Input i as integers, when its contents are known.
   std::optional<SmallVector<int64_t>> ints(int i);
+  /// Input i (integers) as sizes: attributes for the elements known at
+  /// import time, index values for the others; nothing when the input is
+  /// neither known nor symbolic.
+  std::optional<SmallVector<OpFoldResult>> sizes(int i);
 
   bool hasAttr(StringRef name) const;
   const onnx::AttributeProto *attr(StringRef name) const;
@@ -158,7 +178,8 @@ Type elementTypeOf(MLIRContext *context, int32_t onnxType);
 /// The ONNX name of a data type, for messages.
 std::string onnxTypeName(int32_t onnxType);
 
-/// An IR constant with `host`'s contents.
+/// An IR constant with `host`'s contents (tensor.from_elements when some
+/// are symbolic).
 Value materialize(OpBuilder &b, Location loc, const HostTensor &host);
 /// A host tensor of `type` holding `values`.
 HostTensor makeHost(Type elementType, ArrayRef<int64_t> shape,
@@ -233,6 +254,9 @@ Value broadcastMap(OpBuilder &b, Location loc, ValueRange inputs,
 /// that compute where to read (Gather, Pad, Resize).
 Value generate(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
                function_ref<Value(OpBuilder &, Location)> body);
+/// generate with run-time sizes.
+Value generateOf(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                 Type type, function_ref<Value(OpBuilder &, Location)> body);
 
 /// `value` reshaped to `shape` (same element count).
 Value reshape(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> shape);

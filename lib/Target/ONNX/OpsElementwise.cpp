@@ -65,16 +65,22 @@ LogicalResult lowerElementwise(NodeContext &ctx, int first, int count,
   int64_t size = 1;
   for (int64_t d : *shape)
     size *= d;
-  bool folded = size <= kFoldLimit && llvm::all_of(inputs, [](Tensor *t) {
-                  return t->host != nullptr;
-                });
+  // Known inputs (or known in part: shape arithmetic) are evaluated here,
+  // element by element; an element with a run-time operand is computed by
+  // the IR form on scalars.
+  auto known = [](Tensor *t) { return t->host ? t->host : t->symbolic; };
+  bool folded = llvm::none_of(*shape, ShapedType::isDynamic) &&
+                size <= kFoldLimit && llvm::all_of(inputs, known);
   if (folded) {
     // Evaluate on the host with numpy broadcasting.
     int64_t rank = shape->size();
     std::vector<double> values(size);
+    std::vector<Value> symbols(size);
     SmallVector<double> args(inputs.size());
+    SmallVector<int64_t> offsets(inputs.size());
     SmallVector<int64_t> index(rank, 0);
     for (int64_t linear = 0; linear < size; ++linear) {
+      bool symbolic = false;
       for (size_t i = 0; i < inputs.size(); ++i) {
         ArrayRef<int64_t> s = shapes[i];
         int64_t offset = 0;
@@ -82,23 +88,38 @@ LogicalResult lowerElementwise(NodeContext &ctx, int first, int count,
           int64_t at = index[rank - s.size() + d];
           offset = offset * s[d] + (s[d] == 1 ? 0 : at);
         }
-        args[i] = inputs[i]->host->values[offset];
+        const HostTensor &in = *known(inputs[i]);
+        args[i] = in.values[offset];
+        offsets[i] = offset;
+        symbolic |= in.isSymbolic() && in.symbols[offset];
       }
-      double v = host(args);
-      if (auto f = dyn_cast<FloatType>(resultType))
-        v = f.isF64() ? v : double(float(v));
-      else if (resultType.isInteger(1))
-        v = v != 0;
-      else
-        v = std::trunc(v);
-      values[linear] = v;
+      if (symbolic) {
+        SmallVector<Value> operands;
+        for (size_t i = 0; i < inputs.size(); ++i)
+          operands.push_back(
+              known(inputs[i])->element(ctx.b, ctx.loc, offsets[i]));
+        symbols[linear] = ir(ctx.b, ctx.loc, operands);
+        values[linear] = 0;
+      } else {
+        double v = host(args);
+        if (auto f = dyn_cast<FloatType>(resultType))
+          v = f.isF64() ? v : double(float(v));
+        else if (resultType.isInteger(1))
+          v = v != 0;
+        else
+          v = std::trunc(v);
+        values[linear] = v;
+      }
       for (int64_t d = rank - 1; d >= 0; --d) {
         if (++index[d] < (*shape)[d])
           break;
         index[d] = 0;
       }
     }
-    ctx.setOutput(0, makeHost(resultType, *shape, std::move(values)));
+    HostTensor result = makeHost(resultType, *shape, std::move(values));
+    if (llvm::any_of(symbols, [](Value v) { return bool(v); }))
+      result.symbols = std::move(symbols);
+    ctx.setOutput(0, std::move(result));
     return success();
   }
   SmallVector<Value> operands;

@@ -890,8 +890,12 @@ LogicalResult lowerReduce(NodeContext &ctx, ReduceKind kind) {
   llvm::sort(axes);
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
   int64_t count = 1;
-  for (int64_t a : axes)
+  for (int64_t a : axes) {
+    if (kind == ReduceKind::Mean && x->type.isDynamicDim(a))
+      return ctx.error() << "averages over dimension " << a << " of " << x->type
+                         << ", which is dynamic";
     count *= x->type.getDimSize(a);
+  }
   double init = kind == ReduceKind::Max    ? -INFINITY
                 : kind == ReduceKind::Min  ? INFINITY
                 : kind == ReduceKind::Prod ? 1.0

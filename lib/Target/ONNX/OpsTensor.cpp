@@ -11,8 +11,11 @@
 #include "Importer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 #include <numeric>
 
@@ -35,16 +38,23 @@ HostTensor gatherHost(const HostTensor &input, ArrayRef<int64_t> shape,
                       function_ref<int64_t(ArrayRef<int64_t>)> source) {
   int64_t size = product(shape);
   std::vector<double> values(size);
+  std::vector<Value> symbols(input.isSymbolic() ? size : 0);
   SmallVector<int64_t> index(shape.size(), 0);
   for (int64_t linear = 0; linear < size; ++linear) {
-    values[linear] = input.values[source(index)];
+    int64_t from = source(index);
+    values[linear] = input.values[from];
+    if (input.isSymbolic())
+      symbols[linear] = input.symbols[from];
     for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
       if (++index[d] < shape[d])
         break;
       index[d] = 0;
     }
   }
-  return makeHost(input.elementType, shape, std::move(values));
+  HostTensor result = makeHost(input.elementType, shape, std::move(values));
+  if (llvm::any_of(symbols, [](Value v) { return bool(v); }))
+    result.symbols = std::move(symbols);
+  return result;
 }
 
 /// Sets the output to `input` viewed with `shape` (same elements).
@@ -53,8 +63,8 @@ LogicalResult setReshaped(NodeContext &ctx, Tensor &input,
   if (product(shape) != input.type.getNumElements())
     return ctx.error() << "cannot reshape " << input.type << " to "
                        << product(shape) << " elements";
-  if (input.host) {
-    HostTensor host = *input.host;
+  if (input.host || input.symbolic) {
+    HostTensor host = input.host ? *input.host : *input.symbolic;
     host.shape.assign(shape.begin(), shape.end());
     ctx.setOutput(0, std::move(host));
     return success();
@@ -67,6 +77,18 @@ LogicalResult setReshaped(NodeContext &ctx, Tensor &input,
     return success();
   }
   ctx.setOutput(0, reshape(ctx.b, ctx.loc, ctx.value(0), shape));
+  return success();
+}
+
+/// Sets the output to input 0 viewed with `sizes` (run-time sizes allowed;
+/// same elements when the model runs).
+LogicalResult setReshapedTo(NodeContext &ctx, ArrayRef<OpFoldResult> sizes) {
+  Tensor &input = *ctx.input(0);
+  SmallVector<int64_t> shape = staticShapeOf(sizes);
+  if (input.type.hasStaticShape() &&
+      !llvm::any_of(shape, ShapedType::isDynamic))
+    return setReshaped(ctx, input, shape);
+  ctx.setOutput(0, reshapeTo(ctx.b, ctx.loc, ctx.value(0), sizes));
   return success();
 }
 
@@ -113,10 +135,22 @@ LogicalResult lowerShape(NodeContext &ctx) {
   start = std::clamp<int64_t>(start, 0, rank);
   end = std::clamp<int64_t>(end, start, rank);
   std::vector<double> dims;
-  for (int64_t i = start; i < end; ++i)
-    dims.push_back(double(x->type.getDimSize(i)));
-  ctx.setOutput(
-      0, makeHost(ctx.b.getI64Type(), {int64_t(dims.size())}, std::move(dims)));
+  std::vector<Value> symbols;
+  Value value = x->type.hasStaticShape() ? Value() : ctx.value(0);
+  for (int64_t i = start; i < end; ++i) {
+    bool dynamic = x->type.isDynamicDim(i);
+    dims.push_back(dynamic ? 0.0 : double(x->type.getDimSize(i)));
+    symbols.push_back(
+        dynamic ? Value(arith::IndexCastOp::create(
+                      ctx.b, ctx.loc, ctx.b.getI64Type(),
+                      tensor::DimOp::create(ctx.b, ctx.loc, value, i)))
+                : Value());
+  }
+  HostTensor shape =
+      makeHost(ctx.b.getI64Type(), {int64_t(dims.size())}, std::move(dims));
+  if (!x->type.hasStaticShape())
+    shape.symbols = std::move(symbols);
+  ctx.setOutput(0, std::move(shape));
   return success();
 }
 
@@ -129,10 +163,69 @@ LogicalResult lowerSize(NodeContext &ctx) {
   return success();
 }
 
+/// Reshape to a target known only in part at import time, or of an input
+/// with dynamic dimensions: 0 copies the input's size, -1 is inferred from
+/// the element count, both when the model runs if need be.
+LogicalResult lowerDynamicReshape(NodeContext &ctx,
+                                  ArrayRef<OpFoldResult> target) {
+  Tensor *x = ctx.input(0);
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  bool allowZero = ctx.attrInt("allowzero", 0) != 0;
+  SmallVector<OpFoldResult> input = sizesOf(b, loc, ctx.value(0));
+  SmallVector<OpFoldResult> sizes(target);
+  std::optional<size_t> inferred;
+  for (auto [i, size] : llvm::enumerate(sizes)) {
+    std::optional<int64_t> known = getConstantIntValue(size);
+    if (!known)
+      continue;
+    if (*known == 0 && !allowZero) {
+      if (int64_t(i) >= x->type.getRank())
+        return ctx.error() << "copies dimension " << i << " of a rank-"
+                           << x->type.getRank() << " input";
+      size = input[i];
+    } else if (*known == -1) {
+      if (inferred)
+        return ctx.error() << "has more than one -1 in its target shape";
+      inferred = i;
+    } else if (*known < 0) {
+      return ctx.error() << "has an invalid target dimension " << *known;
+    }
+  }
+  if (inferred) {
+    SmallVector<OpFoldResult> others(sizes);
+    others[*inferred] = b.getIndexAttr(1);
+    OpFoldResult known = productOf(b, loc, others);
+    OpFoldResult total = productOf(b, loc, input);
+    std::optional<int64_t> k = getConstantIntValue(known),
+                           n = getConstantIntValue(total);
+    if (k && n) {
+      if (*k == 0 || *n % *k)
+        return ctx.error() << "cannot infer the -1 dimension of a reshape of "
+                           << x->type;
+      sizes[*inferred] = b.getIndexAttr(*n / *k);
+    } else {
+      sizes[*inferred] =
+          arith::DivUIOp::create(b, loc,
+                                 getValueOrCreateConstantIndexOp(b, loc, total),
+                                 getValueOrCreateConstantIndexOp(b, loc, known))
+              .getResult();
+    }
+  }
+  return setReshapedTo(ctx, sizes);
+}
+
 LogicalResult lowerReshape(NodeContext &ctx) {
   Tensor *x = ctx.input(0);
   if (!x)
     return ctx.error() << "expects an input";
+  if (ctx.opset >= 5 && (!x->type.hasStaticShape() || !ctx.host(1))) {
+    std::optional<SmallVector<OpFoldResult>> target = ctx.sizes(1);
+    if (!target)
+      return ctx.error() << "needs its target shape (input 1) computed from "
+                            "constants and input sizes";
+    return lowerDynamicReshape(ctx, *target);
+  }
   SmallVector<int64_t> shape;
   if (ctx.opset < 5) {
     shape = ctx.attrInts("shape");
@@ -209,6 +302,13 @@ LogicalResult lowerSqueeze(NodeContext &ctx) {
     for (int64_t i = 0; i < rank; ++i)
       drop[i] = x->type.getDimSize(i) == 1;
   }
+  if (!x->type.hasStaticShape()) {
+    SmallVector<OpFoldResult> all = sizesOf(ctx.b, ctx.loc, ctx.value(0)), kept;
+    for (int64_t i = 0; i < rank; ++i)
+      if (!drop[i])
+        kept.push_back(all[i]);
+    return setReshapedTo(ctx, kept);
+  }
   SmallVector<int64_t> shape;
   for (int64_t i = 0; i < rank; ++i)
     if (!drop[i])
@@ -232,6 +332,14 @@ LogicalResult lowerUnsqueeze(NodeContext &ctx) {
     if (!axis || inserted[*axis])
       return ctx.error() << "has an invalid or repeated axis " << a;
     inserted[*axis] = true;
+  }
+  if (!x->type.hasStaticShape()) {
+    SmallVector<OpFoldResult> all = sizesOf(ctx.b, ctx.loc, ctx.value(0)),
+                              sizes;
+    int64_t next = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      sizes.push_back(inserted[i] ? ctx.b.getIndexAttr(1) : all[next++]);
+    return setReshapedTo(ctx, sizes);
   }
   SmallVector<int64_t> shape;
   int64_t next = 0;
@@ -292,23 +400,74 @@ LogicalResult lowerConcat(NodeContext &ctx) {
       return ctx.error() << "concatenates " << inputs[0]->type << " and "
                          << t->type;
     for (int64_t d = 0; d < rank; ++d)
-      if (d != *axis && t->type.getDimSize(d) != shape[d])
+      if (d != *axis && t->type.getDimSize(d) != shape[d] &&
+          !t->type.isDynamicDim(d) && !ShapedType::isDynamic(shape[d]))
         return ctx.error() << "concatenates " << inputs[0]->type << " and "
                            << t->type << " along axis " << *axis;
     shape[*axis] += t->type.getDimSize(*axis);
   }
-  if (llvm::all_of(inputs, [](Tensor *t) { return t->host != nullptr; })) {
+  bool dynamic =
+      llvm::any_of(inputs, [](Tensor *t) { return !t->type.hasStaticShape(); });
+  auto known = [](Tensor *t) { return t->host ? t->host : t->symbolic; };
+  if (!dynamic && llvm::all_of(inputs, known)) {
     int64_t outer = product(ArrayRef<int64_t>(shape).take_front(*axis));
     int64_t inner = product(ArrayRef<int64_t>(shape).drop_front(*axis + 1));
     std::vector<double> values;
+    std::vector<Value> symbols;
     for (int64_t o = 0; o < outer; ++o)
       for (Tensor *t : inputs) {
+        const HostTensor &host = *known(t);
         int64_t chunk = t->type.getDimSize(*axis) * inner;
-        auto begin = t->host->values.begin() + o * chunk;
-        values.insert(values.end(), begin, begin + chunk);
+        for (int64_t e = o * chunk; e < (o + 1) * chunk; ++e) {
+          values.push_back(host.values[e]);
+          symbols.push_back(host.isSymbolic() ? host.symbols[e] : Value());
+        }
       }
-    ctx.setOutput(0, makeHost(inputs[0]->type.getElementType(), shape,
-                              std::move(values)));
+    HostTensor result =
+        makeHost(inputs[0]->type.getElementType(), shape, std::move(values));
+    if (llvm::any_of(symbols, [](Value v) { return bool(v); }))
+      result.symbols = std::move(symbols);
+    ctx.setOutput(0, std::move(result));
+    return success();
+  }
+  if (dynamic) {
+    // Offsets and the result's size along the axis when the model runs.
+    OpBuilder &b = ctx.b;
+    Location loc = ctx.loc;
+    SmallVector<OpFoldResult> sizes;
+    OpFoldResult offset = b.getIndexAttr(0);
+    Value result;
+    SmallVector<std::pair<Value, OpFoldResult>> pieces;
+    for (int i = 0; i < ctx.numInputs(); ++i) {
+      if (!ctx.input(i))
+        continue;
+      Value piece = ctx.value(i);
+      SmallVector<OpFoldResult> pieceSizes = sizesOf(b, loc, piece);
+      if (sizes.empty())
+        sizes = pieceSizes;
+      pieces.push_back({piece, offset});
+      std::optional<int64_t> a = getConstantIntValue(offset),
+                             c = getConstantIntValue(pieceSizes[*axis]);
+      offset =
+          a && c
+              ? OpFoldResult(b.getIndexAttr(*a + *c))
+              : OpFoldResult(
+                    arith::AddIOp::create(
+                        b, loc, getValueOrCreateConstantIndexOp(b, loc, offset),
+                        getValueOrCreateConstantIndexOp(b, loc,
+                                                        pieceSizes[*axis]))
+                        .getResult());
+    }
+    sizes[*axis] = offset;
+    result = emptyOf(b, loc, sizes, inputs[0]->type.getElementType());
+    for (auto [piece, at] : pieces) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+          strides(rank, b.getIndexAttr(1));
+      offsets[*axis] = at;
+      result = tensor::InsertSliceOp::create(b, loc, piece, result, offsets,
+                                             sizesOf(b, loc, piece), strides);
+    }
+    ctx.setOutput(0, result);
     return success();
   }
   Value result = empty(ctx.b, ctx.loc, shape, inputs[0]->type.getElementType());
@@ -327,14 +486,28 @@ LogicalResult lowerConcat(NodeContext &ctx) {
   return success();
 }
 
-/// A strided slice of input 0 (positive steps).
+/// A strided slice of input 0 (positive steps). A dynamic size (kDynamic)
+/// takes a whole dynamic dimension of the input (offset 0, step 1).
 void setSlice(NodeContext &ctx, int output, ArrayRef<int64_t> offsets,
               ArrayRef<int64_t> sizes, ArrayRef<int64_t> steps) {
   Tensor *x = ctx.input(0);
-  if (x->host) {
+  if (llvm::any_of(sizes, ShapedType::isDynamic)) {
+    Value source = ctx.value(0);
+    SmallVector<OpFoldResult> all = sizesOf(ctx.b, ctx.loc, source), mixed;
+    for (auto [d, size] : llvm::enumerate(sizes))
+      mixed.push_back(ShapedType::isDynamic(size)
+                          ? all[d]
+                          : OpFoldResult(ctx.b.getIndexAttr(size)));
+    ctx.setOutput(
+        output, tensor::ExtractSliceOp::create(
+                    ctx.b, ctx.loc, source,
+                    getAsIndexOpFoldResult(ctx.b.getContext(), offsets), mixed,
+                    getAsIndexOpFoldResult(ctx.b.getContext(), steps)));
+    return;
+  }
+  if (const HostTensor *known = ctx.hostOrSymbolic(0)) {
     SmallVector<int64_t> strides = stridesOf(x->type.getShape());
-    ctx.setOutput(output,
-                  gatherHost(*x->host, sizes, [&](ArrayRef<int64_t> idx) {
+    ctx.setOutput(output, gatherHost(*known, sizes, [&](ArrayRef<int64_t> idx) {
                     int64_t offset = 0;
                     for (size_t d = 0; d < idx.size(); ++d)
                       offset += (offsets[d] + idx[d] * steps[d]) * strides[d];
@@ -412,6 +585,9 @@ LogicalResult lowerSplit(NodeContext &ctx) {
   if (failed(split))
     return failure();
   int64_t dim = x->type.getDimSize(*axis);
+  if (ShapedType::isDynamic(dim))
+    return ctx.error() << "splits dimension " << *axis << " of " << x->type
+                       << ", which is dynamic";
   int64_t outputs = ctx.node.output_size();
   SmallVector<int64_t> sizes;
   if (*split) {
@@ -463,10 +639,12 @@ LogicalResult lowerGather(NodeContext &ctx) {
         return ctx.error() << "has index " << int64_t(v)
                            << " out of range for dimension " << dim;
   }
-  if (data->host && indices->host && product(shape) <= kFoldLimit) {
+  const HostTensor *known = ctx.hostOrSymbolic(0);
+  if (known && indices->host && data->type.hasStaticShape() &&
+      product(shape) <= kFoldLimit) {
     SmallVector<int64_t> strides = stridesOf(ds);
     SmallVector<int64_t> istrides = stridesOf(is);
-    ctx.setOutput(0, gatherHost(*data->host, shape, [&](ArrayRef<int64_t> idx) {
+    ctx.setOutput(0, gatherHost(*known, shape, [&](ArrayRef<int64_t> idx) {
                     int64_t at = 0;
                     for (int64_t i = 0; i < indexRank; ++i)
                       at += idx[*axis + i] * istrides[i];
@@ -487,8 +665,16 @@ LogicalResult lowerGather(NodeContext &ctx) {
   // One generic over the result: read the index, then the data.
   Value dataValue = ctx.value(0), indexValue = ctx.value(1);
   Type elementType = data->type.getElementType();
-  Value result = generate(
-      ctx.b, ctx.loc, shape, elementType,
+  if (ShapedType::isDynamic(dim))
+    return ctx.error() << "gathers along dimension " << *axis << " of "
+                       << data->type << ", which is dynamic";
+  SmallVector<OpFoldResult> dataSizes = sizesOf(ctx.b, ctx.loc, dataValue),
+                            indexSizes = sizesOf(ctx.b, ctx.loc, indexValue);
+  SmallVector<OpFoldResult> sizes(ArrayRef(dataSizes).take_front(*axis));
+  sizes.append(indexSizes.begin(), indexSizes.end());
+  sizes.append(dataSizes.begin() + *axis + 1, dataSizes.end());
+  Value result = generateOf(
+      ctx.b, ctx.loc, sizes, elementType,
       [&](OpBuilder &b, Location loc) -> Value {
         SmallVector<Value> at;
         for (int64_t i = 0; i < indexRank; ++i)
@@ -524,8 +710,65 @@ LogicalResult lowerGather(NodeContext &ctx) {
   return success();
 }
 
+/// Expand to a shape known only in part at import time, or of an input with
+/// dynamic dimensions. A target size of 1 keeps the input's; an input size
+/// of 1 takes the target's; other sizes must agree when the model runs.
+LogicalResult lowerDynamicExpand(NodeContext &ctx,
+                                 ArrayRef<OpFoldResult> target) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value x = ctx.value(0);
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> xs = sizesOf(b, loc, x);
+  int64_t rank = std::max<int64_t>(type.getRank(), target.size());
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<AffineExpr> exprs;
+  MLIRContext *context = b.getContext();
+  for (int64_t p = 0; p < rank; ++p) {
+    int64_t xd = p - (rank - type.getRank());
+    int64_t td = p - (rank - int64_t(target.size()));
+    std::optional<int64_t> t =
+        td >= 0 ? getConstantIntValue(target[td]) : std::optional<int64_t>(1);
+    bool xOne = xd < 0 || type.getDimSize(xd) == 1;
+    OpFoldResult size;
+    if (t && *t == 1)
+      size = xd >= 0 ? xs[xd] : b.getIndexAttr(1);
+    else if (xOne)
+      size = target[td];
+    else
+      size = xs[xd];
+    if (t && *t != 1 && xd >= 0 && !type.isDynamicDim(xd) &&
+        type.getDimSize(xd) != 1 && type.getDimSize(xd) != *t)
+      return ctx.error() << "cannot expand " << type << " to size " << *t
+                         << " in dimension " << p;
+    sizes.push_back(size);
+    if (xd >= 0)
+      exprs.push_back(xOne ? getAffineConstantExpr(0, context)
+                           : getAffineDimExpr(p, context));
+  }
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank, 0, exprs, context),
+      AffineMap::getMultiDimIdentityMap(rank, context)};
+  Value init = emptyOf(b, loc, sizes, type.getElementType());
+  ctx.setOutput(
+      0,
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{x}, ValueRange{init}, maps,
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            linalg::YieldOp::create(nb, nloc, args[0]);
+          })
+          .getResult(0));
+  return success();
+}
+
 LogicalResult lowerExpand(NodeContext &ctx) {
   Tensor *x = ctx.input(0);
+  if (x && (!x->type.hasStaticShape() || !ctx.host(1))) {
+    std::optional<SmallVector<OpFoldResult>> target = ctx.sizes(1);
+    if (target)
+      return lowerDynamicExpand(ctx, *target);
+  }
   std::optional<SmallVector<int64_t>> target = ctx.ints(1);
   if (!x || !target)
     return ctx.error() << "needs its shape (input 1) to be known at import "
@@ -553,8 +796,23 @@ LogicalResult lowerExpand(NodeContext &ctx) {
 
 LogicalResult lowerConstantOfShape(NodeContext &ctx) {
   std::optional<SmallVector<int64_t>> shape = ctx.ints(0);
-  if (!shape)
-    return ctx.error() << "needs its shape to be known at import time";
+  if (!shape) {
+    std::optional<SmallVector<OpFoldResult>> sizes = ctx.sizes(0);
+    if (!sizes)
+      return ctx.error() << "needs its shape computed from constants and "
+                            "input sizes";
+    Type type = ctx.b.getF32Type();
+    double value = 0;
+    if (const onnx::AttributeProto *attr = ctx.attr("value")) {
+      FailureOr<Tensor> t = constantFromProto(ctx, attr->t());
+      if (failed(t) || !t->host || t->host->size() != 1)
+        return ctx.error() << "expects a one-element value";
+      type = t->type.getElementType();
+      value = t->host->values[0];
+    }
+    ctx.setOutput(0, filledOf(ctx.b, ctx.loc, *sizes, type, value));
+    return success();
+  }
   for (int64_t d : *shape)
     if (d < 0)
       return ctx.error() << "has a negative dimension " << d;
@@ -576,7 +834,46 @@ LogicalResult lowerConstantOfShape(NodeContext &ctx) {
   return success();
 }
 
+/// Range whose bounds are known only when the model runs (integers).
+LogicalResult lowerDynamicRange(NodeContext &ctx) {
+  std::optional<SmallVector<OpFoldResult>> start = ctx.sizes(0),
+                                           limit = ctx.sizes(1),
+                                           delta = ctx.sizes(2);
+  if (!start || !limit || !delta || start->size() != 1 || limit->size() != 1 ||
+      delta->size() != 1)
+    return ctx.error() << "needs scalar start, limit and delta computed from "
+                          "constants and input sizes";
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value s = getValueOrCreateConstantIndexOp(b, loc, (*start)[0]);
+  Value l = getValueOrCreateConstantIndexOp(b, loc, (*limit)[0]);
+  Value d = getValueOrCreateConstantIndexOp(b, loc, (*delta)[0]);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  cf::AssertOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, d, zero),
+      "node '" + ctx.node.name() + "': Range has delta 0");
+  // n = max(0, ceil((limit - start) / delta)).
+  Value n = arith::MaxSIOp::create(
+      b, loc, zero,
+      arith::CeilDivSIOp::create(b, loc, arith::SubIOp::create(b, loc, l, s),
+                                 d));
+  Type type = ctx.input(0)->type.getElementType();
+  ctx.setOutput(
+      0, generateOf(b, loc, {OpFoldResult(n)}, type,
+                    [&](OpBuilder &b, Location loc) -> Value {
+                      Value i = linalg::IndexOp::create(b, loc, 0);
+                      Value v = arith::AddIOp::create(
+                          b, loc, s, arith::MulIOp::create(b, loc, i, d));
+                      return arith::IndexCastOp::create(b, loc, type, v);
+                    }));
+  return success();
+}
+
 LogicalResult lowerRange(NodeContext &ctx) {
+  if (ctx.hostOrSymbolic(0) && ctx.hostOrSymbolic(1) && ctx.hostOrSymbolic(2) &&
+      !(ctx.host(0) && ctx.host(1) && ctx.host(2)) &&
+      !isa<FloatType>(ctx.input(0)->type.getElementType()))
+    return lowerDynamicRange(ctx);
   const HostTensor *start = ctx.host(0), *limit = ctx.host(1),
                    *delta = ctx.host(2);
   if (!start || !limit || !delta || start->size() != 1 || limit->size() != 1 ||
@@ -611,14 +908,14 @@ LogicalResult lowerTrilu(NodeContext &ctx) {
   }
   bool upper = ctx.attrInt("upper", 1) != 0;
   int64_t rank = x->type.getRank();
-  ArrayRef<int64_t> shape = x->type.getShape();
   Type type = x->type.getElementType();
   MLIRContext *context = ctx.b.getContext();
   Value input = ctx.value(0);
   Value result =
       linalg::GenericOp::create(
           ctx.b, ctx.loc, x->type, ValueRange{input},
-          ValueRange{empty(ctx.b, ctx.loc, shape, type)},
+          ValueRange{
+              emptyOf(ctx.b, ctx.loc, sizesOf(ctx.b, ctx.loc, input), type)},
           SmallVector<AffineMap>(
               2, AffineMap::getMultiDimIdentityMap(rank, context)),
           SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
