@@ -106,6 +106,7 @@ tools = [
     "tern-translate",
     "tern-run",
     "tern-compile",
+    "tern-generate",
     "tern-quant-bench",
     "tern-plugin-static-host",
     ToolSubst("mlir-runner", unresolved="fatal"),

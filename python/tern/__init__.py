@@ -16,7 +16,7 @@ plots; torch and sentencepiece only for tern.lm). See python/README.md.
 """
 
 from tern.api import (Library, Quantized, TernError, bits_per_weight,
-                      compile, export_onnx, quantize, run)
+                      compile, export_onnx, generate, quantize, run)
 
 __all__ = ["Library", "Quantized", "TernError", "bits_per_weight", "compile",
-           "export_onnx", "quantize", "run"]
+           "export_onnx", "generate", "quantize", "run"]

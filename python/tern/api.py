@@ -275,6 +275,27 @@ def run(model, inputs, *, input_shapes=None, num_threads=None, cpu=None,
         return {n: np.load(os.path.join(out, n + ".npy")) for n in names}
 
 
+def generate(model, prompt_ids, max_new_tokens=16, *, temperature=0.0,
+             top_k=0, seed=0, num_threads=None, cpu=None, pipeline=None,
+             ternary_activations=None, int8_dot=None):
+    """Generates `max_new_tokens` tokens after `prompt_ids` (a list of ids)
+    with tern-generate: a decoder export with dynamic batch and sequence
+    axes, with or without a key/value cache (docs/Generation.md). Greedy
+    unless `temperature` > 0. Returns the new token ids."""
+    args = [os.fspath(model), "--prompt-ids",
+            ",".join(str(int(i)) for i in prompt_ids),
+            "--max-new-tokens", str(int(max_new_tokens)),
+            "--temperature", repr(float(temperature)),
+            "--top-k", str(int(top_k)), "--seed", str(int(seed))]
+    if num_threads:
+        args += ["--num-threads", str(num_threads)]
+    if pipeline:
+        args += ["--pipeline", pipeline]
+    args += _kernel_options(cpu, ternary_activations, int8_dot)
+    stdout, _ = run_tool("tern-generate", args)
+    return [int(t) for t in stdout.split()]
+
+
 _CTYPES = {"float": np.float32, "double": np.float64, "int64_t": np.int64,
            "int32_t": np.int32, "int16_t": np.int16, "int8_t": np.int8,
            "bool": np.bool_}

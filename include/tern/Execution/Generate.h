@@ -1,0 +1,90 @@
+//===- Generate.h - token generation with a compiled decoder ----*- C++ -*-===//
+//
+// This file declares the generation loop of tern-generate (and of
+// tern.generate in python): a causal language model compiled once, with
+// dynamic batch and sequence dimensions, run on a prompt and then on one new
+// token per step. Two layouts of decoder exports are recognized by their
+// input names, as torch.onnx and HF Optimum write them:
+//
+//   - without a cache: `input_ids` [batch, seq] (and optionally
+//     `attention_mask` [batch, seq], `position_ids` [batch, seq]); every step
+//     runs the whole sequence;
+//   - with one: also `past_key_values.I.key|value` [batch, heads, past, dim],
+//     whose `present.I.key|value` outputs are fed back at the next step;
+//     the prompt runs with an empty past (past = 0).
+//
+// The logits are the output named `logits` (else the first output),
+// [batch, seq, vocab] f32.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_EXECUTION_GENERATE_H
+#define TERN_EXECUTION_GENERATE_H
+
+#include "tern/Quantization/ModelEvaluator.h"
+#include "tern/Support/Npy.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+namespace mlir::tern {
+
+/// How the next token is chosen from the last row of logits.
+struct SamplingOptions {
+  /// 0: the most likely token (ties: the lowest id); otherwise softmax of
+  /// logits / temperature.
+  double temperature = 0;
+  /// With a temperature, sample among the `topK` most likely (0: all).
+  int64_t topK = 0;
+  uint64_t seed = 0;
+};
+
+class Generator {
+public:
+  /// Checks that `model` is a decoder of one of the layouts above (the
+  /// error names the input or output that is not) and prepares to run it.
+  static llvm::Expected<std::unique_ptr<Generator>>
+  create(EvaluableModel &model, const SamplingOptions &sampling);
+
+  /// Runs `prompt` (at least one token) and returns the first new token.
+  llvm::Expected<int64_t> prefill(llvm::ArrayRef<int64_t> prompt);
+  /// Runs the last token returned and returns the next one.
+  llvm::Expected<int64_t> step();
+
+  /// Whether the model keeps a cache of keys and values between steps.
+  bool hasCache() const { return !pastInputs_.empty(); }
+  /// The vocabulary size (the last dimension of the logits).
+  int64_t vocabulary() const { return vocabulary_; }
+
+private:
+  Generator(EvaluableModel &model, const SamplingOptions &sampling)
+      : model_(model), sampling_(sampling), rng_(sampling.seed) {}
+
+  /// Runs `fresh` (the tokens the model has not seen yet) and samples.
+  llvm::Expected<int64_t> run(llvm::ArrayRef<int64_t> fresh);
+  int64_t sample(const float *logits);
+
+  EvaluableModel &model_;
+  SamplingOptions sampling_;
+  std::mt19937_64 rng_;
+  int64_t vocabulary_ = 0;
+  /// Input indices by role (-1: absent).
+  int64_t idsInput_ = -1, maskInput_ = -1, positionInput_ = -1;
+  int64_t logitsOutput_ = -1;
+  /// Cache inputs, the outputs that update them, and their contents.
+  std::vector<int64_t> pastInputs_, presentOutputs_;
+  std::vector<::tern::support::Array> past_;
+  /// Every token so far (prompt and generated).
+  std::vector<int64_t> tokens_;
+  /// Tokens the model has seen (in its cache, when it has one).
+  int64_t seen_ = 0;
+};
+
+} // namespace mlir::tern
+
+#endif // TERN_EXECUTION_GENERATE_H

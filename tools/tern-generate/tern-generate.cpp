@@ -1,0 +1,167 @@
+//===- tern-generate.cpp - generate tokens with a compiled decoder --------===//
+//
+// This file is tern-generate: it loads a causal language model (an ONNX
+// decoder export with dynamic batch and sequence axes, with or without a
+// key/value cache, float or ternarized by tern-opt), compiles it once with
+// the JIT, and prints the tokens it generates after the prompt as they come.
+//
+//   tern-generate model.onnx --prompt-ids 1,2,3 --max-new-tokens 32
+//                 [--temperature 0.8 --top-k 40 --seed 1]
+//
+// The input and output names it recognizes are in Execution/Generate.h.
+// Timing goes to stderr: compile, prompt (prefill) and per-token times.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Driver/Driver.h"
+#include "tern/Execution/Execution.h"
+#include "tern/Execution/Generate.h"
+#include "tern/Target/ONNX/Import.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <chrono>
+#include <cstdlib>
+
+using namespace mlir;
+
+namespace {
+
+llvm::cl::opt<std::string>
+    inputFile(llvm::cl::Positional,
+              llvm::cl::cat(mlir::tern::modelToolCategory()),
+              llvm::cl::desc("<model>"), llvm::cl::Required);
+llvm::cl::opt<std::string>
+    promptIds("prompt-ids", llvm::cl::cat(mlir::tern::modelToolCategory()),
+              llvm::cl::desc("The prompt as token ids, e.g. 1,2,3"),
+              llvm::cl::Required);
+llvm::cl::opt<unsigned> maxNewTokens(
+    "max-new-tokens", llvm::cl::cat(mlir::tern::modelToolCategory()),
+    llvm::cl::desc("Tokens to generate (default 16)"), llvm::cl::init(16));
+llvm::cl::opt<double> temperature(
+    "temperature", llvm::cl::cat(mlir::tern::modelToolCategory()),
+    llvm::cl::desc("0 (the default): the most likely token; otherwise "
+                   "sample from softmax(logits / temperature)"),
+    llvm::cl::init(0));
+llvm::cl::opt<int64_t>
+    topK("top-k", llvm::cl::cat(mlir::tern::modelToolCategory()),
+         llvm::cl::desc("With a temperature, sample among the K most likely "
+                        "tokens (0, the default: all)"),
+         llvm::cl::init(0));
+llvm::cl::opt<uint64_t> seed("seed",
+                             llvm::cl::cat(mlir::tern::modelToolCategory()),
+                             llvm::cl::desc("Seed of the sampler (default 0)"),
+                             llvm::cl::init(0));
+mlir::tern::ModelToolOptions shared;
+llvm::cl::opt<unsigned>
+    threads("num-threads", llvm::cl::cat(mlir::tern::modelToolCategory()),
+            llvm::cl::desc("Threads that run the model (OpenMP; default 1)"),
+            llvm::cl::init(1));
+llvm::cl::opt<std::string>
+    pipelineName("pipeline", llvm::cl::cat(mlir::tern::modelToolCategory()),
+                 llvm::cl::desc("Lowering: 'cpu' (tern-cpu-pipeline, the "
+                                "default) or 'reference' (the oracle)"),
+                 llvm::cl::init("cpu"));
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "tern-generate: error: " << message << "\n";
+  return 1;
+}
+
+double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  mlir::tern::registerONNXImportCLOptions(&mlir::tern::modelToolCategory());
+  llvm::cl::HideUnrelatedOptions(mlir::tern::modelToolCategory());
+  llvm::cl::ParseCommandLineOptions(argc, argv, "tern token generator\n");
+
+  if (pipelineName != "cpu" && pipelineName != "reference")
+    return fail("unknown --pipeline '" + pipelineName +
+                "' (expected cpu or reference)");
+  if (threads < 1)
+    return fail("--num-threads must be at least 1");
+  std::vector<int64_t> prompt;
+  for (llvm::StringRef item :
+       llvm::split(llvm::StringRef(promptIds).trim(), ',')) {
+    int64_t id;
+    if (item.trim().getAsInteger(10, id))
+      return fail("--prompt-ids holds '" + item + "', not a token id");
+    prompt.push_back(id);
+  }
+  llvm::Expected<mlir::tern::CPUKernelOptions> kernels =
+      shared.resolveKernels();
+  if (!kernels)
+    return fail(llvm::toString(kernels.takeError()));
+  mlir::tern::ExecutionOptions execution{*kernels, /*reference=*/pipelineName ==
+                                                       "reference"};
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<mlir::tern::TernDialect>();
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  llvm::Expected<mlir::tern::ONNXImportOptions> options =
+      mlir::tern::onnxImportOptionsFromCL();
+  if (!options)
+    return fail(llvm::toString(options.takeError()));
+
+  auto start = std::chrono::steady_clock::now();
+  OwningOpRef<ModuleOp> module =
+      mlir::tern::loadModel(inputFile, &context, *options);
+  if (!module)
+    return 1;
+  // The OpenMP runtime reads its thread count once, when it starts.
+  setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  FailureOr<std::unique_ptr<mlir::tern::CompiledModel>> compiled =
+      mlir::tern::CompiledModel::compile(*module, execution);
+  if (failed(compiled))
+    return 1;
+  double compileMs = millisecondsSince(start);
+  mlir::tern::SamplingOptions sampling;
+  sampling.temperature = temperature;
+  sampling.topK = topK;
+  sampling.seed = seed;
+  llvm::Expected<std::unique_ptr<mlir::tern::Generator>> generator =
+      mlir::tern::Generator::create(**compiled, sampling);
+  if (!generator)
+    return fail(llvm::toString(generator.takeError()));
+
+  double prefillMs = 0, stepMs = 0;
+  for (unsigned i = 0; i < maxNewTokens; ++i) {
+    start = std::chrono::steady_clock::now();
+    llvm::Expected<int64_t> token =
+        i == 0 ? (*generator)->prefill(prompt) : (*generator)->step();
+    if (!token)
+      return fail(llvm::toString(token.takeError()));
+    (i == 0 ? prefillMs : stepMs) += millisecondsSince(start);
+    llvm::outs() << (i ? " " : "") << *token;
+    llvm::outs().flush();
+  }
+  llvm::outs() << "\n";
+  llvm::errs() << llvm::format(
+      "tern-generate: compile %.0f ms; prompt of %zu tokens %.1f ms; %u "
+      "tokens, %.2f ms each (%s, %s cache, cpu %s, %u thread%s)\n",
+      compileMs, prompt.size(), prefillMs, maxNewTokens.getValue(),
+      maxNewTokens > 1 ? stepMs / (maxNewTokens - 1) : 0.0,
+      execution.reference ? "reference" : "cpu pipeline",
+      (*generator)->hasCache() ? "with a" : "no", execution.cpu.name.c_str(),
+      threads.getValue(), threads == 1 ? "" : "s");
+  return 0;
+}
