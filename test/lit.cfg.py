@@ -18,6 +18,10 @@ config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py"]
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+# The tools' compile cache (docs/CPUPipeline.md) lives in the build, not in
+# the user's home; a model run twice in the suite is loaded from it.
+config.environment["TERN_CACHE_DIR"] = os.path.join(
+    config.tern_obj_root, "test", "compile-cache")
 
 shlibext = ".so"
 config.substitutions.append(

@@ -9,6 +9,9 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -28,6 +31,25 @@ OwningOpRef<ModuleOp> mlir::tern::loadModel(StringRef path,
 llvm::cl::OptionCategory &mlir::tern::modelToolCategory() {
   static llvm::cl::OptionCategory category("tern options");
   return category;
+}
+
+std::string mlir::tern::ModelToolOptions::compileCacheDir() const {
+  std::string dir = compileCache;
+  if (dir.empty())
+    if (const char *env = std::getenv("TERN_CACHE_DIR"))
+      dir = env;
+  if (dir.empty()) {
+    SmallString<128> path;
+    if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+      path = xdg;
+    else if (const char *home = std::getenv("HOME"); home && *home)
+      llvm::sys::path::append(path, home, ".cache");
+    else
+      return std::string();
+    llvm::sys::path::append(path, "tern");
+    dir = path.str().str();
+  }
+  return dir == "none" ? std::string() : dir;
 }
 
 llvm::Expected<CPUKernelOptions>

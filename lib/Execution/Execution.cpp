@@ -9,6 +9,7 @@
 
 #include "tern/Pipelines/Pipelines.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -17,9 +18,20 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SHA256.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
 
+#include <chrono>
 #include <csetjmp>
 #include <cstdio>
 #include <cstdlib>
@@ -231,6 +243,118 @@ llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
 
 CompiledModel::~CompiledModel() = default;
 
+/// The compile cache keeps at most this much (the recognizer's object is
+/// about 3 MB; a 1B-parameter model's weights are in its object too).
+constexpr uint64_t kCacheBytes = uint64_t(4) << 30;
+
+/// What a compiled model depends on besides its IR: the options, the
+/// compilers' versions and the JIT's target. Two compiles with the same
+/// module and the same of these give the same machine code.
+static std::string cacheKey(ModuleOp module, const ExecutionOptions &options) {
+  std::string bytes;
+  llvm::raw_string_ostream os(bytes);
+  if (failed(writeBytecodeToFile(module, os)))
+    return std::string();
+  os << "\0tern " << TERN_VERSION << " llvm " << LLVM_VERSION_STRING << " "
+     << llvm::sys::getProcessTriple() << " cpu " << options.cpu.name << " "
+     << options.cpu.vectorWidth << " reference " << options.reference
+     << " activations "
+     << stringifyKernelActivations(options.ternaryActivations) << " dot "
+     << stringifyInt8Dot(options.ternaryInt8Dot);
+  std::array<uint8_t, 32> hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
+  return llvm::toHex(hash, /*LowerCase=*/true);
+}
+
+/// Keeps the compile cache under `limit` bytes, removing the objects used
+/// least recently (a hit touches its object).
+static void pruneCache(StringRef dir, uint64_t limit) {
+  struct Entry {
+    llvm::sys::TimePoint<> used;
+    uint64_t size;
+    std::string path;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::sys::fs::file_status status;
+    if (!StringRef(it->path()).ends_with(".o") ||
+        llvm::sys::fs::status(it->path(), status))
+      continue;
+    entries.push_back(
+        {status.getLastModificationTime(), status.getSize(), it->path()});
+    total += status.getSize();
+  }
+  llvm::sort(entries,
+             [](const Entry &a, const Entry &b) { return a.used < b.used; });
+  for (const Entry &entry : entries) {
+    if (total <= limit)
+      break;
+    if (!llvm::sys::fs::remove(entry.path))
+      total -= entry.size;
+  }
+}
+
+/// The runtime symbols compiled code calls: the buffer pool and the
+/// run-time checks.
+static llvm::orc::SymbolMap
+runtimeSymbols(llvm::orc::MangleAndInterner &interner) {
+  llvm::orc::SymbolMap symbols;
+  auto define = [&](const char *name, auto *address) {
+    symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                               llvm::JITSymbolFlags::Exported};
+  };
+  define("malloc", &poolMalloc);
+  define("free", &poolFree);
+  define("puts", &checkPuts);
+  define("abort", &checkAbort);
+  return symbols;
+}
+
+/// Loads the object file a previous compile left in the cache into a JIT of
+/// its own, with the libraries and runtime symbols the engine provides.
+static llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>>
+loadCachedObject(StringRef path, void (*&entry)(void **)) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> object =
+      llvm::MemoryBuffer::getFile(path);
+  if (!object)
+    return llvm::errorCodeToError(object.getError());
+  llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> jit =
+      llvm::orc::LLJITBuilder().create();
+  if (!jit)
+    return jit.takeError();
+  llvm::orc::JITDylib &dylib = (*jit)->getMainJITDylib();
+  char prefix = (*jit)->getDataLayout().getGlobalPrefix();
+  llvm::orc::MangleAndInterner interner((*jit)->getExecutionSession(),
+                                        (*jit)->getDataLayout());
+  if (llvm::Error error =
+          dylib.define(llvm::orc::absoluteSymbols(runtimeSymbols(interner))))
+    return std::move(error);
+  for (const char *library : {TERN_C_RUNNER_UTILS, TERN_OPENMP}) {
+    auto generator =
+        llvm::orc::DynamicLibrarySearchGenerator::Load(library, prefix);
+    if (!generator)
+      return generator.takeError();
+    dylib.addGenerator(std::move(*generator));
+  }
+  auto process =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix);
+  if (!process)
+    return process.takeError();
+  dylib.addGenerator(std::move(*process));
+  if (llvm::Error error = (*jit)->addObjectFile(std::move(*object)))
+    return std::move(error);
+  // ExecutionEngine names the packed wrapper of NAME "_mlir_NAME".
+  llvm::Expected<llvm::orc::ExecutorAddr> address =
+      (*jit)->lookup("_mlir__mlir_ciface_main");
+  if (!address)
+    return address.takeError();
+  entry = address->toPtr<void (*)(void **)>();
+  return std::move(*jit);
+}
+
 FailureOr<std::unique_ptr<CompiledModel>>
 CompiledModel::compile(ModuleOp module, const ExecutionOptions &options) {
   FailureOr<ModelSignature> signature = readEntrySignature(module, "main");
@@ -245,6 +369,37 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options) {
   registerOpenMPDialectTranslation(*context);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+
+  // A compile cached by an earlier process is loaded instead of compiled
+  // again; one that does not load is compiled over.
+  SmallString<128> cached;
+  if (!options.cacheDir.empty()) {
+    std::string key = cacheKey(module, options);
+    if (!key.empty()) {
+      cached = options.cacheDir;
+      llvm::sys::path::append(cached, key + ".o");
+    }
+  }
+  if (!cached.empty() && llvm::sys::fs::exists(cached)) {
+    llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> jit =
+        loadCachedObject(cached, model->entry_);
+    if (jit) {
+      model->cachedJit_ = std::move(*jit);
+      model->fromCache_ = true;
+      // Recently used: pruning keeps it.
+      int fd;
+      if (!llvm::sys::fs::openFileForWrite(cached, fd,
+                                           llvm::sys::fs::CD_OpenExisting,
+                                           llvm::sys::fs::OF_Append)) {
+        (void)llvm::sys::fs::setLastAccessAndModificationTime(
+            fd, std::chrono::system_clock::now());
+        llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+      }
+      return model;
+    }
+    llvm::consumeError(jit.takeError());
+    llvm::sys::fs::remove(cached);
+  }
 
   // Lower (the function is rewritten: only the signature read above is
   // used from here on).
@@ -263,30 +418,32 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options) {
   // The perf listener writes a dump file per compile under ~/.debug/jit;
   // calibration compiles many models.
   engineOptions.enablePerfNotificationListener = false;
+  engineOptions.enableObjectDump = !cached.empty();
   auto engine = ExecutionEngine::create(module, engineOptions);
   if (!engine)
     return module.emitError("JIT compilation failed: ")
            << llvm::toString(engine.takeError());
   model->engine_ = std::move(*engine);
   model->engine_->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    symbols[interner("malloc")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&poolMalloc),
-        llvm::JITSymbolFlags::Exported};
-    symbols[interner("free")] = {llvm::orc::ExecutorAddr::fromPtr(&poolFree),
-                                 llvm::JITSymbolFlags::Exported};
-    symbols[interner("puts")] = {llvm::orc::ExecutorAddr::fromPtr(&checkPuts),
-                                 llvm::JITSymbolFlags::Exported};
-    symbols[interner("abort")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&checkAbort),
-        llvm::JITSymbolFlags::Exported};
-    return symbols;
+    return runtimeSymbols(interner);
   });
   auto entry = model->engine_->lookupPacked("_mlir_ciface_main");
   if (!entry)
     return module.emitError("JIT compilation failed: ")
            << llvm::toString(entry.takeError());
   model->entry_ = *entry;
+  if (!cached.empty()) {
+    // Written under a temporary name and renamed: a concurrent run sees
+    // the whole object or none.
+    if (!llvm::sys::fs::create_directories(options.cacheDir)) {
+      SmallString<128> temporary(cached);
+      temporary += ".tmp" + std::to_string(llvm::sys::Process::getProcessId());
+      model->engine_->dumpToObjectFile(temporary);
+      if (llvm::sys::fs::rename(temporary, cached))
+        llvm::sys::fs::remove(temporary);
+      pruneCache(options.cacheDir, kCacheBytes);
+    }
+  }
   return model;
 }
 

@@ -294,7 +294,7 @@ int main(int argc, char **argv) {
       shared.resolveKernels();
   if (!kernels)
     return fail(llvm::toString(kernels.takeError()));
-  mlir::tern::ExecutionOptions execution{*kernels, /*reference=*/false};
+  mlir::tern::ExecutionOptions execution(*kernels);
   if (failed(mlir::tern::lowerForCPU(*module, execution)))
     return 1;
   const mlir::tern::TargetCPU &targetCPU = execution.cpu;

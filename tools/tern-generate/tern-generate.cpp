@@ -107,8 +107,9 @@ int main(int argc, char **argv) {
       shared.resolveKernels();
   if (!kernels)
     return fail(llvm::toString(kernels.takeError()));
-  mlir::tern::ExecutionOptions execution{*kernels, /*reference=*/pipelineName ==
-                                                       "reference"};
+  mlir::tern::ExecutionOptions execution(*kernels);
+  execution.reference = pipelineName == "reference";
+  execution.cacheDir = shared.compileCacheDir();
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -156,9 +157,10 @@ int main(int argc, char **argv) {
   }
   llvm::outs() << "\n";
   llvm::errs() << llvm::format(
-      "tern-generate: compile %.0f ms; prompt of %zu tokens %.1f ms; %u "
+      "tern-generate: compile %.0f ms%s; prompt of %zu tokens %.1f ms; %u "
       "tokens, %.2f ms each (%s, %s cache, cpu %s, %u thread%s)\n",
-      compileMs, prompt.size(), prefillMs, maxNewTokens.getValue(),
+      compileMs, (*compiled)->fromCache() ? " (from the cache)" : "",
+      prompt.size(), prefillMs, maxNewTokens.getValue(),
       maxNewTokens > 1 ? stepMs / (maxNewTokens - 1) : 0.0,
       execution.reference ? "reference" : "cpu pipeline",
       (*generator)->hasCache() ? "with a" : "no", execution.cpu.name.c_str(),

@@ -105,8 +105,9 @@ int main(int argc, char **argv) {
       shared.resolveKernels();
   if (!kernels)
     return fail(llvm::toString(kernels.takeError()));
-  mlir::tern::ExecutionOptions execution{*kernels, /*reference=*/pipelineName ==
-                                                       "reference"};
+  mlir::tern::ExecutionOptions execution(*kernels);
+  execution.reference = pipelineName == "reference";
+  execution.cacheDir = shared.compileCacheDir();
 
   // Load the model and compile it.
   llvm::Expected<mlir::tern::ONNXImportOptions> options =
@@ -155,10 +156,14 @@ int main(int argc, char **argv) {
   setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
   if (llvm::Error error = mlir::tern::checkInputs(signature, arrays, sources))
     return fail(llvm::toString(std::move(error)));
+  auto compileStart = std::chrono::steady_clock::now();
   FailureOr<std::unique_ptr<mlir::tern::CompiledModel>> compiled =
       mlir::tern::CompiledModel::compile(*module, execution);
   if (failed(compiled))
     return 1;
+  double compileMs = std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - compileStart)
+                         .count();
   mlir::tern::CompiledModel &model = **compiled;
   std::vector<Array> results;
   if (llvm::Error error = model.run(arrays, &results))
@@ -192,6 +197,8 @@ int main(int argc, char **argv) {
     double mean = 0;
     for (double m : ms)
       mean += m / double(ms.size());
+    llvm::outs() << llvm::format("compile: %.0f ms%s\n", compileMs,
+                                 model.fromCache() ? " (from the cache)" : "");
     llvm::outs() << llvm::format(
         "latency over %u runs: min %.3f ms, median %.3f ms, mean %.3f ms, "
         "max %.3f ms\n",

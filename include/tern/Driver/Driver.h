@@ -59,6 +59,17 @@ struct ModelToolOptions {
                      "'vpdpbusd'"),
       llvm::cl::init("auto")};
 
+  llvm::cl::opt<std::string> compileCache{
+      "compile-cache", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("Keep compiled models in this folder, so that the next "
+                     "run of the same model and options starts at once "
+                     "(default: $TERN_CACHE_DIR, else $XDG_CACHE_HOME/tern, "
+                     "else ~/.cache/tern; 'none': no cache)"),
+      llvm::cl::init("")};
+
+  /// The folder of --compile-cache, or "" for none.
+  std::string compileCacheDir() const;
+
   /// --cpu (resolveCPU), --ternary-activations, and --ternary-int8-dot
   /// resolved for that CPU (resolveInt8Dot).
   llvm::Expected<CPUKernelOptions> resolveKernels() const;

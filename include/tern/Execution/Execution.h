@@ -25,6 +25,9 @@
 namespace llvm {
 class Error;
 class Module;
+namespace orc {
+class LLJIT;
+} // namespace orc
 } // namespace llvm
 
 namespace mlir {
@@ -34,9 +37,16 @@ class ExecutionEngine;
 namespace mlir::tern {
 
 struct ExecutionOptions : CPUKernelOptions {
+  ExecutionOptions() = default;
+  explicit ExecutionOptions(CPUKernelOptions kernels)
+      : CPUKernelOptions(std::move(kernels)) {}
+
   /// Lower with the reference pipeline (the oracle) instead of
   /// tern-cpu-pipeline.
   bool reference = false;
+  /// Where compiled models are kept, keyed by module and options, so that
+  /// the next process that compiles the same starts at once ("": none).
+  std::string cacheDir;
 };
 
 /// Lowers `module` in place to the LLVM dialect as `options` say
@@ -66,6 +76,8 @@ public:
 
   /// What @main takes and returns (read before lowering).
   const ModelSignature &signature() const override { return signature_; }
+  /// Whether compile() loaded the model from ExecutionOptions::cacheDir.
+  bool fromCache() const { return fromCache_; }
 
   /// Runs @main on checked inputs; fills `outputs` unless it is null. A
   /// run-time check of the compiled code that fails (dynamic sizes that
@@ -77,6 +89,9 @@ private:
   CompiledModel() = default;
   ModelSignature signature_;
   std::unique_ptr<ExecutionEngine> engine_;
+  /// A model loaded from the compile cache runs in a JIT of its own.
+  std::unique_ptr<llvm::orc::LLJIT> cachedJit_;
+  bool fromCache_ = false;
   /// _mlir_ciface_main's packed wrapper.
   void (*entry_)(void **) = nullptr;
 };

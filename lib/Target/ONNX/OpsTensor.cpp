@@ -222,8 +222,8 @@ LogicalResult lowerReshape(NodeContext &ctx) {
   if (ctx.opset >= 5 && (!x->type.hasStaticShape() || !ctx.host(1))) {
     std::optional<SmallVector<OpFoldResult>> target = ctx.sizes(1);
     if (!target)
-      return ctx.error() << "needs its target shape (input 1) computed from "
-                            "constants and input sizes";
+      return ctx.error() << "needs its target shape (input 1) to be known at "
+                            "import time (from constants and input sizes)";
     return lowerDynamicReshape(ctx, *target);
   }
   SmallVector<int64_t> shape;
@@ -799,8 +799,8 @@ LogicalResult lowerConstantOfShape(NodeContext &ctx) {
   if (!shape) {
     std::optional<SmallVector<OpFoldResult>> sizes = ctx.sizes(0);
     if (!sizes)
-      return ctx.error() << "needs its shape computed from constants and "
-                            "input sizes";
+      return ctx.error() << "needs its shape to be known at import time (from "
+                            "constants and input sizes)";
     Type type = ctx.b.getF32Type();
     double value = 0;
     if (const onnx::AttributeProto *attr = ctx.attr("value")) {
@@ -841,8 +841,8 @@ LogicalResult lowerDynamicRange(NodeContext &ctx) {
                                            delta = ctx.sizes(2);
   if (!start || !limit || !delta || start->size() != 1 || limit->size() != 1 ||
       delta->size() != 1)
-    return ctx.error() << "needs scalar start, limit and delta computed from "
-                          "constants and input sizes";
+    return ctx.error() << "needs scalar start, limit and delta known at "
+                          "import time (from constants and input sizes)";
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
   Value s = getValueOrCreateConstantIndexOp(b, loc, (*start)[0]);
