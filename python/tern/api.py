@@ -315,12 +315,18 @@ class Library:
                     r"^ \*   (input|output) +(\w+): (\w+)\[([^\]]*)\]",
                     f.read(), re.M):
                 dims = () if shape == "scalar" else tuple(
-                    int(d) for d in shape.split("x"))
+                    None if d == "?" else int(d) for d in shape.split("x"))
                 (self.inputs if kind == "input" else self.outputs).append(
                     (arg, np.dtype(_CTYPES[ctype]), dims))
+        # With dynamic dimensions (None), inputs come with their sizes and
+        # outputs are allocated by the library (docs/CABI.md).
+        self.dynamic = any(None in dims for _, _, dims in
+                           self.inputs + self.outputs)
         self._lib = ctypes.CDLL(os.path.abspath(path))
         self._fn = getattr(self._lib, name + "_run")
         self._fn.restype = ctypes.c_int
+        self._free = ctypes.CDLL(None).free
+        self._free.argtypes = [ctypes.c_void_p]
 
     def __call__(self, *args, **kwargs):
         if len(args) > len(self.inputs):
@@ -332,13 +338,21 @@ class Library:
             if name not in values:
                 raise TypeError(f"{self.name}: missing input '{name}'")
             a = np.ascontiguousarray(values.pop(name), dtype=dtype)
-            if a.shape != shape:
+            if len(a.shape) != len(shape) or any(
+                    d is not None and d != n for d, n in zip(shape, a.shape)):
                 raise ValueError(f"{self.name}: input '{name}' has shape "
-                                 f"{a.shape}, expected {shape}")
+                                 f"{a.shape}, expected "
+                                 f"{tuple('?' if d is None else d for d in shape)}")
             keep.append(a)
             pointers.append(a.ctypes.data_as(ctypes.c_void_p))
+            if self.dynamic:
+                sizes = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
+                keep.append(sizes)
+                pointers.append(ctypes.cast(sizes, ctypes.c_void_p))
         if values:
             raise TypeError(f"{self.name}: unknown inputs {sorted(values)}")
+        if self.dynamic:
+            return self._call_dynamic(pointers)
         outputs = {name: np.empty(shape, dtype)
                    for name, dtype, shape in self.outputs}
         pointers += [o.ctypes.data_as(ctypes.c_void_p)
@@ -347,6 +361,32 @@ class Library:
         if status:
             raise TernError(self.name, status, "the compiled model returned "
                             f"{status}", [self.path])
+        return outputs
+
+    def _call_dynamic(self, pointers):
+        results = []
+        for _, _, shape in self.outputs:
+            data = ctypes.c_void_p()
+            sizes = (ctypes.c_int64 * max(len(shape), 1))()
+            results.append((data, sizes))
+            pointers += [ctypes.cast(ctypes.pointer(data), ctypes.c_void_p),
+                         ctypes.cast(sizes, ctypes.c_void_p)]
+        status = self._fn(*pointers)
+        outputs = {}
+        for (name, dtype, shape), (data, sizes) in zip(self.outputs, results):
+            dims = tuple(sizes[k] for k in range(len(shape)))
+            if not status:
+                count = int(np.prod(dims)) if dims else 1
+                buffer = (ctypes.c_char * (count * dtype.itemsize)).from_address(
+                    data.value)
+                outputs[name] = np.frombuffer(buffer, dtype).reshape(
+                    dims).copy()
+            if data.value:
+                self._free(data)
+        if status:
+            raise TernError(self.name, status, "the compiled model returned "
+                            f"{status} (1: input sizes disagree with the "
+                            "header or with each other)", [self.path])
         return outputs
 
 

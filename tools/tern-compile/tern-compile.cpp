@@ -7,7 +7,11 @@
 //   int NAME_run(const T0 *input0, ..., U0 *output0, ...);
 //
 // Every tensor is a dense C-order array of the element type and static shape
-// the header states; the function returns 0 on success.
+// the header states; the function returns 0 on success. A model with dynamic
+// dimensions takes each input's sizes and returns outputs it allocates:
+//
+//   int NAME_run(const T0 *input0, const int64_t *input0_shape, ...,
+//                U0 **output0, int64_t *output0_shape, ...);
 //
 //   tern-compile model.onnx --input-shape x=1x3x48x320 --name ocr
 //     -o libocr.so --header ocr.h [--cpu x86-64-v3]
@@ -101,20 +105,113 @@ std::string identifier(std::string s) {
 std::string shapeComment(ArrayRef<int64_t> shape) {
   std::string s;
   for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "x" : "") + std::to_string(shape[i]);
+    s += (i ? "x" : "") + (ShapedType::isDynamic(shape[i])
+                               ? std::string("?")
+                               : std::to_string(shape[i]));
   return s.empty() ? "scalar" : s;
+}
+
+/// The glue of a model with dynamic dimensions: input sizes come with the
+/// call (NAME_shape arrays), outputs are allocated here and returned with
+/// their sizes. Checks the static sizes and the agreement of named dynamic
+/// ones before running (1 when they do not hold), and returns 2 when an
+/// output cannot be allocated.
+std::string dynamicGlue(const mlir::tern::ModelSignature &sig,
+                        const std::string &params) {
+  std::string glue = "int " + name + "_run(" + params + ") {\n";
+  // Checks.
+  llvm::StringMap<std::string> firstUse;
+  for (const auto &t : sig.inputs) {
+    std::string shape = identifier(t.name) + "_shape";
+    for (size_t k = 0; k < t.shape.size(); ++k) {
+      std::string size = shape + "[" + std::to_string(k) + "]";
+      if (!ShapedType::isDynamic(t.shape[k])) {
+        glue += "  if (" + size + " != " + std::to_string(t.shape[k]) +
+                ") return 1;\n";
+        continue;
+      }
+      glue += "  if (" + size + " < 0) return 1;\n";
+      const std::string &dim = t.dimNames[k];
+      if (dim.empty())
+        continue;
+      auto [it, inserted] = firstUse.try_emplace(dim, size);
+      if (!inserted)
+        glue += "  if (" + size + " != " + it->second + ") return 1;\n";
+    }
+  }
+  // Descriptors with the sizes given and row-major strides.
+  for (size_t i = 0; i < sig.inputs.size(); ++i) {
+    const auto &t = sig.inputs[i];
+    size_t r = t.shape.size();
+    std::string d = "in" + std::to_string(i), id = identifier(t.name);
+    glue += "  desc" + std::to_string(r) + " " + d + ";\n  " + d +
+            ".allocated = " + d + ".aligned = (void *)" + id + ";\n  " + d +
+            ".offset = 0;\n";
+    if (r)
+      glue += "  for (int64_t k = " + std::to_string(r) +
+              " - 1, s = 1; k >= 0; s *= " + id + "_shape[k--]) {\n    " + d +
+              ".sizes[k] = " + id + "_shape[k];\n    " + d +
+              ".strides[k] = s;\n  }\n";
+  }
+  glue += "  results r;\n  _mlir_ciface_" + name + "_main(&r";
+  for (size_t i = 0; i < sig.inputs.size(); ++i)
+    glue += ", &in" + std::to_string(i);
+  glue += ");\n  int status = 0;\n";
+  for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    const auto &t = sig.outputs[i];
+    std::string ri = "r.r" + std::to_string(i), id = identifier(t.name);
+    size_t r = t.shape.size();
+    glue += "  {\n    int64_t total = 1;\n";
+    for (size_t k = 0; k < r; ++k)
+      glue += "    " + id + "_shape[" + std::to_string(k) + "] = " + ri +
+              ".sizes[" + std::to_string(k) + "];\n    total *= " + ri +
+              ".sizes[" + std::to_string(k) + "];\n";
+    glue += "    *" + id + " = malloc(total ? total * sizeof(**" + id +
+            ") : 1);\n    if (!*" + id + ")\n      status = 2;\n    else\n" +
+            "      copy_out((const char *)" + ri + ".aligned + " + ri +
+            ".offset * sizeof(**" + id + "), " +
+            (r ? ri + ".sizes, " + ri + ".strides, " : "NULL, NULL, ") +
+            std::to_string(r) + ", sizeof(**" + id + "), (char *)*" + id +
+            ");\n  }\n";
+  }
+  for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    std::string ri = "r.r" + std::to_string(i), shared;
+    for (size_t j = 0; j < i; ++j)
+      shared += std::string(j ? " && " : "") + ri + ".allocated != r.r" +
+                std::to_string(j) + ".allocated";
+    glue += shared.empty()
+                ? "  free(" + ri + ".allocated);\n"
+                : "  if (" + shared + ")\n    free(" + ri + ".allocated);\n";
+  }
+  glue += "  return status;\n}\n";
+  return glue;
 }
 
 /// The header and the C glue that turns bare arrays into the memref
 /// descriptors of the compiled `_mlir_ciface_NAME_main`.
 void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
             std::string &glue) {
+  // A model with dynamic dimensions takes each input's sizes and returns
+  // outputs it allocates, with theirs.
+  bool dynamic =
+      llvm::any_of(sig.inputs,
+                   [](const auto &t) { return !t.hasStaticShape(); }) ||
+      llvm::any_of(sig.outputs,
+                   [](const auto &t) { return !t.hasStaticShape(); });
   std::string params;
   auto param = [&](const mlir::tern::TensorSignature &t, bool in) {
     if (!params.empty())
       params += ", ";
-    params += std::string(in ? "const " : "") + cType(t.elementType) + " *" +
-              identifier(t.name);
+    std::string id = identifier(t.name);
+    if (!dynamic) {
+      params +=
+          std::string(in ? "const " : "") + cType(t.elementType) + " *" + id;
+      return;
+    }
+    std::string type = cType(t.elementType);
+    params +=
+        in ? "const " + type + " *" + id + ", const int64_t *" + id + "_shape"
+           : type + " **" + id + ", int64_t *" + id + "_shape";
   };
   for (const auto &t : sig.inputs)
     param(t, true);
@@ -129,14 +226,28 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
            guard +
            "\n\n#include <stdbool.h>\n#include <stdint.h>\n\n"
            "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-  header += "/* Runs the model. Every array is dense, in C order:\n";
+  header += "/* Runs the model. Every array is dense, in C order";
+  header += dynamic ? "; ? is a size known when the model runs:\n" : ":\n";
   for (const auto &t : sig.inputs)
     header += " *   input  " + identifier(t.name) + ": " +
               cType(t.elementType) + "[" + shapeComment(t.shape) + "]\n";
   for (const auto &t : sig.outputs)
     header += " *   output " + identifier(t.name) + ": " +
               cType(t.elementType) + "[" + shapeComment(t.shape) + "]\n";
-  header += " * Returns 0. Safe to call from several threads at once. */\n";
+  if (dynamic)
+    header += " * Each input comes with its sizes (NAME_shape, one per "
+              "dimension); each\n"
+              " * output is allocated with malloc, returned in *NAME with "
+              "its sizes in\n"
+              " * NAME_shape, and freed by the caller with free(). Returns "
+              "0; 1 when a\n"
+              " * size differs from the header's or inputs disagree on a "
+              "named dimension\n"
+              " * (nothing is run); 2 when an output cannot be allocated. "
+              "Safe to call\n"
+              " * from several threads at once. */\n";
+  else
+    header += " * Returns 0. Safe to call from several threads at once. */\n";
   header += "int " + name + "_run(" + params + ");\n\n";
   header += "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " + guard + " */\n";
 
@@ -178,6 +289,10 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
           "    }\n"
           "  }\n"
           "}\n\n";
+  if (dynamic) {
+    glue += dynamicGlue(sig, params);
+    return;
+  }
   glue += "int " + name + "_run(" + params + ") {\n";
   for (size_t i = 0; i < sig.inputs.size(); ++i) {
     const auto &t = sig.inputs[i];
@@ -268,19 +383,6 @@ int main(int argc, char **argv) {
   if (failed(read))
     return 1;
   const mlir::tern::ModelSignature &signature = *read;
-  // The C ABI passes bare pointers: every shape is part of the header.
-  for (const auto &t : signature.inputs)
-    if (!t.hasStaticShape())
-      return fail("input '" + t.name + "' has shape " +
-                  mlir::tern::shapeString(t.shape) +
-                  ": the C interface takes static shapes; fix its dynamic "
-                  "dimensions with --input-shape");
-  for (const auto &t : signature.outputs)
-    if (!t.hasStaticShape())
-      return fail("output '" + t.name + "' has shape " +
-                  mlir::tern::shapeString(t.shape) +
-                  ": the C interface returns static shapes; fix the inputs' "
-                  "dynamic dimensions with --input-shape");
   for (const auto &t : signature.inputs)
     if (!cType(t.elementType))
       return fail("input '" + t.name + "' has no C type");
