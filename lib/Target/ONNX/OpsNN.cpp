@@ -150,7 +150,8 @@ FailureOr<Value> numpyMatmul(NodeContext &ctx, Value a, Value b) {
     outSizes.append({m, n});
     result = reshapeTo(builder, loc, r, outSizes);
   }
-  SmallVector<OpFoldResult> finalSizes(ArrayRef(outSizes).drop_back(2));
+  SmallVector<OpFoldResult> finalSizes(
+      ArrayRef<OpFoldResult>(outSizes).drop_back(2));
   if (!vectorA)
     finalSizes.push_back(m);
   if (!vectorB)

@@ -670,7 +670,8 @@ LogicalResult lowerGather(NodeContext &ctx) {
                        << data->type << ", which is dynamic";
   SmallVector<OpFoldResult> dataSizes = sizesOf(ctx.b, ctx.loc, dataValue),
                             indexSizes = sizesOf(ctx.b, ctx.loc, indexValue);
-  SmallVector<OpFoldResult> sizes(ArrayRef(dataSizes).take_front(*axis));
+  SmallVector<OpFoldResult> sizes(
+      ArrayRef<OpFoldResult>(dataSizes).take_front(*axis));
   sizes.append(indexSizes.begin(), indexSizes.end());
   sizes.append(dataSizes.begin() + *axis + 1, dataSizes.end());
   Value result = generateOf(
