@@ -11,10 +11,27 @@ causal attention, output projection, residual; RMSNorm, SwiGLU MLP,
 residual. Then a final RMSNorm and the vocabulary projection. The input is
 `tokens` (int64, 1 x SEQ), the output `logits` (1 x SEQ x VOCAB).
 
+With --layout past it is the decoder-with-past layout torch.onnx and HF
+Optimum exports use, with dynamic batch, sequence and past axes (what
+tern-generate runs):
+
+  inputs   input_ids [batch, seq] int64, attention_mask [batch, past+seq]
+           int64, position_ids [batch, seq] int64,
+           past_key_values.I.key|value [batch, kv_heads, past, head_dim] f32
+  outputs  logits [batch, seq, vocab] f32, present.I.key|value
+           [batch, kv_heads, past+seq, head_dim] f32
+
+Rotary tables are gathered at position_ids; the causal mask (a query at
+position past+q sees keys 0..past+q) is added to the padding mask of
+attention_mask, both computed from the input sizes when the model runs.
+--preset tinyllama sets TinyLlama-1.1B's shape (vocab 32000, dim 2048,
+FFN 5632, 22 layers, 32 heads, 4 key/value heads).
+
 Weights are generated one tensor at a time and appended to weights.bin, so
 the script never holds more than the largest tensor.
 
   make-llama.py OUT_DIR [--dim 2048] [--layers 16] ... [--seq 16]
+                [--layout static|past] [--preset tinyllama]
 """
 
 import argparse
@@ -97,39 +114,47 @@ def rotary(w, x, cos, sin, half):
     return w.op("Add", [w.op("Mul", [x, cos]), w.op("Mul", [rotated, sin])])
 
 
-def heads(w, x, seq, count, head_dim):
-    """[1, S, count*hd] -> [1, count, S, hd]."""
-    shape = w.const(np.array([1, seq, count, head_dim], np.int64))
+def heads(w, x, count, head_dim):
+    """[B, S, count*hd] -> [B, count, S, hd]."""
+    shape = w.const(np.array([0, 0, count, head_dim], np.int64))
     return w.op("Transpose", [w.op("Reshape", [x, shape])], perm=[0, 2, 1, 3])
 
 
-def block(w, x, args, layer, cos, sin, mask):
+def block(w, x, args, layer, cos, sin, mask, past=None):
+    """One decoder block; with `past` (the layer's cache inputs and outputs
+    by name), keys and values are appended to the cache and returned."""
     d, hd = args.dim, args.dim // args.heads
     kv = args.kv_heads * hd
-    s = args.seq
     p = "layers.%d" % layer
     h = rms_norm(w, x, d, p + ".attn_norm")
     q = w.op("MatMul", [h, w.weight(p + ".wq", [d, d], d ** -0.5)], "q")
     k = w.op("MatMul", [h, w.weight(p + ".wk", [d, kv], d ** -0.5)], "k")
     v = w.op("MatMul", [h, w.weight(p + ".wv", [d, kv], d ** -0.5)], "v")
-    q = rotary(w, heads(w, q, s, args.heads, hd), cos, sin, hd // 2)
-    k = rotary(w, heads(w, k, s, args.kv_heads, hd), cos, sin, hd // 2)
-    v = heads(w, v, s, args.kv_heads, hd)
+    q = rotary(w, heads(w, q, args.heads, hd), cos, sin, hd // 2)
+    k = rotary(w, heads(w, k, args.kv_heads, hd), cos, sin, hd // 2)
+    v = heads(w, v, args.kv_heads, hd)
+    if past:
+        k = w.op("Concat", [past["key"], k], axis=2)
+        v = w.op("Concat", [past["value"], v], axis=2)
+        w.nodes[-2].output[0] = past["present.key"]
+        w.nodes[-1].output[0] = past["present.value"]
+        k, v = past["present.key"], past["present.value"]
     # Grouped-query attention: each key/value head serves `group` heads.
     group = args.heads // args.kv_heads
     if group > 1:
+        # [B, kv, T, hd] -> [B, kv, group, T, hd] -> [B, heads, T, hd].
         def repeat(t):
             t = w.op("Unsqueeze", [t, w.const(np.array([2], np.int64))])
             t = w.op("Expand", [t, w.const(np.array(
-                [1, args.kv_heads, group, s, hd], np.int64))])
+                [1, 1, group, 1, 1], np.int64))])
             return w.op("Reshape", [t, w.const(np.array(
-                [1, args.heads, s, hd], np.int64))])
+                [0, args.heads, -1, hd], np.int64))])
         k, v = repeat(k), repeat(v)
     scores = w.op("MatMul", [q, w.op("Transpose", [k], perm=[0, 1, 3, 2])])
     scores = w.op("Mul", [scores, w.const(np.array(hd ** -0.5, np.float32))])
     probs = w.op("Softmax", [w.op("Add", [scores, mask])], axis=-1)
     attn = w.op("Transpose", [w.op("MatMul", [probs, v])], perm=[0, 2, 1, 3])
-    attn = w.op("Reshape", [attn, w.const(np.array([1, s, d], np.int64))])
+    attn = w.op("Reshape", [attn, w.const(np.array([0, 0, d], np.int64))])
     out = w.op("MatMul", [attn, w.weight(p + ".wo", [d, d], d ** -0.5)], "o")
     x = w.op("Add", [x, out], "residual")
     h = rms_norm(w, x, d, p + ".mlp_norm")
@@ -154,13 +179,23 @@ def main():
     parser.add_argument("--vocab", type=int, default=32000)
     parser.add_argument("--seq", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--layout", choices=["static", "past"],
+                        default="static")
+    parser.add_argument("--max-positions", type=int, default=2048,
+                        help="rotary table size of the past layout")
+    parser.add_argument("--preset", choices=["tinyllama"])
     args = parser.parse_args()
+    if args.preset == "tinyllama":
+        args.vocab, args.dim, args.hidden = 32000, 2048, 5632
+        args.layers, args.heads, args.kv_heads = 22, 32, 4
     if args.dim % args.heads or args.heads % args.kv_heads or \
             (args.dim // args.heads) % 2:
         parser.error("dim must split into heads of even size, heads into "
                      "key/value heads")
     os.makedirs(args.out, exist_ok=True)
     w = Writer(args.out, args.seed)
+    if args.layout == "past":
+        return write_past(w, args)
     s, hd = args.seq, args.dim // args.heads
 
     # Rotary tables for positions 0..S-1, and the causal mask.
@@ -193,9 +228,92 @@ def main():
     tokens = np.random.default_rng(args.seed + 1).integers(
         0, args.vocab, (1, s), dtype=np.int64)
     np.save(os.path.join(args.out, "tokens.npy"), tokens)
+    report(w, args)
+
+
+def report(w, args):
     size = os.path.getsize(os.path.join(args.out, "weights.bin"))
     print("make-llama: %d parameters, %d bytes of float32 weights in %s"
           % (w.params, size, os.path.join(args.out, "weights.bin")))
+
+
+def scalar_dim(w, x, axis):
+    """Dimension `axis` of x as an int64 scalar (Shape -> Gather)."""
+    return w.op("Gather", [w.op("Shape", [x]),
+                           w.const(np.array(axis, np.int64))], axis=0)
+
+
+def write_past(w, args):
+    """The decoder-with-past layout (module docstring)."""
+    hd = args.dim // args.heads
+    inv = 1.0 / (10000.0 ** (np.arange(0, hd, 2, dtype=np.float64) / hd))
+    angles = np.outer(np.arange(args.max_positions), inv)
+    angles = np.concatenate([angles, angles], axis=-1)
+    axis1 = w.const(np.array([1], np.int64))
+    # [B, S, hd] -> [B, 1, S, hd]: one table row per token, every head.
+    cos = w.op("Unsqueeze", [w.op("Gather", [
+        w.const(np.cos(angles).astype(np.float32), "rope_cos"),
+        "position_ids"], axis=0), axis1])
+    sin = w.op("Unsqueeze", [w.op("Gather", [
+        w.const(np.sin(angles).astype(np.float32), "rope_sin"),
+        "position_ids"], axis=0), axis1])
+
+    # Key k is visible to query q (at position past + q) when k <= past + q
+    # and attention_mask[b, k] is 1: 0 where visible, -1e9 where not,
+    # [B, 1, S, T].
+    one = w.const(np.array(1, np.int64))
+    total = scalar_dim(w, "attention_mask", 1)
+    past = w.op("Sub", [total, scalar_dim(w, "input_ids", 1)])
+    keys = w.op("Range", [w.const(np.array(0, np.int64)), total, one])
+    queries = w.op("Range", [past, total, one])
+    hidden = w.op("Greater", [
+        w.op("Unsqueeze", [keys, w.const(np.array([0], np.int64))]),
+        w.op("Unsqueeze", [queries, axis1])])
+    big = w.const(np.array(-1e9, np.float32))
+    causal = w.op("Where", [hidden, big, w.const(np.array(0, np.float32))])
+    keep = w.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
+    padding = w.op("Mul", [w.op("Sub", [w.const(np.array(1, np.float32)),
+                                        keep]), big])
+    padding = w.op("Unsqueeze", [padding, w.const(np.array([1, 2],
+                                                           np.int64))])
+    mask = w.op("Add", [causal, padding], "mask")
+
+    embedding = w.weight("embedding", [args.vocab, args.dim], 1.0)
+    x = w.op("Gather", [embedding, "input_ids"], "embed", axis=0)
+    cache_inputs, cache_outputs = [], []
+    for layer in range(args.layers):
+        names = {}
+        for kind in ("key", "value"):
+            names[kind] = "past_key_values.%d.%s" % (layer, kind)
+            names["present." + kind] = "present.%d.%s" % (layer, kind)
+            cache_inputs.append(helper.make_tensor_value_info(
+                names[kind], TensorProto.FLOAT,
+                ["batch", args.kv_heads, "past", hd]))
+            cache_outputs.append(helper.make_tensor_value_info(
+                names["present." + kind], TensorProto.FLOAT,
+                ["batch", args.kv_heads, "total", hd]))
+        x = block(w, x, args, layer, cos, sin, mask, names)
+    x = rms_norm(w, x, args.dim, "final_norm")
+    w.op("MatMul", [x, w.weight("lm_head", [args.dim, args.vocab],
+                                args.dim ** -0.5)], "lm_head")
+    w.nodes[-1].output[0] = "logits"
+    w.bin.close()
+
+    ids = lambda name, dims: helper.make_tensor_value_info(
+        name, TensorProto.INT64, dims)
+    graph = helper.make_graph(
+        w.nodes, "llama",
+        [ids("input_ids", ["batch", "seq"]),
+         ids("attention_mask", ["batch", "total"]),
+         ids("position_ids", ["batch", "seq"])] + cache_inputs,
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
+                                       ["batch", "seq", args.vocab])]
+        + cache_outputs,
+        w.initializers)
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", 14)])
+    onnx.save(model, os.path.join(args.out, "model.onnx"))
+    report(w, args)
 
 
 if __name__ == "__main__":

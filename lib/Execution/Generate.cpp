@@ -21,14 +21,17 @@ using ::tern::support::DType;
 
 namespace {
 
-/// An int64 array [1, values.size()].
-Array rowOf(llvm::ArrayRef<int64_t> values) {
+/// An int64 array [rows.size(), columns] of columns [from, from + columns)
+/// of each row.
+Array columnsOf(llvm::ArrayRef<std::vector<int64_t>> rows, int64_t from,
+                int64_t columns) {
   Array a;
   a.type = DType::I64;
-  a.shape = {1, int64_t(values.size())};
-  a.data.resize(values.size() * sizeof(int64_t));
-  if (!values.empty())
-    std::memcpy(a.data.data(), values.data(), a.data.size());
+  a.shape = {int64_t(rows.size()), columns};
+  a.data.resize(rows.size() * columns * sizeof(int64_t));
+  auto *out = reinterpret_cast<int64_t *>(a.data.data());
+  for (const std::vector<int64_t> &row : rows)
+    out = std::copy_n(row.begin() + from, columns, out);
   return a;
 }
 
@@ -120,50 +123,88 @@ Generator::create(EvaluableModel &model, const SamplingOptions &sampling) {
   return g;
 }
 
-llvm::Expected<int64_t> Generator::prefill(llvm::ArrayRef<int64_t> prompt) {
-  if (prompt.empty())
-    return llvm::createStringError("the prompt holds no token");
-  for (int64_t id : prompt)
-    if (id < 0 || id >= vocabulary_)
-      return llvm::createStringError("token " + std::to_string(id) +
-                                     " is outside the vocabulary (" +
-                                     std::to_string(vocabulary_) + " tokens)");
-  tokens_.assign(prompt.begin(), prompt.end());
+llvm::Expected<std::vector<int64_t>>
+Generator::prefill(llvm::ArrayRef<std::vector<int64_t>> prompts) {
+  if (prompts.empty())
+    return llvm::createStringError("no prompt to run");
+  size_t longest = 0;
+  for (const std::vector<int64_t> &prompt : prompts) {
+    if (prompt.empty())
+      return llvm::createStringError("a prompt holds no token");
+    for (int64_t id : prompt)
+      if (id < 0 || id >= vocabulary_)
+        return llvm::createStringError(
+            "token " + std::to_string(id) + " is outside the vocabulary (" +
+            std::to_string(vocabulary_) + " tokens)");
+    longest = std::max(longest, prompt.size());
+  }
+  bool padded = llvm::any_of(prompts, [&](const std::vector<int64_t> &p) {
+    return p.size() != longest;
+  });
+  if (padded && maskInput_ < 0)
+    return llvm::createStringError(
+        "prompts of different lengths are padded, and the model has no "
+        "input 'attention_mask' to mask the padding");
+  ids_.clear();
+  mask_.clear();
+  for (const std::vector<int64_t> &prompt : prompts) {
+    // Padding (token 0, masked) on the left.
+    size_t pad = longest - prompt.size();
+    std::vector<int64_t> row(pad, 0), mask(pad, 0);
+    row.insert(row.end(), prompt.begin(), prompt.end());
+    mask.resize(longest, 1);
+    ids_.push_back(std::move(row));
+    mask_.push_back(std::move(mask));
+  }
   seen_ = 0;
-  return run(tokens_);
+  // An empty cache of the batch's rows.
+  for (Array &past : past_) {
+    past.shape = {int64_t(prompts.size()), past.shape[1], 0, past.shape[3]};
+    past.data.clear();
+  }
+  return run();
 }
 
-llvm::Expected<int64_t> Generator::step() {
-  if (tokens_.empty())
+llvm::Expected<std::vector<int64_t>> Generator::step() {
+  if (ids_.empty())
     return llvm::createStringError("step() before prefill()");
-  return run(llvm::ArrayRef<int64_t>(tokens_).drop_front(seen_));
+  return run();
 }
 
-llvm::Expected<int64_t> Generator::run(llvm::ArrayRef<int64_t> fresh) {
+llvm::Expected<std::vector<int64_t>> Generator::run() {
   const ModelSignature &signature = model_.signature();
   std::vector<Array> inputs(signature.inputs.size());
-  inputs[idsInput_] = rowOf(fresh);
-  int64_t total = seen_ + int64_t(fresh.size());
+  int64_t rows = batch(), total = int64_t(ids_.front().size());
+  int64_t fresh = total - seen_;
+  inputs[idsInput_] = columnsOf(ids_, seen_, fresh);
   if (maskInput_ >= 0)
-    inputs[maskInput_] = rowOf(std::vector<int64_t>(total, 1));
+    inputs[maskInput_] = columnsOf(mask_, 0, total);
   if (positionInput_ >= 0) {
-    std::vector<int64_t> positions(fresh.size());
-    std::iota(positions.begin(), positions.end(), seen_);
-    inputs[positionInput_] = rowOf(positions);
+    // A token's position counts the tokens before it in its row (padding
+    // excluded); padding takes position 0.
+    std::vector<std::vector<int64_t>> positions;
+    for (const std::vector<int64_t> &mask : mask_) {
+      std::vector<int64_t> row(total);
+      int64_t count = 0;
+      for (int64_t c = 0; c < total; ++c)
+        row[c] = mask[c] ? count++ : 0;
+      positions.push_back(std::move(row));
+    }
+    inputs[positionInput_] = columnsOf(positions, seen_, fresh);
   }
   for (size_t j = 0; j < pastInputs_.size(); ++j)
     std::swap(inputs[pastInputs_[j]], past_[j]);
   std::vector<Array> outputs;
-  if (llvm::Error error = checkInputs(signature, inputs, {}))
-    return std::move(error);
-  llvm::Error error = model_.run(inputs, &outputs);
+  llvm::Error error = checkInputs(signature, inputs, {});
+  if (!error)
+    error = model_.run(inputs, &outputs);
   for (size_t j = 0; j < pastInputs_.size(); ++j)
     std::swap(inputs[pastInputs_[j]], past_[j]);
   if (error)
     return std::move(error);
   const Array &logits = outputs[logitsOutput_];
-  if (logits.shape.size() != 3 || logits.shape[0] != 1 || logits.shape[1] < 1 ||
-      logits.shape[2] != vocabulary_)
+  if (logits.shape.size() != 3 || logits.shape[0] != rows ||
+      logits.shape[1] < 1 || logits.shape[2] != vocabulary_)
     return llvm::createStringError("the model returned logits of shape " +
                                    shapeString(logits.shape));
   if (hasCache()) {
@@ -171,11 +212,17 @@ llvm::Expected<int64_t> Generator::run(llvm::ArrayRef<int64_t> fresh) {
       past_[j] = std::move(outputs[presentOutputs_[j]]);
     seen_ = total;
   }
-  const float *last = reinterpret_cast<const float *>(logits.data.data()) +
-                      (logits.shape[1] - 1) * vocabulary_;
-  int64_t token = sample(last);
-  tokens_.push_back(token);
-  return token;
+  const float *all = reinterpret_cast<const float *>(logits.data.data());
+  logits_.resize(rows * vocabulary_);
+  std::vector<int64_t> next(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *last = all + ((r + 1) * logits.shape[1] - 1) * vocabulary_;
+    std::copy_n(last, vocabulary_, logits_.begin() + r * vocabulary_);
+    next[r] = sample(last);
+    ids_[r].push_back(next[r]);
+    mask_[r].push_back(1);
+  }
+  return next;
 }
 
 int64_t Generator::sample(const float *logits) {

@@ -16,7 +16,9 @@ plots; torch and sentencepiece only for tern.lm). See python/README.md.
 """
 
 from tern.api import (Library, Quantized, TernError, bits_per_weight,
-                      compile, export_onnx, generate, quantize, run)
+                      compile, export_onnx, generate, quantize, run,
+                      write_decoder_calibration)
 
 __all__ = ["Library", "Quantized", "TernError", "bits_per_weight", "compile",
-           "export_onnx", "generate", "quantize", "run"]
+           "export_onnx", "generate", "quantize", "run",
+           "write_decoder_calibration"]

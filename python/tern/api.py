@@ -117,6 +117,39 @@ def write_calibration(folder, sets):
     return folder
 
 
+def write_decoder_calibration(folder, model, sequences):
+    """Writes calibration sets for a decoder in tern-generate's layout
+    (docs/Generation.md) from token sequences (lists of ids), one set each:
+    input_ids [1, n], attention_mask of ones, position_ids 0..n-1, and every
+    past_key_values input empty (past = 0), with the heads and head size
+    `model` (an ONNX file) declares."""
+    import onnx
+
+    graph = onnx.load(os.fspath(model), load_external_data=False).graph
+    names = [i.name for i in graph.input]
+    sets = []
+    for tokens in sequences:
+        ids = np.asarray(tokens, dtype=np.int64).reshape(1, -1)
+        n = ids.shape[1]
+        inputs = {"input_ids": ids}
+        if "attention_mask" in names:
+            inputs["attention_mask"] = np.ones((1, n), np.int64)
+        if "position_ids" in names:
+            inputs["position_ids"] = np.arange(n, dtype=np.int64)[None]
+        for value in graph.input:
+            if value.name.startswith(("past_key_values.", "past.")):
+                dims = [d.dim_value for d in
+                        value.type.tensor_type.shape.dim]
+                inputs[value.name] = np.zeros((1, dims[1], 0, dims[3]),
+                                              np.float32)
+        unknown = set(names) - set(inputs)
+        if unknown:
+            raise TernError("the decoder has inputs this layout does not "
+                            f"fill: {', '.join(sorted(unknown))}")
+        sets.append(inputs)
+    return write_calibration(folder, sets)
+
+
 class Quantized:
     """What quantize() made: `path` (the ternarized model) and `report`
     (tern-ternarize's report: every layer's shape, planes, group, bits per
@@ -278,22 +311,28 @@ def run(model, inputs, *, input_shapes=None, num_threads=None, cpu=None,
 def generate(model, prompt_ids, max_new_tokens=16, *, temperature=0.0,
              top_k=0, seed=0, num_threads=None, cpu=None, pipeline=None,
              ternary_activations=None, int8_dot=None):
-    """Generates `max_new_tokens` tokens after `prompt_ids` (a list of ids)
-    with tern-generate: a decoder export with dynamic batch and sequence
-    axes, with or without a key/value cache (docs/Generation.md). Greedy
-    unless `temperature` > 0. Returns the new token ids."""
-    args = [os.fspath(model), "--prompt-ids",
-            ",".join(str(int(i)) for i in prompt_ids),
-            "--max-new-tokens", str(int(max_new_tokens)),
-            "--temperature", repr(float(temperature)),
-            "--top-k", str(int(top_k)), "--seed", str(int(seed))]
+    """Generates `max_new_tokens` tokens after `prompt_ids` (a list of ids,
+    or a list of such lists: a batch, padded on the left) with
+    tern-generate: a decoder export with dynamic batch and sequence axes,
+    with or without a key/value cache (docs/Generation.md). Greedy unless
+    `temperature` > 0. Returns the new token ids (a list per prompt for a
+    batch)."""
+    batch = len(prompt_ids) > 0 and not np.isscalar(prompt_ids[0])
+    prompts = prompt_ids if batch else [prompt_ids]
+    args = [os.fspath(model)]
+    for prompt in prompts:
+        args += ["--prompt-ids", ",".join(str(int(i)) for i in prompt)]
+    args += ["--max-new-tokens", str(int(max_new_tokens)),
+             "--temperature", repr(float(temperature)),
+             "--top-k", str(int(top_k)), "--seed", str(int(seed))]
     if num_threads:
         args += ["--num-threads", str(num_threads)]
     if pipeline:
         args += ["--pipeline", pipeline]
     args += _kernel_options(cpu, ternary_activations, int8_dot)
     stdout, _ = run_tool("tern-generate", args)
-    return [int(t) for t in stdout.split()]
+    rows = [[int(t) for t in line.split()] for line in stdout.splitlines()]
+    return rows if batch else rows[0]
 
 
 _CTYPES = {"float": np.float32, "double": np.float64, "int64_t": np.int64,

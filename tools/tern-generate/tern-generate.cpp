@@ -7,6 +7,10 @@
 //
 //   tern-generate model.onnx --prompt-ids 1,2,3 --max-new-tokens 32
 //                 [--temperature 0.8 --top-k 40 --seed 1]
+//                 [--prompt-ids 4,5 ...] [--logits steps.npy]
+//
+// One prompt: its tokens are printed as they come, on one line. Several
+// (a batch, padded on the left): one line per prompt when all are done.
 //
 // The input and output names it recognizes are in Execution/Generate.h.
 // Timing goes to stderr: compile, prompt (prefill) and per-token times.
@@ -39,10 +43,16 @@ llvm::cl::opt<std::string>
     inputFile(llvm::cl::Positional,
               llvm::cl::cat(mlir::tern::modelToolCategory()),
               llvm::cl::desc("<model>"), llvm::cl::Required);
-llvm::cl::opt<std::string>
+llvm::cl::list<std::string>
     promptIds("prompt-ids", llvm::cl::cat(mlir::tern::modelToolCategory()),
-              llvm::cl::desc("The prompt as token ids, e.g. 1,2,3"),
-              llvm::cl::Required);
+              llvm::cl::desc("A prompt as token ids, e.g. 1,2,3; repeated, "
+                             "a batch"),
+              llvm::cl::OneOrMore);
+llvm::cl::opt<std::string> logitsFile(
+    "logits", llvm::cl::cat(mlir::tern::modelToolCategory()),
+    llvm::cl::desc("Write the logits each token was drawn from to this .npy "
+                   "file, float32 [tokens, batch, vocabulary]"),
+    llvm::cl::value_desc("file.npy"));
 llvm::cl::opt<unsigned> maxNewTokens(
     "max-new-tokens", llvm::cl::cat(mlir::tern::modelToolCategory()),
     llvm::cl::desc("Tokens to generate (default 16)"), llvm::cl::init(16));
@@ -95,13 +105,15 @@ int main(int argc, char **argv) {
                 "' (expected cpu or reference)");
   if (threads < 1)
     return fail("--num-threads must be at least 1");
-  std::vector<int64_t> prompt;
-  for (llvm::StringRef item :
-       llvm::split(llvm::StringRef(promptIds).trim(), ',')) {
-    int64_t id;
-    if (item.trim().getAsInteger(10, id))
-      return fail("--prompt-ids holds '" + item + "', not a token id");
-    prompt.push_back(id);
+  std::vector<std::vector<int64_t>> prompts;
+  for (const std::string &ids : promptIds) {
+    std::vector<int64_t> &prompt = prompts.emplace_back();
+    for (llvm::StringRef item : llvm::split(llvm::StringRef(ids).trim(), ',')) {
+      int64_t id;
+      if (item.trim().getAsInteger(10, id))
+        return fail("--prompt-ids holds '" + item + "', not a token id");
+      prompt.push_back(id);
+    }
   }
   llvm::Expected<mlir::tern::CPUKernelOptions> kernels =
       shared.resolveKernels();
@@ -145,22 +157,55 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(generator.takeError()));
 
   double prefillMs = 0, stepMs = 0;
+  std::vector<std::vector<int64_t>> generated(prompts.size());
+  ::tern::support::Array logits;
+  logits.type = ::tern::support::DType::F32;
+  logits.shape = {0, int64_t(prompts.size()), (*generator)->vocabulary()};
   for (unsigned i = 0; i < maxNewTokens; ++i) {
     start = std::chrono::steady_clock::now();
-    llvm::Expected<int64_t> token =
-        i == 0 ? (*generator)->prefill(prompt) : (*generator)->step();
-    if (!token)
-      return fail(llvm::toString(token.takeError()));
+    llvm::Expected<std::vector<int64_t>> tokens =
+        i == 0 ? (*generator)->prefill(prompts) : (*generator)->step();
+    if (!tokens)
+      return fail(llvm::toString(tokens.takeError()));
     (i == 0 ? prefillMs : stepMs) += millisecondsSince(start);
-    llvm::outs() << (i ? " " : "") << *token;
-    llvm::outs().flush();
+    for (size_t r = 0; r < prompts.size(); ++r)
+      generated[r].push_back((*tokens)[r]);
+    if (prompts.size() == 1) {
+      llvm::outs() << (i ? " " : "") << (*tokens)[0];
+      llvm::outs().flush();
+    }
+    if (!logitsFile.empty()) {
+      llvm::ArrayRef<float> step = (*generator)->logits();
+      const char *bytes = reinterpret_cast<const char *>(step.data());
+      logits.data.insert(logits.data.end(), bytes,
+                         bytes + step.size() * sizeof(float));
+      ++logits.shape[0];
+    }
   }
-  llvm::outs() << "\n";
+  if (prompts.size() == 1)
+    llvm::outs() << "\n";
+  else
+    for (const std::vector<int64_t> &row : generated) {
+      llvm::ListSeparator space(" ");
+      for (int64_t token : row)
+        llvm::outs() << space << token;
+      llvm::outs() << "\n";
+    }
+  if (!logitsFile.empty())
+    if (llvm::Error error = ::tern::support::writeNpy(logitsFile, logits))
+      return fail(llvm::toString(std::move(error)));
+  size_t longest = 0;
+  for (const std::vector<int64_t> &prompt : prompts)
+    longest = std::max(longest, prompt.size());
+  std::string batchNote =
+      prompts.size() == 1
+          ? ""
+          : " x " + std::to_string(prompts.size()) + " rows (padded)";
   llvm::errs() << llvm::format(
-      "tern-generate: compile %.0f ms%s; prompt of %zu tokens %.1f ms; %u "
+      "tern-generate: compile %.0f ms%s; prompt of %zu tokens%s %.1f ms; %u "
       "tokens, %.2f ms each (%s, %s cache, cpu %s, %u thread%s)\n",
-      compileMs, (*compiled)->fromCache() ? " (from the cache)" : "",
-      prompt.size(), prefillMs, maxNewTokens.getValue(),
+      compileMs, (*compiled)->fromCache() ? " (from the cache)" : "", longest,
+      batchNote.c_str(), prefillMs, maxNewTokens.getValue(),
       maxNewTokens > 1 ? stepMs / (maxNewTokens - 1) : 0.0,
       execution.reference ? "reference" : "cpu pipeline",
       (*generator)->hasCache() ? "with a" : "no", execution.cpu.name.c_str(),

@@ -40,6 +40,14 @@ static llvm::cl::opt<std::string> onnxWeights(
                    "MatMulNBits, 2 bits per trit plane)"),
     llvm::cl::init("fake-quant"));
 
+static llvm::cl::opt<std::string> onnxExternalData(
+    "onnx-external-data",
+    llvm::cl::desc("--export-onnx: the file to write weights to as external "
+                   "data, when the original model keeps them so or the "
+                   "model exceeds 2 GiB; it belongs beside the output "
+                   "(default: the output file's name + .data)"),
+    llvm::cl::init(""));
+
 static llvm::cl::opt<bool> emitBytecode(
     "emit-bytecode",
     llvm::cl::desc("--import-onnx: write MLIR bytecode rather than text "
@@ -53,6 +61,13 @@ static llvm::cl::Option *translateMainOption(StringRef name) {
   auto &options = llvm::cl::getRegisteredOptions();
   auto it = options.find(name);
   return it == options.end() ? nullptr : it->second;
+}
+
+/// The output file (-o), "-" for stdout.
+static std::string outputFile() {
+  auto *output =
+      dynamic_cast<llvm::cl::opt<std::string> *>(translateMainOption("o"));
+  return output ? output->getValue() : "-";
 }
 
 int main(int argc, char **argv) {
@@ -84,7 +99,13 @@ int main(int argc, char **argv) {
           return mlir::emitError(op->getLoc(),
                                  "export-onnx: unknown --onnx-weights '")
                  << onnxWeights << "' (expected fake-quant or matmulnbits)";
-        return tern::exportQuantizedONNX(module, onnxModel, *format, os);
+        tern::ONNXExportOptions options;
+        options.format = *format;
+        options.externalDataPath = onnxExternalData;
+        // By default next to the output file (-o), when there is one.
+        if (options.externalDataPath.empty() && outputFile() != "-")
+          options.externalDataPath = outputFile() + ".data";
+        return tern::exportQuantizedONNX(module, onnxModel, options, os);
       },
       [](DialectRegistry &registry) {
         registerAllDialects(registry);
@@ -110,13 +131,9 @@ int main(int argc, char **argv) {
             sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
         StringRef name = buffer->getBufferIdentifier();
         // An output file ending in .mlirbc implies bytecode.
-        auto *outputFile = dynamic_cast<llvm::cl::opt<std::string> *>(
-            translateMainOption("o"));
         llvm::cl::Option *split = translateMainOption("split-input-file");
         bool bytecode =
-            emitBytecode ||
-            (outputFile &&
-             StringRef(outputFile->getValue()).ends_with(".mlirbc"));
+            emitBytecode || StringRef(outputFile()).ends_with(".mlirbc");
         if (bytecode && split && split->getNumOccurrences())
           return emitError(FileLineColLoc::get(context, name, 0, 0))
                  << "import-onnx: bytecode output (--emit-bytecode or -o "

@@ -51,22 +51,33 @@ public:
   static llvm::Expected<std::unique_ptr<Generator>>
   create(EvaluableModel &model, const SamplingOptions &sampling);
 
-  /// Runs `prompt` (at least one token) and returns the first new token.
-  llvm::Expected<int64_t> prefill(llvm::ArrayRef<int64_t> prompt);
-  /// Runs the last token returned and returns the next one.
-  llvm::Expected<int64_t> step();
+  /// Runs a batch of prompts (each at least one token) and returns the
+  /// first new token of each. Prompts of different lengths are padded on
+  /// the left, as decoders are batched: the padding is masked out by
+  /// `attention_mask` (which the model must then take) and positions count
+  /// from each prompt's first token, so that a row generates what it
+  /// would alone.
+  llvm::Expected<std::vector<int64_t>>
+  prefill(llvm::ArrayRef<std::vector<int64_t>> prompts);
+  /// Runs the last tokens returned and returns the next one of each row.
+  llvm::Expected<std::vector<int64_t>> step();
 
+  /// The logits the last token of each row was drawn from, [batch,
+  /// vocabulary] (empty before prefill).
+  llvm::ArrayRef<float> logits() const { return logits_; }
   /// Whether the model keeps a cache of keys and values between steps.
   bool hasCache() const { return !pastInputs_.empty(); }
   /// The vocabulary size (the last dimension of the logits).
   int64_t vocabulary() const { return vocabulary_; }
+  /// Rows of the batch being generated.
+  int64_t batch() const { return int64_t(ids_.size()); }
 
 private:
   Generator(EvaluableModel &model, const SamplingOptions &sampling)
       : model_(model), sampling_(sampling), rng_(sampling.seed) {}
 
-  /// Runs `fresh` (the tokens the model has not seen yet) and samples.
-  llvm::Expected<int64_t> run(llvm::ArrayRef<int64_t> fresh);
+  /// Runs the columns the model has not seen yet and samples.
+  llvm::Expected<std::vector<int64_t>> run();
   int64_t sample(const float *logits);
 
   EvaluableModel &model_;
@@ -79,10 +90,12 @@ private:
   /// Cache inputs, the outputs that update them, and their contents.
   std::vector<int64_t> pastInputs_, presentOutputs_;
   std::vector<::tern::support::Array> past_;
-  /// Every token so far (prompt and generated).
-  std::vector<int64_t> tokens_;
-  /// Tokens the model has seen (in its cache, when it has one).
+  /// Every token so far of each row (padding, prompt, generated), and
+  /// whether it is a token (1) or padding (0): `attention_mask`.
+  std::vector<std::vector<int64_t>> ids_, mask_;
+  /// Columns the model has seen (in its cache, when it has one).
   int64_t seen_ = 0;
+  std::vector<float> logits_;
 };
 
 } // namespace mlir::tern

@@ -9,6 +9,7 @@
 
 #include "tern/Target/ONNX/Export.h"
 
+#include "Importer.h"
 #include "ModelLoader.h"
 
 #include "tern/Dialect/Tern/IR/TernDialect.h"
@@ -21,9 +22,11 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -496,11 +499,55 @@ LogicalResult Exporter::run(llvm::StringMap<QuantizedLayer> &layers) {
   return success();
 }
 
+/// Moves every initializer of `model` with 1 KiB or more of raw data to
+/// the file `path`, as ONNX external data located by the file's name.
+LogicalResult writeExternalData(ModuleOp quantized, onnx::ModelProto &model,
+                                StringRef path) {
+  auto &initializers = *model.mutable_graph()->mutable_initializer();
+  if (llvm::none_of(initializers, [](const onnx::TensorProto &tensor) {
+        return tensor.raw_data().size() >= 1024;
+      }))
+    return success();
+  std::error_code ec;
+  llvm::raw_fd_ostream file(path, ec);
+  if (ec)
+    return quantized.emitError("export-onnx: cannot write external data '")
+           << path << "': " << ec.message();
+  std::string location = llvm::sys::path::filename(path).str();
+  uint64_t offset = 0;
+  for (onnx::TensorProto &tensor : initializers) {
+    if (tensor.raw_data().size() < 1024)
+      continue;
+    // Offsets aligned to 64 bytes, for runtimes that map the file.
+    uint64_t padding = llvm::alignTo(offset, 64) - offset;
+    file.write_zeros(padding);
+    offset += padding;
+    uint64_t length = tensor.raw_data().size();
+    file.write(tensor.raw_data().data(), length);
+    tensor.clear_raw_data();
+    tensor.set_data_location(onnx::TensorProto::EXTERNAL);
+    for (auto [key, value] :
+         {std::pair<const char *, std::string>{"location", location},
+          {"offset", std::to_string(offset)},
+          {"length", std::to_string(length)}}) {
+      onnx::StringStringEntryProto *entry = tensor.add_external_data();
+      entry->set_key(key);
+      entry->set_value(value);
+    }
+    offset += length;
+  }
+  file.close();
+  if (file.has_error())
+    return quantized.emitError("export-onnx: cannot write external data '")
+           << path << "': " << file.error().message();
+  return success();
+}
+
 } // namespace
 
 LogicalResult mlir::tern::exportQuantizedONNX(ModuleOp quantized,
                                               StringRef originalPath,
-                                              ONNXWeightFormat format,
+                                              const ONNXExportOptions &options,
                                               raw_ostream &os) {
   llvm::StringMap<QuantizedLayer> layers;
   if (failed(collectLayers(quantized, layers)))
@@ -518,14 +565,36 @@ LogicalResult mlir::tern::exportQuantizedONNX(ModuleOp quantized,
           onnx_import::parseModel((*buffer)->getBuffer().str(), text, model))
     return quantized.emitError("export-onnx: '")
            << originalPath << "': " << llvm::toString(std::move(error));
-  for (const onnx::TensorProto &tensor : model.graph().initializer())
-    if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
-      return quantized.emitError("export-onnx: '")
-             << originalPath << "' keeps tensor '" << tensor.name()
-             << "' in external data, which the exporter does not write";
-  Exporter exporter(quantized, model, format);
+  // Weights in external data are read from the original's folder: the
+  // rewrites read biases, and the export writes its own.
+  bool external = false;
+  StringRef folder = llvm::sys::path::parent_path(originalPath);
+  for (onnx::TensorProto &tensor :
+       *model.mutable_graph()->mutable_initializer()) {
+    if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+      continue;
+    external = true;
+    FailureOr<std::string> bytes = onnx_import::readExternalData(
+        tensor, folder.empty() ? "." : folder, quantized.getLoc());
+    if (failed(bytes))
+      return failure();
+    tensor.set_raw_data(std::move(*bytes));
+    tensor.clear_external_data();
+    tensor.clear_data_location();
+  }
+  Exporter exporter(quantized, model, options.format);
   if (failed(exporter.run(layers)))
     return failure();
+  bool tooLarge =
+      model.ByteSizeLong() > uint64_t(std::numeric_limits<int32_t>::max());
+  if (!options.externalDataPath.empty() && (external || tooLarge) &&
+      failed(writeExternalData(quantized, model, options.externalDataPath)))
+    return failure();
+  if (model.ByteSizeLong() > uint64_t(std::numeric_limits<int32_t>::max()))
+    return quantized.emitError("export-onnx: the model is ")
+           << model.ByteSizeLong()
+           << " bytes, more than protobuf's 2 GiB: write its weights as "
+              "external data";
   std::string bytes;
   if (!model.SerializeToString(&bytes))
     return quantized.emitError("export-onnx: cannot serialize the model");

@@ -68,7 +68,7 @@ const llvm::StringSet<> &dynamicShapeOps() {
       // Shapes and data movement: sizes known only when the model runs are
       // carried through shape arithmetic (HostTensor::symbols).
       "Concat", "ConstantOfShape", "Expand", "Gather", "Range", "Reshape",
-      "Shape", "Split", "Squeeze", "Trilu", "Unsqueeze"};
+      "Shape", "Slice", "Split", "Squeeze", "Trilu", "Unsqueeze"};
   return ops;
 }
 
@@ -247,8 +247,6 @@ public:
   const ONNXImportOptions &options;
 
 private:
-  FailureOr<std::string> readExternal(const onnx::TensorProto &proto,
-                                      Location loc);
   LogicalResult checkOpsets(const onnx::ModelProto &model, Location loc);
   FailureOr<std::vector<int>> sortNodes(const onnx::GraphProto &graph,
                                         const llvm::StringSet<> &known,
@@ -313,8 +311,9 @@ ArrayRef<char> Tensor::rawBytes() const {
   return blob ? blob->getData() : ArrayRef<char>();
 }
 
-FailureOr<std::string> Importer::readExternal(const onnx::TensorProto &proto,
-                                              Location loc) {
+FailureOr<std::string>
+onnx_import::readExternalData(const onnx::TensorProto &proto,
+                              StringRef baseDirectory, Location loc) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const onnx::StringStringEntryProto &entry : proto.external_data()) {
@@ -398,7 +397,7 @@ FailureOr<Tensor> Importer::constantFrom(const onnx::TensorProto &proto,
   int64_t width = byteWidth(proto.data_type());
   std::string raw;
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-    FailureOr<std::string> bytes = readExternal(proto, loc);
+    FailureOr<std::string> bytes = readExternalData(proto, baseDirectory, loc);
     if (failed(bytes))
       return failure();
     raw = std::move(*bytes);

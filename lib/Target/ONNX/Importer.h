@@ -74,6 +74,12 @@ int64_t product(ArrayRef<int64_t> shape);
 /// Checks that `shape` is static, non-negative and holds at most
 /// kMaxElements elements; otherwise reports "<what> has ..." through
 /// `error` and fails.
+/// The bytes of a tensor stored as external data, in a file of the model's
+/// folder `baseDirectory` (locations outside it are refused). Errors are
+/// reported at `loc`.
+FailureOr<std::string> readExternalData(const onnx::TensorProto &proto,
+                                        StringRef baseDirectory, Location loc);
+
 LogicalResult checkShape(ArrayRef<int64_t> shape, StringRef what,
                          function_ref<InFlightDiagnostic()> error);
 

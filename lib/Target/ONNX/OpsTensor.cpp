@@ -519,12 +519,90 @@ void setSlice(NodeContext &ctx, int output, ArrayRef<int64_t> offsets,
                                      sizes, steps));
 }
 
+/// A Slice bound (`start` or `end`) along a dimension of size `dim`,
+/// resolved as ONNX says: a negative bound counts from the end, then the
+/// bound is clamped to [0, dim].
+int64_t clampSliceBound(int64_t bound, int64_t dim) {
+  return std::clamp<int64_t>(bound < 0 ? bound + dim : bound, 0, dim);
+}
+
+/// clampSliceBound when the model runs; folded when both are known.
+OpFoldResult sliceBound(OpBuilder &b, Location loc, OpFoldResult bound,
+                        OpFoldResult dim) {
+  std::optional<int64_t> v = getConstantIntValue(bound),
+                         d = getConstantIntValue(dim);
+  if (v && d)
+    return b.getIndexAttr(clampSliceBound(*v, *d));
+  // 0 stays 0, and a bound no dimension reaches (exporters write INT64_MAX
+  // for "to the end") is the dimension.
+  if (v && *v == 0)
+    return b.getIndexAttr(0);
+  if (v && *v >= (int64_t(1) << 62))
+    return dim;
+  Value value = getValueOrCreateConstantIndexOp(b, loc, bound);
+  Value size = getValueOrCreateConstantIndexOp(b, loc, dim);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, value, zero);
+  value = arith::SelectOp::create(
+      b, loc, negative, arith::AddIOp::create(b, loc, value, size), value);
+  return arith::MaxSIOp::create(b, loc, zero,
+                                arith::MinSIOp::create(b, loc, value, size))
+      .getResult();
+}
+
+/// Slice of data with dynamic dimensions, or with starts and ends known
+/// only when the model runs (shape arithmetic): the bounds are resolved
+/// when the model runs. Axes and steps are known at import time.
+LogicalResult lowerDynamicSlice(NodeContext &ctx, ArrayRef<OpFoldResult> starts,
+                                ArrayRef<OpFoldResult> ends,
+                                ArrayRef<int64_t> axes,
+                                ArrayRef<int64_t> steps) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value x = ctx.value(0);
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<OpFoldResult> dims = sizesOf(b, loc, x), sizes = dims;
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+      strides(rank, b.getIndexAttr(1));
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t axis = *normalizeAxis(axes[i], rank);
+    OpFoldResult start = sliceBound(b, loc, starts[i], dims[axis]);
+    OpFoldResult end = sliceBound(b, loc, ends[i], dims[axis]);
+    offsets[axis] = start;
+    strides[axis] = b.getIndexAttr(steps[i]);
+    std::optional<int64_t> s = getConstantIntValue(start),
+                           e = getConstantIntValue(end);
+    if (s && e) {
+      sizes[axis] =
+          b.getIndexAttr(*e > *s ? (*e - *s + steps[i] - 1) / steps[i] : 0);
+      continue;
+    }
+    // max(0, ceil((end - start) / step)).
+    Value length = arith::SubIOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, end),
+        getValueOrCreateConstantIndexOp(b, loc, start));
+    if (steps[i] != 1)
+      length = arith::CeilDivSIOp::create(
+          b, loc, length, arith::ConstantIndexOp::create(b, loc, steps[i]));
+    sizes[axis] = arith::MaxSIOp::create(
+                      b, loc, arith::ConstantIndexOp::create(b, loc, 0), length)
+                      .getResult();
+  }
+  ctx.setOutput(
+      0, tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides)
+             .getResult());
+  return success();
+}
+
 LogicalResult lowerSlice(NodeContext &ctx) {
   Tensor *x = ctx.input(0);
   if (!x)
     return ctx.error() << "expects an input";
   int64_t rank = x->type.getRank();
   SmallVector<int64_t> starts, ends, axes, steps;
+  // Starts and ends known only when the model runs (shape arithmetic).
+  std::optional<SmallVector<OpFoldResult>> symbolicStarts, symbolicEnds;
   if (ctx.opset < 10) {
     starts = ctx.attrInts("starts");
     ends = ctx.attrInts("ends");
@@ -534,18 +612,48 @@ LogicalResult lowerSlice(NodeContext &ctx) {
       if (!ctx.input(i))
         continue;
       std::optional<SmallVector<int64_t>> v = ctx.ints(i);
+      if (!v && i <= 2) {
+        (i == 1 ? symbolicStarts : symbolicEnds) = ctx.sizes(i);
+        if ((i == 1 ? symbolicStarts : symbolicEnds))
+          continue;
+      }
       if (!v)
         return ctx.error() << "needs input " << i
-                           << " (starts, ends, axes, steps) to be known at "
-                              "import time";
+                           << (i <= 2 ? " (starts, ends) to be known at "
+                                        "import time or computed from "
+                                        "input sizes"
+                                      : " (axes, steps) to be known at "
+                                        "import time");
       (i == 1 ? starts : i == 2 ? ends : i == 3 ? axes : steps) = *v;
     }
   }
+  bool dynamic = symbolicStarts || symbolicEnds || !x->type.hasStaticShape();
+  auto toSizes = [&](ArrayRef<int64_t> v) {
+    return getAsIndexOpFoldResult(ctx.b.getContext(), v);
+  };
+  size_t count = symbolicStarts ? symbolicStarts->size() : starts.size();
   if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i)
+    for (size_t i = 0; i < count; ++i)
       axes.push_back(int64_t(i));
   if (steps.empty())
-    steps.assign(starts.size(), 1);
+    steps.assign(count, 1);
+  if (dynamic) {
+    SmallVector<OpFoldResult> s =
+        symbolicStarts ? *symbolicStarts : toSizes(starts);
+    SmallVector<OpFoldResult> e = symbolicEnds ? *symbolicEnds : toSizes(ends);
+    if (e.size() != s.size() || axes.size() != s.size() ||
+        steps.size() != s.size())
+      return ctx.error() << "has starts, ends, axes and steps of different "
+                            "lengths";
+    for (auto [axis, step] : llvm::zip(axes, steps)) {
+      if (!normalizeAxis(axis, rank))
+        return ctx.error() << "has axis " << axis << " out of range";
+      if (step <= 0)
+        return ctx.error() << "has step " << step
+                           << "; only positive steps are supported";
+    }
+    return lowerDynamicSlice(ctx, s, e, axes, steps);
+  }
   if (ends.size() != starts.size() || axes.size() != starts.size() ||
       steps.size() != starts.size())
     return ctx.error() << "has starts, ends, axes and steps of different "
@@ -560,10 +668,8 @@ LogicalResult lowerSlice(NodeContext &ctx) {
     if (step <= 0)
       return ctx.error() << "has step " << step
                          << "; only positive steps are supported";
-    int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
-    int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
-    start = std::clamp<int64_t>(start, 0, dim);
-    end = std::clamp<int64_t>(end, 0, dim);
+    int64_t start = clampSliceBound(starts[i], dim);
+    int64_t end = clampSliceBound(ends[i], dim);
     offsets[*axis] = start;
     sizes[*axis] = end > start ? (end - start + step - 1) / step : 0;
     strides[*axis] = step;

@@ -22,11 +22,26 @@ enum class ONNXWeightFormat {
   MatMulNBits, ///< com.microsoft MatMulNBits, bits = 2, per plane
 };
 
-/// Writes the ONNX model at `originalPath` (.onnx or .onnxtxt) with the
-/// tern.matmul layers of `quantized` substituted, as binary protobuf, to
-/// `os`. Errors are diagnostics on `quantized` naming the layer or node.
+struct ONNXExportOptions {
+  ONNXWeightFormat format = ONNXWeightFormat::FakeQuant;
+  /// A file to write the weights to as ONNX external data (every
+  /// initializer of 1 KiB or more), recorded by its file name: it belongs
+  /// in the folder of the exported model. Written when the original model
+  /// keeps weights in external data, or when the model would not fit in
+  /// protobuf's 2 GiB inline; otherwise every tensor is inline. Empty: always
+  /// inline (an error past 2 GiB).
+  std::string externalDataPath;
+};
+
+/// Writes the ONNX model at `originalPath` (.onnx or .onnxtxt; its
+/// external data read from its folder) with the tern.matmul layers of
+/// `quantized` substituted and the float weights they replace dropped, as
+/// binary protobuf, to `os`. Inputs, outputs and their dynamic axes are the
+/// original's. Errors are diagnostics on `quantized` naming the layer or
+/// node.
 LogicalResult exportQuantizedONNX(ModuleOp quantized, StringRef originalPath,
-                                  ONNXWeightFormat format, raw_ostream &os);
+                                  const ONNXExportOptions &options,
+                                  raw_ostream &os);
 
 } // namespace mlir::tern
 
