@@ -21,7 +21,7 @@ ALLOWED = {
     "Dialect": ["Quant"],
     "Target/ONNX": ["Dialect", "Quant", "Support"],
     "Conversion": ["Dialect", "Quant", "Target/CPU"],
-    "Transforms": ["Dialect"],
+    "Transforms": ["Dialect", "Support"],
     "Quantization": ["Dialect", "Quant", "Support", "Target/CPU"],
     "Pipelines": ["Conversion", "Transforms", "Quantization", "Target/CPU"],
     "Execution": ["Pipelines", "Quantization", "Support", "Target/CPU"],

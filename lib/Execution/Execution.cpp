@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <malloc.h>
 #include <map>
 #include <mutex>
@@ -247,18 +248,36 @@ CompiledModel::~CompiledModel() = default;
 /// about 3 MB; a 1B-parameter model's weights are in its object too).
 constexpr uint64_t kCacheBytes = uint64_t(4) << 30;
 
+/// The file holding this code (the tool, or the plugin library), by its
+/// path, size and modification time: a rebuilt tern compiles differently
+/// under the same version number.
+static std::string compilerIdentity() {
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&compilerIdentity), &info) ||
+      !info.dli_fname)
+    return "unknown";
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(info.dli_fname, status))
+    return info.dli_fname;
+  return std::string(info.dli_fname) + " " + std::to_string(status.getSize()) +
+         " " +
+         std::to_string(
+             status.getLastModificationTime().time_since_epoch().count());
+}
+
 /// What a compiled model depends on besides its IR: the options, the
-/// compilers' versions and the JIT's target. Two compiles with the same
-/// module and the same of these give the same machine code.
+/// compilers (their versions, and the binary of this one) and the JIT's
+/// target. Two compiles with the same module and the same of these give
+/// the same machine code.
 static std::string cacheKey(ModuleOp module, const ExecutionOptions &options) {
   std::string bytes;
   llvm::raw_string_ostream os(bytes);
   if (failed(writeBytecodeToFile(module, os)))
     return std::string();
-  os << "\0tern " << TERN_VERSION << " llvm " << LLVM_VERSION_STRING << " "
-     << llvm::sys::getProcessTriple() << " cpu " << options.cpu.name << " "
-     << options.cpu.vectorWidth << " reference " << options.reference
-     << " activations "
+  os << "\0tern " << TERN_VERSION << " (" << compilerIdentity() << ") llvm "
+     << LLVM_VERSION_STRING << " " << llvm::sys::getProcessTriple() << " cpu "
+     << options.cpu.name << " " << options.cpu.vectorWidth << " reference "
+     << options.reference << " activations "
      << stringifyKernelActivations(options.ternaryActivations) << " dot "
      << stringifyInt8Dot(options.ternaryInt8Dot);
   std::array<uint8_t, 32> hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(

@@ -48,6 +48,9 @@ bool isCacheInput(llvm::StringRef name) {
   return name.starts_with("past_key_values.") || name.starts_with("past.");
 }
 
+/// An in-place cache buffer (tern-cache-in-place).
+bool isCacheBuffer(llvm::StringRef name) { return name.starts_with("cache."); }
+
 } // namespace
 
 llvm::Expected<std::unique_ptr<Generator>>
@@ -74,7 +77,15 @@ Generator::create(EvaluableModel &model, const SamplingOptions &sampling) {
                                   : g->positionInput_) = int64_t(i);
       continue;
     }
-    if (isCacheInput(name)) {
+    if (name == "past_length") {
+      if (!input.elementType.isInteger(64) || !input.shape.empty())
+        return llvm::createStringError("input 'past_length' is " +
+                                       shapeString(input.shape) +
+                                       ", tern-generate feeds an int64 scalar");
+      g->pastLengthInput_ = int64_t(i);
+      continue;
+    }
+    if (isCacheInput(name) || isCacheBuffer(name)) {
       ArrayRef<int64_t> s = input.shape;
       if (!input.elementType.isF32() || s.size() != 4 ||
           ShapedType::isDynamic(s[1]) || ShapedType::isDynamic(s[3]))
@@ -82,6 +93,13 @@ Generator::create(EvaluableModel &model, const SamplingOptions &sampling) {
             "cache input '" + name + "' has shape " + shapeString(s) +
             ", tern-generate feeds f32 [batch, heads, past, head size] with "
             "static heads and head size");
+      g->pastInputs_.push_back(int64_t(i));
+      Array empty;
+      empty.type = DType::F32;
+      empty.shape = {1, s[1], 0, s[3]};
+      g->past_.push_back(std::move(empty));
+      if (isCacheBuffer(name))
+        continue;
       std::string present = presentName(name);
       auto output =
           llvm::find_if(signature.outputs, [&](const TensorSignature &o) {
@@ -91,12 +109,7 @@ Generator::create(EvaluableModel &model, const SamplingOptions &sampling) {
         return llvm::createStringError("cache input '" + name +
                                        "' has no output '" + present +
                                        "' that updates it");
-      g->pastInputs_.push_back(int64_t(i));
       g->presentOutputs_.push_back(output - signature.outputs.begin());
-      Array empty;
-      empty.type = DType::F32;
-      empty.shape = {1, s[1], 0, s[3]};
-      g->past_.push_back(std::move(empty));
       continue;
     }
     return llvm::createStringError(
@@ -106,6 +119,15 @@ Generator::create(EvaluableModel &model, const SamplingOptions &sampling) {
   }
   if (g->idsInput_ < 0)
     return llvm::createStringError("the model has no input 'input_ids'");
+  bool buffers = llvm::any_of(signature.inputs, [](const TensorSignature &t) {
+    return isCacheBuffer(t.name);
+  });
+  if (buffers != g->cacheInPlace())
+    return llvm::createStringError(
+        buffers ? "the model has cache buffers (cache.N.key|value) but no "
+                  "input 'past_length'"
+                : "the model has an input 'past_length' but no cache "
+                  "buffers (cache.N.key|value)");
   for (auto [i, output] : llvm::enumerate(signature.outputs))
     if (output.name == "logits")
       g->logitsOutput_ = int64_t(i);
@@ -162,6 +184,7 @@ Generator::prefill(llvm::ArrayRef<std::vector<int64_t>> prompts) {
     past.shape = {int64_t(prompts.size()), past.shape[1], 0, past.shape[3]};
     past.data.clear();
   }
+  capacity_ = 0;
   return run();
 }
 
@@ -192,6 +215,14 @@ llvm::Expected<std::vector<int64_t>> Generator::run() {
     }
     inputs[positionInput_] = columnsOf(positions, seen_, fresh);
   }
+  if (cacheInPlace()) {
+    reserve(total);
+    Array length;
+    length.type = DType::I64;
+    length.data.resize(sizeof(int64_t));
+    std::memcpy(length.data.data(), &seen_, sizeof(int64_t));
+    inputs[pastLengthInput_] = std::move(length);
+  }
   for (size_t j = 0; j < pastInputs_.size(); ++j)
     std::swap(inputs[pastInputs_[j]], past_[j]);
   std::vector<Array> outputs;
@@ -208,7 +239,8 @@ llvm::Expected<std::vector<int64_t>> Generator::run() {
     return llvm::createStringError("the model returned logits of shape " +
                                    shapeString(logits.shape));
   if (hasCache()) {
-    for (size_t j = 0; j < pastInputs_.size(); ++j)
+    // In place, the buffers hold the new rows already.
+    for (size_t j = 0; j < presentOutputs_.size(); ++j)
       past_[j] = std::move(outputs[presentOutputs_[j]]);
     seen_ = total;
   }
@@ -223,6 +255,25 @@ llvm::Expected<std::vector<int64_t>> Generator::run() {
     mask_[r].push_back(1);
   }
   return next;
+}
+
+void Generator::reserve(int64_t rows) {
+  if (rows <= capacity_)
+    return;
+  // Doubling: a buffer is copied O(log n) times over n tokens.
+  int64_t capacity = std::max({rows, 2 * capacity_, int64_t(64)});
+  for (Array &buffer : past_) {
+    int64_t outer = buffer.shape[0] * buffer.shape[1];
+    int64_t rowBytes = buffer.shape[3] * int64_t(sizeof(float));
+    std::vector<char> grown(outer * capacity * rowBytes);
+    for (int64_t o = 0; o < outer && seen_ > 0; ++o)
+      std::memcpy(grown.data() + o * capacity * rowBytes,
+                  buffer.data.data() + o * capacity_ * rowBytes,
+                  seen_ * rowBytes);
+    buffer.data = std::move(grown);
+    buffer.shape[2] = capacity;
+  }
+  capacity_ = capacity;
 }
 
 int64_t Generator::sample(const float *logits) {

@@ -32,7 +32,7 @@ FailureOr<ModelSignature> mlir::tern::readSignature(func::FuncOp func) {
   FunctionType type = func.getFunctionType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     if (failed(read(type.getInput(i),
-                    func.getArgAttrOfType<StringAttr>(i, "onnx.name"),
+                    func.getArgAttrOfType<StringAttr>(i, kNameAttrName),
                     "arg" + std::to_string(i), signature.inputs)))
       return failure();
     TensorSignature &input = signature.inputs.back();
@@ -55,7 +55,7 @@ FailureOr<ModelSignature> mlir::tern::readSignature(func::FuncOp func) {
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i)
     if (failed(read(type.getResult(i),
-                    func.getResultAttrOfType<StringAttr>(i, "onnx.name"),
+                    func.getResultAttrOfType<StringAttr>(i, kNameAttrName),
                     "result" + std::to_string(i), signature.outputs)))
       return failure();
   return signature;

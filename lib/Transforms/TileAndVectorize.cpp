@@ -81,7 +81,7 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
                                        int64_t blockRows,
                                        int64_t maxVectorSize) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() == 0 || op.hasDynamicShape())
+      op.getNumLoops() == 0)
     return std::nullopt;
   // Vectors of i1 are bit-packed in memory, tensors of i1 are not: ops
   // reading or writing booleans stay scalar.
@@ -94,6 +94,13 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   unsigned numLoops = op.getNumLoops();
+  // Loops whose range is known only when the model runs are tiled by 1:
+  // every tile keeps a static shape, vectorized along the static loops
+  // (a matmul with dynamic rows, M = 1 when a decoder generates, is
+  // processed a row at a time, each row in registers along N).
+  auto isDynamic = [&](int64_t loop) {
+    return loop >= 0 && ShapedType::isDynamic(ranges[loop]);
+  };
 
   Schedule s;
   for (utils::IteratorType it : iterators) {
@@ -125,7 +132,7 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     for (OpOperand *input : op.getDpsInputOperands()) {
       int64_t loop = innermostLoop(op.getMatchingIndexingMap(input));
       if (loop >= 0 && iterators[loop] == utils::IteratorType::reduction &&
-          ranges[loop] > 1) {
+          !isDynamic(loop) && ranges[loop] > 1) {
         s.reduction[loop] = chunk(loop);
         vectorLoop = -1;
         break;
@@ -137,6 +144,8 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   // contiguously along another loop. A whole output row would read one
   // element per cache line; a square tile of V x V reads V contiguous rows
   // and transposes them in registers.
+  if (isDynamic(vectorLoop))
+    vectorLoop = -1;
   int64_t transposedLoop = -1;
   if (vectorLoop >= 0 && blockLoop < 0) {
     for (OpOperand *input : op.getDpsInputOperands()) {
@@ -144,7 +153,7 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
       int64_t loop = innermostLoop(map);
       if (loop >= 0 && loop != vectorLoop &&
           iterators[loop] == utils::IteratorType::parallel &&
-          ranges[loop] > 1 &&
+          !isDynamic(loop) && ranges[loop] > 1 &&
           map.isFunctionOfDim(static_cast<unsigned>(vectorLoop))) {
         transposedLoop = loop;
         break;
@@ -153,7 +162,8 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   }
 
   if (vectorLoop >= 0 && blockLoop >= 0 && vectorLoop != blockLoop) {
-    s.parallel[blockLoop] = std::min(blockRows, ranges[blockLoop]);
+    s.parallel[blockLoop] =
+        isDynamic(blockLoop) ? 1 : std::min(blockRows, ranges[blockLoop]);
     s.parallel[vectorLoop] = std::min(2 * vectorWidth, ranges[vectorLoop]);
   } else if (transposedLoop >= 0) {
     s.parallel[transposedLoop] = std::min(vectorWidth, ranges[transposedLoop]);

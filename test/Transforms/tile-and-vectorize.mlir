@@ -221,3 +221,44 @@ func.func @transpose(%x: tensor<2x16x24xf32>) -> tensor<2x24x16xf32> {
   %t = linalg.transpose ins(%x : tensor<2x16x24xf32>) outs(%e : tensor<2x24x16xf32>) permutation = [0, 2, 1]
   return %t : tensor<2x24x16xf32>
 }
+
+// -----
+
+// Rows known only when the model runs (a decoder's batch x sequence): the
+// dynamic loop is tiled by 1, so that every tile keeps a static shape and
+// each row is computed in registers along the static columns.
+
+// CHECK-LABEL: func.func @matmul_dynamic_rows
+// CHECK:       scf.forall ({{.*}}) = (0, 0) to (%{{.*}}, 32) step (1, 16)
+// CHECK:         scf.for {{.*}} -> (vector<16xf32>)
+// CHECK:           vector.fma {{.*}} : vector<16xf32>
+// CHECK-NOT:   linalg.matmul
+func.func @matmul_dynamic_rows(%a: tensor<?x64xf32>, %b: tensor<64x32xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x64xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%m) : tensor<?x32xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<?x64xf32>, tensor<64x32xf32>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %r : tensor<?x32xf32>
+}
+
+// -----
+
+// A dynamic innermost dimension cannot be vectorized without masks: the op
+// is left to the pipeline's loops.
+
+// CHECK-LABEL: func.func @dynamic_columns
+// CHECK-NOT:   vector.
+// CHECK:       linalg.generic
+func.func @dynamic_columns(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %x, %c1 : tensor<4x?xf32>
+  %e = tensor.empty(%n) : tensor<4x?xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x?xf32>) outs(%e : tensor<4x?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4x?xf32>
+  return %r : tensor<4x?xf32>
+}

@@ -9,27 +9,34 @@
 //                         --max-new-tokens N [--logits steps.npy]
 //
 // Prints one line of new tokens per prompt; --logits writes the logits
-// each token was chosen from, float32 [tokens, batch, vocabulary].
+// each token was chosen from, float32 [tokens, batch, vocabulary]. Timing
+// goes to stderr (session creation, prompt, per token), --threads N sets
+// ONNX Runtime's intra-op threads (default 1).
 
 import ort from "onnxruntime-node";
 import { writeNpy } from "./npy.mjs";
 
 const args = process.argv.slice(2);
 const prompts = [];
-let model, maxNewTokens = 16, logitsFile;
+let model, maxNewTokens = 16, logitsFile, threads = 1;
 for (let i = 0; i < args.length; ++i) {
   if (args[i] === "--prompt-ids") prompts.push(args[++i].split(",").map(Number));
   else if (args[i] === "--max-new-tokens") maxNewTokens = Number(args[++i]);
   else if (args[i] === "--logits") logitsFile = args[++i];
+  else if (args[i] === "--threads") threads = Number(args[++i]);
   else model = args[i];
 }
 if (!model || prompts.length === 0) {
   console.error("usage: node generate-ort.mjs model.onnx --prompt-ids 1,2,3 ... --max-new-tokens N [--logits FILE]");
   process.exit(2);
 }
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+let start = now();
 const session = await ort.InferenceSession.create(model, {
-  intraOpNumThreads: 1, interOpNumThreads: 1, executionProviders: ["cpu"],
+  intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ["cpu"],
 });
+const sessionMs = now() - start;
+let prefillMs = 0, stepMs = 0;
 const caches = session.inputNames.filter((n) => n.startsWith("past_key_values."));
 const rows = prompts.length;
 const longest = Math.max(...prompts.map((p) => p.length));
@@ -60,7 +67,9 @@ for (let step = 0; step < maxNewTokens; ++step) {
     feeds.position_ids = int64(positions, caches.length ? seen : 0);
   }
   Object.assign(feeds, past);
+  start = now();
   const outputs = await session.run(feeds);
+  if (step === 0) prefillMs = now() - start; else stepMs += now() - start;
   const logits = outputs.logits ?? outputs[session.outputNames[0]];
   const [, columns, vocab] = logits.dims;
   vocabulary = vocab;
@@ -77,6 +86,7 @@ for (let step = 0; step < maxNewTokens; ++step) {
   if (caches.length) seen = total;
 }
 for (const row of generated) console.log(row.join(" "));
+console.error(`ort-generate: session ${sessionMs.toFixed(0)} ms; prompt of ${longest} tokens ${prefillMs.toFixed(1)} ms; ${maxNewTokens} tokens, ${(maxNewTokens > 1 ? stepMs / (maxNewTokens - 1) : 0).toFixed(2)} ms each (onnxruntime-node ${ort.env.versions?.common ?? ""}, ${threads} thread${threads === 1 ? "" : "s"})`);
 if (logitsFile) {
   const data = new Float32Array(logitSteps.length * vocabulary);
   logitSteps.forEach((l, i) => data.set(l, i * vocabulary));

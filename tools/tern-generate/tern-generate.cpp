@@ -22,11 +22,13 @@
 #include "tern/Execution/Execution.h"
 #include "tern/Execution/Generate.h"
 #include "tern/Target/ONNX/Import.h"
+#include "tern/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -70,6 +72,12 @@ llvm::cl::opt<uint64_t> seed("seed",
                              llvm::cl::cat(mlir::tern::modelToolCategory()),
                              llvm::cl::desc("Seed of the sampler (default 0)"),
                              llvm::cl::init(0));
+llvm::cl::opt<bool> copyCache(
+    "copy-cache", llvm::cl::cat(mlir::tern::modelToolCategory()),
+    llvm::cl::desc("Feed the key/value cache back as the model returns it "
+                   "(a copy per step) instead of appending to buffers "
+                   "tern-generate owns (tern-cache-in-place)"),
+    llvm::cl::init(false));
 mlir::tern::ModelToolOptions shared;
 llvm::cl::opt<unsigned>
     threads("num-threads", llvm::cl::cat(mlir::tern::modelToolCategory()),
@@ -140,6 +148,12 @@ int main(int argc, char **argv) {
       mlir::tern::loadModel(inputFile, &context, *options);
   if (!module)
     return 1;
+  if (!copyCache) {
+    PassManager pm(&context);
+    pm.addPass(mlir::tern::createCacheInPlace());
+    if (failed(pm.run(*module)))
+      return 1;
+  }
   // The OpenMP runtime reads its thread count once, when it starts.
   setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
   FailureOr<std::unique_ptr<mlir::tern::CompiledModel>> compiled =
@@ -208,7 +222,9 @@ int main(int argc, char **argv) {
       batchNote.c_str(), prefillMs, maxNewTokens.getValue(),
       maxNewTokens > 1 ? stepMs / (maxNewTokens - 1) : 0.0,
       execution.reference ? "reference" : "cpu pipeline",
-      (*generator)->hasCache() ? "with a" : "no", execution.cpu.name.c_str(),
-      threads.getValue(), threads == 1 ? "" : "s");
+      !(*generator)->hasCache()      ? "no"
+      : (*generator)->cacheInPlace() ? "with an in-place"
+                                     : "with a copied",
+      execution.cpu.name.c_str(), threads.getValue(), threads == 1 ? "" : "s");
   return 0;
 }

@@ -11,7 +11,12 @@
 //     runs the whole sequence;
 //   - with one: also `past_key_values.I.key|value` [batch, heads, past, dim],
 //     whose `present.I.key|value` outputs are fed back at the next step;
-//     the prompt runs with an empty past (past = 0).
+//     the prompt runs with an empty past (past = 0);
+//   - with one in place (after tern-cache-in-place): `cache.I.key|value`
+//     [batch, heads, capacity, dim], buffers the generator owns and the
+//     model appends to, and `past_length` [], the rows they hold. The
+//     buffers grow by doubling: each token costs no allocation and no copy
+//     of the cache but at a doubling.
 //
 // The logits are the output named `logits` (else the first output),
 // [batch, seq, vocab] f32.
@@ -67,6 +72,10 @@ public:
   llvm::ArrayRef<float> logits() const { return logits_; }
   /// Whether the model keeps a cache of keys and values between steps.
   bool hasCache() const { return !pastInputs_.empty(); }
+  /// Whether the cache is appended to in place (tern-cache-in-place).
+  bool cacheInPlace() const { return pastLengthInput_ >= 0; }
+  /// Rows the in-place buffers have room for.
+  int64_t cacheCapacity() const { return capacity_; }
   /// The vocabulary size (the last dimension of the logits).
   int64_t vocabulary() const { return vocabulary_; }
   /// Rows of the batch being generated.
@@ -87,9 +96,17 @@ private:
   /// Input indices by role (-1: absent).
   int64_t idsInput_ = -1, maskInput_ = -1, positionInput_ = -1;
   int64_t logitsOutput_ = -1;
-  /// Cache inputs, the outputs that update them, and their contents.
+  /// Cache inputs, the outputs that update them (none in place), and their
+  /// contents.
   std::vector<int64_t> pastInputs_, presentOutputs_;
   std::vector<::tern::support::Array> past_;
+  /// In place: the input `past_length` (-1: the cache is copied), and the
+  /// buffers' rows along axis 2.
+  int64_t pastLengthInput_ = -1;
+  int64_t capacity_ = 0;
+  /// Makes every in-place buffer hold at least `rows` rows, keeping the
+  /// first seen_.
+  void reserve(int64_t rows);
   /// Every token so far of each row (padding, prompt, generated), and
   /// whether it is a token (1) or padding (0): `attention_mask`.
   std::vector<std::vector<int64_t>> ids_, mask_;

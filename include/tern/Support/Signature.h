@@ -40,6 +40,10 @@ struct ModelSignature {
   std::vector<TensorSignature> outputs;
 };
 
+/// The argument and result attribute holding an input's or output's name
+/// (the ONNX name).
+constexpr StringLiteral kNameAttrName = "onnx.name";
+
 /// The argument attribute naming the dynamic dimensions of an input: an
 /// array of one string per dimension, empty for the unnamed ones.
 constexpr StringLiteral kDimNamesAttrName = "onnx.dim_params";

@@ -12,10 +12,9 @@
 include "mlir/Pass/PassBase.td"
 
 def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
-  let summary = "Tile statically shaped linalg ops to register blocks and "
-                "vectorize them";
+  let summary = "Tile linalg ops to register blocks and vectorize them";
   let description = [{
-    Gives every statically shaped linalg op on tensors a CPU schedule:
+    Gives every linalg op on tensors a CPU schedule:
 
     - The *vector dimension* is the loop that indexes the innermost
       dimension of the output (a reduction loop instead when it indexes the
@@ -33,9 +32,14 @@ def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
       and writes are hoisted out of the reduction loops, so that it lives in
       registers.
 
-    Ops whose tiles would not vectorize (dynamic shapes, strided windows
-    along the vector dimension, gathers) are left alone; the pipeline lowers
-    them to loops.
+    - A loop whose range is known only when the model runs (a decoder's
+      batch x sequence rows) is tiled by 1, so that tiles keep static
+      shapes: a matmul with dynamic rows is computed a row at a time, each
+      row in registers along its static columns.
+
+    Ops whose tiles would not vectorize (a dynamic vector dimension, strided
+    windows along the vector dimension, gathers) are left alone; the
+    pipeline lowers them to loops.
 
     ```mlir
     // tern-opt --tern-tile-and-vectorize="vector-width=8"
@@ -120,6 +124,39 @@ def DeallocAfterLastUse : Pass<"tern-dealloc-after-last-use",
     it. Buffers with a use it cannot follow (a non-view op returning a
     memref, a call, a store of the memref itself) keep their place.
   }];
+}
+
+def CacheInPlace : Pass<"tern-cache-in-place", "::mlir::ModuleOp"> {
+  let summary = "Append a decoder's new keys and values to caches the "
+                "caller owns, in place";
+  let description = [{
+    A decoder exported with a key/value cache (docs/Generation.md) computes
+    each `present.I.key|value` result as `Concat(past_key_values.I.key|value,
+    new, axis 2)`: every step allocates every layer's whole cache and copies
+    it, and the caller copies it again to feed it back. This pass rewrites
+    @main so that the cache lives in buffers the caller owns and grows:
+
+    - each cache argument `past_key_values.I.key|value` becomes
+      `cache.I.key|value`, a buffer [batch, heads, capacity, head size]
+      whose first `past_length` rows along axis 2 hold the past;
+    - a last argument `past_length` (i64 scalar) says how many;
+    - the new keys and values are written into rows [past_length,
+      past_length + seq) of the buffer, in place, and the rest of the model
+      reads rows [0, past_length + seq) as a view of it (the past's size
+      is `past_length` wherever the model reads it);
+    - the `present.I.key|value` results are removed: the buffers hold them.
+
+    A run-time check stops a run whose buffer has no room. The concatenation
+    must be the importer's (an insert of the past at row 0 and of the new
+    rows after it, into a fresh tensor) and the past must be read only
+    there and for its sizes; otherwise the module is left as it is, with a
+    warning naming the input.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
 }
 
 #endif // TERN_TRANSFORMS_PASSES_TD

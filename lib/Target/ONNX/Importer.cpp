@@ -56,11 +56,11 @@ constexpr size_t kMaxStringAttr = 1 << 16;
 const llvm::StringSet<> &dynamicShapeOps() {
   static const llvm::StringSet<> ops = {
       // Elementwise (lowerElementwise, broadcastMap).
-      "Abs", "Add", "Cast", "Ceil", "Clip", "Cos", "Div", "Equal", "Erf", "Exp",
-      "Floor", "Gelu", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish",
-      "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "Max", "Mean",
-      "Min", "Mul", "Neg", "Not", "Pow", "Reciprocal", "Relu", "Sigmoid", "Sin",
-      "Sqrt", "Sub", "Sum", "Tanh", "Where",
+      "Abs", "Add", "And", "Cast", "Ceil", "Clip", "Cos", "Div", "Equal", "Erf",
+      "Exp", "Floor", "Gelu", "Greater", "GreaterOrEqual", "HardSigmoid",
+      "HardSwish", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "Max",
+      "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "Reciprocal", "Relu",
+      "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh", "Where", "Xor",
       // Matrix products, layout, normalization, reductions.
       "Gemm", "LayerNormalization", "LogSoftmax", "MatMul", "ReduceMax",
       "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Softmax",
@@ -776,7 +776,7 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   // The ONNX names of inputs and outputs, for tools that bind them by name.
   for (auto [i, name] : llvm::enumerate(argNames)) {
-    func.setArgAttr(i, "onnx.name", builder.getStringAttr(name));
+    func.setArgAttr(i, kNameAttrName, builder.getStringAttr(name));
     if (cast<RankedTensorType>(argTypes[i]).hasStaticShape())
       continue;
     SmallVector<Attribute> names;
@@ -785,7 +785,7 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
     func.setArgAttr(i, kDimNamesAttrName, builder.getArrayAttr(names));
   }
   for (auto [i, output] : llvm::enumerate(graph.output()))
-    func.setResultAttr(i, "onnx.name", builder.getStringAttr(output.name()));
+    func.setResultAttr(i, kNameAttrName, builder.getStringAttr(output.name()));
   if (failed(verify(*module)))
     return nullptr;
   return module;

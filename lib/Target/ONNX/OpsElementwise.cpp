@@ -531,6 +531,33 @@ void onnx_import::registerElementwiseOps(HandlerTable &t) {
           return arith::XOrIOp::create(b, loc, a[0], cst(b, loc, a[0], 1));
         });
   };
+  // And, Or, Xor of booleans (i1): the bitwise arith ops.
+  auto addLogical = [&](StringRef name, double (*host)(bool, bool),
+                        auto build) {
+    t[name] = [=](NodeContext &ctx) {
+      return lowerElementwise(
+          ctx, 0, 2, Domain::Bool, Type(),
+          [=](ArrayRef<double> a) { return host(a[0] != 0, a[1] != 0); },
+          [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
+            return build(b, loc, a[0], a[1]);
+          });
+    };
+  };
+  addLogical(
+      "And", [](bool x, bool y) { return double(x && y); },
+      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+        return arith::AndIOp::create(b, loc, x, y);
+      });
+  addLogical(
+      "Or", [](bool x, bool y) { return double(x || y); },
+      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+        return arith::OrIOp::create(b, loc, x, y);
+      });
+  addLogical(
+      "Xor", [](bool x, bool y) { return double(x != y); },
+      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+        return arith::XOrIOp::create(b, loc, x, y);
+      });
   t["LeakyRelu"] = [](NodeContext &ctx) {
     double alpha = ctx.attrFloat("alpha", 0.01f);
     return lowerElementwise(

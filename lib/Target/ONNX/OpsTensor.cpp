@@ -334,12 +334,36 @@ LogicalResult lowerUnsqueeze(NodeContext &ctx) {
     inserted[*axis] = true;
   }
   if (!x->type.hasStaticShape()) {
+    // An expand_shape: each group one input dimension and the unit ones
+    // inserted after it (before the first, the leading ones). Unlike a
+    // reshape it is a view of any strided buffer, such as a key/value
+    // cache appended to in place (tern-cache-in-place).
     SmallVector<OpFoldResult> all = sizesOf(ctx.b, ctx.loc, ctx.value(0)),
                               sizes;
+    SmallVector<int64_t> shape;
+    SmallVector<ReassociationIndices> groups;
     int64_t next = 0;
-    for (int64_t i = 0; i < rank; ++i)
-      sizes.push_back(inserted[i] ? ctx.b.getIndexAttr(1) : all[next++]);
-    return setReshapedTo(ctx, sizes);
+    for (int64_t i = 0; i < rank; ++i) {
+      if (!inserted[i])
+        groups.emplace_back();
+      (groups.empty() ? groups.emplace_back() : groups.back()).push_back(i);
+      sizes.push_back(inserted[i] ? ctx.b.getIndexAttr(1) : all[next]);
+      shape.push_back(inserted[i] ? 1 : x->type.getDimSize(next));
+      next += !inserted[i];
+    }
+    // Leading unit dimensions share the first input dimension's group.
+    if (groups.size() > size_t(x->type.getRank())) {
+      ReassociationIndices leading = groups.front();
+      groups.erase(groups.begin());
+      groups.front().insert(groups.front().begin(), leading.begin(),
+                            leading.end());
+    }
+    ctx.setOutput(0, tensor::ExpandShapeOp::create(
+                         ctx.b, ctx.loc,
+                         RankedTensorType::get(shape, x->type.getElementType()),
+                         ctx.value(0), groups, sizes)
+                         .getResult());
+    return success();
   }
   SmallVector<int64_t> shape;
   int64_t next = 0;

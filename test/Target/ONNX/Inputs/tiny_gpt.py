@@ -14,6 +14,15 @@ Where), erf GELU, and tied output embeddings.
   tiny_gpt.py greedy DIR PROMPT N
                     prints the N tokens torch's model (DIR/gpt.pt) generates
                     greedily after PROMPT (comma-separated ids)
+  tiny_gpt.py gpt2 DIR
+                    writes DIR/gpt2.onnx: a GPT-2-shaped decoder (two
+                    blocks, tanh GELU, 512 learned positions) trained the
+                    same way, exported in the layout of HF decoder-with-past
+                    exports: input_ids, attention_mask [batch, past + seq],
+                    position_ids, past_key_values.I.key|value -> logits,
+                    present.I.key|value; the attention mask (causal and
+                    padding) masks with -1e9, as HF does with its dtype's
+                    minimum
 
 The weights are trained for a few seconds to continue a sequence by
 repeating it with period 3, so that greedy generation depends on tokens
@@ -28,9 +37,9 @@ import torch.nn as nn
 
 
 class Block(nn.Module):
-    def __init__(self, d, heads):
+    def __init__(self, d, heads, gelu="none"):
         super().__init__()
-        self.heads = heads
+        self.heads, self.gelu = heads, gelu
         self.ln1 = nn.LayerNorm(d)
         self.qkv = nn.Linear(d, 3 * d)
         self.out = nn.Linear(d, d)
@@ -38,7 +47,7 @@ class Block(nn.Module):
         self.fc = nn.Linear(d, 4 * d)
         self.proj = nn.Linear(4 * d, d)
 
-    def forward(self, x, past_k=None, past_v=None):
+    def forward(self, x, past_k=None, past_v=None, keep=None):
         b, t, c = x.shape
         h = self.heads
         q, k, v = self.qkv(self.ln1(x)).split(c, dim=2)
@@ -56,25 +65,57 @@ class Block(nn.Module):
             at = (torch.arange(t) + p).unsqueeze(1)
             mask = (seen > at).view(1, 1, t, p + t)
         att = (q @ k.transpose(-2, -1)) * (1.0 / np.sqrt(c // h))
-        att = att.masked_fill(mask, float("-inf")).softmax(-1)
+        if keep is None:
+            att = att.masked_fill(mask, float("-inf")).softmax(-1)
+        else:
+            # Padding (keep = 0) is masked too, with a finite value, so
+            # that a padding query that sees nothing stays finite.
+            hidden = mask | (keep == 0).view(b, 1, 1, -1)
+            att = att.masked_fill(hidden, -1e9).softmax(-1)
         y = (att @ v).transpose(1, 2).contiguous().view(b, t, c)
         x = x + self.out(y)
-        x = x + self.proj(nn.functional.gelu(self.fc(self.ln2(x))))
+        x = x + self.proj(nn.functional.gelu(self.fc(self.ln2(x)),
+                                             approximate=self.gelu))
         return x, k, v
 
 
 class GPT(nn.Module):
-    def __init__(self, vocab=50, d=32, heads=4, context=64):
+    def __init__(self, vocab=50, d=32, heads=4, context=64, layers=1,
+                 gelu="none"):
         super().__init__()
         self.tokens = nn.Embedding(vocab, d)
         self.positions = nn.Embedding(context, d)
-        self.block = Block(d, heads)
+        self.blocks = nn.ModuleList(Block(d, heads, gelu)
+                                    for _ in range(layers))
         self.ln = nn.LayerNorm(d)
+
+    @property
+    def block(self):
+        return self.blocks[0]
 
     def forward(self, ids):
         t = ids.shape[1]
         x = self.tokens(ids) + self.positions(torch.arange(t).unsqueeze(0))
-        return self.ln(self.block(x)[0]) @ self.tokens.weight.t()
+        for block in self.blocks:
+            x = block(x)[0]
+        return self.ln(x) @ self.tokens.weight.t()
+
+
+class HFGPT(nn.Module):
+    """GPT in the layout of HF decoder-with-past exports."""
+
+    def __init__(self, gpt):
+        super().__init__()
+        self.gpt = gpt
+
+    def forward(self, ids, attention_mask, position_ids, *past):
+        g = self.gpt
+        x = g.tokens(ids) + g.positions(position_ids)
+        presents = []
+        for i, block in enumerate(g.blocks):
+            x, k, v = block(x, past[2 * i], past[2 * i + 1], attention_mask)
+            presents += [k, v]
+        return (g.ln(x) @ g.tokens.weight.t(), *presents)
 
 
 class CachedGPT(nn.Module):
@@ -93,10 +134,10 @@ class CachedGPT(nn.Module):
         return g.ln(x) @ g.tokens.weight.t(), k, v
 
 
-def train():
+def train(**shape):
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    gpt = GPT()
+    gpt = GPT(**shape)
     optimizer = torch.optim.Adam(gpt.parameters(), lr=3e-3)
     for _ in range(300):
         x = torch.randint(0, 50, (32, 20))
@@ -154,8 +195,34 @@ def main(directory):
                 rng.integers(0, 50, (b, s)).astype(np.int64))
 
 
+def gpt2(directory):
+    gpt = train(layers=2, gelu="tanh", context=512)
+    heads, size = gpt.block.heads, 32 // gpt.block.heads
+    ids = torch.randint(0, 50, (2, 3))
+    mask = torch.ones(2, 5, dtype=torch.int64)
+    positions = torch.arange(2, 5).unsqueeze(0).repeat(2, 1)
+    past = [torch.zeros(2, heads, 2, size) for _ in range(4)]
+    names = ["past_key_values.%d.%s" % (i, kind) for i in range(2)
+             for kind in ("key", "value")]
+    presents = [n.replace("past_key_values", "present") for n in names]
+    axes = {"input_ids": {0: "batch", 1: "seq"},
+            "attention_mask": {0: "batch", 1: "total"},
+            "position_ids": {0: "batch", 1: "seq"},
+            "logits": {0: "batch", 1: "seq"}}
+    axes.update({n: {0: "batch", 2: "past"} for n in names})
+    axes.update({n: {0: "batch", 2: "total"} for n in presents})
+    torch.onnx.export(HFGPT(gpt), (ids, mask, positions, *past),
+                      os.path.join(directory, "gpt2.onnx"),
+                      input_names=["input_ids", "attention_mask",
+                                   "position_ids"] + names,
+                      output_names=["logits"] + presents,
+                      dynamic_axes=axes, opset_version=14)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "greedy":
         greedy(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "gpt2":
+        gpt2(sys.argv[2])
     else:
         main(sys.argv[1])
