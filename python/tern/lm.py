@@ -146,16 +146,24 @@ def build_model(config):
             self.v = nn.Linear(c["dim"], c["dim"], bias=False)
             self.o = nn.Linear(c["dim"], c["dim"], bias=False)
 
-        def forward(self, x, cos, sin, mask):
-            t, h, d = self.context, self.heads, self.head_dim
-            q = self.q(x).view(-1, t, h, d).transpose(1, 2)
-            k = self.k(x).view(-1, t, h, d).transpose(1, 2)
-            v = self.v(x).view(-1, t, h, d).transpose(1, 2)
+        def forward(self, x, cos, sin, mask, past=None):
+            """With `past` (keys, values [batch, heads, past, head size]),
+            the sequence has any length and the new keys and values are
+            appended to the past and returned too."""
+            h, d = self.heads, self.head_dim
+            b, t = (-1, self.context) if past is None else x.shape[:2]
+            q = self.q(x).view(b, t, h, d).transpose(1, 2)
+            k = self.k(x).view(b, t, h, d).transpose(1, 2)
+            v = self.v(x).view(b, t, h, d).transpose(1, 2)
             q = q * cos + rotate_half(q) * sin
             k = k * cos + rotate_half(k) * sin
+            if past is not None:
+                k = torch.cat([past[0], k], dim=2)
+                v = torch.cat([past[1], v], dim=2)
             scores = q @ k.transpose(2, 3) * (1.0 / math.sqrt(d)) + mask
             y = torch.softmax(scores, dim=-1) @ v
-            return self.o(y.transpose(1, 2).reshape(-1, t, self.dim))
+            y = self.o(y.transpose(1, 2).reshape(b, t, self.dim))
+            return y if past is None else (y, k, v)
 
     class MLP(nn.Module):
         def __init__(self, c):
@@ -176,9 +184,13 @@ def build_model(config):
             self.mlp_norm = RMSNorm(c["dim"], c["norm_eps"])
             self.mlp = MLP(c)
 
-        def forward(self, x, cos, sin, mask):
-            x = x + self.attn(self.attn_norm(x), cos, sin, mask)
-            return x + self.mlp(self.mlp_norm(x))
+        def forward(self, x, cos, sin, mask, past=None):
+            if past is None:
+                x = x + self.attn(self.attn_norm(x), cos, sin, mask)
+                return x + self.mlp(self.mlp_norm(x))
+            y, k, v = self.attn(self.attn_norm(x), cos, sin, mask, past)
+            x = x + y
+            return x + self.mlp(self.mlp_norm(x)), k, v
 
     class Decoder(nn.Module):
         def __init__(self, c):
@@ -207,6 +219,44 @@ def build_model(config):
             for block in self.blocks:
                 x = block(x, self.cos, self.sin, self.mask)
             return self.head(self.norm(x))
+
+        def with_past(self, positions):
+            return DecoderWithPast(self, positions)
+
+    class DecoderWithPast(nn.Module):
+        """The decoder in the layout of HF decoder-with-past exports
+        (docs/Generation.md): rotary tables of `positions` rows gathered
+        at position_ids, a causal mask added to the padding mask of
+        attention_mask, both from the input sizes."""
+
+        def __init__(self, decoder, positions):
+            super().__init__()
+            self.decoder = decoder
+            d = config["dim"] // config["heads"]
+            inv = 1.0 / config["rope_base"] ** (torch.arange(0, d, 2) / d)
+            angles = torch.outer(torch.arange(positions,
+                                              dtype=torch.float32), inv)
+            angles = torch.cat((angles, angles), dim=-1)
+            self.register_buffer("cos", angles.cos(), persistent=False)
+            self.register_buffer("sin", angles.sin(), persistent=False)
+
+        def forward(self, ids, attention_mask, position_ids, *past):
+            g = self.decoder
+            total, t = attention_mask.shape[1], ids.shape[1]
+            keys = torch.arange(total).unsqueeze(0)
+            queries = torch.arange(total - t, total).unsqueeze(1)
+            causal = (keys > queries).float() * -1e9
+            padding = (1.0 - attention_mask.float()) * -1e9
+            mask = causal + padding.unsqueeze(1).unsqueeze(2)
+            cos = self.cos[position_ids].unsqueeze(1)
+            sin = self.sin[position_ids].unsqueeze(1)
+            x = g.embed(ids)
+            presents = []
+            for i, block in enumerate(g.blocks):
+                x, k, v = block(x, cos, sin, mask,
+                                (past[2 * i], past[2 * i + 1]))
+                presents += [k, v]
+            return (g.head(g.norm(x)), *presents)
 
     return Decoder(config)
 
@@ -290,7 +340,8 @@ def train(out, steps=3000, batch=32, lr=3e-3, seed=0, threads=None,
 def export(out, model=None, config=None):
     """Exports the model of folder `out` (or `model`) to out/model.onnx:
     input `tokens` int64 [batch, context], output `logits` float
-    [batch, context, vocab], the batch dimension symbolic."""
+    [batch, context, vocab], the batch dimension symbolic; and to
+    out/model-past.onnx for generation (export_with_past)."""
     import torch
 
     if config is None:
@@ -307,4 +358,41 @@ def export(out, model=None, config=None):
                       dynamic_axes={"tokens": {0: "batch"},
                                     "logits": {0: "batch"}},
                       opset_version=14, do_constant_folding=True)
+    export_with_past(out, model, config)
+    return path
+
+
+def export_with_past(out, model, config, positions=None):
+    """Exports the model to out/model-past.onnx in the decoder-with-past
+    layout tern-generate runs (docs/Generation.md): inputs input_ids
+    [batch, seq], attention_mask [batch, past + seq], position_ids [batch,
+    seq], past_key_values.I.key|value [batch, heads, past, head size];
+    outputs logits [batch, seq, vocab], present.I.key|value. Rotary tables
+    cover `positions` positions (default the larger of 2048 and 8 x the
+    training context)."""
+    import torch
+
+    positions = positions or max(2048, 8 * config["context"])
+    wrapped = model.with_past(positions).eval()
+    heads, size = config["heads"], config["dim"] // config["heads"]
+    names = ["past_key_values.%d.%s" % (i, kind)
+             for i in range(config["layers"]) for kind in ("key", "value")]
+    presents = [n.replace("past_key_values", "present") for n in names]
+    ids = torch.zeros((2, 3), dtype=torch.int64)
+    mask = torch.ones((2, 5), dtype=torch.int64)
+    position_ids = torch.arange(2, 5).unsqueeze(0).repeat(2, 1)
+    past = [torch.zeros(2, heads, 2, size) for _ in names]
+    axes = {"input_ids": {0: "batch", 1: "seq"},
+            "attention_mask": {0: "batch", 1: "total"},
+            "position_ids": {0: "batch", 1: "seq"},
+            "logits": {0: "batch", 1: "seq"}}
+    axes.update({n: {0: "batch", 2: "past"} for n in names})
+    axes.update({n: {0: "batch", 2: "total"} for n in presents})
+    path = os.path.join(out, "model-past.onnx")
+    with torch.no_grad():
+        torch.onnx.export(wrapped, (ids, mask, position_ids, *past), path,
+                          input_names=["input_ids", "attention_mask",
+                                       "position_ids"] + names,
+                          output_names=["logits"] + presents,
+                          dynamic_axes=axes, opset_version=14)
     return path
