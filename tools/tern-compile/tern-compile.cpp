@@ -21,10 +21,14 @@
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Driver/Driver.h"
 #include "tern/Execution/Execution.h"
+#include "tern/Transforms/Passes.h"
+
+#include "GeneratorGlue.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -64,6 +68,13 @@ llvm::cl::opt<std::string>
          llvm::cl::desc("C name prefix of the entry point"),
          llvm::cl::init("model"));
 mlir::tern::ModelToolOptions shared;
+llvm::cl::opt<bool> generator(
+    "generator", llvm::cl::cat(mlir::tern::modelToolCategory()),
+    llvm::cl::desc("For a decoder (docs/Generation.md): also a generator "
+                   "object in the library that owns the key/value cache "
+                   "(NAME_generator_create, _prefill, _step, _logits, "
+                   "_argmax, _free; docs/CABI.md)"),
+    llvm::cl::init(false));
 llvm::cl::opt<std::string>
     cc("cc", llvm::cl::cat(mlir::tern::modelToolCategory()),
        llvm::cl::desc("C compiler that links the library"),
@@ -344,6 +355,122 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
   glue += "  return 0;\n}\n";
 }
 
+/// The generator of a decoder (--generator): the header's declarations and
+/// the glue's model-specific part and template (GeneratorGlue.h). Fails
+/// with a message naming the input or output that is not of the decoder
+/// layout after tern-cache-in-place.
+llvm::Error writeGenerator(const mlir::tern::ModelSignature &sig,
+                           std::string &header, std::string &glue) {
+  const std::string prefix = name + "_";
+  std::string args, heads, sizes;
+  int caches = 0;
+  bool mask = false, ids = false;
+  for (const auto &t : sig.inputs) {
+    StringRef input = t.name;
+    if (!args.empty())
+      args += ", ";
+    if (input == "input_ids" || input == "position_ids") {
+      ids |= input == "input_ids";
+      args += (input == "input_ids" ? "ids" : "positions") +
+              std::string(", ids_shape");
+    } else if (input == "attention_mask") {
+      mask = true;
+      args += "mask, mask_shape";
+    } else if (input == "past_length") {
+      args += "&length, NULL";
+    } else if (input.starts_with("cache.") && t.shape.size() == 4 &&
+               t.elementType.isF32() && !ShapedType::isDynamic(t.shape[1]) &&
+               !ShapedType::isDynamic(t.shape[3])) {
+      std::string j = std::to_string(caches++);
+      args += "g->cache[" + j + "], cache_shape[" + j + "]";
+      heads += std::to_string(t.shape[1]) + ", ";
+      sizes += std::to_string(t.shape[3]) + ", ";
+    } else {
+      return llvm::createStringError(
+          "--generator: input '" + t.name +
+          "' is not one a generator feeds (input_ids, attention_mask, "
+          "position_ids, and a key/value cache in place)");
+    }
+  }
+  if (!ids)
+    return llvm::createStringError(
+        "--generator: the model has no input 'input_ids'");
+  if (sig.outputs.size() != 1 || sig.outputs[0].name != "logits" ||
+      !sig.outputs[0].elementType.isF32() || sig.outputs[0].shape.size() != 3 ||
+      ShapedType::isDynamic(sig.outputs[0].shape[2]))
+    return llvm::createStringError(
+        "--generator: the model's outputs must be f32 logits [batch, "
+        "sequence, vocabulary] alone once its cache is in place (is each "
+        "present.N.key|value the Concat of its past and new rows?)");
+  std::string vocabulary = std::to_string(sig.outputs[0].shape[2]);
+  header += "/* Generation (docs/CABI.md, \"Generators\"): a generator "
+            "owns the key/value\n"
+            " * cache and the tokens so far. prefill runs `batch` prompts "
+            "(prompts[i] of\n"
+            " * lengths[i] >= 1 ids), padded on the left, with an empty "
+            "cache; step appends\n"
+            " * tokens[i] to row i and runs them. Both return 0; 1 on bad "
+            "input (an id\n"
+            " * outside the vocabulary, an empty prompt, prompts of "
+            "different lengths\n"
+            " * without attention_mask, step before prefill); 2 when out of "
+            "memory. logits\n"
+            " * is float[batch][" +
+            prefix +
+            "VOCABULARY], each row's next-token logits, valid "
+            "until the\n"
+            " * next call; argmax writes each row's most likely token (ties: "
+            "the lowest\n"
+            " * id). One thread uses a generator at a time. */\n";
+  header += "#define " + prefix + "VOCABULARY " + vocabulary + "\n";
+  header += "typedef struct " + prefix + "generator " + prefix + "generator;\n";
+  header += prefix + "generator *" + prefix + "generator_create(void);\n";
+  header += "int " + prefix + "generator_prefill(" + prefix +
+            "generator *g, const int64_t *const *prompts,\n"
+            "    const int64_t *lengths, int64_t batch);\n";
+  header += "int " + prefix + "generator_step(" + prefix +
+            "generator *g, const int64_t *tokens);\n";
+  header += "const float *" + prefix + "generator_logits(const " + prefix +
+            "generator *g);\n";
+  header += "void " + prefix + "generator_argmax(const " + prefix +
+            "generator *g, int64_t *tokens);\n";
+  header +=
+      "void " + prefix + "generator_free(" + prefix + "generator *g);\n\n";
+
+  glue += "\n#define " + prefix + "CACHES " + std::to_string(caches) +
+          "\n#define " + prefix + "HAS_MASK " + (mask ? "1" : "0") + "\n";
+  glue += "static const int64_t " + prefix + "cache_heads[" + prefix +
+          "CACHES + 1] = {" + heads + "0};\n";
+  glue += "static const int64_t " + prefix + "cache_size[" + prefix +
+          "CACHES + 1] = {" + sizes + "0};\n";
+  std::string callParams =
+      "(" + prefix +
+      "generator *g, const int64_t *ids, const int64_t *mask, const int64_t "
+      "*positions, int64_t fresh, float **logits, int64_t *logits_shape)";
+  glue += "static int " + prefix + "call" + callParams + ";\n";
+  glue += StringRef(mlir::tern::kGeneratorGlue).str();
+  // NAME_ -> the library's prefix.
+  for (size_t at = 0; (at = glue.find("NAME_", at)) != std::string::npos;
+       at += prefix.size())
+    glue.replace(at, 5, prefix);
+  glue += "\nstatic int " + prefix + "call" + callParams + " {\n" +
+          "  int64_t ids_shape[2] = {g->batch, fresh};\n"
+          "  int64_t mask_shape[2] = {g->batch, g->columns};\n"
+          "  int64_t length = g->seen;\n"
+          "  int64_t cache_shape[" +
+          prefix + "CACHES + 1][4];\n  for (int j = 0; j < " + prefix +
+          "CACHES; ++j) {\n"
+          "    cache_shape[j][0] = g->batch;\n"
+          "    cache_shape[j][1] = " +
+          prefix + "cache_heads[j];\n    cache_shape[j][2] = g->capacity;\n" +
+          "    cache_shape[j][3] = " + prefix + "cache_size[j];\n  }\n" +
+          "  (void)mask, (void)positions, (void)mask_shape, (void)length, "
+          "(void)cache_shape;\n"
+          "  return " +
+          name + "_run(" + args + ", logits, logits_shape);\n}\n";
+  return llvm::Error::success();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -378,6 +505,14 @@ int main(int argc, char **argv) {
       mlir::tern::loadModel(inputFile, &context, *options);
   if (!module)
     return 1;
+  // A generator's cache lives in buffers it owns: the model appends to
+  // them in place (tern-cache-in-place).
+  if (generator) {
+    PassManager pm(&context);
+    pm.addPass(mlir::tern::createCacheInPlace());
+    if (failed(pm.run(*module)))
+      return 1;
+  }
   FailureOr<mlir::tern::ModelSignature> read =
       mlir::tern::readEntrySignature(*module, "main");
   if (failed(read))
@@ -389,6 +524,12 @@ int main(int argc, char **argv) {
   for (const auto &t : signature.outputs)
     if (!cType(t.elementType))
       return fail("output '" + t.name + "' has no C type");
+  // Checked before the long part.
+  std::string generatorHeader, generatorGlue;
+  if (generator)
+    if (llvm::Error error =
+            writeGenerator(signature, generatorHeader, generatorGlue))
+      return fail(llvm::toString(std::move(error)));
   // A prefixed symbol, so that several models link into one program.
   module->lookupSymbol<func::FuncOp>("main").setSymName(name + "_main");
 
@@ -444,6 +585,11 @@ int main(int argc, char **argv) {
   }
   std::string header, glue;
   writeC(signature, header, glue);
+  if (generator) {
+    // The declarations before the header's closing lines.
+    header.insert(header.rfind("#ifdef __cplusplus\n}"), generatorHeader);
+    glue += generatorGlue;
+  }
   for (auto [path, text] :
        {std::pair<std::string, std::string *>{headerFile.getValue(), &header},
         {glueFile.str().str(), &glue}}) {
