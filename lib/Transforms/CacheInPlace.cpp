@@ -94,11 +94,11 @@ FailureOr<CacheUpdate> matchCacheUpdate(func::FuncOp func, BlockArgument past,
   for (int64_t d = 0; d < 4; ++d)
     if (d != kPastAxis && !isZeroInteger(offsets[d]))
       return why = "it is not concatenated along axis 2", failure();
-  std::optional<int64_t> pastRows = type.isDynamicDim(kPastAxis)
-                                        ? std::nullopt
-                                        : std::optional(type.getDimSize(2));
-  if (!isDimOf(offsets[kPastAxis], past, kPastAxis) &&
-      getConstantIntValue(offsets[kPastAxis]) != pastRows)
+  std::optional<int64_t> at = getConstantIntValue(offsets[kPastAxis]);
+  bool afterPast = isDimOf(offsets[kPastAxis], past, kPastAxis) ||
+                   (!type.isDynamicDim(kPastAxis) && at &&
+                    *at == type.getDimSize(kPastAxis));
+  if (!afterPast)
     return why = "the new rows are not inserted after the past ones", failure();
   update.newInsert = next;
   // The concatenation is returned, as `present`.
@@ -137,7 +137,10 @@ struct CacheInPlacePass
       std::string why;
       FailureOr<CacheUpdate> update = matchCacheUpdate(func, arg, why);
       if (failed(update)) {
-        func.emitWarning("tern-cache-in-place: the cache stays copied: input '")
+        // At the function's location, without printing the function.
+        mlir::emitWarning(
+            func.getLoc(),
+            "tern-cache-in-place: the cache stays copied: input '")
             << name.getValue() << "': " << why;
         return;
       }

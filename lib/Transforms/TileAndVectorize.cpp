@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
@@ -162,8 +163,11 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   }
 
   if (vectorLoop >= 0 && blockLoop >= 0 && vectorLoop != blockLoop) {
-    s.parallel[blockLoop] =
-        isDynamic(blockLoop) ? 1 : std::min(blockRows, ranges[blockLoop]);
+    // A dynamic block loop keeps its block: schedule() cuts it into
+    // chunks of static size (scheduleDynamicLoop).
+    s.parallel[blockLoop] = isDynamic(blockLoop)
+                                ? blockRows
+                                : std::min(blockRows, ranges[blockLoop]);
     s.parallel[vectorLoop] = std::min(2 * vectorWidth, ranges[vectorLoop]);
   } else if (transposedLoop >= 0) {
     s.parallel[transposedLoop] = std::min(vectorWidth, ranges[transposedLoop]);
@@ -242,6 +246,95 @@ LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
   return success();
 }
 
+LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s);
+
+/// `op`, whose parallel loop `loop` has a range R known only when the model
+/// runs and a tile of `s`, as an scf.forall over the R / tile chunks of
+/// `tile` iterations, each a copy of `op` on slices of its operands that
+/// are static along the loop (scheduled like any op), then the last
+/// R mod tile iterations with a tile of 1. A loop that indexes an operand
+/// other than as a plain dimension (a convolution window) is tiled by 1.
+LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
+                                  Schedule s, unsigned loop) {
+  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
+  int64_t tile = s.parallel[loop];
+  Schedule byOne = s;
+  byOne.parallel[loop] = 1;
+  bool plain = llvm::all_of(linalgOp.getIndexingMapsArray(), [&](AffineMap m) {
+    return llvm::all_of(m.getResults(), [&](AffineExpr e) {
+      return !e.isFunctionOfDim(loop) || isa<AffineDimExpr>(e);
+    });
+  });
+  if (!plain || linalgOp.getNumDpsInits() != 1)
+    return schedule(rewriter, op, byOne);
+
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Range> domain = op.getIterationDomain(rewriter);
+  if (!isZeroInteger(domain[loop].offset))
+    return schedule(rewriter, op, byOne);
+  AffineExpr d0 = rewriter.getAffineDimExpr(0);
+  OpFoldResult chunks = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(tile), {domain[loop].size});
+  OpFoldResult main = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(tile) * tile, {domain[loop].size});
+  auto [head, tail] = linalg::splitOp(rewriter, op, loop, main);
+  if (!head || !tail)
+    return failure();
+
+  // The chunks: slice every operand at rows [q * tile, (q + 1) * tile) of
+  // the loop's dimension.
+  auto headOp = cast<linalg::LinalgOp>(head.getOperation());
+  rewriter.setInsertionPoint(head);
+  Value init = headOp.getDpsInits()[0];
+  auto forall =
+      scf::ForallOp::create(rewriter, loc, {chunks}, {init}, std::nullopt);
+  rewriter.setInsertionPoint(forall.getTerminator());
+  Value offset = affine::AffineApplyOp::create(
+      rewriter, loc, AffineMap::get(1, 0, d0 * tile),
+      ValueRange{forall.getInductionVar(0)});
+  auto sliceOf = [&](Value value, AffineMap map,
+                     SmallVectorImpl<OpFoldResult> &offsets,
+                     SmallVectorImpl<OpFoldResult> &sizes) -> Value {
+    auto type = cast<RankedTensorType>(value.getType());
+    sizes = tensor::getMixedSizes(rewriter, loc, value);
+    offsets.assign(type.getRank(), rewriter.getIndexAttr(0));
+    for (auto [d, expr] : llvm::enumerate(map.getResults()))
+      if (expr.isFunctionOfDim(loop)) {
+        offsets[d] = offset;
+        sizes[d] = rewriter.getIndexAttr(tile);
+      }
+    SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(rewriter, loc, value, offsets, sizes,
+                                          strides);
+  };
+  SmallVector<Value> operands;
+  SmallVector<OpFoldResult> offsets, sizes;
+  for (OpOperand *input : headOp.getDpsInputOperands()) {
+    auto type = dyn_cast<RankedTensorType>(input->get().getType());
+    operands.push_back(type ? sliceOf(input->get(),
+                                      headOp.getMatchingIndexingMap(input),
+                                      offsets, sizes)
+                            : input->get());
+  }
+  AffineMap outMap = headOp.getMatchingIndexingMap(headOp.getDpsInitOperand(0));
+  Value out = sliceOf(forall.getRegionIterArgs()[0], outMap, offsets, sizes);
+  operands.push_back(out);
+  Operation *chunk = clone(rewriter, head, {out.getType()}, operands);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    SmallVector<OpFoldResult> strides(offsets.size(), rewriter.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, chunk->getResult(0),
+                                          forall.getRegionIterArgs()[0],
+                                          offsets, sizes, strides);
+  }
+  rewriter.replaceOp(head, forall.getResults());
+  if (failed(schedule(rewriter, cast<TilingInterface>(chunk), s)))
+    return failure();
+  return schedule(rewriter, tail, byOne);
+}
+
 /// Splits `op` along the loops whose tile does not divide the range, so that
 /// every piece is tiled exactly, then tiles and vectorizes the pieces.
 LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
@@ -249,6 +342,8 @@ LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
   SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
   for (unsigned loop = 0; loop < ranges.size(); ++loop) {
     int64_t &tile = s.parallel[loop] ? s.parallel[loop] : s.reduction[loop];
+    if (tile > 1 && ShapedType::isDynamic(ranges[loop]))
+      return scheduleDynamicLoop(rewriter, op, s, loop);
     if (tile <= 1 || ranges[loop] % tile == 0)
       continue;
     int64_t main = ranges[loop] - ranges[loop] % tile;

@@ -224,11 +224,19 @@ func.func @transpose(%x: tensor<2x16x24xf32>) -> tensor<2x24x16xf32> {
 
 // -----
 
-// Rows known only when the model runs (a decoder's batch x sequence): the
-// dynamic loop is tiled by 1, so that every tile keeps a static shape and
-// each row is computed in registers along the static columns.
+// Rows known only when the model runs (a decoder's batch x sequence): an
+// scf.forall over chunks of 6 rows, each a static 6 x 64 slice scheduled
+// like a static matmul (6 x 16 register blocks), then the last rows one at
+// a time, each in registers along the static columns.
 
 // CHECK-LABEL: func.func @matmul_dynamic_rows
+// CHECK:       %[[FILLED:.*]] = scf.forall
+// CHECK:       %[[CHUNKS:.*]] = affine.apply #{{.*}}()[%{{.*}}]
+// CHECK:       scf.forall (%{{.*}}) in (%[[CHUNKS]])
+// CHECK:         tensor.extract_slice {{.*}} [6, 32] [1, 1] : tensor<?x32xf32> to tensor<6x32xf32>
+// CHECK:         scf.forall ({{.*}}) = (0) to (32) step (16)
+// CHECK:           scf.for {{.*}} -> (vector<6x16xf32>)
+// CHECK:             vector.fma {{.*}} : vector<6x16xf32>
 // CHECK:       scf.forall ({{.*}}) = (0, 0) to (%{{.*}}, 32) step (1, 16)
 // CHECK:         scf.for {{.*}} -> (vector<16xf32>)
 // CHECK:           vector.fma {{.*}} : vector<16xf32>

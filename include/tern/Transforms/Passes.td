@@ -33,9 +33,11 @@ def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
       registers.
 
     - A loop whose range is known only when the model runs (a decoder's
-      batch x sequence rows) is tiled by 1, so that tiles keep static
-      shapes: a matmul with dynamic rows is computed a row at a time, each
-      row in registers along its static columns.
+      batch x sequence rows) keeps static tiles: a contraction's block loop
+      becomes an `scf.forall` over chunks of `block-rows` iterations, each
+      a copy of the op on static slices, scheduled as above, then the
+      remaining iterations one at a time; other dynamic loops are tiled by
+      1.
 
     Ops whose tiles would not vectorize (a dynamic vector dimension, strided
     windows along the vector dimension, gathers) are left alone; the

@@ -472,15 +472,15 @@ LogicalResult lowerConcat(NodeContext &ctx) {
       pieces.push_back({piece, offset});
       std::optional<int64_t> a = getConstantIntValue(offset),
                              c = getConstantIntValue(pieceSizes[*axis]);
-      offset =
-          a && c
-              ? OpFoldResult(b.getIndexAttr(*a + *c))
-              : OpFoldResult(
-                    arith::AddIOp::create(
-                        b, loc, getValueOrCreateConstantIndexOp(b, loc, offset),
-                        getValueOrCreateConstantIndexOp(b, loc,
-                                                        pieceSizes[*axis]))
-                        .getResult());
+      if (a && c)
+        offset = b.getIndexAttr(*a + *c);
+      else if (a == 0)
+        offset = pieceSizes[*axis];
+      else
+        offset = arith::AddIOp::create(
+                     b, loc, getValueOrCreateConstantIndexOp(b, loc, offset),
+                     getValueOrCreateConstantIndexOp(b, loc, pieceSizes[*axis]))
+                     .getResult();
     }
     sizes[*axis] = offset;
     result = emptyOf(b, loc, sizes, inputs[0]->type.getElementType());
