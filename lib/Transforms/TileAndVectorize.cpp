@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -109,8 +110,18 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     s.parallel.push_back(parallel ? 1 : 0);
     s.reduction.push_back(parallel ? 0 : 1);
   }
+  // A whole row, or chunks of a long one; chunks of two registers of a
+  // dynamic one (schedule() cuts the loop into static chunks, and the
+  // last partial chunk runs a lane at a time).
   auto chunk = [&](unsigned loop) {
+    if (ShapedType::isDynamic(ranges[loop]))
+      return 2 * vectorWidth;
     return ranges[loop] <= maxVectorSize ? ranges[loop] : 8 * vectorWidth;
+  };
+  // The tile `want` along `loop`, no longer than a static range.
+  auto upTo = [&](int64_t want, unsigned loop) {
+    return ShapedType::isDynamic(ranges[loop]) ? want
+                                               : std::min(want, ranges[loop]);
   };
 
   // Loops are -1 when there is none.
@@ -145,8 +156,6 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   // contiguously along another loop. A whole output row would read one
   // element per cache line; a square tile of V x V reads V contiguous rows
   // and transposes them in registers.
-  if (isDynamic(vectorLoop))
-    vectorLoop = -1;
   int64_t transposedLoop = -1;
   if (vectorLoop >= 0 && blockLoop < 0) {
     for (OpOperand *input : op.getDpsInputOperands()) {
@@ -163,15 +172,13 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   }
 
   if (vectorLoop >= 0 && blockLoop >= 0 && vectorLoop != blockLoop) {
-    // A dynamic block loop keeps its block: schedule() cuts it into
-    // chunks of static size (scheduleDynamicLoop).
-    s.parallel[blockLoop] = isDynamic(blockLoop)
-                                ? blockRows
-                                : std::min(blockRows, ranges[blockLoop]);
-    s.parallel[vectorLoop] = std::min(2 * vectorWidth, ranges[vectorLoop]);
+    // Dynamic loops keep their tiles: schedule() cuts them into chunks of
+    // static size (scheduleDynamicLoop).
+    s.parallel[blockLoop] = upTo(blockRows, blockLoop);
+    s.parallel[vectorLoop] = upTo(2 * vectorWidth, vectorLoop);
   } else if (transposedLoop >= 0) {
     s.parallel[transposedLoop] = std::min(vectorWidth, ranges[transposedLoop]);
-    s.parallel[vectorLoop] = std::min(vectorWidth, ranges[vectorLoop]);
+    s.parallel[vectorLoop] = upTo(vectorWidth, vectorLoop);
   } else if (vectorLoop >= 0) {
     s.parallel[vectorLoop] = chunk(vectorLoop);
   }
@@ -265,7 +272,8 @@ LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
       return !e.isFunctionOfDim(loop) || isa<AffineDimExpr>(e);
     });
   });
-  if (!plain || linalgOp.getNumDpsInits() != 1)
+  if (!plain || linalgOp.getNumDpsInits() != 1 ||
+      linalgOp.getIteratorTypesArray()[loop] != utils::IteratorType::parallel)
     return schedule(rewriter, op, byOne);
 
   Location loc = op.getLoc();
@@ -321,6 +329,11 @@ LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
   Value out = sliceOf(forall.getRegionIterArgs()[0], outMap, offsets, sizes);
   operands.push_back(out);
   Operation *chunk = clone(rewriter, head, {out.getType()}, operands);
+  // linalg.index counts from the chunk's first iteration.
+  SmallVector<OpFoldResult> indexOffsets(headOp.getNumLoops(),
+                                         rewriter.getIndexAttr(0));
+  indexOffsets[loop] = offset;
+  linalg::offsetIndices(rewriter, cast<linalg::LinalgOp>(chunk), indexOffsets);
   {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(forall.getTerminator().getBody());

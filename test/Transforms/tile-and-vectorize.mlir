@@ -253,12 +253,17 @@ func.func @matmul_dynamic_rows(%a: tensor<?x64xf32>, %b: tensor<64x32xf32>) -> t
 
 // -----
 
-// A dynamic innermost dimension cannot be vectorized without masks: the op
-// is left to the pipeline's loops.
+// A dynamic innermost dimension (attention over a dynamic number of keys):
+// chunks of 16 lanes, each a static slice vectorized like any op, then the
+// last partial chunk a lane at a time.
 
 // CHECK-LABEL: func.func @dynamic_columns
-// CHECK-NOT:   vector.
-// CHECK:       linalg.generic
+// CHECK:       %[[CHUNKS:.*]] = affine.apply #{{.*}}()[%{{.*}}]
+// CHECK:       scf.forall (%{{.*}}) in (%[[CHUNKS]])
+// CHECK:         tensor.extract_slice {{.*}} [4, 16] [1, 1] : tensor<4x?xf32> to tensor<4x16xf32>
+// CHECK:         arith.mulf {{.*}} : vector<16xf32>
+// CHECK:       scf.forall (%{{.*}}, %{{.*}}) in (4, %{{.*}})
+// CHECK:         arith.mulf {{.*}} : f32
 func.func @dynamic_columns(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
   %c1 = arith.constant 1 : index
   %n = tensor.dim %x, %c1 : tensor<4x?xf32>

@@ -32,16 +32,16 @@ def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
       and writes are hoisted out of the reduction loops, so that it lives in
       registers.
 
-    - A loop whose range is known only when the model runs (a decoder's
-      batch x sequence rows) keeps static tiles: a contraction's block loop
-      becomes an `scf.forall` over chunks of `block-rows` iterations, each
-      a copy of the op on static slices, scheduled as above, then the
-      remaining iterations one at a time; other dynamic loops are tiled by
-      1.
+    - A parallel loop whose range is known only when the model runs (a
+      decoder's batch x sequence rows, its number of keys) keeps static
+      tiles: when it is a block or vector dimension it becomes an
+      `scf.forall` over chunks of its tile (`block-rows` rows, two
+      registers of lanes), each a copy of the op on static slices,
+      scheduled as above, then the remaining iterations one at a time;
+      other dynamic loops are tiled by 1.
 
-    Ops whose tiles would not vectorize (a dynamic vector dimension, strided
-    windows along the vector dimension, gathers) are left alone; the
-    pipeline lowers them to loops.
+    Ops whose tiles would not vectorize (strided windows along the vector
+    dimension, gathers) are left alone; the pipeline lowers them to loops.
 
     ```mlir
     // tern-opt --tern-tile-and-vectorize="vector-width=8"
