@@ -429,11 +429,65 @@ class Library:
         return outputs
 
 
+    def generate(self, prompt_ids, max_new_tokens, logits=False):
+        """Greedy generation with the library's generator (tern-compile
+        --generator, docs/CABI.md): `prompt_ids` a list of ids, or a list of
+        such lists (a batch, padded on the left). Returns the new ids (a
+        list per prompt for a batch), and with logits=True also the logits
+        each was chosen from, float32 [tokens, batch, vocabulary]."""
+        if not hasattr(self._lib, self.name + "_generator_create"):
+            raise TernError(self.name, 1, "the library has no generator "
+                            "(compile it with generator=True)", [self.path])
+        fn = {f: getattr(self._lib, f"{self.name}_generator_{f}") for f in
+              ("create", "prefill", "step", "logits", "argmax", "free")}
+        fn["create"].restype = ctypes.c_void_p
+        fn["logits"].restype = ctypes.POINTER(ctypes.c_float)
+        for f in ("prefill", "step", "logits", "argmax", "free"):
+            fn[f].argtypes = [ctypes.c_void_p] + {
+                "prefill": [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64],
+                "step": [ctypes.c_void_p], "argmax": [ctypes.c_void_p]
+            }.get(f, [])
+        batch = len(prompt_ids) > 0 and not np.isscalar(prompt_ids[0])
+        prompts = [np.ascontiguousarray(p, dtype=np.int64)
+                   for p in (prompt_ids if batch else [prompt_ids])]
+        rows = len(prompts)
+        table = (ctypes.c_void_p * rows)(
+            *[p.ctypes.data_as(ctypes.c_void_p) for p in prompts])
+        lengths = np.array([len(p) for p in prompts], dtype=np.int64)
+        vocabulary = self.outputs[0][2][2]
+        next_ids = np.zeros(rows, dtype=np.int64)
+        tokens, steps = [], []
+        g = fn["create"]()
+        if not g:
+            raise TernError(self.name, 2, "out of memory", [self.path])
+        try:
+            for i in range(max_new_tokens):
+                status = (fn["prefill"](g, table, lengths.ctypes.data, rows)
+                          if i == 0 else fn["step"](g, next_ids.ctypes.data))
+                if status:
+                    raise TernError(self.name, status, "the generator "
+                                    f"returned {status} (1: bad input)",
+                                    [self.path])
+                if logits:
+                    steps.append(np.ctypeslib.as_array(
+                        fn["logits"](g), (rows, vocabulary)).copy())
+                fn["argmax"](g, next_ids.ctypes.data)
+                tokens.append(next_ids.copy())
+        finally:
+            fn["free"](g)
+        new = np.array(tokens).T.tolist() if tokens else [[] for _ in prompts]
+        new = new if batch else new[0]
+        return (new, np.array(steps, dtype=np.float32)) if logits else new
+
+
 def compile(model, out, *, name=None, header=None, input_shapes=None,
-            cpu=None, ternary_activations=None, int8_dot=None, load=True):
+            cpu=None, ternary_activations=None, int8_dot=None, load=True,
+            generator=False):
     """Compiles `model` ahead of time into the shared library `out` with
-    tern-compile (C entry point NAME_run, header next to it). Returns a
-    Library (loaded unless load=False, then the header's path)."""
+    tern-compile (C entry point NAME_run, header next to it; with
+    generator=True, a decoder's generator object too: Library.generate).
+    Returns a Library (loaded unless load=False, then the header's
+    path)."""
     out = os.fspath(out)
     if name is None:
         base = re.sub(r"^lib", "", os.path.basename(out).split(".")[0])
@@ -442,6 +496,7 @@ def compile(model, out, *, name=None, header=None, input_shapes=None,
         header = os.path.splitext(out)[0] + ".h"
     run_tool("tern-compile", [os.fspath(model), "-o", out, "--name", name,
                               "--header", header] +
+             (["--generator"] if generator else []) +
              _shape_option(input_shapes) +
              _kernel_options(cpu, ternary_activations, int8_dot))
     return Library(out, header, name) if load else header
