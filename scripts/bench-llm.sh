@@ -7,18 +7,21 @@
 #
 #   - ONNX Runtime on the float model (tools/ort-reference/generate-ort.mjs),
 #   - tern-generate on the float model (FLOAT=1),
-#   - tern-generate on the model ternarized with PTQTP (PLANES trit planes,
-#     data-free; tern-opt --tern-ptq-pipeline), its KV cache in place.
+#   - tern-generate on the model ternarized with PTQTP (each of PLANES trit
+#     planes, data-free, every MatMul including the lm_head; tern-opt
+#     --tern-ptq-pipeline), its KV cache in place, f32 and int8 activations.
 #
-# Prints compile (or session) time, prompt time, time per new token, tokens
-# per second, and the weight bytes a token reads with the read bandwidth
-# that means. A benchmark, not a test: run it on an otherwise idle machine.
+# Prints compile (or session) time, the prompt's time and tokens/s, the
+# time per new token and tokens/s, and the weight bytes a token reads with
+# the rate that means and its fraction of the machine's read bandwidth
+# (measured by tern-kernel-bench in the same run). A benchmark, not a
+# test: run it on an otherwise idle machine.
 #
 #   scripts/bench-llm.sh [DIR]    (default /tmp/tern-llm; needs ~12 GB)
 #
 # Environment: MAKE_LLAMA (make-llama.py options, default "--preset
 # tinyllama"), PROMPT (prompt length, 128), TOKENS (new tokens, 64),
-# PLANES (1), THREADS (2), FLOAT=1 (also tern-generate on the float model:
+# PLANES ("1 2"), THREADS (2), FLOAT=1 (also tern-generate on the float model:
 # its 4.4 GB of weights are compiled into the code).
 set -euo pipefail
 
@@ -27,14 +30,14 @@ build=${TERN_BUILD_DIR:-$root/build}
 dir=${1:-/tmp/tern-llm}
 prompt_length=${PROMPT:-128}
 tokens=${TOKENS:-64}
-planes=${PLANES:-1}
+planes_list=${PLANES:-1 2}
 threads=${THREADS:-2}
 ort="$root/tools/ort-reference"
 if [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
   echo "bench-llm: ONNX Runtime is missing: run scripts/fetch-ort.sh" >&2
   exit 1
 fi
-"$root/scripts/build.sh" tern-opt tern-generate >/dev/null
+"$root/scripts/build.sh" tern-opt tern-generate tern-kernel-bench >/dev/null
 mkdir -p "$dir"
 if [ ! -f "$dir/model.onnx" ]; then
   # shellcheck disable=SC2086
@@ -59,13 +62,15 @@ print(','.join(map(str, np.random.default_rng(0).integers(0, vocab, int(sys.argv
 " "$dir/model.onnx" "$prompt_length")
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 echo "model: $dir/model.onnx, $((weights / 1048576)) MiB of float32 weights"
-echo "machine: $cpu, $(nproc) cores; $threads threads; prompt $prompt_length tokens, $tokens new"
+bandwidth=$("$build/bin/tern-kernel-bench" --n 64 --k 64 --batch 1 --threads "$threads" \
+  --min-time 0.5 | sed -n 's/.*read bandwidth.* \([0-9.]*\) GB\/s ('"$threads"' thread.*/\1/p' | head -1)
+echo "machine: $cpu, $(nproc) cores; $threads threads; read bandwidth $bandwidth GB/s; prompt $prompt_length tokens, $tokens new"
 
 # "NAME: compile|session C ms, prompt P ms, T ms/token (R tokens/s)" and
 # the weight bandwidth of a token, from a tool's timing line.
 report() {
   local name=$1 log=$2 bytes=$3
-  awk -v name="$name" -v bytes="$bytes" '
+  awk -v name="$name" -v bytes="$bytes" -v bw="$bandwidth" -v n="$prompt_length" '
     /compile|session/ {
       for (i = 1; i <= NF; ++i) {
         if ($i == "compile" || $i == "session") { setup = $(i + 1); what = $i }
@@ -74,8 +79,9 @@ report() {
       }
     }
     END {
-      printf "%-22s %s %8.0f ms  prompt %9.1f ms  %8.2f ms/token  %6.2f tokens/s  %6.1f MB/token  %5.2f GB/s\n",
-        name, what, setup, prompt, per, 1000 / per, bytes / 1e6, bytes / per / 1e6
+      printf "%-22s %s %7.1f s  prompt %8.1f ms = %6.1f tokens/s  decode %7.2f ms = %6.2f tokens/s  %6.1f MB/token %5.1f GB/s = %3.0f%% of %s GB/s\n",
+        name, what, setup / 1000, prompt, n * 1000 / prompt, per, 1000 / per,
+        bytes / 1e6, bytes / per / 1e6, 100 * bytes / per / 1e6 / bw, bw
     }' "$log"
 }
 
@@ -95,18 +101,19 @@ if [ "${FLOAT:-0}" = 1 ]; then
   fi
 fi
 
-quantized="$dir/ptqtp$planes.mlirbc"
-if [ ! -f "$quantized" ]; then
-  start=$(date +%s)
-  "$build/bin/tern-opt" "$dir/model.onnx" \
-    --tern-ptq-pipeline="method=ptqtp planes=$planes report=$dir/ptqtp$planes.json" \
-    -o "$quantized" 2>"$dir/ptqtp$planes.log"
-  echo "ternarized in $(($(date +%s) - start)) s"
-fi
-# Weight bytes a token reads: every ternarized layer's trit planes as the
-# kernels store them (2 bits a trit) and their f32 scales. (The embedding
-# is gathered a row at a time, norms and rotary tables are small.)
-bytes=$(/usr/bin/python3 -c "
+for planes in $planes_list; do
+  quantized="$dir/ptqtp$planes.mlirbc"
+  if [ ! -f "$quantized" ]; then
+    start=$(date +%s)
+    "$build/bin/tern-opt" "$dir/model.onnx" \
+      --tern-ptq-pipeline="method=ptqtp planes=$planes report=$dir/ptqtp$planes.json" \
+      -o "$quantized" 2>"$dir/ptqtp$planes.log"
+    echo "ternarized with $planes plane(s) in $(($(date +%s) - start)) s"
+  fi
+  # Weight bytes a token reads: every ternarized layer's trit planes as the
+  # kernels store them (2 bits a trit) and their f32 scales. (The embedding
+  # is gathered a row at a time, norms and rotary tables are small.)
+  bytes=$(/usr/bin/python3 -c "
 import json, sys
 total = 0
 for l in json.load(open(sys.argv[1]))['layers']:
@@ -114,10 +121,11 @@ for l in json.load(open(sys.argv[1]))['layers']:
     total += l['planes'] * (l['rows'] * l['cols'] / 4 + 4 * l['rows'] * groups)
 print(int(total))
 " "$dir/ptqtp$planes.json")
-for activations in f32 int8; do
-  "$build/bin/tern-generate" "$quantized" --prompt-ids "$ids" \
-    --max-new-tokens "$tokens" --num-threads "$threads" --cpu native \
-    --ternary-activations "$activations" --compile-cache none \
-    >"$dir/ternary-$activations.txt" 2>"$dir/ternary-$activations.log"
-  report "tern ptqtp$planes $activations" "$dir/ternary-$activations.log" "$bytes"
+  for activations in f32 int8; do
+    "$build/bin/tern-generate" "$quantized" --prompt-ids "$ids" \
+      --max-new-tokens "$tokens" --num-threads "$threads" --cpu native \
+      --ternary-activations "$activations" --compile-cache none \
+      >"$dir/ternary$planes-$activations.txt" 2>"$dir/ternary$planes-$activations.log"
+    report "tern ptqtp$planes $activations" "$dir/ternary$planes-$activations.log" "$bytes"
+  done
 done

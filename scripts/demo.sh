@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's main job: installs what is missing, builds tern-opt, then
-# shows a ternary linear layer going through the reference pipeline and
-# checks a larger random layer against the numpy reference.
+# The README's main job: installs what is missing, builds the tools, then
+# imports PP-OCRv4's recognizer, shows a ternary linear layer going through
+# the reference pipeline, checks a larger random layer against the numpy
+# reference, and takes an LLM-shaped decoder from ONNX to ternary tokens.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ run() {
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/fetch-models.sh"
-"$root/scripts/build.sh" tern-opt tern-translate
+"$root/scripts/build.sh" tern-opt tern-translate tern-generate
 
 models=${TERN_MODELS_DIR:-$root/models}/ppocr
 echo
@@ -53,3 +54,20 @@ head -1 "$tmp/layer.mlir"
 "$build/bin/tern-opt" "$tmp/layer.mlir" --tern-reference-to-llvm | run |
   /usr/bin/python3 "$root/python/tools/compare_memref.py" "$tmp/expected.txt" \
     --rtol 1e-5 --atol 1e-4
+
+echo
+echo "== 5. An LLM from ONNX to ternary tokens (docs/LLM.md): a LLaMA-shaped"
+echo "      decoder with a key/value cache and dynamic axes (random weights,"
+echo "      scripts/make-llama.py --layout past), ternarized with PTQTP (2 trit"
+echo "      planes), generating greedily, its cache appended to in place"
+/usr/bin/python3 "$root/scripts/make-llama.py" "$tmp/llm" --layout past \
+  --dim 256 --layers 4 --heads 8 --kv-heads 2 --hidden 768 --vocab 1000 \
+  --max-positions 512
+"$build/bin/tern-opt" "$tmp/llm/model.onnx" \
+  --tern-ptq-pipeline="method=ptqtp planes=2" -o "$tmp/llm/ternary.mlirbc" \
+  2>/dev/null
+for model in model.onnx ternary.mlirbc; do
+  echo "$model:"
+  "$build/bin/tern-generate" "$tmp/llm/$model" --prompt-ids 1,2,3,4,5,6,7,8 \
+    --max-new-tokens 16
+done

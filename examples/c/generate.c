@@ -48,7 +48,8 @@ int main(int argc, char **argv) {
       out[r * tokens + i] = next[r];
   }
   if (status) {
-    fprintf(stderr, "generation failed: %d\n", status);
+    fprintf(stderr, "generation failed: %d%s%s\n", status,
+            status == 3 ? ": " : "", status == 3 ? CALL(NAME, _last_error)() : "");
   } else {
     for (int64_t r = 0; r < batch; ++r)
       for (long i = 0; i < tokens; ++i)

@@ -122,6 +122,19 @@ std::string shapeComment(ArrayRef<int64_t> shape) {
   return s.empty() ? "scalar" : s;
 }
 
+/// The call of the compiled function, with the run-time checks of the
+/// model (cf.assert: their puts and abort, renamed NAME_check_message and
+/// NAME_check_failed in the object) returning 3 instead of aborting.
+std::string trappedCall(const mlir::tern::ModelSignature &sig) {
+  std::string call = "  results r;\n  jmp_buf trap;\n  " + name +
+                     "_trap = &trap;\n  if (setjmp(trap)) {\n    " + name +
+                     "_trap = NULL;\n    return 3;\n  }\n  _mlir_ciface_" +
+                     name + "_main(&r";
+  for (size_t i = 0; i < sig.inputs.size(); ++i)
+    call += ", &in" + std::to_string(i);
+  return call + ");\n  " + name + "_trap = NULL;\n";
+}
+
 /// The glue of a model with dynamic dimensions: input sizes come with the
 /// call (NAME_shape arrays), outputs are allocated here and returned with
 /// their sizes. Checks the static sizes and the agreement of named dynamic
@@ -164,10 +177,7 @@ std::string dynamicGlue(const mlir::tern::ModelSignature &sig,
               ".sizes[k] = " + id + "_shape[k];\n    " + d +
               ".strides[k] = s;\n  }\n";
   }
-  glue += "  results r;\n  _mlir_ciface_" + name + "_main(&r";
-  for (size_t i = 0; i < sig.inputs.size(); ++i)
-    glue += ", &in" + std::to_string(i);
-  glue += ");\n  int status = 0;\n";
+  glue += trappedCall(sig) + "  int status = 0;\n";
   for (size_t i = 0; i < sig.outputs.size(); ++i) {
     const auto &t = sig.outputs[i];
     std::string ri = "r.r" + std::to_string(i), id = identifier(t.name);
@@ -254,18 +264,39 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
               "0; 1 when a\n"
               " * size differs from the header's or inputs disagree on a "
               "named dimension\n"
-              " * (nothing is run); 2 when an output cannot be allocated. "
-              "Safe to call\n"
-              " * from several threads at once. */\n";
+              " * (nothing is run); 2 when an output cannot be allocated; "
+              "3 when a check\n"
+              " * of the model fails while it runs (" +
+              name +
+              "_last_error() says which). Safe\n"
+              " * to call from several threads at once. */\n";
   else
-    header += " * Returns 0. Safe to call from several threads at once. */\n";
+    header += " * Returns 0; 3 when a check of the model fails while it runs "
+              "(" +
+              name +
+              "_last_error()\n * says which). Safe to call from "
+              "several threads at once. */\n";
   header += "int " + name + "_run(" + params + ");\n\n";
+  header += "/* The message of the last check that failed on this thread. */\n"
+            "const char *" +
+            name + "_last_error(void);\n\n";
   header += "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " + guard + " */\n";
 
   // The glue: one descriptor struct per rank, the compiled function, and
   // the copy of every result into the caller's array.
   glue = "#include \"" + llvm::sys::path::filename(headerFile).str() +
-         "\"\n#include <stdlib.h>\n#include <string.h>\n\n";
+         "\"\n#include <setjmp.h>\n#include <stdio.h>\n#include "
+         "<stdlib.h>\n#include <string.h>\n\n";
+  // The model's run-time checks: the message is kept and the failed check
+  // returns to the call that ran it (3), or aborts on another thread.
+  glue += "static _Thread_local jmp_buf *" + name + "_trap;\n" +
+          "static _Thread_local char " + name + "_error[512];\n" + "int " +
+          name + "_check_message(const char *message) {\n  snprintf(" + name +
+          "_error, sizeof " + name + "_error, \"%s\", message);\n  return " +
+          "0;\n}\nvoid " + name + "_check_failed(void) {\n  if (" + name +
+          "_trap)\n    longjmp(*" + name + "_trap, 1);\n  fprintf(stderr, " +
+          "\"%s\\n\", " + name + "_error);\n  abort();\n}\nconst char *" +
+          name + "_last_error(void) { return " + name + "_error; }\n\n";
   std::set<size_t> ranks;
   for (const auto &t : sig.inputs)
     ranks.insert(t.shape.size());
@@ -327,10 +358,7 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
     }
     glue += "};\n";
   }
-  glue += "  results r;\n  _mlir_ciface_" + name + "_main(&r";
-  for (size_t i = 0; i < sig.inputs.size(); ++i)
-    glue += ", &in" + std::to_string(i);
-  glue += ");\n";
+  glue += trappedCall(sig);
   for (size_t i = 0; i < sig.outputs.size(); ++i) {
     const auto &t = sig.outputs[i];
     std::string ri = "r.r" + std::to_string(i);
@@ -414,7 +442,12 @@ llvm::Error writeGenerator(const mlir::tern::ModelSignature &sig,
             " * outside the vocabulary, an empty prompt, prompts of "
             "different lengths\n"
             " * without attention_mask, step before prefill); 2 when out of "
-            "memory. logits\n"
+            "memory; 3 when\n"
+            " * a check of the model fails (a position past its rotary "
+            "table: see\n"
+            " * " +
+            prefix +
+            "last_error). logits\n"
             " * is float[batch][" +
             prefix +
             "VOCABULARY], each row's next-token logits, valid "
@@ -560,6 +593,13 @@ int main(int argc, char **argv) {
     return fail("translation to LLVM IR failed");
   llvmModule->setTargetTriple(llvm::Triple(triple));
   llvmModule->setDataLayout(machine->createDataLayout());
+  // The run-time checks (cf.assert) call puts and abort: the glue's
+  // versions keep the message and return an error code instead.
+  for (auto [from, to] :
+       {std::pair<const char *, std::string>{"puts", name + "_check_message"},
+        {"abort", name + "_check_failed"}})
+    if (llvm::Function *f = llvmModule->getFunction(from))
+      f->setName(to);
   // As the JIT does (optimizeForCPU: without x86's cost model, the
   // recognizer ran 30.5 ms instead of 42.7 ms on one thread).
   if (llvm::Error e = mlir::tern::optimizeForCPU(*llvmModule, targetCPU))

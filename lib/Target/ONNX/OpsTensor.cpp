@@ -804,6 +804,49 @@ LogicalResult lowerGather(NodeContext &ctx) {
       ArrayRef<OpFoldResult>(dataSizes).take_front(*axis));
   sizes.append(indexSizes.begin(), indexSizes.end());
   sizes.append(dataSizes.begin() + *axis + 1, dataSizes.end());
+  // ONNX makes an index outside [-dim, dim) an error: checked once per
+  // index when the model runs (a token id past the vocabulary, a position
+  // past a rotary table), before the gather reads.
+  if (!indices->host) {
+    OpBuilder &b = ctx.b;
+    Location loc = ctx.loc;
+    auto flag = RankedTensorType::get({}, b.getI1Type());
+    Value all =
+        linalg::FillOp::create(
+            b, loc, arith::ConstantIntOp::create(b, loc, 1, 1).getResult(),
+            tensor::EmptyOp::create(b, loc, flag.getShape(), b.getI1Type())
+                .getResult())
+            .getResult(0);
+    SmallVector<AffineMap> maps = {
+        b.getMultiDimIdentityMap(indexRank),
+        AffineMap::get(indexRank, 0, {}, b.getContext())};
+    SmallVector<utils::IteratorType> iterators(indexRank,
+                                               utils::IteratorType::reduction);
+    Type indexType = indices->type.getElementType();
+    all =
+        linalg::GenericOp::create(
+            b, loc, flag, ValueRange{indexValue}, ValueRange{all}, maps,
+            iterators,
+            [&](OpBuilder &b, Location loc, ValueRange args) {
+              auto bound = [&](int64_t v) {
+                return arith::ConstantOp::create(
+                    b, loc, b.getIntegerAttr(indexType, v));
+              };
+              Value above = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::sge, args[0], bound(-dim));
+              Value below = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::slt, args[0], bound(dim));
+              Value ok = arith::AndIOp::create(
+                  b, loc, args[1], arith::AndIOp::create(b, loc, above, below));
+              linalg::YieldOp::create(b, loc, ok);
+            })
+            .getResult(0);
+    cf::AssertOp::create(
+        b, loc, tensor::ExtractOp::create(b, loc, all, ValueRange{}),
+        "node '" + ctx.node.name() + "': Gather index out of range for " +
+            "dimension " + std::to_string(*axis) + " of size " +
+            std::to_string(dim));
+  }
   Value result = generateOf(
       ctx.b, ctx.loc, sizes, elementType,
       [&](OpBuilder &b, Location loc) -> Value {
@@ -820,8 +863,8 @@ LogicalResult lowerGather(NodeContext &ctx) {
             arith::AddIOp::create(b, loc, k,
                                   arith::ConstantIndexOp::create(b, loc, dim)),
             k);
-        // Out-of-range indices are clamped rather than read out of
-        // bounds; ONNX leaves them undefined.
+        // Indices were checked above (or are constants checked at import
+        // time); the clamp keeps the read in bounds regardless.
         k = arith::MaxSIOp::create(
             b, loc, arith::ConstantIndexOp::create(b, loc, 0),
             arith::MinSIOp::create(
