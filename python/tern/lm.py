@@ -362,37 +362,43 @@ def export(out, model=None, config=None):
     return path
 
 
-def export_with_past(out, model, config, positions=None):
-    """Exports the model to out/model-past.onnx in the decoder-with-past
-    layout tern-generate runs (docs/Generation.md): inputs input_ids
-    [batch, seq], attention_mask [batch, past + seq], position_ids [batch,
-    seq], past_key_values.I.key|value [batch, heads, past, head size];
-    outputs logits [batch, seq, vocab], present.I.key|value. Rotary tables
-    cover `positions` positions (default the larger of 2048 and 8 x the
-    training context)."""
+def export_decoder_with_past(module, path, layers, heads, head_size):
+    """torch.onnx.export of `module`(input_ids, attention_mask,
+    position_ids, *past) -> (logits, *presents) to `path` in the
+    decoder-with-past layout tern-generate runs (docs/Generation.md):
+    past_key_values.I.key|value in, present.I.key|value out, batch,
+    sequence and past dynamic."""
     import torch
 
-    positions = positions or max(2048, 8 * config["context"])
-    wrapped = model.with_past(positions).eval()
-    heads, size = config["heads"], config["dim"] // config["heads"]
     names = ["past_key_values.%d.%s" % (i, kind)
-             for i in range(config["layers"]) for kind in ("key", "value")]
+             for i in range(layers) for kind in ("key", "value")]
     presents = [n.replace("past_key_values", "present") for n in names]
     ids = torch.zeros((2, 3), dtype=torch.int64)
     mask = torch.ones((2, 5), dtype=torch.int64)
     position_ids = torch.arange(2, 5).unsqueeze(0).repeat(2, 1)
-    past = [torch.zeros(2, heads, 2, size) for _ in names]
+    past = [torch.zeros(2, heads, 2, head_size) for _ in names]
     axes = {"input_ids": {0: "batch", 1: "seq"},
             "attention_mask": {0: "batch", 1: "total"},
             "position_ids": {0: "batch", 1: "seq"},
             "logits": {0: "batch", 1: "seq"}}
     axes.update({n: {0: "batch", 2: "past"} for n in names})
     axes.update({n: {0: "batch", 2: "total"} for n in presents})
-    path = os.path.join(out, "model-past.onnx")
     with torch.no_grad():
-        torch.onnx.export(wrapped, (ids, mask, position_ids, *past), path,
+        torch.onnx.export(module, (ids, mask, position_ids, *past), path,
                           input_names=["input_ids", "attention_mask",
                                        "position_ids"] + names,
                           output_names=["logits"] + presents,
                           dynamic_axes=axes, opset_version=14)
     return path
+
+
+def export_with_past(out, model, config, positions=None):
+    """Exports the model to out/model-past.onnx in the decoder-with-past
+    layout tern-generate runs (export_decoder_with_past). Rotary tables
+    cover `positions` positions (default the larger of 2048 and 8 x the
+    training context)."""
+    positions = positions or max(2048, 8 * config["context"])
+    return export_decoder_with_past(
+        model.with_past(positions).eval(),
+        os.path.join(out, "model-past.onnx"), config["layers"],
+        config["heads"], config["dim"] // config["heads"])

@@ -61,13 +61,18 @@ void NAME_generator_argmax(const NAME_generator *g, int64_t *tokens) {
   }
 }
 
-/* Room for `columns` tokens in every row of ids and mask (doubling). */
+/* The room a buffer of `have` grows to for `need` (> have): doubling, at
+   least 64, so that over n tokens each element is copied O(log n) times. */
+static int64_t NAME_grown(int64_t have, int64_t need) {
+  int64_t room = have * 2 > need ? have * 2 : need;
+  return room < 64 ? 64 : room;
+}
+
+/* Room for `columns` tokens in every row of ids and mask. */
 static int NAME_reserve_columns(NAME_generator *g, int64_t columns) {
   if (columns <= g->room)
     return 0;
-  int64_t room = g->room * 2 > columns ? g->room * 2 : columns;
-  if (room < 64)
-    room = 64;
+  int64_t room = NAME_grown(g->room, columns);
   int64_t *ids = (int64_t *)calloc((size_t)(g->batch * room), sizeof *ids);
   int64_t *mask = (int64_t *)calloc((size_t)(g->batch * room), sizeof *mask);
   if (!ids || !mask) {
@@ -88,13 +93,11 @@ static int NAME_reserve_columns(NAME_generator *g, int64_t columns) {
 }
 
 /* Room for `rows` keys and values in every cache buffer, the first `seen`
-   kept (doubling: each row is copied O(log n) times over n tokens). */
+   kept. */
 static int NAME_reserve_cache(NAME_generator *g, int64_t rows) {
   if (rows <= g->capacity)
     return 0;
-  int64_t capacity = g->capacity * 2 > rows ? g->capacity * 2 : rows;
-  if (capacity < 64)
-    capacity = 64;
+  int64_t capacity = NAME_grown(g->capacity, rows);
   for (int j = 0; j < NAME_CACHES; ++j) {
     int64_t outer = g->batch * NAME_cache_heads[j];
     size_t row = (size_t)NAME_cache_size[j] * sizeof(float);

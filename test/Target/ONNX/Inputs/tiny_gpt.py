@@ -196,27 +196,15 @@ def main(directory):
 
 
 def gpt2(directory):
+    # The export is the Austen LM's (tern.lm), from the repository's python/.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(
+        __file__)), "..", "..", "..", "..", "python"))
+    from tern.lm import export_decoder_with_past
+
     gpt = train(layers=2, gelu="tanh", context=512)
-    heads, size = gpt.block.heads, 32 // gpt.block.heads
-    ids = torch.randint(0, 50, (2, 3))
-    mask = torch.ones(2, 5, dtype=torch.int64)
-    positions = torch.arange(2, 5).unsqueeze(0).repeat(2, 1)
-    past = [torch.zeros(2, heads, 2, size) for _ in range(4)]
-    names = ["past_key_values.%d.%s" % (i, kind) for i in range(2)
-             for kind in ("key", "value")]
-    presents = [n.replace("past_key_values", "present") for n in names]
-    axes = {"input_ids": {0: "batch", 1: "seq"},
-            "attention_mask": {0: "batch", 1: "total"},
-            "position_ids": {0: "batch", 1: "seq"},
-            "logits": {0: "batch", 1: "seq"}}
-    axes.update({n: {0: "batch", 2: "past"} for n in names})
-    axes.update({n: {0: "batch", 2: "total"} for n in presents})
-    torch.onnx.export(HFGPT(gpt), (ids, mask, positions, *past),
-                      os.path.join(directory, "gpt2.onnx"),
-                      input_names=["input_ids", "attention_mask",
-                                   "position_ids"] + names,
-                      output_names=["logits"] + presents,
-                      dynamic_axes=axes, opset_version=14)
+    heads = gpt.block.heads
+    export_decoder_with_past(HFGPT(gpt), os.path.join(directory, "gpt2.onnx"),
+                             len(gpt.blocks), heads, 32 // heads)
 
 
 if __name__ == "__main__":
