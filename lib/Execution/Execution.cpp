@@ -7,6 +7,7 @@
 
 #include "tern/Execution/Execution.h"
 
+#include "tern/Execution/BufferPool.h"
 #include "tern/Pipelines/Pipelines.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -37,10 +38,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
-#include <malloc.h>
-#include <map>
-#include <mutex>
-#include <unordered_map>
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -102,73 +99,6 @@ Array readResult(const int64_t *desc, DType type, int64_t rank) {
   }
   return a;
 }
-
-/// The buffers of compiled models. A model run again and again
-/// (calibration, sequential fits, sensitivity, --benchmark) allocates the
-/// same large buffers on every call; glibc maps every block above 32 MB
-/// afresh and unmaps it on free, so each run paid page faults and zeroing
-/// for all of them (two thirds of the time of sequential calibration at a
-/// batch of 300). Freed large blocks are kept and handed out again to
-/// requests they hold within twice their size; the idle ones are capped.
-class BufferPool {
-public:
-  void *allocate(size_t bytes) {
-    if (bytes < kLarge)
-      return std::malloc(bytes);
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto idle = idle_.lower_bound(bytes);
-    void *block;
-    size_t size;
-    if (idle != idle_.end() && idle->first <= 2 * bytes) {
-      size = idle->first;
-      block = idle->second;
-      idle_.erase(idle);
-      idleBytes_ -= size;
-    } else {
-      size = bytes;
-      block = std::malloc(bytes);
-      if (!block)
-        return nullptr;
-    }
-    live_[block] = size;
-    return block;
-  }
-
-  void release(void *block) {
-    if (!block || malloc_usable_size(block) < kLarge)
-      return std::free(block);
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto live = live_.find(block);
-    if (live == live_.end())
-      return std::free(block);
-    idle_.emplace(live->second, block);
-    idleBytes_ += live->second;
-    live_.erase(live);
-    while (idleBytes_ > kMaxIdle) {
-      auto largest = std::prev(idle_.end());
-      idleBytes_ -= largest->first;
-      std::free(largest->second);
-      idle_.erase(largest);
-    }
-  }
-
-private:
-  static constexpr size_t kLarge = size_t(1) << 20;
-  static constexpr size_t kMaxIdle = size_t(8) << 30;
-  std::mutex mutex_;
-  std::unordered_map<void *, size_t> live_;
-  std::multimap<size_t, void *> idle_;
-  size_t idleBytes_ = 0;
-};
-
-BufferPool &bufferPool() {
-  // Never destroyed: compiled code may free buffers during exit.
-  static BufferPool *pool = new BufferPool();
-  return *pool;
-}
-
-void *poolMalloc(size_t bytes) { return bufferPool().allocate(bytes); }
-void poolFree(void *block) { bufferPool().release(block); }
 
 /// Run-time checks of compiled code (cf.assert: dynamic sizes that must
 /// agree) print their message with puts and call abort. In the JIT both
@@ -233,6 +163,16 @@ LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
 
 llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
                                        const TargetCPU &cpu) {
+  // The compiled code's heap is the buffer pool (BufferPool.c), renamed
+  // before LLVM's passes know the calls as malloc and free (they would turn
+  // a malloc and a memset into a calloc the pool does not own).
+  for (auto [from, to] :
+       {std::pair<StringRef, StringRef>{"malloc", "tern_pool_malloc"},
+        {"free", "tern_pool_free"}})
+    if (llvm::Function *f = module.getFunction(from))
+      f->setName(to);
+  if (llvm::Function *f = module.getFunction("tern_pool_malloc"))
+    f->addRetAttr(llvm::Attribute::NoAlias);
   for (llvm::Function &f : module) {
     if (f.isDeclaration())
       continue;
@@ -325,8 +265,8 @@ runtimeSymbols(llvm::orc::MangleAndInterner &interner) {
     symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
                                llvm::JITSymbolFlags::Exported};
   };
-  define("malloc", &poolMalloc);
-  define("free", &poolFree);
+  define("tern_pool_malloc", &tern_pool_malloc);
+  define("tern_pool_free", &tern_pool_free);
   define("puts", &checkPuts);
   define("abort", &checkAbort);
   return symbols;
@@ -502,7 +442,7 @@ llvm::Error CompiledModel::run(std::vector<Array> &inputs,
     at += 3 + 2 * output.shape.size();
   }
   for (void *allocated : buffers)
-    poolFree(allocated);
+    tern_pool_free(allocated);
   return llvm::Error::success();
 }
 

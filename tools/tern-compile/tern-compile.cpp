@@ -23,6 +23,7 @@
 #include "tern/Execution/Execution.h"
 #include "tern/Transforms/Passes.h"
 
+#include "BufferPoolSource.h"
 #include "GeneratorGlue.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -135,6 +136,22 @@ std::string trappedCall(const mlir::tern::ModelSignature &sig) {
   return call + ");\n  " + name + "_trap = NULL;\n";
 }
 
+/// Releases the compiled function's results to the buffer pool. Results
+/// may share a buffer (an output listed twice, or an output and its
+/// Identity): each buffer is released once, after every copy.
+std::string freeResults(const mlir::tern::ModelSignature &sig) {
+  std::string glue;
+  for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    std::string ri = "r.r" + std::to_string(i), shared;
+    for (size_t j = 0; j < i; ++j)
+      shared += std::string(j ? " && " : "") + ri + ".allocated != r.r" +
+                std::to_string(j) + ".allocated";
+    glue += (shared.empty() ? "" : "  if (" + shared + ")\n  ") +
+            "  tern_pool_free(" + ri + ".allocated);\n";
+  }
+  return glue;
+}
+
 /// The glue of a model with dynamic dimensions: input sizes come with the
 /// call (NAME_shape arrays), outputs are allocated here and returned with
 /// their sizes. Checks the static sizes and the agreement of named dynamic
@@ -195,15 +212,7 @@ std::string dynamicGlue(const mlir::tern::ModelSignature &sig,
             std::to_string(r) + ", sizeof(**" + id + "), (char *)*" + id +
             ");\n  }\n";
   }
-  for (size_t i = 0; i < sig.outputs.size(); ++i) {
-    std::string ri = "r.r" + std::to_string(i), shared;
-    for (size_t j = 0; j < i; ++j)
-      shared += std::string(j ? " && " : "") + ri + ".allocated != r.r" +
-                std::to_string(j) + ".allocated";
-    glue += shared.empty()
-                ? "  free(" + ri + ".allocated);\n"
-                : "  if (" + shared + ")\n    free(" + ri + ".allocated);\n";
-  }
+  glue += freeResults(sig);
   glue += "  return status;\n}\n";
   return glue;
 }
@@ -287,6 +296,10 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
   glue = "#include \"" + llvm::sys::path::filename(headerFile).str() +
          "\"\n#include <setjmp.h>\n#include <stdio.h>\n#include "
          "<stdlib.h>\n#include <string.h>\n\n";
+  // The compiled code's malloc and free (renamed by optimizeForCPU), kept
+  // inside the library.
+  glue += "#define TERN_POOL_API __attribute__((visibility(\"hidden\")))\n" +
+          std::string(mlir::tern::kBufferPoolSource) + "\n";
   // The model's run-time checks: the message is kept and the failed check
   // returns to the call that ran it (3), or aborts on another thread.
   glue += "static _Thread_local jmp_buf *" + name + "_trap;\n" +
@@ -369,17 +382,7 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
             std::to_string(r) + ", sizeof(*" + identifier(t.name) +
             "), (char *)" + identifier(t.name) + ");\n";
   }
-  // Results may share a buffer (an output listed twice, or an output and
-  // its Identity): each buffer is freed once, after every copy.
-  for (size_t i = 0; i < sig.outputs.size(); ++i) {
-    std::string ri = "r.r" + std::to_string(i), shared;
-    for (size_t j = 0; j < i; ++j)
-      shared += std::string(j ? " && " : "") + ri + ".allocated != r.r" +
-                std::to_string(j) + ".allocated";
-    glue += shared.empty()
-                ? "  free(" + ri + ".allocated);\n"
-                : "  if (" + shared + ")\n    free(" + ri + ".allocated);\n";
-  }
+  glue += freeResults(sig);
   glue += "  return 0;\n}\n";
 }
 
