@@ -6,9 +6,13 @@
  * the top of its heap, so each call paid page faults and page zeroing for
  * its large buffers again: two thirds of the time of sequential calibration
  * at a batch of 300, and the time of a decoder's step grew with the length
- * of its key/value cache. Freed blocks of 128 KB (glibc's default mmap
- * threshold) and more are therefore kept and handed out again to a request
- * they hold within twice its size; at most 8 GiB are kept idle.
+ * of its key/value cache. Blocks of 128 KB (glibc's default mmap
+ * threshold) and more are therefore rounded up to a power of two, kept when
+ * freed, and handed out again to a request they hold within twice its
+ * size; at most 8 GiB are kept idle. The rounding lets buffers that grow a
+ * little on every call (a decoder's attention over one more key per token)
+ * reuse a block most of the time; pages of a block never written are
+ * never faulted in, so it costs address space rather than memory.
  *
  * One source for both runtimes: the JIT (lib/Execution) links the compiled
  * code's malloc and free to these functions; tern-compile embeds this file
@@ -64,8 +68,12 @@ static void tern_pool_take(size_t at) {
 
 TERN_POOL_API void *tern_pool_malloc(size_t bytes) {
   char *block = NULL;
-  size_t size = bytes < tern_pool_large ? 0 : bytes;
-  if (size) {
+  size_t size = 0;
+  if (bytes >= tern_pool_large) {
+    for (size = tern_pool_large; size < bytes && size <= SIZE_MAX / 2;)
+      size *= 2;
+    if (size < bytes)
+      return NULL;
     pthread_mutex_lock(&tern_pool_mutex);
     size_t at = tern_pool_lower_bound(size);
     if (at < tern_pool_count && tern_pool_idle[at].size / 2 <= size) {
@@ -76,9 +84,10 @@ TERN_POOL_API void *tern_pool_malloc(size_t bytes) {
     if (block)
       return block + tern_pool_header;
   }
-  if (bytes > SIZE_MAX - tern_pool_header)
+  size_t allocated = size ? size : bytes;
+  if (allocated > SIZE_MAX - tern_pool_header)
     return NULL;
-  block = (char *)malloc(bytes + tern_pool_header);
+  block = (char *)malloc(allocated + tern_pool_header);
   if (!block)
     return NULL;
   memcpy(block, &size, sizeof size);
