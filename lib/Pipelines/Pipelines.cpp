@@ -44,8 +44,12 @@ static void addBufferization(OpPassManager &pm) {
 /// scf-to-cf: OpenMP regions keep their memref.alloca_scope, which must be
 /// lowered before scf-to-cf splits their bodies into blocks.
 static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP) {
-  if (openMP)
+  if (openMP) {
     pm.addPass(createConvertSCFToOpenMPPass());
+    // Regions with little work (most ops of a decoder's step) run on the
+    // calling thread instead of forking the others.
+    pm.addPass(tern::createParallelWorkThreshold());
+  }
   if (cInterface)
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

@@ -128,6 +128,44 @@ def DeallocAfterLastUse : Pass<"tern-dealloc-after-last-use",
   }];
 }
 
+def ParallelWorkThreshold : Pass<"tern-parallel-work-threshold",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Run OpenMP regions with little work on the calling thread";
+  let description = [{
+    Every tile loop becomes an OpenMP region, and forking and joining the
+    threads of one costs microseconds: more than the work of most of a
+    decoder's ops when it generates one token (a 2048-wide RMSNorm, a
+    rotary embedding of one row, a dynamic loop of one iteration). With
+    about 150 regions a layer, two threads decoded no faster than one.
+
+    This pass estimates the work of each `omp.parallel` around an
+    `omp.wsloop` (the loop nest's iterations, known when the model runs,
+    times the ops of one iteration, nested loops counted by their static
+    trip counts, or `dynamic-trips` when those are dynamic) and gives it an
+    `if` clause: the threads are forked only when the work reaches
+    `min-work`; otherwise the region runs on the calling thread.
+
+    ```mlir
+    // omp.parallel { omp.wsloop { omp.loop_nest (%i) : index = (%c0) to (%n)
+    //   step (%c1) { <12 ops> } } }
+    // becomes, with min-work=1200 (100 iterations):
+    // %big = arith.cmpi sge, %trips, %c100
+    // omp.parallel if(%big) { ... }
+    ```
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"5000",
+           "Estimated ops (one per vector or scalar op) below which a "
+           "region runs on the calling thread">,
+    Option<"dynamicTrips", "dynamic-trips", "int64_t", /*default=*/"16",
+           "Iterations assumed for a nested loop with dynamic bounds">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::omp::OpenMPDialect",
+  ];
+}
+
 def CacheInPlace : Pass<"tern-cache-in-place", "::mlir::ModuleOp"> {
   let summary = "Append a decoder's new keys and values to caches the "
                 "caller owns, in place";
