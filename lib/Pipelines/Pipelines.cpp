@@ -84,6 +84,8 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertTernToLinalg());
   pm.addPass(createCanonicalizerPass());
   if (options.vectorize) {
+    // One loop nest (and no buffer in between) for elementwise chains.
+    pm.addNestedPass<func::FuncOp>(createFuseElementwise());
     TileAndVectorizeOptions schedule;
     schedule.vectorWidth = options.vectorWidth;
     pm.addNestedPass<func::FuncOp>(createTileAndVectorize(schedule));

@@ -71,6 +71,33 @@ def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
   ];
 }
 
+def FuseElementwise : Pass<"tern-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse chains of elementwise linalg ops into their consumers";
+  let description = [{
+    An ONNX graph is a chain of small ops (a LLaMA layer's RMSNorm alone is
+    Pow, ReduceMean, Add, Sqrt, Div and Mul), and each becomes a
+    `linalg.generic` with a buffer and a loop nest of its own. This pass
+    fuses an elementwise producer (a `linalg.generic` whose loops are all
+    parallel) into the `linalg.generic` that consumes it (upstream's
+    elementwise fusion), when
+
+    - the consumer is the producer's only user, so nothing is computed
+      twice and the producer's buffer disappears, and
+    - the consumer reads each element of the producer once (its indexing
+      map of the operand uses all of its loops), unless the producer only
+      moves data (its body yields one of its inputs: a broadcast, a
+      transpose, a copy), which costs nothing to repeat.
+
+    Reductions are consumers too: the squares of an RMSNorm are computed in
+    the loop that sums them.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def LowerVectorForCPU : Pass<"tern-lower-vector", "::mlir::func::FuncOp"> {
   let summary = "Lower n-D vector ops to the 1-D ops the LLVM backend maps "
                 "to SIMD instructions";
