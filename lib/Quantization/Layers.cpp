@@ -81,14 +81,14 @@ bool isRowsF32(Type type) {
 std::optional<Layer> matchMatmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
     return std::nullopt;
-  Value input = op.getInputs()[0];
-  if (!isRowsF32(input.getType()) || !isFloatConstant(op.getInputs()[1]))
+  if (!isRowsF32(op.getInputs()[0].getType()) ||
+      !isFloatConstant(op.getInputs()[1]))
     return std::nullopt;
   auto weightType = cast<RankedTensorType>(op.getInputs()[1].getType());
   Layer layer;
   layer.cols = weightType.getDimSize(0);
   layer.rows = weightType.getDimSize(1);
-  layer.activations = [input](OpBuilder &) { return input; };
+  layer.activations = [op](OpBuilder &) mutable { return op.getInputs()[0]; };
   layer.outputs = [](OpBuilder &, Value products) { return products; };
   return layer;
 }
@@ -126,9 +126,9 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
   };
   SmallVector<int64_t> in(inputType.getShape());
   SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
-  layer.activations = [=](OpBuilder &b) -> Value {
-    Value nhwc =
-        transpose(b, input, {in[0], in[2], in[3], in[1]}, {0, 2, 3, 1});
+  layer.activations = [=](OpBuilder &b) mutable -> Value {
+    Value nhwc = transpose(b, op.getInputs()[0], {in[0], in[2], in[3], in[1]},
+                           {0, 2, 3, 1});
     return tensor::CollapseShapeOp::create(b, loc, nhwc, pixels);
   };
   SmallVector<int64_t> out(resultType.getShape());
@@ -169,9 +169,7 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
     if (readWeights && !readLayerWeights(*layer))
       return;
     layer->name = std::move(name);
-    Value init = cast<linalg::LinalgOp>(op).getDpsInits()[0];
-    if (!isZeros(init))
-      layer->accumulator = init;
+    layer->accumulates = !isZeros(cast<linalg::LinalgOp>(op).getDpsInits()[0]);
     layers.push_back(std::move(*layer));
   });
   return layers;
@@ -202,13 +200,14 @@ Value mlir::tern::buildLayer(OpBuilder &b, const Layer &layer,
                              function_ref<Value(OpBuilder &, Value)> products) {
   b.setInsertionPoint(layer.op);
   Value result = layer.outputs(b, products(b, layer.activations(b)));
-  if (!layer.accumulator)
+  if (!layer.accumulates)
     return result;
   Location loc = layer.op->getLoc();
   auto type = cast<RankedTensorType>(result.getType());
   Value init = tensor::EmptyOp::create(
       b, loc, tensor::getMixedSizes(b, loc, result), type.getElementType());
-  return linalg::AddOp::create(b, loc, ValueRange{result, layer.accumulator},
+  Value accumulator = cast<linalg::LinalgOp>(layer.op).getDpsInits()[0];
+  return linalg::AddOp::create(b, loc, ValueRange{result, accumulator},
                                ValueRange{init})
       .getResult(0);
 }

@@ -38,10 +38,12 @@ struct Layer {
   /// they were asked for.
   std::vector<float> weights;
   int64_t rows = 0, cols = 0;
-  /// What the op accumulates into (a broadcast bias, say), or null for
-  /// zeros.
-  Value accumulator;
-  /// Builds the layer's activations as an M x K matrix (before `op`).
+  /// Whether the op accumulates into something other than zeros (its
+  /// init: a broadcast bias, say).
+  bool accumulates = false;
+  /// Builds the layer's activations as an M x K matrix (before `op`), from
+  /// the op's operands as they are when it is called: another layer
+  /// rewritten before this one may have replaced them.
   std::function<Value(OpBuilder &)> activations;
   /// Builds the layer's result (without the accumulator) from M x N
   /// products of the activations and the weights.

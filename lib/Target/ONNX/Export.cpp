@@ -3,7 +3,8 @@
 // This file implements the ONNX export of ternarized models: the layers of
 // the quantized module (tern.matmul ops named after ONNX nodes) are read
 // back into TernaryWeights, and the original model's MatMul, Gemm and 1x1
-// Conv nodes of those names are rewritten.
+// Conv nodes of those names are rewritten; the float weights they read
+// (initializers or Constant nodes) are removed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +25,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -159,7 +161,10 @@ private:
   ModuleOp module;
   onnx::ModelProto &model;
   ONNXWeightFormat format;
-  llvm::StringMap<const onnx::TensorProto *> initializers;
+  /// The model's constant tensors by name: its initializers and the values
+  /// of its Constant nodes (exporters such as Paddle2ONNX hold every
+  /// weight and bias in Constant nodes).
+  llvm::StringMap<const onnx::TensorProto *> constants;
 };
 
 LogicalResult Exporter::matMulNBits(const std::string &prefix,
@@ -170,16 +175,16 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
   const q::TernaryWeights &w = layer.weights;
   int64_t n = w.rows, k = w.cols, group = w.effectiveGroupSize();
   // A block of MatMulNBits is 16 to 256 weights with one scale: a group
-  // must be a whole number of blocks, or the whole row (the last block is
-  // then padded).
+  // must be a whole number of blocks, or the whole row (blocks of up to 256
+  // repeating its scale, the last one padded).
   int64_t block = 0;
   for (int64_t candidate : {256, 128, 64, 32, 16})
     if (group % candidate == 0) {
       block = candidate;
       break;
     }
-  if (!block && group == k && k <= 256)
-    block = std::max<int64_t>(16, llvm::PowerOf2Ceil(k));
+  if (!block && group == k)
+    block = std::clamp<int64_t>(llvm::PowerOf2Ceil(k), 16, 256);
   if (!block)
     return error(layer) << "groups of " << group
                         << " weights are not a whole number of MatMulNBits "
@@ -273,10 +278,20 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
   auto existing = [&](int index) -> std::optional<std::vector<float>> {
     if (node.input_size() <= index || node.input(index).empty())
       return std::vector<float>();
-    auto it = initializers.find(node.input(index));
-    if (it == initializers.end())
+    auto it = constants.find(node.input(index));
+    if (it == constants.end())
       return std::nullopt;
     return initializerFloats(*it->second);
+  };
+  auto addNode = [&](StringRef type, const std::string &nodeName,
+                     ArrayRef<std::string> inputs, const std::string &output) {
+    onnx::NodeProto n;
+    n.set_op_type(type.str());
+    n.set_name(nodeName);
+    for (const std::string &input : inputs)
+      n.add_input(input);
+    n.add_output(output);
+    out.push_back(std::move(n));
   };
 
   if (node.op_type() == "MatMul") {
@@ -389,12 +404,11 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     const onnx::AttributeProto *group = findAttribute(node, "group");
     if (group && group->i() != 1)
       return error(layer) << "Conv '" << name << "' is grouped";
+    // The bias: the original's when it is a constant (folded with the
+    // layer's own), else the tensor the graph computes, added as it is.
     std::optional<std::vector<float>> b = existing(2);
-    if (!b)
-      return error(layer) << "Conv '" << name
-                          << "': its bias is not a "
-                             "constant";
-    std::vector<float> bias = *b;
+    std::string computedBias = b ? std::string() : node.input(2);
+    std::vector<float> bias = b ? *b : std::vector<float>();
     if (!layer.bias.empty()) {
       bias.resize(n, 0.0f);
       for (int64_t i = 0; i < n; ++i)
@@ -404,6 +418,16 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
       onnx::NodeProto copy = node;
       copy.set_input(1,
                      addInitializer(name + ".weights", {n, k, 1, 1}, approx));
+      if (!computedBias.empty() && !bias.empty()) {
+        // Conv(x, Ŵ, computed) + the layer's bias, as [N, 1, 1].
+        copy.set_output(0, name + ".conv");
+        out.push_back(std::move(copy));
+        addNode(
+            "Add", name + ".bias",
+            {name + ".conv", addInitializer(name + ".bias", {n, 1, 1}, bias)},
+            node.output(0));
+        return success();
+      }
       if (!bias.empty()) {
         std::string bName = addInitializer(name + ".bias", {n}, bias);
         if (copy.input_size() > 2)
@@ -430,9 +454,14 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
       out.push_back(std::move(t));
     };
     transpose(node.input(0), name + ".nhwc", {0, 2, 3, 1});
-    if (failed(matMulNBits(name, name + ".nhwc", name + ".nhwf", layer, bias,
-                           out)))
+    std::string product =
+        computedBias.empty() ? name + ".nhwf" : name + ".nhwp";
+    if (failed(matMulNBits(name, name + ".nhwc", product, layer, bias, out)))
       return failure();
+    // A computed bias [N] broadcasts along the channels, last in NHWC.
+    if (!computedBias.empty())
+      addNode("Add", name + ".computed_bias", {product, computedBias},
+              name + ".nhwf");
     transpose(name + ".nhwf", node.output(0), {0, 3, 1, 2});
     return success();
   }
@@ -453,8 +482,15 @@ LogicalResult Exporter::run(llvm::StringMap<QuantizedLayer> &layers) {
   // append new ones: they read a copy.
   std::vector<onnx::TensorProto> kept(graph->initializer().begin(),
                                       graph->initializer().end());
+  for (const onnx::NodeProto &node : graph->node())
+    if (node.op_type() == "Constant" && node.output_size() == 1)
+      if (const onnx::AttributeProto *value = findAttribute(node, "value");
+          value && value->has_t()) {
+        kept.push_back(value->t());
+        kept.back().set_name(node.output(0));
+      }
   for (const onnx::TensorProto &tensor : kept)
-    initializers[tensor.name()] = &tensor;
+    constants[tensor.name()] = &tensor;
   for (auto [node, layer] : work) {
     if (!layer) {
       nodes.push_back(*node);
@@ -469,17 +505,20 @@ LogicalResult Exporter::run(llvm::StringMap<QuantizedLayer> &layers) {
       return entry.getValue().op->emitError("export-onnx: layer '")
              << entry.getKey()
              << "' has no node of that name in the ONNX model";
-  graph->clear_node();
-  for (onnx::NodeProto &node : nodes)
-    *graph->add_node() = std::move(node);
-
-  // Drop the float weights no node reads any more.
+  // Drop the float weights no node reads any more: initializers, and the
+  // Constant nodes that held them.
   llvm::StringSet<> used;
-  for (const onnx::NodeProto &node : graph->node())
+  for (const onnx::NodeProto &node : nodes)
     for (const std::string &input : node.input())
       used.insert(input);
   for (const onnx::ValueInfoProto &output : graph->output())
     used.insert(output.name());
+  graph->clear_node();
+  for (onnx::NodeProto &node : nodes)
+    if (node.op_type() != "Constant" ||
+        llvm::any_of(node.output(),
+                     [&](const std::string &o) { return used.contains(o); }))
+      *graph->add_node() = std::move(node);
   google::protobuf::RepeatedPtrField<onnx::TensorProto> live;
   for (onnx::TensorProto &tensor : *graph->mutable_initializer())
     if (used.contains(tensor.name()))
