@@ -24,6 +24,7 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
     calibrate.stats = options.stats;
     calibrate.secondMoment = options.gptq || options.refitScales;
     calibrate.cpu = options.cpu;
+    calibrate.quiet = options.quiet;
     pm.addPass(createCalibrate(calibrate));
   }
   pm.addPass(createTernarize(options));

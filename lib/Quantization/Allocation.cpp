@@ -8,6 +8,8 @@
 
 #include "tern/Quantization/Allocation.h"
 
+#include "tern/Quantization/Progress.h"
+
 #include "tern/Quantization/Probe.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -36,7 +38,7 @@ void flatten(const std::vector<Array> &outputs, std::vector<double> &values) {
 LogicalResult
 mlir::tern::measureDamage(ModelEvaluator &evaluator, ModuleOp module,
                           std::vector<AllocationLayer> &layers,
-                          StringRef inputs, const TargetCPU &cpu,
+                          StringRef inputs, const TargetCPU &cpu, bool quiet,
                           function_ref<InFlightDiagnostic()> emitError) {
   std::vector<std::string> names;
   for (const AllocationLayer &entry : layers)
@@ -64,7 +66,8 @@ mlir::tern::measureDamage(ModelEvaluator &evaluator, ModuleOp module,
   for (double v : reference)
     referenceNorm += v * v;
 
-  bool progress = llvm::errs().is_displayed();
+  Progress progress("tern-ternarize: sensitivity of layer", layers.size(),
+                    quiet);
   for (auto [index, entry] : llvm::enumerate(layers)) {
     for (AllocationCandidate &candidate : entry.candidates) {
       if (candidate.weights.empty()) {
@@ -86,12 +89,8 @@ mlir::tern::measureDamage(ModelEvaluator &evaluator, ModuleOp module,
       double denominator = std::sqrt(norm * referenceNorm);
       candidate.damage = denominator > 0 ? 1 - dot / denominator : 1;
     }
-    if (progress)
-      llvm::errs() << "\rtern-ternarize: sensitivity of " << index + 1 << "/"
-                   << layers.size() << " layers";
+    progress.step(index + 1, entry.layer->name);
   }
-  if (progress)
-    llvm::errs() << "\n";
   return success();
 }
 

@@ -11,6 +11,7 @@
 #include "tern/Quantization/Calibration.h"
 #include "tern/Quantization/Layers.h"
 #include "tern/Quantization/ModelEvaluator.h"
+#include "tern/Quantization/Progress.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -179,7 +180,7 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
     for (const Layer &layer : layers)
       calibration.layers[layer.name].channels = layer.cols;
     size_t perLayer = secondMoment ? 5 : 4;
-    bool progress = llvm::errs().is_displayed();
+    Progress progress("tern-calibrate: entry", entries->size(), quiet);
     std::vector<Array> outputs;
     for (auto [index, entry] : llvm::enumerate(*entries)) {
       std::vector<InputSet> sets;
@@ -204,13 +205,9 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
         }
         ++calibration.inputSets;
       }
-      if (progress)
-        llvm::errs() << "\rtern-calibrate: " << index + 1 << "/"
-                     << entries->size() << " entries, " << calibration.inputSets
-                     << " input sets";
+      progress.step(index + 1,
+                    std::to_string(calibration.inputSets) + " input sets");
     }
-    if (progress)
-      llvm::errs() << "\n";
     llvm::errs() << "tern-calibrate: " << layers.size() << " layers, "
                  << calibration.inputSets << " input sets -> ";
     if (stats.empty()) {

@@ -54,7 +54,6 @@ llvm::Error SequentialCalibration::observe(size_t index,
   ProbeModel &probe = *probe_;
   stats.received.channels = probe.channels(index);
   std::vector<Array> x, received;
-  bool progress = llvm::errs().is_displayed();
   for (size_t set = 0; set < probe.numSets(); ++set) {
     if (!floatCache_.empty())
       std::swap(x, floatCache_[set]);
@@ -71,10 +70,6 @@ llvm::Error SequentialCalibration::observe(size_t index,
       std::swap(x, floatCache_[set]);
     }
   }
-  if (progress)
-    llvm::errs() << "\rtern-ternarize: sequential: " << index + 1 << "/"
-                 << current_.size() << " layers"
-                 << (index + 1 == current_.size() ? "\n" : "");
   return llvm::Error::success();
 }
 

@@ -22,6 +22,7 @@
 #include "tern/Quantization/LayerFit.h"
 #include "tern/Quantization/Layers.h"
 #include "tern/Quantization/ModelEvaluator.h"
+#include "tern/Quantization/Progress.h"
 #include "tern/Quantization/SequentialCalibration.h"
 #include "tern/Quantization/TernarizeReport.h"
 
@@ -272,6 +273,7 @@ TernarizePass::ternarizeLayers(ArrayRef<Layer *> selected,
                                const LayerFitter &fitter,
                                const Calibration &statistics, StringRef source,
                                SequentialCalibration *sequential) {
+  Progress progress("tern-ternarize: layer", selected.size(), quiet);
   for (auto [index, layer] : llvm::enumerate(selected)) {
     PreparedLayer prepared;
     if (failed(prepareLayer(*layer, index, fitter, statistics, source,
@@ -287,6 +289,7 @@ TernarizePass::ternarizeLayers(ArrayRef<Layer *> selected,
     if (failed(rewriteLayer(*layer, prepared, *weights, bias, std::nan(""))))
       return failure();
     std::vector<float>().swap(layer->weights);
+    progress.step(index + 1, layer->name);
   }
   return success();
 }
@@ -299,6 +302,9 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
   std::vector<PreparedLayer> prepared(selected.size());
   std::vector<std::vector<q::TernaryWeights>> fits(selected.size());
   std::vector<AllocationLayer> allocation(selected.size());
+  Progress progress("tern-ternarize: fitting 1 to " + std::to_string(planes) +
+                        " planes, layer",
+                    selected.size(), quiet);
   for (auto [i, layer] : llvm::enumerate(selected)) {
     if (failed(prepareLayer(*layer, i, fitter, statistics, source,
                             /*sequential=*/nullptr, prepared[i])))
@@ -322,13 +328,14 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
       fits[i].push_back(std::move(*weights));
     }
     allocation[i].candidates.push_back(AllocationCandidate());
+    progress.step(i + 1, layer->name);
   }
   auto emitAllocationError = [this] { return emitError() << "allocation: "; };
   llvm::Expected<TargetCPU> target = resolveCPU(cpu);
   if (!target)
     return emitAllocationError() << llvm::toString(target.takeError());
   if (failed(measureDamage(evaluator, getOperation(), allocation, calibration,
-                           *target, emitAllocationError)))
+                           *target, quiet, emitAllocationError)))
     return failure();
   if (llvm::Error error = allocateBits(allocation, bits))
     return emitAllocationError() << llvm::toString(std::move(error));

@@ -45,11 +45,11 @@ struct AllocationLayer {
 /// Measures every candidate's damage: the module is copied with the
 /// weights of the allocation layers turned into arguments of @main,
 /// compiled once for `cpu`, and run on the input sets of `inputs` (as
-/// tern-calibrate reads them) once per candidate. Reports failures through
-/// `emitError`.
+/// tern-calibrate reads them) once per candidate, with a progress line
+/// per layer unless `quiet`. Reports failures through `emitError`.
 LogicalResult measureDamage(ModelEvaluator &evaluator, ModuleOp module,
                             std::vector<AllocationLayer> &layers,
-                            StringRef inputs, const TargetCPU &cpu,
+                            StringRef inputs, const TargetCPU &cpu, bool quiet,
                             function_ref<InFlightDiagnostic()> emitError);
 
 /// Chooses a candidate per layer: every layer starts at its cheapest one,

@@ -52,6 +52,8 @@ def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
     Option<"layers", "layers", "std::string", /*default=*/"\"\"",
            "Regular expression: observe only the layers whose name matches "
            "(the model is cut after the last one)">,
+    Option<"quiet", "quiet", "bool", /*default=*/"false",
+           "No progress lines on stderr (entry i of n, elapsed, ETA)">,
   ];
 }
 

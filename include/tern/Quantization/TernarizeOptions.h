@@ -143,7 +143,11 @@ template <typename Owner> struct TernarizeOptionSet {
                llvm::cl::desc("Write a JSON report of every layer and the "
                               "totals to this file, and print it as a table "
                               "on stderr"),
-               llvm::cl::init("")) {}
+               llvm::cl::init("")),
+        quiet(owner, "quiet",
+              llvm::cl::desc("No progress lines on stderr (layer i of n, "
+                             "elapsed, ETA)"),
+              llvm::cl::init(false)) {}
 
   Option<TernarizeMethod> method;
   Option<::tern::quant::Threshold> threshold;
@@ -161,6 +165,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<double> bits;
   Option<std::string> cpu;
   Option<std::string> report;
+  Option<bool> quiet;
 };
 
 /// tern-ternarize's options as an options struct: what tern-ptq-pipeline
