@@ -12,8 +12,11 @@
 #include "tern/Dialect/Tern/IR/TernOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
@@ -64,11 +67,6 @@ bool isZeros(Value value) {
   return matchPattern(value, m_AnyZeroFloat());
 }
 
-bool isStaticF32(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.getElementType().isF32() && tensor.hasStaticShape();
-}
-
 /// An M x K f32 matrix whose K is static (M may be dynamic: the rows of a
 /// model whose batch or sequence length is fixed only when it runs).
 bool isRowsF32(Type type) {
@@ -93,6 +91,14 @@ std::optional<Layer> matchMatmul(linalg::MatmulOp op) {
   return layer;
 }
 
+/// An NCHW f32 tensor whose channels are static (batch, height and width
+/// may be fixed only when the model runs).
+bool isImageF32(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.getElementType().isF32() && tensor.getRank() == 4 &&
+         !tensor.isDynamicDim(1);
+}
+
 /// A 1x1 convolution (stride 1, NCHW) with constant F x C x 1 x 1 weights:
 /// a matmul over the channels of every pixel.
 std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
@@ -102,12 +108,14 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
     return std::nullopt;
   Value input = op.getInputs()[0];
   Value filter = op.getInputs()[1];
-  if (!isStaticF32(input.getType()) || !isStaticF32(op.getResultTypes()[0]) ||
+  if (!isImageF32(input.getType()) || !isImageF32(op.getResultTypes()[0]) ||
       !isFloatConstant(filter))
     return std::nullopt;
   auto inputType = cast<RankedTensorType>(input.getType());
   auto filterType = cast<RankedTensorType>(filter.getType());
   auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
+  // A 1x1 window with stride 1 keeps the image size: the result's static
+  // sizes are the input's.
   if (filterType.getDimSize(2) != 1 || filterType.getDimSize(3) != 1 ||
       inputType.getDimSize(2) != resultType.getDimSize(2) ||
       inputType.getDimSize(3) != resultType.getDimSize(3))
@@ -118,26 +126,46 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
   // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C] -> matmul -> [B*H*W, F] ->
   // [B, H, W, F] -> [B, F, H, W].
   Location loc = op.getLoc();
-  auto transpose = [loc](OpBuilder &b, Value value, ArrayRef<int64_t> shape,
+  auto transpose = [loc](OpBuilder &b, Value value,
                          ArrayRef<int64_t> permutation) {
-    Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
+    Value init = tensor::EmptyOp::create(
+        b, loc, applyPermutation(sizes, permutation), b.getF32Type());
     return linalg::TransposeOp::create(b, loc, value, init, permutation)
         .getResult()[0];
   };
-  SmallVector<int64_t> in(inputType.getShape());
   SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
   layer.activations = [=](OpBuilder &b) mutable -> Value {
-    Value nhwc = transpose(b, op.getInputs()[0], {in[0], in[2], in[3], in[1]},
-                           {0, 2, 3, 1});
-    return tensor::CollapseShapeOp::create(b, loc, nhwc, pixels);
+    return tensor::CollapseShapeOp::create(
+        b, loc, transpose(b, op.getInputs()[0], {0, 2, 3, 1}), pixels);
   };
-  SmallVector<int64_t> out(resultType.getShape());
-  layer.outputs = [=](OpBuilder &b, Value products) -> Value {
-    Value nhwf = tensor::ExpandShapeOp::create(
-        b, loc,
-        RankedTensorType::get({out[0], out[2], out[3], out[1]}, b.getF32Type()),
-        products, pixels);
-    return transpose(b, nhwf, out, {0, 3, 1, 2});
+  int64_t filters = layer.rows;
+  layer.outputs = [=](OpBuilder &b, Value products) mutable -> Value {
+    // The image's sizes, read from the input when the model runs.
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(b, loc, op.getInputs()[0]);
+    SmallVector<OpFoldResult> nhwf = {sizes[0], sizes[2], sizes[3],
+                                      b.getIndexAttr(filters)};
+    SmallVector<int64_t> shape;
+    for (OpFoldResult size : nhwf)
+      shape.push_back(getConstantIntValue(size).value_or(ShapedType::kDynamic));
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    Value image;
+    if (llvm::count(shape, ShapedType::kDynamic) <= 1) {
+      image =
+          tensor::ExpandShapeOp::create(b, loc, type, products, pixels, nhwf);
+    } else {
+      // An expand_shape whose group has two dynamic sizes crashes MLIR 22's
+      // expand-strided-metadata (llvm-project issue 186830): tensor.reshape
+      // with the sizes as a shape tensor, as the importer does.
+      SmallVector<Value> dims;
+      for (OpFoldResult size : nhwf)
+        dims.push_back(getValueOrCreateConstantIndexOp(b, loc, size));
+      Value shapeTensor = tensor::FromElementsOp::create(
+          b, loc, RankedTensorType::get({4}, b.getIndexType()), dims);
+      image = tensor::ReshapeOp::create(b, loc, type, products, shapeTensor);
+    }
+    return transpose(b, image, {0, 3, 1, 2});
   };
   return layer;
 }

@@ -392,7 +392,9 @@ Value onnx_import::padConstant(OpBuilder &b, Location loc, Value value,
     return value;
   SmallVector<int64_t> shape;
   for (int64_t i = 0; i < rank; ++i)
-    shape.push_back(type.getDimSize(i) + lows[i] + highs[i]);
+    shape.push_back(type.isDynamicDim(i)
+                        ? ShapedType::kDynamic
+                        : type.getDimSize(i) + lows[i] + highs[i]);
   auto resultType = RankedTensorType::get(shape, type.getElementType());
   Value pad = scalar(b, loc, type.getElementType(), padValue);
   return tensor::PadOp::create(

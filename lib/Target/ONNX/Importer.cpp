@@ -61,10 +61,12 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "HardSwish", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "Max",
       "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "Reciprocal", "Relu",
       "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh", "Where", "Xor",
-      // Matrix products, layout, normalization, reductions.
-      "Gemm", "LayerNormalization", "LogSoftmax", "MatMul", "ReduceMax",
-      "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Softmax",
-      "Transpose",
+      // Matrix products, convolutions, pooling, layout, normalization,
+      // reductions (channels and weights stay static).
+      "AveragePool", "BatchNormalization", "Conv", "GlobalAveragePool",
+      "GlobalMaxPool", "MaxPool", "Gemm", "LayerNormalization", "LogSoftmax",
+      "MatMul", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd",
+      "ReduceSum", "Softmax", "Transpose",
       // Shapes and data movement: sizes known only when the model runs are
       // carried through shape arithmetic (HostTensor::symbols).
       "Concat", "ConstantOfShape", "Expand", "Gather", "Range", "Reshape",

@@ -9,8 +9,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Importer.h"
+#include "tern/Support/Signature.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -239,7 +242,9 @@ LogicalResult lowerGemm(NodeContext &ctx) {
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
-/// Window geometry of a 2-D conv or pool along H and W.
+/// Window geometry of a 2-D conv or pool along H and W. Along a dimension
+/// known only when the model runs, `output` is kDynamic: windowSizes
+/// computes it then.
 struct Window {
   SmallVector<int64_t> kernel, strides, dilations, padLow, padHigh, output;
   /// Of padHigh, what ceil_mode added (never counted as padding).
@@ -247,8 +252,11 @@ struct Window {
 };
 
 /// Reads kernel_shape, strides, dilations, pads and auto_pad for `spatial`
-/// dims of `input` (sizes), with kernel sizes `kernel`. `ceilMode` rounds
-/// output sizes up (pooling).
+/// dims of `input` (sizes, kDynamic for those known only when the model
+/// runs), with kernel sizes `kernel`. `ceilMode` rounds output sizes up
+/// (pooling). Along a dynamic dimension the pads must not depend on its
+/// size: auto_pad SAME and ceil_mode with a stride above 1 are refused
+/// there.
 FailureOr<Window> readWindow(NodeContext &ctx, ArrayRef<int64_t> input,
                              ArrayRef<int64_t> kernel, bool ceilMode) {
   size_t n = input.size();
@@ -277,6 +285,20 @@ FailureOr<Window> readWindow(NodeContext &ctx, ArrayRef<int64_t> input,
              failure();
     int64_t extent = w.dilations[i] * (w.kernel[i] - 1) + 1;
     int64_t low = pads[i], high = pads[i + n];
+    bool dynamic = ShapedType::isDynamic(input[i]);
+    if (dynamic && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER"))
+      return ctx.error() << "has auto_pad " << autoPad
+                         << " along spatial dimension " << i
+                         << ", whose size is known only when the model runs; "
+                            "tern needs explicit pads there (or fix the size "
+                            "with --input-shape)",
+             failure();
+    if (dynamic && ceilMode && w.strides[i] > 1)
+      return ctx.error() << "has ceil_mode with stride " << w.strides[i]
+                         << " along spatial dimension " << i
+                         << ", whose size is known only when the model runs; "
+                            "fix the size with --input-shape",
+             failure();
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
       int64_t out = (input[i] + w.strides[i] - 1) / w.strides[i];
       int64_t total =
@@ -288,6 +310,13 @@ FailureOr<Window> readWindow(NodeContext &ctx, ArrayRef<int64_t> input,
     } else if (autoPad != "NOTSET") {
       return ctx.error() << "has unknown auto_pad '" << autoPad << "'",
              failure();
+    }
+    if (dynamic) {
+      w.padLow.push_back(low);
+      w.padHigh.push_back(high);
+      w.ceilExtra.push_back(0);
+      w.output.push_back(ShapedType::kDynamic);
+      continue;
     }
     int64_t span = input[i] + low + high - extent;
     if (span < 0)
@@ -334,20 +363,56 @@ FailureOr<Window> readWindow2D(NodeContext &ctx, ArrayRef<int64_t> hw,
 
 /// Views a rank-3 (1-D) NCL tensor as NC1L, so that one 2-D path serves both.
 Value as2D(NodeContext &ctx, Value v) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getRank() == 4)
+  if (cast<RankedTensorType>(v.getType()).getRank() == 4)
     return v;
-  return reshape(ctx.b, ctx.loc, v,
-                 {t.getDimSize(0), t.getDimSize(1), 1, t.getDimSize(2)});
+  SmallVector<OpFoldResult> sizes = sizesOf(ctx.b, ctx.loc, v);
+  sizes.insert(sizes.begin() + 2, ctx.b.getIndexAttr(1));
+  return reshapeTo(ctx.b, ctx.loc, v, sizes);
 }
 
-/// [N, M, H, W] filled with bias[m] (or zeros).
-Value convInit(NodeContext &ctx, ArrayRef<int64_t> shape, Type type,
+/// The output sizes [N, channels, OH, OW] of window `w` over the padded
+/// NCHW input `padded`: constants where the window is static, and where it
+/// is not, (size - extent) / stride + 1 computed when the model runs, with
+/// a check that the window fits.
+SmallVector<OpFoldResult> windowSizes(NodeContext &ctx, Value padded,
+                                      const Window &w, int64_t channels) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, padded);
+  sizes[1] = b.getIndexAttr(channels);
+  for (int d = 0; d < 2; ++d) {
+    if (!ShapedType::isDynamic(w.output[d])) {
+      sizes[2 + d] = b.getIndexAttr(w.output[d]);
+      continue;
+    }
+    Value size = getValueOrCreateConstantIndexOp(b, loc, sizes[2 + d]);
+    Value extent = arith::ConstantIndexOp::create(
+        b, loc, w.dilations[d] * (w.kernel[d] - 1) + 1);
+    cf::AssertOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, size, extent),
+        "node '" + ctx.node.name() + "': " + ctx.node.op_type() +
+            " window larger than its padded input along spatial dimension " +
+            std::to_string(d) + " when the model runs");
+    Value span = arith::SubIOp::create(b, loc, size, extent);
+    Value stride = arith::ConstantIndexOp::create(b, loc, w.strides[d]);
+    sizes[2 + d] = arith::AddIOp::create(
+                       b, loc, arith::DivUIOp::create(b, loc, span, stride),
+                       arith::ConstantIndexOp::create(b, loc, 1))
+                       .getResult();
+  }
+  return sizes;
+}
+
+/// [N, M, H, W] of `sizes` filled with bias[m] (or zeros).
+Value convInit(NodeContext &ctx, ArrayRef<OpFoldResult> sizes, Type type,
                Value bias) {
   if (!bias)
-    return zeros(ctx, shape, type);
-  Value b4 = reshape(ctx.b, ctx.loc, bias, {1, shape[1], 1, 1});
-  return broadcastTo(ctx.b, ctx.loc, b4, shape);
+    return filledOf(ctx.b, ctx.loc, sizes, type, 0);
+  return linalg::BroadcastOp::create(ctx.b, ctx.loc, bias,
+                                     emptyOf(ctx.b, ctx.loc, sizes, type),
+                                     ArrayRef<int64_t>{0, 2, 3})
+      .getResult()[0];
 }
 
 LogicalResult lowerConv(NodeContext &ctx) {
@@ -359,16 +424,27 @@ LogicalResult lowerConv(NodeContext &ctx) {
     return ctx.error() << "supports 1-D and 2-D convolutions (input rank 3 or "
                           "4), got input "
                        << x->type << " and weights " << w->type;
+  if (x->type.isDynamicDim(1) || !w->type.hasStaticShape())
+    return ctx.error() << "needs the input channels and the weights' shape "
+                          "known at import, got input "
+                       << shapeString(x->type.getShape()) << " and weights "
+                       << shapeString(w->type.getShape());
   Value input = as2D(ctx, ctx.value(0));
   Value weights = as2D(ctx, ctx.value(1));
   auto it = cast<RankedTensorType>(input.getType());
   auto wt = cast<RankedTensorType>(weights.getType());
-  int64_t n = it.getDimSize(0), c = it.getDimSize(1);
+  int64_t c = it.getDimSize(1);
   int64_t m = wt.getDimSize(0), cg = wt.getDimSize(1);
   int64_t group = ctx.attrInt("group", 1);
   if (group < 1 || c % group || m % group || cg * group != c)
     return ctx.error() << "has group " << group << " inconsistent with " << c
                        << " input channels and weights " << w->type;
+  Tensor *biasTensor = ctx.input(2);
+  if (biasTensor &&
+      (biasTensor->type.getRank() != 1 || biasTensor->type.getDimSize(0) != m))
+    return ctx.error() << "has a bias of shape "
+                       << shapeString(biasTensor->type.getShape())
+                       << ", expected (" << m << ")";
   SmallVector<int64_t> kernel = {wt.getDimSize(2), wt.getDimSize(3)};
   SmallVector<int64_t> spatial = {it.getDimSize(2), it.getDimSize(3)};
   FailureOr<Window> win =
@@ -378,44 +454,44 @@ LogicalResult lowerConv(NodeContext &ctx) {
   Value padded =
       padConstant(ctx.b, ctx.loc, input, win->padLow, win->padHigh, 0);
   Type type = it.getElementType();
-  SmallVector<int64_t> outShape = {n, m, win->output[0], win->output[1]};
-  Value bias = ctx.input(2) ? ctx.value(2) : Value();
+  SmallVector<OpFoldResult> outSizes = windowSizes(ctx, padded, *win, m);
+  Value bias = biasTensor ? ctx.value(2) : Value();
+  Value init = convInit(ctx, outSizes, type, bias);
   auto strides = ctx.b.getI64TensorAttr(win->strides);
   auto dilations = ctx.b.getI64TensorAttr(win->dilations);
   Value result;
   if (group == 1) {
-    Value init = convInit(ctx, outShape, type, bias);
     result =
         linalg::Conv2DNchwFchwOp::create(
             ctx.b, ctx.loc, TypeRange{init.getType()},
             ValueRange{padded, weights}, ValueRange{init}, strides, dilations)
             .getResult(0);
   } else if (group == c && m == c) {
-    Value init = convInit(ctx, outShape, type, bias);
     Value w3 = reshape(ctx.b, ctx.loc, weights, {c, kernel[0], kernel[1]});
     result = linalg::DepthwiseConv2DNchwChwOp::create(
                  ctx.b, ctx.loc, TypeRange{init.getType()},
                  ValueRange{padded, w3}, ValueRange{init}, strides, dilations)
                  .getResult(0);
   } else {
-    auto pt = cast<RankedTensorType>(padded.getType());
-    Value x5 =
-        reshape(ctx.b, ctx.loc, padded,
-                {n, group, c / group, pt.getDimSize(2), pt.getDimSize(3)});
+    SmallVector<OpFoldResult> in5 = sizesOf(ctx.b, ctx.loc, padded);
+    in5[1] = ctx.b.getIndexAttr(c / group);
+    in5.insert(in5.begin() + 1, ctx.b.getIndexAttr(group));
+    Value x5 = reshapeTo(ctx.b, ctx.loc, padded, in5);
     Value w5 = reshape(ctx.b, ctx.loc, weights,
                        {group, m / group, cg, kernel[0], kernel[1]});
-    SmallVector<int64_t> out5 = {n, group, m / group, win->output[0],
-                                 win->output[1]};
-    Value init =
-        reshape(ctx.b, ctx.loc, convInit(ctx, outShape, type, bias), out5);
+    SmallVector<OpFoldResult> out5(outSizes);
+    out5[1] = ctx.b.getIndexAttr(m / group);
+    out5.insert(out5.begin() + 1, ctx.b.getIndexAttr(group));
+    Value init5 = reshapeTo(ctx.b, ctx.loc, init, out5);
     Value r = linalg::Conv2DNgchwGfchwOp::create(
-                  ctx.b, ctx.loc, TypeRange{init.getType()}, ValueRange{x5, w5},
-                  ValueRange{init}, strides, dilations)
+                  ctx.b, ctx.loc, TypeRange{init5.getType()},
+                  ValueRange{x5, w5}, ValueRange{init5}, strides, dilations)
                   .getResult(0);
-    result = reshape(ctx.b, ctx.loc, r, outShape);
+    result = reshapeTo(ctx.b, ctx.loc, r, outSizes);
   }
   if (rank == 3)
-    result = reshape(ctx.b, ctx.loc, result, {n, m, win->output[1]});
+    result = reshapeTo(ctx.b, ctx.loc, result,
+                       {outSizes[0], outSizes[1], outSizes[3]});
   ctx.setOutput(0, result);
   return success();
 }
@@ -539,9 +615,14 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   int64_t oh = pt.getDimSize(2) - eh, ow = pt.getDimSize(3) - ew;
   if (oh < 1 || ow < 1)
     return ctx.error() << "has an empty output";
-  SmallVector<int64_t> resultShape = {n, m, oh, ow};
+  if (Tensor *bias = ctx.input(2);
+      bias && (bias->type.getRank() != 1 || bias->type.getDimSize(0) != m))
+    return ctx.error() << "has a bias of shape "
+                       << shapeString(bias->type.getShape()) << ", expected ("
+                       << m << ")";
   Value init =
-      convInit(ctx, resultShape, type, ctx.input(2) ? ctx.value(2) : Value());
+      convInit(ctx, getAsIndexOpFoldResult(ctx.b.getContext(), {n, m, oh, ow}),
+               type, ctx.input(2) ? ctx.value(2) : Value());
   Value result =
       linalg::Conv2DNchwFchwOp::create(
           ctx.b, ctx.loc, TypeRange{init.getType()},
@@ -552,6 +633,30 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   return success();
 }
 
+/// How many positions of each window of `w` along spatial dimension `d`
+/// an average divides by: those inside the input of size `size` (and, with
+/// `includePad`, in its explicit pads; ceil_mode's extra padding never
+/// counts). Along a dimension known only when the model runs every window
+/// counts the same, one entry (readWindow allows no ceil_mode padding
+/// there; lowerPool refuses partial windows).
+std::vector<double> windowCounts(const Window &w, int d, int64_t size,
+                                 bool includePad) {
+  if (ShapedType::isDynamic(size))
+    return {double(w.kernel[d])};
+  int64_t lo = includePad ? -w.padLow[d] : 0;
+  int64_t hi = includePad ? size + w.padHigh[d] - w.ceilExtra[d] : size;
+  std::vector<double> counts;
+  for (int64_t o = 0; o < w.output[d]; ++o) {
+    int64_t inside = 0;
+    for (int64_t k = 0; k < w.kernel[d]; ++k) {
+      int64_t at = o * w.strides[d] - w.padLow[d] + k * w.dilations[d];
+      inside += at >= lo && at < hi;
+    }
+    counts.push_back(double(std::max<int64_t>(inside, 1)));
+  }
+  return counts;
+}
+
 LogicalResult lowerPool(NodeContext &ctx, bool isMax) {
   Tensor *x = ctx.input(0);
   if (!isFloatTensor(x) || (x->type.getRank() != 4 && x->type.getRank() != 3))
@@ -559,6 +664,10 @@ LogicalResult lowerPool(NodeContext &ctx, bool isMax) {
   if (ctx.node.output_size() > 1 && !ctx.node.output(1).empty())
     return ctx.error() << "does not produce the Indices output";
   int64_t rank = x->type.getRank();
+  if (x->type.isDynamicDim(1))
+    return ctx.error() << "needs the number of channels known at import, got "
+                          "input "
+                       << shapeString(x->type.getShape());
   SmallVector<int64_t> kernel = ctx.attrInts("kernel_shape");
   if (int64_t(kernel.size()) != rank - 2)
     return ctx.error() << "needs kernel_shape with " << rank - 2 << " values";
@@ -571,69 +680,65 @@ LogicalResult lowerPool(NodeContext &ctx, bool isMax) {
                    ceilMode, rank == 3);
   if (failed(win))
     return failure();
+  bool includePad = ctx.attrInt("count_include_pad", 0) != 0;
+  for (int d = 0; d < 2; ++d)
+    if (!isMax && it.isDynamicDim(2 + d) && !includePad &&
+        (win->padLow[d] || win->padHigh[d]))
+      return ctx.error() << "averages windows that reach into its pads along "
+                            "spatial dimension "
+                         << d
+                         << ", whose size is known only when the model runs; "
+                            "fix the size with --input-shape";
   Type type = it.getElementType();
   double padValue = isMax ? -INFINITY : 0.0;
   Value padded =
       padConstant(ctx.b, ctx.loc, input, win->padLow, win->padHigh, padValue);
-  SmallVector<int64_t> outShape = {it.getDimSize(0), it.getDimSize(1),
-                                   win->output[0], win->output[1]};
+  SmallVector<OpFoldResult> outSizes =
+      windowSizes(ctx, padded, *win, it.getDimSize(1));
   Value window = empty(ctx.b, ctx.loc, win->kernel, type);
   auto strides = ctx.b.getI64TensorAttr(win->strides);
   auto dilations = ctx.b.getI64TensorAttr(win->dilations);
   Value result;
   if (isMax) {
-    Value init = filled(ctx.b, ctx.loc, outShape, type, -INFINITY);
+    Value init = filledOf(ctx.b, ctx.loc, outSizes, type, -INFINITY);
     result =
         linalg::PoolingNchwMaxOp::create(
             ctx.b, ctx.loc, TypeRange{init.getType()},
             ValueRange{padded, window}, ValueRange{init}, strides, dilations)
             .getResult(0);
   } else {
-    Value init = zeros(ctx, outShape, type);
+    Value init = filledOf(ctx.b, ctx.loc, outSizes, type, 0);
     Value sum =
         linalg::PoolingNchwSumOp::create(
             ctx.b, ctx.loc, TypeRange{init.getType()},
             ValueRange{padded, window}, ValueRange{init}, strides, dilations)
             .getResult(0);
-    // Divide by how many window positions fall inside the input (or the
-    // explicit pads too, with count_include_pad), computed at import time.
-    bool includePad = ctx.attrInt("count_include_pad", 0) != 0;
-    int64_t oh = win->output[0], ow = win->output[1];
-    SmallVector<int64_t> sizes = {it.getDimSize(2), it.getDimSize(3)};
-    std::vector<double> counts(oh * ow);
-    for (int64_t i = 0; i < oh; ++i)
-      for (int64_t j = 0; j < ow; ++j) {
-        int64_t cnt = 1;
-        for (int d = 0; d < 2; ++d) {
-          int64_t o = d ? j : i, inside = 0;
-          int64_t lo = includePad ? -win->padLow[d] : 0;
-          int64_t hi = includePad ? sizes[d] + win->padHigh[d] : sizes[d];
-          // ceil_mode's extra padding never counts.
-          if (includePad)
-            hi -= win->ceilExtra[d];
-          for (int64_t k = 0; k < win->kernel[d]; ++k) {
-            int64_t at =
-                o * win->strides[d] - win->padLow[d] + k * win->dilations[d];
-            inside += at >= lo && at < hi;
-          }
-          cnt *= inside;
-        }
-        counts[i * ow + j] = double(std::max<int64_t>(cnt, 1));
-      }
+    // Divide by the product of the counts along H and W, a table computed
+    // at import time (one column or row where a size is dynamic).
+    std::vector<double> rows =
+        windowCounts(*win, 0, it.getDimSize(2), includePad);
+    std::vector<double> cols =
+        windowCounts(*win, 1, it.getDimSize(3), includePad);
+    int64_t oh = rows.size(), ow = cols.size();
+    std::vector<double> counts;
+    for (double r : rows)
+      for (double c : cols)
+        counts.push_back(r * c);
     Tensor divisor;
     divisor.type = RankedTensorType::get({oh, ow}, type);
     divisor.host = std::make_shared<HostTensor>(
         makeHost(type, {oh, ow}, std::move(counts)));
     Value d = materializeConstant(ctx, divisor);
     result =
-        broadcastMap(ctx.b, ctx.loc, ValueRange{sum, d}, outShape, type,
+        broadcastMap(ctx.b, ctx.loc, ValueRange{sum, d},
+                     cast<RankedTensorType>(sum.getType()).getShape(), type,
                      [](OpBuilder &b, Location loc, ValueRange a) -> Value {
                        return arith::DivFOp::create(b, loc, a[0], a[1]);
                      });
   }
   if (rank == 3)
-    result = reshape(ctx.b, ctx.loc, result,
-                     {outShape[0], outShape[1], outShape[3]});
+    result = reshapeTo(ctx.b, ctx.loc, result,
+                       {outSizes[0], outSizes[1], outSizes[3]});
   ctx.setOutput(0, result);
   return success();
 }
@@ -643,11 +748,8 @@ LogicalResult lowerGlobalPool(NodeContext &ctx, bool isMax) {
   if (!isFloatTensor(x) || x->type.getRank() < 3)
     return ctx.error() << "expects a float tensor of rank >= 3";
   SmallVector<int64_t> axes;
-  int64_t count = 1;
-  for (int64_t d = 2; d < x->type.getRank(); ++d) {
+  for (int64_t d = 2; d < x->type.getRank(); ++d)
     axes.push_back(d);
-    count *= x->type.getDimSize(d);
-  }
   Value v = ctx.value(0);
   Value r =
       reduce(ctx.b, ctx.loc, v, axes, true, isMax ? -INFINITY : 0.0,
@@ -657,21 +759,30 @@ LogicalResult lowerGlobalPool(NodeContext &ctx, bool isMax) {
                return arith::AddFOp::create(b, loc, acc, e);
              });
   if (!isMax) {
+    // 1 / the number of positions averaged, at run time if it is dynamic.
+    Type type = x->type.getElementType();
+    SmallVector<OpFoldResult> sizes = sizesOf(ctx.b, ctx.loc, v);
+    OpFoldResult count =
+        productOf(ctx.b, ctx.loc, ArrayRef<OpFoldResult>(sizes).drop_front(2));
+    Value scale;
+    if (std::optional<int64_t> n = getConstantIntValue(count)) {
+      scale = scalar(ctx.b, ctx.loc, type, 1.0 / double(*n));
+    } else {
+      Value n64 = arith::IndexCastOp::create(ctx.b, ctx.loc, ctx.b.getI64Type(),
+                                             cast<Value>(count));
+      Value nf = arith::SIToFPOp::create(ctx.b, ctx.loc, type, n64);
+      scale = arith::DivFOp::create(ctx.b, ctx.loc,
+                                    scalar(ctx.b, ctx.loc, type, 1.0), nf);
+    }
     auto shape = cast<RankedTensorType>(r.getType()).getShape();
-    double scale = 1.0 / double(count);
-    r = broadcastMap(ctx.b, ctx.loc, r, shape, x->type.getElementType(),
+    r = broadcastMap(ctx.b, ctx.loc, r, shape, type,
                      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
-                       return arith::MulFOp::create(
-                           b, loc, a[0], scalar(b, loc, a[0].getType(), scale));
+                       return arith::MulFOp::create(b, loc, a[0], scale);
                      });
   }
   ctx.setOutput(0, r);
   return success();
 }
-
-//===----------------------------------------------------------------------===//
-// Normalization, softmax, reductions
-//===----------------------------------------------------------------------===//
 
 LogicalResult lowerBatchNorm(NodeContext &ctx) {
   Tensor *x = ctx.input(0);
@@ -679,6 +790,10 @@ LogicalResult lowerBatchNorm(NodeContext &ctx) {
     return ctx.error() << "expects a float input of rank >= 2";
   if (ctx.attrInt("training_mode", 0))
     return ctx.error() << "is in training mode; tern imports inference graphs";
+  if (x->type.isDynamicDim(1))
+    return ctx.error() << "needs the number of channels known at import, got "
+                          "input "
+                       << shapeString(x->type.getShape());
   for (int i = 1; i <= 4; ++i)
     if (!ctx.host(i) || ctx.host(i)->size() != x->type.getDimSize(1))
       return ctx.error() << "needs constant scale, bias, mean and variance of "
@@ -814,16 +929,16 @@ LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
   Value v = ctx.value(0);
   SmallVector<int64_t> axes = {*axis};
   SmallVector<int64_t> work(shape);
-  if (ctx.opset < 13) {
-    if (!x->type.hasStaticShape())
-      return ctx.error() << "before opset 13 coerces its input to 2-D, which "
-                            "tern does with static shapes only, got "
-                         << x->type;
-    // Before opset 13 the input is coerced to 2-D at the axis.
-    work = {1, 1};
-    for (int64_t d = 0; d < rank; ++d)
-      work[d < *axis ? 0 : 1] *= shape[d];
-    v = reshape(ctx.b, ctx.loc, v, work);
+  SmallVector<OpFoldResult> sizes = sizesOf(ctx.b, ctx.loc, v);
+  if (ctx.opset < 13 && *axis != rank - 1) {
+    // Before opset 13 the input is coerced to 2-D at the axis (at the last
+    // axis, that is the softmax along it).
+    ArrayRef<OpFoldResult> all(sizes);
+    SmallVector<OpFoldResult> matrix = {
+        productOf(ctx.b, ctx.loc, all.take_front(*axis)),
+        productOf(ctx.b, ctx.loc, all.drop_front(*axis))};
+    v = reshapeTo(ctx.b, ctx.loc, v, matrix);
+    work = staticShapeOf(matrix);
     axes = {1};
   }
   Type type = x->type.getElementType();
@@ -853,7 +968,7 @@ LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
                      [](OpBuilder &b, Location loc, ValueRange a) -> Value {
                        return arith::DivFOp::create(b, loc, a[0], a[1]);
                      });
-  ctx.setOutput(0, reshape(ctx.b, ctx.loc, y, shape));
+  ctx.setOutput(0, reshapeTo(ctx.b, ctx.loc, y, sizes));
   return success();
 }
 
