@@ -65,7 +65,8 @@ if not config.tern_instrumented:
 # The Python package's command line (python3 -m tern) on this build's tools.
 config.substitutions.append(
     ("%tern_py", "env PYTHONPATH=" + os.path.join(config.tern_src_root, "python")
-     + " TERN_BIN_DIR=" + config.tern_tools_dir + " "
+     + " TERN_BIN_DIR=" + config.tern_tools_dir
+     + " TERN_MODELS_DIR=" + config.tern_models_dir + " "
      + config.python_executable + " -m tern")
 )
 config.substitutions.append(("%tern_src_root", config.tern_src_root))
@@ -89,6 +90,10 @@ config.substitutions.append(("%run_ort", "node " + os.path.join(ort, "run-ort.mj
 if os.path.exists("/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb") and \
         os.path.exists("/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"):
     config.available_features.add("austen")
+# Other authors: State of the Union addresses, from scripts/fetch-corpora.sh.
+if os.path.exists(os.path.join(config.tern_models_dir, "corpora", "sotu",
+                               "1811_james_madison_dr.txt")):
+    config.available_features.add("sotu")
 
 # Python packages some tests need (Debian's python3-torch,
 # python3-sentencepiece, python3-matplotlib; python3-pip,

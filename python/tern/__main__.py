@@ -155,24 +155,25 @@ def cmd_eval(args):
         configs = ["float"]
     folder = args.work or os.path.join(
         os.environ.get("TMPDIR", "/tmp"), f"tern-eval-{args.task}")
+    texts = args.text or None
     if args.task == "lm":
-        results = evaluate.evaluate_lm(
+        data = evaluate.evaluate_lm(
             args.model_dir, configs, folder, backends, windows=args.windows,
             calibration_windows=args.calibration_windows, batch=args.batch,
-            **kernel_options(args))
-        data = {"task": "lm", "metric": "perplexity", "log_scale": True,
-                "title": "Austen LM: held-out perplexity",
-                "model": args.model_dir, "windows": args.windows,
-                "results": results}
+            texts=texts, **kernel_options(args))
+        data.update({"title": "Austen LM: held-out perplexity",
+                     "model": args.model_dir, "windows": args.windows})
     else:
-        results = evaluate.evaluate_ocr(
-            args.models, configs, folder, backends, novel=args.novel,
+        data = evaluate.evaluate_ocr(
+            args.models, configs, folder, backends,
+            texts=texts or [args.novel], layout=args.layout,
             lines=args.lines, width=args.width,
+            calibration_text=args.calibration_text,
             calibration_lines=args.calibration_lines,
             **kernel_options(args))
-        data = {"task": "ocr", "metric": "CER", "percent": True,
-                "title": "PP-OCRv4 recognizer: character error rate",
-                "lines": args.lines, "results": results}
+        data.update({"title": "PP-OCRv4 recognizer: character error rate",
+                     "lines": args.lines})
+    results = data["results"]
     print()
     print(report.results_table(data), end="")
     if args.out:
@@ -294,9 +295,23 @@ def parser(prog="tern"):
     e.add_argument("--batch", type=int, default=16)
     e.add_argument("--models", default=os.path.join(models, "ppocr"),
                    help="ocr: the PP-OCR models (scripts/fetch-models.sh)")
-    e.add_argument("--novel", default="emma")
+    e.add_argument("--text", action="append",
+                   help="a text to score on, repeatable: a janeaustenr "
+                   "novel ('emma') or sotu:PRESIDENT "
+                   "('sotu:james_madison', scripts/fetch-corpora.sh); lm "
+                   "default: persuasion and sotu:james_madison, ocr "
+                   "default: --novel")
+    e.add_argument("--novel", default="emma",
+                   help="ocr: the text when no --text is given")
+    e.add_argument("--layout", choices=["chunks", "lines"],
+                   default="chunks",
+                   help="ocr: 'chunks' of words that fit --width pixels, or "
+                   "whole 'lines' of a page (30-80 characters) at their "
+                   "natural widths, the recognizer's width left dynamic")
     e.add_argument("--lines", type=int, default=300)
     e.add_argument("--width", type=int, default=320)
+    e.add_argument("--calibration-text", default="persuasion",
+                   help="ocr: what calibration lines are rendered from")
     e.add_argument("--calibration-lines", type=int, default=0)
     add_kernel_options(e)
     e.set_defaults(run=cmd_eval)

@@ -56,6 +56,26 @@ def run_ort(model, inputs, folder, threads=1):
     return outputs
 
 
+def run_ort_sets(model, sets, folder, threads=1):
+    """Runs an ONNX model with ONNX Runtime on every input set of `sets` (a
+    list of {name: array}; shapes may differ from set to set) in one
+    session; returns the first output of every set, in order."""
+    inputs = api.write_calibration(os.path.join(folder, "inputs"), sets)
+    args = ["node", ORT_RUNNER, os.fspath(model), folder, "--sets", inputs,
+            "--threads", str(threads)]
+    done = subprocess.run(args, capture_output=True, text=True)
+    if done.returncode:
+        raise api.TernError("onnxruntime", done.returncode,
+                            done.stderr.strip(), args)
+    first = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("wrote "):
+            path = line.split()[1]
+            first.setdefault(os.path.dirname(path), path)
+    return [np.load(first[os.path.join(folder, f"{i:05d}")])
+            for i in range(len(sets))]
+
+
 def log_line(text):
     """Progress lines, flushed: evaluations take minutes."""
     print(text, flush=True)
@@ -114,18 +134,22 @@ def result_entry(name, options, quantized, seconds):
 
 # --- Language models ---------------------------------------------------------
 
-def lm_data(model_dir, windows, calibration_windows):
-    """Held-out windows [windows, context] of the held-out novel, and
-    calibration windows from the training novels, with the model's
-    tokenizer."""
+def lm_data(model_dir, windows, calibration_windows, texts):
+    """Held-out windows [windows, context] of every text of `texts`
+    (tern.corpora sources), and calibration windows from the training
+    novels, with the model's tokenizer."""
     from tern import lm
 
     with open(os.path.join(model_dir, "config.json")) as f:
         config = json.load(f)
     tokenizer = os.path.join(model_dir, "tokenizer.model")
     context = config["context"]
-    held_out = lm.windows(lm.token_stream(tokenizer, (lm.HELD_OUT_NOVEL,)),
-                          context, windows)
+    held_out = {}
+    for text in texts:
+        if text in lm.TRAIN_NOVELS:
+            raise ValueError(f"text '{text}': the model was trained on it")
+        held_out[text] = lm.windows(lm.token_stream(tokenizer, (text,)),
+                                    context, windows)
     train = lm.windows(lm.token_stream(tokenizer, lm.TRAIN_NOVELS), context,
                        calibration_windows)
     return held_out, train
@@ -144,50 +168,49 @@ def chunked_perplexity(run, tokens, batch):
     return float(np.exp(nll / count))
 
 
-def lm_perplexity_tern(model, tokens, batch, folder, **kernel_options):
-    """Perplexity of `model` (batch `batch`) on tokens [n, context], n a
-    multiple of `batch`, compiled by tern-compile and called in process."""
-    library = api.compile(model, os.path.join(folder, "libmodel.so"),
-                          name="model", input_shapes={
-                              "tokens": (batch, tokens.shape[1])},
-                          **kernel_options)
-    return chunked_perplexity(lambda c: library(tokens=c)["logits"], tokens,
-                              batch)
-
-
-def lm_perplexity_ort(onnx_model, tokens, batch, folder, threads=1):
-    """The same with ONNX Runtime (the model's batch dimension is
-    symbolic)."""
-    ort = os.path.join(folder, "ort")
-    return chunked_perplexity(
-        lambda c: run_ort(onnx_model, {"tokens": c}, ort, threads)["logits"],
-        tokens, batch)
-
-
 def evaluate_lm(model_dir, configs, folder, backends=("tern",), windows=256,
-                calibration_windows=128, batch=16, log=log_line,
+                calibration_windows=128, batch=16, texts=None, log=log_line,
                 **kernel_options):
-    """Perplexity on the held-out novel of the model of `model_dir`
-    (tern.lm's layout) for every configuration; returns the results."""
+    """Perplexity of the model of `model_dir` (tern.lm's layout) on every
+    held-out text of `texts` (default: the held-out novel and another
+    author's text, lm.HELD_OUT_NOVEL and lm.OTHER_AUTHOR) for every
+    configuration; returns the evaluation (texts, calibration, results)."""
+    from tern import corpora, lm
+
+    texts = list(texts or (lm.HELD_OUT_NOVEL, lm.OTHER_AUTHOR))
     onnx_model = os.path.join(model_dir, "model.onnx")
     windows -= windows % batch
     calibration_windows -= calibration_windows % batch
-    held_out, train = lm_data(model_dir, windows, calibration_windows)
+    held_out, train = lm_data(model_dir, windows, calibration_windows, texts)
     os.makedirs(folder, exist_ok=True)
     calibration = os.path.join(folder, "calibration")
     os.makedirs(calibration, exist_ok=True)
     np.save(os.path.join(calibration, "tokens.npy"), train)
-    shapes = {"tokens": (batch, held_out.shape[1])}
-    log(f"{len(held_out)} held-out windows of {held_out.shape[1]} tokens "
-        f"({len(held_out) * (held_out.shape[1] - 1)} predictions), "
-        f"calibration: {len(train)} training windows")
-    results = []
+    context = train.shape[1]
+    data = {"task": "lm", "metric": "perplexity", "log_scale": True,
+            "texts": [], "calibration": {
+                "description": f"{len(train)} windows of {context} tokens of "
+                               "the five training novels (Jane Austen)",
+                "size": len(train)}}
+    for text, tokens in held_out.items():
+        tokens = tokens[:len(tokens) - len(tokens) % batch]
+        held_out[text] = tokens
+        data["texts"].append({
+            "name": text, "description": corpora.describe(text),
+            "size": f"{len(tokens)} windows of {context} tokens",
+            "predictions": int(len(tokens) * (context - 1))})
+        log(f"{text}: {len(tokens)} held-out windows of {context} tokens "
+            f"({len(tokens) * (context - 1)} predictions), "
+            f"{corpora.describe(text)}")
+    log(f"calibration: {data['calibration']['description']}")
+    shapes = {"tokens": (batch, context)}
+    data["results"] = []
     for config in configs:
         name, options = parse_config(config)
-        results.append(guarded(name, options, log, lambda: score_lm(
+        data["results"].append(guarded(name, options, log, lambda: score_lm(
             onnx_model, name, options, folder, shapes, calibration, held_out,
             batch, backends, log, kernel_options)))
-    return results
+    return data
 
 
 def score_lm(onnx_model, name, options, folder, shapes, calibration,
@@ -197,16 +220,33 @@ def score_lm(onnx_model, name, options, folder, shapes, calibration,
                                            folder, shapes, calibration)
     entry = result_entry(name, options, quantized, seconds)
     work = Workspace(folder, name)
+    runs = {}
     if "tern" in backends:
-        entry["tern"] = round(lm_perplexity_tern(
-            compiled, held_out, batch, work.folder, **kernel_options), 4)
+        library = api.compile(compiled, work.path("libmodel.so"),
+                              name="model", input_shapes=shapes,
+                              **kernel_options)
+        runs["tern"] = lambda c: library(tokens=c)["logits"]
     if "ort" in backends:
         exported = onnx_model if quantized is None else api.export_onnx(
             compiled, onnx_model, work.path("model.onnx"))
-        entry["ort"] = round(lm_perplexity_ort(exported, held_out, batch,
-                                               work.folder), 4)
+        ort = work.path("ort")
+        runs["ort"] = lambda c: run_ort(exported, {"tokens": c}, ort)[
+            "logits"]
+    for text, tokens in held_out.items():
+        for backend, run in runs.items():
+            record(entry, text, backend,
+                   round(chunked_perplexity(run, tokens, batch), 4))
     log(format_row(entry, backends, "perplexity"))
     return entry
+
+
+def record(entry, text, backend, value):
+    """Stores one score: per text in entry['texts'], and the first text's
+    as entry[backend] too (what one-text readers of the results use)."""
+    scores = entry.setdefault("texts", {})
+    if text == next(iter(scores), text):
+        entry[backend] = value
+    scores.setdefault(text, {})[backend] = value
 
 
 def guarded(name, options, log, score):
@@ -228,23 +268,46 @@ FONT = "/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"
 RECOGNIZER = "ch_PP-OCRv4_rec_infer.onnx"
 
 
-def ocr_lines(novel, width, lines, skip, font=FONT):
-    """`lines` lines of `novel` that fit `width` pixels, rendered as the
-    recognizer's input batch [lines, 3, 48, width]."""
-    from tern import ocr
-    from tern.lm import AUSTEN
-    from tern.rdata import LazyLoadDB
+def ocr_lines(text, width, lines, skip, font=FONT):
+    """`lines` chunks of whole words of `text` (a tern.corpora source) that
+    fit `width` pixels, rendered as the recognizer's input batch [lines, 3,
+    48, width] (the 'chunks' layout); returns (strings, batch)."""
+    from tern import corpora, ocr
 
     font = ocr.PSFFont(font)
     limit = int(width / (font.width * 48 / font.height))
-    texts = ocr.text_lines(LazyLoadDB(AUSTEN)[novel], limit, lines, skip)
+    texts = ocr.text_lines(corpora.printed_lines(text), limit, lines, skip)
     batch = np.concatenate([ocr.recognizer_input(font.render(t), 48, width)
                             for t in texts])
     return texts, batch
 
 
+def ocr_page_lines(text, lines, charset, font=FONT, seed=0):
+    """`lines` whole lines of `text` as a page prints them (paragraphs
+    wrapped at 30 to 80 characters, tern.corpora.page_lines), each rendered
+    at its natural width, 48 pixels high (the 'lines' layout): returns
+    (strings, list of [1, 3, 48, width] inputs). Lines with a character the
+    font cannot draw or the recognizer cannot read are left out."""
+    from tern import corpora, ocr
+
+    font = ocr.PSFFont(font)
+    readable = set(charset)
+
+    def keep(line):
+        return all(c in readable and c in font.glyph_index for c in line)
+
+    texts = corpora.page_lines(text, lines, keep=keep, seed=seed)
+    inputs = []
+    for t in texts:
+        image = font.render(t)
+        width = int(np.ceil(image.shape[1] * 48 / image.shape[0]))
+        inputs.append(ocr.recognizer_input(image, 48, width))
+    return texts, inputs
+
+
 def character_error_rate(scores, texts, charset):
-    """Corpus CER of greedy CTC decoding of `scores` against `texts`."""
+    """Corpus CER of greedy CTC decoding of `scores` (one [1, T, C] or
+    [T, C] array per line) against `texts`."""
     from tern import ocr
 
     edits = sum(ocr.edit_distance(ocr.ctc_greedy_decode(scores[i], charset),
@@ -252,62 +315,107 @@ def character_error_rate(scores, texts, charset):
     return edits / sum(len(t) for t in texts)
 
 
-def evaluate_ocr(models, configs, folder, backends=("tern",), novel="emma",
-                 lines=300, width=320, skip=40, calibration_novel="persuasion",
-                 calibration_lines=0, threads=2, log=log_line,
-                 **kernel_options):
+def evaluate_ocr(models, configs, folder, backends=("tern",), texts=("emma",),
+                 layout="chunks", lines=300, width=320, skip=40,
+                 calibration_text="persuasion", calibration_lines=0,
+                 threads=2, log=log_line, **kernel_options):
     """CER of PP-OCRv4's recognizer (folder `models`) on `lines` rendered
-    lines of `novel`, for every configuration; returns the results."""
-    from tern import ocr
+    lines of every text of `texts`, for every configuration; returns the
+    evaluation (texts, calibration, results). Layout 'chunks' renders
+    chunks of words that fit `width` pixels into a model of that width
+    (skipping `skip` lines of each text); 'lines' renders whole lines of a
+    page at their natural widths into a model whose width is dynamic, and
+    calibrates on such lines too."""
+    from tern import corpora, ocr
 
-    if calibration_lines and calibration_novel == novel:
-        raise ValueError("calibrate on another novel than the one scored")
+    if layout not in ("chunks", "lines"):
+        raise ValueError(f"layout '{layout}': expected chunks or lines")
+    texts = list(texts)
+    if calibration_lines and calibration_text in texts:
+        raise ValueError("calibrate on another text than the ones scored")
     model = os.path.join(models, RECOGNIZER)
     charset = ocr.load_charset(os.path.join(models, "ppocr_keys_v1.txt"))
-    texts, batch = ocr_lines(novel, width, lines, skip)
+
+    def render(text, count):
+        if layout == "chunks":
+            return ocr_lines(text, width, count, skip)
+        return ocr_page_lines(text, count, charset)
+
+    data = {"task": "ocr", "metric": "CER", "percent": True,
+            "layout": layout, "texts": []}
+    scored = {}
+    for text in texts:
+        strings, inputs = render(text, lines)
+        scored[text] = (strings, inputs)
+        size = (f"{len(strings)} chunks of at most {width} pixels"
+                if layout == "chunks" else
+                f"{len(strings)} lines of {min(map(len, strings))}-"
+                f"{max(map(len, strings))} characters at natural widths")
+        data["texts"].append({"name": text,
+                              "description": corpora.describe(text),
+                              "size": size, "lines": len(strings),
+                              "characters": sum(map(len, strings))})
+        log(f"{len(strings)} lines of {text}, "
+            f"{sum(len(t) for t in strings)} characters "
+            f"({corpora.describe(text)}; {size})")
     os.makedirs(folder, exist_ok=True)
     calibration = None
+    data["calibration"] = {"description": "none", "size": 0}
     if calibration_lines:
         calibration = os.path.join(folder, "calibration")
         os.makedirs(calibration, exist_ok=True)
-        _, cal = ocr_lines(calibration_novel, width, calibration_lines, skip)
-        np.save(os.path.join(calibration, "x.npy"), cal)
-    log(f"{len(texts)} lines of {novel}, {sum(len(t) for t in texts)} "
-        "characters")
-    shapes = {"x": (1, 3, 48, width)}
-    results = []
+        strings, cal = render(calibration_text, calibration_lines)
+        if layout == "chunks":
+            np.save(os.path.join(calibration, "x.npy"), cal)
+        else:
+            api.write_calibration(calibration, [{"x": x} for x in cal])
+        data["calibration"] = {
+            "description": f"{len(strings)} {layout} of "
+                           f"{corpora.describe(calibration_text)}",
+            "size": len(strings)}
+    log(f"calibration: {data['calibration']['description']}")
+    shapes = {"x": (1, 3, 48, width)} if layout == "chunks" else None
+    data["results"] = []
     for config in configs:
         name, options = parse_config(config)
-        results.append(guarded(name, options, log, lambda: score_ocr(
-            model, name, options, folder, shapes, calibration, batch, texts,
+        data["results"].append(guarded(name, options, log, lambda: score_ocr(
+            model, name, options, folder, shapes, calibration, scored,
             charset, backends, threads, log, kernel_options)))
-    return results
+    return data
 
 
-def score_ocr(model, name, options, folder, shapes, calibration, batch,
-              texts, charset, backends, threads, log, kernel_options):
+def score_ocr(model, name, options, folder, shapes, calibration, scored,
+              charset, backends, threads, log, kernel_options):
     """One configuration of evaluate_ocr."""
     compiled, quantized, seconds = prepare(model, name, options, folder,
                                            shapes, calibration)
     entry = result_entry(name, options, quantized, seconds)
     work = Workspace(folder, name)
     if "tern" in backends:
-        # Compiled for a batch of 1 (calibration sets are single lines),
-        # run line by line.
+        # Compiled for one line (of a fixed or a dynamic width), run line by
+        # line.
         library = api.compile(compiled, work.path("libmodel.so"),
                               name="model", input_shapes=shapes,
                               **kernel_options)
         output = library.outputs[0][0]
-        scores = np.concatenate([library(batch[i:i + 1])[output]
-                                 for i in range(len(batch))])
-        entry["tern"] = round(character_error_rate(scores, texts, charset),
-                              6)
+        for text, (strings, inputs) in scored.items():
+            scores = [library(inputs[i:i + 1] if shapes else inputs[i])[output]
+                      for i in range(len(inputs))]
+            record(entry, text, "tern",
+                   round(character_error_rate(scores, strings, charset), 6))
     if "ort" in backends:
         exported = model if quantized is None else api.export_onnx(
             compiled, model, work.path("model.onnx"))
-        outputs = run_ort(exported, {"x": batch}, work.path("ort"), threads)
-        scores = next(iter(outputs.values()))
-        entry["ort"] = round(character_error_rate(scores, texts, charset), 6)
+        for text, (strings, inputs) in scored.items():
+            out = work.path(os.path.join("ort", text.replace(":", "_")))
+            if shapes:
+                outputs = run_ort(exported, {"x": inputs}, out, threads)
+                scores = next(iter(outputs.values()))
+            else:
+                scores = run_ort_sets(exported, [{"x": x} for x in inputs],
+                                      out, threads)
+            record(entry, text, "ort",
+                   round(character_error_rate(scores, strings, charset), 6))
     log(format_row(entry, backends, "CER"))
     return entry
 
@@ -317,6 +425,11 @@ def score_ocr(model, name, options, folder, shapes, calibration, batch,
 def format_row(entry, backends, metric):
     if "error" in entry:
         return f"{entry['name']:<24} failed"
-    values = "  ".join(f"{b}={entry[b]:.4g}" for b in backends if b in entry)
+    scores = entry.get("texts") or {"": {b: entry[b] for b in backends
+                                          if b in entry}}
+    values = "  ".join(
+        (f"{text} " if len(scores) > 1 else "") +
+        " ".join(f"{b}={v:.4g}" for b, v in by.items())
+        for text, by in scores.items())
     return (f"{entry['name']:<24} layers={entry['layers']:<3} "
             f"bits/w={entry['bits_per_weight']:<6.3g} {metric}: {values}")

@@ -23,12 +23,13 @@ import os
 
 import numpy as np
 
-from tern.rdata import LazyLoadDB
+from tern.corpora import AUSTEN, paragraphs
 
-AUSTEN = "/usr/lib/R/site-library/janeaustenr/data/Rdata"
 TRAIN_NOVELS = ("sensesensibility", "prideprejudice", "mansfieldpark", "emma",
                 "northangerabbey")
 HELD_OUT_NOVEL = "persuasion"
+# Held out too, by another author of Austen's time (tern.corpora).
+OTHER_AUTHOR = "sotu:james_madison"
 
 # The model of docs/LanguageModel.md; `config.json` next to the exported
 # model records the values it was trained with.
@@ -42,22 +43,6 @@ DEFAULT_CONFIG = {
     "norm_eps": 1e-5,
     "rope_base": 10000.0,
 }
-
-
-def paragraphs(novel, rdata=AUSTEN):
-    """The paragraphs of a janeaustenr novel: its lines joined, blank lines
-    separating paragraphs, runs of spaces collapsed."""
-    out, current = [], []
-    for line in LazyLoadDB(rdata)[novel]:
-        line = " ".join(line.split())
-        if line:
-            current.append(line)
-        elif current:
-            out.append(" ".join(current))
-            current = []
-    if current:
-        out.append(" ".join(current))
-    return out
 
 
 def train_tokenizer(prefix, vocab, novels=TRAIN_NOVELS, rdata=AUSTEN):
@@ -79,8 +64,8 @@ def train_tokenizer(prefix, vocab, novels=TRAIN_NOVELS, rdata=AUSTEN):
 
 
 def token_stream(tokenizer, novels, rdata=AUSTEN):
-    """The novels as one stream of token ids, each paragraph followed by
-    the end-of-sequence token."""
+    """The novels (or any text sources of tern.corpora) as one stream of
+    token ids, each paragraph followed by the end-of-sequence token."""
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=tokenizer)

@@ -76,40 +76,68 @@ def ptq_table(report, markdown=False):
     return text + "\n"
 
 
+def _scores(entry):
+    """{text: {backend: value}} of a result (results of one text, written
+    before texts were recorded, have the values at the top level)."""
+    if "texts" in entry:
+        return entry["texts"]
+    return {"": {b: entry[b] for b in ("tern", "ort") if b in entry}}
+
+
 def results_table(data, markdown=False):
     """Evaluation results: one row per configuration, the quality on every
-    backend and its change against the float configuration."""
+    text and backend and its change against the float configuration, after
+    a line per text scored and one for the calibration set."""
     results = data["results"]
     metric = data.get("metric", "quality")
-    backends = [b for b in ("tern", "ort") if any(b in r for r in results)]
+    texts = [t["name"] for t in data.get("texts", [])] or [""]
+    backends = [b for b in ("tern", "ort")
+                if any(b in by for r in results if "error" not in r
+                       for by in _scores(r).values())]
     reference = next((r for r in results if r["name"] == "float"), None)
     header = ["configuration", "layers", "bits/w"]
-    for b in backends:
-        header.append(f"{metric} ({b})")
-    if reference:
-        header.append("vs float")
+    for text in texts:
+        where = f" {text}" if len(texts) > 1 else ""
+        for b in backends:
+            header.append(f"{metric}{where} ({b})")
+        if reference:
+            header.append(f"vs float{where}")
     rows = []
     for r in results:
         if "error" in r:
-            rows.append([r["name"], "-", "-"] + ["failed"] * len(backends) +
-                        (["-"] if reference else []))
+            rows.append([r["name"], "-", "-"] + ["failed"] * (
+                len(texts) * (len(backends) + (1 if reference else 0))))
             continue
         row = [r["name"], str(r["layers"]), _number(r["bits_per_weight"], 2)]
-        for b in backends:
-            value = r.get(b)
-            if value is not None and data.get("percent"):
-                row.append(f"{100 * value:.2f}%")
-            else:
-                row.append(_number(value, 3))
-        if reference:
-            b = backends[0]
-            base, value = reference.get(b), r.get(b)
-            if base and value is not None:
-                row.append(f"{100 * (value / base - 1):+.1f}%")
-            else:
-                row.append("-")
+        scores = _scores(r)
+        for text in texts:
+            by = scores.get(text) or next(iter(scores.values()), {})
+            for b in backends:
+                value = by.get(b)
+                if value is not None and data.get("percent"):
+                    row.append(f"{100 * value:.2f}%")
+                else:
+                    row.append(_number(value, 3))
+            if reference:
+                base = _scores(reference)
+                base = (base.get(text) or next(iter(base.values()), {})).get(
+                    backends[0]) if backends else None
+                value = by.get(backends[0]) if backends else None
+                if base and value is not None:
+                    row.append(f"{100 * (value / base - 1):+.1f}%")
+                else:
+                    row.append("-")
         rows.append(row)
-    return table(header, rows, markdown)
+    lines = []
+    for t in data.get("texts", []):
+        lines.append(f"scored on {t['name']}: {t['description']}, "
+                     f"{t['size']}")
+    if "calibration" in data:
+        lines.append(f"calibration: {data['calibration']['description']}")
+    prefix = "".join(("- " if markdown else "") + l + "\n" for l in lines)
+    if prefix and markdown:
+        prefix += "\n"
+    return prefix + table(header, rows, markdown)
 
 
 def _spread_labels(figure, labels):

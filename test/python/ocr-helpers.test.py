@@ -46,3 +46,32 @@ if os.path.exists(austen + ".rdb"):
     assert lines[0] == "PRIDE AND PREJUDICE"
     assert any(l.startswith("It is a truth universally acknowledged") for l in lines[:20])
 print("ok")
+
+# tern.corpora: word wrap at a column, and a page's lines spread over a text
+# (deterministic, each paragraph at its own width, filtered by `keep`).
+from tern import corpora  # noqa: E402
+
+assert corpora.wrap("one two three four", 9) == ["one two", "three", "four"]
+assert corpora.wrap("incomprehensibilities x", 5) == ["incomprehensibilities", "x"]
+try:
+    corpora.paragraphs("moby")
+    raise AssertionError("an unknown text was read")
+except ValueError as error:
+    assert "unknown text 'moby'" in str(error), error
+try:
+    corpora.paragraphs("sotu:Not-a-name")
+    raise AssertionError("a bad president name was read")
+except ValueError as error:
+    assert "expected sotu:PRESIDENT" in str(error), error
+if os.path.exists("/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb"):
+    page = corpora.page_lines("persuasion", 50, columns=(30, 40))
+    assert page == corpora.page_lines("persuasion", 50, columns=(30, 40))
+    assert len(page) == 50 and all(len(l) <= 40 or " " not in l for l in page)
+    # Spread over the whole novel, not its first pages.
+    every = corpora.page_lines("persuasion", 10 ** 9, columns=(30, 40))
+    assert corpora.page_lines("persuasion", 2, columns=(30, 40)) == [
+        every[0], every[-1]]
+    assert corpora.page_lines("persuasion", 20, keep=lambda l: "," not in l)
+    assert all("," not in l for l in corpora.page_lines(
+        "persuasion", 20, keep=lambda l: "," not in l))
+    assert corpora.describe("persuasion") == "Jane Austen, Persuasion"

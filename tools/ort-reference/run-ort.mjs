@@ -3,6 +3,12 @@
 //
 //   node run-ort.mjs model.onnx OUTPUT_DIR name=input.npy ... [--threads N]
 //                    [--benchmark N]
+//   node run-ort.mjs model.onnx OUTPUT_DIR --sets DIR [--threads N]
+//
+// With --sets, every subfolder S of DIR is one set of inputs (S/name.npy,
+// the layout of tern's calibration sets), run in one session; its outputs
+// go to OUTPUT_DIR/S/. Inputs of different shapes (lines of different
+// widths, say) need no new session each.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -12,10 +18,12 @@ import { readNpy, writeNpy } from "./npy.mjs";
 const args = process.argv.slice(2);
 let threads = 1;
 let benchmark = 0;
+let sets = null;
 const positional = [];
 for (let i = 0; i < args.length; ++i) {
   if (args[i] === "--threads") threads = Number(args[++i]);
   else if (args[i] === "--benchmark") benchmark = Number(args[++i]);
+  else if (args[i] === "--sets") sets = args[++i];
   else positional.push(args[i]);
 }
 const [model, outputDir, ...inputSpecs] = positional;
@@ -33,13 +41,35 @@ const session = await ort.InferenceSession.create(model, {
   interOpNumThreads: 1,
   executionProviders: ["cpu"],
 });
-const outputs = await session.run(feeds);
-fs.mkdirSync(outputDir, { recursive: true });
-for (const [name, tensor] of Object.entries(outputs)) {
-  const file = path.join(outputDir, `${name.replaceAll("/", "_")}.npy`);
-  writeNpy(file, tensor);
-  console.log(`wrote ${file} ${tensor.type} (${tensor.dims.join(", ")})`);
+function writeOutputs(outputs, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, tensor] of Object.entries(outputs)) {
+    const file = path.join(dir, `${name.replaceAll("/", "_")}.npy`);
+    writeNpy(file, tensor);
+    console.log(`wrote ${file} ${tensor.type} (${tensor.dims.join(", ")})`);
+  }
 }
+if (sets !== null) {
+  if (!fs.existsSync(sets) || !fs.statSync(sets).isDirectory()) {
+    console.error(`run-ort: --sets ${sets}: not a folder`);
+    process.exit(1);
+  }
+  const names = fs.readdirSync(sets, { withFileTypes: true })
+    .filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  if (names.length === 0) {
+    console.error(`run-ort: ${sets} has no input sets (subfolders)`);
+    process.exit(1);
+  }
+  for (const set of names) {
+    const setFeeds = {};
+    for (const file of fs.readdirSync(path.join(sets, set)).sort())
+      if (file.endsWith(".npy"))
+        setFeeds[file.slice(0, -4)] = readNpy(path.join(sets, set, file));
+    writeOutputs(await session.run(setFeeds), path.join(outputDir, set));
+  }
+  process.exit(0);
+}
+writeOutputs(await session.run(feeds), outputDir);
 if (benchmark > 0) {
   const ms = [];
   for (let i = 0; i < benchmark; ++i) {
