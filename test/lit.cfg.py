@@ -90,7 +90,7 @@ config.substitutions.append(("%run_ort", "node " + os.path.join(ort, "run-ort.mj
 if os.path.exists("/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb") and \
         os.path.exists("/usr/share/consolefonts/Lat15-Terminus20x10.psf.gz"):
     config.available_features.add("austen")
-# Other authors: State of the Union addresses, from scripts/fetch-corpora.sh.
+# Other authors: State of the Union addresses, from scripts/fetch-models.sh.
 if os.path.exists(os.path.join(config.tern_models_dir, "corpora", "sotu",
                                "1811_james_madison_dr.txt")):
     config.available_features.add("sotu")

