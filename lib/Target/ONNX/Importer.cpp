@@ -63,14 +63,14 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh", "Where", "Xor",
       // Matrix products, convolutions, pooling, layout, normalization,
       // reductions (channels and weights stay static).
-      "AveragePool", "BatchNormalization", "Conv", "GlobalAveragePool",
-      "GlobalMaxPool", "MaxPool", "Gemm", "LayerNormalization", "LogSoftmax",
-      "MatMul", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd",
-      "ReduceSum", "Softmax", "Transpose",
+      "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
+      "GlobalAveragePool", "GlobalMaxPool", "MaxPool", "Resize", "Gemm",
+      "LayerNormalization", "LogSoftmax", "MatMul", "ReduceMax", "ReduceMean",
+      "ReduceMin", "ReduceProd", "ReduceSum", "Softmax", "Transpose",
       // Shapes and data movement: sizes known only when the model runs are
       // carried through shape arithmetic (HostTensor::symbols).
-      "Concat", "ConstantOfShape", "Expand", "Gather", "Range", "Reshape",
-      "Shape", "Slice", "Split", "Squeeze", "Trilu", "Unsqueeze"};
+      "Concat", "ConstantOfShape", "Expand", "Gather", "Pad", "Range",
+      "Reshape", "Shape", "Slice", "Split", "Squeeze", "Trilu", "Unsqueeze"};
   return ops;
 }
 

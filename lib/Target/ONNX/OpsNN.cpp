@@ -58,10 +58,6 @@ std::optional<Tensor> transposedConstant(Tensor &t) {
   return result;
 }
 
-Value zeros(NodeContext &ctx, ArrayRef<int64_t> shape, Type type) {
-  return filled(ctx.b, ctx.loc, shape, type, 0);
-}
-
 /// x [P, K] * w [K, N] -> [P, N] with linalg.matmul (P may be dynamic).
 Value matmul2D(NodeContext &ctx, Value x, Value w) {
   auto xt = cast<RankedTensorType>(x.getType());
@@ -508,7 +504,20 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
     return ctx.error() << "supports group 1 only, got "
                        << ctx.attrInt("group", 1);
   ArrayRef<int64_t> xs = x->type.getShape(), ws = w->type.getShape();
-  int64_t n = xs[0], c = xs[1], h = xs[2], wd = xs[3];
+  int64_t c = xs[1], h = xs[2], wd = xs[3];
+  if (ShapedType::isDynamic(c))
+    return ctx.error() << "needs the number of channels known at import, got "
+                          "input "
+                       << shapeString(xs);
+  bool dynamicImage = x->type.isDynamicDim(2) || x->type.isDynamicDim(3);
+  if (dynamicImage &&
+      (ctx.hasAttr("output_shape") ||
+       ctx.attrString("auto_pad", "NOTSET").rfind("SAME", 0) == 0))
+    return ctx.error() << "derives its pads from an output size and an input "
+                          "of shape "
+                       << shapeString(xs)
+                       << ", whose height or width is known only when the "
+                          "model runs; fix them with --input-shape";
   if (ws[0] != c)
     return ctx.error() << "has weights " << w->type << " for " << c
                        << " input channels";
@@ -587,16 +596,49 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   Value weights = materializeConstant(ctx, flipped);
   Type type = x->type.getElementType();
   // Spread the input by the stride, then pad by the kernel extent minus the
-  // pads; negative amounts crop.
-  int64_t hu = (h - 1) * strides[0] + 1, wu = (wd - 1) * strides[1] + 1;
+  // pads; negative amounts crop. With a dynamic height or width the spread
+  // size, (size - 1) * stride + 1, is computed when the model runs.
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
   Value spread = ctx.value(0);
-  if (strides[0] != 1 || strides[1] != 1)
-    spread = insertSlice(ctx.b, ctx.loc, ctx.value(0),
-                         zeros(ctx, {n, c, hu, wu}, type), {0, 0, 0, 0},
-                         {1, 1, strides[0], strides[1]});
+  if (strides[0] != 1 || strides[1] != 1) {
+    SmallVector<OpFoldResult> inSizes = sizesOf(b, loc, spread);
+    SmallVector<OpFoldResult> spreadSizes(inSizes);
+    for (int d = 0; d < 2; ++d) {
+      int64_t size = xs[2 + d], stride = strides[d];
+      if (!ShapedType::isDynamic(size)) {
+        spreadSizes[2 + d] = b.getIndexAttr((size - 1) * stride + 1);
+        continue;
+      }
+      Value v = cast<Value>(inSizes[2 + d]);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      cf::AssertOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, v, one),
+          "node '" + ctx.node.name() +
+              "': ConvTranspose of an empty spatial dimension " +
+              std::to_string(d) + " when the model runs");
+      Value scaled =
+          arith::MulIOp::create(b, loc, arith::SubIOp::create(b, loc, v, one),
+                                arith::ConstantIndexOp::create(b, loc, stride));
+      spreadSizes[2 + d] =
+          arith::AddIOp::create(b, loc, scaled, one).getResult();
+    }
+    MLIRContext *context = b.getContext();
+    spread = tensor::InsertSliceOp::create(
+        b, loc, spread, filledOf(b, loc, spreadSizes, type, 0),
+        getAsIndexOpFoldResult(context, {0, 0, 0, 0}), inSizes,
+        getAsIndexOpFoldResult(context, {1, 1, strides[0], strides[1]}));
+  }
   int64_t eh = dil[0] * (kh - 1), ew = dil[1] * (kw - 1);
   int64_t lowH = eh - pads[0], lowW = ew - pads[1];
   int64_t highH = eh - pads[2] + outPad[0], highW = ew - pads[3] + outPad[1];
+  if (dynamicImage && (lowH < 0 || lowW < 0 || highH < 0 || highW < 0))
+    return ctx.error() << "has pads larger than its kernel's extent, which "
+                          "crop an input of shape "
+                       << shapeString(xs)
+                       << " whose height or width is known only when the "
+                          "model runs; fix them with --input-shape";
   Value padded = padConstant(
       ctx.b, ctx.loc, spread,
       {std::max<int64_t>(lowH, 0), std::max<int64_t>(lowW, 0)},
@@ -609,20 +651,32 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
     if (sh < 1 || sw < 1)
       return ctx.error() << "has pads larger than its output";
     padded = extractSlice(ctx.b, ctx.loc, padded, {0, 0, ch, cw},
-                          {n, c, sh, sw}, {1, 1, 1, 1});
+                          {xs[0], c, sh, sw}, {1, 1, 1, 1});
   }
+  // The output is the padded spread input less the kernel's extent: the
+  // windows of the flipped kernel at stride 1.
+  Window window;
+  window.kernel = {kh, kw};
+  window.strides = {1, 1};
+  window.dilations = dil;
   auto pt = cast<RankedTensorType>(padded.getType());
-  int64_t oh = pt.getDimSize(2) - eh, ow = pt.getDimSize(3) - ew;
-  if (oh < 1 || ow < 1)
-    return ctx.error() << "has an empty output";
+  for (int d = 0; d < 2; ++d) {
+    int64_t size = pt.getDimSize(2 + d);
+    if (ShapedType::isDynamic(size)) {
+      window.output.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    window.output.push_back(size - (d ? ew : eh));
+    if (window.output.back() < 1)
+      return ctx.error() << "has an empty output";
+  }
   if (Tensor *bias = ctx.input(2);
       bias && (bias->type.getRank() != 1 || bias->type.getDimSize(0) != m))
     return ctx.error() << "has a bias of shape "
                        << shapeString(bias->type.getShape()) << ", expected ("
                        << m << ")";
-  Value init =
-      convInit(ctx, getAsIndexOpFoldResult(ctx.b.getContext(), {n, m, oh, ow}),
-               type, ctx.input(2) ? ctx.value(2) : Value());
+  Value init = convInit(ctx, windowSizes(ctx, padded, window, m), type,
+                        ctx.input(2) ? ctx.value(2) : Value());
   Value result =
       linalg::Conv2DNchwFchwOp::create(
           ctx.b, ctx.loc, TypeRange{init.getType()},
@@ -1052,143 +1106,196 @@ LogicalResult lowerResize(NodeContext &ctx) {
   std::string transform =
       ctx.attrString("coordinate_transformation_mode",
                      ctx.opset < 11 ? "asymmetric" : "half_pixel");
-  std::string nearest = ctx.attrString("nearest_mode", "round_prefer_floor");
-  if (ctx.opset >= 18 &&
-      (ctx.input(4) || ctx.attrInt("antialias", 0) || ctx.hasAttr("axes")))
-    return ctx.error() << "does not support axes or antialias";
-  int scalesInput = ctx.opset < 11 ? 1 : 2, sizesInput = 3;
-  SmallVector<double> scales(rank, 1.0);
-  SmallVector<int64_t> out(in);
-  const HostTensor *sizes = ctx.opset >= 11 ? ctx.host(sizesInput) : nullptr;
-  const HostTensor *given = ctx.host(scalesInput);
-  if (sizes && sizes->size() == rank) {
-    for (int64_t d = 0; d < rank; ++d) {
-      out[d] = int64_t(sizes->values[d]);
-      scales[d] = double(out[d]) / double(in[d]);
-    }
-  } else if (given && given->size() == rank) {
-    for (int64_t d = 0; d < rank; ++d) {
-      scales[d] = given->values[d];
-      out[d] = int64_t(std::floor(double(in[d]) * scales[d]));
-    }
-  } else {
-    return ctx.error() << "needs constant scales or sizes for all " << rank
-                       << " dimensions";
-  }
-  for (int64_t d = 0; d < rank; ++d)
-    if (out[d] < 1 || scales[d] <= 0)
-      return ctx.error() << "resizes dimension " << d << " to " << out[d];
-  // Per dimension, the source index (nearest) or the two sources and the
-  // weight of the second (linear), as tables computed at import time.
-  // ONNX measures the resized length as in * scale, before flooring.
-  auto source = [&](int64_t d, int64_t o) {
-    double x = double(o), s = scales[d];
-    double length = double(in[d]) * s;
-    if (transform == "half_pixel")
-      return (x + 0.5) / s - 0.5;
-    if (transform == "pytorch_half_pixel")
-      return length > 1 ? (x + 0.5) / s - 0.5 : 0.0;
-    if (transform == "align_corners")
-      return length == 1 ? 0.0 : x * double(in[d] - 1) / (length - 1);
-    if (transform == "tf_half_pixel_for_nn")
-      return (x + 0.5) / s;
-    return x / s; // asymmetric
-  };
   static const char *known[] = {"half_pixel", "pytorch_half_pixel",
                                 "align_corners", "asymmetric",
                                 "tf_half_pixel_for_nn"};
   if (!llvm::is_contained(known, transform))
     return ctx.error() << "has unsupported coordinate_transformation_mode '"
                        << transform << "'";
-  SmallVector<int64_t> resized;
-  for (int64_t d = 0; d < rank; ++d)
-    if (out[d] != in[d] || scales[d] != 1.0)
-      resized.push_back(d);
+  std::string nearest = ctx.attrString("nearest_mode", "round_prefer_floor");
   bool linear = mode == "linear";
-  if (linear && resized.size() > 2)
-    return ctx.error() << "supports linear resizing of at most 2 dimensions";
-  Type type = x->type.getElementType();
-  Builder hb(ctx.b.getContext());
-  SmallVector<Value> index0, index1, weight;
-  for (int64_t d = 0; d < rank; ++d) {
-    std::vector<double> i0(out[d]), i1(out[d]), w(out[d]);
-    for (int64_t o = 0; o < out[d]; ++o) {
-      double s = source(d, o);
-      if (!linear) {
-        double r;
-        if (nearest == "floor")
-          r = std::floor(s);
-        else if (nearest == "ceil")
-          r = std::ceil(s);
-        else if (nearest == "round_prefer_ceil")
-          r = std::floor(s + 0.5);
-        else
-          r = std::ceil(s - 0.5);
-        i0[o] = double(std::clamp<int64_t>(int64_t(r), 0, in[d] - 1));
-        continue;
-      }
-      s = std::clamp(s, 0.0, double(in[d] - 1));
-      int64_t f = int64_t(std::floor(s));
-      i0[o] = double(f);
-      i1[o] = double(std::min<int64_t>(f + 1, in[d] - 1));
-      w[o] = s - double(f);
-    }
-    auto table = [&](std::vector<double> v, Type t) {
-      Tensor tt;
-      tt.type = RankedTensorType::get({out[d]}, t);
-      tt.host =
-          std::make_shared<HostTensor>(makeHost(t, {out[d]}, std::move(v)));
-      return materializeConstant(ctx, tt);
-    };
-    index0.push_back(table(i0, hb.getI64Type()));
-    index1.push_back(linear ? table(i1, hb.getI64Type()) : Value());
-    weight.push_back(linear ? table(w, type) : Value());
-  }
   if (!linear && !llvm::is_contained({StringRef("floor"), StringRef("ceil"),
                                       StringRef("round_prefer_ceil"),
                                       StringRef("round_prefer_floor")},
                                      StringRef(nearest)))
     return ctx.error() << "has unsupported nearest_mode '" << nearest << "'";
+  if (ctx.opset >= 18 &&
+      (ctx.input(4) || ctx.attrInt("antialias", 0) || ctx.hasAttr("axes")))
+    return ctx.error() << "does not support axes or antialias";
+  int scalesInput = ctx.opset < 11 ? 1 : 2, sizesInput = 3;
+  const HostTensor *sizes = ctx.opset >= 11 ? ctx.host(sizesInput) : nullptr;
+  const HostTensor *given = ctx.host(scalesInput);
+  bool bySizes = sizes && sizes->size() == rank;
+  if (!bySizes && !(given && given->size() == rank))
+    return ctx.error() << "needs constant scales or sizes for all " << rank
+                       << " dimensions";
+
+  // Per dimension: the output size, the scale (out / in when sizes are
+  // given), and whether it is resized at all. Sizes known only when the
+  // model runs give run-time sizes and scales; ONNX measures the resized
+  // length as in * scale, before flooring.
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Type f64 = b.getF64Type();
   Value input = ctx.value(0);
-  Value result = generate(
-      ctx.b, ctx.loc, out, type, [&](OpBuilder &b, Location loc) -> Value {
-        auto at = [&](Value table, Value i) -> Value {
-          Value v = tensor::ExtractOp::create(b, loc, table, i);
-          return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  SmallVector<OpFoldResult> inSizes = sizesOf(b, loc, input), outSizes;
+  SmallVector<Value> inF(rank), scaleF(rank);
+  SmallVector<bool> resized(rank, false);
+  auto toF64 = [&](OpFoldResult size) -> Value {
+    Value i = getValueOrCreateConstantIndexOp(b, loc, size);
+    return arith::SIToFPOp::create(
+        b, loc, f64, arith::IndexCastOp::create(b, loc, b.getI64Type(), i));
+  };
+  for (int64_t d = 0; d < rank; ++d) {
+    bool dynamic = ShapedType::isDynamic(in[d]);
+    if (bySizes) {
+      int64_t out = int64_t(sizes->values[d]);
+      if (out < 1)
+        return ctx.error() << "resizes dimension " << d << " to " << out;
+      outSizes.push_back(b.getIndexAttr(out));
+      if (!dynamic) {
+        if (in[d] < 1)
+          return ctx.error()
+                 << "resizes dimension " << d << " of size " << in[d];
+        resized[d] = out != in[d];
+        scaleF[d] = scalar(b, loc, f64, double(out) / double(in[d]));
+      } else {
+        // Reading any of `out` positions needs an input to read.
+        cf::AssertOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                  cast<Value>(inSizes[d]),
+                                  arith::ConstantIndexOp::create(b, loc, 0)),
+            "node '" + ctx.node.name() + "': Resize of an empty dimension " +
+                std::to_string(d) + " to " + std::to_string(out));
+        resized[d] = true;
+        scaleF[d] = arith::DivFOp::create(b, loc, scalar(b, loc, f64, out),
+                                          toF64(inSizes[d]));
+      }
+    } else {
+      double scale = given->values[d];
+      if (scale <= 0)
+        return ctx.error() << "has scale " << scale << " for dimension " << d;
+      resized[d] = scale != 1.0;
+      scaleF[d] = scalar(b, loc, f64, scale);
+      if (!dynamic) {
+        int64_t out = int64_t(std::floor(double(in[d]) * scale));
+        if (out < 1)
+          return ctx.error() << "resizes dimension " << d << " to " << out;
+        outSizes.push_back(b.getIndexAttr(out));
+      } else if (!resized[d]) {
+        outSizes.push_back(inSizes[d]);
+      } else {
+        Value out = math::FloorOp::create(
+            b, loc,
+            arith::MulFOp::create(b, loc, toF64(inSizes[d]), scaleF[d]));
+        outSizes.push_back(
+            arith::IndexCastOp::create(
+                b, loc, b.getIndexType(),
+                arith::FPToSIOp::create(b, loc, b.getI64Type(), out))
+                .getResult());
+      }
+    }
+    if (resized[d])
+      inF[d] = toF64(inSizes[d]);
+  }
+  if (linear && llvm::count(resized, true) > 2)
+    return ctx.error() << "supports linear resizing of at most 2 dimensions";
+
+  // Every output element reads the input where its coordinate maps (one
+  // position per resized dimension for nearest, two and a weight for
+  // linear), computed in f64 as ONNX's reference does.
+  Type type = x->type.getElementType();
+  Value result = generateOf(
+      b, loc, outSizes, type, [&](OpBuilder &nb, Location nl) -> Value {
+        auto cst = [&](double v) { return scalar(nb, nl, f64, v); };
+        auto asIndex = [&](Value v) -> Value {
+          return arith::IndexCastOp::create(
+              nb, nl, nb.getIndexType(),
+              arith::FPToSIOp::create(nb, nl, nb.getI64Type(), v));
         };
         SmallVector<Value> base, other, weights;
         for (int64_t d = 0; d < rank; ++d) {
-          Value o = linalg::IndexOp::create(b, loc, d);
-          base.push_back(at(index0[d], o));
-          if (linear && llvm::is_contained(resized, d)) {
-            other.push_back(at(index1[d], o));
-            weights.push_back(tensor::ExtractOp::create(b, loc, weight[d], o));
+          Value o = linalg::IndexOp::create(nb, nl, d);
+          base.push_back(o);
+          other.push_back(o);
+          weights.push_back(Value());
+          if (!resized[d])
+            continue;
+          Value xo = arith::SIToFPOp::create(
+              nb, nl, f64,
+              arith::IndexCastOp::create(nb, nl, nb.getI64Type(), o));
+          Value s = scaleF[d],
+                length = arith::MulFOp::create(nb, nl, inF[d], s);
+          Value half = arith::AddFOp::create(nb, nl, xo, cst(0.5));
+          Value src;
+          if (transform == "half_pixel" || transform == "pytorch_half_pixel") {
+            src = arith::SubFOp::create(
+                nb, nl, arith::DivFOp::create(nb, nl, half, s), cst(0.5));
+            if (transform == "pytorch_half_pixel")
+              src = arith::SelectOp::create(
+                  nb, nl,
+                  arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                        length, cst(1)),
+                  src, cst(0));
+          } else if (transform == "align_corners") {
+            Value ratio = arith::DivFOp::create(
+                nb, nl, arith::SubFOp::create(nb, nl, inF[d], cst(1)),
+                arith::SubFOp::create(nb, nl, length, cst(1)));
+            src = arith::SelectOp::create(
+                nb, nl,
+                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, length,
+                                      cst(1)),
+                cst(0), arith::MulFOp::create(nb, nl, xo, ratio));
+          } else if (transform == "tf_half_pixel_for_nn") {
+            src = arith::DivFOp::create(nb, nl, half, s);
           } else {
-            other.push_back(base.back());
-            weights.push_back(Value());
+            src = arith::DivFOp::create(nb, nl, xo, s); // asymmetric
           }
-        }
-        Value v;
-        if (!linear) {
-          v = tensor::ExtractOp::create(b, loc, input, base);
-        } else {
-          // Interpolate over the resized dims, one at a time.
-          std::function<Value(size_t, SmallVector<Value>)> interp =
-              [&](size_t r, SmallVector<Value> pos) -> Value {
-            if (r == resized.size())
-              return tensor::ExtractOp::create(b, loc, input, pos);
-            int64_t d = resized[r];
-            SmallVector<Value> lo(pos), hi(pos);
-            lo[d] = base[d];
-            hi[d] = other[d];
-            Value a = interp(r + 1, lo), c = interp(r + 1, hi);
-            Value diff = arith::SubFOp::create(b, loc, c, a);
-            return arith::AddFOp::create(
-                b, loc, a, arith::MulFOp::create(b, loc, diff, weights[d]));
+          Value last = arith::SubFOp::create(nb, nl, inF[d], cst(1));
+          auto clamp = [&](Value v) -> Value {
+            return arith::MinimumFOp::create(
+                nb, nl, arith::MaximumFOp::create(nb, nl, v, cst(0)), last);
           };
-          v = interp(0, base);
+          if (!linear) {
+            Value r;
+            if (nearest == "floor")
+              r = math::FloorOp::create(nb, nl, src);
+            else if (nearest == "ceil")
+              r = math::CeilOp::create(nb, nl, src);
+            else if (nearest == "round_prefer_ceil")
+              r = math::FloorOp::create(
+                  nb, nl, arith::AddFOp::create(nb, nl, src, cst(0.5)));
+            else
+              r = math::CeilOp::create(
+                  nb, nl, arith::SubFOp::create(nb, nl, src, cst(0.5)));
+            base[d] = other[d] = asIndex(clamp(r));
+            continue;
+          }
+          src = clamp(src);
+          Value f = math::FloorOp::create(nb, nl, src);
+          base[d] = asIndex(f);
+          other[d] = asIndex(arith::MinimumFOp::create(
+              nb, nl, arith::AddFOp::create(nb, nl, f, cst(1)), last));
+          weights[d] = convertScalar(
+              nb, nl, arith::SubFOp::create(nb, nl, src, f), type);
         }
-        return v;
+        // Interpolate over the resized dims, one at a time (nearest reads
+        // one position).
+        std::function<Value(int64_t, SmallVector<Value>)> interp =
+            [&](int64_t d, SmallVector<Value> pos) -> Value {
+          while (d < rank && !weights[d])
+            ++d;
+          if (d == rank)
+            return tensor::ExtractOp::create(nb, nl, input, pos);
+          SmallVector<Value> hi(pos);
+          hi[d] = other[d];
+          Value a = interp(d + 1, pos), c = interp(d + 1, hi);
+          Value diff = arith::SubFOp::create(nb, nl, c, a);
+          return arith::AddFOp::create(
+              nb, nl, a, arith::MulFOp::create(nb, nl, diff, weights[d]));
+        };
+        return interp(0, base);
       });
   ctx.setOutput(0, result);
   return success();

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Importer.h"
+#include "tern/Support/Signature.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -1166,6 +1167,11 @@ LogicalResult lowerPad(NodeContext &ctx) {
   }
   if (mode != "edge" && mode != "reflect")
     return ctx.error() << "has unsupported mode '" << mode << "'";
+  if (!x->type.hasStaticShape())
+    return ctx.error() << "pads in mode '" << mode << "' an input of shape "
+                       << shapeString(x->type.getShape())
+                       << "; tern pads in that mode only inputs of static "
+                          "shape (fix them with --input-shape)";
   for (int64_t d = 0; d < rank; ++d)
     if (mode == "reflect" &&
         (low[d] >= x->type.getDimSize(d) || high[d] >= x->type.getDimSize(d)))

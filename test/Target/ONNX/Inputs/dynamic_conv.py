@@ -11,7 +11,10 @@
   1 -> AveragePool 2x2 stride 2 -> y; GlobalAveragePool of it -> g
   [batch, 8, 1, 1]; the pooled map seen as [batch, 8, height*width] through
   a 1-D Conv (kernel 3, pad 1) and an opset-11 Softmax over axis 1 (which
-  flattens channels and length) -> p.
+  flattens channels and length) -> p; y upsampled twice by Resize (nearest,
+  asymmetric, floor: the detector's FPN) then ConvTranspose 2x2 stride 2
+  (bias) -> t; y resized by 1.5 x 2 (linear, half_pixel) -> u; y padded
+  with 0.5 (1 row above, 2 columns right) -> q.
 """
 import os
 import sys
@@ -37,6 +40,14 @@ def make(directory):
         init("wg", (8, 4, 3, 3), 0.3),
         init("wp", (8, 8, 1, 1), 0.3), init("bp", (8,), 0.1),
         init("w1d", (8, 8, 3), 0.3),
+        init("wt", (8, 4, 2, 2), 0.3), init("bt", (4,), 0.1),
+        numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "twice"),
+        numpy_helper.from_array(np.array([1, 1, 1.5, 2], np.float32),
+                                "uneven"),
+        numpy_helper.from_array(np.zeros(0, np.float32), "roi"),
+        numpy_helper.from_array(np.array([0, 0, 1, 0, 0, 0, 0, 2], np.int64),
+                                "pads"),
+        numpy_helper.from_array(np.array(0.5, np.float32), "half"),
         numpy_helper.from_array(np.array([0, 8, -1], np.int64), "flat"),
     ]
     nodes = [
@@ -62,6 +73,15 @@ def make(directory):
         helper.make_node("Conv", ["seq", "w1d"], ["c1"], name="conv1d",
                          kernel_shape=[3], pads=[1, 1]),
         helper.make_node("Softmax", ["c1"], ["p"], name="softmax", axis=1),
+        helper.make_node("Resize", ["y", "roi", "twice"], ["up"],
+                         name="upsample", mode="nearest",
+                         coordinate_transformation_mode="asymmetric",
+                         nearest_mode="floor"),
+        helper.make_node("ConvTranspose", ["up", "wt", "bt"], ["t"],
+                         name="deconv", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Resize", ["y", "roi", "uneven"], ["u"],
+                         name="linear", mode="linear"),
+        helper.make_node("Pad", ["y", "pads", "half"], ["q"], name="pad"),
     ]
     graph = helper.make_graph(
         nodes, "dynamic_conv",
@@ -72,7 +92,13 @@ def make(directory):
          helper.make_tensor_value_info("g", TensorProto.FLOAT,
                                        ["batch", 8, 1, 1]),
          helper.make_tensor_value_info("p", TensorProto.FLOAT,
-                                       ["batch", 8, "hw"])],
+                                       ["batch", 8, "hw"]),
+         helper.make_tensor_value_info("t", TensorProto.FLOAT,
+                                       ["batch", 4, "h4", "w4"]),
+         helper.make_tensor_value_info("u", TensorProto.FLOAT,
+                                       ["batch", 8, "h3", "w3"]),
+         helper.make_tensor_value_info("q", TensorProto.FLOAT,
+                                       ["batch", 8, "h5", "w5"])],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
     model.ir_version = 7
