@@ -84,6 +84,17 @@ def _scores(entry):
     return {"": {b: entry[b] for b in ("tern", "ort") if b in entry}}
 
 
+def _versus(value, base, percent):
+    """A score against the float model's: for a rate (CER) the difference
+    in points and the ratio, for anything else the relative change."""
+    if value is None or base is None:
+        return "-"
+    if percent:
+        ratio = f" ({value / base:.1f}x)" if base else ""
+        return f"{100 * (value - base):+.2f} pts{ratio}"
+    return f"{100 * (value / base - 1):+.1f}%" if base else "-"
+
+
 def results_table(data, markdown=False):
     """Evaluation results: one row per configuration, the quality on every
     text and backend and its change against the float configuration, after
@@ -123,10 +134,7 @@ def results_table(data, markdown=False):
                 base = (base.get(text) or next(iter(base.values()), {})).get(
                     backends[0]) if backends else None
                 value = by.get(backends[0]) if backends else None
-                if base and value is not None:
-                    row.append(f"{100 * (value / base - 1):+.1f}%")
-                else:
-                    row.append("-")
+                row.append(_versus(value, base, data.get("percent")))
         rows.append(row)
     lines = []
     for t in data.get("texts", []):

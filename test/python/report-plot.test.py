@@ -45,3 +45,29 @@ for i in range(len(boxes)):
 # Moved labels point back at their configuration.
 assert sum(t.arrow_patch is not None for t in labels) >= 8
 print("ok")
+
+# Tables of several texts: a column per text and backend, the texts and
+# the calibration named first; a rate is compared with float in points and
+# as a ratio, anything else as a relative change.
+two = {"metric": "CER", "percent": True,
+       "texts": [{"name": "a", "description": "A", "size": "3 lines"},
+                 {"name": "b", "description": "B", "size": "4 lines"}],
+       "calibration": {"description": "2 lines of C", "size": 2},
+       "results": [
+           {"name": "float", "layers": 0, "bits_per_weight": 32.0,
+            "texts": {"a": {"tern": 0.0}, "b": {"tern": 0.01}}},
+           {"name": "q", "layers": 9, "bits_per_weight": 2.13,
+            "texts": {"a": {"tern": 0.02}, "b": {"tern": 0.03}}}]}
+text = report.results_table(two)
+lines = text.splitlines()
+assert lines[:3] == ["scored on a: A, 3 lines", "scored on b: B, 4 lines",
+                     "calibration: 2 lines of C"], lines[:3]
+assert [c.strip() for c in lines[3].split("  ") if c] == ["configuration", "layers", "bits/w",
+                                "CER a (tern)", "vs float a",
+                                "CER b (tern)", "vs float b"], lines[3]
+assert lines[-1].split() == ["q", "9", "2.13", "2.00%", "+2.00", "pts",
+                             "3.00%", "+2.00", "pts", "(3.0x)"], lines[-1]
+ppl = {"metric": "perplexity", "results": [
+    {"name": "float", "layers": 0, "bits_per_weight": 32.0, "tern": 50.0},
+    {"name": "q", "layers": 28, "bits_per_weight": 2.07, "tern": 55.0}]}
+assert report.results_table(ppl).splitlines()[-1].split()[-1] == "+10.0%"
