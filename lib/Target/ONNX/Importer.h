@@ -120,6 +120,13 @@ public:
   Location loc;
   OpBuilder &b;
 
+  /// The node's name as diagnostics give it: its ONNX name, or the one the
+  /// importer made for an unnamed node (`Conv_3`), held by `loc`.
+  std::string name() const {
+    auto named = dyn_cast<NameLoc>(loc);
+    return named ? named.getName().str() : node.name();
+  }
+
   /// Input i, or null when absent (missing or empty name).
   Tensor *input(int i);
   int numInputs() const { return node.input_size(); }

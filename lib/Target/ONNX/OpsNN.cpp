@@ -387,7 +387,7 @@ SmallVector<OpFoldResult> windowSizes(NodeContext &ctx, Value padded,
     cf::AssertOp::create(
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, size, extent),
-        "node '" + ctx.node.name() + "': " + ctx.node.op_type() +
+        "node '" + ctx.name() + "': " + ctx.node.op_type() +
             " window larger than its padded input along spatial dimension " +
             std::to_string(d) + " when the model runs");
     Value span = arith::SubIOp::create(b, loc, size, extent);
@@ -615,7 +615,7 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
       cf::AssertOp::create(
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, v, one),
-          "node '" + ctx.node.name() +
+          "node '" + ctx.name() +
               "': ConvTranspose of an empty spatial dimension " +
               std::to_string(d) + " when the model runs");
       Value scaled =
@@ -1166,7 +1166,7 @@ LogicalResult lowerResize(NodeContext &ctx) {
             arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
                                   cast<Value>(inSizes[d]),
                                   arith::ConstantIndexOp::create(b, loc, 0)),
-            "node '" + ctx.node.name() + "': Resize of an empty dimension " +
+            "node '" + ctx.name() + "': Resize of an empty dimension " +
                 std::to_string(d) + " to " + std::to_string(out));
         resized[d] = true;
         scaleF[d] = arith::DivFOp::create(b, loc, scalar(b, loc, f64, out),

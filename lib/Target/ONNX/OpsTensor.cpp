@@ -844,7 +844,7 @@ LogicalResult lowerGather(NodeContext &ctx) {
             .getResult(0);
     cf::AssertOp::create(
         b, loc, tensor::ExtractOp::create(b, loc, all, ValueRange{}),
-        "node '" + ctx.node.name() + "': Gather index out of range for " +
+        "node '" + ctx.name() + "': Gather index out of range for " +
             "dimension " + std::to_string(*axis) + " of size " +
             std::to_string(dim));
   }
@@ -1026,7 +1026,7 @@ LogicalResult lowerDynamicRange(NodeContext &ctx) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   cf::AssertOp::create(
       b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, d, zero),
-      "node '" + ctx.node.name() + "': Range has delta 0");
+      "node '" + ctx.name() + "': Range has delta 0");
   // n = max(0, ceil((limit - start) / delta)).
   Value n = arith::MaxSIOp::create(
       b, loc, zero,
