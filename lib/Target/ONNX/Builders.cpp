@@ -290,16 +290,185 @@ Value onnx_import::reshape(OpBuilder &b, Location loc, Value value,
                                        allInOne(shape.size()));
 }
 
+namespace {
+
+/// A size as a product: a constant times run-time sizes raised to powers.
+/// A dimension of a tensor is keyed by the tensor and its index, any other
+/// index value by itself. reshapeTo compares such products to tell that a
+/// reshape with run-time sizes only groups dimensions (ONNX's 0 and -1
+/// entries and the sizes of Shape nodes become products of dims).
+struct SizeProduct {
+  int64_t constant = 1;
+  llvm::SmallDenseMap<std::pair<Value, int64_t>, int64_t, 4> powers;
+
+  /// Dimension `dim` of `tensor`, traced back to the size a tensor.empty
+  /// was given through the ops that write into it.
+  static SizeProduct ofDim(Value tensor, int64_t dim) {
+    auto type = cast<ShapedType>(tensor.getType());
+    if (!type.isDynamicDim(dim))
+      return ofConstant(type.getDimSize(dim));
+    Operation *def = tensor.getDefiningOp();
+    if (auto empty = dyn_cast_if_present<tensor::EmptyOp>(def))
+      return of(empty.getDynamicSize(unsigned(dim)));
+    if (auto expand = dyn_cast_if_present<tensor::ExpandShapeOp>(def))
+      return of(expand.getMixedOutputShape()[dim]);
+    if (auto collapse = dyn_cast_if_present<tensor::CollapseShapeOp>(def)) {
+      SizeProduct p = ofConstant(1);
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      for (int64_t d : groups[dim])
+        p.multiply(ofDim(collapse.getSrc(), d), 1);
+      return p;
+    }
+    if (auto slice = dyn_cast_if_present<tensor::ExtractSliceOp>(def))
+      if (slice.getSourceType().getRank() == type.getRank())
+        return of(slice.getMixedSizes()[dim]);
+    if (auto cast = dyn_cast_if_present<tensor::CastOp>(def))
+      return ofDim(cast.getSource(), dim);
+    if (auto result = dyn_cast<OpResult>(tensor))
+      if (auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner()))
+        return ofDim(dps.getTiedOpOperand(result)->get(), dim);
+    SizeProduct p;
+    p.powers[{tensor, dim}] = 1;
+    return p;
+  }
+
+  static SizeProduct ofConstant(int64_t n) {
+    SizeProduct p;
+    p.constant = n;
+    return p;
+  }
+
+  static SizeProduct of(OpFoldResult size) {
+    if (std::optional<int64_t> n = getConstantIntValue(size))
+      return ofConstant(*n);
+    Value v = cast<Value>(size);
+    if (auto dim = v.getDefiningOp<tensor::DimOp>()) {
+      if (std::optional<int64_t> i = dim.getConstantIndex())
+        return ofDim(dim.getSource(), *i);
+    } else if (auto cast = v.getDefiningOp<arith::IndexCastOp>()) {
+      return of(cast.getIn());
+    } else if (auto mul = v.getDefiningOp<arith::MulIOp>()) {
+      SizeProduct l = of(mul.getLhs());
+      l.multiply(of(mul.getRhs()), 1);
+      return l;
+    } else if (auto div = v.getDefiningOp<arith::DivUIOp>()) {
+      SizeProduct n = of(div.getLhs()), d = of(div.getRhs());
+      if (n.divides(d)) {
+        n.multiply(d, -1);
+        return n;
+      }
+    }
+    SizeProduct p;
+    p.powers[{v, -1}] = 1;
+    return p;
+  }
+
+  /// this *= other^exponent (exponent 1 or -1; -1 only where divides()).
+  void multiply(const SizeProduct &other, int64_t exponent) {
+    constant =
+        exponent > 0 ? constant * other.constant : constant / other.constant;
+    for (auto [key, power] : other.powers)
+      if ((powers[key] += exponent * power) == 0)
+        powers.erase(key);
+  }
+
+  /// Whether `d` divides this exactly as a product.
+  bool divides(const SizeProduct &d) const {
+    if (d.constant == 0 || constant % d.constant)
+      return false;
+    return llvm::all_of(d.powers, [&](auto entry) {
+      auto it = powers.find(entry.first);
+      return it != powers.end() && it->second >= entry.second;
+    });
+  }
+
+  bool operator==(const SizeProduct &other) const {
+    return constant == other.constant && powers.size() == other.powers.size() &&
+           llvm::all_of(powers, [&](auto entry) {
+             auto it = other.powers.find(entry.first);
+             return it != other.powers.end() && it->second == entry.second;
+           });
+  }
+};
+
+/// Groups `from` into consecutive runs whose products are `to`, one run
+/// per entry of `to` (trailing units join the last run); nothing if the
+/// sizes do not group that way.
+std::optional<SmallVector<ReassociationIndices>>
+groupSizes(ArrayRef<SizeProduct> from, ArrayRef<SizeProduct> to) {
+  SmallVector<ReassociationIndices> groups;
+  size_t i = 0;
+  for (const SizeProduct &target : to) {
+    if (i == from.size())
+      return std::nullopt;
+    ReassociationIndices group{int64_t(i)};
+    SizeProduct run = from[i++];
+    while (!(run == target) && i < from.size()) {
+      run.multiply(from[i], 1);
+      group.push_back(int64_t(i++));
+    }
+    if (!(run == target))
+      return std::nullopt;
+    groups.push_back(std::move(group));
+  }
+  for (; i < from.size(); ++i) {
+    if (groups.empty() || !from[i].powers.empty() || from[i].constant != 1)
+      return std::nullopt;
+    groups.back().push_back(int64_t(i));
+  }
+  return groups;
+}
+
+} // namespace
+
 Value onnx_import::reshapeTo(OpBuilder &b, Location loc, Value value,
                              ArrayRef<OpFoldResult> sizes) {
   auto type = cast<RankedTensorType>(value.getType());
   SmallVector<int64_t> shape = staticShapeOf(sizes);
   if (type.hasStaticShape() && !llvm::any_of(shape, ShapedType::isDynamic))
     return reshape(b, loc, value, shape);
-  // tensor.reshape with the sizes as a shape tensor: it bufferizes to
-  // memref.reshape of the contiguous buffer. (An expand_shape whose group
-  // has two dynamic sizes, what collapse-then-expand would build, crashes
-  // MLIR 22's expand-strided-metadata: llvm-project issue 186830.)
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  if (type == resultType && type.getRank() == int64_t(sizes.size()) &&
+      llvm::all_of(llvm::enumerate(sizes), [&](auto size) {
+        return SizeProduct::of(size.value()) ==
+               SizeProduct::ofDim(value, int64_t(size.index()));
+      }))
+    return value;
+  // A reshape that only merges or only splits runs of dimensions is a
+  // collapse_shape or an expand_shape (with at most one run-time size per
+  // run): views that later passes see through, fold and fuse across.
+  SmallVector<SizeProduct> from, to;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    from.push_back(SizeProduct::ofDim(value, i));
+  for (OpFoldResult size : sizes)
+    to.push_back(SizeProduct::of(size));
+  if (to.size() <= from.size()) {
+    if (std::optional<SmallVector<ReassociationIndices>> groups =
+            groupSizes(from, to)) {
+      Value collapsed = tensor::CollapseShapeOp::create(b, loc, value, *groups);
+      if (collapsed.getType() == resultType)
+        return collapsed;
+      return tensor::CastOp::create(b, loc, resultType, collapsed);
+    }
+  } else if (std::optional<SmallVector<ReassociationIndices>> groups =
+                 groupSizes(to, from)) {
+    // One run-time size per run of a run-time dimension, none in a run of
+    // a static one (MLIR 22's expand-strided-metadata crashes on runs with
+    // two: llvm-project issue 186830).
+    bool typed = llvm::all_of(llvm::enumerate(*groups), [&](auto group) {
+      return llvm::count_if(group.value(), [&](int64_t d) {
+               return ShapedType::isDynamic(shape[d]);
+             }) == (type.isDynamicDim(int64_t(group.index())) ? 1 : 0);
+    });
+    if (typed)
+      return tensor::ExpandShapeOp::create(b, loc, resultType, value, *groups,
+                                           sizes);
+  }
+  // Any other reshape: tensor.reshape with the sizes as a shape tensor; it
+  // bufferizes to memref.reshape of the contiguous buffer. (Collapsing,
+  // then expanding would build expand_shapes with two dynamic sizes in a
+  // run, which expand-strided-metadata crashes on, as above.)
   SmallVector<Value> dims;
   for (OpFoldResult size : sizes)
     dims.push_back(getValueOrCreateConstantIndexOp(b, loc, size));

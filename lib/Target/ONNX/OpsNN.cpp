@@ -133,10 +133,27 @@ FailureOr<Value> numpyMatmul(NodeContext &ctx, Value a, Value b) {
       a = broadcastTo(builder, loc, a, fullA);
       b = broadcastTo(builder, loc, b, fullB);
     }
+    // Dynamic batch dimensions must agree when the model runs; each
+    // operand is then collapsed with its own sizes (a view of it).
+    for (auto [i, sizes] : llvm::enumerate(llvm::zip(batchSizesA, bs))) {
+      auto [sizeA, sizeB] = sizes;
+      if (getConstantIntValue(sizeA) && getConstantIntValue(sizeB))
+        continue;
+      Value same = arith::CmpIOp::create(
+          builder, loc, arith::CmpIPredicate::eq,
+          getValueOrCreateConstantIndexOp(builder, loc, sizeA),
+          getValueOrCreateConstantIndexOp(builder, loc, sizeB));
+      cf::AssertOp::create(builder, loc, same,
+                           "node '" + ctx.name() +
+                               "': the operands disagree in batch dimension " +
+                               std::to_string(i) + " when the model runs");
+    }
     OpFoldResult count = productOf(builder, loc, batchSizesA);
+    OpFoldResult countB =
+        productOf(builder, loc, ArrayRef<OpFoldResult>(bs).drop_back(2));
     OpFoldResult kSize = as.back();
     Value a3 = reshapeTo(builder, loc, a, {count, m, kSize});
-    Value b3 = reshapeTo(builder, loc, b, {count, kSize, n});
+    Value b3 = reshapeTo(builder, loc, b, {countB, bs[bs.size() - 2], n});
     Value init = filledOf(builder, loc, {count, m, n}, type, 0);
     Value r = linalg::BatchMatmulOp::create(builder, loc, ValueRange{a3, b3},
                                             ValueRange{init})
