@@ -223,6 +223,16 @@ struct LowerVectorForCPUPass
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }
+    // A float sum of a register's lanes in any order: a tree of shuffles
+    // instead of one dependent add per lane (LLVM keeps the lanes' order
+    // otherwise). Tiles already sum in another order than the reference.
+    func.walk([](vector::ReductionOp op) {
+      if (!isa<FloatType>(op.getType()) ||
+          (op.getKind() != vector::CombiningKind::ADD &&
+           op.getKind() != vector::CombiningKind::MUL))
+        return;
+      op.setFastmath(op.getFastmath() | arith::FastMathFlags::reassoc);
+    });
     // Transfers of rank > 1, unrolled into rows.
     {
       RewritePatternSet patterns(ctx);

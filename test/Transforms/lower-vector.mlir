@@ -77,3 +77,19 @@ func.func @step() -> vector<8xindex> {
   %s = vector.step : vector<8xindex>
   return %s : vector<8xindex>
 }
+
+// -----
+
+// Sums of a register's lanes may reassociate (a tree of shuffles, not one
+// dependent add per lane); integer sums and float maxima are unchanged.
+
+// CHECK-LABEL: func.func @lane_sums
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
+// CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
+// CHECK: vector.reduction <add>, %{{.*}} : vector<16xi32> into i32
+func.func @lane_sums(%v: vector<16xf32>, %acc: f32, %w: vector<16xi32>) -> (f32, f32, i32) {
+  %s = vector.reduction <add>, %v, %acc : vector<16xf32> into f32
+  %m = vector.reduction <maximumf>, %v : vector<16xf32> into f32
+  %i = vector.reduction <add>, %w : vector<16xi32> into i32
+  return %s, %m, %i : f32, f32, i32
+}
