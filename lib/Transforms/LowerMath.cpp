@@ -1,7 +1,8 @@
 //===- LowerMath.cpp - math ops convert-to-llvm does not lower ------------===//
 //
 // This file implements tern-lower-math: erf and integer powers, the math
-// ops that convert-to-llvm leaves for LLVM IR translation to refuse.
+// ops that convert-to-llvm leaves for LLVM IR translation to refuse, and
+// exp of f32 vectors, which LLVM would scalarize into libm calls.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,6 +47,28 @@ LogicalResult lowerErf(ModuleOp module) {
   return applyPartialConversion(module, target, std::move(libm));
 }
 
+/// f32 exp of vectors (softmax, sigmoid, GELU's tanh form after
+/// vectorization) as the polynomial approximation, in vector registers:
+/// LLVM would otherwise call libm's expf once per lane. Scalar exp stays a
+/// libm call.
+LogicalResult lowerVectorExp(ModuleOp module) {
+  SmallVector<Operation *> exps;
+  module.walk([&](math::ExpOp op) {
+    auto type = dyn_cast<VectorType>(op.getType());
+    if (type && type.getElementType().isF32())
+      exps.push_back(op);
+  });
+  if (exps.empty())
+    return success();
+  RewritePatternSet patterns(module.getContext());
+  populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
+    return name == math::ExpOp::getOperationName();
+  });
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  return applyOpPatternsGreedily(exps, std::move(patterns), config);
+}
+
 struct LowerMathForCPUPass
     : public mlir::tern::impl::LowerMathForCPUBase<LowerMathForCPUPass> {
   using Base::Base;
@@ -60,6 +83,8 @@ struct LowerMathForCPUPass
       powers |= isa<math::IPowIOp, math::FPowIOp>(op);
     });
     if (erf && failed(lowerErf(module)))
+      return signalPassFailure();
+    if (failed(lowerVectorExp(module)))
       return signalPassFailure();
     // Integer powers: outlined loops.
     if (powers) {

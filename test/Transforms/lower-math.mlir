@@ -31,5 +31,23 @@ func.func @ipow(%x: i64, %n: i64, %f: f32) -> (i64, f32) {
   return %a, %e : i64, f32
 }
 
+// exp of f32 vectors becomes arithmetic on the vector (LLVM would call
+// libm once per lane); scalar exp and other element types stay math.exp.
+// CHECK-LABEL: func.func @exp
+// CHECK-NOT: math.exp {{.*}}vector<16xf32>
+// CHECK: %[[S:.+]] = math.exp %{{.+}} : f32
+// CHECK-NOT: math.exp {{.*}}vector<16xf32>
+// CHECK: math.fma {{.*}} : vector<16xf32>
+// CHECK-NOT: math.exp {{.*}}vector<16xf32>
+// CHECK: %[[D:.+]] = math.exp %{{.+}} : vector<4xf64>
+// CHECK-NOT: math.exp
+// CHECK: return %[[S]], %{{.+}}, %[[D]] : f32, vector<16xf32>, vector<4xf64>
+func.func @exp(%x: f32, %v: vector<16xf32>, %d: vector<4xf64>) -> (f32, vector<16xf32>, vector<4xf64>) {
+  %a = math.exp %x : f32
+  %b = math.exp %v : vector<16xf32>
+  %c = math.exp %d : vector<4xf64>
+  return %a, %b, %c : f32, vector<16xf32>, vector<4xf64>
+}
+
 // LLVM-NOT: math.
 // LLVM: llvm.func @erf(f64) -> f64
