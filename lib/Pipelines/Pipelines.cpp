@@ -101,6 +101,10 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertTernDotToLLVM());
+  // Weights stream from memory when a decoder generates: read them ahead.
+  tern::PrefetchWeightsOptions prefetch;
+  prefetch.distance = options.weightPrefetch;
+  pm.addNestedPass<func::FuncOp>(tern::createPrefetchWeights(prefetch));
   pm.addNestedPass<func::FuncOp>(createLowerVectorForCPU());
   // Tiles written back onto themselves: the same subview twice, then a
   // self-copy that folds away.

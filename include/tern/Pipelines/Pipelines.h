@@ -73,6 +73,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "
                      "parallel scalar loops)"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> weightPrefetch{
+      *this, "weight-prefetch",
+      llvm::cl::desc("Prefetch streamed constant weights this many bytes "
+                     "ahead (tern-prefetch-weights' distance; 0: off)"),
+      llvm::cl::init(2048)};
 };
 
 /// Builds tern-cpu-pipeline: imported float graphs and tern ops (matmuls

@@ -193,6 +193,38 @@ def ParallelWorkThreshold : Pass<"tern-parallel-work-threshold",
   ];
 }
 
+def PrefetchWeights : Pass<"tern-prefetch-weights", "::mlir::func::FuncOp"> {
+  let summary = "Prefetch the constant weights that innermost loops stream";
+  let description = [{
+    When a decoder generates a token, every weight is read once, from
+    memory: a matmul's kernel streams its weights through its innermost
+    loop, a few blocks of rows at a time, and the hardware prefetchers,
+    which stop at every 4 KiB page, leave the loop waiting for memory.
+
+    After bufferization, this pass finds the vector reads of constant data
+    (`memref.get_global`) in innermost `scf.for` loops whose innermost
+    index advances with the loop, and issues a `memref.prefetch` of the
+    same row `distance` bytes ahead (non-temporal: weights are used once
+    per call and should not evict activations or the key/value cache).
+    Prefetches never fault, so one past the end of a row is harmless.
+
+    ```mlir
+    // scf.for %s = ... {
+    //   %c = vector.transfer_read %w[%p, %b, %o] ...   // %o advances with %s
+    // becomes
+    //   memref.prefetch %w[%p, %b, %o + 2048], read, locality<0>, data
+    //   %c = vector.transfer_read %w[%p, %b, %o] ...
+    ```
+
+    docs/Kernels.md has the measurements.
+  }];
+  let options = [
+    Option<"distance", "distance", "int64_t", /*default=*/"2048",
+           "Bytes ahead of each read to prefetch (0: no prefetches)">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def CacheInPlace : Pass<"tern-cache-in-place", "::mlir::ModuleOp"> {
   let summary = "Append a decoder's new keys and values to caches the "
                 "caller owns, in place";

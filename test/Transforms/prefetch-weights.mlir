@@ -1,0 +1,61 @@
+// RUN: tern-opt %s --split-input-file --tern-prefetch-weights | FileCheck %s
+// RUN: tern-opt %s --split-input-file --tern-prefetch-weights=distance=0 | FileCheck %s --check-prefix=OFF
+// RUN: not tern-opt %s --split-input-file --tern-prefetch-weights=distance=-1 2>&1 | FileCheck %s --check-prefix=BAD
+
+// OFF-NOT: memref.prefetch
+// BAD: error: tern-prefetch-weights: distance must be >= 0
+
+memref.global "private" constant @codes : memref<2x4096xi8> = dense<1>
+memref.global "private" constant @weights : memref<4096xf32> = dense<1.0>
+
+// A kernel's innermost loop streams its codes (i8) and a float layer's
+// weights (f32): each read is prefetched 2048 bytes ahead in its row, as
+// the same number of elements of i8 and a quarter as many of f32. The
+// activations (not constant), a constant read at a fixed index and the
+// scales read in the outer loop are not.
+// CHECK-LABEL: func.func @stream
+// CHECK: scf.for
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.for %[[I:[^ ]+]] =
+// CHECK: %[[OFFSET:.+]] = arith.muli %[[I]]
+// CHECK: %[[C2048:.+]] = arith.constant 2048 : index
+// CHECK: %[[AHEAD:.+]] = arith.addi %[[OFFSET]], %[[C2048]]
+// CHECK: memref.prefetch %{{.+}}[%{{.+}}, %[[AHEAD]]], read, locality<0>, data : memref<2x4096xi8>
+// CHECK: vector.transfer_read %{{.+}}[%{{.+}}, %[[OFFSET]]]
+// CHECK: %[[C512:.+]] = arith.constant 512 : index
+// CHECK: %[[FAHEAD:.+]] = arith.addi %[[I]], %[[C512]]
+// CHECK: memref.prefetch %{{.+}}[%[[FAHEAD]]], read, locality<0>, data : memref<4096xf32>
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @stream(%x: memref<4096xf32>, %scales: memref<64xf32>, %row: index) -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %pad8 = arith.constant 0 : i8
+  %pad = arith.constant 0.0 : f32
+  %codes = memref.get_global @codes : memref<2x4096xi8>
+  %weights = memref.get_global @weights : memref<4096xf32>
+  %table = memref.get_global @weights : memref<4096xf32>
+  %zero = arith.constant dense<0.0> : vector<16xf32>
+  %r = scf.for %g = %c0 to %c4 step %c1 iter_args(%acc = %zero) -> vector<16xf32> {
+    %s = vector.transfer_read %table[%g], %pad {in_bounds = [true]} : memref<4096xf32>, vector<16xf32>
+    %inner = scf.for %i = %c0 to %c64 step %c16 iter_args(%a = %acc) -> vector<16xf32> {
+      %off = arith.muli %i, %c4 : index
+      %b = vector.transfer_read %codes[%row, %off], %pad8 {in_bounds = [true]} : memref<2x4096xi8>, vector<16xi8>
+      %bf = arith.sitofp %b : vector<16xi8> to vector<16xf32>
+      %w = vector.transfer_read %weights[%i], %pad {in_bounds = [true]} : memref<4096xf32>, vector<16xf32>
+      %v = vector.transfer_read %x[%i], %pad {in_bounds = [true]} : memref<4096xf32>, vector<16xf32>
+      %same = vector.transfer_read %weights[%row], %pad {in_bounds = [true]} : memref<4096xf32>, vector<16xf32>
+      %p = arith.mulf %w, %v : vector<16xf32>
+      %q = arith.mulf %p, %bf : vector<16xf32>
+      %t = arith.addf %q, %same : vector<16xf32>
+      %n = arith.addf %a, %t : vector<16xf32>
+      scf.yield %n : vector<16xf32>
+    }
+    %m = arith.mulf %inner, %s : vector<16xf32>
+    scf.yield %m : vector<16xf32>
+  }
+  return %r : vector<16xf32>
+}
