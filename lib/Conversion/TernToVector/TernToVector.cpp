@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::tern {
@@ -690,6 +691,29 @@ Value KernelEmitter::transposeScales() {
   SmallVector<AffineExpr> in = {n, g};
   if (planes)
     in.insert(in.begin(), p);
+  // Constant scales (what tern-ternarize writes) are transposed and padded
+  // at compile time: a copy every call cost as much as a small matmul.
+  DenseElementsAttr constant;
+  if (matchPattern(scales, m_Constant(&constant)) &&
+      isa<FloatType>(constant.getElementType())) {
+    std::vector<float> values(layout.planes * layout.groups * paddedRows, 0.0f);
+    int64_t i = 0;
+    for (APFloat value : constant.getValues<APFloat>()) {
+      // Row-major [planes,] rows, groups.
+      int64_t group = i % layout.groups;
+      int64_t row = (i / layout.groups) % layout.rows;
+      int64_t plane = i / (layout.groups * layout.rows);
+      bool lost;
+      value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      values[(plane * layout.groups + group) * paddedRows + row] =
+          value.convertToFloat();
+      ++i;
+    }
+    auto paddedType =
+        RankedTensorType::get({layout.planes, layout.groups, paddedRows}, f32);
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(paddedType, ArrayRef<float>(values)));
+  }
   auto transposedType =
       RankedTensorType::get({layout.planes, layout.groups, layout.rows}, f32);
   Value empty = tensor::EmptyOp::create(b, loc, transposedType.getShape(), f32);

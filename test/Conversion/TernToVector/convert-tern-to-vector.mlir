@@ -70,13 +70,13 @@
 // DOT-DAG: %[[FOUR:.*]] = arith.constant dense<4> : vector<16xi32>
 // DOT-DAG: %[[SIX:.*]] = arith.constant dense<6> : vector<16xi32>
 // DOT-DAG: %[[CODES:.*]] = arith.constant dense_resource<tern_dot_codes> : tensor<1x1x128xi8>
+// DOT-DAG: %[[ALPHAS:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x16xf32>
 // DOT: %[[Q:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x20xi8>)
 // DOT: arith.fptosi %{{.*}} : f32 to i8
 // DOT: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
 // DOT: arith.extsi %{{.*}} : i8 to i32
 // DOT: %[[PADDED:.*]] = tensor.pad %{{.*}} high[0, 0, 12]
 // DOT: %[[QP:.*]] = tensor.collapse_shape %[[PADDED]] {{.*}} into tensor<1x32xi8>
-// DOT: %[[ALPHAS:.*]] = tensor.pad %{{.*}} high[0, 0, 13]
 // DOT: %[[SUM:.*]] = tensor.extract %[[SUMS]]
 // DOT: %[[NEG:.*]] = arith.subi %{{.*}}, %[[SUM]] : i32
 // DOT: %[[START:.*]] = vector.broadcast %[[NEG]] : i32 to vector<16xi32>
@@ -247,6 +247,34 @@ func.func @shared(%x: tensor<1x64xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>) {
   dialect_resources: {
     builtin: {
       s: "0x010000000000000000000000000000000000000000000000000000000000000000000000"
+    }
+  }
+#-}
+
+// -----
+
+// Constant scales are transposed to [plane, group, row] and padded to a
+// whole register of rows when the kernel is built, not copied every call:
+// f16 scales[p][n][g] = 100p + 10n + g.
+
+// DOT-LABEL: func.func @constant_scales
+// DOT: arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+01, 2.000000e+01, 0.000000e+00, {{.*}}], [1.000000e+00, 1.100000e+01, 2.100000e+01, 0.000000e+00, {{.*}}]], {{\[\[}}1.000000e+02, 1.100000e+02, 1.200000e+02, 0.000000e+00, {{.*}}], [1.010000e+02, 1.110000e+02, 1.210000e+02, 0.000000e+00, {{.*}}]]]> : tensor<2x2x16xf32>
+// DOT-NOT: linalg.generic {{.*}}tensor<2x3x2xf16>
+// DOT-NOT: tensor.pad {{.*}}tensor<2x2x3xf32>
+// DOT: return
+func.func @constant_scales(%x: tensor<?x64xf32>) -> tensor<?x3xf32> {
+  %a = arith.constant dense<[[[0.0, 1.0], [10.0, 11.0], [20.0, 21.0]],
+                             [[100.0, 101.0], [110.0, 111.0], [120.0, 121.0]]]> : tensor<2x3x2xf16>
+  %w = tern.constant #tern.packing<sign_magnitude> dense_resource<w3>
+         : tensor<96xi8> -> tensor<2x3x64x!tern.trit>
+  %y = tern.matmul %x, %w scales(%a : tensor<2x3x2xf16>) group_size = 32
+         : tensor<?x64xf32>, tensor<2x3x64x!tern.trit> -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      w3: "0x01000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
     }
   }
 #-}
