@@ -140,11 +140,19 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
       blockLoop = dims->outputChannel.back();
   } else {
     // A reduction along the innermost dimension of an input (a row sum) is
-    // vectorized along the reduction.
+    // vectorized along the reduction; a dynamic one (softmax over the keys
+    // of an attention) in static chunks (scheduleDynamicReduction), unless
+    // an input runs contiguously along the output's rows (attention's
+    // product with the values: vectorized along them).
+    bool outputRowsContiguous = llvm::any_of(
+        op.getDpsInputOperands(), [&](OpOperand *input) {
+          return vectorLoop >= 0 &&
+                 innermostLoop(op.getMatchingIndexingMap(input)) == vectorLoop;
+        });
     for (OpOperand *input : op.getDpsInputOperands()) {
       int64_t loop = innermostLoop(op.getMatchingIndexingMap(input));
       if (loop >= 0 && iterators[loop] == utils::IteratorType::reduction &&
-          !isDynamic(loop) && ranges[loop] > 1) {
+          (isDynamic(loop) ? !outputRowsContiguous : ranges[loop] > 1)) {
         s.reduction[loop] = chunk(loop);
         vectorLoop = -1;
         break;
@@ -255,6 +263,120 @@ LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
 
 LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s);
 
+/// Slices of `op`'s operands at iterations [offset, offset + tile) of
+/// `loop`: every operand that `loop` indexes as a plain dimension is cut to
+/// `tile` along that dimension, the others are taken whole. The slice of
+/// the init comes from `init`.
+SmallVector<Value> sliceOperands(RewriterBase &rewriter, Location loc,
+                                 linalg::LinalgOp op, unsigned loop,
+                                 Value offset, int64_t tile, Value init) {
+  auto sliceOf = [&](Value value, AffineMap map) -> Value {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || !map.isFunctionOfDim(loop))
+      return value;
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, value);
+    SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+    for (auto [d, expr] : llvm::enumerate(map.getResults()))
+      if (expr.isFunctionOfDim(loop)) {
+        offsets[d] = offset;
+        sizes[d] = rewriter.getIndexAttr(tile);
+      }
+    SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(rewriter, loc, value, offsets, sizes,
+                                          strides);
+  };
+  SmallVector<Value> operands;
+  for (OpOperand *input : op.getDpsInputOperands())
+    operands.push_back(sliceOf(input->get(), op.getMatchingIndexingMap(input)));
+  operands.push_back(
+      sliceOf(init, op.getMatchingIndexingMap(op.getDpsInitOperand(0))));
+  return operands;
+}
+
+/// `op`, whose reduction loop `loop` has a range R known only when the
+/// model runs and a tile of `s`, with its parallel loops tiled by one
+/// (an scf.forall), each tile reducing R / tile static chunks of `tile`
+/// iterations in an scf.for (each chunk vectorized like a static
+/// reduction), then the last R mod tile iterations one at a time. A
+/// softmax's max and sum over a decoder's keys run this way.
+LogicalResult scheduleDynamicReduction(RewriterBase &rewriter,
+                                       TilingInterface op, Schedule s,
+                                       unsigned loop) {
+  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
+  int64_t tile = s.reduction[loop];
+  Schedule byOne = s;
+  byOne.reduction[loop] = 1;
+  bool plain = llvm::all_of(linalgOp.getIndexingMapsArray(), [&](AffineMap m) {
+    return llvm::all_of(m.getResults(), [&](AffineExpr e) {
+      return !e.isFunctionOfDim(loop) || isa<AffineDimExpr>(e);
+    });
+  });
+  bool rowsByOne = llvm::all_of(s.parallel, [](int64_t t) { return t <= 1; });
+  if (!plain || !rowsByOne || linalgOp.getNumDpsInits() != 1)
+    return schedule(rewriter, op, byOne);
+
+  // Rows first, so that each row's chunks stay in one thread's loop.
+  Operation *row = op;
+  if (llvm::any_of(s.parallel, [](int64_t t) { return t != 0; })) {
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(),
+                                                s.parallel));
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rewriter, op, options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    row = tiled->tiledOps.front();
+  }
+  Schedule inner = s;
+  inner.parallel.assign(s.parallel.size(), 0);
+
+  Location loc = row->getLoc();
+  rewriter.setInsertionPoint(row);
+  auto rowOp = cast<TilingInterface>(row);
+  SmallVector<Range> domain = rowOp.getIterationDomain(rewriter);
+  if (!isZeroInteger(domain[loop].offset))
+    return failure();
+  AffineExpr d0 = rewriter.getAffineDimExpr(0);
+  OpFoldResult chunks = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(tile), {domain[loop].size});
+  OpFoldResult main = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(tile) * tile, {domain[loop].size});
+  auto [head, tail] = linalg::splitOp(rewriter, rowOp, loop, main);
+  if (!head || !tail)
+    return failure();
+
+  // The chunks: an scf.for carrying the partial result.
+  auto headOp = cast<linalg::LinalgOp>(head.getOperation());
+  rewriter.setInsertionPoint(head);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  auto forOp = scf::ForOp::create(
+      rewriter, loc, zero,
+      getValueOrCreateConstantIndexOp(rewriter, loc, chunks), one,
+      ValueRange{headOp.getDpsInits()[0]});
+  rewriter.setInsertionPointToStart(forOp.getBody());
+  Value offset = affine::AffineApplyOp::create(
+      rewriter, loc, AffineMap::get(1, 0, d0 * tile),
+      ValueRange{forOp.getInductionVar()});
+  SmallVector<Value> operands = sliceOperands(
+      rewriter, loc, headOp, loop, offset, tile, forOp.getRegionIterArgs()[0]);
+  Operation *chunk =
+      clone(rewriter, head, {operands.back().getType()}, operands);
+  SmallVector<OpFoldResult> indexOffsets(headOp.getNumLoops(),
+                                         rewriter.getIndexAttr(0));
+  indexOffsets[loop] = offset;
+  linalg::offsetIndices(rewriter, cast<linalg::LinalgOp>(chunk), indexOffsets);
+  scf::YieldOp::create(rewriter, loc, chunk->getResult(0));
+  rewriter.replaceOp(head, forOp.getResults());
+  if (failed(schedule(rewriter, cast<TilingInterface>(chunk), inner)))
+    return failure();
+  Schedule rest = inner;
+  rest.reduction[loop] = 1;
+  return schedule(rewriter, tail, rest);
+}
+
 /// `op`, whose parallel loop `loop` has a range R known only when the model
 /// runs and a tile of `s`, as an scf.forall over the R / tile chunks of
 /// `tile` iterations, each a copy of `op` on slices of its operands that
@@ -272,8 +394,9 @@ LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
       return !e.isFunctionOfDim(loop) || isa<AffineDimExpr>(e);
     });
   });
-  if (!plain || linalgOp.getNumDpsInits() != 1 ||
-      linalgOp.getIteratorTypesArray()[loop] != utils::IteratorType::parallel)
+  if (linalgOp.getIteratorTypesArray()[loop] != utils::IteratorType::parallel)
+    return scheduleDynamicReduction(rewriter, op, s, loop);
+  if (!plain || linalgOp.getNumDpsInits() != 1)
     return schedule(rewriter, op, byOne);
 
   Location loc = op.getLoc();
@@ -301,33 +424,11 @@ LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
   Value offset = affine::AffineApplyOp::create(
       rewriter, loc, AffineMap::get(1, 0, d0 * tile),
       ValueRange{forall.getInductionVar(0)});
-  auto sliceOf = [&](Value value, AffineMap map,
-                     SmallVectorImpl<OpFoldResult> &offsets,
-                     SmallVectorImpl<OpFoldResult> &sizes) -> Value {
-    auto type = cast<RankedTensorType>(value.getType());
-    sizes = tensor::getMixedSizes(rewriter, loc, value);
-    offsets.assign(type.getRank(), rewriter.getIndexAttr(0));
-    for (auto [d, expr] : llvm::enumerate(map.getResults()))
-      if (expr.isFunctionOfDim(loop)) {
-        offsets[d] = offset;
-        sizes[d] = rewriter.getIndexAttr(tile);
-      }
-    SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
-    return tensor::ExtractSliceOp::create(rewriter, loc, value, offsets, sizes,
-                                          strides);
-  };
-  SmallVector<Value> operands;
-  SmallVector<OpFoldResult> offsets, sizes;
-  for (OpOperand *input : headOp.getDpsInputOperands()) {
-    auto type = dyn_cast<RankedTensorType>(input->get().getType());
-    operands.push_back(type ? sliceOf(input->get(),
-                                      headOp.getMatchingIndexingMap(input),
-                                      offsets, sizes)
-                            : input->get());
-  }
-  AffineMap outMap = headOp.getMatchingIndexingMap(headOp.getDpsInitOperand(0));
-  Value out = sliceOf(forall.getRegionIterArgs()[0], outMap, offsets, sizes);
-  operands.push_back(out);
+  SmallVector<Value> operands = sliceOperands(
+      rewriter, loc, headOp, loop, offset, tile, forall.getRegionIterArgs()[0]);
+  auto out = operands.back().getDefiningOp<tensor::ExtractSliceOp>();
+  SmallVector<OpFoldResult> offsets = out.getMixedOffsets();
+  SmallVector<OpFoldResult> sizes = out.getMixedSizes();
   Operation *chunk = clone(rewriter, head, {out.getType()}, operands);
   // linalg.index counts from the chunk's first iteration.
   SmallVector<OpFoldResult> indexOffsets(headOp.getNumLoops(),

@@ -275,3 +275,55 @@ func.func @dynamic_columns(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
   } -> tensor<4x?xf32>
   return %r : tensor<4x?xf32>
 }
+
+// -----
+
+// A softmax's max over a dynamic number of keys: rows tiled by one (an
+// scf.forall), each row reducing static chunks of 16 lanes in an scf.for,
+// then the keys after the last whole chunk one at a time.
+
+// CHECK-LABEL: func.func @dynamic_row_max
+// CHECK:       scf.forall (%[[ROW:.*]]) in (4)
+// CHECK:         %[[CHUNKS:.*]] = affine.apply #{{.*}}()[%{{.*}}]
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %[[CHUNKS]]
+// CHECK:           vector.transfer_read {{.*}} vector<16xf32>
+// CHECK:           vector.multi_reduction <maximumf>, {{.*}} [0] : vector<16xf32> to f32
+// CHECK:         scf.for
+// CHECK:           arith.maximumf {{.*}} : f32
+// CHECK-NOT:   linalg.generic
+func.func @dynamic_row_max(%x: tensor<4x?xf32>) -> tensor<4xf32> {
+  %low = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%low : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x?xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %a, %o : f32
+    linalg.yield %m : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// Attention's product with the values, over a dynamic number of keys, the
+// values shared by a group of query heads (a broadcast: not a contraction
+// for linalg): the values run contiguously along the output's rows, so the
+// op stays vectorized along them (16 lanes of head dimension), a key at a
+// time, not along the keys.
+
+// CHECK-LABEL: func.func @dynamic_keys_times_values
+// CHECK:         scf.for {{.*}} -> (vector<16xf32>)
+// CHECK:           vector.fma {{.*}} : vector<16xf32>
+// CHECK-NOT:   vector.multi_reduction
+func.func @dynamic_keys_times_values(%p: tensor<4x?xf32>, %v: tensor<1x?x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, d, l) -> (i, l)>, affine_map<(i, d, l) -> (0, l, d)>, affine_map<(i, d, l) -> (i, d)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%p, %v : tensor<4x?xf32>, tensor<1x?x16xf32>) outs(%init : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
