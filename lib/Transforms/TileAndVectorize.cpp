@@ -38,6 +38,9 @@ namespace {
 struct Schedule {
   SmallVector<int64_t> parallel;
   SmallVector<int64_t> reduction;
+  /// Whether the parallel tiles are iterated by an scf.for: within a row
+  /// that an enclosing scf.forall already distributes (scheduleDynamicRow).
+  bool serial = false;
 };
 
 /// The loop indexing the innermost dimension of `map` if it is a plain loop
@@ -141,7 +144,7 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   } else {
     // A reduction along the innermost dimension of an input (a row sum) is
     // vectorized along the reduction; a dynamic one (softmax over the keys
-    // of an attention) in static chunks (scheduleDynamicReduction), unless
+    // of an attention) in static chunks (scheduleDynamicRow), unless
     // an input runs contiguously along the output's rows (attention's
     // product with the values: vectorized along them).
     bool outputRowsContiguous = llvm::any_of(
@@ -213,7 +216,8 @@ LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
   if (llvm::any_of(s.parallel, [](int64_t t) { return t != 0; })) {
     scf::SCFTilingOptions options;
     options.setTileSizes(toOfr(s.parallel));
-    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    options.setLoopType(s.serial ? scf::SCFTilingOptions::LoopType::ForOp
+                                 : scf::SCFTilingOptions::LoopType::ForallOp);
     FailureOr<scf::SCFTilingResult> tiled =
         scf::tileUsingSCF(rewriter, op, options);
     if (failed(tiled))
@@ -293,34 +297,28 @@ SmallVector<Value> sliceOperands(RewriterBase &rewriter, Location loc,
   return operands;
 }
 
-/// `op`, whose reduction loop `loop` has a range R known only when the
-/// model runs and a tile of `s`, with its parallel loops tiled by one
-/// (an scf.forall), each tile reducing R / tile static chunks of `tile`
-/// iterations in an scf.for (each chunk vectorized like a static
-/// reduction), then the last R mod tile iterations one at a time. A
-/// softmax's max and sum over a decoder's keys run this way.
-LogicalResult scheduleDynamicReduction(RewriterBase &rewriter,
-                                       TilingInterface op, Schedule s,
-                                       unsigned loop) {
+/// `op`, whose innermost loop `loop` (the reduction of a row sum, or the
+/// output's innermost dimension) has a range R known only when the model
+/// runs and a tile of `s`, with its other parallel loops tiled by one (an
+/// scf.forall over rows), each row an scf.for over R / tile static chunks
+/// of `tile` iterations (each vectorized like a static op), then the last
+/// R mod tile iterations one at a time. A decoder's attention over its
+/// keys (softmax, masks) runs this way: one parallel loop over rows, no
+/// parallel loop per chunk.
+LogicalResult scheduleDynamicRow(RewriterBase &rewriter, TilingInterface op,
+                                 Schedule s, unsigned loop) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
-  int64_t tile = s.reduction[loop];
-  Schedule byOne = s;
-  byOne.reduction[loop] = 1;
-  bool plain = llvm::all_of(linalgOp.getIndexingMapsArray(), [&](AffineMap m) {
-    return llvm::all_of(m.getResults(), [&](AffineExpr e) {
-      return !e.isFunctionOfDim(loop) || isa<AffineDimExpr>(e);
-    });
-  });
-  bool rowsByOne = llvm::all_of(s.parallel, [](int64_t t) { return t <= 1; });
-  if (!plain || !rowsByOne || linalgOp.getNumDpsInits() != 1)
-    return schedule(rewriter, op, byOne);
-
+  bool reduction =
+      linalgOp.getIteratorTypesArray()[loop] == utils::IteratorType::reduction;
+  int64_t tile = reduction ? s.reduction[loop] : s.parallel[loop];
   // Rows first, so that each row's chunks stay in one thread's loop.
   Operation *row = op;
-  if (llvm::any_of(s.parallel, [](int64_t t) { return t != 0; })) {
+  SmallVector<int64_t> rows = s.parallel;
+  if (!reduction)
+    rows[loop] = 0;
+  if (!s.serial && llvm::any_of(rows, [](int64_t t) { return t != 0; })) {
     scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(),
-                                                s.parallel));
+    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), rows));
     options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
     FailureOr<scf::SCFTilingResult> tiled =
         scf::tileUsingSCF(rewriter, op, options);
@@ -330,7 +328,10 @@ LogicalResult scheduleDynamicReduction(RewriterBase &rewriter,
     row = tiled->tiledOps.front();
   }
   Schedule inner = s;
-  inner.parallel.assign(s.parallel.size(), 0);
+  inner.serial = true;
+  for (auto [i, t] : llvm::enumerate(inner.parallel))
+    if (reduction || i != loop)
+      t = 0;
 
   Location loc = row->getLoc();
   rewriter.setInsertionPoint(row);
@@ -347,7 +348,8 @@ LogicalResult scheduleDynamicReduction(RewriterBase &rewriter,
   if (!head || !tail)
     return failure();
 
-  // The chunks: an scf.for carrying the partial result.
+  // The chunks: an scf.for carrying the row's result, each chunk writing
+  // its slice of it (or, for a reduction, the partial result).
   auto headOp = cast<linalg::LinalgOp>(head.getOperation());
   rewriter.setInsertionPoint(head);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
@@ -360,20 +362,26 @@ LogicalResult scheduleDynamicReduction(RewriterBase &rewriter,
   Value offset = affine::AffineApplyOp::create(
       rewriter, loc, AffineMap::get(1, 0, d0 * tile),
       ValueRange{forOp.getInductionVar()});
-  SmallVector<Value> operands = sliceOperands(
-      rewriter, loc, headOp, loop, offset, tile, forOp.getRegionIterArgs()[0]);
+  Value rowResult = forOp.getRegionIterArgs()[0];
+  SmallVector<Value> operands = sliceOperands(rewriter, loc, headOp, loop,
+                                              offset, tile, rowResult);
   Operation *chunk =
       clone(rewriter, head, {operands.back().getType()}, operands);
   SmallVector<OpFoldResult> indexOffsets(headOp.getNumLoops(),
                                          rewriter.getIndexAttr(0));
   indexOffsets[loop] = offset;
   linalg::offsetIndices(rewriter, cast<linalg::LinalgOp>(chunk), indexOffsets);
-  scf::YieldOp::create(rewriter, loc, chunk->getResult(0));
+  Value result = chunk->getResult(0);
+  if (auto slice = operands.back().getDefiningOp<tensor::ExtractSliceOp>())
+    result = tensor::InsertSliceOp::create(
+        rewriter, loc, result, rowResult, slice.getMixedOffsets(),
+        slice.getMixedSizes(), slice.getMixedStrides());
+  scf::YieldOp::create(rewriter, loc, result);
   rewriter.replaceOp(head, forOp.getResults());
   if (failed(schedule(rewriter, cast<TilingInterface>(chunk), inner)))
     return failure();
   Schedule rest = inner;
-  rest.reduction[loop] = 1;
+  (reduction ? rest.reduction[loop] : rest.parallel[loop]) = 1;
   return schedule(rewriter, tail, rest);
 }
 
@@ -386,17 +394,30 @@ LogicalResult scheduleDynamicReduction(RewriterBase &rewriter,
 LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
                                   Schedule s, unsigned loop) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
-  int64_t tile = s.parallel[loop];
+  bool reduction =
+      linalgOp.getIteratorTypesArray()[loop] == utils::IteratorType::reduction;
+  int64_t tile = reduction ? s.reduction[loop] : s.parallel[loop];
   Schedule byOne = s;
-  byOne.parallel[loop] = 1;
+  (reduction ? byOne.reduction[loop] : byOne.parallel[loop]) = 1;
   bool plain = llvm::all_of(linalgOp.getIndexingMapsArray(), [&](AffineMap m) {
     return llvm::all_of(m.getResults(), [&](AffineExpr e) {
       return !e.isFunctionOfDim(loop) || isa<AffineDimExpr>(e);
     });
   });
-  if (linalgOp.getIteratorTypesArray()[loop] != utils::IteratorType::parallel)
-    return scheduleDynamicReduction(rewriter, op, s, loop);
   if (!plain || linalgOp.getNumDpsInits() != 1)
+    return schedule(rewriter, op, byOne);
+  // A row's innermost loop (a reduction, or the output's innermost
+  // dimension with every other loop tiled by one): rows, then chunks.
+  AffineMap outMap =
+      linalgOp.getMatchingIndexingMap(linalgOp.getDpsInitOperand(0));
+  bool rowWise =
+      (reduction || static_cast<int64_t>(loop) == innermostLoop(outMap)) &&
+      llvm::all_of(llvm::enumerate(s.parallel), [&](auto it) {
+        return it.index() == loop || it.value() <= 1;
+      });
+  if (rowWise)
+    return scheduleDynamicRow(rewriter, op, s, loop);
+  if (reduction || s.serial)
     return schedule(rewriter, op, byOne);
 
   Location loc = op.getLoc();
