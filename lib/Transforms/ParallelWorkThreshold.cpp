@@ -14,6 +14,7 @@
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_PARALLELWORKTHRESHOLD
@@ -24,24 +25,53 @@ using namespace mlir;
 
 namespace {
 
-/// The ops `region` executes: one per op, loops counted by their trip
-/// counts (`dynamicTrips` when not constant), saturating.
-int64_t estimateWork(Region &region, int64_t dynamicTrips) {
+/// The ops `region` of `parallel` executes: one per op, loops counted by
+/// their trip counts: static ones as constants, dynamic ones computed
+/// before `parallel` when their bounds are defined outside it (a decoder's
+/// loop over its keys), else `dynamicTrips`. Built at `b`'s insertion
+/// point; constants fold, so a static estimate is an arith.constant.
+Value estimateWork(OpBuilder &b, Location loc, Region &region,
+                   Operation *parallel, int64_t dynamicTrips) {
   constexpr int64_t kMax = int64_t(1) << 40;
-  int64_t work = 0;
+  auto constant = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  };
+  auto saturate = [&](Value value) -> Value {
+    return b.createOrFold<arith::MinSIOp>(loc, value, constant(kMax));
+  };
+  auto outside = [&](Value value) {
+    return !parallel->getRegion(0).isAncestor(value.getParentRegion());
+  };
+  Value work = constant(0);
   for (Block &block : region)
     for (Operation &op : block) {
-      int64_t own = 1;
+      Value own = constant(1);
       for (Region &nested : op.getRegions())
-        own += estimateWork(nested, dynamicTrips);
+        own = b.createOrFold<arith::AddIOp>(
+            loc, own, estimateWork(b, loc, nested, parallel, dynamicTrips));
+      Value trips;
       if (auto loop = dyn_cast<scf::ForOp>(op)) {
-        std::optional<APInt> trips = loop.getStaticTripCount();
-        own *=
-            trips ? std::max<int64_t>(trips->getSExtValue(), 0) : dynamicTrips;
+        if (std::optional<APInt> count = loop.getStaticTripCount())
+          trips = constant(std::max<int64_t>(count->getSExtValue(), 0));
+        else if (outside(loop.getLowerBound()) &&
+                 outside(loop.getUpperBound()) && outside(loop.getStep()))
+          trips = b.createOrFold<arith::MaxSIOp>(
+              loc,
+              b.createOrFold<arith::CeilDivSIOp>(
+                  loc,
+                  b.createOrFold<arith::SubIOp>(loc, loop.getUpperBound(),
+                                                loop.getLowerBound()),
+                  loop.getStep()),
+              constant(0));
+        else
+          trips = constant(dynamicTrips);
       } else if (isa<scf::WhileOp>(op)) {
-        own *= dynamicTrips;
+        trips = constant(dynamicTrips);
       }
-      work = std::min(work + own, kMax);
+      if (trips)
+        own = saturate(b.createOrFold<arith::MulIOp>(loc, own, trips));
+      // Sums of terms each below 2^40 do not overflow.
+      work = b.createOrFold<arith::AddIOp>(loc, work, own);
     }
   return work;
 }
@@ -68,6 +98,7 @@ struct ParallelWorkThreshold
       if (!nest || nest->getParentOfType<omp::ParallelOp>() != parallel)
         return;
       // Iterations of the worksharing loop, when the model runs.
+      Operation *before = parallel->getPrevNode();
       OpBuilder b(parallel);
       Location loc = parallel.getLoc();
       Value trips;
@@ -82,15 +113,41 @@ struct ParallelWorkThreshold
       }
       if (!trips)
         return;
-      int64_t perIteration =
-          std::max<int64_t>(estimateWork(nest.getRegion(), dynamicTrips), 1);
-      // trips * perIteration >= minWork, without overflow:
-      // trips >= ceil(minWork / perIteration).
-      int64_t needed = (minWork + perIteration - 1) / perIteration;
-      Value enough =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, trips,
-                                arith::ConstantIndexOp::create(b, loc, needed));
+      Value perIteration = estimateWork(b, loc, nest.getRegion(), parallel,
+                                        dynamicTrips);
+      Value enough;
+      if (std::optional<int64_t> work = getConstantIntValue(perIteration)) {
+        // trips * work >= minWork, without overflow:
+        // trips >= ceil(minWork / work).
+        int64_t perStep = std::max<int64_t>(*work, 1);
+        int64_t needed = (minWork + perStep - 1) / perStep;
+        enough = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::sge, trips,
+            arith::ConstantIndexOp::create(b, loc, needed));
+      } else {
+        // Known when the model runs (trips clamped to 2^20, the work to
+        // 2^40: no overflow).
+        Value total = arith::MulIOp::create(
+            b, loc,
+            arith::MinSIOp::create(
+                b, loc, trips,
+                arith::ConstantIndexOp::create(b, loc, int64_t(1) << 20)),
+            perIteration);
+        enough = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::sge, total,
+            arith::ConstantIndexOp::create(b, loc, minWork));
+      }
       parallel.getIfExprMutable().assign(enough);
+      // The estimate's folded leftovers.
+      Block *block = parallel->getBlock();
+      Block::iterator first = before ? std::next(before->getIterator())
+                                     : block->begin();
+      SmallVector<Operation *> created;
+      for (Operation &op : llvm::make_range(first, parallel->getIterator()))
+        created.push_back(&op);
+      for (Operation *op : llvm::reverse(created))
+        if (isOpTriviallyDead(op))
+          op->erase();
     });
   }
 };

@@ -36,9 +36,10 @@ func.func @elementwise(%buf: memref<?xf32>, %n: index) {
 
 // A nested loop counts with its trip count: 64 iterations of the loop's
 // 5 ops (with itself) and the yield are 321 ops an iteration, so 4
-// iterations of the outer loop fork. A nested loop with dynamic bounds
-// counts as dynamic-trips iterations: 16 x 5 + 1 = 81 ops, 13 iterations;
-// 4 x 5 + 1 = 21 ops, 48 iterations.
+// iterations of the outer loop fork. A nested loop whose bounds depend on
+// the iteration counts as dynamic-trips iterations: 16 x 5 + 1 = 81 ops
+// (with the bound's op: 82), 13 iterations; 4 x 5 + 2 = 22 ops, 46
+// iterations.
 // CHECK-LABEL: func.func @nested
 // CHECK: %[[C4:.*]] = arith.constant 4 : index
 // CHECK: arith.cmpi sge, %{{.*}}, %[[C4]] : index
@@ -47,8 +48,8 @@ func.func @elementwise(%buf: memref<?xf32>, %n: index) {
 // CHECK: %[[C13:.*]] = arith.constant 13 : index
 // CHECK: arith.cmpi sge, %{{.*}}, %[[C13]] : index
 // FOUR-LABEL: func.func @dynamic_inner
-// FOUR: %[[C48:.*]] = arith.constant 48 : index
-// FOUR: arith.cmpi sge, %{{.*}}, %[[C48]] : index
+// FOUR: %[[C46:.*]] = arith.constant 46 : index
+// FOUR: arith.cmpi sge, %{{.*}}, %[[C46]] : index
 func.func @nested(%buf: memref<?x64xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -70,6 +71,44 @@ func.func @nested(%buf: memref<?x64xf32>, %n: index) {
 }
 
 func.func @dynamic_inner(%buf: memref<?x?xf32>, %n: index, %m: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+        %upper = arith.addi %i, %m : index
+        scf.for %j = %c0 to %upper step %c1 {
+          %v = memref.load %buf[%i, %j] : memref<?x?xf32>
+          %w = arith.addf %v, %v : f32
+          memref.store %w, %buf[%i, %j] : memref<?x?xf32>
+        }
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
+// A nested loop whose bounds are defined outside the region (a decoder's
+// loop over its keys) counts with its trip count when the model runs:
+// (1 + max(m, 0) x 5) ops an iteration, times the iterations,
+// against min-work; no estimate's op is left unused.
+// CHECK-LABEL: func.func @runtime_inner
+// CHECK-SAME: (%[[BUF:.*]]: memref<?x?xf32>, %[[N:.*]]: index, %[[M:.*]]: index)
+// CHECK: %[[TRIPS:.*]] = arith.ceildivsi
+// CHECK: %[[INNER:.*]] = arith.maxsi %[[M]]
+// CHECK: %[[WORK:.*]] = arith.muli %[[INNER]]
+// CHECK: %[[TOTAL:.*]] = arith.muli {{.*}} : index
+// CHECK: %[[C1000:.*]] = arith.constant 1000 : index
+// CHECK: %[[BIG:.*]] = arith.cmpi sge, %[[TOTAL]], %[[C1000]] : index
+// CHECK-NEXT: omp.parallel if(%[[BIG]])
+// FOUR-LABEL: func.func @runtime_inner
+// FOUR-NOT: arith.constant 4 : index
+// FOUR: omp.parallel if(
+func.func @runtime_inner(%buf: memref<?x?xf32>, %n: index, %m: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   omp.parallel {

@@ -167,8 +167,10 @@ def ParallelWorkThreshold : Pass<"tern-parallel-work-threshold",
 
     This pass estimates the work of each `omp.parallel` around an
     `omp.wsloop` (the loop nest's iterations, known when the model runs,
-    times the ops of one iteration, nested loops counted by their static
-    trip counts, or `dynamic-trips` when those are dynamic) and gives it an
+    times the ops of one iteration, nested loops counted by their trip
+    counts: static ones at compile time, dynamic ones whose bounds are
+    defined outside the region (a decoder's loop over its keys) when the
+    model runs, others as `dynamic-trips`) and gives it an
     `if` clause: the threads are forked only when the work reaches
     `min-work`; otherwise the region runs on the calling thread.
 
@@ -185,7 +187,8 @@ def ParallelWorkThreshold : Pass<"tern-parallel-work-threshold",
            "Estimated ops (one per vector or scalar op) below which a "
            "region runs on the calling thread">,
     Option<"dynamicTrips", "dynamic-trips", "int64_t", /*default=*/"16",
-           "Iterations assumed for a nested loop with dynamic bounds">,
+           "Iterations assumed for a nested loop whose bounds change "
+           "within the region">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
