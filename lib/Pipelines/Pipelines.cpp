@@ -80,9 +80,6 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
     kernels.activations = options.ternaryActivations;
     kernels.int8Dot = options.ternaryInt8Dot;
     pm.addPass(createConvertTernToVector(kernels));
-    // Matmuls of one input (a layer's q, k and v; gate and up) quantize it
-    // and sum its groups once.
-    pm.addPass(createCSEPass());
   }
   pm.addPass(createConvertTernToLinalg());
   pm.addPass(createCanonicalizerPass());

@@ -23,6 +23,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::tern {
@@ -50,6 +51,16 @@ struct Schedule {
   /// tile, and activation rows per parallel iteration.
   int64_t dotTileRegisters, dotTileBatch, blockBatch;
 };
+
+/// A matmul's activations as its kernel reads them (quantized, padded, and
+/// for dot products their group sums), shared by the matmuls of one input
+/// with the same layout of K (a layer's q, k and v; gate and up).
+struct PreparedActivations {
+  Value x, rowScales, activationSums;
+};
+using PreparedKey = std::tuple<Value, int64_t, int64_t>;
+using PreparedCache =
+    SmallVector<std::pair<PreparedKey, PreparedActivations>>;
 
 /// Codes per chunk of a kernel: V f32 lanes, 2V i16 lanes, or the 4V bytes
 /// of a register for dot products (4 codes of V rows).
@@ -91,8 +102,10 @@ public:
   /// one group of a row to the next) or, for dot products, as kernel dot
   /// codes.
   KernelEmitter(OpBuilder &b, Location loc, MatmulOp op, GroupedLayout layout,
-                int64_t groupBytes, Value bits, const Schedule &schedule)
+                int64_t groupBytes, Value bits, const Schedule &schedule,
+                PreparedCache &prepared)
       : b(b), loc(loc), op(op), layout(layout), groupBytes(groupBytes),
+        prepared(prepared),
         bits(bits), schedule(schedule), f32(b.getF32Type()),
         dots(schedule.integer && schedule.dot != Int8Dot::None),
         lanes(chunkLanes(schedule)),
@@ -109,16 +122,10 @@ public:
   /// Emits the kernel and returns its result tensor.
   Value emit() {
     Value init = emitInit();
+    prepareActivations();
     if (dots) {
-      x = quantizeActivations(b.getI8Type());
-      activationSums = sumGroups(x, b.getI32Type());
-      x = padGroups(x, setsPerGroup * q::KernelDotCodes::kSetCodes);
       alphas = transposeScales();
       return emitDotBlocks(init);
-    } else {
-      x = schedule.integer ? quantizeActivations(b.getI16Type())
-                           : op.getInput();
-      x = padActivations(x);
     }
     return emitBlocks(init);
   }
@@ -138,6 +145,7 @@ private:
   }
 
   Value emitInit();
+  void prepareActivations();
   Value sumGroups(Value values, Type sumType);
   Value quantizeActivations(Type codeType);
   Value padActivations(Value activations);
@@ -178,6 +186,7 @@ private:
   MatmulOp op;
   GroupedLayout layout;
   int64_t groupBytes;
+  PreparedCache &prepared;
   Value bits;
   Schedule schedule;
   FloatType f32;
@@ -252,6 +261,52 @@ Value KernelEmitter::emitInit() {
                linalg::YieldOp::create(nb, l, sum);
              })
       .getResult(0);
+}
+
+/// Whether `a` and `b` hold the same values: the same value, or results of
+/// equivalent side-effect-free ops (the importer flattens an activation
+/// with a reshape of its own for each matmul that reads it).
+bool sameValues(Value a, Value b) {
+  if (a == b)
+    return true;
+  Operation *lhs = a.getDefiningOp(), *rhs = b.getDefiningOp();
+  return lhs && rhs && lhs->getNumResults() == 1 &&
+         rhs->getNumResults() == 1 && lhs->getNumRegions() == 0 &&
+         isMemoryEffectFree(lhs) &&
+         OperationEquivalence::isEquivalentTo(
+             lhs, rhs, OperationEquivalence::Flags::IgnoreLocations);
+}
+
+/// Sets x (and rowScales, activationSums) to the activations as the kernel
+/// reads them, computed once per input and layout of K: a matmul after
+/// another of the same input in the same block reuses the first one's
+/// (a layer's q, k and v quantize their input once; gate and up too).
+void KernelEmitter::prepareActivations() {
+  Value input = op.getInput();
+  int64_t width = dots ? setsPerGroup * q::KernelDotCodes::kSetCodes
+                       : chunksPerGroup * lanes;
+  PreparedKey key = {input, layout.groupSize, width};
+  // Float activations are only padded: nothing worth sharing.
+  for (auto &[other, activations] : prepared)
+    if (schedule.integer && std::get<1>(other) == layout.groupSize &&
+        std::get<2>(other) == width &&
+        activations.x.getParentBlock() == op->getBlock() &&
+        sameValues(std::get<0>(other), input)) {
+      x = activations.x;
+      rowScales = activations.rowScales;
+      activationSums = activations.activationSums;
+      return;
+    }
+  if (dots) {
+    x = quantizeActivations(b.getI8Type());
+    activationSums = sumGroups(x, b.getI32Type());
+    x = padGroups(x, width);
+  } else {
+    x = schedule.integer ? quantizeActivations(b.getI16Type()) : input;
+    x = padActivations(x);
+  }
+  if (schedule.integer)
+    prepared.push_back({key, {x, rowScales, activationSums}});
 }
 
 /// sums[m, g] = Σ_j values[m, g, j] on `values` (M x K, f32 or i8) viewed
@@ -1160,6 +1215,7 @@ struct ConvertTernToVectorPass
     // One set of bitmaps per constant and group size, however many matmuls
     // read it.
     DenseMap<std::pair<Operation *, int64_t>, Value> bitmapsOf;
+    PreparedCache prepared;
     OpBuilder b(&getContext());
     for (MatmulOp op : matmuls) {
       auto constant = op.getWeights().getDefiningOp<ConstantOp>();
@@ -1201,7 +1257,7 @@ struct ConvertTernToVectorPass
       }
       b.setInsertionPoint(op);
       KernelEmitter emitter(b, op.getLoc(), op, layout, bitmaps.groupBits / 8,
-                            bits, schedule);
+                            bits, schedule, prepared);
       op.getResult().replaceAllUsesWith(emitter.emit());
       op.erase();
     }
