@@ -16,9 +16,19 @@
 // that the ternary weights' bytes per second can be read against it. The
 // tern result is checked against a scalar evaluation of the same weights.
 //
+// The weights of one matrix stay in the last-level cache from call to call
+// (warm). A model's do not: when a decoder generates, every weight streams
+// from memory once per token. --cold therefore also times each kernel on
+// enough distinct matrices (--cold-bytes, default the larger of 256 MB and
+// 4x the last-level cache) computed one after the other in one call, so
+// that each reads its weights from DRAM, and reports the time per matrix.
+// --json FILE writes every figure as one record per row (kernel, format,
+// bits_per_weight, m, threads, cache, ms, gbps, bandwidth_fraction).
+//
 //   tern-kernel-bench [--n N] [--k K] [--batch 1,8,512] [--threads 1,2]
 //                     [--planes P] [--group-size G] [--cpu NAME]
-//                     [--min-time SECONDS]
+//                     [--min-time SECONDS] [--cold] [--cold-bytes BYTES]
+//                     [--json FILE]
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,11 +53,13 @@ extern "C" void openblas_set_num_threads(int);
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -68,6 +80,10 @@ struct Config {
   std::string cpu = "x86-64-v3";
   std::string int8Dot = "auto";
   double minTime = 1.0;
+  bool cold = false;
+  /// Bytes of distinct weights a cold call reads (0: the default).
+  int64_t coldBytes = 0;
+  std::string json;
 };
 
 std::vector<int64_t> parseList(const char *text) {
@@ -168,10 +184,20 @@ struct Problem {
   }
 };
 
-/// @main(x: M x K) -> M x N: a tern.matmul over the problem's codes, or a
-/// float linalg.matmul with the weights (K x N) as a second argument.
+/// Copy `copy` of the problem's weights: its output rows rotated by
+/// `copy * rowShift(n)`, so that copies are distinct bytes with the same
+/// statistics (y of copy i is y of copy 0 rotated the same way).
+int64_t rowShift(int64_t n) { return n > 1 ? 7919 % n : 0; }
+int64_t sourceRow(int64_t row, int64_t copy, int64_t n) {
+  return (row + copy * rowShift(n)) % n;
+}
+
+/// @main(x: M x K) -> M x N: the sum over `copies` copies of the weights
+/// (one, unless cold) of a tern.matmul over the copy's codes, or of a float
+/// linalg.matmul with the copy's weights (K x N) as further arguments.
 OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
-                                  int64_t batch, bool ternary) {
+                                  int64_t batch, bool ternary,
+                                  int64_t copies) {
   const Config &c = problem.config;
   OpBuilder b(&ctx);
   Location loc = b.getUnknownLoc();
@@ -182,44 +208,111 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
   auto yType = RankedTensorType::get({batch, c.n}, f32);
   SmallVector<Type> inputs = {xType};
   if (!ternary)
-    inputs.push_back(RankedTensorType::get({c.k, c.n}, f32));
+    inputs.append(copies, RankedTensorType::get({c.k, c.n}, f32));
   auto func =
       func::FuncOp::create(b, loc, "main", b.getFunctionType(inputs, {yType}));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
-  Value y;
-  if (ternary) {
-    SmallVector<int64_t> codeShape = {c.n, c.k};
-    SmallVector<int64_t> scaleShape = {c.n, problem.groups};
-    if (c.planes > 1) {
-      codeShape.insert(codeShape.begin(), c.planes);
-      scaleShape.insert(scaleShape.begin(), c.planes);
+  Value sum;
+  for (int64_t copy = 0; copy < copies; ++copy) {
+    Value y;
+    if (ternary) {
+      SmallVector<int64_t> codeShape = {c.n, c.k};
+      SmallVector<int64_t> scaleShape = {c.n, problem.groups};
+      if (c.planes > 1) {
+        codeShape.insert(codeShape.begin(), c.planes);
+        scaleShape.insert(scaleShape.begin(), c.planes);
+      }
+      std::vector<uint8_t> codes(problem.codes.size());
+      std::vector<float> scales(problem.scales.size());
+      for (int64_t p = 0; p < c.planes; ++p)
+        for (int64_t n = 0; n < c.n; ++n) {
+          int64_t from = p * c.n + sourceRow(n, copy, c.n), to = p * c.n + n;
+          std::memcpy(&codes[to * c.k], &problem.codes[from * c.k], c.k);
+          std::memcpy(&scales[to * problem.groups],
+                      &problem.scales[from * problem.groups],
+                      problem.groups * sizeof(float));
+        }
+      std::vector<uint8_t> packed(
+          q::packedBytes(q::Packing::SignMagnitude, c.planes * c.n, c.k));
+      // The codes come from quantize: always valid.
+      llvm::cantFail(q::pack(q::Packing::SignMagnitude, codes.data(),
+                             c.planes * c.n, c.k, packed.data()));
+      auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
+      Value w = ConstantOp::create(b, loc, codesType,
+                                   PackingKind::SignMagnitude, "weights",
+                                   packed);
+      auto scaleType = RankedTensorType::get(scaleShape, f32);
+      Value scaleValues = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
+      y = MatmulOp::create(b, loc, yType, body->getArgument(0), w,
+                           scaleValues, Value(), Value(),
+                           b.getI64IntegerAttr(c.groupSize));
+    } else {
+      Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+      Value init = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
+      init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+      y = linalg::MatmulOp::create(
+              b, loc,
+              ValueRange{body->getArgument(0), body->getArgument(1 + copy)},
+              ValueRange{init})
+              .getResult(0);
     }
-    std::vector<uint8_t> packed(
-        q::packedBytes(q::Packing::SignMagnitude, c.planes * c.n, c.k));
-    // The codes come from quantize: always valid.
-    llvm::cantFail(q::pack(q::Packing::SignMagnitude, problem.codes.data(),
-                           c.planes * c.n, c.k, packed.data()));
-    auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
-    Value w = ConstantOp::create(b, loc, codesType, PackingKind::SignMagnitude,
-                                 "weights", packed);
-    auto scaleType = RankedTensorType::get(scaleShape, f32);
-    Value scales = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(scaleType, ArrayRef<float>(problem.scales)));
-    y = MatmulOp::create(b, loc, yType, body->getArgument(0), w, scales,
-                         Value(), Value(), b.getI64IntegerAttr(c.groupSize));
-  } else {
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-    Value init = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
-    init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
-    y = linalg::MatmulOp::create(
-            b, loc, ValueRange{body->getArgument(0), body->getArgument(1)},
-            ValueRange{init})
-            .getResult(0);
+    if (sum) {
+      Value out = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
+      sum = linalg::AddOp::create(b, loc, ValueRange{sum, y}, ValueRange{out})
+                .getResult(0);
+    } else {
+      sum = y;
+    }
   }
-  func::ReturnOp::create(b, loc, y);
+  func::ReturnOp::create(b, loc, sum);
   return module;
+}
+
+/// The last-level cache's size in bytes, as the cache topology in /sys
+/// gives it (0 if the system does not say: some VMs do not, and cpuid's
+/// figure there can be the whole socket's, which no core reaches).
+int64_t lastLevelCache() {
+  int64_t largest = 0;
+  for (int index = 0; index < 8; ++index) {
+    std::string path = "/sys/devices/system/cpu/cpu0/cache/index" +
+                       std::to_string(index) + "/size";
+    FILE *file = std::fopen(path.c_str(), "r");
+    if (!file)
+      continue;
+    long long size = 0;
+    char unit = 0;
+    if (std::fscanf(file, "%lld%c", &size, &unit) >= 1)
+      largest = std::max<int64_t>(
+          largest, size * (unit == 'K' ? 1024 : unit == 'M' ? 1 << 20 : 1));
+    std::fclose(file);
+  }
+  return largest;
+}
+
+/// One measured row of the report.
+struct Record {
+  std::string kernel, format;
+  double bitsPerWeight;
+  int64_t m;
+  int threads;
+  bool cold;
+  double ms, gbps, fraction;
+};
+
+void writeJson(FILE *out, const std::vector<Record> &records) {
+  std::fprintf(out, "[\n");
+  for (auto [i, r] : llvm::enumerate(records))
+    std::fprintf(out,
+                 "  {\"kernel\": \"%s\", \"format\": \"%s\", "
+                 "\"bits_per_weight\": %.4f, \"m\": %lld, \"threads\": %d, "
+                 "\"cache\": \"%s\", \"ms\": %.6f, \"gbps\": %.3f, "
+                 "\"bandwidth_fraction\": %.4f}%s\n",
+                 r.kernel.c_str(), r.format.c_str(), r.bitsPerWeight,
+                 (long long)r.m, r.threads, r.cold ? "cold" : "warm", r.ms,
+                 r.gbps, r.fraction, i + 1 < records.size() ? "," : "");
+  std::fprintf(out, "]\n");
 }
 
 rt::Array makeArray(std::vector<int64_t> shape, const float *data) {
@@ -238,23 +331,60 @@ int fail(const std::string &message) {
   return 1;
 }
 
+
+/// `text` as a whole number >= `least`, or nothing.
+std::optional<int64_t> parseCount(const char *text, int64_t least) {
+  char *end = nullptr;
+  errno = 0;
+  long long value = std::strtoll(text, &end, 10);
+  if (errno || end == text || *end || value < least)
+    return std::nullopt;
+  return value;
+}
+
+/// Seconds per matrix of `model` on `inputs` (a call computes `copies`).
+double timePerMatrix(CompiledModel &model, std::vector<rt::Array> &inputs,
+                     int64_t copies, double minTime) {
+  std::vector<rt::Array> outputs;
+  return timeIt([&] { llvm::cantFail(model.run(inputs, &outputs)); },
+                minTime) /
+         double(copies);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   Config c;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
+    if (flag == "--cold") {
+      c.cold = true;
+      continue;
+    }
+    if (flag.rfind("--", 0) != 0)
+      return fail("unexpected argument '" + flag + "'");
     if (i + 1 >= argc)
       return fail("missing value after " + flag);
     const char *value = argv[++i];
+    auto count = [&](int64_t least, int64_t &into) {
+      std::optional<int64_t> parsed = parseCount(value, least);
+      if (parsed)
+        into = *parsed;
+      return parsed.has_value();
+    };
+    bool ok = true;
     if (flag == "--n")
-      c.n = std::atoll(value);
+      ok = count(1, c.n);
     else if (flag == "--k")
-      c.k = std::atoll(value);
+      ok = count(1, c.k);
     else if (flag == "--planes")
-      c.planes = std::atoll(value);
+      ok = count(1, c.planes);
     else if (flag == "--group-size")
-      c.groupSize = std::atoll(value);
+      ok = count(0, c.groupSize);
+    else if (flag == "--cold-bytes")
+      ok = count(1, c.coldBytes);
+    else if (flag == "--json")
+      c.json = value;
     else if (flag == "--batch")
       c.batches = parseList(value);
     else if (flag == "--threads") {
@@ -269,13 +399,25 @@ int main(int argc, char **argv) {
       c.minTime = std::atof(value);
     else
       return fail("unknown option " + flag);
+    if (!ok)
+      return fail(flag + ": expected a whole number, got '" + value + "'");
   }
-  if (c.n < 1 || c.k < 1 || c.planes < 1 ||
-      (c.groupSize && (c.groupSize < 0 || c.k % c.groupSize)))
+  if (c.groupSize && c.k % c.groupSize)
     return fail("bad sizes: need N, K, P >= 1 and a group size dividing K");
   for (int t : c.threads)
     if (t < 1)
       return fail("thread counts must be >= 1");
+  for (int64_t m : c.batches)
+    if (m < 1)
+      return fail("batch sizes must be >= 1");
+
+  // The report's file, opened before anything is measured.
+  std::unique_ptr<FILE, int (*)(FILE *)> json(nullptr, &std::fclose);
+  if (!c.json.empty()) {
+    json.reset(std::fopen(c.json.c_str(), "w"));
+    if (!json)
+      return fail("cannot write " + c.json + ": " + std::strerror(errno));
+  }
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -295,8 +437,40 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(resolvedDot.takeError()));
   Int8Dot int8Dot = *resolvedDot;
 
-  std::printf("machine: %u hardware threads; read bandwidth",
-              std::thread::hardware_concurrency());
+  // The bytes each kernel reads per matrix: its codes and f32 scales.
+  int64_t groups = c.groupSize ? c.k / c.groupSize : 1;
+  double scaleBytes = double(c.planes * c.n * groups * 4);
+  double bitmapBytes =
+      double(c.planes * c.n * q::KernelBitmaps::get(c.k, c.groupSize).rowBytes()) +
+      scaleBytes;
+  q::KernelDotCodes dotCodes =
+      q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth);
+  double dotBytes =
+      double(c.planes * dotCodes.blocks(c.n) * dotCodes.blockBytes()) +
+      scaleBytes;
+  double floatBytes = double(c.n * c.k * 4);
+  // Distinct matrices a cold call reads: enough that none is still cached.
+  int64_t cache = lastLevelCache();
+  int64_t coldTotal =
+      c.coldBytes ? c.coldBytes : std::max<int64_t>(int64_t(256) << 20, 4 * cache);
+  auto copiesFor = [&](double bytes) {
+    return std::max<int64_t>(1, int64_t(std::ceil(double(coldTotal) / bytes)));
+  };
+  int64_t ternaryCopies = c.cold ? copiesFor(std::min(bitmapBytes, dotBytes)) : 1;
+  int64_t floatCopies = c.cold ? copiesFor(floatBytes) : 1;
+  constexpr int64_t kMaxCopies = 1024;
+  if (ternaryCopies > kMaxCopies)
+    return fail("--cold needs " + std::to_string(ternaryCopies) +
+                " copies of a " + std::to_string(int64_t(bitmapBytes)) +
+                "-byte matrix to read " + std::to_string(coldTotal) +
+                " bytes (at most " + std::to_string(kMaxCopies) +
+                "): take a larger --n or --k, or smaller --cold-bytes");
+
+  std::printf("machine: %u hardware threads; last-level cache %s; read "
+              "bandwidth",
+              std::thread::hardware_concurrency(),
+              cache ? (std::to_string(cache >> 20) + " MiB").c_str()
+                    : "not reported");
   std::vector<double> bandwidth;
   for (int t : c.threads) {
     bandwidth.push_back(readBandwidth(t, c.minTime));
@@ -304,27 +478,41 @@ int main(int argc, char **argv) {
                 t == 1 ? "" : "s");
   }
   Problem problem(c);
-  double bitmapBytes = double(
-      c.planes * c.n * q::KernelBitmaps::get(c.k, c.groupSize).rowBytes());
-  q::KernelDotCodes dotCodes =
-      q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth);
-  double dotBytes =
-      double(c.planes * dotCodes.blocks(c.n) * dotCodes.blockBytes());
   std::printf("\nproblem: N = %lld, K = %lld, %lld plane(s), group %lld, "
               "--cpu %s (%lld f32 lanes), int8 dot: %s\n",
               (long long)c.n, (long long)c.k, (long long)c.planes,
               (long long)(c.groupSize ? c.groupSize : c.k), c.cpu.c_str(),
               (long long)execution.cpu.vectorWidth,
               stringifyInt8Dot(int8Dot).str().c_str());
-  std::printf("weights: kernel bitmaps %.1f MB, dot codes %.1f MB, float "
-              "%.1f MB\n",
-              bitmapBytes / 1e6, dotBytes / 1e6, double(c.n * c.k * 4) / 1e6);
-  std::printf("columns: f32 and i16 = add/sub kernels (f32 activations; "
-              "int8 activations in 16-bit lanes), int8 = dot-product "
-              "kernel (int8 activations)\n\n");
-  std::printf("%5s %7s %9s %9s %9s %9s %11s %9s %9s %12s\n", "M", "threads",
-              "f32 ms", "i16 ms", "int8 ms", "float ms", "openblas ms",
-              "blas/f32", "blas/int8", "int8 GB/s");
+  std::printf("weights (codes and scales): kernel bitmaps %.1f MB, dot codes "
+              "%.1f MB, float %.1f MB\n",
+              bitmapBytes / 1e6, dotBytes / 1e6, floatBytes / 1e6);
+  if (c.cold)
+    std::printf("cold: %lld ternary matrices (%.0f MB of dot codes), %lld "
+                "float (%.0f MB), one after the other per call\n",
+                (long long)ternaryCopies, ternaryCopies * dotBytes / 1e6,
+                (long long)floatCopies, floatCopies * floatBytes / 1e6);
+  std::printf("kernels: tern f32 and tern i16 = add/sub kernels (f32 "
+              "activations; int8 activations in 16-bit lanes), tern int8 = "
+              "dot-product kernel (int8 activations), float = tern's float "
+              "matmul\n\n");
+  std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s\n", "M", "threads",
+              "cache", "kernel", "format", "bits", "ms", "GB/s", "of bw");
+
+  double weights = double(c.n * c.k);
+  std::vector<Record> records;
+  auto report = [&](int64_t batch, int threads, double bw, bool cold,
+                    const char *kernel, const char *format, double bytes,
+                    double seconds) {
+    double gbps = bytes / seconds / 1e9;
+    Record r{kernel, format, 8 * bytes / weights, batch, threads, cold,
+             seconds * 1e3, gbps, gbps / bw};
+    std::printf("%5lld %7d %5s  %-13s %-12s %6.2f %10.4f %8.1f %6.0f%%\n",
+                (long long)batch, threads, cold ? "cold" : "warm", kernel,
+                format, r.bitsPerWeight, r.ms, gbps, 100 * r.fraction);
+    std::fflush(stdout);
+    records.push_back(r);
+  };
 
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -332,70 +520,115 @@ int main(int argc, char **argv) {
     std::vector<float> x(batch * c.k);
     for (float &v : x)
       v = uniform(rng);
-    // Compile both once per batch size; thread counts change at run time.
-    auto ternaryModule = buildModule(ctx, problem, batch, true);
-    auto floatModule = buildModule(ctx, problem, batch, false);
-    FailureOr<std::unique_ptr<CompiledModel>> ternary =
-        CompiledModel::compile(*ternaryModule, execution);
-    if (failed(ternary))
-      return fail("compiling the ternary matmul: failed");
-    ExecutionOptions integerExecution = execution;
-    integerExecution.ternaryActivations = KernelActivations::Int8;
-    integerExecution.ternaryInt8Dot = Int8Dot::None;
-    auto addSubModule = buildModule(ctx, problem, batch, true);
-    FailureOr<std::unique_ptr<CompiledModel>> addSub =
-        CompiledModel::compile(*addSubModule, integerExecution);
-    if (failed(addSub))
-      return fail("compiling the ternary matmul (i16): failed");
-    integerExecution.ternaryInt8Dot = int8Dot;
-    auto integerModule = buildModule(ctx, problem, batch, true);
-    FailureOr<std::unique_ptr<CompiledModel>> integer =
-        CompiledModel::compile(*integerModule, integerExecution);
-    if (failed(integer))
-      return fail("compiling the ternary matmul (int8): failed");
-    FailureOr<std::unique_ptr<CompiledModel>> floating =
-        CompiledModel::compile(*floatModule, execution);
-    if (failed(floating))
-      return fail("compiling the float matmul: failed");
+    // The kernels for `copies` matrices: f32, i16 and int8 activations,
+    // compiled once per batch size; thread counts change at run time.
+    struct Kernels {
+      std::unique_ptr<CompiledModel> f32, i16, int8, floating;
+    };
+    auto compileAll = [&](int64_t copies, int64_t floats,
+                          Kernels &k) -> LogicalResult {
+      auto compileOne = [&](bool ternary, int64_t n,
+                            const ExecutionOptions &options,
+                            std::unique_ptr<CompiledModel> &into) {
+        auto module = buildModule(ctx, problem, batch, ternary, n);
+        FailureOr<std::unique_ptr<CompiledModel>> model =
+            CompiledModel::compile(*module, options);
+        if (failed(model))
+          return failure();
+        into = std::move(*model);
+        return success();
+      };
+      ExecutionOptions addSub = execution, dot = execution;
+      addSub.ternaryActivations = dot.ternaryActivations =
+          KernelActivations::Int8;
+      addSub.ternaryInt8Dot = Int8Dot::None;
+      dot.ternaryInt8Dot = int8Dot;
+      return success(succeeded(compileOne(true, copies, execution, k.f32)) &&
+                     succeeded(compileOne(true, copies, addSub, k.i16)) &&
+                     succeeded(compileOne(true, copies, dot, k.int8)) &&
+                     succeeded(compileOne(false, floats, execution, k.floating)));
+    };
+    Kernels warm, cold;
+    if (failed(compileAll(1, 1, warm)))
+      return fail("compiling the kernels: failed");
+    if (c.cold && failed(compileAll(ternaryCopies, floatCopies, cold)))
+      return fail("compiling the kernels over " +
+                  std::to_string(ternaryCopies) + " matrices: failed");
 
     std::vector<rt::Array> ternaryInputs = {makeArray({batch, c.k}, x.data())};
     std::vector<rt::Array> floatInputs = {
         makeArray({batch, c.k}, x.data()),
         makeArray({c.k, c.n}, problem.weightsKN.data())};
+    // Cold float: each copy's weights, rotated like the ternary copies'.
+    std::vector<rt::Array> coldFloatInputs;
+    std::vector<std::vector<float>> floatCopyWeights;
+    if (c.cold) {
+      coldFloatInputs.push_back(makeArray({batch, c.k}, x.data()));
+      for (int64_t copy = 0; copy < floatCopies; ++copy) {
+        std::vector<float> w(c.k * c.n);
+        for (int64_t j = 0; j < c.k; ++j)
+          for (int64_t n = 0; n < c.n; ++n)
+            w[j * c.n + n] =
+                problem.weightsKN[j * c.n + sourceRow(n, copy, c.n)];
+        coldFloatInputs.push_back(makeArray({c.k, c.n}, w.data()));
+        floatCopyWeights.push_back(std::move(w));
+      }
+    }
     std::vector<rt::Array> outputs;
 
-    // Check the kernel against the dequantized weights on the first row.
-    if (llvm::Error error = (*ternary)->run(ternaryInputs, &outputs))
-      return fail(llvm::toString(std::move(error)));
-    const float *y = reinterpret_cast<const float *>(outputs[0].data.data());
-    double worst = 0, scale = 0;
-    for (int64_t n = 0; n < c.n; ++n) {
+    // Check the kernels against the dequantized weights on the first row
+    // (cold: the sum over the copies, on the first columns).
+    auto expectedAt = [&](int64_t n, int64_t copies) {
       double expected = 0;
-      for (int64_t j = 0; j < c.k; ++j)
-        expected += double(x[j]) * problem.weightsKN[j * c.n + n];
-      worst = std::max(worst, std::fabs(expected - y[n]));
-      scale = std::max(scale, std::fabs(expected));
-    }
-    if (worst > 1e-4 * std::max(scale, 1.0))
-      return fail("the ternary kernel's result is off by " +
-                  std::to_string(worst) + " (largest value " +
-                  std::to_string(scale) + ")");
+      for (int64_t copy = 0; copy < copies; ++copy)
+        for (int64_t j = 0; j < c.k; ++j)
+          expected +=
+              double(x[j]) * problem.weightsKN[j * c.n + sourceRow(n, copy, c.n)];
+      return expected;
+    };
+    auto check = [&](CompiledModel &model, int64_t copies, int64_t columns,
+                     double tolerance, const char *what,
+                     double *largest = nullptr) -> bool {
+      if (llvm::Error error = model.run(ternaryInputs, &outputs)) {
+        fail(llvm::toString(std::move(error)));
+        return false;
+      }
+      const float *y = reinterpret_cast<const float *>(outputs[0].data.data());
+      double worst = 0, scale = 0;
+      for (int64_t n = 0; n < columns; ++n) {
+        double expected = expectedAt(n, copies);
+        worst = std::max(worst, std::fabs(expected - y[n]));
+        scale = std::max(scale, std::fabs(expected));
+      }
+      if (largest)
+        *largest = scale;
+      if (worst > tolerance * std::max(scale, 1.0)) {
+        fail(std::string("the ") + what + " kernel's result is off by " +
+             std::to_string(worst) + " (largest value " +
+             std::to_string(scale) + ")");
+        return false;
+      }
+      return true;
+    };
+    double scale = 0;
+    if (!check(*warm.f32, 1, c.n, 1e-4, "ternary", &scale))
+      return 1;
+    if (c.cold && !check(*cold.f32, ternaryCopies, std::min<int64_t>(c.n, 64),
+                         1e-4 * double(ternaryCopies), "cold ternary"))
+      return 1;
     // The int8 paths quantize x: report how far they land, relative to the
     // largest output. Both quantize alike and sum exactly, so they must
     // agree with each other to the f32 rounding of their last steps.
-    if (llvm::Error error = (*integer)->run(ternaryInputs, &outputs))
+    if (llvm::Error error = warm.int8->run(ternaryInputs, &outputs))
       return fail(llvm::toString(std::move(error)));
     std::vector<float> dotRow(outputs[0].data.size() / sizeof(float));
     std::memcpy(dotRow.data(), outputs[0].data.data(), outputs[0].data.size());
-    if (llvm::Error error = (*addSub)->run(ternaryInputs, &outputs))
+    if (llvm::Error error = warm.i16->run(ternaryInputs, &outputs))
       return fail(llvm::toString(std::move(error)));
     const float *yi = reinterpret_cast<const float *>(outputs[0].data.data());
     double integerError = 0, disagreement = 0;
     for (int64_t n = 0; n < c.n; ++n) {
-      double expected = 0;
-      for (int64_t j = 0; j < c.k; ++j)
-        expected += double(x[j]) * problem.weightsKN[j * c.n + n];
-      integerError = std::max(integerError, std::fabs(expected - dotRow[n]));
+      integerError = std::max(integerError, std::fabs(expectedAt(n, 1) - dotRow[n]));
       disagreement =
           std::max(disagreement, double(std::fabs(dotRow[n] - yi[n])));
     }
@@ -409,46 +642,54 @@ int main(int argc, char **argv) {
     std::vector<float> blasOut(batch * c.n);
     for (auto [index, threads] : llvm::enumerate(c.threads)) {
       setOpenMPThreads(threads);
-      double tern = timeIt(
-          [&] { llvm::cantFail((*ternary)->run(ternaryInputs, &outputs)); },
-          c.minTime);
-      double tern16 = timeIt(
-          [&] { llvm::cantFail((*addSub)->run(ternaryInputs, &outputs)); },
-          c.minTime);
-      double tern8 = timeIt(
-          [&] { llvm::cantFail((*integer)->run(ternaryInputs, &outputs)); },
-          c.minTime);
-      double flt = timeIt(
-          [&] { llvm::cantFail((*floating)->run(floatInputs, &outputs)); },
-          c.minTime);
-      double blas = NAN;
+      double bw = bandwidth[index];
+      for (bool isCold : {false, true}) {
+        if (isCold && !c.cold)
+          continue;
+        Kernels &k = isCold ? cold : warm;
+        int64_t copies = isCold ? ternaryCopies : 1;
+        int64_t floats = isCold ? floatCopies : 1;
+        std::vector<rt::Array> &fin = isCold ? coldFloatInputs : floatInputs;
+        report(batch, threads, bw, isCold, "tern f32", "bitmaps", bitmapBytes,
+               timePerMatrix(*k.f32, ternaryInputs, copies, c.minTime));
+        report(batch, threads, bw, isCold, "tern i16", "bitmaps", bitmapBytes,
+               timePerMatrix(*k.i16, ternaryInputs, copies, c.minTime));
+        report(batch, threads, bw, isCold, "tern int8", "dot codes", dotBytes,
+               timePerMatrix(*k.int8, ternaryInputs, copies, c.minTime));
+        report(batch, threads, bw, isCold, "float", "f32", floatBytes,
+               timePerMatrix(*k.floating, fin, floats, c.minTime));
 #ifdef TERN_HAVE_OPENBLAS
-      openblas_set_num_threads(threads);
-      const float *w = problem.weightsKN.data();
-      if (batch == 1)
-        blas = timeIt(
-            [&] {
-              cblas_sgemv(CblasRowMajor, CblasTrans, int(c.k), int(c.n), 1.0f,
-                          w, int(c.n), x.data(), 1, 0.0f, blasOut.data(), 1);
-            },
-            c.minTime);
-      else
-        blas = timeIt(
-            [&] {
-              cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(batch),
-                          int(c.n), int(c.k), 1.0f, x.data(), int(c.k), w,
-                          int(c.n), 0.0f, blasOut.data(), int(c.n));
-            },
-            c.minTime);
+        openblas_set_num_threads(threads);
+        int64_t call = 0;
+        auto weightsOf = [&]() -> const float * {
+          if (!isCold)
+            return problem.weightsKN.data();
+          return floatCopyWeights[call++ % floatCopies].data();
+        };
+        double blas;
+        if (batch == 1)
+          blas = timeIt(
+              [&] {
+                cblas_sgemv(CblasRowMajor, CblasTrans, int(c.k), int(c.n),
+                            1.0f, weightsOf(), int(c.n), x.data(), 1, 0.0f,
+                            blasOut.data(), 1);
+              },
+              c.minTime);
+        else
+          blas = timeIt(
+              [&] {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            int(batch), int(c.n), int(c.k), 1.0f, x.data(),
+                            int(c.k), weightsOf(), int(c.n), 0.0f,
+                            blasOut.data(), int(c.n));
+              },
+              c.minTime);
+        report(batch, threads, bw, isCold, "openblas", "f32", floatBytes, blas);
 #endif
-      double rate8 = dotBytes / tern8 / 1e9;
-      std::printf("%5lld %7d %9.3f %9.3f %9.3f %9.3f %11.3f %9.2f %9.2f "
-                  "%6.1f (%3.0f%%)\n",
-                  (long long)batch, threads, tern * 1e3, tern16 * 1e3,
-                  tern8 * 1e3, flt * 1e3, blas * 1e3, blas / tern, blas / tern8,
-                  rate8, 100.0 * rate8 / bandwidth[index]);
-      std::fflush(stdout);
+      }
     }
   }
+  if (json)
+    writeJson(json.get(), records);
   return 0;
 }

@@ -117,6 +117,7 @@ tools = [
     "tern-compile",
     "tern-generate",
     "tern-quant-bench",
+    "tern-kernel-bench",
     "tern-plugin-static-host",
     ToolSubst("mlir-runner", unresolved="fatal"),
     # Debian's mlir-opt-22, which the plugin loads into.

@@ -330,10 +330,20 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
   for (const auto &t : sig.inputs)
     glue += ", desc" + std::to_string(t.shape.size()) + " *";
   glue += ");\n\n";
+  // Results are row-major and contiguous in the common case (a decoder's
+  // logits): one memcpy, not one per element.
   glue += "static void copy_out(const char *base, const int64_t *sizes, "
           "const int64_t *strides, int rank, size_t size, char *out) {\n"
           "  int64_t index[16] = {0}, total = 1;\n"
-          "  for (int d = 0; d < rank; ++d) total *= sizes[d];\n"
+          "  int contiguous = 1;\n"
+          "  for (int d = rank - 1; d >= 0; --d) {\n"
+          "    if (sizes[d] != 1 && strides[d] != total) contiguous = 0;\n"
+          "    total *= sizes[d];\n"
+          "  }\n"
+          "  if (contiguous) {\n"
+          "    memcpy(out, base, (size_t)total * size);\n"
+          "    return;\n"
+          "  }\n"
           "  for (int64_t i = 0; i < total; ++i) {\n"
           "    int64_t at = 0;\n"
           "    for (int d = 0; d < rank; ++d) at += index[d] * strides[d];\n"
