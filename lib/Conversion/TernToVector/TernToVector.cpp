@@ -844,11 +844,18 @@ Value KernelEmitter::emitDotBlocks(Value init) {
       tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
 
   // Tiles of MB activation rows (then one at a time) by R registers of V
-  // rows (then one register at a time).
-  int64_t tileRows = schedule.dotTileRegisters * width;
+  // rows (then one register at a time). Rows taken one at a time (M = 1
+  // when a decoder generates) take one register a tile: the tiles' codes
+  // are then one stream through memory, which the weight prefetch follows
+  // from tile to tile; with R registers, R - 1 of every tile's R streams
+  // start where no prefetch reached (docs/Kernels.md, "Cold weights").
   slice =
       emitTiledLoop(batchSize, schedule.dotTileBatch, slice,
                     [&](Value m, int64_t batchStep, Value s) {
+                      int64_t tileRows =
+                          (batchStep < schedule.dotTileBatch ? 1
+                                                             : schedule.dotTileRegisters) *
+                          width;
                       return emitTiledLoop(
                           rowSize, tileRows, s,
                           [&](Value column, int64_t rowStep, Value t) {
