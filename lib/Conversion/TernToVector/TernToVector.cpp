@@ -845,16 +845,23 @@ Value KernelEmitter::emitDotBlocks(Value init) {
 
   // Tiles of MB activation rows (then one at a time) by R registers of V
   // rows (then one register at a time). Rows taken one at a time (M = 1
-  // when a decoder generates) take one register a tile: the tiles' codes
-  // are then one stream through memory, which the weight prefetch follows
-  // from tile to tile; with R registers, R - 1 of every tile's R streams
-  // start where no prefetch reached (docs/Kernels.md, "Cold weights").
+  // when a decoder generates) of short rows of codes (a block of at most
+  // 16 KiB: K <= 4096 with AVX-512) take one register a tile: the tiles'
+  // codes are then one stream through memory, which the weight prefetch
+  // follows from tile to tile; with R registers, R - 1 of every tile's R
+  // streams start where no prefetch reached, which costs more than a
+  // second register saves when the streams are short (docs/Kernels.md,
+  // "Cold weights").
+  int64_t blockBytes = layout.groups * setsPerGroup * 4 * width;
+  int64_t singleRowRegisters =
+      blockBytes <= (int64_t(16) << 10) ? 1 : schedule.dotTileRegisters;
   slice =
       emitTiledLoop(batchSize, schedule.dotTileBatch, slice,
                     [&](Value m, int64_t batchStep, Value s) {
                       int64_t tileRows =
-                          (batchStep < schedule.dotTileBatch ? 1
-                                                             : schedule.dotTileRegisters) *
+                          (batchStep < schedule.dotTileBatch
+                               ? singleRowRegisters
+                               : schedule.dotTileRegisters) *
                           width;
                       return emitTiledLoop(
                           rowSize, tileRows, s,
