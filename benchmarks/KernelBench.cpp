@@ -52,8 +52,8 @@ extern "C" void openblas_set_num_threads(int);
 #endif
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -196,8 +196,7 @@ int64_t sourceRow(int64_t row, int64_t copy, int64_t n) {
 /// (one, unless cold) of a tern.matmul over the copy's codes, or of a float
 /// linalg.matmul with the copy's weights (K x N) as further arguments.
 OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
-                                  int64_t batch, bool ternary,
-                                  int64_t copies) {
+                                  int64_t batch, bool ternary, int64_t copies) {
   const Config &c = problem.config;
   OpBuilder b(&ctx);
   Location loc = b.getUnknownLoc();
@@ -239,15 +238,13 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
       llvm::cantFail(q::pack(q::Packing::SignMagnitude, codes.data(),
                              c.planes * c.n, c.k, packed.data()));
       auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
-      Value w = ConstantOp::create(b, loc, codesType,
-                                   PackingKind::SignMagnitude, "weights",
-                                   packed);
+      Value w = ConstantOp::create(
+          b, loc, codesType, PackingKind::SignMagnitude, "weights", packed);
       auto scaleType = RankedTensorType::get(scaleShape, f32);
       Value scaleValues = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
-      y = MatmulOp::create(b, loc, yType, body->getArgument(0), w,
-                           scaleValues, Value(), Value(),
-                           b.getI64IntegerAttr(c.groupSize));
+      y = MatmulOp::create(b, loc, yType, body->getArgument(0), w, scaleValues,
+                           Value(), Value(), b.getI64IntegerAttr(c.groupSize));
     } else {
       Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
       Value init = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
@@ -284,8 +281,9 @@ int64_t lastLevelCache() {
     long long size = 0;
     char unit = 0;
     if (std::fscanf(file, "%lld%c", &size, &unit) >= 1)
-      largest = std::max<int64_t>(
-          largest, size * (unit == 'K' ? 1024 : unit == 'M' ? 1 << 20 : 1));
+      largest = std::max<int64_t>(largest, size * (unit == 'K'   ? 1024
+                                                   : unit == 'M' ? 1 << 20
+                                                                 : 1));
     std::fclose(file);
   }
   return largest;
@@ -331,7 +329,6 @@ int fail(const std::string &message) {
   return 1;
 }
 
-
 /// `text` as a whole number >= `least`, or nothing.
 std::optional<int64_t> parseCount(const char *text, int64_t least) {
   char *end = nullptr;
@@ -346,8 +343,7 @@ std::optional<int64_t> parseCount(const char *text, int64_t least) {
 double timePerMatrix(CompiledModel &model, std::vector<rt::Array> &inputs,
                      int64_t copies, double minTime) {
   std::vector<rt::Array> outputs;
-  return timeIt([&] { llvm::cantFail(model.run(inputs, &outputs)); },
-                minTime) /
+  return timeIt([&] { llvm::cantFail(model.run(inputs, &outputs)); }, minTime) /
          double(copies);
 }
 
@@ -441,7 +437,8 @@ int main(int argc, char **argv) {
   int64_t groups = c.groupSize ? c.k / c.groupSize : 1;
   double scaleBytes = double(c.planes * c.n * groups * 4);
   double bitmapBytes =
-      double(c.planes * c.n * q::KernelBitmaps::get(c.k, c.groupSize).rowBytes()) +
+      double(c.planes * c.n *
+             q::KernelBitmaps::get(c.k, c.groupSize).rowBytes()) +
       scaleBytes;
   q::KernelDotCodes dotCodes =
       q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth);
@@ -451,12 +448,14 @@ int main(int argc, char **argv) {
   double floatBytes = double(c.n * c.k * 4);
   // Distinct matrices a cold call reads: enough that none is still cached.
   int64_t cache = lastLevelCache();
-  int64_t coldTotal =
-      c.coldBytes ? c.coldBytes : std::max<int64_t>(int64_t(256) << 20, 4 * cache);
+  int64_t coldTotal = c.coldBytes
+                          ? c.coldBytes
+                          : std::max<int64_t>(int64_t(256) << 20, 4 * cache);
   auto copiesFor = [&](double bytes) {
     return std::max<int64_t>(1, int64_t(std::ceil(double(coldTotal) / bytes)));
   };
-  int64_t ternaryCopies = c.cold ? copiesFor(std::min(bitmapBytes, dotBytes)) : 1;
+  int64_t ternaryCopies =
+      c.cold ? copiesFor(std::min(bitmapBytes, dotBytes)) : 1;
   int64_t floatCopies = c.cold ? copiesFor(floatBytes) : 1;
   constexpr int64_t kMaxCopies = 1024;
   if (ternaryCopies > kMaxCopies)
@@ -505,8 +504,9 @@ int main(int argc, char **argv) {
                     const char *kernel, const char *format, double bytes,
                     double seconds) {
     double gbps = bytes / seconds / 1e9;
-    Record r{kernel, format, 8 * bytes / weights, batch, threads, cold,
-             seconds * 1e3, gbps, gbps / bw};
+    Record r{kernel,        format,  8 * bytes / weights,
+             batch,         threads, cold,
+             seconds * 1e3, gbps,    gbps / bw};
     std::printf("%5lld %7d %5s  %-13s %-12s %6.2f %10.4f %8.1f %6.0f%%\n",
                 (long long)batch, threads, cold ? "cold" : "warm", kernel,
                 format, r.bitsPerWeight, r.ms, gbps, 100 * r.fraction);
@@ -543,10 +543,11 @@ int main(int argc, char **argv) {
           KernelActivations::Int8;
       addSub.ternaryInt8Dot = Int8Dot::None;
       dot.ternaryInt8Dot = int8Dot;
-      return success(succeeded(compileOne(true, copies, execution, k.f32)) &&
-                     succeeded(compileOne(true, copies, addSub, k.i16)) &&
-                     succeeded(compileOne(true, copies, dot, k.int8)) &&
-                     succeeded(compileOne(false, floats, execution, k.floating)));
+      return success(
+          succeeded(compileOne(true, copies, execution, k.f32)) &&
+          succeeded(compileOne(true, copies, addSub, k.i16)) &&
+          succeeded(compileOne(true, copies, dot, k.int8)) &&
+          succeeded(compileOne(false, floats, execution, k.floating)));
     };
     Kernels warm, cold;
     if (failed(compileAll(1, 1, warm)))
@@ -582,8 +583,8 @@ int main(int argc, char **argv) {
       double expected = 0;
       for (int64_t copy = 0; copy < copies; ++copy)
         for (int64_t j = 0; j < c.k; ++j)
-          expected +=
-              double(x[j]) * problem.weightsKN[j * c.n + sourceRow(n, copy, c.n)];
+          expected += double(x[j]) *
+                      problem.weightsKN[j * c.n + sourceRow(n, copy, c.n)];
       return expected;
     };
     auto check = [&](CompiledModel &model, int64_t copies, int64_t columns,
@@ -628,7 +629,8 @@ int main(int argc, char **argv) {
     const float *yi = reinterpret_cast<const float *>(outputs[0].data.data());
     double integerError = 0, disagreement = 0;
     for (int64_t n = 0; n < c.n; ++n) {
-      integerError = std::max(integerError, std::fabs(expectedAt(n, 1) - dotRow[n]));
+      integerError =
+          std::max(integerError, std::fabs(expectedAt(n, 1) - dotRow[n]));
       disagreement =
           std::max(disagreement, double(std::fabs(dotRow[n] - yi[n])));
     }
@@ -670,8 +672,8 @@ int main(int argc, char **argv) {
         if (batch == 1)
           blas = timeIt(
               [&] {
-                cblas_sgemv(CblasRowMajor, CblasTrans, int(c.k), int(c.n),
-                            1.0f, weightsOf(), int(c.n), x.data(), 1, 0.0f,
+                cblas_sgemv(CblasRowMajor, CblasTrans, int(c.k), int(c.n), 1.0f,
+                            weightsOf(), int(c.n), x.data(), 1, 0.0f,
                             blasOut.data(), 1);
               },
               c.minTime);

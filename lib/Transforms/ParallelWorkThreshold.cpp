@@ -113,8 +113,8 @@ struct ParallelWorkThreshold
       }
       if (!trips)
         return;
-      Value perIteration = estimateWork(b, loc, nest.getRegion(), parallel,
-                                        dynamicTrips);
+      Value perIteration =
+          estimateWork(b, loc, nest.getRegion(), parallel, dynamicTrips);
       Value enough;
       if (std::optional<int64_t> work = getConstantIntValue(perIteration)) {
         // trips * work >= minWork, without overflow:
@@ -140,8 +140,8 @@ struct ParallelWorkThreshold
       parallel.getIfExprMutable().assign(enough);
       // The estimate's folded leftovers.
       Block *block = parallel->getBlock();
-      Block::iterator first = before ? std::next(before->getIterator())
-                                     : block->begin();
+      Block::iterator first =
+          before ? std::next(before->getIterator()) : block->begin();
       SmallVector<Operation *> created;
       for (Operation &op : llvm::make_range(first, parallel->getIterator()))
         created.push_back(&op);

@@ -147,8 +147,8 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     // of an attention) in static chunks (scheduleDynamicRow), unless
     // an input runs contiguously along the output's rows (attention's
     // product with the values: vectorized along them).
-    bool outputRowsContiguous = llvm::any_of(
-        op.getDpsInputOperands(), [&](OpOperand *input) {
+    bool outputRowsContiguous =
+        llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
           return vectorLoop >= 0 &&
                  innermostLoop(op.getMatchingIndexingMap(input)) == vectorLoop;
         });
@@ -278,7 +278,8 @@ SmallVector<Value> sliceOperands(RewriterBase &rewriter, Location loc,
     auto type = dyn_cast<RankedTensorType>(value.getType());
     if (!type || !map.isFunctionOfDim(loop))
       return value;
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, value);
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, value);
     SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
     for (auto [d, expr] : llvm::enumerate(map.getResults()))
       if (expr.isFunctionOfDim(loop)) {
@@ -297,6 +298,32 @@ SmallVector<Value> sliceOperands(RewriterBase &rewriter, Location loc,
   return operands;
 }
 
+/// `op` split along `loop` (whose range starts at 0) after its last whole
+/// chunk of `tile` iterations: the number of chunks, the part they cover
+/// and the rest; nulls when the range does not start at 0 or the split
+/// fails.
+struct ChunkSplit {
+  OpFoldResult chunks;
+  TilingInterface head, tail;
+};
+ChunkSplit splitAtChunks(RewriterBase &rewriter, TilingInterface op,
+                         unsigned loop, int64_t tile) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Range> domain = op.getIterationDomain(rewriter);
+  if (!isZeroInteger(domain[loop].offset))
+    return {};
+  AffineExpr d0 = rewriter.getAffineDimExpr(0);
+  OpFoldResult chunks = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(tile), {domain[loop].size});
+  OpFoldResult main = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(tile) * tile, {domain[loop].size});
+  auto [head, tail] = linalg::splitOp(rewriter, op, loop, main);
+  if (!head || !tail)
+    return {};
+  return {chunks, head, tail};
+}
+
 /// `op`, whose innermost loop `loop` (the reduction of a row sum, or the
 /// output's innermost dimension) has a range R known only when the model
 /// runs and a tile of `s`, with its other parallel loops tiled by one (an
@@ -305,12 +332,10 @@ SmallVector<Value> sliceOperands(RewriterBase &rewriter, Location loc,
 /// R mod tile iterations one at a time. A decoder's attention over its
 /// keys (softmax, masks) runs this way: one parallel loop over rows, no
 /// parallel loop per chunk.
+/// (`reduction`: whether `loop` is a reduction; `tile`: its tile in `s`.)
 LogicalResult scheduleDynamicRow(RewriterBase &rewriter, TilingInterface op,
-                                 Schedule s, unsigned loop) {
-  auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
-  bool reduction =
-      linalgOp.getIteratorTypesArray()[loop] == utils::IteratorType::reduction;
-  int64_t tile = reduction ? s.reduction[loop] : s.parallel[loop];
+                                 Schedule s, unsigned loop, bool reduction,
+                                 int64_t tile) {
   // Rows first, so that each row's chunks stay in one thread's loop.
   Operation *row = op;
   SmallVector<int64_t> rows = s.parallel;
@@ -334,19 +359,11 @@ LogicalResult scheduleDynamicRow(RewriterBase &rewriter, TilingInterface op,
       t = 0;
 
   Location loc = row->getLoc();
-  rewriter.setInsertionPoint(row);
-  auto rowOp = cast<TilingInterface>(row);
-  SmallVector<Range> domain = rowOp.getIterationDomain(rewriter);
-  if (!isZeroInteger(domain[loop].offset))
+  auto [chunks, head, tail] =
+      splitAtChunks(rewriter, cast<TilingInterface>(row), loop, tile);
+  if (!head)
     return failure();
   AffineExpr d0 = rewriter.getAffineDimExpr(0);
-  OpFoldResult chunks = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, d0.floorDiv(tile), {domain[loop].size});
-  OpFoldResult main = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, d0.floorDiv(tile) * tile, {domain[loop].size});
-  auto [head, tail] = linalg::splitOp(rewriter, rowOp, loop, main);
-  if (!head || !tail)
-    return failure();
 
   // The chunks: an scf.for carrying the row's result, each chunk writing
   // its slice of it (or, for a reduction, the partial result).
@@ -354,17 +371,17 @@ LogicalResult scheduleDynamicRow(RewriterBase &rewriter, TilingInterface op,
   rewriter.setInsertionPoint(head);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  auto forOp = scf::ForOp::create(
-      rewriter, loc, zero,
-      getValueOrCreateConstantIndexOp(rewriter, loc, chunks), one,
-      ValueRange{headOp.getDpsInits()[0]});
+  auto forOp =
+      scf::ForOp::create(rewriter, loc, zero,
+                         getValueOrCreateConstantIndexOp(rewriter, loc, chunks),
+                         one, ValueRange{headOp.getDpsInits()[0]});
   rewriter.setInsertionPointToStart(forOp.getBody());
   Value offset = affine::AffineApplyOp::create(
       rewriter, loc, AffineMap::get(1, 0, d0 * tile),
       ValueRange{forOp.getInductionVar()});
   Value rowResult = forOp.getRegionIterArgs()[0];
-  SmallVector<Value> operands = sliceOperands(rewriter, loc, headOp, loop,
-                                              offset, tile, rowResult);
+  SmallVector<Value> operands =
+      sliceOperands(rewriter, loc, headOp, loop, offset, tile, rowResult);
   Operation *chunk =
       clone(rewriter, head, {operands.back().getType()}, operands);
   SmallVector<OpFoldResult> indexOffsets(headOp.getNumLoops(),
@@ -416,23 +433,15 @@ LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
         return it.index() == loop || it.value() <= 1;
       });
   if (rowWise)
-    return scheduleDynamicRow(rewriter, op, s, loop);
+    return scheduleDynamicRow(rewriter, op, s, loop, reduction, tile);
   if (reduction || s.serial)
     return schedule(rewriter, op, byOne);
 
   Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
-  SmallVector<Range> domain = op.getIterationDomain(rewriter);
-  if (!isZeroInteger(domain[loop].offset))
+  auto [chunks, head, tail] = splitAtChunks(rewriter, op, loop, tile);
+  if (!head)
     return schedule(rewriter, op, byOne);
   AffineExpr d0 = rewriter.getAffineDimExpr(0);
-  OpFoldResult chunks = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, d0.floorDiv(tile), {domain[loop].size});
-  OpFoldResult main = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, d0.floorDiv(tile) * tile, {domain[loop].size});
-  auto [head, tail] = linalg::splitOp(rewriter, op, loop, main);
-  if (!head || !tail)
-    return failure();
 
   // The chunks: slice every operand at rows [q * tile, (q + 1) * tile) of
   // the loop's dimension.

@@ -59,8 +59,7 @@ struct PreparedActivations {
   Value x, rowScales, activationSums;
 };
 using PreparedKey = std::tuple<Value, int64_t, int64_t>;
-using PreparedCache =
-    SmallVector<std::pair<PreparedKey, PreparedActivations>>;
+using PreparedCache = SmallVector<std::pair<PreparedKey, PreparedActivations>>;
 
 /// Codes per chunk of a kernel: V f32 lanes, 2V i16 lanes, or the 4V bytes
 /// of a register for dot products (4 codes of V rows).
@@ -105,8 +104,7 @@ public:
                 int64_t groupBytes, Value bits, const Schedule &schedule,
                 PreparedCache &prepared)
       : b(b), loc(loc), op(op), layout(layout), groupBytes(groupBytes),
-        prepared(prepared),
-        bits(bits), schedule(schedule), f32(b.getF32Type()),
+        prepared(prepared), bits(bits), schedule(schedule), f32(b.getF32Type()),
         dots(schedule.integer && schedule.dot != Int8Dot::None),
         lanes(chunkLanes(schedule)),
         vectorType(VectorType::get({dots ? schedule.width : lanes}, f32)),
@@ -270,9 +268,8 @@ bool sameValues(Value a, Value b) {
   if (a == b)
     return true;
   Operation *lhs = a.getDefiningOp(), *rhs = b.getDefiningOp();
-  return lhs && rhs && lhs->getNumResults() == 1 &&
-         rhs->getNumResults() == 1 && lhs->getNumRegions() == 0 &&
-         isMemoryEffectFree(lhs) &&
+  return lhs && rhs && lhs->getNumResults() == 1 && rhs->getNumResults() == 1 &&
+         lhs->getNumRegions() == 0 && isMemoryEffectFree(lhs) &&
          OperationEquivalence::isEquivalentTo(
              lhs, rhs, OperationEquivalence::Flags::IgnoreLocations);
 }
@@ -858,11 +855,10 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   slice =
       emitTiledLoop(batchSize, schedule.dotTileBatch, slice,
                     [&](Value m, int64_t batchStep, Value s) {
-                      int64_t tileRows =
-                          (batchStep < schedule.dotTileBatch
-                               ? singleRowRegisters
-                               : schedule.dotTileRegisters) *
-                          width;
+                      int64_t tileRows = (batchStep < schedule.dotTileBatch
+                                              ? singleRowRegisters
+                                              : schedule.dotTileRegisters) *
+                                         width;
                       return emitTiledLoop(
                           rowSize, tileRows, s,
                           [&](Value column, int64_t rowStep, Value t) {
