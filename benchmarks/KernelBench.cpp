@@ -187,7 +187,12 @@ struct Problem {
 /// Copy `copy` of the problem's weights: its output rows rotated by
 /// `copy * rowShift(n)`, so that copies are distinct bytes with the same
 /// statistics (y of copy i is y of copy 0 rotated the same way).
-int64_t rowShift(int64_t n) { return n > 1 ? 7919 % n : 0; }
+int64_t rowShift(int64_t n) {
+  if (n < 2)
+    return 0;
+  int64_t shift = 7919 % n;
+  return shift ? shift : 1;
+}
 int64_t sourceRow(int64_t row, int64_t copy, int64_t n) {
   return (row + copy * rowShift(n)) % n;
 }
@@ -562,17 +567,15 @@ int main(int argc, char **argv) {
         makeArray({c.k, c.n}, problem.weightsKN.data())};
     // Cold float: each copy's weights, rotated like the ternary copies'.
     std::vector<rt::Array> coldFloatInputs;
-    std::vector<std::vector<float>> floatCopyWeights;
     if (c.cold) {
       coldFloatInputs.push_back(makeArray({batch, c.k}, x.data()));
+      std::vector<float> w(c.k * c.n);
       for (int64_t copy = 0; copy < floatCopies; ++copy) {
-        std::vector<float> w(c.k * c.n);
         for (int64_t j = 0; j < c.k; ++j)
           for (int64_t n = 0; n < c.n; ++n)
             w[j * c.n + n] =
                 problem.weightsKN[j * c.n + sourceRow(n, copy, c.n)];
         coldFloatInputs.push_back(makeArray({c.k, c.n}, w.data()));
-        floatCopyWeights.push_back(std::move(w));
       }
     }
     std::vector<rt::Array> outputs;
@@ -666,7 +669,8 @@ int main(int argc, char **argv) {
         auto weightsOf = [&]() -> const float * {
           if (!isCold)
             return problem.weightsKN.data();
-          return floatCopyWeights[call++ % floatCopies].data();
+          return reinterpret_cast<const float *>(
+              coldFloatInputs[1 + call++ % floatCopies].data.data());
         };
         double blas;
         if (batch == 1)

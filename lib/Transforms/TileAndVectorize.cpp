@@ -206,35 +206,38 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   return s;
 }
 
+/// `op` tiled by `sizes` (0: not tiled) with loops of `type`, replaced by
+/// the loops; returns the tile's op (`op` itself when no size is set).
+FailureOr<Operation *> tileBy(RewriterBase &rewriter, Operation *op,
+                              ArrayRef<int64_t> sizes,
+                              scf::SCFTilingOptions::LoopType type) {
+  if (llvm::all_of(sizes, [](int64_t t) { return t == 0; }))
+    return op;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  options.setLoopType(type);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return tiled->tiledOps.front();
+}
+
 /// Tiles, reduces and vectorizes one op whose tiles divide its loop ranges.
 LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
                              const Schedule &s) {
-  auto toOfr = [&](ArrayRef<int64_t> sizes) {
-    return getAsIndexOpFoldResult(rewriter.getContext(), sizes);
-  };
-  Operation *tile = op;
-  if (llvm::any_of(s.parallel, [](int64_t t) { return t != 0; })) {
-    scf::SCFTilingOptions options;
-    options.setTileSizes(toOfr(s.parallel));
-    options.setLoopType(s.serial ? scf::SCFTilingOptions::LoopType::ForOp
-                                 : scf::SCFTilingOptions::LoopType::ForallOp);
-    FailureOr<scf::SCFTilingResult> tiled =
-        scf::tileUsingSCF(rewriter, op, options);
-    if (failed(tiled))
-      return failure();
-    rewriter.replaceOp(op, tiled->replacements);
-    tile = tiled->tiledOps.front();
-  }
-  if (llvm::any_of(s.reduction, [](int64_t t) { return t != 0; })) {
-    scf::SCFTilingOptions options;
-    options.setTileSizes(toOfr(s.reduction));
-    FailureOr<scf::SCFTilingResult> tiled =
-        scf::tileUsingSCF(rewriter, cast<TilingInterface>(tile), options);
-    if (failed(tiled))
-      return failure();
-    rewriter.replaceOp(tile, tiled->replacements);
-    tile = tiled->tiledOps.front();
-  }
+  using LoopType = scf::SCFTilingOptions::LoopType;
+  FailureOr<Operation *> rows =
+      tileBy(rewriter, op, s.parallel,
+             s.serial ? LoopType::ForOp : LoopType::ForallOp);
+  if (failed(rows))
+    return failure();
+  FailureOr<Operation *> reduced =
+      tileBy(rewriter, *rows, s.reduction, LoopType::ForOp);
+  if (failed(reduced))
+    return failure();
+  Operation *tile = *reduced;
 
   rewriter.setInsertionPoint(tile);
   linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(tile);
@@ -337,21 +340,16 @@ LogicalResult scheduleDynamicRow(RewriterBase &rewriter, TilingInterface op,
                                  Schedule s, unsigned loop, bool reduction,
                                  int64_t tile) {
   // Rows first, so that each row's chunks stay in one thread's loop.
-  Operation *row = op;
   SmallVector<int64_t> rows = s.parallel;
   if (!reduction)
     rows[loop] = 0;
-  if (!s.serial && llvm::any_of(rows, [](int64_t t) { return t != 0; })) {
-    scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), rows));
-    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    FailureOr<scf::SCFTilingResult> tiled =
-        scf::tileUsingSCF(rewriter, op, options);
-    if (failed(tiled))
-      return failure();
-    rewriter.replaceOp(op, tiled->replacements);
-    row = tiled->tiledOps.front();
-  }
+  if (s.serial)
+    rows.assign(rows.size(), 0);
+  FailureOr<Operation *> tiledRow =
+      tileBy(rewriter, op, rows, scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(tiledRow))
+    return failure();
+  Operation *row = *tiledRow;
   Schedule inner = s;
   inner.serial = true;
   for (auto [i, t] : llvm::enumerate(inner.parallel))

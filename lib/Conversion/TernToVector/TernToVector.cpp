@@ -284,16 +284,18 @@ void KernelEmitter::prepareActivations() {
                        : chunksPerGroup * lanes;
   PreparedKey key = {input, layout.groupSize, width};
   // Float activations are only padded: nothing worth sharing.
-  for (auto &[other, activations] : prepared)
-    if (schedule.integer && std::get<1>(other) == layout.groupSize &&
-        std::get<2>(other) == width &&
-        activations.x.getParentBlock() == op->getBlock() &&
-        sameValues(std::get<0>(other), input)) {
-      x = activations.x;
-      rowScales = activations.rowScales;
-      activationSums = activations.activationSums;
-      return;
-    }
+  if (schedule.integer) {
+    for (auto &[other, activations] : prepared)
+      if (std::get<1>(other) == layout.groupSize &&
+          std::get<2>(other) == width &&
+          activations.x.getParentBlock() == op->getBlock() &&
+          sameValues(std::get<0>(other), input)) {
+        x = activations.x;
+        rowScales = activations.rowScales;
+        activationSums = activations.activationSums;
+        return;
+      }
+  }
   if (dots) {
     x = quantizeActivations(b.getI8Type());
     activationSums = sumGroups(x, b.getI32Type());
@@ -849,7 +851,8 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   // streams start where no prefetch reached, which costs more than a
   // second register saves when the streams are short (docs/Kernels.md,
   // "Cold weights").
-  int64_t blockBytes = layout.groups * setsPerGroup * 4 * width;
+  int64_t blockBytes =
+      q::KernelDotCodes::get(layout.k, layout.groupSize, width).blockBytes();
   int64_t singleRowRegisters =
       blockBytes <= (int64_t(16) << 10) ? 1 : schedule.dotTileRegisters;
   slice =
