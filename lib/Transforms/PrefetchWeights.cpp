@@ -8,9 +8,11 @@
 
 #include "tern/Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::tern {
@@ -21,6 +23,9 @@ namespace mlir::tern {
 using namespace mlir;
 
 namespace {
+
+/// Bytes one prefetch brings in.
+constexpr int64_t kCacheLineBytes = 64;
 
 /// The constant buffer `value` views, or null.
 memref::GetGlobalOp constantBuffer(Value value) {
@@ -40,10 +45,74 @@ bool advancesWith(Value value, Value iv) {
     return true;
   Operation *def = value.getDefiningOp();
   if (!def || def->getNumRegions() != 0 ||
-      !isa<arith::ArithDialect>(def->getDialect()))
+      !isa<arith::ArithDialect, affine::AffineDialect>(def->getDialect()))
     return false;
   return llvm::any_of(def->getOperands(),
                       [&](Value operand) { return advancesWith(operand, iv); });
+}
+
+/// How much `value` grows per unit of `iv` when it is a linear function of
+/// it (sums, products by constants, affine maps of those), else nothing.
+std::optional<int64_t> strideOf(Value value, Value iv);
+
+/// The coefficient of operand `position` in the linear `expr` (dims, then
+/// symbols), given each operand's stride; nothing if not linear.
+std::optional<int64_t> strideOf(AffineExpr expr, ArrayRef<int64_t> strides,
+                                unsigned numDims) {
+  if (auto dim = dyn_cast<AffineDimExpr>(expr))
+    return strides[dim.getPosition()];
+  if (auto symbol = dyn_cast<AffineSymbolExpr>(expr))
+    return strides[numDims + symbol.getPosition()];
+  if (isa<AffineConstantExpr>(expr))
+    return 0;
+  auto binary = dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!binary)
+    return std::nullopt;
+  std::optional<int64_t> lhs = strideOf(binary.getLHS(), strides, numDims);
+  std::optional<int64_t> rhs = strideOf(binary.getRHS(), strides, numDims);
+  if (!lhs || !rhs)
+    return std::nullopt;
+  if (expr.getKind() == AffineExprKind::Add)
+    return *lhs + *rhs;
+  if (expr.getKind() == AffineExprKind::Mul) {
+    if (auto c = dyn_cast<AffineConstantExpr>(binary.getRHS()))
+      return *lhs * c.getValue();
+    if (auto c = dyn_cast<AffineConstantExpr>(binary.getLHS()))
+      return *rhs * c.getValue();
+  }
+  // Divisions and remainders are linear only where nothing moves.
+  if (*lhs == 0 && *rhs == 0)
+    return 0;
+  return std::nullopt;
+}
+
+std::optional<int64_t> strideOf(Value value, Value iv) {
+  if (value == iv)
+    return 1;
+  if (!advancesWith(value, iv))
+    return 0;
+  Operation *def = value.getDefiningOp();
+  SmallVector<int64_t> strides;
+  for (Value operand : def->getOperands()) {
+    std::optional<int64_t> stride = strideOf(operand, iv);
+    if (!stride)
+      return std::nullopt;
+    strides.push_back(*stride);
+  }
+  if (isa<arith::AddIOp>(def))
+    return strides[0] + strides[1];
+  if (isa<arith::SubIOp>(def))
+    return strides[0] - strides[1];
+  if (isa<arith::MulIOp>(def)) {
+    for (unsigned i = 0; i < 2; ++i)
+      if (std::optional<int64_t> c = getConstantIntValue(def->getOperand(i)))
+        return *c * strides[1 - i];
+    return std::nullopt;
+  }
+  if (auto apply = dyn_cast<affine::AffineApplyOp>(def))
+    return strideOf(apply.getAffineMap().getResult(0), strides,
+                    apply.getAffineMap().getNumDims());
+  return std::nullopt;
 }
 
 struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
@@ -62,6 +131,8 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
       if (!loop || read.getIndices().empty() ||
           !isa<MemRefType>(read.getBase().getType()) ||
           !constantBuffer(read.getBase()) ||
+          read.getVectorType().getRank() == 0 ||
+          !read.getPermutationMap().isMinorIdentity() ||
           !advancesWith(read.getIndices().back(), loop.getInductionVar()))
         return;
       // Only innermost loops: an outer loop's reads are not the stream.
@@ -69,21 +140,82 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
       loop.getBody()->walk([&](LoopLikeOpInterface) { innermost = false; });
       if (!innermost)
         return;
-      // `distance` bytes ahead, in elements of the buffer.
-      auto type = cast<MemRefType>(read.getBase().getType());
-      int64_t elementBytes =
-          std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
-      int64_t ahead = std::max<int64_t>(distance / elementBytes, 1);
-      OpBuilder b(read);
-      Location loc = read.getLoc();
-      SmallVector<Value> indices(read.getIndices());
-      indices.back() =
-          arith::AddIOp::create(b, loc, indices.back(),
-                                arith::ConstantIndexOp::create(b, loc, ahead));
-      memref::PrefetchOp::create(b, loc, read.getBase(), indices,
-                                 /*isWrite=*/false, /*localityHint=*/0,
-                                 /*isDataCache=*/true);
+      prefetch(read, loop);
     });
+  }
+
+  /// Prefetches what `read`, streaming along its innermost index through
+  /// `loop`, reads `distance` bytes of its stream later: one prefetch per
+  /// cache line of each contiguous row of the vector.
+  void prefetch(vector::TransferReadOp read, scf::ForOp loop) {
+    auto type = cast<MemRefType>(read.getBase().getType());
+    int64_t elementBytes =
+        std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+    OpBuilder b(read);
+    Location loc = read.getLoc();
+    auto offset = [&](Value index, int64_t by) -> Value {
+      return arith::AddIOp::create(
+          b, loc, index, arith::ConstantIndexOp::create(b, loc, by));
+    };
+    SmallVector<Value> ahead(read.getIndices());
+    unsigned last = ahead.size() - 1;
+    // A short innermost loop (a block of a row) whose enclosing loop moves
+    // to further rows: the rows that enclosing loop reads enough
+    // iterations later; otherwise further along the same row.
+    std::optional<APInt> trips = loop.getStaticTripCount();
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+    std::optional<int64_t> stride =
+        strideOf(ahead[last], loop.getInductionVar());
+    auto outer = dyn_cast<scf::ForOp>(loop->getParentOp());
+    std::optional<int64_t> outerStep =
+        outer ? getConstantIntValue(outer.getStep()) : std::nullopt;
+    // Bytes of the row the loop reads from start to end.
+    int64_t run = trips && step && stride
+                      ? trips->getSExtValue() * *step * *stride * elementBytes
+                      : 0;
+    bool nextRows = false;
+    if (run > 0 && run <= distance && outerStep &&
+        strideOf(ahead[last], outer.getInductionVar()) == 0) {
+      for (unsigned d = 0; d < last && !nextRows; ++d) {
+        std::optional<int64_t> rows =
+            strideOf(ahead[d], outer.getInductionVar());
+        if (!rows || *rows <= 0)
+          continue;
+        int64_t iterations = (distance + run - 1) / run;
+        ahead[d] = offset(ahead[d], iterations * *outerStep * *rows);
+        nextRows = true;
+      }
+    }
+    if (!nextRows)
+      ahead[last] = offset(ahead[last], std::max<int64_t>(distance / elementBytes, 1));
+    // Every row of the vector (its leading dimensions index the memref's
+    // dimensions before the last), every cache line of each row.
+    VectorType vector = read.getVectorType();
+    ArrayRef<int64_t> shape = vector.getShape();
+    int64_t rows = 1;
+    for (int64_t size : shape.drop_back())
+      rows *= size;
+    int64_t lineElements = std::max<int64_t>(kCacheLineBytes / elementBytes, 1);
+    unsigned rank = shape.size();
+    for (int64_t row = 0; row < rows; ++row) {
+      SmallVector<Value> indices(ahead);
+      int64_t rest = row;
+      for (unsigned i = rank - 1; i-- > 0;) {
+        int64_t at = rest % shape[i];
+        rest /= shape[i];
+        if (at)
+          indices[last - (rank - 1) + i] =
+              offset(indices[last - (rank - 1) + i], at);
+      }
+      for (int64_t e = 0; e < shape.back(); e += lineElements) {
+        SmallVector<Value> line(indices);
+        if (e)
+          line[last] = offset(line[last], e);
+        memref::PrefetchOp::create(b, loc, read.getBase(), line,
+                                   /*isWrite=*/false, /*localityHint=*/0,
+                                   /*isDataCache=*/true);
+      }
+    }
   }
 };
 

@@ -38,10 +38,58 @@ namespace {
 struct Schedule {
   SmallVector<int64_t> parallel;
   SmallVector<int64_t> reduction;
+  /// Parallel tiles iterated by an scf.for inside the reduction loops, or
+  /// empty: a row of a matmul streaming its weights (streamWeights).
+  SmallVector<int64_t> inner;
   /// Whether the parallel tiles are iterated by an scf.for: within a row
   /// that an enclosing scf.forall already distributes (scheduleDynamicRow).
   bool serial = false;
+  /// A contraction's loops over the rows of its result, its columns (the
+  /// vector loop) and its reduction, or -1.
+  int64_t rowLoop = -1, columnLoop = -1, reductionLoop = -1;
 };
+
+/// Rows of the weights a streaming tile reads at once, and the widest
+/// block of columns, in chunks (of two registers: 512 f32 on AVX-512).
+constexpr int64_t kStreamRows = 8;
+constexpr int64_t kStreamBlockChunks = 16;
+
+/// `s` for a contraction computed a row at a time (M = 1: a decoder's
+/// token), turned into a schedule that streams the weights (K x N) once, as
+/// they lie in memory: an scf.forall over blocks of columns, in each an
+/// scf.for over steps of kStreamRows rows of the weights, in each an scf.for
+/// over chunks of the block's columns (the accumulators, the block's row of
+/// the result, stay in L1). Each step reads kStreamRows runs of the block's
+/// width of contiguous weights, where the default schedule (a chunk of
+/// columns at a time over all of K) reads one chunk per row of the weights,
+/// a page apart: a tenth of the memory's bandwidth when the weights do not
+/// fit in the cache. Unchanged unless K and N are static.
+void streamWeights(Schedule &s, ArrayRef<int64_t> ranges) {
+  if (s.rowLoop < 0 || s.parallel[s.rowLoop] != 1 || !s.inner.empty() ||
+      s.serial)
+    return;
+  int64_t n = ranges[s.columnLoop], k = ranges[s.reductionLoop];
+  int64_t chunk = s.parallel[s.columnLoop];
+  if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k) || chunk < 2 ||
+      n < 2 * chunk || k < 2)
+    return;
+  // Blocks of d chunks: two blocks at least (the threads), at most
+  // kStreamBlockChunks, and of the widths down to half that the one that
+  // leaves the fewest chunks after the last block (they run on one thread
+  // after the others).
+  int64_t chunks = n / chunk;
+  int64_t widest =
+      std::max<int64_t>(std::min(kStreamBlockChunks, chunks / 2), 1);
+  int64_t d = widest;
+  for (int64_t width = widest; 2 * width >= widest && width > 0; --width)
+    if (chunks % width < chunks % d)
+      d = width;
+  int64_t block = d * chunk;
+  s.inner.assign(ranges.size(), 0);
+  s.inner[s.columnLoop] = chunk;
+  s.parallel[s.columnLoop] = block;
+  s.reduction[s.reductionLoop] = std::min(k, kStreamRows);
+}
 
 /// The loop indexing the innermost dimension of `map` if it is a plain loop
 /// index, else -1.
@@ -131,11 +179,16 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
   int64_t vectorLoop =
       innermostLoop(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
   int64_t blockLoop = -1;
+  // The one reduction of a plain matmul's row times its weights.
+  int64_t reductionLoop = -1;
   if (linalg::isaContractionOpInterface(op)) {
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
     if (succeeded(dims) && !dims->m.empty())
       blockLoop = dims->m.back();
+    if (succeeded(dims) && dims->m.size() == 1 && dims->n.size() == 1 &&
+        dims->k.size() == 1 && dims->batch.empty())
+      reductionLoop = dims->k.front();
   } else if (linalg::isaConvolutionOpInterface(op)) {
     FailureOr<linalg::ConvolutionDimensions> dims =
         linalg::inferConvolutionDims(op);
@@ -187,6 +240,11 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     // static size (scheduleDynamicLoop).
     s.parallel[blockLoop] = upTo(blockRows, blockLoop);
     s.parallel[vectorLoop] = upTo(2 * vectorWidth, vectorLoop);
+    if (reductionLoop >= 0) {
+      s.rowLoop = blockLoop;
+      s.columnLoop = vectorLoop;
+      s.reductionLoop = reductionLoop;
+    }
   } else if (transposedLoop >= 0) {
     s.parallel[transposedLoop] = std::min(vectorWidth, ranges[transposedLoop]);
     s.parallel[vectorLoop] = upTo(vectorWidth, vectorLoop);
@@ -237,32 +295,46 @@ LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
       tileBy(rewriter, *rows, s.reduction, LoopType::ForOp);
   if (failed(reduced))
     return failure();
+  if (!s.inner.empty())
+    reduced = tileBy(rewriter, *reduced, s.inner, LoopType::ForOp);
+  if (failed(reduced))
+    return failure();
   Operation *tile = *reduced;
 
   rewriter.setInsertionPoint(tile);
-  linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(tile);
-  if (!generic) {
-    FailureOr<linalg::GenericOp> generalized =
-        linalg::generalizeNamedOp(rewriter, cast<linalg::LinalgOp>(tile));
-    if (failed(generalized))
-      return failure();
-    generic = *generalized;
-  }
-  Operation *body = generic;
-  linalg::ControlDropUnitDims control;
-  control.rankReductionStrategy =
-      linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
-  FailureOr<linalg::DropUnitDimsResult> dropped =
-      linalg::dropUnitDims(rewriter, generic, control);
-  if (succeeded(dropped)) {
-    rewriter.replaceOp(generic, dropped->replacements);
-    body = dropped->resultOp;
+  Operation *body = tile;
+  // A streaming tile (kStreamRows rows of weights times as many
+  // activations) stays a named contraction and becomes one vector.contract:
+  // outer products, one FMA per row of weights.
+  bool contract = !s.inner.empty() && isa<linalg::ContractionOpInterface>(tile);
+  if (!contract) {
+    linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(tile);
+    if (!generic) {
+      FailureOr<linalg::GenericOp> generalized =
+          linalg::generalizeNamedOp(rewriter, cast<linalg::LinalgOp>(tile));
+      if (failed(generalized))
+        return failure();
+      generic = *generalized;
+    }
+    body = generic;
+    linalg::ControlDropUnitDims control;
+    control.rankReductionStrategy =
+        linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
+    FailureOr<linalg::DropUnitDimsResult> dropped =
+        linalg::dropUnitDims(rewriter, generic, control);
+    if (succeeded(dropped)) {
+      rewriter.replaceOp(generic, dropped->replacements);
+      body = dropped->resultOp;
+    }
   }
   // A tile that does not vectorize after all stays a scalar op in its
   // loops; tern-lower-vector lowers it to loops after bufferization.
   rewriter.setInsertionPoint(body);
-  FailureOr<linalg::VectorizationResult> vectorized =
-      linalg::vectorize(rewriter, body);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, body, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/contract);
   if (succeeded(vectorized))
     rewriter.replaceOp(body, vectorized->replacements);
   return success();
@@ -482,10 +554,33 @@ LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
 LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
   SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  streamWeights(s, ranges);
   for (unsigned loop = 0; loop < ranges.size(); ++loop) {
     int64_t &tile = s.parallel[loop] ? s.parallel[loop] : s.reduction[loop];
     if (tile > 1 && ShapedType::isDynamic(ranges[loop]))
       return scheduleDynamicLoop(rewriter, op, s, loop);
+    // A piece narrower than its inner tile, or one that the inner tile
+    // does not divide: the inner tile shrinks, or the piece is split after
+    // its last whole inner tile.
+    int64_t inner = s.inner.empty() ? 0 : s.inner[loop];
+    if (inner > 1 && tile == ranges[loop] && ranges[loop] % inner != 0) {
+      if (ranges[loop] < inner) {
+        s.inner[loop] = ranges[loop];
+        continue;
+      }
+      int64_t main = ranges[loop] - ranges[loop] % inner;
+      rewriter.setInsertionPoint(op);
+      auto [head, tail] =
+          linalg::splitOp(rewriter, op, loop, rewriter.getIndexAttr(main));
+      if (!head || !tail)
+        return failure();
+      Schedule first = s, rest = s;
+      first.parallel[loop] = main;
+      rest.parallel[loop] = rest.inner[loop] = ranges[loop] % inner;
+      if (failed(schedule(rewriter, head, first)))
+        return failure();
+      return schedule(rewriter, tail, rest);
+    }
     if (tile <= 1 || ranges[loop] % tile == 0)
       continue;
     int64_t main = ranges[loop] - ranges[loop] % tile;

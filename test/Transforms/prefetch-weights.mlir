@@ -59,3 +59,58 @@ func.func @stream(%x: memref<4096xf32>, %scales: memref<64xf32>, %row: index) ->
   }
   return %r : vector<16xf32>
 }
+
+// -----
+
+memref.global "private" constant @w : memref<64x1024xf32> = dense<1.0>
+
+// A row streaming a float layer's weights (tern-tile-and-vectorize's
+// schedule for M = 1): an outer loop over steps of 8 rows, an inner loop
+// over the 512 columns (2048 bytes) of one block, reading 8 x 32 weights at
+// a time. 2048 bytes ahead in the row would be the next block (another
+// iteration of the threads' loop): the prefetches go to the same columns of
+// the next step's 8 rows instead, one per cache line of each row (2 lines
+// of 32 f32). A 0-d read is left alone.
+// CHECK-LABEL: func.func @stream_rows
+// CHECK:       scf.for %[[K:[^ ]+]] =
+// CHECK:         scf.for %[[N:[^ ]+]] =
+// CHECK:           %[[COL:.+]] = affine.apply #{{.*}}()[%{{.*}}, %[[N]]]
+// CHECK:           %[[C8:.+]] = arith.constant 8 : index
+// CHECK:           %[[NEXT:.+]] = arith.addi %[[K]], %[[C8]]
+// CHECK:           memref.prefetch %{{.+}}[%[[NEXT]], %[[COL]]]
+// CHECK:           %[[C16:.+]] = arith.constant 16 : index
+// CHECK:           %[[COL16:.+]] = arith.addi %[[COL]], %[[C16]]
+// CHECK:           memref.prefetch %{{.+}}[%[[NEXT]], %[[COL16]]]
+// CHECK:           %[[C1:.+]] = arith.constant 1 : index
+// CHECK:           %[[ROW1:.+]] = arith.addi %[[NEXT]], %[[C1]]
+// CHECK:           memref.prefetch %{{.+}}[%[[ROW1]], %[[COL]]]
+// CHECK-COUNT-13:  memref.prefetch
+// CHECK-NOT:       memref.prefetch
+// CHECK:           vector.transfer_read %{{.+}}[%[[K]], %[[COL]]]
+// CHECK-NOT:       memref.prefetch
+// CHECK:       return
+func.func @stream_rows(%y: memref<1024xf32>, %block: index) -> vector<f32> {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c512 = arith.constant 512 : index
+  %pad = arith.constant 0.0 : f32
+  %w = memref.get_global @w : memref<64x1024xf32>
+  scf.for %k = %c0 to %c64 step %c8 {
+    scf.for %n = %c0 to %c512 step %c32 {
+      %col = affine.apply affine_map<()[s0, s1] -> (s0 + s1)>()[%block, %n]
+      %t = vector.transfer_read %w[%k, %col], %pad {in_bounds = [true, true]} : memref<64x1024xf32>, vector<8x32xf32>
+      %s = vector.extract %t[0] : vector<32xf32> from vector<8x32xf32>
+      vector.transfer_write %s, %y[%col] {in_bounds = [true]} : vector<32xf32>, memref<1024xf32>
+    }
+  }
+  %scalar = scf.for %i = %c0 to %c64 step %c8 iter_args(%a = %pad) -> f32 {
+    %v = vector.transfer_read %w[%i, %i], %pad : memref<64x1024xf32>, vector<f32>
+    %e = vector.extract %v[] : f32 from vector<f32>
+    %r = arith.addf %a, %e : f32
+    scf.yield %r : f32
+  }
+  %out = vector.broadcast %scalar : f32 to vector<f32>
+  return %out : vector<f32>
+}

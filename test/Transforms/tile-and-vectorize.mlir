@@ -227,7 +227,8 @@ func.func @transpose(%x: tensor<2x16x24xf32>) -> tensor<2x24x16xf32> {
 // Rows known only when the model runs (a decoder's batch x sequence): an
 // scf.forall over chunks of 6 rows, each a static 6 x 64 slice scheduled
 // like a static matmul (6 x 16 register blocks), then the last rows one at
-// a time, each in registers along the static columns.
+// a time, each in registers along the static columns, eight rows of the
+// weights a step (the weights streamed: see @matmul_stream_weights).
 
 // CHECK-LABEL: func.func @matmul_dynamic_rows
 // CHECK:       %[[FILLED:.*]] = scf.forall
@@ -238,8 +239,8 @@ func.func @transpose(%x: tensor<2x16x24xf32>) -> tensor<2x24x16xf32> {
 // CHECK:           scf.for {{.*}} -> (vector<6x16xf32>)
 // CHECK:             vector.fma {{.*}} : vector<6x16xf32>
 // CHECK:       scf.forall ({{.*}}) = (0, 0) to (%{{.*}}, 32) step (1, 16)
-// CHECK:         scf.for {{.*}} -> (vector<16xf32>)
-// CHECK:           vector.fma {{.*}} : vector<16xf32>
+// CHECK:         scf.for {{.*}} step %c8 {{.*}} -> (vector<1x16xf32>)
+// CHECK:           vector.contract {{.*}} : vector<1x8xf32>, vector<8x16xf32> into vector<1x16xf32>
 // CHECK-NOT:   linalg.matmul
 func.func @matmul_dynamic_rows(%a: tensor<?x64xf32>, %b: tensor<64x32xf32>) -> tensor<?x32xf32> {
   %c0 = arith.constant 0 : index
@@ -249,6 +250,41 @@ func.func @matmul_dynamic_rows(%a: tensor<?x64xf32>, %b: tensor<64x32xf32>) -> t
   %c = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
   %r = linalg.matmul ins(%a, %b : tensor<?x64xf32>, tensor<64x32xf32>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
   return %r : tensor<?x32xf32>
+}
+
+// -----
+
+// One row times weights that it reads once (a decoder's token): the
+// weights are streamed as they lie in memory. An scf.forall over blocks of
+// columns (two at least, for the threads), in each an scf.for over steps
+// of 8 rows of the weights, in each an scf.for over the block's chunks of
+// 16 columns: a vector.contract of 8 activations and 8 x 16 weights into
+// the block's row of the result. The 1000 columns (62 chunks and 8): four
+// blocks of 15 chunks (16 would leave 14 chunks to one thread), then 2
+// chunks and 8 columns; K = 260: 32 steps of 8 rows, then the last 4.
+
+// CHECK-LABEL: func.func @matmul_stream_weights
+// CHECK:       scf.forall (%{{.*}}) = (0) to (960) step (240)
+// CHECK:         scf.for %[[K:.*]] = %c0 to %c256 step %c8 {{.*}} -> (tensor<1x240xf32>)
+// CHECK:           scf.for %{{.*}} = %c0 to %c240 step %c16 {{.*}} -> (tensor<1x240xf32>)
+// CHECK:             vector.transfer_read %{{.*}}[%[[K]], %{{.*}}]{{.*}} : tensor<260x1000xf32>, vector<8x16xf32>
+// CHECK:             vector.contract {{.*}} : vector<1x8xf32>, vector<8x16xf32> into vector<1x16xf32>
+// CHECK:       scf.forall ({{.*}}) = (0) to (960) step (240)
+// CHECK:         scf.for {{.*}} = %c0 to %c240 step %c16
+// CHECK:           vector.contract {{.*}} : vector<1x4xf32>, vector<4x16xf32> into vector<1x16xf32>
+// CHECK:       scf.for {{.*}} = %c0 to %c256 step %c8 {{.*}} -> (tensor<1x32xf32>)
+// CHECK:         scf.for {{.*}} = %c0 to %c32 step %c16
+// CHECK:           vector.contract {{.*}} : vector<1x8xf32>, vector<8x16xf32> into vector<1x16xf32>
+// CHECK:       scf.for {{.*}} step %c8 {{.*}} -> (vector<1x8xf32>)
+// CHECK:         vector.contract {{.*}} : vector<1x8xf32>, vector<8x8xf32> into vector<1x8xf32>
+// CHECK:       vector.contract {{.*}} : vector<1x4xf32>, vector<4x8xf32> into vector<1x8xf32>
+// CHECK-NOT:   linalg.matmul
+func.func @matmul_stream_weights(%a: tensor<1x260xf32>, %b: tensor<260x1000xf32>) -> tensor<1x1000xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1000xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<1x260xf32>, tensor<260x1000xf32>) outs(%c : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+  return %r : tensor<1x1000xf32>
 }
 
 // -----
