@@ -31,6 +31,13 @@ def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
       vectorized; multiply-adds become `vector.fma`; the accumulator's reads
       and writes are hoisted out of the reduction loops, so that it lives in
       registers.
+    - A matmul computed one row at a time (M = 1, or a dynamic M's last
+      rows) against static K x N weights streams them as they lie in
+      memory: an `scf.forall` over blocks of columns, in each an `scf.for`
+      over steps of 8 rows of the weights, in each an `scf.for` over the
+      block's chunks of `2 * vector-width` columns, a `vector.contract` of
+      8 activations with 8 rows of weights (outer products) into the
+      block's row of the result, which stays in L1.
 
     - A parallel loop whose range is known only when the model runs (a
       decoder's batch x sequence rows, its number of keys) keeps static
@@ -208,8 +215,12 @@ def PrefetchWeights : Pass<"tern-prefetch-weights", "::mlir::func::FuncOp"> {
     (`memref.get_global`) in innermost `scf.for` loops whose innermost
     index advances with the loop, and issues a `memref.prefetch` of the
     same row `distance` bytes ahead (non-temporal: weights are used once
-    per call and should not evict activations or the key/value cache).
-    Prefetches never fault, so one past the end of a row is harmless.
+    per call and should not evict activations or the key/value cache),
+    one per cache line of each row the vector covers. When the loop reads
+    `distance` bytes or fewer of its rows (a block of columns) and the
+    enclosing loop moves on to further rows, the prefetches go to the same
+    columns of the rows that loop reads enough iterations later. Prefetches
+    never fault, so one past the end of a row is harmless.
 
     ```mlir
     // scf.for %s = ... {
