@@ -8,6 +8,9 @@
 #include "tern/Quant/Ternary.h"
 #include "tern/Quant/Methods.h"
 
+#include "llvm/ADT/APFloat.h"
+
+#include <algorithm>
 #include <cmath>
 
 using namespace tern::quant;
@@ -40,8 +43,7 @@ std::vector<float> TernaryWeights::dequantize() const {
 }
 
 ErrorReport tern::quant::measure(MatrixRef w, const float *h,
-                                 const TernaryWeights &q, Packing packing,
-                                 int scaleBits) {
+                                 const TernaryWeights &q, Packing packing) {
   ErrorReport report;
   double err = 0, norm = 0, werr = 0, wnorm = 0;
   for (int64_t r = 0; r < w.rows; ++r) {
@@ -65,10 +67,35 @@ ErrorReport tern::quant::measure(MatrixRef w, const float *h,
   int64_t weights = w.rows * w.cols;
   if (weights > 0) {
     double bits = 8.0 * double(packedBytes(packing, q.planes * q.rows, q.cols));
-    bits += double(scaleBits) * double(q.scales.size() + q.shifts.size());
+    bits += double(q.scaleBits) * double(q.scales.size() + q.shifts.size());
     report.bitsPerWeight = bits / double(weights);
   }
   return report;
+}
+
+bool tern::quant::storeScalesAsHalf(TernaryWeights &q) {
+  auto fits = [](float v) {
+    float magnitude = std::fabs(v);
+    return v == 0.0f || (magnitude >= kHalfMin && magnitude <= kHalfMax);
+  };
+  if (!std::all_of(q.scales.begin(), q.scales.end(), fits) ||
+      !std::all_of(q.shifts.begin(), q.shifts.end(), fits)) {
+    q.scaleBits = 32;
+    return false;
+  }
+  auto round = [](float &v) {
+    bool losesInfo = false;
+    llvm::APFloat value(v);
+    value.convert(llvm::APFloat::IEEEhalf(),
+                  llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    value.convert(llvm::APFloat::IEEEsingle(),
+                  llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    v = value.convertToFloat();
+  };
+  std::for_each(q.scales.begin(), q.scales.end(), round);
+  std::for_each(q.shifts.begin(), q.shifts.end(), round);
+  q.scaleBits = 16;
+  return true;
 }
 
 void tern::quant::sztStraightThroughGradient(const uint8_t *codes,

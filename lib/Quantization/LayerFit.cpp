@@ -112,6 +112,9 @@ LayerFitter::fit(const Layer &layer, const PreparedLayer &prepared,
     return emitLayerError(layer) << llvm::toString(result.takeError());
   if (settings_.refitScales)
     q::refitScales(w, prepared.hessian.data(), *result);
+  // Stored as f16 where they fit: everything after this (the next layers'
+  // calibration, allocation, the report) sees the stored values.
+  q::storeScalesAsHalf(*result);
   return std::move(*result);
 }
 

@@ -299,17 +299,33 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
       rewriter, loc, RankedTensorType::get(codesShape, codeType), packingKind,
       layer.name + ".codes", bytes);
   auto f32 = rewriter.getF32Type();
-  auto constant = [&](ArrayRef<int64_t> shape, ArrayRef<float> values) {
+  auto constant = [&](ArrayRef<int64_t> shape, ArrayRef<float> values,
+                      FloatType type) {
+    auto tensorType = RankedTensorType::get(shape, type);
+    if (type == f32)
+      return arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(tensorType, values));
+    SmallVector<APFloat> converted;
+    for (float value : values) {
+      bool losesInfo = false;
+      APFloat element(value);
+      element.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                      &losesInfo);
+      converted.push_back(element);
+    }
     return arith::ConstantOp::create(
-        rewriter, loc,
-        DenseElementsAttr::get(RankedTensorType::get(shape, f32), values));
+        rewriter, loc, DenseElementsAttr::get(tensorType, converted));
   };
-  Value scales = constant(scalesShape, weights.scales);
+  // Scales and shifts as stored (f16 when the fit rounded them so).
+  FloatType scaleType = weights.scaleBits == 16
+                            ? FloatType(rewriter.getF16Type())
+                            : FloatType(f32);
+  Value scales = constant(scalesShape, weights.scales, scaleType);
   Value shifts, biasValue;
   if (!weights.shifts.empty())
-    shifts = constant({n, weights.groups()}, weights.shifts);
+    shifts = constant({n, weights.groups()}, weights.shifts, scaleType);
   if (!bias.empty())
-    biasValue = constant({n}, bias);
+    biasValue = constant({n}, bias, f32);
   Value replacement =
       buildLayer(rewriter, layer, [&](OpBuilder &b, Value x) -> Value {
         int64_t m = cast<RankedTensorType>(x.getType()).getDimSize(0);

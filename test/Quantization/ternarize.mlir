@@ -7,22 +7,23 @@
 // RUN: tern-opt %s --split-input-file --tern-ternarize="method=bt group-size=16" | FileCheck %s --check-prefix=WIDE
 
 // Weights that are exactly 0.5 * {-1, 0, +1} per output channel: the
-// exact-MSE threshold recovers codes and scales.
+// exact-MSE threshold recovers codes and scales. Scales and shifts are
+// stored as f16 (docs/Quantization.md, "Storage formats").
 
 // CHECK-LABEL: func.func @exact
 // CHECK:       %[[W:.*]] = tern.constant #tern.packing<sign_magnitude> dense_resource<proj.codes> : tensor<8xi8> -> tensor<4x8x!tern.trit>
-// CHECK:       %[[S:.*]] = arith.constant dense<5.000000e-01> : tensor<4x1xf32>
-// CHECK:       tern.matmul %{{.*}}, %[[W]] scales(%[[S]] : tensor<4x1xf32>) group_size = 0
+// CHECK:       %[[S:.*]] = arith.constant dense<5.000000e-01> : tensor<4x1xf16>
+// CHECK:       tern.matmul %{{.*}}, %[[W]] scales(%[[S]] : tensor<4x1xf16>) group_size = 0
 // CHECK-NOT:   linalg.matmul
 
 // PTQTP-LABEL: func.func @exact
 // PTQTP:       tern.constant {{.*}} -> tensor<2x4x8x!tern.trit>
-// PTQTP:       tern.matmul {{.*}} scales(%{{.*}} : tensor<2x4x2xf32>) group_size = 4
-// DLT:         tern.matmul {{.*}} scales(%{{.*}} : tensor<4x2xf32>) shifts(%{{.*}} : tensor<4x2xf32>) group_size = 4
+// PTQTP:       tern.matmul {{.*}} scales(%{{.*}} : tensor<2x4x2xf16>) group_size = 4
+// DLT:         tern.matmul {{.*}} scales(%{{.*}} : tensor<4x2xf16>) shifts(%{{.*}} : tensor<4x2xf16>) group_size = 4
 // SZT:         tern.constant {{.*}} -> tensor<4x8x!tern.szt>
 // A layer no wider than a group (K = 8 <= 16) is one group per channel.
 // WIDE-LABEL:  func.func @exact
-// WIDE:        tern.matmul {{.*}} scales(%{{.*}} : tensor<4x1xf32>) group_size = 0
+// WIDE:        tern.matmul {{.*}} scales(%{{.*}} : tensor<4x1xf16>) group_size = 0
 func.func @exact(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
   %w = arith.constant dense<[[0.5, 0.0, -0.5, 0.5], [0.0, 0.5, 0.5, -0.5],
                              [-0.5, 0.5, 0.0, 0.0], [0.5, -0.5, 0.5, 0.5],
@@ -34,6 +35,25 @@ func.func @exact(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
   %y = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x4xf32>)
                      outs(%z : tensor<2x4xf32>) -> tensor<2x4xf32> loc("proj")
   return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Weights of magnitude 1e-6: their scales lie below f16's normal range
+// (2^-14), so the layer keeps f32 scales (and the report counts 32 bits).
+
+// CHECK-LABEL: func.func @tiny
+// CHECK:       %[[S:.*]] = arith.constant dense<9.99999997E-7> : tensor<2x1xf32>
+// CHECK:       tern.matmul %{{.*}}, %{{.*}} scales(%[[S]] : tensor<2x1xf32>) group_size = 0
+func.func @tiny(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %w = arith.constant dense<[[1.0e-6, -1.0e-6], [0.0, 1.0e-6],
+                             [-1.0e-6, 0.0], [1.0e-6, 1.0e-6]]> : tensor<4x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2xf32>) -> tensor<1x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<1x4xf32>, tensor<4x2xf32>)
+                     outs(%z : tensor<1x2xf32>) -> tensor<1x2xf32> loc("tiny")
+  return %y : tensor<1x2xf32>
 }
 
 // -----

@@ -415,7 +415,51 @@ TEST(SherryTest, OneZeroPerQuartetAndPacksLosslessly) {
   EXPECT_EQ(back, q.codes);
   ErrorReport report = measure(m, nullptr, q, Packing::Sherry);
   EXPECT_DOUBLE_EQ(report.zeroFraction, 0.25);
-  EXPECT_DOUBLE_EQ(report.bitsPerWeight, 1.25 + 16.0 / 32);
+  // As fitted, the scales are f32; stored as f16, 16 bits each.
+  EXPECT_DOUBLE_EQ(report.bitsPerWeight, 1.25 + 32.0 / 32);
+  ASSERT_TRUE(storeScalesAsHalf(q));
+  EXPECT_DOUBLE_EQ(measure(m, nullptr, q, Packing::Sherry).bitsPerWeight,
+                   1.25 + 16.0 / 32);
+}
+
+// Scales and shifts stored as f16 are rounded to the nearest f16 (ties to
+// even) and counted 16 bits each; one outside f16's normal range keeps
+// them all f32 (32 bits), unchanged.
+TEST(Methods, ScalesStoredAsHalf) {
+  TernaryWeights q(/*planes=*/2, /*rows=*/2, /*cols=*/8, /*groupSize=*/4,
+                   /*withShifts=*/true);
+  // 1 + 2^-11 lies halfway between 1 and 1 + 2^-10: ties to even gives 1;
+  // 1 + 3 * 2^-11 rounds up to 1 + 2^-9.
+  q.scales = {1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, 0.1f, -2.5f,
+              0.0f,            65504.0f,            0x1p-14f, 3.0f};
+  q.shifts = {0.3f, -0.3f, 0.0f, 1e3f};
+  std::vector<float> w(2 * 8, 0.5f);
+  MatrixRef m{w.data(), 2, 8};
+  double codeBits = 8.0 * double(packedBytes(Packing::SignMagnitude, 4, 8));
+  EXPECT_DOUBLE_EQ(measure(m, nullptr, q, Packing::SignMagnitude).bitsPerWeight,
+                   (codeBits + 32.0 * 12) / 16);
+  ASSERT_TRUE(storeScalesAsHalf(q));
+  EXPECT_EQ(q.scaleBits, 16);
+  EXPECT_EQ(q.scales[0], 1.0f);
+  EXPECT_EQ(q.scales[1], 1.0f + 0x1p-9f);
+  EXPECT_EQ(q.scales[2], 0.0999755859375f); // the f16 nearest 0.1
+  EXPECT_EQ(q.scales[3], -2.5f);
+  EXPECT_EQ(q.scales[5], 65504.0f);
+  EXPECT_EQ(q.scales[6], 0x1p-14f);
+  EXPECT_EQ(q.shifts[0], 0.300048828125f);
+  EXPECT_EQ(q.shifts[1], -0.300048828125f);
+  EXPECT_DOUBLE_EQ(measure(m, nullptr, q, Packing::SignMagnitude).bitsPerWeight,
+                   (codeBits + 16.0 * 12) / 16);
+
+  for (float outside : {0x1p-15f, 70000.0f, -1e-6f}) {
+    TernaryWeights f(1, 1, 4, 0, /*withShifts=*/true);
+    f.scales = {0.5f};
+    f.shifts = {outside};
+    EXPECT_FALSE(storeScalesAsHalf(f)) << outside;
+    EXPECT_EQ(f.scaleBits, 32);
+    EXPECT_EQ(f.shifts[0], outside);
+    EXPECT_EQ(f.scales[0], 0.5f);
+  }
 }
 
 TEST(DeadZoneTest, BiasIsTheDroppedContribution) {

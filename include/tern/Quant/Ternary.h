@@ -45,6 +45,9 @@ struct TernaryWeights {
   std::vector<float> scales;
   /// rows x groups, or empty when the method has no shifts.
   std::vector<float> shifts;
+  /// Bits each scale and shift is stored in: 32 (f32) as fitted, 16 (f16)
+  /// once storeScalesAsHalf has rounded them.
+  int scaleBits = 32;
 
   /// Allocates zero codes, unit scales and (if `withShifts`) zero shifts.
   TernaryWeights(int64_t planes, int64_t rows, int64_t cols, int64_t groupSize,
@@ -90,9 +93,20 @@ struct ErrorReport {
 };
 
 /// Measures `q` against `w` (same shape). `h` is null or holds one
-/// importance per column.
+/// importance per column. Scales and shifts count `q.scaleBits` each.
 ErrorReport measure(MatrixRef w, const float *h, const TernaryWeights &q,
-                    Packing packing, int scaleBits = 16);
+                    Packing packing);
+
+/// The smallest and largest magnitudes a scale or shift stored as f16
+/// keeps at f16's full precision (its normal range).
+constexpr float kHalfMin = 6.103515625e-05f; // 2^-14
+constexpr float kHalfMax = 65504.0f;
+
+/// Rounds `q`'s scales and shifts to the nearest f16 values (ties to even)
+/// and sets q.scaleBits to 16, if every nonzero one lies in
+/// [kHalfMin, kHalfMax]; otherwise leaves them f32 (scaleBits 32). Returns
+/// whether they are now f16. What is measured is then what is stored.
+bool storeScalesAsHalf(TernaryWeights &q);
 
 /// SZT's straight-through gradient for training resumed from a quantized
 /// model: passes g where the code is ±1 and sign(q)·g inside the dead zone,

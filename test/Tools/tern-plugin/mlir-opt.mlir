@@ -23,7 +23,7 @@
 
 // IR-LABEL: func.func @main
 // IR:         %[[W:.*]] = tern.constant #tern.packing<sign_magnitude> dense_resource<{{.*}}> : tensor<16xi8> -> tensor<2x4x8x!tern.trit>
-// IR:         tern.matmul %{{.*}}, %[[W]] scales(%{{.*}} : tensor<2x4x2xf32>) group_size = 4
+// IR:         tern.matmul %{{.*}}, %[[W]] scales(%{{.*}} : tensor<2x4x2xf16>) group_size = 4
 // IR-NOT:     linalg.matmul
 
 // CHECK: sizes = [2, 4]

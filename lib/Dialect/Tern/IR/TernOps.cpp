@@ -276,14 +276,27 @@ LogicalResult ConstantOp::unpackBlob(uint8_t *codes) {
   return success();
 }
 
-/// The float values of a constant operand, or nothing.
+/// The values of a constant operand of f32, f16 or bf16, as floats (exact),
+/// or nothing.
 static std::optional<std::vector<float>> constantFloats(Value value) {
   DenseElementsAttr attr;
-  if (!value || !matchPattern(value, m_Constant(&attr)) ||
-      !attr.getElementType().isF32())
+  if (!value || !matchPattern(value, m_Constant(&attr)))
     return std::nullopt;
-  auto values = attr.getValues<float>();
-  return std::vector<float>(values.begin(), values.end());
+  Type type = attr.getElementType();
+  if (type.isF32()) {
+    auto values = attr.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  if (!type.isF16() && !type.isBF16())
+    return std::nullopt;
+  std::vector<float> values;
+  for (APFloat element : attr.getValues<APFloat>()) {
+    bool losesInfo = false;
+    element.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                    &losesInfo);
+    values.push_back(element.convertToFloat());
+  }
+  return values;
 }
 
 bool mlir::tern::hasConstantWeights(MatmulOp op) {
@@ -303,7 +316,7 @@ FailureOr<MatmulWeights> mlir::tern::readConstantWeights(MatmulOp op) {
   if (!constant || !scales || (op.getShifts() && !shifts) ||
       (op.getBias() && !bias))
     return op.emitOpError("has codes, scales, shifts or bias that are not "
-                          "f32 constants: its weights cannot be read");
+                          "float constants: its weights cannot be read");
   ArrayRef<int64_t> shape = constant.getResult().getType().getShape();
   int64_t planes = shape.size() == 3 ? shape[0] : 1;
   MatmulWeights result{
@@ -317,6 +330,8 @@ FailureOr<MatmulWeights> mlir::tern::readConstantWeights(MatmulOp op) {
   result.weights.scales = std::move(*scales);
   if (shifts)
     result.weights.shifts = std::move(*shifts);
+  result.weights.scaleBits =
+      op.getScales().getType().getElementType().getIntOrFloatBitWidth();
   return result;
 }
 
