@@ -200,8 +200,10 @@ int64_t sourceRow(int64_t row, int64_t copy, int64_t n) {
 /// @main(x: M x K) -> M x N: the sum over `copies` copies of the weights
 /// (one, unless cold) of a tern.matmul over the copy's codes, or of a float
 /// linalg.matmul with the copy's weights (K x N) as further arguments.
-OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
-                                  int64_t batch, bool ternary, int64_t copies) {
+OwningOpRef<ModuleOp>
+buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
+            bool ternary, int64_t copies,
+            q::Packing packing = q::Packing::SignMagnitude) {
   const Config &c = problem.config;
   OpBuilder b(&ctx);
   Location loc = b.getUnknownLoc();
@@ -238,13 +240,16 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Problem &problem,
                       problem.groups * sizeof(float));
         }
       std::vector<uint8_t> packed(
-          q::packedBytes(q::Packing::SignMagnitude, c.planes * c.n, c.k));
+          q::packedBytes(packing, c.planes * c.n, c.k));
       // The codes come from quantize: always valid.
-      llvm::cantFail(q::pack(q::Packing::SignMagnitude, codes.data(),
-                             c.planes * c.n, c.k, packed.data()));
+      llvm::cantFail(
+          q::pack(packing, codes.data(), c.planes * c.n, c.k, packed.data()));
       auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
-      Value w = ConstantOp::create(
-          b, loc, codesType, PackingKind::SignMagnitude, "weights", packed);
+      Value w = ConstantOp::create(b, loc, codesType,
+                                   packing == q::Packing::Base3
+                                       ? PackingKind::Base3
+                                       : PackingKind::SignMagnitude,
+                                   "weights", packed);
       auto scaleType = RankedTensorType::get(scaleShape, f32);
       Value scaleValues = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
@@ -450,6 +455,15 @@ int main(int argc, char **argv) {
   double dotBytes =
       double(c.planes * dotCodes.blocks(c.n) * dotCodes.blockBytes()) +
       scaleBytes;
+  // Base-3 weights (1.6 bits) keep their format in the dot-product kernels
+  // that take code bytes up to 255: vpdpbusd and the generic form.
+  bool base3 = int8Dot == Int8Dot::Vpdpbusd || int8Dot == Int8Dot::Generic;
+  q::KernelDotCodes base3Codes =
+      q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth,
+                             q::KernelDotCodes::Format::Base3);
+  double base3Bytes =
+      double(c.planes * base3Codes.blocks(c.n) * base3Codes.blockBytes()) +
+      scaleBytes;
   double floatBytes = double(c.n * c.k * 4);
   // Distinct matrices a cold call reads: enough that none is still cached.
   int64_t cache = lastLevelCache();
@@ -462,8 +476,9 @@ int main(int argc, char **argv) {
   int64_t ternaryCopies =
       c.cold ? copiesFor(std::min(bitmapBytes, dotBytes)) : 1;
   int64_t floatCopies = c.cold ? copiesFor(floatBytes) : 1;
+  int64_t base3Copies = c.cold ? copiesFor(base3Bytes) : 1;
   constexpr int64_t kMaxCopies = 1024;
-  if (ternaryCopies > kMaxCopies)
+  if (std::max(ternaryCopies, base3Copies) > kMaxCopies)
     return fail("--cold needs " + std::to_string(ternaryCopies) +
                 " copies of a " + std::to_string(int64_t(bitmapBytes)) +
                 "-byte matrix to read " + std::to_string(coldTotal) +
@@ -489,16 +504,20 @@ int main(int argc, char **argv) {
               (long long)execution.cpu.vectorWidth,
               stringifyInt8Dot(int8Dot).str().c_str());
   std::printf("weights (codes and scales): kernel bitmaps %.1f MB, dot codes "
-              "%.1f MB, float %.1f MB\n",
-              bitmapBytes / 1e6, dotBytes / 1e6, floatBytes / 1e6);
+              "%.1f MB, base-3 dot codes %.1f MB, float %.1f MB\n",
+              bitmapBytes / 1e6, dotBytes / 1e6, base3Bytes / 1e6,
+              floatBytes / 1e6);
   if (c.cold)
-    std::printf("cold: %lld ternary matrices (%.0f MB of dot codes), %lld "
-                "float (%.0f MB), one after the other per call\n",
+    std::printf("cold: %lld ternary matrices (%.0f MB of dot codes), %lld in "
+                "base 3 (%.0f MB), %lld float (%.0f MB), one after the other "
+                "per call\n",
                 (long long)ternaryCopies, ternaryCopies * dotBytes / 1e6,
+                (long long)base3Copies, base3Copies * base3Bytes / 1e6,
                 (long long)floatCopies, floatCopies * floatBytes / 1e6);
   std::printf("kernels: tern f32 and tern i16 = add/sub kernels (f32 "
               "activations; int8 activations in 16-bit lanes), tern int8 = "
-              "dot-product kernel (int8 activations), float = tern's float "
+              "dot-product kernel (int8 activations; on dot codes, and on "
+              "base-3 codes with vpdpbusd or generic), float = tern's float "
               "matmul\n\n");
   std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s\n", "M", "threads",
               "cache", "kernel", "format", "bits", "ms", "GB/s", "of bw");
@@ -528,14 +547,15 @@ int main(int argc, char **argv) {
     // The kernels for `copies` matrices: f32, i16 and int8 activations,
     // compiled once per batch size; thread counts change at run time.
     struct Kernels {
-      std::unique_ptr<CompiledModel> f32, i16, int8, floating;
+      std::unique_ptr<CompiledModel> f32, i16, int8, base3, floating;
     };
-    auto compileAll = [&](int64_t copies, int64_t floats,
+    auto compileAll = [&](int64_t copies, int64_t floats, int64_t base3s,
                           Kernels &k) -> LogicalResult {
       auto compileOne = [&](bool ternary, int64_t n,
                             const ExecutionOptions &options,
-                            std::unique_ptr<CompiledModel> &into) {
-        auto module = buildModule(ctx, problem, batch, ternary, n);
+                            std::unique_ptr<CompiledModel> &into,
+                            q::Packing packing = q::Packing::SignMagnitude) {
+        auto module = buildModule(ctx, problem, batch, ternary, n, packing);
         FailureOr<std::unique_ptr<CompiledModel>> model =
             CompiledModel::compile(*module, options);
         if (failed(model))
@@ -552,12 +572,15 @@ int main(int argc, char **argv) {
           succeeded(compileOne(true, copies, execution, k.f32)) &&
           succeeded(compileOne(true, copies, addSub, k.i16)) &&
           succeeded(compileOne(true, copies, dot, k.int8)) &&
+          (!base3 || succeeded(compileOne(true, base3s, dot, k.base3,
+                                          q::Packing::Base3))) &&
           succeeded(compileOne(false, floats, execution, k.floating)));
     };
     Kernels warm, cold;
-    if (failed(compileAll(1, 1, warm)))
+    if (failed(compileAll(1, 1, 1, warm)))
       return fail("compiling the kernels: failed");
-    if (c.cold && failed(compileAll(ternaryCopies, floatCopies, cold)))
+    if (c.cold &&
+        failed(compileAll(ternaryCopies, floatCopies, base3Copies, cold)))
       return fail("compiling the kernels over " +
                   std::to_string(ternaryCopies) + " matrices: failed");
 
@@ -640,6 +663,14 @@ int main(int argc, char **argv) {
     if (disagreement > 1e-4 * std::max(scale, 1.0))
       return fail("the int8 dot and add/sub kernels disagree by " +
                   std::to_string(disagreement));
+    // The base-3 kernel sums the same products exactly: the same bits.
+    if (base3) {
+      if (llvm::Error error = warm.base3->run(ternaryInputs, &outputs))
+        return fail(llvm::toString(std::move(error)));
+      if (std::memcmp(outputs[0].data.data(), dotRow.data(),
+                      dotRow.size() * sizeof(float)) != 0)
+        return fail("the base-3 and 2-bit dot-product kernels disagree");
+    }
     std::printf("%5lld: int8 activations: max error %.2e of largest output "
                 "%.2e\n",
                 (long long)batch, integerError, scale);
@@ -661,6 +692,10 @@ int main(int argc, char **argv) {
                timePerMatrix(*k.i16, ternaryInputs, copies, c.minTime));
         report(batch, threads, bw, isCold, "tern int8", "dot codes", dotBytes,
                timePerMatrix(*k.int8, ternaryInputs, copies, c.minTime));
+        if (base3)
+          report(batch, threads, bw, isCold, "tern int8", "base3", base3Bytes,
+                 timePerMatrix(*k.base3, ternaryInputs,
+                               isCold ? base3Copies : 1, c.minTime));
         report(batch, threads, bw, isCold, "float", "f32", floatBytes,
                timePerMatrix(*k.floating, fin, floats, c.minTime));
 #ifdef TERN_HAVE_OPENBLAS

@@ -362,38 +362,57 @@ void tern::quant::packKernelBitmaps(const KernelBitmaps &layout,
 }
 
 KernelDotCodes tern::quant::KernelDotCodes::get(int64_t k, int64_t groupSize,
-                                                int64_t lanes) {
+                                                int64_t lanes, Format format) {
   KernelDotCodes layout;
+  layout.format = format;
   layout.k = k;
   layout.groupSize = groupSize == 0 ? k : groupSize;
   layout.groups = layout.groupSize == 0 ? 0 : k / layout.groupSize;
   layout.lanes = lanes;
-  layout.setsPerGroup = ceilDiv(layout.groupSize, kSetCodes);
+  layout.setsPerGroup = ceilDiv(layout.groupSize, layout.setCodes());
   return layout;
+}
+
+uint8_t tern::quant::encodeBase3Byte(const int digits[5]) {
+  int value = 0;
+  for (int s = 0; s < 5; ++s)
+    value = 3 * value + digits[s];
+  return uint8_t((value * 256 + 242) / 243);
 }
 
 void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
                                      const uint8_t *codes, int64_t planes,
                                      int64_t rows, uint8_t *out) {
   int64_t blocks = layout.blocks(rows);
+  int64_t setCodes = layout.setCodes();
+  int64_t bytes = planes * blocks * layout.blockBytes();
+  // The digits t + 1 of every byte, all 1 (t = 0) to start with.
+  std::vector<int> digits(
+      layout.format == KernelDotCodes::Format::Base3 ? 5 * bytes : 0, 1);
   // Every byte starts as four codes t + 1 = 1, i.e. t = 0.
-  std::fill(out, out + planes * blocks * layout.blockBytes(), uint8_t(0x55));
+  std::fill(out, out + bytes, uint8_t(0x55));
   for (int64_t p = 0; p < planes; ++p) {
     for (int64_t n = 0; n < rows; ++n) {
       const uint8_t *in = codes + (p * rows + n) * layout.k;
-      uint8_t *block =
-          out + (p * blocks + n / layout.lanes) * layout.blockBytes();
+      int64_t block =
+          (p * blocks + n / layout.lanes) * layout.blockBytes();
       for (int64_t j = 0; j < layout.k; ++j) {
         int64_t inGroup = j % layout.groupSize;
-        int64_t inSet = inGroup % KernelDotCodes::kSetCodes;
-        uint8_t &byte =
-            block[(j / layout.groupSize) * layout.groupBytes() +
-                  (inGroup / KernelDotCodes::kSetCodes) * layout.setBytes() +
-                  4 * (n % layout.lanes) + inSet % 4];
+        int64_t inSet = inGroup % setCodes;
+        int64_t at = block + (j / layout.groupSize) * layout.groupBytes() +
+                     (inGroup / setCodes) * layout.setBytes() +
+                     4 * (n % layout.lanes) + inSet % 4;
+        int code = codeValue(in[j]) + 1;
+        if (layout.format == KernelDotCodes::Format::Base3) {
+          digits[5 * at + inSet / 4] = code;
+          continue;
+        }
         int shift = 2 * int(inSet / 4);
-        byte =
-            uint8_t((byte & ~(3 << shift)) | ((codeValue(in[j]) + 1) << shift));
+        out[at] = uint8_t((out[at] & ~(3 << shift)) | (code << shift));
       }
     }
   }
+  if (layout.format == KernelDotCodes::Format::Base3)
+    for (int64_t at = 0; at < bytes; ++at)
+      out[at] = encodeBase3Byte(&digits[5 * at]);
 }

@@ -292,8 +292,9 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
   }
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(op);
-  PackingKind packingKind = packing == q::Packing::Sherry
-                                ? PackingKind::Sherry
+  PackingKind packingKind = packing == q::Packing::Sherry ? PackingKind::Sherry
+                            : packing == q::Packing::Base3
+                                ? PackingKind::Base3
                                 : PackingKind::SignMagnitude;
   auto codes = mlir::tern::ConstantOp::create(
       rewriter, loc, RankedTensorType::get(codesShape, codeType), packingKind,

@@ -119,7 +119,8 @@ private:
 
   IRRewriter *rewriter = nullptr;
   Type codeType;
-  q::Packing packing = q::Packing::SignMagnitude;
+  /// How the codes are stored (packing=, or sherry's own).
+  q::Packing storedPacking = q::Packing::SignMagnitude;
   SmallVector<LayerReport> reports;
   std::vector<std::string> floatLayers;
 };
@@ -201,9 +202,19 @@ FailureOr<FitSettings> TernarizePass::readSettings(bool haveStats) {
       groupSize ? q::Granularity::Group : q::Granularity::Channel;
   options.groupSize = groupSize;
   // Sherry's codes keep their 3:4 structure in 1.25 bits per weight; every
-  // other method's are 2-bit sign/magnitude codes.
-  packing = method == TernarizeMethod::Sherry ? q::Packing::Sherry
-                                              : q::Packing::SignMagnitude;
+  // other method's are stored as packing= says (2-bit sign/magnitude, or
+  // base 3 in 1.6 bits).
+  if (packing != q::Packing::SignMagnitude && packing != q::Packing::Base3)
+    return emitError() << "packing must be sign_magnitude or base3";
+  if (packing == q::Packing::Base3 && method == TernarizeMethod::SZT)
+    return emitError() << "packing=base3 holds three values a code: "
+                          "method=szt's signed zeros need "
+                          "packing=sign_magnitude";
+  if (packing == q::Packing::Base3 && method == TernarizeMethod::Sherry)
+    return emitError() << "method=sherry packs its own 1.25-bit layout: "
+                          "packing=base3 does not apply";
+  storedPacking =
+      method == TernarizeMethod::Sherry ? q::Packing::Sherry : packing.getValue();
   settings.gptq = gptq;
   settings.refitScales = refitScales;
   settings.biasCorrection = biasCorrection;
@@ -261,10 +272,10 @@ LogicalResult TernarizePass::rewriteLayer(const Layer &layer,
                                           const q::TernaryWeights &weights,
                                           ArrayRef<float> bias, double damage) {
   if (failed(replaceWithTernMatmul(*rewriter, layer, weights, bias, codeType,
-                                   packing)))
+                                   storedPacking)))
     return failure();
   reports.push_back(
-      reportLayer(layer, prepared, weights, bias, packing, damage));
+      reportLayer(layer, prepared, weights, bias, storedPacking, damage));
   return success();
 }
 
@@ -321,7 +332,7 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
       AllocationCandidate candidate;
       candidate.planes = p;
       candidate.bitsPerWeight =
-          q::measure(w, nullptr, *weights, packing).bitsPerWeight;
+          q::measure(w, nullptr, *weights, storedPacking).bitsPerWeight;
       candidate.weights = weights->dequantize();
       candidate.bias = fitter.bias(*layer, prepared[i], *weights);
       allocation[i].candidates.push_back(std::move(candidate));

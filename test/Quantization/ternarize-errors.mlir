@@ -11,6 +11,9 @@
 // RUN: not tern-opt %s --tern-ternarize="bias-correction=1" 2>&1 | FileCheck %s --check-prefix=BIAS
 // RUN: sed 's/^module {/module attributes {tern.calibration = {input_sets = 1, layers = {proj = {channels = 8, samples = 1}}}} {/' %s | not tern-opt --tern-ternarize 2>&1 | FileCheck %s --check-prefix=ATTR
 // RUN: not tern-opt %s --tern-ternarize="dampening=0" 2>&1 | FileCheck %s --check-prefix=DAMPENING
+// RUN: not tern-opt %s --tern-ternarize="method=szt packing=base3" 2>&1 | FileCheck %s --check-prefix=BASE3SZT
+// RUN: not tern-opt %s --tern-ternarize="method=sherry packing=base3" 2>&1 | FileCheck %s --check-prefix=BASE3SHERRY
+// RUN: not tern-opt %s --tern-ternarize="packing=sherry" 2>&1 | FileCheck %s --check-prefix=PACKING
 // RUN: not tern-opt %s --tern-ternarize="stats=%t.none" 2>&1 | FileCheck %s --check-prefix=NOFILE
 // RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {' > %t.bad
 // RUN: not tern-opt %s --tern-ternarize="stats=%t.bad" 2>&1 | FileCheck %s --check-prefix=JSON
@@ -38,6 +41,9 @@
 // REFIT: error: tern-ternarize: refit-scales needs calibration statistics with second moments (stats=FILE, or tern-calibrate earlier in the pipeline)
 // BIAS: error: tern-ternarize: bias-correction needs calibration statistics (stats=FILE, or tern-calibrate earlier in the pipeline)
 // DAMPENING: error: tern-ternarize: dampening must be > 0, got 0
+// BASE3SZT: error: tern-ternarize: packing=base3 holds three values a code: method=szt's signed zeros need packing=sign_magnitude
+// BASE3SHERRY: error: tern-ternarize: method=sherry packs its own 1.25-bit layout: packing=base3 does not apply
+// PACKING: for the --packing option: Cannot find option named 'sherry'!
 // NOFILE: error: tern-ternarize: calibration statistics '{{.*}}.none': cannot read: {{.+}}
 // JSON: error: tern-ternarize: calibration statistics '{{.*}}.bad': not JSON: {{.+}}
 // FORMAT: error: tern-ternarize: calibration statistics '{{.*}}.other': not a tern-calibration file (written by tern-calibrate)

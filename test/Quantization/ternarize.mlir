@@ -5,6 +5,7 @@
 // RUN: tern-opt %s --split-input-file --tern-ternarize="method=bt exclude=^head$" | FileCheck %s --check-prefix=EXCLUDE
 // RUN: tern-opt %s --split-input-file --tern-ternarize="method=bt include=proj" | FileCheck %s --check-prefix=INCLUDE
 // RUN: tern-opt %s --split-input-file --tern-ternarize="method=bt group-size=16" | FileCheck %s --check-prefix=WIDE
+// RUN: tern-opt %s --split-input-file --tern-ternarize="method=ptqtp planes=2 packing=base3" | FileCheck %s --check-prefix=BASE3
 
 // Weights that are exactly 0.5 * {-1, 0, +1} per output channel: the
 // exact-MSE threshold recovers codes and scales. Scales and shifts are
@@ -21,6 +22,9 @@
 // PTQTP:       tern.matmul {{.*}} scales(%{{.*}} : tensor<2x4x2xf16>) group_size = 4
 // DLT:         tern.matmul {{.*}} scales(%{{.*}} : tensor<4x2xf16>) shifts(%{{.*}} : tensor<4x2xf16>) group_size = 4
 // SZT:         tern.constant {{.*}} -> tensor<4x8x!tern.szt>
+// Base 3: 5 codes a byte, rows on byte boundaries: 2 bytes a row of 8.
+// BASE3-LABEL: func.func @exact
+// BASE3:       tern.constant #tern.packing<base3> dense_resource<proj.codes> : tensor<16xi8> -> tensor<2x4x8x!tern.trit>
 // A layer no wider than a group (K = 8 <= 16) is one group per channel.
 // WIDE-LABEL:  func.func @exact
 // WIDE:        tern.matmul {{.*}} scales(%{{.*}} : tensor<4x1xf16>) group_size = 0

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include <random>
 #include <vector>
 
@@ -266,6 +268,59 @@ TEST(PackingTest, KernelDotCodes) {
                                            << (2 * s))
           << "row " << n << " code " << j;
     }
+}
+
+// Every byte of five base-3 digits gives its digits back, first to last,
+// by the kernel's rule: 3 · b = 256 · digit + the next byte (docs/Packing.md,
+// "Kernel dot codes").
+TEST(PackingTest, Base3BytesDecodeByTripling) {
+  for (int value = 0; value < 243; ++value) {
+    constexpr int kPowers[5] = {81, 27, 9, 3, 1};
+    int digits[5];
+    for (int s = 0; s < 5; ++s)
+      digits[s] = (value / kPowers[s]) % 3;
+    int b = encodeBase3Byte(digits);
+    ASSERT_LE(b, 255);
+    for (int s = 0; s < 5; ++s) {
+      EXPECT_EQ((3 * b) >> 8, digits[s]) << "value " << value << " digit " << s;
+      b = (3 * b) & 255;
+    }
+  }
+  int zeros[5] = {1, 1, 1, 1, 1};
+  EXPECT_EQ(encodeBase3Byte(zeros), 128);
+}
+
+TEST(PackingTest, KernelDotCodesBase3) {
+  // 5 rows of K = 40 in groups of 20 in base 3, blocks of 4 rows: one set
+  // of 20 codes (5 quads) per group, 16 bytes a set.
+  KernelDotCodes layout =
+      KernelDotCodes::get(40, 20, 4, KernelDotCodes::Format::Base3);
+  ASSERT_EQ(layout.quads(), 5);
+  ASSERT_EQ(layout.setsPerGroup, 1);
+  ASSERT_EQ(layout.paddedGroup(), 20);
+  ASSERT_EQ(layout.blockBytes(), 32);
+  std::vector<uint8_t> codes(5 * 40);
+  for (size_t i = 0; i < codes.size(); ++i)
+    codes[i] = std::array<uint8_t, 4>{kPlus, kZeroPos, kMinus,
+                                      kZeroNeg}[(i * 7 + i / 3) % 4];
+  std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
+  packKernelDotCodes(layout, codes.data(), 1, 5, out.data());
+  // Byte 4i + j of a set holds code 4s + j of row i in digit s (t + 1);
+  // rows of padding hold t = 0 everywhere.
+  for (int64_t block = 0; block < 2; ++block)
+    for (int64_t g = 0; g < 2; ++g)
+      for (int64_t i = 0; i < 4; ++i)
+        for (int64_t j = 0; j < 4; ++j) {
+          int b = out[block * 32 + g * 16 + 4 * i + j];
+          int64_t n = block * 4 + i;
+          for (int64_t s = 0; s < 5; ++s) {
+            int expected =
+                n < 5 ? codeValue(codes[n * 40 + g * 20 + 4 * s + j]) : 0;
+            EXPECT_EQ(((3 * b) >> 8) - 1, expected)
+                << "row " << n << " group " << g << " code " << 4 * s + j;
+            b = (3 * b) & 255;
+          }
+        }
 }
 
 } // namespace

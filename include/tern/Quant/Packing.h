@@ -129,9 +129,19 @@ void packKernelBitmaps(const KernelBitmaps &layout, const uint8_t *codes,
 /// byte (each i32 lane then holds its row's 4 codes of the quad) or only
 /// masks bits 2s and 2s + 1 (the codes times 4^s, summed apart).
 struct KernelDotCodes {
+  /// How a byte holds its codes: four 2-bit fields t + 1 (quads 0-3 of a
+  /// set of 16), or five base-3 digits t + 1 (quads 0-4 of a set of 20) as
+  /// ceil(v · 256 / 243), v = Σ_s (t_s + 1) · 3^(4 - s): then 3 · b = 256 ·
+  /// (t_0 + 1) + b', b' the byte of the digits after the first, so each
+  /// quad's digits come out of the byte by multiplying by 3 (1.6 bits per
+  /// weight).
+  enum class Format { TwoBit, Base3 };
   /// Codes of a row per set: four quads of 4.
   static constexpr int64_t kSetCodes = 16;
+  /// Codes of a row per base-3 set: five quads of 4.
+  static constexpr int64_t kBase3SetCodes = 20;
 
+  Format format = Format::TwoBit;
   int64_t k = 0;
   /// Codes per group (K for one group per row).
   int64_t groupSize = 0;
@@ -143,9 +153,13 @@ struct KernelDotCodes {
   /// The layout of rows of `k` codes in groups of `groupSize` (0 for one
   /// group per row) in blocks of `lanes` rows; `groupSize` must divide `k`
   /// and 4 must divide `lanes`.
-  static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t lanes);
+  static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t lanes,
+                            Format format = Format::TwoBit);
+  /// Quads of 4 codes per set, and codes per set.
+  int64_t quads() const { return format == Format::Base3 ? 5 : 4; }
+  int64_t setCodes() const { return 4 * quads(); }
   /// Codes of a group with its padding.
-  int64_t paddedGroup() const { return setsPerGroup * kSetCodes; }
+  int64_t paddedGroup() const { return setsPerGroup * setCodes(); }
   /// Bytes of one set of one block of rows: one register.
   int64_t setBytes() const { return 4 * lanes; }
   /// Bytes of one group of one block of rows.
@@ -155,6 +169,9 @@ struct KernelDotCodes {
   /// Blocks that hold `rows` rows.
   int64_t blocks(int64_t rows) const { return (rows + lanes - 1) / lanes; }
 };
+
+/// The base-3 byte of five digits t + 1 (quad 0 first; each in {0, 1, 2}).
+uint8_t encodeBase3Byte(const int digits[5]);
 
 /// Writes `planes` x `rows` x layout.k sign/magnitude codes (one per byte,
 /// row-major) as kernel dot codes: planes * layout.blocks(rows) *

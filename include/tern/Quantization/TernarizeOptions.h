@@ -11,6 +11,7 @@
 #define TERN_QUANTIZATION_TERNARIZEOPTIONS_H
 
 #include "tern/Quant/Methods.h"
+#include "tern/Quant/Packing.h"
 
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
@@ -78,6 +79,16 @@ template <typename Owner> struct TernarizeOptionSet {
                            "error (needs stats)"))),
         planes(owner, "planes", llvm::cl::desc("Trit planes of ptqtp (1 to 4)"),
                llvm::cl::init(2)),
+        packing(owner, "packing",
+                llvm::cl::desc("How the codes are stored (method=sherry "
+                               "always packs its own 1.25-bit layout)"),
+                llvm::cl::init(::tern::quant::Packing::SignMagnitude),
+                llvm::cl::values(
+                    clEnumValN(::tern::quant::Packing::SignMagnitude,
+                               "sign_magnitude", "2 bits a code"),
+                    clEnumValN(::tern::quant::Packing::Base3, "base3",
+                               "5 codes a byte, 1.6 bits a code (no signed "
+                               "zeros: not with method=szt)"))),
         groupSize(owner, "group-size",
                   llvm::cl::desc("Weights per group along K; 0 for one group "
                                  "per output channel"),
@@ -152,6 +163,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<TernarizeMethod> method;
   Option<::tern::quant::Threshold> threshold;
   Option<int64_t> planes;
+  Option<::tern::quant::Packing> packing;
   Option<int64_t> groupSize;
   Option<std::string> include;
   Option<std::string> exclude;

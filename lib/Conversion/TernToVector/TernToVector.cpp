@@ -101,9 +101,10 @@ public:
   /// one group of a row to the next) or, for dot products, as kernel dot
   /// codes.
   KernelEmitter(OpBuilder &b, Location loc, MatmulOp op, GroupedLayout layout,
-                int64_t groupBytes, Value bits, const Schedule &schedule,
-                PreparedCache &prepared)
+                int64_t groupBytes, const q::KernelDotCodes &dotCodes,
+                Value bits, const Schedule &schedule, PreparedCache &prepared)
       : b(b), loc(loc), op(op), layout(layout), groupBytes(groupBytes),
+        dotCodes(dotCodes),
         prepared(prepared), bits(bits), schedule(schedule), f32(b.getF32Type()),
         dots(schedule.integer && schedule.dot != Int8Dot::None),
         lanes(chunkLanes(schedule)),
@@ -115,7 +116,7 @@ public:
         maskBytesType(VectorType::get({lanes / 8}, b.getIntegerType(8))),
         chunksPerGroup(ceilDiv(layout.groupSize, lanes)),
         tailLanes(layout.groupSize - (chunksPerGroup - 1) * lanes),
-        setsPerGroup(ceilDiv(layout.groupSize, q::KernelDotCodes::kSetCodes)) {}
+        setsPerGroup(dotCodes.setsPerGroup) {}
 
   /// Emits the kernel and returns its result tensor.
   Value emit() {
@@ -171,12 +172,14 @@ private:
   SmallVector<Value>
   emitLoop(int64_t count, ValueRange values,
            function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  /// How a set's quads meet the activations (emitDotSets).
+  enum class SetSums { Shifted, Scaled, Base3 };
   SmallVector<Value> emitDotSets(ValueRange sums, Value row, Value m,
                                  Value group, int64_t plane, int64_t registers,
                                  int64_t batch);
   SmallVector<Value> emitDotSet(ValueRange sums, Value row, Value m,
                                 Value group, Value set, int64_t plane,
-                                int64_t registers, int64_t batch, bool scaled);
+                                int64_t registers, int64_t batch, SetSums form);
   Value emitDot(Value sum, Value codes, Value activations);
 
   OpBuilder &b;
@@ -184,6 +187,8 @@ private:
   MatmulOp op;
   GroupedLayout layout;
   int64_t groupBytes;
+  /// For dot products, the layout (and format) of the codes in `bits`.
+  q::KernelDotCodes dotCodes;
   PreparedCache &prepared;
   Value bits;
   Schedule schedule;
@@ -199,7 +204,8 @@ private:
   /// Chunks that cover a group, and the lanes of the last one that belong
   /// to the group.
   int64_t chunksPerGroup, tailLanes;
-  /// Dot products: sets of 16 codes (4 quads) that cover a group.
+  /// Dot products: sets of 16 codes (4 quads; 20 codes and 5 quads in
+  /// base 3) that cover a group.
   int64_t setsPerGroup;
   /// The activations (f32, or their i16 codes), padded with zeros so that
   /// every chunk can be loaded.
@@ -280,8 +286,7 @@ bool sameValues(Value a, Value b) {
 /// (a layer's q, k and v quantize their input once; gate and up too).
 void KernelEmitter::prepareActivations() {
   Value input = op.getInput();
-  int64_t width = dots ? setsPerGroup * q::KernelDotCodes::kSetCodes
-                       : chunksPerGroup * lanes;
+  int64_t width = dots ? dotCodes.paddedGroup() : chunksPerGroup * lanes;
   PreparedKey key = {input, layout.groupSize, width};
   // Float activations are only padded: nothing worth sharing.
   if (schedule.integer) {
@@ -851,8 +856,7 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   // streams start where no prefetch reached, which costs more than a
   // second register saves when the streams are short (docs/Kernels.md,
   // "Cold weights").
-  int64_t blockBytes =
-      q::KernelDotCodes::get(layout.k, layout.groupSize, width).blockBytes();
+  int64_t blockBytes = dotCodes.blockBytes();
   int64_t singleRowRegisters =
       blockBytes <= (int64_t(16) << 10) ? 1 : schedule.dotTileRegisters;
   slice =
@@ -990,6 +994,15 @@ SmallVector<Value> KernelEmitter::emitLoop(
 /// and register instead of a shift, an AND and a vpdpbusd. A set adds at
 /// most 4 · 128 · 127 to a lane of quad 3's sums, so runs of 16384 sets
 /// stay far from i32's limit.
+///
+/// Base-3 sets (5 quads of 4 digits t + 1 per byte, docs/Packing.md): the
+/// register's bytes b_0 are the digits' fixed-point encoding, and b_{s+1}
+/// = 3 · b_s mod 256 (two byte adds) drops digit s, so that 3 · b_s = 256
+/// · (t + 1)_s + b_{s+1}. Each quad adds dot(b_s, x_s) to sums A and
+/// dot(b_{s+1}, x_s) to sums B, and a run's Σ (t + 1) · x is (3A - B) / 256,
+/// exact. Two dot products and two adds per quad and register, no masks;
+/// a set adds at most 5 · 4 · 255 · 127 to a lane of A, so runs of 1024
+/// sets keep 3A within i32.
 SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                                               Value m, Value group,
                                               int64_t plane, int64_t registers,
@@ -997,10 +1010,12 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
   constexpr int64_t kScaledTile = 2;
   constexpr int64_t kSetsPerScaledRun = 16384;
   constexpr int64_t kSetsPerI16Run = 16;
+  constexpr int64_t kSetsPerBase3Run = 1024;
   int64_t width = schedule.width;
   auto wordsType = VectorType::get({width}, b.getI32Type());
-  bool scaled =
-      schedule.dot == Int8Dot::Vpdpbusd && registers * batch <= kScaledTile;
+  bool base3 = dotCodes.format == q::KernelDotCodes::Format::Base3;
+  bool scaled = !base3 && schedule.dot == Int8Dot::Vpdpbusd &&
+                registers * batch <= kScaledTile;
   auto splat = [&](VectorType type, int64_t value) -> Value {
     return arith::ConstantOp::create(
         b, loc,
@@ -1008,21 +1023,21 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                                b.getIntegerAttr(type.getElementType(), value)));
   };
   // The loop body over sets first, first + 1, ...
-  auto setsFrom = [&](Value first, bool scaledSums) {
-    return [&, first, scaledSums](Value set, ValueRange args) {
+  auto setsFrom = [&](Value first, SetSums form) {
+    return [&, first, form](Value set, ValueRange args) {
       return emitDotSet(args, row, m, group, add(first, set), plane, registers,
-                        batch, scaledSums);
+                        batch, form);
     };
   };
   // Runs of at most `runLength` sets: `start` gives a run's initial sums
   // from the running totals, `finish` adds its sums to them.
   auto runs =
-      [&](int64_t runLength, bool scaledSums,
+      [&](int64_t runLength, SetSums form,
           function_ref<SmallVector<Value>(ValueRange)> start,
           function_ref<SmallVector<Value>(ValueRange, ValueRange)> finish) {
         auto run = [&](Value first, int64_t count, ValueRange totals) {
           SmallVector<Value> part =
-              emitLoop(count, start(totals), setsFrom(first, scaledSums));
+              emitLoop(count, start(totals), setsFrom(first, form));
           return finish(totals, part);
         };
         SmallVector<Value> result(sums);
@@ -1036,11 +1051,33 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
         return result;
       };
 
+  if (base3) {
+    // A and B from zero each run; the totals gain (3A - B) >> 8.
+    Value zero = splat(wordsType, 0);
+    return runs(
+        kSetsPerBase3Run, SetSums::Base3,
+        [&](ValueRange totals) {
+          return SmallVector<Value>(2 * totals.size(), zero);
+        },
+        [&](ValueRange totals, ValueRange part) {
+          SmallVector<Value> result;
+          for (auto [total, a, bSum] :
+               llvm::zip(totals, part.take_front(totals.size()),
+                         part.drop_front(totals.size()))) {
+            Value threeA = arith::MulIOp::create(b, loc, a, splat(wordsType, 3));
+            Value exact = arith::ShRSIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, threeA, bSum),
+                splat(wordsType, 8));
+            result.push_back(arith::AddIOp::create(b, loc, total, exact));
+          }
+          return result;
+        });
+  }
   if (scaled) {
     // Quad 0's sums start from the totals, the others from zero.
     Value zero = splat(wordsType, 0);
     return runs(
-        kSetsPerScaledRun, true,
+        kSetsPerScaledRun, SetSums::Scaled,
         [&](ValueRange totals) {
           SmallVector<Value> start(totals);
           start.append(3 * totals.size(), zero);
@@ -1059,11 +1096,11 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
         });
   }
   if (schedule.dot != Int8Dot::Pmaddubsw)
-    return emitLoop(setsPerGroup, sums, setsFrom(index(0), false));
+    return emitLoop(setsPerGroup, sums, setsFrom(index(0), SetSums::Shifted));
 
   auto pairsType = VectorType::get({2 * width}, b.getI16Type());
   return runs(
-      kSetsPerI16Run, false,
+      kSetsPerI16Run, SetSums::Shifted,
       [&](ValueRange totals) {
         return SmallVector<Value>(totals.size(), splat(pairsType, 0));
       },
@@ -1092,16 +1129,18 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
 SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
                                              Value m, Value group, Value set,
                                              int64_t plane, int64_t registers,
-                                             int64_t batch, bool scaled) {
+                                             int64_t batch, SetSums form) {
+  bool scaled = form == SetSums::Scaled;
+  int64_t quads = dotCodes.quads();
   int64_t width = schedule.width;
   Value first = add(mul(group, setsPerGroup), set);
-  Value k = mul(first, q::KernelDotCodes::kSetCodes);
+  Value k = mul(first, dotCodes.setCodes());
   Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
   Type i32 = b.getI32Type();
   auto wordsType = VectorType::get({width}, i32);
   // xs[s * batch + i]: quad s of activation row i, in every lane.
   SmallVector<Value> xs;
-  for (int64_t s = 0; s < 4; ++s)
+  for (int64_t s = 0; s < quads; ++s)
     for (int64_t i = 0; i < batch; ++i) {
       Value four = vector::TransferReadOp::create(
           b, loc, VectorType::get({kDotDepth}, b.getI8Type()), x,
@@ -1131,6 +1170,22 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
             b, loc, dataType, bits,
             ValueRange{index(plane), add(block, index(r)), byte}, padByte,
             ArrayRef<bool>{true}));
+    if (form == SetSums::Base3) {
+      Value state = vector::BitCastOp::create(b, loc, dataType, packed);
+      for (int64_t s = 0; s < quads; ++s) {
+        Value next = arith::AddIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, state, state), state);
+        for (int64_t i = 0; i < batch; ++i) {
+          Value x = xs[s * batch + i];
+          Value &a = result[i * registers + r];
+          a = emitDot(a, state, x);
+          Value &bSum = result[accumulators + i * registers + r];
+          bSum = emitDot(bSum, next, x);
+        }
+        state = next;
+      }
+      continue;
+    }
     for (int64_t s = 0; s < 4; ++s) {
       Value quad = scaled ? arith::AndIOp::create(b, loc, packed,
                                                   words(0x03030303u << (2 * s)))
@@ -1239,8 +1294,15 @@ struct ConvertTernToVectorPass
         continue;
       q::KernelBitmaps bitmaps =
           q::KernelBitmaps::get(layout.k, layout.groupSize);
-      q::KernelDotCodes dotCodes =
-          q::KernelDotCodes::get(layout.k, layout.groupSize, vectorWidth);
+      // Base-3 constants (1.6 bits a weight) stay in base 3 where the dot
+      // product takes bytes up to 255 (vpdpbusd and the generic form;
+      // vpmaddubsw's i16 pairs would saturate): emitDotSet.
+      bool base3 = constant.getPacking() == PackingKind::Base3 &&
+                   (*dot == Int8Dot::Vpdpbusd || *dot == Int8Dot::Generic);
+      q::KernelDotCodes dotCodes = q::KernelDotCodes::get(
+          layout.k, layout.groupSize, vectorWidth,
+          base3 ? q::KernelDotCodes::Format::Base3
+                : q::KernelDotCodes::Format::TwoBit);
       Value &bits = bitmapsOf[{constant, layout.groupSize}];
       if (!bits) {
         std::vector<uint8_t> codes;
@@ -1263,14 +1325,17 @@ struct ConvertTernToVectorPass
         auto type = RankedTensorType::get(shape, b.getIntegerType(8));
         b.setInsertionPointAfter(constant);
         auto attr = DenseResourceElementsAttr::get(
-            type, dots ? "tern_dot_codes" : "tern_bitmaps",
+            type,
+            !dots   ? "tern_bitmaps"
+            : base3 ? "tern_dot_codes_base3"
+                    : "tern_dot_codes",
             HeapAsmResourceBlob::allocateAndCopyInferAlign(
                 ArrayRef<uint8_t>(bytes)));
         bits = arith::ConstantOp::create(b, constant.getLoc(), attr);
       }
       b.setInsertionPoint(op);
       KernelEmitter emitter(b, op.getLoc(), op, layout, bitmaps.groupBits / 8,
-                            bits, schedule, prepared);
+                            dotCodes, bits, schedule, prepared);
       op.getResult().replaceAllUsesWith(emitter.emit());
       op.erase();
     }
