@@ -568,11 +568,13 @@ int main(int argc, char **argv) {
           KernelActivations::Int8;
       addSub.ternaryInt8Dot = Int8Dot::None;
       dot.ternaryInt8Dot = int8Dot;
+      ExecutionOptions direct = dot;
+      direct.ternaryBase3Direct = true;
       return success(
           succeeded(compileOne(true, copies, execution, k.f32)) &&
           succeeded(compileOne(true, copies, addSub, k.i16)) &&
           succeeded(compileOne(true, copies, dot, k.int8)) &&
-          (!base3 || succeeded(compileOne(true, base3s, dot, k.base3,
+          (!base3 || succeeded(compileOne(true, base3s, direct, k.base3,
                                           q::Packing::Base3))) &&
           succeeded(compileOne(false, floats, execution, k.floating)));
     };

@@ -22,7 +22,10 @@
 # Environment: MAKE_LLAMA (make-llama.py options, default "--preset
 # tinyllama"), PROMPT (prompt length, 128), TOKENS (new tokens, 64),
 # PLANES ("1 2"), THREADS (2), FLOAT=1 (also tern-generate on the float model:
-# its 4.4 GB of weights are compiled into the code).
+# its 4.4 GB of weights are compiled into the code), PACKING (how the codes
+# are stored: sign_magnitude, the default, or base3: 1.6 bits a weight),
+# BASE3_DIRECT=1 (the int8 dot-product kernels read base-3 weights as such:
+# --ternary-base3-direct), ACTIVATIONS ("f32 int8").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +34,12 @@ dir=${1:-/tmp/tern-llm}
 prompt_length=${PROMPT:-128}
 tokens=${TOKENS:-64}
 planes_list=${PLANES:-1 2}
+packing=${PACKING:-sign_magnitude}
+activations_list=${ACTIVATIONS:-f32 int8}
+suffix=""
+direct=()
+[ "${BASE3_DIRECT:-0}" = 1 ] && direct=(--ternary-base3-direct)
+[ "$packing" = sign_magnitude ] || suffix="-$packing"
 threads=${THREADS:-2}
 ort="$root/tools/ort-reference"
 if [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
@@ -102,30 +111,38 @@ if [ "${FLOAT:-0}" = 1 ]; then
 fi
 
 for planes in $planes_list; do
-  quantized="$dir/ptqtp$planes.mlirbc"
+  name="ptqtp$planes$suffix"
+  quantized="$dir/$name.mlirbc"
   if [ ! -f "$quantized" ]; then
     start=$(date +%s)
     "$build/bin/tern-opt" "$dir/model.onnx" \
-      --tern-ptq-pipeline="method=ptqtp planes=$planes report=$dir/ptqtp$planes.json" \
-      -o "$quantized" 2>"$dir/ptqtp$planes.log"
+      --tern-ptq-pipeline="method=ptqtp planes=$planes packing=$packing report=$dir/$name.json" \
+      -o "$quantized" 2>"$dir/$name.log"
     echo "ternarized with $planes plane(s) in $(($(date +%s) - start)) s"
   fi
-  # Weight bytes a token reads: every ternarized layer's trit planes as the
-  # kernels store them (2 bits a trit) and their f32 scales. (The embedding
-  # is gathered a row at a time, norms and rotary tables are small.)
-  bytes=$(/usr/bin/python3 -c "
-import json, sys
+  for activations in $activations_list; do
+    # Weight bytes a token reads: every ternarized layer's trit planes as
+    # the kernels read them (2 bits a trit; 1.6 for base-3 codes in the
+    # int8 dot-product kernels, sets of 20 codes) and their scales (f32 as
+    # the dot-product kernels read them). (The embedding is gathered a row
+    # at a time, norms and rotary tables are small.)
+    bits=2
+    [ "$packing" = base3 ] && [ "$activations" = int8 ] &&
+      [ "${#direct[@]}" = 1 ] && bits=base3
+    bytes=$(/usr/bin/python3 -c "
+import json, math, sys
 total = 0
 for l in json.load(open(sys.argv[1]))['layers']:
-    groups = l['cols'] // l['group_size'] if l['group_size'] else 1
-    total += l['planes'] * (l['rows'] * l['cols'] / 4 + 4 * l['rows'] * groups)
+    group = l['group_size'] or l['cols']
+    groups = l['cols'] // group
+    codes = groups * math.ceil(group / 20) * 20 * 1.6 / 8 if sys.argv[2] == 'base3' else l['cols'] / 4
+    total += l['planes'] * (l['rows'] * codes + 4 * l['rows'] * groups)
 print(int(total))
-" "$dir/ptqtp$planes.json")
-  for activations in f32 int8; do
+" "$dir/$name.json" "$bits")
     "$build/bin/tern-generate" "$quantized" --prompt-ids "$ids" \
       --max-new-tokens "$tokens" --num-threads "$threads" --cpu native \
-      --ternary-activations "$activations" --compile-cache none \
-      >"$dir/ternary$planes-$activations.txt" 2>"$dir/ternary$planes-$activations.log"
-    report "tern ptqtp$planes $activations" "$dir/ternary$planes-$activations.log" "$bytes"
+      --ternary-activations "$activations" --compile-cache none "${direct[@]}" \
+      >"$dir/ternary$planes$suffix-$activations.txt" 2>"$dir/ternary$planes$suffix-$activations.log"
+    report "tern $name $activations" "$dir/ternary$planes$suffix-$activations.log" "$bytes"
   done
 done

@@ -64,5 +64,6 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
   if (!dot)
     return dot.takeError();
   kernels.ternaryInt8Dot = *dot;
+  kernels.ternaryBase3Direct = ternaryBase3Direct;
   return kernels;
 }

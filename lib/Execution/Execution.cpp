@@ -152,6 +152,7 @@ LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
     pipeline.vectorWidth = options.cpu.vectorWidth;
     pipeline.ternaryActivations = options.ternaryActivations;
     pipeline.ternaryInt8Dot = options.ternaryInt8Dot;
+    pipeline.ternaryBase3Direct = options.ternaryBase3Direct;
     buildCPUPipeline(pm, pipeline);
   } else {
     ReferencePipelineOptions pipeline;
@@ -219,7 +220,8 @@ static std::string cacheKey(ModuleOp module, const ExecutionOptions &options) {
      << options.cpu.name << " " << options.cpu.vectorWidth << " reference "
      << options.reference << " activations "
      << stringifyKernelActivations(options.ternaryActivations) << " dot "
-     << stringifyInt8Dot(options.ternaryInt8Dot);
+     << stringifyInt8Dot(options.ternaryInt8Dot) << " base3 "
+     << options.ternaryBase3Direct;
   std::array<uint8_t, 32> hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
   return llvm::toHex(hash, /*LowerCase=*/true);

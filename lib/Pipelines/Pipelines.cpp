@@ -79,6 +79,7 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
     kernels.vectorWidth = options.vectorWidth;
     kernels.activations = options.ternaryActivations;
     kernels.int8Dot = options.ternaryInt8Dot;
+    kernels.base3Direct = options.ternaryBase3Direct;
     pm.addPass(createConvertTernToVector(kernels));
   }
   pm.addPass(createConvertTernToLinalg());

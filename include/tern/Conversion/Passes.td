@@ -109,6 +109,11 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
            "pmaddubsw (AVX2 or AVX-512BW), vpdpbusd (AVX-VNNI or AVX-512 "
            "VNNI)",
            [{::mlir::tern::int8DotValues()}]>,
+    Option<"base3Direct", "base3-direct", "bool", /*default=*/"false",
+           "With int8-dot=vpdpbusd or generic, read base-3 weights (1.6 "
+           "bits) as such (two dot products a quad of codes) instead of "
+           "repacking them to 2-bit dot codes (one): fewer bytes, more "
+           "instructions (docs/Kernels.md, \"Base-3 weights\")">,
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
            "Output rows a register tile computes at once">,
     Option<"tileBatch", "tile-batch", "int64_t", /*default=*/"2",

@@ -58,6 +58,13 @@ struct ModelToolOptions {
                      "multiplication), 'generic', 'pmaddubsw' or "
                      "'vpdpbusd'"),
       llvm::cl::init("auto")};
+  llvm::cl::opt<bool> ternaryBase3Direct{
+      "ternary-base3-direct", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("With int8 dot products (vpdpbusd or generic), read "
+                     "base-3 weights (tern-ternarize packing=base3, 1.6 "
+                     "bits) as such instead of as 2-bit codes: fewer bytes, "
+                     "twice the dot products (docs/Kernels.md)"),
+      llvm::cl::init(false)};
 
   llvm::cl::opt<std::string> compileCache{
       "compile-cache", llvm::cl::cat(modelToolCategory()),

@@ -68,6 +68,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("With int8 activations, how the kernels combine codes "
                      "and activations (convert-tern-to-vector's int8-dot)"),
       llvm::cl::init(Int8Dot::None), int8DotValues()};
+  PassOptions::Option<bool> ternaryBase3Direct{
+      *this, "ternary-base3-direct",
+      llvm::cl::desc("Read base-3 weights as such in the int8 dot-product "
+                     "kernels (convert-tern-to-vector's base3-direct)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "

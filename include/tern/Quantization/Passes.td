@@ -78,6 +78,12 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     - `method=tequila`: bt plus Tequila's dead-zone bias
       Σ_{k: t=0} w_k E[x_k] per output channel (needs `stats=`).
 
+    `packing=base3` stores the codes five a byte (`#tern.packing<base3>`,
+    1.6 bits per weight; not with `method=szt`, whose signed zeros need
+    four values). Scales and shifts are stored as f16 where every one lies
+    in f16's normal range, as f32 otherwise; the report counts what is
+    stored.
+
     With calibration statistics (`stats=FILE` from tern-calibrate, or the
     module's `tern.calibration` attribute that tern-calibrate leaves when
     not given a file; the pass removes it) every fit weighs column k by its

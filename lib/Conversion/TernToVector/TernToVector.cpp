@@ -1294,10 +1294,11 @@ struct ConvertTernToVectorPass
         continue;
       q::KernelBitmaps bitmaps =
           q::KernelBitmaps::get(layout.k, layout.groupSize);
-      // Base-3 constants (1.6 bits a weight) stay in base 3 where the dot
-      // product takes bytes up to 255 (vpdpbusd and the generic form;
-      // vpmaddubsw's i16 pairs would saturate): emitDotSet.
-      bool base3 = constant.getPacking() == PackingKind::Base3 &&
+      // Base-3 constants (1.6 bits a weight) stay in base 3 when asked
+      // (base3-direct) where the dot product takes bytes up to 255
+      // (vpdpbusd and the generic form; vpmaddubsw's i16 pairs would
+      // saturate): emitDotSet.
+      bool base3 = base3Direct && constant.getPacking() == PackingKind::Base3 &&
                    (*dot == Int8Dot::Vpdpbusd || *dot == Int8Dot::Generic);
       q::KernelDotCodes dotCodes = q::KernelDotCodes::get(
           layout.k, layout.groupSize, vectorWidth,

@@ -75,6 +75,9 @@ struct CPUKernelOptions {
   /// With int8 activations, how the kernels combine codes and activations
   /// (tern-cpu-pipeline's ternary-int8-dot; resolveInt8Dot).
   Int8Dot ternaryInt8Dot = Int8Dot::Pmaddubsw;
+  /// Whether base-3 weights stay base 3 in the int8 dot-product kernels
+  /// (tern-cpu-pipeline's ternary-base3-direct).
+  bool ternaryBase3Direct = false;
 };
 
 /// The CPU for `--cpu NAME`: NAME itself if the host target knows it, the
