@@ -555,6 +555,17 @@ LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
   SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
   streamWeights(s, ranges);
+  // `op` split along `loop` after iteration `main`, the pieces scheduled
+  // with `first` and `rest`.
+  auto split = [&](unsigned loop, int64_t main, const Schedule &first,
+                   const Schedule &rest) -> LogicalResult {
+    rewriter.setInsertionPoint(op);
+    auto [head, tail] =
+        linalg::splitOp(rewriter, op, loop, rewriter.getIndexAttr(main));
+    if (!head || !tail || failed(schedule(rewriter, head, first)))
+      return failure();
+    return schedule(rewriter, tail, rest);
+  };
   for (unsigned loop = 0; loop < ranges.size(); ++loop) {
     int64_t &tile = s.parallel[loop] ? s.parallel[loop] : s.reduction[loop];
     if (tile > 1 && ShapedType::isDynamic(ranges[loop]))
@@ -568,33 +579,17 @@ LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
         s.inner[loop] = ranges[loop];
         continue;
       }
-      int64_t main = ranges[loop] - ranges[loop] % inner;
-      rewriter.setInsertionPoint(op);
-      auto [head, tail] =
-          linalg::splitOp(rewriter, op, loop, rewriter.getIndexAttr(main));
-      if (!head || !tail)
-        return failure();
       Schedule first = s, rest = s;
-      first.parallel[loop] = main;
+      first.parallel[loop] = ranges[loop] - ranges[loop] % inner;
       rest.parallel[loop] = rest.inner[loop] = ranges[loop] % inner;
-      if (failed(schedule(rewriter, head, first)))
-        return failure();
-      return schedule(rewriter, tail, rest);
+      return split(loop, first.parallel[loop], first, rest);
     }
     if (tile <= 1 || ranges[loop] % tile == 0)
       continue;
-    int64_t main = ranges[loop] - ranges[loop] % tile;
-    rewriter.setInsertionPoint(op);
-    auto [head, tail] =
-        linalg::splitOp(rewriter, op, loop, rewriter.getIndexAttr(main));
-    if (!head || !tail)
-      return failure();
     Schedule rest = s;
     (rest.parallel[loop] ? rest.parallel[loop] : rest.reduction[loop]) =
         ranges[loop] % tile;
-    if (failed(schedule(rewriter, head, s)))
-      return failure();
-    return schedule(rewriter, tail, rest);
+    return split(loop, ranges[loop] - ranges[loop] % tile, s, rest);
   }
   return vectorizeTiled(rewriter, op, s);
 }
