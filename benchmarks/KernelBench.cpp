@@ -239,8 +239,7 @@ buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
                       &problem.scales[from * problem.groups],
                       problem.groups * sizeof(float));
         }
-      std::vector<uint8_t> packed(
-          q::packedBytes(packing, c.planes * c.n, c.k));
+      std::vector<uint8_t> packed(q::packedBytes(packing, c.planes * c.n, c.k));
       // The codes come from quantize: always valid.
       llvm::cantFail(
           q::pack(packing, codes.data(), c.planes * c.n, c.k, packed.data()));
@@ -476,11 +475,16 @@ int main(int argc, char **argv) {
   int64_t ternaryCopies =
       c.cold ? copiesFor(std::min(bitmapBytes, dotBytes)) : 1;
   int64_t floatCopies = c.cold ? copiesFor(floatBytes) : 1;
-  int64_t base3Copies = c.cold ? copiesFor(base3Bytes) : 1;
+  // Base 3 runs only with base3 (vpdpbusd, generic).
+  int64_t base3Copies = c.cold && base3 ? copiesFor(base3Bytes) : 1;
   constexpr int64_t kMaxCopies = 1024;
   if (std::max(ternaryCopies, base3Copies) > kMaxCopies)
-    return fail("--cold needs " + std::to_string(ternaryCopies) +
-                " copies of a " + std::to_string(int64_t(bitmapBytes)) +
+    return fail("--cold needs " +
+                std::to_string(std::max(ternaryCopies, base3Copies)) +
+                " copies of a " +
+                std::to_string(int64_t(base3Copies > ternaryCopies
+                                           ? base3Bytes
+                                           : std::min(bitmapBytes, dotBytes))) +
                 "-byte matrix to read " + std::to_string(coldTotal) +
                 " bytes (at most " + std::to_string(kMaxCopies) +
                 "): take a larger --n or --k, or smaller --cold-bytes");

@@ -387,15 +387,14 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
   int64_t setCodes = layout.setCodes();
   int64_t bytes = planes * blocks * layout.blockBytes();
   // The digits t + 1 of every byte, all 1 (t = 0) to start with.
-  std::vector<int> digits(
+  std::vector<uint8_t> digits(
       layout.format == KernelDotCodes::Format::Base3 ? 5 * bytes : 0, 1);
   // Every byte starts as four codes t + 1 = 1, i.e. t = 0.
   std::fill(out, out + bytes, uint8_t(0x55));
   for (int64_t p = 0; p < planes; ++p) {
     for (int64_t n = 0; n < rows; ++n) {
       const uint8_t *in = codes + (p * rows + n) * layout.k;
-      int64_t block =
-          (p * blocks + n / layout.lanes) * layout.blockBytes();
+      int64_t block = (p * blocks + n / layout.lanes) * layout.blockBytes();
       for (int64_t j = 0; j < layout.k; ++j) {
         int64_t inGroup = j % layout.groupSize;
         int64_t inSet = inGroup % setCodes;
@@ -404,7 +403,7 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
                      4 * (n % layout.lanes) + inSet % 4;
         int code = codeValue(in[j]) + 1;
         if (layout.format == KernelDotCodes::Format::Base3) {
-          digits[5 * at + inSet / 4] = code;
+          digits[5 * at + inSet / 4] = uint8_t(code);
           continue;
         }
         int shift = 2 * int(inSet / 4);
@@ -413,6 +412,9 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
     }
   }
   if (layout.format == KernelDotCodes::Format::Base3)
-    for (int64_t at = 0; at < bytes; ++at)
-      out[at] = encodeBase3Byte(&digits[5 * at]);
+    for (int64_t at = 0; at < bytes; ++at) {
+      int five[5];
+      std::copy(&digits[5 * at], &digits[5 * at] + 5, five);
+      out[at] = encodeBase3Byte(five);
+    }
 }

@@ -86,8 +86,8 @@ bool tern::quant::storeScalesAsHalf(TernaryWeights &q) {
   auto round = [](float &v) {
     bool losesInfo = false;
     llvm::APFloat value(v);
-    value.convert(llvm::APFloat::IEEEhalf(),
-                  llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    value.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+                  &losesInfo);
     value.convert(llvm::APFloat::IEEEsingle(),
                   llvm::APFloat::rmNearestTiesToEven, &losesInfo);
     v = value.convertToFloat();

@@ -213,8 +213,8 @@ FailureOr<FitSettings> TernarizePass::readSettings(bool haveStats) {
   if (packing == q::Packing::Base3 && method == TernarizeMethod::Sherry)
     return emitError() << "method=sherry packs its own 1.25-bit layout: "
                           "packing=base3 does not apply";
-  storedPacking =
-      method == TernarizeMethod::Sherry ? q::Packing::Sherry : packing.getValue();
+  storedPacking = method == TernarizeMethod::Sherry ? q::Packing::Sherry
+                                                    : packing.getValue();
   settings.gptq = gptq;
   settings.refitScales = refitScales;
   settings.biasCorrection = biasCorrection;

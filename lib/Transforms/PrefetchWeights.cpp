@@ -154,8 +154,8 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
     OpBuilder b(read);
     Location loc = read.getLoc();
     auto offset = [&](Value index, int64_t by) -> Value {
-      return arith::AddIOp::create(
-          b, loc, index, arith::ConstantIndexOp::create(b, loc, by));
+      return arith::AddIOp::create(b, loc, index,
+                                   arith::ConstantIndexOp::create(b, loc, by));
     };
     SmallVector<Value> ahead(read.getIndices());
     unsigned last = ahead.size() - 1;
@@ -173,13 +173,20 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
     int64_t run = trips && step && stride
                       ? trips->getSExtValue() * *step * *stride * elementBytes
                       : 0;
+    // Only where the rows lie further apart than `distance`: rows that
+    // follow each other closely (a kernel's bitmaps) are reached by reading
+    // further along the row.
+    SmallVector<int64_t> strides;
+    int64_t offsetUnused;
+    bool strided = succeeded(type.getStridesAndOffset(strides, offsetUnused));
     bool nextRows = false;
-    if (run > 0 && run <= distance && outerStep &&
+    if (strided && run > 0 && run <= distance && outerStep &&
         strideOf(ahead[last], outer.getInductionVar()) == 0) {
       for (unsigned d = 0; d < last && !nextRows; ++d) {
         std::optional<int64_t> rows =
             strideOf(ahead[d], outer.getInductionVar());
-        if (!rows || *rows <= 0)
+        if (!rows || *rows <= 0 || ShapedType::isDynamic(strides[d]) ||
+            strides[d] * elementBytes <= distance)
           continue;
         int64_t iterations = (distance + run - 1) / run;
         ahead[d] = offset(ahead[d], iterations * *outerStep * *rows);
@@ -187,7 +194,8 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
       }
     }
     if (!nextRows)
-      ahead[last] = offset(ahead[last], std::max<int64_t>(distance / elementBytes, 1));
+      ahead[last] =
+          offset(ahead[last], std::max<int64_t>(distance / elementBytes, 1));
     // Every row of the vector (its leading dimensions index the memref's
     // dimensions before the last), every cache line of each row.
     VectorType vector = read.getVectorType();

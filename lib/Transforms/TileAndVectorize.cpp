@@ -53,6 +53,8 @@ struct Schedule {
 /// block of columns, in chunks (of two registers: 512 f32 on AVX-512).
 constexpr int64_t kStreamRows = 8;
 constexpr int64_t kStreamBlockChunks = 16;
+/// Blocks a streaming matmul is cut into at least, for the threads.
+constexpr int64_t kStreamMinBlocks = 4;
 
 /// `s` for a contraction computed a row at a time (M = 1: a decoder's
 /// token), turned into a schedule that streams the weights (K x N) once, as
@@ -73,13 +75,14 @@ void streamWeights(Schedule &s, ArrayRef<int64_t> ranges) {
   if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k) || chunk < 2 ||
       n < 2 * chunk || k < 2)
     return;
-  // Blocks of d chunks: two blocks at least (the threads), at most
+  // Blocks of d chunks: kStreamMinBlocks blocks at least (the threads of
+  // a machine with more cores than this one's two), at most
   // kStreamBlockChunks, and of the widths down to half that the one that
   // leaves the fewest chunks after the last block (they run on one thread
   // after the others).
   int64_t chunks = n / chunk;
-  int64_t widest =
-      std::max<int64_t>(std::min(kStreamBlockChunks, chunks / 2), 1);
+  int64_t widest = std::max<int64_t>(
+      std::min(kStreamBlockChunks, chunks / kStreamMinBlocks), 1);
   int64_t d = widest;
   for (int64_t width = widest; 2 * width >= widest && width > 0; --width)
     if (chunks % width < chunks % d)
@@ -186,8 +189,11 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
         linalg::inferContractionDims(op);
     if (succeeded(dims) && !dims->m.empty())
       blockLoop = dims->m.back();
+    // Only named contractions stream (their tile becomes a
+    // vector.contract; see vectorizeTiled).
     if (succeeded(dims) && dims->m.size() == 1 && dims->n.size() == 1 &&
-        dims->k.size() == 1 && dims->batch.empty())
+        dims->k.size() == 1 && dims->batch.empty() &&
+        isa<linalg::ContractionOpInterface>(op.getOperation()))
       reductionLoop = dims->k.front();
   } else if (linalg::isaConvolutionOpInterface(op)) {
     FailureOr<linalg::ConvolutionDimensions> dims =

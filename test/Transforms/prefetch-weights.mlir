@@ -114,3 +114,34 @@ func.func @stream_rows(%y: memref<1024xf32>, %block: index) -> vector<f32> {
   %out = vector.broadcast %scalar : f32 to vector<f32>
   return %out : vector<f32>
 }
+
+// -----
+
+memref.global "private" constant @narrow : memref<64x128xf32> = dense<1.0>
+
+// The same loops over rows 512 bytes apart (a kernel's bitmaps lie so):
+// reading 2048 bytes further along the row already reaches the rows that
+// follow, so the prefetch stays in the row's index.
+// CHECK-LABEL: func.func @close_rows
+// CHECK:       scf.for %[[K:[^ ]+]] =
+// CHECK:         scf.for %[[N:[^ ]+]] =
+// CHECK:           %[[C512:.+]] = arith.constant 512 : index
+// CHECK:           %[[AHEAD:.+]] = arith.addi %[[N]], %[[C512]]
+// CHECK:           memref.prefetch %{{.+}}[%[[K]], %[[AHEAD]]]
+func.func @close_rows(%y: memref<128xf32>) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c128 = arith.constant 128 : index
+  %pad = arith.constant 0.0 : f32
+  %w = memref.get_global @narrow : memref<64x128xf32>
+  scf.for %k = %c0 to %c64 step %c8 {
+    scf.for %n = %c0 to %c128 step %c32 {
+      %t = vector.transfer_read %w[%k, %n], %pad {in_bounds = [true, true]} : memref<64x128xf32>, vector<8x32xf32>
+      %s = vector.extract %t[0] : vector<32xf32> from vector<8x32xf32>
+      vector.transfer_write %s, %y[%n] {in_bounds = [true]} : vector<32xf32>, memref<128xf32>
+    }
+  }
+  return
+}

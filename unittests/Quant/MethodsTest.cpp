@@ -430,8 +430,14 @@ TEST(Methods, ScalesStoredAsHalf) {
                    /*withShifts=*/true);
   // 1 + 2^-11 lies halfway between 1 and 1 + 2^-10: ties to even gives 1;
   // 1 + 3 * 2^-11 rounds up to 1 + 2^-9.
-  q.scales = {1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, 0.1f, -2.5f,
-              0.0f,            65504.0f,            0x1p-14f, 3.0f};
+  q.scales = {1.0f + 0x1p-11f,
+              1.0f + 3 * 0x1p-11f,
+              0.1f,
+              -2.5f,
+              0.0f,
+              65504.0f,
+              0x1p-14f,
+              3.0f};
   q.shifts = {0.3f, -0.3f, 0.0f, 1e3f};
   std::vector<float> w(2 * 8, 0.5f);
   MatrixRef m{w.data(), 2, 8};

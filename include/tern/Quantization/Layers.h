@@ -77,7 +77,8 @@ InFlightDiagnostic emitLayerError(const Layer &layer);
 
 /// Replaces `layer.op` with a tern.matmul on `weights`: its codes packed
 /// with `packing` into a tern.constant of `codeType` elements named
-/// "NAME.codes", its scales (and shifts) as f32 constants, and `bias` (N
+/// "NAME.codes", its scales (and shifts) as f16 constants when
+/// weights.scaleBits is 16 (f32 otherwise), and `bias` (f32, N
 /// values, or none) added. Emits an error at the op if the codes cannot be
 /// packed.
 FailureOr<Value>

@@ -89,11 +89,11 @@ constexpr int64_t kDotDepth = 4;
 /// activation rows (a 2-D scf.forall), tiles of MB activation rows, tiles
 /// of R registers of V output rows (dot-tile-batch, dot-tile-registers),
 /// groups, planes, sets of 16 codes. Per set a tile loads each register's
-/// 16 x V codes once; per quad of 4 codes of the set it broadcasts 4 int8
-/// activations of each of its MB rows to every lane, takes the quad out of
-/// each register, and adds their dot products into R x MB i32 accumulators
-/// (four times as many, one per quad, for small vpdpbusd tiles: see
-/// emitDotSets): no horizontal sums, and each register's lanes are V
+/// 16 x V codes (20 x V in base 3) once; per quad of 4 codes of the set it
+/// broadcasts 4 int8 activations of each of its MB rows to every lane, takes
+/// the quad out of each register, and adds their dot products into R x MB i32
+/// accumulators (four times as many, one per quad, for small vpdpbusd tiles:
+/// see emitDotSets): no horizontal sums, and each register's lanes are V
 /// consecutive outputs, stored as they are.
 class KernelEmitter {
 public:
@@ -104,8 +104,8 @@ public:
                 int64_t groupBytes, const q::KernelDotCodes &dotCodes,
                 Value bits, const Schedule &schedule, PreparedCache &prepared)
       : b(b), loc(loc), op(op), layout(layout), groupBytes(groupBytes),
-        dotCodes(dotCodes),
-        prepared(prepared), bits(bits), schedule(schedule), f32(b.getF32Type()),
+        dotCodes(dotCodes), prepared(prepared), bits(bits), schedule(schedule),
+        f32(b.getF32Type()),
         dots(schedule.integer && schedule.dot != Int8Dot::None),
         lanes(chunkLanes(schedule)),
         vectorType(VectorType::get({dots ? schedule.width : lanes}, f32)),
@@ -1064,7 +1064,8 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
           for (auto [total, a, bSum] :
                llvm::zip(totals, part.take_front(totals.size()),
                          part.drop_front(totals.size()))) {
-            Value threeA = arith::MulIOp::create(b, loc, a, splat(wordsType, 3));
+            Value threeA =
+                arith::MulIOp::create(b, loc, a, splat(wordsType, 3));
             Value exact = arith::ShRSIOp::create(
                 b, loc, arith::SubIOp::create(b, loc, threeA, bSum),
                 splat(wordsType, 8));
@@ -1122,9 +1123,10 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
 }
 
 /// Adds set `set` of group `group` to the dot-product sums: per register
-/// one load of its 16 x V codes; per quad s of the set and activation row,
-/// the row's 4 int8 activations broadcast to every lane and dotted with
-/// the quad's codes, shifted into place (`scaled` false) or only masked
+/// one load of its 16 x V codes (20 x V in base 3); per quad s of the set and
+/// activation row, the row's 4 int8 activations broadcast to every lane and
+/// dotted with the quad's codes, shifted into place (`scaled` false) or only
+/// masked
 /// (`scaled`: sums[s] are those of quad s, see emitDotSets).
 SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
                                              Value m, Value group, Value set,
@@ -1300,10 +1302,10 @@ struct ConvertTernToVectorPass
       // saturate): emitDotSet.
       bool base3 = base3Direct && constant.getPacking() == PackingKind::Base3 &&
                    (*dot == Int8Dot::Vpdpbusd || *dot == Int8Dot::Generic);
-      q::KernelDotCodes dotCodes = q::KernelDotCodes::get(
-          layout.k, layout.groupSize, vectorWidth,
-          base3 ? q::KernelDotCodes::Format::Base3
-                : q::KernelDotCodes::Format::TwoBit);
+      q::KernelDotCodes dotCodes =
+          q::KernelDotCodes::get(layout.k, layout.groupSize, vectorWidth,
+                                 base3 ? q::KernelDotCodes::Format::Base3
+                                       : q::KernelDotCodes::Format::TwoBit);
       Value &bits = bitmapsOf[{constant, layout.groupSize}];
       if (!bits) {
         std::vector<uint8_t> codes;

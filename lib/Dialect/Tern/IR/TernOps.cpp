@@ -330,8 +330,14 @@ FailureOr<MatmulWeights> mlir::tern::readConstantWeights(MatmulOp op) {
   result.weights.scales = std::move(*scales);
   if (shifts)
     result.weights.shifts = std::move(*shifts);
+  // 16 for f16 (what replaceWithTernMatmul writes back as f16); bf16 or f32
+  // scales are read back as f32, which holds either exactly.
   result.weights.scaleBits =
-      op.getScales().getType().getElementType().getIntOrFloatBitWidth();
+      op.getScales().getType().getElementType().isF16() &&
+              (!op.getShifts() ||
+               op.getShifts().getType().getElementType().isF16())
+          ? 16
+          : 32;
   return result;
 }
 
