@@ -42,14 +42,17 @@ std::vector<float> TernaryWeights::dequantize() const {
   return w;
 }
 
-ErrorReport tern::quant::measure(MatrixRef w, const float *h,
-                                 const TernaryWeights &q, Packing packing) {
+namespace {
+
+/// The errors of Ŵ (given by `value(r, k)`) against `w`.
+template <typename Value>
+ErrorReport errorsOf(MatrixRef w, const float *h, Value value) {
   ErrorReport report;
   double err = 0, norm = 0, werr = 0, wnorm = 0;
   for (int64_t r = 0; r < w.rows; ++r) {
     for (int64_t k = 0; k < w.cols; ++k) {
       double x = w.row(r)[k];
-      double d = x - double(q.value(r, k));
+      double d = x - double(value(r, k));
       double hk = h ? h[k] : 1.0;
       err += d * d;
       norm += x * x;
@@ -59,6 +62,22 @@ ErrorReport tern::quant::measure(MatrixRef w, const float *h,
   }
   report.relativeError = norm > 0 ? std::sqrt(err / norm) : std::sqrt(err);
   report.weightedError = wnorm > 0 ? werr / wnorm : werr;
+  return report;
+}
+
+} // namespace
+
+ErrorReport tern::quant::measureApproximation(MatrixRef w, const float *h,
+                                              const float *approx) {
+  return errorsOf(w, h, [&](int64_t r, int64_t k) {
+    return approx[r * w.cols + k];
+  });
+}
+
+ErrorReport tern::quant::measure(MatrixRef w, const float *h,
+                                 const TernaryWeights &q, Packing packing) {
+  ErrorReport report =
+      errorsOf(w, h, [&](int64_t r, int64_t k) { return q.value(r, k); });
   int64_t zeros = 0;
   for (uint8_t c : q.codes)
     zeros += codeValue(c) == 0;
@@ -73,25 +92,28 @@ ErrorReport tern::quant::measure(MatrixRef w, const float *h,
   return report;
 }
 
+bool tern::quant::fitsHalf(float v) {
+  float magnitude = std::fabs(v);
+  return v == 0.0f || (magnitude >= kHalfMin && magnitude <= kHalfMax);
+}
+
+float tern::quant::roundToHalf(float v) {
+  bool losesInfo = false;
+  llvm::APFloat value(v);
+  value.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+                &losesInfo);
+  value.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven,
+                &losesInfo);
+  return value.convertToFloat();
+}
+
 bool tern::quant::storeScalesAsHalf(TernaryWeights &q) {
-  auto fits = [](float v) {
-    float magnitude = std::fabs(v);
-    return v == 0.0f || (magnitude >= kHalfMin && magnitude <= kHalfMax);
-  };
-  if (!std::all_of(q.scales.begin(), q.scales.end(), fits) ||
-      !std::all_of(q.shifts.begin(), q.shifts.end(), fits)) {
+  if (!std::all_of(q.scales.begin(), q.scales.end(), fitsHalf) ||
+      !std::all_of(q.shifts.begin(), q.shifts.end(), fitsHalf)) {
     q.scaleBits = 32;
     return false;
   }
-  auto round = [](float &v) {
-    bool losesInfo = false;
-    llvm::APFloat value(v);
-    value.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
-                  &losesInfo);
-    value.convert(llvm::APFloat::IEEEsingle(),
-                  llvm::APFloat::rmNearestTiesToEven, &losesInfo);
-    v = value.convertToFloat();
-  };
+  auto round = [](float &v) { v = roundToHalf(v); };
   std::for_each(q.scales.begin(), q.scales.end(), round);
   std::for_each(q.shifts.begin(), q.shifts.end(), round);
   q.scaleBits = 16;

@@ -170,6 +170,26 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
   return layer;
 }
 
+/// A constant of `type` elements holding `values` (rounded to nearest,
+/// ties to even).
+Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                    ArrayRef<float> values, FloatType type) {
+  auto tensorType = RankedTensorType::get(shape, type);
+  if (type.isF32())
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tensorType, values));
+  SmallVector<APFloat> converted;
+  for (float value : values) {
+    bool losesInfo = false;
+    APFloat element(value);
+    element.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                    &losesInfo);
+    converted.push_back(element);
+  }
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(tensorType, converted));
+}
+
 } // namespace
 
 std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
@@ -302,20 +322,7 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
   auto f32 = rewriter.getF32Type();
   auto constant = [&](ArrayRef<int64_t> shape, ArrayRef<float> values,
                       FloatType type) {
-    auto tensorType = RankedTensorType::get(shape, type);
-    if (type == f32)
-      return arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(tensorType, values));
-    SmallVector<APFloat> converted;
-    for (float value : values) {
-      bool losesInfo = false;
-      APFloat element(value);
-      element.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-                      &losesInfo);
-      converted.push_back(element);
-    }
-    return arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(tensorType, converted));
+    return floatConstant(rewriter, loc, shape, values, type);
   };
   // Scales and shifts as stored (f16 when the fit rounded them so).
   FloatType scaleType = weights.scaleBits == 16
@@ -336,4 +343,109 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
       });
   rewriter.replaceOp(op, replacement);
   return replacement;
+}
+
+void mlir::tern::replaceWithKeptMatmul(RewriterBase &rewriter,
+                                       const Layer &layer,
+                                       const ::tern::quant::KeptWeights &kept) {
+  namespace q = ::tern::quant;
+  if (kept.format == q::KeptFormat::F32)
+    return;
+  Operation *op = layer.op;
+  Location loc = op->getLoc();
+  int64_t n = layer.rows, k = layer.cols;
+  bool int8 = kept.format == q::KeptFormat::Int8;
+  // K x N, as the matmul reads them.
+  std::vector<uint8_t> bytes(n * k * (int8 ? 1 : 2));
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c) {
+      int64_t at = c * n + r;
+      if (int8) {
+        bytes[at] = static_cast<uint8_t>(kept.codes[r * k + c]);
+        continue;
+      }
+      bool losesInfo = false;
+      APFloat value(kept.values[r * k + c]);
+      value.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven,
+                    &losesInfo);
+      auto half = static_cast<uint16_t>(value.bitcastToAPInt().getZExtValue());
+      std::memcpy(&bytes[2 * at], &half, 2);
+    }
+  rewriter.setInsertionPoint(op);
+  Type elementType = int8 ? Type(rewriter.getI8Type())
+                          : Type(rewriter.getF16Type());
+  auto weightsType = RankedTensorType::get({k, n}, elementType);
+  Value weights = arith::ConstantOp::create(
+      rewriter, loc,
+      DenseResourceElementsAttr::get(
+          weightsType, layer.name + (int8 ? ".int8" : ".f16"),
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(
+              ArrayRef<uint8_t>(bytes))));
+  Value scales;
+  if (int8) {
+    scales = floatConstant(rewriter, loc, {n}, kept.scales,
+                           kept.scaleBits == 16
+                               ? FloatType(rewriter.getF16Type())
+                               : FloatType(rewriter.getF32Type()));
+  }
+  Value replacement =
+      buildLayer(rewriter, layer, [&](OpBuilder &b, Value x) -> Value {
+        Value products = buildFloatProducts(b, loc, x, weights, nullptr);
+        if (!scales)
+          return products;
+        // products[m, n] · scales[n]
+        MLIRContext *ctx = b.getContext();
+        AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+        SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
+                                       AffineMap::get(2, 0, {d1}, ctx),
+                                       AffineMap::get(2, 0, {d0, d1}, ctx)};
+        Value init = tensor::EmptyOp::create(
+            b, loc, tensor::getMixedSizes(b, loc, products), b.getF32Type());
+        auto parallel = utils::IteratorType::parallel;
+        return linalg::GenericOp::create(
+                   b, loc, products.getType(), ValueRange{products, scales},
+                   ValueRange{init}, maps, {parallel, parallel},
+                   [](OpBuilder &nb, Location l, ValueRange args) {
+                     Value scale = args[1];
+                     if (!scale.getType().isF32())
+                       scale = arith::ExtFOp::create(nb, l, nb.getF32Type(),
+                                                     scale);
+                     linalg::YieldOp::create(
+                         nb, l, arith::MulFOp::create(nb, l, args[0], scale)
+                                    .getResult());
+                   })
+            .getResult(0);
+      });
+  rewriter.replaceOp(op, replacement);
+}
+
+std::optional<KeptLayer> mlir::tern::matchKeptLayer(linalg::MatmulOp op) {
+  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
+      !isRowsF32(op.getInputs()[0].getType()))
+    return std::nullopt;
+  Value weights = op.getInputs()[1];
+  auto type = dyn_cast<RankedTensorType>(weights.getType());
+  if (!weights.getDefiningOp<arith::ConstantOp>() || !type ||
+      !type.hasStaticShape() || type.getRank() != 2)
+    return std::nullopt;
+  KeptLayer kept;
+  kept.matmul = op;
+  kept.weights = weights;
+  if (type.getElementType().isF16())
+    return kept;
+  if (!type.getElementType().isInteger(8) || !op->hasOneUse())
+    return std::nullopt;
+  auto scaling = dyn_cast<linalg::GenericOp>(*op->getUsers().begin());
+  if (!scaling || scaling.getNumDpsInputs() != 2 ||
+      scaling.getDpsInputs()[0] != op->getResult(0))
+    return std::nullopt;
+  Value scales = scaling.getDpsInputs()[1];
+  auto scalesType = dyn_cast<RankedTensorType>(scales.getType());
+  if (!scales.getDefiningOp<arith::ConstantOp>() || !scalesType ||
+      scalesType.getRank() != 1 ||
+      scalesType.getDimSize(0) != type.getDimSize(1))
+    return std::nullopt;
+  kept.scales = scales;
+  kept.scaling = scaling;
+  return kept;
 }

@@ -29,6 +29,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
@@ -72,6 +73,10 @@ constexpr llvm::StringLiteral kNeedsStats =
 /// rather than computing again for every layer.
 constexpr double kFloatCacheBytes = 4.0 * (1 << 30);
 
+/// Layers kept out of the ternary set, each with the damage allocation
+/// measured for it (NaN when it did not).
+using KeptLayers = std::vector<std::pair<Layer *, double>>;
+
 struct TernarizePass : public mlir::tern::impl::TernarizeBase<TernarizePass>,
                        public TernarizeOptionSet<Pass> {
   TernarizePass() : TernarizeOptionSet(static_cast<Pass &>(*this)) {}
@@ -100,11 +105,13 @@ private:
                                 SequentialCalibration *sequential);
   /// Fits every selected layer with 1 .. `planes` planes, measures each
   /// fit's effect on the model output, and rewrites each layer with the
-  /// planes (or float) chosen under the bits= budget.
+  /// planes (or the keep= format) chosen under the bits= budget; appends
+  /// the layers it keeps to `keptLayers`.
   LogicalResult allocateLayers(ArrayRef<Layer *> selected,
                                const LayerFitter &fitter,
                                const Calibration &statistics, StringRef source,
-                               ModelEvaluator &evaluator);
+                               ModelEvaluator &evaluator,
+                               KeptLayers &keptLayers);
   /// Fills `prepared.stats` (and, sequential, `prepared.target`) for layer
   /// `index`, then has `fitter` prepare the fit.
   LogicalResult prepareLayer(Layer &layer, size_t index,
@@ -112,6 +119,12 @@ private:
                              const Calibration &statistics, StringRef source,
                              SequentialCalibration *sequential,
                              PreparedLayer &prepared);
+  /// Stores every layer of `layers` in the keep= format and records its
+  /// report (a no-op rewrite for keep=f32).
+  /// Each layer comes with its damage as allocation measured it (NaN
+  /// otherwise).
+  LogicalResult keepLayers(ArrayRef<std::pair<Layer *, double>> layers,
+                           const Calibration &statistics, StringRef source);
   /// Rewrites `layer` as fitted and records its report.
   LogicalResult rewriteLayer(const Layer &layer, const PreparedLayer &prepared,
                              const q::TernaryWeights &weights,
@@ -122,6 +135,7 @@ private:
   /// How the codes are stored (packing=, or sherry's own).
   q::Packing storedPacking = q::Packing::SignMagnitude;
   SmallVector<LayerReport> reports;
+  /// The layers kept out of the ternary set as f32.
   std::vector<std::string> floatLayers;
 };
 
@@ -305,11 +319,50 @@ TernarizePass::ternarizeLayers(ArrayRef<Layer *> selected,
   return success();
 }
 
+LogicalResult
+TernarizePass::keepLayers(ArrayRef<std::pair<Layer *, double>> layers,
+                          const Calibration &statistics, StringRef source) {
+  for (auto [layer, damage] : layers) {
+    if (keep == q::KeptFormat::F32 && report.empty())
+      continue;
+    if (!readLayerWeights(*layer))
+      return emitLayerError(*layer)
+             << "its weights cannot be read (an elided or non-f32 constant) "
+                "to keep them as "
+             << q::keptFormatName(keep);
+    q::MatrixRef w = {layer->weights.data(), layer->rows, layer->cols};
+    q::KeptWeights kept = q::keepWeights(w, keep);
+    std::vector<float> h;
+    if (!source.empty()) {
+      auto it = statistics.layers.find(layer->name);
+      if (it != statistics.layers.end() &&
+          int64_t(it->second.meanSquare.size()) == layer->cols)
+        h.assign(it->second.meanSquare.begin(), it->second.meanSquare.end());
+    }
+    LayerReport entry;
+    entry.name = layer->name;
+    entry.rows = layer->rows;
+    entry.cols = layer->cols;
+    entry.planes = 0;
+    entry.groupSize = 0;
+    entry.error = q::measure(w, h.empty() ? nullptr : h.data(), kept);
+    entry.kept = q::keptFormatName(kept.format);
+    entry.modelCosine = 1 - damage;
+    reports.push_back(std::move(entry));
+    if (kept.format == q::KeptFormat::F32)
+      floatLayers.push_back(layer->name);
+    replaceWithKeptMatmul(*rewriter, *layer, kept);
+    std::vector<float>().swap(layer->weights);
+  }
+  return success();
+}
+
 LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
                                             const LayerFitter &fitter,
                                             const Calibration &statistics,
                                             StringRef source,
-                                            ModelEvaluator &evaluator) {
+                                            ModelEvaluator &evaluator,
+                                            KeptLayers &keptLayers) {
   std::vector<PreparedLayer> prepared(selected.size());
   std::vector<std::vector<q::TernaryWeights>> fits(selected.size());
   std::vector<AllocationLayer> allocation(selected.size());
@@ -338,7 +391,15 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
       allocation[i].candidates.push_back(std::move(candidate));
       fits[i].push_back(std::move(*weights));
     }
-    allocation[i].candidates.push_back(AllocationCandidate());
+    // The layer kept out of the ternary set, as keep= stores it.
+    AllocationCandidate kept;
+    if (keep != q::KeptFormat::F32) {
+      q::KeptWeights stored = q::keepWeights(w, keep);
+      kept.bitsPerWeight = stored.bitsPerWeight();
+      if (stored.format != q::KeptFormat::F32)
+        kept.weights = stored.dequantize();
+    }
+    allocation[i].candidates.push_back(std::move(kept));
     progress.step(i + 1, layer->name);
   }
   auto emitAllocationError = [this] { return emitError() << "allocation: "; };
@@ -357,16 +418,16 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
     llvm::errs() << llvm::format("%-32s", entry.layer->name.c_str());
     for (const AllocationCandidate &candidate : entry.candidates)
       llvm::errs() << llvm::format(
-          "  %s%s:%.2e", candidate.planes ? "" : "float",
+          "  %s%s:%.2e", candidate.planes ? "" : q::keptFormatName(keep),
           candidate.planes ? std::to_string(candidate.planes).c_str() : "",
           candidate.damage);
     const AllocationCandidate &chosen = entry.candidates[entry.chosen];
     llvm::errs() << "  -> "
                  << (chosen.planes ? std::to_string(chosen.planes) + " planes"
-                                   : std::string("float"))
+                                   : std::string(q::keptFormatName(keep)))
                  << "\n";
     if (!chosen.planes) {
-      floatLayers.push_back(entry.layer->name);
+      keptLayers.push_back({selected[i], chosen.damage});
       continue;
     }
     if (failed(rewriteLayer(*selected[i], prepared[i], fits[i][entry.chosen],
@@ -432,9 +493,17 @@ void TernarizePass::runOnOperation() {
   floatLayers.clear();
   LayerFitter fitter(std::move(*settings));
 
+  // Layers left out of the ternary set, in program order, then those
+  // allocation keeps.
+  KeptLayers keptLayers;
+  llvm::SmallPtrSet<Layer *, 16> chosen(selected->begin(), selected->end());
+  for (Layer &layer : layers)
+    if (!chosen.contains(&layer))
+      keptLayers.push_back({&layer, std::nan("")});
   LogicalResult result = success();
   if (bits != 0) {
-    result = allocateLayers(*selected, fitter, statistics, source, *evaluator);
+    result = allocateLayers(*selected, fitter, statistics, source, *evaluator,
+                            keptLayers);
   } else {
     // Sequential calibration: the model compiled once with every selected
     // layer on argument weights.
@@ -458,6 +527,8 @@ void TernarizePass::runOnOperation() {
     result =
         ternarizeLayers(*selected, fitter, statistics, source, observer.get());
   }
+  if (succeeded(result))
+    result = keepLayers(keptLayers, statistics, source);
   this->rewriter = nullptr;
   if (failed(result))
     return signalPassFailure();

@@ -73,10 +73,13 @@ LayerReport mlir::tern::reportLayer(const Layer &layer,
                                     ArrayRef<float> bias, q::Packing packing,
                                     double damage) {
   q::MatrixRef w = {layer.weights.data(), layer.rows, layer.cols};
-  LayerReport report{
-      layer.name,        layer.rows,
-      layer.cols,        weights.planes,
-      weights.groupSize, q::measure(w, prepared.h(), weights, packing)};
+  LayerReport report;
+  report.name = layer.name;
+  report.rows = layer.rows;
+  report.cols = layer.cols;
+  report.planes = weights.planes;
+  report.groupSize = weights.groupSize;
+  report.error = q::measure(w, prepared.h(), weights, packing);
   if (prepared.stats && !prepared.stats->secondMoment.empty()) {
     const LayerStatistics &stats = *prepared.stats;
     const TargetStatistics &target = prepared.target;
@@ -102,6 +105,7 @@ LogicalResult mlir::tern::writeReport(Operation *root, StringRef path,
                                       double modelBytes) {
   llvm::json::Array entries;
   double floatBytes = 0, packedBytes = 0;
+  // Kept layers show their format in the planes column.
   llvm::errs() << llvm::format("%-32s %6s %6s %6s %6s %7s %9s %9s %8s\n",
                                "layer", "N", "K", "planes", "group", "bits/w",
                                "rel.error", "h.error", "cosine");
@@ -114,11 +118,12 @@ LogicalResult mlir::tern::writeReport(Operation *root, StringRef path,
     double weights = static_cast<double>(layer.rows) * layer.cols;
     floatBytes += 4 * weights;
     packedBytes += layer.error.bitsPerWeight * weights / 8;
+    std::string planes =
+        layer.kept.empty() ? std::to_string(layer.planes) : layer.kept;
     llvm::errs() << llvm::format(
-        "%-32s %6lld %6lld %6lld %6lld %7.3f %9.4f %9.4f %8.5f\n",
+        "%-32s %6lld %6lld %6s %6lld %7.3f %9.4f %9.4f %8.5f\n",
         layer.name.c_str(), static_cast<long long>(layer.rows),
-        static_cast<long long>(layer.cols),
-        static_cast<long long>(layer.planes),
+        static_cast<long long>(layer.cols), planes.c_str(),
         static_cast<long long>(layer.groupSize), layer.error.bitsPerWeight,
         layer.error.relativeError, layer.error.weightedError,
         layer.outputCosine);
@@ -126,7 +131,9 @@ LogicalResult mlir::tern::writeReport(Operation *root, StringRef path,
         {"name", layer.name},
         {"rows", layer.rows},
         {"cols", layer.cols},
-        {"method", method},
+        {"method", layer.kept.empty() ? method : StringRef("kept")},
+        {"format", layer.kept.empty() ? StringRef("ternary")
+                                      : StringRef(layer.kept)},
         {"planes", layer.planes},
         {"group_size", layer.groupSize},
         {"bits_per_weight", layer.error.bitsPerWeight},

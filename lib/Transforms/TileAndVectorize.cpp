@@ -288,6 +288,40 @@ FailureOr<Operation *> tileBy(RewriterBase &rewriter, Operation *op,
   return tiled->tiledOps.front();
 }
 
+/// `tile` (a named contraction) with every input of another element type
+/// than its result converted first (a linalg.copy, which casts: sitofp for
+/// i8 weights, extf for f16), vectorized as such: upstream's vector.contract
+/// takes no casts, and the copies' writes fold into the contraction's reads.
+/// Returns the contraction, the tile itself when no input needs a cast.
+Operation *castInputs(RewriterBase &rewriter, linalg::LinalgOp tile) {
+  Type type = getElementTypeOrSelf(tile.getDpsInits()[0].getType());
+  Location loc = tile.getLoc();
+  SmallVector<Value> operands(tile->getOperands());
+  bool changed = false;
+  for (OpOperand *input : tile.getDpsInputOperands()) {
+    auto inputType = dyn_cast<RankedTensorType>(input->get().getType());
+    if (!inputType || inputType.getElementType() == type)
+      continue;
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, input->get()),
+        type);
+    auto copy = linalg::CopyOp::create(rewriter, loc, input->get(), init);
+    FailureOr<linalg::VectorizationResult> vectorized =
+        linalg::vectorize(rewriter, copy);
+    if (failed(vectorized))
+      return tile;
+    rewriter.replaceOp(copy, vectorized->replacements);
+    operands[input->getOperandNumber()] = vectorized->replacements.front();
+    changed = true;
+  }
+  if (!changed)
+    return tile;
+  Operation *cast = rewriter.clone(*tile);
+  cast->setOperands(operands);
+  rewriter.replaceOp(tile, cast->getResults());
+  return cast;
+}
+
 /// Tiles, reduces and vectorizes one op whose tiles divide its loop ranges.
 LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
                              const Schedule &s) {
@@ -313,6 +347,8 @@ LogicalResult vectorizeTiled(RewriterBase &rewriter, TilingInterface op,
   // activations) stays a named contraction and becomes one vector.contract:
   // outer products, one FMA per row of weights.
   bool contract = !s.inner.empty() && isa<linalg::ContractionOpInterface>(tile);
+  if (contract)
+    body = tile = castInputs(rewriter, cast<linalg::LinalgOp>(tile));
   if (!contract) {
     linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(tile);
     if (!generic) {

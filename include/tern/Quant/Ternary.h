@@ -97,10 +97,22 @@ struct ErrorReport {
 ErrorReport measure(MatrixRef w, const float *h, const TernaryWeights &q,
                     Packing packing);
 
+/// The relative and h-weighted errors of `approx` (rows x cols, row-major)
+/// against `w`; zeroFraction and bitsPerWeight are left 0.
+ErrorReport measureApproximation(MatrixRef w, const float *h,
+                                 const float *approx);
+
 /// The smallest and largest magnitudes a scale or shift stored as f16
 /// keeps at f16's full precision (its normal range).
 constexpr float kHalfMin = 6.103515625e-05f; // 2^-14
 constexpr float kHalfMax = 65504.0f;
+
+/// Whether `v` is 0 or its magnitude lies in [kHalfMin, kHalfMax]: stored
+/// as f16, it keeps f16's full precision.
+bool fitsHalf(float v);
+
+/// `v` rounded to the nearest f16 value (ties to even), as a float.
+float roundToHalf(float v);
 
 /// Rounds `q`'s scales and shifts to the nearest f16 values (ties to even)
 /// and sets q.scaleBits to 16, if every nonzero one lies in

@@ -12,9 +12,11 @@
 #ifndef TERN_QUANTIZATION_LAYERS_H
 #define TERN_QUANTIZATION_LAYERS_H
 
+#include "tern/Quant/Kept.h"
 #include "tern/Quant/Packing.h"
 #include "tern/Quant/Ternary.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -86,6 +88,29 @@ replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
                       const ::tern::quant::TernaryWeights &weights,
                       ArrayRef<float> bias, Type codeType,
                       ::tern::quant::Packing packing);
+
+/// Replaces `layer.op` with a matmul on `kept` (a layer kept out of the
+/// ternary set): a linalg.matmul of the f32 activations and the K x N
+/// weights as stored, a resource "NAME.int8" (i8) or "NAME.f16" (f16)
+/// that the matmul casts as it reads them, then for int8 the products
+/// times each output channel's scale (f16 or f32 constant). Leaves the
+/// layer as it is for f32.
+void replaceWithKeptMatmul(RewriterBase &rewriter, const Layer &layer,
+                           const ::tern::quant::KeptWeights &kept);
+
+/// A layer replaceWithKeptMatmul rewrote: its K x N weights (i8 or f16
+/// constant) and, for int8, the N scales and the op that applies them.
+struct KeptLayer {
+  linalg::MatmulOp matmul;
+  Value weights;
+  Value scales;
+  Operation *scaling = nullptr;
+};
+
+/// The kept layer whose matmul is `op`, if it is one: a linalg.matmul of
+/// f32 activations and constant i8 (whose only user scales it by a constant
+/// per column) or f16 weights.
+std::optional<KeptLayer> matchKeptLayer(linalg::MatmulOp op);
 
 } // namespace mlir::tern
 

@@ -10,6 +10,7 @@
 #ifndef TERN_QUANTIZATION_TERNARIZEOPTIONS_H
 #define TERN_QUANTIZATION_TERNARIZEOPTIONS_H
 
+#include "tern/Quant/Kept.h"
 #include "tern/Quant/Methods.h"
 #include "tern/Quant/Packing.h"
 
@@ -101,6 +102,17 @@ template <typename Owner> struct TernarizeOptionSet {
                 llvm::cl::desc("Regular expression: layers whose name "
                                "matches are left float"),
                 llvm::cl::init("")),
+        keep(owner, "keep",
+             llvm::cl::desc("How layers left out of the ternary set "
+                            "(include=, exclude=, bits=) are stored"),
+             llvm::cl::init(::tern::quant::KeptFormat::Int8),
+             llvm::cl::values(
+                 clEnumValN(::tern::quant::KeptFormat::Int8, "int8",
+                            "int8 codes, a scale per output channel"),
+                 clEnumValN(::tern::quant::KeptFormat::F16, "f16",
+                            "f16 weights"),
+                 clEnumValN(::tern::quant::KeptFormat::F32, "f32",
+                            "f32 weights, as imported"))),
         stats(owner, "stats",
               llvm::cl::desc(
                   "Calibration statistics (a tern-calibrate file): fits "
@@ -167,6 +179,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<int64_t> groupSize;
   Option<std::string> include;
   Option<std::string> exclude;
+  Option<::tern::quant::KeptFormat> keep;
   Option<std::string> stats;
   Option<bool> gptq;
   Option<bool> refitScales;

@@ -32,6 +32,9 @@ struct LayerReport {
   /// Cosine similarity of the model's outputs with only this layer
   /// ternarized and the float model's (measured by allocation), or NaN.
   double modelCosine = std::nan("");
+  /// For a layer kept out of the ternary set, its format ("int8", "f16",
+  /// "f32"); empty for ternary layers.
+  std::string kept;
 };
 
 /// The report of `layer` fitted as `weights` (stored with `packing`) and
