@@ -419,33 +419,3 @@ void mlir::tern::replaceWithKeptMatmul(RewriterBase &rewriter,
   rewriter.replaceOp(op, replacement);
 }
 
-std::optional<KeptLayer> mlir::tern::matchKeptLayer(linalg::MatmulOp op) {
-  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps() ||
-      !isRowsF32(op.getInputs()[0].getType()))
-    return std::nullopt;
-  Value weights = op.getInputs()[1];
-  auto type = dyn_cast<RankedTensorType>(weights.getType());
-  if (!weights.getDefiningOp<arith::ConstantOp>() || !type ||
-      !type.hasStaticShape() || type.getRank() != 2)
-    return std::nullopt;
-  KeptLayer kept;
-  kept.matmul = op;
-  kept.weights = weights;
-  if (type.getElementType().isF16())
-    return kept;
-  if (!type.getElementType().isInteger(8) || !op->hasOneUse())
-    return std::nullopt;
-  auto scaling = dyn_cast<linalg::GenericOp>(*op->getUsers().begin());
-  if (!scaling || scaling.getNumDpsInputs() != 2 ||
-      scaling.getDpsInputs()[0] != op->getResult(0))
-    return std::nullopt;
-  Value scales = scaling.getDpsInputs()[1];
-  auto scalesType = dyn_cast<RankedTensorType>(scales.getType());
-  if (!scales.getDefiningOp<arith::ConstantOp>() || !scalesType ||
-      scalesType.getRank() != 1 ||
-      scalesType.getDimSize(0) != type.getDimSize(1))
-    return std::nullopt;
-  kept.scales = scales;
-  kept.scaling = scaling;
-  return kept;
-}

@@ -57,7 +57,7 @@ def cmd_quantize(args):
                      calibration=args.calibration, out=args.output,
                      input_shapes=parse_shapes(args.input_shape),
                      report=args.report, pipeline=args.pipeline, **options)
-    print(f"wrote {q.path}: {len(q.report['layers'])} layers ternarized, "
+    print(f"wrote {q.path}: {len(q.ternary_layers)} layers ternarized, "
           f"{q.bits_per_weight:.3f} bits per weight")
 
 

@@ -160,18 +160,31 @@ class Quantized:
 
     @property
     def bits_per_weight(self):
-        """Average bits per weight of the ternarized layers."""
+        """Average bits per weight of the quantized layers (ternary, and
+        those kept in int8, f16 or f32 by keep=), as stored."""
         return bits_per_weight(self.report)
+
+    @property
+    def ternary_layers(self):
+        """The report's entries of the layers stored as ternary codes."""
+        return ternary_layers(self.report)
 
     def __repr__(self):
         return (f"Quantized({self.path!r}, layers="
-                f"{len(self.report.get('layers', []))}, "
+                f"{len(self.ternary_layers)}, "
                 f"bits_per_weight={self.bits_per_weight:.3f})")
 
 
+def ternary_layers(report):
+    """The entries of a tern-ternarize report's ternary layers (the others
+    are layers kept out of the ternary set, "method": "kept")."""
+    return [l for l in report.get("layers", [])
+            if l.get("method") != "kept"]
+
+
 def bits_per_weight(report):
-    """Average bits per weight over the layers of a tern-ternarize report,
-    weighted by their sizes (0 if none was ternarized)."""
+    """Average bits per weight over the layers of a tern-ternarize report
+    (ternary and kept), weighted by their sizes (0 if it has none)."""
     layers = report.get("layers", [])
     weights = sum(l["rows"] * l["cols"] for l in layers)
     bits = sum(l["bits_per_weight"] * l["rows"] * l["cols"] for l in layers)

@@ -123,7 +123,7 @@ def result_entry(name, options, quantized, seconds):
     entry = {"name": name, "options": options, "layers": 0,
              "bits_per_weight": 32.0, "quantize_seconds": round(seconds, 1)}
     if quantized is not None:
-        entry["layers"] = len(quantized.report["layers"])
+        entry["layers"] = len(quantized.ternary_layers)
         entry["bits_per_weight"] = round(quantized.bits_per_weight, 4)
     return entry
 

@@ -5,7 +5,7 @@ against bits per weight (matplotlib, PNG)."""
 
 import json
 
-from tern.api import bits_per_weight
+from tern.api import bits_per_weight, ternary_layers
 
 
 def load(path):
@@ -55,7 +55,9 @@ def ptq_table(report, markdown=False):
     rows = []
     for layer in report["layers"]:
         rows.append([layer["name"], str(layer["rows"]), str(layer["cols"]),
-                     layer["method"], str(layer["planes"]),
+                     layer["method"],
+                     layer.get("format", "") if layer["method"] == "kept"
+                     else str(layer["planes"]),
                      str(layer["group_size"]),
                      _number(layer["bits_per_weight"], 3),
                      _number(layer["relative_error"], 4),
@@ -66,7 +68,9 @@ def ptq_table(report, markdown=False):
     weights = sum(l["rows"] * l["cols"] for l in report["layers"])
     bits = bits_per_weight(report)
     floats = report.get("float_layers", [])
-    text += (f"\n{len(report['layers'])} layers ternarized, {weights} "
+    kept = len(report["layers"]) - len(ternary_layers(report))
+    text += (f"\n{len(ternary_layers(report))} layers ternarized"
+             + (f", {kept} kept" if kept else "") + f", {weights} "
              f"weights at {bits:.3f} bits each: "
              f"{report['float_bytes']:.0f} -> {report['ternary_bytes']:.0f} "
              f"bytes; model constants {report['model_bytes_before']:.0f} -> "

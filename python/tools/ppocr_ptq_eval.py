@@ -26,7 +26,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tern import evaluate, ocr  # noqa: E402
+from tern import api, evaluate, ocr  # noqa: E402
 
 
 def render(font, novel, width, lines, skip):
@@ -71,7 +71,7 @@ def run(args, name, options, x, shape, texts, charset):
     layers = 0
     if options is not None:
         with open(report) as f:
-            layers = len(json.load(f)["layers"])
+            layers = len(api.ternary_layers(json.load(f)))
     subprocess.run([os.path.join(args.bin, "tern-run"), compiled, "--input",
                     "x=" + x, "--output-dir", folder, "--num-threads",
                     str(args.threads), "--ternary-activations",

@@ -12,6 +12,7 @@
 #ifndef TERN_QUANTIZATION_LAYERS_H
 #define TERN_QUANTIZATION_LAYERS_H
 
+#include "tern/Dialect/Tern/Utils/KeptLayers.h"
 #include "tern/Quant/Kept.h"
 #include "tern/Quant/Packing.h"
 #include "tern/Quant/Ternary.h"
@@ -97,20 +98,6 @@ replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
 /// layer as it is for f32.
 void replaceWithKeptMatmul(RewriterBase &rewriter, const Layer &layer,
                            const ::tern::quant::KeptWeights &kept);
-
-/// A layer replaceWithKeptMatmul rewrote: its K x N weights (i8 or f16
-/// constant) and, for int8, the N scales and the op that applies them.
-struct KeptLayer {
-  linalg::MatmulOp matmul;
-  Value weights;
-  Value scales;
-  Operation *scaling = nullptr;
-};
-
-/// The kept layer whose matmul is `op`, if it is one: a linalg.matmul of
-/// f32 activations and constant i8 (whose only user scales it by a constant
-/// per column) or f16 weights.
-std::optional<KeptLayer> matchKeptLayer(linalg::MatmulOp op);
 
 } // namespace mlir::tern
 

@@ -15,6 +15,7 @@
 
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/Utils/KeptLayers.h"
 #include "tern/Quant/Ternary.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -36,15 +37,18 @@ namespace q = ::tern::quant;
 
 namespace {
 
-/// A layer of the quantized module.
+/// A layer of the quantized module: ternary, or kept out of the ternary
+/// set in int8 or f16 (`kept`).
 struct QuantizedLayer {
   Operation *op = nullptr;
   q::TernaryWeights weights;
+  std::optional<q::KeptWeights> kept;
   /// Extra bias per output channel (Tequila, bias correction), or empty.
   std::vector<float> bias;
 };
 
-/// Reads every tern.matmul of `module` back into TernaryWeights, keyed by
+/// Reads every tern.matmul of `module` back into TernaryWeights, and every
+/// layer tern-ternarize kept in int8 or f16 into KeptWeights, keyed by
 /// layer name.
 LogicalResult collectLayers(ModuleOp module,
                             llvm::StringMap<QuantizedLayer> &layers) {
@@ -71,6 +75,30 @@ LogicalResult collectLayers(ModuleOp module,
     if (!layers.try_emplace(name, std::move(layer)).second) {
       op.emitError("export-onnx: two tern.matmul ops are named '")
           << name << "'";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  walk = module.walk([&](linalg::MatmulOp op) {
+    std::optional<KeptLayer> kept = matchKeptLayer(op);
+    if (!kept)
+      return WalkResult::advance();
+    std::string name = layerNameAt(op.getLoc());
+    if (name.empty()) {
+      op.emitError("export-onnx: this kept layer has no layer name (its "
+                   "location names no ONNX node)");
+      return WalkResult::interrupt();
+    }
+    FailureOr<q::KeptWeights> read = readKeptWeights(*kept);
+    if (failed(read))
+      return WalkResult::interrupt();
+    QuantizedLayer layer;
+    layer.op = op;
+    layer.kept = std::move(*read);
+    if (!layers.try_emplace(name, std::move(layer)).second) {
+      op.emitError("export-onnx: two layers are named '") << name << "'";
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
@@ -147,6 +175,13 @@ private:
                             const std::string &output, QuantizedLayer &layer,
                             ArrayRef<float> bias,
                             std::vector<onnx::NodeProto> &out);
+  /// The weights input of layer node `name`: `dims` (K x N, N x K or
+  /// N x K x 1 x 1, `rowsFirst` when N leads), the dequantized weights of
+  /// a ternary layer, or a kept layer as stored: int8 codes cast to float
+  /// and multiplied by the scales (shaped N x 1...) or f16 values cast.
+  std::string weightsInput(const std::string &name, QuantizedLayer &layer,
+                           ArrayRef<int64_t> dims, bool rowsFirst,
+                           std::vector<onnx::NodeProto> &out);
   std::string addInitializer(const std::string &name, ArrayRef<int64_t> dims,
                              ArrayRef<float> values) {
     *model.mutable_graph()->add_initializer() =
@@ -261,20 +296,87 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
   return success();
 }
 
+std::string Exporter::weightsInput(const std::string &name,
+                                   QuantizedLayer &layer,
+                                   ArrayRef<int64_t> dims, bool rowsFirst,
+                                   std::vector<onnx::NodeProto> &out) {
+  const q::KeptWeights *kept = layer.kept ? &*layer.kept : nullptr;
+  int64_t n = kept ? kept->rows : layer.weights.rows;
+  int64_t k = kept ? kept->cols : layer.weights.cols;
+  // Element (r, c) of the N x K matrix `values` at its place in `dims`.
+  auto laidOut = [&](auto values) {
+    using T = typename decltype(values)::value_type;
+    if (rowsFirst)
+      return values;
+    std::vector<T> t(values.size());
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = 0; c < k; ++c)
+        t[c * n + r] = values[r * k + c];
+    return t;
+  };
+  std::string weights = name + ".weights";
+  if (!kept)
+    return addInitializer(weights, dims, laidOut(layer.weights.dequantize()));
+
+  onnx::TensorProto stored;
+  stored.set_name(name + (kept->codes.empty() ? ".f16" : ".int8"));
+  for (int64_t d : dims)
+    stored.add_dims(d);
+  if (kept->codes.empty()) {
+    stored.set_data_type(onnx::TensorProto::FLOAT16);
+    std::vector<uint16_t> halves;
+    for (float value : laidOut(kept->values)) {
+      bool losesInfo = false;
+      APFloat half(value);
+      half.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven,
+                   &losesInfo);
+      halves.push_back(
+          static_cast<uint16_t>(half.bitcastToAPInt().getZExtValue()));
+    }
+    stored.set_raw_data(std::string(
+        reinterpret_cast<const char *>(halves.data()), 2 * halves.size()));
+  } else {
+    stored.set_data_type(onnx::TensorProto::INT8);
+    std::vector<int8_t> codes = laidOut(kept->codes);
+    stored.set_raw_data(
+        std::string(reinterpret_cast<const char *>(codes.data()),
+                    codes.size()));
+  }
+  *model.mutable_graph()->add_initializer() = std::move(stored);
+  onnx::NodeProto cast;
+  cast.set_op_type("Cast");
+  cast.set_name(name + ".cast");
+  cast.add_input(name + (kept->codes.empty() ? ".f16" : ".int8"));
+  cast.add_output(kept->codes.empty() ? weights : cast.name());
+  setInt(cast, "to", onnx::TensorProto::FLOAT);
+  out.push_back(std::move(cast));
+  if (kept->codes.empty())
+    return weights;
+  // The scales along N: the last axis of K x N, else N x 1 (x 1 x 1).
+  SmallVector<int64_t> scaleDims = {n};
+  if (rowsFirst)
+    scaleDims.append(dims.size() - 1, 1);
+  onnx::NodeProto mul;
+  mul.set_op_type("Mul");
+  mul.set_name(name + ".scale");
+  mul.add_input(name + ".cast");
+  mul.add_input(addInitializer(name + ".scales", scaleDims, kept->scales));
+  mul.add_output(weights);
+  out.push_back(std::move(mul));
+  return weights;
+}
+
 LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
                                 QuantizedLayer &layer,
                                 std::vector<onnx::NodeProto> &out) {
   const q::TernaryWeights &w = layer.weights;
-  int64_t n = w.rows, k = w.cols;
+  int64_t n = layer.kept ? layer.kept->rows : w.rows;
+  int64_t k = layer.kept ? layer.kept->cols : w.cols;
   const std::string &name = node.name();
-  std::vector<float> approx = w.dequantize();
-  auto transposed = [&] {
-    std::vector<float> t(k * n);
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t c = 0; c < k; ++c)
-        t[c * n + r] = approx[r * k + c];
-    return t;
-  };
+  // Kept layers are exported as their stored weights and a cast in either
+  // format: MatMulNBits holds 2-bit codes.
+  ONNXWeightFormat format =
+      layer.kept ? ONNXWeightFormat::FakeQuant : this->format;
   auto existing = [&](int index) -> std::optional<std::vector<float>> {
     if (node.input_size() <= index || node.input(index).empty())
       return std::vector<float>();
@@ -299,7 +401,7 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
       return matMulNBits(name, node.input(0), node.output(0), layer, layer.bias,
                          out);
     onnx::NodeProto copy = node;
-    copy.set_input(1, addInitializer(name + ".weights", {k, n}, transposed()));
+    copy.set_input(1, weightsInput(name, layer, {k, n}, false, out));
     if (layer.bias.empty()) {
       out.push_back(std::move(copy));
       return success();
@@ -352,10 +454,10 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     if (format == ONNXWeightFormat::FakeQuant) {
       onnx::NodeProto copy = node;
       bool transB = intAttr("transB");
-      copy.set_input(1, addInitializer(name + ".weights",
-                                       transB ? SmallVector<int64_t>{n, k}
-                                              : SmallVector<int64_t>{k, n},
-                                       transB ? approx : transposed()));
+      copy.set_input(1, weightsInput(name, layer,
+                                     transB ? SmallVector<int64_t>{n, k}
+                                            : SmallVector<int64_t>{k, n},
+                                     transB, out));
       if (!layer.bias.empty()) {
         std::string cName = addInitializer(name + ".c", {n}, newC);
         if (copy.input_size() > 2)
@@ -416,8 +518,7 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     }
     if (format == ONNXWeightFormat::FakeQuant) {
       onnx::NodeProto copy = node;
-      copy.set_input(1,
-                     addInitializer(name + ".weights", {n, k, 1, 1}, approx));
+      copy.set_input(1, weightsInput(name, layer, {n, k, 1, 1}, true, out));
       if (!computedBias.empty() && !bias.empty()) {
         // Conv(x, Ŵ, computed) + the layer's bias, as [N, 1, 1].
         copy.set_output(0, name + ".conv");

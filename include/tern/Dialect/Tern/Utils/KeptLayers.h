@@ -1,0 +1,42 @@
+//===- KeptLayers.h - layers kept out of the ternary set --------*- C++ -*-===//
+//
+// This file declares how the layers that tern-ternarize keeps out of the
+// ternary set in int8 or f16 (keep=, replaceWithKeptMatmul in the
+// Quantization library) are recognized and read back: by the ONNX export,
+// which may not depend on the passes that wrote them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TERN_DIALECT_TERN_UTILS_KEPTLAYERS_H
+#define TERN_DIALECT_TERN_UTILS_KEPTLAYERS_H
+
+#include "tern/Quant/Kept.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+
+namespace mlir::tern {
+
+/// A layer replaceWithKeptMatmul rewrote: its K x N weights (i8 or f16
+/// constant) and, for int8, the N scales and the op that applies them.
+struct KeptLayer {
+  linalg::MatmulOp matmul;
+  Value weights;
+  Value scales;
+  Operation *scaling = nullptr;
+};
+
+/// The kept layer whose matmul is `op`, if it is one: a linalg.matmul of
+/// f32 activations and constant i8 (whose only user scales it by a constant
+/// per column) or f16 weights.
+std::optional<KeptLayer> matchKeptLayer(linalg::MatmulOp op);
+
+/// The weights of a kept layer as replaceWithKeptMatmul stored them (rows
+/// = N output channels, cols = K). Emits an error at the matmul if its
+/// constants cannot be read (an elided resource).
+FailureOr<::tern::quant::KeptWeights> readKeptWeights(KeptLayer layer);
+
+} // namespace mlir::tern
+
+#endif // TERN_DIALECT_TERN_UTILS_KEPTLAYERS_H
