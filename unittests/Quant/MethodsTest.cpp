@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ErrorMessage.h"
+#include "tern/Quant/Kept.h"
 #include "tern/Quant/Quantize.h"
 
 #include <gtest/gtest.h>
@@ -863,3 +864,65 @@ TEST(OptionsTest, ErrorFeedbackAndLowRankErrors) {
 }
 
 } // namespace
+
+// Layers kept out of the ternary set: symmetric int8 per output channel,
+// the scale rounded to f16 before the codes are chosen; f16 values; f32 for
+// a layer beyond f16's range.
+TEST(Methods, KeptInt8PerChannel) {
+  // Row 0: max 1.27, scale 0.01 (f16: 0.0099945068359375); row 1: zeros;
+  // row 2: max 127 * 2^-8, codes exact, 0.5 * 2^-8 a tie (to even: 0).
+  std::vector<float> w = {1.27f,        -0.5f,        0.003f,       -1.27f,
+                          0.0f,         0.0f,         0.0f,         0.0f,
+                          127 * 0x1p-8f, 0.5f * 0x1p-8f, 1.5f * 0x1p-8f,
+                          -3 * 0x1p-8f};
+  MatrixRef m{w.data(), 3, 4};
+  KeptWeights kept = keepWeights(m, KeptFormat::Int8);
+  ASSERT_EQ(kept.format, KeptFormat::Int8);
+  EXPECT_EQ(kept.scaleBits, 16);
+  EXPECT_EQ(kept.scales[0], roundToHalf(1.27f / 127.0f));
+  EXPECT_EQ(kept.scales[1], 0.0f);
+  EXPECT_EQ(kept.scales[2], 0x1p-8f);
+  float s = kept.scales[0];
+  std::vector<int8_t> expected = {
+      int8_t(std::nearbyint(1.27f / s)), int8_t(std::nearbyint(-0.5f / s)),
+      int8_t(std::nearbyint(0.003f / s)), int8_t(std::nearbyint(-1.27f / s)),
+      0, 0, 0, 0, 127, 0, 2, -3};
+  EXPECT_EQ(kept.codes, expected);
+  // The f16 scale is a little below 0.01: 1.27 rounds to 127, not beyond.
+  EXPECT_EQ(kept.codes[0], 127);
+  EXPECT_DOUBLE_EQ(kept.bitsPerWeight(), 8.0 + 16.0 / 4);
+  std::vector<float> approx = kept.dequantize();
+  EXPECT_EQ(approx[8], 127 * 0x1p-8f);
+  EXPECT_EQ(approx[10], 2 * 0x1p-8f);
+  ErrorReport report = measure(m, nullptr, kept);
+  EXPECT_DOUBLE_EQ(report.bitsPerWeight, 12.0);
+  // 0.003 / 0.01 and the tie round to 0, besides row 1.
+  EXPECT_DOUBLE_EQ(report.zeroFraction, 6.0 / 12);
+  EXPECT_GT(report.relativeError, 0.0);
+  EXPECT_LT(report.relativeError, 0.01);
+
+  // A scale below f16's normal range keeps every scale f32.
+  std::vector<float> tiny = {1e-6f, -2e-6f, 0.5f, 0.25f};
+  KeptWeights small = keepWeights({tiny.data(), 2, 2}, KeptFormat::Int8);
+  EXPECT_EQ(small.scaleBits, 32);
+  EXPECT_EQ(small.scales[0], 2e-6f / 127.0f);
+  EXPECT_EQ(small.codes[1], -127);
+}
+
+TEST(Methods, KeptHalf) {
+  std::vector<float> w = {0.1f, -2.5f, 1.0f + 0x1p-11f, 3e-8f};
+  KeptWeights kept = keepWeights({w.data(), 2, 2}, KeptFormat::F16);
+  ASSERT_EQ(kept.format, KeptFormat::F16);
+  EXPECT_EQ(kept.values[0], 0.0999755859375f);
+  EXPECT_EQ(kept.values[1], -2.5f);
+  EXPECT_EQ(kept.values[2], 1.0f); // a tie, to even
+  EXPECT_EQ(kept.values[3], roundToHalf(3e-8f));
+  EXPECT_DOUBLE_EQ(kept.bitsPerWeight(), 16.0);
+  // Beyond f16's range: kept f32, exactly.
+  std::vector<float> big = {7e4f, 1.0f};
+  KeptWeights wide = keepWeights({big.data(), 1, 2}, KeptFormat::F16);
+  EXPECT_EQ(wide.format, KeptFormat::F32);
+  EXPECT_EQ(wide.values, big);
+  EXPECT_DOUBLE_EQ(measure({big.data(), 1, 2}, nullptr, wide).bitsPerWeight,
+                   32.0);
+}
