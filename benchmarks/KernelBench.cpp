@@ -9,7 +9,10 @@
 //     tern-cpu-pipeline, i.e. the add/sub kernels of convert-tern-to-vector,
 //     with f32 activations (f32) and with per-row int8 activations (int8);
 //   - float: the same product as a float linalg.matmul compiled by
-//     tern-cpu-pipeline (tern's own float code generation);
+//     tern-cpu-pipeline (tern's own float code generation), with the
+//     weights as f32 arguments, and as constants stored as tern-ternarize
+//     keep= stores layers left out of the ternary set: int8 codes with a
+//     scale per output channel, and f16;
 //   - OpenBLAS sgemv (M = 1) or sgemm (M > 1), when built with it;
 //
 // for each M and thread count, and the machine's memory read bandwidth, so
@@ -35,7 +38,9 @@
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Execution/Execution.h"
+#include "tern/Quant/Kept.h"
 #include "tern/Quant/Packing.h"
+#include "tern/Quantization/Layers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -276,6 +281,52 @@ buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
   return module;
 }
 
+/// @main(x: M x K) -> M x N: the sum over `copies` copies of the weights of
+/// a matmul on the problem's weights as tern-ternarize keep= stores them
+/// (`kept`, N x K), each copy's rows rotated as the ternary copies' are.
+OwningOpRef<ModuleOp> buildKeptModule(MLIRContext &ctx,
+                                      const q::KeptWeights &kept,
+                                      int64_t batch, int64_t copies) {
+  OpBuilder b(&ctx);
+  Location loc = b.getUnknownLoc();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  int64_t n = kept.rows, k = kept.cols;
+  auto f32 = b.getF32Type();
+  auto xType = RankedTensorType::get({batch, k}, f32);
+  auto yType = RankedTensorType::get({batch, n}, f32);
+  auto func =
+      func::FuncOp::create(b, loc, "main", b.getFunctionType({xType}, {yType}));
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  Value sum;
+  bool int8 = kept.format == q::KeptFormat::Int8;
+  for (int64_t copy = 0; copy < copies; ++copy) {
+    q::KeptWeights rotated = kept;
+    for (int64_t r = 0; r < n; ++r) {
+      int64_t from = sourceRow(r, copy, n);
+      if (int8) {
+        std::memcpy(&rotated.codes[r * k], &kept.codes[from * k], k);
+        rotated.scales[r] = kept.scales[from];
+      } else {
+        std::memcpy(&rotated.values[r * k], &kept.values[from * k],
+                    k * sizeof(float));
+      }
+    }
+    Value y = buildKeptProducts(b, loc, body->getArgument(0), rotated,
+                                "weights" + std::to_string(copy));
+    if (sum) {
+      Value out = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
+      sum = linalg::AddOp::create(b, loc, ValueRange{sum, y}, ValueRange{out})
+                .getResult(0);
+    } else {
+      sum = y;
+    }
+  }
+  func::ReturnOp::create(b, loc, sum);
+  return module;
+}
+
 /// The last-level cache's size in bytes, as the cache topology in /sys
 /// gives it (0 if the system does not say: some VMs do not, and cpuid's
 /// figure there can be the whole socket's, which no core reaches).
@@ -464,6 +515,11 @@ int main(int argc, char **argv) {
       double(c.planes * base3Codes.blocks(c.n) * base3Codes.blockBytes()) +
       scaleBytes;
   double floatBytes = double(c.n * c.k * 4);
+  // The problem's weights as keep= stores them (int8 codes and f16 scales;
+  // f16), N x K.
+  std::vector<float> weightsNK(c.n * c.k);
+  q::KeptWeights int8Weights, halfWeights;
+  double int8Bytes = 0, halfBytes = double(c.n * c.k * 2);
   // Distinct matrices a cold call reads: enough that none is still cached.
   int64_t cache = lastLevelCache();
   int64_t coldTotal = c.coldBytes
@@ -501,6 +557,17 @@ int main(int argc, char **argv) {
                 t == 1 ? "" : "s");
   }
   Problem problem(c);
+  for (int64_t j = 0; j < c.k; ++j)
+    for (int64_t n = 0; n < c.n; ++n)
+      weightsNK[n * c.k + j] = problem.weightsKN[j * c.n + n];
+  int8Weights = q::keepWeights({weightsNK.data(), c.n, c.k},
+                               q::KeptFormat::Int8);
+  halfWeights = q::keepWeights({weightsNK.data(), c.n, c.k},
+                               q::KeptFormat::F16);
+  std::vector<float>().swap(weightsNK);
+  int8Bytes = double(c.n * c.k) + double(c.n * int8Weights.scaleBits / 8);
+  int64_t int8Copies = c.cold ? copiesFor(int8Bytes) : 1;
+  int64_t halfCopies = c.cold ? copiesFor(halfBytes) : 1;
   std::printf("\nproblem: N = %lld, K = %lld, %lld plane(s), group %lld, "
               "--cpu %s (%lld f32 lanes), int8 dot: %s\n",
               (long long)c.n, (long long)c.k, (long long)c.planes,
@@ -508,21 +575,25 @@ int main(int argc, char **argv) {
               (long long)execution.cpu.vectorWidth,
               stringifyInt8Dot(int8Dot).str().c_str());
   std::printf("weights (codes and scales): kernel bitmaps %.1f MB, dot codes "
-              "%.1f MB, base-3 dot codes %.1f MB, float %.1f MB\n",
+              "%.1f MB, base-3 dot codes %.1f MB, float %.1f MB, int8 %.1f "
+              "MB, f16 %.1f MB\n",
               bitmapBytes / 1e6, dotBytes / 1e6, base3Bytes / 1e6,
-              floatBytes / 1e6);
+              floatBytes / 1e6, int8Bytes / 1e6, halfBytes / 1e6);
   if (c.cold)
     std::printf("cold: %lld ternary matrices (%.0f MB of dot codes), %lld in "
-                "base 3 (%.0f MB), %lld float (%.0f MB), one after the other "
-                "per call\n",
+                "base 3 (%.0f MB), %lld float (%.0f MB), %lld int8 (%.0f MB), "
+                "%lld f16 (%.0f MB), one after the other per call\n",
                 (long long)ternaryCopies, ternaryCopies * dotBytes / 1e6,
                 (long long)base3Copies, base3Copies * base3Bytes / 1e6,
-                (long long)floatCopies, floatCopies * floatBytes / 1e6);
+                (long long)floatCopies, floatCopies * floatBytes / 1e6,
+                (long long)int8Copies, int8Copies * int8Bytes / 1e6,
+                (long long)halfCopies, halfCopies * halfBytes / 1e6);
   std::printf("kernels: tern f32 and tern i16 = add/sub kernels (f32 "
               "activations; int8 activations in 16-bit lanes), tern int8 = "
               "dot-product kernel (int8 activations; on dot codes, and on "
               "base-3 codes with vpdpbusd or generic), float = tern's float "
-              "matmul\n\n");
+              "matmul (f32 weights as arguments; int8 and f16: constant "
+              "weights as keep= stores them)\n\n");
   std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s\n", "M", "threads",
               "cache", "kernel", "format", "bits", "ms", "GB/s", "of bw");
 
@@ -551,9 +622,11 @@ int main(int argc, char **argv) {
     // The kernels for `copies` matrices: f32, i16 and int8 activations,
     // compiled once per batch size; thread counts change at run time.
     struct Kernels {
-      std::unique_ptr<CompiledModel> f32, i16, int8, base3, floating;
+      std::unique_ptr<CompiledModel> f32, i16, int8, base3, floating,
+          int8Weights, halfWeights;
     };
     auto compileAll = [&](int64_t copies, int64_t floats, int64_t base3s,
+                          int64_t int8s, int64_t halves,
                           Kernels &k) -> LogicalResult {
       auto compileOne = [&](bool ternary, int64_t n,
                             const ExecutionOptions &options,
@@ -562,6 +635,16 @@ int main(int argc, char **argv) {
         auto module = buildModule(ctx, problem, batch, ternary, n, packing);
         FailureOr<std::unique_ptr<CompiledModel>> model =
             CompiledModel::compile(*module, options);
+        if (failed(model))
+          return failure();
+        into = std::move(*model);
+        return success();
+      };
+      auto compileKept = [&](const q::KeptWeights &kept, int64_t n,
+                             std::unique_ptr<CompiledModel> &into) {
+        auto module = buildKeptModule(ctx, kept, batch, n);
+        FailureOr<std::unique_ptr<CompiledModel>> model =
+            CompiledModel::compile(*module, execution);
         if (failed(model))
           return failure();
         into = std::move(*model);
@@ -580,13 +663,16 @@ int main(int argc, char **argv) {
           succeeded(compileOne(true, copies, dot, k.int8)) &&
           (!base3 || succeeded(compileOne(true, base3s, direct, k.base3,
                                           q::Packing::Base3))) &&
-          succeeded(compileOne(false, floats, execution, k.floating)));
+          succeeded(compileOne(false, floats, execution, k.floating)) &&
+          succeeded(compileKept(int8Weights, int8s, k.int8Weights)) &&
+          succeeded(compileKept(halfWeights, halves, k.halfWeights)));
     };
     Kernels warm, cold;
-    if (failed(compileAll(1, 1, 1, warm)))
+    if (failed(compileAll(1, 1, 1, 1, 1, warm)))
       return fail("compiling the kernels: failed");
     if (c.cold &&
-        failed(compileAll(ternaryCopies, floatCopies, base3Copies, cold)))
+        failed(compileAll(ternaryCopies, floatCopies, base3Copies, int8Copies,
+                          halfCopies, cold)))
       return fail("compiling the kernels over " +
                   std::to_string(ternaryCopies) + " matrices: failed");
 
@@ -677,6 +763,10 @@ int main(int argc, char **argv) {
                       dotRow.size() * sizeof(float)) != 0)
         return fail("the base-3 and 2-bit dot-product kernels disagree");
     }
+    // Weights stored in int8 (per-channel scales) and f16: their rounding.
+    if (!check(*warm.int8Weights, 1, c.n, 1e-2, "int8 weight") ||
+        !check(*warm.halfWeights, 1, c.n, 1e-2, "f16 weight"))
+      return 1;
     std::printf("%5lld: int8 activations: max error %.2e of largest output "
                 "%.2e\n",
                 (long long)batch, integerError, scale);
@@ -704,6 +794,12 @@ int main(int argc, char **argv) {
                                isCold ? base3Copies : 1, c.minTime));
         report(batch, threads, bw, isCold, "float", "f32", floatBytes,
                timePerMatrix(*k.floating, fin, floats, c.minTime));
+        report(batch, threads, bw, isCold, "float", "int8", int8Bytes,
+               timePerMatrix(*k.int8Weights, ternaryInputs,
+                             isCold ? int8Copies : 1, c.minTime));
+        report(batch, threads, bw, isCold, "float", "f16", halfBytes,
+               timePerMatrix(*k.halfWeights, ternaryInputs,
+                             isCold ? halfCopies : 1, c.minTime));
 #ifdef TERN_HAVE_OPENBLAS
         openblas_set_num_threads(threads);
         int64_t call = 0;

@@ -25,7 +25,9 @@
 # its 4.4 GB of weights are compiled into the code), PACKING (how the codes
 # are stored: sign_magnitude, the default, or base3: 1.6 bits a weight),
 # BASE3_DIRECT=1 (the int8 dot-product kernels read base-3 weights as such:
-# --ternary-base3-direct), ACTIVATIONS ("f32 int8").
+# --ternary-base3-direct), ACTIVATIONS ("f32 int8"), EXCLUDE (a regular
+# expression of layers left out of the ternary set, e.g. lm_head) and KEEP
+# (how those are stored: int8, the default, f16 or f32).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +42,9 @@ suffix=""
 direct=()
 [ "${BASE3_DIRECT:-0}" = 1 ] && direct=(--ternary-base3-direct)
 [ "$packing" = sign_magnitude ] || suffix="-$packing"
+exclude=${EXCLUDE:-}
+keep=${KEEP:-int8}
+[ -z "$exclude" ] || suffix="$suffix-$(echo "$exclude" | tr -c 'a-zA-Z0-9\n' _)-$keep"
 threads=${THREADS:-2}
 ort="$root/tools/ort-reference"
 if [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
@@ -116,7 +121,7 @@ for planes in $planes_list; do
   if [ ! -f "$quantized" ]; then
     start=$(date +%s)
     "$build/bin/tern-opt" "$dir/model.onnx" \
-      --tern-ptq-pipeline="method=ptqtp planes=$planes packing=$packing report=$dir/$name.json" \
+      --tern-ptq-pipeline="method=ptqtp planes=$planes packing=$packing exclude=$exclude keep=$keep report=$dir/$name.json" \
       -o "$quantized" 2>"$dir/$name.log"
     echo "ternarized with $planes plane(s) in $(($(date +%s) - start)) s"
   fi
@@ -125,7 +130,8 @@ for planes in $planes_list; do
     # the kernels read them (2 bits a trit; 1.6 for base-3 codes in the
     # int8 dot-product kernels, sets of 20 codes) and their scales (f32 as
     # the dot-product kernels read them). (The embedding is gathered a row
-    # at a time, norms and rotary tables are small.)
+    # at a time, norms and rotary tables are small.) Kept layers: their
+    # stored bits (int8 codes and f16 scales, f16, or f32).
     bits=2
     [ "$packing" = base3 ] && [ "$activations" = int8 ] &&
       [ "${#direct[@]}" = 1 ] && bits=base3
@@ -133,6 +139,9 @@ for planes in $planes_list; do
 import json, math, sys
 total = 0
 for l in json.load(open(sys.argv[1]))['layers']:
+    if l.get('method') == 'kept':
+        total += l['bits_per_weight'] * l['rows'] * l['cols'] / 8
+        continue
     group = l['group_size'] or l['cols']
     groups = l['cols'] // group
     codes = groups * math.ceil(group / 20) * 20 * 1.6 / 8 if sys.argv[2] == 'base3' else l['cols'] / 4

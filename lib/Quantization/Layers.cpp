@@ -75,12 +75,38 @@ bool isRowsF32(Type type) {
          !tensor.isDynamicDim(1);
 }
 
-/// A matmul with constant K x N weights.
-std::optional<Layer> matchMatmul(linalg::MatmulOp op) {
-  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps())
+/// Why `weights` are not the constant f32 weights of a layer ("" if they
+/// are).
+std::string whyNotWeights(Value weights) {
+  std::string why;
+  llvm::raw_string_ostream os(why);
+  auto type = dyn_cast<RankedTensorType>(weights.getType());
+  if (!weights.getDefiningOp<arith::ConstantOp>())
+    os << "its weights are not a constant (an input of the model, or "
+          "computed)";
+  else if (type && !type.getElementType().isF32())
+    os << "its weights are " << type.getElementType() << ", not f32";
+  else if (!isFloatConstant(weights))
+    os << "its weights are not a static f32 tensor";
+  return why;
+}
+
+/// A matmul with constant K x N weights; otherwise sets `why` to the
+/// reason.
+std::optional<Layer> matchMatmul(linalg::MatmulOp op, std::string &why) {
+  if (!op.hasPureTensorSemantics() || op.hasUserDefinedMaps()) {
+    why = "a linalg.matmul on buffers or with its own indexing maps";
     return std::nullopt;
-  if (!isRowsF32(op.getInputs()[0].getType()) ||
-      !isFloatConstant(op.getInputs()[1]))
+  }
+  Type activations = op.getInputs()[0].getType();
+  if (!isRowsF32(activations)) {
+    llvm::raw_string_ostream(why)
+        << "its activations are " << activations
+        << ", not an M x K f32 matrix with a static K";
+    return std::nullopt;
+  }
+  why = whyNotWeights(op.getInputs()[1]);
+  if (!why.empty())
     return std::nullopt;
   auto weightType = cast<RankedTensorType>(op.getInputs()[1].getType());
   Layer layer;
@@ -100,16 +126,30 @@ bool isImageF32(Type type) {
 }
 
 /// A 1x1 convolution (stride 1, NCHW) with constant F x C x 1 x 1 weights:
-/// a matmul over the channels of every pixel.
-std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
-  if (!op.hasPureTensorSemantics() ||
-      !llvm::all_of(op.getStrides().getValues<int64_t>(),
-                    [](int64_t s) { return s == 1; }))
+/// a matmul over the channels of every pixel; otherwise sets `why`.
+std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
+                                        std::string &why) {
+  const char *pointwise = "a convolution other than 1x1 with stride 1 (the "
+                          "only convolutions ternarized)";
+  if (!op.hasPureTensorSemantics()) {
+    why = "a convolution on buffers";
     return std::nullopt;
+  }
+  if (!llvm::all_of(op.getStrides().getValues<int64_t>(),
+                    [](int64_t s) { return s == 1; })) {
+    why = pointwise;
+    return std::nullopt;
+  }
   Value input = op.getInputs()[0];
   Value filter = op.getInputs()[1];
-  if (!isImageF32(input.getType()) || !isImageF32(op.getResultTypes()[0]) ||
-      !isFloatConstant(filter))
+  if (!isImageF32(input.getType()) || !isImageF32(op.getResultTypes()[0])) {
+    llvm::raw_string_ostream(why)
+        << "its image is " << input.getType()
+        << ", not NCHW f32 with static channels";
+    return std::nullopt;
+  }
+  why = whyNotWeights(filter);
+  if (!why.empty())
     return std::nullopt;
   auto inputType = cast<RankedTensorType>(input.getType());
   auto filterType = cast<RankedTensorType>(filter.getType());
@@ -118,8 +158,10 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op) {
   // sizes are the input's.
   if (filterType.getDimSize(2) != 1 || filterType.getDimSize(3) != 1 ||
       inputType.getDimSize(2) != resultType.getDimSize(2) ||
-      inputType.getDimSize(3) != resultType.getDimSize(3))
+      inputType.getDimSize(3) != resultType.getDimSize(3)) {
+    why = pointwise;
     return std::nullopt;
+  }
   Layer layer;
   layer.rows = filterType.getDimSize(0);
   layer.cols = filterType.getDimSize(1);
@@ -192,7 +234,8 @@ Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 
 } // namespace
 
-std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
+std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights,
+                                          std::vector<std::string> *rejected) {
   std::vector<Layer> layers;
   unsigned counter = 0;
   llvm::StringMap<unsigned> seen;
@@ -207,12 +250,16 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights) {
     if (unsigned repeats = seen[name]++)
       name += "#" + std::to_string(repeats);
     std::optional<Layer> layer;
+    std::string why;
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
-      layer = matchMatmul(matmul);
+      layer = matchMatmul(matmul, why);
     else
-      layer = matchPointwiseConv(cast<linalg::Conv2DNchwFchwOp>(op));
-    if (!layer)
+      layer = matchPointwiseConv(cast<linalg::Conv2DNchwFchwOp>(op), why);
+    if (!layer) {
+      if (rejected)
+        rejected->push_back("'" + name + "': " + why);
       return;
+    }
     layer->op = op;
     if (readWeights && !readLayerWeights(*layer))
       return;
@@ -345,15 +392,11 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
   return replacement;
 }
 
-void mlir::tern::replaceWithKeptMatmul(RewriterBase &rewriter,
-                                       const Layer &layer,
-                                       const ::tern::quant::KeptWeights &kept) {
+Value mlir::tern::buildKeptProducts(OpBuilder &b, Location loc, Value x,
+                                    const ::tern::quant::KeptWeights &kept,
+                                    StringRef name) {
   namespace q = ::tern::quant;
-  if (kept.format == q::KeptFormat::F32)
-    return;
-  Operation *op = layer.op;
-  Location loc = op->getLoc();
-  int64_t n = layer.rows, k = layer.cols;
+  int64_t n = kept.rows, k = kept.cols;
   bool int8 = kept.format == q::KeptFormat::Int8;
   // K x N, as the matmul reads them.
   std::vector<uint8_t> bytes(n * k * (int8 ? 1 : 2));
@@ -371,51 +414,54 @@ void mlir::tern::replaceWithKeptMatmul(RewriterBase &rewriter,
       auto half = static_cast<uint16_t>(value.bitcastToAPInt().getZExtValue());
       std::memcpy(&bytes[2 * at], &half, 2);
     }
-  rewriter.setInsertionPoint(op);
-  Type elementType = int8 ? Type(rewriter.getI8Type())
-                          : Type(rewriter.getF16Type());
+  Type elementType = int8 ? Type(b.getI8Type()) : Type(b.getF16Type());
   auto weightsType = RankedTensorType::get({k, n}, elementType);
   Value weights = arith::ConstantOp::create(
-      rewriter, loc,
+      b, loc,
       DenseResourceElementsAttr::get(
-          weightsType, layer.name + (int8 ? ".int8" : ".f16"),
+          weightsType, (name + (int8 ? ".int8" : ".f16")).str(),
           HeapAsmResourceBlob::allocateAndCopyInferAlign(
               ArrayRef<uint8_t>(bytes))));
-  Value scales;
-  if (int8) {
-    scales = floatConstant(rewriter, loc, {n}, kept.scales,
-                           kept.scaleBits == 16
-                               ? FloatType(rewriter.getF16Type())
-                               : FloatType(rewriter.getF32Type()));
-  }
+  Value products = buildFloatProducts(b, loc, x, weights, nullptr);
+  if (!int8)
+    return products;
+  Value scales = floatConstant(b, loc, {n}, kept.scales,
+                               kept.scaleBits == 16 ? FloatType(b.getF16Type())
+                                                    : FloatType(b.getF32Type()));
+  // products[m, n] · scales[n]
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
+                                 AffineMap::get(2, 0, {d1}, ctx),
+                                 AffineMap::get(2, 0, {d0, d1}, ctx)};
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, products), b.getF32Type());
+  auto parallel = utils::IteratorType::parallel;
+  return linalg::GenericOp::create(
+             b, loc, products.getType(), ValueRange{products, scales},
+             ValueRange{init}, maps, {parallel, parallel},
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value scale = args[1];
+               if (!scale.getType().isF32())
+                 scale = arith::ExtFOp::create(nb, l, nb.getF32Type(), scale);
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::MulFOp::create(nb, l, args[0], scale).getResult());
+             })
+      .getResult(0);
+}
+
+void mlir::tern::replaceWithKeptMatmul(RewriterBase &rewriter,
+                                       const Layer &layer,
+                                       const ::tern::quant::KeptWeights &kept) {
+  if (kept.format == ::tern::quant::KeptFormat::F32)
+    return;
+  Operation *op = layer.op;
+  Location loc = op->getLoc();
+  rewriter.setInsertionPoint(op);
   Value replacement =
       buildLayer(rewriter, layer, [&](OpBuilder &b, Value x) -> Value {
-        Value products = buildFloatProducts(b, loc, x, weights, nullptr);
-        if (!scales)
-          return products;
-        // products[m, n] · scales[n]
-        MLIRContext *ctx = b.getContext();
-        AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-        SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
-                                       AffineMap::get(2, 0, {d1}, ctx),
-                                       AffineMap::get(2, 0, {d0, d1}, ctx)};
-        Value init = tensor::EmptyOp::create(
-            b, loc, tensor::getMixedSizes(b, loc, products), b.getF32Type());
-        auto parallel = utils::IteratorType::parallel;
-        return linalg::GenericOp::create(
-                   b, loc, products.getType(), ValueRange{products, scales},
-                   ValueRange{init}, maps, {parallel, parallel},
-                   [](OpBuilder &nb, Location l, ValueRange args) {
-                     Value scale = args[1];
-                     if (!scale.getType().isF32())
-                       scale = arith::ExtFOp::create(nb, l, nb.getF32Type(),
-                                                     scale);
-                     linalg::YieldOp::create(
-                         nb, l, arith::MulFOp::create(nb, l, args[0], scale)
-                                    .getResult());
-                   })
-            .getResult(0);
+        return buildKeptProducts(b, loc, x, kept, layer.name);
       });
   rewriter.replaceOp(op, replacement);
 }
-

@@ -96,6 +96,10 @@ private:
   LogicalResult loadStatistics(Calibration &statistics, std::string &source);
   /// Checks the combination of options; returns how layers are fitted.
   FailureOr<FitSettings> readSettings(bool haveStats);
+  /// Says why no layer is ternarized: none qualifies (each candidate op
+  /// with its reason, from findLayers) or include=/exclude= leave none.
+  void warnNothingSelected(ArrayRef<Layer> layers,
+                           ArrayRef<std::string> rejected);
   /// The layers include= and exclude= select.
   FailureOr<std::vector<Layer *>> selectLayers(std::vector<Layer> &layers);
   /// Fits every selected layer (with `planes` planes) and rewrites it.
@@ -251,6 +255,30 @@ TernarizePass::selectLayers(std::vector<Layer> &layers) {
         (exclude.empty() || !excludeRegex.match(layer.name)))
       selected.push_back(&layer);
   return selected;
+}
+
+void TernarizePass::warnNothingSelected(ArrayRef<Layer> layers,
+                                        ArrayRef<std::string> rejected) {
+  InFlightDiagnostic warning = mlir::emitWarning(
+      getOperation().getLoc(), "tern-ternarize: no layer is ternarized: ");
+  if (!layers.empty()) {
+    warning << "include='" << include << "' and exclude='" << exclude
+            << "' leave none of the " << layers.size() << " layers";
+    return;
+  }
+  if (rejected.empty()) {
+    warning << "the module has no linalg.matmul and no NCHW convolution";
+    return;
+  }
+  // The first few reasons: a model's ops tend to fail alike.
+  constexpr size_t kShown = 4;
+  warning << "none of its " << rejected.size()
+          << " matmuls and convolutions qualifies (constant f32 weights, f32 "
+             "activations; convolutions 1x1 with stride 1): ";
+  for (size_t i = 0; i < std::min(rejected.size(), kShown); ++i)
+    warning << (i ? "; " : "") << rejected[i];
+  if (rejected.size() > kShown)
+    warning << "; and " << rejected.size() - kShown << " more";
 }
 
 LogicalResult TernarizePass::prepareLayer(Layer &layer, size_t index,
@@ -483,10 +511,14 @@ void TernarizePass::runOnOperation() {
   double modelBytes = constantBytes(module);
   // Weights are read one layer at a time, as it is fitted, and dropped once
   // it is rewritten: a model's float weights are never all copied.
-  std::vector<Layer> layers = findLayers(module, /*readWeights=*/false);
+  std::vector<std::string> rejected;
+  std::vector<Layer> layers =
+      findLayers(module, /*readWeights=*/false, &rejected);
   FailureOr<std::vector<Layer *>> selected = selectLayers(layers);
   if (failed(selected))
     return signalPassFailure();
+  if (selected->empty())
+    warnNothingSelected(layers, rejected);
   IRRewriter rewriter(&getContext());
   this->rewriter = &rewriter;
   reports.clear();

@@ -54,8 +54,10 @@ struct Layer {
 };
 
 /// The quantizable layers of `module` in walk order, with their weights
-/// when `readWeights` is set.
-std::vector<Layer> findLayers(ModuleOp module, bool readWeights);
+/// when `readWeights` is set. Every other linalg.matmul and NCHW
+/// convolution is described in `rejected`, if given ("'NAME': why").
+std::vector<Layer> findLayers(ModuleOp module, bool readWeights,
+                              std::vector<std::string> *rejected = nullptr);
 
 /// Reads the weights of a layer found without them (one layer at a time
 /// keeps a large model's float weights from being copied all at once).
@@ -89,6 +91,12 @@ replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
                       const ::tern::quant::TernaryWeights &weights,
                       ArrayRef<float> bias, Type codeType,
                       ::tern::quant::Packing packing);
+
+/// x (M x K, f32) times the kept weights `kept` (int8 or f16, N x K),
+/// built as replaceWithKeptMatmul describes, the weights a resource
+/// "NAME.int8" or "NAME.f16".
+Value buildKeptProducts(OpBuilder &b, Location loc, Value x,
+                        const ::tern::quant::KeptWeights &kept, StringRef name);
 
 /// Replaces `layer.op` with a matmul on `kept` (a layer kept out of the
 /// ternary set): a linalg.matmul of the f32 activations and the K x N
