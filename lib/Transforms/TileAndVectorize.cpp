@@ -65,13 +65,18 @@ constexpr int64_t kStreamMinBlocks = 4;
 /// width of contiguous weights, where the default schedule (a chunk of
 /// columns at a time over all of K) reads one chunk per row of the weights,
 /// a page apart: a tenth of the memory's bandwidth when the weights do not
-/// fit in the cache. Unchanged unless K and N are static.
-void streamWeights(Schedule &s, ArrayRef<int64_t> ranges) {
+/// fit in the cache. Weights narrower than the result (`weightBytes` each:
+/// int8 or f16 layers) take chunks of as many bytes a row as f32 ones
+/// (more registers of accumulators), so that a step still reads whole
+/// cache lines of each row. Unchanged unless K and N are static.
+void streamWeights(Schedule &s, ArrayRef<int64_t> ranges,
+                   int64_t weightBytes) {
   if (s.rowLoop < 0 || s.parallel[s.rowLoop] != 1 || !s.inner.empty() ||
       s.serial)
     return;
   int64_t n = ranges[s.columnLoop], k = ranges[s.reductionLoop];
-  int64_t chunk = s.parallel[s.columnLoop];
+  int64_t chunk =
+      s.parallel[s.columnLoop] * std::max<int64_t>(4 / weightBytes, 1);
   if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k) || chunk < 2 ||
       n < 2 * chunk || k < 2)
     return;
@@ -596,7 +601,14 @@ LogicalResult scheduleDynamicLoop(RewriterBase &rewriter, TilingInterface op,
 LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
   SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
-  streamWeights(s, ranges);
+  int64_t weightBytes = 4;
+  if (linalgOp.getNumDpsInputs() == 2)
+    weightBytes = std::max<int64_t>(
+        getElementTypeOrSelf(linalgOp.getDpsInputs()[1].getType())
+                .getIntOrFloatBitWidth() /
+            8,
+        1);
+  streamWeights(s, ranges, weightBytes);
   // `op` split along `loop` after iteration `main`, the pieces scheduled
   // with `first` and `rest`.
   auto split = [&](unsigned loop, int64_t main, const Schedule &first,

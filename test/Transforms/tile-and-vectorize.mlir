@@ -289,6 +289,44 @@ func.func @matmul_stream_weights(%a: tensor<1x260xf32>, %b: tensor<260x1000xf32>
 
 // -----
 
+// Streamed int8 and f16 weights (tern-ternarize keep=): each tile of weights
+// is converted to f32 (a vectorized linalg.copy whose write folds into the
+// contraction's read), and a chunk takes as many bytes of a row as f32
+// weights' do: 64 int8 or 32 f16 columns instead of 16.
+
+// CHECK-LABEL: func.func @matmul_stream_int8_weights
+// CHECK:       scf.forall (%{{.*}}) = (0) to (1024) step (256)
+// CHECK:         scf.for %[[K:.*]] = %c0 to %c64 step %c8 {{.*}} -> (tensor<1x256xf32>)
+// CHECK:           scf.for %{{.*}} = %c0 to %c256 step %c64 {{.*}} -> (tensor<1x256xf32>)
+// CHECK:             %[[W:.*]] = vector.transfer_read %{{.*}}[%[[K]], %{{.*}}]{{.*}} : tensor<64x1024xi8>, vector<8x64xi8>
+// CHECK:             %[[F:.*]] = arith.sitofp %[[W]] : vector<8x64xi8> to vector<8x64xf32>
+// CHECK:             vector.contract {{.*}} %[[F]], %{{.*}} : vector<1x8xf32>, vector<8x64xf32> into vector<1x64xf32>
+// CHECK-NOT:   linalg.matmul
+func.func @matmul_stream_int8_weights(%a: tensor<1x64xf32>, %b: tensor<64x1024xi8>) -> tensor<1x1024xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1024xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1024xf32>) -> tensor<1x1024xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<1x64xf32>, tensor<64x1024xi8>) outs(%c : tensor<1x1024xf32>) -> tensor<1x1024xf32>
+  return %r : tensor<1x1024xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @matmul_stream_f16_weights
+// CHECK:       scf.for %{{.*}} = %c0 to %c{{[0-9]+}} step %c32
+// CHECK:         vector.transfer_read {{.*}} : tensor<64x512xf16>, vector<8x32xf16>
+// CHECK:         arith.extf {{.*}} : vector<8x32xf16> to vector<8x32xf32>
+// CHECK:         vector.contract {{.*}} : vector<1x8xf32>, vector<8x32xf32> into vector<1x32xf32>
+func.func @matmul_stream_f16_weights(%a: tensor<1x64xf32>, %b: tensor<64x512xf16>) -> tensor<1x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x512xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<1x512xf32>) -> tensor<1x512xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<1x64xf32>, tensor<64x512xf16>) outs(%c : tensor<1x512xf32>) -> tensor<1x512xf32>
+  return %r : tensor<1x512xf32>
+}
+
+// -----
+
 // A dynamic innermost dimension (attention over a dynamic number of keys):
 // the rows are distributed (an scf.forall), each row an scf.for over chunks
 // of 16 lanes, each a static slice vectorized like any op, then the last
