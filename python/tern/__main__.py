@@ -131,8 +131,10 @@ def method_table(layers, sequential=True):
                         if sequential or not seq]
 
 
-# The language model's output head stays float, as its embedding does (a
-# Gather, not a matmul); the recognizer's table is on its 9 MatMuls.
+# The language model's output head is kept out of the ternary set (int8,
+# tern-ternarize's keep= default); its embedding, a Gather rather than a
+# matmul, stays float. The recognizer's table ternarizes its 9 MatMuls (its
+# other layers kept in int8).
 LM_SETS = {"table": method_table("exclude=^/head/"), "float": ["float"]}
 OCR_SETS = {"table": method_table("include=MatMul", sequential=False),
             "float": ["float"]}

@@ -101,7 +101,8 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     arguments, two runs over DIR per layer), and `bits=B` (ptqtp) measures how each layer at 1 to `planes`
     planes changes the model output (cosine similarity on the inputs of
     DIR, one compile with the weights as arguments) and chooses planes, or
-    float, per layer so that the average stays within B bits per weight.
+    the keep= format, per layer so that the average stays within B bits per
+    weight.
     Both run the model through the registered ModelEvaluator
     (docs/ModelEvaluator.md), as tern-calibrate does. The report then
     also gives each
@@ -112,8 +113,14 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     along K (G must divide K; a layer with K <= G is fitted per channel).
     Layers are named by their location (the ONNX node name for imported
     models); `include=` and `exclude=` are regular
-    expressions on those names (a layer is rewritten if it matches include,
-    or include is empty, and does not match exclude).
+    expressions on those names (a layer is ternarized if it matches include,
+    or include is empty, and does not match exclude). The other layers, and
+    those `bits=` keeps, are stored as `keep=` says: `int8` (the default:
+    int8 codes with a scale per output channel, a linalg.matmul on the i8
+    constant and a multiply by the scales), `f16`, or `f32` (left as they
+    are); docs/Quantization.md, "Kept layers". A run that rewrites nothing
+    warns, naming each matmul and convolution with the reason it is no
+    layer.
 
     The options are declared once, typed, in
     `include/tern/Quantization/TernarizeOptions.h` (tern-ptq-pipeline takes

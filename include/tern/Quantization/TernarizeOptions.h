@@ -100,7 +100,7 @@ template <typename Owner> struct TernarizeOptionSet {
                 llvm::cl::init("")),
         exclude(owner, "exclude",
                 llvm::cl::desc("Regular expression: layers whose name "
-                               "matches are left float"),
+                               "matches are kept out of the ternary set (keep=)"),
                 llvm::cl::init("")),
         keep(owner, "keep",
              llvm::cl::desc("How layers left out of the ternary set "
@@ -155,9 +155,9 @@ template <typename Owner> struct TernarizeOptionSet {
                    llvm::cl::init(false)),
         bits(owner, "bits",
              llvm::cl::desc("ptqtp: average bits per weight to allocate; "
-                            "each layer gets 1 to `planes` planes, or stays "
-                            "float, by its measured effect on the model "
-                            "output (needs calibration)"),
+                            "each layer gets 1 to `planes` planes, or is "
+                            "kept (keep=), by its measured effect on the "
+                            "model output (needs calibration)"),
              llvm::cl::init(0)),
         cpu(owner, "cpu",
             llvm::cl::desc("CPU the calibration runs are compiled for"),
