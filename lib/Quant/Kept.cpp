@@ -7,8 +7,11 @@
 
 #include "tern/Quant/Kept.h"
 
+#include "llvm/ADT/APFloat.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 using namespace tern::quant;
 
@@ -44,6 +47,26 @@ double KeptWeights::bitsPerWeight() const {
     return 32.0;
   }
   return 32.0;
+}
+
+std::vector<uint8_t> KeptWeights::bytes(bool transposed) const {
+  size_t width = format == KeptFormat::Int8 ? 1 : 2;
+  std::vector<uint8_t> out(size_t(rows * cols) * width);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      int64_t from = r * cols + c, to = transposed ? c * rows + r : from;
+      if (format == KeptFormat::Int8) {
+        out[to] = static_cast<uint8_t>(codes[from]);
+        continue;
+      }
+      bool losesInfo = false;
+      llvm::APFloat value(values[from]);
+      value.convert(llvm::APFloat::IEEEhalf(),
+                    llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+      auto half = static_cast<uint16_t>(value.bitcastToAPInt().getZExtValue());
+      std::memcpy(&out[2 * to], &half, 2);
+    }
+  return out;
 }
 
 KeptWeights tern::quant::keepWeights(MatrixRef w, KeptFormat format) {

@@ -399,21 +399,7 @@ Value mlir::tern::buildKeptProducts(OpBuilder &b, Location loc, Value x,
   int64_t n = kept.rows, k = kept.cols;
   bool int8 = kept.format == q::KeptFormat::Int8;
   // K x N, as the matmul reads them.
-  std::vector<uint8_t> bytes(n * k * (int8 ? 1 : 2));
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t c = 0; c < k; ++c) {
-      int64_t at = c * n + r;
-      if (int8) {
-        bytes[at] = static_cast<uint8_t>(kept.codes[r * k + c]);
-        continue;
-      }
-      bool losesInfo = false;
-      APFloat value(kept.values[r * k + c]);
-      value.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven,
-                    &losesInfo);
-      auto half = static_cast<uint16_t>(value.bitcastToAPInt().getZExtValue());
-      std::memcpy(&bytes[2 * at], &half, 2);
-    }
+  std::vector<uint8_t> bytes = kept.bytes(/*transposed=*/true);
   Type elementType = int8 ? Type(b.getI8Type()) : Type(b.getF16Type());
   auto weightsType = RankedTensorType::get({k, n}, elementType);
   Value weights = arith::ConstantOp::create(
@@ -464,4 +450,89 @@ void mlir::tern::replaceWithKeptMatmul(RewriterBase &rewriter,
         return buildKeptProducts(b, loc, x, kept, layer.name);
       });
   rewriter.replaceOp(op, replacement);
+}
+
+std::vector<Table>
+mlir::tern::findTables(ModuleOp module,
+                       llvm::function_ref<bool(StringRef)> select) {
+  std::vector<Table> tables;
+  llvm::DenseMap<Value, size_t> index;
+  module.walk([&](tensor::ExtractOp read) {
+    Value constant = read.getTensor();
+    if (!isFloatConstant(constant) ||
+        cast<RankedTensorType>(constant.getType()).getRank() != 2 ||
+        !read->getParentOfType<linalg::GenericOp>())
+      return;
+    auto [it, inserted] = index.try_emplace(constant, tables.size());
+    if (inserted) {
+      auto type = cast<RankedTensorType>(constant.getType());
+      Table table;
+      table.constant = constant;
+      table.name = layerNameAt(read.getLoc());
+      table.rows = type.getDimSize(0);
+      table.cols = type.getDimSize(1);
+      tables.push_back(std::move(table));
+    }
+    tables[it->second].reads.push_back(read);
+  });
+  // Only tables every use of which is such a read, and that are selected.
+  std::vector<Table> result;
+  for (Table &table : tables)
+    if (!table.name.empty() && select(table.name) &&
+        llvm::all_of(table.constant.getUsers(), [](Operation *user) {
+          return isa<tensor::ExtractOp>(user) &&
+                 user->getParentOfType<linalg::GenericOp>();
+        }))
+      result.push_back(std::move(table));
+  return result;
+}
+
+std::optional<std::vector<float>> mlir::tern::readTable(const Table &table) {
+  return readFloats(table.constant);
+}
+
+void mlir::tern::replaceTable(RewriterBase &rewriter, const Table &table,
+                              const ::tern::quant::KeptWeights &kept) {
+  namespace q = ::tern::quant;
+  if (kept.format == q::KeptFormat::F32)
+    return;
+  bool int8 = kept.format == q::KeptFormat::Int8;
+  int64_t rows = kept.rows, cols = kept.cols;
+  // Row-major, as the table is read.
+  std::vector<uint8_t> bytes = kept.bytes(/*transposed=*/false);
+  Operation *constantOp = table.constant.getDefiningOp();
+  Location loc = constantOp->getLoc();
+  rewriter.setInsertionPoint(constantOp);
+  Type elementType =
+      int8 ? Type(rewriter.getI8Type()) : Type(rewriter.getF16Type());
+  Value stored = arith::ConstantOp::create(
+      rewriter, loc,
+      DenseResourceElementsAttr::get(
+          RankedTensorType::get({rows, cols}, elementType),
+          table.name + (int8 ? ".int8" : ".f16"),
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(
+              ArrayRef<uint8_t>(bytes))));
+  Value scales;
+  if (int8)
+    scales = floatConstant(rewriter, loc, {rows}, kept.scales,
+                           kept.scaleBits == 16
+                               ? FloatType(rewriter.getF16Type())
+                               : FloatType(rewriter.getF32Type()));
+  Type f32 = rewriter.getF32Type();
+  for (tensor::ExtractOp read : table.reads) {
+    rewriter.setInsertionPoint(read);
+    Location at = read.getLoc();
+    Value value =
+        tensor::ExtractOp::create(rewriter, at, stored, read.getIndices());
+    if (!int8) {
+      rewriter.replaceOp(read, arith::ExtFOp::create(rewriter, at, f32, value));
+      continue;
+    }
+    Value code = arith::SIToFPOp::create(rewriter, at, f32, value);
+    Value scale = tensor::ExtractOp::create(rewriter, at, scales,
+                                            ValueRange{read.getIndices()[0]});
+    if (!scale.getType().isF32())
+      scale = arith::ExtFOp::create(rewriter, at, f32, scale);
+    rewriter.replaceOp(read, arith::MulFOp::create(rewriter, at, code, scale));
+  }
 }

@@ -129,6 +129,9 @@ private:
   /// otherwise).
   LogicalResult keepLayers(ArrayRef<std::pair<Layer *, double>> layers,
                            const Calibration &statistics, StringRef source);
+  /// Stores the tables tables= names in the keep= format and records their
+  /// reports.
+  LogicalResult keepTables();
   /// Rewrites `layer` as fitted and records its report.
   LogicalResult rewriteLayer(const Layer &layer, const PreparedLayer &prepared,
                              const q::TernaryWeights &weights,
@@ -385,6 +388,43 @@ TernarizePass::keepLayers(ArrayRef<std::pair<Layer *, double>> layers,
   return success();
 }
 
+LogicalResult TernarizePass::keepTables() {
+  if (tables.empty())
+    return success();
+  llvm::Regex regex(tables);
+  std::string error;
+  if (!regex.isValid(error))
+    return emitError() << "bad tables regular expression: " << error;
+  std::vector<Table> found = findTables(
+      getOperation(), [&](StringRef name) { return regex.match(name); });
+  if (found.empty())
+    mlir::emitWarning(getOperation().getLoc(), "tern-ternarize: tables='")
+        << tables
+        << "' names no table (a 2-D f32 constant gathered from, as ONNX "
+           "Gather on an initializer)";
+  for (const Table &table : found) {
+    std::optional<std::vector<float>> values = readTable(table);
+    if (!values)
+      return mlir::emitError(table.constant.getLoc(), "tern-ternarize: table '")
+             << table.name
+             << "': its values cannot be read (an elided constant?)";
+    q::MatrixRef w = {values->data(), table.rows, table.cols};
+    q::KeptWeights kept = q::keepWeights(w, keep);
+    LayerReport entry;
+    entry.name = table.name;
+    entry.rows = table.rows;
+    entry.cols = table.cols;
+    entry.planes = 0;
+    entry.groupSize = 0;
+    entry.error = q::measure(w, nullptr, kept);
+    entry.kept = q::keptFormatName(kept.format);
+    entry.table = true;
+    reports.push_back(std::move(entry));
+    replaceTable(*rewriter, table, kept);
+  }
+  return success();
+}
+
 LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
                                             const LayerFitter &fitter,
                                             const Calibration &statistics,
@@ -561,6 +601,8 @@ void TernarizePass::runOnOperation() {
   }
   if (succeeded(result))
     result = keepLayers(keptLayers, statistics, source);
+  if (succeeded(result))
+    result = keepTables();
   this->rewriter = nullptr;
   if (failed(result))
     return signalPassFailure();

@@ -134,6 +134,7 @@ LogicalResult mlir::tern::writeReport(Operation *root, StringRef path,
         {"method", layer.kept.empty() ? method : StringRef("kept")},
         {"format", layer.kept.empty() ? StringRef("ternary")
                                       : StringRef(layer.kept)},
+        {"table", layer.table},
         {"planes", layer.planes},
         {"group_size", layer.groupSize},
         {"bits_per_weight", layer.error.bitsPerWeight},

@@ -43,6 +43,9 @@ struct KeptWeights {
   std::vector<float> dequantize() const;
   /// Bits per weight as stored: 8 plus the row's scale for Int8, 16 or 32.
   double bitsPerWeight() const;
+  /// The stored elements' bytes (int8 codes, or f16 values little-endian;
+  /// not for F32), rows x cols row-major or, `transposed`, cols x rows.
+  std::vector<uint8_t> bytes(bool transposed) const;
 };
 
 /// `w` stored as `format`. Int8 is symmetric per output channel: the scale

@@ -18,6 +18,7 @@
 #include "tern/Quant/Ternary.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -106,6 +107,32 @@ Value buildKeptProducts(OpBuilder &b, Location loc, Value x,
 /// layer as it is for f32.
 void replaceWithKeptMatmul(RewriterBase &rewriter, const Layer &layer,
                            const ::tern::quant::KeptWeights &kept);
+
+/// A table that the model gathers rows from (an embedding: ONNX Gather on a
+/// constant along axis 0, which the importer lowers to tensor.extract of
+/// the constant inside a linalg.generic).
+struct Table {
+  /// The constant (rows x cols, f32) and every extract that reads it.
+  Value constant;
+  SmallVector<tensor::ExtractOp> reads;
+  /// The name of the first read's location (the Gather node).
+  std::string name;
+  int64_t rows = 0, cols = 0;
+};
+
+/// The tables of `module` whose name matches `select`: 2-D static f32
+/// constants read only by tensor.extract ops inside linalg.generic bodies.
+std::vector<Table> findTables(ModuleOp module,
+                              llvm::function_ref<bool(StringRef)> select);
+
+/// The table's values, row-major, or nothing if they cannot be read.
+std::optional<std::vector<float>> readTable(const Table &table);
+
+/// Replaces the table's reads with reads of `kept` (int8 codes with a scale
+/// per row, a resource "NAME.int8", or f16 values, "NAME.f16"), widened
+/// where they are read. Leaves it as it is for f32.
+void replaceTable(RewriterBase &rewriter, const Table &table,
+                  const ::tern::quant::KeptWeights &kept);
 
 } // namespace mlir::tern
 

@@ -118,7 +118,9 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     those `bits=` keeps, are stored as `keep=` says: `int8` (the default:
     int8 codes with a scale per output channel, a linalg.matmul on the i8
     constant and a multiply by the scales), `f16`, or `f32` (left as they
-    are); docs/Quantization.md, "Kept layers". A run that rewrites nothing
+    are); docs/Quantization.md, "Kept layers". `tables=` names the Gather
+    nodes whose tables (embeddings) are stored so too, int8 with a scale
+    per row. A run that rewrites nothing
     warns, naming each matmul and convolution with the reason it is no
     layer.
 

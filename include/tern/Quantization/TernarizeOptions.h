@@ -113,6 +113,11 @@ template <typename Owner> struct TernarizeOptionSet {
                             "f16 weights"),
                  clEnumValN(::tern::quant::KeptFormat::F32, "f32",
                             "f32 weights, as imported"))),
+        tables(owner, "tables",
+               llvm::cl::desc("Regular expression: tables gathered from "
+                              "(embeddings: Gather on a constant) whose "
+                              "name matches are stored as keep= says"),
+               llvm::cl::init("")),
         stats(owner, "stats",
               llvm::cl::desc(
                   "Calibration statistics (a tern-calibrate file): fits "
@@ -180,6 +185,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<std::string> include;
   Option<std::string> exclude;
   Option<::tern::quant::KeptFormat> keep;
+  Option<std::string> tables;
   Option<std::string> stats;
   Option<bool> gptq;
   Option<bool> refitScales;

@@ -35,6 +35,8 @@ struct LayerReport {
   /// For a layer kept out of the ternary set, its format ("int8", "f16",
   /// "f32"); empty for ternary layers.
   std::string kept;
+  /// Whether it is a table gathered from (tables=) rather than a layer.
+  bool table = false;
 };
 
 /// The report of `layer` fitted as `weights` (stored with `packing`) and

@@ -43,6 +43,8 @@ struct QuantizedLayer {
   Operation *op = nullptr;
   q::TernaryWeights weights;
   std::optional<q::KeptWeights> kept;
+  /// Whether `kept` is a table gathered from (its node a Gather).
+  bool table = false;
   /// Extra bias per output channel (Tequila, bias correction), or empty.
   std::vector<float> bias;
 };
@@ -99,6 +101,26 @@ LogicalResult collectLayers(ModuleOp module,
     layer.kept = std::move(*read);
     if (!layers.try_emplace(name, std::move(layer)).second) {
       op.emitError("export-onnx: two layers are named '") << name << "'";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  walk = module.walk([&](arith::ConstantOp op) {
+    std::optional<KeptTable> table = matchKeptTable(op);
+    if (!table)
+      return WalkResult::advance();
+    FailureOr<q::KeptWeights> read = readKeptTable(*table);
+    if (failed(read))
+      return WalkResult::interrupt();
+    QuantizedLayer layer;
+    layer.op = op;
+    layer.kept = std::move(*read);
+    layer.table = true;
+    if (!layers.try_emplace(table->name, std::move(layer)).second) {
+      op.emitError("export-onnx: two layers or tables are named '")
+          << table->name << "'";
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
@@ -182,6 +204,11 @@ private:
   std::string weightsInput(const std::string &name, QuantizedLayer &layer,
                            ArrayRef<int64_t> dims, bool rowsFirst,
                            std::vector<onnx::NodeProto> &out);
+  /// The same for weights or a table stored as `kept`: its int8 codes
+  /// cast to float and multiplied by the row scales, or its f16 values cast.
+  std::string keptInput(const std::string &name, const q::KeptWeights &kept,
+                        ArrayRef<int64_t> dims, bool rowsFirst,
+                        std::vector<onnx::NodeProto> &out);
   std::string addInitializer(const std::string &name, ArrayRef<int64_t> dims,
                              ArrayRef<float> values) {
     *model.mutable_graph()->add_initializer() =
@@ -300,57 +327,43 @@ std::string Exporter::weightsInput(const std::string &name,
                                    QuantizedLayer &layer,
                                    ArrayRef<int64_t> dims, bool rowsFirst,
                                    std::vector<onnx::NodeProto> &out) {
-  const q::KeptWeights *kept = layer.kept ? &*layer.kept : nullptr;
-  int64_t n = kept ? kept->rows : layer.weights.rows;
-  int64_t k = kept ? kept->cols : layer.weights.cols;
-  // Element (r, c) of the N x K matrix `values` at its place in `dims`.
-  auto laidOut = [&](auto values) {
-    using T = typename decltype(values)::value_type;
-    if (rowsFirst)
-      return values;
-    std::vector<T> t(values.size());
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t c = 0; c < k; ++c)
-        t[c * n + r] = values[r * k + c];
-    return t;
-  };
-  std::string weights = name + ".weights";
-  if (!kept)
-    return addInitializer(weights, dims, laidOut(layer.weights.dequantize()));
+  if (layer.kept)
+    return keptInput(name, *layer.kept, dims, rowsFirst, out);
+  // Ŵ (N x K) laid out as `dims`.
+  int64_t n = layer.weights.rows, k = layer.weights.cols;
+  std::vector<float> values = layer.weights.dequantize();
+  if (rowsFirst)
+    return addInitializer(name + ".weights", dims, values);
+  std::vector<float> t(values.size());
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      t[c * n + r] = values[r * k + c];
+  return addInitializer(name + ".weights", dims, t);
+}
 
-  onnx::TensorProto stored;
-  stored.set_name(name + (kept->codes.empty() ? ".f16" : ".int8"));
+std::string Exporter::keptInput(const std::string &name,
+                                const q::KeptWeights &kept,
+                                ArrayRef<int64_t> dims, bool rowsFirst,
+                                std::vector<onnx::NodeProto> &out) {
+  int64_t n = kept.rows;
+  std::string weights = name + ".weights";
+  onnx::TensorProto tensor;
+  tensor.set_name(name + (kept.codes.empty() ? ".f16" : ".int8"));
   for (int64_t d : dims)
-    stored.add_dims(d);
-  if (kept->codes.empty()) {
-    stored.set_data_type(onnx::TensorProto::FLOAT16);
-    std::vector<uint16_t> halves;
-    for (float value : laidOut(kept->values)) {
-      bool losesInfo = false;
-      APFloat half(value);
-      half.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven,
-                   &losesInfo);
-      halves.push_back(
-          static_cast<uint16_t>(half.bitcastToAPInt().getZExtValue()));
-    }
-    stored.set_raw_data(std::string(
-        reinterpret_cast<const char *>(halves.data()), 2 * halves.size()));
-  } else {
-    stored.set_data_type(onnx::TensorProto::INT8);
-    std::vector<int8_t> codes = laidOut(kept->codes);
-    stored.set_raw_data(
-        std::string(reinterpret_cast<const char *>(codes.data()),
-                    codes.size()));
-  }
-  *model.mutable_graph()->add_initializer() = std::move(stored);
+    tensor.add_dims(d);
+  tensor.set_data_type(kept.codes.empty() ? onnx::TensorProto::FLOAT16
+                                           : onnx::TensorProto::INT8);
+  std::vector<uint8_t> bytes = kept.bytes(/*transposed=*/!rowsFirst);
+  tensor.set_raw_data(std::string(bytes.begin(), bytes.end()));
+  *model.mutable_graph()->add_initializer() = std::move(tensor);
   onnx::NodeProto cast;
   cast.set_op_type("Cast");
   cast.set_name(name + ".cast");
-  cast.add_input(name + (kept->codes.empty() ? ".f16" : ".int8"));
-  cast.add_output(kept->codes.empty() ? weights : cast.name());
+  cast.add_input(name + (kept.codes.empty() ? ".f16" : ".int8"));
+  cast.add_output(kept.codes.empty() ? weights : cast.name());
   setInt(cast, "to", onnx::TensorProto::FLOAT);
   out.push_back(std::move(cast));
-  if (kept->codes.empty())
+  if (kept.codes.empty())
     return weights;
   // The scales along N: the last axis of K x N, else N x 1 (x 1 x 1).
   SmallVector<int64_t> scaleDims = {n};
@@ -360,7 +373,7 @@ std::string Exporter::weightsInput(const std::string &name,
   mul.set_op_type("Mul");
   mul.set_name(name + ".scale");
   mul.add_input(name + ".cast");
-  mul.add_input(addInitializer(name + ".scales", scaleDims, kept->scales));
+  mul.add_input(addInitializer(name + ".scales", scaleDims, kept.scales));
   mul.add_output(weights);
   out.push_back(std::move(mul));
   return weights;
@@ -395,6 +408,20 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     n.add_output(output);
     out.push_back(std::move(n));
   };
+
+  if (layer.table) {
+    if (node.op_type() != "Gather")
+      return error(layer) << "its ONNX node '" << name << "' is a "
+                          << node.op_type() << ", not Gather";
+    const onnx::AttributeProto *axis = findAttribute(node, "axis");
+    if (axis && axis->i() != 0)
+      return error(layer) << "Gather '" << name << "' gathers along axis "
+                          << axis->i() << ", not 0";
+    onnx::NodeProto copy = node;
+    copy.set_input(0, keptInput(name, *layer.kept, {n, k}, true, out));
+    out.push_back(std::move(copy));
+    return success();
+  }
 
   if (node.op_type() == "MatMul") {
     if (format == ONNXWeightFormat::MatMulNBits)

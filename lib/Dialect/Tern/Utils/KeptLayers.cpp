@@ -10,6 +10,7 @@
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
@@ -60,47 +61,49 @@ std::optional<KeptLayer> mlir::tern::matchKeptLayer(linalg::MatmulOp op) {
   return kept;
 }
 
-FailureOr<::tern::quant::KeptWeights>
-mlir::tern::readKeptWeights(KeptLayer layer) {
+namespace {
+
+/// The weights stored in `stored` (i8 or f16, 2-D) and, for i8, `scales`,
+/// as rows x cols KeptWeights: the constant is rows x cols, or cols x rows
+/// when `transposed`. Fails if a constant cannot be read.
+FailureOr<::tern::quant::KeptWeights> readStored(Value stored, Value scales,
+                                                  bool transposed) {
   namespace q = ::tern::quant;
-  auto type = cast<RankedTensorType>(layer.weights.getType());
-  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  auto type = cast<RankedTensorType>(stored.getType());
+  int64_t rows = type.getDimSize(transposed ? 1 : 0);
+  int64_t cols = type.getDimSize(transposed ? 0 : 1);
   bool int8 = type.getElementType().isInteger(8);
-  auto fail = [&] {
-    return layer.matmul.emitError("kept layer '")
-           << layerNameAt(layer.matmul.getLoc())
-           << "': its weights or scales cannot be read (an elided constant?)";
-  };
-  // The K x N elements' bytes, little-endian as the blob holds them.
-  Attribute value =
-      layer.weights.getDefiningOp<arith::ConstantOp>().getValue();
-  size_t elementBytes = int8 ? 1 : 2;
+  // The elements' bytes, little-endian as the blob holds them.
+  Attribute value = stored.getDefiningOp<arith::ConstantOp>().getValue();
   ArrayRef<char> bytes;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
-      return fail();
+      return failure();
     bytes = blob->getData();
   } else if (auto dense = dyn_cast<DenseElementsAttr>(value);
              dense && !dense.isSplat()) {
     bytes = dense.getRawData();
   }
-  if (bytes.size() != size_t(k * n) * elementBytes)
-    return fail();
+  if (bytes.size() != size_t(rows * cols) * (int8 ? 1 : 2))
+    return failure();
   q::KeptWeights kept;
   kept.format = int8 ? q::KeptFormat::Int8 : q::KeptFormat::F16;
-  kept.rows = n;
-  kept.cols = k;
+  kept.rows = rows;
+  kept.cols = cols;
+  auto at = [&](int64_t r, int64_t c) {
+    return transposed ? c * rows + r : r * cols + c;
+  };
   if (int8) {
-    kept.codes.resize(n * k);
-    for (int64_t c = 0; c < k; ++c)
-      for (int64_t r = 0; r < n; ++r)
-        kept.codes[r * k + c] = static_cast<int8_t>(bytes[c * n + r]);
-    DenseElementsAttr scales;
-    if (!matchPattern(layer.scales, m_Constant(&scales)))
-      return fail();
-    kept.scaleBits = scales.getElementType().isF16() ? 16 : 32;
-    for (APFloat scale : scales.getValues<APFloat>()) {
+    kept.codes.resize(rows * cols);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        kept.codes[r * cols + c] = static_cast<int8_t>(bytes[at(r, c)]);
+    DenseElementsAttr attr;
+    if (!matchPattern(scales, m_Constant(&attr)))
+      return failure();
+    kept.scaleBits = attr.getElementType().isF16() ? 16 : 32;
+    for (APFloat scale : attr.getValues<APFloat>()) {
       bool losesInfo = false;
       scale.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
                     &losesInfo);
@@ -108,16 +111,88 @@ mlir::tern::readKeptWeights(KeptLayer layer) {
     }
     return kept;
   }
-  kept.values.resize(n * k);
-  for (int64_t c = 0; c < k; ++c)
-    for (int64_t r = 0; r < n; ++r) {
+  kept.values.resize(rows * cols);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
       uint16_t half;
-      std::memcpy(&half, &bytes[2 * (c * n + r)], 2);
+      std::memcpy(&half, &bytes[2 * at(r, c)], 2);
       APFloat element(APFloat::IEEEhalf(), APInt(16, half));
       bool losesInfo = false;
       element.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
                       &losesInfo);
-      kept.values[r * k + c] = element.convertToFloat();
+      kept.values[r * cols + c] = element.convertToFloat();
     }
+  return kept;
+}
+
+/// The 1-D constant that a read's value is multiplied by, read at the same
+/// row: arith.mulf(sitofp(read), [extf](tensor.extract scales[row])).
+Value scalesOfRead(tensor::ExtractOp read) {
+  if (!read->hasOneUse())
+    return {};
+  auto widen = dyn_cast<arith::SIToFPOp>(*read->getUsers().begin());
+  if (!widen || !widen->hasOneUse())
+    return {};
+  auto mul = dyn_cast<arith::MulFOp>(*widen->getUsers().begin());
+  if (!mul)
+    return {};
+  Value other = mul.getLhs() == widen.getResult() ? mul.getRhs() : mul.getLhs();
+  if (auto ext = other.getDefiningOp<arith::ExtFOp>())
+    other = ext.getIn();
+  auto scale = other.getDefiningOp<tensor::ExtractOp>();
+  if (!scale || scale.getIndices().size() != 1 ||
+      scale.getIndices()[0] != read.getIndices()[0] ||
+      !scale.getTensor().getDefiningOp<arith::ConstantOp>())
+    return {};
+  return scale.getTensor();
+}
+
+} // namespace
+
+FailureOr<::tern::quant::KeptWeights>
+mlir::tern::readKeptWeights(KeptLayer layer) {
+  FailureOr<::tern::quant::KeptWeights> kept =
+      readStored(layer.weights, layer.scales, /*transposed=*/true);
+  if (failed(kept))
+    return layer.matmul.emitError("kept layer '")
+           << layerNameAt(layer.matmul.getLoc())
+           << "': its weights or scales cannot be read (an elided constant?)";
+  return kept;
+}
+
+std::optional<KeptTable> mlir::tern::matchKeptTable(arith::ConstantOp op) {
+  auto type = dyn_cast<RankedTensorType>(op.getType());
+  if (!type || !type.hasStaticShape() || type.getRank() != 2 ||
+      !(type.getElementType().isInteger(8) || type.getElementType().isF16()) ||
+      op->use_empty())
+    return std::nullopt;
+  KeptTable table;
+  table.table = op.getResult();
+  for (Operation *user : op->getUsers()) {
+    auto read = dyn_cast<tensor::ExtractOp>(user);
+    if (!read || !read->getParentOfType<linalg::GenericOp>())
+      return std::nullopt;
+    if (table.name.empty())
+      table.name = layerNameAt(read.getLoc());
+    if (!type.getElementType().isInteger(8))
+      continue;
+    Value scales = scalesOfRead(read);
+    if (!scales || (table.scales && table.scales != scales))
+      return std::nullopt;
+    table.scales = scales;
+  }
+  if (table.name.empty())
+    return std::nullopt;
+  return table;
+}
+
+FailureOr<::tern::quant::KeptWeights>
+mlir::tern::readKeptTable(KeptTable table) {
+  FailureOr<::tern::quant::KeptWeights> kept =
+      readStored(table.table, table.scales, /*transposed=*/false);
+  if (failed(kept))
+    return mlir::emitError(table.table.getLoc(), "kept table '")
+           << table.name
+           << "': its values or scales cannot be read (an elided constant?)";
   return kept;
 }

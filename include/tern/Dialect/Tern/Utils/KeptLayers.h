@@ -12,9 +12,11 @@
 
 #include "tern/Quant/Kept.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 #include <optional>
+#include <string>
 
 namespace mlir::tern {
 
@@ -36,6 +38,24 @@ std::optional<KeptLayer> matchKeptLayer(linalg::MatmulOp op);
 /// = N output channels, cols = K). Emits an error at the matmul if its
 /// constants cannot be read (an elided resource).
 FailureOr<::tern::quant::KeptWeights> readKeptWeights(KeptLayer layer);
+
+/// A table tern-ternarize's tables= stored in int8 or f16: the constant
+/// (rows x cols) that tensor.extract ops inside linalg.generic bodies read
+/// (an ONNX Gather), and for int8 the rows' scales each read is multiplied
+/// by.
+struct KeptTable {
+  Value table;
+  Value scales;
+  /// The name of a read's location (the Gather node).
+  std::string name;
+};
+
+/// The kept table `op` holds, if it is one.
+std::optional<KeptTable> matchKeptTable(arith::ConstantOp op);
+
+/// Its values as KeptWeights (rows x cols, as the table). Emits an error if
+/// they cannot be read.
+FailureOr<::tern::quant::KeptWeights> readKeptTable(KeptTable table);
 
 } // namespace mlir::tern
 
