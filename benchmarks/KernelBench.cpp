@@ -202,73 +202,27 @@ int64_t sourceRow(int64_t row, int64_t copy, int64_t n) {
   return (row + copy * rowShift(n)) % n;
 }
 
-/// @main(x: M x K) -> M x N: the sum over `copies` copies of the weights
-/// (one, unless cold) of a tern.matmul over the copy's codes, or of a float
-/// linalg.matmul with the copy's weights (K x N) as further arguments.
-OwningOpRef<ModuleOp>
-buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
-            bool ternary, int64_t copies,
-            q::Packing packing = q::Packing::SignMagnitude) {
-  const Config &c = problem.config;
+/// @main(x: M x K, `extra` further arguments) -> M x N: the sum over
+/// `copies` products, `product(b, body, copy)` each.
+OwningOpRef<ModuleOp> buildSumOfCopies(
+    MLIRContext &ctx, int64_t batch, int64_t k, int64_t n,
+    ArrayRef<Type> extra, int64_t copies,
+    function_ref<Value(OpBuilder &, Block *, int64_t)> product) {
   OpBuilder b(&ctx);
   Location loc = b.getUnknownLoc();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
   auto f32 = b.getF32Type();
-  auto xType = RankedTensorType::get({batch, c.k}, f32);
-  auto yType = RankedTensorType::get({batch, c.n}, f32);
-  SmallVector<Type> inputs = {xType};
-  if (!ternary)
-    inputs.append(copies, RankedTensorType::get({c.k, c.n}, f32));
+  auto yType = RankedTensorType::get({batch, n}, f32);
+  SmallVector<Type> inputs = {RankedTensorType::get({batch, k}, f32)};
+  inputs.append(extra.begin(), extra.end());
   auto func =
       func::FuncOp::create(b, loc, "main", b.getFunctionType(inputs, {yType}));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
   Value sum;
   for (int64_t copy = 0; copy < copies; ++copy) {
-    Value y;
-    if (ternary) {
-      SmallVector<int64_t> codeShape = {c.n, c.k};
-      SmallVector<int64_t> scaleShape = {c.n, problem.groups};
-      if (c.planes > 1) {
-        codeShape.insert(codeShape.begin(), c.planes);
-        scaleShape.insert(scaleShape.begin(), c.planes);
-      }
-      std::vector<uint8_t> codes(problem.codes.size());
-      std::vector<float> scales(problem.scales.size());
-      for (int64_t p = 0; p < c.planes; ++p)
-        for (int64_t n = 0; n < c.n; ++n) {
-          int64_t from = p * c.n + sourceRow(n, copy, c.n), to = p * c.n + n;
-          std::memcpy(&codes[to * c.k], &problem.codes[from * c.k], c.k);
-          std::memcpy(&scales[to * problem.groups],
-                      &problem.scales[from * problem.groups],
-                      problem.groups * sizeof(float));
-        }
-      std::vector<uint8_t> packed(q::packedBytes(packing, c.planes * c.n, c.k));
-      // The codes come from quantize: always valid.
-      llvm::cantFail(
-          q::pack(packing, codes.data(), c.planes * c.n, c.k, packed.data()));
-      auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
-      Value w = ConstantOp::create(b, loc, codesType,
-                                   packing == q::Packing::Base3
-                                       ? PackingKind::Base3
-                                       : PackingKind::SignMagnitude,
-                                   "weights", packed);
-      auto scaleType = RankedTensorType::get(scaleShape, f32);
-      Value scaleValues = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
-      y = MatmulOp::create(b, loc, yType, body->getArgument(0), w, scaleValues,
-                           Value(), Value(), b.getI64IntegerAttr(c.groupSize));
-    } else {
-      Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-      Value init = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
-      init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
-      y = linalg::MatmulOp::create(
-              b, loc,
-              ValueRange{body->getArgument(0), body->getArgument(1 + copy)},
-              ValueRange{init})
-              .getResult(0);
-    }
+    Value y = product(b, body, copy);
     if (sum) {
       Value out = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
       sum = linalg::AddOp::create(b, loc, ValueRange{sum, y}, ValueRange{out})
@@ -281,50 +235,98 @@ buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
   return module;
 }
 
+/// @main(x: M x K) -> M x N: the sum over `copies` copies of the weights
+/// (one, unless cold) of a tern.matmul over the copy's codes, or of a float
+/// linalg.matmul with the copy's weights (K x N) as further arguments.
+OwningOpRef<ModuleOp>
+buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
+            bool ternary, int64_t copies,
+            q::Packing packing = q::Packing::SignMagnitude) {
+  const Config &c = problem.config;
+  auto f32 = Float32Type::get(&ctx);
+  auto yType = RankedTensorType::get({batch, c.n}, f32);
+  SmallVector<Type> extra;
+  if (!ternary)
+    extra.append(copies, RankedTensorType::get({c.k, c.n}, f32));
+  return buildSumOfCopies(
+      ctx, batch, c.k, c.n, extra, copies,
+      [&](OpBuilder &b, Block *body, int64_t copy) -> Value {
+        Location loc = b.getUnknownLoc();
+        if (!ternary) {
+          Value zero =
+              arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+          Value init = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
+          init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+          return linalg::MatmulOp::create(
+                     b, loc,
+                     ValueRange{body->getArgument(0),
+                                body->getArgument(1 + copy)},
+                     ValueRange{init})
+              .getResult(0);
+        }
+        SmallVector<int64_t> codeShape = {c.n, c.k};
+        SmallVector<int64_t> scaleShape = {c.n, problem.groups};
+        if (c.planes > 1) {
+          codeShape.insert(codeShape.begin(), c.planes);
+          scaleShape.insert(scaleShape.begin(), c.planes);
+        }
+        std::vector<uint8_t> codes(problem.codes.size());
+        std::vector<float> scales(problem.scales.size());
+        for (int64_t p = 0; p < c.planes; ++p)
+          for (int64_t n = 0; n < c.n; ++n) {
+            int64_t from = p * c.n + sourceRow(n, copy, c.n),
+                    to = p * c.n + n;
+            std::memcpy(&codes[to * c.k], &problem.codes[from * c.k], c.k);
+            std::memcpy(&scales[to * problem.groups],
+                        &problem.scales[from * problem.groups],
+                        problem.groups * sizeof(float));
+          }
+        std::vector<uint8_t> packed(
+            q::packedBytes(packing, c.planes * c.n, c.k));
+        // The codes come from quantize: always valid.
+        llvm::cantFail(q::pack(packing, codes.data(), c.planes * c.n, c.k,
+                               packed.data()));
+        auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
+        Value w = ConstantOp::create(b, loc, codesType,
+                                     packing == q::Packing::Base3
+                                         ? PackingKind::Base3
+                                         : PackingKind::SignMagnitude,
+                                     "weights", packed);
+        auto scaleType = RankedTensorType::get(scaleShape, f32);
+        Value scaleValues = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
+        return MatmulOp::create(b, loc, yType, body->getArgument(0), w,
+                                scaleValues, Value(), Value(),
+                                b.getI64IntegerAttr(c.groupSize));
+      });
+}
+
 /// @main(x: M x K) -> M x N: the sum over `copies` copies of the weights of
 /// a matmul on the problem's weights as tern-ternarize keep= stores them
 /// (`kept`, N x K), each copy's rows rotated as the ternary copies' are.
 OwningOpRef<ModuleOp> buildKeptModule(MLIRContext &ctx,
                                       const q::KeptWeights &kept,
                                       int64_t batch, int64_t copies) {
-  OpBuilder b(&ctx);
-  Location loc = b.getUnknownLoc();
-  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
-  b.setInsertionPointToEnd(module->getBody());
   int64_t n = kept.rows, k = kept.cols;
-  auto f32 = b.getF32Type();
-  auto xType = RankedTensorType::get({batch, k}, f32);
-  auto yType = RankedTensorType::get({batch, n}, f32);
-  auto func =
-      func::FuncOp::create(b, loc, "main", b.getFunctionType({xType}, {yType}));
-  Block *body = func.addEntryBlock();
-  b.setInsertionPointToStart(body);
-  Value sum;
   bool int8 = kept.format == q::KeptFormat::Int8;
-  for (int64_t copy = 0; copy < copies; ++copy) {
-    q::KeptWeights rotated = kept;
-    for (int64_t r = 0; r < n; ++r) {
-      int64_t from = sourceRow(r, copy, n);
-      if (int8) {
-        std::memcpy(&rotated.codes[r * k], &kept.codes[from * k], k);
-        rotated.scales[r] = kept.scales[from];
-      } else {
-        std::memcpy(&rotated.values[r * k], &kept.values[from * k],
-                    k * sizeof(float));
-      }
-    }
-    Value y = buildKeptProducts(b, loc, body->getArgument(0), rotated,
-                                "weights" + std::to_string(copy));
-    if (sum) {
-      Value out = tensor::EmptyOp::create(b, loc, yType.getShape(), f32);
-      sum = linalg::AddOp::create(b, loc, ValueRange{sum, y}, ValueRange{out})
-                .getResult(0);
-    } else {
-      sum = y;
-    }
-  }
-  func::ReturnOp::create(b, loc, sum);
-  return module;
+  return buildSumOfCopies(
+      ctx, batch, k, n, {}, copies,
+      [&](OpBuilder &b, Block *body, int64_t copy) {
+        q::KeptWeights rotated = kept;
+        for (int64_t r = 0; r < n; ++r) {
+          int64_t from = sourceRow(r, copy, n);
+          if (int8) {
+            std::memcpy(&rotated.codes[r * k], &kept.codes[from * k], k);
+            rotated.scales[r] = kept.scales[from];
+          } else {
+            std::memcpy(&rotated.values[r * k], &kept.values[from * k],
+                        k * sizeof(float));
+          }
+        }
+        return buildKeptProducts(b, b.getUnknownLoc(), body->getArgument(0),
+                                 rotated, "weights" + std::to_string(copy));
+      });
 }
 
 /// The last-level cache's size in bytes, as the cache topology in /sys

@@ -54,15 +54,24 @@ struct QuantizedLayer {
 /// layer name.
 LogicalResult collectLayers(ModuleOp module,
                             llvm::StringMap<QuantizedLayer> &layers) {
-  WalkResult walk = module.walk([&](MatmulOp op) {
-    std::string name = layerNameAt(op.getLoc());
+  // Each name once: it finds the ONNX node the layer came from.
+  auto add = [&](Operation *op, const std::string &name,
+                 QuantizedLayer layer) {
     if (name.empty()) {
-      op.emitError("export-onnx: this tern.matmul has no layer name (its "
-                   "location names no ONNX node)");
+      op->emitError("export-onnx: this layer has no name (its location "
+                    "names no ONNX node)");
       return WalkResult::interrupt();
     }
-    QuantizedLayer layer;
     layer.op = op;
+    if (!layers.try_emplace(name, std::move(layer)).second) {
+      op->emitError("export-onnx: two layers or tables are named '")
+          << name << "'";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  };
+  WalkResult walk = module.walk([&](MatmulOp op) {
+    std::string name = layerNameAt(op.getLoc());
     if (!hasConstantWeights(op)) {
       op.emitError("export-onnx: layer '")
           << name
@@ -72,14 +81,10 @@ LogicalResult collectLayers(ModuleOp module,
     FailureOr<MatmulWeights> read = readConstantWeights(op);
     if (failed(read))
       return WalkResult::interrupt();
+    QuantizedLayer layer;
     layer.weights = std::move(read->weights);
     layer.bias = std::move(read->bias);
-    if (!layers.try_emplace(name, std::move(layer)).second) {
-      op.emitError("export-onnx: two tern.matmul ops are named '")
-          << name << "'";
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
+    return add(op, name, std::move(layer));
   });
   if (walk.wasInterrupted())
     return failure();
@@ -87,23 +92,12 @@ LogicalResult collectLayers(ModuleOp module,
     std::optional<KeptLayer> kept = matchKeptLayer(op);
     if (!kept)
       return WalkResult::advance();
-    std::string name = layerNameAt(op.getLoc());
-    if (name.empty()) {
-      op.emitError("export-onnx: this kept layer has no layer name (its "
-                   "location names no ONNX node)");
-      return WalkResult::interrupt();
-    }
     FailureOr<q::KeptWeights> read = readKeptWeights(*kept);
     if (failed(read))
       return WalkResult::interrupt();
     QuantizedLayer layer;
-    layer.op = op;
     layer.kept = std::move(*read);
-    if (!layers.try_emplace(name, std::move(layer)).second) {
-      op.emitError("export-onnx: two layers are named '") << name << "'";
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
+    return add(op, layerNameAt(op.getLoc()), std::move(layer));
   });
   if (walk.wasInterrupted())
     return failure();
@@ -115,15 +109,9 @@ LogicalResult collectLayers(ModuleOp module,
     if (failed(read))
       return WalkResult::interrupt();
     QuantizedLayer layer;
-    layer.op = op;
     layer.kept = std::move(*read);
     layer.table = true;
-    if (!layers.try_emplace(table->name, std::move(layer)).second) {
-      op.emitError("export-onnx: two layers or tables are named '")
-          << table->name << "'";
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
+    return add(op, table->name, std::move(layer));
   });
   return failure(walk.wasInterrupted());
 }
