@@ -26,6 +26,8 @@ func.func @exact(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
 }
 
 // -----
+// tern-ternarize finds no layer here, and says so (at the split's start).
+// expected-warning@-2 {{tern-ternarize: no layer is ternarized: the module has no linalg.matmul and no NCHW convolution}}
 
 // Two planes of sign/magnitude codes, one byte per row of four:
 // plane 0: [+1 0 -1 0], [0 0 0 +1] (5 zeros); plane 1: [-1 -1 -1 -1],
@@ -50,6 +52,8 @@ func.func @planes(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 #-}
 
 // -----
+// tern-ternarize finds no layer here, and says so (at the split's start).
+// expected-warning@-2 {{tern-ternarize: no layer is ternarized: the module has no linalg.matmul and no NCHW convolution}}
 
 // Codes that are not constants are not counted.
 // CHECK-LABEL: func.func @argument
