@@ -313,8 +313,11 @@ Operation *castInputs(RewriterBase &rewriter, linalg::LinalgOp tile) {
     auto copy = linalg::CopyOp::create(rewriter, loc, input->get(), init);
     FailureOr<linalg::VectorizationResult> vectorized =
         linalg::vectorize(rewriter, copy);
-    if (failed(vectorized))
+    if (failed(vectorized)) {
+      rewriter.eraseOp(copy);
+      rewriter.eraseOp(init.getDefiningOp());
       return tile;
+    }
     rewriter.replaceOp(copy, vectorized->replacements);
     operands[input->getOperandNumber()] = vectorized->replacements.front();
     changed = true;
@@ -602,12 +605,12 @@ LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
   auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
   SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
   int64_t weightBytes = 4;
-  if (linalgOp.getNumDpsInputs() == 2)
-    weightBytes = std::max<int64_t>(
-        getElementTypeOrSelf(linalgOp.getDpsInputs()[1].getType())
-                .getIntOrFloatBitWidth() /
-            8,
-        1);
+  if (linalgOp.getNumDpsInputs() == 2) {
+    Type weights = getElementTypeOrSelf(linalgOp.getDpsInputs()[1].getType());
+    if (weights.isIntOrFloat())
+      weightBytes =
+          std::max<int64_t>(weights.getIntOrFloatBitWidth() / 8, 1);
+  }
   streamWeights(s, ranges, weightBytes);
   // `op` split along `loop` after iteration `main`, the pieces scheduled
   // with `first` and `rest`.
