@@ -204,10 +204,10 @@ int64_t sourceRow(int64_t row, int64_t copy, int64_t n) {
 
 /// @main(x: M x K, `extra` further arguments) -> M x N: the sum over
 /// `copies` products, `product(b, body, copy)` each.
-OwningOpRef<ModuleOp> buildSumOfCopies(
-    MLIRContext &ctx, int64_t batch, int64_t k, int64_t n,
-    ArrayRef<Type> extra, int64_t copies,
-    function_ref<Value(OpBuilder &, Block *, int64_t)> product) {
+OwningOpRef<ModuleOp>
+buildSumOfCopies(MLIRContext &ctx, int64_t batch, int64_t k, int64_t n,
+                 ArrayRef<Type> extra, int64_t copies,
+                 function_ref<Value(OpBuilder &, Block *, int64_t)> product) {
   OpBuilder b(&ctx);
   Location loc = b.getUnknownLoc();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
@@ -274,8 +274,7 @@ buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
         std::vector<float> scales(problem.scales.size());
         for (int64_t p = 0; p < c.planes; ++p)
           for (int64_t n = 0; n < c.n; ++n) {
-            int64_t from = p * c.n + sourceRow(n, copy, c.n),
-                    to = p * c.n + n;
+            int64_t from = p * c.n + sourceRow(n, copy, c.n), to = p * c.n + n;
             std::memcpy(&codes[to * c.k], &problem.codes[from * c.k], c.k);
             std::memcpy(&scales[to * problem.groups],
                         &problem.scales[from * problem.groups],
@@ -284,8 +283,8 @@ buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
         std::vector<uint8_t> packed(
             q::packedBytes(packing, c.planes * c.n, c.k));
         // The codes come from quantize: always valid.
-        llvm::cantFail(q::pack(packing, codes.data(), c.planes * c.n, c.k,
-                               packed.data()));
+        llvm::cantFail(
+            q::pack(packing, codes.data(), c.planes * c.n, c.k, packed.data()));
         auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
         Value w = ConstantOp::create(b, loc, codesType,
                                      packing == q::Packing::Base3
@@ -294,8 +293,7 @@ buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
                                      "weights", packed);
         auto scaleType = RankedTensorType::get(scaleShape, f32);
         Value scaleValues = arith::ConstantOp::create(
-            b, loc,
-            DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
+            b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
         return MatmulOp::create(b, loc, yType, body->getArgument(0), w,
                                 scaleValues, Value(), Value(),
                                 b.getI64IntegerAttr(c.groupSize));
@@ -306,8 +304,8 @@ buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
 /// a matmul on the problem's weights as tern-ternarize keep= stores them
 /// (`kept`, N x K), each copy's rows rotated as the ternary copies' are.
 OwningOpRef<ModuleOp> buildKeptModule(MLIRContext &ctx,
-                                      const q::KeptWeights &kept,
-                                      int64_t batch, int64_t copies) {
+                                      const q::KeptWeights &kept, int64_t batch,
+                                      int64_t copies) {
   int64_t n = kept.rows, k = kept.cols;
   bool int8 = kept.format == q::KeptFormat::Int8;
   return buildSumOfCopies(
@@ -562,10 +560,10 @@ int main(int argc, char **argv) {
   for (int64_t j = 0; j < c.k; ++j)
     for (int64_t n = 0; n < c.n; ++n)
       weightsNK[n * c.k + j] = problem.weightsKN[j * c.n + n];
-  int8Weights = q::keepWeights({weightsNK.data(), c.n, c.k},
-                               q::KeptFormat::Int8);
-  halfWeights = q::keepWeights({weightsNK.data(), c.n, c.k},
-                               q::KeptFormat::F16);
+  int8Weights =
+      q::keepWeights({weightsNK.data(), c.n, c.k}, q::KeptFormat::Int8);
+  halfWeights =
+      q::keepWeights({weightsNK.data(), c.n, c.k}, q::KeptFormat::F16);
   std::vector<float>().swap(weightsNK);
   int8Bytes = double(c.n * c.k) + double(c.n * int8Weights.scaleBits / 8);
   int64_t int8Copies = c.cold ? copiesFor(int8Bytes) : 1;
@@ -672,9 +670,8 @@ int main(int argc, char **argv) {
     Kernels warm, cold;
     if (failed(compileAll(1, 1, 1, 1, 1, warm)))
       return fail("compiling the kernels: failed");
-    if (c.cold &&
-        failed(compileAll(ternaryCopies, floatCopies, base3Copies, int8Copies,
-                          halfCopies, cold)))
+    if (c.cold && failed(compileAll(ternaryCopies, floatCopies, base3Copies,
+                                    int8Copies, halfCopies, cold)))
       return fail("compiling the kernels over " +
                   std::to_string(ternaryCopies) + " matrices: failed");
 

@@ -76,9 +76,8 @@ KeptWeights tern::quant::keepWeights(MatrixRef w, KeptFormat format) {
   kept.cols = w.cols;
   int64_t count = w.rows * w.cols;
   if (format == KeptFormat::F16) {
-    bool fits = std::all_of(w.data, w.data + count, [](float v) {
-      return std::fabs(v) <= kHalfMax;
-    });
+    bool fits = std::all_of(w.data, w.data + count,
+                            [](float v) { return std::fabs(v) <= kHalfMax; });
     if (!fits)
       kept.format = format = KeptFormat::F32;
   }

@@ -69,9 +69,8 @@ ErrorReport errorsOf(MatrixRef w, const float *h, Value value) {
 
 ErrorReport tern::quant::measureApproximation(MatrixRef w, const float *h,
                                               const float *approx) {
-  return errorsOf(w, h, [&](int64_t r, int64_t k) {
-    return approx[r * w.cols + k];
-  });
+  return errorsOf(w, h,
+                  [&](int64_t r, int64_t k) { return approx[r * w.cols + k]; });
 }
 
 ErrorReport tern::quant::measure(MatrixRef w, const float *h,

@@ -143,9 +143,8 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
   Value input = op.getInputs()[0];
   Value filter = op.getInputs()[1];
   if (!isImageF32(input.getType()) || !isImageF32(op.getResultTypes()[0])) {
-    llvm::raw_string_ostream(why)
-        << "its image is " << input.getType()
-        << ", not NCHW f32 with static channels";
+    llvm::raw_string_ostream(why) << "its image is " << input.getType()
+                                  << ", not NCHW f32 with static channels";
     return std::nullopt;
   }
   why = whyNotWeights(filter);
@@ -411,9 +410,10 @@ Value mlir::tern::buildKeptProducts(OpBuilder &b, Location loc, Value x,
   Value products = buildFloatProducts(b, loc, x, weights, nullptr);
   if (!int8)
     return products;
-  Value scales = floatConstant(b, loc, {n}, kept.scales,
-                               kept.scaleBits == 16 ? FloatType(b.getF16Type())
-                                                    : FloatType(b.getF32Type()));
+  Value scales =
+      floatConstant(b, loc, {n}, kept.scales,
+                    kept.scaleBits == 16 ? FloatType(b.getF16Type())
+                                         : FloatType(b.getF32Type()));
   // products[m, n] · scales[n]
   MLIRContext *ctx = b.getContext();
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
@@ -514,10 +514,10 @@ void mlir::tern::replaceTable(RewriterBase &rewriter, const Table &table,
               ArrayRef<uint8_t>(bytes))));
   Value scales;
   if (int8)
-    scales = floatConstant(rewriter, loc, {rows}, kept.scales,
-                           kept.scaleBits == 16
-                               ? FloatType(rewriter.getF16Type())
-                               : FloatType(rewriter.getF32Type()));
+    scales =
+        floatConstant(rewriter, loc, {rows}, kept.scales,
+                      kept.scaleBits == 16 ? FloatType(rewriter.getF16Type())
+                                           : FloatType(rewriter.getF32Type()));
   Type f32 = rewriter.getF32Type();
   for (tensor::ExtractOp read : table.reads) {
     rewriter.setInsertionPoint(read);

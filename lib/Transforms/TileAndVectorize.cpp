@@ -69,8 +69,7 @@ constexpr int64_t kStreamMinBlocks = 4;
 /// int8 or f16 layers) take chunks of as many bytes a row as f32 ones
 /// (more registers of accumulators), so that a step still reads whole
 /// cache lines of each row. Unchanged unless K and N are static.
-void streamWeights(Schedule &s, ArrayRef<int64_t> ranges,
-                   int64_t weightBytes) {
+void streamWeights(Schedule &s, ArrayRef<int64_t> ranges, int64_t weightBytes) {
   if (s.rowLoop < 0 || s.parallel[s.rowLoop] != 1 || !s.inner.empty() ||
       s.serial)
     return;
@@ -608,8 +607,7 @@ LogicalResult schedule(RewriterBase &rewriter, TilingInterface op, Schedule s) {
   if (linalgOp.getNumDpsInputs() == 2) {
     Type weights = getElementTypeOrSelf(linalgOp.getDpsInputs()[1].getType());
     if (weights.isIntOrFloat())
-      weightBytes =
-          std::max<int64_t>(weights.getIntOrFloatBitWidth() / 8, 1);
+      weightBytes = std::max<int64_t>(weights.getIntOrFloatBitWidth() / 8, 1);
   }
   streamWeights(s, ranges, weightBytes);
   // `op` split along `loop` after iteration `main`, the pieces scheduled

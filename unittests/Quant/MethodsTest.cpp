@@ -871,10 +871,10 @@ TEST(OptionsTest, ErrorFeedbackAndLowRankErrors) {
 TEST(Methods, KeptInt8PerChannel) {
   // Row 0: max 1.27, scale 0.01 (f16: 0.0099945068359375); row 1: zeros;
   // row 2: max 127 * 2^-8, codes exact, 0.5 * 2^-8 a tie (to even: 0).
-  std::vector<float> w = {1.27f,        -0.5f,        0.003f,       -1.27f,
-                          0.0f,         0.0f,         0.0f,         0.0f,
-                          127 * 0x1p-8f, 0.5f * 0x1p-8f, 1.5f * 0x1p-8f,
-                          -3 * 0x1p-8f};
+  std::vector<float> w = {1.27f,          -0.5f,          0.003f,
+                          -1.27f,         0.0f,           0.0f,
+                          0.0f,           0.0f,           127 * 0x1p-8f,
+                          0.5f * 0x1p-8f, 1.5f * 0x1p-8f, -3 * 0x1p-8f};
   MatrixRef m{w.data(), 3, 4};
   KeptWeights kept = keepWeights(m, KeptFormat::Int8);
   ASSERT_EQ(kept.format, KeptFormat::Int8);
@@ -883,10 +883,18 @@ TEST(Methods, KeptInt8PerChannel) {
   EXPECT_EQ(kept.scales[1], 0.0f);
   EXPECT_EQ(kept.scales[2], 0x1p-8f);
   float s = kept.scales[0];
-  std::vector<int8_t> expected = {
-      int8_t(std::nearbyint(1.27f / s)), int8_t(std::nearbyint(-0.5f / s)),
-      int8_t(std::nearbyint(0.003f / s)), int8_t(std::nearbyint(-1.27f / s)),
-      0, 0, 0, 0, 127, 0, 2, -3};
+  std::vector<int8_t> expected = {int8_t(std::nearbyint(1.27f / s)),
+                                  int8_t(std::nearbyint(-0.5f / s)),
+                                  int8_t(std::nearbyint(0.003f / s)),
+                                  int8_t(std::nearbyint(-1.27f / s)),
+                                  0,
+                                  0,
+                                  0,
+                                  0,
+                                  127,
+                                  0,
+                                  2,
+                                  -3};
   EXPECT_EQ(kept.codes, expected);
   // The f16 scale is a little below 0.01: 1.27 rounds to 127, not beyond.
   EXPECT_EQ(kept.codes[0], 127);

@@ -98,10 +98,11 @@ template <typename Owner> struct TernarizeOptionSet {
                 llvm::cl::desc("Regular expression: only layers whose name "
                                "matches"),
                 llvm::cl::init("")),
-        exclude(owner, "exclude",
-                llvm::cl::desc("Regular expression: layers whose name "
-                               "matches are kept out of the ternary set (keep=)"),
-                llvm::cl::init("")),
+        exclude(
+            owner, "exclude",
+            llvm::cl::desc("Regular expression: layers whose name "
+                           "matches are kept out of the ternary set (keep=)"),
+            llvm::cl::init("")),
         keep(owner, "keep",
              llvm::cl::desc("How layers left out of the ternary set "
                             "(include=, exclude=, bits=) are stored"),

@@ -55,8 +55,7 @@ struct QuantizedLayer {
 LogicalResult collectLayers(ModuleOp module,
                             llvm::StringMap<QuantizedLayer> &layers) {
   // Each name once: it finds the ONNX node the layer came from.
-  auto add = [&](Operation *op, const std::string &name,
-                 QuantizedLayer layer) {
+  auto add = [&](Operation *op, const std::string &name, QuantizedLayer layer) {
     if (name.empty()) {
       op->emitError("export-onnx: this layer has no name (its location "
                     "names no ONNX node)");
@@ -340,7 +339,7 @@ std::string Exporter::keptInput(const std::string &name,
   for (int64_t d : dims)
     tensor.add_dims(d);
   tensor.set_data_type(kept.codes.empty() ? onnx::TensorProto::FLOAT16
-                                           : onnx::TensorProto::INT8);
+                                          : onnx::TensorProto::INT8);
   std::vector<uint8_t> bytes = kept.bytes(/*transposed=*/!rowsFirst);
   tensor.set_raw_data(std::string(bytes.begin(), bytes.end()));
   *model.mutable_graph()->add_initializer() = std::move(tensor);

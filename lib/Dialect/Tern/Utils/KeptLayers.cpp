@@ -67,7 +67,7 @@ namespace {
 /// as rows x cols KeptWeights: the constant is rows x cols, or cols x rows
 /// when `transposed`. Fails if a constant cannot be read.
 FailureOr<::tern::quant::KeptWeights> readStored(Value stored, Value scales,
-                                                  bool transposed) {
+                                                 bool transposed) {
   namespace q = ::tern::quant;
   auto type = cast<RankedTensorType>(stored.getType());
   int64_t rows = type.getDimSize(transposed ? 1 : 0);
