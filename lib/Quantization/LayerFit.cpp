@@ -38,12 +38,37 @@ std::vector<double> centered(const std::vector<double> &moment,
   return result;
 }
 
+/// The same statistics of x Q, from their second moments: E[x Q] = E[x] Q,
+/// E[Qᵀ x xᵀ Q], whose diagonal is E[(x Q)²]. max |x| has no counterpart
+/// and is dropped.
+void rotateStatistics(const q::Rotation &rotation, LayerStatistics &stats) {
+  int64_t k = stats.channels;
+  rotation.apply(stats.mean.data());
+  rotation.conjugate(stats.secondMoment.data());
+  for (int64_t i = 0; i < k; ++i)
+    stats.meanSquare[i] = stats.secondMoment[i * k + i];
+  stats.maxAbs.clear();
+}
+
 } // namespace
 
-q::MatrixRef PreparedLayer::fitted(const Layer &layer) const {
-  return q::MatrixRef{targetWeights.empty() ? layer.weights.data()
-                                            : targetWeights.data(),
+q::MatrixRef PreparedLayer::original(const Layer &layer) const {
+  return q::MatrixRef{rotation ? rotatedWeights.data() : layer.weights.data(),
                       layer.rows, layer.cols};
+}
+
+q::MatrixRef PreparedLayer::fitted(const Layer &layer) const {
+  if (targetWeights.empty())
+    return original(layer);
+  return q::MatrixRef{targetWeights.data(), layer.rows, layer.cols};
+}
+
+std::vector<float>
+PreparedLayer::dequantize(const q::TernaryWeights &weights) const {
+  std::vector<float> values = weights.dequantize();
+  if (rotation)
+    rotation->unapplyRows(values.data(), weights.rows);
+  return values;
 }
 
 LogicalResult LayerFitter::checkShape(const Layer &layer) const {
@@ -56,13 +81,38 @@ LogicalResult LayerFitter::checkShape(const Layer &layer) const {
 
 LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
                                    StringRef source) const {
+  int64_t k = layer.cols;
+  if (prepared.stats && prepared.stats->channels != k)
+    return emitLayerError(layer)
+           << "its statistics have " << prepared.stats->channels
+           << " channels, the layer has K = " << k;
+  if (settings_.rotate) {
+    const q::Rotation &rotation =
+        prepared.rotation.emplace(q::makeRotation(k));
+    prepared.rotatedWeights = layer.weights;
+    rotation.applyRows(prepared.rotatedWeights.data(), layer.rows);
+    if (prepared.stats) {
+      if (prepared.stats->secondMoment.empty())
+        return emitLayerError(layer)
+               << "rotate needs second moments to rotate the statistics, and "
+               << source
+               << " has none (run tern-calibrate with second-moment=1)";
+      if (prepared.sequential) {
+        TargetStatistics &target = prepared.target;
+        rotateStatistics(rotation, target.received);
+        rotation.apply(target.floatMean.data());
+        rotation.conjugate(target.floatSecondMoment.data());
+        rotation.conjugate(target.crossMoment.data());
+      } else {
+        prepared.rotatedStats = *prepared.stats;
+        rotateStatistics(rotation, prepared.rotatedStats);
+        prepared.stats = &prepared.rotatedStats;
+      }
+    }
+  }
   if (!prepared.stats)
     return success();
-  int64_t k = layer.cols;
   const LayerStatistics &stats = *prepared.stats;
-  if (stats.channels != k)
-    return emitLayerError(layer) << "its statistics have " << stats.channels
-                                 << " channels, the layer has K = " << k;
   if ((settings_.gptq || settings_.refitScales) && stats.secondMoment.empty())
     return emitLayerError(layer)
            << (settings_.gptq ? "gptq" : "refit-scales")
@@ -88,7 +138,7 @@ LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
             ? centered(target.crossMoment, target.floatMean, stats.mean)
             : target.crossMoment;
     llvm::Expected<std::vector<float>> retargeted =
-        q::retargetWeights({layer.weights.data(), layer.rows, k}, cross.data(),
+        q::retargetWeights(prepared.original(layer), cross.data(),
                            prepared.hessian.data(), settings_.dampening);
     if (!retargeted)
       return emitLayerError(layer) << llvm::toString(retargeted.takeError());
@@ -133,10 +183,11 @@ std::vector<float> LayerFitter::bias(const Layer &layer,
   if (!prepared.targetWeights.empty()) {
     // + W E[x] - W* E[x̃]: what the target itself leaves.
     const std::vector<double> &floatMean = prepared.target.floatMean;
+    q::MatrixRef original = prepared.original(layer);
     for (int64_t n = 0; n < layer.rows; ++n) {
       double sum = 0;
       for (int64_t c = 0; c < layer.cols; ++c)
-        sum += double(layer.weights[n * layer.cols + c]) * floatMean[c] -
+        sum += double(original.row(n)[c]) * floatMean[c] -
                double(w.row(n)[c]) * prepared.stats->mean[c];
       bias[n] += float(sum);
     }

@@ -341,7 +341,8 @@ FailureOr<Value>
 mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
                                   const ::tern::quant::TernaryWeights &weights,
                                   ArrayRef<float> bias, Type codeType,
-                                  ::tern::quant::Packing packing) {
+                                  ::tern::quant::Packing packing,
+                                  const ::tern::quant::Rotation *rotation) {
   namespace q = ::tern::quant;
   Operation *op = layer.op;
   int64_t n = layer.rows, k = layer.cols;
@@ -380,9 +381,16 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
     shifts = constant({n, weights.groups()}, weights.shifts, scaleType);
   if (!bias.empty())
     biasValue = constant({n}, bias, f32);
+  Value left, right;
+  if (rotation) {
+    left = constant({rotation->a, rotation->a}, rotation->left, f32);
+    right = constant({rotation->b, rotation->b}, rotation->right, f32);
+  }
   Value replacement =
       buildLayer(rewriter, layer, [&](OpBuilder &b, Value x) -> Value {
         int64_t m = cast<RankedTensorType>(x.getType()).getDimSize(0);
+        if (rotation)
+          x = RotateOp::create(b, loc, x.getType(), x, left, right);
         return mlir::tern::MatmulOp::create(
             b, loc, RankedTensorType::get({m, n}, f32), x, codes, scales,
             shifts, biasValue, b.getI64IntegerAttr(weights.groupSize));

@@ -29,6 +29,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Regex.h"
@@ -241,6 +243,7 @@ FailureOr<FitSettings> TernarizePass::readSettings(bool haveStats) {
   settings.biasCorrection = biasCorrection;
   settings.deadZoneBias = method == TernarizeMethod::Tequila;
   settings.dampening = dampening;
+  settings.rotate = rotate;
   return settings;
 }
 
@@ -316,8 +319,9 @@ LogicalResult TernarizePass::rewriteLayer(const Layer &layer,
                                           const PreparedLayer &prepared,
                                           const q::TernaryWeights &weights,
                                           ArrayRef<float> bias, double damage) {
-  if (failed(replaceWithTernMatmul(*rewriter, layer, weights, bias, codeType,
-                                   storedPacking)))
+  if (failed(replaceWithTernMatmul(
+          *rewriter, layer, weights, bias, codeType, storedPacking,
+          prepared.rotation ? &*prepared.rotation : nullptr)))
     return failure();
   reports.push_back(
       reportLayer(layer, prepared, weights, bias, storedPacking, damage));
@@ -341,7 +345,8 @@ TernarizePass::ternarizeLayers(ArrayRef<Layer *> selected,
     std::vector<float> bias = fitter.bias(*layer, prepared, *weights);
     // The next layers are calibrated on the model with this one ternarized.
     if (sequential)
-      sequential->update(index, layer->rows, weights->dequantize(), bias);
+      sequential->update(index, layer->rows, prepared.dequantize(*weights),
+                         bias);
     if (failed(rewriteLayer(*layer, prepared, *weights, bias, std::nan(""))))
       return failure();
     std::vector<float>().swap(layer->weights);
@@ -454,7 +459,7 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
       candidate.planes = p;
       candidate.bitsPerWeight =
           q::measure(w, nullptr, *weights, storedPacking).bitsPerWeight;
-      candidate.weights = weights->dequantize();
+      candidate.weights = prepared[i].dequantize(*weights);
       candidate.bias = fitter.bias(*layer, prepared[i], *weights);
       allocation[i].candidates.push_back(std::move(candidate));
       fits[i].push_back(std::move(*weights));
@@ -606,6 +611,13 @@ void TernarizePass::runOnOperation() {
   this->rewriter = nullptr;
   if (failed(result))
     return signalPassFailure();
+  // Layers that read the same activations (q, k and v; up and gate) share
+  // one rotation: their tern.rotate ops, and the reshapes before them, are
+  // the same ops.
+  if (rotate) {
+    DominanceInfo dominance(module);
+    eliminateCommonSubExpressions(rewriter, dominance, module);
+  }
   if (!report.empty() &&
       failed(writeReport(module, report, stringifyTernarizeMethod(method),
                          reports, floatLayers, modelBytes)))

@@ -72,7 +72,7 @@ LayerReport mlir::tern::reportLayer(const Layer &layer,
                                     const q::TernaryWeights &weights,
                                     ArrayRef<float> bias, q::Packing packing,
                                     double damage) {
-  q::MatrixRef w = {layer.weights.data(), layer.rows, layer.cols};
+  q::MatrixRef w = prepared.original(layer);
   LayerReport report;
   report.name = layer.name;
   report.rows = layer.rows;
@@ -80,6 +80,7 @@ LayerReport mlir::tern::reportLayer(const Layer &layer,
   report.planes = weights.planes;
   report.groupSize = weights.groupSize;
   report.error = q::measure(w, prepared.h(), weights, packing);
+  report.rotated = prepared.rotation.has_value();
   if (prepared.stats && !prepared.stats->secondMoment.empty()) {
     const LayerStatistics &stats = *prepared.stats;
     const TargetStatistics &target = prepared.target;
@@ -135,6 +136,7 @@ LogicalResult mlir::tern::writeReport(Operation *root, StringRef path,
         {"format",
          layer.kept.empty() ? StringRef("ternary") : StringRef(layer.kept)},
         {"table", layer.table},
+        {"rotated", layer.rotated},
         {"planes", layer.planes},
         {"group_size", layer.groupSize},
         {"bits_per_weight", layer.error.bitsPerWeight},

@@ -12,6 +12,15 @@
 // RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/gptq.mlir %t/gptq.json | FileCheck %s --check-prefix=COSINE
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=ptqtp planes=2 stats=%t/stats.json report=%t/ptqtp.json" -o %t/ptqtp.mlir 2>/dev/null
 // RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/ptqtp.mlir %t/ptqtp.json | FileCheck %s --check-prefix=COSINE
+// rotate=1 fits in the rotated space, with the statistics rotated: the
+// cosine the report predicts from them is what the compiled model (x Q,
+// then the codes) gives.
+// RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 bias-correction=1 rotate=1 stats=%t/stats.json report=%t/rotated.json" -o %t/rotated.mlir 2>/dev/null
+// RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/rotated.mlir %t/rotated.json | FileCheck %s --check-prefix=COSINE
+// RUN: FileCheck %s --check-prefix=ROTATED-JSON < %t/rotated.json
+// Rotating statistics needs their second moments.
+// RUN: tern-opt %s --tern-calibrate="inputs=%t/sets stats=%t/first.json" -o /dev/null 2>/dev/null
+// RUN: not tern-opt %t/float.mlir --tern-ternarize="rotate=1 stats=%t/first.json" 2>&1 | FileCheck %s --check-prefix=NO-MOMENTS
 
 // Without stats=, tern-calibrate leaves the statistics on the module, where
 // tern-ternarize finds (and removes) them: one tern-opt run does both.
@@ -31,6 +40,10 @@
 // TEQUILA: tern.matmul {{.*}} bias({{.*}} : tensor<4xf32>)
 
 // COSINE: proj cosine 0.{{[0-9]+}} matches
+
+// ROTATED-JSON: "name": "proj",
+// ROTATED-JSON: "rotated": true,
+// NO-MOMENTS: error: loc("proj"): tern-ternarize: layer 'proj': rotate needs second moments to rotate the statistics, and '{{.*}}first.json' has none (run tern-calibrate with second-moment=1)
 
 func.func @main(%x: tensor<3x8xf32> {onnx.name = "x"}, %img: tensor<1x2x2x3xf32> {onnx.name = "img"})
     -> (tensor<3x4xf32> {onnx.name = "y"}, tensor<1x4x2x3xf32> {onnx.name = "c"}) {

@@ -10,6 +10,11 @@
 // RUN: tern-opt %t/float.mlir --tern-calibrate="inputs=%t/sets second-moment=1" --tern-ternarize="method=bt threshold=calibrated gptq=1 bias-correction=1" -o %t/once.mlir 2>/dev/null
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 bias-correction=1 calibration=%t/sets sequential=1 report=%t/seq.json" -o %t/seq.mlir 2>&1 | FileCheck %s --check-prefix=TABLE
 // RUN: %python %S/Inputs/sequential.py compare %t/sets tern-run %t/float.mlir %t/once.mlir %t/seq.mlir %t/seq.json | FileCheck %s
+// Rotated (rotate=1): the statistics each layer receives, rotated with it,
+// still predict what the compiled model (with its tern.rotate) does.
+// RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 bias-correction=1 calibration=%t/sets sequential=1 rotate=1 report=%t/rot.json" -o %t/rot.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=ROTATED < %t/rot.mlir
+// RUN: %python %S/Inputs/sequential.py compare %t/sets tern-run %t/float.mlir %t/once.mlir %t/rot.mlir %t/rot.json | FileCheck %s --check-prefix=ROTATED-COSINE
 
 // The other fits take the same statistics (tequila: its bias from E[x̃]).
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=tequila threshold=calibrated calibration=%t/sets sequential=1" 2>/dev/null | FileCheck %s --check-prefix=TEQUILA
@@ -31,6 +36,10 @@
 // CHECK: sequential cosine
 // CHECK: sequential closer to float: True
 // CHECK: reported cosine of out matches
+
+// ROTATED: tern.rotate %{{.+}} by(%{{.+}}, %{{.+}} : tensor<2x2xf32>, tensor<4x4xf32>) : tensor<16x8xf32>
+// ROTATED: tern.rotate %{{.+}} by(%{{.+}}, %{{.+}} : tensor<2x2xf32>, tensor<3x3xf32>) : tensor<16x6xf32>
+// ROTATED-COSINE: reported cosine of out matches
 
 // TEQUILA-COUNT-2: tern.matmul {{.*}} bias(
 // PTQTP-COUNT-2: tern.matmul {{.*}} : tensor<16x{{[0-9]}}xf32>, tensor<2x{{[0-9]}}x{{[0-9]}}x!tern.trit>

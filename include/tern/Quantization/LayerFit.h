@@ -11,6 +11,7 @@
 #define TERN_QUANTIZATION_LAYERFIT_H
 
 #include "tern/Quant/Quantize.h"
+#include "tern/Quant/Rotation.h"
 #include "tern/Quantization/Calibration.h"
 #include "tern/Quantization/Layers.h"
 
@@ -33,6 +34,9 @@ struct FitSettings {
   bool deadZoneBias = false;
   /// Fraction of the mean diagonal added to E[x xᵀ] where it is inverted.
   double dampening = 0.01;
+  /// Incoherence processing: each layer is fitted in its input space
+  /// rotated by makeRotation(K), and computes x Q before its product.
+  bool rotate = false;
 };
 
 /// What a layer's fit needs besides its weights.
@@ -51,13 +55,25 @@ struct PreparedLayer {
   bool sequential = false;
   TargetStatistics target;
   std::vector<float> targetWeights;
+  /// rotate: the rotation Q, the layer's weights W Q, and its statistics
+  /// in the rotated space (what `stats` then points to, unless sequential:
+  /// `target` is rotated in place). Everything above is in that space.
+  std::optional<::tern::quant::Rotation> rotation;
+  std::vector<float> rotatedWeights;
+  LayerStatistics rotatedStats;
 
   const float *h() const {
     return importance.empty() ? nullptr : importance.data();
   }
-  /// The weights the fit approximates: the layer's, or the sequential
+  /// The layer's weights in the space the fit works in: W, or W Q.
+  ::tern::quant::MatrixRef original(const Layer &layer) const;
+  /// The weights the fit approximates: original(), or the sequential
   /// target.
   ::tern::quant::MatrixRef fitted(const Layer &layer) const;
+  /// Ŵ of `weights` in the layer's own input space (Ŵ Qᵀ when rotated):
+  /// what a float model that computes x Ŵᵀ needs.
+  std::vector<float>
+  dequantize(const ::tern::quant::TernaryWeights &weights) const;
 };
 
 class LayerFitter {
@@ -70,8 +86,9 @@ public:
   LogicalResult checkShape(const Layer &layer) const;
 
   /// Fills the importances, Hessian and (sequential) target weights of
-  /// `prepared` from `prepared.stats`; `source` names where the statistics
-  /// came from in messages. Does nothing data-free.
+  /// `prepared` from `prepared.stats`, first rotating the weights and the
+  /// statistics when the settings rotate; `source` names where the
+  /// statistics came from in messages.
   LogicalResult prepare(const Layer &layer, PreparedLayer &prepared,
                         StringRef source) const;
 

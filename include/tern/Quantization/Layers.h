@@ -15,6 +15,7 @@
 #include "tern/Dialect/Tern/Utils/KeptLayers.h"
 #include "tern/Quant/Kept.h"
 #include "tern/Quant/Packing.h"
+#include "tern/Quant/Rotation.h"
 #include "tern/Quant/Ternary.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -85,13 +86,15 @@ InFlightDiagnostic emitLayerError(const Layer &layer);
 /// with `packing` into a tern.constant of `codeType` elements named
 /// "NAME.codes", its scales (and shifts) as f16 constants when
 /// weights.scaleBits is 16 (f32 otherwise), and `bias` (f32, N
-/// values, or none) added. Emits an error at the op if the codes cannot be
-/// packed.
+/// values, or none) added. With a `rotation` (the weights fitted in the
+/// rotated space) the activations go through a tern.rotate by its factors
+/// first. Emits an error at the op if the codes cannot be packed.
 FailureOr<Value>
 replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
                       const ::tern::quant::TernaryWeights &weights,
                       ArrayRef<float> bias, Type codeType,
-                      ::tern::quant::Packing packing);
+                      ::tern::quant::Packing packing,
+                      const ::tern::quant::Rotation *rotation = nullptr);
 
 /// x (M x K, f32) times the kept weights `kept` (int8 or f16, N x K),
 /// built as replaceWithKeptMatmul describes, the weights a resource

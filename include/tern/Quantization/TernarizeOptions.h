@@ -147,6 +147,13 @@ template <typename Owner> struct TernarizeOptionSet {
                   llvm::cl::desc("gptq and sequential: fraction of the mean "
                                  "diagonal added to E[x x^T]"),
                   llvm::cl::init(0.01)),
+        rotate(owner, "rotate",
+               llvm::cl::desc(
+                   "Incoherence processing: fit each layer in its input space "
+                   "rotated by a random orthogonal Kronecker product Q, and "
+                   "compute x Q before its product (tern.rotate; with "
+                   "statistics, needs second moments)"),
+               llvm::cl::init(false)),
         calibration(
             owner, "calibration",
             llvm::cl::desc("Calibration inputs (DIR, as tern-calibrate reads "
@@ -192,6 +199,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<bool> refitScales;
   Option<bool> biasCorrection;
   Option<double> dampening;
+  Option<bool> rotate;
   Option<std::string> calibration;
   Option<bool> sequential;
   Option<double> bits;

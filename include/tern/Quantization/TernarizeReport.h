@@ -37,6 +37,8 @@ struct LayerReport {
   std::string kept;
   /// Whether it is a table gathered from (tables=) rather than a layer.
   bool table = false;
+  /// Whether it was fitted in a rotated input space (rotate=).
+  bool rotated = false;
 };
 
 /// The report of `layer` fitted as `weights` (stored with `packing`) and

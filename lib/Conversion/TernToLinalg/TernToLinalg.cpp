@@ -411,6 +411,73 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   }
 };
 
+/// tern.rotate -> the rows as M x A x B, two contractions (with R over q,
+/// then with L over p), and back to M x K.
+struct RotateLowering : OpConversionPattern<RotateOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RotateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getResult().getType();
+    auto elementType = cast<FloatType>(type.getElementType());
+    int64_t a = op.getLeft().getType().getDimSize(0);
+    int64_t b = op.getRight().getType().getDimSize(0);
+    Value input = adaptor.getInput();
+    SmallVector<OpFoldResult> shape = {
+        tensor::getMixedSize(rewriter, loc, input, 0),
+        rewriter.getIndexAttr(a), rewriter.getIndexAttr(b)};
+    auto cubeType =
+        RankedTensorType::get({type.getDimSize(0), a, b}, elementType);
+    SmallVector<ReassociationIndices> reassociation = {{0}, {1, 2}};
+    Value cube = tensor::ExpandShapeOp::create(rewriter, loc, cubeType, input,
+                                               reassociation, shape);
+    auto zeros = [&] {
+      Value empty = tensor::EmptyOp::create(rewriter, loc, shape, elementType);
+      return linalg::FillOp::create(rewriter, loc,
+                                    floatConst(rewriter, loc, elementType, 0.0),
+                                    empty)
+          .getResult(0);
+    };
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+               d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
+    SmallVector<utils::IteratorType> iterators(3,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    auto multiplyAdd = [](OpBuilder &b, Location l, ValueRange args) {
+      Value product = arith::MulFOp::create(b, l, args[0], args[1]);
+      linalg::YieldOp::create(b, l,
+                              arith::AddFOp::create(b, l, args[2], product)
+                                  .getResult());
+    };
+    // t[m, p, j] = Σ_q X[m, p, q] R[q, j]: loops (m, p, j, q).
+    Value t =
+        linalg::GenericOp::create(
+            rewriter, loc, cubeType, ValueRange{cube, adaptor.getRight()},
+            ValueRange{zeros()},
+            SmallVector<AffineMap>{AffineMap::get(4, 0, {d0, d1, d3}, ctx),
+                                   AffineMap::get(4, 0, {d3, d2}, ctx),
+                                   AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
+            iterators, multiplyAdd)
+            .getResult(0);
+    // y[m, i, j] = Σ_p L[p, i] t[m, p, j]: loops (m, i, j, p).
+    Value y =
+        linalg::GenericOp::create(
+            rewriter, loc, cubeType, ValueRange{adaptor.getLeft(), t},
+            ValueRange{zeros()},
+            SmallVector<AffineMap>{AffineMap::get(4, 0, {d3, d1}, ctx),
+                                   AffineMap::get(4, 0, {d0, d3, d2}, ctx),
+                                   AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
+            iterators, multiplyAdd)
+            .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, type, y,
+                                                         reassociation);
+    return success();
+  }
+};
+
 /// unrealized_conversion_cast from a ternary tensor to its code tensor (the
 /// type this lowering gives it) -> the codes themselves. This lets IR written
 /// before the lowering look at the codes, as the integration tests do.
@@ -512,6 +579,6 @@ void mlir::tern::populateTernToLinalgTypeConversion(TypeConverter &converter) {
 void mlir::tern::populateTernToLinalgConversionPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, QuantizeLowering, DequantizeLowering,
-               MatmulLowering, CodeCastLowering>(converter,
+               MatmulLowering, RotateLowering, CodeCastLowering>(converter,
                                                  patterns.getContext());
 }

@@ -47,6 +47,9 @@ struct QuantizedLayer {
   bool table = false;
   /// Extra bias per output channel (Tequila, bias correction), or empty.
   std::vector<float> bias;
+  /// rotate=: the weights are fitted in the input space rotated by Q (the
+  /// layer computes (x Q) Ŵᵀ).
+  std::optional<q::Rotation> rotation;
 };
 
 /// Reads every tern.matmul of `module` back into TernaryWeights, and every
@@ -83,6 +86,14 @@ LogicalResult collectLayers(ModuleOp module,
     QuantizedLayer layer;
     layer.weights = std::move(read->weights);
     layer.bias = std::move(read->bias);
+    if (auto rotate = op.getInput().getDefiningOp<RotateOp>()) {
+      layer.rotation = readConstantRotation(rotate);
+      if (!layer.rotation) {
+        op.emitError("export-onnx: layer '")
+            << name << "': the factors of its tern.rotate are not constants";
+        return WalkResult::interrupt();
+      }
+    }
     return add(op, name, std::move(layer));
   });
   if (walk.wasInterrupted())
@@ -239,6 +250,19 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
                         << " weights are not a whole number of MatMulNBits "
                            "blocks (16, 32, 64, 128 or 256)";
   int64_t blocks = (k + block - 1) / block, rowBytes = blocks * block / 4;
+  // A rotated layer reads x Q: a MatMul by Q (K x K) first.
+  std::string codesInput = input;
+  if (layer.rotation) {
+    onnx::NodeProto rotate;
+    rotate.set_op_type("MatMul");
+    rotate.set_name(prefix + ".rotate");
+    rotate.add_input(input);
+    rotate.add_input(
+        addInitializer(prefix + ".rotation", {k, k}, layer.rotation->dense()));
+    rotate.add_output(rotate.name());
+    codesInput = rotate.name();
+    out.push_back(std::move(rotate));
+  }
   std::vector<std::string> partials;
   for (int64_t p = 0; p < w.planes; ++p) {
     std::string plane = prefix + ".plane" + std::to_string(p);
@@ -278,7 +302,7 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
     node.set_op_type("MatMulNBits");
     node.set_domain("com.microsoft");
     node.set_name(plane);
-    node.add_input(input);
+    node.add_input(codesInput);
     node.add_input(plane + ".codes");
     node.add_input(addInitializer(plane + ".scales", {n * blocks}, scales));
     if (!zeroPoints.empty())
@@ -316,9 +340,12 @@ std::string Exporter::weightsInput(const std::string &name,
                                    std::vector<onnx::NodeProto> &out) {
   if (layer.kept)
     return keptInput(name, *layer.kept, dims, rowsFirst, out);
-  // Ŵ (N x K) laid out as `dims`.
+  // Ŵ (N x K) laid out as `dims`; for a rotated layer Ŵ Qᵀ, which x
+  // multiplies as (x Q) Ŵᵀ does.
   int64_t n = layer.weights.rows, k = layer.weights.cols;
   std::vector<float> values = layer.weights.dequantize();
+  if (layer.rotation)
+    layer.rotation->unapplyRows(values.data(), n);
   if (rowsFirst)
     return addInitializer(name + ".weights", dims, values);
   std::vector<float> t(values.size());

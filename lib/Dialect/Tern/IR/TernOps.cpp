@@ -188,6 +188,38 @@ LogicalResult MatmulOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// RotateOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RotateOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (input.getRank() != 2)
+    return emitOpError("expects activations of rank 2 (M x K), got ") << input;
+  int64_t k = input.getDimSize(1);
+  if (ShapedType::isDynamic(k))
+    return emitOpError("expects activations with a static K, got ") << input;
+  int64_t size[2];
+  for (auto [index, factor] :
+       llvm::enumerate(ArrayRef<Value>{getLeft(), getRight()})) {
+    auto type = cast<RankedTensorType>(factor.getType());
+    StringRef name = index == 0 ? "left" : "right";
+    if (type.getRank() != 2 || !type.hasStaticShape() ||
+        type.getDimSize(0) != type.getDimSize(1))
+      return emitOpError("expects a square static ")
+             << name << " matrix, got " << type;
+    if (type.getElementType() != input.getElementType())
+      return emitOpError("expects a ")
+             << name << " matrix of element type " << input.getElementType()
+             << " (the activations'), got " << type.getElementType();
+    size[index] = type.getDimSize(0);
+  }
+  if (size[0] * size[1] != k)
+    return emitOpError("expects the matrices' sizes to multiply to K = ")
+           << k << ", got " << size[0] << " x " << size[1];
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
@@ -339,6 +371,20 @@ FailureOr<MatmulWeights> mlir::tern::readConstantWeights(MatmulOp op) {
           ? 16
           : 32;
   return result;
+}
+
+std::optional<::tern::quant::Rotation>
+mlir::tern::readConstantRotation(RotateOp op) {
+  std::optional<std::vector<float>> left = constantFloats(op.getLeft());
+  std::optional<std::vector<float>> right = constantFloats(op.getRight());
+  if (!left || !right)
+    return std::nullopt;
+  ::tern::quant::Rotation rotation;
+  rotation.a = op.getLeft().getType().getDimSize(0);
+  rotation.b = op.getRight().getType().getDimSize(0);
+  rotation.left = std::move(*left);
+  rotation.right = std::move(*right);
+  return rotation;
 }
 
 #define GET_OP_CLASSES

@@ -17,6 +17,7 @@
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "tern/Quant/Rotation.h"
 #include "tern/Quant/Ternary.h"
 
 #include "tern/Dialect/Tern/IR/TernAttrs.h"
@@ -65,6 +66,9 @@ bool hasConstantWeights(MatmulOp op);
 /// operand is not a constant, or at its tern.constant when the blob does not
 /// unpack.
 FailureOr<MatmulWeights> readConstantWeights(MatmulOp op);
+
+/// The rotation a tern.rotate applies, if its factors are float constants.
+std::optional<::tern::quant::Rotation> readConstantRotation(RotateOp op);
 
 } // namespace mlir::tern
 

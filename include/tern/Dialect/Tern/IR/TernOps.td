@@ -131,6 +131,39 @@ def Tern_MatmulOp : Tern_GroupedOp<"matmul", "getWeights",
 }
 
 //===----------------------------------------------------------------------===//
+// RotateOp
+//===----------------------------------------------------------------------===//
+
+def Tern_RotateOp : Tern_Op<"rotate", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "activations times a Kronecker product of two matrices";
+  let description = [{
+    Computes y = x (L ⊗ R) for activations x (M x K) and matrices L (A x A)
+    and R (B x B) with A · B = K: viewing each row of x as an A x B matrix
+    X (x[m, p · B + q] = X[p, q]), the row of y is Lᵀ X R:
+
+        y[m, i · B + j] = Σ_p Σ_q L[p, i] · x[m, p · B + q] · R[q, j]
+
+    tern-ternarize's `rotate=` puts it before a `tern.matmul` whose weights
+    were fitted in the rotated space (L and R orthogonal, so y Ŵᵀ
+    approximates x Wᵀ): K (A + B) multiplies a row instead of K².
+    Layers that read the same activations share one.
+
+    ```mlir
+    %y = tern.rotate %x by(%l, %r : tensor<10x10xf32>, tensor<12x12xf32>)
+           : tensor<?x120xf32>
+    ```
+  }];
+  let arguments = (ins Tern_FloatTensor:$input, Tern_FloatTensor:$left,
+                       Tern_FloatTensor:$right);
+  let results = (outs Tern_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `by` `(` $left `,` $right `:` type($left) `,` type($right) `)`
+    attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
