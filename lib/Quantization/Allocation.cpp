@@ -12,9 +12,11 @@
 
 #include "tern/Quantization/Probe.h"
 
+#include "llvm/ADT/APFloat.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -23,13 +25,22 @@ using ::tern::support::DType;
 
 namespace {
 
-/// Appends the f32 outputs to `values`.
+/// Appends the float outputs (f32, and f16 of half-precision models) to
+/// `values`.
 void flatten(const std::vector<Array> &outputs, std::vector<double> &values) {
   for (const Array &output : outputs) {
-    if (output.type != DType::F32)
-      continue;
-    const auto *data = reinterpret_cast<const float *>(output.data.data());
-    values.insert(values.end(), data, data + output.numElements());
+    if (output.type == DType::F32) {
+      const auto *data = reinterpret_cast<const float *>(output.data.data());
+      values.insert(values.end(), data, data + output.numElements());
+    } else if (output.type == DType::F16) {
+      for (int64_t i = 0; i < output.numElements(); ++i) {
+        uint16_t bits;
+        std::memcpy(&bits, output.data.data() + 2 * i, 2);
+        values.push_back(
+            llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits))
+                .convertToDouble());
+      }
+    }
   }
 }
 

@@ -28,36 +28,82 @@ using namespace mlir::tern;
 
 namespace {
 
-/// The values of a float constant (inline or a resource blob), row-major.
+/// Whether `type` is an element type whose layers tern-ternarize takes:
+/// f32, or f16 and bf16 (read and computed in f32, results narrowed back).
+bool isLayerFloat(Type type) { return type.isF32() || type.isF16() || type.isBF16(); }
+
+/// The values of a float constant (inline or a resource blob; f32, f16 or
+/// bf16), row-major, as f32.
 std::optional<std::vector<float>> readFloats(Value value) {
   auto constant = value.getDefiningOp<arith::ConstantOp>();
   if (!constant)
     return std::nullopt;
   auto type = dyn_cast<RankedTensorType>(constant.getType());
-  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+  if (!type || !isLayerFloat(type.getElementType()) || !type.hasStaticShape())
     return std::nullopt;
+  auto elementType = cast<FloatType>(type.getElementType());
   std::vector<float> values(type.getNumElements());
+  auto widen = [](APFloat element) {
+    bool losesInfo = false;
+    element.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                    &losesInfo);
+    return element.convertToFloat();
+  };
   if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
-    llvm::copy(dense.getValues<float>(), values.begin());
+    if (elementType.isF32())
+      llvm::copy(dense.getValues<float>(), values.begin());
+    else
+      llvm::transform(dense.getValues<APFloat>(), values.begin(), widen);
     return values;
   }
-  if (auto resource =
-          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != values.size() * sizeof(float))
-      return std::nullopt;
-    std::memcpy(values.data(), blob->getData().data(),
-                values.size() * sizeof(float));
+  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  int64_t bytes = elementType.getWidth() / 8;
+  if (!blob || blob->getData().size() != values.size() * bytes)
+    return std::nullopt;
+  const char *data = blob->getData().data();
+  if (elementType.isF32()) {
+    std::memcpy(values.data(), data, values.size() * sizeof(float));
     return values;
   }
-  return std::nullopt;
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint16_t bits;
+    std::memcpy(&bits, data + 2 * i, 2);
+    values[i] = widen(APFloat(elementType.getFloatSemantics(), APInt(16, bits)));
+  }
+  return values;
 }
 
-/// Whether `value` is a constant with a static f32 tensor type.
+/// `value` (a float tensor) with its elements converted to `type`
+/// (extf or truncf), or `value` itself if they are of that type.
+Value convertElements(OpBuilder &b, Location loc, Value value, FloatType type) {
+  auto tensorType = cast<RankedTensorType>(value.getType());
+  auto from = cast<FloatType>(tensorType.getElementType());
+  if (from == type)
+    return value;
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, value), type);
+  return linalg::MapOp::create(
+             b, loc, ValueRange{value}, init,
+             [&](OpBuilder &nested, Location l, ValueRange args) {
+               Value converted =
+                   from.getWidth() < type.getWidth()
+                       ? arith::ExtFOp::create(nested, l, type, args[0])
+                             .getResult()
+                       : arith::TruncFOp::create(nested, l, type, args[0])
+                             .getResult();
+               linalg::YieldOp::create(nested, l, converted);
+             })
+      .getResult()[0];
+}
+
+/// Whether `value` is a constant with a static f32, f16 or bf16 tensor
+/// type.
 bool isFloatConstant(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   return value.getDefiningOp<arith::ConstantOp>() && type &&
-         type.getElementType().isF32() && type.hasStaticShape();
+         isLayerFloat(type.getElementType()) && type.hasStaticShape();
 }
 
 /// Whether `value` is a tensor of zeros (a fill of 0 or a zero splat).
@@ -67,15 +113,16 @@ bool isZeros(Value value) {
   return matchPattern(value, m_AnyZeroFloat());
 }
 
-/// An M x K f32 matrix whose K is static (M may be dynamic: the rows of a
-/// model whose batch or sequence length is fixed only when it runs).
-bool isRowsF32(Type type) {
+/// An M x K f32, f16 or bf16 matrix whose K is static (M may be dynamic:
+/// the rows of a model whose batch or sequence length is fixed only when
+/// it runs).
+bool isRowsFloat(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.getElementType().isF32() && tensor.getRank() == 2 &&
-         !tensor.isDynamicDim(1);
+  return tensor && isLayerFloat(tensor.getElementType()) &&
+         tensor.getRank() == 2 && !tensor.isDynamicDim(1);
 }
 
-/// Why `weights` are not the constant f32 weights of a layer ("" if they
+/// Why `weights` are not the constant float weights of a layer ("" if they
 /// are).
 std::string whyNotWeights(Value weights) {
   std::string why;
@@ -84,10 +131,11 @@ std::string whyNotWeights(Value weights) {
   if (!weights.getDefiningOp<arith::ConstantOp>())
     os << "its weights are not a constant (an input of the model, or "
           "computed)";
-  else if (type && !type.getElementType().isF32())
-    os << "its weights are " << type.getElementType() << ", not f32";
+  else if (type && !isLayerFloat(type.getElementType()))
+    os << "its weights are " << type.getElementType()
+       << ", not f32, f16 or bf16";
   else if (!isFloatConstant(weights))
-    os << "its weights are not a static f32 tensor";
+    os << "its weights are not a static float tensor";
   return why;
 }
 
@@ -99,10 +147,12 @@ std::optional<Layer> matchMatmul(linalg::MatmulOp op, std::string &why) {
     return std::nullopt;
   }
   Type activations = op.getInputs()[0].getType();
-  if (!isRowsF32(activations)) {
+  auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
+  if (!isRowsFloat(activations) ||
+      !isLayerFloat(resultType.getElementType())) {
     llvm::raw_string_ostream(why)
         << "its activations are " << activations
-        << ", not an M x K f32 matrix with a static K";
+        << ", not an M x K f32, f16 or bf16 matrix with a static K";
     return std::nullopt;
   }
   why = whyNotWeights(op.getInputs()[1]);
@@ -112,17 +162,24 @@ std::optional<Layer> matchMatmul(linalg::MatmulOp op, std::string &why) {
   Layer layer;
   layer.cols = weightType.getDimSize(0);
   layer.rows = weightType.getDimSize(1);
-  layer.activations = [op](OpBuilder &) mutable { return op.getInputs()[0]; };
-  layer.outputs = [](OpBuilder &, Value products) { return products; };
+  // f16 and bf16 layers compute in f32: x widened, the result narrowed.
+  Location loc = op.getLoc();
+  auto resultElement = cast<FloatType>(resultType.getElementType());
+  layer.activations = [op, loc](OpBuilder &b) mutable {
+    return convertElements(b, loc, op.getInputs()[0], b.getF32Type());
+  };
+  layer.outputs = [loc, resultElement](OpBuilder &b, Value products) {
+    return convertElements(b, loc, products, resultElement);
+  };
   return layer;
 }
 
-/// An NCHW f32 tensor whose channels are static (batch, height and width
-/// may be fixed only when the model runs).
-bool isImageF32(Type type) {
+/// An NCHW f32, f16 or bf16 tensor whose channels are static (batch,
+/// height and width may be fixed only when the model runs).
+bool isImageFloat(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.getElementType().isF32() && tensor.getRank() == 4 &&
-         !tensor.isDynamicDim(1);
+  return tensor && isLayerFloat(tensor.getElementType()) &&
+         tensor.getRank() == 4 && !tensor.isDynamicDim(1);
 }
 
 /// A 1x1 convolution (stride 1, NCHW) with constant F x C x 1 x 1 weights:
@@ -142,9 +199,11 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
   }
   Value input = op.getInputs()[0];
   Value filter = op.getInputs()[1];
-  if (!isImageF32(input.getType()) || !isImageF32(op.getResultTypes()[0])) {
-    llvm::raw_string_ostream(why) << "its image is " << input.getType()
-                                  << ", not NCHW f32 with static channels";
+  if (!isImageFloat(input.getType()) ||
+      !isImageFloat(op.getResultTypes()[0])) {
+    llvm::raw_string_ostream(why)
+        << "its image is " << input.getType()
+        << ", not NCHW f32, f16 or bf16 with static channels";
     return std::nullopt;
   }
   why = whyNotWeights(filter);
@@ -167,21 +226,25 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
   // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C] -> matmul -> [B*H*W, F] ->
   // [B, H, W, F] -> [B, F, H, W].
   Location loc = op.getLoc();
+  auto imageElement = cast<FloatType>(resultType.getElementType());
   auto transpose = [loc](OpBuilder &b, Value value,
                          ArrayRef<int64_t> permutation) {
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
     Value init = tensor::EmptyOp::create(
-        b, loc, applyPermutation(sizes, permutation), b.getF32Type());
+        b, loc, applyPermutation(sizes, permutation),
+        cast<RankedTensorType>(value.getType()).getElementType());
     return linalg::TransposeOp::create(b, loc, value, init, permutation)
         .getResult()[0];
   };
   SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
   layer.activations = [=](OpBuilder &b) mutable -> Value {
-    return tensor::CollapseShapeOp::create(
+    Value rows = tensor::CollapseShapeOp::create(
         b, loc, transpose(b, op.getInputs()[0], {0, 2, 3, 1}), pixels);
+    return convertElements(b, loc, rows, b.getF32Type());
   };
   int64_t filters = layer.rows;
-  layer.outputs = [=](OpBuilder &b, Value products) mutable -> Value {
+  layer.outputs = [=](OpBuilder &b, Value f32Products) mutable -> Value {
+    Value products = convertElements(b, loc, f32Products, imageElement);
     // The image's sizes, read from the input when the model runs.
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(b, loc, op.getInputs()[0]);
@@ -190,7 +253,7 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
     SmallVector<int64_t> shape;
     for (OpFoldResult size : nhwf)
       shape.push_back(getConstantIntValue(size).value_or(ShapedType::kDynamic));
-    auto type = RankedTensorType::get(shape, b.getF32Type());
+    auto type = RankedTensorType::get(shape, imageElement);
     Value image;
     if (llvm::count(shape, ShapedType::kDynamic) <= 1) {
       image =
@@ -468,6 +531,7 @@ mlir::tern::findTables(ModuleOp module,
   module.walk([&](tensor::ExtractOp read) {
     Value constant = read.getTensor();
     if (!isFloatConstant(constant) ||
+        !cast<RankedTensorType>(constant.getType()).getElementType().isF32() ||
         cast<RankedTensorType>(constant.getType()).getRank() != 2 ||
         !read->getParentOfType<linalg::GenericOp>())
       return;

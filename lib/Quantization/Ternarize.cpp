@@ -279,8 +279,8 @@ void TernarizePass::warnNothingSelected(ArrayRef<Layer> layers,
   // The first few reasons: a model's ops tend to fail alike.
   constexpr size_t kShown = 4;
   warning << "none of its " << rejected.size()
-          << " matmuls and convolutions qualifies (constant f32 weights, f32 "
-             "activations; convolutions 1x1 with stride 1): ";
+          << " matmuls and convolutions qualifies (constant f32, f16 or bf16 "
+             "weights and activations; convolutions 1x1 with stride 1): ";
   for (size_t i = 0; i < std::min(rejected.size(), kShown); ++i)
     warning << (i ? "; " : "") << rejected[i];
   if (rejected.size() > kShown)

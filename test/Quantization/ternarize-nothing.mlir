@@ -4,18 +4,18 @@
 // RUN: tern-opt %s --split-input-file --tern-ternarize 2>&1 | FileCheck %s
 // RUN: tern-opt %s --split-input-file --tern-ternarize="include=nomatch" 2>&1 | FileCheck %s --check-prefix=INCLUDE
 
-// CHECK: warning: tern-ternarize: no layer is ternarized: none of its 4 matmuls and convolutions qualifies (constant f32 weights, f32 activations; convolutions 1x1 with stride 1): 'half': its weights are f16, not f32; 'input': its weights are not a constant (an input of the model, or computed); 'strided': a convolution other than 1x1 with stride 1 (the only convolutions ternarized); 'wide': a convolution other than 1x1 with stride 1 (the only convolutions ternarized)
+// CHECK: warning: tern-ternarize: no layer is ternarized: none of its 4 matmuls and convolutions qualifies (constant f32, f16 or bf16 weights and activations; convolutions 1x1 with stride 1): 'int': its weights are i8, not f32, f16 or bf16; 'input': its weights are not a constant (an input of the model, or computed); 'strided': a convolution other than 1x1 with stride 1 (the only convolutions ternarized); 'wide': a convolution other than 1x1 with stride 1 (the only convolutions ternarized)
 // CHECK-LABEL: func.func @none
 // CHECK-NOT: tern.matmul
 // INCLUDE: warning: tern-ternarize: no layer is ternarized: none of its 4 matmuls
 func.func @none(%x: tensor<2x8xf32>, %w: tensor<8x4xf32>, %img: tensor<1x8x6x6xf32>)
     -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<1x4x3x3xf32>, tensor<1x4x4x4xf32>) {
-  %h = arith.constant dense<0.5> : tensor<8x4xf16>
+  %h = arith.constant dense<1> : tensor<8x4xi8>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<2x4xf32>
   %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
-  %a = linalg.matmul ins(%x, %h : tensor<2x8xf32>, tensor<8x4xf16>)
-                     outs(%z : tensor<2x4xf32>) -> tensor<2x4xf32> loc("half")
+  %a = linalg.matmul ins(%x, %h : tensor<2x8xf32>, tensor<8x4xi8>)
+                     outs(%z : tensor<2x4xf32>) -> tensor<2x4xf32> loc("int")
   %b = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x4xf32>)
                      outs(%z : tensor<2x4xf32>) -> tensor<2x4xf32> loc("input")
   %f = arith.constant dense<0.25> : tensor<4x8x1x1xf32>

@@ -6,6 +6,8 @@ import ort from "onnxruntime-node";
 const DTYPES = {
   "<f4": ["float32", Float32Array, 4],
   "<f8": ["float64", Float64Array, 8],
+  // float16 tensors hold their bit patterns.
+  "<f2": ["float16", Uint16Array, 2],
   "<i8": ["int64", BigInt64Array, 8],
   "<i4": ["int32", Int32Array, 4],
   "|b1": ["bool", Uint8Array, 1],

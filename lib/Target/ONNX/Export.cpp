@@ -126,16 +126,49 @@ LogicalResult collectLayers(ModuleOp module,
   return failure(walk.wasInterrupted());
 }
 
-/// The float values of an initializer held in the model file.
+/// The IEEE semantics of an ONNX float data type with 16 bits, or null.
+const llvm::fltSemantics *halfSemantics(int32_t dataType) {
+  if (dataType == onnx::TensorProto::FLOAT16)
+    return &APFloat::IEEEhalf();
+  if (dataType == onnx::TensorProto::BFLOAT16)
+    return &APFloat::BFloat();
+  return nullptr;
+}
+
+/// The float values of an initializer held in the model file (f32, f16 or
+/// bf16), as f32.
 std::optional<std::vector<float>>
 initializerFloats(const onnx::TensorProto &tensor) {
-  if (tensor.data_type() != onnx::TensorProto::FLOAT ||
+  const llvm::fltSemantics *half = halfSemantics(tensor.data_type());
+  if ((tensor.data_type() != onnx::TensorProto::FLOAT && !half) ||
       tensor.data_location() == onnx::TensorProto::EXTERNAL)
     return std::nullopt;
   int64_t count = 1;
   for (int64_t d : tensor.dims())
     count *= d;
   std::vector<float> values(count);
+  if (half) {
+    // Raw little-endian bits, or one bit pattern an int32_data entry.
+    std::vector<uint16_t> bits(count);
+    if (tensor.has_raw_data()) {
+      if (tensor.raw_data().size() != size_t(count) * 2)
+        return std::nullopt;
+      std::memcpy(bits.data(), tensor.raw_data().data(), bits.size() * 2);
+    } else {
+      if (tensor.int32_data_size() != count)
+        return std::nullopt;
+      llvm::transform(tensor.int32_data(), bits.begin(),
+                      [](int32_t v) { return uint16_t(v); });
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      APFloat value(*half, APInt(16, bits[i]));
+      bool losesInfo = false;
+      value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                    &losesInfo);
+      values[i] = value.convertToFloat();
+    }
+    return values;
+  }
   if (tensor.has_raw_data()) {
     if (tensor.raw_data().size() != size_t(count) * sizeof(float))
       return std::nullopt;
@@ -149,16 +182,33 @@ initializerFloats(const onnx::TensorProto &tensor) {
   return values;
 }
 
+/// An initializer of `dataType` (FLOAT, FLOAT16 or BFLOAT16) holding
+/// `values`, rounded to nearest even.
 onnx::TensorProto floatInitializer(const std::string &name,
                                    ArrayRef<int64_t> dims,
-                                   ArrayRef<float> values) {
+                                   ArrayRef<float> values,
+                                   int32_t dataType = onnx::TensorProto::FLOAT) {
   onnx::TensorProto tensor;
   tensor.set_name(name);
-  tensor.set_data_type(onnx::TensorProto::FLOAT);
+  tensor.set_data_type(dataType);
   for (int64_t d : dims)
     tensor.add_dims(d);
-  tensor.set_raw_data(std::string(reinterpret_cast<const char *>(values.data()),
-                                  values.size() * sizeof(float)));
+  const llvm::fltSemantics *half = halfSemantics(dataType);
+  if (!half) {
+    tensor.set_raw_data(
+        std::string(reinterpret_cast<const char *>(values.data()),
+                    values.size() * sizeof(float)));
+    return tensor;
+  }
+  std::string bytes(values.size() * 2, '\0');
+  for (size_t i = 0; i < values.size(); ++i) {
+    APFloat value(values[i]);
+    bool losesInfo = false;
+    value.convert(*half, APFloat::rmNearestTiesToEven, &losesInfo);
+    uint16_t bits = uint16_t(value.bitcastToAPInt().getZExtValue());
+    std::memcpy(&bytes[2 * i], &bits, 2);
+  }
+  tensor.set_raw_data(std::move(bytes));
   return tensor;
 }
 
@@ -207,10 +257,11 @@ private:
   std::string keptInput(const std::string &name, const q::KeptWeights &kept,
                         ArrayRef<int64_t> dims, bool rowsFirst,
                         std::vector<onnx::NodeProto> &out);
+  /// A float initializer in the element type of the layer being rewritten.
   std::string addInitializer(const std::string &name, ArrayRef<int64_t> dims,
                              ArrayRef<float> values) {
     *model.mutable_graph()->add_initializer() =
-        floatInitializer(name, dims, values);
+        floatInitializer(name, dims, values, floatType);
     return name;
   }
   InFlightDiagnostic error(const QuantizedLayer &layer) {
@@ -221,6 +272,10 @@ private:
   ModuleOp module;
   onnx::ModelProto &model;
   ONNXWeightFormat format;
+  /// The ONNX element type of the layer being rewritten (its weights'):
+  /// FLOAT, or FLOAT16 / BFLOAT16 for a half-precision model, whose
+  /// initializers and casts it also gets.
+  int32_t floatType = onnx::TensorProto::FLOAT;
   /// The model's constant tensors by name: its initializers and the values
   /// of its Constant nodes (exporters such as Paddle2ONNX hold every
   /// weight and bias in Constant nodes).
@@ -375,7 +430,7 @@ std::string Exporter::keptInput(const std::string &name,
   cast.set_name(name + ".cast");
   cast.add_input(name + (kept.codes.empty() ? ".f16" : ".int8"));
   cast.add_output(kept.codes.empty() ? weights : cast.name());
-  setInt(cast, "to", onnx::TensorProto::FLOAT);
+  setInt(cast, "to", floatType);
   out.push_back(std::move(cast));
   if (kept.codes.empty())
     return weights;
@@ -400,6 +455,15 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
   int64_t n = layer.kept ? layer.kept->rows : w.rows;
   int64_t k = layer.kept ? layer.kept->cols : w.cols;
   const std::string &name = node.name();
+  // The weights' element type (a Gather's table is input 0): what the
+  // layer's new initializers are stored as.
+  floatType = onnx::TensorProto::FLOAT;
+  int weightsIndex = layer.table ? 0 : 1;
+  if (node.input_size() > weightsIndex) {
+    auto it = constants.find(node.input(weightsIndex));
+    if (it != constants.end() && halfSemantics(it->second->data_type()))
+      floatType = it->second->data_type();
+  }
   // Kept layers are exported as their stored weights and a cast in either
   // format: MatMulNBits holds 2-bit codes.
   ONNXWeightFormat format =
