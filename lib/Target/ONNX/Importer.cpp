@@ -60,7 +60,9 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "Exp", "Floor", "Gelu", "Greater", "GreaterOrEqual", "HardSigmoid",
       "HardSwish", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "Max",
       "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "Reciprocal", "Relu",
-      "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh", "Where", "Xor",
+      "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh", "Where", "Xor", "Celu",
+      "Elu", "IsNaN", "Mish", "Mod", "PRelu", "Round", "Selu", "Sign",
+      "Softplus",
       // Matrix products, convolutions, pooling, layout, normalization,
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",

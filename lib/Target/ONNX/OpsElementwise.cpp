@@ -604,6 +604,167 @@ void onnx_import::registerElementwiseOps(HandlerTable &t) {
               clamp(b, loc, y, cst(b, loc, x, 0), cst(b, loc, x, 1)));
         });
   };
+  // Activations and rounding (float only unless said otherwise).
+  auto softplus = [](OpBuilder &b, Location loc, Value x) -> Value {
+    // max(x, 0) + log(1 + exp(-|x|)): no overflow for large |x|.
+    Value e = math::ExpOp::create(
+        b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x)));
+    return arith::AddFOp::create(
+        b, loc, arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, 0)),
+        math::LogOp::create(b, loc,
+                            arith::AddFOp::create(b, loc, cst(b, loc, x, 1), e)));
+  };
+  auto hostSoftplus = [](double x) {
+    return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+  };
+  addUnary(t, "Softplus", +hostSoftplus, softplus);
+  addUnary(
+      t, "Mish",
+      [](double x) {
+        return x * std::tanh(std::max(x, 0.0) +
+                             std::log1p(std::exp(-std::fabs(x))));
+      },
+      [=](OpBuilder &b, Location loc, Value x) -> Value {
+        return arith::MulFOp::create(
+            b, loc, x, math::TanhOp::create(b, loc, softplus(b, loc, x)));
+      });
+  addUnary(
+      t, "Round", [](double x) { return std::nearbyint(x); },
+      [](OpBuilder &b, Location loc, Value x) -> Value {
+        return math::RoundEvenOp::create(b, loc, x);
+      });
+  // x < 0 ? scale * (exp(x / inner) - 1) : x, times `outer`: Elu, Celu
+  // (as max(0, x) + min(0, ...) is for x >= 0 and x < 0 alike) and Selu.
+  auto addExponentialLinear = [&](StringRef name, double alpha, double gamma,
+                                  bool celu) {
+    t[name] = [=](NodeContext &ctx) {
+      double a = ctx.attrFloat("alpha", float(alpha));
+      double g = ctx.attrFloat("gamma", float(gamma));
+      if (celu && a == 0)
+        return LogicalResult(ctx.error() << "alpha must not be 0");
+      double inner = celu ? a : 1.0;
+      return lowerElementwise(
+          ctx, 0, 1, Domain::Float, Type(),
+          [=](ArrayRef<double> v) {
+            double x = v[0];
+            return g * (x < 0 ? a * (std::exp(x / inner) - 1) : x);
+          },
+          [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+            Value x = v[0];
+            Value negative = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OLT, x, cst(b, loc, x, 0));
+            Value scaled = arith::DivFOp::create(b, loc, x, cst(b, loc, x, inner));
+            Value curve = arith::MulFOp::create(
+                b, loc, cst(b, loc, x, a),
+                arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, scaled),
+                                      cst(b, loc, x, 1)));
+            Value y = arith::SelectOp::create(b, loc, negative, curve, x);
+            if (g == 1)
+              return y;
+            return arith::MulFOp::create(b, loc, y, cst(b, loc, x, g));
+          });
+    };
+  };
+  addExponentialLinear("Elu", 1.0, 1.0, false);
+  addExponentialLinear("Celu", 1.0, 1.0, true);
+  addExponentialLinear("Selu", 1.67326319217681884765625,
+                       1.05070102214813232421875, false);
+  t["Sign"] = [](NodeContext &ctx) {
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Any, Type(),
+        [](ArrayRef<double> a) {
+          return a[0] > 0 ? 1.0 : a[0] < 0 ? -1.0 : a[0];
+        },
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0];
+          Value positive, negative, otherwise = x;
+          if (isFloat(x)) {
+            positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                             x, cst(b, loc, x, 0));
+            negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                             x, cst(b, loc, x, 0));
+          } else {
+            positive = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                             x, cst(b, loc, x, 0));
+            negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                             x, cst(b, loc, x, 0));
+          }
+          Value low = arith::SelectOp::create(b, loc, negative,
+                                              cst(b, loc, x, -1), otherwise);
+          return arith::SelectOp::create(b, loc, positive, cst(b, loc, x, 1),
+                                         low);
+        });
+  };
+  t["IsNaN"] = [](NodeContext &ctx) {
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Float, ctx.b.getI1Type(),
+        [](ArrayRef<double> a) { return double(std::isnan(a[0])); },
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, a[0],
+                                       a[0]);
+        });
+  };
+  // PRelu(x, slope): slope broadcasts to x (unidirectionally: the result
+  // has x's shape, which broadcasting both checks less strictly).
+  t["PRelu"] = [](NodeContext &ctx) {
+    return lowerElementwise(
+        ctx, 0, 2, Domain::Any, Type(),
+        [](ArrayRef<double> a) { return a[0] < 0 ? a[1] * a[0] : a[0]; },
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0], slope = a[1];
+          if (isFloat(x))
+            return arith::SelectOp::create(
+                b, loc,
+                arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                      cst(b, loc, x, 0)),
+                arith::MulFOp::create(b, loc, slope, x), x);
+          return arith::SelectOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x,
+                                    cst(b, loc, x, 0)),
+              arith::MulIOp::create(b, loc, slope, x), x);
+        });
+  };
+  // Mod: fmod = 1 is C's fmod (the dividend's sign), fmod = 0 Python's %
+  // (the divisor's sign, integers only, as ONNX defines it).
+  t["Mod"] = [](NodeContext &ctx) {
+    int64_t fmod = ctx.attrInt("fmod", 0);
+    if (fmod != 0 && fmod != 1)
+      return LogicalResult(ctx.error() << "fmod must be 0 or 1, got " << fmod);
+    Tensor *x = ctx.input(0);
+    if (x && isa<FloatType>(x->type.getElementType()) && fmod == 0)
+      return LogicalResult(ctx.error()
+                           << "fmod = 0 (integer remainder) on a float tensor: "
+                              "ONNX requires fmod = 1 for floats");
+    return lowerElementwise(
+        ctx, 0, 2, Domain::Any, Type(),
+        [=](ArrayRef<double> a) {
+          if (a[1] == 0)
+            return fmod ? std::nan("") : 0.0;
+          double r = std::fmod(a[0], a[1]);
+          if (!fmod && r != 0 && ((r < 0) != (a[1] < 0)))
+            r += a[1];
+          return r;
+        },
+        [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0], y = a[1];
+          if (isFloat(x))
+            return arith::RemFOp::create(b, loc, x, y);
+          Value r = arith::RemSIOp::create(b, loc, x, y);
+          if (fmod)
+            return r;
+          Value zero = cst(b, loc, x, 0);
+          Value nonzero =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+          Value signsDiffer = arith::XOrIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero));
+          return arith::SelectOp::create(
+              b, loc, arith::AndIOp::create(b, loc, nonzero, signsDiffer),
+              arith::AddIOp::create(b, loc, r, y), r);
+        });
+  };
   t["Gelu"] = lowerGelu;
   t["Clip"] = lowerClip;
   t["Cast"] = lowerCast;
