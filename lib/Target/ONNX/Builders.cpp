@@ -602,3 +602,77 @@ std::optional<int64_t> onnx_import::normalizeAxis(int64_t axis, int64_t rank) {
     return std::nullopt;
   return axis < 0 ? axis + rank : axis;
 }
+
+SmallVector<int64_t> mlir::tern::onnx_import::stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+HostTensor mlir::tern::onnx_import::gatherHost(
+    const HostTensor &input, ArrayRef<int64_t> shape,
+    function_ref<int64_t(ArrayRef<int64_t>)> source) {
+  int64_t size = product(shape);
+  std::vector<double> values(size);
+  std::vector<Value> symbols(input.isSymbolic() ? size : 0);
+  SmallVector<int64_t> index(shape.size(), 0);
+  for (int64_t linear = 0; linear < size; ++linear) {
+    int64_t from = source(index);
+    values[linear] = input.values[from];
+    if (input.isSymbolic())
+      symbols[linear] = input.symbols[from];
+    for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  HostTensor result = makeHost(input.elementType, shape, std::move(values));
+  if (llvm::any_of(symbols, [](Value v) { return bool(v); }))
+    result.symbols = std::move(symbols);
+  return result;
+}
+
+void mlir::tern::onnx_import::assertIndicesInRange(NodeContext &ctx,
+                                                   Value indices, int64_t dim,
+                                                   int64_t axis) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  auto indexType = cast<RankedTensorType>(indices.getType());
+  int64_t rank = indexType.getRank();
+  auto flag = RankedTensorType::get({}, b.getI1Type());
+  Value all =
+      linalg::FillOp::create(
+          b, loc, arith::ConstantIntOp::create(b, loc, 1, 1).getResult(),
+          tensor::EmptyOp::create(b, loc, flag.getShape(), b.getI1Type())
+              .getResult())
+          .getResult(0);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, {}, b.getContext())};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  Type elementType = indexType.getElementType();
+  all = linalg::GenericOp::create(
+            b, loc, flag, ValueRange{indices}, ValueRange{all}, maps,
+            iterators,
+            [&](OpBuilder &b, Location loc, ValueRange args) {
+              auto bound = [&](int64_t v) {
+                return arith::ConstantOp::create(
+                    b, loc, b.getIntegerAttr(elementType, v));
+              };
+              Value above = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::sge, args[0], bound(-dim));
+              Value below = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::slt, args[0], bound(dim));
+              Value ok = arith::AndIOp::create(
+                  b, loc, args[1], arith::AndIOp::create(b, loc, above, below));
+              linalg::YieldOp::create(b, loc, ok);
+            })
+            .getResult(0);
+  cf::AssertOp::create(
+      b, loc, tensor::ExtractOp::create(b, loc, all, ValueRange{}),
+      "node '" + ctx.name() + "': " + ctx.node.op_type() +
+          " index out of range for dimension " + std::to_string(axis) +
+          " of size " + std::to_string(dim));
+}

@@ -62,7 +62,7 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "Reciprocal", "Relu",
       "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh", "Where", "Xor", "Celu",
       "Elu", "IsNaN", "Mish", "Mod", "PRelu", "Round", "Selu", "Sign",
-      "Softplus",
+      "Softplus", "ArgMax", "ArgMin", "CumSum",
       // Matrix products, convolutions, pooling, layout, normalization,
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
@@ -82,6 +82,7 @@ const HandlerTable &handlers() {
     registerElementwiseOps(t);
     registerTensorOps(t);
     registerNNOps(t);
+    registerIndexingOps(t);
     return t;
   }();
   return table;

@@ -181,6 +181,7 @@ using HandlerTable = llvm::StringMap<Handler>;
 void registerElementwiseOps(HandlerTable &table);
 void registerTensorOps(HandlerTable &table);
 void registerNNOps(HandlerTable &table);
+void registerIndexingOps(HandlerTable &table);
 
 //===----------------------------------------------------------------------===//
 // Types and constants
@@ -302,6 +303,20 @@ Value extractSlice(OpBuilder &b, Location loc, Value source,
 
 /// Normalizes an axis in [-rank, rank) to [0, rank); fails out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// Row-major strides of `shape`.
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape);
+
+/// A host result of `shape` whose element at each index is
+/// `source(index)`, an offset into `input`.
+HostTensor gatherHost(const HostTensor &input, ArrayRef<int64_t> shape,
+                      function_ref<int64_t(ArrayRef<int64_t>)> source);
+
+/// Asserts when the model runs that every element of the integer tensor
+/// `indices` lies in [-dim, dim), as ONNX requires of the indices of
+/// dimension `axis` (Gather, GatherElements): the message names the node.
+void assertIndicesInRange(NodeContext &ctx, Value indices, int64_t dim,
+                          int64_t axis);
 
 } // namespace mlir::tern::onnx_import
 

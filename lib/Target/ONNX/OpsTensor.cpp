@@ -26,38 +26,6 @@ using namespace mlir::tern::onnx_import;
 
 namespace {
 
-SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> strides(shape.size(), 1);
-  for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
-  return strides;
-}
-
-/// Builds a host result of `shape` whose element at each index is
-/// `source(index)`, an offset into `input`.
-HostTensor gatherHost(const HostTensor &input, ArrayRef<int64_t> shape,
-                      function_ref<int64_t(ArrayRef<int64_t>)> source) {
-  int64_t size = product(shape);
-  std::vector<double> values(size);
-  std::vector<Value> symbols(input.isSymbolic() ? size : 0);
-  SmallVector<int64_t> index(shape.size(), 0);
-  for (int64_t linear = 0; linear < size; ++linear) {
-    int64_t from = source(index);
-    values[linear] = input.values[from];
-    if (input.isSymbolic())
-      symbols[linear] = input.symbols[from];
-    for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  HostTensor result = makeHost(input.elementType, shape, std::move(values));
-  if (llvm::any_of(symbols, [](Value v) { return bool(v); }))
-    result.symbols = std::move(symbols);
-  return result;
-}
-
 /// Sets the output to `input` viewed with `shape` (same elements).
 LogicalResult setReshaped(NodeContext &ctx, Tensor &input,
                           ArrayRef<int64_t> shape) {
@@ -808,46 +776,8 @@ LogicalResult lowerGather(NodeContext &ctx) {
   // ONNX makes an index outside [-dim, dim) an error: checked once per
   // index when the model runs (a token id past the vocabulary, a position
   // past a rotary table), before the gather reads.
-  if (!indices->host) {
-    OpBuilder &b = ctx.b;
-    Location loc = ctx.loc;
-    auto flag = RankedTensorType::get({}, b.getI1Type());
-    Value all =
-        linalg::FillOp::create(
-            b, loc, arith::ConstantIntOp::create(b, loc, 1, 1).getResult(),
-            tensor::EmptyOp::create(b, loc, flag.getShape(), b.getI1Type())
-                .getResult())
-            .getResult(0);
-    SmallVector<AffineMap> maps = {
-        b.getMultiDimIdentityMap(indexRank),
-        AffineMap::get(indexRank, 0, {}, b.getContext())};
-    SmallVector<utils::IteratorType> iterators(indexRank,
-                                               utils::IteratorType::reduction);
-    Type indexType = indices->type.getElementType();
-    all =
-        linalg::GenericOp::create(
-            b, loc, flag, ValueRange{indexValue}, ValueRange{all}, maps,
-            iterators,
-            [&](OpBuilder &b, Location loc, ValueRange args) {
-              auto bound = [&](int64_t v) {
-                return arith::ConstantOp::create(
-                    b, loc, b.getIntegerAttr(indexType, v));
-              };
-              Value above = arith::CmpIOp::create(
-                  b, loc, arith::CmpIPredicate::sge, args[0], bound(-dim));
-              Value below = arith::CmpIOp::create(
-                  b, loc, arith::CmpIPredicate::slt, args[0], bound(dim));
-              Value ok = arith::AndIOp::create(
-                  b, loc, args[1], arith::AndIOp::create(b, loc, above, below));
-              linalg::YieldOp::create(b, loc, ok);
-            })
-            .getResult(0);
-    cf::AssertOp::create(
-        b, loc, tensor::ExtractOp::create(b, loc, all, ValueRange{}),
-        "node '" + ctx.name() + "': Gather index out of range for " +
-            "dimension " + std::to_string(*axis) + " of size " +
-            std::to_string(dim));
-  }
+  if (!indices->host)
+    assertIndicesInRange(ctx, indexValue, dim, *axis);
   Value result = generateOf(
       ctx.b, ctx.loc, sizes, elementType,
       [&](OpBuilder &b, Location loc) -> Value {

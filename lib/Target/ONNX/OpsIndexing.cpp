@@ -1,0 +1,624 @@
+//===- OpsIndexing.cpp - ONNX ops that compute where to read --------------===//
+//
+// This file lowers the ONNX ops whose result element is an input element at
+// an index computed from the result's (Tile, DepthToSpace, SpaceToDepth,
+// GatherElements, OneHot) and the scans and arg-reductions along one axis
+// (CumSum, ArgMax, ArgMin). Each one folds on the host when its inputs are
+// known at import time and is otherwise one linalg.generic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::tern;
+using namespace mlir::tern::onnx_import;
+
+namespace {
+
+/// The result of `shape` whose element at each index is x's element at
+/// `source(index)` (an index of x): folded on the host when x is known,
+/// else one generic that reads x where `irSource` says from the loop
+/// indices. x must have a static shape.
+LogicalResult
+remap(NodeContext &ctx, Tensor &x, ArrayRef<int64_t> shape,
+      function_ref<SmallVector<int64_t>(ArrayRef<int64_t>)> source,
+      function_ref<SmallVector<Value>(OpBuilder &, Location, ArrayRef<Value>)>
+          irSource) {
+  ArrayRef<int64_t> xs = x.type.getShape();
+  if (const HostTensor *known = ctx.hostOrSymbolic(0)) {
+    if (product(shape) <= kFoldLimit) {
+      SmallVector<int64_t> strides = stridesOf(xs);
+      ctx.setOutput(0, gatherHost(*known, shape, [&](ArrayRef<int64_t> idx) {
+                      SmallVector<int64_t> at = source(idx);
+                      int64_t offset = 0;
+                      for (size_t d = 0; d < at.size(); ++d)
+                        offset += at[d] * strides[d];
+                      return offset;
+                    }));
+      return success();
+    }
+  }
+  Value input = ctx.value(0);
+  ctx.setOutput(0, generate(ctx.b, ctx.loc, shape, x.type.getElementType(),
+                            [&](OpBuilder &b, Location loc) -> Value {
+                              SmallVector<Value> idx;
+                              for (size_t d = 0; d < shape.size(); ++d)
+                                idx.push_back(linalg::IndexOp::create(b, loc, d));
+                              return tensor::ExtractOp::create(
+                                  b, loc, input, irSource(b, loc, idx));
+                            }));
+  return success();
+}
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// Input 0, which must have a static shape of `rank` (any rank if -1).
+FailureOr<Tensor *> staticInput(NodeContext &ctx, int64_t rank = -1) {
+  Tensor *x = ctx.input(0);
+  if (!x)
+    return LogicalResult(ctx.error() << "expects an input");
+  if (rank >= 0 && x->type.getRank() != rank)
+    return LogicalResult(ctx.error() << "expects an input of rank " << rank
+                                     << ", got " << x->type);
+  if (!x->type.hasStaticShape())
+    return LogicalResult(ctx.error()
+                         << "needs an input of static shape, got " << x->type
+                         << " (--input-shape pins dimensions)");
+  return x;
+}
+
+LogicalResult lowerTile(NodeContext &ctx) {
+  FailureOr<Tensor *> x = staticInput(ctx);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xs = (*x)->type.getShape();
+  std::optional<SmallVector<int64_t>> repeats = ctx.ints(1);
+  if (!repeats)
+    return ctx.error() << "needs repeats known at import time";
+  if (repeats->size() != xs.size())
+    return ctx.error() << "has " << repeats->size() << " repeats for rank "
+                       << xs.size();
+  SmallVector<int64_t> shape;
+  for (auto [size, repeat] : llvm::zip(xs, *repeats)) {
+    if (repeat < 0)
+      return ctx.error() << "has a negative repeat " << repeat;
+    shape.push_back(size * repeat);
+  }
+  if (failed(checkShape(shape, "the result", [&] { return ctx.error(); })))
+    return failure();
+  return remap(
+      ctx, **x, shape,
+      [&](ArrayRef<int64_t> idx) {
+        SmallVector<int64_t> at;
+        for (auto [i, size] : llvm::zip(idx, xs))
+          at.push_back(i % size);
+        return at;
+      },
+      [&](OpBuilder &b, Location loc, ArrayRef<Value> idx) {
+        SmallVector<Value> at;
+        for (auto [i, size] : llvm::zip(idx, xs))
+          at.push_back(arith::RemUIOp::create(b, loc, i, indexConst(b, loc, size)));
+        return at;
+      });
+}
+
+/// DepthToSpace (`toSpace`) and SpaceToDepth on NCHW with block size `bs`:
+/// DCR order (blocks outermost in the channels) unless CRD is asked.
+LogicalResult lowerDepthSpace(NodeContext &ctx, bool toSpace) {
+  FailureOr<Tensor *> x = staticInput(ctx, 4);
+  if (failed(x))
+    return failure();
+  int64_t bs = ctx.attrInt("blocksize", 0);
+  if (bs < 1)
+    return ctx.error() << "needs a blocksize >= 1, got " << bs;
+  std::string mode = ctx.attrString("mode", "DCR");
+  if (mode != "DCR" && mode != "CRD")
+    return ctx.error() << "has mode '" << mode << "' (DCR or CRD)";
+  if (!toSpace && ctx.hasAttr("mode"))
+    return ctx.error() << "SpaceToDepth takes no mode";
+  bool crd = mode == "CRD";
+  ArrayRef<int64_t> xs = (*x)->type.getShape();
+  int64_t n = xs[0], c = xs[1], h = xs[2], w = xs[3];
+  SmallVector<int64_t> shape;
+  if (toSpace) {
+    if (c % (bs * bs))
+      return ctx.error() << "needs channels (" << c
+                         << ") divisible by blocksize^2 (" << bs * bs << ")";
+    shape = {n, c / (bs * bs), h * bs, w * bs};
+  } else {
+    if (h % bs || w % bs)
+      return ctx.error() << "needs height and width (" << h << ", " << w
+                         << ") divisible by blocksize " << bs;
+    shape = {n, c * bs * bs, h / bs, w / bs};
+  }
+  // DepthToSpace: y[n, k, i, j] = x[n, channel(k, i % bs, j % bs), i / bs,
+  // j / bs]. SpaceToDepth (DCR): y[n, (p * bs + q) * C + k, i, j] =
+  // x[n, k, i * bs + p, j * bs + q].
+  int64_t depth = toSpace ? shape[1] : c;
+  auto hostSource = [&](ArrayRef<int64_t> idx) -> SmallVector<int64_t> {
+    if (toSpace) {
+      int64_t p = idx[2] % bs, q = idx[3] % bs;
+      int64_t channel = crd ? idx[1] * bs * bs + p * bs + q
+                            : (p * bs + q) * depth + idx[1];
+      return {idx[0], channel, idx[2] / bs, idx[3] / bs};
+    }
+    int64_t block = idx[1] / depth;
+    return {idx[0], idx[1] % depth, idx[2] * bs + block / bs,
+            idx[3] * bs + block % bs};
+  };
+  auto irSource = [&](OpBuilder &b, Location loc,
+                      ArrayRef<Value> idx) -> SmallVector<Value> {
+    Value bsv = indexConst(b, loc, bs), depthv = indexConst(b, loc, depth);
+    auto mul = [&](Value a, Value c) {
+      return arith::MulIOp::create(b, loc, a, c).getResult();
+    };
+    auto add = [&](Value a, Value c) {
+      return arith::AddIOp::create(b, loc, a, c).getResult();
+    };
+    auto div = [&](Value a, Value c) {
+      return arith::DivUIOp::create(b, loc, a, c).getResult();
+    };
+    auto rem = [&](Value a, Value c) {
+      return arith::RemUIOp::create(b, loc, a, c).getResult();
+    };
+    if (toSpace) {
+      Value p = rem(idx[2], bsv), q = rem(idx[3], bsv);
+      Value block = add(mul(p, bsv), q);
+      Value channel = crd ? add(mul(idx[1], indexConst(b, loc, bs * bs)), block)
+                          : add(mul(block, depthv), idx[1]);
+      return {idx[0], channel, div(idx[2], bsv), div(idx[3], bsv)};
+    }
+    Value block = div(idx[1], depthv);
+    return {idx[0], rem(idx[1], depthv), add(mul(idx[2], bsv), div(block, bsv)),
+            add(mul(idx[3], bsv), rem(block, bsv))};
+  };
+  return remap(ctx, **x, shape, hostSource, irSource);
+}
+
+/// GatherElements: y[i] = data[i with i[axis] replaced by indices[i]].
+LogicalResult lowerGatherElements(NodeContext &ctx) {
+  Tensor *data = ctx.input(0), *indices = ctx.input(1);
+  if (!data || !indices)
+    return ctx.error() << "expects data and indices";
+  if (!isa<IntegerType>(indices->type.getElementType()))
+    return ctx.error() << "expects integer indices";
+  int64_t rank = data->type.getRank();
+  if (indices->type.getRank() != rank)
+    return ctx.error() << "needs indices of the data's rank " << rank
+                       << ", got " << indices->type;
+  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
+  if (!axis)
+    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
+                       << " out of range";
+  if (!data->type.hasStaticShape() || !indices->type.hasStaticShape())
+    return ctx.error() << "needs data and indices of static shapes";
+  ArrayRef<int64_t> ds = data->type.getShape(), shape = indices->type.getShape();
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis && shape[d] > ds[d])
+      return ctx.error() << "has indices of shape " << indices->type
+                         << " larger than the data " << data->type
+                         << " along dimension " << d;
+  int64_t dim = ds[*axis];
+  const HostTensor *known = ctx.hostOrSymbolic(0);
+  const HostTensor *where = ctx.host(1);
+  if (where)
+    for (double v : where->values)
+      if (v < -dim || v >= dim)
+        return ctx.error() << "has index " << int64_t(v)
+                           << " out of range for dimension " << dim;
+  if (known && where && product(shape) <= kFoldLimit) {
+    SmallVector<int64_t> strides = stridesOf(ds), istrides = stridesOf(shape);
+    ctx.setOutput(0, gatherHost(*known, shape, [&](ArrayRef<int64_t> idx) {
+                    int64_t at = 0, offset = 0;
+                    for (int64_t d = 0; d < rank; ++d)
+                      at += idx[d] * istrides[d];
+                    int64_t k = int64_t(where->values[at]);
+                    if (k < 0)
+                      k += dim;
+                    for (int64_t d = 0; d < rank; ++d)
+                      offset += (d == *axis ? k : idx[d]) * strides[d];
+                    return offset;
+                  }));
+    return success();
+  }
+  Value dataValue = ctx.value(0), indexValue = ctx.value(1);
+  if (!where)
+    assertIndicesInRange(ctx, indexValue, dim, *axis);
+  ctx.setOutput(
+      0, generate(ctx.b, ctx.loc, shape, data->type.getElementType(),
+                  [&](OpBuilder &b, Location loc) -> Value {
+                    SmallVector<Value> idx;
+                    for (int64_t d = 0; d < rank; ++d)
+                      idx.push_back(linalg::IndexOp::create(b, loc, d));
+                    Value k = arith::IndexCastOp::create(
+                        b, loc, b.getIndexType(),
+                        tensor::ExtractOp::create(b, loc, indexValue, idx));
+                    Value negative = arith::CmpIOp::create(
+                        b, loc, arith::CmpIPredicate::slt, k,
+                        indexConst(b, loc, 0));
+                    k = arith::SelectOp::create(
+                        b, loc, negative,
+                        arith::AddIOp::create(b, loc, k, indexConst(b, loc, dim)),
+                        k);
+                    // Checked above; the clamp keeps the read in bounds.
+                    k = arith::MaxSIOp::create(
+                        b, loc, indexConst(b, loc, 0),
+                        arith::MinSIOp::create(b, loc, k,
+                                               indexConst(b, loc, dim - 1)));
+                    idx[*axis] = k;
+                    return tensor::ExtractOp::create(b, loc, dataValue, idx);
+                  }));
+  return success();
+}
+
+/// OneHot(indices, depth, values = [off, on]): the result has the indices'
+/// shape with `depth` inserted at `axis`; an index outside [-depth, depth)
+/// gives a row of `off`.
+LogicalResult lowerOneHot(NodeContext &ctx) {
+  Tensor *indices = ctx.input(0), *values = ctx.input(2);
+  if (!indices || !values)
+    return ctx.error() << "expects indices, depth and values";
+  std::optional<SmallVector<int64_t>> depths = ctx.ints(1);
+  if (!depths || depths->size() != 1)
+    return ctx.error() << "needs depth, a scalar known at import time";
+  int64_t depth = (*depths)[0];
+  if (depth < 1)
+    return ctx.error() << "needs depth >= 1, got " << depth;
+  if (!indices->type.hasStaticShape() ||
+      values->type.getNumElements() != 2)
+    return ctx.error() << "needs indices of static shape and two values";
+  int64_t rank = indices->type.getRank() + 1;
+  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", -1), rank);
+  if (!axis)
+    return ctx.error() << "has axis " << ctx.attrInt("axis", -1)
+                       << " out of range";
+  SmallVector<int64_t> shape(indices->type.getShape());
+  shape.insert(shape.begin() + *axis, depth);
+  if (failed(checkShape(shape, "the result", [&] { return ctx.error(); })))
+    return failure();
+  Type elementType = values->type.getElementType();
+  const HostTensor *where = ctx.host(0), *pair = ctx.host(2);
+  auto position = [&](double v) {
+    int64_t k = int64_t(v);
+    return k < 0 ? k + depth : k;
+  };
+  if (where && pair && product(shape) <= kFoldLimit) {
+    SmallVector<int64_t> istrides = stridesOf(indices->type.getShape());
+    std::vector<double> out(product(shape));
+    SmallVector<int64_t> idx(rank, 0);
+    for (double &v : out) {
+      int64_t at = 0;
+      for (int64_t d = 0, i = 0; d < rank; ++d)
+        if (d != *axis)
+          at += idx[d] * istrides[i++];
+      v = pair->values[position(where->values[at]) == idx[*axis] ? 1 : 0];
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++idx[d] < shape[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    ctx.setOutput(0, makeHost(elementType, shape, std::move(out)));
+    return success();
+  }
+  Value indexValue = ctx.value(0);
+  Value pairValue = reshape(ctx.b, ctx.loc, ctx.value(2), {2});
+  ctx.setOutput(
+      0, generate(ctx.b, ctx.loc, shape, elementType,
+                  [&](OpBuilder &b, Location loc) -> Value {
+                    SmallVector<Value> at;
+                    for (int64_t d = 0; d < rank; ++d)
+                      if (d != *axis)
+                        at.push_back(linalg::IndexOp::create(b, loc, d));
+                    // Indices may be floats: truncated, as ONNX casts them.
+                    Value read =
+                        tensor::ExtractOp::create(b, loc, indexValue, at);
+                    if (isa<FloatType>(read.getType()))
+                      read = arith::FPToSIOp::create(b, loc, b.getI64Type(),
+                                                     read);
+                    Value k = arith::IndexCastOp::create(
+                        b, loc, b.getIndexType(), read);
+                    Value negative = arith::CmpIOp::create(
+                        b, loc, arith::CmpIPredicate::slt, k,
+                        indexConst(b, loc, 0));
+                    k = arith::SelectOp::create(
+                        b, loc, negative,
+                        arith::AddIOp::create(b, loc, k,
+                                              indexConst(b, loc, depth)),
+                        k);
+                    Value hot = arith::CmpIOp::create(
+                        b, loc, arith::CmpIPredicate::eq, k,
+                        linalg::IndexOp::create(b, loc, *axis));
+                    Value which = arith::SelectOp::create(
+                        b, loc, hot, indexConst(b, loc, 1),
+                        indexConst(b, loc, 0));
+                    return tensor::ExtractOp::create(b, loc, pairValue,
+                                                     ValueRange{which});
+                  }));
+  return success();
+}
+
+/// The axis input (a scalar known at import time) of CumSum.
+FailureOr<int64_t> axisInput(NodeContext &ctx, int index, int64_t rank) {
+  std::optional<SmallVector<int64_t>> axes = ctx.ints(index);
+  if (!axes || axes->size() != 1)
+    return LogicalResult(ctx.error()
+                         << "needs axis, a scalar known at import time");
+  std::optional<int64_t> axis = normalizeAxis((*axes)[0], rank);
+  if (!axis)
+    return LogicalResult(ctx.error() << "has axis " << (*axes)[0]
+                                     << " out of range for rank " << rank);
+  return *axis;
+}
+
+/// CumSum: y[..., i, ...] = Σ x[..., j, ...] over j <= i (j < i when
+/// exclusive; j >= i, or j > i, when reverse). One generic with the
+/// summed index as a reduction loop: quadratic in the axis' length, which
+/// position ids and masks keep short. Dynamic sizes are taken at run time.
+LogicalResult lowerCumSum(NodeContext &ctx) {
+  Tensor *x = ctx.input(0);
+  if (!x)
+    return ctx.error() << "expects an input";
+  int64_t rank = x->type.getRank();
+  if (rank < 1)
+    return ctx.error() << "expects an input of rank >= 1";
+  FailureOr<int64_t> axis = axisInput(ctx, 1, rank);
+  if (failed(axis))
+    return failure();
+  bool exclusive = ctx.attrInt("exclusive", 0) != 0;
+  bool reverse = ctx.attrInt("reverse", 0) != 0;
+  Type elementType = x->type.getElementType();
+  auto included = [&](int64_t j, int64_t i) {
+    return reverse ? (exclusive ? j > i : j >= i) : (exclusive ? j < i : j <= i);
+  };
+  if (const HostTensor *known = ctx.host(0)) {
+    ArrayRef<int64_t> xs = x->type.getShape();
+    SmallVector<int64_t> strides = stridesOf(xs);
+    std::vector<double> out(known->values.size());
+    SmallVector<int64_t> idx(rank, 0);
+    for (double &v : out) {
+      int64_t base = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        if (d != *axis)
+          base += idx[d] * strides[d];
+      double sum = 0;
+      for (int64_t j = 0; j < xs[*axis]; ++j)
+        if (included(j, idx[*axis]))
+          sum += known->values[base + j * strides[*axis]];
+      v = sum;
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++idx[d] < xs[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    ctx.setOutput(0, makeHost(elementType, xs, std::move(out)));
+    return success();
+  }
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value input = ctx.value(0);
+  MLIRContext *context = b.getContext();
+  // Loops: the result's (0 .. rank-1), then j (rank).
+  SmallVector<AffineExpr> inputExprs, outputExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    outputExprs.push_back(getAffineDimExpr(d, context));
+    inputExprs.push_back(getAffineDimExpr(d == *axis ? rank : d, context));
+  }
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value init =
+      filledOf(b, loc, sizesOf(b, loc, input), elementType, 0.0);
+  ctx.setOutput(
+      0, linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{input}, ValueRange{init},
+             SmallVector<AffineMap>{
+                 AffineMap::get(rank + 1, 0, inputExprs, context),
+                 AffineMap::get(rank + 1, 0, outputExprs, context)},
+             iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value i = linalg::IndexOp::create(nb, l, *axis);
+               Value j = linalg::IndexOp::create(nb, l, rank);
+               arith::CmpIPredicate predicate =
+                   reverse ? (exclusive ? arith::CmpIPredicate::ugt
+                                        : arith::CmpIPredicate::uge)
+                           : (exclusive ? arith::CmpIPredicate::ult
+                                        : arith::CmpIPredicate::ule);
+               Value take = arith::CmpIOp::create(nb, l, predicate, j, i);
+               Value sum =
+                   isa<FloatType>(elementType)
+                       ? arith::AddFOp::create(nb, l, args[1], args[0])
+                             .getResult()
+                       : arith::AddIOp::create(nb, l, args[1], args[0])
+                             .getResult();
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::SelectOp::create(nb, l, take, sum, args[1])
+                       .getResult());
+             })
+             .getResult(0));
+  return success();
+}
+
+/// ArgMax (`isMax`) and ArgMin along `axis`: the first index of the extreme
+/// value (the last with select_last_index), as int64, the axis kept as 1
+/// unless keepdims = 0. A NaN is never selected over a number.
+LogicalResult lowerArgExtreme(NodeContext &ctx, bool isMax) {
+  Tensor *x = ctx.input(0);
+  if (!x)
+    return ctx.error() << "expects an input";
+  int64_t rank = x->type.getRank();
+  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
+  if (!axis)
+    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
+                       << " out of range";
+  bool keepDims = ctx.attrInt("keepdims", 1) != 0;
+  bool last = ctx.attrInt("select_last_index", 0) != 0;
+  ArrayRef<int64_t> xs = x->type.getShape();
+  if (xs[*axis] == 0)
+    return ctx.error() << "reduces an empty dimension";
+  SmallVector<int64_t> kept(xs), dropped;
+  kept[*axis] = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis)
+      dropped.push_back(xs[d]);
+  Type i64 = ctx.b.getI64Type();
+  Type elementType = x->type.getElementType();
+  bool isFloatType = isa<FloatType>(elementType);
+  auto better = [&](double v, double best) {
+    if (std::isnan(v))
+      return false;
+    if (std::isnan(best))
+      return true;
+    return isMax ? (last ? v >= best : v > best) : (last ? v <= best : v < best);
+  };
+  if (const HostTensor *known = ctx.host(0)) {
+    SmallVector<int64_t> strides = stridesOf(xs);
+    std::vector<double> out(product(kept));
+    SmallVector<int64_t> idx(rank, 0);
+    for (double &v : out) {
+      int64_t base = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        base += idx[d] * strides[d];
+      int64_t best = 0;
+      for (int64_t j = 1; j < xs[*axis]; ++j)
+        if (better(known->values[base + j * strides[*axis]],
+                   known->values[base + best * strides[*axis]]))
+          best = j;
+      v = double(best);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++idx[d] < kept[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    ctx.setOutput(0, makeHost(i64, keepDims ? ArrayRef<int64_t>(kept)
+                                            : ArrayRef<int64_t>(dropped),
+                              std::move(out)));
+    return success();
+  }
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value input = ctx.value(0);
+  MLIRContext *context = b.getContext();
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, input);
+  SmallVector<OpFoldResult> reducedSizes(sizes);
+  reducedSizes.erase(reducedSizes.begin() + *axis);
+  // The running best value starts at the first element along the axis'
+  // opposite extreme: -inf/+inf (or the integer bounds), index 0.
+  double start = isMax ? -std::numeric_limits<double>::infinity()
+                       : std::numeric_limits<double>::infinity();
+  if (!isFloatType) {
+    unsigned width = elementType.getIntOrFloatBitWidth();
+    start = isMax ? -std::ldexp(1.0, int(width) - 1)
+                  : std::ldexp(1.0, int(width) - 1) - 1;
+  }
+  Value bestValue = filledOf(b, loc, reducedSizes, elementType, start);
+  Value bestIndex = filledOf(b, loc, reducedSizes, i64, 0.0);
+  SmallVector<AffineExpr> reducedExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis)
+      reducedExprs.push_back(getAffineDimExpr(d, context));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[*axis] = utils::IteratorType::reduction;
+  AffineMap reducedMap = AffineMap::get(rank, 0, reducedExprs, context);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{bestValue.getType(), bestIndex.getType()},
+      ValueRange{input}, ValueRange{bestValue, bestIndex},
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank), reducedMap,
+                             reducedMap},
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value v = args[0], best = args[1], index = args[2];
+        Value j = arith::IndexCastOp::create(
+            nb, l, i64, linalg::IndexOp::create(nb, l, *axis));
+        Value take;
+        if (isFloatType) {
+          arith::CmpFPredicate predicate =
+              isMax ? (last ? arith::CmpFPredicate::OGE
+                            : arith::CmpFPredicate::OGT)
+                    : (last ? arith::CmpFPredicate::OLE
+                            : arith::CmpFPredicate::OLT);
+          take = arith::CmpFOp::create(nb, l, predicate, v, best);
+          // The first element is taken whatever it is (the start value
+          // compares false with a NaN, and so does an infinite element).
+          Value first = arith::CmpIOp::create(
+              nb, l, arith::CmpIPredicate::eq, j,
+              arith::ConstantIntOp::create(nb, l, i64, 0));
+          Value bestIsNaN = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::UNO, best, best);
+          Value vIsNumber = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::ORD, v, v);
+          take = arith::OrIOp::create(
+              nb, l, take,
+              arith::OrIOp::create(
+                  nb, l, first,
+                  arith::AndIOp::create(nb, l, bestIsNaN, vIsNumber)));
+        } else {
+          arith::CmpIPredicate predicate =
+              isMax ? (last ? arith::CmpIPredicate::sge
+                            : arith::CmpIPredicate::sgt)
+                    : (last ? arith::CmpIPredicate::sle
+                            : arith::CmpIPredicate::slt);
+          take = arith::CmpIOp::create(nb, l, predicate, v, best);
+          Value first = arith::CmpIOp::create(
+              nb, l, arith::CmpIPredicate::eq, j,
+              arith::ConstantIntOp::create(nb, l, i64, 0));
+          take = arith::OrIOp::create(nb, l, take, first);
+        }
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, take, v, best),
+                       arith::SelectOp::create(nb, l, take, j, index)});
+      });
+  Value result = generic.getResult(1);
+  if (keepDims) {
+    // Reduced dimension r is result dimension r (before the axis) or r + 1;
+    // the axis (size 1) joins the group of its right neighbour, or of its
+    // left one when it is last.
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t r = 0; r < rank - 1; ++r)
+      groups.push_back({r < *axis ? r : r + 1});
+    if (rank > 1 && *axis < rank - 1)
+      groups[*axis].insert(groups[*axis].begin(), *axis);
+    else if (rank > 1)
+      groups.back().push_back(*axis);
+    SmallVector<OpFoldResult> keptSizes(sizes);
+    keptSizes[*axis] = b.getIndexAttr(1);
+    SmallVector<int64_t> keptShape(x->type.getShape());
+    keptShape[*axis] = 1;
+    result = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(keptShape, i64), result, groups,
+        keptSizes);
+  }
+  ctx.setOutput(0, result);
+  return success();
+}
+
+} // namespace
+
+void mlir::tern::onnx_import::registerIndexingOps(HandlerTable &t) {
+  t["Tile"] = lowerTile;
+  t["DepthToSpace"] = [](NodeContext &ctx) {
+    return lowerDepthSpace(ctx, true);
+  };
+  t["SpaceToDepth"] = [](NodeContext &ctx) {
+    return lowerDepthSpace(ctx, false);
+  };
+  t["GatherElements"] = lowerGatherElements;
+  t["OneHot"] = lowerOneHot;
+  t["CumSum"] = lowerCumSum;
+  t["ArgMax"] = [](NodeContext &ctx) { return lowerArgExtreme(ctx, true); };
+  t["ArgMin"] = [](NodeContext &ctx) { return lowerArgExtreme(ctx, false); };
+}
