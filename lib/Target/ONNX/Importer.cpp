@@ -68,7 +68,7 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
       "GlobalAveragePool", "GlobalMaxPool", "MaxPool", "Resize", "Gemm",
       "LayerNormalization", "LogSoftmax", "MatMul", "ReduceMax", "ReduceMean",
-      "ReduceMin", "ReduceProd", "ReduceSum", "Softmax", "Transpose",
+      "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "Softmax", "Transpose",
       // Shapes and data movement: sizes known only when the model runs are
       // carried through shape arithmetic (HostTensor::symbols).
       "Concat", "ConstantOfShape", "Expand", "Gather", "Pad", "Range",

@@ -1043,7 +1043,28 @@ LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
   return success();
 }
 
-enum class ReduceKind { Sum, Mean, Max, Min, Prod };
+enum class ReduceKind {
+  Sum,
+  Mean,
+  Max,
+  Min,
+  Prod,
+  SumSquare, ///< Σ x²
+  L1,        ///< Σ |x|
+  L2,        ///< √Σ x²
+  LogSum,    ///< log Σ x
+  LogSumExp, ///< log Σ exp(x), computed as m + log Σ exp(x - m), m = max x
+};
+
+/// `body` applied to every element of `v` (same shape and type).
+Value mapElements(NodeContext &ctx, Value v,
+                  function_ref<Value(OpBuilder &, Location, Value)> body) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return broadcastMap(ctx.b, ctx.loc, v, t.getShape(), t.getElementType(),
+                      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                        return body(b, loc, a[0]);
+                      });
+}
 
 LogicalResult lowerReduce(NodeContext &ctx, ReduceKind kind) {
   Tensor *x = ctx.input(0);
@@ -1053,6 +1074,7 @@ LogicalResult lowerReduce(NodeContext &ctx, ReduceKind kind) {
   if (!isa<FloatType>(type))
     return ctx.error() << "expects a float input, got " << type;
   int64_t rank = x->type.getRank();
+  // ReduceSum took its axes as an input from opset 13, the others from 18.
   int64_t since = kind == ReduceKind::Sum ? 13 : 18;
   auto given = ctx.intsAttrOrInput("axes", 1, since);
   if (failed(given))
@@ -1083,24 +1105,94 @@ LogicalResult lowerReduce(NodeContext &ctx, ReduceKind kind) {
                          << ", which is dynamic";
     count *= x->type.getDimSize(a);
   }
-  double init = kind == ReduceKind::Max    ? -INFINITY
-                : kind == ReduceKind::Min  ? INFINITY
-                : kind == ReduceKind::Prod ? 1.0
-                                           : 0.0;
-  Value r =
-      reduce(ctx.b, ctx.loc, ctx.value(0), axes, keepDims, init,
-             [&](OpBuilder &b, Location loc, Value acc, Value e) -> Value {
-               switch (kind) {
-               case ReduceKind::Max:
-                 return arith::MaximumFOp::create(b, loc, acc, e);
-               case ReduceKind::Min:
-                 return arith::MinimumFOp::create(b, loc, acc, e);
-               case ReduceKind::Prod:
-                 return arith::MulFOp::create(b, loc, acc, e);
-               default:
-                 return arith::AddFOp::create(b, loc, acc, e);
-               }
-             });
+  auto sum = [](OpBuilder &b, Location loc, Value acc, Value e) -> Value {
+    return arith::AddFOp::create(b, loc, acc, e);
+  };
+  Value input = ctx.value(0);
+  Value r;
+  switch (kind) {
+  case ReduceKind::SumSquare:
+  case ReduceKind::L2:
+    input = mapElements(ctx, input, [](OpBuilder &b, Location loc, Value e) {
+      return arith::MulFOp::create(b, loc, e, e).getResult();
+    });
+    break;
+  case ReduceKind::L1:
+    input = mapElements(ctx, input, [](OpBuilder &b, Location loc, Value e) {
+      return math::AbsFOp::create(b, loc, e).getResult();
+    });
+    break;
+  case ReduceKind::LogSumExp: {
+    // m = max x over the axes (0 where every element is -inf), kept as 1s
+    // to broadcast back; then m + log Σ exp(x - m).
+    Value m = reduce(ctx.b, ctx.loc, input, axes, /*keepDims=*/true,
+                     -INFINITY,
+                     [](OpBuilder &b, Location loc, Value acc, Value e) {
+                       return arith::MaximumFOp::create(b, loc, acc, e)
+                           .getResult();
+                     });
+    m = mapElements(ctx, m, [](OpBuilder &b, Location loc, Value e) {
+      Value infinite = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, loc, e),
+          scalar(b, loc, e.getType(), INFINITY));
+      return arith::SelectOp::create(b, loc, infinite,
+                                     scalar(b, loc, e.getType(), 0), e)
+          .getResult();
+    });
+    auto xt = cast<RankedTensorType>(input.getType());
+    Value shifted = broadcastMap(
+        ctx.b, ctx.loc, ValueRange{input, m}, xt.getShape(), type,
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          return math::ExpOp::create(b, loc,
+                                     arith::SubFOp::create(b, loc, a[0], a[1]));
+        });
+    Value total =
+        reduce(ctx.b, ctx.loc, shifted, axes, /*keepDims=*/true, 0.0, sum);
+    auto kt = cast<RankedTensorType>(total.getType());
+    r = broadcastMap(ctx.b, ctx.loc, ValueRange{total, m}, kt.getShape(), type,
+                     [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                       return arith::AddFOp::create(
+                           b, loc, math::LogOp::create(b, loc, a[0]), a[1]);
+                     });
+    if (!keepDims) {
+      SmallVector<OpFoldResult> sizes = sizesOf(ctx.b, ctx.loc, r), kept;
+      for (int64_t d = 0; d < rank; ++d)
+        if (!llvm::is_contained(axes, d))
+          kept.push_back(sizes[d]);
+      r = reshapeTo(ctx.b, ctx.loc, r, kept);
+    }
+    break;
+  }
+  default:
+    break;
+  }
+  if (!r) {
+    double init = kind == ReduceKind::Max    ? -INFINITY
+                  : kind == ReduceKind::Min  ? INFINITY
+                  : kind == ReduceKind::Prod ? 1.0
+                                             : 0.0;
+    r = reduce(ctx.b, ctx.loc, input, axes, keepDims, init,
+               [&](OpBuilder &b, Location loc, Value acc, Value e) -> Value {
+                 switch (kind) {
+                 case ReduceKind::Max:
+                   return arith::MaximumFOp::create(b, loc, acc, e);
+                 case ReduceKind::Min:
+                   return arith::MinimumFOp::create(b, loc, acc, e);
+                 case ReduceKind::Prod:
+                   return arith::MulFOp::create(b, loc, acc, e);
+                 default:
+                   return arith::AddFOp::create(b, loc, acc, e);
+                 }
+               });
+  }
+  if (kind == ReduceKind::L2)
+    r = mapElements(ctx, r, [](OpBuilder &b, Location loc, Value e) {
+      return math::SqrtOp::create(b, loc, e).getResult();
+    });
+  if (kind == ReduceKind::LogSum)
+    r = mapElements(ctx, r, [](OpBuilder &b, Location loc, Value e) {
+      return math::LogOp::create(b, loc, e).getResult();
+    });
   if (kind == ReduceKind::Mean)
     r = scaleBy(ctx, r, 1.0 / double(count));
   ctx.setOutput(0, r);
@@ -1348,6 +1440,21 @@ void onnx_import::registerNNOps(HandlerTable &t) {
   };
   t["ReduceMin"] = [](NodeContext &ctx) {
     return lowerReduce(ctx, ReduceKind::Min);
+  };
+  t["ReduceSumSquare"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::SumSquare);
+  };
+  t["ReduceL1"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::L1);
+  };
+  t["ReduceL2"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::L2);
+  };
+  t["ReduceLogSum"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::LogSum);
+  };
+  t["ReduceLogSumExp"] = [](NodeContext &ctx) {
+    return lowerReduce(ctx, ReduceKind::LogSumExp);
   };
   t["ReduceProd"] = [](NodeContext &ctx) {
     return lowerReduce(ctx, ReduceKind::Prod);

@@ -1,0 +1,64 @@
+"""The opset 18 forms of ops whose attributes became inputs (Reduce* axes,
+Pad axes) or gained attributes (Split num_outputs, Resize's antialias and
+keep_aspect_ratio_policy), for opset18.test: one model each, with an
+input x.npy beside it.
+
+  opset18_models.py DIR
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+
+
+def main():
+    d = sys.argv[1]
+    rng = np.random.default_rng(1)
+    f = h.make_tensor_value_info
+    axes = lambda *a: h.make_tensor("axes", T.INT64, [len(a)], list(a))
+
+    def save(name, node, x_shape, outputs, inits=(), opset=18,
+             positive=False):
+        folder = os.path.join(d, name)
+        os.makedirs(folder, exist_ok=True)
+        graph = h.make_graph([node], name, [f("x", T.FLOAT, x_shape)],
+                             [f(n, T.FLOAT, None) for n in outputs],
+                             list(inits))
+        onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", opset)]),
+                  os.path.join(folder, "model.onnx"))
+        x = rng.standard_normal(x_shape).astype(np.float32)
+        np.save(os.path.join(folder, "x.npy"), np.abs(x) if positive else x)
+
+    for op in ("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin",
+               "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
+               "ReduceLogSumExp", "ReduceSumSquare"):
+        save(op.lower(), h.make_node(op, ["x", "axes"], ["y"], keepdims=0,
+                                     name="r"), [2, 3, 4], ["y"], [axes(1)],
+             positive=op == "ReduceLogSum")
+    save("reducelogsumexp_keepdims",
+         h.make_node("ReduceLogSumExp", ["x", "axes"], ["y"], name="r"),
+         [2, 3, 4], ["y"], [axes(0, 2)])
+    save("reducemean_all", h.make_node("ReduceMean", ["x"], ["y"], name="r"),
+         [2, 3, 4], ["y"])
+    save("reducesum_noop", h.make_node("ReduceSum", ["x", "axes"], ["y"],
+                                       noop_with_empty_axes=1, name="r"),
+         [2, 3], ["y"], [h.make_tensor("axes", T.INT64, [0], [])])
+    save("split_num_outputs",
+         h.make_node("Split", ["x"], ["a", "b", "c"], axis=2, num_outputs=3,
+                     name="s"), [2, 3, 8], ["a", "b", "c"])
+    save("pad_axes",
+         h.make_node("Pad", ["x", "pads", "value", "axes"], ["y"],
+                     mode="constant", name="p"), [2, 3], ["y"],
+         [h.make_tensor("pads", T.INT64, [2], [1, 2]),
+          h.make_tensor("value", T.FLOAT, [], [0.5]), axes(1)])
+    save("resize_nearest",
+         h.make_node("Resize", ["x", "", "scales"], ["y"], mode="nearest",
+                     name="z"), [1, 1, 3, 4], ["y"],
+         [h.make_tensor("scales", T.FLOAT, [4], [1, 1, 2, 2])])
+
+
+if __name__ == "__main__":
+    main()
