@@ -67,7 +67,7 @@ const llvm::StringSet<> &dynamicShapeOps() {
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
       "GlobalAveragePool", "GlobalMaxPool", "MaxPool", "Resize", "Gemm",
-      "LayerNormalization", "LogSoftmax", "MatMul", "ReduceMax", "ReduceMean",
+      "LayerNormalization", "InstanceNormalization", "GroupNormalization", "LogSoftmax", "MatMul", "ReduceMax", "ReduceMean",
       "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "Softmax", "Transpose",
       // Shapes and data movement: sizes known only when the model runs are
       // carried through shape arithmetic (HostTensor::symbols).

@@ -914,6 +914,54 @@ Value scaleBy(NodeContext &ctx, Value v, double s) {
                       });
 }
 
+/// x minus its mean over `axes` (of `count` elements in all), and the
+/// variance there with the reduced dimensions kept as 1s: what every
+/// normalization computes before its scale.
+std::pair<Value, Value> centeredMoments(NodeContext &ctx, Value v,
+                                        ArrayRef<int64_t> axes, int64_t count,
+                                        Value *mean = nullptr) {
+  auto t = cast<RankedTensorType>(v.getType());
+  ArrayRef<int64_t> shape = t.getShape();
+  Type type = t.getElementType();
+  Value m = scaleBy(ctx, sumAxes(ctx, v, axes), 1.0 / double(count));
+  Value centered =
+      broadcastMap(ctx.b, ctx.loc, ValueRange{v, m}, shape, type,
+                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                     return arith::SubFOp::create(b, loc, a[0], a[1]);
+                   });
+  Value sq =
+      broadcastMap(ctx.b, ctx.loc, centered, shape, type,
+                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                     return arith::MulFOp::create(b, loc, a[0], a[0]);
+                   });
+  if (mean)
+    *mean = m;
+  return {centered,
+          scaleBy(ctx, sumAxes(ctx, sq, axes), 1.0 / double(count))};
+}
+
+/// centered / sqrt(var + eps) times `affine[0]` plus `affine[1]` (if
+/// given), all broadcast to the shape of `centered`.
+Value normalized(NodeContext &ctx, Value centered, Value var, double eps,
+                 ArrayRef<Value> affine) {
+  auto t = cast<RankedTensorType>(centered.getType());
+  Type type = t.getElementType();
+  SmallVector<Value> inputs = {centered, var};
+  inputs.append(affine.begin(), affine.end());
+  return broadcastMap(
+      ctx.b, ctx.loc, inputs, t.getShape(), type,
+      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        Value denom = math::SqrtOp::create(
+            b, loc, arith::AddFOp::create(b, loc, a[1], scalar(b, loc, type, eps)));
+        Value y = arith::DivFOp::create(b, loc, a[0], denom);
+        if (a.size() > 2)
+          y = arith::MulFOp::create(b, loc, y, a[2]);
+        if (a.size() > 3)
+          y = arith::AddFOp::create(b, loc, y, a[3]);
+        return y;
+      });
+}
+
 LogicalResult lowerLayerNorm(NodeContext &ctx) {
   Tensor *x = ctx.input(0);
   if (!isFloatTensor(x) || !ctx.input(1))
@@ -935,23 +983,12 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
   }
   ArrayRef<int64_t> shape = x->type.getShape();
   Type type = x->type.getElementType();
-  Value v = ctx.value(0);
-  Value mean = scaleBy(ctx, sumAxes(ctx, v, axes), 1.0 / double(count));
-  Value centered =
-      broadcastMap(ctx.b, ctx.loc, ValueRange{v, mean}, shape, type,
-                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
-                     return arith::SubFOp::create(b, loc, a[0], a[1]);
-                   });
-  Value sq =
-      broadcastMap(ctx.b, ctx.loc, centered, shape, type,
-                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
-                     return arith::MulFOp::create(b, loc, a[0], a[0]);
-                   });
-  Value var = scaleBy(ctx, sumAxes(ctx, sq, axes), 1.0 / double(count));
-  SmallVector<Value> inputs = {centered, var, ctx.value(1)};
+  Value mean;
+  auto [centered, var] = centeredMoments(ctx, ctx.value(0), axes, count, &mean);
+  SmallVector<Value> affine = {ctx.value(1)};
   if (ctx.input(2))
-    inputs.push_back(ctx.value(2));
-  for (Value in : ArrayRef<Value>(inputs).drop_front(2))
+    affine.push_back(ctx.value(2));
+  for (Value in : affine)
     if (!broadcastShapes(
             {shape, cast<RankedTensorType>(in.getType()).getShape()}))
       return ctx.error() << "cannot broadcast scale or bias to " << x->type;
@@ -968,20 +1005,68 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
                         return arith::DivFOp::create(
                             b, loc, scalar(b, loc, type, 1), d);
                       }));
-  ctx.setOutput(
-      0, broadcastMap(ctx.b, ctx.loc, inputs, shape, type,
-                      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
-                        Value denom = math::SqrtOp::create(
-                            b, loc,
-                            arith::AddFOp::create(b, loc, a[1],
-                                                  scalar(b, loc, type, eps)));
-                        Value y = arith::MulFOp::create(
-                            b, loc, arith::DivFOp::create(b, loc, a[0], denom),
-                            a[2]);
-                        if (a.size() > 3)
-                          y = arith::AddFOp::create(b, loc, y, a[3]);
-                        return y;
-                      }));
+  ctx.setOutput(0, normalized(ctx, centered, var, eps, affine));
+  return success();
+}
+
+/// InstanceNormalization (x: N x C x D..., scale and B: C) and
+/// GroupNormalization (num_groups G dividing C; scale and bias per group
+/// before opset 21, per channel from 21): x viewed as N x G x C/G x D...
+/// (G = C for instances), normalized over every dimension after G, then
+/// scaled per channel or group. The normalized dimensions must be static.
+LogicalResult lowerGroupNorm(NodeContext &ctx, bool instance) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x) || !ctx.input(1) || !ctx.input(2))
+    return ctx.error() << "expects a float input, a scale and a bias";
+  int64_t rank = x->type.getRank();
+  if (rank < 3)
+    return ctx.error() << "expects an input of rank >= 3 (N x C x D...), got "
+                       << x->type;
+  ArrayRef<int64_t> shape = x->type.getShape();
+  int64_t channels = shape[1];
+  if (ShapedType::isDynamic(channels))
+    return ctx.error() << "needs static channels, got " << x->type;
+  for (int64_t d = 2; d < rank; ++d)
+    if (ShapedType::isDynamic(shape[d]))
+      return ctx.error() << "normalizes over dimension " << d << " of "
+                         << x->type << ", which is dynamic";
+  int64_t groups = instance ? channels : ctx.attrInt("num_groups", 0);
+  if (groups < 1 || channels % groups)
+    return ctx.error() << "needs num_groups dividing the " << channels
+                       << " channels, got " << groups;
+  // Per channel: always for instances, from opset 21 for groups.
+  bool perChannel = instance || ctx.opset >= 21;
+  int64_t affineSize = perChannel ? channels : groups;
+  for (int i : {1, 2})
+    if (ctx.input(i)->type.getRank() != 1 ||
+        ctx.input(i)->type.getDimSize(0) != affineSize)
+      return ctx.error() << "needs " << (i == 1 ? "a scale" : "a bias")
+                         << " of " << affineSize << " values (one per "
+                         << (perChannel ? "channel" : "group") << "), got "
+                         << ctx.input(i)->type;
+  double eps = ctx.attrFloat("epsilon", 1e-5f);
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, ctx.value(0));
+  SmallVector<OpFoldResult> grouped = {sizes[0], b.getIndexAttr(groups),
+                                       b.getIndexAttr(channels / groups)};
+  grouped.append(sizes.begin() + 2, sizes.end());
+  Value v = reshapeTo(b, loc, ctx.value(0), grouped);
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+  for (int64_t d = 2; d < rank + 1; ++d) {
+    axes.push_back(d);
+    count *= getConstantIntValue(grouped[d]).value_or(1);
+  }
+  auto [centered, var] = centeredMoments(ctx, v, axes, count);
+  // The scale and bias as G x C/G x 1... (per channel) or G x 1 x 1...
+  SmallVector<int64_t> affineShape = {groups, perChannel ? channels / groups : 1};
+  affineShape.append(rank - 2, 1);
+  SmallVector<Value> affine;
+  for (int i : {1, 2})
+    affine.push_back(reshape(b, loc, ctx.value(i), affineShape));
+  Value y = normalized(ctx, centered, var, eps, affine);
+  ctx.setOutput(0, reshapeTo(b, loc, y, sizes));
   return success();
 }
 
@@ -1427,6 +1512,12 @@ void onnx_import::registerNNOps(HandlerTable &t) {
   };
   t["BatchNormalization"] = lowerBatchNorm;
   t["LayerNormalization"] = lowerLayerNorm;
+  t["InstanceNormalization"] = [](NodeContext &ctx) {
+    return lowerGroupNorm(ctx, true);
+  };
+  t["GroupNormalization"] = [](NodeContext &ctx) {
+    return lowerGroupNorm(ctx, false);
+  };
   t["Softmax"] = [](NodeContext &ctx) { return lowerSoftmax(ctx, false); };
   t["LogSoftmax"] = [](NodeContext &ctx) { return lowerSoftmax(ctx, true); };
   t["ReduceSum"] = [](NodeContext &ctx) {

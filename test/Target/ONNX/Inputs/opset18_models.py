@@ -1,6 +1,8 @@
 """The opset 18 forms of ops whose attributes became inputs (Reduce* axes,
 Pad axes) or gained attributes (Split num_outputs, Resize's antialias and
-keep_aspect_ratio_policy), for opset18.test: one model each, with an
+keep_aspect_ratio_policy), and the normalizations ONNX tests only at
+opset 6 (InstanceNormalization) or after the installed data
+(GroupNormalization, opsets 18 and 21), for opset18.test: one model each, with an
 input x.npy beside it.
 
   opset18_models.py DIR
@@ -54,6 +56,20 @@ def main():
                      mode="constant", name="p"), [2, 3], ["y"],
          [h.make_tensor("pads", T.INT64, [2], [1, 2]),
           h.make_tensor("value", T.FLOAT, [], [0.5]), axes(1)])
+    vec = lambda name, n: h.make_tensor(
+        name, T.FLOAT, [n], list(rng.standard_normal(n).astype(float)))
+    save("instancenorm",
+         h.make_node("InstanceNormalization", ["x", "s", "b"], ["y"],
+                     epsilon=1e-3, name="n"), [2, 4, 3, 5], ["y"],
+         [vec("s", 4), vec("b", 4)], opset=17)
+    save("groupnorm_groups",
+         h.make_node("GroupNormalization", ["x", "s", "b"], ["y"],
+                     num_groups=2, name="n"), [2, 4, 3, 5], ["y"],
+         [vec("s", 2), vec("b", 2)], opset=18)
+    save("groupnorm_channels",
+         h.make_node("GroupNormalization", ["x", "s", "b"], ["y"],
+                     num_groups=2, epsilon=1e-2, name="n"), [2, 4, 3, 5],
+         ["y"], [vec("s", 4), vec("b", 4)], opset=21)
     save("resize_nearest",
          h.make_node("Resize", ["x", "", "scales"], ["y"], mode="nearest",
                      name="z"), [1, 1, 3, 4], ["y"],
