@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -1035,7 +1036,8 @@ mlir::tern::importONNXBuffer(StringRef bytes, StringRef bufferName,
                              const ONNXImportOptions &options) {
   context->loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
                        func::FuncDialect, linalg::LinalgDialect,
-                       math::MathDialect, tensor::TensorDialect>();
+                       math::MathDialect, scf::SCFDialect,
+                       tensor::TensorDialect>();
   // The text syntax starts with '<' (the model header), possibly after
   // '#' comments; binary protobufs start with a field tag.
   StringRef trimmed = bytes.ltrim();
@@ -1072,7 +1074,7 @@ mlir::tern::importONNXFile(StringRef path, MLIRContext *context,
 void mlir::tern::registerONNXImportDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, cf::ControlFlowDialect,
                   func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
-                  tensor::TensorDialect>();
+                  scf::SCFDialect, tensor::TensorDialect>();
 }
 
 namespace {

@@ -2,16 +2,20 @@
 //
 // This file lowers the ONNX ops whose result element is an input element at
 // an index computed from the result's (Tile, DepthToSpace, SpaceToDepth,
-// GatherElements, OneHot) and the scans and arg-reductions along one axis
+// GatherElements, GatherND, OneHot), the scatters (ScatterND,
+// ScatterElements), and the scans and arg-reductions along one axis
 // (CumSum, ArgMax, ArgMin). Each one folds on the host when its inputs are
-// known at import time and is otherwise one linalg.generic.
+// known at import time; otherwise the gathers are one linalg.generic and
+// the scatters a loop over their updates (scf.for).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Importer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
@@ -606,6 +610,365 @@ LogicalResult lowerArgExtreme(NodeContext &ctx, bool isMax) {
   return success();
 }
 
+
+/// An index read when the model runs, made non-negative (k + dim when
+/// k < 0) and checked to lie in [0, dim): an assertion naming the node
+/// stops the model otherwise.
+Value checkedIndex(NodeContext &ctx, OpBuilder &b, Location loc, Value k,
+                   int64_t dim, int64_t axis) {
+  k = arith::IndexCastOp::create(b, loc, b.getIndexType(), k);
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k,
+                                         indexConst(b, loc, 0));
+  k = arith::SelectOp::create(
+      b, loc, negative, arith::AddIOp::create(b, loc, k, indexConst(b, loc, dim)),
+      k);
+  Value inRange = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, k,
+                            indexConst(b, loc, 0)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k,
+                            indexConst(b, loc, dim)));
+  cf::AssertOp::create(b, loc, inRange,
+                       "node '" + ctx.name() + "': " + ctx.node.op_type() +
+                           " index out of range for dimension " +
+                           std::to_string(axis) + " of size " +
+                           std::to_string(dim));
+  return k;
+}
+
+/// The reduction attribute of the scatters: none, add, mul, max or min.
+enum class ScatterReduction { None, Add, Mul, Max, Min };
+
+FailureOr<ScatterReduction> scatterReduction(NodeContext &ctx) {
+  std::string r = ctx.attrString("reduction", "none");
+  if (r == "none")
+    return ScatterReduction::None;
+  if (r == "add")
+    return ScatterReduction::Add;
+  if (r == "mul")
+    return ScatterReduction::Mul;
+  if (r == "max")
+    return ScatterReduction::Max;
+  if (r == "min")
+    return ScatterReduction::Min;
+  return LogicalResult(ctx.error() << "has reduction '" << r
+                                   << "' (none, add, mul, max or min)");
+}
+
+double combineHost(ScatterReduction r, double old, double update) {
+  switch (r) {
+  case ScatterReduction::None:
+    return update;
+  case ScatterReduction::Add:
+    return old + update;
+  case ScatterReduction::Mul:
+    return old * update;
+  case ScatterReduction::Max:
+    return std::max(old, update);
+  case ScatterReduction::Min:
+    return std::min(old, update);
+  }
+  return update;
+}
+
+Value combine(OpBuilder &b, Location loc, ScatterReduction r, Value old,
+              Value update) {
+  bool isFloat = isa<FloatType>(old.getType());
+  switch (r) {
+  case ScatterReduction::None:
+    return update;
+  case ScatterReduction::Add:
+    return isFloat ? arith::AddFOp::create(b, loc, old, update).getResult()
+                   : arith::AddIOp::create(b, loc, old, update).getResult();
+  case ScatterReduction::Mul:
+    return isFloat ? arith::MulFOp::create(b, loc, old, update).getResult()
+                   : arith::MulIOp::create(b, loc, old, update).getResult();
+  case ScatterReduction::Max:
+    return isFloat ? arith::MaximumFOp::create(b, loc, old, update).getResult()
+                   : arith::MaxSIOp::create(b, loc, old, update).getResult();
+  case ScatterReduction::Min:
+    return isFloat ? arith::MinimumFOp::create(b, loc, old, update).getResult()
+                   : arith::MinSIOp::create(b, loc, old, update).getResult();
+  }
+  return update;
+}
+
+/// The multi-index of `linear` in `shape` (row-major), as index values.
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
+                               ArrayRef<int64_t> shape) {
+  SmallVector<Value> index(shape.size());
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    Value size = indexConst(b, loc, shape[d]);
+    index[d] = arith::RemUIOp::create(b, loc, linear, size);
+    linear = arith::DivUIOp::create(b, loc, linear, size);
+  }
+  return index;
+}
+
+/// Data, indices and (for the scatters) updates, all with static shapes
+/// and integer indices.
+LogicalResult checkIndexedInputs(NodeContext &ctx, int count) {
+  for (int i = 0; i < count; ++i) {
+    Tensor *t = ctx.input(i);
+    if (!t)
+      return ctx.error() << "expects " << count << " inputs";
+    if (!t->type.hasStaticShape())
+      return ctx.error() << "needs inputs of static shapes, got input " << i
+                         << " " << t->type;
+  }
+  if (!isa<IntegerType>(ctx.input(1)->type.getElementType()))
+    return ctx.error() << "expects integer indices";
+  return success();
+}
+
+/// GatherND: with B = batch_dims, y[b..., i..., j...] =
+/// data[b..., indices[b..., i..., :], j...]: the first B dimensions of data
+/// and indices are shared, each row of indices (k values) names data's
+/// dimensions B .. B + k - 1.
+LogicalResult lowerGatherND(NodeContext &ctx) {
+  if (failed(checkIndexedInputs(ctx, 2)))
+    return failure();
+  Tensor *data = ctx.input(0), *indices = ctx.input(1);
+  ArrayRef<int64_t> ds = data->type.getShape(), is = indices->type.getShape();
+  int64_t batch = ctx.attrInt("batch_dims", 0);
+  if (batch < 0 || batch >= int64_t(is.size()) || batch >= int64_t(ds.size()))
+    return ctx.error() << "has batch_dims " << batch
+                       << " out of range for the ranks of data and indices";
+  for (int64_t d = 0; d < batch; ++d)
+    if (ds[d] != is[d])
+      return ctx.error() << "needs data and indices of the same size along "
+                            "batch dimension "
+                         << d;
+  if (is.back() < 1 || batch + is.back() > int64_t(ds.size()))
+    return ctx.error() << "needs indices whose last dimension is 1 to the "
+                          "data's rank minus batch_dims, got "
+                       << indices->type;
+  int64_t k = is.back(), outer = is.size() - 1;
+  SmallVector<int64_t> shape(is.drop_back());
+  shape.append(ds.begin() + batch + k, ds.end());
+  const HostTensor *known = ctx.hostOrSymbolic(0), *where = ctx.host(1);
+  if (known && where && product(shape) <= kFoldLimit) {
+    SmallVector<int64_t> strides = stridesOf(ds);
+    for (int64_t n = 0; n < int64_t(where->values.size()); ++n) {
+      int64_t v = int64_t(where->values[n]), dim = ds[batch + n % k];
+      if (v < -dim || v >= dim)
+        return ctx.error() << "has index " << v
+                           << " out of range for dimension " << batch + n % k;
+    }
+    ctx.setOutput(0, gatherHost(*known, shape, [&](ArrayRef<int64_t> idx) {
+                    int64_t row = 0, offset = 0;
+                    for (int64_t d = 0; d < outer; ++d)
+                      row = row * is[d] + idx[d];
+                    for (int64_t d = 0; d < batch; ++d)
+                      offset += idx[d] * strides[d];
+                    for (int64_t j = 0; j < k; ++j) {
+                      int64_t v = int64_t(where->values[row * k + j]);
+                      int64_t dim = ds[batch + j];
+                      offset += (v < 0 ? v + dim : v) * strides[batch + j];
+                    }
+                    for (size_t d = batch + k; d < ds.size(); ++d)
+                      offset += idx[outer + d - batch - k] * strides[d];
+                    return offset;
+                  }));
+    return success();
+  }
+  Value dataValue = ctx.value(0), indexValue = ctx.value(1);
+  ctx.setOutput(
+      0, generate(ctx.b, ctx.loc, shape, data->type.getElementType(),
+                  [&](OpBuilder &b, Location loc) -> Value {
+                    SmallVector<Value> row;
+                    for (int64_t d = 0; d < outer; ++d)
+                      row.push_back(linalg::IndexOp::create(b, loc, d));
+                    SmallVector<Value> position(row.begin(),
+                                                row.begin() + batch);
+                    for (int64_t j = 0; j < k; ++j) {
+                      SmallVector<Value> at(row);
+                      at.push_back(indexConst(b, loc, j));
+                      position.push_back(checkedIndex(
+                          ctx, b, loc,
+                          tensor::ExtractOp::create(b, loc, indexValue, at),
+                          ds[batch + j], batch + j));
+                    }
+                    for (size_t d = batch + k; d < ds.size(); ++d)
+                      position.push_back(linalg::IndexOp::create(
+                          b, loc, outer + d - batch - k));
+                    return tensor::ExtractOp::create(b, loc, dataValue,
+                                                     position);
+                  }));
+  return success();
+}
+
+/// ScatterND: a copy of data where each row of indices (k values) names a
+/// slice data[i_0, ..., i_{k-1}, :...] that the matching update replaces
+/// (or is combined with, by `reduction`), in order.
+LogicalResult lowerScatterND(NodeContext &ctx) {
+  if (failed(checkIndexedInputs(ctx, 3)))
+    return failure();
+  FailureOr<ScatterReduction> reduction = scatterReduction(ctx);
+  if (failed(reduction))
+    return failure();
+  Tensor *data = ctx.input(0), *indices = ctx.input(1), *updates = ctx.input(2);
+  ArrayRef<int64_t> ds = data->type.getShape(), is = indices->type.getShape();
+  if (is.empty() || is.back() < 1 || is.back() > int64_t(ds.size()))
+    return ctx.error() << "needs indices whose last dimension is 1 to the "
+                          "data's rank, got "
+                       << indices->type;
+  int64_t k = is.back();
+  SmallVector<int64_t> updateShape(is.drop_back());
+  ArrayRef<int64_t> sliceShape = ds.drop_front(k);
+  updateShape.append(sliceShape.begin(), sliceShape.end());
+  if (updates->type.getShape() != ArrayRef<int64_t>(updateShape))
+    return ctx.error() << "needs updates of shape indices[:-1] + data[k:], got "
+                       << updates->type;
+  if (updates->type.getElementType() != data->type.getElementType())
+    return ctx.error() << "needs updates of the data's element type";
+  int64_t count = product(is.drop_back()), sliceSize = product(sliceShape);
+  const HostTensor *known = ctx.host(0), *where = ctx.host(1),
+                   *with = ctx.host(2);
+  if (known && where && with) {
+    SmallVector<int64_t> strides = stridesOf(ds);
+    std::vector<double> out = known->values;
+    for (int64_t u = 0; u < count; ++u) {
+      int64_t offset = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        int64_t v = int64_t(where->values[u * k + j]);
+        if (v < -ds[j] || v >= ds[j])
+          return ctx.error() << "has index " << v
+                             << " out of range for dimension " << j;
+        offset += (v < 0 ? v + ds[j] : v) * strides[j];
+      }
+      for (int64_t e = 0; e < sliceSize; ++e)
+        out[offset + e] = combineHost(*reduction, out[offset + e],
+                                      with->values[u * sliceSize + e]);
+    }
+    ctx.setOutput(0, makeHost(data->type.getElementType(), ds, std::move(out)));
+    return success();
+  }
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value indexValue = ctx.value(1), updateValue = ctx.value(2);
+  int64_t rank = ds.size(), outer = is.size() - 1;
+  auto loop = scf::ForOp::create(
+      b, loc, indexConst(b, loc, 0), indexConst(b, loc, count),
+      indexConst(b, loc, 1), ValueRange{ctx.value(0)},
+      [&](OpBuilder &b, Location loc, Value u, ValueRange carried) {
+        SmallVector<Value> row = delinearize(b, loc, u, is.drop_back());
+        SmallVector<OpFoldResult> offsets, sizes, strides(rank, b.getIndexAttr(1));
+        for (int64_t j = 0; j < k; ++j) {
+          SmallVector<Value> at(row);
+          at.push_back(indexConst(b, loc, j));
+          offsets.push_back(checkedIndex(
+              ctx, b, loc, tensor::ExtractOp::create(b, loc, indexValue, at),
+              ds[j], j));
+          sizes.push_back(b.getIndexAttr(1));
+        }
+        for (int64_t d = k; d < rank; ++d) {
+          offsets.push_back(b.getIndexAttr(0));
+          sizes.push_back(b.getIndexAttr(ds[d]));
+        }
+        // The update for this row, as a slice of the data's rank.
+        SmallVector<OpFoldResult> updateOffsets(row.begin(), row.end()),
+            updateSizes(outer, b.getIndexAttr(1));
+        for (int64_t d = k; d < rank; ++d) {
+          updateOffsets.push_back(b.getIndexAttr(0));
+          updateSizes.push_back(b.getIndexAttr(ds[d]));
+        }
+        SmallVector<int64_t> slice(k, 1);
+        slice.append(sliceShape.begin(), sliceShape.end());
+        auto sliceType =
+            RankedTensorType::get(slice, data->type.getElementType());
+        Value update = tensor::ExtractSliceOp::create(
+            b, loc, RankedTensorType::get(sliceShape, sliceType.getElementType()),
+            updateValue, updateOffsets, updateSizes,
+            SmallVector<OpFoldResult>(outer + rank - k, b.getIndexAttr(1)));
+        update = reshape(b, loc, update, slice);
+        if (*reduction != ScatterReduction::None) {
+          Value old = tensor::ExtractSliceOp::create(b, loc, sliceType, carried[0],
+                                                     offsets, sizes, strides);
+          update = broadcastMap(
+              b, loc, ValueRange{old, update}, slice, sliceType.getElementType(),
+              [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                return combine(b, loc, *reduction, a[0], a[1]);
+              });
+        }
+        Value next = tensor::InsertSliceOp::create(b, loc, update, carried[0],
+                                                   offsets, sizes, strides);
+        scf::YieldOp::create(b, loc, next);
+      });
+  ctx.setOutput(0, loop.getResult(0));
+  return success();
+}
+
+/// ScatterElements: a copy of data where, for every position p of indices,
+/// the element at p with p[axis] = indices[p] becomes updates[p] (or is
+/// combined with it by `reduction`), in order.
+LogicalResult lowerScatterElements(NodeContext &ctx) {
+  if (failed(checkIndexedInputs(ctx, 3)))
+    return failure();
+  FailureOr<ScatterReduction> reduction = scatterReduction(ctx);
+  if (failed(reduction))
+    return failure();
+  Tensor *data = ctx.input(0), *indices = ctx.input(1), *updates = ctx.input(2);
+  ArrayRef<int64_t> ds = data->type.getShape(), is = indices->type.getShape();
+  int64_t rank = ds.size();
+  if (int64_t(is.size()) != rank || updates->type.getShape() != is)
+    return ctx.error() << "needs indices and updates of one shape and the "
+                          "data's rank, got "
+                       << indices->type << " and " << updates->type;
+  for (int64_t d = 0; d < rank; ++d)
+    if (is[d] > ds[d])
+      return ctx.error() << "has indices larger than the data along dimension "
+                         << d;
+  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
+  if (!axis)
+    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
+                       << " out of range";
+  int64_t dim = ds[*axis], count = product(is);
+  const HostTensor *known = ctx.host(0), *where = ctx.host(1),
+                   *with = ctx.host(2);
+  if (known && where && with) {
+    SmallVector<int64_t> strides = stridesOf(ds), istrides = stridesOf(is);
+    std::vector<double> out = known->values;
+    for (int64_t p = 0; p < count; ++p) {
+      int64_t v = int64_t(where->values[p]), offset = 0;
+      if (v < -dim || v >= dim)
+        return ctx.error() << "has index " << v
+                           << " out of range for dimension " << dim;
+      for (int64_t d = 0; d < rank; ++d) {
+        int64_t i = (p / istrides[d]) % is[d];
+        offset += (d == *axis ? (v < 0 ? v + dim : v) : i) * strides[d];
+      }
+      out[offset] = combineHost(*reduction, out[offset], with->values[p]);
+    }
+    ctx.setOutput(0, makeHost(data->type.getElementType(), ds, std::move(out)));
+    return success();
+  }
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value indexValue = ctx.value(1), updateValue = ctx.value(2);
+  auto loop = scf::ForOp::create(
+      b, loc, indexConst(b, loc, 0), indexConst(b, loc, count),
+      indexConst(b, loc, 1), ValueRange{ctx.value(0)},
+      [&](OpBuilder &b, Location loc, Value p, ValueRange carried) {
+        SmallVector<Value> at = delinearize(b, loc, p, is);
+        SmallVector<Value> target(at);
+        target[*axis] = checkedIndex(
+            ctx, b, loc, tensor::ExtractOp::create(b, loc, indexValue, at), dim,
+            *axis);
+        Value update = tensor::ExtractOp::create(b, loc, updateValue, at);
+        if (*reduction != ScatterReduction::None)
+          update = combine(b, loc, *reduction,
+                           tensor::ExtractOp::create(b, loc, carried[0], target),
+                           update);
+        scf::YieldOp::create(
+            b, loc,
+            tensor::InsertOp::create(b, loc, update, carried[0], target)
+                .getResult());
+      });
+  ctx.setOutput(0, loop.getResult(0));
+  return success();
+}
+
 } // namespace
 
 void mlir::tern::onnx_import::registerIndexingOps(HandlerTable &t) {
@@ -617,6 +980,11 @@ void mlir::tern::onnx_import::registerIndexingOps(HandlerTable &t) {
     return lowerDepthSpace(ctx, false);
   };
   t["GatherElements"] = lowerGatherElements;
+  t["GatherND"] = lowerGatherND;
+  t["ScatterND"] = lowerScatterND;
+  t["ScatterElements"] = lowerScatterElements;
+  // Scatter (opset 9, deprecated since 11) is ScatterElements.
+  t["Scatter"] = lowerScatterElements;
   t["OneHot"] = lowerOneHot;
   t["CumSum"] = lowerCumSum;
   t["ArgMax"] = [](NodeContext &ctx) { return lowerArgExtreme(ctx, true); };

@@ -58,6 +58,16 @@ def main():
     np.save(os.path.join(d, "ge_x.npy"),
             np.arange(6, dtype=np.float32).reshape(2, 3))
     np.save(os.path.join(d, "ge_i.npy"), np.array([[0, 2], [-1, 3]], np.int64))
+    save(d, "scatter_nd",
+         [h.make_node("ScatterND", ["x", "i", "u"], ["y"], reduction="add",
+                      name="snd")],
+         [f("x", T.FLOAT, [4, 3]), f("i", T.INT64, [2, 1]),
+          f("u", T.FLOAT, [2, 3])], [f("y", T.FLOAT, [4, 3])])
+    np.save(os.path.join(d, "snd_x.npy"), np.ones((4, 3), np.float32))
+    np.save(os.path.join(d, "snd_i.npy"), np.array([[1], [-1]], np.int64))
+    np.save(os.path.join(d, "snd_bad.npy"), np.array([[1], [4]], np.int64))
+    np.save(os.path.join(d, "snd_u.npy"),
+            np.arange(6, dtype=np.float32).reshape(2, 3))
 
 
 if __name__ == "__main__":
