@@ -18,6 +18,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -969,6 +970,163 @@ LogicalResult lowerScatterElements(NodeContext &ctx) {
   return success();
 }
 
+/// Einsum: one linalg.generic whose loops are the equation's letters, the
+/// output's first (in the order the output names them), then the summed
+/// ones. An ellipsis stands for the same trailing-aligned dimensions in
+/// every operand (broadcast where an operand's size is 1); an implicit
+/// output (no "->") is the ellipsis' dimensions, then the letters used
+/// once in alphabetical order; a letter repeated within an operand reads
+/// its diagonal.
+LogicalResult lowerEinsum(NodeContext &ctx) {
+  std::string equation = ctx.attrString("equation", "");
+  equation.erase(std::remove(equation.begin(), equation.end(), ' '),
+                 equation.end());
+  StringRef text(equation);
+  auto [lhs, rhs] = text.split("->");
+  bool implicit = !text.contains("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  int n = ctx.numInputs();
+  if (int(terms.size()) != n)
+    return ctx.error() << "has " << terms.size() << " operands in '"
+                       << equation << "' for " << n << " inputs";
+  // The ellipsis' dimensions are named '0', '1', ... (right-aligned: the
+  // last one is always the highest digit).
+  int64_t ellipsis = 0;
+  SmallVector<SmallVector<char>> names(n);
+  auto expand = [&](StringRef term, int64_t rank,
+                    SmallVector<char> &out) -> LogicalResult {
+    size_t dots = term.find("...");
+    int64_t letters = int64_t(term.size()) - (dots == StringRef::npos ? 0 : 3);
+    int64_t covered = dots == StringRef::npos ? 0 : rank - letters;
+    if (covered < 0 || (dots == StringRef::npos && letters != rank) ||
+        (dots != StringRef::npos && term.drop_front(dots + 3).contains('.')))
+      return ctx.error() << "cannot match '" << term << "' to rank " << rank;
+    for (size_t i = 0; i < term.size(); ++i) {
+      if (i == dots) {
+        for (int64_t e = 0; e < covered; ++e)
+          out.push_back(char('9' - covered + 1 + e));
+        i += 2;
+        continue;
+      }
+      if (!llvm::isAlpha(term[i]))
+        return ctx.error() << "has '" << term[i] << "' in '" << equation
+                           << "' (letters and one ellipsis per operand)";
+      out.push_back(term[i]);
+    }
+    ellipsis = std::max(ellipsis, covered);
+    return success();
+  };
+  llvm::DenseMap<char, int64_t> sizes;
+  llvm::DenseMap<char, int> uses;
+  Type elementType;
+  for (int i = 0; i < n; ++i) {
+    Tensor *t = ctx.input(i);
+    if (!t)
+      return ctx.error() << "expects input " << i;
+    if (!t->type.hasStaticShape())
+      return ctx.error() << "needs inputs of static shapes, got " << t->type;
+    if (i == 0)
+      elementType = t->type.getElementType();
+    else if (t->type.getElementType() != elementType)
+      return ctx.error() << "needs inputs of one element type";
+    if (failed(expand(terms[i], t->type.getRank(), names[i])))
+      return failure();
+    for (auto [d, c] : llvm::enumerate(names[i])) {
+      int64_t size = t->type.getDimSize(d);
+      auto [it, inserted] = sizes.try_emplace(c, size);
+      // Ellipsis dimensions broadcast; letters must agree.
+      if (!inserted && it->second != size) {
+        if (llvm::isAlpha(c) || (size != 1 && it->second != 1))
+          return ctx.error() << "gives '" << c << "' sizes " << it->second
+                             << " and " << size;
+        it->second = std::max(it->second, size);
+      }
+      ++uses[c];
+    }
+  }
+  SmallVector<char> output;
+  for (int64_t e = 0; e < ellipsis; ++e)
+    output.push_back(char('9' - ellipsis + 1 + e));
+  if (implicit) {
+    SmallVector<char> once;
+    for (auto &[c, count] : uses)
+      if (count == 1 && llvm::isAlpha(c))
+        once.push_back(c);
+    llvm::sort(once);
+    output.append(once.begin(), once.end());
+  } else {
+    output.clear();
+    if (failed(expand(rhs, int64_t(rhs.size()) - (rhs.contains("...") ? 3 : 0) +
+                               (rhs.contains("...") ? ellipsis : 0),
+                      output)))
+      return failure();
+  }
+  SmallVector<char> loops;
+  SmallVector<int64_t> shape;
+  for (char c : output) {
+    if (!sizes.count(c))
+      return ctx.error() << "has output letter '" << c
+                         << "' that no input names";
+    if (llvm::is_contained(loops, c))
+      return ctx.error() << "repeats '" << c << "' in its output";
+    loops.push_back(c);
+    shape.push_back(sizes[c]);
+  }
+  int64_t parallel = loops.size();
+  for (const SmallVector<char> &term : names)
+    for (char c : term)
+      if (!llvm::is_contained(loops, c))
+        loops.push_back(c);
+  MLIRContext *context = ctx.b.getContext();
+  auto mapOf = [&](ArrayRef<char> letters, ArrayRef<int64_t> dims) {
+    SmallVector<AffineExpr> exprs;
+    for (auto [d, c] : llvm::enumerate(letters)) {
+      // A broadcast dimension (size 1 against a larger loop) reads index 0.
+      if (!dims.empty() && dims[d] == 1 && sizes[c] != 1) {
+        exprs.push_back(getAffineConstantExpr(0, context));
+        continue;
+      }
+      exprs.push_back(getAffineDimExpr(
+          std::find(loops.begin(), loops.end(), c) - loops.begin(), context));
+    }
+    return AffineMap::get(loops.size(), 0, exprs, context);
+  };
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> inputs;
+  for (int i = 0; i < n; ++i) {
+    maps.push_back(mapOf(names[i], ctx.input(i)->type.getShape()));
+    inputs.push_back(ctx.value(i));
+  }
+  maps.push_back(mapOf(output, {}));
+  SmallVector<utils::IteratorType> iterators(parallel,
+                                             utils::IteratorType::parallel);
+  iterators.append(loops.size() - parallel, utils::IteratorType::reduction);
+  bool isFloat = isa<FloatType>(elementType);
+  Value init = filled(ctx.b, ctx.loc, shape, elementType, 0.0);
+  ctx.setOutput(
+      0, linalg::GenericOp::create(
+             ctx.b, ctx.loc, init.getType(), inputs, ValueRange{init}, maps,
+             iterators,
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               Value product = args[0];
+               for (Value v : args.drop_front().drop_back())
+                 product =
+                     isFloat
+                         ? arith::MulFOp::create(b, loc, product, v).getResult()
+                         : arith::MulIOp::create(b, loc, product, v).getResult();
+               Value sum =
+                   isFloat
+                       ? arith::AddFOp::create(b, loc, args.back(), product)
+                             .getResult()
+                       : arith::AddIOp::create(b, loc, args.back(), product)
+                             .getResult();
+               linalg::YieldOp::create(b, loc, sum);
+             })
+             .getResult(0));
+  return success();
+}
+
 } // namespace
 
 void mlir::tern::onnx_import::registerIndexingOps(HandlerTable &t) {
@@ -986,6 +1144,7 @@ void mlir::tern::onnx_import::registerIndexingOps(HandlerTable &t) {
   // Scatter (opset 9, deprecated since 11) is ScatterElements.
   t["Scatter"] = lowerScatterElements;
   t["OneHot"] = lowerOneHot;
+  t["Einsum"] = lowerEinsum;
   t["CumSum"] = lowerCumSum;
   t["ArgMax"] = [](NodeContext &ctx) { return lowerArgExtreme(ctx, true); };
   t["ArgMin"] = [](NodeContext &ctx) { return lowerArgExtreme(ctx, false); };
