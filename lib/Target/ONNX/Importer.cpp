@@ -63,7 +63,7 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "Reciprocal", "Relu",
       "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh", "Where", "Xor", "Celu",
       "Elu", "IsNaN", "Mish", "Mod", "PRelu", "Round", "Selu", "Sign",
-      "Softplus", "ArgMax", "ArgMin", "CumSum",
+      "Softplus", "ArgMax", "ArgMin", "CumSum", "TopK",
       // Matrix products, convolutions, pooling, layout, normalization,
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",

@@ -1127,6 +1127,155 @@ LogicalResult lowerEinsum(NodeContext &ctx) {
   return success();
 }
 
+/// TopK along `axis` (k known at import): each element's rank (how many
+/// elements come before it: larger ones, or smaller with largest = 0, and
+/// equal ones at lower indices), then the element of rank j for each of
+/// the k outputs: two generics, quadratic in the axis' length. Values and
+/// int64 indices come out sorted (which `sorted = 0` allows too); ties
+/// keep the lower index first, as ONNX asks.
+LogicalResult lowerTopK(NodeContext &ctx) {
+  Tensor *x = ctx.input(0);
+  if (!x)
+    return ctx.error() << "expects an input";
+  std::optional<SmallVector<int64_t>> ks = ctx.ints(1);
+  if (!ks || ks->size() != 1)
+    return ctx.error() << "needs k, one value known at import time";
+  int64_t k = (*ks)[0];
+  int64_t rank = x->type.getRank();
+  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", -1), rank);
+  if (!axis)
+    return ctx.error() << "has axis " << ctx.attrInt("axis", -1)
+                       << " out of range";
+  int64_t n = x->type.getDimSize(*axis);
+  if (ShapedType::isDynamic(n))
+    return ctx.error() << "sorts along dimension " << *axis << " of "
+                       << x->type << ", which is dynamic";
+  if (k < 0 || k > n)
+    return ctx.error() << "has k = " << k << " for a dimension of " << n;
+  bool largest = ctx.attrInt("largest", 1) != 0;
+  Type elementType = x->type.getElementType();
+  bool isFloat = isa<FloatType>(elementType);
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value input = ctx.value(0);
+  MLIRContext *context = b.getContext();
+  Type i64 = b.getI64Type();
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, input);
+  // Ranks: loops (x's dims..., l) with l a reduction over the axis.
+  SmallVector<AffineExpr> self, other;
+  for (int64_t d = 0; d < rank; ++d) {
+    self.push_back(getAffineDimExpr(d, context));
+    other.push_back(getAffineDimExpr(d == *axis ? rank : d, context));
+  }
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value ranks =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{RankedTensorType::get(x->type.getShape(), i64)},
+          ValueRange{input, input},
+          ValueRange{filledOf(b, loc, sizes, i64, 0.0)},
+          SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, self, context),
+                                 AffineMap::get(rank + 1, 0, other, context),
+                                 AffineMap::get(rank + 1, 0, self, context)},
+          iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value mine = args[0], theirs = args[1];
+            Value i = linalg::IndexOp::create(nb, l, *axis);
+            Value j = linalg::IndexOp::create(nb, l, rank);
+            Value before, equal;
+            if (isFloat) {
+              before = arith::CmpFOp::create(
+                  nb, l,
+                  largest ? arith::CmpFPredicate::OGT
+                          : arith::CmpFPredicate::OLT,
+                  theirs, mine);
+              equal = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                            theirs, mine);
+            } else {
+              before = arith::CmpIOp::create(
+                  nb, l,
+                  largest ? arith::CmpIPredicate::sgt
+                          : arith::CmpIPredicate::slt,
+                  theirs, mine);
+              equal = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                            theirs, mine);
+            }
+            Value tieBefore = arith::AndIOp::create(
+                nb, l, equal,
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, j, i));
+            Value counts = arith::OrIOp::create(nb, l, before, tieBefore);
+            Value add = arith::ExtUIOp::create(nb, l, i64, counts);
+            linalg::YieldOp::create(
+                nb, l, arith::AddIOp::create(nb, l, args[2], add).getResult());
+          })
+          .getResult(0);
+  // Outputs: loops (result dims with the axis running over k..., i) with i
+  // a reduction over the axis: the element whose rank is the output's
+  // position is selected.
+  SmallVector<OpFoldResult> outSizes(sizes);
+  outSizes[*axis] = b.getIndexAttr(k);
+  SmallVector<int64_t> outShape(x->type.getShape());
+  outShape[*axis] = k;
+  SmallVector<AffineExpr> out, source;
+  for (int64_t d = 0; d < rank; ++d) {
+    out.push_back(getAffineDimExpr(d, context));
+    source.push_back(getAffineDimExpr(d == *axis ? rank : d, context));
+  }
+  auto selected = linalg::GenericOp::create(
+      b, loc,
+      TypeRange{RankedTensorType::get(outShape, elementType),
+                RankedTensorType::get(outShape, i64)},
+      ValueRange{input, ranks},
+      ValueRange{filledOf(b, loc, outSizes, elementType, 0.0),
+                 filledOf(b, loc, outSizes, i64, 0.0)},
+      SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, source, context),
+                             AffineMap::get(rank + 1, 0, source, context),
+                             AffineMap::get(rank + 1, 0, out, context),
+                             AffineMap::get(rank + 1, 0, out, context)},
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value position = arith::IndexCastOp::create(
+            nb, l, i64, linalg::IndexOp::create(nb, l, *axis));
+        Value match = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                            args[1], position);
+        Value index = arith::IndexCastOp::create(
+            nb, l, i64, linalg::IndexOp::create(nb, l, rank));
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, match, args[0], args[2]),
+                       arith::SelectOp::create(nb, l, match, index, args[3])});
+      });
+  ctx.setOutput(0, selected.getResult(0));
+  ctx.setOutput(1, selected.getResult(1));
+  return success();
+}
+
+/// NonZero: its result's shape depends on the input's values, so it is
+/// computed when the input is known at import time and refused otherwise.
+LogicalResult lowerNonZero(NodeContext &ctx) {
+  Tensor *x = ctx.input(0);
+  if (!x)
+    return ctx.error() << "expects an input";
+  const HostTensor *known = ctx.host(0);
+  if (!known)
+    return ctx.error() << "needs its input known at import time: the number "
+                          "of non-zero elements is its result's shape";
+  ArrayRef<int64_t> xs = x->type.getShape();
+  int64_t rank = xs.size();
+  std::vector<int64_t> found;
+  for (size_t i = 0; i < known->values.size(); ++i)
+    if (known->values[i] != 0)
+      found.push_back(int64_t(i));
+  SmallVector<int64_t> strides = stridesOf(xs);
+  int64_t count = found.size();
+  std::vector<double> out(rank * count);
+  for (int64_t c = 0; c < count; ++c)
+    for (int64_t d = 0; d < rank; ++d)
+      out[d * count + c] = double((found[c] / strides[d]) % xs[d]);
+  ctx.setOutput(0, makeHost(ctx.b.getI64Type(), {rank, count}, std::move(out)));
+  return success();
+}
+
 } // namespace
 
 void mlir::tern::onnx_import::registerIndexingOps(HandlerTable &t) {
@@ -1145,6 +1294,8 @@ void mlir::tern::onnx_import::registerIndexingOps(HandlerTable &t) {
   t["Scatter"] = lowerScatterElements;
   t["OneHot"] = lowerOneHot;
   t["Einsum"] = lowerEinsum;
+  t["TopK"] = lowerTopK;
+  t["NonZero"] = lowerNonZero;
   t["CumSum"] = lowerCumSum;
   t["ArgMax"] = [](NodeContext &ctx) { return lowerArgExtreme(ctx, true); };
   t["ArgMin"] = [](NodeContext &ctx) { return lowerArgExtreme(ctx, false); };

@@ -66,6 +66,19 @@ def main():
     np.save(os.path.join(d, "snd_x.npy"), np.ones((4, 3), np.float32))
     np.save(os.path.join(d, "snd_i.npy"), np.array([[1], [-1]], np.int64))
     np.save(os.path.join(d, "snd_bad.npy"), np.array([[1], [4]], np.int64))
+    save(d, "topk",
+         [h.make_node("TopK", ["x", "k"], ["v", "i"], axis=1, name="topk"),
+          h.make_node("TopK", ["x", "k"], ["sv", "si"], axis=1, largest=0,
+                      name="bottomk")],
+         [f("x", T.FLOAT, ["batch", 6])],
+         [f("v", T.FLOAT, ["batch", 3]), f("i", T.INT64, ["batch", 3]),
+          f("sv", T.FLOAT, ["batch", 3]), f("si", T.INT64, ["batch", 3])],
+         [h.make_tensor("k", T.INT64, [1], [3])])
+    np.save(os.path.join(d, "topk_x.npy"),
+            np.array([[3, 1, 3, 2, 5, 1], [0, -1, 4, 4, 4, -2]], np.float32))
+    save(d, "nonzero_runtime",
+         [h.make_node("NonZero", ["x"], ["y"], name="nz")],
+         [f("x", T.FLOAT, [4])], [f("y", T.INT64, [1, None])])
     np.save(os.path.join(d, "snd_u.npy"),
             np.arange(6, dtype=np.float32).reshape(2, 3))
 
