@@ -1320,6 +1320,11 @@ LogicalResult lowerResize(NodeContext &ctx) {
   const HostTensor *sizes = ctx.opset >= 11 ? ctx.host(sizesInput) : nullptr;
   const HostTensor *given = ctx.host(scalesInput);
   bool bySizes = sizes && sizes->size() == rank;
+  // The policy changes what sizes mean (opset 18); scales ignore it.
+  std::string policy = ctx.attrString("keep_aspect_ratio_policy", "stretch");
+  if (bySizes && policy != "stretch")
+    return ctx.error() << "has keep_aspect_ratio_policy '" << policy
+                       << "' with sizes (only 'stretch' is read)";
   if (!bySizes && !(given && given->size() == rank))
     return ctx.error() << "needs constant scales or sizes for all " << rank
                        << " dimensions";

@@ -70,6 +70,20 @@ def main():
          h.make_node("GroupNormalization", ["x", "s", "b"], ["y"],
                      num_groups=2, epsilon=1e-2, name="n"), [2, 4, 3, 5],
          ["y"], [vec("s", 4), vec("b", 4)], opset=21)
+    # Attributes tern refuses (opset18.test checks the diagnostics).
+    for name, attrs, inputs, inits in (
+            ("resize_antialias", {"antialias": 1, "mode": "linear"},
+             ["x", "", "scales"],
+             [h.make_tensor("scales", T.FLOAT, [4], [1, 1, 2, 2])]),
+            ("resize_policy", {"keep_aspect_ratio_policy": "not_smaller"},
+             ["x", "", "", "sizes"],
+             [h.make_tensor("sizes", T.INT64, [4], [1, 1, 6, 6])])):
+        graph = h.make_graph([h.make_node("Resize", inputs, ["y"], name="z",
+                                          **attrs)], name,
+                             [f("x", T.FLOAT, [1, 1, 3, 4])],
+                             [f("y", T.FLOAT, None)], inits)
+        onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", 18)]),
+                  os.path.join(d, name + ".onnx"))
     save("resize_nearest",
          h.make_node("Resize", ["x", "", "scales"], ["y"], mode="nearest",
                      name="z"), [1, 1, 3, 4], ["y"],
