@@ -22,7 +22,8 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
     CalibrateOptions calibrate;
     calibrate.inputs = options.calibration;
     calibrate.stats = options.stats;
-    calibrate.secondMoment = options.gptq || options.refitScales || options.rotate;
+    calibrate.secondMoment =
+        options.gptq || options.refitScales || options.rotate;
     calibrate.cpu = options.cpu;
     calibrate.quiet = options.quiet;
     pm.addPass(createCalibrate(calibrate));

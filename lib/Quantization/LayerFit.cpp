@@ -87,8 +87,7 @@ LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
            << "its statistics have " << prepared.stats->channels
            << " channels, the layer has K = " << k;
   if (settings_.rotate) {
-    const q::Rotation &rotation =
-        prepared.rotation.emplace(q::makeRotation(k));
+    const q::Rotation &rotation = prepared.rotation.emplace(q::makeRotation(k));
     prepared.rotatedWeights = layer.weights;
     rotation.applyRows(prepared.rotatedWeights.data(), layer.rows);
     if (prepared.stats) {

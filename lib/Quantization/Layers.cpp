@@ -30,7 +30,9 @@ namespace {
 
 /// Whether `type` is an element type whose layers tern-ternarize takes:
 /// f32, or f16 and bf16 (read and computed in f32, results narrowed back).
-bool isLayerFloat(Type type) { return type.isF32() || type.isF16() || type.isBF16(); }
+bool isLayerFloat(Type type) {
+  return type.isF32() || type.isF16() || type.isBF16();
+}
 
 /// The values of a float constant (inline or a resource blob; f32, f16 or
 /// bf16), row-major, as f32.
@@ -70,7 +72,8 @@ std::optional<std::vector<float>> readFloats(Value value) {
   for (size_t i = 0; i < values.size(); ++i) {
     uint16_t bits;
     std::memcpy(&bits, data + 2 * i, 2);
-    values[i] = widen(APFloat(elementType.getFloatSemantics(), APInt(16, bits)));
+    values[i] =
+        widen(APFloat(elementType.getFloatSemantics(), APInt(16, bits)));
   }
   return values;
 }
@@ -148,8 +151,7 @@ std::optional<Layer> matchMatmul(linalg::MatmulOp op, std::string &why) {
   }
   Type activations = op.getInputs()[0].getType();
   auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
-  if (!isRowsFloat(activations) ||
-      !isLayerFloat(resultType.getElementType())) {
+  if (!isRowsFloat(activations) || !isLayerFloat(resultType.getElementType())) {
     llvm::raw_string_ostream(why)
         << "its activations are " << activations
         << ", not an M x K f32, f16 or bf16 matrix with a static K";
@@ -199,8 +201,7 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
   }
   Value input = op.getInputs()[0];
   Value filter = op.getInputs()[1];
-  if (!isImageFloat(input.getType()) ||
-      !isImageFloat(op.getResultTypes()[0])) {
+  if (!isImageFloat(input.getType()) || !isImageFloat(op.getResultTypes()[0])) {
     llvm::raw_string_ostream(why)
         << "its image is " << input.getType()
         << ", not NCHW f32, f16 or bf16 with static channels";

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tern/Quant/Quantize.h"
 #include "tern/Quant/Rotation.h"
+#include "tern/Quant/Quantize.h"
 
 #include <gtest/gtest.h>
 
@@ -121,8 +121,8 @@ TEST(RotationTest, SpreadsOutliersForOnePlane) {
   options.tritPlanes.planes = 1;
   options.granularity = Granularity::Channel;
   auto relativeError = [&](const std::vector<float> &m) {
-    llvm::Expected<TernaryWeights> q = quantize({m.data(), n, k}, nullptr,
-                                                options);
+    llvm::Expected<TernaryWeights> q =
+        quantize({m.data(), n, k}, nullptr, options);
     EXPECT_TRUE(bool(q));
     std::vector<float> approx = q->dequantize();
     double err = 0, norm = 0;

@@ -1,4 +1,4 @@
-//===- Rotation.h - incoherence processing by orthogonal rotations -*- C++ -*-===//
+//===- Rotation.h - rotations of a layer's input space ----------*- C++ -*-===//
 //
 // This file declares the rotations of a layer's input space that
 // tern-ternarize's rotate= fits under (docs/Quantization.md, "Rotations"):

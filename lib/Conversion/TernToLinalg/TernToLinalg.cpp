@@ -426,8 +426,8 @@ struct RotateLowering : OpConversionPattern<RotateOp> {
     int64_t b = op.getRight().getType().getDimSize(0);
     Value input = adaptor.getInput();
     SmallVector<OpFoldResult> shape = {
-        tensor::getMixedSize(rewriter, loc, input, 0),
-        rewriter.getIndexAttr(a), rewriter.getIndexAttr(b)};
+        tensor::getMixedSize(rewriter, loc, input, 0), rewriter.getIndexAttr(a),
+        rewriter.getIndexAttr(b)};
     auto cubeType =
         RankedTensorType::get({type.getDimSize(0), a, b}, elementType);
     SmallVector<ReassociationIndices> reassociation = {{0}, {1, 2}};
@@ -448,9 +448,8 @@ struct RotateLowering : OpConversionPattern<RotateOp> {
     iterators.push_back(utils::IteratorType::reduction);
     auto multiplyAdd = [](OpBuilder &b, Location l, ValueRange args) {
       Value product = arith::MulFOp::create(b, l, args[0], args[1]);
-      linalg::YieldOp::create(b, l,
-                              arith::AddFOp::create(b, l, args[2], product)
-                                  .getResult());
+      linalg::YieldOp::create(
+          b, l, arith::AddFOp::create(b, l, args[2], product).getResult());
     };
     // t[m, p, j] = Σ_q X[m, p, q] R[q, j]: loops (m, p, j, q).
     Value t =
@@ -579,6 +578,6 @@ void mlir::tern::populateTernToLinalgTypeConversion(TypeConverter &converter) {
 void mlir::tern::populateTernToLinalgConversionPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, QuantizeLowering, DequantizeLowering,
-               MatmulLowering, RotateLowering, CodeCastLowering>(converter,
-                                                 patterns.getContext());
+               MatmulLowering, RotateLowering, CodeCastLowering>(
+      converter, patterns.getContext());
 }

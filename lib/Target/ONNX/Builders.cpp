@@ -603,7 +603,8 @@ std::optional<int64_t> onnx_import::normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-SmallVector<int64_t> mlir::tern::onnx_import::stridesOf(ArrayRef<int64_t> shape) {
+SmallVector<int64_t>
+mlir::tern::onnx_import::stridesOf(ArrayRef<int64_t> shape) {
   SmallVector<int64_t> strides(shape.size(), 1);
   for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
     strides[i] = strides[i + 1] * shape[i + 1];
@@ -654,8 +655,7 @@ void mlir::tern::onnx_import::assertIndicesInRange(NodeContext &ctx,
                                              utils::IteratorType::reduction);
   Type elementType = indexType.getElementType();
   all = linalg::GenericOp::create(
-            b, loc, flag, ValueRange{indices}, ValueRange{all}, maps,
-            iterators,
+            b, loc, flag, ValueRange{indices}, ValueRange{all}, maps, iterators,
             [&](OpBuilder &b, Location loc, ValueRange args) {
               auto bound = [&](int64_t v) {
                 return arith::ConstantOp::create(

@@ -184,10 +184,10 @@ initializerFloats(const onnx::TensorProto &tensor) {
 
 /// An initializer of `dataType` (FLOAT, FLOAT16 or BFLOAT16) holding
 /// `values`, rounded to nearest even.
-onnx::TensorProto floatInitializer(const std::string &name,
-                                   ArrayRef<int64_t> dims,
-                                   ArrayRef<float> values,
-                                   int32_t dataType = onnx::TensorProto::FLOAT) {
+onnx::TensorProto
+floatInitializer(const std::string &name, ArrayRef<int64_t> dims,
+                 ArrayRef<float> values,
+                 int32_t dataType = onnx::TensorProto::FLOAT) {
   onnx::TensorProto tensor;
   tensor.set_name(name);
   tensor.set_data_type(dataType);

@@ -68,8 +68,10 @@ const llvm::StringSet<> &dynamicShapeOps() {
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
       "GlobalAveragePool", "GlobalMaxPool", "MaxPool", "Resize", "Gemm",
-      "LayerNormalization", "InstanceNormalization", "GroupNormalization", "LogSoftmax", "MatMul", "ReduceMax", "ReduceMean",
-      "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "Softmax", "Transpose",
+      "LayerNormalization", "InstanceNormalization", "GroupNormalization",
+      "LogSoftmax", "MatMul", "ReduceMax", "ReduceMean", "ReduceMin",
+      "ReduceProd", "ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2",
+      "ReduceLogSum", "ReduceLogSumExp", "Softmax", "Transpose",
       // Shapes and data movement: sizes known only when the model runs are
       // carried through shape arithmetic (HostTensor::symbols).
       "Concat", "ConstantOfShape", "Expand", "Gather", "Pad", "Range",
@@ -1034,10 +1036,10 @@ OwningOpRef<ModuleOp>
 mlir::tern::importONNXBuffer(StringRef bytes, StringRef bufferName,
                              StringRef baseDirectory, MLIRContext *context,
                              const ONNXImportOptions &options) {
-  context->loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
-                       func::FuncDialect, linalg::LinalgDialect,
-                       math::MathDialect, scf::SCFDialect,
-                       tensor::TensorDialect>();
+  context
+      ->loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
+                    func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
+                    scf::SCFDialect, tensor::TensorDialect>();
   // The text syntax starts with '<' (the model header), possibly after
   // '#' comments; binary protobufs start with a field tag.
   StringRef trimmed = bytes.ltrim();

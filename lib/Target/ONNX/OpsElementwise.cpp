@@ -611,8 +611,8 @@ void onnx_import::registerElementwiseOps(HandlerTable &t) {
         b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x)));
     return arith::AddFOp::create(
         b, loc, arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, 0)),
-        math::LogOp::create(b, loc,
-                            arith::AddFOp::create(b, loc, cst(b, loc, x, 1), e)));
+        math::LogOp::create(
+            b, loc, arith::AddFOp::create(b, loc, cst(b, loc, x, 1), e)));
   };
   auto hostSoftplus = [](double x) {
     return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
@@ -653,10 +653,12 @@ void onnx_import::registerElementwiseOps(HandlerTable &t) {
             Value x = v[0];
             Value negative = arith::CmpFOp::create(
                 b, loc, arith::CmpFPredicate::OLT, x, cst(b, loc, x, 0));
-            Value scaled = arith::DivFOp::create(b, loc, x, cst(b, loc, x, inner));
+            Value scaled =
+                arith::DivFOp::create(b, loc, x, cst(b, loc, x, inner));
             Value curve = arith::MulFOp::create(
                 b, loc, cst(b, loc, x, a),
-                arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, scaled),
+                arith::SubFOp::create(b, loc,
+                                      math::ExpOp::create(b, loc, scaled),
                                       cst(b, loc, x, 1)));
             Value y = arith::SelectOp::create(b, loc, negative, curve, x);
             if (g == 1)
@@ -759,7 +761,8 @@ void onnx_import::registerElementwiseOps(HandlerTable &t) {
           Value signsDiffer = arith::XOrIOp::create(
               b, loc,
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero),
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero));
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y,
+                                    zero));
           return arith::SelectOp::create(
               b, loc, arith::AndIOp::create(b, loc, nonzero, signsDiffer),
               arith::AddIOp::create(b, loc, r, y), r);

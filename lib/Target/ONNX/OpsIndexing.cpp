@@ -52,14 +52,15 @@ remap(NodeContext &ctx, Tensor &x, ArrayRef<int64_t> shape,
     }
   }
   Value input = ctx.value(0);
-  ctx.setOutput(0, generate(ctx.b, ctx.loc, shape, x.type.getElementType(),
-                            [&](OpBuilder &b, Location loc) -> Value {
-                              SmallVector<Value> idx;
-                              for (size_t d = 0; d < shape.size(); ++d)
-                                idx.push_back(linalg::IndexOp::create(b, loc, d));
-                              return tensor::ExtractOp::create(
-                                  b, loc, input, irSource(b, loc, idx));
-                            }));
+  ctx.setOutput(0,
+                generate(ctx.b, ctx.loc, shape, x.type.getElementType(),
+                         [&](OpBuilder &b, Location loc) -> Value {
+                           SmallVector<Value> idx;
+                           for (size_t d = 0; d < shape.size(); ++d)
+                             idx.push_back(linalg::IndexOp::create(b, loc, d));
+                           return tensor::ExtractOp::create(
+                               b, loc, input, irSource(b, loc, idx));
+                         }));
   return success();
 }
 
@@ -112,7 +113,8 @@ LogicalResult lowerTile(NodeContext &ctx) {
       [&](OpBuilder &b, Location loc, ArrayRef<Value> idx) {
         SmallVector<Value> at;
         for (auto [i, size] : llvm::zip(idx, xs))
-          at.push_back(arith::RemUIOp::create(b, loc, i, indexConst(b, loc, size)));
+          at.push_back(
+              arith::RemUIOp::create(b, loc, i, indexConst(b, loc, size)));
         return at;
       });
 }
@@ -153,8 +155,8 @@ LogicalResult lowerDepthSpace(NodeContext &ctx, bool toSpace) {
   auto hostSource = [&](ArrayRef<int64_t> idx) -> SmallVector<int64_t> {
     if (toSpace) {
       int64_t p = idx[2] % bs, q = idx[3] % bs;
-      int64_t channel = crd ? idx[1] * bs * bs + p * bs + q
-                            : (p * bs + q) * depth + idx[1];
+      int64_t channel =
+          crd ? idx[1] * bs * bs + p * bs + q : (p * bs + q) * depth + idx[1];
       return {idx[0], channel, idx[2] / bs, idx[3] / bs};
     }
     int64_t block = idx[1] / depth;
@@ -207,7 +209,8 @@ LogicalResult lowerGatherElements(NodeContext &ctx) {
                        << " out of range";
   if (!data->type.hasStaticShape() || !indices->type.hasStaticShape())
     return ctx.error() << "needs data and indices of static shapes";
-  ArrayRef<int64_t> ds = data->type.getShape(), shape = indices->type.getShape();
+  ArrayRef<int64_t> ds = data->type.getShape(),
+                    shape = indices->type.getShape();
   for (int64_t d = 0; d < rank; ++d)
     if (d != *axis && shape[d] > ds[d])
       return ctx.error() << "has indices of shape " << indices->type
@@ -240,29 +243,28 @@ LogicalResult lowerGatherElements(NodeContext &ctx) {
   if (!where)
     assertIndicesInRange(ctx, indexValue, dim, *axis);
   ctx.setOutput(
-      0, generate(ctx.b, ctx.loc, shape, data->type.getElementType(),
-                  [&](OpBuilder &b, Location loc) -> Value {
-                    SmallVector<Value> idx;
-                    for (int64_t d = 0; d < rank; ++d)
-                      idx.push_back(linalg::IndexOp::create(b, loc, d));
-                    Value k = arith::IndexCastOp::create(
-                        b, loc, b.getIndexType(),
-                        tensor::ExtractOp::create(b, loc, indexValue, idx));
-                    Value negative = arith::CmpIOp::create(
-                        b, loc, arith::CmpIPredicate::slt, k,
-                        indexConst(b, loc, 0));
-                    k = arith::SelectOp::create(
-                        b, loc, negative,
-                        arith::AddIOp::create(b, loc, k, indexConst(b, loc, dim)),
-                        k);
-                    // Checked above; the clamp keeps the read in bounds.
-                    k = arith::MaxSIOp::create(
-                        b, loc, indexConst(b, loc, 0),
-                        arith::MinSIOp::create(b, loc, k,
-                                               indexConst(b, loc, dim - 1)));
-                    idx[*axis] = k;
-                    return tensor::ExtractOp::create(b, loc, dataValue, idx);
-                  }));
+      0,
+      generate(
+          ctx.b, ctx.loc, shape, data->type.getElementType(),
+          [&](OpBuilder &b, Location loc) -> Value {
+            SmallVector<Value> idx;
+            for (int64_t d = 0; d < rank; ++d)
+              idx.push_back(linalg::IndexOp::create(b, loc, d));
+            Value k = arith::IndexCastOp::create(
+                b, loc, b.getIndexType(),
+                tensor::ExtractOp::create(b, loc, indexValue, idx));
+            Value negative = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::slt, k, indexConst(b, loc, 0));
+            k = arith::SelectOp::create(
+                b, loc, negative,
+                arith::AddIOp::create(b, loc, k, indexConst(b, loc, dim)), k);
+            // Checked above; the clamp keeps the read in bounds.
+            k = arith::MaxSIOp::create(
+                b, loc, indexConst(b, loc, 0),
+                arith::MinSIOp::create(b, loc, k, indexConst(b, loc, dim - 1)));
+            idx[*axis] = k;
+            return tensor::ExtractOp::create(b, loc, dataValue, idx);
+          }));
   return success();
 }
 
@@ -279,8 +281,7 @@ LogicalResult lowerOneHot(NodeContext &ctx) {
   int64_t depth = (*depths)[0];
   if (depth < 1)
     return ctx.error() << "needs depth >= 1, got " << depth;
-  if (!indices->type.hasStaticShape() ||
-      values->type.getNumElements() != 2)
+  if (!indices->type.hasStaticShape() || values->type.getNumElements() != 2)
     return ctx.error() << "needs indices of static shape and two values";
   int64_t rank = indices->type.getRank() + 1;
   std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", -1), rank);
@@ -319,37 +320,33 @@ LogicalResult lowerOneHot(NodeContext &ctx) {
   Value indexValue = ctx.value(0);
   Value pairValue = reshape(ctx.b, ctx.loc, ctx.value(2), {2});
   ctx.setOutput(
-      0, generate(ctx.b, ctx.loc, shape, elementType,
-                  [&](OpBuilder &b, Location loc) -> Value {
-                    SmallVector<Value> at;
-                    for (int64_t d = 0; d < rank; ++d)
-                      if (d != *axis)
-                        at.push_back(linalg::IndexOp::create(b, loc, d));
-                    // Indices may be floats: truncated, as ONNX casts them.
-                    Value read =
-                        tensor::ExtractOp::create(b, loc, indexValue, at);
-                    if (isa<FloatType>(read.getType()))
-                      read = arith::FPToSIOp::create(b, loc, b.getI64Type(),
-                                                     read);
-                    Value k = arith::IndexCastOp::create(
-                        b, loc, b.getIndexType(), read);
-                    Value negative = arith::CmpIOp::create(
-                        b, loc, arith::CmpIPredicate::slt, k,
-                        indexConst(b, loc, 0));
-                    k = arith::SelectOp::create(
-                        b, loc, negative,
-                        arith::AddIOp::create(b, loc, k,
-                                              indexConst(b, loc, depth)),
-                        k);
-                    Value hot = arith::CmpIOp::create(
-                        b, loc, arith::CmpIPredicate::eq, k,
-                        linalg::IndexOp::create(b, loc, *axis));
-                    Value which = arith::SelectOp::create(
-                        b, loc, hot, indexConst(b, loc, 1),
-                        indexConst(b, loc, 0));
-                    return tensor::ExtractOp::create(b, loc, pairValue,
-                                                     ValueRange{which});
-                  }));
+      0,
+      generate(
+          ctx.b, ctx.loc, shape, elementType,
+          [&](OpBuilder &b, Location loc) -> Value {
+            SmallVector<Value> at;
+            for (int64_t d = 0; d < rank; ++d)
+              if (d != *axis)
+                at.push_back(linalg::IndexOp::create(b, loc, d));
+            // Indices may be floats: truncated, as ONNX casts them.
+            Value read = tensor::ExtractOp::create(b, loc, indexValue, at);
+            if (isa<FloatType>(read.getType()))
+              read = arith::FPToSIOp::create(b, loc, b.getI64Type(), read);
+            Value k =
+                arith::IndexCastOp::create(b, loc, b.getIndexType(), read);
+            Value negative = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::slt, k, indexConst(b, loc, 0));
+            k = arith::SelectOp::create(
+                b, loc, negative,
+                arith::AddIOp::create(b, loc, k, indexConst(b, loc, depth)), k);
+            Value hot =
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k,
+                                      linalg::IndexOp::create(b, loc, *axis));
+            Value which = arith::SelectOp::create(
+                b, loc, hot, indexConst(b, loc, 1), indexConst(b, loc, 0));
+            return tensor::ExtractOp::create(b, loc, pairValue,
+                                             ValueRange{which});
+          }));
   return success();
 }
 
@@ -384,7 +381,8 @@ LogicalResult lowerCumSum(NodeContext &ctx) {
   bool reverse = ctx.attrInt("reverse", 0) != 0;
   Type elementType = x->type.getElementType();
   auto included = [&](int64_t j, int64_t i) {
-    return reverse ? (exclusive ? j > i : j >= i) : (exclusive ? j < i : j <= i);
+    return reverse ? (exclusive ? j > i : j >= i)
+                   : (exclusive ? j < i : j <= i);
   };
   if (const HostTensor *known = ctx.host(0)) {
     ArrayRef<int64_t> xs = x->type.getShape();
@@ -423,36 +421,34 @@ LogicalResult lowerCumSum(NodeContext &ctx) {
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
-  Value init =
-      filledOf(b, loc, sizesOf(b, loc, input), elementType, 0.0);
+  Value init = filledOf(b, loc, sizesOf(b, loc, input), elementType, 0.0);
   ctx.setOutput(
-      0, linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{input}, ValueRange{init},
-             SmallVector<AffineMap>{
-                 AffineMap::get(rank + 1, 0, inputExprs, context),
-                 AffineMap::get(rank + 1, 0, outputExprs, context)},
-             iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value i = linalg::IndexOp::create(nb, l, *axis);
-               Value j = linalg::IndexOp::create(nb, l, rank);
-               arith::CmpIPredicate predicate =
-                   reverse ? (exclusive ? arith::CmpIPredicate::ugt
-                                        : arith::CmpIPredicate::uge)
-                           : (exclusive ? arith::CmpIPredicate::ult
-                                        : arith::CmpIPredicate::ule);
-               Value take = arith::CmpIOp::create(nb, l, predicate, j, i);
-               Value sum =
-                   isa<FloatType>(elementType)
-                       ? arith::AddFOp::create(nb, l, args[1], args[0])
-                             .getResult()
-                       : arith::AddIOp::create(nb, l, args[1], args[0])
-                             .getResult();
-               linalg::YieldOp::create(
-                   nb, l,
-                   arith::SelectOp::create(nb, l, take, sum, args[1])
-                       .getResult());
-             })
-             .getResult(0));
+      0,
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{input}, ValueRange{init},
+          SmallVector<AffineMap>{
+              AffineMap::get(rank + 1, 0, inputExprs, context),
+              AffineMap::get(rank + 1, 0, outputExprs, context)},
+          iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value i = linalg::IndexOp::create(nb, l, *axis);
+            Value j = linalg::IndexOp::create(nb, l, rank);
+            arith::CmpIPredicate predicate =
+                reverse ? (exclusive ? arith::CmpIPredicate::ugt
+                                     : arith::CmpIPredicate::uge)
+                        : (exclusive ? arith::CmpIPredicate::ult
+                                     : arith::CmpIPredicate::ule);
+            Value take = arith::CmpIOp::create(nb, l, predicate, j, i);
+            Value sum =
+                isa<FloatType>(elementType)
+                    ? arith::AddFOp::create(nb, l, args[1], args[0]).getResult()
+                    : arith::AddIOp::create(nb, l, args[1], args[0])
+                          .getResult();
+            linalg::YieldOp::create(
+                nb, l,
+                arith::SelectOp::create(nb, l, take, sum, args[1]).getResult());
+          })
+          .getResult(0));
   return success();
 }
 
@@ -486,7 +482,8 @@ LogicalResult lowerArgExtreme(NodeContext &ctx, bool isMax) {
       return false;
     if (std::isnan(best))
       return true;
-    return isMax ? (last ? v >= best : v > best) : (last ? v <= best : v < best);
+    return isMax ? (last ? v >= best : v > best)
+                 : (last ? v <= best : v < best);
   };
   if (const HostTensor *known = ctx.host(0)) {
     SmallVector<int64_t> strides = stridesOf(xs);
@@ -508,8 +505,9 @@ LogicalResult lowerArgExtreme(NodeContext &ctx, bool isMax) {
         idx[d] = 0;
       }
     }
-    ctx.setOutput(0, makeHost(i64, keepDims ? ArrayRef<int64_t>(kept)
-                                            : ArrayRef<int64_t>(dropped),
+    ctx.setOutput(0, makeHost(i64,
+                              keepDims ? ArrayRef<int64_t>(kept)
+                                       : ArrayRef<int64_t>(dropped),
                               std::move(out)));
     return success();
   }
@@ -563,8 +561,8 @@ LogicalResult lowerArgExtreme(NodeContext &ctx, bool isMax) {
               arith::ConstantIntOp::create(nb, l, i64, 0));
           Value bestIsNaN = arith::CmpFOp::create(
               nb, l, arith::CmpFPredicate::UNO, best, best);
-          Value vIsNumber = arith::CmpFOp::create(
-              nb, l, arith::CmpFPredicate::ORD, v, v);
+          Value vIsNumber =
+              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::ORD, v, v);
           take = arith::OrIOp::create(
               nb, l, take,
               arith::OrIOp::create(
@@ -611,7 +609,6 @@ LogicalResult lowerArgExtreme(NodeContext &ctx, bool isMax) {
   return success();
 }
 
-
 /// An index read when the model runs, made non-negative (k + dim when
 /// k < 0) and checked to lie in [0, dim): an assertion naming the node
 /// stops the model otherwise.
@@ -621,8 +618,8 @@ Value checkedIndex(NodeContext &ctx, OpBuilder &b, Location loc, Value k,
   Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k,
                                          indexConst(b, loc, 0));
   k = arith::SelectOp::create(
-      b, loc, negative, arith::AddIOp::create(b, loc, k, indexConst(b, loc, dim)),
-      k);
+      b, loc, negative,
+      arith::AddIOp::create(b, loc, k, indexConst(b, loc, dim)), k);
   Value inRange = arith::AndIOp::create(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, k,
@@ -775,27 +772,26 @@ LogicalResult lowerGatherND(NodeContext &ctx) {
   }
   Value dataValue = ctx.value(0), indexValue = ctx.value(1);
   ctx.setOutput(
-      0, generate(ctx.b, ctx.loc, shape, data->type.getElementType(),
-                  [&](OpBuilder &b, Location loc) -> Value {
-                    SmallVector<Value> row;
-                    for (int64_t d = 0; d < outer; ++d)
-                      row.push_back(linalg::IndexOp::create(b, loc, d));
-                    SmallVector<Value> position(row.begin(),
-                                                row.begin() + batch);
-                    for (int64_t j = 0; j < k; ++j) {
-                      SmallVector<Value> at(row);
-                      at.push_back(indexConst(b, loc, j));
-                      position.push_back(checkedIndex(
-                          ctx, b, loc,
-                          tensor::ExtractOp::create(b, loc, indexValue, at),
-                          ds[batch + j], batch + j));
-                    }
-                    for (size_t d = batch + k; d < ds.size(); ++d)
-                      position.push_back(linalg::IndexOp::create(
-                          b, loc, outer + d - batch - k));
-                    return tensor::ExtractOp::create(b, loc, dataValue,
-                                                     position);
-                  }));
+      0,
+      generate(ctx.b, ctx.loc, shape, data->type.getElementType(),
+               [&](OpBuilder &b, Location loc) -> Value {
+                 SmallVector<Value> row;
+                 for (int64_t d = 0; d < outer; ++d)
+                   row.push_back(linalg::IndexOp::create(b, loc, d));
+                 SmallVector<Value> position(row.begin(), row.begin() + batch);
+                 for (int64_t j = 0; j < k; ++j) {
+                   SmallVector<Value> at(row);
+                   at.push_back(indexConst(b, loc, j));
+                   position.push_back(checkedIndex(
+                       ctx, b, loc,
+                       tensor::ExtractOp::create(b, loc, indexValue, at),
+                       ds[batch + j], batch + j));
+                 }
+                 for (size_t d = batch + k; d < ds.size(); ++d)
+                   position.push_back(
+                       linalg::IndexOp::create(b, loc, outer + d - batch - k));
+                 return tensor::ExtractOp::create(b, loc, dataValue, position);
+               }));
   return success();
 }
 
@@ -834,8 +830,8 @@ LogicalResult lowerScatterND(NodeContext &ctx) {
       for (int64_t j = 0; j < k; ++j) {
         int64_t v = int64_t(where->values[u * k + j]);
         if (v < -ds[j] || v >= ds[j])
-          return ctx.error() << "has index " << v
-                             << " out of range for dimension " << j;
+          return ctx.error()
+                 << "has index " << v << " out of range for dimension " << j;
         offset += (v < 0 ? v + ds[j] : v) * strides[j];
       }
       for (int64_t e = 0; e < sliceSize; ++e)
@@ -854,7 +850,8 @@ LogicalResult lowerScatterND(NodeContext &ctx) {
       indexConst(b, loc, 1), ValueRange{ctx.value(0)},
       [&](OpBuilder &b, Location loc, Value u, ValueRange carried) {
         SmallVector<Value> row = delinearize(b, loc, u, is.drop_back());
-        SmallVector<OpFoldResult> offsets, sizes, strides(rank, b.getIndexAttr(1));
+        SmallVector<OpFoldResult> offsets, sizes,
+            strides(rank, b.getIndexAttr(1));
         for (int64_t j = 0; j < k; ++j) {
           SmallVector<Value> at(row);
           at.push_back(indexConst(b, loc, j));
@@ -879,15 +876,17 @@ LogicalResult lowerScatterND(NodeContext &ctx) {
         auto sliceType =
             RankedTensorType::get(slice, data->type.getElementType());
         Value update = tensor::ExtractSliceOp::create(
-            b, loc, RankedTensorType::get(sliceShape, sliceType.getElementType()),
+            b, loc,
+            RankedTensorType::get(sliceShape, sliceType.getElementType()),
             updateValue, updateOffsets, updateSizes,
             SmallVector<OpFoldResult>(outer + rank - k, b.getIndexAttr(1)));
         update = reshape(b, loc, update, slice);
         if (*reduction != ScatterReduction::None) {
-          Value old = tensor::ExtractSliceOp::create(b, loc, sliceType, carried[0],
-                                                     offsets, sizes, strides);
+          Value old = tensor::ExtractSliceOp::create(
+              b, loc, sliceType, carried[0], offsets, sizes, strides);
           update = broadcastMap(
-              b, loc, ValueRange{old, update}, slice, sliceType.getElementType(),
+              b, loc, ValueRange{old, update}, slice,
+              sliceType.getElementType(),
               [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
                 return combine(b, loc, *reduction, a[0], a[1]);
               });
@@ -958,9 +957,9 @@ LogicalResult lowerScatterElements(NodeContext &ctx) {
             *axis);
         Value update = tensor::ExtractOp::create(b, loc, updateValue, at);
         if (*reduction != ScatterReduction::None)
-          update = combine(b, loc, *reduction,
-                           tensor::ExtractOp::create(b, loc, carried[0], target),
-                           update);
+          update = combine(
+              b, loc, *reduction,
+              tensor::ExtractOp::create(b, loc, carried[0], target), update);
         scf::YieldOp::create(
             b, loc,
             tensor::InsertOp::create(b, loc, update, carried[0], target)
@@ -988,8 +987,8 @@ LogicalResult lowerEinsum(NodeContext &ctx) {
   lhs.split(terms, ',');
   int n = ctx.numInputs();
   if (int(terms.size()) != n)
-    return ctx.error() << "has " << terms.size() << " operands in '"
-                       << equation << "' for " << n << " inputs";
+    return ctx.error() << "has " << terms.size() << " operands in '" << equation
+                       << "' for " << n << " inputs";
   // The ellipsis' dimensions are named '0', '1', ... (right-aligned: the
   // last one is always the highest digit).
   int64_t ellipsis = 0;
@@ -1057,8 +1056,9 @@ LogicalResult lowerEinsum(NodeContext &ctx) {
     output.append(once.begin(), once.end());
   } else {
     output.clear();
-    if (failed(expand(rhs, int64_t(rhs.size()) - (rhs.contains("...") ? 3 : 0) +
-                               (rhs.contains("...") ? ellipsis : 0),
+    if (failed(expand(rhs,
+                      int64_t(rhs.size()) - (rhs.contains("...") ? 3 : 0) +
+                          (rhs.contains("...") ? ellipsis : 0),
                       output)))
       return failure();
   }
@@ -1105,25 +1105,25 @@ LogicalResult lowerEinsum(NodeContext &ctx) {
   bool isFloat = isa<FloatType>(elementType);
   Value init = filled(ctx.b, ctx.loc, shape, elementType, 0.0);
   ctx.setOutput(
-      0, linalg::GenericOp::create(
-             ctx.b, ctx.loc, init.getType(), inputs, ValueRange{init}, maps,
-             iterators,
-             [&](OpBuilder &b, Location loc, ValueRange args) {
-               Value product = args[0];
-               for (Value v : args.drop_front().drop_back())
-                 product =
-                     isFloat
-                         ? arith::MulFOp::create(b, loc, product, v).getResult()
-                         : arith::MulIOp::create(b, loc, product, v).getResult();
-               Value sum =
-                   isFloat
-                       ? arith::AddFOp::create(b, loc, args.back(), product)
-                             .getResult()
-                       : arith::AddIOp::create(b, loc, args.back(), product)
-                             .getResult();
-               linalg::YieldOp::create(b, loc, sum);
-             })
-             .getResult(0));
+      0,
+      linalg::GenericOp::create(
+          ctx.b, ctx.loc, init.getType(), inputs, ValueRange{init}, maps,
+          iterators,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value product = args[0];
+            for (Value v : args.drop_front().drop_back())
+              product =
+                  isFloat
+                      ? arith::MulFOp::create(b, loc, product, v).getResult()
+                      : arith::MulIOp::create(b, loc, product, v).getResult();
+            Value sum =
+                isFloat ? arith::AddFOp::create(b, loc, args.back(), product)
+                              .getResult()
+                        : arith::AddIOp::create(b, loc, args.back(), product)
+                              .getResult();
+            linalg::YieldOp::create(b, loc, sum);
+          })
+          .getResult(0));
   return success();
 }
 
@@ -1148,8 +1148,8 @@ LogicalResult lowerTopK(NodeContext &ctx) {
                        << " out of range";
   int64_t n = x->type.getDimSize(*axis);
   if (ShapedType::isDynamic(n))
-    return ctx.error() << "sorts along dimension " << *axis << " of "
-                       << x->type << ", which is dynamic";
+    return ctx.error() << "sorts along dimension " << *axis << " of " << x->type
+                       << ", which is dynamic";
   if (k < 0 || k > n)
     return ctx.error() << "has k = " << k << " for a dimension of " << n;
   bool largest = ctx.attrInt("largest", 1) != 0;
@@ -1185,19 +1185,19 @@ LogicalResult lowerTopK(NodeContext &ctx) {
             Value j = linalg::IndexOp::create(nb, l, rank);
             Value before, equal;
             if (isFloat) {
-              before = arith::CmpFOp::create(
-                  nb, l,
-                  largest ? arith::CmpFPredicate::OGT
-                          : arith::CmpFPredicate::OLT,
-                  theirs, mine);
+              before =
+                  arith::CmpFOp::create(nb, l,
+                                        largest ? arith::CmpFPredicate::OGT
+                                                : arith::CmpFPredicate::OLT,
+                                        theirs, mine);
               equal = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
                                             theirs, mine);
             } else {
-              before = arith::CmpIOp::create(
-                  nb, l,
-                  largest ? arith::CmpIPredicate::sgt
-                          : arith::CmpIPredicate::slt,
-                  theirs, mine);
+              before =
+                  arith::CmpIOp::create(nb, l,
+                                        largest ? arith::CmpIPredicate::sgt
+                                                : arith::CmpIPredicate::slt,
+                                        theirs, mine);
               equal = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
                                             theirs, mine);
             }

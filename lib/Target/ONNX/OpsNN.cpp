@@ -936,8 +936,7 @@ std::pair<Value, Value> centeredMoments(NodeContext &ctx, Value v,
                    });
   if (mean)
     *mean = m;
-  return {centered,
-          scaleBy(ctx, sumAxes(ctx, sq, axes), 1.0 / double(count))};
+  return {centered, scaleBy(ctx, sumAxes(ctx, sq, axes), 1.0 / double(count))};
 }
 
 /// centered / sqrt(var + eps) times `affine[0]` plus `affine[1]` (if
@@ -952,7 +951,8 @@ Value normalized(NodeContext &ctx, Value centered, Value var, double eps,
       ctx.b, ctx.loc, inputs, t.getShape(), type,
       [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
         Value denom = math::SqrtOp::create(
-            b, loc, arith::AddFOp::create(b, loc, a[1], scalar(b, loc, type, eps)));
+            b, loc,
+            arith::AddFOp::create(b, loc, a[1], scalar(b, loc, type, eps)));
         Value y = arith::DivFOp::create(b, loc, a[0], denom);
         if (a.size() > 2)
           y = arith::MulFOp::create(b, loc, y, a[2]);
@@ -1060,7 +1060,8 @@ LogicalResult lowerGroupNorm(NodeContext &ctx, bool instance) {
   }
   auto [centered, var] = centeredMoments(ctx, v, axes, count);
   // The scale and bias as G x C/G x 1... (per channel) or G x 1 x 1...
-  SmallVector<int64_t> affineShape = {groups, perChannel ? channels / groups : 1};
+  SmallVector<int64_t> affineShape = {groups,
+                                      perChannel ? channels / groups : 1};
   affineShape.append(rank - 2, 1);
   SmallVector<Value> affine;
   for (int i : {1, 2})
@@ -1210,12 +1211,11 @@ LogicalResult lowerReduce(NodeContext &ctx, ReduceKind kind) {
   case ReduceKind::LogSumExp: {
     // m = max x over the axes (0 where every element is -inf), kept as 1s
     // to broadcast back; then m + log Σ exp(x - m).
-    Value m = reduce(ctx.b, ctx.loc, input, axes, /*keepDims=*/true,
-                     -INFINITY,
-                     [](OpBuilder &b, Location loc, Value acc, Value e) {
-                       return arith::MaximumFOp::create(b, loc, acc, e)
-                           .getResult();
-                     });
+    Value m =
+        reduce(ctx.b, ctx.loc, input, axes, /*keepDims=*/true, -INFINITY,
+               [](OpBuilder &b, Location loc, Value acc, Value e) {
+                 return arith::MaximumFOp::create(b, loc, acc, e).getResult();
+               });
     m = mapElements(ctx, m, [](OpBuilder &b, Location loc, Value e) {
       Value infinite = arith::CmpFOp::create(
           b, loc, arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, loc, e),
@@ -1225,12 +1225,12 @@ LogicalResult lowerReduce(NodeContext &ctx, ReduceKind kind) {
           .getResult();
     });
     auto xt = cast<RankedTensorType>(input.getType());
-    Value shifted = broadcastMap(
-        ctx.b, ctx.loc, ValueRange{input, m}, xt.getShape(), type,
-        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
-          return math::ExpOp::create(b, loc,
-                                     arith::SubFOp::create(b, loc, a[0], a[1]));
-        });
+    Value shifted =
+        broadcastMap(ctx.b, ctx.loc, ValueRange{input, m}, xt.getShape(), type,
+                     [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                       return math::ExpOp::create(
+                           b, loc, arith::SubFOp::create(b, loc, a[0], a[1]));
+                     });
     Value total =
         reduce(ctx.b, ctx.loc, shifted, axes, /*keepDims=*/true, 0.0, sum);
     auto kt = cast<RankedTensorType>(total.getType());
