@@ -957,6 +957,15 @@ NodeContext::intsAttrOrInput(StringRef name, int index, int64_t sinceOpset) {
   return values;
 }
 
+FailureOr<int64_t> NodeContext::axisAttr(int64_t rank, int64_t otherwise) {
+  int64_t given = attrInt("axis", otherwise);
+  std::optional<int64_t> axis = normalizeAxis(given, rank);
+  if (!axis)
+    return LogicalResult(error() << "has axis " << given
+                                 << " out of range for rank " << rank);
+  return *axis;
+}
+
 InFlightDiagnostic NodeContext::error() {
   std::string name = node.name().empty() ? "" : node.name();
   if (auto named = dyn_cast<NameLoc>(loc))

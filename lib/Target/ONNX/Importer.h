@@ -158,6 +158,11 @@ public:
   FailureOr<std::optional<SmallVector<int64_t>>>
   intsAttrOrInput(StringRef name, int index, int64_t sinceOpset);
 
+  /// The `axis` attribute (`otherwise` when absent) of a node on a tensor
+  /// of `rank`, normalized to [0, rank); an error naming it when it is out
+  /// of range.
+  FailureOr<int64_t> axisAttr(int64_t rank, int64_t otherwise);
+
   /// Reports an error at this node: "node 'n' (Op): message".
   InFlightDiagnostic error();
 

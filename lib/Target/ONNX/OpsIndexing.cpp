@@ -203,10 +203,9 @@ LogicalResult lowerGatherElements(NodeContext &ctx) {
   if (indices->type.getRank() != rank)
     return ctx.error() << "needs indices of the data's rank " << rank
                        << ", got " << indices->type;
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, 0);
+  if (failed(axis))
+    return failure();
   if (!data->type.hasStaticShape() || !indices->type.hasStaticShape())
     return ctx.error() << "needs data and indices of static shapes";
   ArrayRef<int64_t> ds = data->type.getShape(),
@@ -284,10 +283,9 @@ LogicalResult lowerOneHot(NodeContext &ctx) {
   if (!indices->type.hasStaticShape() || values->type.getNumElements() != 2)
     return ctx.error() << "needs indices of static shape and two values";
   int64_t rank = indices->type.getRank() + 1;
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", -1), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", -1)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, -1);
+  if (failed(axis))
+    return failure();
   SmallVector<int64_t> shape(indices->type.getShape());
   shape.insert(shape.begin() + *axis, depth);
   if (failed(checkShape(shape, "the result", [&] { return ctx.error(); })))
@@ -460,10 +458,9 @@ LogicalResult lowerArgExtreme(NodeContext &ctx, bool isMax) {
   if (!x)
     return ctx.error() << "expects an input";
   int64_t rank = x->type.getRank();
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, 0);
+  if (failed(axis))
+    return failure();
   bool keepDims = ctx.attrInt("keepdims", 1) != 0;
   bool last = ctx.attrInt("select_last_index", 0) != 0;
   ArrayRef<int64_t> xs = x->type.getShape();
@@ -705,6 +702,41 @@ SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
 
 /// Data, indices and (for the scatters) updates, all with static shapes
 /// and integer indices.
+LogicalResult checkIndexedInputs(NodeContext &ctx, int count);
+
+/// A scatter's data, indices and updates (checked by checkIndexedInputs)
+/// and its reduction.
+struct ScatterInputs {
+  Tensor *data, *indices, *updates;
+  ScatterReduction reduction;
+};
+
+FailureOr<ScatterInputs> scatterInputs(NodeContext &ctx) {
+  if (failed(checkIndexedInputs(ctx, 3)))
+    return failure();
+  FailureOr<ScatterReduction> reduction = scatterReduction(ctx);
+  if (failed(reduction))
+    return failure();
+  return ScatterInputs{ctx.input(0), ctx.input(1), ctx.input(2), *reduction};
+}
+
+/// Reads the k index values of `row` of `indices` (the row's leading
+/// indices, then j = 0 .. k - 1), each checked against its data dimension
+/// dims[j] (dimension first + j).
+SmallVector<Value> readIndexRow(NodeContext &ctx, OpBuilder &b, Location loc,
+                                Value indices, ArrayRef<Value> row,
+                                ArrayRef<int64_t> dims, int64_t first) {
+  SmallVector<Value> result;
+  for (auto [j, dim] : llvm::enumerate(dims)) {
+    SmallVector<Value> at(row);
+    at.push_back(indexConst(b, loc, j));
+    result.push_back(checkedIndex(
+        ctx, b, loc, tensor::ExtractOp::create(b, loc, indices, at), dim,
+        first + int64_t(j)));
+  }
+  return result;
+}
+
 LogicalResult checkIndexedInputs(NodeContext &ctx, int count) {
   for (int i = 0; i < count; ++i) {
     Tensor *t = ctx.input(i);
@@ -779,14 +811,8 @@ LogicalResult lowerGatherND(NodeContext &ctx) {
                  for (int64_t d = 0; d < outer; ++d)
                    row.push_back(linalg::IndexOp::create(b, loc, d));
                  SmallVector<Value> position(row.begin(), row.begin() + batch);
-                 for (int64_t j = 0; j < k; ++j) {
-                   SmallVector<Value> at(row);
-                   at.push_back(indexConst(b, loc, j));
-                   position.push_back(checkedIndex(
-                       ctx, b, loc,
-                       tensor::ExtractOp::create(b, loc, indexValue, at),
-                       ds[batch + j], batch + j));
-                 }
+                 position.append(readIndexRow(ctx, b, loc, indexValue, row,
+                                              ds.slice(batch, k), batch));
                  for (size_t d = batch + k; d < ds.size(); ++d)
                    position.push_back(
                        linalg::IndexOp::create(b, loc, outer + d - batch - k));
@@ -799,12 +825,11 @@ LogicalResult lowerGatherND(NodeContext &ctx) {
 /// slice data[i_0, ..., i_{k-1}, :...] that the matching update replaces
 /// (or is combined with, by `reduction`), in order.
 LogicalResult lowerScatterND(NodeContext &ctx) {
-  if (failed(checkIndexedInputs(ctx, 3)))
+  FailureOr<ScatterInputs> in = scatterInputs(ctx);
+  if (failed(in))
     return failure();
-  FailureOr<ScatterReduction> reduction = scatterReduction(ctx);
-  if (failed(reduction))
-    return failure();
-  Tensor *data = ctx.input(0), *indices = ctx.input(1), *updates = ctx.input(2);
+  Tensor *data = in->data, *indices = in->indices, *updates = in->updates;
+  ScatterReduction reduction = in->reduction;
   ArrayRef<int64_t> ds = data->type.getShape(), is = indices->type.getShape();
   if (is.empty() || is.back() < 1 || is.back() > int64_t(ds.size()))
     return ctx.error() << "needs indices whose last dimension is 1 to the "
@@ -835,7 +860,7 @@ LogicalResult lowerScatterND(NodeContext &ctx) {
         offset += (v < 0 ? v + ds[j] : v) * strides[j];
       }
       for (int64_t e = 0; e < sliceSize; ++e)
-        out[offset + e] = combineHost(*reduction, out[offset + e],
+        out[offset + e] = combineHost(reduction, out[offset + e],
                                       with->values[u * sliceSize + e]);
     }
     ctx.setOutput(0, makeHost(data->type.getElementType(), ds, std::move(out)));
@@ -850,16 +875,11 @@ LogicalResult lowerScatterND(NodeContext &ctx) {
       indexConst(b, loc, 1), ValueRange{ctx.value(0)},
       [&](OpBuilder &b, Location loc, Value u, ValueRange carried) {
         SmallVector<Value> row = delinearize(b, loc, u, is.drop_back());
-        SmallVector<OpFoldResult> offsets, sizes,
+        SmallVector<OpFoldResult> offsets, sizes(k, b.getIndexAttr(1)),
             strides(rank, b.getIndexAttr(1));
-        for (int64_t j = 0; j < k; ++j) {
-          SmallVector<Value> at(row);
-          at.push_back(indexConst(b, loc, j));
-          offsets.push_back(checkedIndex(
-              ctx, b, loc, tensor::ExtractOp::create(b, loc, indexValue, at),
-              ds[j], j));
-          sizes.push_back(b.getIndexAttr(1));
-        }
+        for (Value index :
+             readIndexRow(ctx, b, loc, indexValue, row, ds.take_front(k), 0))
+          offsets.push_back(index);
         for (int64_t d = k; d < rank; ++d) {
           offsets.push_back(b.getIndexAttr(0));
           sizes.push_back(b.getIndexAttr(ds[d]));
@@ -881,14 +901,14 @@ LogicalResult lowerScatterND(NodeContext &ctx) {
             updateValue, updateOffsets, updateSizes,
             SmallVector<OpFoldResult>(outer + rank - k, b.getIndexAttr(1)));
         update = reshape(b, loc, update, slice);
-        if (*reduction != ScatterReduction::None) {
+        if (reduction != ScatterReduction::None) {
           Value old = tensor::ExtractSliceOp::create(
               b, loc, sliceType, carried[0], offsets, sizes, strides);
           update = broadcastMap(
               b, loc, ValueRange{old, update}, slice,
               sliceType.getElementType(),
               [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
-                return combine(b, loc, *reduction, a[0], a[1]);
+                return combine(b, loc, reduction, a[0], a[1]);
               });
         }
         Value next = tensor::InsertSliceOp::create(b, loc, update, carried[0],
@@ -903,12 +923,11 @@ LogicalResult lowerScatterND(NodeContext &ctx) {
 /// the element at p with p[axis] = indices[p] becomes updates[p] (or is
 /// combined with it by `reduction`), in order.
 LogicalResult lowerScatterElements(NodeContext &ctx) {
-  if (failed(checkIndexedInputs(ctx, 3)))
+  FailureOr<ScatterInputs> in = scatterInputs(ctx);
+  if (failed(in))
     return failure();
-  FailureOr<ScatterReduction> reduction = scatterReduction(ctx);
-  if (failed(reduction))
-    return failure();
-  Tensor *data = ctx.input(0), *indices = ctx.input(1), *updates = ctx.input(2);
+  Tensor *data = in->data, *indices = in->indices, *updates = in->updates;
+  ScatterReduction reduction = in->reduction;
   ArrayRef<int64_t> ds = data->type.getShape(), is = indices->type.getShape();
   int64_t rank = ds.size();
   if (int64_t(is.size()) != rank || updates->type.getShape() != is)
@@ -919,10 +938,9 @@ LogicalResult lowerScatterElements(NodeContext &ctx) {
     if (is[d] > ds[d])
       return ctx.error() << "has indices larger than the data along dimension "
                          << d;
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, 0);
+  if (failed(axis))
+    return failure();
   int64_t dim = ds[*axis], count = product(is);
   const HostTensor *known = ctx.host(0), *where = ctx.host(1),
                    *with = ctx.host(2);
@@ -938,7 +956,7 @@ LogicalResult lowerScatterElements(NodeContext &ctx) {
         int64_t i = (p / istrides[d]) % is[d];
         offset += (d == *axis ? (v < 0 ? v + dim : v) : i) * strides[d];
       }
-      out[offset] = combineHost(*reduction, out[offset], with->values[p]);
+      out[offset] = combineHost(reduction, out[offset], with->values[p]);
     }
     ctx.setOutput(0, makeHost(data->type.getElementType(), ds, std::move(out)));
     return success();
@@ -956,9 +974,9 @@ LogicalResult lowerScatterElements(NodeContext &ctx) {
             ctx, b, loc, tensor::ExtractOp::create(b, loc, indexValue, at), dim,
             *axis);
         Value update = tensor::ExtractOp::create(b, loc, updateValue, at);
-        if (*reduction != ScatterReduction::None)
+        if (reduction != ScatterReduction::None)
           update = combine(
-              b, loc, *reduction,
+              b, loc, reduction,
               tensor::ExtractOp::create(b, loc, carried[0], target), update);
         scf::YieldOp::create(
             b, loc,
@@ -1142,10 +1160,9 @@ LogicalResult lowerTopK(NodeContext &ctx) {
     return ctx.error() << "needs k, one value known at import time";
   int64_t k = (*ks)[0];
   int64_t rank = x->type.getRank();
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", -1), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", -1)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, -1);
+  if (failed(axis))
+    return failure();
   int64_t n = x->type.getDimSize(*axis);
   if (ShapedType::isDynamic(n))
     return ctx.error() << "sorts along dimension " << *axis << " of " << x->type

@@ -967,10 +967,9 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
   if (!isFloatTensor(x) || !ctx.input(1))
     return ctx.error() << "expects a float input and a scale";
   int64_t rank = x->type.getRank();
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", -1), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", -1)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, -1);
+  if (failed(axis))
+    return failure();
   double eps = ctx.attrFloat("epsilon", 1e-5f);
   SmallVector<int64_t> axes;
   int64_t count = 1;
@@ -1077,11 +1076,9 @@ LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
     return ctx.error() << "expects a float input";
   int64_t rank = x->type.getRank();
   int64_t defaultAxis = ctx.opset < 13 ? 1 : -1;
-  std::optional<int64_t> axis =
-      normalizeAxis(ctx.attrInt("axis", defaultAxis), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", defaultAxis)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, defaultAxis);
+  if (failed(axis))
+    return failure();
   ArrayRef<int64_t> shape = x->type.getShape();
   Value v = ctx.value(0);
   SmallVector<int64_t> axes = {*axis};

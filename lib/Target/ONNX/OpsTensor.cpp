@@ -381,10 +381,9 @@ LogicalResult lowerConcat(NodeContext &ctx) {
   if (inputs.empty())
     return ctx.error() << "expects inputs";
   int64_t rank = inputs[0]->type.getRank();
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
-                       << " out of range for rank " << rank;
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, 0);
+  if (failed(axis))
+    return failure();
   SmallVector<int64_t> shape(inputs[0]->type.getShape());
   shape[*axis] = 0;
   for (Tensor *t : inputs) {
@@ -676,10 +675,9 @@ LogicalResult lowerSplit(NodeContext &ctx) {
   if (!x)
     return ctx.error() << "expects an input";
   int64_t rank = x->type.getRank();
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, 0);
+  if (failed(axis))
+    return failure();
   auto split = ctx.intsAttrOrInput("split", 1, 13);
   if (failed(split))
     return failure();
@@ -721,10 +719,9 @@ LogicalResult lowerGather(NodeContext &ctx) {
   if (isa<FloatType>(indices->type.getElementType()))
     return ctx.error() << "expects integer indices";
   int64_t rank = data->type.getRank();
-  std::optional<int64_t> axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
-  if (!axis)
-    return ctx.error() << "has axis " << ctx.attrInt("axis", 0)
-                       << " out of range";
+  FailureOr<int64_t> axis = ctx.axisAttr(rank, 0);
+  if (failed(axis))
+    return failure();
   int64_t dim = data->type.getDimSize(*axis);
   ArrayRef<int64_t> ds = data->type.getShape(), is = indices->type.getShape();
   SmallVector<int64_t> shape(ds.take_front(*axis));
