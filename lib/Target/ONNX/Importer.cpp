@@ -64,6 +64,13 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh", "Where", "Xor", "Celu",
       "Elu", "IsNaN", "Mish", "Mod", "PRelu", "Round", "Selu", "Sign",
       "Softplus", "ArgMax", "ArgMin", "CumSum", "TopK",
+      // ONNX Runtime's contributed ops (com.microsoft) built the same way.
+      "com.microsoft::BiasGelu", "com.microsoft::FastGelu",
+      "com.microsoft::QuickGelu", "com.microsoft::MatMulNBits",
+      "com.microsoft::SimplifiedLayerNormalization",
+      "com.microsoft::SkipLayerNormalization",
+      "com.microsoft::SkipSimplifiedLayerNormalization",
+      "SimplifiedLayerNormalization",
       // Matrix products, convolutions, pooling, layout, normalization,
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
@@ -392,7 +399,13 @@ onnx_import::readExternalData(const onnx::TensorProto &proto,
 
 FailureOr<Tensor> Importer::constantFrom(const onnx::TensorProto &proto,
                                          Location loc) {
-  Type elementType = elementTypeOf(context, proto.data_type());
+  // uint8 constants are read (ui8) for the ops that take packed codes
+  // (MatMulNBits); every other op refuses an unsigned input (see
+  // readsUnsigned).
+  Type elementType = proto.data_type() == onnx::TensorProto::UINT8
+                         ? Type(IntegerType::get(context, 8,
+                                                 IntegerType::Unsigned))
+                         : elementTypeOf(context, proto.data_type());
   if (!elementType)
     return emitError(loc) << "tensor '" << proto.name() << "' has unsupported "
                           << onnxTypeName(proto.data_type()),
@@ -440,6 +453,7 @@ FailureOr<Tensor> Importer::constantFrom(const onnx::TensorProto &proto,
         put(uint16_t(v));
       break;
     case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8:
     case onnx::TensorProto::BOOL:
       for (int32_t v : proto.int32_data())
         put(uint8_t(v));
@@ -504,6 +518,9 @@ FailureOr<Tensor> Importer::constantFrom(const onnx::TensorProto &proto,
     }
     case onnx::TensorProto::INT8:
       v = double(int8_t(*p));
+      break;
+    case onnx::TensorProto::UINT8:
+      v = double(uint8_t(*p));
       break;
     case onnx::TensorProto::BOOL:
       v = *p ? 1 : 0;
@@ -719,9 +736,11 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
     Location loc = NameLoc::get(StringAttr::get(context, name), fileLoc);
     std::string domain = node->domain() == "ai.onnx" ? "" : node->domain();
     auto opset = opsets.find(domain);
-    auto handler = handlers().find(node->op_type());
-    if (opset == opsets.end() || !domain.empty() ||
-        handler == handlers().end()) {
+    // Default-domain ops by type, others as DOMAIN::Type.
+    std::string key =
+        domain.empty() ? node->op_type() : domain + "::" + node->op_type();
+    auto handler = handlers().find(key);
+    if (opset == opsets.end() || handler == handlers().end()) {
       emitError(loc) << "node '" << name << "': unsupported op "
                      << node->op_type() << " (domain '" << domain << "', opset "
                      << (opset == opsets.end() ? std::string("none")
@@ -730,7 +749,15 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
       return nullptr;
     }
     NodeContext ctx(*this, *node, opset->second, loc, builder);
-    if (!acceptsDynamicShapes(node->op_type()))
+    for (int i = 0; i < ctx.numInputs(); ++i)
+      if (Tensor *in = ctx.input(i);
+          in && in->type.getElementType().isUnsignedInteger() &&
+          !readsUnsigned(key, i)) {
+        ctx.error() << "input '" << node->input(i)
+                    << "' has unsupported UINT8";
+        return nullptr;
+      }
+    if (!acceptsDynamicShapes(key))
       for (int i = 0; i < ctx.numInputs(); ++i)
         if (Tensor *in = ctx.input(i); in && !in->type.hasStaticShape()) {
           ctx.error() << "input '" << node->input(i) << "' has shape "
@@ -802,6 +829,11 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
 //===----------------------------------------------------------------------===//
 // Shapes
 //===----------------------------------------------------------------------===//
+
+bool onnx_import::readsUnsigned(StringRef opType, int input) {
+  // MatMulNBits' packed codes and zero points.
+  return opType == "com.microsoft::MatMulNBits" && (input == 1 || input == 3);
+}
 
 bool onnx_import::acceptsDynamicShapes(StringRef opType) {
   return dynamicShapeOps().contains(opType);

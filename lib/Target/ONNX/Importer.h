@@ -181,7 +181,14 @@ FailureOr<Tensor> constantFromProto(NodeContext &ctx,
 Value materializeConstant(NodeContext &ctx, Tensor &tensor);
 
 using Handler = std::function<LogicalResult(NodeContext &)>;
+/// Handlers by op type; ops of another domain than the default one are
+/// keyed "DOMAIN::Type" (contribOp).
 using HandlerTable = llvm::StringMap<Handler>;
+
+/// The handler key of op `type` in ONNX Runtime's contributed domain.
+inline std::string contribOp(StringRef type) {
+  return ("com.microsoft::" + type).str();
+}
 
 void registerElementwiseOps(HandlerTable &table);
 void registerTensorOps(HandlerTable &table);
@@ -231,6 +238,10 @@ Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
 
 /// The ops whose handlers accept inputs with dynamic dimensions.
 bool acceptsDynamicShapes(StringRef opType);
+
+/// Whether input `input` of op `opType` (a handler key) may be an unsigned
+/// integer constant (uint8 codes); every other input refuses one.
+bool readsUnsigned(StringRef opType, int input);
 
 /// The sizes of `value`: constants for its static dimensions, tensor.dim
 /// for its dynamic ones.

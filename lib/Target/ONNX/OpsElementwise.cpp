@@ -333,42 +333,55 @@ LogicalResult lowerWhere(NodeContext &ctx) {
       /*typeFrom=*/1);
 }
 
-LogicalResult lowerGelu(NodeContext &ctx) {
-  bool tanhApprox = ctx.attrString("approximate", "none") == "tanh";
+/// Gelu of x, exact (erf) or with the tanh approximation: on the host and
+/// in IR.
+double geluHost(double x, bool tanhApprox) {
+  if (tanhApprox)
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+}
+
+Value gelu(OpBuilder &b, Location loc, Value x, bool tanhApprox) {
+  Value inner;
+  if (tanhApprox) {
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value poly = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, cst(b, loc, x, 0.044715), x3));
+    inner = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, cst(b, loc, x, std::sqrt(2 / M_PI)),
+                              poly));
+  } else {
+    inner = math::ErfOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, x, cst(b, loc, x, 1 / std::sqrt(2.0))));
+  }
+  Value half = arith::MulFOp::create(b, loc, cst(b, loc, x, 0.5), x);
+  return arith::MulFOp::create(
+      b, loc, half, arith::AddFOp::create(b, loc, cst(b, loc, x, 1), inner));
+}
+
+/// Gelu of input 0, plus input 1 first when `biased` and it is given
+/// (ONNX Gelu; com.microsoft's FastGelu with its optional bias, BiasGelu).
+LogicalResult lowerGeluOf(NodeContext &ctx, bool tanhApprox, bool biased) {
+  int count = biased && ctx.input(1) ? 2 : 1;
   return lowerElementwise(
-      ctx, 0, 1, Domain::Float, Type(),
+      ctx, 0, count, Domain::Float, Type(),
       [=](ArrayRef<double> a) {
-        double x = a[0];
-        if (tanhApprox)
-          return 0.5 * x *
-                 (1 +
-                  std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
-        return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+        return geluHost(count == 2 ? a[0] + a[1] : a[0], tanhApprox);
       },
       [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
-        Value x = a[0];
-        Value inner;
-        if (tanhApprox) {
-          Value x3 = arith::MulFOp::create(b, loc, x,
-                                           arith::MulFOp::create(b, loc, x, x));
-          Value poly = arith::AddFOp::create(
-              b, loc, x,
-              arith::MulFOp::create(b, loc, cst(b, loc, x, 0.044715), x3));
-          inner = math::TanhOp::create(
-              b, loc,
-              arith::MulFOp::create(b, loc, cst(b, loc, x, std::sqrt(2 / M_PI)),
-                                    poly));
-        } else {
-          inner = math::ErfOp::create(
-              b, loc,
-              arith::MulFOp::create(b, loc, x,
-                                    cst(b, loc, x, 1 / std::sqrt(2.0))));
-        }
-        Value half = arith::MulFOp::create(b, loc, cst(b, loc, x, 0.5), x);
-        return arith::MulFOp::create(
-            b, loc, half,
-            arith::AddFOp::create(b, loc, cst(b, loc, x, 1), inner));
+        Value x =
+            count == 2 ? arith::AddFOp::create(b, loc, a[0], a[1]) : a[0];
+        return gelu(b, loc, x, tanhApprox);
       });
+}
+
+LogicalResult lowerGelu(NodeContext &ctx) {
+  return lowerGeluOf(ctx, ctx.attrString("approximate", "none") == "tanh",
+                     /*biased=*/false);
 }
 
 } // namespace
@@ -769,6 +782,28 @@ void onnx_import::registerElementwiseOps(HandlerTable &t) {
         });
   };
   t["Gelu"] = lowerGelu;
+  // ONNX Runtime's contributed activations (com.microsoft).
+  t[contribOp("FastGelu")] = [](NodeContext &ctx) {
+    return lowerGeluOf(ctx, /*tanhApprox=*/true, /*biased=*/true);
+  };
+  t[contribOp("BiasGelu")] = [](NodeContext &ctx) {
+    return lowerGeluOf(ctx, /*tanhApprox=*/false, /*biased=*/true);
+  };
+  t[contribOp("QuickGelu")] = [](NodeContext &ctx) {
+    double alpha = ctx.attrFloat("alpha", 1.702f);
+    return lowerElementwise(
+        ctx, 0, 1, Domain::Float, Type(),
+        [=](ArrayRef<double> a) {
+          return a[0] / (1 + std::exp(-alpha * a[0]));
+        },
+        [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0];
+          return arith::MulFOp::create(
+              b, loc, x,
+              sigmoid(b, loc,
+                      arith::MulFOp::create(b, loc, x, cst(b, loc, x, alpha))));
+        });
+  };
   t["Clip"] = lowerClip;
   t["Cast"] = lowerCast;
   t["Where"] = lowerWhere;

@@ -197,6 +197,140 @@ Value elementwise2(NodeContext &ctx, Value x, Value y,
                       });
 }
 
+/// The values of constant input `i` (of any size: known contents, or the
+/// raw bytes of a large initializer) as doubles; u8, i8, f32 and f16 only.
+std::optional<std::vector<double>> constantValues(NodeContext &ctx, int i) {
+  Tensor *t = ctx.input(i);
+  if (!t || !t->isConstant())
+    return std::nullopt;
+  if (t->host)
+    return t->host->values;
+  ArrayRef<char> bytes = t->rawBytes();
+  Type type = t->type.getElementType();
+  std::vector<double> values;
+  if (type.isInteger(8)) {
+    bool isSigned = !type.isUnsignedInteger();
+    for (char c : bytes)
+      values.push_back(isSigned ? double(int8_t(c)) : double(uint8_t(c)));
+  } else if (type.isF32()) {
+    values.resize(bytes.size() / 4);
+    for (size_t e = 0; e < values.size(); ++e) {
+      float v;
+      std::memcpy(&v, bytes.data() + 4 * e, 4);
+      values[e] = v;
+    }
+  } else if (type.isF16()) {
+    values.resize(bytes.size() / 2);
+    for (size_t e = 0; e < values.size(); ++e) {
+      uint16_t bits;
+      std::memcpy(&bits, bytes.data() + 2 * e, 2);
+      values[e] = APFloat(APFloat::IEEEhalf(), APInt(16, bits)).convertToDouble();
+    }
+  } else {
+    return std::nullopt;
+  }
+  return values;
+}
+
+/// com.microsoft MatMulNBits: A times weights held as `bits`-bit codes in
+/// blocks of `block_size` along K, each block with a scale and a zero
+/// point (packed codes, or floats; 2^(bits-1) by default), plus an optional
+/// bias. The weights are dequantized here, w = (q - z) · s, into a constant
+/// K x N of A's element type: the model is a float model again, which
+/// tern-ternarize can quantize anew (a 4-bit model in, a ternary one out).
+LogicalResult lowerMatMulNBits(NodeContext &ctx) {
+  Tensor *a = ctx.input(0);
+  if (!isFloatTensor(a))
+    return ctx.error() << "expects float activations";
+  int64_t k = ctx.attrInt("K", 0), n = ctx.attrInt("N", 0);
+  int64_t bits = ctx.attrInt("bits", 4), block = ctx.attrInt("block_size", 0);
+  if (k < 1 || n < 1)
+    return ctx.error() << "needs K and N >= 1, got " << k << " and " << n;
+  if (bits < 2 || bits > 8 || 8 % bits)
+    return ctx.error() << "has bits = " << bits << " (2, 4 or 8 are read)";
+  if (block < 16 || !llvm::isPowerOf2_64(block))
+    return ctx.error() << "has block_size " << block
+                       << " (a power of 2, at least 16)";
+  if (ctx.input(4))
+    return ctx.error() << "has g_idx (act-order), which tern does not read";
+  if (a->type.getDimSize(a->type.getRank() - 1) != k)
+    return ctx.error() << "needs activations with K = " << k
+                       << " in the last dimension, got " << a->type;
+  int64_t blocks = (k + block - 1) / block, blob = block * bits / 8;
+  std::optional<std::vector<double>> codes = constantValues(ctx, 1),
+                                     scales = constantValues(ctx, 2);
+  if (!codes || int64_t(codes->size()) != n * blocks * blob)
+    return ctx.error() << "needs constant codes of " << n << " x " << blocks
+                       << " x " << blob << " bytes";
+  if (!scales || int64_t(scales->size()) != n * blocks)
+    return ctx.error() << "needs " << n * blocks << " constant scales";
+  // Zero points: absent (2^(bits-1)), packed codes (bits each, a row of
+  // ceil(blocks * bits / 8) bytes per output), or one float per block.
+  std::vector<double> zero(n * blocks, double(1 << (bits - 1)));
+  if (ctx.input(3)) {
+    std::optional<std::vector<double>> given = constantValues(ctx, 3);
+    Type zt = ctx.input(3)->type.getElementType();
+    int64_t rowBytes = (blocks * bits + 7) / 8;
+    if (!given)
+      return ctx.error() << "needs constant zero points";
+    if (isa<FloatType>(zt) && int64_t(given->size()) == n * blocks) {
+      zero = *given;
+    } else if (zt.isInteger(8) && int64_t(given->size()) == n * rowBytes) {
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t b = 0; b < blocks; ++b) {
+          int64_t bit = b * bits;
+          uint8_t byte = uint8_t((*given)[r * rowBytes + bit / 8]);
+          zero[r * blocks + b] = double((byte >> (bit % 8)) & ((1 << bits) - 1));
+        }
+    } else {
+      return ctx.error() << "has zero points of " << ctx.input(3)->type
+                         << " (" << n * rowBytes << " packed bytes or "
+                         << n * blocks << " floats expected)";
+    }
+  }
+  // w[kk, r] = (q - z) · s, K x N row-major, in A's element type.
+  Type type = a->type.getElementType();
+  int64_t width = type.getIntOrFloatBitWidth() / 8;
+  auto raw = std::make_shared<std::string>(size_t(k * n * width), '\0');
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int64_t b = kk / block, i = kk % block, bit = i * bits;
+      uint8_t byte = uint8_t((*codes)[(r * blocks + b) * blob + bit / 8]);
+      double q = double((byte >> (bit % 8)) & ((1 << bits) - 1));
+      float w = float((q - zero[r * blocks + b]) * (*scales)[r * blocks + b]);
+      char *out = &(*raw)[(kk * n + r) * width];
+      if (width == 4) {
+        std::memcpy(out, &w, 4);
+      } else {
+        APFloat value(w);
+        bool losesInfo = false;
+        value.convert(cast<FloatType>(type).getFloatSemantics(),
+                      APFloat::rmNearestTiesToEven, &losesInfo);
+        uint16_t half = uint16_t(value.bitcastToAPInt().getZExtValue());
+        std::memcpy(out, &half, 2);
+      }
+    }
+  Tensor weights;
+  weights.type = RankedTensorType::get({k, n}, type);
+  weights.raw = raw;
+  weights.name = ctx.name() + ".weights";
+  FailureOr<Value> product =
+      numpyMatmul(ctx, ctx.value(0), materializeConstant(ctx, weights));
+  if (failed(product))
+    return failure();
+  Value result = *product;
+  if (ctx.input(5)) {
+    auto rt = cast<RankedTensorType>(result.getType());
+    result = broadcastMap(ctx.b, ctx.loc, ValueRange{result, ctx.value(5)},
+                          rt.getShape(), type,
+                          [](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                            return arith::AddFOp::create(b, loc, v[0], v[1]);
+                          });
+  }
+  ctx.setOutput(0, result);
+  return success();
+}
+
 LogicalResult lowerGemm(NodeContext &ctx) {
   Tensor *a = ctx.input(0), *b = ctx.input(1);
   if (!isFloatTensor(a) || !isFloatTensor(b) || a->type.getRank() != 2 ||
@@ -1008,6 +1142,112 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
   return success();
 }
 
+/// RMS normalization over the trailing dimensions from `axis` (static):
+/// x / sqrt(mean(x²) + eps) times `scale`; also sets output `invStdOutput`
+/// (if >= 0) to 1 / sqrt(mean(x²) + eps), reduced dimensions kept.
+LogicalResult rmsNormalize(NodeContext &ctx, Value v, int64_t axis,
+                           Value scale, double eps, int invStdOutput) {
+  auto t = cast<RankedTensorType>(v.getType());
+  int64_t rank = t.getRank();
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+  for (int64_t d = axis; d < rank; ++d) {
+    if (t.isDynamicDim(d))
+      return ctx.error() << "normalizes over dimension " << d << " of " << t
+                         << ", which is dynamic";
+    axes.push_back(d);
+    count *= t.getDimSize(d);
+  }
+  Type type = t.getElementType();
+  Value squares =
+      broadcastMap(ctx.b, ctx.loc, v, t.getShape(), type,
+                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                     return arith::MulFOp::create(b, loc, a[0], a[0]);
+                   });
+  Value meanSquare =
+      scaleBy(ctx, sumAxes(ctx, squares, axes), 1.0 / double(count));
+  auto reduced = cast<RankedTensorType>(meanSquare.getType());
+  if (!broadcastShapes(
+          {t.getShape(), cast<RankedTensorType>(scale.getType()).getShape()}))
+    return ctx.error() << "cannot broadcast the scale to " << t;
+  Value invStd = broadcastMap(
+      ctx.b, ctx.loc, meanSquare, reduced.getShape(), type,
+      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        Value d = math::SqrtOp::create(
+            b, loc, arith::AddFOp::create(b, loc, a[0], scalar(b, loc, type, eps)));
+        return arith::DivFOp::create(b, loc, scalar(b, loc, type, 1), d);
+      });
+  if (invStdOutput >= 0)
+    ctx.setOutput(invStdOutput, invStd);
+  ctx.setOutput(0, broadcastMap(ctx.b, ctx.loc, ValueRange{v, invStd, scale},
+                                t.getShape(), type,
+                                [](OpBuilder &b, Location loc,
+                                   ValueRange a) -> Value {
+                                  return arith::MulFOp::create(
+                                      b, loc,
+                                      arith::MulFOp::create(b, loc, a[0], a[1]),
+                                      a[2]);
+                                }));
+  return success();
+}
+
+/// com.microsoft SimplifiedLayerNormalization (RMSNorm): X, scale.
+LogicalResult lowerSimplifiedLayerNorm(NodeContext &ctx) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x) || !ctx.input(1))
+    return ctx.error() << "expects a float input and a scale";
+  FailureOr<int64_t> axis = ctx.axisAttr(x->type.getRank(), -1);
+  if (failed(axis))
+    return failure();
+  return rmsNormalize(ctx, ctx.value(0), *axis, ctx.value(1),
+                      ctx.attrFloat("epsilon", 1e-5f), /*invStdOutput=*/1);
+}
+
+/// com.microsoft SkipLayerNormalization (`simplified`: its RMS form):
+/// s = input + skip (+ bias), normalized over the last dimension and
+/// scaled by gamma (plus beta); s is output 3.
+LogicalResult lowerSkipLayerNorm(NodeContext &ctx, bool simplified) {
+  Tensor *x = ctx.input(0);
+  if (!isFloatTensor(x) || !ctx.input(1) || !ctx.input(2))
+    return ctx.error() << "expects a float input, a skip and a gamma";
+  int biasIndex = simplified ? 3 : 4;
+  auto t = x->type;
+  SmallVector<Value> terms = {ctx.value(0), ctx.value(1)};
+  if (ctx.input(biasIndex))
+    terms.push_back(ctx.value(biasIndex));
+  for (Value v : ArrayRef<Value>(terms).drop_front())
+    if (!broadcastShapes(
+            {t.getShape(), cast<RankedTensorType>(v.getType()).getShape()}))
+      return ctx.error() << "cannot broadcast the skip or bias to " << t;
+  Value sum = broadcastMap(ctx.b, ctx.loc, terms, t.getShape(),
+                           t.getElementType(),
+                           [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                             Value s = arith::AddFOp::create(b, loc, a[0], a[1]);
+                             if (a.size() > 2)
+                               s = arith::AddFOp::create(b, loc, s, a[2]);
+                             return s;
+                           });
+  ctx.setOutput(3, sum);
+  int64_t last = t.getRank() - 1;
+  // ONNX Runtime's default epsilon for the skip forms.
+  double eps = ctx.attrFloat("epsilon", 1e-12f);
+  if (simplified)
+    return rmsNormalize(ctx, sum, last, ctx.value(2), eps,
+                        /*invStdOutput=*/2);
+  if (t.isDynamicDim(last))
+    return ctx.error() << "normalizes over the last dimension of " << t
+                       << ", which is dynamic";
+  Value mean;
+  auto [centered, var] =
+      centeredMoments(ctx, sum, {last}, t.getDimSize(last), &mean);
+  SmallVector<Value> affine = {ctx.value(2)};
+  if (ctx.input(3))
+    affine.push_back(ctx.value(3));
+  ctx.setOutput(1, mean);
+  ctx.setOutput(0, normalized(ctx, centered, var, eps, affine));
+  return success();
+}
+
 /// InstanceNormalization (x: N x C x D..., scale and B: C) and
 /// GroupNormalization (num_groups G dividing C; scale and bias per group
 /// before opset 21, per channel from 21): x viewed as N x G x C/G x D...
@@ -1501,6 +1741,7 @@ LogicalResult lowerResize(NodeContext &ctx) {
 
 void onnx_import::registerNNOps(HandlerTable &t) {
   t["MatMul"] = lowerMatMul;
+  t[contribOp("MatMulNBits")] = lowerMatMulNBits;
   t["Gemm"] = lowerGemm;
   t["Conv"] = lowerConv;
   t["ConvTranspose"] = lowerConvTranspose;
@@ -1514,6 +1755,17 @@ void onnx_import::registerNNOps(HandlerTable &t) {
   };
   t["BatchNormalization"] = lowerBatchNorm;
   t["LayerNormalization"] = lowerLayerNorm;
+  // ONNX Runtime's contributed normalizations (com.microsoft).
+  // SimplifiedLayerNormalization: ONNX Runtime defines it in the default
+  // domain, and exporters write it in either.
+  t["SimplifiedLayerNormalization"] = lowerSimplifiedLayerNorm;
+  t[contribOp("SimplifiedLayerNormalization")] = lowerSimplifiedLayerNorm;
+  t[contribOp("SkipLayerNormalization")] = [](NodeContext &ctx) {
+    return lowerSkipLayerNorm(ctx, false);
+  };
+  t[contribOp("SkipSimplifiedLayerNormalization")] = [](NodeContext &ctx) {
+    return lowerSkipLayerNorm(ctx, true);
+  };
   t["InstanceNormalization"] = [](NodeContext &ctx) {
     return lowerGroupNorm(ctx, true);
   };
