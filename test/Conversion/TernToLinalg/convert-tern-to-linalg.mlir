@@ -116,3 +116,23 @@ func.func @code_cast(%t: tensor<2x4x!tern.szt>) -> tensor<2x4xi8> {
   %c = builtin.unrealized_conversion_cast %t : tensor<2x4x!tern.szt> to tensor<2x4xi8>
   return %c : tensor<2x4xi8>
 }
+
+// -----
+
+// tern.rotate: the rows viewed as M x A x B, a contraction with R over q,
+// then with L over p, back to M x K (M dynamic).
+// CHECK-DAG: #[[X:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[R:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[L:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d1)>
+// CHECK-DAG: #[[T:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-LABEL: func.func @rotate
+// CHECK-SAME: (%[[IN:.+]]: tensor<?x12xf32>, %[[LEFT:.+]]: tensor<3x3xf32>, %[[RIGHT:.+]]: tensor<4x4xf32>)
+// CHECK: %[[CUBE:.+]] = tensor.expand_shape %[[IN]] {{\[\[}}0], [1, 2]] output_shape [%{{.+}}, 3, 4] : tensor<?x12xf32> into tensor<?x3x4xf32>
+// CHECK: %[[TMP:.+]] = linalg.generic {indexing_maps = [#[[X]], #[[R]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[CUBE]], %[[RIGHT]] : tensor<?x3x4xf32>, tensor<4x4xf32>)
+// CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#[[L]], #[[T]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[LEFT]], %[[TMP]] : tensor<3x3xf32>, tensor<?x3x4xf32>)
+// CHECK: tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2]] : tensor<?x3x4xf32> into tensor<?x12xf32>
+func.func @rotate(%x: tensor<?x12xf32>, %l: tensor<3x3xf32>, %r: tensor<4x4xf32>) -> tensor<?x12xf32> {
+  %0 = tern.rotate %x by(%l, %r : tensor<3x3xf32>, tensor<4x4xf32>) : tensor<?x12xf32>
+  return %0 : tensor<?x12xf32>
+}

@@ -308,3 +308,43 @@ func.func @dot2_width(%a: vector<16xi8>, %c: vector<8xi16>) {
   %0 = tern.dot2 <pmaddubsw> %a, %a, %c : vector<16xi8> into vector<8xi16>
   return
 }
+
+// -----
+
+func.func @rotate_rank(%x: tensor<2x3x4xf32>, %l: tensor<3x3xf32>, %r: tensor<4x4xf32>) {
+  // expected-error @+1 {{'tern.rotate' op expects activations of rank 2 (M x K), got 'tensor<2x3x4xf32>'}}
+  %0 = tern.rotate %x by(%l, %r : tensor<3x3xf32>, tensor<4x4xf32>) : tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @rotate_dynamic_k(%x: tensor<2x?xf32>, %l: tensor<3x3xf32>, %r: tensor<4x4xf32>) {
+  // expected-error @+1 {{'tern.rotate' op expects activations with a static K, got 'tensor<2x?xf32>'}}
+  %0 = tern.rotate %x by(%l, %r : tensor<3x3xf32>, tensor<4x4xf32>) : tensor<2x?xf32>
+  return
+}
+
+// -----
+
+func.func @rotate_not_square(%x: tensor<2x12xf32>, %l: tensor<3x2xf32>, %r: tensor<4x4xf32>) {
+  // expected-error @+1 {{'tern.rotate' op expects a square static left matrix, got 'tensor<3x2xf32>'}}
+  %0 = tern.rotate %x by(%l, %r : tensor<3x2xf32>, tensor<4x4xf32>) : tensor<2x12xf32>
+  return
+}
+
+// -----
+
+func.func @rotate_type(%x: tensor<2x12xf32>, %l: tensor<3x3xf32>, %r: tensor<4x4xf16>) {
+  // expected-error @+1 {{'tern.rotate' op expects a right matrix of element type 'f32' (the activations'), got 'f16'}}
+  %0 = tern.rotate %x by(%l, %r : tensor<3x3xf32>, tensor<4x4xf16>) : tensor<2x12xf32>
+  return
+}
+
+// -----
+
+func.func @rotate_sizes(%x: tensor<2x12xf32>, %l: tensor<2x2xf32>, %r: tensor<4x4xf32>) {
+  // expected-error @+1 {{'tern.rotate' op expects the matrices' sizes to multiply to K = 12, got 2 x 4}}
+  %0 = tern.rotate %x by(%l, %r : tensor<2x2xf32>, tensor<4x4xf32>) : tensor<2x12xf32>
+  return
+}

@@ -105,6 +105,14 @@ func.func @dot2(%a: vector<32xi8>, %b: vector<16xi16>, %c: vector<4xi8>,
   return %0, %1 : vector<16xi16>, vector<2xi16>
 }
 
+// CHECK-LABEL: func.func @rotate
+// CHECK: tern.rotate %{{.*}} by(%{{.*}}, %{{.*}} : tensor<3x3xf32>, tensor<4x4xf32>) : tensor<?x12xf32>
+// GENERIC: "tern.rotate"
+func.func @rotate(%x: tensor<?x12xf32>, %l: tensor<3x3xf32>, %r: tensor<4x4xf32>) -> tensor<?x12xf32> {
+  %0 = tern.rotate %x by(%l, %r : tensor<3x3xf32>, tensor<4x4xf32>) : tensor<?x12xf32>
+  return %0 : tensor<?x12xf32>
+}
+
 // CHECK: dialect_resources
 // CHECK-DAG: w_sm: "0x04000000C5A35582"
 // CHECK-DAG: w_ob: "0x01000000152A01"

@@ -199,8 +199,8 @@ LogicalResult RotateOp::verify() {
   if (ShapedType::isDynamic(k))
     return emitOpError("expects activations with a static K, got ") << input;
   int64_t size[2];
-  for (auto [index, factor] :
-       llvm::enumerate(ArrayRef<Value>{getLeft(), getRight()})) {
+  Value factors[2] = {getLeft(), getRight()};
+  for (auto [index, factor] : llvm::enumerate(factors)) {
     auto type = cast<RankedTensorType>(factor.getType());
     StringRef name = index == 0 ? "left" : "right";
     if (type.getRank() != 2 || !type.hasStaticShape() ||
