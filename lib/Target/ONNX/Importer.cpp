@@ -402,10 +402,10 @@ FailureOr<Tensor> Importer::constantFrom(const onnx::TensorProto &proto,
   // uint8 constants are read (ui8) for the ops that take packed codes
   // (MatMulNBits); every other op refuses an unsigned input (see
   // readsUnsigned).
-  Type elementType = proto.data_type() == onnx::TensorProto::UINT8
-                         ? Type(IntegerType::get(context, 8,
-                                                 IntegerType::Unsigned))
-                         : elementTypeOf(context, proto.data_type());
+  Type elementType =
+      proto.data_type() == onnx::TensorProto::UINT8
+          ? Type(IntegerType::get(context, 8, IntegerType::Unsigned))
+          : elementTypeOf(context, proto.data_type());
   if (!elementType)
     return emitError(loc) << "tensor '" << proto.name() << "' has unsupported "
                           << onnxTypeName(proto.data_type()),
@@ -753,8 +753,7 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
       if (Tensor *in = ctx.input(i);
           in && in->type.getElementType().isUnsignedInteger() &&
           !readsUnsigned(key, i)) {
-        ctx.error() << "input '" << node->input(i)
-                    << "' has unsupported UINT8";
+        ctx.error() << "input '" << node->input(i) << "' has unsupported UINT8";
         return nullptr;
       }
     if (!acceptsDynamicShapes(key))

@@ -373,8 +373,7 @@ LogicalResult lowerGeluOf(NodeContext &ctx, bool tanhApprox, bool biased) {
         return geluHost(count == 2 ? a[0] + a[1] : a[0], tanhApprox);
       },
       [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
-        Value x =
-            count == 2 ? arith::AddFOp::create(b, loc, a[0], a[1]) : a[0];
+        Value x = count == 2 ? arith::AddFOp::create(b, loc, a[0], a[1]) : a[0];
         return gelu(b, loc, x, tanhApprox);
       });
 }

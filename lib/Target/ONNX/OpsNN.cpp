@@ -224,7 +224,8 @@ std::optional<std::vector<double>> constantValues(NodeContext &ctx, int i) {
     for (size_t e = 0; e < values.size(); ++e) {
       uint16_t bits;
       std::memcpy(&bits, bytes.data() + 2 * e, 2);
-      values[e] = APFloat(APFloat::IEEEhalf(), APInt(16, bits)).convertToDouble();
+      values[e] =
+          APFloat(APFloat::IEEEhalf(), APInt(16, bits)).convertToDouble();
     }
   } else {
     return std::nullopt;
@@ -280,12 +281,13 @@ LogicalResult lowerMatMulNBits(NodeContext &ctx) {
         for (int64_t b = 0; b < blocks; ++b) {
           int64_t bit = b * bits;
           uint8_t byte = uint8_t((*given)[r * rowBytes + bit / 8]);
-          zero[r * blocks + b] = double((byte >> (bit % 8)) & ((1 << bits) - 1));
+          zero[r * blocks + b] =
+              double((byte >> (bit % 8)) & ((1 << bits) - 1));
         }
     } else {
-      return ctx.error() << "has zero points of " << ctx.input(3)->type
-                         << " (" << n * rowBytes << " packed bytes or "
-                         << n * blocks << " floats expected)";
+      return ctx.error() << "has zero points of " << ctx.input(3)->type << " ("
+                         << n * rowBytes << " packed bytes or " << n * blocks
+                         << " floats expected)";
     }
   }
   // w[kk, r] = (q - z) · s, K x N row-major, in A's element type.
@@ -321,11 +323,11 @@ LogicalResult lowerMatMulNBits(NodeContext &ctx) {
   Value result = *product;
   if (ctx.input(5)) {
     auto rt = cast<RankedTensorType>(result.getType());
-    result = broadcastMap(ctx.b, ctx.loc, ValueRange{result, ctx.value(5)},
-                          rt.getShape(), type,
-                          [](OpBuilder &b, Location loc, ValueRange v) -> Value {
-                            return arith::AddFOp::create(b, loc, v[0], v[1]);
-                          });
+    result = broadcastMap(
+        ctx.b, ctx.loc, ValueRange{result, ctx.value(5)}, rt.getShape(), type,
+        [](OpBuilder &b, Location loc, ValueRange v) -> Value {
+          return arith::AddFOp::create(b, loc, v[0], v[1]);
+        });
   }
   ctx.setOutput(0, result);
   return success();
@@ -1145,8 +1147,8 @@ LogicalResult lowerLayerNorm(NodeContext &ctx) {
 /// RMS normalization over the trailing dimensions from `axis` (static):
 /// x / sqrt(mean(x²) + eps) times `scale`; also sets output `invStdOutput`
 /// (if >= 0) to 1 / sqrt(mean(x²) + eps), reduced dimensions kept.
-LogicalResult rmsNormalize(NodeContext &ctx, Value v, int64_t axis,
-                           Value scale, double eps, int invStdOutput) {
+LogicalResult rmsNormalize(NodeContext &ctx, Value v, int64_t axis, Value scale,
+                           double eps, int invStdOutput) {
   auto t = cast<RankedTensorType>(v.getType());
   int64_t rank = t.getRank();
   SmallVector<int64_t> axes;
@@ -1174,20 +1176,19 @@ LogicalResult rmsNormalize(NodeContext &ctx, Value v, int64_t axis,
       ctx.b, ctx.loc, meanSquare, reduced.getShape(), type,
       [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
         Value d = math::SqrtOp::create(
-            b, loc, arith::AddFOp::create(b, loc, a[0], scalar(b, loc, type, eps)));
+            b, loc,
+            arith::AddFOp::create(b, loc, a[0], scalar(b, loc, type, eps)));
         return arith::DivFOp::create(b, loc, scalar(b, loc, type, 1), d);
       });
   if (invStdOutput >= 0)
     ctx.setOutput(invStdOutput, invStd);
-  ctx.setOutput(0, broadcastMap(ctx.b, ctx.loc, ValueRange{v, invStd, scale},
-                                t.getShape(), type,
-                                [](OpBuilder &b, Location loc,
-                                   ValueRange a) -> Value {
-                                  return arith::MulFOp::create(
-                                      b, loc,
-                                      arith::MulFOp::create(b, loc, a[0], a[1]),
-                                      a[2]);
-                                }));
+  ctx.setOutput(
+      0, broadcastMap(
+             ctx.b, ctx.loc, ValueRange{v, invStd, scale}, t.getShape(), type,
+             [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+               return arith::MulFOp::create(
+                   b, loc, arith::MulFOp::create(b, loc, a[0], a[1]), a[2]);
+             }));
   return success();
 }
 
@@ -1219,14 +1220,14 @@ LogicalResult lowerSkipLayerNorm(NodeContext &ctx, bool simplified) {
     if (!broadcastShapes(
             {t.getShape(), cast<RankedTensorType>(v.getType()).getShape()}))
       return ctx.error() << "cannot broadcast the skip or bias to " << t;
-  Value sum = broadcastMap(ctx.b, ctx.loc, terms, t.getShape(),
-                           t.getElementType(),
-                           [](OpBuilder &b, Location loc, ValueRange a) -> Value {
-                             Value s = arith::AddFOp::create(b, loc, a[0], a[1]);
-                             if (a.size() > 2)
-                               s = arith::AddFOp::create(b, loc, s, a[2]);
-                             return s;
-                           });
+  Value sum =
+      broadcastMap(ctx.b, ctx.loc, terms, t.getShape(), t.getElementType(),
+                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                     Value s = arith::AddFOp::create(b, loc, a[0], a[1]);
+                     if (a.size() > 2)
+                       s = arith::AddFOp::create(b, loc, s, a[2]);
+                     return s;
+                   });
   ctx.setOutput(3, sum);
   int64_t last = t.getRank() - 1;
   // ONNX Runtime's default epsilon for the skip forms.
