@@ -133,3 +133,23 @@ void tern::quant::invertLowerTriangular(int64_t n, double *l) {
     }
   }
 }
+
+void tern::quant::orthonormalizeColumns(double *y, int64_t n, int64_t l) {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int64_t c = 0; c < l; ++c) {
+      for (int64_t prev = 0; prev < c; ++prev) {
+        double dot = 0;
+        for (int64_t i = 0; i < n; ++i)
+          dot += y[i * l + c] * y[i * l + prev];
+        for (int64_t i = 0; i < n; ++i)
+          y[i * l + c] -= dot * y[i * l + prev];
+      }
+      double norm = 0;
+      for (int64_t i = 0; i < n; ++i)
+        norm += y[i * l + c] * y[i * l + c];
+      norm = std::sqrt(norm);
+      for (int64_t i = 0; i < n; ++i)
+        y[i * l + c] = norm > 1e-300 ? y[i * l + c] / norm : 0.0;
+    }
+  }
+}

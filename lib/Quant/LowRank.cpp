@@ -24,28 +24,6 @@ namespace {
 constexpr int kOversampling = 8;
 constexpr int kPowerIterations = 6;
 
-/// Orthonormalizes the l columns of the n x l matrix y (modified
-/// Gram-Schmidt, twice for stability). Columns that vanish become zero.
-void orthonormalize(std::vector<double> &y, int64_t n, int64_t l) {
-  for (int pass = 0; pass < 2; ++pass) {
-    for (int64_t c = 0; c < l; ++c) {
-      for (int64_t prev = 0; prev < c; ++prev) {
-        double dot = 0;
-        for (int64_t i = 0; i < n; ++i)
-          dot += y[i * l + c] * y[i * l + prev];
-        for (int64_t i = 0; i < n; ++i)
-          y[i * l + c] -= dot * y[i * l + prev];
-      }
-      double norm = 0;
-      for (int64_t i = 0; i < n; ++i)
-        norm += y[i * l + c] * y[i * l + c];
-      norm = std::sqrt(norm);
-      for (int64_t i = 0; i < n; ++i)
-        y[i * l + c] = norm > 1e-300 ? y[i * l + c] / norm : 0.0;
-    }
-  }
-}
-
 } // namespace
 
 llvm::Expected<LowRank>
@@ -98,12 +76,12 @@ tern::quant::lowRankResidual(MatrixRef residual, const float *h, int64_t rank) {
 
   std::vector<double> q, z;
   multiply(omega, q);
-  orthonormalize(q, rows, l);
+  orthonormalizeColumns(q.data(), rows, l);
   for (int it = 0; it < kPowerIterations; ++it) {
     multiplyTransposed(q, z);
-    orthonormalize(z, cols, l);
+    orthonormalizeColumns(z.data(), cols, l);
     multiply(z, q);
-    orthonormalize(q, rows, l);
+    orthonormalizeColumns(q.data(), rows, l);
   }
   // B = Qᵀ A, stored transposed as z (cols x l); C = B Bᵀ (l x l).
   multiplyTransposed(q, z);

@@ -8,6 +8,8 @@
 
 #include "tern/Quant/Rotation.h"
 
+#include "tern/Quant/LinearAlgebra.h"
+
 #include <cmath>
 #include <utility>
 
@@ -35,29 +37,13 @@ struct Generator {
 };
 
 /// An n x n Haar-random orthogonal matrix: the Q of a Gaussian matrix's QR
-/// decomposition with R's diagonal made positive, here by Gram-Schmidt on
-/// the columns (twice, for orthogonality to the last bit of a float).
+/// decomposition with R's diagonal made positive, which Gram-Schmidt on the
+/// columns gives.
 std::vector<float> haarOrthogonal(int64_t n, Generator &generator) {
   std::vector<double> g(n * n);
   for (double &v : g)
     v = generator.normal();
-  // Columns j of g, made orthonormal in order.
-  for (int64_t j = 0; j < n; ++j) {
-    for (int pass = 0; pass < 2; ++pass)
-      for (int64_t i = 0; i < j; ++i) {
-        double dot = 0;
-        for (int64_t r = 0; r < n; ++r)
-          dot += g[r * n + i] * g[r * n + j];
-        for (int64_t r = 0; r < n; ++r)
-          g[r * n + j] -= dot * g[r * n + i];
-      }
-    double norm = 0;
-    for (int64_t r = 0; r < n; ++r)
-      norm += g[r * n + j] * g[r * n + j];
-    norm = std::sqrt(norm);
-    for (int64_t r = 0; r < n; ++r)
-      g[r * n + j] /= norm;
-  }
+  orthonormalizeColumns(g.data(), n, n);
   return std::vector<float>(g.begin(), g.end());
 }
 

@@ -34,6 +34,10 @@ int64_t choleskyLower(int64_t n, double *a);
 /// Overwrites the lower-triangular L with L⁻¹.
 void invertLowerTriangular(int64_t n, double *l);
 
+/// Orthonormalizes the l columns of the n x l matrix y in order (modified
+/// Gram-Schmidt, twice for stability). Columns that vanish become zero.
+void orthonormalizeColumns(double *y, int64_t n, int64_t l);
+
 } // namespace tern::quant
 
 #endif // TERN_QUANT_LINEARALGEBRA_H
