@@ -24,25 +24,11 @@ namespace {
 constexpr int kOversampling = 8;
 constexpr int kPowerIterations = 6;
 
-} // namespace
-
-llvm::Expected<LowRank>
-tern::quant::lowRankResidual(MatrixRef residual, const float *h, int64_t rank) {
-  int64_t rows = residual.rows, cols = residual.cols;
-  if (rank < 1 || rank > std::min(rows, cols))
-    return llvm::createStringError(
-        "rank must be between 1 and min(rows, cols) = " +
-        std::to_string(std::min(rows, cols)) + ", got " + std::to_string(rank));
-  // A = R diag(h)^½.
-  std::vector<double> a(rows * cols);
-  std::vector<double> root(cols, 1.0);
-  if (h)
-    for (int64_t k = 0; k < cols; ++k)
-      root[k] = std::sqrt(std::max(0.0, double(h[k])));
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t k = 0; k < cols; ++k)
-      a[r * cols + k] = double(residual.row(r)[k]) * root[k];
-
+/// The rank-`rank` truncated SVD of the rows x cols matrix `a` (the
+/// weighted residual), as LowRank: u scaled by the singular values, and in
+/// `v` the right singular vectors, still in the weighted coordinates.
+LowRank truncatedSVD(const std::vector<double> &a, int64_t rows, int64_t cols,
+                     int64_t rank) {
   int64_t l = std::min<int64_t>(rank + kOversampling, std::min(rows, cols));
   // Gaussian test matrix (Box-Muller on a fixed-seed engine).
   std::mt19937_64 engine(0x7465726eULL);
@@ -105,7 +91,7 @@ tern::quant::lowRankResidual(MatrixRef residual, const float *h, int64_t rank) {
     result.singularValues[i] = std::sqrt(std::max(0.0, values[i]));
   for (int64_t i = 0; i < rank; ++i) {
     double sigma = result.singularValues[i];
-    // u_i = σ_i · Q e_i, v_i = Bᵀ e_i / σ_i, unweighted by diag(h)^-½.
+    // u_i = σ_i · Q e_i, v_i = Bᵀ e_i / σ_i.
     for (int64_t r = 0; r < rows; ++r) {
       double s = 0;
       for (int64_t j = 0; j < l; ++j)
@@ -118,8 +104,96 @@ tern::quant::lowRankResidual(MatrixRef residual, const float *h, int64_t rank) {
       double s = 0;
       for (int64_t j = 0; j < l; ++j)
         s += z[k * l + j] * vectors[j * l + i];
-      result.v[k * rank + i] = root[k] > 0 ? float(s / sigma / root[k]) : 0.0f;
+      result.v[k * rank + i] = float(s / sigma);
     }
+  }
+  return result;
+}
+
+llvm::Error checkRank(MatrixRef residual, int64_t rank) {
+  int64_t bound = std::min(residual.rows, residual.cols);
+  if (rank < 1 || rank > bound)
+    return llvm::createStringError(
+        "rank must be between 1 and min(rows, cols) = " +
+        std::to_string(bound) + ", got " + std::to_string(rank));
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<LowRank>
+tern::quant::lowRankResidual(MatrixRef residual, const float *h, int64_t rank) {
+  if (llvm::Error error = checkRank(residual, rank))
+    return std::move(error);
+  int64_t rows = residual.rows, cols = residual.cols;
+  // A = R diag(h)^½.
+  std::vector<double> a(rows * cols);
+  std::vector<double> root(cols, 1.0);
+  if (h)
+    for (int64_t k = 0; k < cols; ++k)
+      root[k] = std::sqrt(std::max(0.0, double(h[k])));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k)
+      a[r * cols + k] = double(residual.row(r)[k]) * root[k];
+  LowRank result = truncatedSVD(a, rows, cols, rank);
+  // V = diag(h)^-½ V', back from the weighted coordinates.
+  for (int64_t k = 0; k < cols; ++k)
+    for (int64_t i = 0; i < rank; ++i) {
+      float &v = result.v[k * rank + i];
+      v = root[k] > 0 ? float(double(v) / root[k]) : 0.0f;
+    }
+  return result;
+}
+
+llvm::Expected<LowRank>
+tern::quant::lowRankResidual(MatrixRef residual, const double *hessian,
+                             double dampening, int64_t rank) {
+  if (llvm::Error error = checkRank(residual, rank))
+    return std::move(error);
+  if (!hessian)
+    return llvm::createStringError(
+        "the Hessian-weighted low-rank fit needs E[x xᵀ]");
+  if (!(dampening >= 0))
+    return llvm::createStringError("dampening must be >= 0");
+  int64_t rows = residual.rows, cols = residual.cols;
+  // H + λ I = L Lᵀ, λ the dampening times the mean diagonal.
+  std::vector<double> l(hessian, hessian + cols * cols);
+  double mean = 0;
+  for (int64_t k = 0; k < cols; ++k)
+    mean += l[k * cols + k] / double(cols);
+  for (int64_t k = 0; k < cols; ++k)
+    l[k * cols + k] += dampening * mean;
+  if (int64_t bad = choleskyLower(cols, l.data()); bad >= 0)
+    return llvm::createStringError(
+        "H + λI is not positive definite at column " + std::to_string(bad) +
+        "; raise the dampening");
+  // A = R L: ‖(R − U Vᵀ) L‖_F² = tr((R − U Vᵀ) H (R − U Vᵀ)ᵀ).
+  std::vector<double> a(rows * cols, 0.0);
+  parallelFor(rows, 0, [&](int64_t r) {
+    const float *row = residual.row(r);
+    double *out = &a[r * cols];
+    for (int64_t j = 0; j < cols; ++j) {
+      double x = row[j];
+      if (x == 0)
+        continue;
+      // Row j of L is nonzero up to column j.
+      const double *lj = &l[j * cols];
+      for (int64_t k = 0; k <= j; ++k)
+        out[k] += x * lj[k];
+    }
+  });
+  LowRank result = truncatedSVD(a, rows, cols, rank);
+  // V = L⁻ᵀ V': solve Lᵀ v = v' for each column, from the last row up.
+  std::vector<double> column(cols);
+  for (int64_t i = 0; i < rank; ++i) {
+    for (int64_t k = cols - 1; k >= 0; --k) {
+      double s = result.v[k * rank + i];
+      for (int64_t j = k + 1; j < cols; ++j)
+        s -= l[j * cols + k] * column[j];
+      column[k] = s / l[k * cols + k];
+    }
+    for (int64_t k = 0; k < cols; ++k)
+      result.v[k * rank + i] = float(column[k]);
   }
   return result;
 }

@@ -63,11 +63,12 @@ q::MatrixRef PreparedLayer::fitted(const Layer &layer) const {
   return q::MatrixRef{targetWeights.data(), layer.rows, layer.cols};
 }
 
-std::vector<float>
-PreparedLayer::dequantize(const q::TernaryWeights &weights) const {
-  std::vector<float> values = weights.dequantize();
+std::vector<float> PreparedLayer::dequantize(const FittedLayer &fitted) const {
+  std::vector<float> values = fitted.weights.dequantize();
+  if (!fitted.correction.empty())
+    fitted.correction.addTo(values.data());
   if (rotation)
-    rotation->unapplyRows(values.data(), weights.rows);
+    rotation->unapplyRows(values.data(), fitted.weights.rows);
   return values;
 }
 
@@ -76,6 +77,17 @@ LogicalResult LayerFitter::checkShape(const Layer &layer) const {
           q::validateOptions(optionsForWidth(settings_.quantize, layer.cols),
                              layer.rows, layer.cols))
     return emitLayerError(layer) << llvm::toString(std::move(error));
+  // The corrections must leave most of the layer ternary.
+  if (settings_.salient * 2 > layer.cols)
+    return emitLayerError(layer)
+           << "salient=" << settings_.salient
+           << " keeps more than half of its K = " << layer.cols
+           << " input columns";
+  int64_t smaller = std::min(layer.rows, layer.cols);
+  if (settings_.lowRank * 2 > smaller)
+    return emitLayerError(layer)
+           << "low-rank=" << settings_.lowRank
+           << " is more than half of min(N, K) = " << smaller;
   return success();
 }
 
@@ -109,8 +121,18 @@ LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
       }
     }
   }
-  if (!prepared.stats)
-    return success();
+  if (prepared.stats && failed(prepareStatistics(layer, prepared, source)))
+    return failure();
+  if (settings_.salient > 0)
+    prepared.salientColumns = q::salientColumns(prepared.fitted(layer),
+                                                prepared.h(), settings_.salient);
+  return success();
+}
+
+LogicalResult LayerFitter::prepareStatistics(const Layer &layer,
+                                             PreparedLayer &prepared,
+                                             StringRef source) const {
+  int64_t k = layer.cols;
   const LayerStatistics &stats = *prepared.stats;
   if ((settings_.gptq || settings_.refitScales) && stats.secondMoment.empty())
     return emitLayerError(layer)
@@ -146,10 +168,20 @@ LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
   return success();
 }
 
-FailureOr<q::TernaryWeights>
+FailureOr<FittedLayer>
 LayerFitter::fit(const Layer &layer, const PreparedLayer &prepared,
                  const q::QuantizeOptions &options) const {
   q::MatrixRef w = prepared.fitted(layer);
+  // The salient columns are the correction's: the fit sees them as zero,
+  // so that they do not set the scales of the rest.
+  std::vector<float> withoutSalient;
+  if (!prepared.salientColumns.empty()) {
+    withoutSalient.assign(w.data, w.data + w.rows * w.cols);
+    for (int64_t r = 0; r < w.rows; ++r)
+      for (int64_t c : prepared.salientColumns)
+        withoutSalient[r * w.cols + c] = 0;
+    w = q::MatrixRef{withoutSalient.data(), w.rows, w.cols};
+  }
   q::QuantizeOptions forLayer = optionsForWidth(options, layer.cols);
   q::ErrorFeedbackOptions feedback;
   feedback.dampening = settings_.dampening;
@@ -164,21 +196,61 @@ LayerFitter::fit(const Layer &layer, const PreparedLayer &prepared,
   // Stored as f16 where they fit: everything after this (the next layers'
   // calibration, allocation, the report) sees the stored values.
   q::storeScalesAsHalf(*result);
-  return std::move(*result);
+  FittedLayer fitted;
+  fitted.weights = std::move(*result);
+  FailureOr<q::Correction> correction = correct(layer, prepared, fitted.weights);
+  if (failed(correction))
+    return failure();
+  fitted.correction = std::move(*correction);
+  fitted.bias = bias(layer, prepared, fitted);
+  return fitted;
+}
+
+FailureOr<q::Correction>
+LayerFitter::correct(const Layer &layer, const PreparedLayer &prepared,
+                     const q::TernaryWeights &weights) const {
+  if (prepared.salientColumns.empty() && settings_.lowRank == 0)
+    return q::Correction();
+  // The residual against what the fit approximates, salient columns
+  // included.
+  q::MatrixRef w = prepared.fitted(layer);
+  std::vector<float> residual = weights.dequantize();
+  for (int64_t i = 0, e = w.rows * w.cols; i < e; ++i)
+    residual[i] = w.data[i] - residual[i];
+  q::CorrectionOptions options;
+  options.rank = settings_.lowRank;
+  options.format = settings_.correctionFormat;
+  options.hessian = prepared.hessian.empty() ? nullptr : prepared.hessian.data();
+  options.h = prepared.h();
+  options.dampening = settings_.dampening;
+  llvm::Expected<q::Correction> correction =
+      q::fitCorrection(q::MatrixRef{residual.data(), w.rows, w.cols},
+                       prepared.salientColumns, options);
+  if (!correction)
+    return emitLayerError(layer) << llvm::toString(correction.takeError());
+  return std::move(*correction);
 }
 
 std::vector<float> LayerFitter::bias(const Layer &layer,
                                      const PreparedLayer &prepared,
-                                     const q::TernaryWeights &weights) const {
+                                     const FittedLayer &fitted) const {
   std::vector<float> bias;
   if (!settings_.deadZoneBias && !settings_.biasCorrection)
     return bias;
   q::MatrixRef w = prepared.fitted(layer);
+  const q::TernaryWeights &weights = fitted.weights;
   std::vector<float> mean(prepared.stats->mean.begin(),
                           prepared.stats->mean.end());
   if (!settings_.biasCorrection)
     return q::deadZoneBias(w, weights, mean.data());
   bias = q::meanErrorBias(w, weights, mean.data());
+  if (!fitted.correction.empty()) {
+    // - C E[x]: the correction's share of the mean error.
+    std::vector<double> corrected =
+        fitted.correction.apply(prepared.stats->mean.data());
+    for (int64_t n = 0; n < layer.rows; ++n)
+      bias[n] -= float(corrected[n]);
+  }
   if (!prepared.targetWeights.empty()) {
     // + W E[x] - W* E[x̃]: what the target itself leaves.
     const std::vector<double> &floatMean = prepared.target.floatMean;

@@ -406,7 +406,8 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
                                   const ::tern::quant::TernaryWeights &weights,
                                   ArrayRef<float> bias, Type codeType,
                                   ::tern::quant::Packing packing,
-                                  const ::tern::quant::Rotation *rotation) {
+                                  const ::tern::quant::Rotation *rotation,
+                                  const ::tern::quant::Correction *correction) {
   namespace q = ::tern::quant;
   Operation *op = layer.op;
   int64_t n = layer.rows, k = layer.cols;
@@ -455,12 +456,77 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
         int64_t m = cast<RankedTensorType>(x.getType()).getDimSize(0);
         if (rotation)
           x = RotateOp::create(b, loc, x.getType(), x, left, right);
-        return mlir::tern::MatmulOp::create(
+        Value products = mlir::tern::MatmulOp::create(
             b, loc, RankedTensorType::get({m, n}, f32), x, codes, scales,
             shifts, biasValue, b.getI64IntegerAttr(weights.groupSize));
+        if (!correction || correction->empty())
+          return products;
+        return addCorrection(b, loc, x, products, *correction, layer.name);
       });
   rewriter.replaceOp(op, replacement);
   return replacement;
+}
+
+Value mlir::tern::gatherColumns(OpBuilder &b, Location loc, Value x,
+                                ArrayRef<int64_t> columns) {
+  MLIRContext *ctx = b.getContext();
+  auto count = int64_t(columns.size());
+  Value indices = arith::ConstantOp::create(
+      b, loc,
+      DenseIntElementsAttr::get(
+          RankedTensorType::get({count}, b.getI64Type()), columns));
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSizes(b, loc, x)[0],
+                                     b.getIndexAttr(count)};
+  Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d1}, ctx),
+                                 AffineMap::get(2, 0, {d0, d1}, ctx)};
+  auto parallel = utils::IteratorType::parallel;
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{indices}, ValueRange{init},
+             maps, {parallel, parallel},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value row = linalg::IndexOp::create(nb, l, 0);
+               Value column = arith::IndexCastOp::create(
+                   nb, l, nb.getIndexType(), args[0]);
+               linalg::YieldOp::create(
+                   nb, l,
+                   tensor::ExtractOp::create(nb, l, x, ValueRange{row, column})
+                       .getResult());
+             })
+      .getResult(0);
+}
+
+Value mlir::tern::addCorrection(OpBuilder &b, Location loc, Value x,
+                                Value products,
+                                const ::tern::quant::Correction &correction,
+                                StringRef name) {
+  auto partLoc = [&](StringRef part) {
+    return NameLoc::get(b.getStringAttr(name + part), loc);
+  };
+  SmallVector<Value> terms = {products};
+  if (!correction.columns.empty()) {
+    Location at = partLoc(kSalientSuffix);
+    terms.push_back(buildKeptProducts(
+        b, at, gatherColumns(b, at, x, correction.columns), correction.salient,
+        (name + kSalientSuffix).str()));
+  }
+  if (correction.rank()) {
+    Location downLoc = partLoc(kLowRankDownSuffix);
+    Value down = buildKeptProducts(b, downLoc, x, correction.down,
+                                   (name + kLowRankDownSuffix).str());
+    terms.push_back(buildKeptProducts(b, partLoc(kLowRankUpSuffix), down,
+                                      correction.up,
+                                      (name + kLowRankUpSuffix).str()));
+  }
+  Value sum = terms[0];
+  for (Value term : ArrayRef(terms).drop_front()) {
+    Value init = tensor::EmptyOp::create(
+        b, loc, tensor::getMixedSizes(b, loc, sum), b.getF32Type());
+    sum = linalg::AddOp::create(b, loc, ValueRange{sum, term}, ValueRange{init})
+              .getResult(0);
+  }
+  return sum;
 }
 
 Value mlir::tern::buildKeptProducts(OpBuilder &b, Location loc, Value x,

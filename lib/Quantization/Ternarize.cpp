@@ -136,8 +136,7 @@ private:
   LogicalResult keepTables();
   /// Rewrites `layer` as fitted and records its report.
   LogicalResult rewriteLayer(const Layer &layer, const PreparedLayer &prepared,
-                             const q::TernaryWeights &weights,
-                             ArrayRef<float> bias, double damage);
+                             const FittedLayer &fitted, double damage);
 
   IRRewriter *rewriter = nullptr;
   Type codeType;
@@ -244,6 +243,13 @@ FailureOr<FitSettings> TernarizePass::readSettings(bool haveStats) {
   settings.deadZoneBias = method == TernarizeMethod::Tequila;
   settings.dampening = dampening;
   settings.rotate = rotate;
+  if (salient < 0 || lowRank < 0)
+    return emitError() << "salient and low-rank must be >= 0, got "
+                       << salient.getValue() << " and " << lowRank.getValue();
+  settings.salient = salient;
+  settings.lowRank = lowRank;
+  settings.correctionFormat =
+      keep == q::KeptFormat::F16 ? q::KeptFormat::F16 : q::KeptFormat::Int8;
   return settings;
 }
 
@@ -317,14 +323,15 @@ LogicalResult TernarizePass::prepareLayer(Layer &layer, size_t index,
 
 LogicalResult TernarizePass::rewriteLayer(const Layer &layer,
                                           const PreparedLayer &prepared,
-                                          const q::TernaryWeights &weights,
-                                          ArrayRef<float> bias, double damage) {
+                                          const FittedLayer &fitted,
+                                          double damage) {
   if (failed(replaceWithTernMatmul(
-          *rewriter, layer, weights, bias, codeType, storedPacking,
-          prepared.rotation ? &*prepared.rotation : nullptr)))
+          *rewriter, layer, fitted.weights, fitted.bias, codeType,
+          storedPacking, prepared.rotation ? &*prepared.rotation : nullptr,
+          &fitted.correction)))
     return failure();
   reports.push_back(
-      reportLayer(layer, prepared, weights, bias, storedPacking, damage));
+      reportLayer(layer, prepared, fitted, storedPacking, damage));
   return success();
 }
 
@@ -339,15 +346,14 @@ TernarizePass::ternarizeLayers(ArrayRef<Layer *> selected,
     if (failed(prepareLayer(*layer, index, fitter, statistics, source,
                             sequential, prepared)))
       return failure();
-    FailureOr<q::TernaryWeights> weights = fitter.fit(*layer, prepared);
-    if (failed(weights))
+    FailureOr<FittedLayer> fitted = fitter.fit(*layer, prepared);
+    if (failed(fitted))
       return failure();
-    std::vector<float> bias = fitter.bias(*layer, prepared, *weights);
     // The next layers are calibrated on the model with this one ternarized.
     if (sequential)
-      sequential->update(index, layer->rows, prepared.dequantize(*weights),
-                         bias);
-    if (failed(rewriteLayer(*layer, prepared, *weights, bias, std::nan(""))))
+      sequential->update(index, layer->rows, prepared.dequantize(*fitted),
+                         fitted->bias);
+    if (failed(rewriteLayer(*layer, prepared, *fitted, std::nan(""))))
       return failure();
     std::vector<float>().swap(layer->weights);
     progress.step(index + 1, layer->name);
@@ -437,7 +443,7 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
                                             ModelEvaluator &evaluator,
                                             KeptLayers &keptLayers) {
   std::vector<PreparedLayer> prepared(selected.size());
-  std::vector<std::vector<q::TernaryWeights>> fits(selected.size());
+  std::vector<std::vector<FittedLayer>> fits(selected.size());
   std::vector<AllocationLayer> allocation(selected.size());
   Progress progress("tern-ternarize: fitting 1 to " + std::to_string(planes) +
                         " planes, layer",
@@ -451,18 +457,18 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
     for (int64_t p = 1; p <= planes; ++p) {
       q::QuantizeOptions with = fitter.settings().quantize;
       with.tritPlanes.planes = int(p);
-      FailureOr<q::TernaryWeights> weights =
-          fitter.fit(*layer, prepared[i], with);
-      if (failed(weights))
+      FailureOr<FittedLayer> fitted = fitter.fit(*layer, prepared[i], with);
+      if (failed(fitted))
         return failure();
       AllocationCandidate candidate;
       candidate.planes = p;
       candidate.bitsPerWeight =
-          q::measure(w, nullptr, *weights, storedPacking).bitsPerWeight;
-      candidate.weights = prepared[i].dequantize(*weights);
-      candidate.bias = fitter.bias(*layer, prepared[i], *weights);
+          q::measure(w, nullptr, fitted->weights, storedPacking).bitsPerWeight +
+          fitted->correction.storedBits() / double(layer->rows * layer->cols);
+      candidate.weights = prepared[i].dequantize(*fitted);
+      candidate.bias = fitted->bias;
       allocation[i].candidates.push_back(std::move(candidate));
-      fits[i].push_back(std::move(*weights));
+      fits[i].push_back(std::move(*fitted));
     }
     // The layer kept out of the ternary set, as keep= stores it.
     AllocationCandidate kept;
@@ -504,7 +510,7 @@ LogicalResult TernarizePass::allocateLayers(ArrayRef<Layer *> selected,
       continue;
     }
     if (failed(rewriteLayer(*selected[i], prepared[i], fits[i][entry.chosen],
-                            chosen.bias, chosen.damage)))
+                            chosen.damage)))
       return failure();
   }
   return success();

@@ -69,10 +69,11 @@ double outputCosine(q::MatrixRef w, const std::vector<float> &approx,
 
 LayerReport mlir::tern::reportLayer(const Layer &layer,
                                     const PreparedLayer &prepared,
-                                    const q::TernaryWeights &weights,
-                                    ArrayRef<float> bias, q::Packing packing,
-                                    double damage) {
+                                    const FittedLayer &fitted,
+                                    q::Packing packing, double damage) {
   q::MatrixRef w = prepared.original(layer);
+  const q::TernaryWeights &weights = fitted.weights;
+  const q::Correction &correction = fitted.correction;
   LayerReport report;
   report.name = layer.name;
   report.rows = layer.rows;
@@ -81,6 +82,19 @@ LayerReport mlir::tern::reportLayer(const Layer &layer,
   report.groupSize = weights.groupSize;
   report.error = q::measure(w, prepared.h(), weights, packing);
   report.rotated = prepared.rotation.has_value();
+  // Ŵ + C, in the space the fit worked in.
+  std::vector<float> approximation = weights.dequantize();
+  if (!correction.empty()) {
+    correction.addTo(approximation.data());
+    q::ErrorReport corrected =
+        q::measureApproximation(w, prepared.h(), approximation.data());
+    report.error.relativeError = corrected.relativeError;
+    report.error.weightedError = corrected.weightedError;
+    report.error.bitsPerWeight +=
+        correction.storedBits() / double(layer.rows * layer.cols);
+    report.salientColumns = int64_t(correction.columns.size());
+    report.rank = correction.rank();
+  }
   if (prepared.stats && !prepared.stats->secondMoment.empty()) {
     const LayerStatistics &stats = *prepared.stats;
     const TargetStatistics &target = prepared.target;
@@ -91,7 +105,8 @@ LayerReport mlir::tern::reportLayer(const Layer &layer,
       moments = {target.floatSecondMoment.data(), target.crossMoment.data(),
                  stats.secondMoment.data(), target.floatMean.data(),
                  stats.mean.data()};
-    report.outputCosine = outputCosine(w, weights.dequantize(), moments, bias);
+    report.outputCosine =
+        outputCosine(w, approximation, moments, fitted.bias);
   }
   report.modelCosine = 1 - damage;
   return report;
@@ -137,6 +152,8 @@ LogicalResult mlir::tern::writeReport(Operation *root, StringRef path,
          layer.kept.empty() ? StringRef("ternary") : StringRef(layer.kept)},
         {"table", layer.table},
         {"rotated", layer.rotated},
+        {"salient_columns", layer.salientColumns},
+        {"low_rank", layer.rank},
         {"planes", layer.planes},
         {"group_size", layer.groupSize},
         {"bits_per_weight", layer.error.bitsPerWeight},

@@ -134,6 +134,13 @@ struct LowRank {
 };
 llvm::Expected<LowRank> lowRankResidual(MatrixRef residual, const float *h,
                                         int64_t rank);
+/// The same under the full second moment H = E[x xᵀ] (cols x cols) of the
+/// layer's input: minimises tr((R − U Vᵀ) H (R − U Vᵀ)ᵀ), the expected
+/// squared output error the residual leaves, through the SVD of R L
+/// (H + λ I = L Lᵀ, λ = `dampening` times the mean diagonal).
+llvm::Expected<LowRank> lowRankResidual(MatrixRef residual,
+                                        const double *hessian,
+                                        double dampening, int64_t rank);
 
 } // namespace tern::quant
 

@@ -10,6 +10,7 @@
 #ifndef TERN_QUANTIZATION_LAYERFIT_H
 #define TERN_QUANTIZATION_LAYERFIT_H
 
+#include "tern/Quant/Correction.h"
 #include "tern/Quant/Quantize.h"
 #include "tern/Quant/Rotation.h"
 #include "tern/Quantization/Calibration.h"
@@ -37,6 +38,21 @@ struct FitSettings {
   /// Incoherence processing: each layer is fitted in its input space
   /// rotated by makeRotation(K), and computes x Q before its product.
   bool rotate = false;
+  /// Salient input columns per layer whose residual is kept beside the
+  /// ternary weights (the fit sees them as zero), and the rank of the
+  /// low-rank correction of the rest; both stored as `correctionFormat`.
+  int64_t salient = 0;
+  int64_t lowRank = 0;
+  ::tern::quant::KeptFormat correctionFormat = ::tern::quant::KeptFormat::Int8;
+};
+
+/// A layer as fitted: its ternary weights, the correction kept beside them
+/// (empty without salient= and low-rank=), and the bias the fit adds (N
+/// values, or empty).
+struct FittedLayer {
+  ::tern::quant::TernaryWeights weights;
+  ::tern::quant::Correction correction;
+  std::vector<float> bias;
 };
 
 /// What a layer's fit needs besides its weights.
@@ -61,6 +77,8 @@ struct PreparedLayer {
   std::optional<::tern::quant::Rotation> rotation;
   std::vector<float> rotatedWeights;
   LayerStatistics rotatedStats;
+  /// salient=: the columns the fit sees as zero and the correction keeps.
+  std::vector<int64_t> salientColumns;
 
   const float *h() const {
     return importance.empty() ? nullptr : importance.data();
@@ -70,10 +88,9 @@ struct PreparedLayer {
   /// The weights the fit approximates: original(), or the sequential
   /// target.
   ::tern::quant::MatrixRef fitted(const Layer &layer) const;
-  /// Ŵ of `weights` in the layer's own input space (Ŵ Qᵀ when rotated):
-  /// what a float model that computes x Ŵᵀ needs.
-  std::vector<float>
-  dequantize(const ::tern::quant::TernaryWeights &weights) const;
+  /// Ŵ + C of `fitted` in the layer's own input space ((Ŵ + C) Qᵀ when
+  /// rotated): what a float model that computes x Ŵᵀ needs.
+  std::vector<float> dequantize(const FittedLayer &fitted) const;
 };
 
 class LayerFitter {
@@ -93,22 +110,31 @@ public:
                         StringRef source) const;
 
   /// Fits the layer with `options` (the settings' QuantizeOptions, or a
-  /// variation of them).
-  FailureOr<::tern::quant::TernaryWeights>
+  /// variation of them): its ternary weights, then the correction of what
+  /// they leave, then the bias.
+  FailureOr<FittedLayer>
   fit(const Layer &layer, const PreparedLayer &prepared,
       const ::tern::quant::QuantizeOptions &options) const;
-  FailureOr<::tern::quant::TernaryWeights>
-  fit(const Layer &layer, const PreparedLayer &prepared) const {
+  FailureOr<FittedLayer> fit(const Layer &layer,
+                             const PreparedLayer &prepared) const {
     return fit(layer, prepared, settings_.quantize);
   }
 
-  /// The bias the fit adds (N values, or empty for none): bias correction's
-  /// expected output error E[W x - Ŵ x̃] (x̃ = x unless sequential), or
-  /// Tequila's dead-zone term.
-  std::vector<float> bias(const Layer &layer, const PreparedLayer &prepared,
-                          const ::tern::quant::TernaryWeights &weights) const;
-
 private:
+  /// The statistics part of prepare().
+  LogicalResult prepareStatistics(const Layer &layer, PreparedLayer &prepared,
+                                  StringRef source) const;
+  /// The correction of the residual `weights` leaves (salient=, low-rank=).
+  FailureOr<::tern::quant::Correction>
+  correct(const Layer &layer, const PreparedLayer &prepared,
+          const ::tern::quant::TernaryWeights &weights) const;
+
+  /// The bias the fit adds (N values, or empty for none): bias correction's
+  /// expected output error E[W x - (Ŵ + C) x̃] (x̃ = x unless sequential),
+  /// or Tequila's dead-zone term.
+  std::vector<float> bias(const Layer &layer, const PreparedLayer &prepared,
+                          const FittedLayer &fitted) const;
+
   FitSettings settings_;
 };
 

@@ -13,6 +13,7 @@
 #define TERN_QUANTIZATION_LAYERS_H
 
 #include "tern/Dialect/Tern/Utils/KeptLayers.h"
+#include "tern/Quant/Correction.h"
 #include "tern/Quant/Kept.h"
 #include "tern/Quant/Packing.h"
 #include "tern/Quant/Rotation.h"
@@ -88,13 +89,29 @@ InFlightDiagnostic emitLayerError(const Layer &layer);
 /// weights.scaleBits is 16 (f32 otherwise), and `bias` (f32, N
 /// values, or none) added. With a `rotation` (the weights fitted in the
 /// rotated space) the activations go through a tern.rotate by its factors
-/// first. Emits an error at the op if the codes cannot be packed.
+/// first; with a non-empty `correction`, addCorrection adds it. Emits an
+/// error at the op if the codes cannot be packed.
 FailureOr<Value>
 replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
                       const ::tern::quant::TernaryWeights &weights,
                       ArrayRef<float> bias, Type codeType,
                       ::tern::quant::Packing packing,
-                      const ::tern::quant::Rotation *rotation = nullptr);
+                      const ::tern::quant::Rotation *rotation = nullptr,
+                      const ::tern::quant::Correction *correction = nullptr);
+
+/// The columns `columns` of x (M x K, f32): M x columns.size(), a
+/// linalg.generic reading x at an i64 constant of the column indices.
+Value gatherColumns(OpBuilder &b, Location loc, Value x,
+                    ArrayRef<int64_t> columns);
+
+/// `products` + x Cᵀ for the layer `name`'s correction C, each part a
+/// kept matmul (buildKeptProducts) located and its weights named after the
+/// layer and the part's suffix: the gathered salient columns of x times
+/// their residual ("NAME.salient"), and x Vᵀᵀ (".lowrank_down") times Uᵀ
+/// (".lowrank_up"). The ONNX export finds the parts by these names.
+Value addCorrection(OpBuilder &b, Location loc, Value x, Value products,
+                    const ::tern::quant::Correction &correction,
+                    StringRef name);
 
 /// x (M x K, f32) times the kept weights `kept` (int8 or f16, N x K),
 /// built as replaceWithKeptMatmul describes, the weights a resource

@@ -154,6 +154,20 @@ template <typename Owner> struct TernarizeOptionSet {
                    "compute x Q before its product (tern.rotate; with "
                    "statistics, needs second moments)"),
                llvm::cl::init(false)),
+        salient(owner, "salient",
+                llvm::cl::desc(
+                    "Input columns per layer (the largest E[x_k^2] |W_k|^2) "
+                    "whose residual W - What is kept beside the ternary "
+                    "weights, int8 (f16 with keep=f16); the fit sees them "
+                    "as zero"),
+                llvm::cl::init(0)),
+        lowRank(owner, "low-rank",
+                llvm::cl::desc(
+                    "Rank of the correction U V^T of each layer's residual "
+                    "(HGF), kept beside the ternary weights in int8 (f16 "
+                    "with keep=f16), fitted under E[x x^T] when the "
+                    "statistics have it"),
+                llvm::cl::init(0)),
         calibration(
             owner, "calibration",
             llvm::cl::desc("Calibration inputs (DIR, as tern-calibrate reads "
@@ -200,6 +214,8 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<bool> biasCorrection;
   Option<double> dampening;
   Option<bool> rotate;
+  Option<int64_t> salient;
+  Option<int64_t> lowRank;
   Option<std::string> calibration;
   Option<bool> sequential;
   Option<double> bits;

@@ -39,15 +39,17 @@ struct LayerReport {
   bool table = false;
   /// Whether it was fitted in a rotated input space (rotate=).
   bool rotated = false;
+  /// The correction kept beside the ternary weights (salient=, low-rank=).
+  int64_t salientColumns = 0;
+  int64_t rank = 0;
 };
 
-/// The report of `layer` fitted as `weights` (stored with `packing`) and
-/// `bias`, from what `prepared` holds; `damage` is what allocation measured
-/// (1 - model cosine), or NaN.
+/// The report of `layer` as `fitted` (its codes stored with `packing`),
+/// from what `prepared` holds; `damage` is what allocation measured (1 -
+/// model cosine), or NaN. Errors and bits count the correction.
 LayerReport reportLayer(const Layer &layer, const PreparedLayer &prepared,
-                        const ::tern::quant::TernaryWeights &weights,
-                        ArrayRef<float> bias, ::tern::quant::Packing packing,
-                        double damage);
+                        const FittedLayer &fitted,
+                        ::tern::quant::Packing packing, double damage);
 
 /// Bytes of every float constant in `module` (the model's weights).
 double constantBytes(ModuleOp module);

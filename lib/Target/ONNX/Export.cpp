@@ -16,6 +16,7 @@
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Dialect/Tern/Utils/KeptLayers.h"
+#include "tern/Quant/Correction.h"
 #include "tern/Quant/Ternary.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -50,7 +51,68 @@ struct QuantizedLayer {
   /// rotate=: the weights are fitted in the input space rotated by Q (the
   /// layer computes (x Q) Ŵᵀ).
   std::optional<q::Rotation> rotation;
+  /// salient=, low-rank=: what the layer adds to x Ŵᵀ (in the rotated
+  /// space when rotated), read from the kept matmuls named after it.
+  q::Correction correction;
 };
+
+/// Moves the kept layers that are parts of a ternary layer's correction
+/// (named LAYER + a part's suffix) into that layer's `correction`.
+LogicalResult attachCorrections(llvm::StringMap<QuantizedLayer> &layers) {
+  std::vector<std::string> parts;
+  for (auto &entry : layers) {
+    if (!entry.second.kept || entry.second.table)
+      continue;
+    StringRef name = entry.first();
+    for (StringRef suffix :
+         {kSalientSuffix, kLowRankDownSuffix, kLowRankUpSuffix}) {
+      if (!name.ends_with(suffix))
+        continue;
+      auto base = layers.find(name.drop_back(suffix.size()));
+      if (base == layers.end() || base->second.kept)
+        continue;
+      QuantizedLayer &part = entry.second;
+      QuantizedLayer &layer = base->second;
+      q::Correction &correction = layer.correction;
+      correction.rows = layer.weights.rows;
+      correction.cols = layer.weights.cols;
+      if (suffix == kSalientSuffix) {
+        std::optional<SmallVector<int64_t>> columns =
+            readGatheredColumns(cast<linalg::MatmulOp>(part.op));
+        if (!columns || columns->size() != size_t(part.kept->cols))
+          return part.op->emitError("export-onnx: layer '")
+                 << base->first()
+                 << "': its salient-column correction does not read "
+                    "constant columns";
+        correction.columns.assign(columns->begin(), columns->end());
+        correction.salient = std::move(*part.kept);
+      } else if (suffix == kLowRankDownSuffix) {
+        correction.down = std::move(*part.kept);
+      } else {
+        correction.up = std::move(*part.kept);
+      }
+      parts.push_back(name.str());
+    }
+  }
+  for (const std::string &name : parts)
+    layers.erase(name);
+  for (auto &entry : layers) {
+    const q::Correction &correction = entry.second.correction;
+    int64_t rows = correction.rows, cols = correction.cols;
+    if ((correction.rank() || correction.up.rows) &&
+        (correction.down.cols != cols || correction.up.rows != rows ||
+         correction.up.cols != correction.down.rows))
+      return entry.second.op->emitError("export-onnx: layer '")
+             << entry.first()
+             << "': its low-rank correction is incomplete or its factors' "
+                "shapes do not match the layer";
+    if (!correction.columns.empty() && correction.salient.rows != rows)
+      return entry.second.op->emitError("export-onnx: layer '")
+             << entry.first()
+             << "': its salient-column correction does not match the layer";
+  }
+  return success();
+}
 
 /// Reads every tern.matmul of `module` back into TernaryWeights, and every
 /// layer tern-ternarize kept in int8 or f16 into KeptWeights, keyed by
@@ -123,7 +185,9 @@ LogicalResult collectLayers(ModuleOp module,
     layer.table = true;
     return add(op, table->name, std::move(layer));
   });
-  return failure(walk.wasInterrupted());
+  if (walk.wasInterrupted())
+    return failure();
+  return attachCorrections(layers);
 }
 
 /// The IEEE semantics of an ONNX float data type with 16 bits, or null.
@@ -288,6 +352,7 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
                                     QuantizedLayer &layer, ArrayRef<float> bias,
                                     std::vector<onnx::NodeProto> &out) {
   const q::TernaryWeights &w = layer.weights;
+  const q::Correction &correction = layer.correction;
   int64_t n = w.rows, k = w.cols, group = w.effectiveGroupSize();
   // A block of MatMulNBits is 16 to 256 weights with one scale: a group
   // must be a whole number of blocks, or the whole row (blocks of up to 256
@@ -363,7 +428,8 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
     if (!zeroPoints.empty())
       node.add_input(
           addInitializer(plane + ".zero_points", {n * blocks}, zeroPoints));
-    std::string result = w.planes == 1 && bias.empty() ? output : plane;
+    std::string result =
+        w.planes == 1 && bias.empty() && correction.empty() ? output : plane;
     node.add_output(result);
     setInt(node, "K", k);
     setInt(node, "N", n);
@@ -372,9 +438,56 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
     out.push_back(std::move(node));
     partials.push_back(result);
   }
+  // The correction: the salient columns of the input gathered and
+  // multiplied by their residual, and the input times V then Uᵀ; its
+  // parts stored as kept weights (int8 or f16 and a cast).
+  auto matMul = [&](const std::string &name, const std::string &a,
+                    const std::string &b) {
+    onnx::NodeProto node;
+    node.set_op_type("MatMul");
+    node.set_name(name);
+    node.add_input(a);
+    node.add_input(b);
+    node.add_output(name);
+    out.push_back(std::move(node));
+    return name;
+  };
+  if (!correction.columns.empty()) {
+    std::string name = prefix + kSalientSuffix.str();
+    onnx::TensorProto indices;
+    indices.set_name(name + ".columns");
+    indices.set_data_type(onnx::TensorProto::INT64);
+    indices.add_dims(int64_t(correction.columns.size()));
+    for (int64_t c : correction.columns)
+      indices.add_int64_data(c);
+    *model.mutable_graph()->add_initializer() = std::move(indices);
+    onnx::NodeProto gather;
+    gather.set_op_type("Gather");
+    gather.set_name(name + ".gather");
+    gather.add_input(codesInput);
+    gather.add_input(name + ".columns");
+    gather.add_output(gather.name());
+    setInt(gather, "axis", -1);
+    out.push_back(std::move(gather));
+    std::string weights = keptInput(name, correction.salient,
+                                    {correction.salient.cols, n},
+                                    /*rowsFirst=*/false, out);
+    partials.push_back(matMul(name, name + ".gather", weights));
+  }
+  if (correction.rank()) {
+    std::string down = prefix + kLowRankDownSuffix.str();
+    std::string up = prefix + kLowRankUpSuffix.str();
+    int64_t rank = correction.rank();
+    std::string downWeights =
+        keptInput(down, correction.down, {k, rank}, /*rowsFirst=*/false, out);
+    std::string upWeights =
+        keptInput(up, correction.up, {rank, n}, /*rowsFirst=*/false, out);
+    partials.push_back(
+        matMul(up, matMul(down, codesInput, downWeights), upWeights));
+  }
   if (!bias.empty())
     partials.push_back(addInitializer(prefix + ".bias", {n}, bias));
-  // Sum the planes (and the bias) in order.
+  // Sum the planes, the correction and the bias in order.
   std::string sum = partials[0];
   for (size_t i = 1; i < partials.size(); ++i) {
     onnx::NodeProto add;
@@ -399,6 +512,8 @@ std::string Exporter::weightsInput(const std::string &name,
   // multiplies as (x Q) Ŵᵀ does.
   int64_t n = layer.weights.rows, k = layer.weights.cols;
   std::vector<float> values = layer.weights.dequantize();
+  if (!layer.correction.empty())
+    layer.correction.addTo(values.data());
   if (layer.rotation)
     layer.rotation->unapplyRows(values.data(), n);
   if (rowsFirst)

@@ -61,6 +61,21 @@ std::optional<KeptLayer> mlir::tern::matchKeptLayer(linalg::MatmulOp op) {
   return kept;
 }
 
+std::optional<SmallVector<int64_t>>
+mlir::tern::readGatheredColumns(linalg::MatmulOp op) {
+  auto gather = op.getInputs()[0].getDefiningOp<linalg::GenericOp>();
+  if (!gather || gather.getNumDpsInputs() != 1)
+    return std::nullopt;
+  DenseIntElementsAttr indices;
+  if (!matchPattern(gather.getDpsInputs()[0], m_Constant(&indices)) ||
+      !indices.getElementType().isInteger(64))
+    return std::nullopt;
+  SmallVector<int64_t> columns;
+  for (const APInt &index : indices.getValues<APInt>())
+    columns.push_back(index.getSExtValue());
+  return columns;
+}
+
 namespace {
 
 /// The weights stored in `stored` (i8 or f16, 2-D) and, for i8, `scales`,

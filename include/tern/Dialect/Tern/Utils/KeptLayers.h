@@ -39,6 +39,18 @@ std::optional<KeptLayer> matchKeptLayer(linalg::MatmulOp op);
 /// constants cannot be read (an elided resource).
 FailureOr<::tern::quant::KeptWeights> readKeptWeights(KeptLayer layer);
 
+/// The suffixes of the names of a correction's parts (addCorrection in the
+/// Quantization library): the kept layer named LAYER + suffix is part of
+/// the correction of the ternary layer LAYER.
+inline constexpr llvm::StringLiteral kSalientSuffix = ".salient";
+inline constexpr llvm::StringLiteral kLowRankDownSuffix = ".lowrank_down";
+inline constexpr llvm::StringLiteral kLowRankUpSuffix = ".lowrank_up";
+
+/// The columns a salient-column correction's matmul `op` reads: its
+/// activations are a linalg.generic gathering them at a constant of i64
+/// column indices (gatherColumns). Nothing if they are not.
+std::optional<SmallVector<int64_t>> readGatheredColumns(linalg::MatmulOp op);
+
 /// A table tern-ternarize's tables= stored in int8 or f16: the constant
 /// (rows x cols) that tensor.extract ops inside linalg.generic bodies read
 /// (an ONNX Gather), and for int8 the rows' scales each read is multiplied
