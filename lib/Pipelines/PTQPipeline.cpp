@@ -22,8 +22,10 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
     CalibrateOptions calibrate;
     calibrate.inputs = options.calibration;
     calibrate.stats = options.stats;
-    calibrate.secondMoment =
-        options.gptq || options.refitScales || options.rotate;
+    // What fits through E[x xᵀ]: GPTQ, the scale refit, rotated statistics
+    // and the low-rank correction.
+    calibrate.secondMoment = options.gptq || options.refitScales ||
+                             options.rotate || options.lowRank > 0;
     calibrate.cpu = options.cpu;
     calibrate.quiet = options.quiet;
     pm.addPass(createCalibrate(calibrate));

@@ -223,6 +223,11 @@ LayerFitter::correct(const Layer &layer, const PreparedLayer &prepared,
   options.hessian = prepared.hessian.empty() ? nullptr : prepared.hessian.data();
   options.h = prepared.h();
   options.dampening = settings_.dampening;
+  if (const char *mode = getenv("TERN_LR_MODE")) { // EXPERIMENT
+    if (StringRef(mode) == "diag") options.hessian = nullptr;
+    if (StringRef(mode) == "none") { options.hessian = nullptr; options.h = nullptr; }
+  }
+  if (const char *damp = getenv("TERN_LR_DAMP")) options.dampening = atof(damp);
   llvm::Expected<q::Correction> correction =
       q::fitCorrection(q::MatrixRef{residual.data(), w.rows, w.cols},
                        prepared.salientColumns, options);

@@ -676,3 +676,39 @@ void mlir::tern::onnx_import::assertIndicesInRange(NodeContext &ctx,
           " index out of range for dimension " + std::to_string(axis) +
           " of size " + std::to_string(dim));
 }
+
+Value onnx_import::concatOf(OpBuilder &b, Location loc, ArrayRef<Value> pieces,
+                            int64_t axis) {
+  // Offsets and the result's size along the axis when the model runs.
+  int64_t rank = cast<RankedTensorType>(pieces[0].getType()).getRank();
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, pieces[0]);
+  SmallVector<OpFoldResult> offsets;
+  OpFoldResult offset = b.getIndexAttr(0);
+  for (Value piece : pieces) {
+    offsets.push_back(offset);
+    OpFoldResult size = sizesOf(b, loc, piece)[axis];
+    std::optional<int64_t> a = getConstantIntValue(offset),
+                           c = getConstantIntValue(size);
+    if (a && c)
+      offset = b.getIndexAttr(*a + *c);
+    else if (a == 0)
+      offset = size;
+    else
+      offset = arith::AddIOp::create(
+                   b, loc, getValueOrCreateConstantIndexOp(b, loc, offset),
+                   getValueOrCreateConstantIndexOp(b, loc, size))
+                   .getResult();
+  }
+  sizes[axis] = offset;
+  Value result = emptyOf(
+      b, loc, sizes,
+      cast<RankedTensorType>(pieces[0].getType()).getElementType());
+  for (auto [piece, at] : llvm::zip(pieces, offsets)) {
+    SmallVector<OpFoldResult> starts(rank, b.getIndexAttr(0)),
+        strides(rank, b.getIndexAttr(1));
+    starts[axis] = at;
+    result = tensor::InsertSliceOp::create(b, loc, piece, result, starts,
+                                           sizesOf(b, loc, piece), strides);
+  }
+  return result;
+}

@@ -71,6 +71,9 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "com.microsoft::SkipLayerNormalization",
       "com.microsoft::SkipSimplifiedLayerNormalization",
       "SimplifiedLayerNormalization",
+      // Attention (OpsAttention.cpp): batch and sequences dynamic.
+      "com.microsoft::RotaryEmbedding", "com.microsoft::MultiHeadAttention",
+      "com.microsoft::GroupQueryAttention",
       // Matrix products, convolutions, pooling, layout, normalization,
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
@@ -93,6 +96,7 @@ const HandlerTable &handlers() {
     registerTensorOps(t);
     registerNNOps(t);
     registerIndexingOps(t);
+    registerAttentionOps(t);
     return t;
   }();
   return table;

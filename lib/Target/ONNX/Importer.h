@@ -194,6 +194,7 @@ void registerElementwiseOps(HandlerTable &table);
 void registerTensorOps(HandlerTable &table);
 void registerNNOps(HandlerTable &table);
 void registerIndexingOps(HandlerTable &table);
+void registerAttentionOps(HandlerTable &table);
 
 //===----------------------------------------------------------------------===//
 // Types and constants
@@ -316,6 +317,28 @@ Value insertSlice(OpBuilder &b, Location loc, Value source, Value dest,
 Value extractSlice(OpBuilder &b, Location loc, Value source,
                    ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
                    ArrayRef<int64_t> strides);
+
+/// numpy matmul of a and b (rank >= 1 each, float). Batch dimensions may be
+/// dynamic when both operands have them alike (or b has none). Errors name
+/// the node.
+FailureOr<Value> numpyMatmul(NodeContext &ctx, Value a, Value b);
+
+/// The parts of a softmax of `v` (of `shape`, dynamic dimensions kDynamic)
+/// along `axis`: m, its max there (or max(m, sink) with a `sink`), exp(v -
+/// m), and their sum (plus exp(sink - m) with a sink: an attention sink,
+/// a logit that joins the denominator only); max and sum keep `axis` as 1,
+/// and `sink` broadcasts to their shape.
+struct SoftmaxParts {
+  Value max, exp, sum;
+};
+SoftmaxParts softmaxParts(OpBuilder &b, Location loc, Value v,
+                          ArrayRef<int64_t> shape, int64_t axis,
+                          Value sink = nullptr);
+
+/// `pieces` (same rank and element type, equal sizes but along `axis`,
+/// any of them dynamic) concatenated along `axis`.
+Value concatOf(OpBuilder &b, Location loc, ArrayRef<Value> pieces,
+               int64_t axis);
 
 /// Normalizes an axis in [-rank, rank) to [0, rank); fails out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);

@@ -70,111 +70,6 @@ Value matmul2D(NodeContext &ctx, Value x, Value w) {
       .getResult(0);
 }
 
-/// numpy matmul of a and b (rank >= 1 each). Batch dimensions may be
-/// dynamic when both operands have them alike (or b has none).
-FailureOr<Value> numpyMatmul(NodeContext &ctx, Value a, Value b) {
-  OpBuilder &builder = ctx.b;
-  Location loc = ctx.loc;
-  auto at = cast<RankedTensorType>(a.getType());
-  auto bt = cast<RankedTensorType>(b.getType());
-  Type type = at.getElementType();
-  if (!isa<FloatType>(type) || bt.getElementType() != type)
-    return ctx.error() << "expects float operands of one type, got "
-                       << at.getElementType() << " and " << bt.getElementType(),
-           failure();
-  bool vectorA = at.getRank() == 1, vectorB = bt.getRank() == 1;
-  if (vectorA)
-    a = reshapeTo(builder, loc, a,
-                  {builder.getIndexAttr(1), sizesOf(builder, loc, a)[0]});
-  if (vectorB)
-    b = reshapeTo(builder, loc, b,
-                  {sizesOf(builder, loc, b)[0], builder.getIndexAttr(1)});
-  at = cast<RankedTensorType>(a.getType());
-  bt = cast<RankedTensorType>(b.getType());
-  SmallVector<OpFoldResult> as = sizesOf(builder, loc, a),
-                            bs = sizesOf(builder, loc, b);
-  int64_t k = at.getDimSize(at.getRank() - 1),
-          k2 = bt.getDimSize(bt.getRank() - 2);
-  if (k != k2)
-    return ctx.error() << "multiplies " << at << " by " << bt
-                       << ": inner dimensions differ",
-           failure();
-  ArrayRef<int64_t> batchA = at.getShape().drop_back(2);
-  ArrayRef<int64_t> batchB = bt.getShape().drop_back(2);
-  std::optional<SmallVector<int64_t>> batch = broadcastShapes({batchA, batchB});
-  if (!batch)
-    return ctx.error() << "cannot broadcast the batch dimensions of " << at
-                       << " and " << bt,
-           failure();
-  OpFoldResult m = as[as.size() - 2], n = bs.back();
-  ArrayRef<OpFoldResult> batchSizesA = ArrayRef(as).drop_back(2);
-  SmallVector<OpFoldResult> outSizes;
-  Value result;
-  if (bt.getRank() == 2) {
-    // Weights shared by every row: one [rows, K] x [K, N] matmul.
-    outSizes.assign(batchSizesA.begin(), batchSizesA.end());
-    outSizes.append({m, n});
-    SmallVector<OpFoldResult> rows(batchSizesA);
-    rows.push_back(m);
-    Value flat =
-        reshapeTo(builder, loc, a, {productOf(builder, loc, rows), as.back()});
-    result = reshapeTo(builder, loc, matmul2D(ctx, flat, b), outSizes);
-  } else {
-    bool dynamic = !at.hasStaticShape() || !bt.hasStaticShape();
-    if (dynamic && batchA != batchB)
-      return ctx.error() << "multiplies " << at << " by " << bt
-                         << ": batch dimensions that differ are broadcast "
-                            "only between static shapes",
-             failure();
-    SmallVector<int64_t> fullA(*batch), fullB(*batch);
-    fullA.append({at.getDimSize(at.getRank() - 2), k});
-    fullB.append({k, bt.getDimSize(bt.getRank() - 1)});
-    if (!dynamic) {
-      a = broadcastTo(builder, loc, a, fullA);
-      b = broadcastTo(builder, loc, b, fullB);
-    }
-    // Dynamic batch dimensions must agree when the model runs; each
-    // operand is then collapsed with its own sizes (a view of it).
-    for (auto [i, sizes] : llvm::enumerate(llvm::zip(batchSizesA, bs))) {
-      auto [sizeA, sizeB] = sizes;
-      if (getConstantIntValue(sizeA) && getConstantIntValue(sizeB))
-        continue;
-      Value same = arith::CmpIOp::create(
-          builder, loc, arith::CmpIPredicate::eq,
-          getValueOrCreateConstantIndexOp(builder, loc, sizeA),
-          getValueOrCreateConstantIndexOp(builder, loc, sizeB));
-      cf::AssertOp::create(builder, loc, same,
-                           "node '" + ctx.name() +
-                               "': the operands disagree in batch dimension " +
-                               std::to_string(i) + " when the model runs");
-    }
-    OpFoldResult count = productOf(builder, loc, batchSizesA);
-    OpFoldResult countB =
-        productOf(builder, loc, ArrayRef<OpFoldResult>(bs).drop_back(2));
-    OpFoldResult kSize = as.back();
-    Value a3 = reshapeTo(builder, loc, a, {count, m, kSize});
-    Value b3 = reshapeTo(builder, loc, b, {countB, bs[bs.size() - 2], n});
-    Value init = filledOf(builder, loc, {count, m, n}, type, 0);
-    Value r = linalg::BatchMatmulOp::create(builder, loc, ValueRange{a3, b3},
-                                            ValueRange{init})
-                  .getResult(0);
-    SmallVector<int64_t> batchShape(*batch);
-    outSizes.assign(batchSizesA.begin(), batchSizesA.end());
-    if (!dynamic)
-      for (auto [i, dim] : llvm::enumerate(batchShape))
-        outSizes[i] = builder.getIndexAttr(dim);
-    outSizes.append({m, n});
-    result = reshapeTo(builder, loc, r, outSizes);
-  }
-  SmallVector<OpFoldResult> finalSizes(
-      ArrayRef<OpFoldResult>(outSizes).drop_back(2));
-  if (!vectorA)
-    finalSizes.push_back(m);
-  if (!vectorB)
-    finalSizes.push_back(n);
-  return reshapeTo(builder, loc, result, finalSizes);
-}
-
 LogicalResult lowerMatMul(NodeContext &ctx) {
   if (!ctx.input(0) || !ctx.input(1))
     return ctx.error() << "expects two inputs";
@@ -1337,21 +1232,11 @@ LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
     axes = {1};
   }
   Type type = x->type.getElementType();
-  Value max =
-      reduce(ctx.b, ctx.loc, v, axes, true, -INFINITY,
-             [](OpBuilder &b, Location loc, Value acc, Value e) -> Value {
-               return arith::MaximumFOp::create(b, loc, acc, e);
-             });
-  Value e =
-      broadcastMap(ctx.b, ctx.loc, ValueRange{v, max}, work, type,
-                   [](OpBuilder &b, Location loc, ValueRange a) -> Value {
-                     return math::ExpOp::create(
-                         b, loc, arith::SubFOp::create(b, loc, a[0], a[1]));
-                   });
-  Value sum = sumAxes(ctx, e, axes);
+  SoftmaxParts parts = softmaxParts(ctx.b, ctx.loc, v, work, axes[0]);
   Value y;
   if (logSoftmax)
-    y = broadcastMap(ctx.b, ctx.loc, ValueRange{v, max, sum}, work, type,
+    y = broadcastMap(ctx.b, ctx.loc, ValueRange{v, parts.max, parts.sum}, work,
+                     type,
                      [](OpBuilder &b, Location loc, ValueRange a) -> Value {
                        Value shifted =
                            arith::SubFOp::create(b, loc, a[0], a[1]);
@@ -1359,7 +1244,8 @@ LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
                            b, loc, shifted, math::LogOp::create(b, loc, a[2]));
                      });
   else
-    y = broadcastMap(ctx.b, ctx.loc, ValueRange{e, sum}, work, type,
+    y = broadcastMap(ctx.b, ctx.loc, ValueRange{parts.exp, parts.sum}, work,
+                     type,
                      [](OpBuilder &b, Location loc, ValueRange a) -> Value {
                        return arith::DivFOp::create(b, loc, a[0], a[1]);
                      });
@@ -1739,6 +1625,146 @@ LogicalResult lowerResize(NodeContext &ctx) {
 }
 
 } // namespace
+
+FailureOr<Value> onnx_import::numpyMatmul(NodeContext &ctx, Value a, Value b) {
+  OpBuilder &builder = ctx.b;
+  Location loc = ctx.loc;
+  auto at = cast<RankedTensorType>(a.getType());
+  auto bt = cast<RankedTensorType>(b.getType());
+  Type type = at.getElementType();
+  if (!isa<FloatType>(type) || bt.getElementType() != type)
+    return ctx.error() << "expects float operands of one type, got "
+                       << at.getElementType() << " and " << bt.getElementType(),
+           failure();
+  bool vectorA = at.getRank() == 1, vectorB = bt.getRank() == 1;
+  if (vectorA)
+    a = reshapeTo(builder, loc, a,
+                  {builder.getIndexAttr(1), sizesOf(builder, loc, a)[0]});
+  if (vectorB)
+    b = reshapeTo(builder, loc, b,
+                  {sizesOf(builder, loc, b)[0], builder.getIndexAttr(1)});
+  at = cast<RankedTensorType>(a.getType());
+  bt = cast<RankedTensorType>(b.getType());
+  SmallVector<OpFoldResult> as = sizesOf(builder, loc, a),
+                            bs = sizesOf(builder, loc, b);
+  int64_t k = at.getDimSize(at.getRank() - 1),
+          k2 = bt.getDimSize(bt.getRank() - 2);
+  if (k != k2)
+    return ctx.error() << "multiplies " << at << " by " << bt
+                       << ": inner dimensions differ",
+           failure();
+  ArrayRef<int64_t> batchA = at.getShape().drop_back(2);
+  ArrayRef<int64_t> batchB = bt.getShape().drop_back(2);
+  std::optional<SmallVector<int64_t>> batch = broadcastShapes({batchA, batchB});
+  if (!batch)
+    return ctx.error() << "cannot broadcast the batch dimensions of " << at
+                       << " and " << bt,
+           failure();
+  OpFoldResult m = as[as.size() - 2], n = bs.back();
+  ArrayRef<OpFoldResult> batchSizesA = ArrayRef(as).drop_back(2);
+  SmallVector<OpFoldResult> outSizes;
+  Value result;
+  if (bt.getRank() == 2) {
+    // Weights shared by every row: one [rows, K] x [K, N] matmul.
+    outSizes.assign(batchSizesA.begin(), batchSizesA.end());
+    outSizes.append({m, n});
+    SmallVector<OpFoldResult> rows(batchSizesA);
+    rows.push_back(m);
+    Value flat =
+        reshapeTo(builder, loc, a, {productOf(builder, loc, rows), as.back()});
+    result = reshapeTo(builder, loc, matmul2D(ctx, flat, b), outSizes);
+  } else {
+    bool dynamic = !at.hasStaticShape() || !bt.hasStaticShape();
+    if (dynamic && batchA != batchB)
+      return ctx.error() << "multiplies " << at << " by " << bt
+                         << ": batch dimensions that differ are broadcast "
+                            "only between static shapes",
+             failure();
+    SmallVector<int64_t> fullA(*batch), fullB(*batch);
+    fullA.append({at.getDimSize(at.getRank() - 2), k});
+    fullB.append({k, bt.getDimSize(bt.getRank() - 1)});
+    if (!dynamic) {
+      a = broadcastTo(builder, loc, a, fullA);
+      b = broadcastTo(builder, loc, b, fullB);
+    }
+    // Dynamic batch dimensions must agree when the model runs; each
+    // operand is then collapsed with its own sizes (a view of it).
+    for (auto [i, sizes] : llvm::enumerate(llvm::zip(batchSizesA, bs))) {
+      auto [sizeA, sizeB] = sizes;
+      if (getConstantIntValue(sizeA) && getConstantIntValue(sizeB))
+        continue;
+      Value same = arith::CmpIOp::create(
+          builder, loc, arith::CmpIPredicate::eq,
+          getValueOrCreateConstantIndexOp(builder, loc, sizeA),
+          getValueOrCreateConstantIndexOp(builder, loc, sizeB));
+      cf::AssertOp::create(builder, loc, same,
+                           "node '" + ctx.name() +
+                               "': the operands disagree in batch dimension " +
+                               std::to_string(i) + " when the model runs");
+    }
+    OpFoldResult count = productOf(builder, loc, batchSizesA);
+    OpFoldResult countB =
+        productOf(builder, loc, ArrayRef<OpFoldResult>(bs).drop_back(2));
+    OpFoldResult kSize = as.back();
+    Value a3 = reshapeTo(builder, loc, a, {count, m, kSize});
+    Value b3 = reshapeTo(builder, loc, b, {countB, bs[bs.size() - 2], n});
+    Value init = filledOf(builder, loc, {count, m, n}, type, 0);
+    Value r = linalg::BatchMatmulOp::create(builder, loc, ValueRange{a3, b3},
+                                            ValueRange{init})
+                  .getResult(0);
+    SmallVector<int64_t> batchShape(*batch);
+    outSizes.assign(batchSizesA.begin(), batchSizesA.end());
+    if (!dynamic)
+      for (auto [i, dim] : llvm::enumerate(batchShape))
+        outSizes[i] = builder.getIndexAttr(dim);
+    outSizes.append({m, n});
+    result = reshapeTo(builder, loc, r, outSizes);
+  }
+  SmallVector<OpFoldResult> finalSizes(
+      ArrayRef<OpFoldResult>(outSizes).drop_back(2));
+  if (!vectorA)
+    finalSizes.push_back(m);
+  if (!vectorB)
+    finalSizes.push_back(n);
+  return reshapeTo(builder, loc, result, finalSizes);
+}
+
+SoftmaxParts onnx_import::softmaxParts(OpBuilder &b, Location loc, Value v,
+                                      ArrayRef<int64_t> shape, int64_t axis,
+                                      Value sink) {
+  Type type = cast<RankedTensorType>(v.getType()).getElementType();
+  SoftmaxParts parts;
+  parts.max = reduce(b, loc, v, {axis}, true, -INFINITY,
+                     [](OpBuilder &nb, Location l, Value acc, Value e) -> Value {
+                       return arith::MaximumFOp::create(nb, l, acc, e);
+                     });
+  SmallVector<int64_t> reducedShape(shape);
+  reducedShape[axis] = 1;
+  if (sink)
+    parts.max = broadcastMap(
+        b, loc, ValueRange{parts.max, sink}, reducedShape, type,
+        [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+        });
+  auto expOfDifference = [](OpBuilder &nb, Location l,
+                            ValueRange a) -> Value {
+    return math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
+  };
+  parts.exp = broadcastMap(b, loc, ValueRange{v, parts.max}, shape, type,
+                           expOfDifference);
+  parts.sum = reduce(b, loc, parts.exp, {axis}, true, 0.0,
+                     [](OpBuilder &nb, Location l, Value acc, Value e) -> Value {
+                       return arith::AddFOp::create(nb, l, acc, e);
+                     });
+  if (sink)
+    parts.sum = broadcastMap(
+        b, loc, ValueRange{parts.sum, sink, parts.max}, reducedShape, type,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return arith::AddFOp::create(
+              nb, l, a[0], expOfDifference(nb, l, a.drop_front()));
+        });
+  return parts;
+}
 
 void onnx_import::registerNNOps(HandlerTable &t) {
   t["MatMul"] = lowerMatMul;

@@ -423,43 +423,11 @@ LogicalResult lowerConcat(NodeContext &ctx) {
     return success();
   }
   if (dynamic) {
-    // Offsets and the result's size along the axis when the model runs.
-    OpBuilder &b = ctx.b;
-    Location loc = ctx.loc;
-    SmallVector<OpFoldResult> sizes;
-    OpFoldResult offset = b.getIndexAttr(0);
-    Value result;
-    SmallVector<std::pair<Value, OpFoldResult>> pieces;
-    for (int i = 0; i < ctx.numInputs(); ++i) {
-      if (!ctx.input(i))
-        continue;
-      Value piece = ctx.value(i);
-      SmallVector<OpFoldResult> pieceSizes = sizesOf(b, loc, piece);
-      if (sizes.empty())
-        sizes = pieceSizes;
-      pieces.push_back({piece, offset});
-      std::optional<int64_t> a = getConstantIntValue(offset),
-                             c = getConstantIntValue(pieceSizes[*axis]);
-      if (a && c)
-        offset = b.getIndexAttr(*a + *c);
-      else if (a == 0)
-        offset = pieceSizes[*axis];
-      else
-        offset = arith::AddIOp::create(
-                     b, loc, getValueOrCreateConstantIndexOp(b, loc, offset),
-                     getValueOrCreateConstantIndexOp(b, loc, pieceSizes[*axis]))
-                     .getResult();
-    }
-    sizes[*axis] = offset;
-    result = emptyOf(b, loc, sizes, inputs[0]->type.getElementType());
-    for (auto [piece, at] : pieces) {
-      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
-          strides(rank, b.getIndexAttr(1));
-      offsets[*axis] = at;
-      result = tensor::InsertSliceOp::create(b, loc, piece, result, offsets,
-                                             sizesOf(b, loc, piece), strides);
-    }
-    ctx.setOutput(0, result);
+    SmallVector<Value> pieces;
+    for (int i = 0; i < ctx.numInputs(); ++i)
+      if (ctx.input(i))
+        pieces.push_back(ctx.value(i));
+    ctx.setOutput(0, concatOf(ctx.b, ctx.loc, pieces, *axis));
     return success();
   }
   Value result = empty(ctx.b, ctx.loc, shape, inputs[0]->type.getElementType());
