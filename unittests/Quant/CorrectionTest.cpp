@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ErrorMessage.h"
+#include "Gaussian.h"
 #include "tern/Quant/Correction.h"
 #include "tern/Quant/Quantize.h"
 
@@ -21,20 +23,8 @@ using namespace tern::quant;
 
 namespace {
 
-std::vector<float> gaussian(int64_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(rng);
-  return v;
-}
-
-template <typename T> std::string messageOf(llvm::Expected<T> &value) {
-  if (value)
-    return "";
-  return llvm::toString(value.takeError());
-}
+using ::tern::unittest::gaussian;
+using ::tern::unittest::messageOf;
 
 /// tr(E H Eᵀ) for E rows x cols and H cols x cols.
 double outputError(const std::vector<float> &e, const std::vector<double> &h,

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ErrorMessage.h"
+#include "Gaussian.h"
 #include "tern/Quant/Kept.h"
 #include "tern/Quant/Quantize.h"
 
@@ -22,14 +23,7 @@ using ::tern::unittest::messageOf;
 
 namespace {
 
-std::vector<float> gaussian(int64_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(rng);
-  return v;
-}
+using ::tern::unittest::gaussian;
 
 /// Student-t with 2 degrees of freedom: heavy tails like LLM weights.
 std::vector<float> heavyTailed(int64_t n, unsigned seed) {

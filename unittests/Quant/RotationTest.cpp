@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Gaussian.h"
 #include "tern/Quant/Rotation.h"
 #include "tern/Quant/Quantize.h"
 
@@ -19,14 +20,7 @@ using namespace tern::quant;
 
 namespace {
 
-std::vector<float> gaussian(int64_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(rng);
-  return v;
-}
+using ::tern::unittest::gaussian;
 
 TEST(RotationTest, FactorsKIntoTheClosestDivisors) {
   Rotation r120 = makeRotation(120);

@@ -226,6 +226,26 @@ FailureOr<Value> weightedValues(NodeContext &ctx, Value probabilities,
                     b.getIndexAttr(vt.getDimSize(3))});
 }
 
+/// Output 0 of an attention node: softmax(scores) (with `sink`, see
+/// softmaxParts) times `values` (weightedValues), heads merged.
+LogicalResult attendTo(NodeContext &ctx, Value scores, Value values,
+                       Value sink) {
+  auto type = cast<RankedTensorType>(scores.getType());
+  SoftmaxParts parts =
+      softmaxParts(ctx.b, ctx.loc, scores, type.getShape(), 3, sink);
+  Value probabilities = broadcastMap(
+      ctx.b, ctx.loc, ValueRange{parts.exp, parts.sum}, type.getShape(),
+      type.getElementType(),
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return arith::DivFOp::create(nb, l, a[0], a[1]);
+      });
+  FailureOr<Value> out = weightedValues(ctx, probabilities, values);
+  if (failed(out))
+    return failure();
+  ctx.setOutput(0, mergeHeads(ctx.b, ctx.loc, *out));
+  return success();
+}
+
 /// Q Kᵀ for queries [B, N, S, H] and keys [B, Nkv, T, H] (query head n
 /// against key head n / (N / Nkv)): [B, N, S, T].
 FailureOr<Value> queryKeyProducts(NodeContext &ctx, Value queries,
@@ -559,18 +579,7 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
         return s;
       });
   ctx.setOutput(3, scores);
-  auto st = cast<RankedTensorType>(scores.getType());
-  SoftmaxParts parts = softmaxParts(b, loc, scores, st.getShape(), 3);
-  Value probabilities = broadcastMap(
-      b, loc, ValueRange{parts.exp, parts.sum}, st.getShape(), element,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return arith::DivFOp::create(nb, l, a[0], a[1]);
-      });
-  FailureOr<Value> out = weightedValues(ctx, probabilities, v);
-  if (failed(out))
-    return failure();
-  ctx.setOutput(0, mergeHeads(b, loc, *out));
-  return success();
+  return attendTo(ctx, scores, v, /*sink=*/nullptr);
 }
 
 //===----------------------------------------------------------------------===//
@@ -876,7 +885,6 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
         return arith::SelectOp::create(nb, l, visible, s,
                                        scalar(nb, l, type, -INFINITY));
       });
-  auto st = cast<RankedTensorType>(scores.getType());
   // smooth_softmax is a sink of 0 in every head; head_sink gives each its
   // own.
   Value sinkValue;
@@ -888,18 +896,7 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
                           {b.getIndexAttr(1), b.getIndexAttr(heads),
                            b.getIndexAttr(1), b.getIndexAttr(1)});
   }
-  SoftmaxParts parts =
-      softmaxParts(b, loc, scores, st.getShape(), 3, sinkValue);
-  Value probabilities = broadcastMap(
-      b, loc, ValueRange{parts.exp, parts.sum}, st.getShape(), element,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return arith::DivFOp::create(nb, l, a[0], a[1]);
-      });
-  FailureOr<Value> out = weightedValues(ctx, probabilities, presentValue);
-  if (failed(out))
-    return failure();
-  ctx.setOutput(0, mergeHeads(b, loc, *out));
-  return success();
+  return attendTo(ctx, scores, presentValue, sinkValue);
 }
 
 } // namespace
