@@ -313,7 +313,12 @@ LogicalResult checkAttentionBias(NodeContext &ctx, int index, Type element,
   return success();
 }
 
-/// A float input of rank `rank`, or an error naming it.
+/// The element type the attention ops compute in: f32 (ONNX Runtime
+/// computes f16 attention in f32 on x86; tern does not import it yet).
+Type f32Of(NodeContext &ctx) { return ctx.b.getF32Type(); }
+
+/// A float input of one of `ranks` (and of type `element` if given), or an
+/// error naming it.
 LogicalResult checkFloat(NodeContext &ctx, int index, StringRef name,
                          ArrayRef<int64_t> ranks, Type element = {}) {
   Tensor *t = ctx.input(index);
@@ -321,14 +326,15 @@ LogicalResult checkFloat(NodeContext &ctx, int index, StringRef name,
     return ctx.error() << "needs its input " << index << " (" << name << ")";
   if (!isa<FloatType>(t->type.getElementType()) ||
       (element && t->type.getElementType() != element) ||
-      !llvm::is_contained(ranks, t->type.getRank()))
-    return ctx.error() << "takes " << name << " as a float tensor of rank "
-                       << ranks[0]
-                       << (ranks.size() > 1
-                               ? " or " + std::to_string(ranks[1])
-                               : std::string())
-                       << (element ? " like the query" : "") << ", got "
-                       << t->type;
+      !llvm::is_contained(ranks, t->type.getRank())) {
+    InFlightDiagnostic diag = ctx.error();
+    diag << "takes " << name << " as a float tensor of rank " << ranks[0];
+    if (ranks.size() > 1)
+      diag << " or " << ranks[1];
+    if (element)
+      diag << " of " << element;
+    return diag << ", got " << t->type;
+  }
   return success();
 }
 
@@ -348,7 +354,7 @@ LogicalResult refuseInputs(NodeContext &ctx, int first,
 //===----------------------------------------------------------------------===//
 
 LogicalResult lowerRotaryEmbedding(NodeContext &ctx) {
-  if (failed(checkFloat(ctx, 0, "input", {3, 4})))
+  if (failed(checkFloat(ctx, 0, "input", {3, 4}, f32Of(ctx))))
     return failure();
   Tensor *x = ctx.input(0);
   Type element = x->type.getElementType();
@@ -441,7 +447,7 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
                           "CPU kernel does not implement either";
   if (failed(refuseInputs(ctx, 8, {"past_sequence_length",
                                    "cache_indirection"})) ||
-      failed(checkFloat(ctx, 0, "query", {3})))
+      failed(checkFloat(ctx, 0, "query", {3}, f32Of(ctx))))
     return failure();
   Type element = ctx.input(0)->type.getElementType();
   if (failed(checkFloat(ctx, 1, "key", {3, 4}, element)) ||
@@ -626,7 +632,7 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
                           "without causal)";
   if (failed(refuseInputs(ctx, 12, {"k_scale", "v_scale", "q_norm_weight",
                                     "k_norm_weight"})) ||
-      failed(checkFloat(ctx, 0, "query", {3})))
+      failed(checkFloat(ctx, 0, "query", {3}, f32Of(ctx))))
     return failure();
   Type element = ctx.input(0)->type.getElementType();
   RankedTensorType qt = ctx.input(0)->type;
