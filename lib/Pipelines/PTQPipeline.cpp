@@ -23,9 +23,11 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
     calibrate.inputs = options.calibration;
     calibrate.stats = options.stats;
     // What fits through E[x xᵀ]: GPTQ, the scale refit, rotated statistics
-    // and the low-rank correction.
-    calibrate.secondMoment = options.gptq || options.refitScales ||
-                             options.rotate || options.lowRank > 0;
+    // and the Hessian-weighted low-rank correction.
+    calibrate.secondMoment =
+        options.gptq || options.refitScales || options.rotate ||
+        (options.lowRank > 0 &&
+         options.lowRankWeight == ::tern::quant::LowRankWeight::Hessian);
     calibrate.cpu = options.cpu;
     calibrate.quiet = options.quiet;
     pm.addPass(createCalibrate(calibrate));

@@ -31,6 +31,18 @@ llvm::Expected<KeptWeights> store(MatrixRef w, KeptFormat format,
 
 } // namespace
 
+const char *tern::quant::lowRankWeightName(LowRankWeight weight) {
+  switch (weight) {
+  case LowRankWeight::Diagonal:
+    return "diagonal";
+  case LowRankWeight::Hessian:
+    return "hessian";
+  case LowRankWeight::None:
+    return "none";
+  }
+  return "diagonal";
+}
+
 void Correction::addTo(float *w) const {
   if (!columns.empty()) {
     std::vector<float> s = salient.dequantize();
@@ -144,9 +156,14 @@ tern::quant::fitCorrection(MatrixRef residual, llvm::ArrayRef<int64_t> columns,
     return result;
   MatrixRef remaining{rest.data(), rows, cols};
   llvm::Expected<LowRank> factors =
-      options.hessian ? lowRankResidual(remaining, options.hessian,
-                                        options.dampening, options.rank)
-                      : lowRankResidual(remaining, options.h, options.rank);
+      options.weight == LowRankWeight::Hessian
+          ? lowRankResidual(remaining, options.hessian, options.dampening,
+                            options.rank)
+          : lowRankResidual(remaining,
+                            options.weight == LowRankWeight::Diagonal
+                                ? options.h
+                                : nullptr,
+                            options.rank);
   if (!factors)
     return factors.takeError();
   int64_t k = options.rank;

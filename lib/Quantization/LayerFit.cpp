@@ -220,14 +220,15 @@ LayerFitter::correct(const Layer &layer, const PreparedLayer &prepared,
   q::CorrectionOptions options;
   options.rank = settings_.lowRank;
   options.format = settings_.correctionFormat;
-  options.hessian = prepared.hessian.empty() ? nullptr : prepared.hessian.data();
+  options.weight = settings_.lowRankWeight;
   options.h = prepared.h();
+  options.hessian = prepared.hessian.empty() ? nullptr : prepared.hessian.data();
   options.dampening = settings_.dampening;
-  if (const char *mode = getenv("TERN_LR_MODE")) { // EXPERIMENT
-    if (StringRef(mode) == "diag") options.hessian = nullptr;
-    if (StringRef(mode) == "none") { options.hessian = nullptr; options.h = nullptr; }
-  }
-  if (const char *damp = getenv("TERN_LR_DAMP")) options.dampening = atof(damp);
+  if (options.rank && options.weight == q::LowRankWeight::Hessian &&
+      !options.hessian)
+    return emitLayerError(layer)
+           << "low-rank-weight=hessian needs second moments (run "
+              "tern-calibrate with second-moment=1)";
   llvm::Expected<q::Correction> correction =
       q::fitCorrection(q::MatrixRef{residual.data(), w.rows, w.cols},
                        prepared.salientColumns, options);

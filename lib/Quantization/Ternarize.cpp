@@ -248,6 +248,11 @@ FailureOr<FitSettings> TernarizePass::readSettings(bool haveStats) {
                        << salient.getValue() << " and " << lowRank.getValue();
   settings.salient = salient;
   settings.lowRank = lowRank;
+  settings.lowRankWeight = lowRankWeight;
+  if (lowRank > 0 && lowRankWeight == q::LowRankWeight::Hessian && !haveStats)
+    return emitError() << "low-rank-weight=hessian needs calibration "
+                          "statistics with second moments "
+                       << kNeedsStats;
   settings.correctionFormat =
       keep == q::KeptFormat::F16 ? q::KeptFormat::F16 : q::KeptFormat::Int8;
   return settings;

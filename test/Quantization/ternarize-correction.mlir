@@ -12,6 +12,10 @@
 // RUN: not tern-opt %s --tern-ternarize="salient=7 include=q" 2>&1 | FileCheck %s --check-prefix=SALIENT
 // RUN: not tern-opt %s --tern-ternarize="low-rank=3 include=q" 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not tern-opt %s --tern-ternarize="low-rank=two" 2>&1 | FileCheck %s --check-prefix=BADVALUE
+// RUN: not tern-opt %s --tern-ternarize="low-rank=1 low-rank-weight=hessian" 2>&1 | FileCheck %s --check-prefix=NOSTATS
+// RUN: not tern-opt %s --tern-ternarize="low-rank=1 low-rank-weight=svd" 2>&1 | FileCheck %s --check-prefix=BADWEIGHT
+// RUN: tern-opt %s --tern-ternarize="method=ptqtp planes=1 low-rank=1 low-rank-weight=none include=q" 2>/dev/null | FileCheck %s --check-prefix=NONE
+// RUN: tern-opt %s --tern-ternarize="method=ptqtp planes=1 low-rank=1 low-rank-weight=diagonal include=q" 2>/dev/null | FileCheck %s --check-prefix=NONE
 
 // CHECK-LABEL: func.func @f
 // CHECK: %[[P:.+]] = tern.matmul %arg0, %{{.+}} -> tensor<2x4xf32>
@@ -57,6 +61,10 @@
 // SALIENT: error: loc("q"): tern-ternarize: layer 'q': salient=7 keeps more than half of its K = 12 input columns
 // RANK: error: loc("q"): tern-ternarize: layer 'q': low-rank=3 is more than half of min(N, K) = 4
 // BADVALUE: for the --low-rank option: 'two' value invalid for long argument
+// NOSTATS: error: tern-ternarize: low-rank-weight=hessian needs calibration statistics with second moments
+// BADWEIGHT: for the --low-rank-weight option: Cannot find option named 'svd'
+// Data-free, diagonal is unweighted: the same factors as none.
+// NONE: dense_resource<q.lowrank_down.int8> : tensor<12x1xi8>
 
 func.func @f(%x: tensor<2x12xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
   %w = arith.constant dense<[[0.31, -0.12, 0.05, 0.44], [-0.27, 0.18, 0.02, -0.09],

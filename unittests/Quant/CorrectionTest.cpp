@@ -139,10 +139,10 @@ TEST(CorrectionTest, HessianWeightingLeavesLessOutputError) {
     options.rank = rank;
     options.format = KeptFormat::F16;
     options.dampening = 1e-6;
-    if (weighted)
-      options.hessian = h.data();
-    else
-      options.h = diagonal.data();
+    options.weight =
+        weighted ? LowRankWeight::Hessian : LowRankWeight::Diagonal;
+    options.hessian = h.data();
+    options.h = diagonal.data();
     llvm::Expected<Correction> c = fitCorrection(m, {}, options);
     ASSERT_EQ(messageOf(c), "");
     std::vector<float> left(residual);
@@ -155,6 +155,39 @@ TEST(CorrectionTest, HessianWeightingLeavesLessOutputError) {
   EXPECT_LT(errors[0], before);
   // Rank 4 removes the 4 strong input directions under H: far less left.
   EXPECT_LT(errors[1], 0.5 * errors[0]);
+}
+
+TEST(CorrectionTest, WeightingChoosesWhatTheFitSees) {
+  // One heavy column: weighted by it, rank 1 spends itself there.
+  const int64_t rows = 12, cols = 10;
+  std::vector<float> residual = gaussian(rows * cols, 10);
+  std::vector<float> h(cols, 1.0f);
+  h[3] = 1e4f;
+  MatrixRef m{residual.data(), rows, cols};
+  auto leftInColumn3 = [&](LowRankWeight weight) {
+    CorrectionOptions options;
+    options.rank = 1;
+    options.format = KeptFormat::F16;
+    options.weight = weight;
+    options.h = h.data();
+    llvm::Expected<Correction> c = fitCorrection(m, {}, options);
+    EXPECT_EQ(messageOf(c), "");
+    std::vector<float> left(residual);
+    for (float &v : left)
+      v = -v;
+    c->addTo(left.data());
+    double sum = 0;
+    for (int64_t r = 0; r < rows; ++r)
+      sum += double(left[r * cols + 3]) * left[r * cols + 3];
+    return sum;
+  };
+  double column3 = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    column3 += double(residual[r * cols + 3]) * residual[r * cols + 3];
+  // Diagonal: column 3 almost cancelled; None: h ignored, far less so.
+  EXPECT_LT(leftInColumn3(LowRankWeight::Diagonal), 1e-3 * column3);
+  EXPECT_GT(leftInColumn3(LowRankWeight::None), 1e-2 * column3);
+  EXPECT_STREQ(lowRankWeightName(LowRankWeight::Hessian), "hessian");
 }
 
 TEST(CorrectionTest, BadRequestsAreErrors) {
@@ -177,6 +210,7 @@ TEST(CorrectionTest, BadRequestsAreErrors) {
   EXPECT_NE(messageOf(f32).find("int8 or f16"), std::string::npos);
   options.format = KeptFormat::Int8;
   std::vector<double> singular(36, 0.0);
+  options.weight = LowRankWeight::Hessian;
   options.hessian = singular.data();
   options.dampening = 0;
   llvm::Expected<Correction> notDefinite = fitCorrection(m, {}, options);

@@ -23,17 +23,33 @@
 
 namespace tern::quant {
 
+/// What the low-rank part minimises the residual R − U Vᵀ under.
+enum class LowRankWeight {
+  /// ‖(R − U Vᵀ) diag(h)^½‖: the column importances E[x_k²].
+  Diagonal,
+  /// tr((R − U Vᵀ) H (R − U Vᵀ)ᵀ) with H = E[x xᵀ]: the expected output
+  /// error on data like the calibration data.
+  Hessian,
+  /// ‖R − U Vᵀ‖: the weights alone.
+  None,
+};
+
+/// The weighting's name ("diagonal", "hessian", "none").
+const char *lowRankWeightName(LowRankWeight weight);
+
 /// How a correction is fitted.
 struct CorrectionOptions {
   /// The rank of the low-rank part (0: none).
   int64_t rank = 0;
   /// How the parts are stored: Int8 or F16.
   KeptFormat format = KeptFormat::Int8;
-  /// What the low-rank part minimises the residual under: the input's
-  /// second moment E[x xᵀ] (cols x cols, dampened by `dampening`), else
-  /// the column importances `h`, else nothing (the Frobenius norm).
-  const double *hessian = nullptr;
+  /// The low-rank part's weighting, and what it needs: the column
+  /// importances `h` (Diagonal; null is unweighted) or the input's second
+  /// moment E[x xᵀ] (Hessian, cols x cols, dampened by `dampening` times
+  /// its mean diagonal).
+  LowRankWeight weight = LowRankWeight::Diagonal;
   const float *h = nullptr;
+  const double *hessian = nullptr;
   double dampening = 0.01;
 };
 

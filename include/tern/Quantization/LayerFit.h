@@ -43,6 +43,8 @@ struct FitSettings {
   /// low-rank correction of the rest; both stored as `correctionFormat`.
   int64_t salient = 0;
   int64_t lowRank = 0;
+  ::tern::quant::LowRankWeight lowRankWeight =
+      ::tern::quant::LowRankWeight::Diagonal;
   ::tern::quant::KeptFormat correctionFormat = ::tern::quant::KeptFormat::Int8;
 };
 

@@ -10,6 +10,7 @@
 #ifndef TERN_QUANTIZATION_TERNARIZEOPTIONS_H
 #define TERN_QUANTIZATION_TERNARIZEOPTIONS_H
 
+#include "tern/Quant/Correction.h"
 #include "tern/Quant/Kept.h"
 #include "tern/Quant/Methods.h"
 #include "tern/Quant/Packing.h"
@@ -165,9 +166,22 @@ template <typename Owner> struct TernarizeOptionSet {
                 llvm::cl::desc(
                     "Rank of the correction U V^T of each layer's residual "
                     "(HGF), kept beside the ternary weights in int8 (f16 "
-                    "with keep=f16), fitted under E[x x^T] when the "
-                    "statistics have it"),
+                    "with keep=f16)"),
                 llvm::cl::init(0)),
+        lowRankWeight(
+            owner, "low-rank-weight",
+            llvm::cl::desc("What the low-rank correction minimises the "
+                           "residual under"),
+            llvm::cl::init(::tern::quant::LowRankWeight::Diagonal),
+            llvm::cl::values(
+                clEnumValN(::tern::quant::LowRankWeight::Diagonal, "diagonal",
+                           "column importances E[x_k^2] (unweighted "
+                           "without statistics)"),
+                clEnumValN(::tern::quant::LowRankWeight::Hessian, "hessian",
+                           "E[x x^T]: the output error on data like the "
+                           "calibration data (needs second moments)"),
+                clEnumValN(::tern::quant::LowRankWeight::None, "none",
+                           "the weights alone"))),
         calibration(
             owner, "calibration",
             llvm::cl::desc("Calibration inputs (DIR, as tern-calibrate reads "
@@ -216,6 +230,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<bool> rotate;
   Option<int64_t> salient;
   Option<int64_t> lowRank;
+  Option<::tern::quant::LowRankWeight> lowRankWeight;
   Option<std::string> calibration;
   Option<bool> sequential;
   Option<double> bits;
