@@ -170,6 +170,11 @@ FailureOr<FitSettings> TernarizePass::readSettings(bool haveStats) {
   q::QuantizeOptions &options = settings.quantize;
   MLIRContext *ctx = &getContext();
   codeType = TritType::get(ctx);
+  if ((salient > 0 || lowRank > 0) && method == TernarizeMethod::Tequila)
+    return emitError() << "method=tequila's dead-zone bias counts the "
+                          "salient columns' and the low-rank part's weights "
+                          "again: use method=bt with bias-correction=1, "
+                          "which accounts for the corrections";
   switch (method) {
   case TernarizeMethod::BT:
   case TernarizeMethod::SZT:

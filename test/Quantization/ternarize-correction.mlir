@@ -14,6 +14,7 @@
 // RUN: not tern-opt %s --tern-ternarize="low-rank=two" 2>&1 | FileCheck %s --check-prefix=BADVALUE
 // RUN: not tern-opt %s --tern-ternarize="low-rank=1 low-rank-weight=hessian" 2>&1 | FileCheck %s --check-prefix=NOSTATS
 // RUN: not tern-opt %s --tern-ternarize="low-rank=1 low-rank-weight=svd" 2>&1 | FileCheck %s --check-prefix=BADWEIGHT
+// RUN: not tern-opt %s --tern-ternarize="method=tequila salient=1" 2>&1 | FileCheck %s --check-prefix=TEQUILA
 // RUN: tern-opt %s --tern-ternarize="method=ptqtp planes=1 low-rank=1 low-rank-weight=none include=q" 2>/dev/null | FileCheck %s --check-prefix=NONE
 // RUN: tern-opt %s --tern-ternarize="method=ptqtp planes=1 low-rank=1 low-rank-weight=diagonal include=q" 2>/dev/null | FileCheck %s --check-prefix=NONE
 
@@ -63,6 +64,7 @@
 // BADVALUE: for the --low-rank option: 'two' value invalid for long argument
 // NOSTATS: error: tern-ternarize: low-rank-weight=hessian needs calibration statistics with second moments
 // BADWEIGHT: for the --low-rank-weight option: Cannot find option named 'svd'
+// TEQUILA: error: tern-ternarize: method=tequila's dead-zone bias counts the salient columns' and the low-rank part's weights again: use method=bt with bias-correction=1, which accounts for the corrections
 // Data-free, diagonal is unweighted: the same factors as none.
 // NONE: dense_resource<q.lowrank_down.int8> : tensor<12x1xi8>
 
