@@ -108,8 +108,7 @@ std::vector<int64_t> tern::quant::salientColumns(MatrixRef w, const float *h,
   // choice does not depend on the sort.
   std::partial_sort(order.begin(), order.begin() + count, order.end(),
                     [&](int64_t a, int64_t b) {
-                      return score[a] != score[b] ? score[a] > score[b]
-                                                  : a < b;
+                      return score[a] != score[b] ? score[a] > score[b] : a < b;
                     });
   order.resize(count);
   std::sort(order.begin(), order.end());
@@ -159,11 +158,10 @@ tern::quant::fitCorrection(MatrixRef residual, llvm::ArrayRef<int64_t> columns,
       options.weight == LowRankWeight::Hessian
           ? lowRankResidual(remaining, options.hessian, options.dampening,
                             options.rank)
-          : lowRankResidual(remaining,
-                            options.weight == LowRankWeight::Diagonal
-                                ? options.h
-                                : nullptr,
-                            options.rank);
+          : lowRankResidual(
+                remaining,
+                options.weight == LowRankWeight::Diagonal ? options.h : nullptr,
+                options.rank);
   if (!factors)
     return factors.takeError();
   int64_t k = options.rank;

@@ -145,9 +145,10 @@ tern::quant::lowRankResidual(MatrixRef residual, const float *h, int64_t rank) {
   return result;
 }
 
-llvm::Expected<LowRank>
-tern::quant::lowRankResidual(MatrixRef residual, const double *hessian,
-                             double dampening, int64_t rank) {
+llvm::Expected<LowRank> tern::quant::lowRankResidual(MatrixRef residual,
+                                                     const double *hessian,
+                                                     double dampening,
+                                                     int64_t rank) {
   if (llvm::Error error = checkRank(residual, rank))
     return std::move(error);
   if (!hessian)

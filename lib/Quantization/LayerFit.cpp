@@ -124,8 +124,8 @@ LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
   if (prepared.stats && failed(prepareStatistics(layer, prepared, source)))
     return failure();
   if (settings_.salient > 0)
-    prepared.salientColumns = q::salientColumns(prepared.fitted(layer),
-                                                prepared.h(), settings_.salient);
+    prepared.salientColumns = q::salientColumns(
+        prepared.fitted(layer), prepared.h(), settings_.salient);
   return success();
 }
 
@@ -198,7 +198,8 @@ LayerFitter::fit(const Layer &layer, const PreparedLayer &prepared,
   q::storeScalesAsHalf(*result);
   FittedLayer fitted;
   fitted.weights = std::move(*result);
-  FailureOr<q::Correction> correction = correct(layer, prepared, fitted.weights);
+  FailureOr<q::Correction> correction =
+      correct(layer, prepared, fitted.weights);
   if (failed(correction))
     return failure();
   fitted.correction = std::move(*correction);
@@ -222,7 +223,8 @@ LayerFitter::correct(const Layer &layer, const PreparedLayer &prepared,
   options.format = settings_.correctionFormat;
   options.weight = settings_.lowRankWeight;
   options.h = prepared.h();
-  options.hessian = prepared.hessian.empty() ? nullptr : prepared.hessian.data();
+  options.hessian =
+      prepared.hessian.empty() ? nullptr : prepared.hessian.data();
   options.dampening = settings_.dampening;
   if (options.rank && options.weight == q::LowRankWeight::Hessian &&
       !options.hessian)

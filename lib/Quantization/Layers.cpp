@@ -473,8 +473,8 @@ Value mlir::tern::gatherColumns(OpBuilder &b, Location loc, Value x,
   auto count = int64_t(columns.size());
   Value indices = arith::ConstantOp::create(
       b, loc,
-      DenseIntElementsAttr::get(
-          RankedTensorType::get({count}, b.getI64Type()), columns));
+      DenseIntElementsAttr::get(RankedTensorType::get({count}, b.getI64Type()),
+                                columns));
   SmallVector<OpFoldResult> sizes = {tensor::getMixedSizes(b, loc, x)[0],
                                      b.getIndexAttr(count)};
   Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
@@ -507,9 +507,9 @@ Value mlir::tern::addCorrection(OpBuilder &b, Location loc, Value x,
   SmallVector<Value> terms = {products};
   if (!correction.columns.empty()) {
     Location at = partLoc(kSalientSuffix);
-    terms.push_back(buildKeptProducts(
-        b, at, gatherColumns(b, at, x, correction.columns), correction.salient,
-        (name + kSalientSuffix).str()));
+    terms.push_back(
+        buildKeptProducts(b, at, gatherColumns(b, at, x, correction.columns),
+                          correction.salient, (name + kSalientSuffix).str()));
   }
   if (correction.rank()) {
     Location downLoc = partLoc(kLowRankDownSuffix);

@@ -105,8 +105,7 @@ LayerReport mlir::tern::reportLayer(const Layer &layer,
       moments = {target.floatSecondMoment.data(), target.crossMoment.data(),
                  stats.secondMoment.data(), target.floatMean.data(),
                  stats.mean.data()};
-    report.outputCosine =
-        outputCosine(w, approximation, moments, fitted.bias);
+    report.outputCosine = outputCosine(w, approximation, moments, fitted.bias);
   }
   report.modelCosine = 1 - damage;
   return report;

@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tern/Quant/Correction.h"
 #include "ErrorMessage.h"
 #include "Gaussian.h"
-#include "tern/Quant/Correction.h"
 #include "tern/Quant/Quantize.h"
 
 #include <gtest/gtest.h>
@@ -108,9 +108,9 @@ TEST(CorrectionTest, CountsTheBitsOfEveryPart) {
   std::vector<float> residual = gaussian(rows * cols, 6);
   CorrectionOptions options;
   options.rank = 3;
-  llvm::Expected<Correction> c = fitCorrection(
-      MatrixRef{residual.data(), rows, cols}, std::vector<int64_t>{1, 2},
-      options);
+  llvm::Expected<Correction> c =
+      fitCorrection(MatrixRef{residual.data(), rows, cols},
+                    std::vector<int64_t>{1, 2}, options);
   ASSERT_EQ(messageOf(c), "");
   // int8 codes, one 16-bit scale per row of each part, 32 bits an index.
   double expected = 8.0 * (rows * 2 + 3 * cols + rows * 3) +

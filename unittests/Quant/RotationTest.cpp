@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Gaussian.h"
 #include "tern/Quant/Rotation.h"
+#include "Gaussian.h"
 #include "tern/Quant/Quantize.h"
 
 #include <gtest/gtest.h>

@@ -80,8 +80,7 @@ struct Correction {
 /// The `count` columns of `w` with the largest h_k Σ_r W[r, k]² (h null:
 /// Σ_r W[r, k]²), ascending: the inputs through which most of the output
 /// flows.
-std::vector<int64_t> salientColumns(MatrixRef w, const float *h,
-                                    int64_t count);
+std::vector<int64_t> salientColumns(MatrixRef w, const float *h, int64_t count);
 
 /// Fits the correction of `residual` (W − Ŵ): its `columns` as they are,
 /// then (options.rank > 0) the rank-r truncated SVD of what they and their

@@ -139,8 +139,8 @@ llvm::Expected<LowRank> lowRankResidual(MatrixRef residual, const float *h,
 /// squared output error the residual leaves, through the SVD of R L
 /// (H + λ I = L Lᵀ, λ = `dampening` times the mean diagonal).
 llvm::Expected<LowRank> lowRankResidual(MatrixRef residual,
-                                        const double *hessian,
-                                        double dampening, int64_t rank);
+                                        const double *hessian, double dampening,
+                                        int64_t rank);
 
 } // namespace tern::quant
 

@@ -700,9 +700,9 @@ Value onnx_import::concatOf(OpBuilder &b, Location loc, ArrayRef<Value> pieces,
                    .getResult();
   }
   sizes[axis] = offset;
-  Value result = emptyOf(
-      b, loc, sizes,
-      cast<RankedTensorType>(pieces[0].getType()).getElementType());
+  Value result =
+      emptyOf(b, loc, sizes,
+              cast<RankedTensorType>(pieces[0].getType()).getElementType());
   for (auto [piece, at] : llvm::zip(pieces, offsets)) {
     SmallVector<OpFoldResult> starts(rank, b.getIndexAttr(0)),
         strides(rank, b.getIndexAttr(1));

@@ -469,9 +469,9 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
     gather.add_output(gather.name());
     setInt(gather, "axis", -1);
     out.push_back(std::move(gather));
-    std::string weights = keptInput(name, correction.salient,
-                                    {correction.salient.cols, n},
-                                    /*rowsFirst=*/false, out);
+    std::string weights =
+        keptInput(name, correction.salient, {correction.salient.cols, n},
+                  /*rowsFirst=*/false, out);
     partials.push_back(matMul(name, name + ".gather", weights));
   }
   if (correction.rank()) {

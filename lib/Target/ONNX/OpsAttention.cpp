@@ -66,8 +66,7 @@ Value splitHeads(OpBuilder &b, Location loc, Value x, int64_t heads,
                  int64_t headSize) {
   SmallVector<OpFoldResult> s = sizesOf(b, loc, x);
   Value split = reshapeTo(
-      b, loc, x,
-      {s[0], s[1], b.getIndexAttr(heads), b.getIndexAttr(headSize)});
+      b, loc, x, {s[0], s[1], b.getIndexAttr(heads), b.getIndexAttr(headSize)});
   return transpose(b, loc, split, {0, 2, 1, 3});
 }
 
@@ -148,9 +147,9 @@ Value rotary(NodeContext &ctx, Value x, Value positions, Value cos, Value sin,
         Value self = elementAt(nb, l, x, {batch, head, token, h});
         // Elements past R read the first pair's indices, then are
         // replaced by themselves.
-        Value rotated = arith::CmpIOp::create(
-            nb, l, arith::CmpIPredicate::ult, h,
-            indexConstant(nb, l, rotaryDim));
+        Value rotated =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, h,
+                                  indexConstant(nb, l, rotaryDim));
         Value zero = indexConstant(nb, l, 0);
         Value hr = rotaryDim < headSize
                        ? arith::SelectOp::create(nb, l, rotated, h, zero)
@@ -160,8 +159,8 @@ Value rotary(NodeContext &ctx, Value x, Value positions, Value cos, Value sin,
           Value two = indexConstant(nb, l, 2);
           k = arith::DivUIOp::create(nb, l, hr, two);
           Value odd = arith::RemUIOp::create(nb, l, hr, two);
-          first = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, odd,
-                                        zero);
+          first =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, odd, zero);
           Value one = indexConstant(nb, l, 1);
           partner = arith::SelectOp::create(
               nb, l, first, arith::AddIOp::create(nb, l, hr, one),
@@ -193,13 +192,12 @@ Value rotary(NodeContext &ctx, Value x, Value positions, Value cos, Value sin,
 /// Positions [B, S] (i64) offset + s for every batch.
 Value offsetPositions(OpBuilder &b, Location loc, OpFoldResult batch,
                       OpFoldResult tokens, Value offset) {
-  return generateOf(b, loc, {batch, tokens}, b.getI64Type(),
-                    [&](OpBuilder &nb, Location l) -> Value {
-                      Value p = arith::AddIOp::create(
-                          nb, l, offset, loopIndex(nb, l, 1));
-                      return arith::IndexCastOp::create(nb, l, nb.getI64Type(),
-                                                        p);
-                    });
+  return generateOf(
+      b, loc, {batch, tokens}, b.getI64Type(),
+      [&](OpBuilder &nb, Location l) -> Value {
+        Value p = arith::AddIOp::create(nb, l, offset, loopIndex(nb, l, 1));
+        return arith::IndexCastOp::create(nb, l, nb.getI64Type(), p);
+      });
 }
 
 /// softmax(scores) @ values for scores [B, N, S, T] and values [B, Nkv, T,
@@ -214,16 +212,15 @@ FailureOr<Value> weightedValues(NodeContext &ctx, Value probabilities,
   int64_t group = heads / kvHeads;
   SmallVector<OpFoldResult> ps = sizesOf(b, loc, probabilities);
   // [B, Nkv, G * S, T]: the query heads of one key/value head together.
-  OpFoldResult rows =
-      productOf(b, loc, {b.getIndexAttr(group), ps[2]});
+  OpFoldResult rows = productOf(b, loc, {b.getIndexAttr(group), ps[2]});
   Value grouped = reshapeTo(b, loc, probabilities,
                             {ps[0], b.getIndexAttr(kvHeads), rows, ps[3]});
   FailureOr<Value> product = numpyMatmul(ctx, grouped, values);
   if (failed(product))
     return failure();
-  return reshapeTo(b, loc, *product,
-                   {ps[0], b.getIndexAttr(heads), ps[2],
-                    b.getIndexAttr(vt.getDimSize(3))});
+  return reshapeTo(
+      b, loc, *product,
+      {ps[0], b.getIndexAttr(heads), ps[2], b.getIndexAttr(vt.getDimSize(3))});
 }
 
 /// Output 0 of an attention node: softmax(scores) (with `sink`, see
@@ -233,12 +230,12 @@ LogicalResult attendTo(NodeContext &ctx, Value scores, Value values,
   auto type = cast<RankedTensorType>(scores.getType());
   SoftmaxParts parts =
       softmaxParts(ctx.b, ctx.loc, scores, type.getShape(), 3, sink);
-  Value probabilities = broadcastMap(
-      ctx.b, ctx.loc, ValueRange{parts.exp, parts.sum}, type.getShape(),
-      type.getElementType(),
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return arith::DivFOp::create(nb, l, a[0], a[1]);
-      });
+  Value probabilities =
+      broadcastMap(ctx.b, ctx.loc, ValueRange{parts.exp, parts.sum},
+                   type.getShape(), type.getElementType(),
+                   [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                     return arith::DivFOp::create(nb, l, a[0], a[1]);
+                   });
   FailureOr<Value> out = weightedValues(ctx, probabilities, values);
   if (failed(out))
     return failure();
@@ -248,8 +245,7 @@ LogicalResult attendTo(NodeContext &ctx, Value scores, Value values,
 
 /// Q Kᵀ for queries [B, N, S, H] and keys [B, Nkv, T, H] (query head n
 /// against key head n / (N / Nkv)): [B, N, S, T].
-FailureOr<Value> queryKeyProducts(NodeContext &ctx, Value queries,
-                                  Value keys) {
+FailureOr<Value> queryKeyProducts(NodeContext &ctx, Value queries, Value keys) {
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
   auto qt = cast<RankedTensorType>(queries.getType());
@@ -259,8 +255,8 @@ FailureOr<Value> queryKeyProducts(NodeContext &ctx, Value queries,
   SmallVector<OpFoldResult> qs = sizesOf(b, loc, queries);
   SmallVector<OpFoldResult> ks = sizesOf(b, loc, keys);
   OpFoldResult rows = productOf(b, loc, {b.getIndexAttr(group), qs[2]});
-  Value grouped = reshapeTo(b, loc, queries,
-                            {qs[0], b.getIndexAttr(kvHeads), rows, qs[3]});
+  Value grouped =
+      reshapeTo(b, loc, queries, {qs[0], b.getIndexAttr(kvHeads), rows, qs[3]});
   FailureOr<Value> product =
       numpyMatmul(ctx, grouped, transpose(b, loc, keys, {0, 1, 3, 2}));
   if (failed(product))
@@ -375,11 +371,10 @@ LogicalResult lowerRotaryEmbedding(NodeContext &ctx) {
                        << cosType << " and " << ctx.input(3)->type;
   bool fourD = x->type.getRank() == 4;
   ArrayRef<int64_t> shape = x->type.getShape();
-  if ((fourD && (ShapedType::isDynamic(shape[1]) ||
-                 ShapedType::isDynamic(shape[3]))) ||
+  if ((fourD &&
+       (ShapedType::isDynamic(shape[1]) || ShapedType::isDynamic(shape[3]))) ||
       (!fourD && ShapedType::isDynamic(shape[2])))
-    return ctx.error() << "needs static heads and head size, got "
-                       << x->type;
+    return ctx.error() << "needs static heads and head size, got " << x->type;
   int64_t hidden = fourD ? shape[1] * shape[3] : shape[2];
   int64_t tableWidth = cosType.getDimSize(1);
   int64_t rotaryDim = ctx.attrInt("rotary_embedding_dim", 0);
@@ -445,8 +440,8 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
   if (ctx.input(1) && ctx.input(1)->type.getRank() == 5)
     return ctx.error() << "takes packed KV (a 5-D key), which ONNX Runtime's "
                           "CPU kernel does not implement either";
-  if (failed(refuseInputs(ctx, 8, {"past_sequence_length",
-                                   "cache_indirection"})) ||
+  if (failed(refuseInputs(ctx, 8,
+                          {"past_sequence_length", "cache_indirection"})) ||
       failed(checkFloat(ctx, 0, "query", {3}, f32Of(ctx))))
     return failure();
   Type element = ctx.input(0)->type.getElementType();
@@ -510,8 +505,8 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
   // The padding mask: key lengths (B), or 1 to keep and 0 to mask per key
   // (B, T) or per query and key (B, S, T).
   Tensor *mask = ctx.input(4);
-  if (mask && (!mask->type.getElementType().isInteger(32) ||
-               mask->type.getRank() > 3))
+  if (mask &&
+      (!mask->type.getElementType().isInteger(32) || mask->type.getRank() > 3))
     return ctx.error() << "takes key_padding_mask as int32 of shape "
                           "(batch), (batch, total) or (batch, sequence, "
                           "total), got "
@@ -545,15 +540,13 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
           Value masked;
           int64_t rank = cast<RankedTensorType>(maskValue.getType()).getRank();
           if (rank == 1) {
-            Value length =
-                asIndex(nb, l, elementAt(nb, l, maskValue, {at[0]}));
+            Value length = asIndex(nb, l, elementAt(nb, l, maskValue, {at[0]}));
             masked = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge,
                                            at[3], length);
           } else {
-            Value keep = elementAt(
-                nb, l, maskValue,
-                rank == 2 ? ValueRange{at[0], at[3]}
-                          : ValueRange{at[0], at[2], at[3]});
+            Value keep = elementAt(nb, l, maskValue,
+                                   rank == 2 ? ValueRange{at[0], at[3]}
+                                             : ValueRange{at[0], at[2], at[3]});
             masked = arith::CmpIOp::create(
                 nb, l, arith::CmpIPredicate::sle, keep,
                 arith::ConstantIntOp::create(nb, l, 0, 32));
@@ -566,19 +559,18 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
           // Queries see keys up to past + i, when more than one query is
           // given; the lowest float replaces the padding value.
           Value limit = arith::AddIOp::create(nb, l, pastIndex, at[2]);
-          Value future = arith::CmpIOp::create(
-              nb, l, arith::CmpIPredicate::ugt, at[3], limit);
-          Value several = arith::CmpIOp::create(
-              nb, l, arith::CmpIPredicate::ugt, tokens,
-              indexConstant(nb, l, 1));
+          Value future = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt,
+                                               at[3], limit);
+          Value several =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt, tokens,
+                                    indexConstant(nb, l, 1));
           Value hidden = arith::AndIOp::create(nb, l, future, several);
           Value base =
               arith::MulFOp::create(nb, l, raw, scalar(nb, l, type, scale));
           if (bias)
             base = arith::AddFOp::create(nb, l, base, biasAt(nb, l, bias, at));
-          Value lowest = scalar(
-              nb, l, type,
-              -double(std::numeric_limits<float>::max()));
+          Value lowest =
+              scalar(nb, l, type, -double(std::numeric_limits<float>::max()));
           s = arith::SelectOp::create(
               nb, l, hidden, arith::AddFOp::create(nb, l, base, lowest), s);
         }
@@ -619,8 +611,8 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
     return ctx.error() << "has sliding_window_cache = 1, which tern does not "
                           "implement";
   int64_t qkOutput = ctx.attrInt("qk_output", 0);
-  if (qkOutput != 0 || (ctx.node.output_size() > 3 &&
-                        !ctx.node.output(3).empty()))
+  if (qkOutput != 0 ||
+      (ctx.node.output_size() > 3 && !ctx.node.output(3).empty()))
     return ctx.error() << "asks for output_qk, which tern does not implement";
   int64_t causalAttr = ctx.attrInt("causal", 1);
   int64_t window = ctx.attrInt("local_window_size", -1);
@@ -630,8 +622,8 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
                        << " and local_window_size = " << window
                        << " (causal is 0 or 1; the window -1 or > 0, and -1 "
                           "without causal)";
-  if (failed(refuseInputs(ctx, 12, {"k_scale", "v_scale", "q_norm_weight",
-                                    "k_norm_weight"})) ||
+  if (failed(refuseInputs(
+          ctx, 12, {"k_scale", "v_scale", "q_norm_weight", "k_norm_weight"})) ||
       failed(checkFloat(ctx, 0, "query", {3}, f32Of(ctx))))
     return failure();
   Type element = ctx.input(0)->type.getElementType();
@@ -641,10 +633,9 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
     return ctx.error() << "takes key and value together, or neither (packed "
                           "QKV in the query)";
   int64_t width = qt.getDimSize(2);
-  int64_t headSize =
-      ShapedType::isDynamic(width)
-          ? 0
-          : width / (packed ? heads + 2 * kvHeads : heads);
+  int64_t headSize = ShapedType::isDynamic(width)
+                         ? 0
+                         : width / (packed ? heads + 2 * kvHeads : heads);
   if (headSize <= 0 ||
       width != headSize * (packed ? heads + 2 * kvHeads : heads) ||
       headSize % 8)
@@ -655,8 +646,7 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
   SmallVector<OpFoldResult> qs = sizesOf(b, loc, query);
   if (packed) {
     auto slice = [&](int64_t offset, int64_t size) -> Value {
-      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
-                                           b.getIndexAttr(0),
+      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
                                            b.getIndexAttr(offset)};
       SmallVector<OpFoldResult> sizes = {qs[0], qs[1], b.getIndexAttr(size)};
       SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
@@ -676,20 +666,18 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
         (!kt.isDynamicDim(1) && !qt.isDynamicDim(1) &&
          kt.getDimSize(1) != qt.getDimSize(1)))
       return ctx.error() << "takes key and value of shape (batch, sequence, "
-                         << kvHeads * headSize << ") like the query's "
-                         << qt << ", got " << kt << " and "
-                         << ctx.input(2)->type;
+                         << kvHeads * headSize << ") like the query's " << qt
+                         << ", got " << kt << " and " << ctx.input(2)->type;
     key = ctx.value(1);
     value = ctx.value(2);
   }
   bool past = ctx.input(3) || ctx.input(4);
-  if (past &&
-      (!ctx.input(3) || !ctx.input(4) ||
-       failed(checkFloat(ctx, 3, "past_key", {4}, element)) ||
-       failed(checkFloat(ctx, 4, "past_value", {4}, element)) ||
-       ctx.input(3)->type != ctx.input(4)->type ||
-       ctx.input(3)->type.getDimSize(1) != kvHeads ||
-       ctx.input(3)->type.getDimSize(3) != headSize))
+  if (past && (!ctx.input(3) || !ctx.input(4) ||
+               failed(checkFloat(ctx, 3, "past_key", {4}, element)) ||
+               failed(checkFloat(ctx, 4, "past_value", {4}, element)) ||
+               ctx.input(3)->type != ctx.input(4)->type ||
+               ctx.input(3)->type.getDimSize(1) != kvHeads ||
+               ctx.input(3)->type.getDimSize(3) != headSize))
     return ctx.error() << "takes past_key and past_value together, of shape "
                           "(batch, "
                        << kvHeads << ", past, " << headSize << ")";
@@ -731,20 +719,19 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
   Value tokens = getValueOrCreateConstantIndexOp(b, loc, qs[1]);
   Value totalLength = scalarIndex(b, loc, ctx.value(6));
   Value seqlensValue = ctx.value(5);
-  Value firstPrompt = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::eq, tokens, totalLength);
+  Value firstPrompt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            tokens, totalLength);
   Value pastBuffer = past ? getValueOrCreateConstantIndexOp(
                                 b, loc, sizesOf(b, loc, ctx.value(3))[2])
                           : indexConstant(b, loc, 0);
-  Value cacheLength =
-      arith::MaxUIOp::create(b, loc, totalLength, pastBuffer);
+  Value cacheLength = arith::MaxUIOp::create(b, loc, totalLength, pastBuffer);
   // ONNX Runtime's run-time checks: each batch's total within the cache,
   // and (but on the first prompt) at least the new tokens.
   {
     Value one = indexConstant(b, loc, 1);
-    Value low = arith::SelectOp::create(
-        b, loc, firstPrompt, indexConstant(b, loc, 0),
-        arith::SubIOp::create(b, loc, tokens, one));
+    Value low =
+        arith::SelectOp::create(b, loc, firstPrompt, indexConstant(b, loc, 0),
+                                arith::SubIOp::create(b, loc, tokens, one));
     assertAllInRange(ctx, seqlensValue, low, cacheLength,
                      "seqlens_k lies outside [S - 1, the cache's length)");
     // After the first prompt the past holds total_b - S rows.
@@ -830,8 +817,8 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
           };
           Value cache = carried[0];
           if (old)
-            cache = copy(old, cache, nb.getIndexAttr(0), start,
-                         nb.getIndexAttr(0));
+            cache =
+                copy(old, cache, nb.getIndexAttr(0), start, nb.getIndexAttr(0));
           cache = copy(fresh, cache, nb.getIndexAttr(0), tokens, start);
           scf::YieldOp::create(nb, l, cache);
         });
@@ -860,7 +847,8 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
           Value cap = scalar(nb, l, type, softcap);
           s = arith::MulFOp::create(
               nb, l, cap,
-              math::TanhOp::create(nb, l, arith::DivFOp::create(nb, l, s, cap)));
+              math::TanhOp::create(nb, l,
+                                   arith::DivFOp::create(nb, l, s, cap)));
         }
         if (bias)
           s = arith::AddFOp::create(nb, l, s, biasAt(nb, l, bias, at));
@@ -873,13 +861,13 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
                   nb, l, pastOf(nb, l, at[0]),
                   arith::AddIOp::create(nb, l, at[2],
                                         indexConstant(nb, l, 1))));
-        Value visible = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult,
-                                              at[3], end);
+        Value visible =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, at[3], end);
         if (window > 0) {
           // The window holds the query's own key and window - 1 before it.
           Value w = indexConstant(nb, l, window);
-          Value wide = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt,
-                                             end, w);
+          Value wide =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt, end, w);
           Value start = arith::SelectOp::create(
               nb, l, wide, arith::SubIOp::create(nb, l, end, w),
               indexConstant(nb, l, 0));
@@ -896,8 +884,8 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
   Value sinkValue;
   if (sink || ctx.attrInt("smooth_softmax", -1) == 1) {
     Value perHead =
-        sink ? ctx.value(11) : filledOf(b, loc, {b.getIndexAttr(heads)},
-                                        element, 0.0);
+        sink ? ctx.value(11)
+             : filledOf(b, loc, {b.getIndexAttr(heads)}, element, 0.0);
     sinkValue = reshapeTo(b, loc, perHead,
                           {b.getIndexAttr(1), b.getIndexAttr(heads),
                            b.getIndexAttr(1), b.getIndexAttr(1)});

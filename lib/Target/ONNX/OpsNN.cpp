@@ -1730,38 +1730,39 @@ FailureOr<Value> onnx_import::numpyMatmul(NodeContext &ctx, Value a, Value b) {
 }
 
 SoftmaxParts onnx_import::softmaxParts(OpBuilder &b, Location loc, Value v,
-                                      ArrayRef<int64_t> shape, int64_t axis,
-                                      Value sink) {
+                                       ArrayRef<int64_t> shape, int64_t axis,
+                                       Value sink) {
   Type type = cast<RankedTensorType>(v.getType()).getElementType();
   SoftmaxParts parts;
-  parts.max = reduce(b, loc, v, {axis}, true, -INFINITY,
-                     [](OpBuilder &nb, Location l, Value acc, Value e) -> Value {
-                       return arith::MaximumFOp::create(nb, l, acc, e);
-                     });
+  parts.max =
+      reduce(b, loc, v, {axis}, true, -INFINITY,
+             [](OpBuilder &nb, Location l, Value acc, Value e) -> Value {
+               return arith::MaximumFOp::create(nb, l, acc, e);
+             });
   SmallVector<int64_t> reducedShape(shape);
   reducedShape[axis] = 1;
   if (sink)
-    parts.max = broadcastMap(
-        b, loc, ValueRange{parts.max, sink}, reducedShape, type,
-        [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          return arith::MaximumFOp::create(nb, l, a[0], a[1]);
-        });
-  auto expOfDifference = [](OpBuilder &nb, Location l,
-                            ValueRange a) -> Value {
+    parts.max =
+        broadcastMap(b, loc, ValueRange{parts.max, sink}, reducedShape, type,
+                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+                     });
+  auto expOfDifference = [](OpBuilder &nb, Location l, ValueRange a) -> Value {
     return math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
   };
   parts.exp = broadcastMap(b, loc, ValueRange{v, parts.max}, shape, type,
                            expOfDifference);
-  parts.sum = reduce(b, loc, parts.exp, {axis}, true, 0.0,
-                     [](OpBuilder &nb, Location l, Value acc, Value e) -> Value {
-                       return arith::AddFOp::create(nb, l, acc, e);
-                     });
+  parts.sum =
+      reduce(b, loc, parts.exp, {axis}, true, 0.0,
+             [](OpBuilder &nb, Location l, Value acc, Value e) -> Value {
+               return arith::AddFOp::create(nb, l, acc, e);
+             });
   if (sink)
     parts.sum = broadcastMap(
         b, loc, ValueRange{parts.sum, sink, parts.max}, reducedShape, type,
         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          return arith::AddFOp::create(
-              nb, l, a[0], expOfDifference(nb, l, a.drop_front()));
+          return arith::AddFOp::create(nb, l, a[0],
+                                       expOfDifference(nb, l, a.drop_front()));
         });
   return parts;
 }
