@@ -200,31 +200,30 @@ Value offsetPositions(OpBuilder &b, Location loc, OpFoldResult batch,
       });
 }
 
-/// softmax(scores) @ values for scores [B, N, S, T] and values [B, Nkv, T,
-/// Hv], query head n reading key/value head n / (N / Nkv): [B, N, S, Hv].
-FailureOr<Value> weightedValues(NodeContext &ctx, Value probabilities,
-                                Value values) {
+/// left [B, N, S, X] @ right [B, Nkv, X, Y] -> [B, N, S, Y], query head n
+/// against key/value head n / (N / Nkv): the heads of one key/value head
+/// are viewed as one [B, Nkv, G * S, X] batch of rows.
+FailureOr<Value> groupedProduct(NodeContext &ctx, Value left, Value right) {
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
-  auto pt = cast<RankedTensorType>(probabilities.getType());
-  auto vt = cast<RankedTensorType>(values.getType());
-  int64_t heads = pt.getDimSize(1), kvHeads = vt.getDimSize(1);
-  int64_t group = heads / kvHeads;
-  SmallVector<OpFoldResult> ps = sizesOf(b, loc, probabilities);
-  // [B, Nkv, G * S, T]: the query heads of one key/value head together.
-  OpFoldResult rows = productOf(b, loc, {b.getIndexAttr(group), ps[2]});
-  Value grouped = reshapeTo(b, loc, probabilities,
-                            {ps[0], b.getIndexAttr(kvHeads), rows, ps[3]});
-  FailureOr<Value> product = numpyMatmul(ctx, grouped, values);
+  auto lt = cast<RankedTensorType>(left.getType());
+  auto rt = cast<RankedTensorType>(right.getType());
+  int64_t heads = lt.getDimSize(1), kvHeads = rt.getDimSize(1);
+  SmallVector<OpFoldResult> ls = sizesOf(b, loc, left);
+  SmallVector<OpFoldResult> rs = sizesOf(b, loc, right);
+  OpFoldResult rows =
+      productOf(b, loc, {b.getIndexAttr(heads / kvHeads), ls[2]});
+  Value grouped =
+      reshapeTo(b, loc, left, {ls[0], b.getIndexAttr(kvHeads), rows, ls[3]});
+  FailureOr<Value> product = numpyMatmul(ctx, grouped, right);
   if (failed(product))
     return failure();
-  return reshapeTo(
-      b, loc, *product,
-      {ps[0], b.getIndexAttr(heads), ps[2], b.getIndexAttr(vt.getDimSize(3))});
+  return reshapeTo(b, loc, *product,
+                   {ls[0], b.getIndexAttr(heads), ls[2], rs[3]});
 }
 
 /// Output 0 of an attention node: softmax(scores) (with `sink`, see
-/// softmaxParts) times `values` (weightedValues), heads merged.
+/// softmaxParts) times `values` [B, Nkv, T, Hv], heads merged.
 LogicalResult attendTo(NodeContext &ctx, Value scores, Value values,
                        Value sink) {
   auto type = cast<RankedTensorType>(scores.getType());
@@ -236,33 +235,17 @@ LogicalResult attendTo(NodeContext &ctx, Value scores, Value values,
                    [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                      return arith::DivFOp::create(nb, l, a[0], a[1]);
                    });
-  FailureOr<Value> out = weightedValues(ctx, probabilities, values);
+  FailureOr<Value> out = groupedProduct(ctx, probabilities, values);
   if (failed(out))
     return failure();
   ctx.setOutput(0, mergeHeads(ctx.b, ctx.loc, *out));
   return success();
 }
 
-/// Q Kᵀ for queries [B, N, S, H] and keys [B, Nkv, T, H] (query head n
-/// against key head n / (N / Nkv)): [B, N, S, T].
+/// Q Kᵀ for queries [B, N, S, H] and keys [B, Nkv, T, H]: [B, N, S, T].
 FailureOr<Value> queryKeyProducts(NodeContext &ctx, Value queries, Value keys) {
-  OpBuilder &b = ctx.b;
-  Location loc = ctx.loc;
-  auto qt = cast<RankedTensorType>(queries.getType());
-  auto kt = cast<RankedTensorType>(keys.getType());
-  int64_t heads = qt.getDimSize(1), kvHeads = kt.getDimSize(1);
-  int64_t group = heads / kvHeads;
-  SmallVector<OpFoldResult> qs = sizesOf(b, loc, queries);
-  SmallVector<OpFoldResult> ks = sizesOf(b, loc, keys);
-  OpFoldResult rows = productOf(b, loc, {b.getIndexAttr(group), qs[2]});
-  Value grouped =
-      reshapeTo(b, loc, queries, {qs[0], b.getIndexAttr(kvHeads), rows, qs[3]});
-  FailureOr<Value> product =
-      numpyMatmul(ctx, grouped, transpose(b, loc, keys, {0, 1, 3, 2}));
-  if (failed(product))
-    return failure();
-  return reshapeTo(b, loc, *product,
-                   {qs[0], b.getIndexAttr(heads), qs[2], ks[2]});
+  return groupedProduct(ctx, queries,
+                        transpose(ctx.b, ctx.loc, keys, {0, 1, 3, 2}));
 }
 
 /// The body of the masked-score generic: the score at loop indices (b, n,
