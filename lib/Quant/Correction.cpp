@@ -63,28 +63,6 @@ void Correction::addTo(float *w) const {
   }
 }
 
-std::vector<double> Correction::apply(const double *x) const {
-  std::vector<double> y(rows, 0.0);
-  if (!columns.empty()) {
-    std::vector<float> s = salient.dequantize();
-    int64_t count = int64_t(columns.size());
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < count; ++j)
-        y[r] += double(s[r * count + j]) * x[columns[j]];
-  }
-  if (int64_t k = rank()) {
-    std::vector<float> v = down.dequantize(), u = up.dequantize();
-    std::vector<double> t(k, 0.0);
-    for (int64_t i = 0; i < k; ++i)
-      for (int64_t c = 0; c < cols; ++c)
-        t[i] += double(v[i * cols + c]) * x[c];
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t i = 0; i < k; ++i)
-        y[r] += double(u[r * k + i]) * t[i];
-  }
-  return y;
-}
-
 double Correction::storedBits() const {
   double bits = 32.0 * double(columns.size());
   for (const KeptWeights *part : {&salient, &down, &up})

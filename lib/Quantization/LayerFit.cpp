@@ -254,10 +254,14 @@ std::vector<float> LayerFitter::bias(const Layer &layer,
   bias = q::meanErrorBias(w, weights, mean.data());
   if (!fitted.correction.empty()) {
     // - C E[x]: the correction's share of the mean error.
-    std::vector<double> corrected =
-        fitted.correction.apply(prepared.stats->mean.data());
-    for (int64_t n = 0; n < layer.rows; ++n)
-      bias[n] -= float(corrected[n]);
+    std::vector<float> c(layer.rows * layer.cols, 0.0f);
+    fitted.correction.addTo(c.data());
+    for (int64_t n = 0; n < layer.rows; ++n) {
+      double sum = 0;
+      for (int64_t k = 0; k < layer.cols; ++k)
+        sum += double(c[n * layer.cols + k]) * prepared.stats->mean[k];
+      bias[n] -= float(sum);
+    }
   }
   if (!prepared.targetWeights.empty()) {
     // + W E[x] - W* E[x̃]: what the target itself leaves.

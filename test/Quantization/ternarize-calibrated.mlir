@@ -18,6 +18,10 @@
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 bias-correction=1 rotate=1 stats=%t/stats.json report=%t/rotated.json" -o %t/rotated.mlir 2>/dev/null
 // RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/rotated.mlir %t/rotated.json | FileCheck %s --check-prefix=COSINE
 // RUN: FileCheck %s --check-prefix=ROTATED-JSON < %t/rotated.json
+// With corrections (salient=, low-rank=) the bias cancels the mean error
+// Ŵ + C leaves, and the report predicts the compiled model's cosine.
+// RUN: tern-opt %t/float.mlir --tern-ternarize="method=ptqtp planes=1 gptq=1 bias-correction=1 salient=1 low-rank=1 stats=%t/stats.json report=%t/corrected.json" -o %t/corrected.mlir 2>/dev/null
+// RUN: %python %S/Inputs/calibration.py cosine %t/sets tern-run %t/float.mlir %t/corrected.mlir %t/corrected.json | FileCheck %s --check-prefix=COSINE
 // Rotating statistics needs their second moments.
 // RUN: tern-opt %s --tern-calibrate="inputs=%t/sets stats=%t/first.json" -o /dev/null 2>/dev/null
 // RUN: not tern-opt %t/float.mlir --tern-ternarize="rotate=1 stats=%t/first.json" 2>&1 | FileCheck %s --check-prefix=NO-MOMENTS

@@ -4,7 +4,7 @@
 // columns are those through which most of the output flows; a residual that
 // is a few columns plus a low-rank matrix is corrected up to its storage's
 // rounding; the Hessian-weighted low-rank fit leaves less output error than
-// the unweighted one under correlated inputs; apply, addTo and the bits
+// the unweighted one under correlated inputs; addTo and the bits
 // agree with the parts; bad requests are errors.
 //
 //===----------------------------------------------------------------------===//
@@ -87,19 +87,6 @@ TEST(CorrectionTest, RecoversColumnsPlusALowRankResidual) {
     // f16 rounds to 2^-11, int8 to 1/254 of each row's largest value.
     EXPECT_LT(std::sqrt(err / norm), format == KeptFormat::F16 ? 1e-3 : 2e-2)
         << keptFormatName(format);
-    // apply() is the same product.
-    std::vector<double> x(cols);
-    for (int64_t j = 0; j < cols; ++j)
-      x[j] = std::sin(double(j));
-    std::vector<double> y = c->apply(x.data());
-    std::vector<float> dense(rows * cols, 0.0f);
-    c->addTo(dense.data());
-    for (int64_t i = 0; i < rows; ++i) {
-      double expected = 0;
-      for (int64_t j = 0; j < cols; ++j)
-        expected += double(dense[i * cols + j]) * x[j];
-      EXPECT_NEAR(y[i], expected, 1e-4);
-    }
   }
 }
 

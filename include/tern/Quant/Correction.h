@@ -70,8 +70,6 @@ struct Correction {
   bool empty() const { return columns.empty() && rank() == 0; }
   /// Adds C (rows x cols) to `w`.
   void addTo(float *w) const;
-  /// C x for one input vector x (cols values): rows values.
-  std::vector<double> apply(const double *x) const;
   /// The bits stored: codes and scales (or f16 values) of every part, and
   /// 32 bits per salient column index.
   double storedBits() const;

@@ -248,6 +248,13 @@ FailureOr<Value> queryKeyProducts(NodeContext &ctx, Value queries, Value keys) {
                         transpose(ctx.b, ctx.loc, keys, {0, 1, 3, 2}));
 }
 
+/// The `scale` attribute of an attention node: what Q Kᵀ is multiplied
+/// by, 1 / √(head size) when absent or 0.
+double scaleOf(NodeContext &ctx, int64_t headSize) {
+  double scale = ctx.attrFloat("scale", 0);
+  return scale != 0 ? scale : 1 / std::sqrt(double(headSize));
+}
+
 /// The body of the masked-score generic: the score at loop indices (b, n,
 /// i, j) from the raw product Q Kᵀ there.
 using ScoreBody =
@@ -503,9 +510,7 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
   FailureOr<Value> products = queryKeyProducts(ctx, q, k);
   if (failed(products))
     return failure();
-  double scale = ctx.attrFloat("scale", 0);
-  if (scale == 0)
-    scale = 1 / std::sqrt(double(headSize));
+  double scale = scaleOf(ctx, headSize);
   double filter = ctx.attrFloat("mask_filter_value", -10000.0f);
   bool causal = ctx.attrInt("unidirectional", 0) != 0;
   Value maskValue = mask ? ctx.value(4) : Value();
@@ -519,6 +524,8 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
         Value s = arith::MulFOp::create(nb, l, raw, scalar(nb, l, type, scale));
         if (bias)
           s = arith::AddFOp::create(nb, l, s, biasAt(nb, l, bias, at));
+        // The causal mask replaces the padding mask: both add to this.
+        Value unmasked = s;
         if (maskValue) {
           Value masked;
           int64_t rank = cast<RankedTensorType>(maskValue.getType()).getRank();
@@ -548,14 +555,10 @@ LogicalResult lowerMultiHeadAttention(NodeContext &ctx) {
               arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt, tokens,
                                     indexConstant(nb, l, 1));
           Value hidden = arith::AndIOp::create(nb, l, future, several);
-          Value base =
-              arith::MulFOp::create(nb, l, raw, scalar(nb, l, type, scale));
-          if (bias)
-            base = arith::AddFOp::create(nb, l, base, biasAt(nb, l, bias, at));
           Value lowest =
               scalar(nb, l, type, -double(std::numeric_limits<float>::max()));
           s = arith::SelectOp::create(
-              nb, l, hidden, arith::AddFOp::create(nb, l, base, lowest), s);
+              nb, l, hidden, arith::AddFOp::create(nb, l, unmasked, lowest), s);
         }
         return s;
       });
@@ -815,9 +818,7 @@ LogicalResult lowerGroupQueryAttention(NodeContext &ctx) {
   FailureOr<Value> products = queryKeyProducts(ctx, q, presentKey);
   if (failed(products))
     return failure();
-  double scale = ctx.attrFloat("scale", 0);
-  if (scale == 0)
-    scale = 1 / std::sqrt(double(headSize));
+  double scale = scaleOf(ctx, headSize);
   double softcap = ctx.attrFloat("softcap", 0);
   Value bias = ctx.input(10) ? ctx.value(10) : Value();
   bool causal = causalAttr != 0;

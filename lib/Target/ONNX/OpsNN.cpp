@@ -1235,14 +1235,13 @@ LogicalResult lowerSoftmax(NodeContext &ctx, bool logSoftmax) {
   SoftmaxParts parts = softmaxParts(ctx.b, ctx.loc, v, work, axes[0]);
   Value y;
   if (logSoftmax)
-    y = broadcastMap(ctx.b, ctx.loc, ValueRange{v, parts.max, parts.sum}, work,
-                     type,
-                     [](OpBuilder &b, Location loc, ValueRange a) -> Value {
-                       Value shifted =
-                           arith::SubFOp::create(b, loc, a[0], a[1]);
-                       return arith::SubFOp::create(
-                           b, loc, shifted, math::LogOp::create(b, loc, a[2]));
-                     });
+    y = broadcastMap(
+        ctx.b, ctx.loc, ValueRange{v, parts.max, parts.sum}, work, type,
+        [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value shifted = arith::SubFOp::create(b, loc, a[0], a[1]);
+          return arith::SubFOp::create(b, loc, shifted,
+                                       math::LogOp::create(b, loc, a[2]));
+        });
   else
     y = broadcastMap(ctx.b, ctx.loc, ValueRange{parts.exp, parts.sum}, work,
                      type,
