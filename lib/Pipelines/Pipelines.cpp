@@ -29,6 +29,9 @@ static void addBufferization(OpPassManager &pm) {
   // Contiguous arguments and results: vector loads need unit inner strides.
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Loops (recurrent layers, ONNX Loop and Scan) may carry a fresh buffer
+  // from one iteration to the next; the deallocation pipeline frees it.
+  bufferize.allowReturnAllocsFromLoops = true;
   // Producers of padded or concatenated tensors write into the result.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));

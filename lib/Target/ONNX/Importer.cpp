@@ -74,6 +74,8 @@ const llvm::StringSet<> &dynamicShapeOps() {
       // Attention (OpsAttention.cpp): batch and sequences dynamic.
       "com.microsoft::RotaryEmbedding", "com.microsoft::MultiHeadAttention",
       "com.microsoft::GroupQueryAttention",
+      // Recurrent layers (OpsRecurrent.cpp): steps and batch dynamic.
+      "GRU", "LSTM", "RNN",
       // Matrix products, convolutions, pooling, layout, normalization,
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
@@ -97,6 +99,7 @@ const HandlerTable &handlers() {
     registerNNOps(t);
     registerIndexingOps(t);
     registerAttentionOps(t);
+    registerRecurrentOps(t);
     return t;
   }();
   return table;

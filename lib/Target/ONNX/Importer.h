@@ -195,6 +195,7 @@ void registerTensorOps(HandlerTable &table);
 void registerNNOps(HandlerTable &table);
 void registerIndexingOps(HandlerTable &table);
 void registerAttentionOps(HandlerTable &table);
+void registerRecurrentOps(HandlerTable &table);
 
 //===----------------------------------------------------------------------===//
 // Types and constants
