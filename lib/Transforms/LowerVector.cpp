@@ -240,6 +240,10 @@ struct LowerVectorForCPUPass
           patterns, VectorTransferToSCFOptions().enableFullUnroll());
       vector::populateVectorTransferLoweringPatterns(patterns,
                                                      /*maxTransferRank=*/1);
+      // Scalar transfers (0-d, one element) as loads and stores: a buffer
+      // of unknown strides (a loop-carried one) is read element by element.
+      vector::populateScalarVectorTransferLoweringPatterns(
+          patterns, /*benefit=*/1, /*allowMultipleUses=*/true);
       vector::populateVectorBroadcastLoweringPatterns(patterns);
       vector::populateVectorShapeCastLoweringPatterns(patterns);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))

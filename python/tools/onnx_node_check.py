@@ -68,13 +68,30 @@ def mlir_type(array):
     return f"tensor<{shape}x{element}>" if shape else f"tensor<{element}>", element
 
 
-def driver(outputs):
-    """An @entry that calls @main and prints every output as f32."""
+def declared_results(module):
+    """The result types of @main in the printed `module`, or None."""
+    match = re.search(r"func\.func @main\(\)[^\n]*", module)
+    if not match or "->" not in match.group(0):
+        return None
+    return re.findall(r"tensor<[^>]*>", match.group(0).split("->", 1)[1])
+
+
+def driver(outputs, declared=None):
+    """An @entry that calls @main and prints every output as f32. Results
+    @main declares with `?` dimensions (a Loop's stacked rows, say) are cast
+    to the shapes of the expected outputs."""
     types = [mlir_type(o) for o in outputs]
+    if not declared or len(declared) != len(types):
+        declared = [t for t, _ in types]
     lines = ["  func.func @entry() {"]
-    results = ", ".join(t for t, _ in types)
-    names = ", ".join(f"%r{i}" for i in range(len(outputs)))
+    results = ", ".join(declared)
+    names = ", ".join(f"%d{i}" for i in range(len(outputs)))
     lines.append(f"    {names} = func.call @main() : () -> ({results})")
+    for i, (have, (ttype, _)) in enumerate(zip(declared, types)):
+        if have == ttype:
+            lines.append(f"    %r{i} = tensor.cast %d{i} : {have} to {have}")
+        else:
+            lines.append(f"    %r{i} = tensor.cast %d{i} : {have} to {ttype}")
     for i, ((ttype, element), out) in enumerate(zip(types, outputs)):
         value = f"%r{i}"
         if element != "f32":
@@ -193,7 +210,8 @@ def run_with_initializers(args, model, graph_inputs, inputs, outputs, tmp):
     if imported.returncode:
         import_failed(imported.stderr)
     check_output_types(outputs)
-    module = insert_driver(imported.stdout, driver(outputs))
+    module = insert_driver(imported.stdout,
+                           driver(outputs, declared_results(imported.stdout)))
     lowered = subprocess.run(
         [os.path.join(args.bin, "tern-opt"),
          "--tern-reference-to-llvm" if args.pipeline == "reference"

@@ -23,6 +23,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/ManagedStatic.h"
@@ -76,6 +77,9 @@ const llvm::StringSet<> &dynamicShapeOps() {
       "com.microsoft::GroupQueryAttention",
       // Recurrent layers (OpsRecurrent.cpp): steps and batch dynamic.
       "GRU", "LSTM", "RNN",
+      // Control flow (OpsControlFlow.cpp): subgraphs take what they are
+      // given.
+      "If", "Loop", "Scan",
       // Matrix products, convolutions, pooling, layout, normalization,
       // reductions (channels and weights stay static).
       "AveragePool", "BatchNormalization", "Conv", "ConvTranspose",
@@ -100,6 +104,7 @@ const HandlerTable &handlers() {
     registerIndexingOps(t);
     registerAttentionOps(t);
     registerRecurrentOps(t);
+    registerControlFlowOps(t);
     return t;
   }();
   return table;
@@ -128,6 +133,51 @@ int64_t byteWidth(int32_t type) {
   default:
     return 0;
   }
+}
+
+/// Adds to `reads` the names `graph` (or a subgraph in it) reads from the
+/// graphs around it: what its nodes read that it does not define.
+void outerReads(const onnx::GraphProto &graph, llvm::StringSet<> &reads) {
+  llvm::StringSet<> defined, inner;
+  for (const onnx::ValueInfoProto &input : graph.input())
+    defined.insert(input.name());
+  for (const onnx::TensorProto &init : graph.initializer())
+    defined.insert(init.name());
+  for (const onnx::NodeProto &node : graph.node()) {
+    for (const std::string &out : node.output())
+      defined.insert(out);
+    for (const std::string &in : node.input())
+      if (!in.empty())
+        inner.insert(in);
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_g())
+        outerReads(attr.g(), inner);
+      for (const onnx::GraphProto &sub : attr.graphs())
+        outerReads(sub, inner);
+    }
+  }
+  for (const onnx::ValueInfoProto &output : graph.output())
+    inner.insert(output.name());
+  for (const auto &name : inner)
+    if (!defined.count(name.getKey()))
+      reads.insert(name.getKey());
+}
+
+/// What `node` reads: its inputs, and what its subgraphs read from around
+/// them (an If's branches read values no input names).
+SmallVector<std::string> readsOf(const onnx::NodeProto &node) {
+  SmallVector<std::string> reads(node.input().begin(), node.input().end());
+  llvm::StringSet<> captured;
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    if (attr.has_g())
+      outerReads(attr.g(), captured);
+    for (const onnx::GraphProto &sub : attr.graphs())
+      outerReads(sub, captured);
+  }
+  for (const auto &name : captured)
+    if (!llvm::is_contained(reads, name.getKey()))
+      reads.push_back(name.getKey().str());
+  return reads;
 }
 
 } // namespace
@@ -259,8 +309,22 @@ public:
     return it == values.end() ? nullptr : &it->second;
   }
   void define(const std::string &name, Tensor tensor) {
+    if (!scopes.empty()) {
+      auto it = values.find(name);
+      scopes.back().emplace_back(name, it == values.end()
+                                           ? std::nullopt
+                                           : std::optional(it->second));
+    }
     values[name] = std::move(tensor);
   }
+  /// Imports `graph`, a subgraph of the node `ctx` lowers, at the builder's
+  /// insertion point (see importSubgraph in Importer.h).
+  FailureOr<SmallVector<Tensor>> importSubgraph(NodeContext &ctx,
+                                                const onnx::GraphProto &graph,
+                                                ArrayRef<Value> inputs);
+  /// Materializes, at the builder's insertion point, the values of
+  /// enclosing graphs that `graph` (or a subgraph in it) reads.
+  void materializeCaptures(const onnx::GraphProto &graph, Location loc);
   Value materialize(Tensor &tensor, Location loc);
   /// A constant from a TensorProto (initializer, Constant node, attribute).
   FailureOr<Tensor> constantFrom(const onnx::TensorProto &proto, Location loc);
@@ -270,14 +334,26 @@ public:
 
 private:
   LogicalResult checkOpsets(const onnx::ModelProto &model, Location loc);
+  /// Imports the nodes of `graph` in `order` (sortNodes).
+  LogicalResult importNodes(const onnx::GraphProto &graph,
+                            ArrayRef<int> order, Location fileLoc);
+  /// The nodes of `graph` in an order that defines each value before its
+  /// uses. `known` holds what the graph defines besides its nodes (inputs,
+  /// initializers), `outer` what the graphs around it define (which its
+  /// nodes may read, or define anew for themselves).
   FailureOr<std::vector<int>> sortNodes(const onnx::GraphProto &graph,
                                         const llvm::StringSet<> &known,
+                                        const llvm::StringSet<> &outer,
                                         Location loc);
 
   std::string fileName;
   std::string baseDirectory;
   OpBuilder builder;
   std::unordered_map<std::string, Tensor> values;
+  /// The names each subgraph being imported has defined, with what they
+  /// named before (nothing, or a value they shadow), to forget them after.
+  std::vector<std::vector<std::pair<std::string, std::optional<Tensor>>>>
+      scopes;
   llvm::StringMap<int64_t> opsets;
 };
 
@@ -575,9 +651,10 @@ LogicalResult Importer::checkOpsets(const onnx::ModelProto &model,
   return success();
 }
 
-FailureOr<std::vector<int>> Importer::sortNodes(const onnx::GraphProto &graph,
-                                                const llvm::StringSet<> &known,
-                                                Location loc) {
+FailureOr<std::vector<int>>
+Importer::sortNodes(const onnx::GraphProto &graph,
+                    const llvm::StringSet<> &known,
+                    const llvm::StringSet<> &outer, Location loc) {
   // Kahn's algorithm over value names; ties keep the file's order.
   llvm::StringMap<int> producer;
   for (int i = 0; i < graph.node_size(); ++i)
@@ -592,10 +669,12 @@ FailureOr<std::vector<int>> Importer::sortNodes(const onnx::GraphProto &graph,
   std::vector<std::vector<int>> users(graph.node_size());
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto &node = graph.node(i);
-    for (const std::string &in : node.input()) {
+    for (const std::string &in : readsOf(node)) {
       if (in.empty() || known.count(in))
         continue;
       auto it = producer.find(in);
+      if (it == producer.end() && outer.count(in))
+        continue;
       if (it == producer.end())
         return emitError(loc) << "node '" << nodeName(node, i) << "' ("
                               << node.op_type() << ") reads '" << in
@@ -628,6 +707,167 @@ FailureOr<std::vector<int>> Importer::sortNodes(const onnx::GraphProto &graph,
                failure();
   }
   return order;
+}
+
+LogicalResult Importer::importNodes(const onnx::GraphProto &graph,
+                                    ArrayRef<int> order, Location fileLoc) {
+  for (int index : order) {
+    const onnx::NodeProto *node = &graph.node(index);
+    std::string name = nodeName(*node, index);
+    Location loc = NameLoc::get(StringAttr::get(context, name), fileLoc);
+    std::string domain = node->domain() == "ai.onnx" ? "" : node->domain();
+    auto opset = opsets.find(domain);
+    // Default-domain ops by type, others as DOMAIN::Type.
+    std::string key =
+        domain.empty() ? node->op_type() : domain + "::" + node->op_type();
+    auto handler = handlers().find(key);
+    if (opset == opsets.end() || handler == handlers().end()) {
+      emitError(loc) << "node '" << name << "': unsupported op "
+                     << node->op_type() << " (domain '" << domain << "', opset "
+                     << (opset == opsets.end() ? std::string("none")
+                                               : std::to_string(opset->second))
+                     << ")";
+      return failure();
+    }
+    NodeContext ctx(*this, *node, opset->second, loc, builder);
+    for (int i = 0; i < ctx.numInputs(); ++i)
+      if (Tensor *in = ctx.input(i);
+          in && in->type.getElementType().isUnsignedInteger() &&
+          !readsUnsigned(key, i)) {
+        ctx.error() << "input '" << node->input(i) << "' has unsupported UINT8";
+        return failure();
+      }
+    if (!acceptsDynamicShapes(key))
+      for (int i = 0; i < ctx.numInputs(); ++i)
+        if (Tensor *in = ctx.input(i); in && !in->type.hasStaticShape()) {
+          ctx.error() << "input '" << node->input(i) << "' has shape "
+                      << shapeString(in->type.getShape())
+                      << ", and tern does not import " << node->op_type()
+                      << " with dynamic dimensions yet; fix them with "
+                         "--input-shape";
+          return failure();
+        }
+    for (const onnx::AttributeProto &attr : node->attribute()) {
+      size_t longest = attr.s().size();
+      for (const std::string &str : attr.strings())
+        longest = std::max(longest, str.size());
+      if (longest > kMaxStringAttr) {
+        ctx.error() << "attribute '" << attr.name() << "' holds a string of "
+                    << longest << " bytes; tern reads at most "
+                    << kMaxStringAttr;
+        return failure();
+      }
+    }
+    if (failed(handler->second(ctx)))
+      return failure();
+    for (const std::string &out : node->output()) {
+      if (out.empty())
+        continue;
+      Tensor *tensor = lookup(out);
+      if (!tensor) {
+        emitError(loc) << "node '" << name << "' (" << node->op_type()
+                       << "): output '" << out << "' was not produced";
+        return failure();
+      }
+      if (failed(checkShape(tensor->type.getShape(), "output '" + out + "'",
+                            [&] { return ctx.error(); })))
+        return failure();
+    }
+  }
+  return success();
+}
+
+FailureOr<SmallVector<Tensor>>
+Importer::importSubgraph(NodeContext &ctx, const onnx::GraphProto &graph,
+                         ArrayRef<Value> inputs) {
+  Location fileLoc = FileLineColLoc::get(context, fileName, 0, 0);
+  if (graph.input_size() != int64_t(inputs.size()))
+    return ctx.error() << "has a subgraph '" << graph.name() << "' of "
+                       << graph.input_size() << " inputs; " << ctx.node.op_type()
+                       << " gives it " << inputs.size(),
+           failure();
+  // The names of the enclosing graphs may be read, or defined anew (ONNX
+  // lets a subgraph shadow them); what this graph defines is forgotten
+  // when it is imported.
+  llvm::StringSet<> outer, known;
+  for (const auto &entry : values)
+    outer.insert(entry.first);
+  scopes.emplace_back();
+  llvm::scope_exit forget([&] {
+    for (auto &[name, old] : llvm::reverse(scopes.back())) {
+      if (old)
+        values[name] = std::move(*old);
+      else
+        values.erase(name);
+    }
+    scopes.pop_back();
+  });
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    Location loc = NameLoc::get(StringAttr::get(context, init.name()), fileLoc);
+    if (!known.insert(init.name()).second)
+      return emitError(loc) << "initializer '" << init.name()
+                            << "' of subgraph '" << graph.name()
+                            << "' is defined more than once",
+             failure();
+    FailureOr<Tensor> tensor = constantFrom(init, loc);
+    if (failed(tensor))
+      return failure();
+    define(init.name(), std::move(*tensor));
+  }
+  for (auto [input, value] : llvm::zip(graph.input(), inputs)) {
+    if (!known.insert(input.name()).second)
+      return ctx.error() << "has a subgraph '" << graph.name()
+                         << "' whose input '" << input.name()
+                         << "' is defined more than once",
+             failure();
+    Tensor tensor;
+    tensor.type = cast<RankedTensorType>(value.getType());
+    tensor.value = value;
+    define(input.name(), std::move(tensor));
+  }
+  FailureOr<std::vector<int>> order = sortNodes(graph, known, outer, ctx.loc);
+  if (failed(order) || failed(importNodes(graph, *order, fileLoc)))
+    return failure();
+  SmallVector<Tensor> outputs;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    Tensor *tensor = lookup(output.name());
+    if (!tensor)
+      return ctx.error() << "has a subgraph '" << graph.name()
+                         << "' whose output '" << output.name()
+                         << "' is not defined by any node",
+             failure();
+    outputs.push_back(*tensor);
+  }
+  return outputs;
+}
+
+void Importer::materializeCaptures(const onnx::GraphProto &graph,
+                                   Location loc) {
+  for (const onnx::NodeProto &node : graph.node()) {
+    for (const std::string &name : node.input())
+      if (Tensor *tensor = name.empty() ? nullptr : lookup(name))
+        materialize(*tensor, loc);
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_g())
+        materializeCaptures(attr.g(), loc);
+      for (const onnx::GraphProto &sub : attr.graphs())
+        materializeCaptures(sub, loc);
+    }
+  }
+  for (const onnx::ValueInfoProto &output : graph.output())
+    if (Tensor *tensor = lookup(output.name()))
+      materialize(*tensor, loc);
+}
+
+FailureOr<SmallVector<Tensor>>
+onnx_import::importSubgraph(NodeContext &ctx, const onnx::GraphProto &graph,
+                            ArrayRef<Value> inputs) {
+  return ctx.importer.importSubgraph(ctx, graph, inputs);
+}
+
+void onnx_import::materializeCaptures(NodeContext &ctx,
+                                      const onnx::GraphProto &graph) {
+  ctx.importer.materializeCaptures(graph, ctx.loc);
 }
 
 OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
@@ -733,73 +973,12 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
     define(name, tensor);
   }
 
-  FailureOr<std::vector<int>> order = sortNodes(graph, known, fileLoc);
+  FailureOr<std::vector<int>> order = sortNodes(graph, known, {}, fileLoc);
   if (failed(order))
     return nullptr;
 
-  for (int index : *order) {
-    const onnx::NodeProto *node = &graph.node(index);
-    std::string name = nodeName(*node, index);
-    Location loc = NameLoc::get(StringAttr::get(context, name), fileLoc);
-    std::string domain = node->domain() == "ai.onnx" ? "" : node->domain();
-    auto opset = opsets.find(domain);
-    // Default-domain ops by type, others as DOMAIN::Type.
-    std::string key =
-        domain.empty() ? node->op_type() : domain + "::" + node->op_type();
-    auto handler = handlers().find(key);
-    if (opset == opsets.end() || handler == handlers().end()) {
-      emitError(loc) << "node '" << name << "': unsupported op "
-                     << node->op_type() << " (domain '" << domain << "', opset "
-                     << (opset == opsets.end() ? std::string("none")
-                                               : std::to_string(opset->second))
-                     << ")";
-      return nullptr;
-    }
-    NodeContext ctx(*this, *node, opset->second, loc, builder);
-    for (int i = 0; i < ctx.numInputs(); ++i)
-      if (Tensor *in = ctx.input(i);
-          in && in->type.getElementType().isUnsignedInteger() &&
-          !readsUnsigned(key, i)) {
-        ctx.error() << "input '" << node->input(i) << "' has unsupported UINT8";
-        return nullptr;
-      }
-    if (!acceptsDynamicShapes(key))
-      for (int i = 0; i < ctx.numInputs(); ++i)
-        if (Tensor *in = ctx.input(i); in && !in->type.hasStaticShape()) {
-          ctx.error() << "input '" << node->input(i) << "' has shape "
-                      << shapeString(in->type.getShape())
-                      << ", and tern does not import " << node->op_type()
-                      << " with dynamic dimensions yet; fix them with "
-                         "--input-shape";
-          return nullptr;
-        }
-    for (const onnx::AttributeProto &attr : node->attribute()) {
-      size_t longest = attr.s().size();
-      for (const std::string &str : attr.strings())
-        longest = std::max(longest, str.size());
-      if (longest > kMaxStringAttr) {
-        ctx.error() << "attribute '" << attr.name() << "' holds a string of "
-                    << longest << " bytes; tern reads at most "
-                    << kMaxStringAttr;
-        return nullptr;
-      }
-    }
-    if (failed(handler->second(ctx)))
-      return nullptr;
-    for (const std::string &out : node->output()) {
-      if (out.empty())
-        continue;
-      Tensor *tensor = lookup(out);
-      if (!tensor) {
-        emitError(loc) << "node '" << name << "' (" << node->op_type()
-                       << "): output '" << out << "' was not produced";
-        return nullptr;
-      }
-      if (failed(checkShape(tensor->type.getShape(), "output '" + out + "'",
-                            [&] { return ctx.error(); })))
-        return nullptr;
-    }
-  }
+  if (failed(importNodes(graph, *order, fileLoc)))
+    return nullptr;
 
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &output : graph.output()) {

@@ -177,6 +177,21 @@ public:
 FailureOr<Tensor> constantFromProto(NodeContext &ctx,
                                     const onnx::TensorProto &proto);
 
+/// A subgraph of the node `ctx` lowers (If's branches, the bodies of Loop
+/// and Scan), imported at the builder's insertion point as a graph is: its
+/// inputs bound to `inputs` in order, the values of the enclosing graphs it
+/// reads used where they are. Returns its outputs (with their contents when
+/// known at import time); the names it defines are forgotten after.
+FailureOr<SmallVector<Tensor>> importSubgraph(NodeContext &ctx,
+                                              const onnx::GraphProto &graph,
+                                              ArrayRef<Value> inputs);
+
+/// Materializes, at the builder's insertion point, the constants of the
+/// enclosing graphs that `graph` (or a subgraph in it) reads: a region
+/// built after (scf.if, scf.for, scf.while) may use them, as it may not
+/// use a constant first materialized inside it.
+void materializeCaptures(NodeContext &ctx, const onnx::GraphProto &graph);
+
 /// The IR value of a constant tensor (materialized once).
 Value materializeConstant(NodeContext &ctx, Tensor &tensor);
 
@@ -196,6 +211,7 @@ void registerNNOps(HandlerTable &table);
 void registerIndexingOps(HandlerTable &table);
 void registerAttentionOps(HandlerTable &table);
 void registerRecurrentOps(HandlerTable &table);
+void registerControlFlowOps(HandlerTable &table);
 
 //===----------------------------------------------------------------------===//
 // Types and constants
