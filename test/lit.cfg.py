@@ -80,6 +80,12 @@ if os.path.exists(os.path.join(ppocr, "ch_PP-OCRv4_rec_infer.onnx")):
     config.available_features.add("ppocr-models")
 config.substitutions.append(("%ppocr", ppocr))
 
+# Silero VAD's ONNX exports, from scripts/fetch-models.sh (not committed).
+silero = os.path.join(config.tern_models_dir, "silero")
+if os.path.exists(os.path.join(silero, "silero_vad_v5.onnx")):
+    config.available_features.add("silero-models")
+config.substitutions.append(("%silero", silero))
+
 # ONNX Runtime for Node, from scripts/fetch-ort.sh (not committed).
 ort = os.path.join(config.tern_src_root, "tools", "ort-reference")
 if os.path.exists(os.path.join(ort, "node_modules", "onnxruntime-node")):

@@ -30,6 +30,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <cmath>
 #include <cstring>
 #include <deque>
 
@@ -334,6 +335,9 @@ public:
 
 private:
   LogicalResult checkOpsets(const onnx::ModelProto &model, Location loc);
+  /// Defines graph input `input` as the constant `value` (--input-value).
+  LogicalResult defineInputValue(const onnx::ValueInfoProto &input,
+                                 double value, Location loc);
   /// Imports the nodes of `graph` in `order` (sortNodes).
   LogicalResult importNodes(const onnx::GraphProto &graph,
                             ArrayRef<int> order, Location fileLoc);
@@ -709,6 +713,39 @@ Importer::sortNodes(const onnx::GraphProto &graph,
   return order;
 }
 
+LogicalResult Importer::defineInputValue(const onnx::ValueInfoProto &input,
+                                         double value, Location loc) {
+  const onnx::TypeProto::Tensor &tensorType = input.type().tensor_type();
+  Type elementType = input.type().has_tensor_type()
+                         ? elementTypeOf(context, tensorType.elem_type())
+                         : Type();
+  if (!elementType)
+    return emitError(loc) << "--input-value gives input '" << input.name()
+                          << "', which is not a tensor of a type tern reads";
+  // A scalar, or a tensor of one element ([1], [1, 1]).
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensorType.shape().dim()) {
+    if (dim.has_dim_value() && dim.dim_value() != 1)
+      return emitError(loc)
+             << "--input-value gives input '" << input.name()
+             << "' one value; the model gives it dimension "
+             << dim.dim_value();
+    shape.push_back(1);
+  }
+  if (elementType.isInteger(1) ? value != 0 && value != 1
+      : isa<IntegerType>(elementType) ? value != std::trunc(value)
+                                      : false)
+    return emitError(loc) << "--input-value gives input '" << input.name()
+                          << "' (" << elementType << ") the value " << value;
+  Tensor tensor;
+  tensor.type = RankedTensorType::get(shape, elementType);
+  tensor.host = std::make_shared<HostTensor>(
+      makeHost(elementType, shape, {value}));
+  tensor.name = input.name();
+  define(input.name(), std::move(tensor));
+  return success();
+}
+
 LogicalResult Importer::importNodes(const onnx::GraphProto &graph,
                                     ArrayRef<int> order, Location fileLoc) {
   for (int index : order) {
@@ -896,7 +933,7 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
   SmallVector<SmallVector<std::string>> dimNames;
-  llvm::StringSet<> inputNames;
+  llvm::StringSet<> inputNames, valued;
   for (const onnx::ValueInfoProto &input : graph.input()) {
     Location loc =
         NameLoc::get(StringAttr::get(context, input.name()), fileLoc);
@@ -906,6 +943,14 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
              nullptr;
     if (known.count(input.name()))
       continue;
+    if (auto given = options.inputValues.find(input.name());
+        given != options.inputValues.end()) {
+      if (failed(defineInputValue(input, given->second, loc)))
+        return nullptr;
+      known.insert(input.name());
+      valued.insert(input.name());
+      continue;
+    }
     if (!input.type().has_tensor_type())
       return emitError(loc) << "input '" << input.name() << "' is not a tensor",
              nullptr;
@@ -956,6 +1001,11 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
     argNames.push_back(input.name());
     known.insert(input.name());
   }
+  for (const auto &entry : options.inputValues)
+    if (!valued.count(entry.getKey()))
+      return emitError(fileLoc) << "--input-value names '" << entry.getKey()
+                                << "', which is not an input of the model",
+             nullptr;
   for (const auto &entry : options.inputShapes)
     if (!llvm::is_contained(argNames, entry.getKey().str()))
       return emitError(fileLoc) << "--input-shape names '" << entry.getKey()
@@ -1254,6 +1304,23 @@ llvm::Error mlir::tern::parseONNXInputShapes(StringRef spec,
   return llvm::Error::success();
 }
 
+llvm::Error mlir::tern::parseONNXInputValues(StringRef spec,
+                                             ONNXImportOptions &options) {
+  SmallVector<StringRef> entries;
+  spec.split(entries, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef entry : entries) {
+    auto [name, text] = entry.split('=');
+    name = name.trim();
+    double value;
+    if (name.empty() || text.trim().getAsDouble(value))
+      return llvm::createStringError(
+          "expected NAME=VALUE (a number) in --input-value, got '" + entry +
+          "'");
+    options.inputValues[name] = value;
+  }
+  return llvm::Error::success();
+}
+
 bool mlir::tern::looksLikeONNX(StringRef fileName) {
   return fileName.ends_with(".onnx") || fileName.ends_with(".onnxtxt");
 }
@@ -1313,6 +1380,13 @@ struct ImportCLOptions {
       llvm::cl::desc("For ONNX models: static input shapes, "
                      "NAME=DxDx...[,NAME=...] (fixes dynamic dimensions)"),
       llvm::cl::init("")};
+  llvm::cl::opt<std::string> inputValues{
+      "input-value",
+      llvm::cl::desc("For ONNX models: values of scalar inputs, "
+                     "NAME=V[,NAME=V] (each becomes a constant, and what "
+                     "depends on it folds: an If on it imports only the "
+                     "branch taken)"),
+      llvm::cl::init("")};
 };
 } // namespace
 
@@ -1322,8 +1396,10 @@ void mlir::tern::registerONNXImportCLOptions(
     llvm::cl::OptionCategory *category) {
   // Construct the options (ManagedStatic does on first use).
   ImportCLOptions &options = *importCLOptions;
-  if (category)
+  if (category) {
     options.inputShapes.addCategory(*category);
+    options.inputValues.addCategory(*category);
+  }
 }
 
 llvm::Expected<ONNXImportOptions> mlir::tern::onnxImportOptionsFromCL() {
@@ -1331,6 +1407,10 @@ llvm::Expected<ONNXImportOptions> mlir::tern::onnxImportOptionsFromCL() {
   if (importCLOptions.isConstructed())
     if (llvm::Error error =
             parseONNXInputShapes(importCLOptions->inputShapes, options))
+      return std::move(error);
+  if (importCLOptions.isConstructed())
+    if (llvm::Error error =
+            parseONNXInputValues(importCLOptions->inputValues, options))
       return std::move(error);
   return options;
 }

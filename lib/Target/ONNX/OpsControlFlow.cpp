@@ -216,15 +216,21 @@ LogicalResult lowerIf(NodeContext &ctx) {
   auto draft = scf::IfOp::create(b, loc, TypeRange{}, condition,
                                  /*withElseRegion=*/true);
   SmallVector<SmallVector<Value>> yielded;
-  for (auto [graph, block] :
-       {std::pair(*thenGraph, draft.thenBlock()),
-        std::pair(*elseGraph, draft.elseBlock())}) {
+  for (auto [graph, block, which] :
+       {std::tuple(*thenGraph, draft.thenBlock(), "then_branch"),
+        std::tuple(*elseGraph, draft.elseBlock(), "else_branch")}) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(block->getTerminator());
     FailureOr<SmallVector<Tensor>> results = importSubgraph(ctx, *graph, {});
     if (failed(results)) {
       draft.erase();
-      return failure();
+      // Both branches are imported when the condition is known only when
+      // the model runs, the one not taken included.
+      return ctx.error() << "could not import its " << which
+                         << ", which is imported because the condition is "
+                            "known only when the model runs (fix the "
+                            "inputs it depends on with --input-value or "
+                            "--input-shape)";
     }
     yielded.push_back(valuesOf(ctx, *results));
   }

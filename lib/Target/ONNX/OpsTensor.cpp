@@ -446,8 +446,9 @@ LogicalResult lowerConcat(NodeContext &ctx) {
   return success();
 }
 
-/// A strided slice of input 0 (positive steps). A dynamic size (kDynamic)
-/// takes a whole dynamic dimension of the input (offset 0, step 1).
+/// A strided slice of input 0: `sizes` elements from `offsets` in `steps`
+/// (negative steps read backwards). A dynamic size (kDynamic) takes a whole
+/// dynamic dimension of the input (offset 0, step 1).
 void setSlice(NodeContext &ctx, int output, ArrayRef<int64_t> offsets,
               ArrayRef<int64_t> sizes, ArrayRef<int64_t> steps) {
   Tensor *x = ctx.input(0);
@@ -475,8 +476,37 @@ void setSlice(NodeContext &ctx, int output, ArrayRef<int64_t> offsets,
                   }));
     return;
   }
-  ctx.setOutput(output, extractSlice(ctx.b, ctx.loc, ctx.value(0), offsets,
-                                     sizes, steps));
+  // Negative steps: the same elements read with a positive step, then the
+  // order of those dimensions reversed.
+  SmallVector<int64_t> first(offsets), stride(steps);
+  SmallVector<bool> reversed(steps.size(), false);
+  for (size_t d = 0; d < steps.size(); ++d)
+    if (steps[d] < 0) {
+      first[d] = sizes[d] ? offsets[d] + (sizes[d] - 1) * steps[d] : 0;
+      stride[d] = -steps[d];
+      reversed[d] = true;
+    }
+  Value slice =
+      extractSlice(ctx.b, ctx.loc, ctx.value(0), first, sizes, stride);
+  if (llvm::is_contained(reversed, true)) {
+    Type element = x->type.getElementType();
+    slice = generate(ctx.b, ctx.loc, sizes, element,
+                     [&](OpBuilder &b, Location loc) -> Value {
+                       SmallVector<Value> at;
+                       for (size_t d = 0; d < sizes.size(); ++d) {
+                         Value i = linalg::IndexOp::create(b, loc, d);
+                         if (reversed[d])
+                           i = arith::SubIOp::create(
+                               b, loc,
+                               arith::ConstantIndexOp::create(b, loc,
+                                                              sizes[d] - 1),
+                               i);
+                         at.push_back(i);
+                       }
+                       return tensor::ExtractOp::create(b, loc, slice, at);
+                     });
+  }
+  ctx.setOutput(output, slice);
 }
 
 /// A Slice bound (`start` or `end`) along a dimension of size `dim`,
@@ -610,7 +640,10 @@ LogicalResult lowerSlice(NodeContext &ctx) {
         return ctx.error() << "has axis " << axis << " out of range";
       if (step <= 0)
         return ctx.error() << "has step " << step
-                           << "; only positive steps are supported";
+                           << " on an input of dynamic shape or bounds known "
+                              "only when the model runs; tern supports "
+                              "negative steps there only with static shapes "
+                              "(--input-shape)";
     }
     return lowerDynamicSlice(ctx, s, e, axes, steps);
   }
@@ -625,9 +658,21 @@ LogicalResult lowerSlice(NodeContext &ctx) {
     if (!axis)
       return ctx.error() << "has axis " << axes[i] << " out of range";
     int64_t dim = x->type.getDimSize(*axis), step = steps[i];
-    if (step <= 0)
-      return ctx.error() << "has step " << step
-                         << "; only positive steps are supported";
+    if (step == 0)
+      return ctx.error() << "has step 0";
+    if (step < 0) {
+      // Backwards: start clamped to [0, dim - 1], end to [-1, dim - 1].
+      auto bound = [&](int64_t v) {
+        return std::clamp<int64_t>(v < 0 ? v + dim : v, -1, dim - 1);
+      };
+      int64_t start = std::max<int64_t>(bound(starts[i]), 0);
+      int64_t end = bound(ends[i]);
+      offsets[*axis] = start;
+      sizes[*axis] = start > end && dim > 0 ? (start - end - step - 1) / -step
+                                            : 0;
+      strides[*axis] = step;
+      continue;
+    }
     int64_t start = clampSliceBound(starts[i], dim);
     int64_t end = clampSliceBound(ends[i], dim);
     offsets[*axis] = start;

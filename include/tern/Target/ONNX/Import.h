@@ -29,6 +29,10 @@ struct ONNXImportOptions {
   /// Static shapes for graph inputs, by name: they replace the model's
   /// shapes, which is how dynamic dimensions are fixed.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Values for scalar graph inputs, by name: each input becomes a constant
+  /// (a mode such as a sample rate), so that what depends on it folds at
+  /// import time (an If on it imports only the branch taken).
+  llvm::StringMap<double> inputValues;
   /// Name of the function the graph becomes.
   std::string functionName = "main";
   /// Constants with more elements than this become resource blobs.
@@ -40,10 +44,16 @@ struct ONNXImportOptions {
 llvm::Error parseONNXInputShapes(llvm::StringRef spec,
                                  ONNXImportOptions &options);
 
-/// Registers `--input-shape NAME=DxDx...[,NAME=...]`, the command-line
+/// Parses `sr=16000,flag=1` into `options.inputValues`; the error names
+/// the entry it cannot read.
+llvm::Error parseONNXInputValues(llvm::StringRef spec,
+                                 ONNXImportOptions &options);
+
+/// Registers `--input-shape NAME=DxDx...[,NAME=...]` and `--input-value
+/// NAME=V[,NAME=V]`, the command-line
 /// option of every tool that imports ONNX (tern-opt, tern-translate,
 /// tern-run, tern-compile): declared here once. Call it before the command
-/// line is parsed; with `category`, the option is listed there (for tools
+/// line is parsed; with `category`, the options are listed there (for tools
 /// whose --help shows only their own category).
 void registerONNXImportCLOptions(llvm::cl::OptionCategory *category = nullptr);
 
