@@ -284,7 +284,7 @@ LogicalResult lowerIf(NodeContext &ctx) {
 FailureOr<SmallVector<RankedTensorType>>
 carriedTypes(NodeContext &ctx, const onnx::GraphProto &body,
              ArrayRef<Type> prefix, SmallVector<RankedTensorType> carried,
-             ArrayRef<Type> suffix, int64_t outputOffset,
+             ArrayRef<Type> suffix, int64_t outputOffset, StringRef noun,
              SmallVectorImpl<RankedTensorType> &bodyOutputs) {
   for (int round = 0; round <= int(carried.size()); ++round) {
     SmallVector<Type> inputs(prefix.begin(), prefix.end());
@@ -304,7 +304,7 @@ carriedTypes(NodeContext &ctx, const onnx::GraphProto &body,
       RankedTensorType yielded = (*outputs)[outputOffset + i];
       RankedTensorType joined = join(type, yielded);
       if (!joined)
-        return ctx.error() << "carries value " << i << " as " << type
+        return ctx.error() << "carries " << noun << " " << i << " as " << type
                            << " into its body, which yields " << yielded,
                failure();
       stable &= joined == type;
@@ -315,7 +315,8 @@ carriedTypes(NodeContext &ctx, const onnx::GraphProto &body,
       return carried;
     }
   }
-  return ctx.error() << "has carried values whose types do not settle",
+  return ctx.error() << "has carried " << noun
+                     << "s whose types do not settle",
          failure();
 }
 
@@ -366,7 +367,8 @@ LogicalResult lowerLoop(NodeContext &ctx) {
                               RankedTensorType::get({}, i1)};
   SmallVector<RankedTensorType> bodyOutputs;
   FailureOr<SmallVector<RankedTensorType>> carried =
-      carriedTypes(ctx, body, prefix, initialTypes, {}, 1, bodyOutputs);
+      carriedTypes(ctx, body, prefix, initialTypes, {}, 1, "value",
+                   bodyOutputs);
   if (failed(carried))
     return failure();
   if (!bodyOutputs[0].getElementType().isInteger(1) ||
@@ -464,6 +466,8 @@ LogicalResult lowerScan(NodeContext &ctx) {
   if (failed(bodyGraph))
     return failure();
   const onnx::GraphProto &body = **bodyGraph;
+  if (!ctx.hasAttr("num_scan_inputs"))
+    return ctx.error() << "needs the attribute num_scan_inputs";
   int64_t numScanInputs = ctx.attrInt("num_scan_inputs", -1);
   int64_t numStates = ctx.numInputs() - numScanInputs;
   if (numScanInputs < 1 || numStates < 0)
@@ -533,7 +537,8 @@ LogicalResult lowerScan(NodeContext &ctx) {
     initialTypes.push_back(cast<RankedTensorType>(v.getType()));
   SmallVector<RankedTensorType> bodyOutputs;
   FailureOr<SmallVector<RankedTensorType>> stateTypes =
-      carriedTypes(ctx, body, {}, initialTypes, sliceTypes, 0, bodyOutputs);
+      carriedTypes(ctx, body, {}, initialTypes, sliceTypes, 0, "state",
+                   bodyOutputs);
   if (failed(stateTypes))
     return failure();
 
