@@ -28,6 +28,8 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
         options.gptq || options.refitScales || options.rotate ||
         (options.lowRank > 0 &&
          options.lowRankWeight == ::tern::quant::LowRankWeight::Hessian);
+    calibrate.convolutions =
+        options.convolutions == ConvolutionLayers::All ? "all" : "pointwise";
     calibrate.cpu = options.cpu;
     calibrate.quiet = options.quiet;
     pm.addPass(createCalibrate(calibrate));

@@ -184,19 +184,18 @@ bool isImageFloat(Type type) {
          tensor.getRank() == 4 && !tensor.isDynamicDim(1);
 }
 
-/// A 1x1 convolution (stride 1, NCHW) with constant F x C x 1 x 1 weights:
-/// a matmul over the channels of every pixel; otherwise sets `why`.
-std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
-                                        std::string &why) {
-  const char *pointwise = "a convolution other than 1x1 with stride 1 (the "
-                          "only convolutions ternarized)";
+/// An ungrouped 2-D convolution (NCHW, the importer's padding already
+/// applied) with constant F x C x KH x KW weights, as a matmul of its
+/// receptive fields (im2col: one row of C·KH·KW values per output pixel)
+/// and the F x (C·KH·KW) weights. A 1x1 convolution with stride 1 needs no
+/// im2col: its rows are the pixels' channels (a transpose). Other
+/// convolutions are layers only with `convolutions` All; otherwise sets
+/// `why`.
+std::optional<Layer> matchConv(linalg::Conv2DNchwFchwOp op,
+                               ConvolutionLayers convolutions,
+                               std::string &why) {
   if (!op.hasPureTensorSemantics()) {
     why = "a convolution on buffers";
-    return std::nullopt;
-  }
-  if (!llvm::all_of(op.getStrides().getValues<int64_t>(),
-                    [](int64_t s) { return s == 1; })) {
-    why = pointwise;
     return std::nullopt;
   }
   Value input = op.getInputs()[0];
@@ -210,22 +209,23 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
   why = whyNotWeights(filter);
   if (!why.empty())
     return std::nullopt;
-  auto inputType = cast<RankedTensorType>(input.getType());
   auto filterType = cast<RankedTensorType>(filter.getType());
   auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
-  // A 1x1 window with stride 1 keeps the image size: the result's static
-  // sizes are the input's.
-  if (filterType.getDimSize(2) != 1 || filterType.getDimSize(3) != 1 ||
-      inputType.getDimSize(2) != resultType.getDimSize(2) ||
-      inputType.getDimSize(3) != resultType.getDimSize(3)) {
-    why = pointwise;
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+  int64_t kh = filterType.getDimSize(2), kw = filterType.getDimSize(3);
+  bool pointwise = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1;
+  if (!pointwise && convolutions != ConvolutionLayers::All) {
+    llvm::raw_string_ostream(why)
+        << "a " << kh << "x" << kw << " convolution with strides " << strides[0]
+        << "x" << strides[1] << " (convolutions=all ternarizes it)";
     return std::nullopt;
   }
   Layer layer;
   layer.rows = filterType.getDimSize(0);
-  layer.cols = filterType.getDimSize(1);
-  // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C] -> matmul -> [B*H*W, F] ->
-  // [B, H, W, F] -> [B, F, H, W].
+  layer.cols = filterType.getDimSize(1) * kh * kw;
+  // Rows: [B, C, H, W] -> [B, OH, OW, C, KH, KW] -> [B*OH*OW, C*KH*KW];
+  // then the matmul -> [B*OH*OW, F] -> [B, OH, OW, F] -> [B, F, OH, OW].
   Location loc = op.getLoc();
   auto imageElement = cast<FloatType>(resultType.getElementType());
   auto transpose = [loc](OpBuilder &b, Value value,
@@ -238,17 +238,56 @@ std::optional<Layer> matchPointwiseConv(linalg::Conv2DNchwFchwOp op,
         .getResult()[0];
   };
   SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
-  layer.activations = [=](OpBuilder &b) mutable -> Value {
-    Value rows = tensor::CollapseShapeOp::create(
-        b, loc, transpose(b, op.getInputs()[0], {0, 2, 3, 1}), pixels);
-    return convertElements(b, loc, rows, b.getF32Type());
-  };
+  if (pointwise) {
+    layer.activations = [=](OpBuilder &b) mutable -> Value {
+      Value rows = tensor::CollapseShapeOp::create(
+          b, loc, transpose(b, op.getInputs()[0], {0, 2, 3, 1}), pixels);
+      return convertElements(b, loc, rows, b.getF32Type());
+    };
+  } else {
+    layer.activations = [=](OpBuilder &b) mutable -> Value {
+      Value image = op.getInputs()[0];
+      MLIRContext *context = b.getContext();
+      // (b, oh, ow, c, i, j) reads x[b, c, oh*sh + i*dh, ow*sw + j*dw].
+      AffineExpr n, oh, ow, c, i, j;
+      bindDims(context, n, oh, ow, c, i, j);
+      AffineMap read = AffineMap::get(
+          6, 0,
+          {n, c, oh * strides[0] + i * dilations[0],
+           ow * strides[1] + j * dilations[1]},
+          context);
+      SmallVector<OpFoldResult> in = tensor::getMixedSizes(b, loc, image);
+      SmallVector<OpFoldResult> out =
+          tensor::getMixedSizes(b, loc, op.getOutputs()[0]);
+      SmallVector<OpFoldResult> sizes = {in[0],  out[2],
+                                         out[3], in[1],
+                                         b.getIndexAttr(kh), b.getIndexAttr(kw)};
+      Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
+      SmallVector<utils::IteratorType> parallel(
+          6, utils::IteratorType::parallel);
+      Value patches =
+          linalg::GenericOp::create(
+              b, loc, init.getType(), ValueRange{image}, ValueRange{init},
+              SmallVector<AffineMap>{read, b.getMultiDimIdentityMap(6)},
+              parallel,
+              [](OpBuilder &nb, Location l, ValueRange args) {
+                Value x = args[0];
+                if (!x.getType().isF32())
+                  x = arith::ExtFOp::create(nb, l, nb.getF32Type(), x);
+                linalg::YieldOp::create(nb, l, x);
+              })
+              .getResult(0);
+      return tensor::CollapseShapeOp::create(
+          b, loc, patches,
+          SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+    };
+  }
   int64_t filters = layer.rows;
   layer.outputs = [=](OpBuilder &b, Value f32Products) mutable -> Value {
     Value products = convertElements(b, loc, f32Products, imageElement);
-    // The image's sizes, read from the input when the model runs.
+    // The result's sizes, read from its init when the model runs.
     SmallVector<OpFoldResult> sizes =
-        tensor::getMixedSizes(b, loc, op.getInputs()[0]);
+        tensor::getMixedSizes(b, loc, op.getOutputs()[0]);
     SmallVector<OpFoldResult> nhwf = {sizes[0], sizes[2], sizes[3],
                                       b.getIndexAttr(filters)};
     SmallVector<int64_t> shape;
@@ -298,7 +337,8 @@ Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 } // namespace
 
 std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights,
-                                          std::vector<std::string> *rejected) {
+                                          std::vector<std::string> *rejected,
+                                          ConvolutionLayers convolutions) {
   std::vector<Layer> layers;
   unsigned counter = 0;
   llvm::StringMap<unsigned> seen;
@@ -317,7 +357,7 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights,
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
       layer = matchMatmul(matmul, why);
     else
-      layer = matchPointwiseConv(cast<linalg::Conv2DNchwFchwOp>(op), why);
+      layer = matchConv(cast<linalg::Conv2DNchwFchwOp>(op), convolutions, why);
     if (!layer) {
       if (rejected)
         rejected->push_back("'" + name + "': " + why);

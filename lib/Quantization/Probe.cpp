@@ -58,7 +58,9 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
   auto main = copy->lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())
     return emitError() << "the module has no function @main to run";
-  std::vector<Layer> layers = findLayers(*copy, /*readWeights=*/true);
+  // The layers are looked up by name: every kind is a candidate.
+  std::vector<Layer> layers = findLayers(*copy, /*readWeights=*/true, nullptr,
+                                         ConvolutionLayers::All);
   llvm::StringMap<Layer *> byName;
   for (Layer &layer : layers)
     byName[layer.name] = &layer;

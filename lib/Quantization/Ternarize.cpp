@@ -296,7 +296,8 @@ void TernarizePass::warnNothingSelected(ArrayRef<Layer> layers,
   constexpr size_t kShown = 4;
   warning << "none of its " << rejected.size()
           << " matmuls and convolutions qualifies (constant f32, f16 or bf16 "
-             "weights and activations; convolutions 1x1 with stride 1): ";
+             "weights and activations; convolutions 1x1 with stride 1 "
+             "unless convolutions=all): ";
   for (size_t i = 0; i < std::min(rejected.size(), kShown); ++i)
     warning << (i ? "; " : "") << rejected[i];
   if (rejected.size() > kShown)
@@ -574,7 +575,7 @@ void TernarizePass::runOnOperation() {
   // it is rewritten: a model's float weights are never all copied.
   std::vector<std::string> rejected;
   std::vector<Layer> layers =
-      findLayers(module, /*readWeights=*/false, &rejected);
+      findLayers(module, /*readWeights=*/false, &rejected, convolutions);
   FailureOr<std::vector<Layer *>> selected = selectLayers(layers);
   if (failed(selected))
     return signalPassFailure();

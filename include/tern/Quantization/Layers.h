@@ -2,8 +2,9 @@
 //
 // This file declares how the quantization passes find and name their layers:
 // float matmuls with constant weights (linalg.matmul with K x N constant
-// weights, as the ONNX importer emits MatMul and Gemm, and 1x1 stride-1
-// linalg.conv_2d_nchw_fchw). tern-calibrate observes their activations and
+// weights, as the ONNX importer emits MatMul and Gemm, and
+// linalg.conv_2d_nchw_fchw: 1x1 stride-1 ones by default, any other
+// through its receptive fields). tern-calibrate observes their activations and
 // tern-ternarize rewrites them; both name them the same way, so statistics
 // and reports are keyed alike.
 //
@@ -56,11 +57,21 @@ struct Layer {
   std::function<Value(OpBuilder &, Value)> outputs;
 };
 
+/// Which convolutions are layers: 1x1 ones with stride 1 (a matmul over
+/// every pixel's channels), or every ungrouped 2-D convolution (k x k,
+/// strided, dilated: a matmul over every output pixel's receptive field,
+/// im2col).
+enum class ConvolutionLayers { Pointwise, All };
+
 /// The quantizable layers of `module` in walk order, with their weights
 /// when `readWeights` is set. Every other linalg.matmul and NCHW
 /// convolution is described in `rejected`, if given ("'NAME': why").
-std::vector<Layer> findLayers(ModuleOp module, bool readWeights,
-                              std::vector<std::string> *rejected = nullptr);
+/// Names do not depend on `convolutions`: every matmul and convolution is
+/// counted.
+std::vector<Layer>
+findLayers(ModuleOp module, bool readWeights,
+           std::vector<std::string> *rejected = nullptr,
+           ConvolutionLayers convolutions = ConvolutionLayers::Pointwise);
 
 /// Reads the weights of a layer found without them (one layer at a time
 /// keeps a large model's float weights from being copied all at once).

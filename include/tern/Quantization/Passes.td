@@ -52,6 +52,11 @@ def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
     Option<"layers", "layers", "std::string", /*default=*/"\"\"",
            "Regular expression: observe only the layers whose name matches "
            "(the model is cut after the last one)">,
+    Option<"convolutions", "convolutions", "std::string",
+           /*default=*/"\"pointwise\"",
+           "Which convolutions are layers: pointwise (1x1, stride 1) or all "
+           "(every ungrouped 2-D convolution, observed over its receptive "
+           "fields), as tern-ternarize's convolutions=">,
     Option<"quiet", "quiet", "bool", /*default=*/"false",
            "No progress lines on stderr (entry i of n, elapsed, ETA)">,
   ];

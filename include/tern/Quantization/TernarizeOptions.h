@@ -14,6 +14,7 @@
 #include "tern/Quant/Kept.h"
 #include "tern/Quant/Methods.h"
 #include "tern/Quant/Packing.h"
+#include "tern/Quantization/Layers.h"
 
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
@@ -95,6 +96,18 @@ template <typename Owner> struct TernarizeOptionSet {
                   llvm::cl::desc("Weights per group along K; 0 for one group "
                                  "per output channel"),
                   llvm::cl::init(0)),
+        convolutions(
+            owner, "convolutions",
+            llvm::cl::desc("Which convolutions are layers"),
+            llvm::cl::init(ConvolutionLayers::Pointwise),
+            llvm::cl::values(
+                clEnumValN(ConvolutionLayers::Pointwise, "pointwise",
+                           "1x1 with stride 1 (a matmul over each pixel's "
+                           "channels)"),
+                clEnumValN(ConvolutionLayers::All, "all",
+                           "every ungrouped 2-D convolution: k x k, "
+                           "strided, dilated (a matmul over each output "
+                           "pixel's receptive field)"))),
         include(owner, "include",
                 llvm::cl::desc("Regular expression: only layers whose name "
                                "matches"),
@@ -218,6 +231,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<int64_t> planes;
   Option<::tern::quant::Packing> packing;
   Option<int64_t> groupSize;
+  Option<ConvolutionLayers> convolutions;
   Option<std::string> include;
   Option<std::string> exclude;
   Option<::tern::quant::KeptFormat> keep;

@@ -736,9 +736,32 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
       for (int64_t i = 0; i < n; ++i)
         bias[i] += layer.bias[i];
     }
-    if (format == ONNXWeightFormat::FakeQuant) {
+    // The weights' shape, F x C x KH x KW, from the original initializer
+    // (a layer's K is C·KH·KW).
+    SmallVector<int64_t> dims = {n, k, 1, 1};
+    if (auto it = constants.find(node.input(1)); it != constants.end()) {
+      SmallVector<int64_t> original(it->second->dims().begin(),
+                                    it->second->dims().end());
+      if (original.size() == 4 && original[0] * original[1] * original[2] *
+                                          original[3] ==
+                                      n * k)
+        dims = original;
+    }
+    // MatMulNBits computes a matmul over each pixel's channels: 1x1, stride
+    // 1, no padding. Other convolutions keep their Conv, on Ŵ.
+    auto allOnes = [&](StringRef attr) {
+      const onnx::AttributeProto *a = findAttribute(node, attr);
+      return !a || llvm::all_of(a->ints(), [](int64_t v) { return v == 1; });
+    };
+    const onnx::AttributeProto *pads = findAttribute(node, "pads");
+    const onnx::AttributeProto *autoPad = findAttribute(node, "auto_pad");
+    bool pointwise =
+        dims[2] == 1 && dims[3] == 1 && allOnes("strides") &&
+        (!pads || llvm::all_of(pads->ints(), [](int64_t v) { return v == 0; })) &&
+        (!autoPad || autoPad->s() == "NOTSET" || autoPad->s() == "VALID");
+    if (format == ONNXWeightFormat::FakeQuant || !pointwise) {
       onnx::NodeProto copy = node;
-      copy.set_input(1, weightsInput(name, layer, {n, k, 1, 1}, true, out));
+      copy.set_input(1, weightsInput(name, layer, dims, true, out));
       if (!computedBias.empty() && !bias.empty()) {
         // Conv(x, Ŵ, computed) + the layer's bias, as [N, 1, 1].
         copy.set_output(0, name + ".conv");

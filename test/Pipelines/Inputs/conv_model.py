@@ -1,0 +1,68 @@
+"""A small ONNX model of k x k convolutions, for convolutions=all:
+
+  conv_model.py DIR   writes DIR/model.onnx (x [batch, 3, 12, 12] -> Conv
+                      3x3 pad 1 -> Relu -> Conv 3x3 stride 2 pad 1 ->
+                      Relu -> Conv 3x3 dilation 2 pad 2, no bias -> Relu ->
+                      Conv 1x1 -> Conv 2x2 stride 2 -> y [batch, 8, 3, 3];
+                      the batch dynamic), DIR/calib/NN.npy (calibration
+                      inputs, batch 1) and DIR/x.npy (a test input of batch
+                      2 from the same distribution)
+"""
+import os
+import sys
+
+import numpy as np
+
+
+def make(directory):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(23)
+
+    def init(name, shape, scale):
+        return numpy_helper.from_array(
+            (rng.standard_normal(shape) * scale).astype(np.float32), name)
+
+    inits = [init("w0", (8, 3, 3, 3), 0.3), init("b0", (8,), 0.1),
+             init("w1", (16, 8, 3, 3), 0.15), init("b1", (16,), 0.1),
+             init("w2", (16, 16, 3, 3), 0.1),
+             init("w3", (12, 16, 1, 1), 0.3), init("b3", (12,), 0.1),
+             init("w4", (8, 12, 2, 2), 0.2), init("b4", (8,), 0.1)]
+    nodes = [
+        helper.make_node("Conv", ["x", "w0", "b0"], ["c0"], name="conv3x3",
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c0"], ["r0"], name="relu0"),
+        helper.make_node("Conv", ["r0", "w1", "b1"], ["c1"], name="strided",
+                         pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("Conv", ["r1", "w2"], ["c2"], name="dilated",
+                         pads=[2, 2, 2, 2], dilations=[2, 2]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("Conv", ["r2", "w3", "b3"], ["c3"], name="pointwise"),
+        helper.make_node("Conv", ["c3", "w4", "b4"], ["y"], name="patch",
+                         strides=[2, 2]),
+    ]
+    graph = helper.make_graph(
+        nodes, "convs", [helper.make_tensor_value_info(
+            "x", TensorProto.FLOAT, ["batch", 3, 12, 12])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       ["batch", 8, 3, 3])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    os.makedirs(os.path.join(directory, "calib"), exist_ok=True)
+    onnx.save(model, os.path.join(directory, "model.onnx"))
+
+    def sample(batch):
+        return (rng.standard_normal((batch, 3, 12, 12)) +
+                np.linspace(-1, 1, 3)[None, :, None, None]).astype(np.float32)
+
+    for i in range(8):
+        np.save(os.path.join(directory, "calib", "%02d.npy" % i), sample(1))
+    np.save(os.path.join(directory, "x.npy"), sample(2))
+
+
+if __name__ == "__main__":
+    make(sys.argv[1])
