@@ -68,7 +68,9 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     Every `linalg.matmul` whose right operand is a float constant (K x N,
     as the ONNX importer emits MatMul and Gemm), and every 1x1 stride-1
     `linalg.conv_2d_nchw_fchw` with constant weights (a matmul over the
-    channels of every pixel, between two transposes), that accumulates into
+    channels of every pixel, between two transposes; with
+    `convolutions=all` every other one too, a matmul over the receptive
+    fields of its output pixels), that accumulates into
     zeros becomes a `tern.matmul` on the ternarized weights (N x K): codes
     packed into a `dense_resource` blob (`#tern.packing<sign_magnitude>`),
     scales (and DLT's shifts) as constants. The numerics are the library's
