@@ -144,10 +144,10 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
     if (convolutions != "pointwise" && convolutions != "all")
       return fail("convolutions must be pointwise or all, got '" +
                   convolutions + "'");
-    std::vector<Layer> layers = findLayers(
-        *copy, /*readWeights=*/false, nullptr,
-        convolutions == "all" ? ConvolutionLayers::All
-                              : ConvolutionLayers::Pointwise);
+    std::vector<Layer> layers =
+        findLayers(*copy, /*readWeights=*/false, nullptr,
+                   convolutions == "all" ? ConvolutionLayers::All
+                                         : ConvolutionLayers::Pointwise);
     if (layers.empty())
       return fail(std::string("the module has no layer to calibrate "
                               "(MatMul, Gemm or ") +

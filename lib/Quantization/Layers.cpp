@@ -251,20 +251,18 @@ std::optional<Layer> matchConv(linalg::Conv2DNchwFchwOp op,
       // (b, oh, ow, c, i, j) reads x[b, c, oh*sh + i*dh, ow*sw + j*dw].
       AffineExpr n, oh, ow, c, i, j;
       bindDims(context, n, oh, ow, c, i, j);
-      AffineMap read = AffineMap::get(
-          6, 0,
-          {n, c, oh * strides[0] + i * dilations[0],
-           ow * strides[1] + j * dilations[1]},
-          context);
+      AffineMap read = AffineMap::get(6, 0,
+                                      {n, c, oh * strides[0] + i * dilations[0],
+                                       ow * strides[1] + j * dilations[1]},
+                                      context);
       SmallVector<OpFoldResult> in = tensor::getMixedSizes(b, loc, image);
       SmallVector<OpFoldResult> out =
           tensor::getMixedSizes(b, loc, op.getOutputs()[0]);
-      SmallVector<OpFoldResult> sizes = {in[0],  out[2],
-                                         out[3], in[1],
-                                         b.getIndexAttr(kh), b.getIndexAttr(kw)};
+      SmallVector<OpFoldResult> sizes = {
+          in[0], out[2], out[3], in[1], b.getIndexAttr(kh), b.getIndexAttr(kw)};
       Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
-      SmallVector<utils::IteratorType> parallel(
-          6, utils::IteratorType::parallel);
+      SmallVector<utils::IteratorType> parallel(6,
+                                                utils::IteratorType::parallel);
       Value patches =
           linalg::GenericOp::create(
               b, loc, init.getType(), ValueRange{image}, ValueRange{init},

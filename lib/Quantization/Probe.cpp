@@ -59,8 +59,8 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
   if (!main || main.isExternal())
     return emitError() << "the module has no function @main to run";
   // The layers are looked up by name: every kind is a candidate.
-  std::vector<Layer> layers = findLayers(*copy, /*readWeights=*/true, nullptr,
-                                         ConvolutionLayers::All);
+  std::vector<Layer> layers =
+      findLayers(*copy, /*readWeights=*/true, nullptr, ConvolutionLayers::All);
   llvm::StringMap<Layer *> byName;
   for (Layer &layer : layers)
     byName[layer.name] = &layer;

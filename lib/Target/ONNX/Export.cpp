@@ -742,9 +742,8 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     if (auto it = constants.find(node.input(1)); it != constants.end()) {
       SmallVector<int64_t> original(it->second->dims().begin(),
                                     it->second->dims().end());
-      if (original.size() == 4 && original[0] * original[1] * original[2] *
-                                          original[3] ==
-                                      n * k)
+      if (original.size() == 4 &&
+          original[0] * original[1] * original[2] * original[3] == n * k)
         dims = original;
     }
     // MatMulNBits computes a matmul over each pixel's channels: 1x1, stride
@@ -757,7 +756,8 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     const onnx::AttributeProto *autoPad = findAttribute(node, "auto_pad");
     bool pointwise =
         dims[2] == 1 && dims[3] == 1 && allOnes("strides") &&
-        (!pads || llvm::all_of(pads->ints(), [](int64_t v) { return v == 0; })) &&
+        (!pads ||
+         llvm::all_of(pads->ints(), [](int64_t v) { return v == 0; })) &&
         (!autoPad || autoPad->s() == "NOTSET" || autoPad->s() == "VALID");
     if (format == ONNXWeightFormat::FakeQuant || !pointwise) {
       onnx::NodeProto copy = node;

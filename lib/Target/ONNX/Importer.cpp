@@ -312,9 +312,8 @@ public:
   void define(const std::string &name, Tensor tensor) {
     if (!scopes.empty()) {
       auto it = values.find(name);
-      scopes.back().emplace_back(name, it == values.end()
-                                           ? std::nullopt
-                                           : std::optional(it->second));
+      scopes.back().emplace_back(
+          name, it == values.end() ? std::nullopt : std::optional(it->second));
     }
     values[name] = std::move(tensor);
   }
@@ -339,8 +338,8 @@ private:
   LogicalResult defineInputValue(const onnx::ValueInfoProto &input,
                                  double value, Location loc);
   /// Imports the nodes of `graph` in `order` (sortNodes).
-  LogicalResult importNodes(const onnx::GraphProto &graph,
-                            ArrayRef<int> order, Location fileLoc);
+  LogicalResult importNodes(const onnx::GraphProto &graph, ArrayRef<int> order,
+                            Location fileLoc);
   /// The nodes of `graph` in an order that defines each value before its
   /// uses. `known` holds what the graph defines besides its nodes (inputs,
   /// initializers), `outer` what the graphs around it define (which its
@@ -655,10 +654,10 @@ LogicalResult Importer::checkOpsets(const onnx::ModelProto &model,
   return success();
 }
 
-FailureOr<std::vector<int>>
-Importer::sortNodes(const onnx::GraphProto &graph,
-                    const llvm::StringSet<> &known,
-                    const llvm::StringSet<> &outer, Location loc) {
+FailureOr<std::vector<int>> Importer::sortNodes(const onnx::GraphProto &graph,
+                                                const llvm::StringSet<> &known,
+                                                const llvm::StringSet<> &outer,
+                                                Location loc) {
   // Kahn's algorithm over value names; ties keep the file's order.
   llvm::StringMap<int> producer;
   for (int i = 0; i < graph.node_size(); ++i)
@@ -728,19 +727,18 @@ LogicalResult Importer::defineInputValue(const onnx::ValueInfoProto &input,
     if (dim.has_dim_value() && dim.dim_value() != 1)
       return emitError(loc)
              << "--input-value gives input '" << input.name()
-             << "' one value; the model gives it dimension "
-             << dim.dim_value();
+             << "' one value; the model gives it dimension " << dim.dim_value();
     shape.push_back(1);
   }
-  if (elementType.isInteger(1) ? value != 0 && value != 1
+  if (elementType.isInteger(1)        ? value != 0 && value != 1
       : isa<IntegerType>(elementType) ? value != std::trunc(value)
                                       : false)
     return emitError(loc) << "--input-value gives input '" << input.name()
                           << "' (" << elementType << ") the value " << value;
   Tensor tensor;
   tensor.type = RankedTensorType::get(shape, elementType);
-  tensor.host = std::make_shared<HostTensor>(
-      makeHost(elementType, shape, {value}));
+  tensor.host =
+      std::make_shared<HostTensor>(makeHost(elementType, shape, {value}));
   tensor.name = input.name();
   define(input.name(), std::move(tensor));
   return success();
@@ -820,8 +818,8 @@ Importer::importSubgraph(NodeContext &ctx, const onnx::GraphProto &graph,
   Location fileLoc = FileLineColLoc::get(context, fileName, 0, 0);
   if (graph.input_size() != int64_t(inputs.size()))
     return ctx.error() << "has a subgraph '" << graph.name() << "' of "
-                       << graph.input_size() << " inputs; " << ctx.node.op_type()
-                       << " gives it " << inputs.size(),
+                       << graph.input_size() << " inputs; "
+                       << ctx.node.op_type() << " gives it " << inputs.size(),
            failure();
   // The names of the enclosing graphs may be read, or defined anew (ONNX
   // lets a subgraph shadow them); what this graph defines is forgotten
@@ -842,9 +840,9 @@ Importer::importSubgraph(NodeContext &ctx, const onnx::GraphProto &graph,
   for (const onnx::TensorProto &init : graph.initializer()) {
     Location loc = NameLoc::get(StringAttr::get(context, init.name()), fileLoc);
     if (!known.insert(init.name()).second)
-      return emitError(loc) << "initializer '" << init.name()
-                            << "' of subgraph '" << graph.name()
-                            << "' is defined more than once",
+      return emitError(loc)
+                 << "initializer '" << init.name() << "' of subgraph '"
+                 << graph.name() << "' is defined more than once",
              failure();
     FailureOr<Tensor> tensor = constantFrom(init, loc);
     if (failed(tensor))

@@ -1,4 +1,5 @@
-//===- OpsControlFlow.cpp - If, Loop and Scan ------------------------------===//
+//===- OpsControlFlow.cpp - If, Loop and Scan
+//------------------------------===//
 //
 // ONNX's control flow, whose subgraphs read values of the graphs around
 // them. If is scf.if, or only the branch taken when its condition is known
@@ -60,8 +61,7 @@ Value castTo(OpBuilder &b, Location loc, Value value, Type type) {
 }
 
 /// The subgraph attribute `name` of the node, or an error.
-FailureOr<const onnx::GraphProto *> subgraph(NodeContext &ctx,
-                                             StringRef name) {
+FailureOr<const onnx::GraphProto *> subgraph(NodeContext &ctx, StringRef name) {
   const onnx::AttributeProto *attr = ctx.attr(name);
   if (!attr || !attr->has_g())
     return ctx.error() << "has no subgraph attribute '" << name << "'",
@@ -176,10 +176,8 @@ LogicalResult lowerIf(NodeContext &ctx) {
   if (!cond || !cond->type.getElementType().isInteger(1) ||
       !cond->type.hasStaticShape() || cond->type.getNumElements() != 1)
     return ctx.error() << "expects a condition of one bool";
-  FailureOr<const onnx::GraphProto *> thenGraph =
-      subgraph(ctx, "then_branch");
-  FailureOr<const onnx::GraphProto *> elseGraph =
-      subgraph(ctx, "else_branch");
+  FailureOr<const onnx::GraphProto *> thenGraph = subgraph(ctx, "then_branch");
+  FailureOr<const onnx::GraphProto *> elseGraph = subgraph(ctx, "else_branch");
   if (failed(thenGraph) || failed(elseGraph))
     return failure();
   int outputs = ctx.node.output_size();
@@ -315,8 +313,7 @@ carriedTypes(NodeContext &ctx, const onnx::GraphProto &body,
       return carried;
     }
   }
-  return ctx.error() << "has carried " << noun
-                     << "s whose types do not settle",
+  return ctx.error() << "has carried " << noun << "s whose types do not settle",
          failure();
 }
 
@@ -328,13 +325,13 @@ LogicalResult lowerLoop(NodeContext &ctx) {
     return failure();
   const onnx::GraphProto &body = **bodyGraph;
   Tensor *trips = ctx.input(0), *cond = ctx.input(1);
-  if (trips && (!trips->type.getElementType().isInteger(64) ||
-                !trips->type.hasStaticShape() ||
-                trips->type.getNumElements() != 1))
+  if (trips &&
+      (!trips->type.getElementType().isInteger(64) ||
+       !trips->type.hasStaticShape() || trips->type.getNumElements() != 1))
     return ctx.error() << "expects a trip count M of one int64";
-  if (cond && (!cond->type.getElementType().isInteger(1) ||
-               !cond->type.hasStaticShape() ||
-               cond->type.getNumElements() != 1))
+  if (cond &&
+      (!cond->type.getElementType().isInteger(1) ||
+       !cond->type.hasStaticShape() || cond->type.getNumElements() != 1))
     return ctx.error() << "expects a condition of one bool";
   int64_t numCarried = ctx.numInputs() - 2;
   if (numCarried < 0)
@@ -366,14 +363,12 @@ LogicalResult lowerLoop(NodeContext &ctx) {
   SmallVector<Type> prefix = {RankedTensorType::get({}, i64),
                               RankedTensorType::get({}, i1)};
   SmallVector<RankedTensorType> bodyOutputs;
-  FailureOr<SmallVector<RankedTensorType>> carried =
-      carriedTypes(ctx, body, prefix, initialTypes, {}, 1, "value",
-                   bodyOutputs);
+  FailureOr<SmallVector<RankedTensorType>> carried = carriedTypes(
+      ctx, body, prefix, initialTypes, {}, 1, "value", bodyOutputs);
   if (failed(carried))
     return failure();
   if (!bodyOutputs[0].getElementType().isInteger(1) ||
-      !bodyOutputs[0].hasStaticShape() ||
-      bodyOutputs[0].getNumElements() != 1)
+      !bodyOutputs[0].hasStaticShape() || bodyOutputs[0].getNumElements() != 1)
     return ctx.error() << "has a body whose condition output is "
                        << bodyOutputs[0] << ", not one bool";
   // Scan outputs: the body's per-iteration values stacked on a new first
@@ -412,8 +407,7 @@ LogicalResult lowerLoop(NodeContext &ctx) {
                                  rank0(b, loc, after->getArgument(1))};
     for (int64_t i = 0; i < numCarried; ++i)
       inputs.push_back(after->getArgument(2 + i));
-    FailureOr<SmallVector<Tensor>> results =
-        importSubgraph(ctx, body, inputs);
+    FailureOr<SmallVector<Tensor>> results = importSubgraph(ctx, body, inputs);
     if (failed(results))
       return failure();
     SmallVector<Value> out = valuesOf(ctx, *results);
@@ -428,8 +422,8 @@ LogicalResult lowerLoop(NodeContext &ctx) {
     for (int64_t k = 0; k < numScans; ++k) {
       Value element = out[1 + numCarried + k];
       Value stacked = after->getArgument(2 + numCarried + k);
-      next.push_back(appendRow(b, loc, stacked, element,
-                               after->getArgument(0), scanTypes[k]));
+      next.push_back(appendRow(b, loc, stacked, element, after->getArgument(0),
+                               scanTypes[k]));
     }
     scf::YieldOp::create(b, loc, next);
   }
@@ -442,9 +436,9 @@ LogicalResult lowerLoop(NodeContext &ctx) {
     if (knownTrips) {
       SmallVector<int64_t> shape(scanTypes[k].getShape());
       shape[0] = std::max<int64_t>(0, toInt64(knownTrips->values[0]));
-      stacked = castTo(
-          b, loc, stacked,
-          RankedTensorType::get(shape, scanTypes[k].getElementType()));
+      stacked =
+          castTo(b, loc, stacked,
+                 RankedTensorType::get(shape, scanTypes[k].getElementType()));
     }
     ctx.setOutput(numCarried + k, stacked);
   }
@@ -536,9 +530,8 @@ LogicalResult lowerScan(NodeContext &ctx) {
   for (Value v : states)
     initialTypes.push_back(cast<RankedTensorType>(v.getType()));
   SmallVector<RankedTensorType> bodyOutputs;
-  FailureOr<SmallVector<RankedTensorType>> stateTypes =
-      carriedTypes(ctx, body, {}, initialTypes, sliceTypes, 0, "state",
-                   bodyOutputs);
+  FailureOr<SmallVector<RankedTensorType>> stateTypes = carriedTypes(
+      ctx, body, {}, initialTypes, sliceTypes, 0, "state", bodyOutputs);
   if (failed(stateTypes))
     return failure();
 
@@ -605,9 +598,9 @@ LogicalResult lowerScan(NodeContext &ctx) {
     if (!ShapedType::isDynamic(knownSteps)) {
       SmallVector<int64_t> shape(stackTypes[k].getShape());
       shape[0] = knownSteps;
-      stacked = castTo(b, loc, stacked,
-                       RankedTensorType::get(shape,
-                                             stackTypes[k].getElementType()));
+      stacked =
+          castTo(b, loc, stacked,
+                 RankedTensorType::get(shape, stackTypes[k].getElementType()));
     }
     if (outDirs[k])
       stacked = reverseRows(b, loc, stacked);

@@ -1,4 +1,5 @@
-//===- OpsRecurrent.cpp - RNN, GRU and LSTM --------------------------------===//
+//===- OpsRecurrent.cpp - RNN, GRU and LSTM
+//--------------------------------===//
 //
 // ONNX's recurrent layers (opsets 7 to 14), every direction, activation,
 // layout and optional input ONNX defines. Each direction is one scf.for
@@ -88,7 +89,8 @@ Value activate(OpBuilder &b, Location loc, const Activation &f, Value x) {
   if (name == "Sigmoid")
     return arith::DivFOp::create(
         b, loc, c(1),
-        add(c(1), math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x))));
+        add(c(1),
+            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x))));
   if (name == "Softsign")
     return arith::DivFOp::create(b, loc, x,
                                  add(c(1), math::AbsFOp::create(b, loc, x)));
@@ -114,8 +116,9 @@ Value activate(OpBuilder &b, Location loc, const Activation &f, Value x) {
         b, loc, arith::MaximumFOp::create(b, loc, y, c(0)), c(1));
   }
   assert(name == "Elu" && "activations are checked when read");
-  Value curve = mul(c(f.alpha), arith::SubFOp::create(
-                                    b, loc, math::ExpOp::create(b, loc, x), c(1)));
+  Value curve =
+      mul(c(f.alpha),
+          arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, x), c(1)));
   return arith::SelectOp::create(b, loc, less(x, c(0)), curve, x);
 }
 
@@ -124,9 +127,9 @@ Value activate(OpBuilder &b, Location loc, const Activation &f, Value x) {
 /// consumed in order by the functions that read them (as ONNX Runtime
 /// does); a function that reads one the node does not give takes its
 /// default, and has to be given when it has none.
-FailureOr<SmallVector<Activation>>
-activationsOf(NodeContext &ctx, ArrayRef<StringRef> defaults,
-              int64_t directions) {
+FailureOr<SmallVector<Activation>> activationsOf(NodeContext &ctx,
+                                                 ArrayRef<StringRef> defaults,
+                                                 int64_t directions) {
   SmallVector<Activation> result;
   const onnx::AttributeProto *names = ctx.attr("activations");
   int64_t perDirection = defaults.size();
@@ -137,9 +140,9 @@ activationsOf(NodeContext &ctx, ArrayRef<StringRef> defaults,
     return result;
   }
   if (names->strings_size() != perDirection * directions)
-    return ctx.error() << "has " << names->strings_size()
-                       << " activations; a " << directions
-                       << "-direction node takes " << perDirection * directions,
+    return ctx.error() << "has " << names->strings_size() << " activations; a "
+                       << directions << "-direction node takes "
+                       << perDirection * directions,
            failure();
   std::vector<float> alphas = ctx.attrFloats("activation_alpha");
   std::vector<float> betas = ctx.attrFloats("activation_beta");
@@ -202,8 +205,8 @@ Value entry(OpBuilder &b, Location loc, Value value, OpFoldResult index) {
   SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
   offsets[0] = index;
   SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
-  auto resultType =
-      RankedTensorType::get(type.getShape().drop_front(), type.getElementType());
+  auto resultType = RankedTensorType::get(type.getShape().drop_front(),
+                                          type.getElementType());
   return tensor::ExtractSliceOp::create(b, loc, resultType, value, offsets,
                                         sizes, strides);
 }
@@ -240,7 +243,8 @@ Value reverseSteps(OpBuilder &b, Location loc, Value value, Value lengths) {
         Value inside = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
                                              at[0], length);
         Value mirrored = arith::SubIOp::create(
-            nb, l, arith::SubIOp::create(nb, l, length, indexConstant(nb, l, 1)),
+            nb, l,
+            arith::SubIOp::create(nb, l, length, indexConstant(nb, l, 1)),
             at[0]);
         SmallVector<Value> from(at);
         from[0] = arith::SelectOp::create(nb, l, inside, mirrored, at[0]);
@@ -327,15 +331,14 @@ FailureOr<Recurrent> readRecurrent(NodeContext &ctx, Cell cell) {
   };
   int64_t d = r.directions, g = r.gates, h = r.hidden;
   int64_t batch = x->type.getDimSize(r.layout ? 0 : 1);
-  SmallVector<int64_t> stateShape =
-      r.layout ? SmallVector<int64_t>{batch, d, h}
-               : SmallVector<int64_t>{d, batch, h};
+  SmallVector<int64_t> stateShape = r.layout
+                                        ? SmallVector<int64_t>{batch, d, h}
+                                        : SmallVector<int64_t>{d, batch, h};
   if (ShapedType::isDynamic(inputSize))
     return ctx.error() << "has X " << x->type
                        << "; its input size must be static",
            failure();
-  if (r.hidden <= 0 ||
-      failed(expect(w, "W", {d, g * h, inputSize})) ||
+  if (r.hidden <= 0 || failed(expect(w, "W", {d, g * h, inputSize})) ||
       failed(expect(rec, "R", {d, g * h, h})) ||
       failed(expect(ctx.input(3), "B", {d, 2 * g * h})) ||
       failed(expect(ctx.input(4), "sequence_lens", {batch})) ||
@@ -347,7 +350,8 @@ FailureOr<Recurrent> readRecurrent(NodeContext &ctx, Cell cell) {
   if (Tensor *lengths = ctx.input(4);
       lengths && !lengths->type.getElementType().isInteger(32))
     return ctx.error() << "has sequence_lens of "
-                       << lengths->type.getElementType() << "; ONNX takes int32",
+                       << lengths->type.getElementType()
+                       << "; ONNX takes int32",
            failure();
   r.linearBeforeReset =
       cell == Cell::GRU && ctx.attrInt("linear_before_reset", 0) != 0;
@@ -395,13 +399,13 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
   int64_t g = r.gates, h = r.hidden;
-  ArrayRef<Activation> fs =
-      ArrayRef(r.activations).slice(d * (r.cell == Cell::RNN   ? 1
-                                         : r.cell == Cell::GRU ? 2
-                                                               : 3),
-                                    r.cell == Cell::RNN   ? 1
-                                    : r.cell == Cell::GRU ? 2
-                                                          : 3);
+  ArrayRef<Activation> fs = ArrayRef(r.activations)
+                                .slice(d * (r.cell == Cell::RNN   ? 1
+                                            : r.cell == Cell::GRU ? 2
+                                                                  : 3),
+                                       r.cell == Cell::RNN   ? 1
+                                       : r.cell == Cell::GRU ? 2
+                                                             : 3);
   Type element = r.element;
 
   // Input projections of every step, with the biases that add outside the
@@ -419,14 +423,14 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
     Value rb = extractSlice(b, loc, bias, {g * h}, {g * h}, {1});
     if (r.linearBeforeReset) {
       hiddenBias = extractSlice(b, loc, rb, {2 * h}, {h}, {1});
-      rb = padConstant(b, loc, extractSlice(b, loc, rb, {0}, {2 * h}, {1}),
-                       {0}, {h}, 0.0);
+      rb = padConstant(b, loc, extractSlice(b, loc, rb, {0}, {2 * h}, {1}), {0},
+                       {h}, 0.0);
     }
-    Value sum = broadcastMap(
-        b, loc, {wb, rb}, shape, element,
-        [](OpBuilder &nb, Location l, ValueRange v) -> Value {
-          return arith::AddFOp::create(nb, l, v[0], v[1]);
-        });
+    Value sum =
+        broadcastMap(b, loc, {wb, rb}, shape, element,
+                     [](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                       return arith::AddFOp::create(nb, l, v[0], v[1]);
+                     });
     auto xwType = cast<RankedTensorType>(xw.getType());
     xw = broadcastMap(b, loc, {xw, sum}, xwType.getShape(), element,
                       [](OpBuilder &nb, Location l, ValueRange v) -> Value {
@@ -501,8 +505,9 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
     if (r.cell == Cell::RNN) {
       hNew = broadcastMap(b, loc, {step, hr}, shape, element,
                           [&](OpBuilder &nb, Location l, ValueRange v) {
-                            return activate(nb, l, fs[0],
-                                            clipped(nb, l, addf(nb, l, v[0], v[1])));
+                            return activate(
+                                nb, l, fs[0],
+                                clipped(nb, l, addf(nb, l, v[0], v[1])));
                           });
     } else if (r.cell == Cell::GRU) {
       // z and r from the step's projections and H R^T; then h~.
@@ -518,20 +523,20 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
       Value reset = sigma(gate(step, 1), gate(hr, 1));
       Value candidate;
       if (resetFirst) {
-        Value scaled = broadcastMap(
-            b, loc, {reset, hPrev}, shape, element,
-            [&](OpBuilder &nb, Location l, ValueRange v) {
-              return mulf(nb, l, v[0], v[1]);
-            });
+        Value scaled =
+            broadcastMap(b, loc, {reset, hPrev}, shape, element,
+                         [&](OpBuilder &nb, Location l, ValueRange v) {
+                           return mulf(nb, l, v[0], v[1]);
+                         });
         FailureOr<Value> rh = numpyMatmul(ctx, scaled, recurrenceH);
         if (failed(rh))
           return failure();
-        candidate = broadcastMap(
-            b, loc, {gate(step, 2), *rh}, shape, element,
-            [&](OpBuilder &nb, Location l, ValueRange v) {
-              return activate(nb, l, fs[1],
-                              clipped(nb, l, addf(nb, l, v[0], v[1])));
-            });
+        candidate = broadcastMap(b, loc, {gate(step, 2), *rh}, shape, element,
+                                 [&](OpBuilder &nb, Location l, ValueRange v) {
+                                   return activate(
+                                       nb, l, fs[1],
+                                       clipped(nb, l, addf(nb, l, v[0], v[1])));
+                                 });
       } else {
         SmallVector<Value> in = {gate(step, 2), reset, gate(hr, 2)};
         if (hiddenBias)
@@ -557,11 +562,11 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
       // Gates i, o, f, c; peepholes i, o, f.
       SmallVector<Value> pre;
       for (int64_t k = 0; k < 4; ++k)
-        pre.push_back(broadcastMap(
-            b, loc, {gate(step, k), gate(hr, k)}, shape, element,
-            [&](OpBuilder &nb, Location l, ValueRange v) {
-              return addf(nb, l, v[0], v[1]);
-            }));
+        pre.push_back(
+            broadcastMap(b, loc, {gate(step, k), gate(hr, k)}, shape, element,
+                         [&](OpBuilder &nb, Location l, ValueRange v) {
+                           return addf(nb, l, v[0], v[1]);
+                         }));
       Value zeros = filled(b, loc, {3 * h}, element, 0.0);
       Value p = peephole ? peephole : zeros;
       Value pi = extractSlice(b, loc, p, {0}, {h}, {1});
@@ -577,8 +582,9 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
             Value f =
                 forget ? Value(arith::SubFOp::create(nb, l, one(nb, l, in), in))
                        : activate(nb, l, fs[0],
-                                  clipped(nb, l, addf(nb, l, v[1],
-                                                      mulf(nb, l, v[5], v[3]))));
+                                  clipped(nb, l,
+                                          addf(nb, l, v[1],
+                                               mulf(nb, l, v[5], v[3]))));
             Value cell = activate(nb, l, fs[1], clipped(nb, l, v[2]));
             return addf(nb, l, mulf(nb, l, f, v[3]), mulf(nb, l, in, cell));
           });
@@ -599,10 +605,10 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
         return broadcastMap(
             b, loc, {fresh, old, lengthColumn}, shape, element,
             [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-              Value n = arith::IndexCastOp::create(nb, l, nb.getIndexType(),
-                                                   v[2]);
-              Value live = arith::CmpIOp::create(
-                  nb, l, arith::CmpIPredicate::slt, t, n);
+              Value n =
+                  arith::IndexCastOp::create(nb, l, nb.getIndexType(), v[2]);
+              Value live =
+                  arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, t, n);
               return arith::SelectOp::create(nb, l, live, v[0], v[1]);
             });
       };
@@ -642,10 +648,10 @@ LogicalResult lowerRecurrent(NodeContext &ctx, Cell cell) {
   OpFoldResult batch = xs[1];
   auto states = [&](int i) -> Value {
     if (!ctx.input(i))
-      return filledOf(b, loc,
-                      {b.getIndexAttr(r.directions), batch,
-                       b.getIndexAttr(r.hidden)},
-                      r.element, 0.0);
+      return filledOf(
+          b, loc,
+          {b.getIndexAttr(r.directions), batch, b.getIndexAttr(r.hidden)},
+          r.element, 0.0);
     Value v = ctx.value(i);
     return r.layout ? transpose(b, loc, v, {1, 0, 2}) : v;
   };
@@ -656,10 +662,9 @@ LogicalResult lowerRecurrent(NodeContext &ctx, Cell cell) {
   SmallVector<Run> runs;
   for (int64_t d = 0; d < r.directions; ++d) {
     bool reverse = d == 1 || r.reverseOnly;
-    FailureOr<Run> run =
-        runDirection(ctx, r, d, reverse, x, entry(b, loc, h0, b.getIndexAttr(d)),
-                     c0 ? entry(b, loc, c0, b.getIndexAttr(d)) : Value(),
-                     lengths);
+    FailureOr<Run> run = runDirection(
+        ctx, r, d, reverse, x, entry(b, loc, h0, b.getIndexAttr(d)),
+        c0 ? entry(b, loc, c0, b.getIndexAttr(d)) : Value(), lengths);
     if (failed(run))
       return failure();
     runs.push_back(*run);
@@ -686,14 +691,14 @@ LogicalResult lowerRecurrent(NodeContext &ctx, Cell cell) {
   SmallVector<Value> ys, hs, cs;
   for (const Run &run : runs) {
     SmallVector<OpFoldResult> ysz = sizesOf(b, loc, run.y);
-    ys.push_back(reshapeTo(b, loc, run.y,
-                           {ysz[0], b.getIndexAttr(1), ysz[1], ysz[2]}));
+    ys.push_back(
+        reshapeTo(b, loc, run.y, {ysz[0], b.getIndexAttr(1), ysz[1], ysz[2]}));
     SmallVector<OpFoldResult> hsz = sizesOf(b, loc, run.h);
-    hs.push_back(reshapeTo(b, loc, final(run.h),
-                           {b.getIndexAttr(1), hsz[0], hsz[1]}));
+    hs.push_back(
+        reshapeTo(b, loc, final(run.h), {b.getIndexAttr(1), hsz[0], hsz[1]}));
     if (run.c)
-      cs.push_back(reshapeTo(b, loc, final(run.c),
-                             {b.getIndexAttr(1), hsz[0], hsz[1]}));
+      cs.push_back(
+          reshapeTo(b, loc, final(run.c), {b.getIndexAttr(1), hsz[0], hsz[1]}));
   }
   Value y = concatOf(b, loc, ys, 1);
   Value yh = concatOf(b, loc, hs, 0);

@@ -490,21 +490,20 @@ void setSlice(NodeContext &ctx, int output, ArrayRef<int64_t> offsets,
       extractSlice(ctx.b, ctx.loc, ctx.value(0), first, sizes, stride);
   if (llvm::is_contained(reversed, true)) {
     Type element = x->type.getElementType();
-    slice = generate(ctx.b, ctx.loc, sizes, element,
-                     [&](OpBuilder &b, Location loc) -> Value {
-                       SmallVector<Value> at;
-                       for (size_t d = 0; d < sizes.size(); ++d) {
-                         Value i = linalg::IndexOp::create(b, loc, d);
-                         if (reversed[d])
-                           i = arith::SubIOp::create(
-                               b, loc,
-                               arith::ConstantIndexOp::create(b, loc,
-                                                              sizes[d] - 1),
-                               i);
-                         at.push_back(i);
-                       }
-                       return tensor::ExtractOp::create(b, loc, slice, at);
-                     });
+    slice = generate(
+        ctx.b, ctx.loc, sizes, element,
+        [&](OpBuilder &b, Location loc) -> Value {
+          SmallVector<Value> at;
+          for (size_t d = 0; d < sizes.size(); ++d) {
+            Value i = linalg::IndexOp::create(b, loc, d);
+            if (reversed[d])
+              i = arith::SubIOp::create(
+                  b, loc, arith::ConstantIndexOp::create(b, loc, sizes[d] - 1),
+                  i);
+            at.push_back(i);
+          }
+          return tensor::ExtractOp::create(b, loc, slice, at);
+        });
   }
   ctx.setOutput(output, slice);
 }
@@ -668,8 +667,8 @@ LogicalResult lowerSlice(NodeContext &ctx) {
       int64_t start = std::max<int64_t>(bound(starts[i]), 0);
       int64_t end = bound(ends[i]);
       offsets[*axis] = start;
-      sizes[*axis] = start > end && dim > 0 ? (start - end - step - 1) / -step
-                                            : 0;
+      sizes[*axis] =
+          start > end && dim > 0 ? (start - end - step - 1) / -step : 0;
       strides[*axis] = step;
       continue;
     }
