@@ -712,3 +712,39 @@ Value onnx_import::concatOf(OpBuilder &b, Location loc, ArrayRef<Value> pieces,
   }
   return result;
 }
+
+Value onnx_import::indexConstant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value onnx_import::onlyElement(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<Value> zeros(type.getRank(), indexConstant(b, loc, 0));
+  return tensor::ExtractOp::create(b, loc, tensor, zeros);
+}
+
+Value onnx_import::reverseLeading(OpBuilder &b, Location loc, Value value,
+                                  Value lengths) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, value);
+  Value rows = getValueOrCreateConstantIndexOp(b, loc, sizes[0]);
+  return generateOf(
+      b, loc, sizes, type.getElementType(), [&](OpBuilder &nb, Location l) {
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < type.getRank(); ++d)
+          at.push_back(linalg::IndexOp::create(nb, l, d));
+        Value length = rows;
+        if (lengths) {
+          Value n = tensor::ExtractOp::create(nb, l, lengths, at[1]);
+          length = arith::IndexCastOp::create(nb, l, nb.getIndexType(), n);
+        }
+        Value inside = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
+                                             at[0], length);
+        Value mirrored = arith::SubIOp::create(
+            nb, l, arith::SubIOp::create(nb, l, length, indexConstant(nb, l, 1)),
+            at[0]);
+        SmallVector<Value> from(at);
+        from[0] = arith::SelectOp::create(nb, l, inside, mirrored, at[0]);
+        return tensor::ExtractOp::create(nb, l, value, from).getResult();
+      });
+}

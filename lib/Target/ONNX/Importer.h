@@ -357,6 +357,20 @@ SoftmaxParts softmaxParts(OpBuilder &b, Location loc, Value v,
 Value concatOf(OpBuilder &b, Location loc, ArrayRef<Value> pieces,
                int64_t axis);
 
+/// The index constant `value`.
+Value indexConstant(OpBuilder &b, Location loc, int64_t value);
+
+/// The one element of a rank-0 or one-element tensor.
+Value onlyElement(OpBuilder &b, Location loc, Value tensor);
+
+/// `value` with its first dimension in reverse order; with `lengths` (an
+/// integer tensor along dimension 1: a batch's steps), only the first
+/// lengths[b] entries of each b, the others left where they are (ONNX
+/// Runtime's reverse direction of a recurrent layer). Applying it twice
+/// gives `value` back.
+Value reverseLeading(OpBuilder &b, Location loc, Value value,
+                     Value lengths = nullptr);
+
 /// Normalizes an axis in [-rank, rank) to [0, rank); fails out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 

@@ -38,10 +38,6 @@ Value loopIndex(OpBuilder &b, Location loc, int64_t dim) {
   return linalg::IndexOp::create(b, loc, dim);
 }
 
-Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
 /// An integer scalar as an index.
 Value asIndex(OpBuilder &b, Location loc, Value v) {
   if (v.getType().isIndex())
@@ -56,9 +52,7 @@ Value elementAt(OpBuilder &b, Location loc, Value tensor, ValueRange indices) {
 
 /// The integer scalar (rank 0, or one element) `tensor` holds, as an index.
 Value scalarIndex(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<Value> zeros(type.getRank(), indexConstant(b, loc, 0));
-  return asIndex(b, loc, elementAt(b, loc, tensor, zeros));
+  return asIndex(b, loc, onlyElement(b, loc, tensor));
 }
 
 /// x [B, S, N*H] as heads [B, N, S, H].

@@ -25,17 +25,6 @@ using namespace mlir::tern::onnx_import;
 
 namespace {
 
-Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
-/// The one element of a rank-0 or one-element tensor.
-Value onlyElement(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<Value> zeros(type.getRank(), indexConstant(b, loc, 0));
-  return tensor::ExtractOp::create(b, loc, tensor, zeros);
-}
-
 /// A rank-0 tensor holding `scalar`.
 Value rank0(OpBuilder &b, Location loc, Value scalar) {
   return tensor::FromElementsOp::create(
@@ -148,23 +137,6 @@ Value appendRow(OpBuilder &b, Location loc, Value stacked, Value element,
       concatOf(b, loc, {stacked, reshapeTo(b, loc, element, rowSizes)}, 0);
   scf::YieldOp::create(b, loc, castTo(b, loc, appended, type));
   return grow.getResult(0);
-}
-
-/// `value` with its first dimension in reverse order.
-Value reverseRows(OpBuilder &b, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, value);
-  Value rows = getValueOrCreateConstantIndexOp(b, loc, sizes[0]);
-  return generateOf(
-      b, loc, sizes, type.getElementType(), [&](OpBuilder &nb, Location l) {
-        SmallVector<Value> at;
-        for (int64_t d = 0; d < type.getRank(); ++d)
-          at.push_back(linalg::IndexOp::create(nb, l, d));
-        at[0] = arith::SubIOp::create(
-            nb, l, arith::SubIOp::create(nb, l, rows, indexConstant(nb, l, 1)),
-            at[0]);
-        return tensor::ExtractOp::create(nb, l, value, at).getResult();
-      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -603,7 +575,7 @@ LogicalResult lowerScan(NodeContext &ctx) {
                  RankedTensorType::get(shape, stackTypes[k].getElementType()));
     }
     if (outDirs[k])
-      stacked = reverseRows(b, loc, stacked);
+      stacked = reverseLeading(b, loc, stacked);
     int64_t rank = stackTypes[k].getRank();
     std::optional<int64_t> axis = normalizeAxis(outAxes[k], rank);
     if (!axis)

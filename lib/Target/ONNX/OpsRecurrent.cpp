@@ -182,10 +182,6 @@ FailureOr<SmallVector<Activation>> activationsOf(NodeContext &ctx,
   return result;
 }
 
-Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
 /// Rows [offset, offset + size) of the last dimension of the 2-D `value`.
 Value columns(OpBuilder &b, Location loc, Value value, int64_t offset,
               int64_t size) {
@@ -221,35 +217,6 @@ Value setEntry(OpBuilder &b, Location loc, Value slice, Value into,
   SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
   return tensor::InsertSliceOp::create(b, loc, slice, into, offsets, sizes,
                                        strides);
-}
-
-/// `value` [S, B, ...] with each batch's first lengths[b] steps in reverse
-/// order (steps past a batch's length stay where they are): ONNX Runtime's
-/// reverse direction. Applying it twice gives `value` back.
-Value reverseSteps(OpBuilder &b, Location loc, Value value, Value lengths) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, value);
-  Value steps = getValueOrCreateConstantIndexOp(b, loc, sizes[0]);
-  return generateOf(
-      b, loc, sizes, type.getElementType(), [&](OpBuilder &nb, Location l) {
-        SmallVector<Value> at;
-        for (int64_t d = 0; d < type.getRank(); ++d)
-          at.push_back(linalg::IndexOp::create(nb, l, d));
-        Value length = steps;
-        if (lengths) {
-          Value n = tensor::ExtractOp::create(nb, l, lengths, at[1]);
-          length = arith::IndexCastOp::create(nb, l, nb.getIndexType(), n);
-        }
-        Value inside = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
-                                             at[0], length);
-        Value mirrored = arith::SubIOp::create(
-            nb, l,
-            arith::SubIOp::create(nb, l, length, indexConstant(nb, l, 1)),
-            at[0]);
-        SmallVector<Value> from(at);
-        from[0] = arith::SelectOp::create(nb, l, inside, mirrored, at[0]);
-        return tensor::ExtractOp::create(nb, l, value, from).getResult();
-      });
 }
 
 /// A recurrent layer's inputs and attributes, checked.
@@ -438,7 +405,7 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
                       });
   }
   if (reverse)
-    xw = reverseSteps(b, loc, xw, lengths);
+    xw = reverseLeading(b, loc, xw, lengths);
 
   // R^T, split where the GRU without linear_before_reset multiplies the
   // reset state by Rh alone.
@@ -629,7 +596,7 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
   run.c = c0 ? loop.getResult(1) : Value();
   run.y = loop.getResults().back();
   if (reverse)
-    run.y = reverseSteps(b, loc, run.y, lengths);
+    run.y = reverseLeading(b, loc, run.y, lengths);
   return run;
 }
 
