@@ -21,19 +21,11 @@ namespace {
 /// where H + λI stops being positive definite.
 int64_t inverseCholeskyUpper(const double *hessian, int64_t n, double dampening,
                              std::vector<double> &u) {
-  std::vector<double> a(hessian, hessian + n * n);
-  double meanDiag = 0;
-  for (int64_t j = 0; j < n; ++j)
-    meanDiag += a[j * n + j];
-  meanDiag /= double(n);
-  double lambda = dampening * meanDiag;
-  for (int64_t j = 0; j < n; ++j) {
-    // An input no calibration sample reaches carries no error signal.
-    if (a[j * n + j] == 0)
-      a[j * n + j] = 1;
-    a[j * n + j] += lambda;
-  }
-  if (int64_t bad = choleskyLower(n, a.data()); bad >= 0)
+  std::vector<double> a;
+  // An input no calibration sample reaches carries no error signal.
+  if (int64_t bad = dampedCholeskyLower(n, hessian, dampening,
+                                        /*unitForUnseen=*/true, a);
+      bad >= 0)
     return bad;
   invertLowerTriangular(n, a.data()); // a = L⁻¹
   // (H + λI)⁻¹ = L⁻ᵀ L⁻¹.

@@ -153,3 +153,32 @@ void tern::quant::orthonormalizeColumns(double *y, int64_t n, int64_t l) {
     }
   }
 }
+
+int64_t tern::quant::dampedCholeskyLower(int64_t n, const double *h,
+                                         double dampening, bool unitForUnseen,
+                                         std::vector<double> &l,
+                                         double *used) {
+  double meanDiag = 0;
+  for (int64_t j = 0; j < n; ++j)
+    meanDiag += h[j * n + j];
+  meanDiag /= double(std::max<int64_t>(n, 1));
+  int64_t bad = -1;
+  for (int attempt = 0; attempt < 4; ++attempt, dampening *= 10) {
+    l.assign(h, h + n * n);
+    double lambda = dampening * meanDiag;
+    for (int64_t j = 0; j < n; ++j) {
+      if (unitForUnseen && l[j * n + j] == 0)
+        l[j * n + j] = 1;
+      l[j * n + j] += lambda;
+    }
+    bad = choleskyLower(n, l.data());
+    if (bad < 0) {
+      if (used)
+        *used = dampening;
+      return -1;
+    }
+    if (dampening == 0)
+      break;
+  }
+  return bad;
+}

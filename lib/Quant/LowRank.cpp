@@ -158,13 +158,10 @@ llvm::Expected<LowRank> tern::quant::lowRankResidual(MatrixRef residual,
     return llvm::createStringError("dampening must be >= 0");
   int64_t rows = residual.rows, cols = residual.cols;
   // H + λ I = L Lᵀ, λ the dampening times the mean diagonal.
-  std::vector<double> l(hessian, hessian + cols * cols);
-  double mean = 0;
-  for (int64_t k = 0; k < cols; ++k)
-    mean += l[k * cols + k] / double(cols);
-  for (int64_t k = 0; k < cols; ++k)
-    l[k * cols + k] += dampening * mean;
-  if (int64_t bad = choleskyLower(cols, l.data()); bad >= 0)
+  std::vector<double> l;
+  if (int64_t bad = dampedCholeskyLower(cols, hessian, dampening,
+                                        /*unitForUnseen=*/false, l);
+      bad >= 0)
     return llvm::createStringError(
         "H + λI is not positive definite at column " + std::to_string(bad) +
         "; raise the dampening");

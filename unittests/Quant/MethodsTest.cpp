@@ -9,6 +9,7 @@
 #include "ErrorMessage.h"
 #include "Gaussian.h"
 #include "tern/Quant/Kept.h"
+#include "tern/Quant/LinearAlgebra.h"
 #include "tern/Quant/Quantize.h"
 
 #include <gtest/gtest.h>
@@ -927,4 +928,24 @@ TEST(Methods, KeptHalf) {
   EXPECT_EQ(wide.values, big);
   EXPECT_DOUBLE_EQ(measure({big.data(), 1, 2}, nullptr, wide).bitsPerWeight,
                    32.0);
+}
+
+// A Hessian whose rounding made it slightly indefinite (eigenvalues about
+// 1.95 and -0.05, as covariances of inputs that are affine in one another
+// come out): λ at 1% of the mean diagonal does not make it definite, ten
+// times that does, and error feedback goes on with it.
+TEST(OptionsTest, ErrorFeedbackRaisesTheDampeningWhenItMustBe) {
+  std::vector<double> h = {1.0, 1.0, 1.0, 0.9};
+  std::vector<double> l;
+  double used = 0;
+  EXPECT_EQ(dampedCholeskyLower(2, h.data(), 0.01, false, l, &used), -1);
+  EXPECT_DOUBLE_EQ(used, 0.1);
+  // Without dampening nothing is raised.
+  EXPECT_EQ(dampedCholeskyLower(2, h.data(), 0.0, false, l, &used), 1);
+  std::vector<float> w = gaussian(3 * 2, 5);
+  QuantizeOptions options;
+  options.groupSize = 2;
+  llvm::Expected<TernaryWeights> q = quantizeWithErrorFeedback(
+      MatrixRef{w.data(), 3, 2}, h.data(), options, ErrorFeedbackOptions());
+  EXPECT_TRUE(bool(q)) << messageOf(q);
 }

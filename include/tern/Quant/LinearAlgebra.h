@@ -12,6 +12,7 @@
 #define TERN_QUANT_LINEARALGEBRA_H
 
 #include <cstdint>
+#include <vector>
 
 namespace tern::quant {
 
@@ -30,6 +31,19 @@ void symmetricEigen(int64_t n, const double *a, double *values,
 /// L, a = L Lᵀ (the upper triangle is zeroed). Returns the first column
 /// whose pivot is not positive, or -1 on success.
 int64_t choleskyLower(int64_t n, double *a);
+
+/// The Cholesky factor L of H + λI (n x n, row-major: lower triangle L,
+/// upper zeros), λ = `dampening` times the mean of H's diagonal; an input
+/// whose H_kk is 0 (no calibration sample reaches it) gets 1 first when
+/// `unitForUnseen`. When H + λI is not positive definite in floating point
+/// (calibration inputs that are affine in one another, such as the three
+/// channels of a gray image, make H singular, and its rounding can then
+/// outweigh a small λ), λ is raised tenfold, at most three times.
+/// `used` receives the dampening that worked. Returns the first column
+/// whose pivot is not positive at the largest λ, or -1 on success.
+int64_t dampedCholeskyLower(int64_t n, const double *h, double dampening,
+                            bool unitForUnseen, std::vector<double> &l,
+                            double *used = nullptr);
 
 /// Overwrites the lower-triangular L with L⁻¹.
 void invertLowerTriangular(int64_t n, double *l);
