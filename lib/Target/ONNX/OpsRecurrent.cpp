@@ -427,9 +427,18 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
       lengths ? reshapeTo(b, loc, lengths, {batch, b.getIndexAttr(1)})
               : Value();
 
-  SmallVector<Value> init = {h0};
+  // The states start as copies, contiguous as the states each step makes:
+  // a loop whose carried buffer may be a view of one kind or the other is
+  // read through unknown strides, element by element.
+  auto contiguous = [&](Value state) -> Value {
+    Value into =
+        emptyOf(b, loc, sizesOf(b, loc, state),
+                cast<RankedTensorType>(state.getType()).getElementType());
+    return linalg::CopyOp::create(b, loc, state, into).getResult(0);
+  };
+  SmallVector<Value> init = {contiguous(h0)};
   if (c0)
-    init.push_back(c0);
+    init.push_back(contiguous(c0));
   init.push_back(y);
   auto loop = scf::ForOp::create(b, loc, indexConstant(b, loc, 0), steps,
                                  indexConstant(b, loc, 1), init);
