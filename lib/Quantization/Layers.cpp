@@ -34,10 +34,25 @@ bool isLayerFloat(Type type) {
   return type.isF32() || type.isF16() || type.isBF16();
 }
 
+/// The constant `value` is, or is a reshape of (tensor.expand_shape and
+/// collapse_shape keep the row-major order: a 1-D convolution's F x C x K
+/// weights seen as F x C x 1 x K, say); null otherwise.
+arith::ConstantOp constantOf(Value value) {
+  while (Operation *op = value.getDefiningOp()) {
+    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
+      value = expand.getSrc();
+    else if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op))
+      value = collapse.getSrc();
+    else
+      break;
+  }
+  return value.getDefiningOp<arith::ConstantOp>();
+}
+
 /// The values of a float constant (inline or a resource blob; f32, f16 or
-/// bf16), row-major, as f32.
+/// bf16), or of a reshape of one, row-major, as f32.
 std::optional<std::vector<float>> readFloats(Value value) {
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  auto constant = constantOf(value);
   if (!constant)
     return std::nullopt;
   auto type = dyn_cast<RankedTensorType>(constant.getType());
@@ -105,7 +120,7 @@ Value convertElements(OpBuilder &b, Location loc, Value value, FloatType type) {
 /// type.
 bool isFloatConstant(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
-  return value.getDefiningOp<arith::ConstantOp>() && type &&
+  return constantOf(value) && type &&
          isLayerFloat(type.getElementType()) && type.hasStaticShape();
 }
 
@@ -131,7 +146,7 @@ std::string whyNotWeights(Value weights) {
   std::string why;
   llvm::raw_string_ostream os(why);
   auto type = dyn_cast<RankedTensorType>(weights.getType());
-  if (!weights.getDefiningOp<arith::ConstantOp>())
+  if (!constantOf(weights))
     os << "its weights are not a constant (an input of the model, or "
           "computed)";
   else if (type && !isLayerFloat(type.getElementType()))

@@ -736,14 +736,14 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
       for (int64_t i = 0; i < n; ++i)
         bias[i] += layer.bias[i];
     }
-    // The weights' shape, F x C x KH x KW, from the original initializer
-    // (a layer's K is C·KH·KW).
+    // The weights' shape, F x C x KH x KW (1-D: F x C x KW), from the
+    // original initializer (a layer's K is C·KH·KW).
     SmallVector<int64_t> dims = {n, k, 1, 1};
     if (auto it = constants.find(node.input(1)); it != constants.end()) {
       SmallVector<int64_t> original(it->second->dims().begin(),
                                     it->second->dims().end());
-      if (original.size() == 4 &&
-          original[0] * original[1] * original[2] * original[3] == n * k)
+      if (original.size() >= 3 && original[0] == n &&
+          onnx_import::product(ArrayRef(original).drop_front()) == k)
         dims = original;
     }
     // MatMulNBits computes a matmul over each pixel's channels: 1x1, stride
@@ -755,7 +755,7 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     const onnx::AttributeProto *pads = findAttribute(node, "pads");
     const onnx::AttributeProto *autoPad = findAttribute(node, "auto_pad");
     bool pointwise =
-        dims[2] == 1 && dims[3] == 1 && allOnes("strides") &&
+        dims.size() == 4 && dims[2] == 1 && dims[3] == 1 && allOnes("strides") &&
         (!pads ||
          llvm::all_of(pads->ints(), [](int64_t v) { return v == 0; })) &&
         (!autoPad || autoPad->s() == "NOTSET" || autoPad->s() == "VALID");

@@ -6,7 +6,9 @@
                       Conv 1x1 -> Conv 2x2 stride 2 -> y [batch, 8, 3, 3];
                       the batch dynamic), DIR/calib/NN.npy (calibration
                       inputs, batch 1) and DIR/x.npy (a test input of batch
-                      2 from the same distribution)
+                      2 from the same distribution); and DIR/conv1d.onnx
+                      (x [batch, 4, 32] -> Conv k5 stride 2 pad 2 -> Relu ->
+                      Conv k1 -> y [batch, 6, 16]), DIR/calib1d/, DIR/x1d.npy
 """
 import os
 import sys
@@ -62,6 +64,32 @@ def make(directory):
     for i in range(8):
         np.save(os.path.join(directory, "calib", "%02d.npy" % i), sample(1))
     np.save(os.path.join(directory, "x.npy"), sample(2))
+
+    # 1-D: x [batch, 4, 32] -> Conv k5 stride 2 pad 2 -> Relu -> Conv k1.
+    inits = [init("v0", (8, 4, 5), 0.3), init("d0", (8,), 0.1),
+             init("v1", (6, 8, 1), 0.3)]
+    nodes = [
+        helper.make_node("Conv", ["x", "v0", "d0"], ["e0"], name="conv1d",
+                         pads=[2, 2], strides=[2]),
+        helper.make_node("Relu", ["e0"], ["s0"], name="relu1d"),
+        helper.make_node("Conv", ["s0", "v1"], ["y"], name="pointwise1d"),
+    ]
+    graph = helper.make_graph(
+        nodes, "conv1d", [helper.make_tensor_value_info(
+            "x", TensorProto.FLOAT, ["batch", 4, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       ["batch", 6, 16])], inits)
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(directory, "conv1d.onnx"))
+    os.makedirs(os.path.join(directory, "calib1d"), exist_ok=True)
+    for i in range(8):
+        np.save(os.path.join(directory, "calib1d", "%02d.npy" % i),
+                rng.standard_normal((1, 4, 32)).astype(np.float32))
+    np.save(os.path.join(directory, "x1d.npy"),
+            rng.standard_normal((2, 4, 32)).astype(np.float32))
 
 
 if __name__ == "__main__":
