@@ -67,17 +67,21 @@ def run_tool(name, args):
     return done.stdout, done.stderr
 
 
-def _shape_option(input_shapes):
+def _shape_option(input_shapes, input_values=None):
     """--input-shape's value for {name: shape} (a shape is a sequence of
-    ints or a string 'DxD...')."""
-    if not input_shapes:
-        return []
-    parts = []
-    for name, shape in input_shapes.items():
-        if not isinstance(shape, str):
-            shape = "x".join(str(int(d)) for d in shape)
-        parts.append(f"{name}={shape}")
-    return ["--input-shape", ",".join(parts)]
+    ints or a string 'DxD...'), and --input-value's for {name: number}."""
+    args = []
+    if input_shapes:
+        parts = []
+        for name, shape in input_shapes.items():
+            if not isinstance(shape, str):
+                shape = "x".join(str(int(d)) for d in shape)
+            parts.append(f"{name}={shape}")
+        args += ["--input-shape", ",".join(parts)]
+    if input_values:
+        args += ["--input-value", ",".join(
+            f"{name}={float(value)!r}" for name, value in input_values.items())]
+    return args
 
 
 def _kernel_options(cpu, ternary_activations, int8_dot):
@@ -246,7 +250,8 @@ def ptq_options(**options):
 
 
 def quantize(model, method="ptqtp", calibration=None, out=None, *,
-             input_shapes=None, report=None, pipeline=None, **options):
+             input_shapes=None, input_values=None, report=None, pipeline=None,
+             **options):
     """Ternarizes `model` (.onnx, .onnxtxt, .mlir or .mlirbc) with
     tern-ptq-pipeline and writes the result to `out` (.mlirbc or .mlir;
     default: next to the model, with suffix -tern.mlirbc).
@@ -259,7 +264,9 @@ def quantize(model, method="ptqtp", calibration=None, out=None, *,
     pipeline_options()); or `pipeline`, an option string as tern-opt's
     --tern-ptq-pipeline takes it (then `method` is ignored unless the
     string has none). report: where to keep the JSON report (a temporary
-    file otherwise). Returns a Quantized."""
+    file otherwise). input_values: {name: number} for scalar inputs fixed
+    at import (tern's --input-value: an If on them imports only the branch
+    taken). Returns a Quantized."""
     model = os.fspath(model)
     if out is None:
         out = re.sub(r"\.(onnx|onnxtxt|mlir|mlirbc)$", "", model) + \
@@ -281,7 +288,8 @@ def quantize(model, method="ptqtp", calibration=None, out=None, *,
         if calibration is not None:
             pipeline += " calibration=" + os.fspath(calibration)
         pipeline += " report=" + report_path
-        run_tool("tern-opt", [model] + _shape_option(input_shapes) +
+        run_tool("tern-opt", [model] +
+                 _shape_option(input_shapes, input_values) +
                  ["-o", out, f"--tern-ptq-pipeline={pipeline}"])
         with open(report_path) as f:
             data = json.load(f)
@@ -300,12 +308,15 @@ def export_onnx(model, onnx_model, out, weights="fake-quant"):
     return os.fspath(out)
 
 
-def run(model, inputs, *, input_shapes=None, num_threads=None, cpu=None,
-        pipeline=None, ternary_activations=None, int8_dot=None):
+def run(model, inputs, *, input_shapes=None, input_values=None,
+        num_threads=None, cpu=None, pipeline=None, ternary_activations=None,
+        int8_dot=None):
     """Runs `model` once with tern-run (JIT) on `inputs` ({name: array or
-    .npy path}); returns {output name: array}."""
+    .npy path}); returns {output name: array}. input_values: {name: number}
+    for scalar inputs fixed at import (--input-value), not given in
+    `inputs`."""
     with tempfile.TemporaryDirectory(prefix="tern-run-") as tmp:
-        args = [os.fspath(model)] + _shape_option(input_shapes)
+        args = [os.fspath(model)] + _shape_option(input_shapes, input_values)
         for name, path in write_inputs(tmp, inputs).items():
             args += ["--input", f"{name}={path}"]
         out = os.path.join(tmp, "outputs")
@@ -494,8 +505,8 @@ class Library:
 
 
 def compile(model, out, *, name=None, header=None, input_shapes=None,
-            cpu=None, ternary_activations=None, int8_dot=None, load=True,
-            generator=False):
+            input_values=None, cpu=None, ternary_activations=None,
+            int8_dot=None, load=True, generator=False):
     """Compiles `model` ahead of time into the shared library `out` with
     tern-compile (C entry point NAME_run, header next to it; with
     generator=True, a decoder's generator object too: Library.generate).
@@ -510,6 +521,6 @@ def compile(model, out, *, name=None, header=None, input_shapes=None,
     run_tool("tern-compile", [os.fspath(model), "-o", out, "--name", name,
                               "--header", header] +
              (["--generator"] if generator else []) +
-             _shape_option(input_shapes) +
+             _shape_option(input_shapes, input_values) +
              _kernel_options(cpu, ternary_activations, int8_dot))
     return Library(out, header, name) if load else header

@@ -64,6 +64,24 @@ class API(unittest.TestCase):
         np.testing.assert_array_equal(lib(x=self.x)["y"], jit)
         np.testing.assert_array_equal(lib(self.x)["y"], jit)
 
+    def test_input_values(self):
+        # An If on a scalar input: fixed at import, only its branch is left.
+        text = path("if.onnxtxt")
+        with open(text, "w") as f:
+            f.write("""<ir_version: 8, opset_import: ["" : 16]>
+g (bool c, float[2] x) => (float[2] y) {
+  y = If (c) <then_branch = t () => (float[2] a) { a = Neg (x) },
+              else_branch = e () => (float[2] b) { b = Abs (x) }>
+}
+""")
+        x = np.array([-1.5, 2.0], np.float32)
+        for c, want in ((1, -x), (0, np.abs(x))):
+            y = tern.run(text, {"x": x}, input_values={"c": c})["y"]
+            np.testing.assert_array_equal(y, want)
+        with self.assertRaises(tern.TernError) as raised:
+            tern.run(text, {"x": x}, input_values={"q": 1})
+        self.assertIn("--input-value names 'q'", str(raised.exception))
+
     def test_calibration_sets(self):
         sets = [{"x": RNG.standard_normal((3, K)).astype(np.float32)}
                 for _ in range(4)]
