@@ -1,10 +1,9 @@
-//===- OpsControlFlow.cpp - If, Loop and Scan
-//------------------------------===//
+//===- OpsControlFlow.cpp - If, Loop and Scan -----------------------------===//
 //
 // ONNX's control flow, whose subgraphs read values of the graphs around
 // them. If is scf.if, or only the branch taken when its condition is known
 // at import time (shapes of static models usually decide it), which keeps
-// the branch's contents foldable. Loop is scf.while, Scan scf.for. A
+// the branch's contents foldable. Loop and Scan are scf.while. A
 // loop-carried value whose shape changes from one iteration to the next
 // gets `?` where it changes: the body is imported once to learn what it
 // yields, then again on the types that hold for every iteration.

@@ -1,5 +1,4 @@
-//===- OpsRecurrent.cpp - RNN, GRU and LSTM
-//--------------------------------===//
+//===- OpsRecurrent.cpp - RNN, GRU and LSTM -------------------------------===//
 //
 // ONNX's recurrent layers (opsets 7 to 14), every direction, activation,
 // layout and optional input ONNX defines. Each direction is one scf.for
