@@ -365,13 +365,10 @@ FailureOr<Run> runDirection(NodeContext &ctx, const Recurrent &r, int64_t d,
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
   int64_t g = r.gates, h = r.hidden;
-  ArrayRef<Activation> fs = ArrayRef(r.activations)
-                                .slice(d * (r.cell == Cell::RNN   ? 1
-                                            : r.cell == Cell::GRU ? 2
-                                                                  : 3),
-                                       r.cell == Cell::RNN   ? 1
-                                       : r.cell == Cell::GRU ? 2
-                                                             : 3);
+  // f (and g, h) of this direction.
+  int64_t perDirection = int64_t(r.activations.size()) / r.directions;
+  ArrayRef<Activation> fs =
+      ArrayRef(r.activations).slice(d * perDirection, perDirection);
   Type element = r.element;
 
   // Input projections of every step, with the biases that add outside the
