@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <cstring>
@@ -367,6 +368,15 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights,
       name += "#" + std::to_string(repeats);
     std::optional<Layer> layer;
     std::string why;
+    // Calibration observes a layer's activations from its function: an op
+    // in a branch or loop body (an ONNX If or Loop) is not a layer.
+    if (!isa<FunctionOpInterface>(op->getParentOp())) {
+      if (rejected)
+        rejected->push_back("'" + name +
+                            "': inside a branch or loop (ONNX If, Loop, "
+                            "Scan), which calibration cannot observe");
+      return;
+    }
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
       layer = matchMatmul(matmul, why);
     else

@@ -748,3 +748,33 @@ Value onnx_import::reverseLeading(OpBuilder &b, Location loc, Value value,
         return tensor::ExtractOp::create(nb, l, value, from).getResult();
       });
 }
+
+void onnx_import::assertAllInRange(NodeContext &ctx, Value values, Value low,
+                                   Value high, const std::string &what) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  auto type = cast<RankedTensorType>(values.getType());
+  Value inRange = broadcastMap(
+      b, loc, values, type.getShape(), b.getI1Type(),
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value v = a[0];
+        if (!v.getType().isIndex())
+          v = arith::IndexCastOp::create(nb, l, nb.getIndexType(), v);
+        Value aboveLow =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, v, low);
+        Value belowHigh =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, v, high);
+        return arith::AndIOp::create(nb, l, aboveLow, belowHigh);
+      });
+  SmallVector<int64_t> all(type.getRank());
+  for (auto [i, axis] : llvm::enumerate(all))
+    axis = int64_t(i);
+  Value every =
+      reduce(b, loc, inRange, all, /*keepDims=*/false, 1.0,
+             [](OpBuilder &nb, Location l, Value acc, Value e) -> Value {
+               return arith::AndIOp::create(nb, l, acc, e);
+             });
+  cf::AssertOp::create(b, loc,
+                       tensor::ExtractOp::create(b, loc, every, ValueRange{}),
+                       "node '" + ctx.name() + "': " + what);
+}

@@ -739,7 +739,36 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     // The weights' shape, F x C x KH x KW (1-D: F x C x KW), from the
     // original initializer (a layer's K is C·KH·KW).
     SmallVector<int64_t> dims = {n, k, 1, 1};
-    if (auto it = constants.find(node.input(1)); it != constants.end()) {
+    // Through Identity nodes (exporters put them on weights) to the
+    // initializer or Constant.
+    std::string weightsName = node.input(1);
+    for (bool again = true; again && !constants.count(weightsName);) {
+      again = false;
+      for (const onnx::NodeProto &other : model.graph().node())
+        if (other.op_type() == "Identity" && other.output_size() == 1 &&
+            other.output(0) == weightsName && other.input_size() == 1) {
+          weightsName = other.input(0);
+          again = true;
+          break;
+        }
+    }
+    auto it = constants.find(weightsName);
+    // Else the kernel_shape attribute says it (none: 1x1, as a layer of
+    // unknown weights could only be before convolutions=all).
+    if (const onnx::AttributeProto *kernel =
+            findAttribute(node, "kernel_shape");
+        it == constants.end() && kernel && kernel->ints_size() > 0) {
+      int64_t window = 1;
+      for (int64_t d : kernel->ints())
+        window *= d;
+      if (window <= 0 || k % window)
+        return error(layer) << "Conv '" << name << "' has kernel_shape "
+                            << "that does not divide its " << k
+                            << " weights per output channel";
+      dims = {n, k / window};
+      dims.append(kernel->ints().begin(), kernel->ints().end());
+    }
+    if (it != constants.end()) {
       SmallVector<int64_t> original(it->second->dims().begin(),
                                     it->second->dims().end());
       if (original.size() >= 3 && original[0] == n &&
@@ -850,19 +879,28 @@ LogicalResult Exporter::run(llvm::StringMap<QuantizedLayer> &layers) {
              << entry.getKey()
              << "' has no node of that name in the ONNX model";
   // Drop the float weights no node reads any more: initializers, and the
-  // Constant nodes that held them.
+  // Constant nodes that held them and Identity nodes that passed them on
+  // (until none is left whose output nothing reads).
   llvm::StringSet<> used;
-  for (const onnx::NodeProto &node : nodes)
-    for (const std::string &input : node.input())
-      used.insert(input);
-  for (const onnx::ValueInfoProto &output : graph->output())
-    used.insert(output.name());
+  for (bool dropped = true; dropped;) {
+    used.clear();
+    for (const onnx::NodeProto &node : nodes)
+      for (const std::string &input : node.input())
+        used.insert(input);
+    for (const onnx::ValueInfoProto &output : graph->output())
+      used.insert(output.name());
+    size_t before = nodes.size();
+    llvm::erase_if(nodes, [&](const onnx::NodeProto &node) {
+      return (node.op_type() == "Constant" || node.op_type() == "Identity") &&
+             llvm::none_of(node.output(), [&](const std::string &o) {
+               return used.contains(o);
+             });
+    });
+    dropped = nodes.size() != before;
+  }
   graph->clear_node();
   for (onnx::NodeProto &node : nodes)
-    if (node.op_type() != "Constant" ||
-        llvm::any_of(node.output(),
-                     [&](const std::string &o) { return used.contains(o); }))
-      *graph->add_node() = std::move(node);
+    *graph->add_node() = std::move(node);
   google::protobuf::RepeatedPtrField<onnx::TensorProto> live;
   for (onnx::TensorProto &tensor : *graph->mutable_initializer())
     if (used.contains(tensor.name()))

@@ -48,6 +48,10 @@ std::string nodeName(const onnx::NodeProto &node, int index) {
 
 constexpr int64_t kMinOpset = 7;
 constexpr int64_t kMaxOpset = 21;
+/// Deepest nesting of subgraphs (If branches, Loop and Scan bodies, their
+/// type-learning imports included) the importer follows.
+constexpr size_t kMaxSubgraphDepth = 12;
+
 /// Longest string attribute read (ONNX's are modes and names: auto_pad,
 /// direction, ...); a longer one is corrupt or hostile.
 constexpr size_t kMaxStringAttr = 1 << 16;
@@ -730,9 +734,15 @@ LogicalResult Importer::defineInputValue(const onnx::ValueInfoProto &input,
              << "' one value; the model gives it dimension " << dim.dim_value();
     shape.push_back(1);
   }
-  if (elementType.isInteger(1)        ? value != 0 && value != 1
-      : isa<IntegerType>(elementType) ? value != std::trunc(value)
-                                      : false)
+  auto integer = dyn_cast<IntegerType>(elementType);
+  bool fits = std::isfinite(value);
+  if (integer && integer.getWidth() == 1)
+    fits = value == 0 || value == 1;
+  else if (integer)
+    fits = value == std::trunc(value) &&
+           value >= -std::ldexp(1.0, int(integer.getWidth()) - 1) &&
+           value < std::ldexp(1.0, int(integer.getWidth()) - 1);
+  if (!fits)
     return emitError(loc) << "--input-value gives input '" << input.name()
                           << "' (" << elementType << ") the value " << value;
   Tensor tensor;
@@ -793,7 +803,9 @@ LogicalResult Importer::importNodes(const onnx::GraphProto &graph,
         return failure();
       }
     }
-    if (failed(handler->second(ctx)))
+    // An attribute of the wrong type has been reported (typedAttr): the
+    // handler went on with its default, which must not stand.
+    if (failed(handler->second(ctx)) || ctx.attributeError)
       return failure();
     for (const std::string &out : node->output()) {
       if (out.empty())
@@ -816,6 +828,12 @@ FailureOr<SmallVector<Tensor>>
 Importer::importSubgraph(NodeContext &ctx, const onnx::GraphProto &graph,
                          ArrayRef<Value> inputs) {
   Location fileLoc = FileLineColLoc::get(context, fileName, 0, 0);
+  // A loop body is imported twice (once to learn its types): nesting is
+  // bounded, so that a small model cannot make the import exponential.
+  if (scopes.size() >= kMaxSubgraphDepth)
+    return ctx.error() << "nests subgraphs more than " << kMaxSubgraphDepth
+                       << " deep",
+           failure();
   if (graph.input_size() != int64_t(inputs.size()))
     return ctx.error() << "has a subgraph '" << graph.name() << "' of "
                        << graph.input_size() << " inputs; "
@@ -1001,8 +1019,11 @@ OwningOpRef<ModuleOp> Importer::import(const onnx::ModelProto &model) {
   }
   for (const auto &entry : options.inputValues)
     if (!valued.count(entry.getKey()))
-      return emitError(fileLoc) << "--input-value names '" << entry.getKey()
-                                << "', which is not an input of the model",
+      return emitError(fileLoc)
+                 << "--input-value names '" << entry.getKey() << "', "
+                 << (!inputNames.count(entry.getKey())
+                         ? "which is not an input of the model"
+                         : "which has an initializer (a value already)"),
              nullptr;
   for (const auto &entry : options.inputShapes)
     if (!llvm::is_contained(argNames, entry.getKey().str()))
@@ -1175,31 +1196,52 @@ const onnx::AttributeProto *NodeContext::attr(StringRef name) const {
 
 bool NodeContext::hasAttr(StringRef name) const { return attr(name); }
 
-int64_t NodeContext::attrInt(StringRef name, int64_t otherwise) const {
+const onnx::AttributeProto *
+NodeContext::typedAttr(StringRef name,
+                       onnx::AttributeProto::AttributeType type) const {
   const onnx::AttributeProto *a = attr(name);
+  // Models of old IR versions may leave the type out.
+  if (!a || a->type() == type ||
+      a->type() == onnx::AttributeProto::UNDEFINED)
+    return a;
+  if (!attributeError) {
+    attributeError = true;
+    const_cast<NodeContext *>(this)->error()
+        << "has attribute '" << name << "' of type "
+        << onnx::AttributeProto::AttributeType_Name(a->type())
+        << "; ONNX defines it as " << onnx::AttributeProto::AttributeType_Name(type);
+  }
+  return nullptr;
+}
+
+int64_t NodeContext::attrInt(StringRef name, int64_t otherwise) const {
+  const onnx::AttributeProto *a = typedAttr(name, onnx::AttributeProto::INT);
   return a ? a->i() : otherwise;
 }
 
 float NodeContext::attrFloat(StringRef name, float otherwise) const {
-  const onnx::AttributeProto *a = attr(name);
+  const onnx::AttributeProto *a = typedAttr(name, onnx::AttributeProto::FLOAT);
   return a ? a->f() : otherwise;
 }
 
 std::string NodeContext::attrString(StringRef name, StringRef otherwise) const {
-  const onnx::AttributeProto *a = attr(name);
+  const onnx::AttributeProto *a =
+      typedAttr(name, onnx::AttributeProto::STRING);
   return a ? a->s() : otherwise.str();
 }
 
 SmallVector<int64_t> NodeContext::attrInts(StringRef name) const {
   SmallVector<int64_t> result;
-  if (const onnx::AttributeProto *a = attr(name))
+  if (const onnx::AttributeProto *a =
+          typedAttr(name, onnx::AttributeProto::INTS))
     result.assign(a->ints().begin(), a->ints().end());
   return result;
 }
 
 std::vector<float> NodeContext::attrFloats(StringRef name) const {
   std::vector<float> result;
-  if (const onnx::AttributeProto *a = attr(name))
+  if (const onnx::AttributeProto *a =
+          typedAttr(name, onnx::AttributeProto::FLOATS))
     result.assign(a->floats().begin(), a->floats().end());
   return result;
 }

@@ -145,6 +145,10 @@ public:
   std::optional<SmallVector<OpFoldResult>> sizes(int i);
 
   bool hasAttr(StringRef name) const;
+  /// Attribute `name` if it has `type` (or none, as old models leave it);
+  /// otherwise reports the mismatch once and returns null.
+  const onnx::AttributeProto *
+  typedAttr(StringRef name, onnx::AttributeProto::AttributeType type) const;
   const onnx::AttributeProto *attr(StringRef name) const;
   int64_t attrInt(StringRef name, int64_t otherwise) const;
   float attrFloat(StringRef name, float otherwise) const;
@@ -165,6 +169,10 @@ public:
 
   /// Reports an error at this node: "node 'n' (Op): message".
   InFlightDiagnostic error();
+
+  /// Set when an attribute was asked for as a type it does not have (an
+  /// error already reported): the node fails whatever its handler did.
+  mutable bool attributeError = false;
 
   void setOutput(int i, Value value);
   void setOutput(int i, HostTensor host);
@@ -370,6 +378,12 @@ Value onlyElement(OpBuilder &b, Location loc, Value tensor);
 /// gives `value` back.
 Value reverseLeading(OpBuilder &b, Location loc, Value value,
                      Value lengths = nullptr);
+
+/// Asserts when the model runs that every element of the integer tensor
+/// `values` lies in [low, high) (index values); the message is "node 'n':
+/// `what`".
+void assertAllInRange(NodeContext &ctx, Value values, Value low, Value high,
+                      const std::string &what);
 
 /// Normalizes an axis in [-rank, rank) to [0, rank); fails out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);

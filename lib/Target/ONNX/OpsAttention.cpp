@@ -86,36 +86,6 @@ Value addBiasSlice(NodeContext &ctx, Value x, Value bias, int64_t offset) {
                       });
 }
 
-/// Asserts when the model runs that every element of the integer tensor
-/// `values` lies in [low, high) (index values); `what` completes the
-/// message.
-void assertAllInRange(NodeContext &ctx, Value values, Value low, Value high,
-                      const std::string &what) {
-  OpBuilder &b = ctx.b;
-  Location loc = ctx.loc;
-  auto type = cast<RankedTensorType>(values.getType());
-  Value inRange = broadcastMap(
-      b, loc, values, type.getShape(), b.getI1Type(),
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value v = asIndex(nb, l, a[0]);
-        Value aboveLow =
-            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, v, low);
-        Value belowHigh =
-            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, v, high);
-        return arith::AndIOp::create(nb, l, aboveLow, belowHigh);
-      });
-  SmallVector<int64_t> all(type.getRank());
-  for (auto [i, axis] : llvm::enumerate(all))
-    axis = int64_t(i);
-  Value every =
-      reduce(b, loc, inRange, all, /*keepDims=*/false, 1.0,
-             [](OpBuilder &nb, Location l, Value acc, Value e) -> Value {
-               return arith::AndIOp::create(nb, l, acc, e);
-             });
-  cf::AssertOp::create(b, loc, elementAt(b, loc, every, {}),
-                       "node '" + ctx.name() + "': " + what);
-}
-
 /// Rotary position embedding of x [B, N, S, H] at `positions` [B, S]
 /// (integers), with the tables cos and sin [M, R/2]: in each head, the
 /// pairs (k, k + R/2) of its first R elements, or (2k, 2k + 1) when

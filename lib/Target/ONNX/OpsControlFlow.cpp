@@ -13,6 +13,7 @@
 #include "Importer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -506,9 +507,24 @@ LogicalResult lowerScan(NodeContext &ctx) {
   if (failed(stateTypes))
     return failure();
 
-  // The number of steps: the scanned length of the first scan input (the
-  // others must agree).
+  // The number of steps: the scanned length of the first scan input; the
+  // others must agree (at import time when both are known, else when the
+  // model runs).
   Value steps = tensor::DimOp::create(b, loc, scans[0], 0);
+  int64_t knownSteps = cast<RankedTensorType>(scans[0].getType()).getDimSize(0);
+  for (auto [k, v] : llvm::enumerate(scans)) {
+    int64_t length = cast<RankedTensorType>(v.getType()).getDimSize(0);
+    if (length == knownSteps && !ShapedType::isDynamic(length))
+      continue;
+    if (!ShapedType::isDynamic(length) && !ShapedType::isDynamic(knownSteps))
+      return ctx.error() << "scans " << knownSteps << " steps of scan input 0 "
+                         << "and " << length << " of scan input " << k;
+    cf::AssertOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                              tensor::DimOp::create(b, loc, v, 0), steps),
+        "node '" + ctx.name() + "': its scan inputs differ in length");
+  }
   SmallVector<Value> init;
   for (auto [v, type] : llvm::zip(states, *stateTypes))
     init.push_back(castTo(b, loc, v, type));
@@ -562,7 +578,6 @@ LogicalResult lowerScan(NodeContext &ctx) {
   }
   for (int64_t i = 0; i < numStates; ++i)
     ctx.setOutput(i, loop.getResult(1 + i));
-  int64_t knownSteps = cast<RankedTensorType>(scans[0].getType()).getDimSize(0);
   for (int64_t k = 0; k < numScanOutputs; ++k) {
     Value stacked = loop.getResult(1 + numStates + k);
     // As many rows as steps, when that is known at import time.

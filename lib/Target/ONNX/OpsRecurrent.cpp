@@ -17,6 +17,7 @@
 #include "tern/Support/Signature.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -313,6 +314,21 @@ FailureOr<Recurrent> readRecurrent(NodeContext &ctx, Cell cell) {
        (failed(expect(ctx.input(6), "initial_c", stateShape)) ||
         failed(expect(ctx.input(7), "P", {d, 3 * h})))))
     return failure();
+  for (auto [i, what] : {std::pair(3, "B"), std::pair(7, "P")})
+    if (Tensor *t = ctx.input(i); t && !t->type.hasStaticShape())
+      return ctx.error() << "has " << what << " of shape "
+                         << shapeString(t->type.getShape())
+                         << "; it must be static",
+             failure();
+  for (auto [i, what] : {std::pair(5, "initial_h"), std::pair(6, "initial_c")})
+    if (Tensor *t = i == 6 && cell != Cell::LSTM ? nullptr : ctx.input(i);
+        t && (t->type.getRank() != 3 ||
+              t->type.isDynamicDim(r.layout ? 1 : 0) ||
+              t->type.isDynamicDim(2)))
+      return ctx.error() << "has " << what << " of shape "
+                         << shapeString(t->type.getShape())
+                         << "; only its batch size may be dynamic",
+             failure();
   if (Tensor *lengths = ctx.input(4);
       lengths && !lengths->type.getElementType().isInteger(32))
     return ctx.error() << "has sequence_lens of "
@@ -618,18 +634,50 @@ LogicalResult lowerRecurrent(NodeContext &ctx, Cell cell) {
     x = transpose(b, loc, x, {1, 0, 2});
   SmallVector<OpFoldResult> xs = sizesOf(b, loc, x);
   OpFoldResult batch = xs[1];
-  auto states = [&](int i) -> Value {
+  int64_t batchSize = cast<RankedTensorType>(x.getType()).getDimSize(1);
+  // `v`'s dimension `dim` is X's batch: a static one and a dynamic one
+  // (static ones that differ were refused) are checked to agree when the
+  // model runs, and `v` takes X's.
+  auto sameBatch = [&](Value v, int64_t dim, StringRef what) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getDimSize(dim) == batchSize)
+      return v;
+    Value have = tensor::DimOp::create(b, loc, v, dim);
+    Value want = getValueOrCreateConstantIndexOp(b, loc, batch);
+    cf::AssertOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, have, want),
+        "node '" + ctx.name() + "': " + what.str() +
+            " and X differ in batch size");
+    SmallVector<int64_t> shape(type.getShape());
+    shape[dim] = batchSize;
+    return tensor::CastOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), v);
+  };
+  auto states = [&](int i, StringRef what) -> Value {
     if (!ctx.input(i))
       return filledOf(
           b, loc,
           {b.getIndexAttr(r.directions), batch, b.getIndexAttr(r.hidden)},
           r.element, 0.0);
     Value v = ctx.value(i);
-    return r.layout ? transpose(b, loc, v, {1, 0, 2}) : v;
+    if (r.layout)
+      v = transpose(b, loc, v, {1, 0, 2});
+    return sameBatch(v, 1, what);
   };
-  Value h0 = states(5);
-  Value c0 = cell == Cell::LSTM ? states(6) : Value();
-  Value lengths = ctx.input(4) ? ctx.value(4) : Value();
+  Value h0 = states(5, "initial_h");
+  Value c0 = cell == Cell::LSTM ? states(6, "initial_c") : Value();
+  Value lengths;
+  if (ctx.input(4)) {
+    lengths = sameBatch(ctx.value(4), 0, "sequence_lens");
+    // ONNX Runtime refuses lengths outside [0, seq_length]: a longer one
+    // would read past X.
+    Value steps = getValueOrCreateConstantIndexOp(b, loc, xs[0]);
+    assertAllInRange(
+        ctx, lengths, indexConstant(b, loc, 0),
+        arith::AddIOp::create(b, loc, steps, indexConstant(b, loc, 1)),
+        "sequence_lens lies outside [0, seq_length]");
+  }
 
   SmallVector<Run> runs;
   for (int64_t d = 0; d < r.directions; ++d) {

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -657,8 +658,8 @@ LogicalResult lowerSlice(NodeContext &ctx) {
     if (!axis)
       return ctx.error() << "has axis " << axes[i] << " out of range";
     int64_t dim = x->type.getDimSize(*axis), step = steps[i];
-    if (step == 0)
-      return ctx.error() << "has step 0";
+    if (step == 0 || step == std::numeric_limits<int64_t>::min())
+      return ctx.error() << "has step " << step;
     if (step < 0) {
       // Backwards: start clamped to [0, dim - 1], end to [-1, dim - 1].
       auto bound = [&](int64_t v) {

@@ -34,7 +34,9 @@ def make(directory):
         helper.make_node("Conv", ["x", "w0", "b0"], ["c0"], name="conv3x3",
                          pads=[1, 1, 1, 1]),
         helper.make_node("Relu", ["c0"], ["r0"], name="relu0"),
-        helper.make_node("Conv", ["r0", "w1", "b1"], ["c1"], name="strided",
+        # Exporters put Identity on weights: the export looks through it.
+        helper.make_node("Identity", ["w1"], ["w1i"], name="w1_identity"),
+        helper.make_node("Conv", ["r0", "w1i", "b1"], ["c1"], name="strided",
                          pads=[1, 1, 1, 1], strides=[2, 2]),
         helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
         helper.make_node("Conv", ["r1", "w2"], ["c2"], name="dilated",
