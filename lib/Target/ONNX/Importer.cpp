@@ -1201,15 +1201,15 @@ NodeContext::typedAttr(StringRef name,
                        onnx::AttributeProto::AttributeType type) const {
   const onnx::AttributeProto *a = attr(name);
   // Models of old IR versions may leave the type out.
-  if (!a || a->type() == type ||
-      a->type() == onnx::AttributeProto::UNDEFINED)
+  if (!a || a->type() == type || a->type() == onnx::AttributeProto::UNDEFINED)
     return a;
   if (!attributeError) {
     attributeError = true;
     const_cast<NodeContext *>(this)->error()
         << "has attribute '" << name << "' of type "
         << onnx::AttributeProto::AttributeType_Name(a->type())
-        << "; ONNX defines it as " << onnx::AttributeProto::AttributeType_Name(type);
+        << "; ONNX defines it as "
+        << onnx::AttributeProto::AttributeType_Name(type);
   }
   return nullptr;
 }
@@ -1225,8 +1225,7 @@ float NodeContext::attrFloat(StringRef name, float otherwise) const {
 }
 
 std::string NodeContext::attrString(StringRef name, StringRef otherwise) const {
-  const onnx::AttributeProto *a =
-      typedAttr(name, onnx::AttributeProto::STRING);
+  const onnx::AttributeProto *a = typedAttr(name, onnx::AttributeProto::STRING);
   return a ? a->s() : otherwise.str();
 }
 

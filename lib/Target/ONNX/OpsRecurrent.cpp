@@ -322,9 +322,9 @@ FailureOr<Recurrent> readRecurrent(NodeContext &ctx, Cell cell) {
              failure();
   for (auto [i, what] : {std::pair(5, "initial_h"), std::pair(6, "initial_c")})
     if (Tensor *t = i == 6 && cell != Cell::LSTM ? nullptr : ctx.input(i);
-        t && (t->type.getRank() != 3 ||
-              t->type.isDynamicDim(r.layout ? 1 : 0) ||
-              t->type.isDynamicDim(2)))
+        t &&
+        (t->type.getRank() != 3 || t->type.isDynamicDim(r.layout ? 1 : 0) ||
+         t->type.isDynamicDim(2)))
       return ctx.error() << "has " << what << " of shape "
                          << shapeString(t->type.getShape())
                          << "; only its batch size may be dynamic",
