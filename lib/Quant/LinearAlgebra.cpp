@@ -156,8 +156,7 @@ void tern::quant::orthonormalizeColumns(double *y, int64_t n, int64_t l) {
 
 int64_t tern::quant::dampedCholeskyLower(int64_t n, const double *h,
                                          double dampening, bool unitForUnseen,
-                                         std::vector<double> &l,
-                                         double *used) {
+                                         std::vector<double> &l, double *used) {
   double meanDiag = 0;
   for (int64_t j = 0; j < n; ++j)
     meanDiag += h[j * n + j];

@@ -121,8 +121,8 @@ Value convertElements(OpBuilder &b, Location loc, Value value, FloatType type) {
 /// type.
 bool isFloatConstant(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
-  return constantOf(value) && type &&
-         isLayerFloat(type.getElementType()) && type.hasStaticShape();
+  return constantOf(value) && type && isLayerFloat(type.getElementType()) &&
+         type.hasStaticShape();
 }
 
 /// Whether `value` is a tensor of zeros (a fill of 0 or a zero splat).

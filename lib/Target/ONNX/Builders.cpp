@@ -741,7 +741,8 @@ Value onnx_import::reverseLeading(OpBuilder &b, Location loc, Value value,
         Value inside = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
                                              at[0], length);
         Value mirrored = arith::SubIOp::create(
-            nb, l, arith::SubIOp::create(nb, l, length, indexConstant(nb, l, 1)),
+            nb, l,
+            arith::SubIOp::create(nb, l, length, indexConstant(nb, l, 1)),
             at[0]);
         SmallVector<Value> from(at);
         from[0] = arith::SelectOp::create(nb, l, inside, mirrored, at[0]);

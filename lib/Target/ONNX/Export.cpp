@@ -784,7 +784,8 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     const onnx::AttributeProto *pads = findAttribute(node, "pads");
     const onnx::AttributeProto *autoPad = findAttribute(node, "auto_pad");
     bool pointwise =
-        dims.size() == 4 && dims[2] == 1 && dims[3] == 1 && allOnes("strides") &&
+        dims.size() == 4 && dims[2] == 1 && dims[3] == 1 &&
+        allOnes("strides") &&
         (!pads ||
          llvm::all_of(pads->ints(), [](int64_t v) { return v == 0; })) &&
         (!autoPad || autoPad->s() == "NOTSET" || autoPad->s() == "VALID");
