@@ -9,6 +9,7 @@
 // RUN: not tern-opt %s --split-input-file --tern-calibrate="inputs=%t/files stats=%t/s.json" 2>&1 | FileCheck %s --check-prefix=ONE
 // RUN: not tern-opt %s --split-input-file --tern-calibrate="inputs=%t/sets layers=nothing" 2>&1 | FileCheck %s --check-prefix=LAYERS
 // RUN: not tern-opt %s --split-input-file --tern-calibrate="inputs=%t/sets layers=(" 2>&1 | FileCheck %s --check-prefix=REGEX
+// RUN: not tern-opt %s --split-input-file --tern-calibrate="inputs=%t/sets convolutions=some" 2>&1 | FileCheck %s --check-prefix=CONVS
 
 // OPTIONS: error: tern-calibrate: needs inputs=DIR (the calibration input sets)
 // NODIR: error: tern-calibrate: calibration inputs '{{.*}}none' is not a directory
@@ -17,6 +18,7 @@
 // FILES: error: tern-calibrate: '{{.*}}files/x.npy' is a file, but the model has 2 inputs: give each input set as a directory of NAME.npy files
 // LAYERS: error: tern-calibrate: no layer matches layers=nothing
 // REGEX: error: tern-calibrate: bad layers regular expression: {{.+}}
+// CONVS: error: tern-calibrate: convolutions must be pointwise or all, got 'some'
 // CPU: error: tern-calibrate: unknown CPU 'pentium9'
 
 func.func @main(%x: tensor<3x8xf32> {onnx.name = "x"}, %img: tensor<1x2x2x3xf32> {onnx.name = "img"}) -> tensor<3x4xf32> {
