@@ -694,7 +694,6 @@ LogicalResult lowerRecurrent(NodeContext &ctx, Cell cell) {
   auto final = [&](Value state) -> Value {
     if (!lengths)
       return state;
-    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, state);
     Value column = reshapeTo(b, loc, lengths, {batch, b.getIndexAttr(1)});
     auto type = cast<RankedTensorType>(state.getType());
     return broadcastMap(
