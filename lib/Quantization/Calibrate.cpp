@@ -62,9 +62,10 @@ Value reduceRows(
 }
 
 /// Observers of the M x K activations `x`: M (an i64, M may be dynamic),
-/// Σx, Σx², max|x| per column, and xᵀx with `secondMoment`.
+/// Σx, Σx², max|x| per column, and xᵀx with `secondMoment` (for `groups`
+/// > 1, its diagonal blocks: groups x K/groups x K/groups).
 SmallVector<Value> observe(OpBuilder &b, Location loc, Value x,
-                           bool secondMoment) {
+                           bool secondMoment, int64_t groups) {
   SmallVector<Value> results;
   Value m = tensor::DimOp::create(b, loc, x, 0);
   results.push_back(tensor::FromElementsOp::create(
@@ -84,7 +85,34 @@ SmallVector<Value> observe(OpBuilder &b, Location loc, Value x,
         Value magnitude = math::AbsFOp::create(b, loc, v);
         return arith::MaximumFOp::create(b, loc, acc, magnitude);
       }));
-  if (secondMoment) {
+  if (secondMoment && groups > 1) {
+    // out[g, i, j] = Σ_m x[m, g·B + i] x[m, g·B + j], B = K / groups.
+    int64_t block = cast<RankedTensorType>(x.getType()).getDimSize(1) / groups;
+    Type f32 = b.getF32Type();
+    MLIRContext *ctx = b.getContext();
+    AffineExpr g, i, j, m;
+    bindDims(ctx, g, i, j, m);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(4, 0, {m, g * block + i}, ctx),
+        AffineMap::get(4, 0, {m, g * block + j}, ctx),
+        AffineMap::get(4, 0, {g, i, j}, ctx)};
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Value empty = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{groups, block, block}, f32);
+    Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    auto parallel = utils::IteratorType::parallel;
+    results.push_back(
+        linalg::GenericOp::create(
+            b, loc, init.getType(), ValueRange{x, x}, ValueRange{init}, maps,
+            {parallel, parallel, parallel, utils::IteratorType::reduction},
+            [](OpBuilder &nb, Location l, ValueRange args) {
+              Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
+              linalg::YieldOp::create(
+                  nb, l,
+                  arith::AddFOp::create(nb, l, args[2], product).getResult());
+            })
+            .getResult(0));
+  } else if (secondMoment) {
     auto type = cast<RankedTensorType>(x.getType());
     int64_t k = type.getDimSize(1);
     Type f32 = b.getF32Type();
@@ -170,8 +198,8 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
         return fail("layer '" + layer.name + "' is outside @main");
       b.setInsertionPoint(layer.op);
       Value x = layer.activations(b);
-      llvm::append_range(observed,
-                         observe(b, layer.op->getLoc(), x, secondMoment));
+      llvm::append_range(observed, observe(b, layer.op->getLoc(), x,
+                                           secondMoment, layer.groups));
     }
     Operation *terminator = main.getBody().back().getTerminator();
     terminator->setOperands(observed);
@@ -185,8 +213,11 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
       return signalPassFailure();
     EvaluableModel &model = **prepared;
     Calibration calibration;
-    for (const Layer &layer : layers)
-      calibration.layers[layer.name].channels = layer.cols;
+    for (const Layer &layer : layers) {
+      LayerStatistics &stats = calibration.layers[layer.name];
+      stats.channels = layer.cols * layer.groups;
+      stats.groups = layer.groups;
+    }
     size_t perLayer = secondMoment ? 5 : 4;
     Progress progress("tern-calibrate: entry", entries->size(), quiet);
     std::vector<Array> outputs;

@@ -63,7 +63,7 @@ void LayerStatistics::accumulate(int64_t rows, const T *sum, const T *sumSquare,
     maxAbs.assign(k, 0.0);
   }
   if (sumOuter && secondMoment.empty())
-    secondMoment.assign(k * k, 0.0);
+    secondMoment.assign(squareSize(), 0.0);
   double total = double(samples + rows);
   double keep = double(samples) / total;
   for (int64_t c = 0; c < k; ++c) {
@@ -72,7 +72,7 @@ void LayerStatistics::accumulate(int64_t rows, const T *sum, const T *sumSquare,
     maxAbs[c] = std::max(maxAbs[c], double(maxAbsolute[c]));
   }
   if (sumOuter)
-    for (int64_t i = 0; i < k * k; ++i)
+    for (int64_t i = 0, e = squareSize(); i < e; ++i)
       secondMoment[i] = secondMoment[i] * keep + double(sumOuter[i]) / total;
   samples += rows;
 }
@@ -86,13 +86,49 @@ template void LayerStatistics::accumulate<double>(int64_t, const double *,
                                                   const double *);
 
 namespace {
-/// Adds Σ_r a_r b_rᵀ over `rows` rows of K values each to `sum` (K x K);
+/// `values` (blocks of `block` x `block` when `square`, else of `block`)
+/// for the channels of group `g`.
+std::vector<double> groupSlice(const std::vector<double> &values, int64_t g,
+                               int64_t block, bool square) {
+  if (values.empty())
+    return {};
+  int64_t size = square ? block * block : block;
+  return std::vector<double>(values.begin() + g * size,
+                             values.begin() + (g + 1) * size);
+}
+} // namespace
+
+LayerStatistics LayerStatistics::group(int64_t g) const {
+  int64_t block = blockSize();
+  LayerStatistics part;
+  part.channels = block;
+  part.samples = samples;
+  part.mean = groupSlice(mean, g, block, false);
+  part.meanSquare = groupSlice(meanSquare, g, block, false);
+  part.maxAbs = groupSlice(maxAbs, g, block, false);
+  part.secondMoment = groupSlice(secondMoment, g, block, true);
+  return part;
+}
+
+TargetStatistics TargetStatistics::group(int64_t g) const {
+  int64_t block = received.blockSize();
+  TargetStatistics part;
+  part.received = received.group(g);
+  part.floatMean = groupSlice(floatMean, g, block, false);
+  part.floatSecondMoment = groupSlice(floatSecondMoment, g, block, true);
+  part.crossMoment = groupSlice(crossMoment, g, block, true);
+  return part;
+}
+
+namespace {
+/// Adds Σ_r a_r b_rᵀ over `rows` rows of K values each (row r at
+/// a + r·stride) to `sum` (K x K);
 /// with `symmetric` (a = b) only j >= i is summed, then mirrored. Rows are
 /// taken in blocks that stay in cache while every output row sweeps them;
 /// threads split the output rows, each summing in row order, so the result
 /// does not depend on the thread count.
-void addOuterProducts(int64_t rows, int64_t k, const float *a, const float *b,
-                      bool symmetric, std::vector<double> &sum) {
+void addOuterProducts(int64_t rows, int64_t k, int64_t stride, const float *a,
+                      const float *b, bool symmetric, double *sum) {
   constexpr int64_t kBlock = 64, kOutputRows = 8;
   ::tern::quant::parallelFor((k + kOutputRows - 1) / kOutputRows, 0,
                              [&](int64_t chunk) {
@@ -101,11 +137,11 @@ void addOuterProducts(int64_t rows, int64_t k, const float *a, const float *b,
                                for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
                                  int64_t r1 = std::min(rows, r0 + kBlock);
                                  for (int64_t i = first; i < last; ++i) {
-                                   double *out = sum.data() + i * k;
+                                   double *out = sum + i * k;
                                    int64_t j0 = symmetric ? i : 0;
                                    for (int64_t r = r0; r < r1; ++r) {
-                                     double ai = a[r * k + i];
-                                     const float *br = b + r * k;
+                                     double ai = a[r * stride + i];
+                                     const float *br = b + r * stride;
                                      for (int64_t j = j0; j < k; ++j)
                                        out[j] += ai * double(br[j]);
                                    }
@@ -142,11 +178,19 @@ void TargetStatistics::accumulate(int64_t rows, const float *x,
       maxAbs[c] = std::max(maxAbs[c], std::fabs(v));
       floatSum[c] += x[r * k + c];
     }
-  std::vector<double> outer(k * k, 0.0), floatOuter(k * k, 0.0),
-      cross(k * k, 0.0);
-  addOuterProducts(rows, k, xr, xr, /*symmetric=*/true, outer);
-  addOuterProducts(rows, k, x, x, /*symmetric=*/true, floatOuter);
-  addOuterProducts(rows, k, x, xr, /*symmetric=*/false, cross);
+  // One block per group (one for a layer that is not grouped).
+  int64_t block = received.blockSize(), square = block * block;
+  std::vector<double> outer(received.squareSize(), 0.0),
+      floatOuter(outer.size(), 0.0), cross(outer.size(), 0.0);
+  for (int64_t g = 0; g < received.groups; ++g) {
+    int64_t column = g * block;
+    addOuterProducts(rows, block, k, xr + column, xr + column,
+                     /*symmetric=*/true, outer.data() + g * square);
+    addOuterProducts(rows, block, k, x + column, x + column,
+                     /*symmetric=*/true, floatOuter.data() + g * square);
+    addOuterProducts(rows, block, k, x + column, xr + column,
+                     /*symmetric=*/false, cross.data() + g * square);
+  }
   received.accumulate(rows, sum.data(), sumSquare.data(), maxAbs.data(),
                       outer.data());
   mergeMeans(floatMean, floatSum, before, rows);
@@ -170,6 +214,8 @@ mlir::tern::writeCalibration(llvm::StringRef path,
         {"channels", stats.channels},
         {"samples", stats.samples},
     };
+    if (stats.groups > 1)
+      entry["groups"] = stats.groups;
     for (const StatisticsField &field : kFields)
       if (!(stats.*field.values).empty())
         entry[field.name] = array(stats.*field.values);
@@ -226,6 +272,11 @@ mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
     LayerStatistics stats;
     stats.channels = *channels;
     stats.samples = *samples;
+    stats.groups = entry->getInteger("groups").value_or(1);
+    if (stats.groups <= 0 || stats.channels % stats.groups)
+      return fail("layer '" + name + "': 'groups' (" +
+                  llvm::Twine(stats.groups) + ") does not divide its " +
+                  llvm::Twine(stats.channels) + " channels");
     auto read = [&](llvm::StringRef field, int64_t size, bool required,
                     std::vector<double> &into) -> LogicalResult {
       const llvm::json::Array *values = entry->getArray(field);
@@ -248,8 +299,7 @@ mlir::tern::readCalibration(llvm::StringRef path, Calibration &calibration,
     };
     for (const StatisticsField &field : kFields)
       if (failed(read(field.name,
-                      field.square ? stats.channels * stats.channels
-                                   : stats.channels,
+                      field.square ? stats.squareSize() : stats.channels,
                       field.required, stats.*field.values)))
         return failure();
     calibration.layers[name] = std::move(stats);
@@ -271,12 +321,17 @@ DictionaryAttr mlir::tern::calibrationToAttr(MLIRContext *context,
         b.getNamedAttr("channels", b.getI64IntegerAttr(k)),
         b.getNamedAttr("samples", b.getI64IntegerAttr(stats.samples)),
     };
+    if (stats.groups > 1)
+      fields.push_back(
+          b.getNamedAttr("groups", b.getI64IntegerAttr(stats.groups)));
     for (const StatisticsField &field : kFields) {
       const std::vector<double> &values = stats.*field.values;
       if (values.empty())
         continue;
       SmallVector<int64_t> shape = {k};
-      if (field.square)
+      if (field.square && stats.groups > 1)
+        shape = {stats.groups, stats.blockSize(), stats.blockSize()};
+      else if (field.square)
         shape.push_back(k);
       fields.push_back(b.getNamedAttr(field.name, tensor(shape, values)));
     }
@@ -308,6 +363,12 @@ mlir::tern::calibrationFromAttr(DictionaryAttr attr, Calibration &calibration,
     LayerStatistics stats;
     stats.channels = channels.getInt();
     stats.samples = samples.getInt();
+    if (auto groups = fields.getAs<IntegerAttr>("groups"))
+      stats.groups = groups.getInt();
+    if (stats.groups <= 0 || stats.channels % stats.groups)
+      return fail("layer '" + name + "': groups " + Twine(stats.groups) +
+                  " does not divide its " + Twine(stats.channels) +
+                  " channels");
     auto read = [&](StringRef field, int64_t size, bool required,
                     std::vector<double> &into) -> LogicalResult {
       auto values = fields.getAs<DenseElementsAttr>(field);
@@ -322,8 +383,7 @@ mlir::tern::calibrationFromAttr(DictionaryAttr attr, Calibration &calibration,
     };
     for (const StatisticsField &field : kFields)
       if (failed(read(field.name,
-                      field.square ? stats.channels * stats.channels
-                                   : stats.channels,
+                      field.square ? stats.squareSize() : stats.channels,
                       field.required, stats.*field.values)))
         return failure();
     calibration.layers[name] = std::move(stats);

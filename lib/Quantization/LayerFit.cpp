@@ -50,6 +50,41 @@ void rotateStatistics(const q::Rotation &rotation, LayerStatistics &stats) {
   stats.maxAbs.clear();
 }
 
+/// The fits of a grouped layer's groups as one fit of all its rows, in
+/// group order: codes and scales plane by plane, shifts and bias. Scales
+/// are stored as f16 only if every group's are.
+FittedLayer concatenateRows(ArrayRef<FittedLayer> parts) {
+  const q::TernaryWeights &first = parts.front().weights;
+  int64_t rows = 0;
+  for (const FittedLayer &part : parts)
+    rows += part.weights.rows;
+  FittedLayer result;
+  q::TernaryWeights &w = result.weights;
+  w = q::TernaryWeights(first.planes, rows, first.cols, first.groupSize,
+                        !first.shifts.empty());
+  w.scaleBits = 16;
+  int64_t row = 0;
+  for (const FittedLayer &part : parts) {
+    const q::TernaryWeights &p = part.weights;
+    for (int64_t plane = 0; plane < p.planes; ++plane) {
+      std::copy_n(p.codes.begin() + plane * p.rows * p.cols, p.rows * p.cols,
+                  w.codes.begin() + (plane * rows + row) * w.cols);
+      std::copy_n(p.scales.begin() + plane * p.rows * p.groups(),
+                  p.rows * p.groups(),
+                  w.scales.begin() + (plane * rows + row) * w.groups());
+    }
+    std::copy(p.shifts.begin(), p.shifts.end(),
+              w.shifts.begin() + row * w.groups());
+    w.scaleBits = std::max(w.scaleBits, p.scaleBits);
+    if (!part.bias.empty()) {
+      result.bias.resize(rows, 0.0f);
+      std::copy(part.bias.begin(), part.bias.end(), result.bias.begin() + row);
+    }
+    row += p.rows;
+  }
+  return result;
+}
+
 } // namespace
 
 q::MatrixRef PreparedLayer::original(const Layer &layer) const {
@@ -75,8 +110,16 @@ std::vector<float> PreparedLayer::dequantize(const FittedLayer &fitted) const {
 LogicalResult LayerFitter::checkShape(const Layer &layer) const {
   if (llvm::Error error =
           q::validateOptions(optionsForWidth(settings_.quantize, layer.cols),
-                             layer.rows, layer.cols))
+                             layer.rows / layer.groups, layer.cols))
     return emitLayerError(layer) << llvm::toString(std::move(error));
+  if (layer.groups > 1 &&
+      (settings_.rotate || settings_.salient > 0 || settings_.lowRank > 0))
+    return emitLayerError(layer)
+           << "rotate=, salient= and low-rank= do not apply to a grouped "
+              "convolution (its "
+           << layer.groups
+           << " groups read different inputs); exclude= it or leave them "
+              "unset";
   // The corrections must leave most of the layer ternary.
   if (settings_.salient * 2 > layer.cols)
     return emitLayerError(layer)
@@ -91,8 +134,45 @@ LogicalResult LayerFitter::checkShape(const Layer &layer) const {
   return success();
 }
 
+LogicalResult LayerFitter::prepareGroups(const Layer &layer,
+                                         PreparedLayer &prepared,
+                                         StringRef source) const {
+  int64_t groups = layer.groups, rows = layer.rows / groups, k = layer.cols;
+  if (prepared.stats && (prepared.stats->channels != k * groups ||
+                         prepared.stats->groups != groups))
+    return emitLayerError(layer)
+           << "its statistics have " << prepared.stats->channels
+           << " channels in " << prepared.stats->groups
+           << " groups, the layer has " << groups << " groups of K = " << k;
+  prepared.groupLayers.resize(groups);
+  prepared.groups.resize(groups);
+  for (int64_t g = 0; g < groups; ++g) {
+    Layer &part = prepared.groupLayers[g];
+    part.op = layer.op;
+    part.name = layer.name + " (group " + std::to_string(g) + ")";
+    part.rows = rows;
+    part.cols = k;
+    part.weights.assign(layer.weights.begin() + g * rows * k,
+                        layer.weights.begin() + (g + 1) * rows * k);
+    PreparedLayer &group = prepared.groups[g];
+    if (prepared.sequential) {
+      group.sequential = true;
+      group.target = prepared.target.group(g);
+      group.stats = &group.target.received;
+    } else if (prepared.stats) {
+      group.groupStats = prepared.stats->group(g);
+      group.stats = &group.groupStats;
+    }
+    if (failed(prepare(part, group, source)))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
                                    StringRef source) const {
+  if (layer.groups > 1)
+    return prepareGroups(layer, prepared, source);
   int64_t k = layer.cols;
   if (prepared.stats && prepared.stats->channels != k)
     return emitLayerError(layer)
@@ -171,6 +251,17 @@ LogicalResult LayerFitter::prepareStatistics(const Layer &layer,
 FailureOr<FittedLayer>
 LayerFitter::fit(const Layer &layer, const PreparedLayer &prepared,
                  const q::QuantizeOptions &options) const {
+  if (!prepared.groups.empty()) {
+    std::vector<FittedLayer> parts;
+    for (auto [part, group] :
+         llvm::zip_equal(prepared.groupLayers, prepared.groups)) {
+      FailureOr<FittedLayer> fitted = fit(part, group, options);
+      if (failed(fitted))
+        return failure();
+      parts.push_back(std::move(*fitted));
+    }
+    return concatenateRows(parts);
+  }
   q::MatrixRef w = prepared.fitted(layer);
   // The salient columns are the correction's: the fit sees them as zero,
   // so that they do not set the scales of the rest.

@@ -200,6 +200,62 @@ bool isImageFloat(Type type) {
          tensor.getRank() == 4 && !tensor.isDynamicDim(1);
 }
 
+/// The receptive fields of a convolution's NCHW `image` as rows (im2col):
+/// one row of C·KH·KW f32 values per output pixel (b, oh, ow), channel
+/// major, [B·OH·OW, C·KH·KW]; `outHeight` and `outWidth` are the output's
+/// sizes.
+Value receptiveFields(OpBuilder &b, Location loc, Value image,
+                      OpFoldResult outHeight, OpFoldResult outWidth, int64_t kh,
+                      int64_t kw, ArrayRef<int64_t> strides,
+                      ArrayRef<int64_t> dilations) {
+  MLIRContext *context = b.getContext();
+  // (b, oh, ow, c, i, j) reads x[b, c, oh*sh + i*dh, ow*sw + j*dw].
+  AffineExpr n, oh, ow, c, i, j;
+  bindDims(context, n, oh, ow, c, i, j);
+  AffineMap read = AffineMap::get(6, 0,
+                                  {n, c, oh * strides[0] + i * dilations[0],
+                                   ow * strides[1] + j * dilations[1]},
+                                  context);
+  SmallVector<OpFoldResult> in = tensor::getMixedSizes(b, loc, image);
+  SmallVector<OpFoldResult> sizes = {
+      in[0], outHeight,          outWidth,
+      in[1], b.getIndexAttr(kh), b.getIndexAttr(kw)};
+  Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
+  SmallVector<utils::IteratorType> parallel(6, utils::IteratorType::parallel);
+  Value patches =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{image}, ValueRange{init},
+          SmallVector<AffineMap>{read, b.getMultiDimIdentityMap(6)}, parallel,
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            Value x = args[0];
+            if (!x.getType().isF32())
+              x = arith::ExtFOp::create(nb, l, nb.getF32Type(), x);
+            linalg::YieldOp::create(nb, l, x);
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(
+      b, loc, patches, SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+/// Whether the image and result of a convolution are layer images, and its
+/// filter constant layer weights; otherwise sets `why`.
+bool isConvolutionLayer(linalg::LinalgOp op, std::string &why) {
+  if (!op.hasPureTensorSemantics()) {
+    why = "a convolution on buffers";
+    return false;
+  }
+  Value input = op.getDpsInputs()[0];
+  if (!isImageFloat(input.getType()) ||
+      !isImageFloat(op->getResultTypes()[0])) {
+    llvm::raw_string_ostream(why)
+        << "its image is " << input.getType()
+        << ", not NCHW f32, f16 or bf16 with static channels";
+    return false;
+  }
+  why = whyNotWeights(op.getDpsInputs()[1]);
+  return why.empty();
+}
+
 /// An ungrouped 2-D convolution (NCHW, the importer's padding already
 /// applied) with constant F x C x KH x KW weights, as a matmul of its
 /// receptive fields (im2col: one row of C·KH·KW values per output pixel)
@@ -210,22 +266,9 @@ bool isImageFloat(Type type) {
 std::optional<Layer> matchConv(linalg::Conv2DNchwFchwOp op,
                                ConvolutionLayers convolutions,
                                std::string &why) {
-  if (!op.hasPureTensorSemantics()) {
-    why = "a convolution on buffers";
+  if (!isConvolutionLayer(op, why))
     return std::nullopt;
-  }
-  Value input = op.getInputs()[0];
-  Value filter = op.getInputs()[1];
-  if (!isImageFloat(input.getType()) || !isImageFloat(op.getResultTypes()[0])) {
-    llvm::raw_string_ostream(why)
-        << "its image is " << input.getType()
-        << ", not NCHW f32, f16 or bf16 with static channels";
-    return std::nullopt;
-  }
-  why = whyNotWeights(filter);
-  if (!why.empty())
-    return std::nullopt;
-  auto filterType = cast<RankedTensorType>(filter.getType());
+  auto filterType = cast<RankedTensorType>(op.getInputs()[1].getType());
   auto resultType = cast<RankedTensorType>(op.getResultTypes()[0]);
   SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
   SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
@@ -262,38 +305,10 @@ std::optional<Layer> matchConv(linalg::Conv2DNchwFchwOp op,
     };
   } else {
     layer.activations = [=](OpBuilder &b) mutable -> Value {
-      Value image = op.getInputs()[0];
-      MLIRContext *context = b.getContext();
-      // (b, oh, ow, c, i, j) reads x[b, c, oh*sh + i*dh, ow*sw + j*dw].
-      AffineExpr n, oh, ow, c, i, j;
-      bindDims(context, n, oh, ow, c, i, j);
-      AffineMap read = AffineMap::get(6, 0,
-                                      {n, c, oh * strides[0] + i * dilations[0],
-                                       ow * strides[1] + j * dilations[1]},
-                                      context);
-      SmallVector<OpFoldResult> in = tensor::getMixedSizes(b, loc, image);
       SmallVector<OpFoldResult> out =
           tensor::getMixedSizes(b, loc, op.getOutputs()[0]);
-      SmallVector<OpFoldResult> sizes = {
-          in[0], out[2], out[3], in[1], b.getIndexAttr(kh), b.getIndexAttr(kw)};
-      Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
-      SmallVector<utils::IteratorType> parallel(6,
-                                                utils::IteratorType::parallel);
-      Value patches =
-          linalg::GenericOp::create(
-              b, loc, init.getType(), ValueRange{image}, ValueRange{init},
-              SmallVector<AffineMap>{read, b.getMultiDimIdentityMap(6)},
-              parallel,
-              [](OpBuilder &nb, Location l, ValueRange args) {
-                Value x = args[0];
-                if (!x.getType().isF32())
-                  x = arith::ExtFOp::create(nb, l, nb.getF32Type(), x);
-                linalg::YieldOp::create(nb, l, x);
-              })
-              .getResult(0);
-      return tensor::CollapseShapeOp::create(
-          b, loc, patches,
-          SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+      return receptiveFields(b, loc, op.getInputs()[0], out[2], out[3], kh, kw,
+                             strides, dilations);
     };
   }
   int64_t filters = layer.rows;
@@ -328,6 +343,99 @@ std::optional<Layer> matchConv(linalg::Conv2DNchwFchwOp op,
   return layer;
 }
 
+/// A depthwise convolution (C x KH x KW weights, one filter per channel) or
+/// a grouped one (linalg's G x F/G x C/G x KH x KW weights on an image and
+/// result seen as N x G x C/G x H x W): a layer of `groups` blocks (see
+/// Layer::groups) whose rows are the filters and whose columns are a
+/// group's C/G·KH·KW receptive field. Only with `convolutions` All;
+/// otherwise sets `why`.
+std::optional<Layer> matchGroupedConv(linalg::LinalgOp op,
+                                      ConvolutionLayers convolutions,
+                                      std::string &why) {
+  if (!op.hasPureTensorSemantics()) {
+    why = "a convolution on buffers";
+    return std::nullopt;
+  }
+  bool depthwise = isa<linalg::DepthwiseConv2DNchwChwOp>(op);
+  Location loc = op.getLoc();
+  // The image as NCHW: a grouped convolution's N x G x C/G x H x W is the
+  // importer's expand_shape or reshape of one.
+  auto asImage = [depthwise, loc](OpBuilder &b, Value value) -> Value {
+    if (depthwise)
+      return value;
+    return tensor::CollapseShapeOp::create(
+        b, loc, value,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+  };
+  Value input = op.getDpsInputs()[0];
+  auto inputType = dyn_cast<RankedTensorType>(input.getType());
+  auto resultType = dyn_cast<RankedTensorType>(op->getResultTypes()[0]);
+  int64_t rank = depthwise ? 4 : 5;
+  auto isGroupedImage = [&](RankedTensorType type) {
+    return type && isLayerFloat(type.getElementType()) &&
+           type.getRank() == rank && !type.isDynamicDim(1) &&
+           (depthwise || !type.isDynamicDim(2));
+  };
+  if (!isGroupedImage(inputType) || !isGroupedImage(resultType)) {
+    llvm::raw_string_ostream(why)
+        << "its image is " << input.getType() << ", not "
+        << (depthwise ? "NCHW" : "N x G x C/G x H x W")
+        << " f32, f16 or bf16 with static channels";
+    return std::nullopt;
+  }
+  Value filter = op.getDpsInputs()[1];
+  why = whyNotWeights(filter);
+  if (!why.empty())
+    return std::nullopt;
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  ArrayRef<int64_t> filterShape = filterType.getShape();
+  int64_t kh = filterShape[filterShape.size() - 2], kw = filterShape.back();
+  auto attr = [&](StringRef name) {
+    return SmallVector<int64_t>(
+        cast<DenseIntElementsAttr>(op->getAttr(name)).getValues<int64_t>());
+  };
+  SmallVector<int64_t> strides = attr("strides"), dilations = attr("dilations");
+  if (convolutions != ConvolutionLayers::All) {
+    llvm::raw_string_ostream(why)
+        << "a " << (depthwise ? "depthwise" : "grouped") << " " << kh << "x"
+        << kw << " convolution (convolutions=all ternarizes it)";
+    return std::nullopt;
+  }
+  Layer layer;
+  if (depthwise) {
+    layer.groups = layer.rows = filterShape[0];
+    layer.cols = kh * kw;
+  } else {
+    layer.groups = filterShape[0];
+    layer.rows = filterShape[0] * filterShape[1];
+    layer.cols = filterShape[2] * kh * kw;
+  }
+  layer.activations = [=](OpBuilder &b) mutable -> Value {
+    SmallVector<OpFoldResult> out =
+        tensor::getMixedSizes(b, loc, op.getDpsInits()[0]);
+    return receptiveFields(b, loc, asImage(b, op.getDpsInputs()[0]),
+                           out[rank - 2], out[rank - 1], kh, kw, strides,
+                           dilations);
+  };
+  // The same op on rows x cols weights, reshaped to the filter's shape in
+  // its element type: rows are linalg's filters in order, and a row's
+  // values a filter's, row-major.
+  auto filterElement = cast<FloatType>(filterType.getElementType());
+  SmallVector<ReassociationIndices> reassociation =
+      depthwise ? SmallVector<ReassociationIndices>{{0}, {1, 2}}
+                : SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}};
+  layer.convolve = [=](OpBuilder &b, Value weights) mutable -> Value {
+    Value converted = convertElements(b, loc, weights, filterElement);
+    Value reshaped = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(filterShape, filterElement), converted,
+        reassociation);
+    Operation *clone = b.clone(*op);
+    clone->setOperand(1, reshaped);
+    return clone->getResult(0);
+  };
+  return layer;
+}
+
 /// A constant of `type` elements holding `values` (rounded to nearest,
 /// ties to even).
 Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
@@ -348,6 +456,58 @@ Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
       b, loc, DenseElementsAttr::get(tensorType, converted));
 }
 
+/// The kept weights `kept` (int8 or f16, N x K) as stored, a resource
+/// "NAME.int8" or "NAME.f16", widened to f32 (and scaled per row for int8)
+/// where they are read: N x K f32.
+Value buildKeptWeights(OpBuilder &b, Location loc,
+                       const ::tern::quant::KeptWeights &kept, StringRef name) {
+  namespace q = ::tern::quant;
+  int64_t n = kept.rows, k = kept.cols;
+  bool int8 = kept.format == q::KeptFormat::Int8;
+  std::vector<uint8_t> bytes = kept.bytes(/*transposed=*/false);
+  Type elementType = int8 ? Type(b.getI8Type()) : Type(b.getF16Type());
+  Value stored = arith::ConstantOp::create(
+      b, loc,
+      DenseResourceElementsAttr::get(
+          RankedTensorType::get({n, k}, elementType),
+          (name + (int8 ? ".int8" : ".f16")).str(),
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(
+              ArrayRef<uint8_t>(bytes))));
+  SmallVector<Value> inputs = {stored};
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(2)};
+  if (int8) {
+    inputs.push_back(floatConstant(b, loc, {n}, kept.scales,
+                                   kept.scaleBits == 16
+                                       ? FloatType(b.getF16Type())
+                                       : FloatType(b.getF32Type())));
+    maps.push_back(AffineMap::get(2, 0, getAffineDimExpr(0, ctx), ctx));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(2));
+  auto type = RankedTensorType::get({n, k}, b.getF32Type());
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), b.getF32Type());
+  auto parallel = utils::IteratorType::parallel;
+  return linalg::GenericOp::create(
+             b, loc, type, inputs, ValueRange{init}, maps, {parallel, parallel},
+             [int8](OpBuilder &nb, Location l, ValueRange args) {
+               Type f32 = nb.getF32Type();
+               if (!int8) {
+                 linalg::YieldOp::create(
+                     nb, l,
+                     arith::ExtFOp::create(nb, l, f32, args[0]).getResult());
+                 return;
+               }
+               Value code = arith::SIToFPOp::create(nb, l, f32, args[0]);
+               Value scale = args[1];
+               if (!scale.getType().isF32())
+                 scale = arith::ExtFOp::create(nb, l, f32, scale);
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::MulFOp::create(nb, l, code, scale).getResult());
+             })
+      .getResult(0);
+}
+
 } // namespace
 
 std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights,
@@ -357,7 +517,8 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights,
   unsigned counter = 0;
   llvm::StringMap<unsigned> seen;
   module.walk([&](Operation *op) {
-    if (!isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
+    if (!isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp,
+             linalg::DepthwiseConv2DNchwChwOp, linalg::Conv2DNgchwGfchwOp>(op))
       return;
     std::string name = layerNameAt(op->getLoc());
     if (name.empty())
@@ -379,8 +540,10 @@ std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights,
     }
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
       layer = matchMatmul(matmul, why);
+    else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+      layer = matchConv(conv, convolutions, why);
     else
-      layer = matchConv(cast<linalg::Conv2DNchwFchwOp>(op), convolutions, why);
+      layer = matchGroupedConv(cast<linalg::LinalgOp>(op), convolutions, why);
     if (!layer) {
       if (rejected)
         rejected->push_back("'" + name + "': " + why);
@@ -409,8 +572,9 @@ bool mlir::tern::readLayerWeights(Layer &layer) {
         layer.weights[n * layer.cols + k] = (*weights)[k * layer.rows + n];
     return true;
   }
+  // A convolution's filters are its rows, in linalg's order.
   std::optional<std::vector<float>> weights =
-      readFloats(cast<linalg::Conv2DNchwFchwOp>(layer.op).getInputs()[1]);
+      readFloats(cast<linalg::LinalgOp>(layer.op).getDpsInputs()[1]);
   if (!weights)
     return false;
   layer.weights = std::move(*weights);
@@ -430,6 +594,41 @@ Value mlir::tern::buildLayer(OpBuilder &b, const Layer &layer,
   Value accumulator = cast<linalg::LinalgOp>(layer.op).getDpsInits()[0];
   return linalg::AddOp::create(b, loc, ValueRange{result, accumulator},
                                ValueRange{init})
+      .getResult(0);
+}
+
+Value mlir::tern::buildGroupedLayer(OpBuilder &b, const Layer &layer,
+                                    Value weights, Value bias) {
+  b.setInsertionPoint(layer.op);
+  Value result = layer.convolve(b, weights);
+  if (!bias)
+    return result;
+  // result[n, c, ...] + bias[c]; a grouped result is N x G x F/G x OH x OW,
+  // its filter g·F/G + f.
+  Location loc = layer.op->getLoc();
+  auto type = cast<RankedTensorType>(result.getType());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineExpr channel = getAffineDimExpr(1, ctx);
+  if (rank == 5)
+    channel = channel * type.getDimSize(2) + getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, channel, ctx),
+                                 b.getMultiDimIdentityMap(rank)};
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, result), type.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{result, bias}, ValueRange{init}, maps,
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value add = args[1];
+               if (add.getType() != args[0].getType())
+                 add = arith::TruncFOp::create(nb, l, args[0].getType(), add);
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::AddFOp::create(nb, l, args[0], add).getResult());
+             })
       .getResult(0);
 }
 
@@ -509,6 +708,17 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
     shifts = constant({n, weights.groups()}, weights.shifts, scaleType);
   if (!bias.empty())
     biasValue = constant({n}, bias, f32);
+  if (layer.groups > 1) {
+    assert(!rotation && (!correction || correction->empty()) &&
+           "grouped layers have no rotation or correction");
+    Value weightsValue = DequantizeOp::create(
+        rewriter, loc, RankedTensorType::get({n, k}, f32), codes, scales,
+        shifts, rewriter.getI64IntegerAttr(weights.groupSize));
+    Value replacement =
+        buildGroupedLayer(rewriter, layer, weightsValue, biasValue);
+    rewriter.replaceOp(op, replacement);
+    return replacement;
+  }
   Value left, right;
   if (rotation) {
     left = constant({rotation->a, rotation->a}, rotation->left, f32);
@@ -647,9 +857,13 @@ void mlir::tern::replaceWithKeptMatmul(RewriterBase &rewriter,
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(op);
   Value replacement =
-      buildLayer(rewriter, layer, [&](OpBuilder &b, Value x) -> Value {
-        return buildKeptProducts(b, loc, x, kept, layer.name);
-      });
+      layer.groups > 1
+          ? buildGroupedLayer(rewriter, layer,
+                              buildKeptWeights(rewriter, loc, kept, layer.name),
+                              nullptr)
+          : buildLayer(rewriter, layer, [&](OpBuilder &b, Value x) -> Value {
+              return buildKeptProducts(b, loc, x, kept, layer.name);
+            });
   rewriter.replaceOp(op, replacement);
 }
 

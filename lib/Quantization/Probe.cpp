@@ -85,16 +85,30 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
       return emitError() << "cannot make the weights of '" << name
                          << "' arguments";
     Value weights = main.getArgument(index), bias = main.getArgument(index + 1);
-    Value replacement =
-        buildLayer(b, *layer, [&](OpBuilder &b, Value x) -> Value {
-          activations.push_back(x);
-          return buildFloatProducts(b, loc, x, weights, bias);
-        });
+    Value replacement;
+    if (layer->groups > 1) {
+      // The convolution itself, on the weights transposed back to N x K.
+      b.setInsertionPoint(layer->op);
+      activations.push_back(layer->activations(b));
+      Value nk =
+          linalg::TransposeOp::create(
+              b, loc, weights,
+              tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{n, k}, f32),
+              ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
+      replacement = buildGroupedLayer(b, *layer, nk, bias);
+    } else {
+      replacement = buildLayer(b, *layer, [&](OpBuilder &b, Value x) -> Value {
+        activations.push_back(x);
+        return buildFloatProducts(b, loc, x, weights, bias);
+      });
+    }
     layer->op->getResult(0).replaceAllUsesWith(replacement);
     layer->op->erase();
     probe->rows_.push_back(
         cast<RankedTensorType>(activations.back().getType()).getDimSize(0));
-    probe->channels_.push_back(k);
+    probe->channels_.push_back(k * layer->groups);
+    probe->groups_.push_back(layer->groups);
     probe->initial_.emplace_back();
     probe->initial_.back().set(n, layer->weights, {});
   }

@@ -53,6 +53,7 @@ llvm::Error SequentialCalibration::observe(size_t index,
                                            TargetStatistics &stats) {
   ProbeModel &probe = *probe_;
   stats.received.channels = probe.channels(index);
+  stats.received.groups = probe.groups(index);
   std::vector<Array> x, received;
   for (size_t set = 0; set < probe.numSets(); ++set) {
     if (!floatCache_.empty())

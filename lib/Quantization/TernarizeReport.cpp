@@ -7,11 +7,14 @@
 #include "tern/Quantization/TernarizeReport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -30,13 +33,25 @@ struct OutputMoments {
   const double *receivedMean;   ///< E[x̃]
 };
 
-/// The cosine similarity of the float layer's y = W x and the ternary
-/// layer's ŷ = Ŵ x̃ + b: per output channel n, E[y ŷ] = wᵀ C ŵ + b wᵀ μ,
-/// E[y²] = wᵀ S w, E[ŷ²] = ŵᵀ H̃ ŵ + 2 b ŵᵀ μ̃ + b², summed over n.
-double outputCosine(q::MatrixRef w, const std::vector<float> &approx,
-                    const OutputMoments &moments, ArrayRef<float> bias) {
-  int64_t k = w.cols;
+/// The sums whose ratio is the cosine similarity of the float layer's
+/// y = W x and the ternary layer's ŷ = Ŵ x̃ + b: per output channel n,
+/// E[y ŷ] = wᵀ C ŵ + b wᵀ μ, E[y²] = wᵀ S w, E[ŷ²] = ŵᵀ H̃ ŵ + 2 b ŵᵀ μ̃ + b²,
+/// summed over n.
+struct CosineSums {
   double cross = 0, exact = 0, approximate = 0;
+
+  double cosine() const {
+    double denominator = std::sqrt(exact * approximate);
+    return denominator > 0 ? cross / denominator : std::nan("");
+  }
+};
+
+/// Adds the rows of `w` (approximated by `approx`, plus `bias` unless it
+/// is empty) to `sums`.
+void addOutputMoments(q::MatrixRef w, const float *approx,
+                      const OutputMoments &moments, const float *bias,
+                      CosineSums &sums) {
+  int64_t k = w.cols;
   auto quadratic = [k](const double *m, const float *a, const float *b) {
     double sum = 0;
     for (int64_t i = 0; i < k; ++i) {
@@ -50,19 +65,33 @@ double outputCosine(q::MatrixRef w, const std::vector<float> &approx,
   };
   for (int64_t n = 0; n < w.rows; ++n) {
     const float *wn = w.row(n);
-    const float *an = approx.data() + n * k;
-    double b = bias.empty() ? 0.0 : bias[n], wMu = 0, aMu = 0;
+    const float *an = approx + n * k;
+    double b = bias ? bias[n] : 0.0, wMu = 0, aMu = 0;
     for (int64_t i = 0; i < k; ++i) {
       wMu += wn[i] * moments.floatMean[i];
       aMu += an[i] * moments.receivedMean[i];
     }
-    cross += quadratic(moments.cross, wn, an) + b * wMu;
-    exact += quadratic(moments.floatSecond, wn, wn);
-    approximate +=
+    sums.cross += quadratic(moments.cross, wn, an) + b * wMu;
+    sums.exact += quadratic(moments.floatSecond, wn, wn);
+    sums.approximate +=
         quadratic(moments.receivedSecond, an, an) + 2 * b * aMu + b * b;
   }
-  double denominator = std::sqrt(exact * approximate);
-  return denominator > 0 ? cross / denominator : std::nan("");
+}
+
+/// The output moments of a prepared layer (of one group) with second
+/// moments, or nothing.
+std::optional<OutputMoments> outputMoments(const PreparedLayer &prepared) {
+  if (!prepared.stats || prepared.stats->secondMoment.empty())
+    return std::nullopt;
+  const LayerStatistics &stats = *prepared.stats;
+  const TargetStatistics &target = prepared.target;
+  if (prepared.sequential)
+    return OutputMoments{target.floatSecondMoment.data(),
+                         target.crossMoment.data(), stats.secondMoment.data(),
+                         target.floatMean.data(), stats.mean.data()};
+  return OutputMoments{stats.secondMoment.data(), stats.secondMoment.data(),
+                       stats.secondMoment.data(), stats.mean.data(),
+                       stats.mean.data()};
 }
 
 } // namespace
@@ -95,18 +124,28 @@ LayerReport mlir::tern::reportLayer(const Layer &layer,
     report.salientColumns = int64_t(correction.columns.size());
     report.rank = correction.rank();
   }
-  if (prepared.stats && !prepared.stats->secondMoment.empty()) {
-    const LayerStatistics &stats = *prepared.stats;
-    const TargetStatistics &target = prepared.target;
-    OutputMoments moments = {
-        stats.secondMoment.data(), stats.secondMoment.data(),
-        stats.secondMoment.data(), stats.mean.data(), stats.mean.data()};
-    if (prepared.sequential)
-      moments = {target.floatSecondMoment.data(), target.crossMoment.data(),
-                 stats.secondMoment.data(), target.floatMean.data(),
-                 stats.mean.data()};
-    report.outputCosine = outputCosine(w, approximation, moments, fitted.bias);
+  // A grouped layer's groups each against their own statistics.
+  CosineSums sums;
+  bool measured = true;
+  const float *bias = fitted.bias.empty() ? nullptr : fitted.bias.data();
+  if (prepared.groups.empty()) {
+    std::optional<OutputMoments> moments = outputMoments(prepared);
+    if ((measured = moments.has_value()))
+      addOutputMoments(w, approximation.data(), *moments, bias, sums);
   }
+  int64_t row = 0;
+  for (auto [part, group] :
+       llvm::zip_equal(prepared.groupLayers, prepared.groups)) {
+    std::optional<OutputMoments> moments = outputMoments(group);
+    if (!(measured = measured && moments.has_value()))
+      break;
+    addOutputMoments(group.original(part),
+                     approximation.data() + row * layer.cols, *moments,
+                     bias ? bias + row : nullptr, sums);
+    row += part.rows;
+  }
+  if (measured)
+    report.outputCosine = sums.cosine();
   report.modelCosine = 1 - damage;
   return report;
 }

@@ -35,8 +35,20 @@ struct LayerStatistics {
   std::vector<double> mean;       ///< E[x_k]
   std::vector<double> meanSquare; ///< E[x_k²], the importance h of a column
   std::vector<double> maxAbs;     ///< max |x_k|
-  /// E[x xᵀ] (K x K, row-major), when recorded: XᵀX / samples.
+  /// E[x xᵀ] (K x K, row-major), when recorded: XᵀX / samples. For a
+  /// grouped layer only its diagonal blocks: `groups` blocks of K/groups x
+  /// K/groups, one after the other.
   std::vector<double> secondMoment;
+  /// The groups of a grouped layer (Layer::groups), whose channels are
+  /// `groups` blocks that no output mixes.
+  int64_t groups = 1;
+
+  /// Values in each of secondMoment's blocks' rows (K / groups).
+  int64_t blockSize() const { return channels / groups; }
+  /// Values secondMoment holds: groups · (K / groups)².
+  int64_t squareSize() const { return groups * blockSize() * blockSize(); }
+  /// The statistics of group `g`'s channels, a layer of one group.
+  LayerStatistics group(int64_t g) const;
 
   /// Adds rows whose sums are given (Σx, Σx², max|x| per channel, and ΣxxᵀX
   /// when `sumOuter` is not null), keeping the means. T is float or double.
@@ -55,8 +67,12 @@ struct TargetStatistics {
   std::vector<double> floatSecondMoment; ///< E[x xᵀ]
   std::vector<double> crossMoment;       ///< E[x x̃ᵀ] (row i: x_i)
 
-  /// Adds `rows` rows of x and x̃ (rows x channels, row-major each).
+  /// Adds `rows` rows of x and x̃ (rows x channels, row-major each). The
+  /// moments of a grouped layer (received.groups) are its diagonal blocks,
+  /// as LayerStatistics holds them.
   void accumulate(int64_t rows, const float *x, const float *received);
+  /// The statistics of group `g`'s channels, a layer of one group.
+  TargetStatistics group(int64_t g) const;
 };
 
 /// Calibration statistics keyed by layer name.

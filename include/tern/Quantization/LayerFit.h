@@ -81,6 +81,13 @@ struct PreparedLayer {
   LayerStatistics rotatedStats;
   /// salient=: the columns the fit sees as zero and the correction keeps.
   std::vector<int64_t> salientColumns;
+  /// A grouped layer (Layer::groups) is fitted group by group: each
+  /// group's rows as a layer of their own (`groupLayers`), prepared with
+  /// its share of the statistics (`groups`; a group's `stats` point to its
+  /// `groupStats`, or to its `target.received` when sequential).
+  std::vector<Layer> groupLayers;
+  std::vector<PreparedLayer> groups;
+  LayerStatistics groupStats;
 
   const float *h() const {
     return importance.empty() ? nullptr : importance.data();
@@ -123,6 +130,9 @@ public:
   }
 
 private:
+  /// prepare() of a grouped layer: each group's.
+  LogicalResult prepareGroups(const Layer &layer, PreparedLayer &prepared,
+                              StringRef source) const;
   /// The statistics part of prepare().
   LogicalResult prepareStatistics(const Layer &layer, PreparedLayer &prepared,
                                   StringRef source) const;

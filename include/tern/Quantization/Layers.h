@@ -53,14 +53,25 @@ struct Layer {
   /// rewritten before this one may have replaced them.
   std::function<Value(OpBuilder &)> activations;
   /// Builds the layer's result (without the accumulator) from M x N
-  /// products of the activations and the weights.
+  /// products of the activations and the weights. Unset for grouped
+  /// layers.
   std::function<Value(OpBuilder &, Value)> outputs;
+  /// Grouped and depthwise convolutions: the rows are `groups` blocks of
+  /// rows / groups output channels, block g reading only the columns
+  /// [g·cols, (g+1)·cols) of the activations, which are M x groups·cols.
+  /// Such a layer is not rebuilt around a matmul: the convolution itself
+  /// runs on other weights, which `convolve` builds it on (rows x cols f32,
+  /// the accumulator included).
+  int64_t groups = 1;
+  std::function<Value(OpBuilder &, Value)> convolve;
 };
 
 /// Which convolutions are layers: 1x1 ones with stride 1 (a matmul over
-/// every pixel's channels), or every ungrouped 2-D convolution (k x k,
-/// strided, dilated: a matmul over every output pixel's receptive field,
-/// im2col).
+/// every pixel's channels), or every 2-D convolution (k x k, strided,
+/// dilated: a matmul over every output pixel's receptive field, im2col;
+/// grouped and depthwise ones: one such matmul per group, see
+/// Layer::groups; ONNX ConvTranspose, which the importer makes a
+/// convolution of its spread input).
 enum class ConvolutionLayers { Pointwise, All };
 
 /// The quantizable layers of `module` in walk order, with their weights
@@ -90,6 +101,11 @@ Value buildFloatProducts(OpBuilder &b, Location loc, Value x, Value weights,
 Value buildLayer(OpBuilder &b, const Layer &layer,
                  function_ref<Value(OpBuilder &, Value)> products);
 
+/// Builds, before `layer.op`, the grouped layer computed on `weights`
+/// (rows x cols, f32) with `bias` (N values) added unless it is null.
+Value buildGroupedLayer(OpBuilder &b, const Layer &layer, Value weights,
+                        Value bias);
+
 /// Emits the error "tern-ternarize: layer 'NAME': " at the layer's op, for
 /// the caller to complete.
 InFlightDiagnostic emitLayerError(const Layer &layer);
@@ -100,8 +116,10 @@ InFlightDiagnostic emitLayerError(const Layer &layer);
 /// weights.scaleBits is 16 (f32 otherwise), and `bias` (f32, N
 /// values, or none) added. With a `rotation` (the weights fitted in the
 /// rotated space) the activations go through a tern.rotate by its factors
-/// first; with a non-empty `correction`, addCorrection adds it. Emits an
-/// error at the op if the codes cannot be packed.
+/// first; with a non-empty `correction`, addCorrection adds it. A grouped
+/// layer (which has neither) becomes its convolution on the tern.dequantize
+/// of the codes instead. Emits an error at the op if the codes cannot be
+/// packed.
 FailureOr<Value>
 replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
                       const ::tern::quant::TernaryWeights &weights,
@@ -134,8 +152,9 @@ Value buildKeptProducts(OpBuilder &b, Location loc, Value x,
 /// ternary set): a linalg.matmul of the f32 activations and the K x N
 /// weights as stored, a resource "NAME.int8" (i8) or "NAME.f16" (f16)
 /// that the matmul casts as it reads them, then for int8 the products
-/// times each output channel's scale (f16 or f32 constant). Leaves the
-/// layer as it is for f32.
+/// times each output channel's scale (f16 or f32 constant); a grouped
+/// layer's convolution reads the stored weights widened (and scaled).
+/// Leaves the layer as it is for f32.
 void replaceWithKeptMatmul(RewriterBase &rewriter, const Layer &layer,
                            const ::tern::quant::KeptWeights &kept);
 

@@ -66,6 +66,9 @@ public:
   /// activations.
   int64_t rows(size_t i) const { return rows_[i]; }
   int64_t channels(size_t i) const { return channels_[i]; }
+  /// The groups of a grouped layer (Layer::groups): its activations are
+  /// `groups` blocks of columns, and its weights K / groups x N.
+  int64_t groups(size_t i) const { return groups_[i]; }
 
   /// The weights the probed layers had in the module (float; dequantized
   /// for layers already ternarized), with no bias.
@@ -81,7 +84,7 @@ private:
   std::unique_ptr<MLIRContext> context_;
   std::unique_ptr<EvaluableModel> model_;
   std::vector<InputSet> sets_;
-  std::vector<int64_t> rows_, channels_;
+  std::vector<int64_t> rows_, channels_, groups_;
   std::vector<ProbeWeights> initial_;
   std::vector<::tern::support::Array> arguments_;
 };

@@ -44,7 +44,7 @@ template <typename Owner> struct TernarizeOptionSet {
   template <typename T>
   using Option =
       std::conditional_t<std::is_base_of_v<Pass, Owner>, Pass::Option<T>,
-                         detail::PassOptions::Option<T>>;
+                         ::mlir::detail::PassOptions::Option<T>>;
 
   explicit TernarizeOptionSet(Owner &owner)
       : method(owner, "method",
@@ -255,10 +255,11 @@ template <typename Owner> struct TernarizeOptionSet {
 
 /// tern-ternarize's options as an options struct: what tern-ptq-pipeline
 /// takes, and what createTernarize(options) configures the pass from.
-struct TernarizeOptions : public PassPipelineOptions<TernarizeOptions>,
-                          public TernarizeOptionSet<detail::PassOptions> {
+struct TernarizeOptions
+    : public PassPipelineOptions<TernarizeOptions>,
+      public TernarizeOptionSet<::mlir::detail::PassOptions> {
   TernarizeOptions()
-      : TernarizeOptionSet(static_cast<detail::PassOptions &>(*this)) {}
+      : TernarizeOptionSet(static_cast<::mlir::detail::PassOptions &>(*this)) {}
 };
 
 } // namespace mlir::tern

@@ -173,6 +173,42 @@ LogicalResult collectLayers(ModuleOp module,
   });
   if (walk.wasInterrupted())
     return failure();
+  walk = module.walk([&](linalg::LinalgOp op) {
+    std::optional<GroupedLayer> grouped = matchGroupedLayer(op);
+    if (!grouped)
+      return WalkResult::advance();
+    QuantizedLayer layer;
+    std::string name = layerNameAt(op.getLoc());
+    if (grouped->ternary) {
+      if (!hasConstantWeights(grouped->ternary)) {
+        op.emitError("export-onnx: layer '")
+            << name << "': its codes, scales and shifts are not all constants";
+        return WalkResult::interrupt();
+      }
+      FailureOr<MatmulWeights> read = readConstantWeights(grouped->ternary);
+      if (failed(read))
+        return WalkResult::interrupt();
+      layer.weights = std::move(read->weights);
+    } else {
+      FailureOr<q::KeptWeights> read = readKeptWeights(*grouped);
+      if (failed(read))
+        return WalkResult::interrupt();
+      layer.kept = std::move(*read);
+    }
+    if (grouped->bias) {
+      DenseElementsAttr bias;
+      if (!matchPattern(grouped->bias, m_Constant(&bias)) ||
+          !bias.getElementType().isF32()) {
+        op.emitError("export-onnx: layer '")
+            << name << "': its bias is not an f32 constant";
+        return WalkResult::interrupt();
+      }
+      llvm::append_range(layer.bias, bias.getValues<float>());
+    }
+    return add(op, name, std::move(layer));
+  });
+  if (walk.wasInterrupted())
+    return failure();
   walk = module.walk([&](arith::ConstantOp op) {
     std::optional<KeptTable> table = matchKeptTable(op);
     if (!table)
@@ -316,11 +352,17 @@ private:
   std::string weightsInput(const std::string &name, QuantizedLayer &layer,
                            ArrayRef<int64_t> dims, bool rowsFirst,
                            std::vector<onnx::NodeProto> &out);
+  /// Ŵ (N x K) of a ternary layer, its correction added, in the layer's own
+  /// input space.
+  static std::vector<float> dequantized(const QuantizedLayer &layer);
   /// The same for weights or a table stored as `kept`: its int8 codes
   /// cast to float and multiplied by the row scales, or its f16 values cast.
+  /// With an `order` (rowsFirst), element o of the weights is element
+  /// order[o] of the N x K rows, and the scales lie along axis `scaleAxis`.
   std::string keptInput(const std::string &name, const q::KeptWeights &kept,
                         ArrayRef<int64_t> dims, bool rowsFirst,
-                        std::vector<onnx::NodeProto> &out);
+                        std::vector<onnx::NodeProto> &out,
+                        ArrayRef<int64_t> order = {}, int scaleAxis = 0);
   /// A float initializer in the element type of the layer being rewritten.
   std::string addInitializer(const std::string &name, ArrayRef<int64_t> dims,
                              ArrayRef<float> values) {
@@ -502,20 +544,25 @@ LogicalResult Exporter::matMulNBits(const std::string &prefix,
   return success();
 }
 
+std::vector<float> Exporter::dequantized(const QuantizedLayer &layer) {
+  // For a rotated layer Ŵ Qᵀ, which x multiplies as (x Q) Ŵᵀ does.
+  std::vector<float> values = layer.weights.dequantize();
+  if (!layer.correction.empty())
+    layer.correction.addTo(values.data());
+  if (layer.rotation)
+    layer.rotation->unapplyRows(values.data(), layer.weights.rows);
+  return values;
+}
+
 std::string Exporter::weightsInput(const std::string &name,
                                    QuantizedLayer &layer,
                                    ArrayRef<int64_t> dims, bool rowsFirst,
                                    std::vector<onnx::NodeProto> &out) {
   if (layer.kept)
     return keptInput(name, *layer.kept, dims, rowsFirst, out);
-  // Ŵ (N x K) laid out as `dims`; for a rotated layer Ŵ Qᵀ, which x
-  // multiplies as (x Q) Ŵᵀ does.
+  // Ŵ (N x K) laid out as `dims`.
   int64_t n = layer.weights.rows, k = layer.weights.cols;
-  std::vector<float> values = layer.weights.dequantize();
-  if (!layer.correction.empty())
-    layer.correction.addTo(values.data());
-  if (layer.rotation)
-    layer.rotation->unapplyRows(values.data(), n);
+  std::vector<float> values = dequantized(layer);
   if (rowsFirst)
     return addInitializer(name + ".weights", dims, values);
   std::vector<float> t(values.size());
@@ -528,7 +575,8 @@ std::string Exporter::weightsInput(const std::string &name,
 std::string Exporter::keptInput(const std::string &name,
                                 const q::KeptWeights &kept,
                                 ArrayRef<int64_t> dims, bool rowsFirst,
-                                std::vector<onnx::NodeProto> &out) {
+                                std::vector<onnx::NodeProto> &out,
+                                ArrayRef<int64_t> order, int scaleAxis) {
   int64_t n = kept.rows;
   std::string weights = name + ".weights";
   onnx::TensorProto tensor;
@@ -538,6 +586,14 @@ std::string Exporter::keptInput(const std::string &name,
   tensor.set_data_type(kept.codes.empty() ? onnx::TensorProto::FLOAT16
                                           : onnx::TensorProto::INT8);
   std::vector<uint8_t> bytes = kept.bytes(/*transposed=*/!rowsFirst);
+  if (!order.empty()) {
+    // Element o of the initializer is element order[o] of the N x K rows.
+    size_t width = kept.codes.empty() ? 2 : 1;
+    std::vector<uint8_t> ordered(bytes.size());
+    for (size_t o = 0; o < order.size(); ++o)
+      std::memcpy(&ordered[o * width], &bytes[order[o] * width], width);
+    bytes = std::move(ordered);
+  }
   tensor.set_raw_data(std::string(bytes.begin(), bytes.end()));
   *model.mutable_graph()->add_initializer() = std::move(tensor);
   onnx::NodeProto cast;
@@ -549,10 +605,13 @@ std::string Exporter::keptInput(const std::string &name,
   out.push_back(std::move(cast));
   if (kept.codes.empty())
     return weights;
-  // The scales along N: the last axis of K x N, else N x 1 (x 1 x 1).
+  // The scales along N: the last axis of K x N, else N x 1 (x 1 x 1), or
+  // axis `scaleAxis` of `dims`.
   SmallVector<int64_t> scaleDims = {n};
-  if (rowsFirst)
-    scaleDims.append(dims.size() - 1, 1);
+  if (rowsFirst) {
+    scaleDims.assign(dims.size(), 1);
+    scaleDims[scaleAxis] = n;
+  }
   onnx::NodeProto mul;
   mul.set_op_type("Mul");
   mul.set_name(name + ".scale");
@@ -722,10 +781,14 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     return success();
   }
 
-  if (node.op_type() == "Conv") {
+  // A ConvTranspose is imported as a convolution with its kernel flipped
+  // and its channel dims swapped: its layer's rows are its M output
+  // channels, its columns C x KH x KW flipped.
+  bool transposed = node.op_type() == "ConvTranspose";
+  if (node.op_type() == "Conv" || transposed) {
     const onnx::AttributeProto *group = findAttribute(node, "group");
-    if (group && group->i() != 1)
-      return error(layer) << "Conv '" << name << "' is grouped";
+    bool grouped = group && group->i() != 1;
+
     // The bias: the original's when it is a constant (folded with the
     // layer's own), else the tensor the graph computes, added as it is.
     std::optional<std::vector<float>> b = existing(2);
@@ -771,10 +834,14 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     if (it != constants.end()) {
       SmallVector<int64_t> original(it->second->dims().begin(),
                                     it->second->dims().end());
-      if (original.size() >= 3 && original[0] == n &&
-          onnx_import::product(ArrayRef(original).drop_front()) == k)
+      if (original.size() >= 3 && original[transposed ? 1 : 0] == n &&
+          onnx_import::product(original) == n * k)
         dims = original;
     }
+    if (transposed && (dims.size() != 4 || dims[1] != n))
+      return error(layer) << "ConvTranspose '" << name
+                          << "' has weights whose shape the export cannot "
+                             "find (not an initializer or Constant)";
     // MatMulNBits computes a matmul over each pixel's channels: 1x1, stride
     // 1, no padding. Other convolutions keep their Conv, on Ŵ.
     auto allOnes = [&](StringRef attr) {
@@ -784,14 +851,35 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     const onnx::AttributeProto *pads = findAttribute(node, "pads");
     const onnx::AttributeProto *autoPad = findAttribute(node, "auto_pad");
     bool pointwise =
-        dims.size() == 4 && dims[2] == 1 && dims[3] == 1 &&
-        allOnes("strides") &&
+        !grouped && !transposed && dims.size() == 4 && dims[2] == 1 &&
+        dims[3] == 1 && allOnes("strides") &&
         (!pads ||
          llvm::all_of(pads->ints(), [](int64_t v) { return v == 0; })) &&
         (!autoPad || autoPad->s() == "NOTSET" || autoPad->s() == "VALID");
     if (format == ONNXWeightFormat::FakeQuant || !pointwise) {
       onnx::NodeProto copy = node;
-      copy.set_input(1, weightsInput(name, layer, dims, true, out));
+      if (transposed) {
+        // W[c, m, i, j] = Ŵ'[m, c, KH-1-i, KW-1-j].
+        std::vector<int64_t> order(n * k);
+        int64_t c = dims[0], kh = dims[2], kw = dims[3];
+        for (int64_t ci = 0, o = 0; ci < c; ++ci)
+          for (int64_t m = 0; m < n; ++m)
+            for (int64_t i = 0; i < kh; ++i)
+              for (int64_t j = 0; j < kw; ++j, ++o)
+                order[o] =
+                    ((m * c + ci) * kh + (kh - 1 - i)) * kw + (kw - 1 - j);
+        if (layer.kept) {
+          copy.set_input(1, keptInput(name, *layer.kept, dims, true, out, order,
+                                      /*scaleAxis=*/1));
+        } else {
+          std::vector<float> flipped = dequantized(layer), values(n * k);
+          for (int64_t o = 0; o < n * k; ++o)
+            values[o] = flipped[order[o]];
+          copy.set_input(1, addInitializer(name + ".weights", dims, values));
+        }
+      } else {
+        copy.set_input(1, weightsInput(name, layer, dims, true, out));
+      }
       if (!computedBias.empty() && !bias.empty()) {
         // Conv(x, Ŵ, computed) + the layer's bias, as [N, 1, 1].
         copy.set_output(0, name + ".conv");
@@ -840,7 +928,8 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     return success();
   }
   return error(layer) << "its ONNX node '" << name << "' is a "
-                      << node.op_type() << ", not MatMul, Gemm or Conv";
+                      << node.op_type()
+                      << ", not MatMul, Gemm, Conv or ConvTranspose";
 }
 
 LogicalResult Exporter::run(llvm::StringMap<QuantizedLayer> &layers) {

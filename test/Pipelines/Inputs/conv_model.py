@@ -8,7 +8,13 @@
                       inputs, batch 1) and DIR/x.npy (a test input of batch
                       2 from the same distribution); and DIR/conv1d.onnx
                       (x [batch, 4, 32] -> Conv k5 stride 2 pad 2 -> Relu ->
-                      Conv k1 -> y [batch, 6, 16]), DIR/calib1d/, DIR/x1d.npy
+                      Conv k1 -> y [batch, 6, 16]), DIR/calib1d/, DIR/x1d.npy;
+                      and DIR/grouped.onnx (x [batch, 8, 12, 12] ->
+                      depthwise Conv 3x3 pad 1 -> Relu -> Conv 3x3 stride
+                      2 in 2 groups -> Relu -> depthwise Conv 3x3 with 2
+                      filters per channel, no bias -> Relu -> ConvTranspose
+                      2x2 stride 2 -> y [batch, 6, 12, 12]), DIR/calibg/,
+                      DIR/xg.npy
 """
 import os
 import sys
@@ -92,6 +98,44 @@ def make(directory):
                 rng.standard_normal((1, 4, 32)).astype(np.float32))
     np.save(os.path.join(directory, "x1d.npy"),
             rng.standard_normal((2, 4, 32)).astype(np.float32))
+
+    # Grouped: depthwise, 2 groups, depthwise x 2, ConvTranspose.
+    inits = [init("g0", (8, 1, 3, 3), 0.3), init("h0", (8,), 0.1),
+             init("g1", (12, 4, 3, 3), 0.2), init("h1", (12,), 0.1),
+             init("g2", (24, 1, 3, 3), 0.3),
+             init("g3", (24, 6, 2, 2), 0.2), init("h3", (6,), 0.1)]
+    nodes = [
+        helper.make_node("Conv", ["x", "g0", "h0"], ["f0"], name="depthwise",
+                         pads=[1, 1, 1, 1], group=8),
+        helper.make_node("Relu", ["f0"], ["q0"], name="reluq0"),
+        helper.make_node("Conv", ["q0", "g1", "h1"], ["f1"], name="grouped",
+                         strides=[2, 2], pads=[1, 1, 1, 1], group=2),
+        helper.make_node("Relu", ["f1"], ["q1"], name="reluq1"),
+        helper.make_node("Conv", ["q1", "g2"], ["f2"], name="multiplier",
+                         pads=[1, 1, 1, 1], group=12),
+        helper.make_node("Relu", ["f2"], ["q2"], name="reluq2"),
+        helper.make_node("ConvTranspose", ["q2", "g3", "h3"], ["y"],
+                         name="upsample", strides=[2, 2]),
+    ]
+    graph = helper.make_graph(
+        nodes, "grouped", [helper.make_tensor_value_info(
+            "x", TensorProto.FLOAT, ["batch", 8, 12, 12])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       ["batch", 6, 12, 12])], inits)
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(directory, "grouped.onnx"))
+    os.makedirs(os.path.join(directory, "calibg"), exist_ok=True)
+
+    def grouped(batch):
+        return (rng.standard_normal((batch, 8, 12, 12)) +
+                np.linspace(-1, 1, 8)[None, :, None, None]).astype(np.float32)
+
+    for i in range(8):
+        np.save(os.path.join(directory, "calibg", "%02d.npy" % i), grouped(1))
+    np.save(os.path.join(directory, "xg.npy"), grouped(2))
 
 
 if __name__ == "__main__":

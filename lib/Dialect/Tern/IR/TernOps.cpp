@@ -340,20 +340,25 @@ bool mlir::tern::hasConstantWeights(MatmulOp op) {
          isConstant(op.getBias());
 }
 
-FailureOr<MatmulWeights> mlir::tern::readConstantWeights(MatmulOp op) {
-  auto constant = op.getWeights().getDefiningOp<ConstantOp>();
-  std::optional<std::vector<float>> scales = constantFloats(op.getScales());
-  std::optional<std::vector<float>> shifts = constantFloats(op.getShifts());
-  std::optional<std::vector<float>> bias = constantFloats(op.getBias());
-  if (!constant || !scales || (op.getShifts() && !shifts) ||
-      (op.getBias() && !bias))
-    return op.emitOpError("has codes, scales, shifts or bias that are not "
-                          "float constants: its weights cannot be read");
+/// The weights of a tern.matmul or tern.dequantize `op` from its codes,
+/// scales, shifts and bias (null when it has none).
+static FailureOr<MatmulWeights>
+readWeightsOf(Operation *op, TypedValue<RankedTensorType> codes,
+              TypedValue<RankedTensorType> scalesValue,
+              TypedValue<RankedTensorType> shiftsValue, Value biasValue,
+              int64_t groupSize) {
+  auto constant = codes.getDefiningOp<ConstantOp>();
+  std::optional<std::vector<float>> scales = constantFloats(scalesValue);
+  std::optional<std::vector<float>> shifts = constantFloats(shiftsValue);
+  std::optional<std::vector<float>> bias = constantFloats(biasValue);
+  if (!constant || !scales || (shiftsValue && !shifts) || (biasValue && !bias))
+    return op->emitOpError("has codes, scales, shifts or bias that are not "
+                           "float constants: its weights cannot be read");
   ArrayRef<int64_t> shape = constant.getResult().getType().getShape();
   int64_t planes = shape.size() == 3 ? shape[0] : 1;
   MatmulWeights result{
       ::tern::quant::TernaryWeights(planes, shape[shape.size() - 2],
-                                    shape.back(), op.getGroupSize(),
+                                    shape.back(), groupSize,
                                     /*withShifts=*/shifts.has_value()),
       bias ? std::move(*bias) : std::vector<float>()};
   // readCodes reports a blob that does not unpack at the tern.constant.
@@ -365,12 +370,27 @@ FailureOr<MatmulWeights> mlir::tern::readConstantWeights(MatmulOp op) {
   // 16 for f16 (what replaceWithTernMatmul writes back as f16); bf16 or f32
   // scales are read back as f32, which holds either exactly.
   result.weights.scaleBits =
-      op.getScales().getType().getElementType().isF16() &&
-              (!op.getShifts() ||
-               op.getShifts().getType().getElementType().isF16())
+      scalesValue.getType().getElementType().isF16() &&
+              (!shiftsValue || shiftsValue.getType().getElementType().isF16())
           ? 16
           : 32;
   return result;
+}
+
+FailureOr<MatmulWeights> mlir::tern::readConstantWeights(MatmulOp op) {
+  return readWeightsOf(op, op.getWeights(), op.getScales(), op.getShifts(),
+                       op.getBias(), op.getGroupSize());
+}
+
+bool mlir::tern::hasConstantWeights(DequantizeOp op) {
+  return op.getInput().getDefiningOp<ConstantOp>() &&
+         constantFloats(op.getScales()) &&
+         (!op.getShifts() || matchPattern(op.getShifts(), m_Constant()));
+}
+
+FailureOr<MatmulWeights> mlir::tern::readConstantWeights(DequantizeOp op) {
+  return readWeightsOf(op, op.getInput(), op.getScales(), op.getShifts(),
+                       Value(), op.getGroupSize());
 }
 
 std::optional<::tern::quant::Rotation>

@@ -28,6 +28,20 @@ bool isRowsF32(Type type) {
          !tensor.isDynamicDim(1);
 }
 
+/// The one user of `op`'s results other than tensor.dim (the size queries
+/// of a result with dynamic sizes), or null if there is not exactly one.
+Operation *soleUser(Operation *op) {
+  Operation *sole = nullptr;
+  for (Operation *user : op->getUsers()) {
+    if (isa<tensor::DimOp>(user))
+      continue;
+    if (sole && sole != user)
+      return nullptr;
+    sole = user;
+  }
+  return sole;
+}
+
 } // namespace
 
 std::optional<KeptLayer> mlir::tern::matchKeptLayer(linalg::MatmulOp op) {
@@ -44,9 +58,10 @@ std::optional<KeptLayer> mlir::tern::matchKeptLayer(linalg::MatmulOp op) {
   kept.weights = weights;
   if (type.getElementType().isF16())
     return kept;
-  if (!type.getElementType().isInteger(8) || !op->hasOneUse())
+  if (!type.getElementType().isInteger(8))
     return std::nullopt;
-  auto scaling = dyn_cast<linalg::GenericOp>(*op->getUsers().begin());
+  // The products' one user (besides size queries) scales them.
+  auto scaling = dyn_cast_or_null<linalg::GenericOp>(soleUser(op));
   if (!scaling || scaling.getNumDpsInputs() != 2 ||
       scaling.getDpsInputs()[0] != op->getResult(0))
     return std::nullopt;
@@ -171,6 +186,72 @@ mlir::tern::readKeptWeights(KeptLayer layer) {
   if (failed(kept))
     return layer.matmul.emitError("kept layer '")
            << layerNameAt(layer.matmul.getLoc())
+           << "': its weights or scales cannot be read (an elided constant?)";
+  return kept;
+}
+
+std::optional<GroupedLayer> mlir::tern::matchGroupedLayer(linalg::LinalgOp op) {
+  if (!isa<linalg::DepthwiseConv2DNchwChwOp, linalg::Conv2DNgchwGfchwOp>(
+          op.getOperation()) ||
+      !op.hasPureTensorSemantics())
+    return std::nullopt;
+  GroupedLayer layer;
+  layer.convolution = op;
+  auto isConstant = [](Value value, int64_t rank) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    return value.getDefiningOp<arith::ConstantOp>() && type &&
+           type.hasStaticShape() && type.getRank() == rank;
+  };
+  // Back from the filter through reshapes and element conversions.
+  Value filter = op.getDpsInputs()[1];
+  while (true) {
+    if (auto expand = filter.getDefiningOp<tensor::ExpandShapeOp>()) {
+      filter = expand.getSrc();
+      continue;
+    }
+    if (auto dequantize = filter.getDefiningOp<DequantizeOp>()) {
+      layer.ternary = dequantize;
+      break;
+    }
+    auto elementwise = filter.getDefiningOp<linalg::LinalgOp>();
+    if (!elementwise || elementwise.getNumDpsInits() != 1 ||
+        elementwise.getNumLoops() != elementwise.getNumParallelLoops())
+      return std::nullopt;
+    SmallVector<Value> inputs = elementwise.getDpsInputs();
+    if (inputs.size() == 2 && isConstant(inputs[0], 2) &&
+        isConstant(inputs[1], 1) &&
+        cast<RankedTensorType>(inputs[0].getType())
+            .getElementType()
+            .isInteger(8)) {
+      layer.weights = inputs[0];
+      layer.scales = inputs[1];
+      break;
+    }
+    if (inputs.size() != 1)
+      return std::nullopt;
+    if (isConstant(inputs[0], 2) &&
+        cast<RankedTensorType>(inputs[0].getType()).getElementType().isF16()) {
+      layer.weights = inputs[0];
+      break;
+    }
+    filter = inputs[0];
+  }
+  // The bias: the only user of the result adds a constant per channel.
+  if (auto add = dyn_cast_or_null<linalg::GenericOp>(soleUser(op));
+      add && add.getNumDpsInputs() == 2 &&
+      add.getDpsInputs()[0] == op->getResult(0) &&
+      isConstant(add.getDpsInputs()[1], 1))
+    layer.bias = add.getDpsInputs()[1];
+  return layer;
+}
+
+FailureOr<::tern::quant::KeptWeights>
+mlir::tern::readKeptWeights(const GroupedLayer &layer) {
+  FailureOr<::tern::quant::KeptWeights> kept =
+      readStored(layer.weights, layer.scales, /*transposed=*/false);
+  if (failed(kept))
+    return layer.convolution->emitError("kept layer '")
+           << layerNameAt(layer.convolution->getLoc())
            << "': its weights or scales cannot be read (an elided constant?)";
   return kept;
 }

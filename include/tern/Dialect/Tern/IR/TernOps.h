@@ -67,6 +67,11 @@ bool hasConstantWeights(MatmulOp op);
 /// unpack.
 FailureOr<MatmulWeights> readConstantWeights(MatmulOp op);
 
+/// The same for a tern.dequantize (the weights of a grouped convolution
+/// that tern-ternarize rewrote), whose weights have no bias.
+bool hasConstantWeights(DequantizeOp op);
+FailureOr<MatmulWeights> readConstantWeights(DequantizeOp op);
+
 /// The rotation a tern.rotate applies, if its factors are float constants.
 std::optional<::tern::quant::Rotation> readConstantRotation(RotateOp op);
 

@@ -10,6 +10,7 @@
 #ifndef TERN_DIALECT_TERN_UTILS_KEPTLAYERS_H
 #define TERN_DIALECT_TERN_UTILS_KEPTLAYERS_H
 
+#include "tern/Dialect/Tern/IR/TernOps.h"
 #include "tern/Quant/Kept.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -38,6 +39,31 @@ std::optional<KeptLayer> matchKeptLayer(linalg::MatmulOp op);
 /// = N output channels, cols = K). Emits an error at the matmul if its
 /// constants cannot be read (an elided resource).
 FailureOr<::tern::quant::KeptWeights> readKeptWeights(KeptLayer layer);
+
+/// A grouped or depthwise convolution that tern-ternarize rewrote
+/// (buildGroupedLayer in the Quantization library): the same convolution
+/// on weights (N x K f32, reshaped to its filter and converted to its
+/// element type) that are the tern.dequantize of ternary codes
+/// (`ternary`) or kept weights widened where they are read (`weights`, an
+/// N x K i8 or f16 constant, and for i8 the N `scales`); and the bias added
+/// to its result (N values, the channels of its NCHW or N x G x F/G x H x W
+/// result), if any.
+struct GroupedLayer {
+  Operation *convolution = nullptr;
+  DequantizeOp ternary;
+  Value weights;
+  Value scales;
+  Value bias;
+};
+
+/// The grouped layer whose convolution (linalg depthwise_conv_2d_nchw_chw
+/// or conv_2d_ngchw_gfchw) is `op`, if it is one.
+std::optional<GroupedLayer> matchGroupedLayer(linalg::LinalgOp op);
+
+/// The kept weights of a grouped layer (rows = N output channels). Emits an
+/// error at the convolution if its constants cannot be read.
+FailureOr<::tern::quant::KeptWeights>
+readKeptWeights(const GroupedLayer &layer);
 
 /// The suffixes of the names of a correction's parts (addCorrection in the
 /// Quantization library): the kept layer named LAYER + suffix is part of
