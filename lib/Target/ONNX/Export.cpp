@@ -788,6 +788,11 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
   if (node.op_type() == "Conv" || transposed) {
     const onnx::AttributeProto *group = findAttribute(node, "group");
     bool grouped = group && group->i() != 1;
+    int64_t groups = grouped ? group->i() : 1;
+    if (transposed && grouped && layer.kept)
+      return error(layer) << "ConvTranspose '" << name
+                          << "' is grouped and kept in int8 or f16, whose "
+                             "scales the export cannot lay along one axis";
 
     // The bias: the original's when it is a constant (folded with the
     // layer's own), else the tensor the graph computes, added as it is.
@@ -834,11 +839,13 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     if (it != constants.end()) {
       SmallVector<int64_t> original(it->second->dims().begin(),
                                     it->second->dims().end());
-      if (original.size() >= 3 && original[transposed ? 1 : 0] == n &&
+      // A ConvTranspose's are C x M/G x KH x KW.
+      if (original.size() >= 3 &&
+          (transposed ? original[1] * groups : original[0]) == n &&
           onnx_import::product(original) == n * k)
         dims = original;
     }
-    if (transposed && (dims.size() != 4 || dims[1] != n))
+    if (transposed && (dims.size() != 4 || dims[1] * groups != n))
       return error(layer) << "ConvTranspose '" << name
                           << "' has weights whose shape the export cannot "
                              "find (not an initializer or Constant)";
@@ -859,15 +866,19 @@ LogicalResult Exporter::rewrite(const onnx::NodeProto &node,
     if (format == ONNXWeightFormat::FakeQuant || !pointwise) {
       onnx::NodeProto copy = node;
       if (transposed) {
-        // W[c, m, i, j] = Ŵ'[m, c, KH-1-i, KW-1-j].
+        // W[c, m, i, j] = Ŵ'[g·M/G + m, c - g·C/G, KH-1-i, KW-1-j] for c in
+        // group g (the import's flip, undone).
         std::vector<int64_t> order(n * k);
-        int64_t c = dims[0], kh = dims[2], kw = dims[3];
+        int64_t c = dims[0], mg = dims[1], kh = dims[2], kw = dims[3];
+        int64_t cg = c / groups;
         for (int64_t ci = 0, o = 0; ci < c; ++ci)
-          for (int64_t m = 0; m < n; ++m)
+          for (int64_t m = 0; m < mg; ++m)
             for (int64_t i = 0; i < kh; ++i)
               for (int64_t j = 0; j < kw; ++j, ++o)
-                order[o] =
-                    ((m * c + ci) * kh + (kh - 1 - i)) * kw + (kw - 1 - j);
+                order[o] = ((((ci / cg) * mg + m) * cg + ci % cg) * kh +
+                            (kh - 1 - i)) *
+                               kw +
+                           (kw - 1 - j);
         if (layer.kept) {
           copy.set_input(1, keptInput(name, *layer.kept, dims, true, out, order,
                                       /*scaleAxis=*/1));

@@ -459,6 +459,50 @@ Value convInit(NodeContext &ctx, ArrayRef<OpFoldResult> sizes, Type type,
       .getResult()[0];
 }
 
+/// The 2-D convolution of the NCHW `padded` image with `weights` (F x C/G x
+/// KH x KW) in `group` groups, accumulated into `init` (of sizes
+/// `outSizes`): linalg's NCHW convolution, its depthwise one (one filter
+/// per channel), or its grouped one on N x G x C/G x H x W views.
+Value convolution(NodeContext &ctx, Value padded, Value weights, Value init,
+                  ArrayRef<OpFoldResult> outSizes, int64_t group,
+                  ArrayRef<int64_t> strideValues,
+                  ArrayRef<int64_t> dilationValues) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  auto wt = cast<RankedTensorType>(weights.getType());
+  int64_t c = cast<RankedTensorType>(padded.getType()).getDimSize(1);
+  int64_t m = wt.getDimSize(0), cg = wt.getDimSize(1);
+  int64_t kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  auto strides = b.getI64TensorAttr(strideValues);
+  auto dilations = b.getI64TensorAttr(dilationValues);
+  if (group == 1)
+    return linalg::Conv2DNchwFchwOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{padded, weights},
+               ValueRange{init}, strides, dilations)
+        .getResult(0);
+  if (group == c && m == c) {
+    Value w3 = reshape(b, loc, weights, {c, kh, kw});
+    return linalg::DepthwiseConv2DNchwChwOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{padded, w3},
+               ValueRange{init}, strides, dilations)
+        .getResult(0);
+  }
+  SmallVector<OpFoldResult> in5 = sizesOf(b, loc, padded);
+  in5[1] = b.getIndexAttr(c / group);
+  in5.insert(in5.begin() + 1, b.getIndexAttr(group));
+  Value x5 = reshapeTo(b, loc, padded, in5);
+  Value w5 = reshape(b, loc, weights, {group, m / group, cg, kh, kw});
+  SmallVector<OpFoldResult> out5(outSizes);
+  out5[1] = b.getIndexAttr(m / group);
+  out5.insert(out5.begin() + 1, b.getIndexAttr(group));
+  Value init5 = reshapeTo(b, loc, init, out5);
+  Value r = linalg::Conv2DNgchwGfchwOp::create(
+                b, loc, TypeRange{init5.getType()}, ValueRange{x5, w5},
+                ValueRange{init5}, strides, dilations)
+                .getResult(0);
+  return reshapeTo(b, loc, r, outSizes);
+}
+
 LogicalResult lowerConv(NodeContext &ctx) {
   Tensor *x = ctx.input(0), *w = ctx.input(1);
   if (!isFloatTensor(x) || !isFloatTensor(w))
@@ -501,38 +545,8 @@ LogicalResult lowerConv(NodeContext &ctx) {
   SmallVector<OpFoldResult> outSizes = windowSizes(ctx, padded, *win, m);
   Value bias = biasTensor ? ctx.value(2) : Value();
   Value init = convInit(ctx, outSizes, type, bias);
-  auto strides = ctx.b.getI64TensorAttr(win->strides);
-  auto dilations = ctx.b.getI64TensorAttr(win->dilations);
-  Value result;
-  if (group == 1) {
-    result =
-        linalg::Conv2DNchwFchwOp::create(
-            ctx.b, ctx.loc, TypeRange{init.getType()},
-            ValueRange{padded, weights}, ValueRange{init}, strides, dilations)
-            .getResult(0);
-  } else if (group == c && m == c) {
-    Value w3 = reshape(ctx.b, ctx.loc, weights, {c, kernel[0], kernel[1]});
-    result = linalg::DepthwiseConv2DNchwChwOp::create(
-                 ctx.b, ctx.loc, TypeRange{init.getType()},
-                 ValueRange{padded, w3}, ValueRange{init}, strides, dilations)
-                 .getResult(0);
-  } else {
-    SmallVector<OpFoldResult> in5 = sizesOf(ctx.b, ctx.loc, padded);
-    in5[1] = ctx.b.getIndexAttr(c / group);
-    in5.insert(in5.begin() + 1, ctx.b.getIndexAttr(group));
-    Value x5 = reshapeTo(ctx.b, ctx.loc, padded, in5);
-    Value w5 = reshape(ctx.b, ctx.loc, weights,
-                       {group, m / group, cg, kernel[0], kernel[1]});
-    SmallVector<OpFoldResult> out5(outSizes);
-    out5[1] = ctx.b.getIndexAttr(m / group);
-    out5.insert(out5.begin() + 1, ctx.b.getIndexAttr(group));
-    Value init5 = reshapeTo(ctx.b, ctx.loc, init, out5);
-    Value r = linalg::Conv2DNgchwGfchwOp::create(
-                  ctx.b, ctx.loc, TypeRange{init5.getType()},
-                  ValueRange{x5, w5}, ValueRange{init5}, strides, dilations)
-                  .getResult(0);
-    result = reshapeTo(ctx.b, ctx.loc, r, outSizes);
-  }
+  Value result = convolution(ctx, padded, weights, init, outSizes, group,
+                             win->strides, win->dilations);
   if (rank == 3)
     result = reshapeTo(ctx.b, ctx.loc, result,
                        {outSizes[0], outSizes[1], outSizes[3]});
@@ -548,11 +562,9 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
                           "tensors";
   if (!w->isConstant())
     return ctx.error() << "needs constant weights";
-  if (ctx.attrInt("group", 1) != 1)
-    return ctx.error() << "supports group 1 only, got "
-                       << ctx.attrInt("group", 1);
   ArrayRef<int64_t> xs = x->type.getShape(), ws = w->type.getShape();
   int64_t c = xs[1], h = xs[2], wd = xs[3];
+  int64_t group = ctx.attrInt("group", 1);
   if (ShapedType::isDynamic(c))
     return ctx.error() << "needs the number of channels known at import, got "
                           "input "
@@ -569,7 +581,12 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
   if (ws[0] != c)
     return ctx.error() << "has weights " << w->type << " for " << c
                        << " input channels";
-  int64_t m = ws[1], kh = ws[2], kw = ws[3];
+  if (group < 1 || c % group)
+    return ctx.error() << "has group " << group << " inconsistent with " << c
+                       << " input channels";
+  // Group g maps input channels [g·C/G, (g+1)·C/G) to outputs
+  // [g·M/G, (g+1)·M/G); the weights hold C x M/G x KH x KW.
+  int64_t cg = c / group, mg = ws[1], m = mg * group, kh = ws[2], kw = ws[3];
   SmallVector<int64_t> strides = ctx.attrInts("strides"),
                        dil = ctx.attrInts("dilations"),
                        pads = ctx.attrInts("pads"),
@@ -612,19 +629,22 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
     }
   }
   // Flip the kernel spatially and swap its channel dims at import time:
-  // W'[m, c, i, j] = W[c, m, kh-1-i, kw-1-j].
+  // W'[g·M/G + m, c, i, j] = W[g·C/G + c, m, kh-1-i, kw-1-j] (for one
+  // group, W'[m, c, i, j] = W[c, m, kh-1-i, kw-1-j]).
   Tensor flipped;
   flipped.type =
-      RankedTensorType::get({m, c, kh, kw}, w->type.getElementType());
+      RankedTensorType::get({m, cg, kh, kw}, w->type.getElementType());
   auto src = [&](int64_t mm, int64_t cc, int64_t i, int64_t j) {
-    return ((cc * m + mm) * kh + (kh - 1 - i)) * kw + (kw - 1 - j);
+    int64_t g = mm / mg;
+    return (((g * cg + cc) * mg + mm % mg) * kh + (kh - 1 - i)) * kw +
+           (kw - 1 - j);
   };
-  int64_t count = m * c * kh * kw;
+  int64_t count = m * cg * kh * kw;
   if (w->host) {
     HostTensor hf = *w->host;
-    hf.shape = {m, c, kh, kw};
+    hf.shape = {m, cg, kh, kw};
     for (int64_t mm = 0, o = 0; mm < m; ++mm)
-      for (int64_t cc = 0; cc < c; ++cc)
+      for (int64_t cc = 0; cc < cg; ++cc)
         for (int64_t i = 0; i < kh; ++i)
           for (int64_t j = 0; j < kw; ++j, ++o)
             hf.values[o] = w->host->values[src(mm, cc, i, j)];
@@ -634,7 +654,7 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
     int64_t width = int64_t(bytes.size()) / count;
     auto raw = std::make_shared<std::string>(bytes.size(), '\0');
     for (int64_t mm = 0, o = 0; mm < m; ++mm)
-      for (int64_t cc = 0; cc < c; ++cc)
+      for (int64_t cc = 0; cc < cg; ++cc)
         for (int64_t i = 0; i < kh; ++i)
           for (int64_t j = 0; j < kw; ++j, ++o)
             std::memcpy(&(*raw)[o * width], &bytes[src(mm, cc, i, j) * width],
@@ -723,15 +743,11 @@ LogicalResult lowerConvTranspose(NodeContext &ctx) {
     return ctx.error() << "has a bias of shape "
                        << shapeString(bias->type.getShape()) << ", expected ("
                        << m << ")";
-  Value init = convInit(ctx, windowSizes(ctx, padded, window, m), type,
-                        ctx.input(2) ? ctx.value(2) : Value());
-  Value result =
-      linalg::Conv2DNchwFchwOp::create(
-          ctx.b, ctx.loc, TypeRange{init.getType()},
-          ValueRange{padded, weights}, ValueRange{init},
-          ctx.b.getI64TensorAttr({1, 1}), ctx.b.getI64TensorAttr(dil))
-          .getResult(0);
-  ctx.setOutput(0, result);
+  SmallVector<OpFoldResult> outSizes = windowSizes(ctx, padded, window, m);
+  Value init =
+      convInit(ctx, outSizes, type, ctx.input(2) ? ctx.value(2) : Value());
+  ctx.setOutput(
+      0, convolution(ctx, padded, weights, init, outSizes, group, {1, 1}, dil));
   return success();
 }
 

@@ -13,7 +13,8 @@
                       depthwise Conv 3x3 pad 1 -> Relu -> Conv 3x3 stride
                       2 in 2 groups -> Relu -> depthwise Conv 3x3 with 2
                       filters per channel, no bias -> Relu -> ConvTranspose
-                      2x2 stride 2 -> y [batch, 6, 12, 12]), DIR/calibg/,
+                      2x2 stride 2, plus a ConvTranspose 2x2 stride 2 in 2
+                      groups -> y [batch, 6, 12, 12]), DIR/calibg/,
                       DIR/xg.npy
 """
 import os
@@ -99,11 +100,13 @@ def make(directory):
     np.save(os.path.join(directory, "x1d.npy"),
             rng.standard_normal((2, 4, 32)).astype(np.float32))
 
-    # Grouped: depthwise, 2 groups, depthwise x 2, ConvTranspose.
+    # Grouped: depthwise, 2 groups, depthwise x 2, ConvTranspose (ungrouped
+    # and in 2 groups).
     inits = [init("g0", (8, 1, 3, 3), 0.3), init("h0", (8,), 0.1),
              init("g1", (12, 4, 3, 3), 0.2), init("h1", (12,), 0.1),
              init("g2", (24, 1, 3, 3), 0.3),
-             init("g3", (24, 6, 2, 2), 0.2), init("h3", (6,), 0.1)]
+             init("g3", (24, 6, 2, 2), 0.2), init("h3", (6,), 0.1),
+             init("g4", (24, 3, 2, 2), 0.2)]
     nodes = [
         helper.make_node("Conv", ["x", "g0", "h0"], ["f0"], name="depthwise",
                          pads=[1, 1, 1, 1], group=8),
@@ -114,8 +117,11 @@ def make(directory):
         helper.make_node("Conv", ["q1", "g2"], ["f2"], name="multiplier",
                          pads=[1, 1, 1, 1], group=12),
         helper.make_node("Relu", ["f2"], ["q2"], name="reluq2"),
-        helper.make_node("ConvTranspose", ["q2", "g3", "h3"], ["y"],
+        helper.make_node("ConvTranspose", ["q2", "g3", "h3"], ["u0"],
                          name="upsample", strides=[2, 2]),
+        helper.make_node("ConvTranspose", ["q2", "g4"], ["u1"],
+                         name="upgrouped", strides=[2, 2], group=2),
+        helper.make_node("Add", ["u0", "u1"], ["y"], name="sum"),
     ]
     graph = helper.make_graph(
         nodes, "grouped", [helper.make_tensor_value_info(
