@@ -28,8 +28,7 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
         options.gptq || options.refitScales || options.rotate ||
         (options.lowRank > 0 &&
          options.lowRankWeight == ::tern::quant::LowRankWeight::Hessian);
-    calibrate.convolutions =
-        options.convolutions == ConvolutionLayers::All ? "all" : "pointwise";
+    calibrate.convolutions = convolutionLayersName(options.convolutions).str();
     calibrate.cpu = options.cpu;
     calibrate.quiet = options.quiet;
     pm.addPass(createCalibrate(calibrate));

@@ -169,17 +169,17 @@ struct CalibratePass : public mlir::tern::impl::CalibrateBase<CalibratePass> {
       return fail("the module has no function @main to run");
 
     // Observers on every layer's activations become @main's results.
-    if (convolutions != "pointwise" && convolutions != "all")
-      return fail("convolutions must be pointwise or all, got '" +
+    std::optional<ConvolutionLayers> convolutionLayers =
+        parseConvolutionLayers(convolutions);
+    if (!convolutionLayers)
+      return fail("convolutions must be pointwise, ungrouped or all, got '" +
                   convolutions + "'");
     std::vector<Layer> layers =
-        findLayers(*copy, /*readWeights=*/false, nullptr,
-                   convolutions == "all" ? ConvolutionLayers::All
-                                         : ConvolutionLayers::Pointwise);
+        findLayers(*copy, /*readWeights=*/false, nullptr, *convolutionLayers);
     if (layers.empty())
       return fail(std::string("the module has no layer to calibrate "
                               "(MatMul, Gemm or ") +
-                  (convolutions == "all" ? "" : "1x1 ") +
+                  (convolutions == "pointwise" ? "1x1 " : "") +
                   "Conv with constant weights)");
     if (!this->layers.empty()) {
       llvm::Regex only(this->layers);

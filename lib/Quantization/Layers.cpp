@@ -274,10 +274,11 @@ std::optional<Layer> matchConv(linalg::Conv2DNchwFchwOp op,
   SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
   int64_t kh = filterType.getDimSize(2), kw = filterType.getDimSize(3);
   bool pointwise = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1;
-  if (!pointwise && convolutions != ConvolutionLayers::All) {
+  if (!pointwise && convolutions == ConvolutionLayers::Pointwise) {
     llvm::raw_string_ostream(why)
         << "a " << kh << "x" << kw << " convolution with strides " << strides[0]
-        << "x" << strides[1] << " (convolutions=all ternarizes it)";
+        << "x" << strides[1]
+        << " (convolutions=ungrouped or all ternarizes it)";
     return std::nullopt;
   }
   Layer layer;
@@ -509,6 +510,28 @@ Value buildKeptWeights(OpBuilder &b, Location loc,
 }
 
 } // namespace
+
+StringRef mlir::tern::convolutionLayersName(ConvolutionLayers layers) {
+  switch (layers) {
+  case ConvolutionLayers::Pointwise:
+    return "pointwise";
+  case ConvolutionLayers::Ungrouped:
+    return "ungrouped";
+  case ConvolutionLayers::All:
+    return "all";
+  }
+  llvm_unreachable("unknown ConvolutionLayers");
+}
+
+std::optional<ConvolutionLayers>
+mlir::tern::parseConvolutionLayers(StringRef name) {
+  for (ConvolutionLayers layers :
+       {ConvolutionLayers::Pointwise, ConvolutionLayers::Ungrouped,
+        ConvolutionLayers::All})
+    if (name == convolutionLayersName(layers))
+      return layers;
+  return std::nullopt;
+}
 
 std::vector<Layer> mlir::tern::findLayers(ModuleOp module, bool readWeights,
                                           std::vector<std::string> *rejected,

@@ -297,7 +297,7 @@ void TernarizePass::warnNothingSelected(ArrayRef<Layer> layers,
   warning << "none of its " << rejected.size()
           << " matmuls and convolutions qualifies (constant f32, f16 or bf16 "
              "weights and activations; convolutions 1x1 with stride 1 "
-             "unless convolutions=all): ";
+             "unless convolutions=ungrouped or all): ";
   for (size_t i = 0; i < std::min(rejected.size(), kShown); ++i)
     warning << (i ? "; " : "") << rejected[i];
   if (rejected.size() > kShown)

@@ -18,7 +18,7 @@
 // FILES: error: tern-calibrate: '{{.*}}files/x.npy' is a file, but the model has 2 inputs: give each input set as a directory of NAME.npy files
 // LAYERS: error: tern-calibrate: no layer matches layers=nothing
 // REGEX: error: tern-calibrate: bad layers regular expression: {{.+}}
-// CONVS: error: tern-calibrate: convolutions must be pointwise or all, got 'some'
+// CONVS: error: tern-calibrate: convolutions must be pointwise, ungrouped or all, got 'some'
 // CPU: error: tern-calibrate: unknown CPU 'pentium9'
 
 func.func @main(%x: tensor<3x8xf32> {onnx.name = "x"}, %img: tensor<1x2x2x3xf32> {onnx.name = "img"}) -> tensor<3x4xf32> {

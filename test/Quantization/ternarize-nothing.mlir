@@ -4,7 +4,7 @@
 // RUN: tern-opt %s --split-input-file --tern-ternarize 2>&1 | FileCheck %s
 // RUN: tern-opt %s --split-input-file --tern-ternarize="include=nomatch" 2>&1 | FileCheck %s --check-prefix=INCLUDE
 
-// CHECK: warning: tern-ternarize: no layer is ternarized: none of its 4 matmuls and convolutions qualifies (constant f32, f16 or bf16 weights and activations; convolutions 1x1 with stride 1 unless convolutions=all): 'int': its weights are i8, not f32, f16 or bf16; 'input': its weights are not a constant (an input of the model, or computed); 'strided': a 1x1 convolution with strides 2x2 (convolutions=all ternarizes it); 'wide': a 3x3 convolution with strides 1x1 (convolutions=all ternarizes it)
+// CHECK: warning: tern-ternarize: no layer is ternarized: none of its 4 matmuls and convolutions qualifies (constant f32, f16 or bf16 weights and activations; convolutions 1x1 with stride 1 unless convolutions=ungrouped or all): 'int': its weights are i8, not f32, f16 or bf16; 'input': its weights are not a constant (an input of the model, or computed); 'strided': a 1x1 convolution with strides 2x2 (convolutions=ungrouped or all ternarizes it); 'wide': a 3x3 convolution with strides 1x1 (convolutions=ungrouped or all ternarizes it)
 // CHECK-LABEL: func.func @none
 // CHECK-NOT: tern.matmul
 // INCLUDE: warning: tern-ternarize: no layer is ternarized: none of its 4 matmuls

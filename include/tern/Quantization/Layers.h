@@ -67,12 +67,17 @@ struct Layer {
 };
 
 /// Which convolutions are layers: 1x1 ones with stride 1 (a matmul over
-/// every pixel's channels), or every 2-D convolution (k x k, strided,
-/// dilated: a matmul over every output pixel's receptive field, im2col;
-/// grouped and depthwise ones: one such matmul per group, see
-/// Layer::groups; ONNX ConvTranspose, which the importer makes a
-/// convolution of its spread input).
-enum class ConvolutionLayers { Pointwise, All };
+/// every pixel's channels); every ungrouped 2-D convolution (k x k,
+/// strided, dilated: a matmul over every output pixel's receptive field,
+/// im2col; ONNX ConvTranspose, which the importer makes a convolution of
+/// its spread input); or all of them, grouped and depthwise ones too (one
+/// such matmul per group, see Layer::groups).
+enum class ConvolutionLayers { Pointwise, Ungrouped, All };
+
+/// The option value naming `layers` ("pointwise", "ungrouped", "all"),
+/// and back (nothing for another string).
+StringRef convolutionLayersName(ConvolutionLayers layers);
+std::optional<ConvolutionLayers> parseConvolutionLayers(StringRef name);
 
 /// The quantizable layers of `module` in walk order, with their weights
 /// when `readWeights` is set. Every other linalg.matmul and NCHW

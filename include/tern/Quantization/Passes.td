@@ -54,9 +54,10 @@ def Calibrate : Pass<"tern-calibrate", "::mlir::ModuleOp"> {
            "(the model is cut after the last one)">,
     Option<"convolutions", "convolutions", "std::string",
            /*default=*/"\"pointwise\"",
-           "Which convolutions are layers: pointwise (1x1, stride 1) or all "
-           "(every ungrouped 2-D convolution, observed over its receptive "
-           "fields), as tern-ternarize's convolutions=">,
+           "Which convolutions are layers: pointwise (1x1, stride 1), "
+           "ungrouped (every ungrouped 2-D convolution and ConvTranspose, "
+           "observed over its receptive fields) or all (grouped and "
+           "depthwise ones too), as tern-ternarize's convolutions=">,
     Option<"quiet", "quiet", "bool", /*default=*/"false",
            "No progress lines on stderr (entry i of n, elapsed, ETA)">,
   ];
@@ -69,8 +70,10 @@ def Ternarize : Pass<"tern-ternarize", "::mlir::ModuleOp"> {
     as the ONNX importer emits MatMul and Gemm), and every 1x1 stride-1
     `linalg.conv_2d_nchw_fchw` with constant weights (a matmul over the
     channels of every pixel, between two transposes; with
-    `convolutions=all` every other one too, a matmul over the receptive
-    fields of its output pixels), that accumulates into
+    `convolutions=ungrouped` every other ungrouped one too, a matmul over
+    the receptive fields of its output pixels, and with `convolutions=all`
+    grouped and depthwise ones, which run on their dequantized codes),
+    that accumulates into
     zeros becomes a `tern.matmul` on the ternarized weights (N x K): codes
     packed into a `dense_resource` blob (`#tern.packing<sign_magnitude>`),
     scales (and DLT's shifts) as constants. The numerics are the library's

@@ -104,10 +104,13 @@ template <typename Owner> struct TernarizeOptionSet {
                 clEnumValN(ConvolutionLayers::Pointwise, "pointwise",
                            "1x1 with stride 1 (a matmul over each pixel's "
                            "channels)"),
-                clEnumValN(ConvolutionLayers::All, "all",
+                clEnumValN(ConvolutionLayers::Ungrouped, "ungrouped",
                            "every ungrouped 2-D convolution: k x k, "
-                           "strided, dilated (a matmul over each output "
-                           "pixel's receptive field)"))),
+                           "strided, dilated, ConvTranspose (a matmul over "
+                           "each output pixel's receptive field)"),
+                clEnumValN(ConvolutionLayers::All, "all",
+                           "every 2-D convolution: ungrouped ones, grouped "
+                           "and depthwise ones (a matmul per group)"))),
         include(owner, "include",
                 llvm::cl::desc("Regular expression: only layers whose name "
                                "matches"),
