@@ -12,9 +12,13 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <cstring>
 #include <utility>
 
 using namespace mlir;
@@ -113,13 +117,58 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     probe->initial_.back().set(n, layer->weights, {});
   }
   if (results == Results::Activations) {
-    // The model past the last probed layer is dead and lowering drops it.
+    // Result i is layer i's activations when the selector (a last i64
+    // argument) is i or negative, else 0 x K: the observations a run does
+    // not need are neither copied out nor, for layers that compute them
+    // only to be observed (grouped ones), computed. The model past the last
+    // probed layer is dead and lowering drops it.
     Operation *terminator = main.getBody().back().getTerminator();
-    terminator->setOperands(activations);
+    Location loc = main.getLoc();
+    probe->selector_ = main.getNumArguments();
+    Type i64 = b.getI64Type();
+    if (failed(main.insertArgument(probe->selector_,
+                                   RankedTensorType::get({}, i64), {}, loc)))
+      return emitError() << "cannot add the layer selector argument";
+    b.setInsertionPoint(terminator);
+    Value selector = tensor::ExtractOp::create(
+        b, loc, main.getArgument(probe->selector_), ValueRange{});
+    Value zero = arith::ConstantIntOp::create(b, loc, i64, 0);
+    Value all = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                      selector, zero);
+    SmallVector<Value> selected;
+    for (auto [i, x] : llvm::enumerate(activations)) {
+      auto type = cast<RankedTensorType>(x.getType());
+      auto dynamic = RankedTensorType::get(
+          {ShapedType::kDynamic, type.getDimSize(1)}, type.getElementType());
+      Value index = arith::ConstantIntOp::create(b, loc, i64, int64_t(i));
+      Value wanted = arith::OrIOp::create(
+          b, loc, all,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, selector,
+                                index));
+      auto choice = scf::IfOp::create(b, loc, TypeRange{dynamic}, wanted,
+                                      /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&choice.getThenRegion().front());
+      scf::YieldOp::create(
+          b, loc, ValueRange{tensor::CastOp::create(b, loc, dynamic, x)});
+      b.setInsertionPointToStart(&choice.getElseRegion().front());
+      Value none = tensor::EmptyOp::create(
+          b, loc, dynamic.getShape(), dynamic.getElementType(),
+          ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
+      scf::YieldOp::create(b, loc, ValueRange{none});
+      selected.push_back(choice.getResult(0));
+    }
+    terminator->setOperands(selected);
     main.setType(FunctionType::get(probe->context_.get(),
                                    main.getArgumentTypes(),
-                                   ValueRange(activations).getTypes()));
+                                   ValueRange(selected).getTypes()));
     main.removeResAttrsAttr();
+    // What only a branch reads (a grouped layer's receptive fields) moves
+    // into it.
+    PassManager sink(probe->context_.get());
+    sink.addPass(createControlFlowSinkPass());
+    if (failed(sink.run(*copy)))
+      return emitError() << "cannot sink the observations into their branches";
   }
 
   FailureOr<std::unique_ptr<EvaluableModel>> model =
@@ -142,6 +191,13 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     probe->arguments_[modelInputs + 2 * i] = weights.weights;
     probe->arguments_[modelInputs + 2 * i + 1] = weights.bias;
   }
+  if (probe->selector_ >= 0) {
+    Array &selector = probe->arguments_[probe->selector_];
+    selector.type = DType::I64;
+    selector.data.assign(sizeof(int64_t), 0);
+    int64_t everyLayer = -1;
+    std::memcpy(selector.data.data(), &everyLayer, sizeof(everyLayer));
+  }
   for (InputSet &set : probe->sets_) {
     for (auto [i, array] : llvm::enumerate(set.arrays))
       std::swap(probe->arguments_[i], array);
@@ -156,7 +212,9 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
 }
 
 llvm::Error ProbeModel::run(size_t set, std::vector<ProbeWeights> &weights,
-                            std::vector<Array> &outputs) {
+                            std::vector<Array> &outputs, int64_t only) {
+  if (selector_ >= 0)
+    std::memcpy(arguments_[selector_].data.data(), &only, sizeof(only));
   std::vector<Array> &inputs = sets_[set].arrays;
   size_t modelInputs = inputs.size();
   // Swapped in and out: no array is copied.

@@ -58,9 +58,9 @@ llvm::Error SequentialCalibration::observe(size_t index,
   for (size_t set = 0; set < probe.numSets(); ++set) {
     if (!floatCache_.empty())
       std::swap(x, floatCache_[set]);
-    else if (llvm::Error error = probe.run(set, float_, x))
+    else if (llvm::Error error = probe.run(set, float_, x, int64_t(index)))
       return error;
-    if (llvm::Error error = probe.run(set, current_, received))
+    if (llvm::Error error = probe.run(set, current_, received, int64_t(index)))
       return error;
     stats.accumulate(
         x[index].shape[0],

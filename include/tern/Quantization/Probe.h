@@ -43,8 +43,11 @@ struct ProbeWeights {
 class ProbeModel {
 public:
   enum class Results {
-    Model,       ///< @main's own results
-    Activations, ///< each probed layer's M x K activations, in order
+    Model, ///< @main's own results
+    /// Each probed layer's M x K activations, in order; a run may ask for
+    /// one layer's only (the others are then 0 x K and not computed, where
+    /// the layer does not compute them anyway).
+    Activations,
   };
 
   /// Copies `module` (as copyForExecution does), makes the layers named
@@ -75,9 +78,11 @@ public:
   const std::vector<ProbeWeights> &initialWeights() const { return initial_; }
 
   /// Runs input set `set` with `weights` (one entry per probed layer) into
-  /// `outputs`.
+  /// `outputs`: with Results::Activations, of probed layer `only` alone
+  /// unless it is negative.
   llvm::Error run(size_t set, std::vector<ProbeWeights> &weights,
-                  std::vector<::tern::support::Array> &outputs);
+                  std::vector<::tern::support::Array> &outputs,
+                  int64_t only = -1);
 
 private:
   ProbeModel();
@@ -87,6 +92,9 @@ private:
   std::vector<int64_t> rows_, channels_, groups_;
   std::vector<ProbeWeights> initial_;
   std::vector<::tern::support::Array> arguments_;
+  /// The index of the argument selecting the one layer whose activations a
+  /// run returns (Results::Activations), or -1.
+  int64_t selector_ = -1;
 };
 
 } // namespace mlir::tern
