@@ -32,6 +32,26 @@ def make(directory):
         return numpy_helper.from_array(
             (rng.standard_normal(shape) * scale).astype(np.float32), name)
 
+    def save(nodes, inits, x_shape, y_shape, filename):
+        graph = helper.make_graph(
+            nodes, filename.split(".")[0],
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, y_shape)],
+            inits)
+        model = helper.make_model(graph, opset_imports=[
+            helper.make_opsetid("", 13)])
+        model.ir_version = 7
+        onnx.checker.check_model(model)
+        onnx.save(model, os.path.join(directory, filename))
+
+    def inputs(calibration, test, sample):
+        """8 calibration inputs of batch 1 and a test input of batch 2."""
+        os.makedirs(os.path.join(directory, calibration), exist_ok=True)
+        for i in range(8):
+            np.save(os.path.join(directory, calibration, "%02d.npy" % i),
+                    sample(1))
+        np.save(os.path.join(directory, test), sample(2))
+
     inits = [init("w0", (8, 3, 3, 3), 0.3), init("b0", (8,), 0.1),
              init("w1", (16, 8, 3, 3), 0.15), init("b1", (16,), 0.1),
              init("w2", (16, 16, 3, 3), 0.1),
@@ -53,26 +73,13 @@ def make(directory):
         helper.make_node("Conv", ["c3", "w4", "b4"], ["y"], name="patch",
                          strides=[2, 2]),
     ]
-    graph = helper.make_graph(
-        nodes, "convs", [helper.make_tensor_value_info(
-            "x", TensorProto.FLOAT, ["batch", 3, 12, 12])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                       ["batch", 8, 3, 3])],
-        inits)
-    model = helper.make_model(graph, opset_imports=[
-        helper.make_opsetid("", 13)])
-    model.ir_version = 7
-    onnx.checker.check_model(model)
-    os.makedirs(os.path.join(directory, "calib"), exist_ok=True)
-    onnx.save(model, os.path.join(directory, "model.onnx"))
+    save(nodes, inits, ["batch", 3, 12, 12], ["batch", 8, 3, 3], "model.onnx")
 
     def sample(batch):
         return (rng.standard_normal((batch, 3, 12, 12)) +
                 np.linspace(-1, 1, 3)[None, :, None, None]).astype(np.float32)
 
-    for i in range(8):
-        np.save(os.path.join(directory, "calib", "%02d.npy" % i), sample(1))
-    np.save(os.path.join(directory, "x.npy"), sample(2))
+    inputs("calib", "x.npy", sample)
 
     # 1-D: x [batch, 4, 32] -> Conv k5 stride 2 pad 2 -> Relu -> Conv k1.
     inits = [init("v0", (8, 4, 5), 0.3), init("d0", (8,), 0.1),
@@ -83,22 +90,10 @@ def make(directory):
         helper.make_node("Relu", ["e0"], ["s0"], name="relu1d"),
         helper.make_node("Conv", ["s0", "v1"], ["y"], name="pointwise1d"),
     ]
-    graph = helper.make_graph(
-        nodes, "conv1d", [helper.make_tensor_value_info(
-            "x", TensorProto.FLOAT, ["batch", 4, 32])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                       ["batch", 6, 16])], inits)
-    model = helper.make_model(graph, opset_imports=[
-        helper.make_opsetid("", 13)])
-    model.ir_version = 7
-    onnx.checker.check_model(model)
-    onnx.save(model, os.path.join(directory, "conv1d.onnx"))
-    os.makedirs(os.path.join(directory, "calib1d"), exist_ok=True)
-    for i in range(8):
-        np.save(os.path.join(directory, "calib1d", "%02d.npy" % i),
-                rng.standard_normal((1, 4, 32)).astype(np.float32))
-    np.save(os.path.join(directory, "x1d.npy"),
-            rng.standard_normal((2, 4, 32)).astype(np.float32))
+    save(nodes, inits, ["batch", 4, 32], ["batch", 6, 16], "conv1d.onnx")
+    inputs("calib1d", "x1d.npy",
+           lambda batch: rng.standard_normal((batch, 4, 32)).astype(
+               np.float32))
 
     # Grouped: depthwise, 2 groups, depthwise x 2, ConvTranspose (ungrouped
     # and in 2 groups).
@@ -123,26 +118,14 @@ def make(directory):
                          name="upgrouped", strides=[2, 2], group=2),
         helper.make_node("Add", ["u0", "u1"], ["y"], name="sum"),
     ]
-    graph = helper.make_graph(
-        nodes, "grouped", [helper.make_tensor_value_info(
-            "x", TensorProto.FLOAT, ["batch", 8, 12, 12])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                       ["batch", 6, 12, 12])], inits)
-    model = helper.make_model(graph, opset_imports=[
-        helper.make_opsetid("", 13)])
-    model.ir_version = 7
-    onnx.checker.check_model(model)
-    onnx.save(model, os.path.join(directory, "grouped.onnx"))
-    os.makedirs(os.path.join(directory, "calibg"), exist_ok=True)
+    save(nodes, inits, ["batch", 8, 12, 12], ["batch", 6, 12, 12],
+         "grouped.onnx")
 
     def grouped(batch):
         return (rng.standard_normal((batch, 8, 12, 12)) +
                 np.linspace(-1, 1, 8)[None, :, None, None]).astype(np.float32)
 
-    for i in range(8):
-        np.save(os.path.join(directory, "calibg", "%02d.npy" % i), grouped(1))
-    np.save(os.path.join(directory, "xg.npy"), grouped(2))
-
+    inputs("calibg", "xg.npy", grouped)
 
 if __name__ == "__main__":
     make(sys.argv[1])
