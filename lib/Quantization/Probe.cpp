@@ -55,6 +55,9 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
   // lives in a context of its own, whose errors are reported as ours.
   probe->context_ =
       std::make_unique<MLIRContext>(module->getContext()->getDialectRegistry());
+  // The activation results are selected by scf.if, whatever the module
+  // holds.
+  probe->context_->loadDialect<scf::SCFDialect>();
   ForwardDiagnostics forward(*probe->context_, emitError);
   OwningOpRef<ModuleOp> copy = copyForExecution(module, *probe->context_);
   if (!copy)
