@@ -6,8 +6,9 @@
  * __kmpc_fork_call and __kmpc_fork_call_if, times each call, and at exit
  * writes one line per region: seconds, calls, forked calls, the region's
  * address in its library, and the library. scripts/omp-regions.sh builds
- * it, runs a command under it and names the regions. A profiling aid, not
- * part of tern.
+ * it, runs a command under it and names the regions. OMP_REGIONS_SKIP=K
+ * leaves out the first K calls of every region (a generator's prefill, so
+ * that what is counted is its steps). A profiling aid, not part of tern.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -24,8 +25,9 @@ typedef void (*fork_if_fn)(void *, int, microtask, int, void *);
 static struct {
   void *task;
   double seconds;
-  long calls, forked;
+  long calls, forked, skipped;
 } table[SLOTS];
+static long skip = -1;
 
 static double now(void) {
   struct timespec ts;
@@ -38,6 +40,14 @@ static void record(void *task, double seconds, int forked) {
   while (table[h].task && table[h].task != task)
     h = (h + 1) % SLOTS;
   table[h].task = task;
+  if (skip < 0) {
+    const char *text = getenv("OMP_REGIONS_SKIP");
+    skip = text ? atol(text) : 0;
+  }
+  if (table[h].skipped < skip) {
+    ++table[h].skipped;
+    return;
+  }
   table[h].seconds += seconds;
   table[h].calls += 1;
   table[h].forked += forked;

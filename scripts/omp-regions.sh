@@ -8,7 +8,8 @@
 #   scripts/omp-regions.sh LIBRARY N BASE COMMAND [ARGS...]
 #   scripts/omp-regions.sh liblm.so 257 1 ./generate 1,2,3
 #
-# Environment: TOP (regions listed, 30).
+# Environment: TOP (regions listed, 30); OMP_REGIONS_SKIP=K leaves out the
+# first K calls of every region (K=1: a generator's prefill), in both runs.
 set -euo pipefail
 
 if [ $# -lt 4 ]; then

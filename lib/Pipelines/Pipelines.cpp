@@ -46,12 +46,21 @@ static void addBufferization(OpPassManager &pm) {
 /// Loops and memrefs to the LLVM dialect. Memrefs are lowered before
 /// scf-to-cf: OpenMP regions keep their memref.alloca_scope, which must be
 /// lowered before scf-to-cf splits their bodies into blocks.
-static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP) {
+static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP,
+                              int64_t minWork = 0) {
   if (openMP) {
+    // Loops with little work (most ops of a decoder's step) run on the
+    // calling thread, as plain loops when that is known before the model
+    // runs or the loop is small, else in an OpenMP region that forks the
+    // other threads only for enough work. Loop bounds computed in a loop
+    // from values outside it are hoisted first, so that the estimate counts
+    // their iterations when the model runs.
+    pm.addPass(createLoopInvariantCodeMotionPass());
+    tern::ParallelWorkThresholdOptions threshold;
+    threshold.minWork = minWork;
+    pm.addPass(tern::createParallelWorkThreshold(threshold));
     pm.addPass(createConvertSCFToOpenMPPass());
-    // Regions with little work (most ops of a decoder's step) run on the
-    // calling thread instead of forking the others.
-    pm.addPass(tern::createParallelWorkThreshold());
+    pm.addPass(tern::createParallelWorkThreshold(threshold));
   }
   if (cInterface)
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
@@ -114,7 +123,8 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
   // self-copy that folds away.
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  addLoweringToLLVM(pm, options.emitCInterface, options.parallel);
+  addLoweringToLLVM(pm, options.emitCInterface, options.parallel,
+                    options.parallelMinWork);
 }
 
 void mlir::tern::registerTernPipelines() {

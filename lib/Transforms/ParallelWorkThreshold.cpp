@@ -1,9 +1,11 @@
 //===- ParallelWorkThreshold.cpp - fork threads only for enough work ------===//
 //
-// This file implements tern-parallel-work-threshold: an `if` clause on every
-// OpenMP region around a worksharing loop, true when the loop's estimated
-// work (iterations, known when the model runs, times the ops of one
-// iteration) pays for forking and joining the threads.
+// This file implements tern-parallel-work-threshold: parallel loops whose
+// estimated work (iterations, known when the model runs, times the ops of
+// one iteration) does not pay for forking and joining the threads run as
+// sequential loops, outside the OpenMP runtime, or, for large loops whose
+// work is known only when the model runs, in an OpenMP region whose `if`
+// clause forks the threads only for enough work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +15,9 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::tern {
@@ -76,79 +80,171 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
   return work;
 }
 
+/// Marks the `scf.if` that runs a parallel loop's threads only with enough
+/// work (its then-branch) and the same loop, sequential, otherwise.
+constexpr llvm::StringLiteral kEnoughWork = "tern.enough_work";
+
+/// Iterations of a loop nest, when the model runs; null for non-index
+/// bounds.
+Value countTrips(OpBuilder &b, Location loc, ValueRange lowers,
+                 ValueRange uppers, ValueRange steps) {
+  Value trips;
+  for (auto [lower, upper, step] : llvm::zip(lowers, uppers, steps)) {
+    if (!lower.getType().isIndex())
+      return {};
+    Value span = b.createOrFold<arith::SubIOp>(loc, upper, lower);
+    Value count = b.createOrFold<arith::CeilDivSIOp>(loc, span, step);
+    trips = trips ? b.createOrFold<arith::MulIOp>(loc, trips, count) : count;
+  }
+  return trips;
+}
+
+/// Whether `trips` iterations of `perIteration` ops reach `minWork`: an i1,
+/// a constant when both are.
+Value reachesMinWork(OpBuilder &b, Location loc, Value trips,
+                     Value perIteration, int64_t minWork) {
+  if (std::optional<int64_t> work = getConstantIntValue(perIteration)) {
+    // trips * work >= minWork, without overflow:
+    // trips >= ceil(minWork / work).
+    int64_t perStep = std::max<int64_t>(*work, 1);
+    int64_t needed = (minWork + perStep - 1) / perStep;
+    return b.createOrFold<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::sge, trips,
+        arith::ConstantIndexOp::create(b, loc, needed));
+  }
+  // Known when the model runs (trips clamped to 2^20, the work to 2^40: no
+  // overflow).
+  Value total = arith::MulIOp::create(
+      b, loc,
+      arith::MinSIOp::create(
+          b, loc, trips,
+          arith::ConstantIndexOp::create(b, loc, int64_t(1) << 20)),
+      perIteration);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, total,
+                               arith::ConstantIndexOp::create(b, loc, minWork));
+}
+
+/// Erases what the estimate built before `op` (after `before`, or from the
+/// start of the block) and left unused.
+void eraseUnused(Operation *before, Operation *op) {
+  Block *block = op->getBlock();
+  Block::iterator first =
+      before ? std::next(before->getIterator()) : block->begin();
+  SmallVector<Operation *> created;
+  for (Operation &built : llvm::make_range(first, op->getIterator()))
+    created.push_back(&built);
+  for (Operation *built : llvm::reverse(created))
+    if (isOpTriviallyDead(built))
+      built->erase();
+}
+
 struct ParallelWorkThreshold
     : tern::impl::ParallelWorkThresholdBase<ParallelWorkThreshold> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (minWork < 0 || dynamicTrips < 1) {
+    if (minWork < 0 || dynamicTrips < 1 || maxVersionedOps < 0) {
       getOperation().emitError()
-          << "tern-parallel-work-threshold: min-work must be >= 0 and "
-             "dynamic-trips >= 1";
+          << "tern-parallel-work-threshold: min-work and max-versioned-ops "
+             "must be >= 0 and dynamic-trips >= 1";
       return signalPassFailure();
     }
-    getOperation().walk([&](omp::ParallelOp parallel) {
-      if (parallel.getIfExpr())
-        return;
-      omp::LoopNestOp nest;
-      parallel.walk([&](omp::LoopNestOp op) {
-        if (!nest)
-          nest = op;
-      });
-      if (!nest || nest->getParentOfType<omp::ParallelOp>() != parallel)
-        return;
-      // Iterations of the worksharing loop, when the model runs.
-      Operation *before = parallel->getPrevNode();
-      OpBuilder b(parallel);
-      Location loc = parallel.getLoc();
-      Value trips;
-      for (auto [lower, upper, step] :
-           llvm::zip(nest.getLoopLowerBounds(), nest.getLoopUpperBounds(),
-                     nest.getLoopSteps())) {
-        if (!lower.getType().isIndex())
-          return;
-        Value span = arith::SubIOp::create(b, loc, upper, lower);
-        Value count = arith::CeilDivSIOp::create(b, loc, span, step);
-        trips = trips ? arith::MulIOp::create(b, loc, trips, count) : count;
-      }
-      if (!trips)
-        return;
-      Value perIteration =
-          estimateWork(b, loc, nest.getRegion(), parallel, dynamicTrips);
-      Value enough;
-      if (std::optional<int64_t> work = getConstantIntValue(perIteration)) {
-        // trips * work >= minWork, without overflow:
-        // trips >= ceil(minWork / work).
-        int64_t perStep = std::max<int64_t>(*work, 1);
-        int64_t needed = (minWork + perStep - 1) / perStep;
-        enough = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::sge, trips,
-            arith::ConstantIndexOp::create(b, loc, needed));
-      } else {
-        // Known when the model runs (trips clamped to 2^20, the work to
-        // 2^40: no overflow).
-        Value total = arith::MulIOp::create(
-            b, loc,
-            arith::MinSIOp::create(
-                b, loc, trips,
-                arith::ConstantIndexOp::create(b, loc, int64_t(1) << 20)),
-            perIteration);
-        enough = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::sge, total,
-            arith::ConstantIndexOp::create(b, loc, minWork));
-      }
-      parallel.getIfExprMutable().assign(enough);
-      // The estimate's folded leftovers.
-      Block *block = parallel->getBlock();
-      Block::iterator first =
-          before ? std::next(before->getIterator()) : block->begin();
-      SmallVector<Operation *> created;
-      for (Operation &op : llvm::make_range(first, parallel->getIterator()))
-        created.push_back(&op);
-      for (Operation *op : llvm::reverse(created))
-        if (isOpTriviallyDead(op))
-          op->erase();
+    // Before OpenMP: the outermost parallel loops.
+    SmallVector<scf::ParallelOp> loops;
+    getOperation().walk([&](scf::ParallelOp loop) {
+      if (!loop->getParentOfType<scf::ParallelOp>() &&
+          !loop->getParentOfType<omp::ParallelOp>())
+        loops.push_back(loop);
     });
+    for (scf::ParallelOp loop : loops)
+      if (failed(scheduleLoop(loop)))
+        return signalPassFailure();
+    // After OpenMP: regions around a worksharing loop.
+    getOperation().walk([&](omp::ParallelOp parallel) { guardRegion(parallel); });
+  }
+
+  /// Before OpenMP: a loop with too little work becomes sequential loops,
+  /// which run on the calling thread without entering the OpenMP runtime
+  /// (whose serialized regions cost about a microsecond each). When that is
+  /// known only at run time, a small loop is versioned: `scf.if` on its
+  /// work, the parallel loop in one branch, sequential loops in the other.
+  /// Larger ones are left to an `if` clause on their OpenMP region.
+  LogicalResult scheduleLoop(scf::ParallelOp loop) {
+    if (loop.getNumResults() != 0 ||
+        loop->walk([&](scf::ParallelOp inner) {
+              return inner == loop ? WalkResult::advance()
+                                   : WalkResult::interrupt();
+            }).wasInterrupted())
+      return success();
+    Operation *before = loop->getPrevNode();
+    OpBuilder b(loop);
+    Location loc = loop.getLoc();
+    Value trips = countTrips(b, loc, loop.getLowerBound(),
+                             loop.getUpperBound(), loop.getStep());
+    if (!trips)
+      return success();
+    Value perIteration =
+        estimateWork(b, loc, loop.getRegion(), loop, dynamicTrips);
+    Value enough = reachesMinWork(b, loc, trips, perIteration, minWork);
+    std::optional<int64_t> known = getConstantIntValue(enough);
+    int64_t ops = 0;
+    loop->walk([&](Operation *) { ++ops; });
+    if ((known && *known) || (!known && ops > maxVersionedOps)) {
+      eraseUnused(before, loop);
+      return success();
+    }
+    IRRewriter rewriter(loop);
+    if (!known) {
+      auto branch = scf::IfOp::create(b, loc, enough, /*withElse=*/true);
+      branch->setAttr(kEnoughWork, b.getUnitAttr());
+      b.setInsertionPoint(branch.thenBlock()->getTerminator());
+      b.clone(*loop);
+      loop->moveBefore(branch.elseBlock()->getTerminator());
+      eraseUnused(before, branch);
+    } else {
+      eraseUnused(before, loop);
+    }
+    rewriter.setInsertionPoint(loop);
+    if (failed(scf::parallelForToNestedFors(rewriter, loop)))
+      return loop.emitOpError("tern-parallel-work-threshold: could not run "
+                              "this loop sequentially");
+    return success();
+  }
+
+  /// After OpenMP: an `if` clause that forks the threads only for enough
+  /// work.
+  void guardRegion(omp::ParallelOp parallel) {
+    if (parallel.getIfExpr())
+      return;
+    // Versioned before OpenMP: this branch runs only with enough work.
+    if (auto branch = dyn_cast<scf::IfOp>(parallel->getParentOp()))
+      if (branch->hasAttr(kEnoughWork) &&
+          parallel->getParentRegion() == &branch.getThenRegion())
+        return;
+    omp::LoopNestOp nest;
+    parallel.walk([&](omp::LoopNestOp op) {
+      if (!nest)
+        nest = op;
+    });
+    if (!nest || nest->getParentOfType<omp::ParallelOp>() != parallel)
+      return;
+    // Iterations of the worksharing loop, when the model runs.
+    Operation *before = parallel->getPrevNode();
+    OpBuilder b(parallel);
+    Location loc = parallel.getLoc();
+    Value trips =
+        countTrips(b, loc, nest.getLoopLowerBounds(),
+                   nest.getLoopUpperBounds(), nest.getLoopSteps());
+    if (!trips)
+      return;
+    Value perIteration =
+        estimateWork(b, loc, nest.getRegion(), parallel, dynamicTrips);
+    Value enough = reachesMinWork(b, loc, trips, perIteration, minWork);
+    // Enough work whatever the sizes: the region always forks.
+    std::optional<int64_t> known = getConstantIntValue(enough);
+    if (!known || !*known)
+      parallel.getIfExprMutable().assign(enough);
+    eraseUnused(before, parallel);
   }
 };
 

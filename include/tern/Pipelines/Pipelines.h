@@ -83,6 +83,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Prefetch streamed constant weights this many bytes "
                      "ahead (tern-prefetch-weights' distance; 0: off)"),
       llvm::cl::init(2048)};
+  PassOptions::Option<int64_t> parallelMinWork{
+      *this, "parallel-min-work",
+      llvm::cl::desc("Estimated ops below which a parallel loop runs on the "
+                     "calling thread (tern-parallel-work-threshold's "
+                     "min-work)"),
+      llvm::cl::init(5000)};
 };
 
 /// Builds tern-cpu-pipeline: imported float graphs and tern ops (matmuls

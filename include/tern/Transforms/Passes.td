@@ -164,42 +164,64 @@ def DeallocAfterLastUse : Pass<"tern-dealloc-after-last-use",
 
 def ParallelWorkThreshold : Pass<"tern-parallel-work-threshold",
                                  "::mlir::ModuleOp"> {
-  let summary = "Run OpenMP regions with little work on the calling thread";
+  let summary = "Run parallel loops with little work on the calling thread";
   let description = [{
     Every tile loop becomes an OpenMP region, and forking and joining the
     threads of one costs microseconds: more than the work of most of a
     decoder's ops when it generates one token (a 2048-wide RMSNorm, a
     rotary embedding of one row, a dynamic loop of one iteration). With
     about 150 regions a layer, two threads decoded no faster than one.
+    Even a region that does not fork (a serialized region) costs about a
+    microsecond in the OpenMP runtime.
 
-    This pass estimates the work of each `omp.parallel` around an
-    `omp.wsloop` (the loop nest's iterations, known when the model runs,
-    times the ops of one iteration, nested loops counted by their trip
-    counts: static ones at compile time, dynamic ones whose bounds are
-    defined outside the region (a decoder's loop over its keys) when the
-    model runs, others as `dynamic-trips`) and gives it an
-    `if` clause: the threads are forked only when the work reaches
-    `min-work`; otherwise the region runs on the calling thread.
+    The pass estimates the work of a parallel loop: its iterations, known
+    when the model runs, times the ops of one iteration, nested loops
+    counted by their trip counts (static ones at compile time, dynamic ones
+    whose bounds are defined outside the loop, such as a decoder's loop over
+    its keys, when the model runs, others as `dynamic-trips`). Run before
+    `convert-scf-to-openmp`, on each outermost `scf.parallel`:
+
+    - work known at compile time and below `min-work`: the loop becomes
+      nested `scf.for` loops, which never enter the OpenMP runtime;
+    - work known only when the model runs, in a loop of at most
+      `max-versioned-ops` ops: `scf.if` on the work, the parallel loop in
+      the then-branch (marked `tern.enough_work`), the sequential loops in
+      the else-branch;
+    - otherwise (enough work, or a large loop such as a matmul kernel,
+      which is not duplicated) the loop is left parallel.
+
+    Run after `convert-scf-to-openmp`, it gives each `omp.parallel` around
+    an `omp.wsloop` that is not in such a then-branch an `if` clause: the
+    threads are forked only when the work reaches `min-work`; otherwise
+    the region runs on the calling thread. The CPU pipeline runs it at both
+    places.
 
     ```mlir
-    // omp.parallel { omp.wsloop { omp.loop_nest (%i) : index = (%c0) to (%n)
-    //   step (%c1) { <12 ops> } } }
+    // scf.parallel (%i) = (%c0) to (%n) step (%c1) { <12 ops> }
     // becomes, with min-work=1200 (100 iterations):
-    // %big = arith.cmpi sge, %trips, %c100
+    // %big = arith.cmpi sge, %n, %c100
+    // scf.if %big { scf.parallel ... } else { scf.for ... }
+    // and omp.parallel { omp.wsloop { omp.loop_nest ... } }:
     // omp.parallel if(%big) { ... }
     ```
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"5000",
            "Estimated ops (one per vector or scalar op) below which a "
-           "region runs on the calling thread">,
+           "loop runs on the calling thread">,
     Option<"dynamicTrips", "dynamic-trips", "int64_t", /*default=*/"16",
            "Iterations assumed for a nested loop whose bounds change "
            "within the region">,
+    Option<"maxVersionedOps", "max-versioned-ops", "int64_t",
+           /*default=*/"64",
+           "Largest scf.parallel (in ops) that is duplicated into a parallel "
+           "and a sequential version when its work is known only at run "
+           "time">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::omp::OpenMPDialect",
+    "::mlir::scf::SCFDialect",
   ];
 }
 
