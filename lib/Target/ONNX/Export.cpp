@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
@@ -220,6 +221,36 @@ LogicalResult collectLayers(ModuleOp module,
     layer.kept = std::move(*read);
     layer.table = true;
     return add(op, table->name, std::move(layer));
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  // Every tern op belongs to a layer found above: any other would leave its
+  // node's float weights in the exported model, which would then not be
+  // the quantized model.
+  llvm::SmallPtrSet<Operation *, 16> found;
+  for (auto &entry : layers) {
+    found.insert(entry.second.op);
+    if (auto convolution = dyn_cast<linalg::LinalgOp>(entry.second.op))
+      if (std::optional<GroupedLayer> grouped = matchGroupedLayer(convolution))
+        if (grouped->ternary)
+          found.insert(grouped->ternary);
+  }
+  walk = module.walk([&](Operation *op) {
+    if (!isa<TernDialect>(op->getDialect()) || isa<ConstantOp>(op) ||
+        found.contains(op))
+      return WalkResult::advance();
+    // A rotation is exported with the layer whose tern.matmul reads it
+    // (and its corrections, which read it too).
+    if (isa<RotateOp>(op) && llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return isa<MatmulOp>(user) && found.contains(user);
+        }))
+      return WalkResult::advance();
+    op->emitError("export-onnx: this '")
+        << op->getName() << "' (of node '" << layerNameAt(op->getLoc())
+        << "') is not part of a layer the export recognizes (a tern.matmul, "
+           "or a convolution on a tern.dequantize): the exported node would "
+           "keep its float weights";
+    return WalkResult::interrupt();
   });
   if (walk.wasInterrupted())
     return failure();
