@@ -52,10 +52,7 @@ static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP,
     // Loops with little work (most ops of a decoder's step) run on the
     // calling thread, as plain loops when that is known before the model
     // runs or the loop is small, else in an OpenMP region that forks the
-    // other threads only for enough work. Loop bounds computed in a loop
-    // from values outside it are hoisted first, so that the estimate counts
-    // their iterations when the model runs.
-    pm.addPass(createLoopInvariantCodeMotionPass());
+    // other threads only for enough work.
     tern::ParallelWorkThresholdOptions threshold;
     threshold.minWork = minWork;
     pm.addPass(tern::createParallelWorkThreshold(threshold));
