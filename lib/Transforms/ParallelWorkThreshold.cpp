@@ -160,7 +160,8 @@ struct ParallelWorkThreshold
       if (failed(scheduleLoop(loop)))
         return signalPassFailure();
     // After OpenMP: regions around a worksharing loop.
-    getOperation().walk([&](omp::ParallelOp parallel) { guardRegion(parallel); });
+    getOperation().walk(
+        [&](omp::ParallelOp parallel) { guardRegion(parallel); });
   }
 
   /// Before OpenMP: a loop with too little work becomes sequential loops,
@@ -170,17 +171,15 @@ struct ParallelWorkThreshold
   /// work, the parallel loop in one branch, sequential loops in the other.
   /// Larger ones are left to an `if` clause on their OpenMP region.
   LogicalResult scheduleLoop(scf::ParallelOp loop) {
-    if (loop.getNumResults() != 0 ||
-        loop->walk([&](scf::ParallelOp inner) {
-              return inner == loop ? WalkResult::advance()
-                                   : WalkResult::interrupt();
-            }).wasInterrupted())
+    bool nested = false;
+    loop.getRegion().walk([&](scf::ParallelOp) { nested = true; });
+    if (loop.getNumResults() != 0 || nested)
       return success();
     Operation *before = loop->getPrevNode();
     OpBuilder b(loop);
     Location loc = loop.getLoc();
-    Value trips = countTrips(b, loc, loop.getLowerBound(),
-                             loop.getUpperBound(), loop.getStep());
+    Value trips = countTrips(b, loc, loop.getLowerBound(), loop.getUpperBound(),
+                             loop.getStep());
     if (!trips)
       return success();
     Value perIteration =
@@ -232,9 +231,8 @@ struct ParallelWorkThreshold
     Operation *before = parallel->getPrevNode();
     OpBuilder b(parallel);
     Location loc = parallel.getLoc();
-    Value trips =
-        countTrips(b, loc, nest.getLoopLowerBounds(),
-                   nest.getLoopUpperBounds(), nest.getLoopSteps());
+    Value trips = countTrips(b, loc, nest.getLoopLowerBounds(),
+                             nest.getLoopUpperBounds(), nest.getLoopSteps());
     if (!trips)
       return;
     Value perIteration =
