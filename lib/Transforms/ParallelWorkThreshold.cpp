@@ -17,8 +17,11 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <functional>
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_PARALLELWORKTHRESHOLD
@@ -31,8 +34,9 @@ namespace {
 
 /// The ops `region` of `parallel` executes: one per op, loops counted by
 /// their trip counts: static ones as constants, dynamic ones computed
-/// before `parallel` when their bounds are defined outside it (a decoder's
-/// loop over its keys), else `dynamicTrips`. Built at `b`'s insertion
+/// before `parallel` when their bounds are defined outside it or computed
+/// in it from such values by pure ops (a decoder's loop over its keys, in
+/// tiles), else `dynamicTrips`. Built at `b`'s insertion
 /// point; constants fold, so a static estimate is an arith.constant.
 Value estimateWork(OpBuilder &b, Location loc, Region &region,
                    Operation *parallel, int64_t dynamicTrips) {
@@ -46,6 +50,28 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
   auto outside = [&](Value value) {
     return !parallel->getRegion(0).isAncestor(value.getParentRegion());
   };
+  // A bound the region computes from values defined outside it (an
+  // affine.apply of the number of keys, say) is computed again before
+  // `parallel` (pure ops only: a division that could trap stays); null
+  // when it depends on the iterations or on memory.
+  std::function<Value(Value, int)> hoist = [&](Value value,
+                                               int depth) -> Value {
+    if (outside(value))
+      return value;
+    Operation *def = value.getDefiningOp();
+    if (!def || depth == 0 || def->getNumRegions() != 0 ||
+        !isPure(def))
+      return {};
+    IRMapping mapping;
+    for (Value operand : def->getOperands()) {
+      Value hoisted = hoist(operand, depth - 1);
+      if (!hoisted)
+        return {};
+      mapping.map(operand, hoisted);
+    }
+    return b.clone(*def, mapping)
+        ->getResult(cast<OpResult>(value).getResultNumber());
+  };
   Value work = constant(0);
   for (Block &block : region)
     for (Operation &op : block) {
@@ -55,17 +81,18 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
             loc, own, estimateWork(b, loc, nested, parallel, dynamicTrips));
       Value trips;
       if (auto loop = dyn_cast<scf::ForOp>(op)) {
+        constexpr int kHoistDepth = 4;
+        Value lower, upper, step;
         if (std::optional<APInt> count = loop.getStaticTripCount())
           trips = constant(std::max<int64_t>(count->getSExtValue(), 0));
-        else if (outside(loop.getLowerBound()) &&
-                 outside(loop.getUpperBound()) && outside(loop.getStep()))
+        else if ((lower = hoist(loop.getLowerBound(), kHoistDepth)) &&
+                 (upper = hoist(loop.getUpperBound(), kHoistDepth)) &&
+                 (step = hoist(loop.getStep(), kHoistDepth)))
           trips = b.createOrFold<arith::MaxSIOp>(
               loc,
               b.createOrFold<arith::CeilDivSIOp>(
-                  loc,
-                  b.createOrFold<arith::SubIOp>(loc, loop.getUpperBound(),
-                                                loop.getLowerBound()),
-                  loop.getStep()),
+                  loc, b.createOrFold<arith::SubIOp>(loc, upper, lower),
+                  step),
               constant(0));
         else
           trips = constant(dynamicTrips);

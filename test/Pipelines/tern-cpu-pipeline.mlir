@@ -1,14 +1,22 @@
-// RUN: tern-opt %s --tern-cpu-pipeline | FileCheck %s --check-prefix=IR
+// RUN: tern-opt %s --tern-cpu-pipeline="parallel-min-work=0" | FileCheck %s --check-prefix=IR
+// RUN: tern-opt %s --tern-cpu-pipeline | FileCheck %s --check-prefix=SMALL
 // RUN: tern-opt %s --tern-cpu-pipeline="parallel=0" | FileCheck %s --check-prefix=SERIAL
+// RUN: tern-opt %s --tern-cpu-pipeline="parallel-min-work=0" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
 // RUN: tern-opt %s --tern-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
+// RUN: not tern-opt %s --tern-cpu-pipeline="parallel-min-work=-1" 2>&1 | FileCheck %s --check-prefix=BADWORK
 
 // tern-cpu-pipeline: tern ops through their reference lowering, then the
 // parallel loops of every op on OpenMP threads. Same numbers as the
 // reference pipeline (test/Integration/matmul-planes-shifts-bias.mlir).
 
+// With every loop worth forking (parallel-min-work=0), OpenMP regions; by
+// default a model this small has too little work for any, and its loops
+// run as plain loops on the calling thread.
 // IR: omp.parallel
 // IR: omp.wsloop
+// SMALL-NOT: omp.
 // SERIAL-NOT: omp.
+// BADWORK: error: tern-parallel-work-threshold: min-work and max-versioned-ops must be >= 0 and dynamic-trips >= 1
 // CHECK: sizes = [2, 3]
 // CHECK-NEXT: {{\[\[}}-6.25, 1.5, 1.25],
 // CHECK-NEXT: [2.6875, -7.6875, 4.8125]]

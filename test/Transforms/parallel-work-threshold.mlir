@@ -130,6 +130,45 @@ func.func @runtime_inner(%buf: memref<?x?xf32>, %n: index, %m: index) {
 
 // -----
 
+// A nested loop whose bound the region computes from values outside it by
+// pure ops (the number of 32-wide tiles of %m, as tiling writes it) counts
+// with that bound when the model runs: the bound is computed again before
+// the region. A division that could trap (by %d, which may be 0) is not
+// moved out of the loop: that loop counts as dynamic-trips iterations.
+// CHECK-LABEL: func.func @computed_inner
+// CHECK-SAME: (%[[BUF:.*]]: memref<?x?xf32>, %[[N:.*]]: index, %[[M:.*]]: index, %[[D:.*]]: index)
+// CHECK: %[[TILES:.*]] = arith.ceildivsi %[[M]], %{{.*}} : index
+// CHECK: arith.maxsi %[[TILES]]
+// CHECK-NOT: arith.ceildivsi %[[M]], %[[D]]
+// CHECK: omp.parallel if(
+func.func @computed_inner(%buf: memref<?x?xf32>, %n: index, %m: index, %d: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+        %tiles = arith.ceildivsi %m, %c32 : index
+        scf.for %j = %c0 to %tiles step %c1 {
+          %v = memref.load %buf[%i, %j] : memref<?x?xf32>
+          %w = arith.addf %v, %v : f32
+          memref.store %w, %buf[%i, %j] : memref<?x?xf32>
+        }
+        %parts = arith.ceildivsi %m, %d : index
+        scf.for %j = %c0 to %parts step %c1 {
+          %v = memref.load %buf[%i, %j] : memref<?x?xf32>
+          memref.store %v, %buf[%i, %j] : memref<?x?xf32>
+        }
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
 // A region that has its if clause already, or no worksharing loop, is
 // left alone.
 // CHECK-LABEL: func.func @kept

@@ -177,8 +177,9 @@ def ParallelWorkThreshold : Pass<"tern-parallel-work-threshold",
     The pass estimates the work of a parallel loop: its iterations, known
     when the model runs, times the ops of one iteration, nested loops
     counted by their trip counts (static ones at compile time, dynamic ones
-    whose bounds are defined outside the loop, such as a decoder's loop over
-    its keys, when the model runs, others as `dynamic-trips`). Run before
+    whose bounds are defined outside the loop or computed in it from such
+    values by pure ops, such as a decoder's loop over its keys, when the
+    model runs, others as `dynamic-trips`). Run before
     `convert-scf-to-openmp`, on each outermost `scf.parallel`:
 
     - work known at compile time and below `min-work`: the loop becomes
