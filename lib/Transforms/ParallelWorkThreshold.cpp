@@ -59,8 +59,7 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
     if (outside(value))
       return value;
     Operation *def = value.getDefiningOp();
-    if (!def || depth == 0 || def->getNumRegions() != 0 ||
-        !isPure(def))
+    if (!def || depth == 0 || def->getNumRegions() != 0 || !isPure(def))
       return {};
     IRMapping mapping;
     for (Value operand : def->getOperands()) {
@@ -91,8 +90,7 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
           trips = b.createOrFold<arith::MaxSIOp>(
               loc,
               b.createOrFold<arith::CeilDivSIOp>(
-                  loc, b.createOrFold<arith::SubIOp>(loc, upper, lower),
-                  step),
+                  loc, b.createOrFold<arith::SubIOp>(loc, upper, lower), step),
               constant(0));
         else
           trips = constant(dynamicTrips);
