@@ -46,8 +46,10 @@ static void addBufferization(OpPassManager &pm) {
 /// Loops and memrefs to the LLVM dialect. Memrefs are lowered before
 /// scf-to-cf: OpenMP regions keep their memref.alloca_scope, which must be
 /// lowered before scf-to-cf splits their bodies into blocks.
+/// With OpenMP, loops of fewer than `minWork` estimated ops run on the
+/// calling thread (tern-parallel-work-threshold).
 static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP,
-                              int64_t minWork = 0) {
+                              int64_t minWork) {
   if (openMP) {
     // Loops with little work (most ops of a decoder's step) run on the
     // calling thread, as plain loops when that is known before the model
@@ -78,7 +80,8 @@ void mlir::tern::buildReferenceToLLVMPipeline(
   pm.addPass(createCanonicalizerPass());
   addBufferization(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  addLoweringToLLVM(pm, options.emitCInterface, /*openMP=*/false);
+  addLoweringToLLVM(pm, options.emitCInterface, /*openMP=*/false,
+                    /*minWork=*/0);
 }
 
 void mlir::tern::buildCPUPipeline(OpPassManager &pm,
