@@ -22,10 +22,11 @@ void mlir::tern::buildPTQPipeline(OpPassManager &pm,
     CalibrateOptions calibrate;
     calibrate.inputs = options.calibration;
     calibrate.stats = options.stats;
-    // What fits through E[x xᵀ]: GPTQ, the scale refit, rotated statistics
-    // and the Hessian-weighted low-rank correction.
+    // What fits through E[x xᵀ]: GPTQ, the scale refit, learned rounding,
+    // rotated statistics and the Hessian-weighted low-rank correction.
     calibrate.secondMoment =
-        options.gptq || options.refitScales || options.rotate ||
+        options.gptq || options.refitScales || options.refineCodes > 0 ||
+        options.rotate ||
         (options.lowRank > 0 &&
          options.lowRankWeight == ::tern::quant::LowRankWeight::Hessian);
     calibrate.convolutions = convolutionLayersName(options.convolutions).str();

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tern/Quant/LinearAlgebra.h"
+#include "tern/Quant/Packing.h"
 #include "tern/Quant/Parallel.h"
 #include "tern/Quant/Quantize.h"
 
@@ -214,4 +215,85 @@ void tern::quant::refitScales(MatrixRef w, const double *hessian,
           q.scale(p, r, g) = float(b[p]);
     }
   });
+}
+
+int64_t tern::quant::refineCodes(MatrixRef w, const double *hessian,
+                                 double dampening, int sweeps,
+                                 bool signedZeros, TernaryWeights &q) {
+  int64_t k = q.cols, planes = q.planes, size = q.effectiveGroupSize();
+  // H + λI, as error feedback damps it: the objective it minimised.
+  std::vector<double> h(hessian, hessian + k * k);
+  double meanDiag = 0;
+  for (int64_t j = 0; j < k; ++j)
+    meanDiag += h[j * k + j] / double(std::max<int64_t>(k, 1));
+  for (int64_t j = 0; j < k; ++j) {
+    if (h[j * k + j] == 0)
+      h[j * k + j] = 1;
+    h[j * k + j] += dampening * meanDiag;
+  }
+  int64_t combinations = 1;
+  for (int64_t p = 0; p < planes; ++p)
+    combinations *= 3;
+  std::vector<int64_t> changedRows(q.rows, 0);
+  parallelFor(q.rows, 0, [&](int64_t r) {
+    const float *row = w.row(r);
+    // e = Ŵ - W and its gradient g = e (H + λI), kept up to date.
+    std::vector<double> e(k), g(k, 0.0), values(combinations);
+    for (int64_t j = 0; j < k; ++j)
+      e[j] = double(q.value(r, j)) - double(row[j]);
+    for (int64_t i = 0; i < k; ++i) {
+      if (e[i] == 0)
+        continue;
+      const double *hi = &h[i * k];
+      for (int64_t j = 0; j < k; ++j)
+        g[j] += e[i] * hi[j];
+    }
+    int64_t changed = 0;
+    for (int sweep = 0; sweep < sweeps; ++sweep) {
+      int64_t changedNow = 0;
+      for (int64_t g0 = 0; g0 < q.groups(); ++g0) {
+        // Every value the group's scales reach, indexed by the planes'
+        // trits in base 3 (digit p: plane p's trit + 1).
+        for (int64_t c = 0; c < combinations; ++c) {
+          float v = 0;
+          for (int64_t p = 0, rest = c; p < planes; ++p, rest /= 3)
+            v += q.scale(p, r, g0) * float(rest % 3 - 1);
+          values[c] = double(v + q.shift(r, g0));
+        }
+        for (int64_t j = g0 * size; j < (g0 + 1) * size; ++j) {
+          double current = double(q.value(r, j)), hjj = h[j * k + j];
+          double best = 0;
+          int64_t choice = -1;
+          for (int64_t c = 0; c < combinations; ++c) {
+            double d = values[c] - current;
+            // The change of e (H + λI) eᵀ when e_j moves by d.
+            double gain = d * (2 * g[j] + d * hjj);
+            if (gain < best - 1e-12 * hjj * d * d) {
+              best = gain;
+              choice = c;
+            }
+          }
+          if (choice < 0)
+            continue;
+          for (int64_t p = 0, rest = choice; p < planes; ++p, rest /= 3)
+            q.code(p, r, j) =
+                codeOf(int(rest % 3) - 1, signedZeros && row[j] < 0);
+          double d = double(q.value(r, j)) - current;
+          e[j] += d;
+          const double *hj = &h[j * k];
+          for (int64_t i = 0; i < k; ++i)
+            g[i] += d * hj[i];
+          ++changedNow;
+        }
+      }
+      changed += changedNow;
+      if (!changedNow)
+        break;
+    }
+    changedRows[r] = changed;
+  });
+  int64_t total = 0;
+  for (int64_t c : changedRows)
+    total += c;
+  return total;
 }

@@ -214,9 +214,12 @@ LogicalResult LayerFitter::prepareStatistics(const Layer &layer,
                                              StringRef source) const {
   int64_t k = layer.cols;
   const LayerStatistics &stats = *prepared.stats;
-  if ((settings_.gptq || settings_.refitScales) && stats.secondMoment.empty())
+  if ((settings_.gptq || settings_.refitScales || settings_.refineCodes) &&
+      stats.secondMoment.empty())
     return emitLayerError(layer)
-           << (settings_.gptq ? "gptq" : "refit-scales")
+           << (settings_.gptq          ? "gptq"
+               : settings_.refitScales ? "refit-scales"
+                                       : "refine-codes")
            << " needs second moments, and " << source
            << " has none (run tern-calibrate with second-moment=1)";
   // Importance of the columns: E[x²]. A column no calibration input reached
@@ -287,6 +290,10 @@ LayerFitter::fit(const Layer &layer, const PreparedLayer &prepared,
   // Stored as f16 where they fit: everything after this (the next layers'
   // calibration, allocation, the report) sees the stored values.
   q::storeScalesAsHalf(*result);
+  // The codes are then chosen for the scales as stored.
+  if (settings_.refineCodes)
+    q::refineCodes(w, prepared.hessian.data(), settings_.dampening,
+                   settings_.refineCodes, forLayer.signedZeros, *result);
   FittedLayer fitted;
   fitted.weights = std::move(*result);
   FailureOr<q::Correction> correction =

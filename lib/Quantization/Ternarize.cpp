@@ -222,6 +222,17 @@ FailureOr<FitSettings> TernarizePass::readSettings(bool haveStats) {
     return emitError() << "refit-scales needs calibration statistics with "
                           "second moments "
                        << kNeedsStats;
+  if (refineCodes < 0 || refineCodes > 1000)
+    return emitError() << "refine-codes must be between 0 and 1000 sweeps, "
+                          "got "
+                       << refineCodes.getValue();
+  if (refineCodes > 0 && method == TernarizeMethod::Sherry)
+    return emitError() << "refine-codes moves codes one at a time, which "
+                          "method=sherry's 3:4 codes do not allow";
+  if (refineCodes > 0 && !haveStats)
+    return emitError() << "refine-codes needs calibration statistics with "
+                          "second moments "
+                       << kNeedsStats;
   if (!(dampening > 0))
     return emitError() << "dampening must be > 0, got "
                        << std::to_string(dampening.getValue());
@@ -244,6 +255,7 @@ FailureOr<FitSettings> TernarizePass::readSettings(bool haveStats) {
                                                     : packing.getValue();
   settings.gptq = gptq;
   settings.refitScales = refitScales;
+  settings.refineCodes = static_cast<int>(refineCodes);
   settings.biasCorrection = biasCorrection;
   settings.deadZoneBias = method == TernarizeMethod::Tequila;
   settings.dampening = dampening;

@@ -8,6 +8,9 @@
 // RUN: not tern-opt %s --tern-ternarize="method=tequila" 2>&1 | FileCheck %s --check-prefix=TEQUILA
 // RUN: not tern-opt %s --tern-ternarize="gptq=1" 2>&1 | FileCheck %s --check-prefix=GPTQ
 // RUN: not tern-opt %s --tern-ternarize="refit-scales=1" 2>&1 | FileCheck %s --check-prefix=REFIT
+// RUN: not tern-opt %s --tern-ternarize="refine-codes=2" 2>&1 | FileCheck %s --check-prefix=REFINE
+// RUN: not tern-opt %s --tern-ternarize="refine-codes=-1" 2>&1 | FileCheck %s --check-prefix=REFINERANGE
+// RUN: not tern-opt %s --tern-ternarize="method=sherry refine-codes=1" 2>&1 | FileCheck %s --check-prefix=REFINESHERRY
 // RUN: not tern-opt %s --tern-ternarize="bias-correction=1" 2>&1 | FileCheck %s --check-prefix=BIAS
 // RUN: sed 's/^module {/module attributes {tern.calibration = {input_sets = 1, layers = {proj = {channels = 8, samples = 1}}}} {/' %s | not tern-opt --tern-ternarize 2>&1 | FileCheck %s --check-prefix=ATTR
 // RUN: not tern-opt %s --tern-ternarize="dampening=0" 2>&1 | FileCheck %s --check-prefix=DAMPENING
@@ -26,6 +29,7 @@
 // RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"proj": {"channels": 8, "samples": 1, "mean": [0, 0, 0, 0, 0, 0, 0, 0], "mean_square": [1, 1, 1, 1, 1, 1, 1, 1], "max_abs": [1, 1, 1, 1, 1, 1, 1, 1]}}}' > %t.first
 // RUN: not tern-opt %s --tern-ternarize="gptq=1 stats=%t.first" 2>&1 | FileCheck %s --check-prefix=SECOND
 // RUN: not tern-opt %s --tern-ternarize="refit-scales=1 stats=%t.first" 2>&1 | FileCheck %s --check-prefix=REFITSECOND
+// RUN: not tern-opt %s --tern-ternarize="refine-codes=3 stats=%t.first" 2>&1 | FileCheck %s --check-prefix=REFINESECOND
 // RUN: echo '{"format": "tern-calibration", "version": 1, "layers": {"proj": {"channels": 8, "samples": 1, "mean": [0, 0], "mean_square": [1, 1, 1, 1, 1, 1, 1, 1], "max_abs": [1, 1, 1, 1, 1, 1, 1, 1]}}}' > %t.short
 // RUN: not tern-opt %s --tern-ternarize="stats=%t.short" 2>&1 | FileCheck %s --check-prefix=SHORT
 
@@ -39,6 +43,9 @@
 // TEQUILA: error: tern-ternarize: method=tequila needs calibration statistics for its bias (stats=FILE, or tern-calibrate earlier in the pipeline)
 // GPTQ: error: tern-ternarize: gptq needs calibration statistics with second moments (stats=FILE, or tern-calibrate earlier in the pipeline)
 // REFIT: error: tern-ternarize: refit-scales needs calibration statistics with second moments (stats=FILE, or tern-calibrate earlier in the pipeline)
+// REFINE: error: tern-ternarize: refine-codes needs calibration statistics with second moments (stats=FILE, or tern-calibrate earlier in the pipeline)
+// REFINERANGE: error: tern-ternarize: refine-codes must be between 0 and 1000 sweeps, got -1
+// REFINESHERRY: error: tern-ternarize: refine-codes moves codes one at a time, which method=sherry's 3:4 codes do not allow
 // BIAS: error: tern-ternarize: bias-correction needs calibration statistics (stats=FILE, or tern-calibrate earlier in the pipeline)
 // DAMPENING: error: tern-ternarize: dampening must be > 0, got 0
 // BASE3SZT: error: tern-ternarize: packing=base3 holds three values a code: method=szt's signed zeros need packing=sign_magnitude
@@ -51,6 +58,7 @@
 // CHANNELS: error: {{.*}}tern-ternarize: layer 'proj': its statistics have 2 channels, the layer has K = 8
 // SECOND: error: {{.*}}tern-ternarize: layer 'proj': gptq needs second moments, and '{{.*}}.first' has none (run tern-calibrate with second-moment=1)
 // REFITSECOND: error: {{.*}}tern-ternarize: layer 'proj': refit-scales needs second moments, and '{{.*}}.first' has none (run tern-calibrate with second-moment=1)
+// REFINESECOND: error: {{.*}}tern-ternarize: layer 'proj': refine-codes needs second moments, and '{{.*}}.first' has none (run tern-calibrate with second-moment=1)
 // ATTR: error: tern-ternarize: tern.calibration: layer 'proj' has no mean
 // SHORT: error: tern-ternarize: calibration statistics '{{.*}}.short': layer 'proj': 'mean' has 2 values, expected 8
 

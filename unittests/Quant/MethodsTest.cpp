@@ -651,6 +651,85 @@ TEST(ErrorFeedbackTest, LowersTheOutputError) {
   }
 }
 
+TEST(RefineCodesTest, LowersTheDampedOutputErrorToACoordinateMinimum) {
+  const int64_t rows = 16, cols = 64, samples = 256;
+  const double dampening = 0.01;
+  std::vector<float> w = gaussian(rows * cols, 41);
+  std::vector<float> z = gaussian(samples * cols, 42),
+                     mix = gaussian(cols * cols, 43, 0.3f);
+  std::vector<double> hessian(cols * cols, 0.0), x(cols);
+  for (int64_t s = 0; s < samples; ++s) {
+    for (int64_t i = 0; i < cols; ++i) {
+      x[i] = z[s * cols + i];
+      for (int64_t j = 0; j < cols; ++j)
+        x[i] += mix[i * cols + j] * z[s * cols + j];
+    }
+    for (int64_t i = 0; i < cols; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        hessian[i * cols + j] += x[i] * x[j];
+  }
+  double meanDiag = 0;
+  for (int64_t i = 0; i < cols; ++i)
+    meanDiag += hessian[i * cols + i] / double(cols);
+  // e (H + λI) eᵀ over every row: what refineCodes minimises.
+  auto objective = [&](const TernaryWeights &q) {
+    double sum = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      std::vector<double> e(cols);
+      for (int64_t k = 0; k < cols; ++k)
+        e[k] = double(q.value(r, k)) - w[r * cols + k];
+      for (int64_t i = 0; i < cols; ++i) {
+        sum += dampening * meanDiag * e[i] * e[i];
+        for (int64_t j = 0; j < cols; ++j)
+          sum += e[i] * hessian[i * cols + j] * e[j];
+      }
+    }
+    return sum;
+  };
+  MatrixRef m{w.data(), rows, cols};
+  for (int planes : {1, 2}) {
+    QuantizeOptions options;
+    options.method = planes == 1 ? Method::Threshold : Method::TritPlanes;
+    options.tritPlanes.planes = planes;
+    options.groupSize = 32;
+    ErrorFeedbackOptions feedback;
+    feedback.dampening = dampening;
+    llvm::Expected<TernaryWeights> gptq =
+        quantizeWithErrorFeedback(m, hessian.data(), options, feedback);
+    ASSERT_EQ(messageOf(gptq), "");
+    TernaryWeights refined = *gptq;
+    int64_t moves =
+        refineCodes(m, hessian.data(), dampening, 100, false, refined);
+    EXPECT_GT(moves, 0) << planes << " planes";
+    double before = objective(*gptq), after = objective(refined);
+    EXPECT_LT(after, 0.98 * before) << planes << " planes";
+    EXPECT_EQ(refined.scales, gptq->scales);
+    // Converged: no single code change lowers the objective any more.
+    for (int64_t r = 0; r < rows; r += 5)
+      for (int64_t k = 0; k < cols; k += 7)
+        for (int64_t p = 0; p < planes; ++p)
+          for (int value : {-1, 0, 1}) {
+            TernaryWeights moved = refined;
+            moved.code(p, r, k) = codeOf(value);
+            EXPECT_GE(objective(moved), after * (1 - 1e-9))
+                << "row " << r << " column " << k << " plane " << p;
+          }
+    // One more call moves nothing.
+    EXPECT_EQ(refineCodes(m, hessian.data(), dampening, 100, false, refined),
+              0);
+  }
+  // Signed zeros follow the sign of the weight.
+  QuantizeOptions options;
+  options.groupSize = 32;
+  options.signedZeros = true;
+  TernaryWeights q = mustQuantize(m, nullptr, options);
+  refineCodes(m, hessian.data(), dampening, 100, true, q);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k)
+      if (codeValue(q.code(0, r, k)) == 0)
+        EXPECT_EQ(q.code(0, r, k), codeOf(0, w[r * cols + k] < 0));
+}
+
 /// Second moments of x and x̃ = A x (+ noise), for retargetWeights.
 struct ShiftedInputs {
   int64_t samples, cols;

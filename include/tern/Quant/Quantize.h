@@ -101,6 +101,20 @@ llvm::Expected<std::vector<float>> retargetWeights(MatrixRef w,
 /// groups whose system is singular, keep their scales.
 void refitScales(MatrixRef w, const double *hessian, TernaryWeights &q);
 
+/// Learned rounding: coordinate descent over the codes of fixed scales on
+/// the output error e (H + λI) eᵀ, e = Ŵ − W per row, H = E[x xᵀ] (K x K,
+/// row-major) damped as error feedback damps it (λ = `dampening` times the
+/// mean diagonal, unit diagonal for unseen columns). Each sweep visits the
+/// weights in order and moves each to the value of its group's scales
+/// (every combination of the planes' trits, plus the shift) that lowers
+/// the error most, updating the gradient e (H + λI) after every move; it
+/// stops after `sweeps` sweeps or one that moves nothing. The error never
+/// rises. Zero codes get the sign of w with `signedZeros`. Sherry's 3:4
+/// codes are not supported (a move may break the pattern). Returns the
+/// number of moves.
+int64_t refineCodes(MatrixRef w, const double *hessian, double dampening,
+                    int sweeps, bool signedZeros, TernaryWeights &q);
+
 /// Tequila dead-zone reactivation: b_r = Σ_{k in D_r} (W[r,k] − Ŵ[r,k]) ·
 /// E[x_k] over the dead zone D_r (codes 0 in every plane), to be added to the
 /// layer's bias. With one plane and no shift Ŵ is 0 there, so this is the

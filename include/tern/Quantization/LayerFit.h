@@ -29,6 +29,8 @@ struct FitSettings {
   bool gptq = false;
   /// Scales refitted to the output error once the codes are chosen.
   bool refitScales = false;
+  /// Sweeps of learned rounding (refineCodes) once scales are stored.
+  int refineCodes = 0;
   /// The bias cancels the mean output error (and contains Tequila's).
   bool biasCorrection = false;
   /// Tequila's dead-zone bias.

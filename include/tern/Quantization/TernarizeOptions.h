@@ -154,6 +154,14 @@ template <typename Owner> struct TernarizeOptionSet {
                         "covariance) once the codes are chosen (needs second "
                         "moments)"),
                     llvm::cl::init(false)),
+        refineCodes(
+            owner, "refine-codes",
+            llvm::cl::desc(
+                "Learned rounding: sweeps of coordinate descent that move "
+                "each code to the value of its group's scales lowering the "
+                "output error under E[x x^T] most, once the layer is "
+                "fitted (0: none; needs second moments; not method=sherry)"),
+            llvm::cl::init(0)),
         biasCorrection(
             owner, "bias-correction",
             llvm::cl::desc("Add (W - What) E[x] to each layer's bias, "
@@ -242,6 +250,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<std::string> stats;
   Option<bool> gptq;
   Option<bool> refitScales;
+  Option<int64_t> refineCodes;
   Option<bool> biasCorrection;
   Option<double> dampening;
   Option<bool> rotate;
