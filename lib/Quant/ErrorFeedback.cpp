@@ -125,7 +125,8 @@ tern::quant::quantizeWithErrorFeedback(MatrixRef w, const double *hessian,
 
 llvm::Expected<std::vector<float>>
 tern::quant::retargetWeights(MatrixRef w, const double *cross,
-                             const double *hessian, double dampening) {
+                             const double *hessian, double dampening,
+                             const double *residualCross) {
   int64_t n = w.rows, k = w.cols;
   std::vector<double> l(hessian, hessian + k * k);
   double meanDiag = 0;
@@ -146,8 +147,11 @@ tern::quant::retargetWeights(MatrixRef w, const double *cross,
   std::vector<float> target(n * k);
   parallelFor(n, 0, [&](int64_t r) {
     const float *row = w.row(r);
-    // s = (H̃ + λI)⁻¹ (C − H̃)ᵀ w: forward then back substitution with L.
+    // s = (H̃ + λI)⁻¹ ((C − H̃)ᵀ w + E[d_r x̃]): forward then back
+    // substitution with L.
     std::vector<double> s(k, 0.0);
+    if (residualCross)
+      s.assign(residualCross + r * k, residualCross + (r + 1) * k);
     for (int64_t i = 0; i < k; ++i) {
       const double *d = difference.data() + i * k;
       double wi = row[i];

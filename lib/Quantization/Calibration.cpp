@@ -198,6 +198,30 @@ void TargetStatistics::accumulate(int64_t rows, const float *x,
   mergeMeans(crossMoment, cross, before, rows);
 }
 
+void TargetStatistics::accumulateResidual(int64_t rows, int64_t n,
+                                          const float *residual,
+                                          const float *receivedResidual,
+                                          const float *xr) {
+  int64_t k = received.channels;
+  // accumulate() has counted these rows already.
+  int64_t before = received.samples - rows;
+  std::vector<double> cross(n * k, 0.0), sum(n, 0.0);
+  ::tern::quant::parallelFor(n, 0, [&](int64_t i) {
+    double *out = cross.data() + i * k;
+    for (int64_t r = 0; r < rows; ++r) {
+      double d = double(residual[r * n + i]) - receivedResidual[r * n + i];
+      sum[i] += d;
+      if (d == 0)
+        continue;
+      const float *x = xr + r * k;
+      for (int64_t j = 0; j < k; ++j)
+        out[j] += d * double(x[j]);
+    }
+  });
+  mergeMeans(residualCross, cross, before, rows);
+  mergeMeans(residualMean, sum, before, rows);
+}
+
 LogicalResult
 mlir::tern::writeCalibration(llvm::StringRef path,
                              const Calibration &calibration,

@@ -26,13 +26,13 @@ q::QuantizeOptions optionsForWidth(q::QuantizeOptions options, int64_t cols) {
   return options;
 }
 
-/// M - a bᵀ (K x K).
+/// M - a bᵀ (a.size() x b.size()).
 std::vector<double> centered(const std::vector<double> &moment,
                              const std::vector<double> &a,
                              const std::vector<double> &b) {
   std::vector<double> result(moment);
-  int64_t k = int64_t(a.size());
-  for (int64_t i = 0; i < k; ++i)
+  int64_t rows = int64_t(a.size()), k = int64_t(b.size());
+  for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < k; ++j)
       result[i * k + j] -= a[i] * b[j];
   return result;
@@ -194,6 +194,9 @@ LogicalResult LayerFitter::prepare(const Layer &layer, PreparedLayer &prepared,
         rotation.apply(target.floatMean.data());
         rotation.conjugate(target.floatSecondMoment.data());
         rotation.conjugate(target.crossMoment.data());
+        for (int64_t n = 0; n < layer.rows && !target.residualCross.empty();
+             ++n)
+          rotation.apply(target.residualCross.data() + n * k);
       } else {
         prepared.rotatedStats = *prepared.stats;
         rotateStatistics(rotation, prepared.rotatedStats);
@@ -241,9 +244,16 @@ LogicalResult LayerFitter::prepareStatistics(const Layer &layer,
         settings_.biasCorrection
             ? centered(target.crossMoment, target.floatMean, stats.mean)
             : target.crossMoment;
-    llvm::Expected<std::vector<float>> retargeted =
-        q::retargetWeights(prepared.original(layer), cross.data(),
-                           prepared.hessian.data(), settings_.dampening);
+    // Block targets: E[d x̃ᵀ] of what the residual stream carries (its
+    // mean goes to the bias with bias correction).
+    std::vector<double> residualCross =
+        settings_.biasCorrection && !target.residualCross.empty()
+            ? centered(target.residualCross, target.residualMean, stats.mean)
+            : target.residualCross;
+    llvm::Expected<std::vector<float>> retargeted = q::retargetWeights(
+        prepared.original(layer), cross.data(), prepared.hessian.data(),
+        settings_.dampening,
+        residualCross.empty() ? nullptr : residualCross.data());
     if (!retargeted)
       return emitLayerError(layer) << llvm::toString(retargeted.takeError());
     prepared.targetWeights = std::move(*retargeted);
@@ -370,6 +380,9 @@ std::vector<float> LayerFitter::bias(const Layer &layer,
       for (int64_t c = 0; c < layer.cols; ++c)
         sum += double(original.row(n)[c]) * floatMean[c] -
                double(w.row(n)[c]) * prepared.stats->mean[c];
+      // + E[r − r̃]: the residual stream's mean error (block targets).
+      if (!prepared.target.residualMean.empty())
+        sum += prepared.target.residualMean[n];
       bias[n] += float(sum);
     }
   }

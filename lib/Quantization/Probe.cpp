@@ -42,6 +42,81 @@ void ProbeWeights::set(int64_t n, ArrayRef<float> nk, ArrayRef<float> values) {
               reinterpret_cast<float *>(bias.data.data()));
 }
 
+namespace {
+/// Whether `op` adds its two inputs elementwise: linalg.add, or a
+/// linalg.generic with identity maps, parallel loops and an addf body,
+/// over operands and a result of one type.
+bool isElementwiseAdd(Operation *op) {
+  if (isa<linalg::AddOp>(op))
+    return op->getOperand(0).getType() == op->getResult(0).getType() &&
+           op->getOperand(1).getType() == op->getResult(0).getType();
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 2 ||
+      generic->getNumResults() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  Type type = generic->getResult(0).getType();
+  if (generic.getDpsInputs()[0].getType() != type ||
+      generic.getDpsInputs()[1].getType() != type)
+    return false;
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  return add && &body.front() == add.getOperation() &&
+         ((add.getLhs() == body.getArgument(0) &&
+           add.getRhs() == body.getArgument(1)) ||
+          (add.getLhs() == body.getArgument(1) &&
+           add.getRhs() == body.getArgument(0)));
+}
+
+/// The value a layer's `products` are added to (its residual stream):
+/// following their only use through reshapes, which keep the elements in
+/// row-major order, to an elementwise addition, the other operand. Null
+/// when there is none.
+Value residualOperand(Value products) {
+  Value value = products;
+  while (value.hasOneUse()) {
+    Operation *user = *value.getUsers().begin();
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp>(
+            user) &&
+        user->getOperand(0) == value) {
+      value = user->getResult(0);
+      continue;
+    }
+    if (!isElementwiseAdd(user))
+      return {};
+    Value lhs = user->getOperand(0), rhs = user->getOperand(1);
+    if (lhs == rhs)
+      return {};
+    return lhs == value ? rhs : lhs;
+  }
+  return {};
+}
+
+/// `value` (of `rows` x `n` elements in all) as a rows x n matrix.
+Value asMatrix(OpBuilder &b, Location loc, Value value, Value rows,
+               int64_t n) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() != 1) {
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+    value = tensor::CollapseShapeOp::create(b, loc, value,
+                                            ArrayRef<ReassociationIndices>{all});
+  }
+  // Expanded into a dynamic dimension, the source's must be dynamic too.
+  value = tensor::CastOp::create(
+      b, loc, RankedTensorType::get({ShapedType::kDynamic}, type.getElementType()),
+      value);
+  auto matrix = RankedTensorType::get({ShapedType::kDynamic, n},
+                                      type.getElementType());
+  return tensor::ExpandShapeOp::create(
+      b, loc, matrix, value, ArrayRef<ReassociationIndices>{{0, 1}},
+      ArrayRef<OpFoldResult>{rows, b.getIndexAttr(n)});
+}
+} // namespace
+
 ProbeModel::ProbeModel() = default;
 ProbeModel::~ProbeModel() = default;
 
@@ -76,6 +151,9 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
   // the next two arguments of @main.
   unsigned modelInputs = main.getNumArguments();
   SmallVector<Value> activations;
+  // Per probed layer, its products and the value they are added to (or
+  // null), with ActivationsAndResiduals.
+  SmallVector<std::pair<Value, Value>> residuals;
   OpBuilder b(probe->context_.get());
   Type f32 = b.getF32Type();
   for (const std::string &name : names) {
@@ -112,14 +190,19 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     }
     layer->op->getResult(0).replaceAllUsesWith(replacement);
     layer->op->erase();
+    if (results == Results::ActivationsAndResiduals)
+      residuals.emplace_back(replacement, layer->groups > 1
+                                              ? Value()
+                                              : residualOperand(replacement));
     probe->rows_.push_back(
         cast<RankedTensorType>(activations.back().getType()).getDimSize(0));
     probe->channels_.push_back(k * layer->groups);
+    probe->outputs_.push_back(n);
     probe->groups_.push_back(layer->groups);
     probe->initial_.emplace_back();
     probe->initial_.back().set(n, layer->weights, {});
   }
-  if (results == Results::Activations) {
+  if (results != Results::Model) {
     // Result i is layer i's activations when the selector (a last i64
     // argument) is i or negative, else 0 x K: the observations a run does
     // not need are neither copied out nor, for layers that compute them
@@ -138,12 +221,27 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     Value zero = arith::ConstantIntOp::create(b, loc, i64, 0);
     Value all = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                       selector, zero);
+    // What is observed, and which layer's selector returns it: the
+    // activations, then the residuals as M x N matrices.
+    SmallVector<std::pair<Value, int64_t>> observed;
+    for (auto [i, x] : llvm::enumerate(activations))
+      observed.emplace_back(x, int64_t(i));
+    probe->residuals_.assign(activations.size(), -1);
+    for (auto [i, residual] : llvm::enumerate(residuals)) {
+      auto [products, other] = residual;
+      if (!other)
+        continue;
+      Value rows = tensor::DimOp::create(b, loc, products, 0);
+      int64_t n = cast<RankedTensorType>(products.getType()).getDimSize(1);
+      probe->residuals_[i] = int64_t(observed.size());
+      observed.emplace_back(asMatrix(b, loc, other, rows, n), int64_t(i));
+    }
     SmallVector<Value> selected;
-    for (auto [i, x] : llvm::enumerate(activations)) {
+    for (auto [x, layerIndex] : observed) {
       auto type = cast<RankedTensorType>(x.getType());
       auto dynamic = RankedTensorType::get(
           {ShapedType::kDynamic, type.getDimSize(1)}, type.getElementType());
-      Value index = arith::ConstantIntOp::create(b, loc, i64, int64_t(i));
+      Value index = arith::ConstantIntOp::create(b, loc, i64, layerIndex);
       Value wanted = arith::OrIOp::create(
           b, loc, all,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, selector,

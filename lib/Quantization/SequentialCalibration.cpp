@@ -17,14 +17,17 @@ using ::tern::support::Array;
 FailureOr<std::unique_ptr<SequentialCalibration>>
 SequentialCalibration::create(ModelEvaluator &evaluator, ModuleOp module,
                               ArrayRef<std::string> layers, StringRef inputs,
-                              const TargetCPU &cpu, double cacheBytes) {
+                              const TargetCPU &cpu, double cacheBytes,
+                              bool blockTargets) {
   std::unique_ptr<SequentialCalibration> result(new SequentialCalibration());
   auto emitError = [&]() {
     return mlir::emitError(module.getLoc(), "tern-ternarize: sequential: ");
   };
   FailureOr<std::unique_ptr<ProbeModel>> created = ProbeModel::create(
-      evaluator, module, layers, ProbeModel::Results::Activations, inputs, cpu,
-      emitError);
+      evaluator, module, layers,
+      blockTargets ? ProbeModel::Results::ActivationsAndResiduals
+                   : ProbeModel::Results::Activations,
+      inputs, cpu, emitError);
   if (failed(created))
     return failure();
   result->probe_ = std::move(*created);
@@ -37,7 +40,9 @@ SequentialCalibration::create(ModelEvaluator &evaluator, ModuleOp module,
   for (size_t i = 0; i < layers.size(); ++i)
     bytes += ShapedType::isDynamic(probe.rows(i))
                  ? INFINITY
-                 : 4.0 * double(probe.rows(i)) * double(probe.channels(i)) *
+                 : 4.0 * double(probe.rows(i)) *
+                       double(probe.channels(i) +
+                              (probe.residual(i) >= 0 ? probe.outputs(i) : 0)) *
                        double(probe.numSets());
   if (bytes <= cacheBytes) {
     result->floatCache_.resize(probe.numSets());
@@ -62,12 +67,19 @@ llvm::Error SequentialCalibration::observe(size_t index,
       return error;
     if (llvm::Error error = probe.run(set, current_, received, int64_t(index)))
       return error;
-    stats.accumulate(
-        x[index].shape[0],
-        reinterpret_cast<const float *>(x[index].data.data()),
-        reinterpret_cast<const float *>(received[index].data.data()));
+    auto data = [](const Array &array) {
+      return reinterpret_cast<const float *>(array.data.data());
+    };
+    stats.accumulate(x[index].shape[0], data(x[index]),
+                     data(received[index]));
+    if (int64_t residual = probe.residual(index); residual >= 0)
+      stats.accumulateResidual(x[index].shape[0], x[residual].shape[1],
+                               data(x[residual]), data(received[residual]),
+                               data(received[index]));
     if (!floatCache_.empty()) {
       x[index] = Array();
+      if (int64_t residual = probe.residual(index); residual >= 0)
+        x[residual] = Array();
       std::swap(x, floatCache_[set]);
     }
   }

@@ -550,6 +550,10 @@ void TernarizePass::runOnOperation() {
                 << " needs calibration=DIR";
     return signalPassFailure();
   }
+  if (!sequential && sequentialTarget != SequentialTarget::Layer) {
+    emitError() << "sequential-target=block needs sequential=1";
+    return signalPassFailure();
+  }
   if (sequential && bits != 0) {
     emitError() << "bits and sequential do not combine (allocation measures "
                    "every layer on the float model)";
@@ -625,7 +629,9 @@ void TernarizePass::runOnOperation() {
       }
       FailureOr<std::unique_ptr<SequentialCalibration>> created =
           SequentialCalibration::create(*evaluator, module, names, calibration,
-                                        *target, kFloatCacheBytes);
+                                        *target, kFloatCacheBytes,
+                                        sequentialTarget ==
+                                            SequentialTarget::Block);
       if (failed(created))
         return signalPassFailure();
       observer = std::move(*created);

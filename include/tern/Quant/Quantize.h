@@ -86,12 +86,15 @@ quantizeWithErrorFeedback(MatrixRef w, const double *hessian,
 /// (`cross`, K x K, row i: x_i) and H̃ = E[x̃ x̃ᵀ] (`hessian`). Computed as
 /// W + W (C − H̃)(H̃ + λI)⁻¹, λ = dampening · mean(diag H̃), so that W* = W
 /// when x̃ = x. Quantizing W* under H̃ (quantizeWithErrorFeedback) then
-/// minimises the error against the float layer's output. Fails when
-/// H̃ + λI is not positive definite.
-llvm::Expected<std::vector<float>> retargetWeights(MatrixRef w,
-                                                   const double *cross,
-                                                   const double *hessian,
-                                                   double dampening);
+/// minimises the error against the float layer's output. With
+/// `residualCross` (rows x K, or null) = E[d x̃ᵀ] for d = r − r̃, what a
+/// residual stream the layer's output is added to carries of the float
+/// model against the partly quantized one, the target is the float sum
+/// W x + r − r̃ instead: W* = W + (W (C − H̃) + E[d x̃ᵀ])(H̃ + λI)⁻¹. Fails
+/// when H̃ + λI is not positive definite.
+llvm::Expected<std::vector<float>>
+retargetWeights(MatrixRef w, const double *cross, const double *hessian,
+                double dampening, const double *residualCross = nullptr);
 
 /// Refits the scales of fixed codes to the output error under H = E[x xᵀ]
 /// (K x K, row-major): per row and group the P scales solve

@@ -66,11 +66,21 @@ struct TargetStatistics {
   std::vector<double> floatMean;         ///< E[x]
   std::vector<double> floatSecondMoment; ///< E[x xᵀ]
   std::vector<double> crossMoment;       ///< E[x x̃ᵀ] (row i: x_i)
+  /// For a layer whose output is added to a residual stream r (block
+  /// targets): E[d x̃ᵀ] (N x K) and E[d] (N) of d = r − r̃, what the stream
+  /// carries of the float model's value against the partly ternarized
+  /// one's. Empty otherwise.
+  std::vector<double> residualCross, residualMean;
 
   /// Adds `rows` rows of x and x̃ (rows x channels, row-major each). The
   /// moments of a grouped layer (received.groups) are its diagonal blocks,
   /// as LayerStatistics holds them.
   void accumulate(int64_t rows, const float *x, const float *received);
+  /// Adds the residual moments of `rows` rows of r and r̃ (rows x `n`) and
+  /// x̃ (rows x channels), for the rows accumulate() last added.
+  void accumulateResidual(int64_t rows, int64_t n, const float *residual,
+                          const float *receivedResidual,
+                          const float *received);
   /// The statistics of group `g`'s channels, a layer of one group.
   TargetStatistics group(int64_t g) const;
 };

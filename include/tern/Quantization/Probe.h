@@ -48,6 +48,11 @@ public:
     /// one layer's only (the others are then 0 x K and not computed, where
     /// the layer does not compute them anyway).
     Activations,
+    /// Activations, and for every probed layer whose output is added to
+    /// another value (a residual stream: the layer's M x N products,
+    /// reshaped, one operand of an elementwise addition) that value as
+    /// M x N too, after the activations and on the same selector.
+    ActivationsAndResiduals,
   };
 
   /// Copies `module` (as copyForExecution does), makes the layers named
@@ -69,9 +74,17 @@ public:
   /// activations.
   int64_t rows(size_t i) const { return rows_[i]; }
   int64_t channels(size_t i) const { return channels_[i]; }
+  /// Output channels (N) of probed layer `i`.
+  int64_t outputs(size_t i) const { return outputs_[i]; }
   /// The groups of a grouped layer (Layer::groups): its activations are
   /// `groups` blocks of columns, and its weights K / groups x N.
   int64_t groups(size_t i) const { return groups_[i]; }
+
+  /// The index among a run's outputs of the value probed layer `i`'s
+  /// output is added to (ActivationsAndResiduals), or -1.
+  int64_t residual(size_t i) const {
+    return i < residuals_.size() ? residuals_[i] : -1;
+  }
 
   /// The weights the probed layers had in the module (float; dequantized
   /// for layers already ternarized), with no bias.
@@ -89,7 +102,7 @@ private:
   std::unique_ptr<MLIRContext> context_;
   std::unique_ptr<EvaluableModel> model_;
   std::vector<InputSet> sets_;
-  std::vector<int64_t> rows_, channels_, groups_;
+  std::vector<int64_t> rows_, channels_, outputs_, groups_, residuals_;
   std::vector<ProbeWeights> initial_;
   std::vector<::tern::support::Array> arguments_;
   /// The index of the argument selecting the one layer whose activations a

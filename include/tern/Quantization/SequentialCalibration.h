@@ -24,11 +24,13 @@ public:
   /// weights (ProbeModel) and reads the input sets of `inputs`. The float
   /// model's activations do not change: when they fit in `cacheBytes` they
   /// are computed once per set here, else again for every layer. Errors
-  /// are emitted at the module.
+  /// are emitted at the module. With `blockTargets`, a layer whose output
+  /// is added to a residual stream also records what the stream carries
+  /// (TargetStatistics::residualCross).
   static FailureOr<std::unique_ptr<SequentialCalibration>>
   create(ModelEvaluator &evaluator, ModuleOp module,
          ArrayRef<std::string> layers, StringRef inputs, const TargetCPU &cpu,
-         double cacheBytes);
+         double cacheBytes, bool blockTargets);
 
   /// Runs every input set on the float model and on the current one,
   /// recording what layer `index` receives against the float model into

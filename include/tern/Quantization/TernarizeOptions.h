@@ -34,6 +34,12 @@ enum class TernarizeMethod {
   Sherry,  ///< 3:4 sparse trits
 };
 
+/// What sequential fitting fits a layer's output to.
+enum class SequentialTarget {
+  Layer, ///< the float layer's output
+  Block, ///< for a layer added to a residual stream, the float model's sum
+};
+
 /// The option's name ("ptqtp").
 StringRef stringifyTernarizeMethod(TernarizeMethod method);
 
@@ -218,6 +224,19 @@ template <typename Owner> struct TernarizeOptionSet {
                        "activations it receives once the layers before it "
                        "are ternarized (needs calibration)"),
                    llvm::cl::init(false)),
+        sequentialTarget(
+            owner, "sequential-target",
+            llvm::cl::desc("What sequential fitting fits each layer to"),
+            llvm::cl::init(SequentialTarget::Layer),
+            llvm::cl::values(
+                clEnumValN(SequentialTarget::Layer, "layer",
+                           "the float layer's output"),
+                clEnumValN(SequentialTarget::Block, "block",
+                           "a layer whose output is added to a residual "
+                           "stream: the float model's sum there (the "
+                           "block's output), so that it also takes out the "
+                           "error the stream carries; other layers: their "
+                           "own output"))),
         bits(owner, "bits",
              llvm::cl::desc("ptqtp: average bits per weight to allocate; "
                             "each layer gets 1 to `planes` planes, or is "
@@ -259,6 +278,7 @@ template <typename Owner> struct TernarizeOptionSet {
   Option<::tern::quant::LowRankWeight> lowRankWeight;
   Option<std::string> calibration;
   Option<bool> sequential;
+  Option<SequentialTarget> sequentialTarget;
   Option<double> bits;
   Option<std::string> cpu;
   Option<std::string> report;
