@@ -190,10 +190,15 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     }
     layer->op->getResult(0).replaceAllUsesWith(replacement);
     layer->op->erase();
-    if (results == Results::ActivationsAndResiduals)
-      residuals.emplace_back(replacement, layer->groups > 1
-                                              ? Value()
-                                              : residualOperand(replacement));
+    if (results == Results::ActivationsAndResiduals) {
+      // Only products laid out as M x N (matmuls; a convolution's are
+      // NCHW, rows and channels in another order) are matched.
+      auto type = cast<RankedTensorType>(replacement.getType());
+      bool matrix = layer->groups == 1 && type.getRank() == 2 &&
+                    type.getDimSize(1) == n;
+      residuals.emplace_back(replacement,
+                             matrix ? residualOperand(replacement) : Value());
+    }
     probe->rows_.push_back(
         cast<RankedTensorType>(activations.back().getType()).getDimSize(0));
     probe->channels_.push_back(k * layer->groups);

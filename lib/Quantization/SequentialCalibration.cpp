@@ -72,10 +72,18 @@ llvm::Error SequentialCalibration::observe(size_t index,
     };
     stats.accumulate(x[index].shape[0], data(x[index]),
                      data(received[index]));
-    if (int64_t residual = probe.residual(index); residual >= 0)
+    if (int64_t residual = probe.residual(index); residual >= 0) {
+      for (const Array *array : {&x[residual], &received[residual]})
+        if (array->shape.size() != 2 ||
+            array->shape[0] != x[index].shape[0] ||
+            array->shape[1] != probe.outputs(index))
+          return llvm::createStringError(
+              "the residual stream of layer " + std::to_string(index) +
+              " does not have the layer's rows and outputs");
       stats.accumulateResidual(x[index].shape[0], x[residual].shape[1],
                                data(x[residual]), data(received[residual]),
                                data(received[index]));
+    }
     if (!floatCache_.empty()) {
       x[index] = Array();
       if (int64_t residual = probe.residual(index); residual >= 0)
