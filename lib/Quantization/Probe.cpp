@@ -151,9 +151,10 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
   // the next two arguments of @main.
   unsigned modelInputs = main.getNumArguments();
   SmallVector<Value> activations;
-  // Per probed layer, its products and the value they are added to (or
-  // null), with ActivationsAndResiduals.
-  SmallVector<std::pair<Value, Value>> residuals;
+  // Per probed layer with ActivationsAndResiduals, its M x N products (or
+  // null for products in another layout), whose residual stream is looked
+  // for once every layer is rebuilt (the stream may be another layer's).
+  SmallVector<Value> products;
   OpBuilder b(probe->context_.get());
   Type f32 = b.getF32Type();
   for (const std::string &name : names) {
@@ -196,8 +197,7 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
       auto type = cast<RankedTensorType>(replacement.getType());
       bool matrix = layer->groups == 1 && type.getRank() == 2 &&
                     type.getDimSize(1) == n;
-      residuals.emplace_back(replacement,
-                             matrix ? residualOperand(replacement) : Value());
+      products.push_back(matrix ? replacement : Value());
     }
     probe->rows_.push_back(
         cast<RankedTensorType>(activations.back().getType()).getDimSize(0));
@@ -232,12 +232,12 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     for (auto [i, x] : llvm::enumerate(activations))
       observed.emplace_back(x, int64_t(i));
     probe->residuals_.assign(activations.size(), -1);
-    for (auto [i, residual] : llvm::enumerate(residuals)) {
-      auto [products, other] = residual;
+    for (auto [i, layerProducts] : llvm::enumerate(products)) {
+      Value other = layerProducts ? residualOperand(layerProducts) : Value();
       if (!other)
         continue;
-      Value rows = tensor::DimOp::create(b, loc, products, 0);
-      int64_t n = cast<RankedTensorType>(products.getType()).getDimSize(1);
+      Value rows = tensor::DimOp::create(b, loc, layerProducts, 0);
+      int64_t n = probe->outputs_[i];
       probe->residuals_[i] = int64_t(observed.size());
       observed.emplace_back(asMatrix(b, loc, other, rows, n), int64_t(i));
     }
