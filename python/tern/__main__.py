@@ -49,7 +49,7 @@ def kernel_options(args):
 def cmd_quantize(args):
     options = {k: getattr(args, k) for k in (
         "planes", "threshold", "group_size", "include", "exclude", "bits",
-        "stats", "cpu")}
+        "stats", "cpu", "refine_codes", "sequential_target")}
     for flag in ("sequential", "gptq", "bias_correction", "refit_scales"):
         if getattr(args, flag):
             options[flag] = True
@@ -251,6 +251,13 @@ def parser(prog="tern"):
     q.add_argument("--gptq", action="store_true")
     q.add_argument("--bias-correction", action="store_true")
     q.add_argument("--refit-scales", action="store_true")
+    q.add_argument("--refine-codes", type=int, metavar="SWEEPS",
+                   help="learned rounding: sweeps of coordinate descent over "
+                   "the codes on the output error (needs --calibration)")
+    q.add_argument("--sequential-target", choices=["layer", "block"],
+                   help="with --sequential: what each layer is fitted to "
+                   "(block: a layer added to a residual stream, the float "
+                   "model's sum there)")
     q.add_argument("--pipeline", help="a tern-ptq-pipeline option string "
                    "(instead of, or besides, the flags)")
     q.add_argument("--report", help="keep the JSON report here")

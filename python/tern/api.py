@@ -260,7 +260,8 @@ def quantize(model, method="ptqtp", calibration=None, out=None, *,
     reads them, or a list of {input name: array} sets.
     options: the pipeline's, as keywords (option NAME as NAME with '_' for
     '-': planes, threshold, group_size, include, exclude, bits, stats,
-    sequential, gptq, bias_correction, refit_scales, dampening, cpu; see
+    sequential, sequential_target, gptq, bias_correction, refit_scales,
+    refine_codes, dampening, cpu; see
     pipeline_options()); or `pipeline`, an option string as tern-opt's
     --tern-ptq-pipeline takes it (then `method` is ignored unless the
     string has none). report: where to keep the JSON report (a temporary
