@@ -6,7 +6,7 @@
 // ternarized `a` left in s, and the model's output is closer to the float
 // one than with each layer fitted to its own output.
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: %python %S/Inputs/block-target.py make %t/sets
+// RUN: %python %S/Inputs/sequential.py make %t/sets
 // RUN: tern-opt %s -o %t/float.mlir
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 calibration=%t/sets sequential=1" -o %t/layer.mlir 2>/dev/null
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 calibration=%t/sets sequential=1 sequential-target=block" -o %t/block.mlir 2>/dev/null
@@ -14,12 +14,12 @@
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 calibration=%t/sets sequential=1 sequential-target=block refine-codes=8" -o %t/refined.mlir 2>/dev/null
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 bias-correction=1 calibration=%t/sets sequential=1" -o %t/layer-bc.mlir 2>/dev/null
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 bias-correction=1 calibration=%t/sets sequential=1 sequential-target=block" -o %t/block-bc.mlir 2>/dev/null
-// RUN: %python %S/Inputs/block-target.py compare %t/sets tern-run %t/float.mlir %t/layer.mlir %t/block.mlir %t/refined.mlir | FileCheck %s
-// RUN: %python %S/Inputs/block-target.py compare %t/sets tern-run %t/float.mlir %t/layer-bc.mlir %t/block-bc.mlir | FileCheck %s --check-prefix=BIAS
+// RUN: %python %S/Inputs/sequential.py errors %t/sets tern-run %t/float.mlir %t/layer.mlir %t/block.mlir %t/refined.mlir | FileCheck %s
+// RUN: %python %S/Inputs/sequential.py errors %t/sets tern-run %t/float.mlir %t/layer-bc.mlir %t/block-bc.mlir | FileCheck %s --check-prefix=BIAS
 // Rotated too (the stream's moments rotate with the layer's input).
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 calibration=%t/sets sequential=1 rotate=1" -o %t/layer-rot.mlir 2>/dev/null
 // RUN: tern-opt %t/float.mlir --tern-ternarize="method=bt threshold=calibrated gptq=1 calibration=%t/sets sequential=1 sequential-target=block rotate=1" -o %t/block-rot.mlir 2>/dev/null
-// RUN: %python %S/Inputs/block-target.py compare %t/sets tern-run %t/float.mlir %t/layer-rot.mlir %t/block-rot.mlir | FileCheck %s --check-prefix=ROTATED
+// RUN: %python %S/Inputs/sequential.py errors %t/sets tern-run %t/float.mlir %t/layer-rot.mlir %t/block-rot.mlir | FileCheck %s --check-prefix=ROTATED
 // RUN: not tern-opt %t/float.mlir --tern-ternarize="sequential-target=block" 2>&1 | FileCheck %s --check-prefix=NOSEQ
 // RUN: not tern-opt %t/float.mlir --tern-ternarize="sequential=1 calibration=%t/sets sequential-target=stream" 2>&1 | FileCheck %s --check-prefix=VALUE
 

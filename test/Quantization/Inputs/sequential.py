@@ -1,4 +1,5 @@
-"""Inputs and checks for ternarize-sequential.mlir (a two-layer chain).
+"""Inputs and checks for ternarize-sequential.mlir (a two-layer chain) and
+ternarize-block-target.mlir (two residual blocks).
 
   sequential.py make DIR
       four input sets of x (16 x 8)
@@ -7,6 +8,9 @@
       similarity of each ternarized model's output y with the float
       model's, and checks the sequential report's output cosine of the
       last layer against the one measured (y is that layer's output)
+  sequential.py errors DIR TERN_RUN FLOAT MODEL...
+      prints the relative error of each model's output y against the
+      float model's, and whether each is below the one before
 """
 import json
 import os
@@ -38,6 +42,17 @@ def main():
         for i in range(4):
             np.save(os.path.join(directory, "set%d.npy" % i),
                     rng.normal(0.3, 1, (16, 8)).astype(np.float32))
+        return
+    if mode == "errors":
+        tern_run, float_model = sys.argv[3:5]
+        y = np.concatenate(list(outputs(directory, tern_run, float_model)))
+        errors = []
+        for model in sys.argv[5:]:
+            got = np.concatenate(list(outputs(directory, tern_run, model)))
+            errors.append(np.linalg.norm(got - y) / np.linalg.norm(y))
+            print("%s error %.4f" % (os.path.basename(model), errors[-1]))
+        print("each closer to float than the one before:",
+              all(b < a for a, b in zip(errors, errors[1:])))
         return
     tern_run, float_model, once, seq, report = sys.argv[3:]
     y = np.concatenate(list(outputs(directory, tern_run, float_model)))
