@@ -725,9 +725,11 @@ TEST(RefineCodesTest, LowersTheDampedOutputErrorToACoordinateMinimum) {
   TernaryWeights q = mustQuantize(m, nullptr, options);
   refineCodes(m, hessian.data(), dampening, 100, true, q);
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t k = 0; k < cols; ++k)
-      if (codeValue(q.code(0, r, k)) == 0)
+    for (int64_t k = 0; k < cols; ++k) {
+      if (codeValue(q.code(0, r, k)) == 0) {
         EXPECT_EQ(q.code(0, r, k), codeOf(0, w[r * cols + k] < 0));
+      }
+    }
 }
 
 /// Second moments of x and x̃ = A x (+ noise), for retargetWeights.
