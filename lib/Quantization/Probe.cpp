@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
@@ -43,6 +44,18 @@ void ProbeWeights::set(int64_t n, ArrayRef<float> nk, ArrayRef<float> values) {
 }
 
 namespace {
+/// Whether `generic`'s body is one addf of its two inputs.
+bool addsInputs(linalg::GenericOp generic) {
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  return add && &body.front() == add.getOperation() &&
+         ((add.getLhs() == body.getArgument(0) &&
+           add.getRhs() == body.getArgument(1)) ||
+          (add.getLhs() == body.getArgument(1) &&
+           add.getRhs() == body.getArgument(0)));
+}
+
 /// Whether `op` adds its two inputs elementwise: linalg.add, or a
 /// linalg.generic with identity maps, parallel loops and an addf body,
 /// over operands and a result of one type.
@@ -58,30 +71,44 @@ bool isElementwiseAdd(Operation *op) {
                     [](AffineMap map) { return map.isIdentity(); }))
     return false;
   Type type = generic->getResult(0).getType();
-  if (generic.getDpsInputs()[0].getType() != type ||
-      generic.getDpsInputs()[1].getType() != type)
+  return generic.getDpsInputs()[0].getType() == type &&
+         generic.getDpsInputs()[1].getType() == type && addsInputs(generic);
+}
+
+/// Whether `op` adds a constant (a bias, broadcast) to `value`, read
+/// elementwise into a result of its type: the same in every run, so the
+/// sum is still `value`'s stream.
+bool addsConstant(Operation *op, Value value) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 2 ||
+      generic->getNumResults() != 1 ||
+      generic->getResult(0).getType() != value.getType() ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !addsInputs(generic))
     return false;
-  Block &body = generic.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  return add && &body.front() == add.getOperation() &&
-         ((add.getLhs() == body.getArgument(0) &&
-           add.getRhs() == body.getArgument(1)) ||
-          (add.getLhs() == body.getArgument(1) &&
-           add.getRhs() == body.getArgument(0)));
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (input->get() == value) {
+      if (!generic.getMatchingIndexingMap(input).isIdentity())
+        return false;
+    } else if (!matchPattern(input->get(), m_Constant())) {
+      return false;
+    }
+  return true;
 }
 
 /// The value a layer's `products` are added to (its residual stream):
 /// following their only use through reshapes, which keep the elements in
-/// row-major order, to an elementwise addition, the other operand. Null
-/// when there is none.
+/// row-major order, and additions of a constant (a bias the importer kept
+/// apart), to an elementwise addition, the other operand. Null when there
+/// is none.
 Value residualOperand(Value products) {
   Value value = products;
   while (value.hasOneUse()) {
     Operation *user = *value.getUsers().begin();
-    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp>(
-            user) &&
-        user->getOperand(0) == value) {
+    if ((isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+             tensor::ReshapeOp>(user) &&
+         user->getOperand(0) == value) ||
+        addsConstant(user, value)) {
       value = user->getResult(0);
       continue;
     }

@@ -1,10 +1,11 @@
 // Block targets (sequential-target=block): a layer whose output is added
 // to a residual stream is fitted to the float model's sum there, so it
 // also takes out the error the stream carries from the blocks before it.
-// Two residual blocks, s = x + x W1 and y = s + relu(s) W2, the first sum
-// through reshapes as imported models have them: `b` corrects what the
-// ternarized `a` left in s, and the model's output is closer to the float
-// one than with each layer fitted to its own output.
+// Two residual blocks, s = x + (x W1 + c) and y = s + (relu(s) W2 + c),
+// through reshapes and bias additions kept apart, as imported models have
+// them: `b` corrects what the ternarized `a` left in s, and the model's
+// output is closer to the float one than with each layer fitted to its
+// own output.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python %S/Inputs/sequential.py make %t/sets
 // RUN: tern-opt %s -o %t/float.mlir
@@ -33,6 +34,9 @@
 // VALUE: for the --sequential-target option: Cannot find option named 'stream'!
 
 #map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#bias = affine_map<(d0, d1, d2) -> (d2)>
+#map2 = affine_map<(d0, d1) -> (d0, d1)>
+#bias2 = affine_map<(d0, d1) -> (d1)>
 func.func @main(%x: tensor<16x8xf32> {onnx.name = "x"}) -> (tensor<16x8xf32> {onnx.name = "y"}) {
   %w1 = arith.constant dense<[[0.61, -0.52, 0.31, 0.08, -0.44, 0.12, 0.27, -0.19],
                               [-0.33, 0.47, 0.05, -0.61, 0.22, -0.08, 0.39, 0.14],
@@ -58,8 +62,15 @@ func.func @main(%x: tensor<16x8xf32> {onnx.name = "x"}) -> (tensor<16x8xf32> {on
   %h3 = tensor.expand_shape %h [[0, 1], [2]] output_shape [2, 8, 8] : tensor<16x8xf32> into tensor<2x8x8xf32>
   %x3 = tensor.expand_shape %x [[0, 1], [2]] output_shape [2, 8, 8] : tensor<16x8xf32> into tensor<2x8x8xf32>
   %e3 = tensor.empty() : tensor<2x8x8xf32>
+  %bias = arith.constant dense<[0.1, -0.2, 0.05, 0.3, -0.1, 0.0, 0.2, -0.05]> : tensor<8xf32>
+  %hb = linalg.generic {indexing_maps = [#map, #bias, #map], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%h3, %bias : tensor<2x8x8xf32>, tensor<8xf32>) outs(%e3 : tensor<2x8x8xf32>) {
+  ^bb0(%in: f32, %in_1: f32, %out: f32):
+    %sum = arith.addf %in, %in_1 : f32
+    linalg.yield %sum : f32
+  } -> tensor<2x8x8xf32>
   %s3 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%x3, %h3 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%e3 : tensor<2x8x8xf32>) {
+      ins(%x3, %hb : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%e3 : tensor<2x8x8xf32>) {
   ^bb0(%in: f32, %in_1: f32, %out: f32):
     %sum = arith.addf %in, %in_1 : f32
     linalg.yield %sum : f32
@@ -69,6 +80,12 @@ func.func @main(%x: tensor<16x8xf32> {onnx.name = "x"}) -> (tensor<16x8xf32> {on
                                      outs(%e : tensor<16x8xf32>)
   %g = linalg.matmul ins(%r, %w2 : tensor<16x8xf32>, tensor<8x8xf32>)
                      outs(%z : tensor<16x8xf32>) -> tensor<16x8xf32> loc("b")
-  %y = linalg.add ins(%s, %g : tensor<16x8xf32>, tensor<16x8xf32>) outs(%e : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %gb = linalg.generic {indexing_maps = [#map2, #bias2, #map2], iterator_types = ["parallel", "parallel"]}
+      ins(%g, %bias : tensor<16x8xf32>, tensor<8xf32>) outs(%e : tensor<16x8xf32>) {
+  ^bb0(%in: f32, %in_1: f32, %out: f32):
+    %sum = arith.addf %in_1, %in : f32
+    linalg.yield %sum : f32
+  } -> tensor<16x8xf32>
+  %y = linalg.add ins(%s, %gb : tensor<16x8xf32>, tensor<16x8xf32>) outs(%e : tensor<16x8xf32>) -> tensor<16x8xf32>
   return %y : tensor<16x8xf32>
 }
