@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
@@ -96,16 +97,17 @@ bool addsConstant(Operation *op, Value value) {
   return true;
 }
 
-/// The value a layer's `products` are added to (its residual stream):
-/// following their only use through reshapes, which keep the elements in
-/// row-major order, and additions of a constant (a bias the importer kept
-/// apart), to an elementwise addition, the other operand. Null when there
-/// is none.
-Value residualOperand(Value products) {
-  Value value = products;
+/// The value a layer's result is added to (its residual stream):
+/// following its only use through additions of a constant (a bias the
+/// importer kept apart) and, `throughReshapes`, reshapes (which keep the
+/// elements in row-major order), to an elementwise addition, the other
+/// operand. Null when there is none.
+Value residualOperand(Value result, bool throughReshapes) {
+  Value value = result;
   while (value.hasOneUse()) {
     Operation *user = *value.getUsers().begin();
-    if ((isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+    if ((throughReshapes &&
+         isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
              tensor::ReshapeOp>(user) &&
          user->getOperand(0) == value) ||
         addsConstant(user, value)) {
@@ -122,10 +124,21 @@ Value residualOperand(Value products) {
   return {};
 }
 
-/// `value` (of `rows` x `n` elements in all) as a rows x n matrix.
-Value asMatrix(OpBuilder &b, Location loc, Value value, Value rows,
-               int64_t n) {
+/// `value` (of `rows` x `n` elements in all) as a rows x n matrix, in
+/// row-major order; an NCHW `value` (`image`, a convolution's result) as
+/// its B·H·W pixels x C channels, the rows of the convolution's products.
+Value asMatrix(OpBuilder &b, Location loc, Value value, Value rows, int64_t n,
+               bool image) {
   auto type = cast<RankedTensorType>(value.getType());
+  if (image) {
+    SmallVector<int64_t> nhwc = {0, 2, 3, 1};
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
+    Value init = tensor::EmptyOp::create(
+        b, loc, applyPermutation(sizes, nhwc), type.getElementType());
+    value =
+        linalg::TransposeOp::create(b, loc, value, init, nhwc).getResult()[0];
+    type = cast<RankedTensorType>(value.getType());
+  }
   if (type.getRank() != 1) {
     ReassociationIndices all =
         llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
@@ -178,10 +191,10 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
   // the next two arguments of @main.
   unsigned modelInputs = main.getNumArguments();
   SmallVector<Value> activations;
-  // Per probed layer with ActivationsAndResiduals, its M x N products (or
-  // null for products in another layout), whose residual stream is looked
-  // for once every layer is rebuilt (the stream may be another layer's).
-  SmallVector<Value> products;
+  // Per probed layer with ActivationsAndResiduals, its result (or null for
+  // one in another layout), whose residual stream is looked for once every
+  // layer is rebuilt (the stream may be another layer's).
+  SmallVector<Value> layerResults;
   OpBuilder b(probe->context_.get());
   Type f32 = b.getF32Type();
   for (const std::string &name : names) {
@@ -219,12 +232,14 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     layer->op->getResult(0).replaceAllUsesWith(replacement);
     layer->op->erase();
     if (results == Results::ActivationsAndResiduals) {
-      // Only products laid out as M x N (matmuls; a convolution's are
-      // NCHW, rows and channels in another order) are matched.
+      // Results laid out as the products (M x N, a matmul's) or as their
+      // NCHW image (an ungrouped convolution's; a grouped one's products
+      // are not built), in f32 as the observations are.
       auto type = cast<RankedTensorType>(replacement.getType());
-      bool matrix = layer->groups == 1 && type.getRank() == 2 &&
-                    type.getDimSize(1) == n;
-      products.push_back(matrix ? replacement : Value());
+      bool known = layer->groups == 1 && type.getElementType().isF32() &&
+                   ((type.getRank() == 2 && type.getDimSize(1) == n) ||
+                    (type.getRank() == 4 && type.getDimSize(1) == n));
+      layerResults.push_back(known ? replacement : Value());
     }
     probe->rows_.push_back(
         cast<RankedTensorType>(activations.back().getType()).getDimSize(0));
@@ -259,14 +274,20 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
     for (auto [i, x] : llvm::enumerate(activations))
       observed.emplace_back(x, int64_t(i));
     probe->residuals_.assign(activations.size(), -1);
-    for (auto [i, layerProducts] : llvm::enumerate(products)) {
-      Value other = layerProducts ? residualOperand(layerProducts) : Value();
+    for (auto [i, result] : llvm::enumerate(layerResults)) {
+      if (!result)
+        continue;
+      // An image is matched only where it is added as it is: reshaped, its
+      // elements would not follow the pixels any more.
+      bool image = cast<RankedTensorType>(result.getType()).getRank() == 4;
+      Value other = residualOperand(result, /*throughReshapes=*/!image);
       if (!other)
         continue;
-      Value rows = tensor::DimOp::create(b, loc, layerProducts, 0);
-      int64_t n = probe->outputs_[i];
+      Value rows = tensor::DimOp::create(b, loc, activations[i], 0);
       probe->residuals_[i] = int64_t(observed.size());
-      observed.emplace_back(asMatrix(b, loc, other, rows, n), int64_t(i));
+      observed.emplace_back(
+          asMatrix(b, loc, other, rows, probe->outputs_[i], image),
+          int64_t(i));
     }
     SmallVector<Value> selected;
     for (auto [x, layerIndex] : observed) {

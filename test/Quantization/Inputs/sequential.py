@@ -1,8 +1,8 @@
 """Inputs and checks for ternarize-sequential.mlir (a two-layer chain) and
 ternarize-block-target.mlir (two residual blocks).
 
-  sequential.py make DIR
-      four input sets of x (16 x 8)
+  sequential.py make DIR [SHAPE]
+      four input sets of x (16 x 8, or SHAPE as DxDx...)
   sequential.py compare DIR TERN_RUN FLOAT ONCE SEQUENTIAL REPORT
       runs the three models on the sets of DIR; prints the cosine
       similarity of each ternarized model's output y with the float
@@ -38,10 +38,13 @@ def main():
     mode, directory = sys.argv[1], sys.argv[2]
     if mode == "make":
         rng = np.random.default_rng(11)
+        shape = (16, 8)
+        if len(sys.argv) > 3:
+            shape = tuple(int(d) for d in sys.argv[3].split("x"))
         os.makedirs(directory, exist_ok=True)
         for i in range(4):
             np.save(os.path.join(directory, "set%d.npy" % i),
-                    rng.normal(0.3, 1, (16, 8)).astype(np.float32))
+                    rng.normal(0.3, 1, shape).astype(np.float32))
         return
     if mode == "errors":
         tern_run, float_model = sys.argv[3:5]
