@@ -222,8 +222,8 @@ void tern::quant::refitScales(MatrixRef w, const double *hessian,
 }
 
 int64_t tern::quant::refineCodes(MatrixRef w, const double *hessian,
-                                 double dampening, int sweeps,
-                                 bool signedZeros, TernaryWeights &q) {
+                                 double dampening, int sweeps, bool signedZeros,
+                                 TernaryWeights &q) {
   int64_t k = q.cols, planes = q.planes, size = q.effectiveGroupSize();
   // H + λI, as error feedback damps it: the objective it minimised.
   std::vector<double> h(hessian, hessian + k * k);

@@ -107,8 +107,8 @@ Value residualOperand(Value result, bool throughReshapes) {
   while (value.hasOneUse()) {
     Operation *user = *value.getUsers().begin();
     if ((throughReshapes &&
-         isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
-             tensor::ReshapeOp>(user) &&
+         isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp>(
+             user) &&
          user->getOperand(0) == value) ||
         addsConstant(user, value)) {
       value = user->getResult(0);
@@ -133,8 +133,8 @@ Value asMatrix(OpBuilder &b, Location loc, Value value, Value rows, int64_t n,
   if (image) {
     SmallVector<int64_t> nhwc = {0, 2, 3, 1};
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
-    Value init = tensor::EmptyOp::create(
-        b, loc, applyPermutation(sizes, nhwc), type.getElementType());
+    Value init = tensor::EmptyOp::create(b, loc, applyPermutation(sizes, nhwc),
+                                         type.getElementType());
     value =
         linalg::TransposeOp::create(b, loc, value, init, nhwc).getResult()[0];
     type = cast<RankedTensorType>(value.getType());
@@ -142,15 +142,16 @@ Value asMatrix(OpBuilder &b, Location loc, Value value, Value rows, int64_t n,
   if (type.getRank() != 1) {
     ReassociationIndices all =
         llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
-    value = tensor::CollapseShapeOp::create(b, loc, value,
-                                            ArrayRef<ReassociationIndices>{all});
+    value = tensor::CollapseShapeOp::create(
+        b, loc, value, ArrayRef<ReassociationIndices>{all});
   }
   // Expanded into a dynamic dimension, the source's must be dynamic too.
   value = tensor::CastOp::create(
-      b, loc, RankedTensorType::get({ShapedType::kDynamic}, type.getElementType()),
+      b, loc,
+      RankedTensorType::get({ShapedType::kDynamic}, type.getElementType()),
       value);
-  auto matrix = RankedTensorType::get({ShapedType::kDynamic, n},
-                                      type.getElementType());
+  auto matrix =
+      RankedTensorType::get({ShapedType::kDynamic, n}, type.getElementType());
   return tensor::ExpandShapeOp::create(
       b, loc, matrix, value, ArrayRef<ReassociationIndices>{{0, 1}},
       ArrayRef<OpFoldResult>{rows, b.getIndexAttr(n)});
@@ -286,8 +287,7 @@ ProbeModel::create(ModelEvaluator &evaluator, ModuleOp module,
       Value rows = tensor::DimOp::create(b, loc, activations[i], 0);
       probe->residuals_[i] = int64_t(observed.size());
       observed.emplace_back(
-          asMatrix(b, loc, other, rows, probe->outputs_[i], image),
-          int64_t(i));
+          asMatrix(b, loc, other, rows, probe->outputs_[i], image), int64_t(i));
     }
     SmallVector<Value> selected;
     for (auto [x, layerIndex] : observed) {

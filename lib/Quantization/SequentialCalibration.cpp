@@ -70,12 +70,10 @@ llvm::Error SequentialCalibration::observe(size_t index,
     auto data = [](const Array &array) {
       return reinterpret_cast<const float *>(array.data.data());
     };
-    stats.accumulate(x[index].shape[0], data(x[index]),
-                     data(received[index]));
+    stats.accumulate(x[index].shape[0], data(x[index]), data(received[index]));
     if (int64_t residual = probe.residual(index); residual >= 0) {
       for (const Array *array : {&x[residual], &received[residual]})
-        if (array->shape.size() != 2 ||
-            array->shape[0] != x[index].shape[0] ||
+        if (array->shape.size() != 2 || array->shape[0] != x[index].shape[0] ||
             array->shape[1] != probe.outputs(index))
           return llvm::createStringError(
               "the residual stream of layer " + std::to_string(index) +

@@ -628,10 +628,9 @@ void TernarizePass::runOnOperation() {
         return signalPassFailure();
       }
       FailureOr<std::unique_ptr<SequentialCalibration>> created =
-          SequentialCalibration::create(*evaluator, module, names, calibration,
-                                        *target, kFloatCacheBytes,
-                                        sequentialTarget ==
-                                            SequentialTarget::Block);
+          SequentialCalibration::create(
+              *evaluator, module, names, calibration, *target, kFloatCacheBytes,
+              sequentialTarget == SequentialTarget::Block);
       if (failed(created))
         return signalPassFailure();
       observer = std::move(*created);

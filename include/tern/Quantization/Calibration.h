@@ -79,8 +79,7 @@ struct TargetStatistics {
   /// Adds the residual moments of `rows` rows of r and r̃ (rows x `n`) and
   /// x̃ (rows x channels), for the rows accumulate() last added.
   void accumulateResidual(int64_t rows, int64_t n, const float *residual,
-                          const float *receivedResidual,
-                          const float *received);
+                          const float *receivedResidual, const float *received);
   /// The statistics of group `g`'s channels, a layer of one group.
   TargetStatistics group(int64_t g) const;
 };
