@@ -98,14 +98,26 @@ bool addsConstant(Operation *op, Value value) {
 }
 
 /// The value a layer's result is added to (its residual stream):
-/// following its only use through additions of a constant (a bias the
+/// following its only reader through additions of a constant (a bias the
 /// importer kept apart) and, `throughReshapes`, reshapes (which keep the
 /// elements in row-major order), to an elementwise addition, the other
 /// operand. Null when there is none.
 Value residualOperand(Value result, bool throughReshapes) {
   Value value = result;
-  while (value.hasOneUse()) {
-    Operation *user = *value.getUsers().begin();
+  // The one user that reads the elements (tensor.dim only asks the sizes,
+  // as the importer's dynamic reshapes do).
+  auto soleUser = [](Value value) -> Operation * {
+    Operation *sole = nullptr;
+    for (Operation *user : value.getUsers()) {
+      if (isa<tensor::DimOp>(user))
+        continue;
+      if (sole)
+        return nullptr;
+      sole = user;
+    }
+    return sole;
+  };
+  while (Operation *user = soleUser(value)) {
     if ((throughReshapes &&
          isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp>(
              user) &&
