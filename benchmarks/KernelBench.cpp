@@ -160,6 +160,8 @@ void setOpenMPThreads(int threads) {
 
 /// The random problem: codes (P x N x K, sign/magnitude), scales
 /// (P x N x groups) and the dequantized weights, K x N for the float path.
+/// With `sherry`, every quad of 4 codes along K holds exactly one zero
+/// (Sherry's 3:4 codes; K must be a multiple of 4).
 struct Problem {
   Config config;
   int64_t groups;
@@ -167,15 +169,23 @@ struct Problem {
   std::vector<float> scales;
   std::vector<float> weightsKN;
 
-  explicit Problem(const Config &c) : config(c) {
+  explicit Problem(const Config &c, bool sherry = false) : config(c) {
     int64_t g = c.groupSize ? c.groupSize : c.k;
     groups = c.k / g;
-    std::mt19937 rng(7);
-    std::uniform_int_distribution<int> trit(-1, 1);
+    std::mt19937 rng(sherry ? 8 : 7);
+    std::uniform_int_distribution<int> trit(-1, 1), position(0, 3), sign(0, 1);
     std::uniform_real_distribution<float> scale(0.01f, 0.05f);
     codes.resize(c.planes * c.n * c.k);
-    for (uint8_t &code : codes)
-      code = q::codeOf(trit(rng));
+    if (sherry) {
+      for (size_t quad = 0; quad < codes.size(); quad += 4) {
+        int zero = position(rng);
+        for (int j = 0; j < 4; ++j)
+          codes[quad + j] = q::codeOf(j == zero ? 0 : sign(rng) ? 1 : -1);
+      }
+    } else {
+      for (uint8_t &code : codes)
+        code = q::codeOf(trit(rng));
+    }
     scales.resize(c.planes * c.n * groups);
     for (float &s : scales)
       s = scale(rng);
@@ -286,11 +296,12 @@ buildModule(MLIRContext &ctx, const Problem &problem, int64_t batch,
         llvm::cantFail(
             q::pack(packing, codes.data(), c.planes * c.n, c.k, packed.data()));
         auto codesType = RankedTensorType::get(codeShape, TritType::get(&ctx));
-        Value w = ConstantOp::create(b, loc, codesType,
-                                     packing == q::Packing::Base3
-                                         ? PackingKind::Base3
-                                         : PackingKind::SignMagnitude,
-                                     "weights", packed);
+        Value w = ConstantOp::create(
+            b, loc, codesType,
+            packing == q::Packing::Base3    ? PackingKind::Base3
+            : packing == q::Packing::Sherry ? PackingKind::Sherry
+                                            : PackingKind::SignMagnitude,
+            "weights", packed);
         auto scaleType = RankedTensorType::get(scaleShape, f32);
         Value scaleValues = arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
@@ -514,6 +525,20 @@ int main(int argc, char **argv) {
   double base3Bytes =
       double(c.planes * base3Codes.blocks(c.n) * base3Codes.blockBytes()) +
       scaleBytes;
+  // Sherry's 3:4 codes keep theirs (5-bit quad fields, 1.33 bits) with
+  // vpdpbusd on 512-bit registers and with the generic form: a Sherry
+  // problem of its own (other codes, same shape), checked against the same
+  // codes repacked to 2 bits.
+  bool sherry =
+      c.k % 4 == 0 && (c.groupSize ? c.groupSize : c.k) % 4 == 0 &&
+      ((int8Dot == Int8Dot::Vpdpbusd && execution.cpu.vectorWidth == 16) ||
+       int8Dot == Int8Dot::Generic);
+  q::KernelDotCodes sherryCodes =
+      q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth,
+                             q::KernelDotCodes::Format::Sherry);
+  double sherryBytes =
+      double(c.planes * sherryCodes.blocks(c.n) * sherryCodes.blockBytes()) +
+      scaleBytes;
   double floatBytes = double(c.n * c.k * 4);
   // The problem's weights as keep= stores them (int8 codes and f16 scales;
   // f16), N x K.
@@ -531,19 +556,20 @@ int main(int argc, char **argv) {
   int64_t ternaryCopies =
       c.cold ? copiesFor(std::min(bitmapBytes, dotBytes)) : 1;
   int64_t floatCopies = c.cold ? copiesFor(floatBytes) : 1;
-  // Base 3 runs only with base3 (vpdpbusd, generic).
+  // Base 3 runs only with base3 (vpdpbusd, generic), Sherry with sherry.
   int64_t base3Copies = c.cold && base3 ? copiesFor(base3Bytes) : 1;
+  int64_t sherryCopies = c.cold && sherry ? copiesFor(sherryBytes) : 1;
   constexpr int64_t kMaxCopies = 1024;
-  if (std::max(ternaryCopies, base3Copies) > kMaxCopies)
-    return fail("--cold needs " +
-                std::to_string(std::max(ternaryCopies, base3Copies)) +
-                " copies of a " +
-                std::to_string(int64_t(base3Copies > ternaryCopies
-                                           ? base3Bytes
-                                           : std::min(bitmapBytes, dotBytes))) +
-                "-byte matrix to read " + std::to_string(coldTotal) +
-                " bytes (at most " + std::to_string(kMaxCopies) +
-                "): take a larger --n or --k, or smaller --cold-bytes");
+  if (std::max({ternaryCopies, base3Copies, sherryCopies}) > kMaxCopies)
+    return fail(
+        "--cold needs " +
+        std::to_string(std::max({ternaryCopies, base3Copies, sherryCopies})) +
+        " copies of a " +
+        std::to_string(int64_t(
+            std::min({bitmapBytes, dotBytes, base3Bytes, sherryBytes}))) +
+        "-byte matrix to read " + std::to_string(coldTotal) +
+        " bytes (at most " + std::to_string(kMaxCopies) +
+        "): take a larger --n or --k, or smaller --cold-bytes");
 
   std::printf("machine: %u hardware threads; last-level cache %s; read "
               "bandwidth",
@@ -557,6 +583,9 @@ int main(int argc, char **argv) {
                 t == 1 ? "" : "s");
   }
   Problem problem(c);
+  std::optional<Problem> sherryProblem;
+  if (sherry)
+    sherryProblem.emplace(c, /*sherry=*/true);
   for (int64_t j = 0; j < c.k; ++j)
     for (int64_t n = 0; n < c.n; ++n)
       weightsNK[n * c.k + j] = problem.weightsKN[j * c.n + n];
@@ -575,23 +604,28 @@ int main(int argc, char **argv) {
               (long long)execution.cpu.vectorWidth,
               stringifyInt8Dot(int8Dot).str().c_str());
   std::printf("weights (codes and scales): kernel bitmaps %.1f MB, dot codes "
-              "%.1f MB, base-3 dot codes %.1f MB, float %.1f MB, int8 %.1f "
-              "MB, f16 %.1f MB\n",
+              "%.1f MB, base-3 dot codes %.1f MB, Sherry dot codes %.1f MB, "
+              "float %.1f MB, int8 %.1f MB, f16 %.1f MB\n",
               bitmapBytes / 1e6, dotBytes / 1e6, base3Bytes / 1e6,
-              floatBytes / 1e6, int8Bytes / 1e6, halfBytes / 1e6);
+              sherryBytes / 1e6, floatBytes / 1e6, int8Bytes / 1e6,
+              halfBytes / 1e6);
   if (c.cold)
     std::printf("cold: %lld ternary matrices (%.0f MB of dot codes), %lld in "
-                "base 3 (%.0f MB), %lld float (%.0f MB), %lld int8 (%.0f MB), "
-                "%lld f16 (%.0f MB), one after the other per call\n",
+                "base 3 (%.0f MB), %lld Sherry (%.0f MB), %lld float (%.0f "
+                "MB), %lld int8 (%.0f MB), %lld f16 (%.0f MB), one after the "
+                "other per call\n",
                 (long long)ternaryCopies, ternaryCopies * dotBytes / 1e6,
                 (long long)base3Copies, base3Copies * base3Bytes / 1e6,
+                (long long)sherryCopies, sherryCopies * sherryBytes / 1e6,
                 (long long)floatCopies, floatCopies * floatBytes / 1e6,
                 (long long)int8Copies, int8Copies * int8Bytes / 1e6,
                 (long long)halfCopies, halfCopies * halfBytes / 1e6);
   std::printf("kernels: tern f32 and tern i16 = add/sub kernels (f32 "
               "activations; int8 activations in 16-bit lanes), tern int8 = "
-              "dot-product kernel (int8 activations; on dot codes, and on "
-              "base-3 codes with vpdpbusd or generic), float = tern's float "
+              "dot-product kernel (int8 activations; on dot codes, on "
+              "base-3 codes with vpdpbusd or generic, and on Sherry's 3:4 "
+              "codes with vpdpbusd on 512-bit registers or generic), float "
+              "= tern's float "
               "matmul (f32 weights as arguments; int8 and f16: constant "
               "weights as keep= stores them)\n\n");
   std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s\n", "M", "threads",
@@ -622,17 +656,19 @@ int main(int argc, char **argv) {
     // The kernels for `copies` matrices: f32, i16 and int8 activations,
     // compiled once per batch size; thread counts change at run time.
     struct Kernels {
-      std::unique_ptr<CompiledModel> f32, i16, int8, base3, floating,
-          int8Weights, halfWeights;
+      std::unique_ptr<CompiledModel> f32, i16, int8, base3, sherry,
+          sherryRepacked, floating, int8Weights, halfWeights;
     };
     auto compileAll = [&](int64_t copies, int64_t floats, int64_t base3s,
-                          int64_t int8s, int64_t halves,
-                          Kernels &k) -> LogicalResult {
+                          int64_t sherrys, int64_t int8s, int64_t halves,
+                          Kernels &k, bool warmOnly) -> LogicalResult {
       auto compileOne = [&](bool ternary, int64_t n,
                             const ExecutionOptions &options,
                             std::unique_ptr<CompiledModel> &into,
                             q::Packing packing = q::Packing::SignMagnitude) {
-        auto module = buildModule(ctx, problem, batch, ternary, n, packing);
+        auto module = buildModule(
+            ctx, packing == q::Packing::Sherry ? *sherryProblem : problem,
+            batch, ternary, n, packing);
         FailureOr<std::unique_ptr<CompiledModel>> model =
             CompiledModel::compile(*module, options);
         if (failed(model))
@@ -655,23 +691,30 @@ int main(int argc, char **argv) {
           KernelActivations::Int8;
       addSub.ternaryInt8Dot = Int8Dot::None;
       dot.ternaryInt8Dot = int8Dot;
-      ExecutionOptions direct = dot;
+      ExecutionOptions direct = dot, repacked = dot;
       direct.ternaryBase3Direct = true;
+      repacked.ternarySherryDirect = false;
       return success(
           succeeded(compileOne(true, copies, execution, k.f32)) &&
           succeeded(compileOne(true, copies, addSub, k.i16)) &&
           succeeded(compileOne(true, copies, dot, k.int8)) &&
           (!base3 || succeeded(compileOne(true, base3s, direct, k.base3,
                                           q::Packing::Base3))) &&
+          (!sherry || succeeded(compileOne(true, sherrys, dot, k.sherry,
+                                           q::Packing::Sherry))) &&
+          (!sherry || !warmOnly ||
+           succeeded(compileOne(true, 1, repacked, k.sherryRepacked,
+                                q::Packing::Sherry))) &&
           succeeded(compileOne(false, floats, execution, k.floating)) &&
           succeeded(compileKept(int8Weights, int8s, k.int8Weights)) &&
           succeeded(compileKept(halfWeights, halves, k.halfWeights)));
     };
     Kernels warm, cold;
-    if (failed(compileAll(1, 1, 1, 1, 1, warm)))
+    if (failed(compileAll(1, 1, 1, 1, 1, 1, warm, /*warmOnly=*/true)))
       return fail("compiling the kernels: failed");
     if (c.cold && failed(compileAll(ternaryCopies, floatCopies, base3Copies,
-                                    int8Copies, halfCopies, cold)))
+                                    sherryCopies, int8Copies, halfCopies, cold,
+                                    /*warmOnly=*/false)))
       return fail("compiling the kernels over " +
                   std::to_string(ternaryCopies) + " matrices: failed");
 
@@ -762,6 +805,17 @@ int main(int argc, char **argv) {
                       dotRow.size() * sizeof(float)) != 0)
         return fail("the base-3 and 2-bit dot-product kernels disagree");
     }
+    // So does the Sherry kernel, against the same codes repacked to 2 bits.
+    if (sherry) {
+      if (llvm::Error error = warm.sherryRepacked->run(ternaryInputs, &outputs))
+        return fail(llvm::toString(std::move(error)));
+      std::vector<char> repackedRow = outputs[0].data;
+      if (llvm::Error error = warm.sherry->run(ternaryInputs, &outputs))
+        return fail(llvm::toString(std::move(error)));
+      if (outputs[0].data != repackedRow)
+        return fail("the Sherry and 2-bit dot-product kernels disagree on "
+                    "Sherry's codes");
+    }
     // Weights stored in int8 (per-channel scales) and f16: their rounding.
     if (!check(*warm.int8Weights, 1, c.n, 1e-2, "int8 weight") ||
         !check(*warm.halfWeights, 1, c.n, 1e-2, "f16 weight"))
@@ -791,6 +845,10 @@ int main(int argc, char **argv) {
           report(batch, threads, bw, isCold, "tern int8", "base3", base3Bytes,
                  timePerMatrix(*k.base3, ternaryInputs,
                                isCold ? base3Copies : 1, c.minTime));
+        if (sherry)
+          report(batch, threads, bw, isCold, "tern int8", "sherry", sherryBytes,
+                 timePerMatrix(*k.sherry, ternaryInputs,
+                               isCold ? sherryCopies : 1, c.minTime));
         report(batch, threads, bw, isCold, "float", "f32", floatBytes,
                timePerMatrix(*k.floating, fin, floats, c.minTime));
         report(batch, threads, bw, isCold, "float", "int8", int8Bytes,

@@ -65,5 +65,6 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
     return dot.takeError();
   kernels.ternaryInt8Dot = *dot;
   kernels.ternaryBase3Direct = ternaryBase3Direct;
+  kernels.ternarySherryDirect = ternarySherryDirect;
   return kernels;
 }

@@ -92,6 +92,7 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
     kernels.activations = options.ternaryActivations;
     kernels.int8Dot = options.ternaryInt8Dot;
     kernels.base3Direct = options.ternaryBase3Direct;
+    kernels.sherryDirect = options.ternarySherryDirect;
     pm.addPass(createConvertTernToVector(kernels));
   }
   pm.addPass(createConvertTernToLinalg());

@@ -11,6 +11,7 @@
 #include "tern/Quant/Packing.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <vector>
 
@@ -71,17 +72,9 @@ void packBitPlanes(const uint8_t *in, int64_t k, uint8_t *out) {
 /// Each quartet has exactly one zero (checked by the caller).
 void packSherry(const uint8_t *in, int64_t k, uint8_t *out) {
   for (int64_t q = 0; q < k / 4; ++q) {
-    const uint8_t *quartet = in + 4 * q;
-    unsigned zero = 0, signs = 0, kept = 0;
-    for (unsigned i = 0; i < 4; ++i) {
-      if (!(quartet[i] & 1))
-        zero = i;
-      else if (quartet[i] & 2)
-        signs |= 1u << kept++;
-      else
-        ++kept;
-    }
-    unsigned field = zero | signs << 2;
+    unsigned field = 0;
+    [[maybe_unused]] bool sherry = encodeSherryQuad(in + 4 * q, field);
+    assert(sherry && "a quartet without exactly one zero");
     for (int b = 0; b < 5; ++b)
       if ((field >> b) & 1)
         setBit(out, 5 * q + b);
@@ -380,6 +373,32 @@ uint8_t tern::quant::encodeBase3Byte(const int digits[5]) {
   return uint8_t((value * 256 + 242) / 243);
 }
 
+bool tern::quant::encodeSherryQuad(const uint8_t codes[4], unsigned &field) {
+  unsigned zeros = 0, zero = 0, signs = 0, kept = 0;
+  for (unsigned i = 0; i < 4; ++i) {
+    if (!(codes[i] & 1)) {
+      zero = i;
+      ++zeros;
+    } else if (codes[i] & 2) {
+      signs |= 1u << kept++;
+    } else {
+      ++kept;
+    }
+  }
+  field = zero | signs << 2;
+  return zeros == 1;
+}
+
+uint32_t tern::quant::decodeSherryQuad(unsigned field) {
+  unsigned zero = field & 3, signs = (field >> 2) & 7, kept = 0;
+  uint32_t word = 0;
+  for (unsigned i = 0; i < 4; ++i) {
+    unsigned code = i == zero ? 1 : (signs >> kept++) & 1 ? 0 : 2;
+    word |= code << (8 * i);
+  }
+  return word;
+}
+
 void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
                                      const uint8_t *codes, int64_t planes,
                                      int64_t rows, uint8_t *out) {
@@ -389,6 +408,30 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
   // The digits t + 1 of every byte, all 1 (t = 0) to start with.
   std::vector<uint8_t> digits(
       layout.format == KernelDotCodes::Format::Base3 ? 5 * bytes : 0, 1);
+  if (layout.format == KernelDotCodes::Format::Sherry) {
+    // Lanes of six 5-bit quad fields; padding quads are field 0 (their
+    // activations are zeros).
+    std::fill(out, out + bytes, uint8_t(0));
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t n = 0; n < rows; ++n) {
+        const uint8_t *in = codes + (p * rows + n) * layout.k;
+        int64_t block = (p * blocks + n / layout.lanes) * layout.blockBytes();
+        for (int64_t j = 0; j < layout.k; j += 4) {
+          int64_t inGroup = j % layout.groupSize;
+          int64_t inSet = inGroup % setCodes;
+          int64_t at = block + (j / layout.groupSize) * layout.groupBytes() +
+                       (inGroup / setCodes) * layout.setBytes() +
+                       4 * (n % layout.lanes);
+          unsigned field = 0;
+          [[maybe_unused]] bool sherry = encodeSherryQuad(in + j, field);
+          assert(sherry && "a quad without exactly one zero");
+          uint32_t lane = field << (5 * (inSet / 4));
+          for (int byte = 0; byte < 4; ++byte)
+            out[at + byte] |= uint8_t(lane >> (8 * byte));
+        }
+      }
+    return;
+  }
   // Every byte starts as four codes t + 1 = 1, i.e. t = 0.
   std::fill(out, out + bytes, uint8_t(0x55));
   for (int64_t p = 0; p < planes; ++p) {

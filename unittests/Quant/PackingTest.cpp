@@ -323,4 +323,75 @@ TEST(PackingTest, KernelDotCodesBase3) {
         }
 }
 
+TEST(PackingTest, SherryQuadFields) {
+  // Every 5-bit field decodes to a quad with one zero, which encodes back
+  // to the same field; quads without exactly one zero do not encode.
+  for (unsigned field = 0; field < 32; ++field) {
+    uint32_t word = decodeSherryQuad(field);
+    uint8_t quad[4];
+    int zeros = 0;
+    for (int j = 0; j < 4; ++j) {
+      int code = int((word >> (8 * j)) & 0xFF) - 1;
+      ASSERT_TRUE(code >= -1 && code <= 1) << "field " << field;
+      zeros += code == 0;
+      quad[j] = code == 0 ? kZeroPos : code > 0 ? kPlus : kMinus;
+    }
+    EXPECT_EQ(zeros, 1) << "field " << field;
+    unsigned back = 99;
+    ASSERT_TRUE(encodeSherryQuad(quad, back));
+    EXPECT_EQ(back, field);
+    // Bits above the field are ignored.
+    EXPECT_EQ(decodeSherryQuad(field | 0xE0), word);
+  }
+  uint8_t none[4] = {kPlus, kMinus, kPlus, kPlus};
+  uint8_t two[4] = {kZeroPos, kMinus, kZeroPos, kPlus};
+  unsigned field;
+  EXPECT_FALSE(encodeSherryQuad(none, field));
+  EXPECT_FALSE(encodeSherryQuad(two, field));
+}
+
+TEST(PackingTest, KernelDotCodesSherry) {
+  // 5 rows of K = 56 in groups of 28, blocks of 4 rows: two sets of 24
+  // codes (6 quads) per group, the second holding one quad and five of
+  // padding; 16 bytes a set.
+  KernelDotCodes layout =
+      KernelDotCodes::get(56, 28, 4, KernelDotCodes::Format::Sherry);
+  ASSERT_EQ(layout.quads(), 6);
+  ASSERT_EQ(layout.setsPerGroup, 2);
+  ASSERT_EQ(layout.paddedGroup(), 48);
+  ASSERT_EQ(layout.blockBytes(), 64);
+  std::vector<uint8_t> codes(5 * 56);
+  for (size_t q = 0; q < codes.size() / 4; ++q)
+    for (size_t j = 0; j < 4; ++j)
+      codes[4 * q + j] = j == (q * 5 + q / 3) % 4 ? kZeroPos
+                         : (q * 7 + j) % 3 == 0   ? kMinus
+                                                  : kPlus;
+  std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
+  packKernelDotCodes(layout, codes.data(), 1, 5, out.data());
+  // Lane i of a set holds quad s of row i in bits 5s to 5s + 4; padding
+  // quads and rows hold field 0, bits 30 and 31 are 0.
+  for (int64_t block = 0; block < 2; ++block)
+    for (int64_t g = 0; g < 2; ++g)
+      for (int64_t set = 0; set < 2; ++set)
+        for (int64_t i = 0; i < 4; ++i) {
+          const uint8_t *lane = &out[block * 64 + g * 32 + set * 16 + 4 * i];
+          uint32_t fields = uint32_t(lane[0]) | uint32_t(lane[1]) << 8 |
+                            uint32_t(lane[2]) << 16 | uint32_t(lane[3]) << 24;
+          EXPECT_EQ(fields >> 30, 0u);
+          int64_t n = block * 4 + i;
+          for (int64_t s = 0; s < 6; ++s) {
+            int64_t inGroup = set * 24 + 4 * s;
+            uint32_t word = decodeSherryQuad((fields >> (5 * s)) & 31);
+            if (n >= 5 || inGroup >= 28) {
+              EXPECT_EQ((fields >> (5 * s)) & 31, 0u);
+              continue;
+            }
+            for (int64_t j = 0; j < 4; ++j)
+              EXPECT_EQ(int((word >> (8 * j)) & 0xFF) - 1,
+                        codeValue(codes[n * 56 + g * 28 + inGroup + j]))
+                  << "row " << n << " group " << g << " code " << inGroup + j;
+          }
+        }
+}
+
 } // namespace

@@ -114,6 +114,12 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
            "bits) as such (two dot products a quad of codes) instead of "
            "repacking them to 2-bit dot codes (one): fewer bytes, more "
            "instructions (docs/Kernels.md, \"Base-3 weights\")">,
+    Option<"sherryDirect", "sherry-direct", "bool", /*default=*/"true",
+           "With int8-dot=vpdpbusd on 512-bit registers (vector-width=16) "
+           "or generic, read Sherry's 3:4 weights as 5-bit quad fields "
+           "(1.33 bits, one lookup and one dot product a quad of codes) "
+           "instead of repacking them to 2-bit dot codes "
+           "(docs/Kernels.md, \"Sherry's 3:4 weights\")">,
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
            "Output rows a register tile computes at once">,
     Option<"tileBatch", "tile-batch", "int64_t", /*default=*/"2",
@@ -147,8 +153,8 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
 
 def ConvertTernDotToLLVM : Pass<"convert-tern-dot-to-llvm",
                                 "::mlir::func::FuncOp"> {
-  let summary = "Lower tern.dot2 and tern.dot4 to the instructions they "
-                "name";
+  let summary = "Lower tern.dot2, tern.dot4 and tern.decode_sherry to the "
+                "instructions they name";
   let description = [{
     The dot-product kernels of `convert-tern-to-vector` multiply unsigned
     bytes by signed bytes with `tern.dot4` (sums of 4 products into i32
@@ -157,6 +163,10 @@ def ConvertTernDotToLLVM : Pass<"convert-tern-dot-to-llvm",
     `vpmaddubsw` (then `vpmaddwd` by ones for dot4) and an add, both as
     `llvm.call_intrinsic`; `<generic>` becomes extensions, a multiply and
     a sum of each group of lanes in plain vector ops, for any target.
+    `tern.decode_sherry`, which turns Sherry's 5-bit quad fields into the
+    codes `tern.dot4` takes, becomes `<vpermi2d>` AVX-512's `vpermi2d` (a
+    lookup in a 32-entry table of two constant registers) or `<generic>`
+    shifts, masks and adds on the lanes.
     tern-cpu-pipeline runs it after bufferization, before
     `tern-lower-vector` lowers what the generic form leaves.
   }];

@@ -65,6 +65,14 @@ struct ModelToolOptions {
                      "bits) as such instead of as 2-bit codes: fewer bytes, "
                      "twice the dot products (docs/Kernels.md)"),
       llvm::cl::init(false)};
+  llvm::cl::opt<bool> ternarySherryDirect{
+      "ternary-sherry-direct", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("With int8 dot products (vpdpbusd on 512-bit registers, "
+                     "or generic), read Sherry's 3:4 weights (tern-ternarize "
+                     "method=sherry) as 5-bit quad fields, 1.33 bits, "
+                     "instead of as 2-bit codes (the default; "
+                     "=false repacks them, docs/Kernels.md)"),
+      llvm::cl::init(true)};
 
   llvm::cl::opt<std::string> compileCache{
       "compile-cache", llvm::cl::cat(modelToolCategory()),

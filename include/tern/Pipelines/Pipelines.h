@@ -73,6 +73,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Read base-3 weights as such in the int8 dot-product "
                      "kernels (convert-tern-to-vector's base3-direct)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> ternarySherryDirect{
+      *this, "ternary-sherry-direct",
+      llvm::cl::desc("Read Sherry's 3:4 weights as 5-bit quad fields in the "
+                     "int8 dot-product kernels (convert-tern-to-vector's "
+                     "sherry-direct)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "

@@ -134,12 +134,17 @@ struct KernelDotCodes {
   /// ceil(v · 256 / 243), v = Σ_s (t_s + 1) · 3^(4 - s): then 3 · b = 256 ·
   /// (t_0 + 1) + b', b' the byte of the digits after the first, so each
   /// quad's digits come out of the byte by multiplying by 3 (1.6 bits per
-  /// weight).
-  enum class Format { TwoBit, Base3 };
+  /// weight), or, for Sherry's 3:4 codes, six 5-bit quad fields a lane (the
+  /// zero's position and three signs, as `#tern.packing<sherry>` stores
+  /// them) that a table lookup turns into the quad's 4 bytes t + 1 (1.33
+  /// bits per weight).
+  enum class Format { TwoBit, Base3, Sherry };
   /// Codes of a row per set: four quads of 4.
   static constexpr int64_t kSetCodes = 16;
   /// Codes of a row per base-3 set: five quads of 4.
   static constexpr int64_t kBase3SetCodes = 20;
+  /// Codes of a row per Sherry set: six quads of 4.
+  static constexpr int64_t kSherrySetCodes = 24;
 
   Format format = Format::TwoBit;
   int64_t k = 0;
@@ -156,7 +161,9 @@ struct KernelDotCodes {
   static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t lanes,
                             Format format = Format::TwoBit);
   /// Quads of 4 codes per set, and codes per set.
-  int64_t quads() const { return format == Format::Base3 ? 5 : 4; }
+  int64_t quads() const {
+    return format == Format::Base3 ? 5 : format == Format::Sherry ? 6 : 4;
+  }
   int64_t setCodes() const { return 4 * quads(); }
   /// Codes of a group with its padding.
   int64_t paddedGroup() const { return setsPerGroup * setCodes(); }
@@ -173,9 +180,20 @@ struct KernelDotCodes {
 /// The base-3 byte of five digits t + 1 (quad 0 first; each in {0, 1, 2}).
 uint8_t encodeBase3Byte(const int digits[5]);
 
+/// The four codes t + 1 of the Sherry quad field `field` (its low 5 bits:
+/// the zero's position in bits 0-1, then the signs of the other three codes
+/// in order, 1 = -1) as the bytes of a word, code 0 in the lowest.
+uint32_t decodeSherryQuad(unsigned field);
+
+/// Whether the 4 sign/magnitude codes at `codes` hold exactly one zero (a
+/// Sherry quad), and if so its field in `field`.
+bool encodeSherryQuad(const uint8_t codes[4], unsigned &field);
+
 /// Writes `planes` x `rows` x layout.k sign/magnitude codes (one per byte,
 /// row-major) as kernel dot codes: planes * layout.blocks(rows) *
 /// layout.blockBytes() bytes at `out`. Padding codes are t = 0; 0- is 0.
+/// For Format::Sherry every quad of 4 codes along K must hold exactly one
+/// zero (as `#tern.packing<sherry>` guarantees); padding quads are field 0.
 void packKernelDotCodes(const KernelDotCodes &layout, const uint8_t *codes,
                         int64_t planes, int64_t rows, uint8_t *out);
 

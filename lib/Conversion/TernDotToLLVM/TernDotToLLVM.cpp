@@ -1,13 +1,15 @@
-//===- TernDotToLLVM.cpp - tern.dot2 and tern.dot4 to instructions --------===//
+//===- TernDotToLLVM.cpp - Kernel ops to the instructions they name -------===//
 //
-// This file implements convert-tern-dot-to-llvm: the byte dot products of
-// the ternary kernels as the x86 instructions they name (LLVM intrinsic
-// calls) or as generic vector arithmetic.
+// This file implements convert-tern-dot-to-llvm: the byte dot products
+// (tern.dot2, tern.dot4) and Sherry decodes (tern.decode_sherry) of the
+// ternary kernels as the x86 instructions they name (LLVM intrinsic calls)
+// or as generic vector arithmetic.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Quant/Packing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -126,12 +128,80 @@ struct LowerDot4 : OpRewritePattern<mlir::tern::Dot4Op> {
   }
 };
 
+/// tern.decode_sherry as a vpermi2d lookup in the 32 quads a field can
+/// name (two registers of constants), or as arithmetic on the lanes: with
+/// p the zero's position and s_k the signs, the three nonzero codes
+/// 2 - 2 s_k as bytes 0-2 of S, spread around a byte 1 at position p:
+/// (S & low) | ((S ^ (S & low)) << 8) | 1 << 8p, low = (1 << 8p) - 1.
+struct LowerDecodeSherry : OpRewritePattern<mlir::tern::DecodeSherryOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(mlir::tern::DecodeSherryOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType wordsType = op.getFields().getType();
+    auto splat = [&](uint32_t value) -> Value {
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(wordsType,
+                                 rewriter.getI32IntegerAttr(int32_t(value))));
+    };
+    Value fields = op.getFields();
+    Value words;
+    if (op.getInstruction() == mlir::tern::LookupInstruction::Vpermi2d) {
+      auto table = [&](unsigned first) -> Value {
+        SmallVector<int32_t> entries;
+        for (unsigned field = first; field < first + 16; ++field)
+          entries.push_back(int32_t(::tern::quant::decodeSherryQuad(field)));
+        return arith::ConstantOp::create(
+            rewriter, loc,
+            DenseElementsAttr::get(wordsType, ArrayRef<int32_t>(entries)));
+      };
+      assert(wordsType.getNumElements() == 16 && "verified");
+      words = LLVM::CallIntrinsicOp::create(
+                  rewriter, loc, wordsType,
+                  rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.d.512"),
+                  ValueRange{table(0), fields, table(16)})
+                  .getResult(0);
+    } else {
+      auto andI = [&](Value a, uint32_t mask) -> Value {
+        return arith::AndIOp::create(rewriter, loc, a, splat(mask));
+      };
+      auto shl = [&](Value a, Value by) -> Value {
+        return arith::ShLIOp::create(rewriter, loc, a, by);
+      };
+      Value position = andI(fields, 3);
+      // Sign k (field bit 2 + k) to bit 8k, then S = 0x020202 - 2 · that.
+      Value signs = arith::OrIOp::create(
+          rewriter, loc,
+          arith::OrIOp::create(
+              rewriter, loc,
+              andI(arith::ShRUIOp::create(rewriter, loc, fields, splat(2)), 1),
+              andI(shl(fields, splat(5)), 0x100)),
+          andI(shl(fields, splat(12)), 0x10000));
+      Value nonzero = arith::SubIOp::create(rewriter, loc, splat(0x020202),
+                                            shl(signs, splat(1)));
+      Value one = shl(splat(1), shl(position, splat(3)));
+      Value low = arith::AndIOp::create(
+          rewriter, loc, nonzero,
+          arith::SubIOp::create(rewriter, loc, one, splat(1)));
+      Value high = arith::XOrIOp::create(rewriter, loc, nonzero, low);
+      words = arith::OrIOp::create(
+          rewriter, loc,
+          arith::OrIOp::create(rewriter, loc, low, shl(high, splat(8))), one);
+    }
+    rewriter.replaceOpWithNewOp<vector::BitCastOp>(op, op.getCodes().getType(),
+                                                   words);
+    return success();
+  }
+};
+
 struct ConvertTernDotToLLVMPass
     : public mlir::tern::impl::ConvertTernDotToLLVMBase<
           ConvertTernDotToLLVMPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDot2, LowerDot4>(&getContext());
+    patterns.add<LowerDecodeSherry, LowerDot2, LowerDot4>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -543,9 +543,10 @@ struct ConvertTernToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<TernDialect>();
-    // Vector-level ops on builtin vectors (the kernels' dot products) stay
+    // Vector-level ops on builtin vectors (the kernels' dot products and
+    // Sherry decodes) stay
     // for tern-lower-vector.
-    target.addLegalOp<Dot2Op, Dot4Op>();
+    target.addLegalOp<DecodeSherryOp, Dot2Op, Dot4Op>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {

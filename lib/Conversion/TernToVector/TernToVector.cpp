@@ -173,7 +173,7 @@ private:
   emitLoop(int64_t count, ValueRange values,
            function_ref<SmallVector<Value>(Value, ValueRange)> body);
   /// How a set's quads meet the activations (emitDotSets).
-  enum class SetSums { Shifted, Scaled, Base3 };
+  enum class SetSums { Shifted, Scaled, Split, Base3, Base3Split };
   SmallVector<Value> emitDotSets(ValueRange sums, Value row, Value m,
                                  Value group, int64_t plane, int64_t registers,
                                  int64_t batch);
@@ -1003,6 +1003,14 @@ SmallVector<Value> KernelEmitter::emitLoop(
 /// exact. Two dot products and two adds per quad and register, no masks;
 /// a set adds at most 5 · 4 · 255 · 127 to a lane of A, so runs of 1024
 /// sets keep 3A within i32.
+///
+/// Sherry sets (6 quads of 4 codes, a lane holding its row's six 5-bit
+/// quad fields): quad s is the register shifted right by 5s and decoded by
+/// tern.decode_sherry (vpermi2d: a lookup in 32 words), then dotted as
+/// unpacked codes. One shift, one lookup and one dot product per quad. On
+/// small tiles with vpdpbusd (split sets) each quad has its own sums, as
+/// scaled sets do, added once per run: one chain of dependent vpdpbusd
+/// through a single register would leave the lookups waiting on latency.
 SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                                               Value m, Value group,
                                               int64_t plane, int64_t registers,
@@ -1014,8 +1022,10 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
   int64_t width = schedule.width;
   auto wordsType = VectorType::get({width}, b.getI32Type());
   bool base3 = dotCodes.format == q::KernelDotCodes::Format::Base3;
-  bool scaled = !base3 && schedule.dot == Int8Dot::Vpdpbusd &&
-                registers * batch <= kScaledTile;
+  bool twoBit = dotCodes.format == q::KernelDotCodes::Format::TwoBit;
+  // Sums per quad (scaled 2-bit codes, split Sherry codes).
+  bool perQuad =
+      schedule.dot == Int8Dot::Vpdpbusd && registers * batch <= kScaledTile;
   auto splat = [&](VectorType type, int64_t value) -> Value {
     return arith::ConstantOp::create(
         b, loc,
@@ -1052,18 +1062,24 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
       };
 
   if (base3) {
-    // A and B from zero each run; the totals gain (3A - B) >> 8.
+    // A and B from zero each run (split sets: apart for even and odd
+    // quads); the totals gain (3A - B) >> 8.
     Value zero = splat(wordsType, 0);
+    int64_t chains = perQuad ? 2 : 1;
     return runs(
-        kSetsPerBase3Run, SetSums::Base3,
+        kSetsPerBase3Run, perQuad ? SetSums::Base3Split : SetSums::Base3,
         [&](ValueRange totals) {
-          return SmallVector<Value>(2 * totals.size(), zero);
+          return SmallVector<Value>(2 * chains * totals.size(), zero);
         },
         [&](ValueRange totals, ValueRange part) {
           SmallVector<Value> result;
-          for (auto [total, a, bSum] :
-               llvm::zip(totals, part.take_front(totals.size()),
-                         part.drop_front(totals.size()))) {
+          int64_t n = totals.size();
+          for (auto [index, total] : llvm::enumerate(totals)) {
+            Value a = part[index], bSum = part[n + index];
+            if (chains == 2) {
+              a = arith::AddIOp::create(b, loc, a, part[2 * n + index]);
+              bSum = arith::AddIOp::create(b, loc, bSum, part[3 * n + index]);
+            }
             Value threeA =
                 arith::MulIOp::create(b, loc, a, splat(wordsType, 3));
             Value exact = arith::ShRSIOp::create(
@@ -1074,25 +1090,29 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
           return result;
         });
   }
-  if (scaled) {
-    // Quad 0's sums start from the totals, the others from zero.
+  if (perQuad) {
+    // Quad 0's sums start from the totals, the others from zero; scaled
+    // quads' sums are shifted back.
     Value zero = splat(wordsType, 0);
+    int64_t quads = dotCodes.quads();
     return runs(
-        kSetsPerScaledRun, SetSums::Scaled,
+        kSetsPerScaledRun, twoBit ? SetSums::Scaled : SetSums::Split,
         [&](ValueRange totals) {
           SmallVector<Value> start(totals);
-          start.append(3 * totals.size(), zero);
+          start.append((quads - 1) * totals.size(), zero);
           return start;
         },
         [&](ValueRange totals, ValueRange part) {
           SmallVector<Value> result(part.take_front(totals.size()));
-          for (int64_t s = 1; s < 4; ++s)
+          for (int64_t s = 1; s < quads; ++s)
             for (auto [sum, quad] : llvm::zip(
                      result, part.slice(s * totals.size(), totals.size())))
               sum = arith::AddIOp::create(
                   b, loc, sum,
-                  arith::ShRSIOp::create(b, loc, quad,
-                                         splat(wordsType, 2 * s)));
+                  twoBit ? arith::ShRSIOp::create(b, loc, quad,
+                                                  splat(wordsType, 2 * s))
+                               .getResult()
+                         : quad);
           return result;
         });
   }
@@ -1172,16 +1192,40 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
             b, loc, dataType, bits,
             ValueRange{index(plane), add(block, index(r)), byte}, padByte,
             ArrayRef<bool>{true}));
-    if (form == SetSums::Base3) {
+    if (dotCodes.format == q::KernelDotCodes::Format::Sherry) {
+      // Quad s's field in bits 5s to 5s + 4 of each lane: one shift, one
+      // lookup, one dot product.
+      auto instruction = LookupInstructionAttr::get(
+          b.getContext(), schedule.dot == Int8Dot::Vpdpbusd
+                              ? LookupInstruction::Vpermi2d
+                              : LookupInstruction::Generic);
+      for (int64_t s = 0; s < quads; ++s) {
+        Value fields =
+            s == 0 ? packed
+                   : arith::ShRUIOp::create(b, loc, packed, words(5 * s))
+                         .getResult();
+        Value codes =
+            DecodeSherryOp::create(b, loc, dataType, fields, instruction);
+        for (int64_t i = 0; i < batch; ++i) {
+          Value &sum = result[(form == SetSums::Split ? s * accumulators : 0) +
+                              i * registers + r];
+          sum = emitDot(sum, codes, xs[s * batch + i]);
+        }
+      }
+      continue;
+    }
+    if (form == SetSums::Base3 || form == SetSums::Base3Split) {
       Value state = vector::BitCastOp::create(b, loc, dataType, packed);
       for (int64_t s = 0; s < quads; ++s) {
         Value next = arith::AddIOp::create(
             b, loc, arith::AddIOp::create(b, loc, state, state), state);
         for (int64_t i = 0; i < batch; ++i) {
           Value x = xs[s * batch + i];
-          Value &a = result[i * registers + r];
+          int64_t chain =
+              form == SetSums::Base3Split ? 2 * (s % 2) * accumulators : 0;
+          Value &a = result[chain + i * registers + r];
           a = emitDot(a, state, x);
-          Value &bSum = result[accumulators + i * registers + r];
+          Value &bSum = result[chain + accumulators + i * registers + r];
           bSum = emitDot(bSum, next, x);
         }
         state = next;
@@ -1302,10 +1346,19 @@ struct ConvertTernToVectorPass
       // saturate): emitDotSet.
       bool base3 = base3Direct && constant.getPacking() == PackingKind::Base3 &&
                    (*dot == Int8Dot::Vpdpbusd || *dot == Int8Dot::Generic);
+      // Sherry's 3:4 constants stay 5-bit quad fields (1.33 bits a weight)
+      // where a lookup decodes them cheaply: vpermi2d on 512-bit registers,
+      // or the generic form (emitDotSet). Groups must start on quads.
+      bool sherry = sherryDirect &&
+                    constant.getPacking() == PackingKind::Sherry &&
+                    layout.groupSize % 4 == 0 &&
+                    ((*dot == Int8Dot::Vpdpbusd && vectorWidth == 16) ||
+                     *dot == Int8Dot::Generic);
       q::KernelDotCodes dotCodes =
           q::KernelDotCodes::get(layout.k, layout.groupSize, vectorWidth,
-                                 base3 ? q::KernelDotCodes::Format::Base3
-                                       : q::KernelDotCodes::Format::TwoBit);
+                                 base3    ? q::KernelDotCodes::Format::Base3
+                                 : sherry ? q::KernelDotCodes::Format::Sherry
+                                          : q::KernelDotCodes::Format::TwoBit);
       Value &bits = bitmapsOf[{constant, layout.groupSize}];
       if (!bits) {
         std::vector<uint8_t> codes;
@@ -1329,9 +1382,10 @@ struct ConvertTernToVectorPass
         b.setInsertionPointAfter(constant);
         auto attr = DenseResourceElementsAttr::get(
             type,
-            !dots   ? "tern_bitmaps"
-            : base3 ? "tern_dot_codes_base3"
-                    : "tern_dot_codes",
+            !dots    ? "tern_bitmaps"
+            : base3  ? "tern_dot_codes_base3"
+            : sherry ? "tern_dot_codes_sherry"
+                     : "tern_dot_codes",
             HeapAsmResourceBlob::allocateAndCopyInferAlign(
                 ArrayRef<uint8_t>(bytes)));
         bits = arith::ConstantOp::create(b, constant.getLoc(), attr);

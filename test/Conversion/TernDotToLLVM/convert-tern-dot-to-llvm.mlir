@@ -61,3 +61,26 @@ func.func @dot2(%a: vector<32xi8>, %b: vector<16xi16>, %c: vector<64xi8>,
   %2 = tern.dot2 <generic> %e, %e, %f : vector<4xi8> into vector<2xi16>
   return %0, %1, %2 : vector<16xi16>, vector<32xi16>, vector<2xi16>
 }
+// -----
+// tern.decode_sherry: vpermi2d with the 32 decoded quads in two constant
+// registers (field 0: zero first, then +1 +1 +1, bytes 1 2 2 2 =
+// 0x02020201 = 33686017; field 31: zero last, -1 -1 -1, bytes 0 0 0 1 =
+// 0x01000000 = 16777216), or shifts, masks and adds on the lanes.
+
+// CHECK-LABEL: func.func @decode_sherry
+// CHECK-SAME:  (%[[A:.*]]: vector<16xi32>, %[[B:.*]]: vector<8xi32>)
+// CHECK-DAG:   %[[LO:.*]] = arith.constant dense<[33686017, {{.*}}]> : vector<16xi32>
+// CHECK-DAG:   %[[HI:.*]] = arith.constant dense<[{{.*}}, 16777216]> : vector<16xi32>
+// CHECK:       %[[W:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.d.512"(%[[LO]], %[[A]], %[[HI]]) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
+// CHECK:       vector.bitcast %[[W]] : vector<16xi32> to vector<64xi8>
+// CHECK:       arith.andi %[[B]]
+// CHECK:       arith.shli
+// CHECK:       arith.xori
+// CHECK:       vector.bitcast %{{.*}} : vector<8xi32> to vector<32xi8>
+// CHECK-NOT:   tern.decode_sherry
+func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
+    -> (vector<64xi8>, vector<32xi8>) {
+  %0 = tern.decode_sherry <vpermi2d> %a : vector<16xi32> to vector<64xi8>
+  %1 = tern.decode_sherry <generic> %b : vector<8xi32> to vector<32xi8>
+  return %0, %1 : vector<64xi8>, vector<32xi8>
+}

@@ -287,6 +287,22 @@ func.func @dot4_width(%a: vector<16xi8>, %c: vector<4xi32>) {
 
 // -----
 
+func.func @decode_sherry_lanes(%a: vector<8xi32>) {
+  // expected-error @+1 {{'tern.decode_sherry' op needs 4 bytes per i32 lane: 16 bytes for 8 lanes}}
+  %0 = tern.decode_sherry <generic> %a : vector<8xi32> to vector<16xi8>
+  return
+}
+
+// -----
+
+func.func @decode_sherry_width(%a: vector<8xi32>) {
+  // expected-error @+1 {{'tern.decode_sherry' op with vpermi2d needs 16 lanes (a 512-bit register), got 8}}
+  %0 = tern.decode_sherry <vpermi2d> %a : vector<8xi32> to vector<32xi8>
+  return
+}
+
+// -----
+
 func.func @dot2_lanes(%a: vector<32xi8>, %c: vector<8xi16>) {
   // expected-error @+1 {{'tern.dot2' op needs 2 bytes per i16 lane: 32 bytes for 8 lanes}}
   %0 = tern.dot2 <generic> %a, %a, %c : vector<32xi8> into vector<8xi16>

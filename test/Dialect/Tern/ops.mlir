@@ -95,6 +95,18 @@ func.func @dot4(%a: vector<16xi8>, %b: vector<16xi8>, %c: vector<4xi32>,
   return %0, %1, %2 : vector<4xi32>, vector<8xi32>, vector<16xi32>
 }
 
+// CHECK-LABEL: func.func @decode_sherry
+// CHECK: tern.decode_sherry <vpermi2d> %{{.*}} : vector<16xi32> to vector<64xi8>
+// CHECK: tern.decode_sherry <generic> %{{.*}} : vector<8xi32> to vector<32xi8>
+// GENERIC-LABEL: sym_name = "decode_sherry"
+// GENERIC: "tern.decode_sherry"(%{{.*}}) <{instruction = #tern.lookup_instruction<vpermi2d>}>
+func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
+    -> (vector<64xi8>, vector<32xi8>) {
+  %0 = tern.decode_sherry <vpermi2d> %a : vector<16xi32> to vector<64xi8>
+  %1 = tern.decode_sherry <generic> %b : vector<8xi32> to vector<32xi8>
+  return %0, %1 : vector<64xi8>, vector<32xi8>
+}
+
 // CHECK-LABEL: func.func @dot2
 // CHECK: tern.dot2 <pmaddubsw> %{{.*}}, %{{.*}}, %{{.*}} : vector<32xi8> into vector<16xi16>
 // CHECK: tern.dot2 <generic> %{{.*}}, %{{.*}}, %{{.*}} : vector<4xi8> into vector<2xi16>

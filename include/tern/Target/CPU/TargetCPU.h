@@ -78,6 +78,9 @@ struct CPUKernelOptions {
   /// Whether base-3 weights stay base 3 in the int8 dot-product kernels
   /// (tern-cpu-pipeline's ternary-base3-direct).
   bool ternaryBase3Direct = false;
+  /// Whether Sherry's 3:4 weights stay 5-bit quad fields in the int8
+  /// dot-product kernels (tern-cpu-pipeline's ternary-sherry-direct).
+  bool ternarySherryDirect = true;
 };
 
 /// The CPU for `--cpu NAME`: NAME itself if the host target knows it, the

@@ -429,6 +429,23 @@ LogicalResult Dot4Op::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// DecodeSherryOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DecodeSherryOp::verify() {
+  int64_t lanes = getFields().getType().getNumElements();
+  int64_t bytes = getCodes().getType().getNumElements();
+  if (bytes != 4 * lanes)
+    return emitOpError("needs 4 bytes per i32 lane: ")
+           << bytes << " bytes for " << lanes << " lanes";
+  if (getInstruction() == LookupInstruction::Vpermi2d && lanes != 16)
+    return emitOpError("with vpermi2d needs 16 lanes (a 512-bit register), "
+                       "got ")
+           << lanes;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Dot2Op
 //===----------------------------------------------------------------------===//
 

@@ -116,4 +116,26 @@ def Tern_DotInstructionAttr
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Tern_LookupGeneric : I32EnumAttrCase<"Generic", 0, "generic">;
+def Tern_LookupVpermi2d : I32EnumAttrCase<"Vpermi2d", 1, "vpermi2d">;
+
+def Tern_LookupInstruction : I32EnumAttr<"LookupInstruction",
+    "how tern.decode_sherry is lowered",
+    [Tern_LookupGeneric, Tern_LookupVpermi2d]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_LookupInstructionAttr
+    : EnumAttr<Tern_Dialect, Tern_LookupInstruction, "lookup_instruction"> {
+  let summary = "the instructions a tern.decode_sherry becomes";
+  let description = [{
+    `generic`: shifts, masks and adds on the i32 lanes (about 15 vector
+    instructions), for any target. `vpermi2d`: one AVX-512 `vpermi2d`, a
+    lookup in a 32-entry table held in two registers; needs 16 lanes (a
+    512-bit register).
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // TERN_DIALECT_TERN_IR_TERNATTRS_TD

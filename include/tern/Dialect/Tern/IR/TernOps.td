@@ -251,6 +251,39 @@ def Tern_Dot4Op : Tern_Op<"dot4", [Pure, AllTypesMatch<["lhs", "rhs"]>,
 }
 
 //===----------------------------------------------------------------------===//
+// DecodeSherryOp
+//===----------------------------------------------------------------------===//
+
+def Tern_DecodeSherryOp : Tern_Op<"decode_sherry", [Pure]> {
+  let summary = "Sherry quad fields to the quads' codes t + 1";
+  let description = [{
+    For N lanes of i32 and 4N bytes:
+
+        result[4i + j] = t_j + 1 of the quad whose field is fields[i] & 31
+
+    A field is `#tern.packing<sherry>`'s (docs/Packing.md): bits 0-1 give
+    the position of the quad's one zero, bits 2-4 the signs of the other
+    three codes in order (1 = -1); bits 5 and up are ignored, so a kernel
+    reaches the next field of a lane with one shift. The int8 dot-product
+    kernels of `convert-tern-to-vector` decode Sherry's 3:4 codes with it
+    (`KernelDotCodes::Format::Sherry`) for `tern.dot4`. `instruction` says
+    what it lowers to (`convert-tern-dot-to-llvm`); `vpermi2d` needs
+    N = 16.
+
+    ```mlir
+    %codes = tern.decode_sherry <vpermi2d> %fields : vector<16xi32> to vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$fields,
+                       Tern_LookupInstructionAttr:$instruction);
+  let results = (outs VectorOfRankAndType<[1], [I8]>:$codes);
+  let assemblyFormat = [{
+    $instruction $fields attr-dict `:` type($fields) `to` type($codes)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Dot2Op
 //===----------------------------------------------------------------------===//
 
