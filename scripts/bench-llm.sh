@@ -9,7 +9,8 @@
 #   - tern-generate on the float model (FLOAT=1),
 #   - tern-generate on the model ternarized with PTQTP (each of PLANES trit
 #     planes, data-free, every MatMul including the lm_head; tern-opt
-#     --tern-ptq-pipeline), its KV cache in place, f32 and int8 activations.
+#     --tern-ptq-pipeline), or with METHOD=sherry (Sherry's 3:4 codes, one
+#     plane), its KV cache in place, f32 and int8 activations.
 #
 # Prints compile (or session) time, the prompt's time and tokens/s, the
 # time per new token and tokens/s, and the weight bytes a token reads with
@@ -24,6 +25,9 @@
 # PLANES ("1 2"), THREADS (2), FLOAT=1 (also tern-generate on the float model:
 # its 4.4 GB of weights are compiled into the code), PACKING (how the codes
 # are stored: sign_magnitude, the default, or base3: 1.6 bits a weight),
+# METHOD (ptqtp, the default, or sherry: 1.25 bits a weight stored, read as
+# 5-bit quad fields, 1.33 bits, by the int8 dot-product kernels on 512-bit
+# registers),
 # BASE3_DIRECT=1 (the int8 dot-product kernels read base-3 weights as such:
 # --ternary-base3-direct), ACTIVATIONS ("f32 int8"), EXCLUDE (a regular
 # expression of layers left out of the ternary set, e.g. lm_head) and KEEP
@@ -36,6 +40,8 @@ dir=${1:-/tmp/tern-llm}
 prompt_length=${PROMPT:-128}
 tokens=${TOKENS:-64}
 planes_list=${PLANES:-1 2}
+method=${METHOD:-ptqtp}
+[ "$method" = sherry ] && planes_list=1
 packing=${PACKING:-sign_magnitude}
 activations_list=${ACTIVATIONS:-f32 int8}
 suffix=""
@@ -116,12 +122,13 @@ if [ "${FLOAT:-0}" = 1 ]; then
 fi
 
 for planes in $planes_list; do
-  name="ptqtp$planes$suffix"
+  name="$method$planes$suffix"
+  [ "$method" = sherry ] && name="sherry$suffix"
   quantized="$dir/$name.mlirbc"
   if [ ! -f "$quantized" ]; then
     start=$(date +%s)
     "$build/bin/tern-opt" "$dir/model.onnx" \
-      --tern-ptq-pipeline="method=ptqtp planes=$planes packing=$packing exclude=$exclude keep=$keep report=$dir/$name.json" \
+      --tern-ptq-pipeline="method=$method planes=$planes packing=$packing exclude=$exclude keep=$keep report=$dir/$name.json" \
       -o "$quantized" 2>"$dir/$name.log"
     echo "ternarized with $planes plane(s) in $(($(date +%s) - start)) s"
   fi
@@ -132,9 +139,13 @@ for planes in $planes_list; do
     # the dot-product kernels read them). (The embedding is gathered a row
     # at a time, norms and rotary tables are small.) Kept layers: their
     # stored bits (int8 codes and f16 scales, f16, or f32).
+    # Sherry's fields: sets of 24 codes in 4 bytes, with vpdpbusd on
+    # 512-bit registers (int8 activations, an AVX-512 VNNI --cpu native).
     bits=2
     [ "$packing" = base3 ] && [ "$activations" = int8 ] &&
       [ "${#direct[@]}" = 1 ] && bits=base3
+    [ "$method" = sherry ] && [ "$activations" = int8 ] &&
+      grep -q avx512_vnni /proc/cpuinfo && bits=sherry
     bytes=$(/usr/bin/python3 -c "
 import json, math, sys
 total = 0
@@ -144,14 +155,16 @@ for l in json.load(open(sys.argv[1]))['layers']:
         continue
     group = l['group_size'] or l['cols']
     groups = l['cols'] // group
-    codes = groups * math.ceil(group / 20) * 20 * 1.6 / 8 if sys.argv[2] == 'base3' else l['cols'] / 4
+    codes = (groups * math.ceil(group / 20) * 20 * 1.6 / 8 if sys.argv[2] == 'base3'
+             else groups * math.ceil(group / 24) * 4 if sys.argv[2] == 'sherry'
+             else l['cols'] / 4)
     total += l['planes'] * (l['rows'] * codes + 4 * l['rows'] * groups)
 print(int(total))
 " "$dir/$name.json" "$bits")
     "$build/bin/tern-generate" "$quantized" --prompt-ids "$ids" \
       --max-new-tokens "$tokens" --num-threads "$threads" --cpu native \
       --ternary-activations "$activations" --compile-cache none "${direct[@]}" \
-      >"$dir/ternary$planes$suffix-$activations.txt" 2>"$dir/ternary$planes$suffix-$activations.log"
-    report "tern $name $activations" "$dir/ternary$planes$suffix-$activations.log" "$bytes"
+      >"$dir/$name-$activations.txt" 2>"$dir/$name-$activations.log"
+    report "tern $name $activations" "$dir/$name-$activations.log" "$bytes"
   done
 done
