@@ -511,20 +511,18 @@ int main(int argc, char **argv) {
       double(c.planes * c.n *
              q::KernelBitmaps::get(c.k, c.groupSize).rowBytes()) +
       scaleBytes;
-  q::KernelDotCodes dotCodes =
-      q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth);
-  double dotBytes =
-      double(c.planes * dotCodes.blocks(c.n) * dotCodes.blockBytes()) +
-      scaleBytes;
+  // The dot-product kernels' codes of `format` and the scales.
+  auto dotCodeBytes = [&](q::KernelDotCodes::Format format) {
+    q::KernelDotCodes codes = q::KernelDotCodes::get(
+        c.k, c.groupSize, execution.cpu.vectorWidth, format);
+    return double(c.planes * codes.blocks(c.n) * codes.blockBytes()) +
+           scaleBytes;
+  };
+  double dotBytes = dotCodeBytes(q::KernelDotCodes::Format::TwoBit);
   // Base-3 weights (1.6 bits) keep their format in the dot-product kernels
   // that take code bytes up to 255: vpdpbusd and the generic form.
   bool base3 = int8Dot == Int8Dot::Vpdpbusd || int8Dot == Int8Dot::Generic;
-  q::KernelDotCodes base3Codes =
-      q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth,
-                             q::KernelDotCodes::Format::Base3);
-  double base3Bytes =
-      double(c.planes * base3Codes.blocks(c.n) * base3Codes.blockBytes()) +
-      scaleBytes;
+  double base3Bytes = dotCodeBytes(q::KernelDotCodes::Format::Base3);
   // Sherry's 3:4 codes keep theirs (5-bit quad fields, 1.33 bits) with
   // vpdpbusd on 512-bit registers and with the generic form: a Sherry
   // problem of its own (other codes, same shape), checked against the same
@@ -533,12 +531,7 @@ int main(int argc, char **argv) {
       c.k % 4 == 0 && (c.groupSize ? c.groupSize : c.k) % 4 == 0 &&
       ((int8Dot == Int8Dot::Vpdpbusd && execution.cpu.vectorWidth == 16) ||
        int8Dot == Int8Dot::Generic);
-  q::KernelDotCodes sherryCodes =
-      q::KernelDotCodes::get(c.k, c.groupSize, execution.cpu.vectorWidth,
-                             q::KernelDotCodes::Format::Sherry);
-  double sherryBytes =
-      double(c.planes * sherryCodes.blocks(c.n) * sherryCodes.blockBytes()) +
-      scaleBytes;
+  double sherryBytes = dotCodeBytes(q::KernelDotCodes::Format::Sherry);
   double floatBytes = double(c.n * c.k * 4);
   // The problem's weights as keep= stores them (int8 codes and f16 scales;
   // f16), N x K.
