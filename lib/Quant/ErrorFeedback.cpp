@@ -12,7 +12,6 @@
 #include "tern/Quant/Parallel.h"
 #include "tern/Quant/Quantize.h"
 
-#include <algorithm>
 #include <cmath>
 
 using namespace tern::quant;
@@ -46,22 +45,6 @@ int64_t inverseCholeskyUpper(const double *hessian, int64_t n, double dampening,
     for (int64_t j = 0; j <= i; ++j)
       u[j * n + i] = inverse[i * n + j];
   return -1;
-}
-
-/// H + λI (n x n), λ = `dampening` times the mean diagonal of H, and a
-/// unit diagonal for inputs no calibration sample reached.
-std::vector<double> dampedHessian(const double *hessian, int64_t n,
-                                  double dampening) {
-  std::vector<double> h(hessian, hessian + n * n);
-  double meanDiag = 0;
-  for (int64_t j = 0; j < n; ++j)
-    meanDiag += h[j * n + j] / double(std::max<int64_t>(n, 1));
-  for (int64_t j = 0; j < n; ++j) {
-    if (h[j * n + j] == 0)
-      h[j * n + j] = 1;
-    h[j * n + j] += dampening * meanDiag;
-  }
-  return h;
 }
 
 } // namespace
@@ -145,7 +128,8 @@ tern::quant::retargetWeights(MatrixRef w, const double *cross,
                              const double *hessian, double dampening,
                              const double *residualCross) {
   int64_t n = w.rows, k = w.cols;
-  std::vector<double> l = dampedHessian(hessian, k, dampening);
+  std::vector<double> l =
+      dampedHessian(k, hessian, dampening, /*unitForUnseen=*/true);
   if (int64_t bad = choleskyLower(k, l.data()); bad >= 0)
     return llvm::createStringError(
         "the received second moment is not positive definite at column " +
@@ -235,7 +219,8 @@ int64_t tern::quant::refineCodes(MatrixRef w, const double *hessian,
                                  TernaryWeights &q) {
   int64_t k = q.cols, planes = q.planes, size = q.effectiveGroupSize();
   // H + λI, as error feedback damps it: the objective it minimised.
-  std::vector<double> h = dampedHessian(hessian, k, dampening);
+  std::vector<double> h =
+      dampedHessian(k, hessian, dampening, /*unitForUnseen=*/true);
   int64_t combinations = 1;
   for (int64_t p = 0; p < planes; ++p)
     combinations *= 3;

@@ -154,22 +154,28 @@ void tern::quant::orthonormalizeColumns(double *y, int64_t n, int64_t l) {
   }
 }
 
-int64_t tern::quant::dampedCholeskyLower(int64_t n, const double *h,
-                                         double dampening, bool unitForUnseen,
-                                         std::vector<double> &l, double *used) {
+std::vector<double> tern::quant::dampedHessian(int64_t n, const double *h,
+                                               double dampening,
+                                               bool unitForUnseen) {
   double meanDiag = 0;
   for (int64_t j = 0; j < n; ++j)
     meanDiag += h[j * n + j];
   meanDiag /= double(std::max<int64_t>(n, 1));
+  std::vector<double> damped(h, h + n * n);
+  for (int64_t j = 0; j < n; ++j) {
+    if (unitForUnseen && damped[j * n + j] == 0)
+      damped[j * n + j] = 1;
+    damped[j * n + j] += dampening * meanDiag;
+  }
+  return damped;
+}
+
+int64_t tern::quant::dampedCholeskyLower(int64_t n, const double *h,
+                                         double dampening, bool unitForUnseen,
+                                         std::vector<double> &l, double *used) {
   int64_t bad = -1;
   for (int attempt = 0; attempt < 4; ++attempt, dampening *= 10) {
-    l.assign(h, h + n * n);
-    double lambda = dampening * meanDiag;
-    for (int64_t j = 0; j < n; ++j) {
-      if (unitForUnseen && l[j * n + j] == 0)
-        l[j * n + j] = 1;
-      l[j * n + j] += lambda;
-    }
+    l = dampedHessian(n, h, dampening, unitForUnseen);
     bad = choleskyLower(n, l.data());
     if (bad < 0) {
       if (used)

@@ -11,6 +11,7 @@
 #include "tern/Quant/Packing.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <limits>
 #include <vector>
@@ -151,11 +152,11 @@ llvm::Error unpackSherry(const uint8_t *in, int64_t k, int64_t r,
     unsigned field = 0;
     for (int b = 0; b < 5; ++b)
       field |= unsigned(getBit(in, 5 * q + b)) << b;
-    unsigned zero = field & 3, signs = field >> 2, kept = 0;
+    // Codes t + 1 as bytes: 0 is -1, 1 is 0, 2 is +1.
+    uint32_t word = decodeSherryQuad(field);
     for (unsigned i = 0; i < 4; ++i)
-      out[4 * q + i] = i == zero               ? kZeroPos
-                       : (signs >> kept++) & 1 ? kMinus
-                                               : kPlus;
+      out[4 * q + i] = std::array<uint8_t, 3>{kMinus, kZeroPos,
+                                              kPlus}[(word >> (8 * i)) & 3];
   }
   return llvm::Error::success();
 }
@@ -405,9 +406,14 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
   int64_t blocks = layout.blocks(rows);
   int64_t setCodes = layout.setCodes();
   int64_t bytes = planes * blocks * layout.blockBytes();
-  // The digits t + 1 of every byte, all 1 (t = 0) to start with.
-  std::vector<uint8_t> digits(
-      layout.format == KernelDotCodes::Format::Base3 ? 5 * bytes : 0, 1);
+  // The first byte of row n's lane (plane p) in the register of the set
+  // that holds code j.
+  auto laneOf = [&](int64_t p, int64_t n, int64_t j) {
+    return (p * blocks + n / layout.lanes) * layout.blockBytes() +
+           (j / layout.groupSize) * layout.groupBytes() +
+           (j % layout.groupSize / setCodes) * layout.setBytes() +
+           4 * (n % layout.lanes);
+  };
   if (layout.format == KernelDotCodes::Format::Sherry) {
     // Lanes of six 5-bit quad fields; padding quads are field 0 (their
     // activations are zeros).
@@ -415,35 +421,29 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
     for (int64_t p = 0; p < planes; ++p)
       for (int64_t n = 0; n < rows; ++n) {
         const uint8_t *in = codes + (p * rows + n) * layout.k;
-        int64_t block = (p * blocks + n / layout.lanes) * layout.blockBytes();
         for (int64_t j = 0; j < layout.k; j += 4) {
-          int64_t inGroup = j % layout.groupSize;
-          int64_t inSet = inGroup % setCodes;
-          int64_t at = block + (j / layout.groupSize) * layout.groupBytes() +
-                       (inGroup / setCodes) * layout.setBytes() +
-                       4 * (n % layout.lanes);
           unsigned field = 0;
           [[maybe_unused]] bool sherry = encodeSherryQuad(in + j, field);
           assert(sherry && "a quad without exactly one zero");
-          uint32_t lane = field << (5 * (inSet / 4));
+          uint32_t lane = field << (5 * (j % layout.groupSize % setCodes / 4));
+          int64_t at = laneOf(p, n, j);
           for (int byte = 0; byte < 4; ++byte)
             out[at + byte] |= uint8_t(lane >> (8 * byte));
         }
       }
     return;
   }
+  // The digits t + 1 of every byte, all 1 (t = 0) to start with.
+  std::vector<uint8_t> digits(
+      layout.format == KernelDotCodes::Format::Base3 ? 5 * bytes : 0, 1);
   // Every byte starts as four codes t + 1 = 1, i.e. t = 0.
   std::fill(out, out + bytes, uint8_t(0x55));
   for (int64_t p = 0; p < planes; ++p) {
     for (int64_t n = 0; n < rows; ++n) {
       const uint8_t *in = codes + (p * rows + n) * layout.k;
-      int64_t block = (p * blocks + n / layout.lanes) * layout.blockBytes();
       for (int64_t j = 0; j < layout.k; ++j) {
-        int64_t inGroup = j % layout.groupSize;
-        int64_t inSet = inGroup % setCodes;
-        int64_t at = block + (j / layout.groupSize) * layout.groupBytes() +
-                     (inGroup / setCodes) * layout.setBytes() +
-                     4 * (n % layout.lanes) + inSet % 4;
+        int64_t inSet = j % layout.groupSize % setCodes;
+        int64_t at = laneOf(p, n, j) + inSet % 4;
         int code = codeValue(in[j]) + 1;
         if (layout.format == KernelDotCodes::Format::Base3) {
           digits[5 * at + inSet / 4] = uint8_t(code);

@@ -32,6 +32,12 @@ void symmetricEigen(int64_t n, const double *a, double *values,
 /// whose pivot is not positive, or -1 on success.
 int64_t choleskyLower(int64_t n, double *a);
 
+/// H + λI (n x n, row-major), λ = `dampening` times the mean of H's
+/// diagonal; an input whose H_kk is 0 (no calibration sample reaches it)
+/// gets 1 first when `unitForUnseen`.
+std::vector<double> dampedHessian(int64_t n, const double *h, double dampening,
+                                  bool unitForUnseen);
+
 /// The Cholesky factor L of H + λI (n x n, row-major: lower triangle L,
 /// upper zeros), λ = `dampening` times the mean of H's diagonal; an input
 /// whose H_kk is 0 (no calibration sample reaches it) gets 1 first when

@@ -1023,7 +1023,9 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
   auto wordsType = VectorType::get({width}, b.getI32Type());
   bool base3 = dotCodes.format == q::KernelDotCodes::Format::Base3;
   bool twoBit = dotCodes.format == q::KernelDotCodes::Format::TwoBit;
-  // Sums per quad (scaled 2-bit codes, split Sherry codes).
+  // Sums apart per quad on small vpdpbusd tiles (scaled 2-bit sets, split
+  // Sherry sets; base-3 sets per quad parity), so that no single chain of
+  // dependent dot products sets the pace.
   bool perQuad =
       schedule.dot == Int8Dot::Vpdpbusd && registers * batch <= kScaledTile;
   auto splat = [&](VectorType type, int64_t value) -> Value {
