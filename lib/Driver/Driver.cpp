@@ -66,5 +66,6 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
   kernels.ternaryInt8Dot = *dot;
   kernels.ternaryBase3Direct = ternaryBase3Direct;
   kernels.ternarySherryDirect = ternarySherryDirect;
+  kernels.fuseSiblingMatmuls = fuseSiblingMatmuls;
   return kernels;
 }

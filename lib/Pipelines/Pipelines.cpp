@@ -6,6 +6,7 @@
 
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Conversion/Passes.h"
+#include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -86,6 +87,10 @@ void mlir::tern::buildReferenceToLLVMPipeline(
 
 void mlir::tern::buildCPUPipeline(OpPassManager &pm,
                                   const CPUPipelineOptions &options) {
+  // One kernel call, one parallel region and one pass over the activations
+  // for a decoder layer's q, k and v (and its gate and up) projections.
+  if (options.fuseSiblingMatmuls)
+    pm.addNestedPass<func::FuncOp>(createFuseSiblingMatmuls());
   if (options.ternaryKernels) {
     ConvertTernToVectorOptions kernels;
     kernels.vectorWidth = options.vectorWidth;

@@ -10,6 +10,7 @@
 
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/Utils/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -437,26 +438,6 @@ std::optional<Layer> matchGroupedConv(linalg::LinalgOp op,
   return layer;
 }
 
-/// A constant of `type` elements holding `values` (rounded to nearest,
-/// ties to even).
-Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                    ArrayRef<float> values, FloatType type) {
-  auto tensorType = RankedTensorType::get(shape, type);
-  if (type.isF32())
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(tensorType, values));
-  SmallVector<APFloat> converted;
-  for (float value : values) {
-    bool losesInfo = false;
-    APFloat element(value);
-    element.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-                    &losesInfo);
-    converted.push_back(element);
-  }
-  return arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(tensorType, converted));
-}
-
 /// The kept weights `kept` (int8 or f16, N x K) as stored, a resource
 /// "NAME.int8" or "NAME.f16", widened to f32 (and scaled per row for int8)
 /// where they are read: N x K f32.
@@ -696,39 +677,29 @@ mlir::tern::replaceWithTernMatmul(RewriterBase &rewriter, const Layer &layer,
   namespace q = ::tern::quant;
   Operation *op = layer.op;
   int64_t n = layer.rows, k = layer.cols;
-  std::vector<uint8_t> bytes(q::packedBytes(packing, weights.planes * n, k));
-  if (llvm::Error error = q::pack(packing, weights.codes.data(),
-                                  weights.planes * n, k, bytes.data()))
-    return emitLayerError(layer) << llvm::toString(std::move(error));
-
-  SmallVector<int64_t> codesShape = {n, k};
-  SmallVector<int64_t> scalesShape = {n, weights.groups()};
-  if (weights.planes > 1) {
-    codesShape.insert(codesShape.begin(), weights.planes);
-    scalesShape.insert(scalesShape.begin(), weights.planes);
-  }
+  assert(weights.rows == n && weights.cols == k && "weights of the layer");
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(op);
-  PackingKind packingKind = packing == q::Packing::Sherry ? PackingKind::Sherry
-                            : packing == q::Packing::Base3
-                                ? PackingKind::Base3
-                                : PackingKind::SignMagnitude;
-  auto codes = mlir::tern::ConstantOp::create(
-      rewriter, loc, RankedTensorType::get(codesShape, codeType), packingKind,
-      layer.name + ".codes", bytes);
+  std::optional<PackingKind> packingKind = fromQuantPacking(packing);
+  if (!packingKind)
+    return emitLayerError(layer)
+           << "codes cannot be stored as " << q::packingName(packing);
+  // Scales and shifts as stored (f16 when the fit rounded them so).
   auto f32 = rewriter.getF32Type();
+  FloatType scaleType = weights.scaleBits == 16
+                            ? FloatType(rewriter.getF16Type())
+                            : FloatType(f32);
+  llvm::Expected<TernaryConstants> constants =
+      buildTernaryConstants(rewriter, loc, weights, codeType, *packingKind,
+                            layer.name + ".codes", scaleType);
+  if (!constants)
+    return emitLayerError(layer) << llvm::toString(constants.takeError());
+  Value codes = constants->codes, scales = constants->scales,
+        shifts = constants->shifts, biasValue;
   auto constant = [&](ArrayRef<int64_t> shape, ArrayRef<float> values,
                       FloatType type) {
     return floatConstant(rewriter, loc, shape, values, type);
   };
-  // Scales and shifts as stored (f16 when the fit rounded them so).
-  FloatType scaleType = weights.scaleBits == 16
-                            ? FloatType(rewriter.getF16Type())
-                            : FloatType(f32);
-  Value scales = constant(scalesShape, weights.scales, scaleType);
-  Value shifts, biasValue;
-  if (!weights.shifts.empty())
-    shifts = constant({n, weights.groups()}, weights.shifts, scaleType);
   if (!bias.empty())
     biasValue = constant({n}, bias, f32);
   if (layer.groups > 1) {

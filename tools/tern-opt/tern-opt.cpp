@@ -15,6 +15,7 @@
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Quantization/Passes.h"
 #include "tern/Target/ONNX/Import.h"
+#include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Transforms/Passes.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -106,6 +107,7 @@ int main(int argc, char **argv) {
   registerAllPasses();
   mlir::tern::registerTernConversionPasses();
   mlir::tern::registerTernTransformsPasses();
+  mlir::tern::registerTernPasses();
   mlir::tern::registerTernQuantizationPasses();
   mlir::tern::registerTernPipelines();
   mlir::tern::registerTernPTQPipeline();

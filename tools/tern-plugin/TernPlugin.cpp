@@ -21,6 +21,7 @@
 #include "tern/Pipelines/PTQPipeline.h"
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Quantization/Passes.h"
+#include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -100,6 +101,7 @@ static void registerPasses() {
   }
   mlir::tern::registerTernConversionPasses();
   mlir::tern::registerTernTransformsPasses();
+  mlir::tern::registerTernPasses();
   mlir::tern::registerTernQuantizationPasses();
   mlir::tern::registerTernPipelines();
   mlir::tern::registerTernPTQPipeline();

@@ -73,6 +73,13 @@ struct ModelToolOptions {
                      "instead of as 2-bit codes (the default; "
                      "=false repacks them, docs/Kernels.md)"),
       llvm::cl::init(true)};
+  llvm::cl::opt<bool> fuseSiblingMatmuls{
+      "fuse-sibling-matmuls", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("Merge ternary matmuls that read the same activations "
+                     "(a decoder's q, k and v; gate and up) into one kernel "
+                     "call (the default; =false keeps one call each, "
+                     "docs/Kernels.md)"),
+      llvm::cl::init(true)};
 
   llvm::cl::opt<std::string> compileCache{
       "compile-cache", llvm::cl::cat(modelToolCategory()),

@@ -79,6 +79,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "int8 dot-product kernels (convert-tern-to-vector's "
                      "sherry-direct)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseSiblingMatmuls{
+      *this, "fuse-sibling-matmuls",
+      llvm::cl::desc("Merge the ternary matmuls that read the same "
+                     "activations into one kernel call "
+                     "(tern-fuse-sibling-matmuls)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize linalg ops (off: every op becomes "

@@ -81,6 +81,9 @@ struct CPUKernelOptions {
   /// Whether Sherry's 3:4 weights stay 5-bit quad fields in the int8
   /// dot-product kernels (tern-cpu-pipeline's ternary-sherry-direct).
   bool ternarySherryDirect = true;
+  /// Whether ternary matmuls that read the same activations share one
+  /// kernel call (tern-cpu-pipeline's fuse-sibling-matmuls).
+  bool fuseSiblingMatmuls = true;
 };
 
 /// The CPU for `--cpu NAME`: NAME itself if the host target knows it, the

@@ -80,6 +80,23 @@ std::string mlir::tern::layerNameAt(Location loc) {
   llvm_unreachable("unknown packing kind");
 }
 
+std::optional<PackingKind>
+mlir::tern::fromQuantPacking(::tern::quant::Packing packing) {
+  switch (packing) {
+  case ::tern::quant::Packing::SignMagnitude:
+    return PackingKind::SignMagnitude;
+  case ::tern::quant::Packing::OffsetBinary:
+    return PackingKind::OffsetBinary;
+  case ::tern::quant::Packing::Base3:
+    return PackingKind::Base3;
+  case ::tern::quant::Packing::Sherry:
+    return PackingKind::Sherry;
+  case ::tern::quant::Packing::BitPlanes:
+    return std::nullopt;
+  }
+  llvm_unreachable("unknown packing");
+}
+
 int64_t PackingKindAttr::getPackedBytes(ArrayRef<int64_t> shape) const {
   if (shape.empty() || ShapedType::isDynamicShape(shape))
     return -1;

@@ -10,6 +10,8 @@
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <optional>
+
 #include "tern/Dialect/Tern/IR/TernEnums.h.inc"
 #include "tern/Quant/Packing.h"
 
@@ -20,6 +22,10 @@ namespace mlir::tern {
 
 /// The numerics library's name for an IR packing kind.
 ::tern::quant::Packing toQuantPacking(PackingKind kind);
+
+/// The IR packing kind of a numerics library packing, if constants can be
+/// stored in it (bit planes are a kernel layout only).
+std::optional<PackingKind> fromQuantPacking(::tern::quant::Packing packing);
 
 } // namespace mlir::tern
 
