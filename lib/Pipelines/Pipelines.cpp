@@ -64,6 +64,9 @@ static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP,
   }
   if (cInterface)
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+  // Copies between strided buffers as loops LLVM vectorizes, not calls of
+  // the runner utilities' element-by-element memrefCopy.
+  pm.addNestedPass<func::FuncOp>(tern::createLowerStridedCopies());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // Before scf-to-cf (OpenMP regions keep their memref.alloca_scope), and

@@ -226,6 +226,45 @@ def ParallelWorkThreshold : Pass<"tern-parallel-work-threshold",
   ];
 }
 
+def LowerStridedCopies : Pass<"tern-lower-strided-copies",
+                              "::mlir::func::FuncOp"> {
+  let summary = "Copy between strided buffers with loops, not a runtime call";
+  let description = [{
+    `finalize-memref-to-llvm` turns a `memref.copy` into a `memcpy` only
+    when both buffers are contiguous with a known layout (an identity
+    layout, or a static shape); every other copy (a slice of a row, a
+    dynamically shaped view with an offset) becomes a call to the runner
+    utilities' `memrefCopy`, which copies one element at a time through a
+    generic index loop and a `memcpy` of 4 bytes each. A decoder makes such
+    copies at every token: the slices of a merged q/k/v projection made
+    contiguous for a reshape, a step's keys and values written into the
+    cache.
+
+    This pass rewrites those copies into a nest of `scf.for` loops of
+    `memref.load` and `memref.store`, one loop per dimension, which LLVM
+    vectorizes along the innermost one (with unit stride, as tern's buffers
+    have). Copies that lower to `memcpy` are left alone, and so are copies
+    of unranked buffers.
+
+    ```mlir
+    // tern-opt --tern-lower-strided-copies
+    memref.copy %a, %b : memref<?x64xf32, strided<[128, 1]>> to memref<?x64xf32>
+    // becomes
+    scf.for %i = %c0 to %rows step %c1 {
+      scf.for %j = %c0 to %c64 step %c1 {
+        %x = memref.load %a[%i, %j] : memref<?x64xf32, strided<[128, 1]>>
+        memref.store %x, %b[%i, %j] : memref<?x64xf32>
+      }
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def PrefetchWeights : Pass<"tern-prefetch-weights", "::mlir::func::FuncOp"> {
   let summary = "Prefetch the constant weights that innermost loops stream";
   let description = [{
