@@ -59,17 +59,16 @@ struct LowerStridedCopiesPass
       };
       SmallVector<Value> lower(rank, zero), upper, steps(rank, one);
       for (int64_t d = 0; d < rank; ++d)
-        upper.push_back(type.isDynamicDim(d)
-                            ? Value(memref::DimOp::create(rewriter, loc,
-                                                          source, index(d)))
-                            : index(type.getDimSize(d)));
-      scf::buildLoopNest(rewriter, loc, lower, upper, steps,
-                         [&](OpBuilder &b, Location l, ValueRange indices) {
-                           Value element =
-                               memref::LoadOp::create(b, l, source, indices);
-                           memref::StoreOp::create(b, l, element, target,
-                                                   indices);
-                         });
+        upper.push_back(
+            type.isDynamicDim(d)
+                ? Value(memref::DimOp::create(rewriter, loc, source, index(d)))
+                : index(type.getDimSize(d)));
+      scf::buildLoopNest(
+          rewriter, loc, lower, upper, steps,
+          [&](OpBuilder &b, Location l, ValueRange indices) {
+            Value element = memref::LoadOp::create(b, l, source, indices);
+            memref::StoreOp::create(b, l, element, target, indices);
+          });
       rewriter.eraseOp(copy);
     }
   }

@@ -10,12 +10,12 @@
 
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Execution/Execution.h"
 #include "tern/Pipelines/PTQPipeline.h"
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Quantization/Passes.h"
 #include "tern/Target/ONNX/Import.h"
-#include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Transforms/Passes.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"

@@ -17,11 +17,11 @@
 
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernDialect.h"
+#include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Execution/Execution.h"
 #include "tern/Pipelines/PTQPipeline.h"
 #include "tern/Pipelines/Pipelines.h"
 #include "tern/Quantization/Passes.h"
-#include "tern/Dialect/Tern/Transforms/Passes.h"
 #include "tern/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"

@@ -119,7 +119,8 @@ public:
         if (OperationEquivalence::isEquivalentTo(
                 def, candidate, sameOperand, /*markEquivalent=*/nullptr,
                 OperationEquivalence::IgnoreLocations)) {
-          result = candidate->getResult(cast<OpResult>(value).getResultNumber());
+          result =
+              candidate->getResult(cast<OpResult>(value).getResultNumber());
           break;
         }
       }
@@ -197,10 +198,9 @@ LogicalResult fuse(ArrayRef<MatmulOp> ops) {
   RankedTensorType firstResult = first.getResult().getType();
   auto resultType = RankedTensorType::get({firstResult.getDimSize(0), rows},
                                           firstResult.getElementType());
-  auto fused = MatmulOp::create(b, loc, resultType, first.getInput(),
-                                constants->codes, constants->scales,
-                                constants->shifts, biasValue,
-                                first.getGroupSizeAttr());
+  auto fused = MatmulOp::create(
+      b, loc, resultType, first.getInput(), constants->codes, constants->scales,
+      constants->shifts, biasValue, first.getGroupSizeAttr());
   OpFoldResult m = tensor::getMixedSize(b, loc, fused.getResult(), 0);
   SmallVector<Value> slices;
   offset = 0;

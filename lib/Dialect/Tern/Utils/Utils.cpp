@@ -27,8 +27,8 @@ Value mlir::tern::castFloat(OpBuilder &b, Location loc, Value value,
 }
 
 Value mlir::tern::floatConstant(OpBuilder &b, Location loc,
-                                ArrayRef<int64_t> shape,
-                                ArrayRef<float> values, FloatType type) {
+                                ArrayRef<int64_t> shape, ArrayRef<float> values,
+                                FloatType type) {
   auto tensorType = RankedTensorType::get(shape, type);
   if (type.isF32())
     return arith::ConstantOp::create(
@@ -46,10 +46,11 @@ Value mlir::tern::floatConstant(OpBuilder &b, Location loc,
       b, loc, DenseElementsAttr::get(tensorType, converted));
 }
 
-llvm::Expected<mlir::tern::TernaryConstants> mlir::tern::buildTernaryConstants(
-    OpBuilder &b, Location loc, const ::tern::quant::TernaryWeights &weights,
-    Type codeType, PackingKind packing, StringRef blobName,
-    FloatType scaleType) {
+llvm::Expected<mlir::tern::TernaryConstants>
+mlir::tern::buildTernaryConstants(OpBuilder &b, Location loc,
+                                  const ::tern::quant::TernaryWeights &weights,
+                                  Type codeType, PackingKind packing,
+                                  StringRef blobName, FloatType scaleType) {
   namespace q = ::tern::quant;
   int64_t n = weights.rows, k = weights.cols;
   q::Packing quantPacking = toQuantPacking(packing);
@@ -65,12 +66,12 @@ llvm::Expected<mlir::tern::TernaryConstants> mlir::tern::buildTernaryConstants(
     scalesShape.insert(scalesShape.begin(), weights.planes);
   }
   mlir::tern::TernaryConstants result;
-  result.codes = ConstantOp::create(
-      b, loc, RankedTensorType::get(codesShape, codeType), packing, blobName,
-      bytes);
+  result.codes =
+      ConstantOp::create(b, loc, RankedTensorType::get(codesShape, codeType),
+                         packing, blobName, bytes);
   result.scales = floatConstant(b, loc, scalesShape, weights.scales, scaleType);
   if (!weights.shifts.empty())
-    result.shifts = floatConstant(b, loc, {n, weights.groups()},
-                                  weights.shifts, scaleType);
+    result.shifts =
+        floatConstant(b, loc, {n, weights.groups()}, weights.shifts, scaleType);
   return result;
 }
