@@ -120,3 +120,54 @@ func.func @apart(%x: tensor<1x8xf32>, %z: tensor<1x8xf32>, %s: tensor<1x1xf32>, 
     }
   }
 #-}
+
+// -----
+
+// Parts brought back to [batch, sequence, N] by tensor.reshape (which
+// needs a contiguous source: reshaping a slice would copy it) become
+// slices of the merged result reshaped the same way, views of it; a
+// reshape of such a reshape too. A reshape that splits the columns
+// (into heads) stays on its slice.
+// CHECK-LABEL: func.func @reshaped_parts
+// CHECK:         %[[Y:.+]] = tern.matmul {{.+}} -> tensor<?x3xf32>
+// CHECK:         %[[C3:.+]] = arith.constant 3 : index
+// CHECK:         %[[SHAPE:.+]] = tensor.from_elements %[[B:[^,]+]], %[[S:[^,]+]], %[[C3]] : tensor<3xindex>
+// CHECK:         %[[Y3:.+]] = tensor.reshape %[[Y]](%[[SHAPE]]) : (tensor<?x3xf32>, tensor<3xindex>) -> tensor<?x?x3xf32>
+// CHECK:         %[[A:.+]] = tensor.extract_slice %[[Y3]][0, 0, 0] [%[[B]], %[[S]], 2] [1, 1, 1] : tensor<?x?x3xf32> to tensor<?x?x2xf32>
+// CHECK:         %[[Y3B:.+]] = tensor.reshape %[[Y]]({{.+}}) : (tensor<?x3xf32>, tensor<3xindex>) -> tensor<?x?x3xf32>
+// CHECK:         %[[G:.+]] = tensor.extract_slice %[[Y3B]][0, 0, 2] [%[[B]], %[[S]], 1] [1, 1, 1] : tensor<?x?x3xf32> to tensor<?x?x1xf32>
+// CHECK:         %[[Y3C:.+]] = tensor.reshape %[[Y3B]]({{.+}}) : (tensor<?x?x3xf32>, tensor<3xindex>) -> tensor<?x?x3xf32>
+// CHECK:         %[[GG:.+]] = tensor.extract_slice %[[Y3C]][0, 0, 2] [%[[B]], %[[S]], 1] [1, 1, 1]
+// CHECK:         %[[HEADS:.+]] = tensor.reshape %[[A]]({{.+}}) : (tensor<?x?x2xf32>, tensor<4xindex>) -> tensor<?x?x2x1xf32>
+// CHECK:         return %[[A]], %[[GG]], %[[HEADS]]
+func.func @reshaped_parts(%x3: tensor<?x?x4xf32>) -> (tensor<?x?x2xf32>, tensor<?x?x1xf32>, tensor<?x?x2x1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %x3, %c0 : tensor<?x?x4xf32>
+  %s = tensor.dim %x3, %c1 : tensor<?x?x4xf32>
+  %x = tensor.collapse_shape %x3 [[0, 1], [2]] : tensor<?x?x4xf32> into tensor<?x4xf32>
+  %w = tern.constant #tern.packing<sign_magnitude> dense_resource<w2> : tensor<2xi8> -> tensor<2x4x!tern.trit>
+  %sw = arith.constant dense<[[1.0], [2.0]]> : tensor<2x1xf32>
+  %a = tern.matmul %x, %w scales(%sw : tensor<2x1xf32>) group_size = 0 : tensor<?x4xf32>, tensor<2x4x!tern.trit> -> tensor<?x2xf32>
+  %v = tern.constant #tern.packing<sign_magnitude> dense_resource<w1> : tensor<1xi8> -> tensor<1x4x!tern.trit>
+  %sv = arith.constant dense<[[3.0]]> : tensor<1x1xf32>
+  %g = tern.matmul %x, %v scales(%sv : tensor<1x1xf32>) group_size = 0 : tensor<?x4xf32>, tensor<1x4x!tern.trit> -> tensor<?x1xf32>
+  %shape_a = tensor.from_elements %b, %s, %c2 : tensor<3xindex>
+  %a3 = tensor.reshape %a(%shape_a) : (tensor<?x2xf32>, tensor<3xindex>) -> tensor<?x?x2xf32>
+  %shape_g = tensor.from_elements %b, %s, %c1 : tensor<3xindex>
+  %g3 = tensor.reshape %g(%shape_g) : (tensor<?x1xf32>, tensor<3xindex>) -> tensor<?x?x1xf32>
+  %g3b = tensor.reshape %g3(%shape_g) : (tensor<?x?x1xf32>, tensor<3xindex>) -> tensor<?x?x1xf32>
+  %shape_h = tensor.from_elements %b, %s, %c2, %c1 : tensor<4xindex>
+  %heads = tensor.reshape %a3(%shape_h) : (tensor<?x?x2xf32>, tensor<4xindex>) -> tensor<?x?x2x1xf32>
+  return %a3, %g3b, %heads : tensor<?x?x2xf32>, tensor<?x?x1xf32>, tensor<?x?x2x1xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w2: "0x040000000103",
+      w1: "0x0400000004"
+    }
+  }
+#-}

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -136,6 +137,55 @@ private:
   DenseMap<OperationName, SmallVector<Operation *>> byName;
 };
 
+/// Rewrites the `tensor.reshape` users of `part` (columns [offset, offset +
+/// n) of every row of `merged`, a contiguous tensor whose last dimension is
+/// the merged rows) that only regroup its leading dimensions into slices of
+/// `merged` reshaped the same way. A reshape needs a contiguous source, so
+/// reshaping the slice would copy it (a decoder's gate and up projections,
+/// brought back to [batch, sequence, N] for SwiGLU, would be copied for
+/// every token of a prompt); reshaping `merged` is a view of it. Users of
+/// the rewritten reshapes are rewritten in turn.
+void sliceAfterReshapes(OpBuilder &b, Value part, Value merged, int64_t offset,
+                        int64_t n) {
+  int64_t width = cast<RankedTensorType>(merged.getType()).getShape().back();
+  SmallVector<tensor::ReshapeOp> reshapes;
+  for (Operation *user : part.getUsers())
+    if (auto reshape = dyn_cast<tensor::ReshapeOp>(user))
+      if (reshape.getSource() == part)
+        reshapes.push_back(reshape);
+  for (tensor::ReshapeOp reshape : reshapes) {
+    auto shape = reshape.getShape().getDefiningOp<tensor::FromElementsOp>();
+    auto type = cast<RankedTensorType>(reshape.getResult().getType());
+    if (!shape || type.getRank() < 1 || type.getShape().back() != n ||
+        getConstantIntValue(shape.getElements().back()) != n)
+      continue;
+    b.setInsertionPoint(reshape);
+    Location loc = reshape.getLoc();
+    SmallVector<Value> elements(shape.getElements());
+    elements.back() = arith::ConstantIndexOp::create(b, loc, width);
+    Value wholeShape = tensor::FromElementsOp::create(b, loc, elements);
+    SmallVector<int64_t> wholeDims(type.getShape());
+    wholeDims.back() = width;
+    Value whole = tensor::ReshapeOp::create(
+        b, loc, RankedTensorType::get(wholeDims, type.getElementType()),
+        merged, wholeShape);
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+        strides(rank, b.getIndexAttr(1));
+    offsets.back() = b.getIndexAttr(offset);
+    for (Value element : ArrayRef(elements).drop_back())
+      sizes.push_back(getAsOpFoldResult(element));
+    sizes.push_back(b.getIndexAttr(n));
+    Value slice = tensor::ExtractSliceOp::create(b, loc, whole, offsets, sizes,
+                                                 strides);
+    if (slice.getType() != type)
+      slice = tensor::CastOp::create(b, loc, type, slice);
+    reshape.getResult().replaceAllUsesWith(slice);
+    reshape.erase();
+    sliceAfterReshapes(b, slice, whole, offset, n);
+  }
+}
+
 /// Replaces `ops` (two or more, of one block, in program order, with equal
 /// kernel keys and the same activations) by one tern.matmul over their rows,
 /// reading the first one's input, and a slice of its result each.
@@ -213,14 +263,18 @@ LogicalResult fuse(ArrayRef<MatmulOp> ops) {
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
     offset += n;
   }
+  offset = 0;
   for (auto [index, slice] : llvm::enumerate(slices)) {
     MatmulOp op = ops[index];
+    int64_t n = rowsOf(op);
     llvm::SetVector<Operation *> defs;
     for (Value operand : op->getOperands().drop_front())
       if (Operation *def = operand.getDefiningOp())
         defs.insert(def);
     op.getResult().replaceAllUsesWith(slice);
     op.erase();
+    sliceAfterReshapes(b, slice, fused.getResult(), offset, n);
+    offset += n;
     // The separate weights are dead now unless something else reads them.
     for (Operation *def : defs)
       if (def->use_empty())

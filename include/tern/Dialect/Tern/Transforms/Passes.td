@@ -35,6 +35,12 @@ def FuseSiblingMatmuls : Pass<"tern-fuse-sibling-matmuls",
     add exactly nothing. The merged codes are repacked in the same
     packing; the products are the same numbers as before, bit for bit.
 
+    A slice is a strided view of the merged result. A `tensor.reshape` of
+    it that only regroups the leading dimensions (a projection brought back
+    to [batch, sequence, N]) would copy it, since a reshape needs a
+    contiguous source; such reshapes become slices of the merged result
+    reshaped the same way, which is a view.
+
     At most `max-rows` rows are merged into one op (0: no limit).
 
     ```mlir
