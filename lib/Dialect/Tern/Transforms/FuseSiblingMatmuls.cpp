@@ -167,8 +167,8 @@ void sliceAfterReshapes(OpBuilder &b, Value part, Value merged, int64_t offset,
     SmallVector<int64_t> wholeDims(type.getShape());
     wholeDims.back() = width;
     Value whole = tensor::ReshapeOp::create(
-        b, loc, RankedTensorType::get(wholeDims, type.getElementType()),
-        merged, wholeShape);
+        b, loc, RankedTensorType::get(wholeDims, type.getElementType()), merged,
+        wholeShape);
     int64_t rank = type.getRank();
     SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
         strides(rank, b.getIndexAttr(1));
@@ -176,8 +176,8 @@ void sliceAfterReshapes(OpBuilder &b, Value part, Value merged, int64_t offset,
     for (Value element : ArrayRef(elements).drop_back())
       sizes.push_back(getAsOpFoldResult(element));
     sizes.push_back(b.getIndexAttr(n));
-    Value slice = tensor::ExtractSliceOp::create(b, loc, whole, offsets, sizes,
-                                                 strides);
+    Value slice =
+        tensor::ExtractSliceOp::create(b, loc, whole, offsets, sizes, strides);
     if (slice.getType() != type)
       slice = tensor::CastOp::create(b, loc, type, slice);
     reshape.getResult().replaceAllUsesWith(slice);
