@@ -240,21 +240,24 @@ def LowerStridedCopies : Pass<"tern-lower-strided-copies",
     contiguous for a reshape, a step's keys and values written into the
     cache.
 
-    This pass rewrites those copies into a nest of `scf.for` loops of
-    `memref.load` and `memref.store`, one loop per dimension, which LLVM
-    vectorizes along the innermost one (with unit stride, as tern's buffers
-    have). Copies that lower to `memcpy` are left alone, and so are copies
-    of unranked buffers.
+    This pass rewrites those copies into a nest of `scf.for` loops, one per
+    dimension, that copy the innermost one in vectors of 64 bytes
+    (`vector.load` / `vector.store`) where both buffers have unit stride
+    there, then the remaining elements one at a time (LLVM would not
+    vectorize a loop of loads and stores itself: it cannot tell that the
+    buffers do not overlap). Copies that lower to `memcpy` are left alone,
+    and so are copies of unranked buffers.
 
     ```mlir
     // tern-opt --tern-lower-strided-copies
     memref.copy %a, %b : memref<?x64xf32, strided<[128, 1]>> to memref<?x64xf32>
     // becomes
     scf.for %i = %c0 to %rows step %c1 {
-      scf.for %j = %c0 to %c64 step %c1 {
-        %x = memref.load %a[%i, %j] : memref<?x64xf32, strided<[128, 1]>>
-        memref.store %x, %b[%i, %j] : memref<?x64xf32>
+      scf.for %j = %c0 to %c64 step %c16 {
+        %v = vector.load %a[%i, %j] : memref<?x64xf32, strided<[128, 1]>>, vector<16xf32>
+        vector.store %v, %b[%i, %j] : memref<?x64xf32>, vector<16xf32>
       }
+      scf.for %j = %c64 to %c64 step %c1 { ... }
     }
     ```
   }];
@@ -262,6 +265,7 @@ def LowerStridedCopies : Pass<"tern-lower-strided-copies",
     "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 
