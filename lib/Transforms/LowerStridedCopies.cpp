@@ -100,9 +100,10 @@ struct LowerStridedCopiesPass
             }
             // Elements [from, to) of the row, `lanes` at a time or one.
             auto copyRow = [&](Value from, Value to, int64_t width) -> void {
-              Value step = width == 1 ? one
-                                      : Value(arith::ConstantIndexOp::create(
-                                            b, l, width));
+              Value step =
+                  width == 1
+                      ? one
+                      : Value(arith::ConstantIndexOp::create(b, l, width));
               scf::ForOp::create(
                   b, l, from, to, step, ValueRange{},
                   [&](OpBuilder &nb, Location nl, Value i, ValueRange) {
