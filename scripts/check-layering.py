@@ -23,7 +23,8 @@ ALLOWED = {
     "Conversion": ["Dialect", "Quant", "Target/CPU"],
     "Transforms": ["Dialect", "Support"],
     "Quantization": ["Dialect", "Quant", "Support", "Target/CPU"],
-    "Pipelines": ["Conversion", "Transforms", "Quantization", "Target/CPU"],
+    "Pipelines": [
+        "Conversion", "Dialect", "Transforms", "Quantization", "Target/CPU"],
     "Execution": ["Pipelines", "Quantization", "Support", "Target/CPU"],
     "Driver": ["Support", "Target/CPU", "Target/ONNX"],
 }
@@ -34,6 +35,7 @@ LIBRARIES = {
     "TernTargetCPU": "Target/CPU",
     "TernDialect": "Dialect",
     "TernDialectUtils": "Dialect",
+    "TernDialectTransforms": "Dialect",
     "TernONNXImport": "Target/ONNX",
     "TernONNXExport": "Target/ONNX",
     "TernDotToLLVM": "Conversion",
