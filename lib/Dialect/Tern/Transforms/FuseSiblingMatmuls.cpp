@@ -296,17 +296,21 @@ struct FuseSiblingMatmulsPass
     }
     // The mergeable ops of each block and input, in program order.
     SameValues same;
-    llvm::MapVector<std::pair<Block *, Value>, SmallVector<MatmulOp>> byInput;
+    llvm::MapVector<std::pair<Block *, Value>,
+                    SmallVector<std::pair<MatmulOp, KernelKey>>>
+        byInput;
     getOperation().walk([&](MatmulOp op) {
-      if (kernelKeyOf(op))
-        byInput[{op->getBlock(), same.canonical(op.getInput())}].push_back(op);
+      if (std::optional<KernelKey> key = kernelKeyOf(op))
+        byInput[{op->getBlock(), same.canonical(op.getInput())}].push_back(
+            {op, *key});
     });
     for (auto &[where, ops] : byInput) {
       // Greedily, each op joins the first group it agrees with.
       SmallVector<std::pair<KernelKey, SmallVector<MatmulOp>>> groups;
       SmallVector<int64_t> groupRows;
-      for (MatmulOp op : ops) {
-        KernelKey key = *kernelKeyOf(op);
+      for (const auto &entry : ops) {
+        MatmulOp op = entry.first;
+        const KernelKey &key = entry.second;
         int64_t n = rowsOf(op);
         auto *group = llvm::find_if(groups, [&](auto &candidate) {
           int64_t index = &candidate - groups.data();
