@@ -65,6 +65,14 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
     return dot.takeError();
   kernels.ternaryInt8Dot = *dot;
   kernels.ternaryBase3Direct = ternaryBase3Direct;
+  if (ternaryBase3Direct &&
+      decodesPackedCodes(*dot, kernels.cpu.vectorWidth) &&
+      !kernels.cpu.decodesBase3(*dot))
+    return llvm::createStringError(
+        "--ternary-base3-direct: CPU '" + kernels.cpu.name +
+        "' has no AVX-512 VBMI (vpermi2b), which the vpdpbusd kernels "
+        "decode base-3 codes with (use --ternary-int8-dot=generic, or leave "
+        "base-3 codes repacked to 2 bits)");
   kernels.ternarySherryDirect = ternarySherryDirect;
   kernels.fuseSiblingMatmuls = fuseSiblingMatmuls;
   return kernels;

@@ -374,6 +374,20 @@ uint8_t tern::quant::encodeBase3Byte(const int digits[5]) {
   return uint8_t((value * 256 + 242) / 243);
 }
 
+Base3Digits tern::quant::decodeBase3Byte(uint8_t byte) {
+  Base3Digits digits = {0, 0};
+  unsigned b = byte;
+  for (unsigned s = 0; s < 5; ++s) {
+    unsigned digit = (3 * b) >> 8;
+    b = (3 * b) & 255;
+    if (s < 4)
+      digits.quads |= uint8_t(digit << (2 * s));
+    else
+      digits.fifth = uint8_t(digit);
+  }
+  return digits;
+}
+
 bool tern::quant::encodeSherryQuad(const uint8_t codes[4], unsigned &field) {
   unsigned zeros = 0, zero = 0, signs = 0, kept = 0;
   for (unsigned i = 0; i < 4; ++i) {

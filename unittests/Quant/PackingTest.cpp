@@ -290,6 +290,28 @@ TEST(PackingTest, Base3BytesDecodeByTripling) {
   EXPECT_EQ(encodeBase3Byte(zeros), 128);
 }
 
+// decodeBase3Byte (the kernels' lookup tables) gives every encoded byte's
+// digits back, quads 0-3 as 2-bit fields, and any byte digits of at most 2.
+TEST(PackingTest, Base3BytesDecodeToQuads) {
+  for (int value = 0; value < 243; ++value) {
+    constexpr int kPowers[5] = {81, 27, 9, 3, 1};
+    int digits[5];
+    for (int s = 0; s < 5; ++s)
+      digits[s] = (value / kPowers[s]) % 3;
+    Base3Digits decoded = decodeBase3Byte(encodeBase3Byte(digits));
+    for (int s = 0; s < 4; ++s)
+      EXPECT_EQ((decoded.quads >> (2 * s)) & 3, digits[s])
+          << "value " << value << " digit " << s;
+    EXPECT_EQ(decoded.fifth, digits[4]) << "value " << value;
+  }
+  for (int byte = 0; byte < 256; ++byte) {
+    Base3Digits decoded = decodeBase3Byte(uint8_t(byte));
+    for (int s = 0; s < 4; ++s)
+      EXPECT_LE((decoded.quads >> (2 * s)) & 3, 2) << "byte " << byte;
+    EXPECT_LE(decoded.fifth, 2) << "byte " << byte;
+  }
+}
+
 TEST(PackingTest, KernelDotCodesBase3) {
   // 5 rows of K = 40 in groups of 20 in base 3, blocks of 4 rows: one set
   // of 20 codes (5 quads) per group, 16 bytes a set.

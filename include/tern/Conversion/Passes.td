@@ -110,10 +110,12 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
            "VNNI)",
            [{::mlir::tern::int8DotValues()}]>,
     Option<"base3Direct", "base3-direct", "bool", /*default=*/"false",
-           "With int8-dot=vpdpbusd or generic, read base-3 weights (1.6 "
-           "bits) as such (two dot products a quad of codes) instead of "
-           "repacking them to 2-bit dot codes (one): fewer bytes, more "
-           "instructions (docs/Kernels.md, \"Base-3 weights\")">,
+           "With int8-dot=vpdpbusd on 512-bit registers (vector-width=16; "
+           "the target needs AVX-512 VBMI) or generic, read base-3 weights "
+           "(1.6 bits) as such, decoded by byte lookups (vpermi2b) to the "
+           "codes the dot products take, instead of repacking them to "
+           "2-bit dot codes: fewer bytes, more instructions "
+           "(docs/Kernels.md, \"Base-3 weights\")">,
     Option<"sherryDirect", "sherry-direct", "bool", /*default=*/"true",
            "With int8-dot=vpdpbusd on 512-bit registers (vector-width=16) "
            "or generic, read Sherry's 3:4 weights as 5-bit quad fields "
@@ -153,8 +155,8 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
 
 def ConvertTernDotToLLVM : Pass<"convert-tern-dot-to-llvm",
                                 "::mlir::func::FuncOp"> {
-  let summary = "Lower tern.dot2, tern.dot4 and tern.decode_sherry to the "
-                "instructions they name";
+  let summary = "Lower tern.dot2, tern.dot4, tern.decode_sherry and "
+                "tern.decode_base3 to the instructions they name";
   let description = [{
     The dot-product kernels of `convert-tern-to-vector` multiply unsigned
     bytes by signed bytes with `tern.dot4` (sums of 4 products into i32
@@ -166,7 +168,10 @@ def ConvertTernDotToLLVM : Pass<"convert-tern-dot-to-llvm",
     `tern.decode_sherry`, which turns Sherry's 5-bit quad fields into the
     codes `tern.dot4` takes, becomes `<vpermi2d>` AVX-512's `vpermi2d` (a
     lookup in a 32-entry table of two constant registers) or `<generic>`
-    shifts, masks and adds on the lanes.
+    shifts, masks and adds on the lanes. `tern.decode_base3`, which turns
+    base-3 bytes into the same codes, becomes `<vpermi2b>` AVX-512 VBMI's
+    `vpermi2b` (two lookups in 128-entry tables of constant registers and a
+    blend per result) or `<generic>` i16 arithmetic.
     tern-cpu-pipeline runs it after bufferization, before
     `tern-lower-vector` lowers what the generic form leaves.
   }];

@@ -180,6 +180,16 @@ struct KernelDotCodes {
 /// The base-3 byte of five digits t + 1 (quad 0 first; each in {0, 1, 2}).
 uint8_t encodeBase3Byte(const int digits[5]);
 
+/// The digits of a base-3 kernel byte as the kernels decode it: digit s is
+/// floor(3 · b_s / 256) with b_0 = `byte` and b_{s+1} = 3 · b_s mod 256,
+/// so every byte decodes (the 13 that encodeBase3Byte never writes too).
+/// `quads` holds digits 0-3 as a 2-bit dot code byte holds its quads (digit
+/// s in bits 2s and 2s + 1), `fifth` digit 4.
+struct Base3Digits {
+  uint8_t quads, fifth;
+};
+Base3Digits decodeBase3Byte(uint8_t byte);
+
 /// The four codes t + 1 of the Sherry quad field `field` (its low 5 bits:
 /// the zero's position in bits 0-1, then the signs of the other three codes
 /// in order, 1 = -1) as the bytes of a word, code 0 in the lowest.

@@ -1,9 +1,10 @@
 //===- TernDotToLLVM.cpp - Kernel ops to the instructions they name -------===//
 //
 // This file implements convert-tern-dot-to-llvm: the byte dot products
-// (tern.dot2, tern.dot4) and Sherry decodes (tern.decode_sherry) of the
-// ternary kernels as the x86 instructions they name (LLVM intrinsic calls)
-// or as generic vector arithmetic.
+// (tern.dot2, tern.dot4) and the decodes of Sherry and base-3 codes
+// (tern.decode_sherry, tern.decode_base3) of the ternary kernels as the x86
+// instructions they name (LLVM intrinsic calls) or as generic vector
+// arithmetic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -196,12 +197,89 @@ struct LowerDecodeSherry : OpRewritePattern<mlir::tern::DecodeSherryOp> {
   }
 };
 
+/// tern.decode_base3 as lookups in two 256-entry byte tables (the digits
+/// decodeBase3Byte gives every byte): per table, vpermi2b in its low and in
+/// its high 128 entries and a blend on the index's top bit; or as the
+/// arithmetic that defines the digits, on i16 lanes: digit s = 3 · b_s >> 8,
+/// b_{s+1} = 3 · b_s & 255.
+struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(mlir::tern::DecodeBase3Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType bytesType = op.getBytes().getType();
+    Value bytes = op.getBytes();
+    if (op.getInstruction() == mlir::tern::LookupInstruction::Vpermi2b) {
+      assert(bytesType.getNumElements() == 64 && "verified");
+      // Bytes 128-255 (the top bit set) come from the high half.
+      Value zero = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(bytesType, rewriter.getI8IntegerAttr(0)));
+      Value high = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::slt, bytes, zero);
+      auto lookup = [&](bool fifth) -> Value {
+        auto table = [&](unsigned first) -> Value {
+          SmallVector<int8_t> entries;
+          for (unsigned byte = first; byte < first + 64; ++byte) {
+            ::tern::quant::Base3Digits digits =
+                ::tern::quant::decodeBase3Byte(uint8_t(byte));
+            entries.push_back(int8_t(fifth ? digits.fifth : digits.quads));
+          }
+          return arith::ConstantOp::create(
+              rewriter, loc,
+              DenseElementsAttr::get(bytesType, ArrayRef<int8_t>(entries)));
+        };
+        auto half = [&](unsigned first) -> Value {
+          return LLVM::CallIntrinsicOp::create(
+                     rewriter, loc, bytesType,
+                     rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.qi.512"),
+                     ValueRange{table(first), bytes, table(first + 64)})
+              .getResult(0);
+        };
+        return arith::SelectOp::create(rewriter, loc, high, half(128),
+                                       half(0));
+      };
+      rewriter.replaceOp(op, {lookup(false), lookup(true)});
+      return success();
+    }
+    auto wideType =
+        VectorType::get(bytesType.getShape(), rewriter.getI16Type());
+    auto splat = [&](int16_t value) -> Value {
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(wideType, rewriter.getI16IntegerAttr(value)));
+    };
+    Value state = arith::ExtUIOp::create(rewriter, loc, wideType, bytes);
+    Value quads, fifth;
+    for (int64_t s = 0; s < 5; ++s) {
+      Value tripled = arith::MulIOp::create(rewriter, loc, state, splat(3));
+      Value digit =
+          arith::ShRUIOp::create(rewriter, loc, tripled, splat(8));
+      state = arith::AndIOp::create(rewriter, loc, tripled, splat(255));
+      if (s == 4) {
+        fifth = digit;
+      } else if (s == 0) {
+        quads = digit;
+      } else {
+        quads = arith::OrIOp::create(
+            rewriter, loc, quads,
+            arith::ShLIOp::create(rewriter, loc, digit, splat(2 * s)));
+      }
+    }
+    rewriter.replaceOp(
+        op, {arith::TruncIOp::create(rewriter, loc, bytesType, quads),
+             arith::TruncIOp::create(rewriter, loc, bytesType, fifth)});
+    return success();
+  }
+};
+
 struct ConvertTernDotToLLVMPass
     : public mlir::tern::impl::ConvertTernDotToLLVMBase<
           ConvertTernDotToLLVMPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDecodeSherry, LowerDot2, LowerDot4>(&getContext());
+    patterns.add<LowerDecodeBase3, LowerDecodeSherry, LowerDot2, LowerDot4>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -544,8 +544,8 @@ struct ConvertTernToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<TernDialect>();
     // Vector-level ops on builtin vectors (the kernels' dot products and
-    // Sherry decodes) stay for convert-tern-dot-to-llvm.
-    target.addLegalOp<DecodeSherryOp, Dot2Op, Dot4Op>();
+    // Sherry and base-3 decodes) stay for convert-tern-dot-to-llvm.
+    target.addLegalOp<DecodeBase3Op, DecodeSherryOp, Dot2Op, Dot4Op>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {

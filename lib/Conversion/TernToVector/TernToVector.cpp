@@ -173,7 +173,7 @@ private:
   emitLoop(int64_t count, ValueRange values,
            function_ref<SmallVector<Value>(Value, ValueRange)> body);
   /// How a set's quads meet the activations (emitDotSets).
-  enum class SetSums { Shifted, Scaled, Split, Base3, Base3Split };
+  enum class SetSums { Shifted, Scaled, Split };
   SmallVector<Value> emitDotSets(ValueRange sums, Value row, Value m,
                                  Value group, int64_t plane, int64_t registers,
                                  int64_t batch);
@@ -995,14 +995,12 @@ SmallVector<Value> KernelEmitter::emitLoop(
 /// most 4 · 128 · 127 to a lane of quad 3's sums, so runs of 16384 sets
 /// stay far from i32's limit.
 ///
-/// Base-3 sets (5 quads of 4 digits t + 1 per byte, docs/Packing.md): the
-/// register's bytes b_0 are the digits' fixed-point encoding, and b_{s+1}
-/// = 3 · b_s mod 256 (two byte adds) drops digit s, so that 3 · b_s = 256
-/// · (t + 1)_s + b_{s+1}. Each quad adds dot(b_s, x_s) to sums A and
-/// dot(b_{s+1}, x_s) to sums B, and a run's Σ (t + 1) · x is (3A - B) / 256,
-/// exact. Two dot products and two adds per quad and register, no masks;
-/// a set adds at most 5 · 4 · 255 · 127 to a lane of A, so runs of 1024
-/// sets keep 3A within i32.
+/// Base-3 sets (5 quads of 4 digits t + 1 per byte, docs/Packing.md):
+/// tern.decode_base3 turns the register's bytes into a register of 2-bit
+/// codes of quads 0-3 and the codes of quad 4 (two table lookups, vpermi2b),
+/// which then meet the activations as a 2-bit set's and one more quad's:
+/// five dot products per 20 codes. Scaled, quad 4 has sums of its own,
+/// unshifted.
 ///
 /// Sherry sets (6 quads of 4 codes, a lane holding its row's six 5-bit
 /// quad fields): quad s is the register shifted right by 5s and decoded by
@@ -1018,14 +1016,12 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
   constexpr int64_t kScaledTile = 2;
   constexpr int64_t kSetsPerScaledRun = 16384;
   constexpr int64_t kSetsPerI16Run = 16;
-  constexpr int64_t kSetsPerBase3Run = 1024;
   int64_t width = schedule.width;
   auto wordsType = VectorType::get({width}, b.getI32Type());
-  bool base3 = dotCodes.format == q::KernelDotCodes::Format::Base3;
-  bool twoBit = dotCodes.format == q::KernelDotCodes::Format::TwoBit;
-  // Sums apart per quad on small vpdpbusd tiles (scaled 2-bit sets, split
-  // Sherry sets; base-3 sets per quad parity), so that no single chain of
-  // dependent dot products sets the pace.
+  bool sherry = dotCodes.format == q::KernelDotCodes::Format::Sherry;
+  // Sums apart per quad on small vpdpbusd tiles (scaled 2-bit and base-3
+  // sets, split Sherry sets), so that no single chain of dependent dot
+  // products sets the pace.
   bool perQuad =
       schedule.dot == Int8Dot::Vpdpbusd && registers * batch <= kScaledTile;
   auto splat = [&](VectorType type, int64_t value) -> Value {
@@ -1063,42 +1059,13 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
         return result;
       };
 
-  if (base3) {
-    // A and B from zero each run (split sets: apart for even and odd
-    // quads); the totals gain (3A - B) >> 8.
-    Value zero = splat(wordsType, 0);
-    int64_t chains = perQuad ? 2 : 1;
-    return runs(
-        kSetsPerBase3Run, perQuad ? SetSums::Base3Split : SetSums::Base3,
-        [&](ValueRange totals) {
-          return SmallVector<Value>(2 * chains * totals.size(), zero);
-        },
-        [&](ValueRange totals, ValueRange part) {
-          SmallVector<Value> result;
-          int64_t n = totals.size();
-          for (auto [index, total] : llvm::enumerate(totals)) {
-            Value a = part[index], bSum = part[n + index];
-            if (chains == 2) {
-              a = arith::AddIOp::create(b, loc, a, part[2 * n + index]);
-              bSum = arith::AddIOp::create(b, loc, bSum, part[3 * n + index]);
-            }
-            Value threeA =
-                arith::MulIOp::create(b, loc, a, splat(wordsType, 3));
-            Value exact = arith::ShRSIOp::create(
-                b, loc, arith::SubIOp::create(b, loc, threeA, bSum),
-                splat(wordsType, 8));
-            result.push_back(arith::AddIOp::create(b, loc, total, exact));
-          }
-          return result;
-        });
-  }
   if (perQuad) {
     // Quad 0's sums start from the totals, the others from zero; scaled
     // quads' sums are shifted back.
     Value zero = splat(wordsType, 0);
     int64_t quads = dotCodes.quads();
     return runs(
-        kSetsPerScaledRun, twoBit ? SetSums::Scaled : SetSums::Split,
+        kSetsPerScaledRun, sherry ? SetSums::Split : SetSums::Scaled,
         [&](ValueRange totals) {
           SmallVector<Value> start(totals);
           start.append((quads - 1) * totals.size(), zero);
@@ -1111,10 +1078,11 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                      result, part.slice(s * totals.size(), totals.size())))
               sum = arith::AddIOp::create(
                   b, loc, sum,
-                  twoBit ? arith::ShRSIOp::create(b, loc, quad,
-                                                  splat(wordsType, 2 * s))
-                               .getResult()
-                         : quad);
+                  !sherry && s < 4
+                      ? arith::ShRSIOp::create(b, loc, quad,
+                                               splat(wordsType, 2 * s))
+                            .getResult()
+                      : quad);
           return result;
         });
   }
@@ -1216,23 +1184,22 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
       }
       continue;
     }
-    if (form == SetSums::Base3 || form == SetSums::Base3Split) {
-      Value state = vector::BitCastOp::create(b, loc, dataType, packed);
-      for (int64_t s = 0; s < quads; ++s) {
-        Value next = arith::AddIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, state, state), state);
-        for (int64_t i = 0; i < batch; ++i) {
-          Value x = xs[s * batch + i];
-          int64_t chain =
-              form == SetSums::Base3Split ? 2 * (s % 2) * accumulators : 0;
-          Value &a = result[chain + i * registers + r];
-          a = emitDot(a, state, x);
-          Value &bSum = result[chain + accumulators + i * registers + r];
-          bSum = emitDot(bSum, next, x);
-        }
-        state = next;
+    if (dotCodes.format == q::KernelDotCodes::Format::Base3) {
+      // Quads 0-3 as a 2-bit set's register, quad 4's codes apart.
+      auto decoded = DecodeBase3Op::create(
+          b, loc, dataType, dataType,
+          vector::BitCastOp::create(b, loc, dataType, packed),
+          LookupInstructionAttr::get(b.getContext(),
+                                     schedule.dot == Int8Dot::Vpdpbusd
+                                         ? LookupInstruction::Vpermi2b
+                                         : LookupInstruction::Generic));
+      packed =
+          vector::BitCastOp::create(b, loc, wordsType, decoded.getQuads());
+      for (int64_t i = 0; i < batch; ++i) {
+        Value &sum =
+            result[(scaled ? 4 * accumulators : 0) + i * registers + r];
+        sum = emitDot(sum, decoded.getFifth(), xs[4 * batch + i]);
       }
-      continue;
     }
     for (int64_t s = 0; s < 4; ++s) {
       Value quad = scaled ? arith::AndIOp::create(b, loc, packed,
@@ -1342,20 +1309,17 @@ struct ConvertTernToVectorPass
         continue;
       q::KernelBitmaps bitmaps =
           q::KernelBitmaps::get(layout.k, layout.groupSize);
-      // Base-3 constants (1.6 bits a weight) stay in base 3 when asked
-      // (base3-direct) where the dot product takes bytes up to 255
-      // (vpdpbusd and the generic form; vpmaddubsw's i16 pairs would
-      // saturate): emitDotSet.
-      bool base3 = base3Direct && constant.getPacking() == PackingKind::Base3 &&
-                   (*dot == Int8Dot::Vpdpbusd || *dot == Int8Dot::Generic);
-      // Sherry's 3:4 constants stay 5-bit quad fields (1.33 bits a weight)
-      // where a lookup decodes them cheaply: vpermi2d on 512-bit registers,
-      // or the generic form (emitDotSet). Groups must start on quads.
-      bool sherry = sherryDirect &&
+      // Base-3 (1.6 bits a weight) and Sherry's 3:4 constants (1.33 bits)
+      // keep their formats where the kernels decode them by lookups
+      // (vpermi2b, vpermi2d on 512-bit registers) or the generic form
+      // (emitDotSet): base 3 when asked (base3-direct), Sherry unless told
+      // not to and where groups start on quads.
+      bool decodes = decodesPackedCodes(*dot, vectorWidth);
+      bool base3 = base3Direct && decodes &&
+                   constant.getPacking() == PackingKind::Base3;
+      bool sherry = sherryDirect && decodes &&
                     constant.getPacking() == PackingKind::Sherry &&
-                    layout.groupSize % 4 == 0 &&
-                    ((*dot == Int8Dot::Vpdpbusd && vectorWidth == 16) ||
-                     *dot == Int8Dot::Generic);
+                    layout.groupSize % 4 == 0;
       q::KernelDotCodes dotCodes =
           q::KernelDotCodes::get(layout.k, layout.groupSize, vectorWidth,
                                  base3    ? q::KernelDotCodes::Format::Base3

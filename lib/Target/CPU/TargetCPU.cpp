@@ -36,6 +36,7 @@ Expected<TargetCPU> mlir::tern::resolveCPU(StringRef name) {
     cpu.vectorWidth = 16;
     cpu.pmaddubsw = subtarget->checkFeatures("+avx512bw");
     cpu.vpdpbusd = subtarget->checkFeatures("+avx512vnni");
+    cpu.vpermi2b = subtarget->checkFeatures("+avx512vbmi");
   } else if (subtarget->checkFeatures("+avx")) {
     cpu.vectorWidth = 8;
     cpu.pmaddubsw = subtarget->checkFeatures("+avx2");
@@ -110,4 +111,14 @@ Expected<Int8Dot> mlir::tern::resolveInt8Dot(const TargetCPU &cpu,
                              "-bit registers (its best is " +
                              stringifyInt8Dot(cpu.bestInt8Dot()) + ")");
   return *named;
+}
+
+bool mlir::tern::decodesPackedCodes(Int8Dot dot, int64_t vectorWidth) {
+  return (dot == Int8Dot::Vpdpbusd && vectorWidth == 16) ||
+         dot == Int8Dot::Generic;
+}
+
+bool TargetCPU::decodesBase3(Int8Dot dot) const {
+  return decodesPackedCodes(dot, vectorWidth) &&
+         (dot != Int8Dot::Vpdpbusd || vpermi2b);
 }

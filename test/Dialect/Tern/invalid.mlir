@@ -303,6 +303,38 @@ func.func @decode_sherry_width(%a: vector<8xi32>) {
 
 // -----
 
+func.func @decode_sherry_bytes(%a: vector<16xi32>) {
+  // expected-error @+1 {{'tern.decode_sherry' op cannot be vpermi2b, which looks up bytes (its fields are words): vpermi2d or generic}}
+  %0 = tern.decode_sherry <vpermi2b> %a : vector<16xi32> to vector<64xi8>
+  return
+}
+
+// -----
+
+func.func @decode_base3_width(%a: vector<32xi8>) {
+  // expected-error @+1 {{'tern.decode_base3' op with vpermi2b needs 64 bytes (a 512-bit register), got 32}}
+  %0:2 = tern.decode_base3 <vpermi2b> %a : vector<32xi8>
+  return
+}
+
+// -----
+
+func.func @decode_base3_words(%a: vector<64xi8>) {
+  // expected-error @+1 {{'tern.decode_base3' op cannot be vpermi2d, which looks up words (its digits are bytes): vpermi2b or generic}}
+  %0:2 = tern.decode_base3 <vpermi2d> %a : vector<64xi8>
+  return
+}
+
+// -----
+
+func.func @decode_base3_types(%a: vector<64xi8>) {
+  // expected-error @+1 {{'tern.decode_base3' op failed to verify that all of {bytes, quads, fifth} have same type}}
+  %0:2 = "tern.decode_base3"(%a) <{instruction = #tern.lookup_instruction<generic>}> : (vector<64xi8>) -> (vector<32xi8>, vector<64xi8>)
+  return
+}
+
+// -----
+
 func.func @dot2_lanes(%a: vector<32xi8>, %c: vector<8xi16>) {
   // expected-error @+1 {{'tern.dot2' op needs 2 bytes per i16 lane: 32 bytes for 8 lanes}}
   %0 = tern.dot2 <generic> %a, %a, %c : vector<32xi8> into vector<8xi16>

@@ -55,6 +55,13 @@ struct TargetCPU {
   /// Which byte dot products it has in registers of that width:
   /// vpmaddubsw (AVX2, AVX-512BW) and vpdpbusd (AVX-VNNI, AVX-512 VNNI).
   bool pmaddubsw = false, vpdpbusd = false;
+  /// Whether it has AVX-512 VBMI's vpermi2b (byte lookups in 128 entries),
+  /// which the base-3 kernels decode with (tern.decode_base3).
+  bool vpermi2b = false;
+
+  /// Whether the base-3 kernels can decode with `dot` here: where
+  /// decodesPackedCodes, with vpermi2b for vpdpbusd.
+  bool decodesBase3(Int8Dot dot) const;
 
   /// The fastest int8-dot of convert-tern-to-vector this CPU runs.
   Int8Dot bestInt8Dot() const {
@@ -63,6 +70,13 @@ struct TargetCPU {
                        : Int8Dot::Generic;
   }
 };
+
+/// Whether the int8 dot-product kernels decode codes of fewer than 2 bits
+/// in registers (base3-direct, sherry-direct) with `dot` on registers of
+/// `vectorWidth` f32 lanes: vpdpbusd on 512-bit registers, decoding by
+/// lookups (vpermi2b for base 3, vpermi2d for Sherry), or the generic form.
+/// Elsewhere they repack such codes to 2-bit dot codes.
+bool decodesPackedCodes(Int8Dot dot, int64_t vectorWidth);
 
 /// The CPU code is generated for and the ternary kernels' choices on it:
 /// what the model tools' --cpu, --ternary-activations and --ternary-int8-dot

@@ -118,22 +118,27 @@ def Tern_DotInstructionAttr
 
 def Tern_LookupGeneric : I32EnumAttrCase<"Generic", 0, "generic">;
 def Tern_LookupVpermi2d : I32EnumAttrCase<"Vpermi2d", 1, "vpermi2d">;
+def Tern_LookupVpermi2b : I32EnumAttrCase<"Vpermi2b", 2, "vpermi2b">;
 
 def Tern_LookupInstruction : I32EnumAttr<"LookupInstruction",
-    "how tern.decode_sherry is lowered",
-    [Tern_LookupGeneric, Tern_LookupVpermi2d]> {
+    "how tern.decode_sherry and tern.decode_base3 are lowered",
+    [Tern_LookupGeneric, Tern_LookupVpermi2d, Tern_LookupVpermi2b]> {
   let cppNamespace = "::mlir::tern";
   let genSpecializedAttr = 0;
 }
 
 def Tern_LookupInstructionAttr
     : EnumAttr<Tern_Dialect, Tern_LookupInstruction, "lookup_instruction"> {
-  let summary = "the instructions a tern.decode_sherry becomes";
+  let summary = "the instructions a tern.decode_sherry or tern.decode_base3 "
+                "becomes";
   let description = [{
-    `generic`: shifts, masks and adds on the i32 lanes (about 15 vector
-    instructions), for any target. `vpermi2d`: one AVX-512 `vpermi2d`, a
-    lookup in a 32-entry table held in two registers; needs 16 lanes (a
-    512-bit register).
+    `generic`: shifts, masks and adds on the lanes (about 15 vector
+    instructions for tern.decode_sherry, 30 for tern.decode_base3), for any
+    target. `vpermi2d` (tern.decode_sherry): one AVX-512 `vpermi2d`, a
+    lookup in a 32-entry table held in two registers; needs 16 i32 lanes
+    (a 512-bit register). `vpermi2b` (tern.decode_base3): AVX-512 VBMI's
+    `vpermi2b`, two lookups in 128-entry byte tables and a blend per
+    result; needs 64 bytes (a 512-bit register).
   }];
   let assemblyFormat = "`<` $value `>`";
 }

@@ -267,8 +267,8 @@ def Tern_DecodeSherryOp : Tern_Op<"decode_sherry", [Pure]> {
     reaches the next field of a lane with one shift. The int8 dot-product
     kernels of `convert-tern-to-vector` decode Sherry's 3:4 codes with it
     (`KernelDotCodes::Format::Sherry`) for `tern.dot4`. `instruction` says
-    what it lowers to (`convert-tern-dot-to-llvm`); `vpermi2d` needs
-    N = 16.
+    what it lowers to (`convert-tern-dot-to-llvm`): `vpermi2d` (N = 16) or
+    `generic`.
 
     ```mlir
     %codes = tern.decode_sherry <vpermi2d> %fields : vector<16xi32> to vector<64xi8>
@@ -279,6 +279,41 @@ def Tern_DecodeSherryOp : Tern_Op<"decode_sherry", [Pure]> {
   let results = (outs VectorOfRankAndType<[1], [I8]>:$codes);
   let assemblyFormat = [{
     $instruction $fields attr-dict `:` type($fields) `to` type($codes)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// DecodeBase3Op
+//===----------------------------------------------------------------------===//
+
+def Tern_DecodeBase3Op : Tern_Op<"decode_base3",
+    [Pure, AllTypesMatch<["bytes", "quads", "fifth"]>]> {
+  let summary = "base-3 bytes to their five digits t + 1";
+  let description = [{
+    Each byte b_0 of `bytes` holds five base-3 digits t + 1 as the kernels
+    store them (`KernelDotCodes::Format::Base3`, docs/Packing.md): digit s
+    is floor(3 · b_s / 256), b_{s+1} = 3 · b_s mod 256. For every byte i:
+
+        quads[i] = Σ_{s<4} digit_s << 2s,  fifth[i] = digit_4
+
+    so `quads` holds digits 0-3 as a register of 2-bit dot codes holds its
+    four quads, and `fifth` the codes of a set's fifth quad, ready for
+    `tern.dot4`. The int8 dot-product kernels of `convert-tern-to-vector`
+    read base-3 weights with it (base3-direct). `instruction` says what it
+    lowers to (`convert-tern-dot-to-llvm`): `vpermi2b` (AVX-512 VBMI, 64
+    bytes) looks both up in 256-entry tables, `generic` computes them.
+
+    ```mlir
+    %quads, %fifth = tern.decode_base3 <vpermi2b> %bytes : vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I8]>:$bytes,
+                       Tern_LookupInstructionAttr:$instruction);
+  let results = (outs VectorOfRankAndType<[1], [I8]>:$quads,
+                      VectorOfRankAndType<[1], [I8]>:$fifth);
+  let assemblyFormat = [{
+    $instruction $bytes attr-dict `:` type($bytes)
   }];
   let hasVerifier = 1;
 }
