@@ -133,13 +133,13 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Instruction sets of this machine, for tests that execute code compiled
 # for them (mlir-runner --mattr=...): cpu-avx2, cpu-avx512bw, cpu-avxvnni,
-# cpu-avx512vnni.
+# cpu-avx512vnni, cpu-avx512vbmi.
 try:
     with open("/proc/cpuinfo") as cpuinfo:
         flags = next((line.split(":", 1)[1].split() for line in cpuinfo
                       if line.startswith("flags")), [])
 except OSError:
     flags = []
-for flag in ["avx2", "avx512bw", "avx_vnni", "avx512_vnni"]:
+for flag in ["avx2", "avx512bw", "avx_vnni", "avx512_vnni", "avx512vbmi"]:
     if flag in flags:
         config.available_features.add("cpu-" + flag.replace("_", ""))

@@ -84,3 +84,36 @@ func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
   %1 = tern.decode_sherry <generic> %b : vector<8xi32> to vector<32xi8>
   return %0, %1 : vector<64xi8>, vector<32xi8>
 }
+
+// -----
+
+// tern.decode_base3: per table (digits 0-3 as 2-bit fields, digit 4),
+// vpermi2b in entries 0-127 and in 128-255 and a select on the byte's top
+// bit (byte 0: every digit 0; byte 128: every digit 1, quads 0b01010101 =
+// 85); or the digits' definition in i16 lanes: d = 3b >> 8, b' = 3b & 255.
+
+// CHECK-LABEL: func.func @decode_base3
+// CHECK-SAME:  (%[[A:.*]]: vector<64xi8>, %[[B:.*]]: vector<16xi8>)
+// CHECK-DAG:   %[[Q0:.*]] = arith.constant dense<[0, 0, 0, 0, 64, {{.*}}]> : vector<64xi8>
+// CHECK-DAG:   %[[Q128:.*]] = arith.constant dense<[85, 85, {{.*}}]> : vector<64xi8>
+// CHECK-DAG:   %[[ZERO:.*]] = arith.constant dense<0> : vector<64xi8>
+// CHECK:       %[[TOP:.*]] = arith.cmpi slt, %[[A]], %[[ZERO]] : vector<64xi8>
+// CHECK:       %[[HIGH:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"(%[[Q128]], %[[A]], %{{.*}}) : (vector<64xi8>, vector<64xi8>, vector<64xi8>) -> vector<64xi8>
+// CHECK:       %[[LOW:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"(%[[Q0]], %[[A]], %{{.*}})
+// CHECK:       %[[QUADS:.*]] = arith.select %[[TOP]], %[[HIGH]], %[[LOW]] : vector<64xi1>, vector<64xi8>
+// CHECK-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"
+// CHECK:       %[[FIFTH:.*]] = arith.select %[[TOP]]
+// CHECK:       %[[WIDE:.*]] = arith.extui %[[B]] : vector<16xi8> to vector<16xi16>
+// CHECK:       arith.muli %[[WIDE]], %{{.*}} : vector<16xi16>
+// CHECK-COUNT-4: arith.muli
+// CHECK:       arith.trunci %{{.*}} : vector<16xi16> to vector<16xi8>
+// CHECK:       arith.trunci %{{.*}} : vector<16xi16> to vector<16xi8>
+// CHECK:       return %[[QUADS]], %[[FIFTH]]
+// CHECK-NOT:   tern.decode_base3
+func.func @decode_base3(%a: vector<64xi8>, %b: vector<16xi8>)
+    -> (vector<64xi8>, vector<64xi8>, vector<16xi8>, vector<16xi8>) {
+  %0:2 = tern.decode_base3 <vpermi2b> %a : vector<64xi8>
+  %1:2 = tern.decode_base3 <generic> %b : vector<16xi8>
+  return %0#0, %0#1, %1#0, %1#1
+      : vector<64xi8>, vector<64xi8>, vector<16xi8>, vector<16xi8>
+}
