@@ -28,8 +28,9 @@
 # METHOD (ptqtp, the default, or sherry: 1.25 bits a weight stored, read as
 # 5-bit quad fields, 1.33 bits, by the int8 dot-product kernels on 512-bit
 # registers),
-# BASE3_DIRECT=1 (the int8 dot-product kernels read base-3 weights as such:
-# --ternary-base3-direct), ACTIVATIONS ("f32 int8"), EXCLUDE (a regular
+# BASE3_DIRECT (1: the int8 dot-product kernels read base-3 weights as
+# such, --ternary-base3-direct; 0: repacked to 2 bits; unset: the tools'
+# default, as such on AVX-512 VNNI with VBMI), ACTIVATIONS ("f32 int8"), EXCLUDE (a regular
 # expression of layers left out of the ternary set, e.g. lm_head) and KEEP
 # (how those are stored: int8, the default, f16 or f32).
 set -euo pipefail
@@ -46,7 +47,12 @@ packing=${PACKING:-sign_magnitude}
 activations_list=${ACTIVATIONS:-f32 int8}
 suffix=""
 direct=()
-[ "${BASE3_DIRECT:-0}" = 1 ] && direct=(--ternary-base3-direct)
+case "${BASE3_DIRECT:-}" in
+  1) direct=(--ternary-base3-direct) ;;
+  0) direct=(--ternary-base3-direct=false) ;;
+  *) grep -q avx512_vnni /proc/cpuinfo && grep -q avx512vbmi /proc/cpuinfo &&
+       direct=(--ternary-base3-direct) ;;
+esac
 [ "$packing" = sign_magnitude ] || suffix="-$packing"
 exclude=${EXCLUDE:-}
 keep=${KEEP:-int8}
@@ -143,7 +149,7 @@ for planes in $planes_list; do
     # 512-bit registers (int8 activations, an AVX-512 VNNI --cpu native).
     bits=2
     [ "$packing" = base3 ] && [ "$activations" = int8 ] &&
-      [ "${#direct[@]}" = 1 ] && bits=base3
+      [ "${direct[*]:-}" = --ternary-base3-direct ] && bits=base3
     [ "$method" = sherry ] && [ "$activations" = int8 ] &&
       grep -q avx512_vnni /proc/cpuinfo && bits=sherry
     bytes=$(/usr/bin/python3 -c "

@@ -64,8 +64,14 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
   if (!dot)
     return dot.takeError();
   kernels.ternaryInt8Dot = *dot;
-  kernels.ternaryBase3Direct = ternaryBase3Direct;
-  if (ternaryBase3Direct &&
+  // Base-3 codes stay base 3 by default where the vpdpbusd kernels decode
+  // them by lookups (fewer bytes, at the 2-bit kernel's dot products); the
+  // generic form decodes them only when asked.
+  kernels.ternaryBase3Direct =
+      ternaryBase3Direct.getNumOccurrences()
+          ? bool(ternaryBase3Direct)
+          : *dot == Int8Dot::Vpdpbusd && kernels.cpu.decodesBase3(*dot);
+  if (kernels.ternaryBase3Direct &&
       decodesPackedCodes(*dot, kernels.cpu.vectorWidth) &&
       !kernels.cpu.decodesBase3(*dot))
     return llvm::createStringError(

@@ -60,10 +60,13 @@ struct ModelToolOptions {
       llvm::cl::init("auto")};
   llvm::cl::opt<bool> ternaryBase3Direct{
       "ternary-base3-direct", llvm::cl::cat(modelToolCategory()),
-      llvm::cl::desc("With int8 dot products (vpdpbusd or generic), read "
-                     "base-3 weights (tern-ternarize packing=base3, 1.6 "
-                     "bits) as such instead of as 2-bit codes: fewer bytes, "
-                     "twice the dot products (docs/Kernels.md)"),
+      llvm::cl::desc("With int8 dot products, read base-3 weights "
+                     "(tern-ternarize packing=base3, 1.6 bits) as such, "
+                     "decoded by byte lookups, instead of as 2-bit codes: a "
+                     "fifth fewer bytes a token (default: on where --cpu "
+                     "has vpdpbusd on 512-bit registers and VBMI's "
+                     "vpermi2b; =true also with --ternary-int8-dot=generic, "
+                     "=false repacks them; docs/Kernels.md)"),
       llvm::cl::init(false)};
   llvm::cl::opt<bool> ternarySherryDirect{
       "ternary-sherry-direct", llvm::cl::cat(modelToolCategory()),
