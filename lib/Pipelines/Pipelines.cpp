@@ -59,6 +59,10 @@ static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP,
     tern::ParallelWorkThresholdOptions threshold;
     threshold.minWork = minWork;
     pm.addPass(tern::createParallelWorkThreshold(threshold));
+    // Threads share the outer dimensions of a loop nest, and each runs the
+    // inner ones as loops: no division per iteration in OpenMP's collapsed
+    // index.
+    pm.addNestedPass<func::FuncOp>(tern::createParallelOuterDims());
     pm.addPass(createConvertSCFToOpenMPPass());
     pm.addPass(tern::createParallelWorkThreshold(threshold));
   }

@@ -226,6 +226,46 @@ def ParallelWorkThreshold : Pass<"tern-parallel-work-threshold",
   ];
 }
 
+def ParallelOuterDims : Pass<"tern-parallel-outer-dims",
+                             "::mlir::func::FuncOp"> {
+  let summary = "Distribute the outer dimensions of parallel loops, run the "
+                "inner ones as sequential loops";
+  let description = [{
+    `convert-scf-to-openmp` turns a multi-dimensional `scf.parallel` into
+    one OpenMP loop nest, which the OpenMP lowering collapses into a single
+    index: every iteration recovers its indices with a division and a
+    remainder per dimension, and dynamic dimensions leave them as real
+    divisions. A decoder's attention scores are such a loop (batch, key
+    heads, query heads per key head, queries, keys) whose iteration is one
+    64-element dot product, and the divisions took about as long as the
+    product.
+
+    For each `scf.parallel` without reductions, the pass keeps the
+    shortest prefix of its dimensions whose static trip counts multiply to
+    at least `min-iterations` (a dynamic dimension counts as one) parallel
+    and makes the remaining dimensions `scf.for` loops around the body.
+    The threads get the same contiguous ranges of the outer iterations as
+    before (OpenMP's static schedule splits the collapsed index in order),
+    and the divisions happen once per outer iteration. A loop whose static
+    prefix never reaches `min-iterations` is left as it is, so that a
+    product with few outputs and many rows still runs on every thread.
+
+    ```mlir
+    // scf.parallel (%b, %h, %k) = (%c0, %c0, %c0) to (%n, %c32, %keys)
+    // becomes, with min-iterations=32:
+    // scf.parallel (%b, %h) = (%c0, %c0) to (%n, %c32) step (%c1, %c1) {
+    //   scf.for %k = %c0 to %keys step %c1 { ... }
+    // }
+    ```
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"32",
+           "Static iterations of the outer dimensions that are enough to "
+           "distribute (at least 1)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def LowerStridedCopies : Pass<"tern-lower-strided-copies",
                               "::mlir::func::FuncOp"> {
   let summary = "Copy between strided buffers with loops, not a runtime call";
