@@ -233,12 +233,12 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
         auto half = [&](unsigned first) -> Value {
           return LLVM::CallIntrinsicOp::create(
                      rewriter, loc, bytesType,
-                     rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.qi.512"),
+                     rewriter.getStringAttr(
+                         "llvm.x86.avx512.vpermi2var.qi.512"),
                      ValueRange{table(first), bytes, table(first + 64)})
               .getResult(0);
         };
-        return arith::SelectOp::create(rewriter, loc, high, half(128),
-                                       half(0));
+        return arith::SelectOp::create(rewriter, loc, high, half(128), half(0));
       };
       rewriter.replaceOp(op, {lookup(false), lookup(true)});
       return success();
@@ -254,8 +254,7 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
     Value quads, fifth;
     for (int64_t s = 0; s < 5; ++s) {
       Value tripled = arith::MulIOp::create(rewriter, loc, state, splat(3));
-      Value digit =
-          arith::ShRUIOp::create(rewriter, loc, tripled, splat(8));
+      Value digit = arith::ShRUIOp::create(rewriter, loc, tripled, splat(8));
       state = arith::AndIOp::create(rewriter, loc, tripled, splat(255));
       if (s == 4) {
         fifth = digit;
@@ -279,7 +278,8 @@ struct ConvertTernDotToLLVMPass
           ConvertTernDotToLLVMPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDecodeBase3, LowerDecodeSherry, LowerDot2, LowerDot4>(&getContext());
+    patterns.add<LowerDecodeBase3, LowerDecodeSherry, LowerDot2, LowerDot4>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -1078,11 +1078,10 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                      result, part.slice(s * totals.size(), totals.size())))
               sum = arith::AddIOp::create(
                   b, loc, sum,
-                  !sherry && s < 4
-                      ? arith::ShRSIOp::create(b, loc, quad,
-                                               splat(wordsType, 2 * s))
-                            .getResult()
-                      : quad);
+                  !sherry && s < 4 ? arith::ShRSIOp::create(
+                                         b, loc, quad, splat(wordsType, 2 * s))
+                                         .getResult()
+                                   : quad);
           return result;
         });
   }
@@ -1193,8 +1192,7 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
                                      schedule.dot == Int8Dot::Vpdpbusd
                                          ? LookupInstruction::Vpermi2b
                                          : LookupInstruction::Generic));
-      packed =
-          vector::BitCastOp::create(b, loc, wordsType, decoded.getQuads());
+      packed = vector::BitCastOp::create(b, loc, wordsType, decoded.getQuads());
       for (int64_t i = 0; i < batch; ++i) {
         Value &sum =
             result[(scaled ? 4 * accumulators : 0) + i * registers + r];
@@ -1315,8 +1313,8 @@ struct ConvertTernToVectorPass
       // (emitDotSet): base 3 when asked (base3-direct), Sherry unless told
       // not to and where groups start on quads.
       bool decodes = decodesPackedCodes(*dot, vectorWidth);
-      bool base3 = base3Direct && decodes &&
-                   constant.getPacking() == PackingKind::Base3;
+      bool base3 =
+          base3Direct && decodes && constant.getPacking() == PackingKind::Base3;
       bool sherry = sherryDirect && decodes &&
                     constant.getPacking() == PackingKind::Sherry &&
                     layout.groupSize % 4 == 0;
