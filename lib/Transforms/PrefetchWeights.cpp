@@ -2,7 +2,9 @@
 //
 // This file implements tern-prefetch-weights: a prefetch, a fixed distance
 // ahead, of each vector read of constant data that an innermost loop
-// streams through (a ternary kernel's codes, a float layer's weights).
+// streams through (a ternary kernel's codes, a float layer's weights), and
+// of the rows of a caller's buffer that it reads a row a step (a decoder's
+// key/value cache).
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,6 +39,20 @@ memref::GetGlobalOp constantBuffer(Value value) {
     value = cast<ViewLikeOpInterface>(def).getViewSource();
   }
   return nullptr;
+}
+
+/// Whether `value` views a buffer the function is given (a decoder's
+/// key/value cache, which the caller owns and the model reads a row per
+/// key).
+bool isArgumentBuffer(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (!isa<ViewLikeOpInterface>(def))
+      return false;
+    value = cast<ViewLikeOpInterface>(def).getViewSource();
+  }
+  auto argument = dyn_cast<BlockArgument>(value);
+  return argument &&
+         isa<FunctionOpInterface>(argument.getOwner()->getParentOp());
 }
 
 /// Whether `value` depends on `iv` through index arithmetic.
@@ -126,6 +142,19 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
     }
     if (distance == 0)
       return;
+    // Rows of a caller's buffer a key at a time: the innermost loop, or
+    // the innermost dimension of a parallel loop (tern-parallel-outer-dims
+    // makes it a loop in each thread).
+    getOperation().walk([&](vector::TransferReadOp read) {
+      Operation *parent = read->getParentOp();
+      if (!isArgumentBuffer(read.getBase()) ||
+          !isInnermost(cast<LoopLikeOpInterface>(parent)))
+        return;
+      if (auto loop = dyn_cast<scf::ForOp>(parent))
+        prefetchRows(read, loop.getInductionVar());
+      else if (auto loop = dyn_cast<scf::ParallelOp>(parent))
+        prefetchRows(read, loop.getInductionVars().back());
+    });
     getOperation().walk([&](vector::TransferReadOp read) {
       auto loop = dyn_cast<scf::ForOp>(read->getParentOp());
       if (!loop || read.getIndices().empty() ||
@@ -142,6 +171,68 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
         return;
       prefetch(read, loop);
     });
+  }
+
+  /// Whether `loop` (null: not a loop) has no loop inside.
+  static bool isInnermost(LoopLikeOpInterface loop) {
+    if (!loop)
+      return false;
+    bool innermost = true;
+    loop->walk([&](LoopLikeOpInterface nested) {
+      if (nested != loop)
+        innermost = false;
+    });
+    return innermost;
+  }
+
+  /// A read of a caller's buffer that moves to further rows (an outer
+  /// dimension of static stride) with the induction variable `iv`, as
+  /// attention reads the key/value cache, a key a step: a prefetch of each
+  /// cache line of the row `distance` bytes of rows ahead, kept in the
+  /// caches (the query heads of a group read the same rows again).
+  void prefetchRows(vector::TransferReadOp read, Value iv) {
+    auto type = dyn_cast<MemRefType>(read.getBase().getType());
+    VectorType vector = read.getVectorType();
+    if (!type || vector.getRank() != 1 || read.getIndices().empty())
+      return;
+    SmallVector<int64_t> strides;
+    int64_t offsetUnused;
+    if (failed(type.getStridesAndOffset(strides, offsetUnused)))
+      return;
+    int64_t elementBytes =
+        std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+    SmallVector<Value> ahead(read.getIndices());
+    unsigned last = ahead.size() - 1;
+    int64_t row = -1;
+    for (unsigned d = 0; d < ahead.size(); ++d) {
+      std::optional<int64_t> stride = strideOf(ahead[d], iv);
+      if (!stride)
+        return;
+      if (*stride == 0)
+        continue;
+      if (row >= 0 || d == last || *stride < 0 ||
+          ShapedType::isDynamic(strides[d]))
+        return;
+      row = d;
+    }
+    int64_t rowBytes = row >= 0 ? strides[row] * elementBytes : 0;
+    if (row < 0 || rowBytes < kCacheLineBytes || rowBytes > distance)
+      return;
+    OpBuilder b(read);
+    Location loc = read.getLoc();
+    int64_t rows = (distance + rowBytes - 1) / rowBytes;
+    ahead[row] = arith::AddIOp::create(
+        b, loc, ahead[row], arith::ConstantIndexOp::create(b, loc, rows));
+    int64_t lineElements = std::max<int64_t>(kCacheLineBytes / elementBytes, 1);
+    for (int64_t e = 0; e < vector.getDimSize(0); e += lineElements) {
+      SmallVector<Value> line(ahead);
+      if (e)
+        line[last] = arith::AddIOp::create(
+            b, loc, line[last], arith::ConstantIndexOp::create(b, loc, e));
+      memref::PrefetchOp::create(b, loc, read.getBase(), line,
+                                 /*isWrite=*/false, /*localityHint=*/3,
+                                 /*isDataCache=*/true);
+    }
   }
 
   /// Prefetches what `read`, streaming along its innermost index through

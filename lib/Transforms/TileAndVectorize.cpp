@@ -262,9 +262,81 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     s.parallel[vectorLoop] = chunk(vectorLoop);
   }
 
+  // A reduction that reads an input broadcast along a static parallel loop
+  // (attention: each key's row of keys and values is shared by the query
+  // heads of its group, read at (batch, key head, 0, key, depth)) takes a
+  // block of that loop's iterations per tile, the input's row read once
+  // per block and broadcast in registers: read once per head, a head's
+  // keys and values at a long context (more than L1 holds) came from L2
+  // eight times a key. A tile's rows take at most half the register file
+  // (16 of AVX-512's 32 registers, 8 of AVX2's 16).
+  int64_t budget = vectorWidth >= 16 ? 16 : 8;
+  auto registers = [&](int64_t lanes) {
+    return (lanes + vectorWidth - 1) / vectorWidth;
+  };
+  // The broadcast loop other than `except`, and its block of at most
+  // `rows` iterations (a divisor of its range), or -1.
+  auto broadcastBlock = [&](int64_t except,
+                            int64_t rows) -> std::pair<int64_t, int64_t> {
+    for (unsigned loop = 0; loop < numLoops; ++loop) {
+      int64_t range = ranges[loop];
+      if (static_cast<int64_t>(loop) == except ||
+          iterators[loop] != utils::IteratorType::parallel ||
+          ShapedType::isDynamic(range) || range < 2 ||
+          llvm::none_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+            return !op.getMatchingIndexingMap(input).isFunctionOfDim(loop);
+          }))
+        continue;
+      int64_t block = std::min(rows, range);
+      while (block > 1 && range % block != 0)
+        --block;
+      if (block >= 2)
+        return {loop, block};
+    }
+    return {-1, 0};
+  };
+  bool reduces = llvm::is_contained(iterators, utils::IteratorType::reduction);
+  int64_t outputLoop =
+      innermostLoop(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
+  if (reduces && blockLoop < 0 && transposedLoop < 0 && vectorLoop >= 0) {
+    // Vectorized along the output's rows (the product with the values):
+    // rows of heads times the rows of values as accumulators, the keys a
+    // reduction loop; rows of more than two registers are cut to two when
+    // that leaves no room for two of them.
+    int64_t columns = s.parallel[vectorLoop];
+    if (registers(columns) * 2 > budget &&
+        ranges[vectorLoop] % (2 * vectorWidth) == 0)
+      columns = 2 * vectorWidth;
+    auto [loop, block] =
+        broadcastBlock(vectorLoop, budget / registers(columns));
+    if (loop >= 0) {
+      s.parallel[vectorLoop] = columns;
+      s.parallel[loop] = block;
+    }
+  } else if (reduces && blockLoop < 0 && transposedLoop < 0 &&
+             outputLoop >= 0 &&
+             iterators[outputLoop] == utils::IteratorType::parallel) {
+    // Vectorized along the reduction (the scores: a query head times a key,
+    // summed over the head dimension in registers): a tile is a block of
+    // heads times one key, the keys a loop inside the parallel tile.
+    int64_t lanes = 0;
+    for (unsigned loop = 0; loop < numLoops; ++loop)
+      if (iterators[loop] == utils::IteratorType::reduction)
+        lanes = std::max(lanes, s.reduction[loop]);
+    auto [loop, block] = broadcastBlock(outputLoop, budget / registers(lanes));
+    if (loop >= 0 && lanes > 1) {
+      s.parallel[loop] = block;
+      s.parallel[outputLoop] = 0;
+      s.inner.assign(numLoops, 0);
+      s.inner[outputLoop] = 1;
+    }
+  }
+
   SmallVector<int64_t> tiles(numLoops);
   for (unsigned i = 0; i < numLoops; ++i)
-    tiles[i] = s.parallel[i] + s.reduction[i];
+    tiles[i] = s.inner.empty() || s.inner[i] == 0
+                   ? s.parallel[i] + s.reduction[i]
+                   : s.inner[i];
   // A tile of all ones is scalar code in loops: leave the op to the
   // pipeline's parallel loops instead.
   if (llvm::all_of(tiles, [](int64_t t) { return t == 1; }))

@@ -145,3 +145,72 @@ func.func @close_rows(%y: memref<128xf32>) {
   }
   return
 }
+
+// -----
+
+// A decoder's key/value cache, a buffer the caller passes: attention reads
+// one row of 64 floats (256 bytes) per key, a key a step of the innermost
+// loop (or of a parallel loop's innermost dimension, which
+// tern-parallel-outer-dims makes a loop in each thread). Each of the row's
+// cache lines is prefetched 2048 bytes (8 rows) ahead, into the caches
+// (locality 3): the query heads of a group read the same rows again.
+// CHECK-LABEL: func.func @cache_rows
+// CHECK:       scf.for %[[KEY:[^ ]+]] =
+// CHECK:         %[[C8:.+]] = arith.constant 8 : index
+// CHECK:         %[[AHEAD:.+]] = arith.addi %[[KEY]], %[[C8]]
+// CHECK:         memref.prefetch %{{.+}}[%{{.+}}, %[[AHEAD]], %{{.+}}], read, locality<3>, data
+// CHECK-COUNT-3: memref.prefetch {{.*}} locality<3>
+// CHECK-NOT:     memref.prefetch
+// CHECK:         vector.transfer_read
+// CHECK:       scf.parallel (%{{.+}}, %[[PKEY:[^ ]+]]) =
+// CHECK:         arith.addi %[[PKEY]], %{{.+}}
+// CHECK-COUNT-4: memref.prefetch {{.*}} locality<3>
+// CHECK:         vector.transfer_read
+// OFF-LABEL:   func.func @cache_rows
+// OFF-NOT:     memref.prefetch
+func.func @cache_rows(%cache: memref<4x?x64xf32>, %q: vector<64xf32>, %out: memref<4x?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %pad = arith.constant 0.0 : f32
+  %keys = memref.dim %cache, %c1 : memref<4x?x64xf32>
+  scf.for %key = %c0 to %keys step %c1 {
+    %k = vector.transfer_read %cache[%c0, %key, %c0], %pad {in_bounds = [true]} : memref<4x?x64xf32>, vector<64xf32>
+    %p = arith.mulf %k, %q : vector<64xf32>
+    %s = vector.reduction <add>, %p : vector<64xf32> into f32
+    memref.store %s, %out[%c0, %key] : memref<4x?xf32>
+  }
+  scf.parallel (%head, %key) = (%c0, %c0) to (%c4, %keys) step (%c1, %c1) {
+    %k = vector.transfer_read %cache[%head, %key, %c0], %pad {in_bounds = [true]} : memref<4x?x64xf32>, vector<64xf32>
+    %p = arith.mulf %k, %q : vector<64xf32>
+    %s = vector.reduction <add>, %p : vector<64xf32> into f32
+    memref.store %s, %out[%head, %key] : memref<4x?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Not rows of a caller's buffer: reads along a row (the innermost index
+// advances) and rows whose stride is known only when the model runs are
+// left to the hardware prefetchers.
+// CHECK-LABEL: func.func @not_cache_rows
+// CHECK-NOT:   memref.prefetch
+func.func @not_cache_rows(%along: memref<1024xf32>, %dynamic: memref<?x?xf32>, %out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c1024 = arith.constant 1024 : index
+  %pad = arith.constant 0.0 : f32
+  %rows = memref.dim %dynamic, %c0 : memref<?x?xf32>
+  scf.for %i = %c0 to %c1024 step %c16 {
+    %v = vector.transfer_read %along[%i], %pad {in_bounds = [true]} : memref<1024xf32>, vector<16xf32>
+    vector.transfer_write %v, %out[%i] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
+  }
+  scf.for %r = %c0 to %rows step %c1 {
+    %v = vector.transfer_read %dynamic[%r, %c0], %pad {in_bounds = [true]} : memref<?x?xf32>, vector<16xf32>
+    vector.transfer_write %v, %out[%r] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
+  }
+  return
+}

@@ -385,11 +385,16 @@ func.func @dynamic_row_max(%x: tensor<4x?xf32>) -> tensor<4xf32> {
 // values shared by a group of query heads (a broadcast: not a contraction
 // for linalg): the values run contiguously along the output's rows, so the
 // op stays vectorized along them (16 lanes of head dimension), a key at a
-// time, not along the keys.
+// time, not along the keys; and the heads of the group that read the same
+// values take one tile: each key's row of values is read once, broadcast
+// to the 4 heads, not once per head.
 
 // CHECK-LABEL: func.func @dynamic_keys_times_values
-// CHECK:         scf.for {{.*}} -> (vector<16xf32>)
-// CHECK:           vector.fma {{.*}} : vector<16xf32>
+// CHECK:         %[[ROWS:.*]] = vector.transfer_read %{{.*}} : tensor<4x16xf32>, vector<4x16xf32>
+// CHECK:         scf.for {{.*}} iter_args(%[[ACC:.*]] = %[[ROWS]]) -> (vector<4x16xf32>)
+// CHECK:           %[[P:.*]] = vector.transfer_read %arg0{{.*}} : tensor<4x?xf32>, vector<4x16xf32>
+// CHECK:           %[[V:.*]] = vector.transfer_read %arg1{{.*}} : tensor<1x?x16xf32>, vector<4x16xf32>
+// CHECK:           vector.fma %[[P]], %[[V]], %[[ACC]] : vector<4x16xf32>
 // CHECK-NOT:   vector.multi_reduction
 func.func @dynamic_keys_times_values(%p: tensor<4x?xf32>, %v: tensor<1x?x16xf32>) -> tensor<4x16xf32> {
   %zero = arith.constant 0.0 : f32
@@ -402,4 +407,67 @@ func.func @dynamic_keys_times_values(%p: tensor<4x?xf32>, %v: tensor<1x?x16xf32>
     linalg.yield %s : f32
   } -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
+}
+
+// -----
+
+// The same for a group of 8 query heads with 64 lanes of head dimension:
+// the accumulators of a tile take at most half the register file. With
+// 8-lane registers (AVX2's 16) a row of 64 would take 8 of them, so the
+// rows are cut to two registers and a tile is 4 heads x 16; with 16-lane
+// ones (AVX-512's 32) a tile is 4 heads x 64, 16 registers.
+
+// CHECK-LABEL: func.func @group_keys_times_values
+// CHECK:         scf.forall ({{.*}}) = (0, 0) to (8, 64) step (4, 16)
+// CHECK:         scf.for {{.*}} -> (vector<4x16xf32>)
+// CHECK:           vector.fma {{.*}} : vector<4x16xf32>
+// WIDE-LABEL:  func.func @group_keys_times_values
+// WIDE:          scf.forall ({{.*}}) = (0) to (8) step (4)
+// WIDE:          scf.for {{.*}} -> (vector<4x64xf32>)
+// WIDE:            vector.fma {{.*}} : vector<4x64xf32>
+func.func @group_keys_times_values(%p: tensor<8x?xf32>, %v: tensor<1x?x64xf32>) -> tensor<8x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, d, l) -> (i, l)>, affine_map<(i, d, l) -> (0, l, d)>, affine_map<(i, d, l) -> (i, d)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%p, %v : tensor<8x?xf32>, tensor<1x?x64xf32>) outs(%init : tensor<8x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<8x64xf32>
+  return %r : tensor<8x64xf32>
+}
+
+// -----
+
+// Attention's scores for a group of 8 query heads sharing their keys: a
+// query times a key, summed over 64 lanes of head dimension in registers.
+// With 16-lane registers a tile is 4 heads (their queries take 16
+// registers) times one key, the keys a loop inside the parallel tile, so
+// that each key's row is read once for the 4 heads; with 8-lane registers
+// a head's query alone takes 8, and the heads stay one a tile, every key
+// a parallel tile.
+
+// CHECK-LABEL: func.func @group_queries_times_keys
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) in (8, %{{.*}})
+// CHECK:           vector.multi_reduction <add>, {{.*}} : vector<64xf32> to f32
+// WIDE-LABEL:  func.func @group_queries_times_keys
+// WIDE:          scf.forall (%[[HEADS:.*]]) = (0) to (8) step (4)
+// WIDE:            scf.for %[[KEY:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// WIDE:              vector.transfer_read %arg0[%[[HEADS]], %{{.*}}]{{.*}} : tensor<8x64xf32>, vector<4x64xf32>
+// WIDE:              vector.transfer_read %arg1[%{{.*}}, %[[KEY]], %{{.*}}]{{.*}} : tensor<1x?x64xf32>, vector<4x64xf32>
+// WIDE:              vector.multi_reduction <add>, {{.*}} [1] : vector<4x64xf32> to vector<4xf32>
+func.func @group_queries_times_keys(%q: tensor<8x64xf32>, %k: tensor<1x?x64xf32>) -> tensor<8x?xf32> {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %k, %c1 : tensor<1x?x64xf32>
+  %e = tensor.empty(%n) : tensor<8x?xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<8x?xf32>) -> tensor<8x?xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, l, d) -> (i, d)>, affine_map<(i, l, d) -> (0, l, d)>, affine_map<(i, l, d) -> (i, l)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%q, %k : tensor<8x64xf32>, tensor<1x?x64xf32>) outs(%init : tensor<8x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<8x?xf32>
+  return %r : tensor<8x?xf32>
 }

@@ -47,6 +47,15 @@ def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
       scheduled as above, then the remaining iterations one at a time;
       other dynamic loops are tiled by 1.
 
+    - A reduction that reads an input broadcast along a static parallel
+      loop (attention's keys and values, shared by the query heads of a
+      group) takes a block of that loop's iterations per tile, so that the
+      input is read once per block: for the product with the values, heads
+      times the rows of values as accumulators; for the scores (summed
+      along the vector dimension), heads times one key, the keys an
+      `scf.for` inside the parallel tile. A tile's rows take at most half
+      the register file (16 registers of 16 lanes, 8 of 8).
+
     Ops whose tiles would not vectorize (strided windows along the vector
     dimension, gathers) are left alone; the pipeline lowers them to loops.
 
@@ -310,7 +319,8 @@ def LowerStridedCopies : Pass<"tern-lower-strided-copies",
 }
 
 def PrefetchWeights : Pass<"tern-prefetch-weights", "::mlir::func::FuncOp"> {
-  let summary = "Prefetch the constant weights that innermost loops stream";
+  let summary = "Prefetch the constant weights and the cache rows that "
+                "innermost loops stream";
   let description = [{
     When a decoder generates a token, every weight is read once, from
     memory: a matmul's kernel streams its weights through its innermost
@@ -327,6 +337,15 @@ def PrefetchWeights : Pass<"tern-prefetch-weights", "::mlir::func::FuncOp"> {
     enclosing loop moves on to further rows, the prefetches go to the same
     columns of the rows that loop reads enough iterations later. Prefetches
     never fault, so one past the end of a row is harmless.
+
+    Reads of a buffer the function is given (a decoder's key/value cache)
+    that move to the next row of a static stride with the innermost loop,
+    or with the innermost dimension of an innermost `scf.parallel`
+    (attention reads a key's row of 64 floats a step, and the cache of a
+    layer, evicted by the weights streamed since the layer's last step,
+    comes from memory), get a prefetch of each cache line of the row
+    `distance` bytes of rows ahead, kept in the caches (locality 3: the
+    query heads of a group read the same rows again).
 
     ```mlir
     // scf.for %s = ... {
