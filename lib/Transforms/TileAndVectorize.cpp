@@ -295,7 +295,11 @@ std::optional<Schedule> chooseSchedule(linalg::LinalgOp op, int64_t vectorWidth,
     }
     return {-1, 0};
   };
-  bool reduces = llvm::is_contained(iterators, utils::IteratorType::reduction);
+  // (Not convolutions: a window's filter is broadcast along the output's
+  // rows and columns, whose tiles are chosen above.)
+  bool reduces =
+      llvm::is_contained(iterators, utils::IteratorType::reduction) &&
+      !linalg::isaConvolutionOpInterface(op);
   int64_t outputLoop =
       innermostLoop(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
   if (reduces && blockLoop < 0 && transposedLoop < 0 && vectorLoop >= 0) {

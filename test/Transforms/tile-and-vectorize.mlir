@@ -68,6 +68,25 @@ func.func @depthwise_conv(%x: tensor<1x8x12x82xf32>, %w: tensor<8x3x3xf32>,
 
 // -----
 
+// A narrow depthwise convolution: its filter is broadcast along the output
+// rows, but a convolution keeps its own schedule (a row a tile), not the
+// blocks of rows that attention's broadcast reads get below.
+
+// WIDE-LABEL:  func.func @narrow_depthwise_conv
+// WIDE:          scf.forall ({{.*}}) in (8, 8)
+// WIDE:            scf.for {{.*}} -> (vector<16xf32>)
+// WIDE:              vector.fma {{.*}} : vector<16xf32>
+func.func @narrow_depthwise_conv(%x: tensor<1x8x10x18xf32>, %w: tensor<8x3x3xf32>,
+                                 %o: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
+  %r = linalg.depthwise_conv_2d_nchw_chw
+         {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x8x10x18xf32>, tensor<8x3x3xf32>)
+         outs(%o : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  return %r : tensor<1x8x8x16xf32>
+}
+
+// -----
+
 // A convolution strided along the width would read every other element of
 // a row: it is left to loops.
 

@@ -54,7 +54,9 @@ def TileAndVectorize : Pass<"tern-tile-and-vectorize", "::mlir::func::FuncOp"> {
       times the rows of values as accumulators; for the scores (summed
       along the vector dimension), heads times one key, the keys an
       `scf.for` inside the parallel tile. A tile's rows take at most half
-      the register file (16 registers of 16 lanes, 8 of 8).
+      the register file (16 registers of 16 lanes, 8 of 8). Convolutions,
+      whose filters are broadcast along the output's rows too, keep their
+      own tiles.
 
     Ops whose tiles would not vectorize (strided windows along the vector
     dimension, gathers) are left alone; the pipeline lowers them to loops.
