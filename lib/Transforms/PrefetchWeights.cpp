@@ -148,7 +148,7 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
     getOperation().walk([&](vector::TransferReadOp read) {
       Operation *parent = read->getParentOp();
       if (!isArgumentBuffer(read.getBase()) ||
-          !isInnermost(cast<LoopLikeOpInterface>(parent)))
+          !isInnermost(dyn_cast<LoopLikeOpInterface>(parent)))
         return;
       if (auto loop = dyn_cast<scf::ForOp>(parent))
         prefetchRows(read, loop.getInductionVar());
