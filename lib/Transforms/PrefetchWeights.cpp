@@ -29,28 +29,23 @@ namespace {
 /// Bytes one prefetch brings in.
 constexpr int64_t kCacheLineBytes = 64;
 
+/// The buffer `value` views: what its chain of view ops starts from.
+Value viewedBuffer(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
 /// The constant buffer `value` views, or null.
 memref::GetGlobalOp constantBuffer(Value value) {
-  while (Operation *def = value.getDefiningOp()) {
-    if (auto global = dyn_cast<memref::GetGlobalOp>(def))
-      return global;
-    if (!isa<ViewLikeOpInterface>(def))
-      return nullptr;
-    value = cast<ViewLikeOpInterface>(def).getViewSource();
-  }
-  return nullptr;
+  return viewedBuffer(value).getDefiningOp<memref::GetGlobalOp>();
 }
 
 /// Whether `value` views a buffer the function is given (a decoder's
 /// key/value cache, which the caller owns and the model reads a row per
 /// key).
 bool isArgumentBuffer(Value value) {
-  while (Operation *def = value.getDefiningOp()) {
-    if (!isa<ViewLikeOpInterface>(def))
-      return false;
-    value = cast<ViewLikeOpInterface>(def).getViewSource();
-  }
-  auto argument = dyn_cast<BlockArgument>(value);
+  auto argument = dyn_cast<BlockArgument>(viewedBuffer(value));
   return argument &&
          isa<FunctionOpInterface>(argument.getOwner()->getParentOp());
 }
@@ -162,12 +157,9 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
           !constantBuffer(read.getBase()) ||
           read.getVectorType().getRank() == 0 ||
           !read.getPermutationMap().isMinorIdentity() ||
-          !advancesWith(read.getIndices().back(), loop.getInductionVar()))
-        return;
-      // Only innermost loops: an outer loop's reads are not the stream.
-      bool innermost = true;
-      loop.getBody()->walk([&](LoopLikeOpInterface) { innermost = false; });
-      if (!innermost)
+          !advancesWith(read.getIndices().back(), loop.getInductionVar()) ||
+          // Only innermost loops: an outer loop's reads are not the stream.
+          !isInnermost(loop))
         return;
       prefetch(read, loop);
     });
@@ -223,15 +215,23 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
     int64_t rows = (distance + rowBytes - 1) / rowBytes;
     ahead[row] = arith::AddIOp::create(
         b, loc, ahead[row], arith::ConstantIndexOp::create(b, loc, rows));
+    prefetchLines(b, loc, read.getBase(), ahead, vector.getDimSize(0),
+                  elementBytes, /*locality=*/3);
+  }
+
+  /// A prefetch of every cache line of the `elements` contiguous elements
+  /// of `base` from `indices` on.
+  static void prefetchLines(OpBuilder &b, Location loc, Value base,
+                            ArrayRef<Value> indices, int64_t elements,
+                            int64_t elementBytes, uint32_t locality) {
     int64_t lineElements = std::max<int64_t>(kCacheLineBytes / elementBytes, 1);
-    for (int64_t e = 0; e < vector.getDimSize(0); e += lineElements) {
-      SmallVector<Value> line(ahead);
+    for (int64_t e = 0; e < elements; e += lineElements) {
+      SmallVector<Value> line(indices);
       if (e)
-        line[last] = arith::AddIOp::create(
-            b, loc, line[last], arith::ConstantIndexOp::create(b, loc, e));
-      memref::PrefetchOp::create(b, loc, read.getBase(), line,
-                                 /*isWrite=*/false, /*localityHint=*/3,
-                                 /*isDataCache=*/true);
+        line.back() = arith::AddIOp::create(
+            b, loc, line.back(), arith::ConstantIndexOp::create(b, loc, e));
+      memref::PrefetchOp::create(b, loc, base, line, /*isWrite=*/false,
+                                 locality, /*isDataCache=*/true);
     }
   }
 
@@ -294,7 +294,6 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
     int64_t rows = 1;
     for (int64_t size : shape.drop_back())
       rows *= size;
-    int64_t lineElements = std::max<int64_t>(kCacheLineBytes / elementBytes, 1);
     unsigned rank = shape.size();
     for (int64_t row = 0; row < rows; ++row) {
       SmallVector<Value> indices(ahead);
@@ -306,14 +305,8 @@ struct PrefetchWeights : tern::impl::PrefetchWeightsBase<PrefetchWeights> {
           indices[last - (rank - 1) + i] =
               offset(indices[last - (rank - 1) + i], at);
       }
-      for (int64_t e = 0; e < shape.back(); e += lineElements) {
-        SmallVector<Value> line(indices);
-        if (e)
-          line[last] = offset(line[last], e);
-        memref::PrefetchOp::create(b, loc, read.getBase(), line,
-                                   /*isWrite=*/false, /*localityHint=*/0,
-                                   /*isDataCache=*/true);
-      }
+      prefetchLines(b, loc, read.getBase(), indices, shape.back(), elementBytes,
+                    /*locality=*/0);
     }
   }
 };
