@@ -3,7 +3,9 @@
 # aid; benchmarks/omp-regions.c). Runs COMMAND twice, with N and with BASE
 # as its first argument (e.g. new tokens for examples/c/generate.c), and
 # prints each region's time per unit of the difference (a token), its
-# calls and forked calls, named by LIBRARY's symbols:
+# calls and forked calls, how late the last thread started its forked
+# calls and how long threads waited at their joins for the last one to
+# finish (summed over the team; ms per unit), named by LIBRARY's symbols:
 #
 #   scripts/omp-regions.sh LIBRARY N BASE COMMAND [ARGS...]
 #   scripts/omp-regions.sh liblm.so 257 1 ./generate 1,2,3
@@ -36,22 +38,26 @@ for line in open(f"{work}/symbols.txt"):
 def load(name):
     regions = {}
     for line in open(f"{work}/{name}"):
-        seconds, calls, forked, offset, path = line.split(maxsplit=4)
+        seconds, calls, forked, delay, wait, offset, path = line.split(maxsplit=6)
         if not path.strip().endswith(library):
             continue
         key = symbols.get(int(offset, 16), offset)
-        regions[key] = (float(seconds), int(calls), int(forked))
+        regions[key] = (float(seconds), int(calls), int(forked), float(delay),
+                        float(wait))
     return regions
 n, base = load("n.txt"), load("base.txt")
 rows = []
-for key, (seconds, calls, forked) in n.items():
-    s0, c0, f0 = base.get(key, (0.0, 0, 0))
-    rows.append(((seconds - s0) / units * 1e3, key, (calls - c0) / units,
-                 (forked - f0) / units))
+for key, now in n.items():
+    then = base.get(key, (0.0, 0, 0, 0.0, 0.0))
+    seconds, calls, forked, delay, wait = ((a - b) / units
+                                           for a, b in zip(now, then))
+    rows.append((seconds * 1e3, key, calls, forked, delay * 1e3, wait * 1e3))
 rows.sort(reverse=True)
 print(f"per unit: {sum(r[0] for r in rows):.3f} ms in {sum(r[2] for r in rows):.0f} "
-      f"regions ({sum(r[3] for r in rows):.0f} forked)")
-print(f"{'ms':>8}  {'calls':>6} {'forked':>6}  region")
-for ms, key, calls, forked in rows[:top]:
-    print(f"{ms:8.4f}  {calls:6.1f} {forked:6.1f}  {key}")
+      f"regions ({sum(r[3] for r in rows):.0f} forked); the other threads "
+      f"started {sum(r[4] for r in rows):.3f} ms late, threads waited "
+      f"{sum(r[5] for r in rows):.3f} ms at joins")
+print(f"{'ms':>8}  {'calls':>6} {'forked':>6} {'late':>7} {'wait':>7}  region")
+for ms, key, calls, forked, delay, wait in rows[:top]:
+    print(f"{ms:8.4f}  {calls:6.1f} {forked:6.1f} {delay:7.4f} {wait:7.4f}  {key}")
 PY

@@ -65,6 +65,8 @@ static void addLoweringToLLVM(OpPassManager &pm, bool cInterface, bool openMP,
     pm.addNestedPass<func::FuncOp>(tern::createParallelOuterDims());
     pm.addPass(createConvertSCFToOpenMPPass());
     pm.addPass(tern::createParallelWorkThreshold(threshold));
+    // One barrier a region, its join: not the worksharing loop's as well.
+    pm.addPass(tern::createWsloopNowait());
   }
   if (cInterface)
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());

@@ -277,6 +277,33 @@ def ParallelOuterDims : Pass<"tern-parallel-outer-dims",
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def WsloopNowait : Pass<"tern-wsloop-nowait", "::mlir::ModuleOp"> {
+  let summary = "Drop the barrier of a worksharing loop that ends its "
+                "parallel region";
+  let description = [{
+    `convert-scf-to-openmp` makes every `scf.parallel` an `omp.parallel`
+    region around one `omp.wsloop`, and a worksharing loop ends with a
+    barrier unless it is `nowait`. When the loop is the last op of its
+    region, that barrier is the region's join over again: every thread
+    waits for the others twice, and the OpenMP runtime's barrier costs
+    about a microsecond a thread on a 2-core machine (a decoder's step runs
+    about 200 regions a token).
+
+    The pass marks `nowait` each `omp.wsloop` whose next op is its
+    `omp.parallel`'s terminator. What the loop writes (its stores, and the
+    combined values of its reductions) is visible after the region, whose
+    join is a barrier. Loops followed by other ops in their region keep
+    their barrier.
+
+    ```mlir
+    // omp.parallel { omp.wsloop { omp.loop_nest ... } omp.terminator }
+    // becomes
+    // omp.parallel { omp.wsloop nowait { omp.loop_nest ... } omp.terminator }
+    ```
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
+}
+
 def LowerStridedCopies : Pass<"tern-lower-strided-copies",
                               "::mlir::func::FuncOp"> {
   let summary = "Copy between strided buffers with loops, not a runtime call";
