@@ -166,6 +166,182 @@ struct SplitLoopCarriedVectors : OpRewritePattern<scf::ForOp> {
   }
 };
 
+/// A reduction that an `scf.for` carries as one value (a 0-d vector or a
+/// scalar), each iteration reducing a 1-D vector into it
+/// (`vector.multi_reduction` or `vector.reduction`), carries the vector
+/// instead: each iteration combines lanewise, and the lanes are reduced
+/// once after the loop. Tiling along a row's innermost dimension (a
+/// quantization's absolute maximum, a norm's sum of squares, a sum of
+/// int8 codes) otherwise reduces the lanes of every chunk into the carried
+/// value, a chain of dependent shuffles per chunk (with NaN and signed-zero
+/// fix-ups for `maximumf`). Exact for integer, minimum and maximum kinds;
+/// float sums and products change only the order of the terms, as the
+/// chunks' lane sums already do.
+struct ReduceInLanes : OpRewritePattern<scf::ForOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// One carried reduction: the iter_arg's index, the op that unwraps the
+  /// 0-d vector (if any), the reduction, and the op that wraps its result
+  /// back (if any).
+  struct Carried {
+    unsigned index;
+    Operation *extract, *reduction, *broadcast;
+    vector::CombiningKind kind;
+    Value source;
+  };
+
+  /// The reduction `loop` carries in iter_arg `index`, if any.
+  static std::optional<Carried> match(scf::ForOp loop, unsigned index) {
+    BlockArgument arg = loop.getRegionIterArgs()[index];
+    Type type = arg.getType();
+    auto zeroD = dyn_cast<VectorType>(type);
+    if (zeroD && zeroD.getRank() != 0)
+      return std::nullopt;
+    if (!arg.hasOneUse())
+      return std::nullopt;
+    Carried carried{index, nullptr, nullptr, nullptr, {}, {}};
+    Value scalar = arg;
+    if (zeroD) {
+      auto extract = dyn_cast<vector::ExtractOp>(*arg.getUsers().begin());
+      if (!extract || !extract->getResult(0).hasOneUse())
+        return std::nullopt;
+      carried.extract = extract;
+      scalar = extract.getResult();
+    }
+    Operation *user = *scalar.getUsers().begin();
+    if (user->getParentOp() != loop)
+      return std::nullopt;
+    if (auto multi = dyn_cast<vector::MultiDimReductionOp>(user)) {
+      if (multi.getAcc() != scalar || multi.getSourceVectorType().getRank() != 1 ||
+          multi.getSourceVectorType().isScalable() ||
+          isa<VectorType>(multi.getType()))
+        return std::nullopt;
+      carried.kind = multi.getKind();
+      carried.source = multi.getSource();
+    } else if (auto single = dyn_cast<vector::ReductionOp>(user)) {
+      if (single.getAcc() != scalar ||
+          single.getSourceVectorType().isScalable())
+        return std::nullopt;
+      carried.kind = single.getKind();
+      carried.source = single.getVector();
+    } else {
+      return std::nullopt;
+    }
+    carried.reduction = user;
+    Value result = user->getResult(0);
+    if (!result.hasOneUse())
+      return std::nullopt;
+    Operation *wrap = *result.getUsers().begin();
+    if (zeroD) {
+      auto broadcast = dyn_cast<vector::BroadcastOp>(wrap);
+      if (!broadcast || broadcast.getType() != type ||
+          !broadcast->getResult(0).hasOneUse())
+        return std::nullopt;
+      carried.broadcast = broadcast;
+      wrap = *broadcast->getResult(0).getUsers().begin();
+      result = broadcast.getResult();
+    }
+    auto yield = dyn_cast<scf::YieldOp>(wrap);
+    if (!yield || yield.getOperand(index) != result)
+      return std::nullopt;
+    return carried;
+  }
+
+  /// The lanes the loop starts from: the identity of `kind`, or the
+  /// carried value itself in every lane where combining a value with
+  /// itself changes nothing (minimum, maximum, and, or).
+  static Value initialLanes(OpBuilder &b, Location loc,
+                            vector::CombiningKind kind, VectorType type,
+                            Value init) {
+    using Kind = vector::CombiningKind;
+    Type element = type.getElementType();
+    switch (kind) {
+    case Kind::ADD:
+    case Kind::XOR:
+      // -0.0 is the identity of a float sum (0.0 + -0.0 is 0.0).
+      return arith::ConstantOp::create(
+          b, loc, type,
+          isa<FloatType>(element)
+              ? DenseElementsAttr::get(
+                    type, APFloat::getZero(
+                              cast<FloatType>(element).getFloatSemantics(),
+                              /*Negative=*/true))
+              : DenseElementsAttr::get(
+                    type, APInt::getZero(element.getIntOrFloatBitWidth())));
+    case Kind::MUL:
+      return arith::ConstantOp::create(
+          b, loc, type,
+          isa<FloatType>(element)
+              ? DenseElementsAttr::get(
+                    type,
+                    APFloat::getOne(
+                        cast<FloatType>(element).getFloatSemantics()))
+              : DenseElementsAttr::get(
+                    type, APInt(element.getIntOrFloatBitWidth(), 1)));
+    default:
+      return vector::BroadcastOp::create(b, loc, type, init);
+    }
+  }
+
+  LogicalResult matchAndRewrite(scf::ForOp loop,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<Carried> carried;
+    for (unsigned i = 0, e = loop.getNumRegionIterArgs(); i < e; ++i)
+      if (std::optional<Carried> one = match(loop, i))
+        carried.push_back(*one);
+    if (carried.empty())
+      return failure();
+
+    Location loc = loop.getLoc();
+    SmallVector<Value> inits(loop.getInitArgs());
+    SmallVector<Value> initScalars(inits.size());
+    for (Carried &c : carried) {
+      Value init = inits[c.index];
+      if (isa<VectorType>(init.getType()))
+        init = vector::ExtractOp::create(rewriter, loc, init,
+                                         ArrayRef<int64_t>{});
+      initScalars[c.index] = init;
+      inits[c.index] = initialLanes(
+          rewriter, loc, c.kind, cast<VectorType>(c.source.getType()), init);
+    }
+    auto lanes = scf::ForOp::create(rewriter, loc, loop.getLowerBound(),
+                                    loop.getUpperBound(), loop.getStep(),
+                                    inits);
+    Block *body = lanes.getBody();
+    SmallVector<Value> arguments(body->getArguments());
+    // The carried arguments' only users (the unwrapping extract, or the
+    // reduction) are replaced below.
+    rewriter.mergeBlocks(loop.getBody(), body, arguments);
+    auto yield = cast<scf::YieldOp>(body->getTerminator());
+    for (Carried &c : carried) {
+      rewriter.setInsertionPoint(c.reduction);
+      Value combined = vector::makeArithReduction(
+          rewriter, c.reduction->getLoc(), c.kind, c.source,
+          lanes.getRegionIterArgs()[c.index]);
+      rewriter.modifyOpInPlace(yield,
+                               [&] { yield->setOperand(c.index, combined); });
+      if (c.broadcast)
+        rewriter.eraseOp(c.broadcast);
+      rewriter.eraseOp(c.reduction);
+      if (c.extract)
+        rewriter.eraseOp(c.extract);
+    }
+
+    rewriter.setInsertionPointAfter(lanes);
+    SmallVector<Value> results(lanes.getResults());
+    for (Carried &c : carried) {
+      Value reduced = vector::ReductionOp::create(
+          rewriter, loc, c.kind, results[c.index], initScalars[c.index]);
+      if (isa<VectorType>(loop.getResult(c.index).getType()))
+        reduced = vector::BroadcastOp::create(
+            rewriter, loc, loop.getResult(c.index).getType(), reduced);
+      results[c.index] = reduced;
+    }
+    rewriter.replaceOp(loop, results);
+    return success();
+  }
+};
+
 struct LowerVectorForCPUPass
     : public mlir::tern::impl::LowerVectorForCPUBase<LowerVectorForCPUPass> {
   void runOnOperation() override {
@@ -195,6 +371,7 @@ struct LowerVectorForCPUPass
       RewritePatternSet patterns(ctx);
       vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
       patterns.add<RowBroadcastRead>(ctx, /*benefit=*/2);
+      patterns.add<ReduceInLanes>(ctx);
       vector::BroadcastOp::getCanonicalizationPatterns(patterns, ctx);
       vector::ShapeCastOp::getCanonicalizationPatterns(patterns, ctx);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))

@@ -93,3 +93,88 @@ func.func @lane_sums(%v: vector<16xf32>, %acc: f32, %w: vector<16xi32>) -> (f32,
   %i = vector.reduction <add>, %w : vector<16xi32> into i32
   return %s, %m, %i : f32, f32, i32
 }
+
+// -----
+
+// A row's reduction carried by its loop over chunks (a 0-d vector here, as
+// tiling leaves it) is carried in lanes: each chunk combines lanewise, and
+// the lanes are reduced once, after the loop, into the initial value.
+
+// CHECK-LABEL: func.func @reduce_in_lanes
+// CHECK-SAME:  (%[[ROW:.*]]: memref<2048xf32>, %[[INIT:.*]]: vector<f32>)
+// CHECK:       %[[START:.*]] = vector.extract %[[INIT]][] : f32 from vector<f32>
+// CHECK:       %[[SPLAT:.*]] = vector.broadcast %[[START]] : f32 to vector<64xf32>
+// CHECK:       %[[LANES:.*]] = scf.for %{{.*}} iter_args(%[[ACC:.*]] = %[[SPLAT]]) -> (vector<64xf32>) {
+// CHECK:         %[[ABS:.*]] = math.absf
+// CHECK:         %[[MAX:.*]] = arith.maximumf %[[ABS]], %[[ACC]] : vector<64xf32>
+// CHECK:         scf.yield %[[MAX]] : vector<64xf32>
+// CHECK:       %[[MAXIMUM:.*]] = vector.reduction <maximumf>, %[[LANES]], %[[START]] : vector<64xf32> into f32
+// CHECK:       vector.broadcast %[[MAXIMUM]] : f32 to vector<f32>
+func.func @reduce_in_lanes(%row: memref<2048xf32>, %init: vector<f32>) -> vector<f32> {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %c2048 = arith.constant 2048 : index
+  %pad = arith.constant 0.0 : f32
+  %r = scf.for %k = %c0 to %c2048 step %c64 iter_args(%acc = %init) -> (vector<f32>) {
+    %v = vector.transfer_read %row[%k], %pad {in_bounds = [true]} : memref<2048xf32>, vector<64xf32>
+    %a = vector.extract %acc[] : f32 from vector<f32>
+    %abs = math.absf %v : vector<64xf32>
+    %m = vector.multi_reduction <maximumf>, %abs, %a [0] : vector<64xf32> to f32
+    %b = vector.broadcast %m : f32 to vector<f32>
+    scf.yield %b : vector<f32>
+  }
+  return %r : vector<f32>
+}
+
+// -----
+
+// Sums start from zero lanes (-0.0 for floats) and add the initial value at
+// the end; a scalar carried value works alike (and a sum of squares becomes
+// one FMA a chunk).
+
+// CHECK-LABEL: func.func @sums_in_lanes
+// CHECK-DAG:   %[[ZERO:.*]] = arith.constant dense<0> : vector<16xi32>
+// CHECK-DAG:   %[[FZERO:.*]] = arith.constant dense<-0.000000e+00> : vector<16xf32>
+// CHECK:       %[[LANES:.*]]:2 = scf.for %{{.*}} iter_args(%[[I:.*]] = %[[ZERO]], %[[F:.*]] = %[[FZERO]]) -> (vector<16xi32>, vector<16xf32>) {
+// CHECK:         arith.addi %{{.*}}, %[[I]] : vector<16xi32>
+// CHECK:         vector.fma %{{.*}}, %{{.*}}, %[[F]] : vector<16xf32>
+// CHECK:       vector.reduction <add>, %[[LANES]]#0, %{{.*}} : vector<16xi32> into i32
+// CHECK:       vector.reduction <add>, %[[LANES]]#1, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
+func.func @sums_in_lanes(%codes: memref<256xi8>, %x: memref<256xf32>, %i0: i32, %f0: f32) -> (i32, f32) {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c256 = arith.constant 256 : index
+  %p8 = arith.constant 0 : i8
+  %pad = arith.constant 0.0 : f32
+  %r:2 = scf.for %k = %c0 to %c256 step %c16 iter_args(%i = %i0, %f = %f0) -> (i32, f32) {
+    %c = vector.transfer_read %codes[%k], %p8 {in_bounds = [true]} : memref<256xi8>, vector<16xi8>
+    %w = arith.extsi %c : vector<16xi8> to vector<16xi32>
+    %si = vector.multi_reduction <add>, %w, %i [0] : vector<16xi32> to i32
+    %v = vector.transfer_read %x[%k], %pad {in_bounds = [true]} : memref<256xf32>, vector<16xf32>
+    %sq = arith.mulf %v, %v : vector<16xf32>
+    %sf = vector.reduction <add>, %sq, %f : vector<16xf32> into f32
+    scf.yield %si, %sf : i32, f32
+  }
+  return %r#0, %r#1 : i32, f32
+}
+
+// -----
+
+// A carried value the loop also reads otherwise stays a scalar.
+
+// CHECK-LABEL: func.func @not_only_reduced
+// CHECK:       scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK:         vector.reduction <add>
+func.func @not_only_reduced(%x: memref<256xf32>, %f0: f32, %out: memref<256xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c256 = arith.constant 256 : index
+  %pad = arith.constant 0.0 : f32
+  %r = scf.for %k = %c0 to %c256 step %c16 iter_args(%f = %f0) -> (f32) {
+    %v = vector.transfer_read %x[%k], %pad {in_bounds = [true]} : memref<256xf32>, vector<16xf32>
+    %s = vector.reduction <add>, %v, %f : vector<16xf32> into f32
+    memref.store %s, %out[%k] : memref<256xf32>
+    scf.yield %s : f32
+  }
+  return %r : f32
+}

@@ -124,7 +124,12 @@ def LowerVectorForCPU : Pass<"tern-lower-vector", "::mlir::func::FuncOp"> {
     `vector.multi_reduction`, n-D transfers, broadcasts, transposes,
     shape casts) to 1-D vector ops: contractions as outer products (one
     `vector.fma` per row), reductions along the innermost dimension, and
-    transfers of rank > 1 unrolled into rows. Run after bufferization; what
+    transfers of rank > 1 unrolled into rows. A reduction that an `scf.for`
+    over a row's chunks carries as one value (a 0-d vector or a scalar,
+    each chunk reduced into it) is carried as the chunk's lanes instead:
+    each chunk is combined lanewise and the lanes are reduced once after
+    the loop (exact for integer, minimum and maximum kinds; float sums and
+    products change only the order of their terms). Run after bufferization; what
     remains is converted by `convert-to-llvm`. The tern dialect's dot
     products are `convert-tern-dot-to-llvm`'s.
   }];
