@@ -215,6 +215,10 @@ private:
   /// With dot products, each group's sum of the int8 activations (M x
   /// groups, i32), and the scales as P x groups x N (rounded up to V), f32.
   Value activationSums, alphas;
+  /// Whether the result starts from zero (no bias, no shifts): the tiles
+  /// then write their sums into an uninitialized result instead of adding
+  /// them to a zero-filled one, since together they write every element.
+  bool zeroInit = false;
 };
 
 /// bias (or 0) broadcast over the rows, plus Σ_g γ[n, g] · Σ_{k∈g} x[m, k]
@@ -243,6 +247,12 @@ Value KernelEmitter::emitInit() {
                  linalg::YieldOp::create(nb, l, args[0]);
                })
                .getResult(0);
+  } else if (!op.getShifts()) {
+    // No fill: a zero result would be written twice, the second time by
+    // the tiles (a serial memset of every row before the kernel when a
+    // decoder generates).
+    zeroInit = true;
+    return init;
   } else {
     init = linalg::FillOp::create(b, loc, zeroF32(), init).getResult(0);
   }
@@ -591,7 +601,7 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
   };
   SmallVector<Value> totals = emitLoop(layout.groups, zeros, groupBody);
 
-  // slice[m + i, column + r] += Σ_lanes total[i, r]
+  // slice[m + i, column + r] += Σ_lanes total[i, r] (= without an init)
   auto rowType = VectorType::get({rows}, f32);
   for (int64_t i = 0; i < batch; ++i) {
     SmallVector<Value> rowSums;
@@ -608,9 +618,12 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
           b, loc, tileRow, vector::BroadcastOp::create(b, loc, rowType, scale));
     }
     SmallVector<Value> at = {add(m, index(i)), column};
-    Value current = vector::TransferReadOp::create(
-        b, loc, rowType, slice, at, zeroF32(), ArrayRef<bool>{true});
-    Value sum = arith::AddFOp::create(b, loc, current, tileRow);
+    Value sum = tileRow;
+    if (!zeroInit) {
+      Value current = vector::TransferReadOp::create(
+          b, loc, rowType, slice, at, zeroF32(), ArrayRef<bool>{true});
+      sum = arith::AddFOp::create(b, loc, current, tileRow);
+    }
     slice = vector::TransferWriteOp::create(b, loc, sum, slice, at,
                                             ArrayRef<bool>{true})
                 .getResult();
@@ -941,7 +954,8 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
   };
   SmallVector<Value> totals = emitLoop(layout.groups, zeros, groupBody);
 
-  // slice[local + i, column + lanes] += s[m + i] · total[i, r]
+  // slice[local + i, column + lanes] += s[m + i] · total[i, r] (= without
+  // an init)
   for (int64_t i = 0; i < batch; ++i) {
     Value scale = tensor::ExtractOp::create(b, loc, rowScales,
                                             ValueRange{add(m, index(i))});
@@ -949,10 +963,15 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
     for (int64_t r = 0; r < registers; ++r) {
       SmallVector<Value> at = {add(local, index(i)),
                                add(column, index(r * width))};
-      Value current = vector::TransferReadOp::create(
-          b, loc, vectorType, slice, at, zeroF32(), ArrayRef<bool>{true});
-      Value sum = vector::FMAOp::create(b, loc, totals[i * registers + r],
-                                        splat, current);
+      Value sum;
+      if (zeroInit) {
+        sum = arith::MulFOp::create(b, loc, totals[i * registers + r], splat);
+      } else {
+        Value current = vector::TransferReadOp::create(
+            b, loc, vectorType, slice, at, zeroF32(), ArrayRef<bool>{true});
+        sum = vector::FMAOp::create(b, loc, totals[i * registers + r], splat,
+                                    current);
+      }
       slice = vector::TransferWriteOp::create(b, loc, sum, slice, at,
                                               ArrayRef<bool>{true})
                   .getResult();
