@@ -368,24 +368,23 @@ KernelDotCodes tern::quant::KernelDotCodes::get(int64_t k, int64_t groupSize,
 }
 
 uint8_t tern::quant::encodeBase3Byte(const int digits[5]) {
+  // The fifth digit most significant, quad 0's least.
   int value = 0;
-  for (int s = 0; s < 5; ++s)
+  for (int s = 4; s >= 0; --s)
     value = 3 * value + digits[s];
-  return uint8_t((value * 256 + 242) / 243);
+  return uint8_t(value);
+}
+
+uint8_t tern::quant::decodeBase3Quads(unsigned rest) {
+  uint8_t quads = 0;
+  for (unsigned s = 0; s < 4; ++s, rest /= 3)
+    quads |= uint8_t((rest % 3) << (2 * s));
+  return quads;
 }
 
 Base3Digits tern::quant::decodeBase3Byte(uint8_t byte) {
-  Base3Digits digits = {0, 0};
-  unsigned b = byte;
-  for (unsigned s = 0; s < 5; ++s) {
-    unsigned digit = (3 * b) >> 8;
-    b = (3 * b) & 255;
-    if (s < 4)
-      digits.quads |= uint8_t(digit << (2 * s));
-    else
-      digits.fifth = uint8_t(digit);
-  }
-  return digits;
+  unsigned fifth = unsigned(byte >= 81) + unsigned(byte >= 162);
+  return {decodeBase3Quads(byte - 81 * fifth), uint8_t(fifth)};
 }
 
 bool tern::quant::encodeSherryQuad(const uint8_t codes[4], unsigned &field) {

@@ -270,24 +270,33 @@ TEST(PackingTest, KernelDotCodes) {
     }
 }
 
-// Every byte of five base-3 digits gives its digits back, first to last,
-// by the kernel's rule: 3 · b = 256 · digit + the next byte (docs/Packing.md,
-// "Kernel dot codes").
-TEST(PackingTest, Base3BytesDecodeByTripling) {
+// Every byte of five base-3 digits is their value with digit 4 most
+// significant (docs/Packing.md, "Kernel dot codes"), at most 242.
+TEST(PackingTest, Base3BytesArePositional) {
   for (int value = 0; value < 243; ++value) {
-    constexpr int kPowers[5] = {81, 27, 9, 3, 1};
     int digits[5];
-    for (int s = 0; s < 5; ++s)
-      digits[s] = (value / kPowers[s]) % 3;
-    int b = encodeBase3Byte(digits);
-    ASSERT_LE(b, 255);
-    for (int s = 0; s < 5; ++s) {
-      EXPECT_EQ((3 * b) >> 8, digits[s]) << "value " << value << " digit " << s;
-      b = (3 * b) & 255;
-    }
+    for (int s = 0, rest = value; s < 5; ++s, rest /= 3)
+      digits[s] = rest % 3;
+    EXPECT_EQ(encodeBase3Byte(digits), value);
   }
   int zeros[5] = {1, 1, 1, 1, 1};
-  EXPECT_EQ(encodeBase3Byte(zeros), 128);
+  EXPECT_EQ(encodeBase3Byte(zeros), 121);
+}
+
+// The kernels' arithmetic for the digits of the rest r = b - 81 · digit 4
+// (r <= 93): floor(q / 3) = (86 · q) >> 8 for every q < 128.
+TEST(PackingTest, Base3RestDividesByThreeInFixedPoint) {
+  for (unsigned q = 0; q < 128; ++q)
+    EXPECT_EQ((86 * q) >> 8, q / 3) << "q " << q;
+  for (unsigned rest = 0; rest <= 93; ++rest) {
+    unsigned quotient = rest, quads = 0;
+    for (unsigned s = 0; s < 4; ++s) {
+      unsigned next = (86 * quotient) >> 8;
+      quads |= (quotient - 3 * next) << (2 * s);
+      quotient = next;
+    }
+    EXPECT_EQ(quads, decodeBase3Quads(rest)) << "rest " << rest;
+  }
 }
 
 // decodeBase3Byte (the kernels' lookup tables) gives every encoded byte's
@@ -299,6 +308,7 @@ TEST(PackingTest, Base3BytesDecodeToQuads) {
     for (int s = 0; s < 5; ++s)
       digits[s] = (value / kPowers[s]) % 3;
     Base3Digits decoded = decodeBase3Byte(encodeBase3Byte(digits));
+    ASSERT_LE(encodeBase3Byte(digits), 242);
     for (int s = 0; s < 4; ++s)
       EXPECT_EQ((decoded.quads >> (2 * s)) & 3, digits[s])
           << "value " << value << " digit " << s;
@@ -338,9 +348,9 @@ TEST(PackingTest, KernelDotCodesBase3) {
           for (int64_t s = 0; s < 5; ++s) {
             int expected =
                 n < 5 ? codeValue(codes[n * 40 + g * 20 + 4 * s + j]) : 0;
-            EXPECT_EQ(((3 * b) >> 8) - 1, expected)
+            EXPECT_EQ(b % 3 - 1, expected)
                 << "row " << n << " group " << g << " code " << 4 * s + j;
-            b = (3 * b) & 255;
+            b /= 3;
           }
         }
 }

@@ -177,18 +177,26 @@ struct KernelDotCodes {
   int64_t blocks(int64_t rows) const { return (rows + lanes - 1) / lanes; }
 };
 
-/// The base-3 byte of five digits t + 1 (quad 0 first; each in {0, 1, 2}).
+/// The base-3 byte of five digits t + 1 (quad 0 first; each in {0, 1, 2}):
+/// 81 · digit 4 + 27 · digit 3 + 9 · digit 2 + 3 · digit 1 + digit 0, at
+/// most 242.
 uint8_t encodeBase3Byte(const int digits[5]);
 
-/// The digits of a base-3 kernel byte as the kernels decode it: digit s is
-/// floor(3 · b_s / 256) with b_0 = `byte` and b_{s+1} = 3 · b_s mod 256,
-/// so every byte decodes (the 13 that encodeBase3Byte never writes too).
-/// `quads` holds digits 0-3 as a 2-bit dot code byte holds its quads (digit
-/// s in bits 2s and 2s + 1), `fifth` digit 4.
+/// The digits of a base-3 kernel byte as the kernels decode it: digit 4 is
+/// [b >= 81] + [b >= 162] (two compares), and digits 0-3 are those of
+/// r = b - 81 · digit 4 (below 81, so one 128-entry lookup), digit s being
+/// floor(r / 3^s) mod 3; every byte decodes to digits of at most 2 (the 13
+/// that encodeBase3Byte never writes too). `quads` holds digits 0-3 as a
+/// 2-bit dot code byte holds its quads (digit s in bits 2s and 2s + 1),
+/// `fifth` digit 4.
 struct Base3Digits {
   uint8_t quads, fifth;
 };
 Base3Digits decodeBase3Byte(uint8_t byte);
+
+/// The `quads` of decodeBase3Byte for the rest r = b - 81 · digit 4 (at
+/// most 93): digit s = floor(r / 3^s) mod 3 in bits 2s and 2s + 1.
+uint8_t decodeBase3Quads(unsigned rest);
 
 /// The four codes t + 1 of the Sherry quad field `field` (its low 5 bits:
 /// the zero's position in bits 0-1, then the signs of the other three codes

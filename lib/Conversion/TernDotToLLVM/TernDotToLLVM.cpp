@@ -197,11 +197,11 @@ struct LowerDecodeSherry : OpRewritePattern<mlir::tern::DecodeSherryOp> {
   }
 };
 
-/// tern.decode_base3 as lookups in two 256-entry byte tables (the digits
-/// decodeBase3Byte gives every byte): per table, vpermi2b in its low and in
-/// its high 128 entries and a blend on the index's top bit; or as the
-/// arithmetic that defines the digits, on i16 lanes: digit s = 3 · b_s >> 8,
-/// b_{s+1} = 3 · b_s & 255.
+/// tern.decode_base3 (bytes b = 81 · digit 4 + r, r < 81 holding digits
+/// 0-3; decodeBase3Byte): digit 4 is [b >= 81] + [b >= 162], two unsigned
+/// compares, and r = b - 81 · digit 4; the quads of r are one vpermi2b in a
+/// 128-entry table of decodeBase3Quads, or, generically, r's digits computed
+/// on i16 lanes: floor(r / 3) = (86 · r) >> 8 for r < 128.
 struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -210,61 +210,72 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
     Location loc = op.getLoc();
     VectorType bytesType = op.getBytes().getType();
     Value bytes = op.getBytes();
+    auto splatOf = [&](VectorType type, int64_t value) -> Value {
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(
+              type, APInt(type.getElementTypeBitWidth(), uint64_t(value))));
+    };
+    // Digit 4 and the rest, on lanes of `type`: per bound a compare, a
+    // select of 1 and one of 81 (masked adds and subtracts; x86 has no byte
+    // multiply).
+    auto split = [&](VectorType type, Value lanes) -> std::pair<Value, Value> {
+      Value zero = splatOf(type, 0), one = splatOf(type, 1),
+            third = splatOf(type, 81);
+      Value fifth = zero, rest = lanes;
+      for (int64_t bound : {81, 162}) {
+        Value above = arith::CmpIOp::create(rewriter, loc,
+                                            arith::CmpIPredicate::uge, lanes,
+                                            splatOf(type, bound));
+        fifth = arith::AddIOp::create(
+            rewriter, loc, fifth,
+            arith::SelectOp::create(rewriter, loc, above, one, zero));
+        rest = arith::SubIOp::create(
+            rewriter, loc, rest,
+            arith::SelectOp::create(rewriter, loc, above, third, zero));
+      }
+      return {fifth, rest};
+    };
     if (op.getInstruction() == mlir::tern::LookupInstruction::Vpermi2b) {
       assert(bytesType.getNumElements() == 64 && "verified");
-      // Bytes 128-255 (the top bit set) come from the high half.
-      Value zero = arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(bytesType, rewriter.getI8IntegerAttr(0)));
-      Value high = arith::CmpIOp::create(
-          rewriter, loc, arith::CmpIPredicate::slt, bytes, zero);
-      auto lookup = [&](bool fifth) -> Value {
-        auto table = [&](unsigned first) -> Value {
-          SmallVector<int8_t> entries;
-          for (unsigned byte = first; byte < first + 64; ++byte) {
-            ::tern::quant::Base3Digits digits =
-                ::tern::quant::decodeBase3Byte(uint8_t(byte));
-            entries.push_back(int8_t(fifth ? digits.fifth : digits.quads));
-          }
-          return arith::ConstantOp::create(
-              rewriter, loc,
-              DenseElementsAttr::get(bytesType, ArrayRef<int8_t>(entries)));
-        };
-        auto half = [&](unsigned first) -> Value {
-          return LLVM::CallIntrinsicOp::create(
-                     rewriter, loc, bytesType,
-                     rewriter.getStringAttr(
-                         "llvm.x86.avx512.vpermi2var.qi.512"),
-                     ValueRange{table(first), bytes, table(first + 64)})
-              .getResult(0);
-        };
-        return arith::SelectOp::create(rewriter, loc, high, half(128), half(0));
+      auto [fifth, rest] = split(bytesType, bytes);
+      auto table = [&](unsigned first) -> Value {
+        SmallVector<int8_t> entries;
+        for (unsigned r = first; r < first + 64; ++r)
+          entries.push_back(int8_t(::tern::quant::decodeBase3Quads(r)));
+        return arith::ConstantOp::create(
+            rewriter, loc,
+            DenseElementsAttr::get(bytesType, ArrayRef<int8_t>(entries)));
       };
-      rewriter.replaceOp(op, {lookup(false), lookup(true)});
+      Value quads = LLVM::CallIntrinsicOp::create(
+                        rewriter, loc, bytesType,
+                        rewriter.getStringAttr(
+                            "llvm.x86.avx512.vpermi2var.qi.512"),
+                        ValueRange{table(0), rest, table(64)})
+                        .getResult(0);
+      rewriter.replaceOp(op, {quads, fifth});
       return success();
     }
     auto wideType =
         VectorType::get(bytesType.getShape(), rewriter.getI16Type());
-    auto splat = [&](int16_t value) -> Value {
-      return arith::ConstantOp::create(
+    Value wide = arith::ExtUIOp::create(rewriter, loc, wideType, bytes);
+    auto [fifth, rest] = split(wideType, wide);
+    // digit s = q_s - 3 · q_{s+1}, q_0 = r, q_{s+1} = floor(q_s / 3).
+    Value quotient = rest, quads;
+    for (int64_t s = 0; s < 4; ++s) {
+      Value next = arith::ShRUIOp::create(
           rewriter, loc,
-          DenseElementsAttr::get(wideType, rewriter.getI16IntegerAttr(value)));
-    };
-    Value state = arith::ExtUIOp::create(rewriter, loc, wideType, bytes);
-    Value quads, fifth;
-    for (int64_t s = 0; s < 5; ++s) {
-      Value tripled = arith::MulIOp::create(rewriter, loc, state, splat(3));
-      Value digit = arith::ShRUIOp::create(rewriter, loc, tripled, splat(8));
-      state = arith::AndIOp::create(rewriter, loc, tripled, splat(255));
-      if (s == 4) {
-        fifth = digit;
-      } else if (s == 0) {
-        quads = digit;
-      } else {
-        quads = arith::OrIOp::create(
-            rewriter, loc, quads,
-            arith::ShLIOp::create(rewriter, loc, digit, splat(2 * s)));
-      }
+          arith::MulIOp::create(rewriter, loc, quotient, splatOf(wideType, 86)),
+          splatOf(wideType, 8));
+      Value digit = arith::SubIOp::create(
+          rewriter, loc, quotient,
+          arith::MulIOp::create(rewriter, loc, next, splatOf(wideType, 3)));
+      quads = s == 0 ? digit
+                     : arith::OrIOp::create(
+                           rewriter, loc, quads,
+                           arith::ShLIOp::create(rewriter, loc, digit,
+                                                 splatOf(wideType, 2 * s)));
+      quotient = next;
     }
     rewriter.replaceOp(
         op, {arith::TruncIOp::create(rewriter, loc, bytesType, quads),

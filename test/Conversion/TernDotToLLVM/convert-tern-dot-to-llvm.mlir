@@ -87,25 +87,34 @@ func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
 
 // -----
 
-// tern.decode_base3: per table (digits 0-3 as 2-bit fields, digit 4),
-// vpermi2b in entries 0-127 and in 128-255 and a select on the byte's top
-// bit (byte 0: every digit 0; byte 128: every digit 1, quads 0b01010101 =
-// 85); or the digits' definition in i16 lanes: d = 3b >> 8, b' = 3b & 255.
+// tern.decode_base3 (b = 81 · digit 4 + r): digit 4 is [b >= 81] +
+// [b >= 162] (unsigned compares, 162 = -94 as i8), r = b less 81 per bound
+// passed, and the quads of r one vpermi2b in a 128-entry table (r = 0: every
+// digit 0; r = 3: digit 1 is 1, 0b0100 = 4; r = 64 = 2·27 + 9 + 1: 0b10010001
+// = 145 = -111); or the digits of r in i16 lanes: floor(q / 3) = 86 · q >> 8.
 
 // CHECK-LABEL: func.func @decode_base3
 // CHECK-SAME:  (%[[A:.*]]: vector<64xi8>, %[[B:.*]]: vector<16xi8>)
-// CHECK-DAG:   %[[Q0:.*]] = arith.constant dense<[0, 0, 0, 0, 64, {{.*}}]> : vector<64xi8>
-// CHECK-DAG:   %[[Q128:.*]] = arith.constant dense<[85, 85, {{.*}}]> : vector<64xi8>
+// CHECK-DAG:   %[[LOW:.*]] = arith.constant dense<[0, 1, 2, 4, 5, 6, 8, {{.*}}]> : vector<64xi8>
+// CHECK-DAG:   %[[HIGH:.*]] = arith.constant dense<[-111, -110, -108, {{.*}}]> : vector<64xi8>
+// CHECK-DAG:   %[[C81:.*]] = arith.constant dense<81> : vector<64xi8>
+// CHECK-DAG:   %[[C162:.*]] = arith.constant dense<-94> : vector<64xi8>
+// CHECK-DAG:   %[[ONE:.*]] = arith.constant dense<1> : vector<64xi8>
 // CHECK-DAG:   %[[ZERO:.*]] = arith.constant dense<0> : vector<64xi8>
-// CHECK:       %[[TOP:.*]] = arith.cmpi slt, %[[A]], %[[ZERO]] : vector<64xi8>
-// CHECK:       %[[HIGH:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"(%[[Q128]], %[[A]], %{{.*}}) : (vector<64xi8>, vector<64xi8>, vector<64xi8>) -> vector<64xi8>
-// CHECK:       %[[LOW:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"(%[[Q0]], %[[A]], %{{.*}})
-// CHECK:       %[[QUADS:.*]] = arith.select %[[TOP]], %[[HIGH]], %[[LOW]] : vector<64xi1>, vector<64xi8>
-// CHECK-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"
-// CHECK:       %[[FIFTH:.*]] = arith.select %[[TOP]]
+// CHECK:       %[[GE81:.*]] = arith.cmpi uge, %[[A]], %[[C81]] : vector<64xi8>
+// CHECK:       %[[F1:.*]] = arith.select %[[GE81]], %[[ONE]], %[[ZERO]]
+// CHECK:       %[[S1:.*]] = arith.select %[[GE81]], %[[C81]], %[[ZERO]]
+// CHECK:       %[[R1:.*]] = arith.subi %[[A]], %[[S1]]
+// CHECK:       %[[GE162:.*]] = arith.cmpi uge, %[[A]], %[[C162]] : vector<64xi8>
+// CHECK:       %[[F2:.*]] = arith.select %[[GE162]], %[[ONE]], %[[ZERO]]
+// CHECK:       %[[FIFTH:.*]] = arith.addi %[[F1]], %[[F2]] : vector<64xi8>
+// CHECK:       %[[S2:.*]] = arith.select %[[GE162]], %[[C81]], %[[ZERO]]
+// CHECK:       %[[R:.*]] = arith.subi %[[R1]], %[[S2]]
+// CHECK:       %[[QUADS:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"(%[[LOW]], %[[R]], %[[HIGH]]) : (vector<64xi8>, vector<64xi8>, vector<64xi8>) -> vector<64xi8>
+// CHECK-NOT:   vpermi2var
 // CHECK:       %[[WIDE:.*]] = arith.extui %[[B]] : vector<16xi8> to vector<16xi16>
-// CHECK:       arith.muli %[[WIDE]], %{{.*}} : vector<16xi16>
-// CHECK-COUNT-4: arith.muli
+// CHECK-COUNT-2: arith.cmpi uge, %[[WIDE]]
+// CHECK-COUNT-4: arith.shrui
 // CHECK:       arith.trunci %{{.*}} : vector<16xi16> to vector<16xi8>
 // CHECK:       arith.trunci %{{.*}} : vector<16xi16> to vector<16xi8>
 // CHECK:       return %[[QUADS]], %[[FIFTH]]
