@@ -169,9 +169,9 @@ def ConvertTernDotToLLVM : Pass<"convert-tern-dot-to-llvm",
     codes `tern.dot4` takes, becomes `<vpermi2d>` AVX-512's `vpermi2d` (a
     lookup in a 32-entry table of two constant registers) or `<generic>`
     shifts, masks and adds on the lanes. `tern.decode_base3`, which turns
-    base-3 bytes into the same codes, becomes `<vpermi2b>` AVX-512 VBMI's
-    `vpermi2b` (two lookups in 128-entry tables of constant registers and a
-    blend per result) or `<generic>` i16 arithmetic.
+    base-3 bytes into the same codes, becomes `<vpermi2b>` two compares and
+    AVX-512 VBMI's `vpermi2b` (one lookup in a 128-entry table of constant
+    registers) or `<generic>` i16 arithmetic.
     tern-cpu-pipeline runs it after bufferization, before
     `tern-lower-vector` lowers what the generic form leaves.
   }];

@@ -133,12 +133,12 @@ def Tern_LookupInstructionAttr
                 "becomes";
   let description = [{
     `generic`: shifts, masks and adds on the lanes (about 15 vector
-    instructions for tern.decode_sherry, 30 for tern.decode_base3), for any
+    instructions for tern.decode_sherry, 35 for tern.decode_base3), for any
     target. `vpermi2d` (tern.decode_sherry): one AVX-512 `vpermi2d`, a
     lookup in a 32-entry table held in two registers; needs 16 i32 lanes
-    (a 512-bit register). `vpermi2b` (tern.decode_base3): AVX-512 VBMI's
-    `vpermi2b`, two lookups in 128-entry byte tables and a blend per
-    result; needs 64 bytes (a 512-bit register).
+    (a 512-bit register). `vpermi2b` (tern.decode_base3): two compares
+    and AVX-512 VBMI's `vpermi2b`, one lookup in a 128-entry byte table;
+    needs 64 bytes (a 512-bit register).
   }];
   let assemblyFormat = "`<` $value `>`";
 }

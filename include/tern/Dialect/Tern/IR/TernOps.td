@@ -291,9 +291,11 @@ def Tern_DecodeBase3Op : Tern_Op<"decode_base3",
     [Pure, AllTypesMatch<["bytes", "quads", "fifth"]>]> {
   let summary = "base-3 bytes to their five digits t + 1";
   let description = [{
-    Each byte b_0 of `bytes` holds five base-3 digits t + 1 as the kernels
-    store them (`KernelDotCodes::Format::Base3`, docs/Packing.md): digit s
-    is floor(3 · b_s / 256), b_{s+1} = 3 · b_s mod 256. For every byte i:
+    Each byte b of `bytes` holds five base-3 digits t + 1 as the kernels
+    store them (`KernelDotCodes::Format::Base3`, docs/Packing.md):
+    b = 81 · digit_4 + r with digit_4 = [b >= 81] + [b >= 162] and digit_s
+    = floor(r / 3^s) mod 3 for s < 4 (every byte decodes to digits of at
+    most 2). For every byte i:
 
         quads[i] = Σ_{s<4} digit_s << 2s,  fifth[i] = digit_4
 
@@ -302,7 +304,8 @@ def Tern_DecodeBase3Op : Tern_Op<"decode_base3",
     `tern.dot4`. The int8 dot-product kernels of `convert-tern-to-vector`
     read base-3 weights with it (base3-direct). `instruction` says what it
     lowers to (`convert-tern-dot-to-llvm`): `vpermi2b` (AVX-512 VBMI, 64
-    bytes) looks both up in 256-entry tables, `generic` computes them.
+    bytes) compares for the fifth digit and looks the quads of r up in a
+    128-entry table, `generic` computes them.
 
     ```mlir
     %quads, %fifth = tern.decode_base3 <vpermi2b> %bytes : vector<64xi8>
