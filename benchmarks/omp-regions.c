@@ -9,10 +9,11 @@
  * trampoline that times each thread of the team: the time the other
  * threads started after the call began, and the time threads waited at
  * the join after their own share for the last one (summed over the team:
- * a share of work one thread did while the others waited). scripts/omp-regions.sh builds
- * it, runs a command under it and names the regions. OMP_REGIONS_SKIP=K
- * leaves out the first K calls of every region (a generator's prefill, so
- * that what is counted is its steps). A profiling aid, not part of tern.
+ * a share of work one thread did while the others waited).
+ * scripts/omp-regions.sh builds it, runs a command under it and names the
+ * regions. OMP_REGIONS_SKIP=K leaves out the first K calls of every region (a
+ * generator's prefill, so that what is counted is its steps). A profiling aid,
+ * not part of tern.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -212,7 +212,8 @@ struct ReduceInLanes : OpRewritePattern<scf::ForOp> {
     if (user->getParentOp() != loop)
       return std::nullopt;
     if (auto multi = dyn_cast<vector::MultiDimReductionOp>(user)) {
-      if (multi.getAcc() != scalar || multi.getSourceVectorType().getRank() != 1 ||
+      if (multi.getAcc() != scalar ||
+          multi.getSourceVectorType().getRank() != 1 ||
           multi.getSourceVectorType().isScalable() ||
           isa<VectorType>(multi.getType()))
         return std::nullopt;
@@ -273,9 +274,8 @@ struct ReduceInLanes : OpRewritePattern<scf::ForOp> {
           b, loc, type,
           isa<FloatType>(element)
               ? DenseElementsAttr::get(
-                    type,
-                    APFloat::getOne(
-                        cast<FloatType>(element).getFloatSemantics()))
+                    type, APFloat::getOne(
+                              cast<FloatType>(element).getFloatSemantics()))
               : DenseElementsAttr::get(
                     type, APInt(element.getIntOrFloatBitWidth(), 1)));
     default:
@@ -298,15 +298,15 @@ struct ReduceInLanes : OpRewritePattern<scf::ForOp> {
     for (Carried &c : carried) {
       Value init = inits[c.index];
       if (isa<VectorType>(init.getType()))
-        init = vector::ExtractOp::create(rewriter, loc, init,
-                                         ArrayRef<int64_t>{});
+        init =
+            vector::ExtractOp::create(rewriter, loc, init, ArrayRef<int64_t>{});
       initScalars[c.index] = init;
-      inits[c.index] = initialLanes(
-          rewriter, loc, c.kind, cast<VectorType>(c.source.getType()), init);
+      inits[c.index] = initialLanes(rewriter, loc, c.kind,
+                                    cast<VectorType>(c.source.getType()), init);
     }
-    auto lanes = scf::ForOp::create(rewriter, loc, loop.getLowerBound(),
-                                    loop.getUpperBound(), loop.getStep(),
-                                    inits);
+    auto lanes =
+        scf::ForOp::create(rewriter, loc, loop.getLowerBound(),
+                           loop.getUpperBound(), loop.getStep(), inits);
     Block *body = lanes.getBody();
     SmallVector<Value> arguments(body->getArguments());
     // The carried arguments' only users (the unwrapping extract, or the

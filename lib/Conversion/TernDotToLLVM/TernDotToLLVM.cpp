@@ -224,9 +224,9 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
             third = splatOf(type, 81);
       Value fifth = zero, rest = lanes;
       for (int64_t bound : {81, 162}) {
-        Value above = arith::CmpIOp::create(rewriter, loc,
-                                            arith::CmpIPredicate::uge, lanes,
-                                            splatOf(type, bound));
+        Value above =
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::uge,
+                                  lanes, splatOf(type, bound));
         fifth = arith::AddIOp::create(
             rewriter, loc, fifth,
             arith::SelectOp::create(rewriter, loc, above, one, zero));
@@ -247,12 +247,12 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
             rewriter, loc,
             DenseElementsAttr::get(bytesType, ArrayRef<int8_t>(entries)));
       };
-      Value quads = LLVM::CallIntrinsicOp::create(
-                        rewriter, loc, bytesType,
-                        rewriter.getStringAttr(
-                            "llvm.x86.avx512.vpermi2var.qi.512"),
-                        ValueRange{table(0), rest, table(64)})
-                        .getResult(0);
+      Value quads =
+          LLVM::CallIntrinsicOp::create(
+              rewriter, loc, bytesType,
+              rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.qi.512"),
+              ValueRange{table(0), rest, table(64)})
+              .getResult(0);
       rewriter.replaceOp(op, {quads, fifth});
       return success();
     }
