@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_LOWERVECTORFORCPU
@@ -176,7 +177,9 @@ struct SplitLoopCarriedVectors : OpRewritePattern<scf::ForOp> {
 /// value, a chain of dependent shuffles per chunk (with NaN and signed-zero
 /// fix-ups for `maximumf`). Exact for integer, minimum and maximum kinds;
 /// float sums and products change only the order of the terms, as the
-/// chunks' lane sums already do.
+/// chunks' lane sums already do. Only chunks of a power-of-two number of
+/// lanes: LLVM keeps those in registers across iterations, and spills an
+/// odd-sized carried vector element by element.
 struct ReduceInLanes : OpRewritePattern<scf::ForOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -214,20 +217,22 @@ struct ReduceInLanes : OpRewritePattern<scf::ForOp> {
     if (auto multi = dyn_cast<vector::MultiDimReductionOp>(user)) {
       if (multi.getAcc() != scalar ||
           multi.getSourceVectorType().getRank() != 1 ||
-          multi.getSourceVectorType().isScalable() ||
           isa<VectorType>(multi.getType()))
         return std::nullopt;
       carried.kind = multi.getKind();
       carried.source = multi.getSource();
     } else if (auto single = dyn_cast<vector::ReductionOp>(user)) {
-      if (single.getAcc() != scalar ||
-          single.getSourceVectorType().isScalable())
+      if (single.getAcc() != scalar)
         return std::nullopt;
       carried.kind = single.getKind();
       carried.source = single.getVector();
     } else {
       return std::nullopt;
     }
+    auto sourceType = cast<VectorType>(carried.source.getType());
+    if (sourceType.isScalable() ||
+        !llvm::isPowerOf2_64(uint64_t(sourceType.getNumElements())))
+      return std::nullopt;
     carried.reduction = user;
     Value result = user->getResult(0);
     if (!result.hasOneUse())

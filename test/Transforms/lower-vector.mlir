@@ -160,7 +160,9 @@ func.func @sums_in_lanes(%codes: memref<256xi8>, %x: memref<256xf32>, %i0: i32, 
 
 // -----
 
-// A carried value the loop also reads otherwise stays a scalar.
+// A carried value the loop also reads otherwise stays a scalar, and so does
+// one reduced from chunks of a lane count that is not a power of two (LLVM
+// would spill such a carried vector).
 
 // CHECK-LABEL: func.func @not_only_reduced
 // CHECK:       scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
@@ -174,6 +176,22 @@ func.func @not_only_reduced(%x: memref<256xf32>, %f0: f32, %out: memref<256xf32>
     %v = vector.transfer_read %x[%k], %pad {in_bounds = [true]} : memref<256xf32>, vector<16xf32>
     %s = vector.reduction <add>, %v, %f : vector<16xf32> into f32
     memref.store %s, %out[%k] : memref<256xf32>
+    scf.yield %s : f32
+  }
+  return %r : f32
+}
+
+// CHECK-LABEL: func.func @odd_chunks
+// CHECK:       scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK:         vector.reduction <maximumf>
+func.func @odd_chunks(%x: memref<288xf32>, %f0: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c96 = arith.constant 96 : index
+  %c288 = arith.constant 288 : index
+  %pad = arith.constant 0.0 : f32
+  %r = scf.for %k = %c0 to %c288 step %c96 iter_args(%f = %f0) -> (f32) {
+    %v = vector.transfer_read %x[%k], %pad {in_bounds = [true]} : memref<288xf32>, vector<96xf32>
+    %s = vector.reduction <maximumf>, %v, %f : vector<96xf32> into f32
     scf.yield %s : f32
   }
   return %r : f32

@@ -26,6 +26,35 @@ using namespace mlir;
 
 namespace {
 
+/// `value` in every lane of `type` (integer lanes).
+Value splatConstant(OpBuilder &b, Location loc, VectorType type,
+                    uint64_t value) {
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(type,
+                             APInt(type.getElementTypeBitWidth(), value)));
+}
+
+/// A lookup of `indices` in the 2n-entry table `entry(0) .. entry(2n - 1)`
+/// held in two constant registers of `type` (n lanes): `intrinsic`, one of
+/// AVX-512's two-source permutes (vpermi2d, vpermi2b).
+Value lookupInTwoRegisters(OpBuilder &b, Location loc, StringRef intrinsic,
+                           VectorType type, Value indices,
+                           function_ref<uint64_t(unsigned)> entry) {
+  unsigned lanes = unsigned(type.getNumElements());
+  auto table = [&](unsigned first) -> Value {
+    SmallVector<APInt> entries;
+    for (unsigned i = first; i < first + lanes; ++i)
+      entries.push_back(APInt(type.getElementTypeBitWidth(), entry(i)));
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(type, entries));
+  };
+  return LLVM::CallIntrinsicOp::create(
+             b, loc, type, b.getStringAttr(intrinsic),
+             ValueRange{table(0), indices, table(lanes)})
+      .getResult(0);
+}
+
 /// tern.dot2 as vpmaddubsw and an add, or as extensions, a multiply and the
 /// sum of each pair of lanes.
 struct LowerDot2 : OpRewritePattern<mlir::tern::Dot2Op> {
@@ -142,28 +171,17 @@ struct LowerDecodeSherry : OpRewritePattern<mlir::tern::DecodeSherryOp> {
     Location loc = op.getLoc();
     VectorType wordsType = op.getFields().getType();
     auto splat = [&](uint32_t value) -> Value {
-      return arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(wordsType,
-                                 rewriter.getI32IntegerAttr(int32_t(value))));
+      return splatConstant(rewriter, loc, wordsType, value);
     };
     Value fields = op.getFields();
     Value words;
     if (op.getInstruction() == mlir::tern::LookupInstruction::Vpermi2d) {
-      auto table = [&](unsigned first) -> Value {
-        SmallVector<int32_t> entries;
-        for (unsigned field = first; field < first + 16; ++field)
-          entries.push_back(int32_t(::tern::quant::decodeSherryQuad(field)));
-        return arith::ConstantOp::create(
-            rewriter, loc,
-            DenseElementsAttr::get(wordsType, ArrayRef<int32_t>(entries)));
-      };
       assert(wordsType.getNumElements() == 16 && "verified");
-      words = LLVM::CallIntrinsicOp::create(
-                  rewriter, loc, wordsType,
-                  rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.d.512"),
-                  ValueRange{table(0), fields, table(16)})
-                  .getResult(0);
+      words = lookupInTwoRegisters(
+          rewriter, loc, "llvm.x86.avx512.vpermi2var.d.512", wordsType, fields,
+          [](unsigned field) -> uint64_t {
+            return ::tern::quant::decodeSherryQuad(field);
+          });
     } else {
       auto andI = [&](Value a, uint32_t mask) -> Value {
         return arith::AndIOp::create(rewriter, loc, a, splat(mask));
@@ -210,11 +228,8 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
     Location loc = op.getLoc();
     VectorType bytesType = op.getBytes().getType();
     Value bytes = op.getBytes();
-    auto splatOf = [&](VectorType type, int64_t value) -> Value {
-      return arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(
-              type, APInt(type.getElementTypeBitWidth(), uint64_t(value))));
+    auto splatOf = [&](VectorType type, uint64_t value) -> Value {
+      return splatConstant(rewriter, loc, type, value);
     };
     // Digit 4 and the rest, on lanes of `type`: per bound a compare, a
     // select of 1 and one of 81 (masked adds and subtracts; x86 has no byte
@@ -239,20 +254,11 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
     if (op.getInstruction() == mlir::tern::LookupInstruction::Vpermi2b) {
       assert(bytesType.getNumElements() == 64 && "verified");
       auto [fifth, rest] = split(bytesType, bytes);
-      auto table = [&](unsigned first) -> Value {
-        SmallVector<int8_t> entries;
-        for (unsigned r = first; r < first + 64; ++r)
-          entries.push_back(int8_t(::tern::quant::decodeBase3Quads(r)));
-        return arith::ConstantOp::create(
-            rewriter, loc,
-            DenseElementsAttr::get(bytesType, ArrayRef<int8_t>(entries)));
-      };
-      Value quads =
-          LLVM::CallIntrinsicOp::create(
-              rewriter, loc, bytesType,
-              rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.qi.512"),
-              ValueRange{table(0), rest, table(64)})
-              .getResult(0);
+      Value quads = lookupInTwoRegisters(
+          rewriter, loc, "llvm.x86.avx512.vpermi2var.qi.512", bytesType, rest,
+          [](unsigned r) -> uint64_t {
+            return ::tern::quant::decodeBase3Quads(r);
+          });
       rewriter.replaceOp(op, {quads, fifth});
       return success();
     }

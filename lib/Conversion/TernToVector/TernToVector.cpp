@@ -215,10 +215,11 @@ private:
   /// With dot products, each group's sum of the int8 activations (M x
   /// groups, i32), and the scales as P x groups x N (rounded up to V), f32.
   Value activationSums, alphas;
+
   /// Whether the result starts from zero (no bias, no shifts): the tiles
   /// then write their sums into an uninitialized result instead of adding
   /// them to a zero-filled one, since together they write every element.
-  bool zeroInit = false;
+  bool zeroInit() { return !op.getBias() && !op.getShifts(); }
 };
 
 /// bias (or 0) broadcast over the rows, plus Σ_g γ[n, g] · Σ_{k∈g} x[m, k]
@@ -247,11 +248,10 @@ Value KernelEmitter::emitInit() {
                  linalg::YieldOp::create(nb, l, args[0]);
                })
                .getResult(0);
-  } else if (!op.getShifts()) {
+  } else if (zeroInit()) {
     // No fill: a zero result would be written twice, the second time by
     // the tiles (a serial memset of every row before the kernel when a
     // decoder generates).
-    zeroInit = true;
     return init;
   } else {
     init = linalg::FillOp::create(b, loc, zeroF32(), init).getResult(0);
@@ -619,7 +619,7 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
     }
     SmallVector<Value> at = {add(m, index(i)), column};
     Value sum = tileRow;
-    if (!zeroInit) {
+    if (!zeroInit()) {
       Value current = vector::TransferReadOp::create(
           b, loc, rowType, slice, at, zeroF32(), ArrayRef<bool>{true});
       sum = arith::AddFOp::create(b, loc, current, tileRow);
@@ -964,7 +964,7 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
       SmallVector<Value> at = {add(local, index(i)),
                                add(column, index(r * width))};
       Value sum;
-      if (zeroInit) {
+      if (zeroInit()) {
         sum = arith::MulFOp::create(b, loc, totals[i * registers + r], splat);
       } else {
         Value current = vector::TransferReadOp::create(
