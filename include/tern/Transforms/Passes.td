@@ -129,7 +129,8 @@ def LowerVectorForCPU : Pass<"tern-lower-vector", "::mlir::func::FuncOp"> {
     each chunk reduced into it) is carried as the chunk's lanes instead:
     each chunk is combined lanewise and the lanes are reduced once after
     the loop (exact for integer, minimum and maximum kinds; float sums and
-    products change only the order of their terms). Run after bufferization; what
+    products change only the order of their terms; chunks of a power-of-two
+    number of lanes only, which LLVM keeps in registers). Run after bufferization; what
     remains is converted by `convert-to-llvm`. The tern dialect's dot
     products are `convert-tern-dot-to-llvm`'s.
   }];
