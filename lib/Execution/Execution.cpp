@@ -8,6 +8,7 @@
 #include "tern/Execution/Execution.h"
 
 #include "tern/Execution/BufferPool.h"
+#include "tern/Execution/HugePages.h"
 #include "tern/Pipelines/Pipelines.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -23,6 +24,8 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
+#include "llvm/ExecutionEngine/SectionMemoryManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -176,6 +179,14 @@ llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
       f->setName(to);
   if (llvm::Function *f = module.getFunction("tern_pool_malloc"))
     f->addRetAttr(llvm::Attribute::NoAlias);
+  // The weights together, where a library finds them to move them onto
+  // huge pages (HugePages.h).
+  for (llvm::GlobalVariable &global : module.globals())
+    if (global.isConstant() && global.hasInitializer() &&
+        !global.hasSection() &&
+        module.getDataLayout().getTypeAllocSize(global.getValueType()) >=
+            kWeightsSectionMinBytes)
+      global.setSection(kWeightsSection);
   for (llvm::Function &f : module) {
     if (f.isDeclaration())
       continue;
@@ -277,8 +288,51 @@ runtimeSymbols(llvm::orc::MangleAndInterner &interner) {
   return symbols;
 }
 
+namespace {
+/// The JIT's pages: read-only data sections of 2 MiB and more (a model's
+/// weights, which a decoder streams from memory once per token) on huge
+/// pages unless TERN_HUGE_PAGES=0 (HugePages.h), the rest as
+/// SectionMemoryManager maps them.
+class WeightsMemoryMapper final
+    : public llvm::SectionMemoryManager::MemoryMapper {
+public:
+  llvm::sys::MemoryBlock
+  allocateMappedMemory(llvm::SectionMemoryManager::AllocationPurpose purpose,
+                       size_t bytes, const llvm::sys::MemoryBlock *near,
+                       unsigned flags, std::error_code &ec) override {
+    constexpr size_t hugePage = size_t(2) << 20;
+    if (purpose == llvm::SectionMemoryManager::AllocationPurpose::ROData &&
+        bytes >= hugePage && tern_huge_pages_enabled(/*fallback=*/1)) {
+      size_t size = llvm::alignTo(bytes, hugePage);
+      if (void *pages = tern_huge_pages_map(size)) {
+        llvm::sys::MemoryBlock block(pages, size);
+        ec = llvm::sys::Memory::protectMappedMemory(block, flags);
+        if (!ec)
+          return block;
+        (void)llvm::sys::Memory::releaseMappedMemory(block);
+      }
+    }
+    return llvm::sys::Memory::allocateMappedMemory(bytes, near, flags, ec);
+  }
+  std::error_code protectMappedMemory(const llvm::sys::MemoryBlock &block,
+                                      unsigned flags) override {
+    return llvm::sys::Memory::protectMappedMemory(block, flags);
+  }
+  std::error_code releaseMappedMemory(llvm::sys::MemoryBlock &block) override {
+    return llvm::sys::Memory::releaseMappedMemory(block);
+  }
+};
+} // namespace
+
+/// One mapper for every JIT: it keeps no state.
+static WeightsMemoryMapper &weightsMemoryMapper() {
+  static WeightsMemoryMapper mapper;
+  return mapper;
+}
+
 /// Loads the object file a previous compile left in the cache into a JIT of
-/// its own, with the libraries and runtime symbols the engine provides.
+/// its own, with the libraries and runtime symbols the engine provides, and
+/// the engine's linker and pages.
 static llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>>
 loadCachedObject(StringRef path, void (*&entry)(void **)) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> object =
@@ -286,7 +340,17 @@ loadCachedObject(StringRef path, void (*&entry)(void **)) {
   if (!object)
     return llvm::errorCodeToError(object.getError());
   llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> jit =
-      llvm::orc::LLJITBuilder().create();
+      llvm::orc::LLJITBuilder()
+          .setObjectLinkingLayerCreator(
+              [](llvm::orc::ExecutionSession &session)
+                  -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
+                return std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
+                    session, [](const llvm::MemoryBuffer &) {
+                      return std::make_unique<llvm::SectionMemoryManager>(
+                          &weightsMemoryMapper());
+                    });
+              })
+          .create();
   if (!jit)
     return jit.takeError();
   llvm::orc::JITDylib &dylib = (*jit)->getMainJITDylib();
@@ -383,6 +447,7 @@ CompiledModel::compile(ModuleOp module, const ExecutionOptions &options) {
   // calibration compiles many models.
   engineOptions.enablePerfNotificationListener = false;
   engineOptions.enableObjectDump = !cached.empty();
+  engineOptions.sectionMemoryMapper = &weightsMemoryMapper();
   auto engine = ExecutionEngine::create(module, engineOptions);
   if (!engine)
     return module.emitError("JIT compilation failed: ")

@@ -21,10 +21,11 @@
 #include "tern/Dialect/Tern/IR/TernDialect.h"
 #include "tern/Driver/Driver.h"
 #include "tern/Execution/Execution.h"
+#include "tern/Execution/HugePages.h"
 #include "tern/Transforms/Passes.h"
 
-#include "BufferPoolSource.h"
 #include "GeneratorGlue.h"
+#include "RuntimeSources.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
@@ -293,13 +294,29 @@ void writeC(const mlir::tern::ModelSignature &sig, std::string &header,
 
   // The glue: one descriptor struct per rank, the compiled function, and
   // the copy of every result into the caller's array.
-  glue = "#include \"" + llvm::sys::path::filename(headerFile).str() +
+  // mremap (HugePages.c) is a GNU extension.
+  glue = "#define _GNU_SOURCE\n#include \"" +
+         llvm::sys::path::filename(headerFile).str() +
          "\"\n#include <setjmp.h>\n#include <stdio.h>\n#include "
          "<stdlib.h>\n#include <string.h>\n\n";
   // The compiled code's malloc and free (renamed by optimizeForCPU), kept
   // inside the library.
   glue += "#define TERN_POOL_API __attribute__((visibility(\"hidden\")))\n" +
           std::string(mlir::tern::kBufferPoolSource) + "\n";
+  // The weights move onto huge pages when the library is loaded, if
+  // TERN_HUGE_PAGES=1; a model without large constants has no such
+  // section, and the linker's symbols of it are null.
+  glue +=
+      "#define TERN_HUGE_PAGES_API __attribute__((visibility(\"hidden\")))\n" +
+      std::string(mlir::tern::kHugePagesSource) + "\n";
+  for (const char *end : {"start", "stop"})
+    glue += "extern const char __" + std::string(end) + "_" +
+            mlir::tern::kWeightsSection +
+            "[] __attribute__((weak, visibility(\"hidden\")));\n";
+  glue += "__attribute__((constructor)) static void "
+          "tern_weights_on_huge_pages(void) {\n  tern_huge_pages(__start_" +
+          std::string(mlir::tern::kWeightsSection) + ", __stop_" +
+          mlir::tern::kWeightsSection + ");\n}\n\n";
   // The model's run-time checks: the message is kept and the failed check
   // returns to the call that ran it (3), or aborts on another thread.
   glue += "static _Thread_local jmp_buf *" + name + "_trap;\n" +
