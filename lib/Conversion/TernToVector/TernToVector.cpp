@@ -180,7 +180,19 @@ private:
   SmallVector<Value> emitDotSet(ValueRange sums, Value row, Value m,
                                 Value group, Value set, int64_t plane,
                                 int64_t registers, int64_t batch, SetSums form);
+  void emitQuadDots(MutableArrayRef<Value> sums, Value packed,
+                    ArrayRef<Value> xs, int64_t r, int64_t registers,
+                    int64_t batch, bool scaled);
+  void emitBase3Dots(MutableArrayRef<Value> sums, Value quads, Value fifth,
+                     ArrayRef<Value> xs, int64_t r, int64_t registers,
+                     int64_t batch, bool scaled);
+  DecodeBase3Op emitDecodeBase3(Value packed);
+  Value emitDecodedBase3(Value rowStart, Value rowSize, int64_t blockRows);
   Value emitDot(Value sum, Value codes, Value activations);
+
+  /// Activation rows of a parallel iteration from which its base-3 codes
+  /// are decoded once (emitDecodedBase3) rather than in every tile.
+  static constexpr int64_t kDecodedMinBatch = 32;
 
   OpBuilder &b;
   Location loc;
@@ -191,6 +203,9 @@ private:
   q::KernelDotCodes dotCodes;
   PreparedCache &prepared;
   Value bits;
+  /// While the tiles of a block that decoded its base-3 codes are emitted:
+  /// the decoded codes (emitDecodedBase3) and the block's first row block.
+  Value decodedBase3, decodedFirstBlock;
   Schedule schedule;
   FloatType f32;
   /// Whether codes multiply int8 activations in dot products.
@@ -872,22 +887,45 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   int64_t blockBytes = dotCodes.blockBytes();
   int64_t singleRowRegisters =
       blockBytes <= (int64_t(16) << 10) ? 1 : schedule.dotTileRegisters;
-  slice =
-      emitTiledLoop(batchSize, schedule.dotTileBatch, slice,
-                    [&](Value m, int64_t batchStep, Value s) {
-                      int64_t tileRows = (batchStep < schedule.dotTileBatch
-                                              ? singleRowRegisters
-                                              : schedule.dotTileRegisters) *
-                                         width;
-                      return emitTiledLoop(
-                          rowSize, tileRows, s,
-                          [&](Value column, int64_t rowStep, Value t) {
-                            return emitDotTile(t, add(rowStart, column), column,
-                                               add(batchStart, m), m,
-                                               rowStep / width, batchStep);
-                          },
-                          width);
-                    });
+  auto tiles = [&](Value s) {
+    return emitTiledLoop(
+        batchSize, schedule.dotTileBatch, s,
+        [&](Value m, int64_t batchStep, Value t) {
+          int64_t tileRows = (batchStep < schedule.dotTileBatch
+                                  ? singleRowRegisters
+                                  : schedule.dotTileRegisters) *
+                             width;
+          return emitTiledLoop(
+              rowSize, tileRows, t,
+              [&](Value column, int64_t rowStep, Value u) {
+                return emitDotTile(u, add(rowStart, column), column,
+                                   add(batchStart, m), m, rowStep / width,
+                                   batchStep);
+              },
+              width);
+        });
+  };
+  if (dotCodes.format != q::KernelDotCodes::Format::Base3) {
+    slice = tiles(slice);
+  } else {
+    // Base-3 codes decoded once per block for many activation rows (a
+    // prompt), rather than once per tile of dot-tile-batch rows.
+    Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                       batchSize, index(kDecodedMinBatch));
+    auto branch = scf::IfOp::create(b, loc, slice.getType(), many,
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(branch.thenBlock());
+      decodedBase3 = emitDecodedBase3(rowStart, rowSize, blockRows);
+      decodedFirstBlock = arith::DivUIOp::create(b, loc, rowStart, index(width));
+      scf::YieldOp::create(b, loc, tiles(slice));
+      decodedBase3 = decodedFirstBlock = Value();
+      b.setInsertionPointToStart(branch.elseBlock());
+      scf::YieldOp::create(b, loc, tiles(slice));
+    }
+    slice = branch.getResult(0);
+  }
 
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offsets, sizes,
@@ -1174,6 +1212,19 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
   SmallVector<Value> result(sums);
   int64_t accumulators = registers * batch;
   for (int64_t r = 0; r < registers; ++r) {
+    if (decodedBase3) {
+      // Quads 0-3 and quad 4 of the set as emitDecodedBase3 wrote them.
+      Value local = arith::SubIOp::create(b, loc, add(block, index(r)),
+                                          decodedFirstBlock);
+      auto read = [&](int64_t part) -> Value {
+        return vector::TransferReadOp::create(
+            b, loc, dataType, decodedBase3,
+            ValueRange{index(plane), local, first, index(part), index(0)},
+            padByte, ArrayRef<bool>{true});
+      };
+      emitBase3Dots(result, read(0), read(1), xs, r, registers, batch, scaled);
+      continue;
+    }
     Value packed = vector::BitCastOp::create(
         b, loc, wordsType,
         vector::TransferReadOp::create(
@@ -1203,42 +1254,130 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
       continue;
     }
     if (dotCodes.format == q::KernelDotCodes::Format::Base3) {
-      // Quads 0-3 as a 2-bit set's register, quad 4's codes apart.
-      auto decoded = DecodeBase3Op::create(
-          b, loc, dataType, dataType,
-          vector::BitCastOp::create(b, loc, dataType, packed),
-          LookupInstructionAttr::get(b.getContext(),
-                                     schedule.dot == Int8Dot::Vpdpbusd
-                                         ? LookupInstruction::Vpermi2b
-                                         : LookupInstruction::Generic));
-      packed = vector::BitCastOp::create(b, loc, wordsType, decoded.getQuads());
-      for (int64_t i = 0; i < batch; ++i) {
-        Value &sum =
-            result[(scaled ? 4 * accumulators : 0) + i * registers + r];
-        sum = emitDot(sum, decoded.getFifth(), xs[4 * batch + i]);
-      }
+      auto decoded = emitDecodeBase3(packed);
+      emitBase3Dots(result, decoded.getQuads(), decoded.getFifth(), xs, r,
+                    registers, batch, scaled);
+      continue;
     }
-    for (int64_t s = 0; s < 4; ++s) {
-      Value quad = scaled ? arith::AndIOp::create(b, loc, packed,
-                                                  words(0x03030303u << (2 * s)))
-                                .getResult()
-                          : arith::AndIOp::create(
-                                b, loc,
-                                s == 0 ? packed
-                                       : arith::ShRUIOp::create(b, loc, packed,
-                                                                words(2 * s))
-                                             .getResult(),
-                                words(0x03030303u))
-                                .getResult();
-      Value codes = vector::BitCastOp::create(b, loc, dataType, quad);
-      for (int64_t i = 0; i < batch; ++i) {
-        Value &sum =
-            result[(scaled ? s * accumulators : 0) + i * registers + r];
-        sum = emitDot(sum, codes, xs[s * batch + i]);
-      }
-    }
+    emitQuadDots(result, packed, xs, r, registers, batch, scaled);
   }
   return result;
+}
+
+/// Adds the dot products of register `r`'s four quads of 2-bit codes
+/// (`packed`, as i32 lanes) with the activations `xs` to `sums` (see
+/// emitDotSet): each quad shifted into the low bits, or (`scaled`) only
+/// masked, into sums of its own.
+void KernelEmitter::emitQuadDots(MutableArrayRef<Value> sums, Value packed,
+                                 ArrayRef<Value> xs, int64_t r,
+                                 int64_t registers, int64_t batch,
+                                 bool scaled) {
+  int64_t accumulators = registers * batch;
+  auto words = [&](uint32_t value) -> Value {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(cast<ShapedType>(packed.getType()),
+                               b.getI32IntegerAttr(int32_t(value))));
+  };
+  for (int64_t s = 0; s < 4; ++s) {
+    Value quad = scaled ? arith::AndIOp::create(b, loc, packed,
+                                                words(0x03030303u << (2 * s)))
+                              .getResult()
+                        : arith::AndIOp::create(
+                              b, loc,
+                              s == 0 ? packed
+                                     : arith::ShRUIOp::create(b, loc, packed,
+                                                              words(2 * s))
+                                           .getResult(),
+                              words(0x03030303u))
+                              .getResult();
+    Value codes = vector::BitCastOp::create(b, loc, dataType, quad);
+    for (int64_t i = 0; i < batch; ++i) {
+      Value &sum = sums[(scaled ? s * accumulators : 0) + i * registers + r];
+      sum = emitDot(sum, codes, xs[s * batch + i]);
+    }
+  }
+}
+
+/// Adds register `r`'s base-3 set, decoded into `quads` (0-3, a 2-bit
+/// set's register) and `fifth` (quad 4's codes), to `sums` (see emitDotSet).
+void KernelEmitter::emitBase3Dots(MutableArrayRef<Value> sums, Value quads,
+                                  Value fifth, ArrayRef<Value> xs, int64_t r,
+                                  int64_t registers, int64_t batch,
+                                  bool scaled) {
+  int64_t accumulators = registers * batch;
+  auto wordsType = VectorType::get({schedule.width}, b.getI32Type());
+  Value packed = vector::BitCastOp::create(b, loc, wordsType, quads);
+  for (int64_t i = 0; i < batch; ++i) {
+    Value &sum = sums[(scaled ? 4 * accumulators : 0) + i * registers + r];
+    sum = emitDot(sum, fifth, xs[4 * batch + i]);
+  }
+  emitQuadDots(sums, packed, xs, r, registers, batch, scaled);
+}
+
+/// tern.decode_base3 of a register of base-3 codes (as i32 lanes): quads
+/// 0-3 as a 2-bit set's register, quad 4's codes apart.
+DecodeBase3Op KernelEmitter::emitDecodeBase3(Value packed) {
+  return DecodeBase3Op::create(
+      b, loc, dataType, dataType,
+      vector::BitCastOp::create(b, loc, dataType, packed),
+      LookupInstructionAttr::get(b.getContext(),
+                                 schedule.dot == Int8Dot::Vpdpbusd
+                                     ? LookupInstruction::Vpermi2b
+                                     : LookupInstruction::Generic));
+}
+
+/// The base-3 codes of output rows [rowStart, rowStart + rowSize) (a
+/// parallel iteration's block of at most `blockRows`) decoded once:
+/// [planes][blockRows / V][sets][2][4V] bytes, register r of set j of the
+/// block's b-th row block holding quads 0-3 at [p][b][j][0] and quad 4 at
+/// [p][b][j][1]. Twice the bytes of 2-bit codes (3.2 bits a weight,
+/// 367 KB for 64 rows of K = 14336), read by every tile of the block's
+/// activation rows from the caches instead of decoding the same bytes
+/// again for each.
+Value KernelEmitter::emitDecodedBase3(Value rowStart, Value rowSize,
+                                      int64_t blockRows) {
+  int64_t width = schedule.width;
+  int64_t sets = dotCodes.groups * setsPerGroup;
+  int64_t setBytes = 4 * width;
+  Value scratch = tensor::EmptyOp::create(
+      b, loc,
+      ArrayRef<int64_t>{layout.planes, blockRows / width, sets, 2, setBytes},
+      b.getI8Type());
+  Value firstBlock = arith::DivUIOp::create(b, loc, rowStart, index(width));
+  Value blocks =
+      arith::CeilDivUIOp::create(b, loc, rowSize, index(width));
+  Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  auto wordsType = VectorType::get({width}, b.getI32Type());
+  auto blockLoop = scf::ForOp::create(
+      b, loc, index(0), blocks, index(1), ValueRange{scratch},
+      [&](OpBuilder &nb, Location, Value local, ValueRange args) {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToEnd(nb.getInsertionBlock());
+        Value block = add(firstBlock, local);
+        Value result = args[0];
+        for (int64_t p = 0; p < layout.planes; ++p)
+          result = emitLoop(sets, result, [&](Value set, ValueRange values) {
+            Value packed = vector::TransferReadOp::create(
+                b, loc, dataType, bits,
+                ValueRange{index(p), block, mul(set, setBytes)}, padByte,
+                ArrayRef<bool>{true});
+            auto decoded = emitDecodeBase3(
+                vector::BitCastOp::create(b, loc, wordsType, packed));
+            Value written = values[0];
+            Value parts[] = {decoded.getQuads(), decoded.getFifth()};
+            for (auto [part, codes] : llvm::enumerate(parts))
+              written = vector::TransferWriteOp::create(
+                            b, loc, codes, written,
+                            ValueRange{index(p), local, set,
+                                       index(int64_t(part)), index(0)},
+                            ArrayRef<bool>{true})
+                            .getResult();
+            return SmallVector<Value>{written};
+          })[0];
+        scf::YieldOp::create(b, loc, result);
+      });
+  return blockLoop.getResult(0);
 }
 
 /// sum + the dot products of `codes` (unsigned bytes) with `activations`

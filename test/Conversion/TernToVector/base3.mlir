@@ -53,3 +53,34 @@ func.func @gemv(%x: tensor<1x20xf32>) -> tensor<1x32xf32> {
                      outs(%z : tensor<1x32xf32>) -> tensor<1x32xf32> loc("proj")
   return %y : tensor<1x32xf32>
 }
+
+// A prompt (M unknown until run time): a parallel iteration with at least
+// 32 activation rows decodes its block's codes once, into a scratch its
+// tiles read (quads 0-3, then quad 4, per register and set); with fewer,
+// every tile decodes its own.
+// CHECK-LABEL: func.func @prompt
+// CHECK:         scf.forall
+// CHECK:           %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
+// CHECK:           scf.if %[[MANY]]
+// CHECK:             %[[EMPTY:.*]] = tensor.empty() : tensor<1x2x1x2x64xi8>
+// CHECK:             %[[DECODED:.*]] = scf.for {{.*}} iter_args(%[[SCRATCH:.*]] = %[[EMPTY]])
+// CHECK:               %[[QUADS:.*]], %[[FIFTH:.*]] = tern.decode_base3 <vpermi2b>
+// CHECK:               %[[WROTE:.*]] = vector.transfer_write %[[QUADS]], %[[SCRATCH]]
+// CHECK:               vector.transfer_write %[[FIFTH]], %[[WROTE]]
+// CHECK-NOT:         tern.decode_base3
+// CHECK:             vector.transfer_read %[[DECODED]]{{.*}} : tensor<1x2x1x2x64xi8>, vector<64xi8>
+// CHECK-NOT:         tern.decode_base3
+// CHECK:           } else {
+// CHECK:             tern.decode_base3 <vpermi2b>
+
+func.func @prompt(%x: tensor<?x20xf32>) -> tensor<?x32xf32> {
+  %w = arith.constant dense<0.5> : tensor<20x32xf32>
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %x, %c0 : tensor<?x20xf32>
+  %e = tensor.empty(%m) : tensor<?x32xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x20xf32>, tensor<20x32xf32>)
+                     outs(%z : tensor<?x32xf32>) -> tensor<?x32xf32> loc("proj")
+  return %y : tensor<?x32xf32>
+}
