@@ -71,7 +71,10 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
     computed once per row, removes the +1 offset exactly. Blocks of
     `block-rows` outputs by `block-batch` activation rows are the
     iterations of a 2-D `scf.forall`; tiles are `dot-tile-registers`
-    registers by `dot-tile-batch` activation rows.
+    registers by `dot-tile-batch` activation rows. With `base3-direct`,
+    an iteration of 32 activation rows or more (a prompt) first decodes
+    its block's base-3 codes into a scratch its tiles read; fewer rows
+    decode in every tile.
 
     The loops are register-tiled: `tile-rows` output rows by `tile-batch`
     rows of activations share each load of x and of the masks, with

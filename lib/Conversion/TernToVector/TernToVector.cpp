@@ -94,7 +94,9 @@ constexpr int64_t kDotDepth = 4;
 /// the quad out of each register, and adds their dot products into R x MB i32
 /// accumulators (four times as many, one per quad, for small vpdpbusd tiles:
 /// see emitDotSets): no horizontal sums, and each register's lanes are V
-/// consecutive outputs, stored as they are.
+/// consecutive outputs, stored as they are. A block of base-3 codes with
+/// many activation rows (a prompt) is decoded once, before its tiles
+/// (emitDecodedBase3).
 class KernelEmitter {
 public:
   /// `bits` holds the weights as kernel bitmaps (`groupBytes` apart from
@@ -187,7 +189,7 @@ private:
                      ArrayRef<Value> xs, int64_t r, int64_t registers,
                      int64_t batch, bool scaled);
   DecodeBase3Op emitDecodeBase3(Value packed);
-  Value emitDecodedBase3(Value rowStart, Value rowSize, int64_t blockRows);
+  Value emitDecodedBase3(Value firstBlock, Value rowSize, int64_t blockRows);
   Value emitDot(Value sum, Value codes, Value activations);
 
   /// Activation rows of a parallel iteration from which its base-3 codes
@@ -917,8 +919,9 @@ Value KernelEmitter::emitDotBlocks(Value init) {
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(branch.thenBlock());
-      decodedBase3 = emitDecodedBase3(rowStart, rowSize, blockRows);
-      decodedFirstBlock = arith::DivUIOp::create(b, loc, rowStart, index(width));
+      decodedFirstBlock =
+          arith::DivUIOp::create(b, loc, rowStart, index(width));
+      decodedBase3 = emitDecodedBase3(decodedFirstBlock, rowSize, blockRows);
       scf::YieldOp::create(b, loc, tiles(slice));
       decodedBase3 = decodedFirstBlock = Value();
       b.setInsertionPointToStart(branch.elseBlock());
@@ -1327,7 +1330,7 @@ DecodeBase3Op KernelEmitter::emitDecodeBase3(Value packed) {
                                      : LookupInstruction::Generic));
 }
 
-/// The base-3 codes of output rows [rowStart, rowStart + rowSize) (a
+/// The base-3 codes of rowSize output rows from row block `firstBlock` (a
 /// parallel iteration's block of at most `blockRows`) decoded once:
 /// [planes][blockRows / V][sets][2][4V] bytes, register r of set j of the
 /// block's b-th row block holding quads 0-3 at [p][b][j][0] and quad 4 at
@@ -1335,7 +1338,7 @@ DecodeBase3Op KernelEmitter::emitDecodeBase3(Value packed) {
 /// 367 KB for 64 rows of K = 14336), read by every tile of the block's
 /// activation rows from the caches instead of decoding the same bytes
 /// again for each.
-Value KernelEmitter::emitDecodedBase3(Value rowStart, Value rowSize,
+Value KernelEmitter::emitDecodedBase3(Value firstBlock, Value rowSize,
                                       int64_t blockRows) {
   int64_t width = schedule.width;
   int64_t sets = dotCodes.groups * setsPerGroup;
@@ -1344,7 +1347,6 @@ Value KernelEmitter::emitDecodedBase3(Value rowStart, Value rowSize,
       b, loc,
       ArrayRef<int64_t>{layout.planes, blockRows / width, sets, 2, setBytes},
       b.getI8Type());
-  Value firstBlock = arith::DivUIOp::create(b, loc, rowStart, index(width));
   Value blocks =
       arith::CeilDivUIOp::create(b, loc, rowSize, index(width));
   Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
