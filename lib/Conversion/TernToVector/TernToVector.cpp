@@ -893,10 +893,10 @@ Value KernelEmitter::emitDotBlocks(Value init) {
     return emitTiledLoop(
         batchSize, schedule.dotTileBatch, s,
         [&](Value m, int64_t batchStep, Value t) {
-          int64_t tileRows = (batchStep < schedule.dotTileBatch
-                                  ? singleRowRegisters
-                                  : schedule.dotTileRegisters) *
-                             width;
+          int64_t tileRows =
+              (batchStep < schedule.dotTileBatch ? singleRowRegisters
+                                                 : schedule.dotTileRegisters) *
+              width;
           return emitTiledLoop(
               rowSize, tileRows, t,
               [&](Value column, int64_t rowStep, Value u) {
@@ -1283,17 +1283,18 @@ void KernelEmitter::emitQuadDots(MutableArrayRef<Value> sums, Value packed,
                                b.getI32IntegerAttr(int32_t(value))));
   };
   for (int64_t s = 0; s < 4; ++s) {
-    Value quad = scaled ? arith::AndIOp::create(b, loc, packed,
-                                                words(0x03030303u << (2 * s)))
-                              .getResult()
-                        : arith::AndIOp::create(
-                              b, loc,
-                              s == 0 ? packed
-                                     : arith::ShRUIOp::create(b, loc, packed,
-                                                              words(2 * s))
-                                           .getResult(),
-                              words(0x03030303u))
-                              .getResult();
+    Value quad =
+        scaled
+            ? arith::AndIOp::create(b, loc, packed,
+                                    words(0x03030303u << (2 * s)))
+                  .getResult()
+            : arith::AndIOp::create(
+                  b, loc,
+                  s == 0 ? packed
+                         : arith::ShRUIOp::create(b, loc, packed, words(2 * s))
+                               .getResult(),
+                  words(0x03030303u))
+                  .getResult();
     Value codes = vector::BitCastOp::create(b, loc, dataType, quad);
     for (int64_t i = 0; i < batch; ++i) {
       Value &sum = sums[(scaled ? s * accumulators : 0) + i * registers + r];
@@ -1347,8 +1348,7 @@ Value KernelEmitter::emitDecodedBase3(Value firstBlock, Value rowSize,
       b, loc,
       ArrayRef<int64_t>{layout.planes, blockRows / width, sets, 2, setBytes},
       b.getI8Type());
-  Value blocks =
-      arith::CeilDivUIOp::create(b, loc, rowSize, index(width));
+  Value blocks = arith::CeilDivUIOp::create(b, loc, rowSize, index(width));
   Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
   auto wordsType = VectorType::get({width}, b.getI32Type());
   auto blockLoop = scf::ForOp::create(
