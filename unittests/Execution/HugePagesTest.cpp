@@ -130,7 +130,7 @@ TEST(HugePages, MovesTheWholeHugePagesOfAFileMapping) {
 TEST(HugePages, LeavesRangesWithoutAWholeHugePage) {
   FileMapping file(kHugePage);
   ASSERT_NE(file.data(), nullptr);
-  // At most 2 MiB, and (mapped at a 4 KiB boundary) rarely a whole page.
+  // Shorter than 2 MiB: it cannot hold a whole huge page.
   const unsigned char *begin = file.data() + 1;
   setenv("TERN_HUGE_PAGES", "1", 1);
   EXPECT_EQ(tern_huge_pages(begin, begin + kHugePage - 1), 0u);
