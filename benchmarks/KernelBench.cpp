@@ -520,8 +520,8 @@ int main(int argc, char **argv) {
   };
   double dotBytes = dotCodeBytes(q::KernelDotCodes::Format::TwoBit);
   // Base-3 weights (1.6 bits) keep their format in the dot-product kernels
-  // that decode them: vpdpbusd on 512-bit registers with vpermi2b, and the
-  // generic form.
+  // that decode them: vpdpbusd on 512-bit registers with vpermi2b,
+  // vpmaddubsw (vpshufb), and the generic form.
   bool base3 = execution.cpu.decodesBase3(int8Dot);
   double base3Bytes = dotCodeBytes(q::KernelDotCodes::Format::Base3);
   // Sherry's 3:4 codes keep theirs (5-bit quad fields, 1.33 bits) with
@@ -529,7 +529,7 @@ int main(int argc, char **argv) {
   // problem of its own (other codes, same shape), checked against the same
   // codes repacked to 2 bits.
   bool sherry = c.k % 4 == 0 && (c.groupSize ? c.groupSize : c.k) % 4 == 0 &&
-                decodesPackedCodes(int8Dot, execution.cpu.vectorWidth);
+                decodesSherryCodes(int8Dot, execution.cpu.vectorWidth);
   double sherryBytes = dotCodeBytes(q::KernelDotCodes::Format::Sherry);
   double floatBytes = double(c.n * c.k * 4);
   // The problem's weights as keep= stores them (int8 codes and f16 scales;
@@ -616,7 +616,8 @@ int main(int argc, char **argv) {
               "activations; int8 activations in 16-bit lanes), tern int8 = "
               "dot-product kernel (int8 activations; on dot codes, and on "
               "base-3 and Sherry's 3:4 codes with generic or with vpdpbusd "
-              "on 512-bit registers, base 3 with VBMI's vpermi2b), float = "
+              "on 512-bit registers, base 3 with VBMI's vpermi2b there and "
+              "with vpmaddubsw and vpshufb), float = "
               "tern's float matmul (f32 weights as arguments; int8 and f16: "
               "constant weights as keep= stores them)\n\n");
   std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s\n", "M", "threads",

@@ -72,7 +72,7 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
           ? bool(ternaryBase3Direct)
           : *dot == Int8Dot::Vpdpbusd && kernels.cpu.decodesBase3(*dot);
   if (kernels.ternaryBase3Direct &&
-      decodesPackedCodes(*dot, kernels.cpu.vectorWidth) &&
+      decodesBase3Codes(*dot, kernels.cpu.vectorWidth) &&
       !kernels.cpu.decodesBase3(*dot))
     return llvm::createStringError(
         "--ternary-base3-direct: CPU '" + kernels.cpu.name +

@@ -114,11 +114,12 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
            [{::mlir::tern::int8DotValues()}]>,
     Option<"base3Direct", "base3-direct", "bool", /*default=*/"false",
            "With int8-dot=vpdpbusd on 512-bit registers (vector-width=16; "
-           "the target needs AVX-512 VBMI) or generic, read base-3 weights "
-           "(1.6 bits) as such, decoded by byte lookups (vpermi2b) to the "
-           "codes the dot products take, instead of repacking them to "
-           "2-bit dot codes: fewer bytes, more instructions "
-           "(docs/Kernels.md, \"Base-3 weights\")">,
+           "the target needs AVX-512 VBMI), pmaddubsw (any width) or "
+           "generic, read base-3 weights (1.6 bits) as such, decoded by "
+           "byte lookups (vpermi2b; vpshufb with pmaddubsw) to the codes "
+           "the dot products take, instead of repacking them to 2-bit dot "
+           "codes: fewer bytes, more instructions (docs/Kernels.md, "
+           "\"Base-3 weights\")">,
     Option<"sherryDirect", "sherry-direct", "bool", /*default=*/"true",
            "With int8-dot=vpdpbusd on 512-bit registers (vector-width=16) "
            "or generic, read Sherry's 3:4 weights as 5-bit quad fields "

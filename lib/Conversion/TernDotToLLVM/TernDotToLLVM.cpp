@@ -218,8 +218,10 @@ struct LowerDecodeSherry : OpRewritePattern<mlir::tern::DecodeSherryOp> {
 /// tern.decode_base3 (bytes b = 81 · digit 4 + r, r < 81 holding digits
 /// 0-3; decodeBase3Byte): digit 4 is [b >= 81] + [b >= 162], two unsigned
 /// compares, and r = b - 81 · digit 4; the quads of r are one vpermi2b in a
-/// 128-entry table of decodeBase3Quads, or, generically, r's digits computed
-/// on i16 lanes: floor(r / 3) = (86 · r) >> 8 for r < 128.
+/// 128-entry table of decodeBase3Quads; with vpshufb, digit 4 and r's
+/// quotient by 9 are multiplies on i16 lanes and the quads two lookups in
+/// 16-entry tables; generically, r's digits are computed on i16 lanes:
+/// floor(r / 3) = (86 · r) >> 8 for r < 128.
 struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -265,6 +267,55 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
     auto wideType =
         VectorType::get(bytesType.getShape(), rewriter.getI16Type());
     Value wide = arith::ExtUIOp::create(rewriter, loc, wideType, bytes);
+    auto mul = [&](Value lanes, uint64_t factor) -> Value {
+      return arith::MulIOp::create(rewriter, loc, lanes,
+                                   splatOf(wideType, factor));
+    };
+    auto shr = [&](Value lanes, uint64_t bits) -> Value {
+      return arith::ShRUIOp::create(rewriter, loc, lanes,
+                                    splatOf(wideType, bits));
+    };
+    auto sub = [&](Value lhs, Value rhs) -> Value {
+      return arith::SubIOp::create(rewriter, loc, lhs, rhs);
+    };
+    auto narrow = [&](Value lanes) -> Value {
+      return arith::TruncIOp::create(rewriter, loc, bytesType, lanes);
+    };
+    if (op.getInstruction() == mlir::tern::LookupInstruction::Vpshufb) {
+      // digit 4 = floor(b / 81) = (203 · b) >> 14 for b < 243 (the
+      // products stay below 2^16), and h = floor(r / 9) = (114 · r) >> 10
+      // for r < 81, both exact over those ranges: r = 9 · h + l holds
+      // digits 0-1 in l and 2-3 in h, whose 2-bit fields are one vpshufb
+      // each in a 16-entry table (repeated in every 128-bit lane).
+      Value fifth = shr(mul(wide, 203), 14);
+      Value rest = sub(wide, mul(fifth, 81));
+      Value high = shr(mul(rest, 114), 10);
+      Value low = sub(rest, mul(high, 9));
+      unsigned lanes = unsigned(bytesType.getNumElements());
+      StringRef intrinsic = lanes == 16   ? "llvm.x86.ssse3.pshuf.b.128"
+                            : lanes == 32 ? "llvm.x86.avx2.pshuf.b"
+                                          : "llvm.x86.avx512.pshuf.b.512";
+      auto lookup = [&](Value indices, unsigned shift) -> Value {
+        SmallVector<APInt> entries;
+        for (unsigned i = 0; i < lanes; ++i) {
+          unsigned digits = i % 16;
+          uint64_t fields = digits < 9 ? (digits % 3 + 4 * (digits / 3))
+                                             << shift
+                                       : 0;
+          entries.push_back(APInt(8, fields));
+        }
+        Value table = arith::ConstantOp::create(
+            rewriter, loc, DenseElementsAttr::get(bytesType, entries));
+        return LLVM::CallIntrinsicOp::create(
+                   rewriter, loc, bytesType, rewriter.getStringAttr(intrinsic),
+                   ValueRange{table, narrow(indices)})
+            .getResult(0);
+      };
+      Value quads = arith::OrIOp::create(rewriter, loc, lookup(low, 0),
+                                         lookup(high, 4));
+      rewriter.replaceOp(op, {quads, narrow(fifth)});
+      return success();
+    }
     auto [fifth, rest] = split(wideType, wide);
     // digit s = q_s - 3 · q_{s+1}, q_0 = r, q_{s+1} = floor(q_s / 3).
     Value quotient = rest, quads;

@@ -1044,8 +1044,9 @@ SmallVector<Value> KernelEmitter::emitLoop(
 /// Unpacked sets: each quad's codes are shifted into the low two bits of
 /// every byte. With vpmaddubsw the products are summed in i16 first
 /// (tern.dot2: one instruction and an add per quad instead of three), in
-/// runs of at most 16 sets, since a quad adds at most 2 · 2 · 127 = 508 to
-/// a lane; each run's pairs are then widened and added to the sums.
+/// runs of at most 16 sets (12 of base 3's five quads), since a quad adds
+/// at most 2 · 2 · 127 = 508 to a lane; each run's pairs are then widened
+/// and added to the sums.
 ///
 /// Scaled sets (vpdpbusd on tiles of at most kScaledTile accumulators):
 /// quad s is only masked, so its codes are (t + 1) · 4^s, and each s has
@@ -1075,7 +1076,7 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                                               int64_t batch) {
   constexpr int64_t kScaledTile = 2;
   constexpr int64_t kSetsPerScaledRun = 16384;
-  constexpr int64_t kSetsPerI16Run = 16;
+  const int64_t setsPerI16Run = 32767 / (dotCodes.quads() * 2 * 2 * 127);
   int64_t width = schedule.width;
   auto wordsType = VectorType::get({width}, b.getI32Type());
   bool sherry = dotCodes.format == q::KernelDotCodes::Format::Sherry;
@@ -1150,7 +1151,7 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
 
   auto pairsType = VectorType::get({2 * width}, b.getI16Type());
   return runs(
-      kSetsPerI16Run, SetSums::Shifted,
+      setsPerI16Run, SetSums::Shifted,
       [&](ValueRange totals) {
         return SmallVector<Value>(totals.size(), splat(pairsType, 0));
       },
@@ -1325,10 +1326,12 @@ DecodeBase3Op KernelEmitter::emitDecodeBase3(Value packed) {
   return DecodeBase3Op::create(
       b, loc, dataType, dataType,
       vector::BitCastOp::create(b, loc, dataType, packed),
-      LookupInstructionAttr::get(b.getContext(),
-                                 schedule.dot == Int8Dot::Vpdpbusd
-                                     ? LookupInstruction::Vpermi2b
-                                     : LookupInstruction::Generic));
+      LookupInstructionAttr::get(
+          b.getContext(), schedule.dot == Int8Dot::Vpdpbusd
+                              ? LookupInstruction::Vpermi2b
+                          : schedule.dot == Int8Dot::Pmaddubsw
+                              ? LookupInstruction::Vpshufb
+                              : LookupInstruction::Generic));
 }
 
 /// The base-3 codes of rowSize output rows from row block `firstBlock` (a
@@ -1472,10 +1475,9 @@ struct ConvertTernToVectorPass
       // (vpermi2b, vpermi2d on 512-bit registers) or the generic form
       // (emitDotSet): base 3 when asked (base3-direct), Sherry unless told
       // not to and where groups start on quads.
-      bool decodes = decodesPackedCodes(*dot, vectorWidth);
-      bool base3 =
-          base3Direct && decodes && constant.getPacking() == PackingKind::Base3;
-      bool sherry = sherryDirect && decodes &&
+      bool base3 = base3Direct && decodesBase3Codes(*dot, vectorWidth) &&
+                   constant.getPacking() == PackingKind::Base3;
+      bool sherry = sherryDirect && decodesSherryCodes(*dot, vectorWidth) &&
                     constant.getPacking() == PackingKind::Sherry &&
                     layout.groupSize % 4 == 0;
       q::KernelDotCodes dotCodes =

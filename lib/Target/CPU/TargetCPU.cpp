@@ -113,12 +113,16 @@ Expected<Int8Dot> mlir::tern::resolveInt8Dot(const TargetCPU &cpu,
   return *named;
 }
 
-bool mlir::tern::decodesPackedCodes(Int8Dot dot, int64_t vectorWidth) {
+bool mlir::tern::decodesSherryCodes(Int8Dot dot, int64_t vectorWidth) {
   return (dot == Int8Dot::Vpdpbusd && vectorWidth == 16) ||
          dot == Int8Dot::Generic;
 }
 
+bool mlir::tern::decodesBase3Codes(Int8Dot dot, int64_t vectorWidth) {
+  return decodesSherryCodes(dot, vectorWidth) || dot == Int8Dot::Pmaddubsw;
+}
+
 bool TargetCPU::decodesBase3(Int8Dot dot) const {
-  return decodesPackedCodes(dot, vectorWidth) &&
+  return decodesBase3Codes(dot, vectorWidth) &&
          (dot != Int8Dot::Vpdpbusd || vpermi2b);
 }

@@ -91,7 +91,11 @@ func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
 // [b >= 162] (unsigned compares, 162 = -94 as i8), r = b less 81 per bound
 // passed, and the quads of r one vpermi2b in a 128-entry table (r = 0: every
 // digit 0; r = 3: digit 1 is 1, 0b0100 = 4; r = 64 = 2·27 + 9 + 1: 0b10010001
-// = 145 = -111); or the digits of r in i16 lanes: floor(q / 3) = 86 · q >> 8.
+// = 145 = -111); or the digits of r in i16 lanes: floor(q / 3) = 86 · q >> 8;
+// or (vpshufb) digit 4 = 203 · b >> 14 and h = floor(r / 9) = 114 · r >> 10
+// in i16 lanes, r = 9 · h + l, and the fields of l and h (digits 0-1, 2-3)
+// two vpshufb lookups in 16-entry tables: l = 5 = 2 + 3 · 1 is 0b0110 = 6,
+// h = 8 = 2 + 3 · 2 is 0b1010 << 4 = 160 = -96.
 
 // CHECK-LABEL: func.func @decode_base3
 // CHECK-SAME:  (%[[A:.*]]: vector<64xi8>, %[[B:.*]]: vector<16xi8>)
@@ -125,4 +129,46 @@ func.func @decode_base3(%a: vector<64xi8>, %b: vector<16xi8>)
   %1:2 = tern.decode_base3 <generic> %b : vector<16xi8>
   return %0#0, %0#1, %1#0, %1#1
       : vector<64xi8>, vector<64xi8>, vector<16xi8>, vector<16xi8>
+}
+
+// CHECK-LABEL: func.func @decode_base3_vpshufb
+// CHECK-SAME:  (%[[A:.*]]: vector<32xi8>)
+// CHECK-DAG:   %[[C203:.*]] = arith.constant dense<203> : vector<32xi16>
+// CHECK-DAG:   %[[C14:.*]] = arith.constant dense<14> : vector<32xi16>
+// CHECK-DAG:   %[[C81:.*]] = arith.constant dense<81> : vector<32xi16>
+// CHECK-DAG:   %[[C114:.*]] = arith.constant dense<114> : vector<32xi16>
+// CHECK-DAG:   %[[C10:.*]] = arith.constant dense<10> : vector<32xi16>
+// CHECK-DAG:   %[[C9:.*]] = arith.constant dense<9> : vector<32xi16>
+// CHECK-DAG:   %[[LOWT:.*]] = arith.constant dense<[0, 1, 2, 4, 5, 6, 8, 9, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, {{.*}}]> : vector<32xi8>
+// CHECK-DAG:   %[[HIGHT:.*]] = arith.constant dense<[0, 16, 32, 64, 80, 96, -128, -112, -96, 0, {{.*}}]> : vector<32xi8>
+// CHECK:       %[[WIDE:.*]] = arith.extui %[[A]] : vector<32xi8> to vector<32xi16>
+// CHECK:       %[[P:.*]] = arith.muli %[[WIDE]], %[[C203]]
+// CHECK:       %[[D4:.*]] = arith.shrui %[[P]], %[[C14]]
+// CHECK:       %[[M:.*]] = arith.muli %[[D4]], %[[C81]]
+// CHECK:       %[[R:.*]] = arith.subi %[[WIDE]], %[[M]]
+// CHECK:       %[[Q:.*]] = arith.muli %[[R]], %[[C114]]
+// CHECK:       %[[H:.*]] = arith.shrui %[[Q]], %[[C10]]
+// CHECK:       %[[N:.*]] = arith.muli %[[H]], %[[C9]]
+// CHECK:       %[[L:.*]] = arith.subi %[[R]], %[[N]]
+// CHECK:       %[[L8:.*]] = arith.trunci %[[L]] : vector<32xi16> to vector<32xi8>
+// CHECK:       %[[LQ:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[LOWT]], %[[L8]])
+// CHECK:       %[[H8:.*]] = arith.trunci %[[H]] : vector<32xi16> to vector<32xi8>
+// CHECK:       %[[HQ:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[HIGHT]], %[[H8]])
+// CHECK:       %[[QUADS:.*]] = arith.ori %[[LQ]], %[[HQ]] : vector<32xi8>
+// CHECK:       %[[FIFTH:.*]] = arith.trunci %[[D4]] : vector<32xi16> to vector<32xi8>
+// CHECK:       return %[[QUADS]], %[[FIFTH]]
+// CHECK-LABEL: func.func @decode_base3_vpshufb_widths
+// CHECK:       llvm.call_intrinsic "llvm.x86.ssse3.pshuf.b.128"
+// CHECK:       llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"
+func.func @decode_base3_vpshufb(%a: vector<32xi8>)
+    -> (vector<32xi8>, vector<32xi8>) {
+  %0:2 = tern.decode_base3 <vpshufb> %a : vector<32xi8>
+  return %0#0, %0#1 : vector<32xi8>, vector<32xi8>
+}
+
+func.func @decode_base3_vpshufb_widths(%a: vector<16xi8>, %b: vector<64xi8>)
+    -> (vector<16xi8>, vector<64xi8>) {
+  %0:2 = tern.decode_base3 <vpshufb> %a : vector<16xi8>
+  %1:2 = tern.decode_base3 <vpshufb> %b : vector<64xi8>
+  return %0#0, %1#0 : vector<16xi8>, vector<64xi8>
 }

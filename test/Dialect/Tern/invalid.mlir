@@ -311,6 +311,22 @@ func.func @decode_sherry_bytes(%a: vector<16xi32>) {
 
 // -----
 
+func.func @decode_sherry_vpshufb(%a: vector<8xi32>) {
+  // expected-error @+1 {{'tern.decode_sherry' op cannot be vpshufb, which looks up bytes (its fields are words): vpermi2d or generic}}
+  %0 = tern.decode_sherry <vpshufb> %a : vector<8xi32> to vector<32xi8>
+  return
+}
+
+// -----
+
+func.func @decode_base3_vpshufb_width(%a: vector<8xi8>) {
+  // expected-error @+1 {{'tern.decode_base3' op with vpshufb needs 16, 32 or 64 bytes (a 128-, 256- or 512-bit register), got 8}}
+  %0:2 = tern.decode_base3 <vpshufb> %a : vector<8xi8>
+  return
+}
+
+// -----
+
 func.func @decode_base3_width(%a: vector<32xi8>) {
   // expected-error @+1 {{'tern.decode_base3' op with vpermi2b needs 64 bytes (a 512-bit register), got 32}}
   %0:2 = tern.decode_base3 <vpermi2b> %a : vector<32xi8>
@@ -320,7 +336,7 @@ func.func @decode_base3_width(%a: vector<32xi8>) {
 // -----
 
 func.func @decode_base3_words(%a: vector<64xi8>) {
-  // expected-error @+1 {{'tern.decode_base3' op cannot be vpermi2d, which looks up words (its digits are bytes): vpermi2b or generic}}
+  // expected-error @+1 {{'tern.decode_base3' op cannot be vpermi2d, which looks up words (its digits are bytes): vpermi2b, vpshufb or generic}}
   %0:2 = tern.decode_base3 <vpermi2d> %a : vector<64xi8>
   return
 }

@@ -110,14 +110,17 @@ func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
 // CHECK-LABEL: func.func @decode_base3
 // CHECK: %{{.*}}, %{{.*}} = tern.decode_base3 <vpermi2b> %{{.*}} : vector<64xi8>
 // CHECK: %{{.*}}, %{{.*}} = tern.decode_base3 <generic> %{{.*}} : vector<32xi8>
+// CHECK: %{{.*}}, %{{.*}} = tern.decode_base3 <vpshufb> %{{.*}} : vector<32xi8>
 // GENERIC-LABEL: sym_name = "decode_base3"
 // GENERIC: "tern.decode_base3"(%{{.*}}) <{instruction = #tern.lookup_instruction<vpermi2b>}> : (vector<64xi8>) -> (vector<64xi8>, vector<64xi8>)
 func.func @decode_base3(%a: vector<64xi8>, %b: vector<32xi8>)
-    -> (vector<64xi8>, vector<64xi8>, vector<32xi8>, vector<32xi8>) {
+    -> (vector<64xi8>, vector<64xi8>, vector<32xi8>, vector<32xi8>,
+        vector<32xi8>) {
   %0:2 = tern.decode_base3 <vpermi2b> %a : vector<64xi8>
   %1:2 = tern.decode_base3 <generic> %b : vector<32xi8>
-  return %0#0, %0#1, %1#0, %1#1
-      : vector<64xi8>, vector<64xi8>, vector<32xi8>, vector<32xi8>
+  %2:2 = tern.decode_base3 <vpshufb> %b : vector<32xi8>
+  return %0#0, %0#1, %1#0, %1#1, %2#0
+      : vector<64xi8>, vector<64xi8>, vector<32xi8>, vector<32xi8>, vector<32xi8>
 }
 
 // CHECK-LABEL: func.func @dot2

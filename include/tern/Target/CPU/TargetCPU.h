@@ -60,7 +60,7 @@ struct TargetCPU {
   bool vpermi2b = false;
 
   /// Whether the base-3 kernels can decode with `dot` here: where
-  /// decodesPackedCodes, with vpermi2b for vpdpbusd.
+  /// decodesBase3Codes, with vpermi2b for vpdpbusd.
   bool decodesBase3(Int8Dot dot) const;
 
   /// The fastest int8-dot of convert-tern-to-vector this CPU runs.
@@ -71,12 +71,17 @@ struct TargetCPU {
   }
 };
 
-/// Whether the int8 dot-product kernels decode codes of fewer than 2 bits
-/// in registers (base3-direct, sherry-direct) with `dot` on registers of
-/// `vectorWidth` f32 lanes: vpdpbusd on 512-bit registers, decoding by
-/// lookups (vpermi2b for base 3, vpermi2d for Sherry), or the generic form.
-/// Elsewhere they repack such codes to 2-bit dot codes.
-bool decodesPackedCodes(Int8Dot dot, int64_t vectorWidth);
+/// Whether the int8 dot-product kernels decode Sherry's 3:4 codes in
+/// registers (sherry-direct) with `dot` on registers of `vectorWidth` f32
+/// lanes: vpdpbusd on 512-bit registers (vpermi2d lookups) or the generic
+/// form. Elsewhere they repack such codes to 2-bit dot codes.
+bool decodesSherryCodes(Int8Dot dot, int64_t vectorWidth);
+
+/// Whether they decode base-3 codes in registers (base3-direct): vpdpbusd
+/// on 512-bit registers (vpermi2b lookups), vpmaddubsw on registers of any
+/// width (vpshufb lookups) or the generic form. Elsewhere they repack them
+/// to 2-bit dot codes.
+bool decodesBase3Codes(Int8Dot dot, int64_t vectorWidth);
 
 /// The CPU code is generated for and the ternary kernels' choices on it:
 /// what the model tools' --cpu, --ternary-activations and --ternary-int8-dot

@@ -438,9 +438,12 @@ LogicalResult DecodeSherryOp::verify() {
   if (bytes != 4 * lanes)
     return emitOpError("needs 4 bytes per i32 lane: ")
            << bytes << " bytes for " << lanes << " lanes";
-  if (getInstruction() == LookupInstruction::Vpermi2b)
-    return emitOpError("cannot be vpermi2b, which looks up bytes (its "
-                       "fields are words): vpermi2d or generic");
+  if (getInstruction() == LookupInstruction::Vpermi2b ||
+      getInstruction() == LookupInstruction::Vpshufb)
+    return emitOpError("cannot be ")
+           << stringifyLookupInstruction(getInstruction())
+           << ", which looks up bytes (its fields are words): vpermi2d or "
+              "generic";
   if (getInstruction() == LookupInstruction::Vpermi2d && lanes != 16)
     return emitOpError("with vpermi2d needs 16 lanes (a 512-bit register), "
                        "got ")
@@ -456,10 +459,15 @@ LogicalResult DecodeBase3Op::verify() {
   int64_t bytes = getBytes().getType().getNumElements();
   if (getInstruction() == LookupInstruction::Vpermi2d)
     return emitOpError("cannot be vpermi2d, which looks up words (its "
-                       "digits are bytes): vpermi2b or generic");
+                       "digits are bytes): vpermi2b, vpshufb or generic");
   if (getInstruction() == LookupInstruction::Vpermi2b && bytes != 64)
     return emitOpError("with vpermi2b needs 64 bytes (a 512-bit register), "
                        "got ")
+           << bytes;
+  if (getInstruction() == LookupInstruction::Vpshufb && bytes != 16 &&
+      bytes != 32 && bytes != 64)
+    return emitOpError("with vpshufb needs 16, 32 or 64 bytes (a 128-, 256- "
+                       "or 512-bit register), got ")
            << bytes;
   return success();
 }

@@ -119,10 +119,12 @@ def Tern_DotInstructionAttr
 def Tern_LookupGeneric : I32EnumAttrCase<"Generic", 0, "generic">;
 def Tern_LookupVpermi2d : I32EnumAttrCase<"Vpermi2d", 1, "vpermi2d">;
 def Tern_LookupVpermi2b : I32EnumAttrCase<"Vpermi2b", 2, "vpermi2b">;
+def Tern_LookupVpshufb : I32EnumAttrCase<"Vpshufb", 3, "vpshufb">;
 
 def Tern_LookupInstruction : I32EnumAttr<"LookupInstruction",
     "how tern.decode_sherry and tern.decode_base3 are lowered",
-    [Tern_LookupGeneric, Tern_LookupVpermi2d, Tern_LookupVpermi2b]> {
+    [Tern_LookupGeneric, Tern_LookupVpermi2d, Tern_LookupVpermi2b,
+     Tern_LookupVpshufb]> {
   let cppNamespace = "::mlir::tern";
   let genSpecializedAttr = 0;
 }
@@ -138,7 +140,11 @@ def Tern_LookupInstructionAttr
     lookup in a 32-entry table held in two registers; needs 16 i32 lanes
     (a 512-bit register). `vpermi2b` (tern.decode_base3): two compares
     and AVX-512 VBMI's `vpermi2b`, one lookup in a 128-entry byte table;
-    needs 64 bytes (a 512-bit register).
+    needs 64 bytes (a 512-bit register). `vpshufb` (tern.decode_base3):
+    the digit 4 and the quotient by 9 of the rest as multiplies on i16
+    lanes, then the 2-bit fields of the rest's two base-9 digits by two
+    `vpshufb` lookups in 16-entry tables (SSSE3, AVX2, AVX-512BW); needs
+    16, 32 or 64 bytes.
   }];
   let assemblyFormat = "`<` $value `>`";
 }

@@ -305,7 +305,9 @@ def Tern_DecodeBase3Op : Tern_Op<"decode_base3",
     read base-3 weights with it (base3-direct). `instruction` says what it
     lowers to (`convert-tern-dot-to-llvm`): `vpermi2b` (AVX-512 VBMI, 64
     bytes) compares for the fifth digit and looks the quads of r up in a
-    128-entry table, `generic` computes them.
+    128-entry table, `vpshufb` (AVX2 and others, 16, 32 or 64 bytes)
+    divides on i16 lanes and looks up the fields of r's base-9 digits in
+    two 16-entry tables, `generic` computes them.
 
     ```mlir
     %quads, %fifth = tern.decode_base3 <vpermi2b> %bytes : vector<64xi8>
