@@ -33,6 +33,13 @@
 # default, as such on AVX-512 VNNI with VBMI), ACTIVATIONS ("f32 int8"), EXCLUDE (a regular
 # expression of layers left out of the ternary set, e.g. lm_head) and KEEP
 # (how those are stored: int8, the default, f16 or f32).
+#
+# LLAMA_CPP=DIR (a llama.cpp source tree built in DIR/build, with
+# llama-bench and llama-quantize): also llama.cpp on the same shape in the
+# same run, every tensor in each of LLAMA_TYPES ("TQ2_0 TQ1_0"), from a
+# GGUF of random weights (scripts/make-gguf.py; made once in DIR of the
+# benchmark), timed by llama-bench with the same prompt length, new tokens
+# and threads (docs/LLM.md, "Against llama.cpp").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -110,6 +117,48 @@ report() {
         bytes / 1e6, bytes / per / 1e6, 100 * bytes / per / 1e6 / bw, bw
     }' "$log"
 }
+
+if [ -n "${LLAMA_CPP:-}" ]; then
+  llama_bin="$LLAMA_CPP/build/bin"
+  for tool in llama-bench llama-quantize; do
+    if [ ! -x "$llama_bin/$tool" ]; then
+      echo "bench-llm: LLAMA_CPP=$LLAMA_CPP has no build/bin/$tool" >&2
+      exit 1
+    fi
+  done
+  # shellcheck disable=SC2086
+  preset=$(echo ${MAKE_LLAMA:---preset tinyllama} | sed -n 's/.*--preset *\([a-z]*\).*/\1/p')
+  f16="$dir/llama-${preset:-tinyllama}-f16.gguf"
+  [ -f "$f16" ] || PYTHONPATH="$LLAMA_CPP/gguf-py" /usr/bin/python3 \
+    "$root/scripts/make-gguf.py" "$f16" --preset "${preset:-tinyllama}"
+  for type in ${LLAMA_TYPES:-TQ2_0 TQ1_0}; do
+    lower=$(echo "$type" | tr 'A-Z' 'a-z')
+    gguf="${f16%-f16.gguf}-$lower.gguf"
+    [ -f "$gguf" ] || "$llama_bin/llama-quantize" --pure \
+      --output-tensor-type "$lower" --token-embedding-type "$lower" \
+      "$f16" "$gguf" "$type" >"$dir/llama-quantize-$lower.log" 2>&1
+    # The bytes a token reads: every tensor but the embedding (a row of it
+    # is gathered).
+    bytes=$(PYTHONPATH="$LLAMA_CPP/gguf-py" /usr/bin/python3 -c "
+import sys, gguf
+r = gguf.GGUFReader(sys.argv[1])
+print(sum(int(t.n_bytes) for t in r.tensors if t.name != 'token_embd.weight'))
+" "$gguf")
+    "$llama_bin/llama-bench" -m "$gguf" -p "$prompt_length" -n "$tokens" \
+      -t "$threads" -r 3 -o csv >"$dir/llama-$lower.csv" 2>"$dir/llama-$lower.log"
+    /usr/bin/python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+prompt = [float(r['avg_ts']) for r in rows if int(r['n_prompt']) > 0]
+decode = [float(r['avg_ts']) for r in rows if int(r['n_gen']) > 0]
+name, n, bytes_, bw = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+per = 1000 / decode[0]
+print('%-22s session %7s    prompt %8.1f ms = %6.1f tokens/s  decode %7.2f ms = %6.2f tokens/s  %6.1f MB/token %5.1f GB/s = %3.0f%% of %s GB/s' % (
+    name, '-', n * 1000 / prompt[0], prompt[0], per, decode[0],
+    bytes_ / 1e6, bytes_ / per / 1e6, 100 * bytes_ / per / 1e6 / bw, sys.argv[5]))
+" "$dir/llama-$lower.csv" "llama.cpp $type" "$prompt_length" "$bytes" "$bandwidth"
+  done
+fi
 
 node "$ort/generate-ort.mjs" "$dir/model.onnx" --prompt-ids "$ids" \
   --max-new-tokens "$tokens" --threads "$threads" >"$dir/ort.txt" 2>"$dir/ort.log"

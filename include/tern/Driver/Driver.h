@@ -65,8 +65,8 @@ struct ModelToolOptions {
                      "decoded by byte lookups, instead of as 2-bit codes: a "
                      "fifth fewer bytes a token (default: on where --cpu "
                      "has vpdpbusd on 512-bit registers and VBMI's "
-                     "vpermi2b; =true also with --ternary-int8-dot=generic, "
-                     "=false repacks them; docs/Kernels.md)"),
+                     "vpermi2b; =true also with --ternary-int8-dot=generic "
+                     "or pmaddubsw, =false repacks them; docs/Kernels.md)"),
       llvm::cl::init(false)};
   llvm::cl::opt<bool> ternarySherryDirect{
       "ternary-sherry-direct", llvm::cl::cat(modelToolCategory()),
