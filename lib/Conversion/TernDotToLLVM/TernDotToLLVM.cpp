@@ -299,20 +299,19 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
         SmallVector<APInt> entries;
         for (unsigned i = 0; i < lanes; ++i) {
           unsigned digits = i % 16;
-          uint64_t fields = digits < 9 ? (digits % 3 + 4 * (digits / 3))
-                                             << shift
-                                       : 0;
+          uint64_t fields =
+              digits < 9 ? (digits % 3 + 4 * (digits / 3)) << shift : 0;
           entries.push_back(APInt(8, fields));
         }
         Value table = arith::ConstantOp::create(
             rewriter, loc, DenseElementsAttr::get(bytesType, entries));
-        return LLVM::CallIntrinsicOp::create(
-                   rewriter, loc, bytesType, rewriter.getStringAttr(intrinsic),
-                   ValueRange{table, narrow(indices)})
+        return LLVM::CallIntrinsicOp::create(rewriter, loc, bytesType,
+                                             rewriter.getStringAttr(intrinsic),
+                                             ValueRange{table, narrow(indices)})
             .getResult(0);
       };
-      Value quads = arith::OrIOp::create(rewriter, loc, lookup(low, 0),
-                                         lookup(high, 4));
+      Value quads =
+          arith::OrIOp::create(rewriter, loc, lookup(low, 0), lookup(high, 4));
       rewriter.replaceOp(op, {quads, narrow(fifth)});
       return success();
     }

@@ -1327,11 +1327,10 @@ DecodeBase3Op KernelEmitter::emitDecodeBase3(Value packed) {
       b, loc, dataType, dataType,
       vector::BitCastOp::create(b, loc, dataType, packed),
       LookupInstructionAttr::get(
-          b.getContext(), schedule.dot == Int8Dot::Vpdpbusd
-                              ? LookupInstruction::Vpermi2b
-                          : schedule.dot == Int8Dot::Pmaddubsw
-                              ? LookupInstruction::Vpshufb
-                              : LookupInstruction::Generic));
+          b.getContext(),
+          schedule.dot == Int8Dot::Vpdpbusd    ? LookupInstruction::Vpermi2b
+          : schedule.dot == Int8Dot::Pmaddubsw ? LookupInstruction::Vpshufb
+                                               : LookupInstruction::Generic));
 }
 
 /// The base-3 codes of rowSize output rows from row block `firstBlock` (a
