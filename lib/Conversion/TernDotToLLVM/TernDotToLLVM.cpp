@@ -319,13 +319,8 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
     // digit s = q_s - 3 · q_{s+1}, q_0 = r, q_{s+1} = floor(q_s / 3).
     Value quotient = rest, quads;
     for (int64_t s = 0; s < 4; ++s) {
-      Value next = arith::ShRUIOp::create(
-          rewriter, loc,
-          arith::MulIOp::create(rewriter, loc, quotient, splatOf(wideType, 86)),
-          splatOf(wideType, 8));
-      Value digit = arith::SubIOp::create(
-          rewriter, loc, quotient,
-          arith::MulIOp::create(rewriter, loc, next, splatOf(wideType, 3)));
+      Value next = shr(mul(quotient, 86), 8);
+      Value digit = sub(quotient, mul(next, 3));
       quads = s == 0 ? digit
                      : arith::OrIOp::create(
                            rewriter, loc, quads,
@@ -333,9 +328,7 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
                                                  splatOf(wideType, 2 * s)));
       quotient = next;
     }
-    rewriter.replaceOp(
-        op, {arith::TruncIOp::create(rewriter, loc, bytesType, quads),
-             arith::TruncIOp::create(rewriter, loc, bytesType, fifth)});
+    rewriter.replaceOp(op, {narrow(quads), narrow(fifth)});
     return success();
   }
 };
