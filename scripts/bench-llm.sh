@@ -99,11 +99,24 @@ bandwidth=$("$build/bin/tern-kernel-bench" --n 64 --k 64 --batch 1 --threads "$t
   --min-time 0.5 | sed -n 's/.*read bandwidth.* \([0-9.]*\) GB\/s ('"$threads"' thread.*/\1/p' | head -1)
 echo "machine: $cpu, $(nproc) cores; $threads threads; read bandwidth $bandwidth GB/s; prompt $prompt_length tokens, $tokens new"
 
-# "NAME: compile|session C ms, prompt P ms, T ms/token (R tokens/s)" and
-# the weight bandwidth of a token, from a tool's timing line.
+# One row of the results: NAME, compile|session, its seconds ("-" for
+# none), the prompt's ms, ms a token, and the weight bytes a token reads
+# with their rate and its fraction of the read bandwidth.
+row() {
+  awk -v name="$1" -v what="$2" -v setup="$3" -v prompt="$4" -v per="$5" \
+    -v bytes="$6" -v bw="$bandwidth" -v n="$prompt_length" 'BEGIN {
+      printf "%-22s %s %7s s  prompt %8.1f ms = %6.1f tokens/s  decode %7.2f ms = %6.2f tokens/s  %6.1f MB/token %5.1f GB/s = %3.0f%% of %s GB/s\n",
+        name, what, setup, prompt, n * 1000 / prompt, per, 1000 / per,
+        bytes / 1e6, bytes / per / 1e6, 100 * bytes / per / 1e6 / bw, bw
+    }'
+}
+
+# The row of a tool's run, from its timing line ("compile|session C ms,
+# prompt P ms, T ms/token each").
 report() {
   local name=$1 log=$2 bytes=$3
-  awk -v name="$name" -v bytes="$bytes" -v bw="$bandwidth" -v n="$prompt_length" '
+  # shellcheck disable=SC2046
+  row "$name" $(awk '
     /compile|session/ {
       for (i = 1; i <= NF; ++i) {
         if ($i == "compile" || $i == "session") { setup = $(i + 1); what = $i }
@@ -111,11 +124,7 @@ report() {
         if ($i == "each") per = $(i - 2)
       }
     }
-    END {
-      printf "%-22s %s %7.1f s  prompt %8.1f ms = %6.1f tokens/s  decode %7.2f ms = %6.2f tokens/s  %6.1f MB/token %5.1f GB/s = %3.0f%% of %s GB/s\n",
-        name, what, setup / 1000, prompt, n * 1000 / prompt, per, 1000 / per,
-        bytes / 1e6, bytes / per / 1e6, 100 * bytes / per / 1e6 / bw, bw
-    }' "$log"
+    END { printf "%s %.1f %s %s", what, setup / 1000, prompt, per }' "$log") "$bytes"
 }
 
 if [ -n "${LLAMA_CPP:-}" ]; then
@@ -126,13 +135,17 @@ if [ -n "${LLAMA_CPP:-}" ]; then
       exit 1
     fi
   done
-  # shellcheck disable=SC2086
-  preset=$(echo ${MAKE_LLAMA:---preset tinyllama} | sed -n 's/.*--preset *\([a-z]*\).*/\1/p')
-  f16="$dir/llama-${preset:-tinyllama}-f16.gguf"
+  # make-gguf.py writes make-llama.py's preset shape only.
+  if [ "${MAKE_LLAMA:---preset tinyllama}" != "--preset tinyllama" ]; then
+    echo "bench-llm: LLAMA_CPP needs the default model (MAKE_LLAMA unset" \
+      "or --preset tinyllama): scripts/make-gguf.py writes that shape" >&2
+    exit 1
+  fi
+  f16="$dir/llama-tinyllama-f16.gguf"
   [ -f "$f16" ] || PYTHONPATH="$LLAMA_CPP/gguf-py" /usr/bin/python3 \
-    "$root/scripts/make-gguf.py" "$f16" --preset "${preset:-tinyllama}"
+    "$root/scripts/make-gguf.py" "$f16"
   for type in ${LLAMA_TYPES:-TQ2_0 TQ1_0}; do
-    lower=$(echo "$type" | tr 'A-Z' 'a-z')
+    lower=$(echo "$type" | tr '[:upper:]' '[:lower:]')
     gguf="${f16%-f16.gguf}-$lower.gguf"
     [ -f "$gguf" ] || "$llama_bin/llama-quantize" --pure \
       --output-tensor-type "$lower" --token-embedding-type "$lower" \
@@ -146,17 +159,15 @@ print(sum(int(t.n_bytes) for t in r.tensors if t.name != 'token_embd.weight'))
 " "$gguf")
     "$llama_bin/llama-bench" -m "$gguf" -p "$prompt_length" -n "$tokens" \
       -t "$threads" -r 3 -o csv >"$dir/llama-$lower.csv" 2>"$dir/llama-$lower.log"
-    /usr/bin/python3 -c "
+    # llama-bench's tokens/s of the prompt and of decoding, as ms.
+    # shellcheck disable=SC2046
+    row "llama.cpp $type" session - $(/usr/bin/python3 -c "
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-prompt = [float(r['avg_ts']) for r in rows if int(r['n_prompt']) > 0]
-decode = [float(r['avg_ts']) for r in rows if int(r['n_gen']) > 0]
-name, n, bytes_, bw = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-per = 1000 / decode[0]
-print('%-22s session %7s    prompt %8.1f ms = %6.1f tokens/s  decode %7.2f ms = %6.2f tokens/s  %6.1f MB/token %5.1f GB/s = %3.0f%% of %s GB/s' % (
-    name, '-', n * 1000 / prompt[0], prompt[0], per, decode[0],
-    bytes_ / 1e6, bytes_ / per / 1e6, 100 * bytes_ / per / 1e6 / bw, sys.argv[5]))
-" "$dir/llama-$lower.csv" "llama.cpp $type" "$prompt_length" "$bytes" "$bandwidth"
+prompt = [float(r['avg_ts']) for r in rows if int(r['n_prompt']) > 0][0]
+decode = [float(r['avg_ts']) for r in rows if int(r['n_gen']) > 0][0]
+print(int(sys.argv[2]) * 1000 / prompt, 1000 / decode)
+" "$dir/llama-$lower.csv" "$prompt_length") "$bytes"
   done
 fi
 

@@ -20,7 +20,6 @@ import numpy as np
 PRESETS = {
     # vocab, hidden, ffn, layers, heads, kv_heads, context
     "tinyllama": (32000, 2048, 5632, 22, 32, 4, 2048),
-    "small": (512, 64, 172, 2, 4, 2, 512),
 }
 
 
