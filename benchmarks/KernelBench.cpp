@@ -27,9 +27,12 @@
 // that each reads its weights from DRAM, and reports the time per matrix.
 // --json FILE writes every figure as one record per row (kernel, format,
 // bits_per_weight, m, threads, cache, ms, gbps, bandwidth_fraction).
+// --kernels LIST times only the kernels named (kUsage below lists them);
+// the checks that need another kernel's result still compile it, warm.
 //
 //   tern-kernel-bench [--n N] [--k K] [--batch 1,8,512] [--threads 1,2]
 //                     [--planes P] [--group-size G] [--cpu NAME]
+//                     [--int8-dot NAME] [--kernels LIST]
 //                     [--min-time SECONDS] [--cold] [--cold-bytes BYTES]
 //                     [--json FILE]
 //
@@ -89,7 +92,38 @@ struct Config {
   /// Bytes of distinct weights a cold call reads (0: the default).
   int64_t coldBytes = 0;
   std::string json;
+  /// The kernels to time (--kernels); all of them when empty.
+  std::vector<std::string> kernels;
+
+  bool wants(llvm::StringRef kernel) const {
+    return kernels.empty() || llvm::is_contained(kernels, kernel);
+  }
 };
+
+/// What --kernels takes, in the report's order.
+constexpr const char *kKernelNames[] = {
+    "f32",   "i16",       "int8",     "base3",   "sherry",
+    "float", "kept-int8", "kept-f16", "openblas"};
+
+constexpr const char *kUsage = R"(usage: tern-kernel-bench [options]
+Times y = x W^T (W: N x K ternary) with tern's kernels on this machine.
+  --n N, --k K          the weights' shape (default 4096 x 14336)
+  --batch LIST          rows of x, e.g. 1,8,512 (the default)
+  --threads LIST        OpenMP threads, e.g. 1,2 (the default)
+  --planes P            trit planes (default 1)
+  --group-size G        codes per scale along K (default 0: one per row)
+  --cpu NAME            native, x86-64-v3 (the default), an LLVM CPU name
+  --int8-dot NAME       auto, generic, pmaddubsw, vpdpbusd
+  --kernels LIST        the kernels to time, e.g. int8,base3 (default all):
+                        f32, i16 (add/sub kernels, f32 and int8 activations),
+                        int8 (dot products on 2-bit codes), base3, sherry,
+                        float (f32 weights), kept-int8, kept-f16 (weights
+                        as keep= stores them), openblas
+  --min-time SECONDS    time each row for at least this long (default 1)
+  --cold                also time weights that stream from memory
+  --cold-bytes BYTES    bytes of distinct weights a cold call reads
+  --json FILE           write every row as a JSON record
+)";
 
 std::vector<int64_t> parseList(const char *text) {
   std::vector<int64_t> values;
@@ -428,6 +462,10 @@ int main(int argc, char **argv) {
       c.cold = true;
       continue;
     }
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
     if (flag.rfind("--", 0) != 0)
       return fail("unexpected argument '" + flag + "'");
     if (i + 1 >= argc)
@@ -464,6 +502,22 @@ int main(int argc, char **argv) {
       c.int8Dot = value;
     else if (flag == "--min-time")
       c.minTime = std::atof(value);
+    else if (flag == "--kernels") {
+      std::stringstream in(value);
+      std::string name;
+      while (std::getline(in, name, ',')) {
+        if (!llvm::is_contained(kKernelNames, llvm::StringRef(name))) {
+          std::string known;
+          for (const char *k : kKernelNames)
+            known += std::string(known.empty() ? "" : ", ") + k;
+          return fail("--kernels: unknown kernel '" + name + "' (known: " +
+                      known + ")");
+        }
+        c.kernels.push_back(name);
+      }
+      if (c.kernels.empty())
+        return fail("--kernels: expected a list of kernels");
+    }
     else
       return fail("unknown option " + flag);
     if (!ok)
@@ -523,6 +577,10 @@ int main(int argc, char **argv) {
   // that decode them: vpdpbusd on 512-bit registers with vpermi2b,
   // vpmaddubsw (vpshufb), and the generic form.
   bool base3 = execution.cpu.decodesBase3(int8Dot);
+  if (!c.kernels.empty() && c.wants("base3") && !base3)
+    return fail("--kernels base3: no kernel reads base-3 codes with int8 dot " +
+                stringifyInt8Dot(int8Dot).str() + " on --cpu " + c.cpu);
+  base3 = base3 && c.wants("base3");
   double base3Bytes = dotCodeBytes(q::KernelDotCodes::Format::Base3);
   // Sherry's 3:4 codes keep theirs (5-bit quad fields, 1.33 bits) with
   // vpdpbusd on 512-bit registers and with the generic form: a Sherry
@@ -530,6 +588,12 @@ int main(int argc, char **argv) {
   // codes repacked to 2 bits.
   bool sherry = c.k % 4 == 0 && (c.groupSize ? c.groupSize : c.k) % 4 == 0 &&
                 decodesSherryCodes(int8Dot, execution.cpu.vectorWidth);
+  if (!c.kernels.empty() && c.wants("sherry") && !sherry)
+    return fail("--kernels sherry: no kernel reads Sherry's codes with int8 "
+                "dot " +
+                stringifyInt8Dot(int8Dot).str() + " on --cpu " + c.cpu +
+                " (or K or the group size is no multiple of 4)");
+  sherry = sherry && c.wants("sherry");
   double sherryBytes = dotCodeBytes(q::KernelDotCodes::Format::Sherry);
   double floatBytes = double(c.n * c.k * 4);
   // The problem's weights as keep= stores them (int8 codes and f16 scales;
@@ -686,10 +750,14 @@ int main(int argc, char **argv) {
       ExecutionOptions direct = dot, repacked = dot;
       direct.ternaryBase3Direct = true;
       repacked.ternarySherryDirect = false;
+      // The base-3 and Sherry kernels are checked against the 2-bit one.
+      bool int8 = c.wants("int8") || (warmOnly && (base3 || sherry));
       return success(
-          succeeded(compileOne(true, copies, execution, k.f32)) &&
-          succeeded(compileOne(true, copies, addSub, k.i16)) &&
-          succeeded(compileOne(true, copies, dot, k.int8)) &&
+          (!c.wants("f32") ||
+           succeeded(compileOne(true, copies, execution, k.f32))) &&
+          (!c.wants("i16") ||
+           succeeded(compileOne(true, copies, addSub, k.i16))) &&
+          (!int8 || succeeded(compileOne(true, copies, dot, k.int8))) &&
           (!base3 || succeeded(compileOne(true, base3s, direct, k.base3,
                                           q::Packing::Base3))) &&
           (!sherry || succeeded(compileOne(true, sherrys, dot, k.sherry,
@@ -697,9 +765,12 @@ int main(int argc, char **argv) {
           (!sherry || !warmOnly ||
            succeeded(compileOne(true, 1, repacked, k.sherryRepacked,
                                 q::Packing::Sherry))) &&
-          succeeded(compileOne(false, floats, execution, k.floating)) &&
-          succeeded(compileKept(int8Weights, int8s, k.int8Weights)) &&
-          succeeded(compileKept(halfWeights, halves, k.halfWeights)));
+          (!c.wants("float") ||
+           succeeded(compileOne(false, floats, execution, k.floating))) &&
+          (!c.wants("kept-int8") ||
+           succeeded(compileKept(int8Weights, int8s, k.int8Weights))) &&
+          (!c.wants("kept-f16") ||
+           succeeded(compileKept(halfWeights, halves, k.halfWeights))));
     };
     Kernels warm, cold;
     if (failed(compileAll(1, 1, 1, 1, 1, 1, warm, /*warmOnly=*/true)))
@@ -716,7 +787,7 @@ int main(int argc, char **argv) {
         makeArray({c.k, c.n}, problem.weightsKN.data())};
     // Cold float: each copy's weights, rotated like the ternary copies'.
     std::vector<rt::Array> coldFloatInputs;
-    if (c.cold) {
+    if (c.cold && (c.wants("float") || c.wants("openblas"))) {
       coldFloatInputs.push_back(makeArray({batch, c.k}, x.data()));
       std::vector<float> w(c.k * c.n);
       for (int64_t copy = 0; copy < floatCopies; ++copy) {
@@ -764,31 +835,48 @@ int main(int argc, char **argv) {
       return true;
     };
     double scale = 0;
-    if (!check(*warm.f32, 1, c.n, 1e-4, "ternary", &scale))
+    for (int64_t n = 0; n < c.n; ++n)
+      scale = std::max(scale, std::fabs(expectedAt(n, 1)));
+    if (warm.f32 && !check(*warm.f32, 1, c.n, 1e-4, "ternary"))
       return 1;
-    if (c.cold && !check(*cold.f32, ternaryCopies, std::min<int64_t>(c.n, 64),
-                         1e-4 * double(ternaryCopies), "cold ternary"))
+    if (cold.f32 &&
+        !check(*cold.f32, ternaryCopies, std::min<int64_t>(c.n, 64),
+               1e-4 * double(ternaryCopies), "cold ternary"))
       return 1;
     // The int8 paths quantize x: report how far they land, relative to the
     // largest output. Both quantize alike and sum exactly, so they must
-    // agree with each other to the f32 rounding of their last steps.
-    if (llvm::Error error = warm.int8->run(ternaryInputs, &outputs))
-      return fail(llvm::toString(std::move(error)));
-    std::vector<float> dotRow(outputs[0].data.size() / sizeof(float));
-    std::memcpy(dotRow.data(), outputs[0].data.data(), outputs[0].data.size());
-    if (llvm::Error error = warm.i16->run(ternaryInputs, &outputs))
-      return fail(llvm::toString(std::move(error)));
-    const float *yi = reinterpret_cast<const float *>(outputs[0].data.data());
-    double integerError = 0, disagreement = 0;
-    for (int64_t n = 0; n < c.n; ++n) {
-      integerError =
-          std::max(integerError, std::fabs(expectedAt(n, 1) - dotRow[n]));
-      disagreement =
-          std::max(disagreement, double(std::fabs(dotRow[n] - yi[n])));
+    // agree with each other to the f32 rounding of their last steps (the
+    // add/sub kernel alone: to the quantization's error).
+    std::vector<float> dotRow;
+    if (warm.int8) {
+      if (llvm::Error error = warm.int8->run(ternaryInputs, &outputs))
+        return fail(llvm::toString(std::move(error)));
+      dotRow.resize(outputs[0].data.size() / sizeof(float));
+      std::memcpy(dotRow.data(), outputs[0].data.data(),
+                  outputs[0].data.size());
+      double integerError = 0;
+      for (int64_t n = 0; n < c.n; ++n)
+        integerError =
+            std::max(integerError, std::fabs(expectedAt(n, 1) - dotRow[n]));
+      std::printf("%5lld: int8 activations: max error %.2e of largest output "
+                  "%.2e\n",
+                  (long long)batch, integerError, scale);
     }
-    if (disagreement > 1e-4 * std::max(scale, 1.0))
-      return fail("the int8 dot and add/sub kernels disagree by " +
-                  std::to_string(disagreement));
+    if (warm.i16 && !warm.int8 &&
+        !check(*warm.i16, 1, c.n, 2e-2, "add/sub int8 activation"))
+      return 1;
+    if (warm.i16 && warm.int8) {
+      if (llvm::Error error = warm.i16->run(ternaryInputs, &outputs))
+        return fail(llvm::toString(std::move(error)));
+      const float *yi = reinterpret_cast<const float *>(outputs[0].data.data());
+      double disagreement = 0;
+      for (int64_t n = 0; n < c.n; ++n)
+        disagreement =
+            std::max(disagreement, double(std::fabs(dotRow[n] - yi[n])));
+      if (disagreement > 1e-4 * std::max(scale, 1.0))
+        return fail("the int8 dot and add/sub kernels disagree by " +
+                    std::to_string(disagreement));
+    }
     // The base-3 kernel sums the same products exactly: the same bits.
     if (base3) {
       if (llvm::Error error = warm.base3->run(ternaryInputs, &outputs))
@@ -809,12 +897,11 @@ int main(int argc, char **argv) {
                     "Sherry's codes");
     }
     // Weights stored in int8 (per-channel scales) and f16: their rounding.
-    if (!check(*warm.int8Weights, 1, c.n, 1e-2, "int8 weight") ||
-        !check(*warm.halfWeights, 1, c.n, 1e-2, "f16 weight"))
+    if ((warm.int8Weights &&
+         !check(*warm.int8Weights, 1, c.n, 1e-2, "int8 weight")) ||
+        (warm.halfWeights &&
+         !check(*warm.halfWeights, 1, c.n, 1e-2, "f16 weight")))
       return 1;
-    std::printf("%5lld: int8 activations: max error %.2e of largest output "
-                "%.2e\n",
-                (long long)batch, integerError, scale);
 
     std::vector<float> blasOut(batch * c.n);
     for (auto [index, threads] : llvm::enumerate(c.threads)) {
@@ -827,12 +914,18 @@ int main(int argc, char **argv) {
         int64_t copies = isCold ? ternaryCopies : 1;
         int64_t floats = isCold ? floatCopies : 1;
         std::vector<rt::Array> &fin = isCold ? coldFloatInputs : floatInputs;
-        report(batch, threads, bw, isCold, "tern f32", "bitmaps", bitmapBytes,
-               timePerMatrix(*k.f32, ternaryInputs, copies, c.minTime));
-        report(batch, threads, bw, isCold, "tern i16", "bitmaps", bitmapBytes,
-               timePerMatrix(*k.i16, ternaryInputs, copies, c.minTime));
-        report(batch, threads, bw, isCold, "tern int8", "dot codes", dotBytes,
-               timePerMatrix(*k.int8, ternaryInputs, copies, c.minTime));
+        if (c.wants("f32"))
+          report(batch, threads, bw, isCold, "tern f32", "bitmaps",
+                 bitmapBytes,
+                 timePerMatrix(*k.f32, ternaryInputs, copies, c.minTime));
+        if (c.wants("i16"))
+          report(batch, threads, bw, isCold, "tern i16", "bitmaps",
+                 bitmapBytes,
+                 timePerMatrix(*k.i16, ternaryInputs, copies, c.minTime));
+        if (c.wants("int8"))
+          report(batch, threads, bw, isCold, "tern int8", "dot codes",
+                 dotBytes,
+                 timePerMatrix(*k.int8, ternaryInputs, copies, c.minTime));
         if (base3)
           report(batch, threads, bw, isCold, "tern int8", "base3", base3Bytes,
                  timePerMatrix(*k.base3, ternaryInputs,
@@ -841,15 +934,20 @@ int main(int argc, char **argv) {
           report(batch, threads, bw, isCold, "tern int8", "sherry", sherryBytes,
                  timePerMatrix(*k.sherry, ternaryInputs,
                                isCold ? sherryCopies : 1, c.minTime));
-        report(batch, threads, bw, isCold, "float", "f32", floatBytes,
-               timePerMatrix(*k.floating, fin, floats, c.minTime));
-        report(batch, threads, bw, isCold, "float", "int8", int8Bytes,
-               timePerMatrix(*k.int8Weights, ternaryInputs,
-                             isCold ? int8Copies : 1, c.minTime));
-        report(batch, threads, bw, isCold, "float", "f16", halfBytes,
-               timePerMatrix(*k.halfWeights, ternaryInputs,
-                             isCold ? halfCopies : 1, c.minTime));
+        if (c.wants("float"))
+          report(batch, threads, bw, isCold, "float", "f32", floatBytes,
+                 timePerMatrix(*k.floating, fin, floats, c.minTime));
+        if (c.wants("kept-int8"))
+          report(batch, threads, bw, isCold, "float", "int8", int8Bytes,
+                 timePerMatrix(*k.int8Weights, ternaryInputs,
+                               isCold ? int8Copies : 1, c.minTime));
+        if (c.wants("kept-f16"))
+          report(batch, threads, bw, isCold, "float", "f16", halfBytes,
+                 timePerMatrix(*k.halfWeights, ternaryInputs,
+                               isCold ? halfCopies : 1, c.minTime));
 #ifdef TERN_HAVE_OPENBLAS
+        if (!c.wants("openblas"))
+          continue;
         openblas_set_num_threads(threads);
         int64_t call = 0;
         auto weightsOf = [&]() -> const float * {
