@@ -218,9 +218,10 @@ struct LowerDecodeSherry : OpRewritePattern<mlir::tern::DecodeSherryOp> {
 /// tern.decode_base3 (bytes b = 81 · digit 4 + r, r < 81 holding digits
 /// 0-3; decodeBase3Byte): digit 4 is [b >= 81] + [b >= 162], two unsigned
 /// compares, and r = b - 81 · digit 4; the quads of r are one vpermi2b in a
-/// 128-entry table of decodeBase3Quads; with vpshufb, digit 4 and r's
-/// quotient by 9 are multiplies on i16 lanes and the quads two lookups in
-/// 16-entry tables; generically, r's digits are computed on i16 lanes:
+/// 128-entry table of decodeBase3Quads; with vpshufb, all in bytes: the
+/// compares signed, r's quotient by 9 from vpmaddubsw products, the quads
+/// two lookups in 16-entry tables; generically, r's digits are computed on
+/// i16 lanes:
 /// floor(r / 3) = (86 · r) >> 8 for r < 128.
 struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
   using OpRewritePattern::OpRewritePattern;
@@ -264,6 +265,101 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
       rewriter.replaceOp(op, {quads, fifth});
       return success();
     }
+    auto sub = [&](Value lhs, Value rhs) -> Value {
+      return arith::SubIOp::create(rewriter, loc, lhs, rhs);
+    };
+    if (op.getInstruction() == mlir::tern::LookupInstruction::Vpshufb) {
+      // All in bytes (x86 has no byte multiply, but vpmaddubsw multiplies
+      // bytes into i16 lanes): digit 4 = [b >= 81] + [b >= 162], two signed
+      // compares of b ^ 0x80; r = b - 81 · digit 4, 81 · digit 4 a lookup;
+      // h = floor(r / 9) = (114 · r) >> 10 (exact for r < 81), the even
+      // bytes' products and the odd bytes' from two vpmaddubsw (114 in
+      // every other byte), shifted into their bytes of the i16 lanes;
+      // l = r - 9 · h, 9 · h a lookup. r = 9 · h + l holds digits 0-1 in l
+      // and 2-3 in h, whose 2-bit fields are one more lookup each. Every
+      // table has 16 entries (repeated in every 128-bit lane).
+      unsigned lanes = unsigned(bytesType.getNumElements());
+      auto byteSplat = [&](uint64_t value) {
+        return splatOf(bytesType, value);
+      };
+      auto table = [&](function_ref<uint64_t(unsigned)> entry) -> Value {
+        SmallVector<APInt> entries;
+        for (unsigned i = 0; i < lanes; ++i)
+          entries.push_back(APInt(8, entry(i % 16)));
+        return arith::ConstantOp::create(
+            rewriter, loc, DenseElementsAttr::get(bytesType, entries));
+      };
+      StringRef shuffle = lanes == 16   ? "llvm.x86.ssse3.pshuf.b.128"
+                          : lanes == 32 ? "llvm.x86.avx2.pshuf.b"
+                                        : "llvm.x86.avx512.pshuf.b.512";
+      StringRef multiply = lanes == 16   ? "llvm.x86.ssse3.pmadd.ub.sw.128"
+                           : lanes == 32 ? "llvm.x86.avx2.pmadd.ub.sw"
+                                         : "llvm.x86.avx512.pmaddubs.w.512";
+      auto call = [&](StringRef intrinsic, Type type, Value a,
+                      Value b) -> Value {
+        return LLVM::CallIntrinsicOp::create(rewriter, loc, type,
+                                             rewriter.getStringAttr(intrinsic),
+                                             ValueRange{a, b})
+            .getResult(0);
+      };
+      auto lookup = [&](function_ref<uint64_t(unsigned)> entry,
+                        Value indices) -> Value {
+        return call(shuffle, bytesType, table(entry), indices);
+      };
+      // Byte masks of b >= bound: (b ^ 0x80) > bound - 1 - 128, signed.
+      Value biased = arith::XOrIOp::create(rewriter, loc, bytes,
+                                           byteSplat(0x80));
+      auto atLeast = [&](uint64_t bound) -> Value {
+        Value above = arith::CmpIOp::create(
+            rewriter, loc, arith::CmpIPredicate::sgt, biased,
+            byteSplat((bound - 1 - 128) & 0xff));
+        return arith::ExtSIOp::create(rewriter, loc, bytesType, above);
+      };
+      // -digit 4, as the masks' sum (0, -1 or -2).
+      Value negated =
+          arith::AddIOp::create(rewriter, loc, atLeast(81), atLeast(162));
+      Value fifth = sub(byteSplat(0), negated);
+      Value rest = sub(
+          bytes,
+          lookup([](unsigned d) -> uint64_t { return d < 3 ? 81 * d : 0; },
+                 fifth));
+      auto wordsType =
+          VectorType::get({int64_t(lanes / 2)}, rewriter.getI16Type());
+      auto wordSplat = [&](uint64_t value) {
+        return splatOf(wordsType, value);
+      };
+      auto products = [&](unsigned odd) -> Value {
+        SmallVector<APInt> factors;
+        for (unsigned i = 0; i < lanes; ++i)
+          factors.push_back(APInt(8, i % 2 == odd ? 114 : 0));
+        Value constant = arith::ConstantOp::create(
+            rewriter, loc, DenseElementsAttr::get(bytesType, factors));
+        return call(multiply, wordsType, rest, constant);
+      };
+      Value evenQuotients =
+          arith::ShRUIOp::create(rewriter, loc, products(0), wordSplat(10));
+      Value oddQuotients = arith::AndIOp::create(
+          rewriter, loc,
+          arith::ShRUIOp::create(rewriter, loc, products(1), wordSplat(2)),
+          wordSplat(0xff00));
+      Value high = vector::BitCastOp::create(
+          rewriter, loc, bytesType,
+          arith::OrIOp::create(rewriter, loc, evenQuotients, oddQuotients));
+      Value low = sub(
+          rest,
+          lookup([](unsigned h) -> uint64_t { return h < 9 ? 9 * h : 0; },
+                 high));
+      // The 2-bit fields of base-9 digit v (two base-3 digits), at `shift`.
+      auto fields = [](unsigned shift) {
+        return [shift](unsigned v) -> uint64_t {
+          return v < 9 ? (v % 3 + 4 * (v / 3)) << shift : 0;
+        };
+      };
+      Value quads = arith::OrIOp::create(rewriter, loc, lookup(fields(0), low),
+                                         lookup(fields(4), high));
+      rewriter.replaceOp(op, {quads, fifth});
+      return success();
+    }
     auto wideType =
         VectorType::get(bytesType.getShape(), rewriter.getI16Type());
     Value wide = arith::ExtUIOp::create(rewriter, loc, wideType, bytes);
@@ -275,46 +371,9 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
       return arith::ShRUIOp::create(rewriter, loc, lanes,
                                     splatOf(wideType, bits));
     };
-    auto sub = [&](Value lhs, Value rhs) -> Value {
-      return arith::SubIOp::create(rewriter, loc, lhs, rhs);
-    };
     auto narrow = [&](Value lanes) -> Value {
       return arith::TruncIOp::create(rewriter, loc, bytesType, lanes);
     };
-    if (op.getInstruction() == mlir::tern::LookupInstruction::Vpshufb) {
-      // digit 4 = floor(b / 81) = (203 · b) >> 14 for b < 243 (the
-      // products stay below 2^16), and h = floor(r / 9) = (114 · r) >> 10
-      // for r < 81, both exact over those ranges: r = 9 · h + l holds
-      // digits 0-1 in l and 2-3 in h, whose 2-bit fields are one vpshufb
-      // each in a 16-entry table (repeated in every 128-bit lane).
-      Value fifth = shr(mul(wide, 203), 14);
-      Value rest = sub(wide, mul(fifth, 81));
-      Value high = shr(mul(rest, 114), 10);
-      Value low = sub(rest, mul(high, 9));
-      unsigned lanes = unsigned(bytesType.getNumElements());
-      StringRef intrinsic = lanes == 16   ? "llvm.x86.ssse3.pshuf.b.128"
-                            : lanes == 32 ? "llvm.x86.avx2.pshuf.b"
-                                          : "llvm.x86.avx512.pshuf.b.512";
-      auto lookup = [&](Value indices, unsigned shift) -> Value {
-        SmallVector<APInt> entries;
-        for (unsigned i = 0; i < lanes; ++i) {
-          unsigned digits = i % 16;
-          uint64_t fields =
-              digits < 9 ? (digits % 3 + 4 * (digits / 3)) << shift : 0;
-          entries.push_back(APInt(8, fields));
-        }
-        Value table = arith::ConstantOp::create(
-            rewriter, loc, DenseElementsAttr::get(bytesType, entries));
-        return LLVM::CallIntrinsicOp::create(rewriter, loc, bytesType,
-                                             rewriter.getStringAttr(intrinsic),
-                                             ValueRange{table, narrow(indices)})
-            .getResult(0);
-      };
-      Value quads =
-          arith::OrIOp::create(rewriter, loc, lookup(low, 0), lookup(high, 4));
-      rewriter.replaceOp(op, {quads, narrow(fifth)});
-      return success();
-    }
     auto [fifth, rest] = split(wideType, wide);
     // digit s = q_s - 3 · q_{s+1}, q_0 = r, q_{s+1} = floor(q_s / 3).
     Value quotient = rest, quads;

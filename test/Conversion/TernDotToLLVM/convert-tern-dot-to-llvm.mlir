@@ -92,10 +92,13 @@ func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
 // passed, and the quads of r one vpermi2b in a 128-entry table (r = 0: every
 // digit 0; r = 3: digit 1 is 1, 0b0100 = 4; r = 64 = 2·27 + 9 + 1: 0b10010001
 // = 145 = -111); or the digits of r in i16 lanes: floor(q / 3) = 86 · q >> 8;
-// or (vpshufb) digit 4 = 203 · b >> 14 and h = floor(r / 9) = 114 · r >> 10
-// in i16 lanes, r = 9 · h + l, and the fields of l and h (digits 0-1, 2-3)
-// two vpshufb lookups in 16-entry tables: l = 5 = 2 + 3 · 1 is 0b0110 = 6,
-// h = 8 = 2 + 3 · 2 is 0b1010 << 4 = 160 = -96.
+// or (vpshufb) all in bytes: the compares signed on b ^ 0x80 (b >= 81 is
+// > -48, b >= 162 is > 33), 81 · digit 4 a lookup, h = floor(r / 9) =
+// 114 · r >> 10 from vpmaddubsw's products of the even and the odd bytes
+// (shifted into their bytes of the i16 lanes), 9 · h a lookup, r = 9 · h +
+// l, and the fields of l and h (digits 0-1, 2-3) two vpshufb lookups in
+// 16-entry tables: l = 5 = 2 + 3 · 1 is 0b0110 = 6, h = 8 = 2 + 3 · 2 is
+// 0b1010 << 4 = 160 = -96.
 
 // CHECK-LABEL: func.func @decode_base3
 // CHECK-SAME:  (%[[A:.*]]: vector<64xi8>, %[[B:.*]]: vector<16xi8>)
@@ -133,33 +136,48 @@ func.func @decode_base3(%a: vector<64xi8>, %b: vector<16xi8>)
 
 // CHECK-LABEL: func.func @decode_base3_vpshufb
 // CHECK-SAME:  (%[[A:.*]]: vector<32xi8>)
-// CHECK-DAG:   %[[C203:.*]] = arith.constant dense<203> : vector<32xi16>
-// CHECK-DAG:   %[[C14:.*]] = arith.constant dense<14> : vector<32xi16>
-// CHECK-DAG:   %[[C81:.*]] = arith.constant dense<81> : vector<32xi16>
-// CHECK-DAG:   %[[C114:.*]] = arith.constant dense<114> : vector<32xi16>
-// CHECK-DAG:   %[[C10:.*]] = arith.constant dense<10> : vector<32xi16>
-// CHECK-DAG:   %[[C9:.*]] = arith.constant dense<9> : vector<32xi16>
-// CHECK-DAG:   %[[LOWT:.*]] = arith.constant dense<[0, 1, 2, 4, 5, 6, 8, 9, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, {{.*}}]> : vector<32xi8>
 // CHECK-DAG:   %[[HIGHT:.*]] = arith.constant dense<[0, 16, 32, 64, 80, 96, -128, -112, -96, 0, {{.*}}]> : vector<32xi8>
-// CHECK:       %[[WIDE:.*]] = arith.extui %[[A]] : vector<32xi8> to vector<32xi16>
-// CHECK:       %[[P:.*]] = arith.muli %[[WIDE]], %[[C203]]
-// CHECK:       %[[D4:.*]] = arith.shrui %[[P]], %[[C14]]
-// CHECK:       %[[M:.*]] = arith.muli %[[D4]], %[[C81]]
-// CHECK:       %[[R:.*]] = arith.subi %[[WIDE]], %[[M]]
-// CHECK:       %[[Q:.*]] = arith.muli %[[R]], %[[C114]]
-// CHECK:       %[[H:.*]] = arith.shrui %[[Q]], %[[C10]]
-// CHECK:       %[[N:.*]] = arith.muli %[[H]], %[[C9]]
-// CHECK:       %[[L:.*]] = arith.subi %[[R]], %[[N]]
-// CHECK:       %[[L8:.*]] = arith.trunci %[[L]] : vector<32xi16> to vector<32xi8>
-// CHECK:       %[[LQ:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[LOWT]], %[[L8]])
-// CHECK:       %[[H8:.*]] = arith.trunci %[[H]] : vector<32xi16> to vector<32xi8>
-// CHECK:       %[[HQ:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[HIGHT]], %[[H8]])
+// CHECK-DAG:   %[[LOWT:.*]] = arith.constant dense<[0, 1, 2, 4, 5, 6, 8, 9, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, {{.*}}]> : vector<32xi8>
+// CHECK-DAG:   %[[NINES:.*]] = arith.constant dense<[0, 9, 18, 27, 36, 45, 54, 63, 72, 0, {{.*}}]> : vector<32xi8>
+// CHECK-DAG:   %[[HIGHBYTE:.*]] = arith.constant dense<-256> : vector<16xi16>
+// CHECK-DAG:   %[[C2:.*]] = arith.constant dense<2> : vector<16xi16>
+// CHECK-DAG:   %[[ODD:.*]] = arith.constant dense<[0, 114, 0, 114, {{.*}}]> : vector<32xi8>
+// CHECK-DAG:   %[[C10:.*]] = arith.constant dense<10> : vector<16xi16>
+// CHECK-DAG:   %[[EVEN:.*]] = arith.constant dense<[114, 0, 114, 0, {{.*}}]> : vector<32xi8>
+// CHECK-DAG:   %[[EIGHTYONES:.*]] = arith.constant dense<[0, 81, -94, 0, {{.*}}]> : vector<32xi8>
+// CHECK-DAG:   %[[ZERO:.*]] = arith.constant dense<0> : vector<32xi8>
+// CHECK-DAG:   %[[B162:.*]] = arith.constant dense<33> : vector<32xi8>
+// CHECK-DAG:   %[[B81:.*]] = arith.constant dense<-48> : vector<32xi8>
+// CHECK-DAG:   %[[BIAS:.*]] = arith.constant dense<-128> : vector<32xi8>
+// CHECK:       %[[X:.*]] = arith.xori %[[A]], %[[BIAS]] : vector<32xi8>
+// CHECK:       %[[GE81:.*]] = arith.cmpi sgt, %[[X]], %[[B81]] : vector<32xi8>
+// CHECK:       %[[M81:.*]] = arith.extsi %[[GE81]] : vector<32xi1> to vector<32xi8>
+// CHECK:       %[[GE162:.*]] = arith.cmpi sgt, %[[X]], %[[B162]] : vector<32xi8>
+// CHECK:       %[[M162:.*]] = arith.extsi %[[GE162]] : vector<32xi1> to vector<32xi8>
+// CHECK:       %[[NEG:.*]] = arith.addi %[[M81]], %[[M162]] : vector<32xi8>
+// CHECK:       %[[FIFTH:.*]] = arith.subi %[[ZERO]], %[[NEG]] : vector<32xi8>
+// CHECK:       %[[D81:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[EIGHTYONES]], %[[FIFTH]])
+// CHECK:       %[[R:.*]] = arith.subi %[[A]], %[[D81]] : vector<32xi8>
+// CHECK:       %[[PE:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[R]], %[[EVEN]]) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK:       %[[QE:.*]] = arith.shrui %[[PE]], %[[C10]] : vector<16xi16>
+// CHECK:       %[[PO:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[R]], %[[ODD]]) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK:       %[[SO:.*]] = arith.shrui %[[PO]], %[[C2]] : vector<16xi16>
+// CHECK:       %[[QO:.*]] = arith.andi %[[SO]], %[[HIGHBYTE]] : vector<16xi16>
+// CHECK:       %[[H16:.*]] = arith.ori %[[QE]], %[[QO]] : vector<16xi16>
+// CHECK:       %[[H:.*]] = vector.bitcast %[[H16]] : vector<16xi16> to vector<32xi8>
+// CHECK:       %[[D9:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[NINES]], %[[H]])
+// CHECK:       %[[L:.*]] = arith.subi %[[R]], %[[D9]] : vector<32xi8>
+// CHECK:       %[[LQ:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[LOWT]], %[[L]])
+// CHECK:       %[[HQ:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[HIGHT]], %[[H]])
 // CHECK:       %[[QUADS:.*]] = arith.ori %[[LQ]], %[[HQ]] : vector<32xi8>
-// CHECK:       %[[FIFTH:.*]] = arith.trunci %[[D4]] : vector<32xi16> to vector<32xi8>
+// CHECK-NOT:   arith.extui
+// CHECK-NOT:   arith.trunci
 // CHECK:       return %[[QUADS]], %[[FIFTH]]
 // CHECK-LABEL: func.func @decode_base3_vpshufb_widths
 // CHECK:       llvm.call_intrinsic "llvm.x86.ssse3.pshuf.b.128"
+// CHECK:       llvm.call_intrinsic "llvm.x86.ssse3.pmadd.ub.sw.128"{{.*}} -> vector<8xi16>
 // CHECK:       llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"
+// CHECK:       llvm.call_intrinsic "llvm.x86.avx512.pmaddubs.w.512"{{.*}} -> vector<32xi16>
 func.func @decode_base3_vpshufb(%a: vector<32xi8>)
     -> (vector<32xi8>, vector<32xi8>) {
   %0:2 = tern.decode_base3 <vpshufb> %a : vector<32xi8>
