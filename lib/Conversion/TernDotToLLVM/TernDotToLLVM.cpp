@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::tern {
@@ -215,13 +216,43 @@ struct LowerDecodeSherry : OpRewritePattern<mlir::tern::DecodeSherryOp> {
   }
 };
 
+/// The splat value of `value`'s constant, if it is one.
+std::optional<APInt> splatValue(Value value) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat())
+    return std::nullopt;
+  return attr.getSplatValue<APInt>();
+}
+
+/// Whether `op` is x & m with m 3 in every byte: a 2-bit field per byte.
+bool isFieldMask(Operation *op) {
+  auto masked = dyn_cast<arith::AndIOp>(op);
+  if (!masked)
+    return false;
+  std::optional<APInt> mask = splatValue(masked.getRhs());
+  return mask && mask->getBitWidth() % 8 == 0 &&
+         *mask == APInt::getSplat(mask->getBitWidth(), APInt(8, 3));
+}
+
+/// The bits `op` shifts the fields of a register of quads right by before
+/// its masks, if it is such a shift.
+std::optional<unsigned> fieldShift(Operation *op) {
+  if (auto shift = dyn_cast<arith::ShRUIOp>(op)) {
+    std::optional<APInt> bits = splatValue(shift.getRhs());
+    if (bits && (*bits == 2 || *bits == 4 || *bits == 6))
+      return unsigned(bits->getZExtValue());
+  }
+  return std::nullopt;
+}
+
 /// tern.decode_base3 (bytes b = 81 · digit 4 + r, r < 81 holding digits
 /// 0-3; decodeBase3Byte): digit 4 is [b >= 81] + [b >= 162], two unsigned
 /// compares, and r = b - 81 · digit 4; the quads of r are one vpermi2b in a
 /// 128-entry table of decodeBase3Quads; with vpshufb, all in bytes: the
 /// compares signed, r's quotient by 9 from vpmaddubsw products, the quads
-/// two lookups in 16-entry tables; generically, r's digits are computed on
-/// i16 lanes:
+/// two lookups in 16-entry tables (and each quad that the dot products
+/// shift and mask out of them one lookup of its own); generically, r's
+/// digits are computed on i16 lanes:
 /// floor(r / 3) = (86 · r) >> 8 for r < 128.
 struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
   using OpRewritePattern::OpRewritePattern;
@@ -355,8 +386,53 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
           return v < 9 ? (v % 3 + 4 * (v / 3)) << shift : 0;
         };
       };
-      Value quads = arith::OrIOp::create(rewriter, loc, lookup(fields(0), low),
-                                         lookup(fields(4), high));
+      // The dot products read quad s as (quads >> 2s) & 3 in each byte of
+      // wider lanes: digit s of l (s < 2) or h, one lookup of its own.
+      for (Operation *user : op.getQuads().getUsers()) {
+        auto lanes = dyn_cast<vector::BitCastOp>(user);
+        if (!lanes)
+          continue;
+        auto replaceField = [&](Operation *masked, unsigned shift) {
+          unsigned s = shift / 2;
+          rewriter.setInsertionPoint(masked);
+          Value digits = lookup(
+              [s](unsigned v) -> uint64_t {
+                return v < 9 ? (s % 2 ? v / 3 : v % 3) : 0;
+              },
+              s < 2 ? low : high);
+          rewriter.replaceOpWithNewOp<vector::BitCastOp>(
+              masked, masked->getResult(0).getType(), digits);
+        };
+        for (Operation *field : llvm::to_vector(lanes->getUsers())) {
+          if (isFieldMask(field)) {
+            replaceField(field, 0);
+            continue;
+          }
+          std::optional<unsigned> shift = fieldShift(field);
+          if (!shift)
+            continue;
+          for (Operation *masked : llvm::to_vector(field->getUsers()))
+            if (isFieldMask(masked))
+              replaceField(masked, *shift);
+        }
+      }
+      // The shifts and the bitcasts those lookups left unused go; the
+      // quads' fields as 2-bit fields only for another reader (the block
+      // decode's scratch).
+      for (Operation *user : llvm::to_vector(op.getQuads().getUsers())) {
+        for (Operation *field : llvm::to_vector(user->getUsers()))
+          if (isa<arith::ShRUIOp>(field) && field->use_empty())
+            rewriter.eraseOp(field);
+        if (isa<vector::BitCastOp>(user) && user->use_empty())
+          rewriter.eraseOp(user);
+      }
+      rewriter.setInsertionPoint(op);
+      Value quads =
+          op.getQuads().use_empty()
+              ? Value(LLVM::PoisonOp::create(rewriter, loc, bytesType))
+              : Value(arith::OrIOp::create(rewriter, loc,
+                                           lookup(fields(0), low),
+                                           lookup(fields(4), high)));
       rewriter.replaceOp(op, {quads, fifth});
       return success();
     }

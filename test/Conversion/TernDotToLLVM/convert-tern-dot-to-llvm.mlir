@@ -190,3 +190,61 @@ func.func @decode_base3_vpshufb_widths(%a: vector<16xi8>, %b: vector<64xi8>)
   %1:2 = tern.decode_base3 <vpshufb> %b : vector<64xi8>
   return %0#0, %1#0 : vector<16xi8>, vector<64xi8>
 }
+
+// -----
+
+// With vpshufb, a quad that the dot products read as (quads >> 2s) & 3 in
+// each byte of i32 lanes is one lookup of its base-9 digit instead (digits
+// 0-1 from l, 2-3 from h: l % 3, l / 3, h % 3, h / 3); the 2-bit fields are
+// not formed when nothing else reads them. A shift by 8 is no quad's.
+
+// CHECK-LABEL: func.func @decode_base3_vpshufb_fields
+// CHECK-DAG:   %[[DIV3:.*]] = arith.constant dense<[0, 0, 0, 1, 1, 1, 2, 2, 2, 0, {{.*}}]> : vector<32xi8>
+// CHECK-DAG:   %[[MOD3:.*]] = arith.constant dense<[0, 1, 2, 0, 1, 2, 0, 1, 2, 0, {{.*}}]> : vector<32xi8>
+// CHECK-DAG:   %[[NINES:.*]] = arith.constant dense<[0, 9, 18, 27, 36, 45, 54, 63, 72, 0, {{.*}}]> : vector<32xi8>
+// CHECK:       %[[H:.*]] = vector.bitcast %{{.*}} : vector<16xi16> to vector<32xi8>
+// CHECK:       %[[D9:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[NINES]], %[[H]])
+// CHECK:       %[[L:.*]] = arith.subi %{{.*}}, %[[D9]] : vector<32xi8>
+// CHECK-DAG:   %[[Q0:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[MOD3]], %[[L]])
+// CHECK-DAG:   %[[Q1:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[DIV3]], %[[L]])
+// CHECK-DAG:   %[[Q2:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[MOD3]], %[[H]])
+// CHECK-DAG:   %[[Q3:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[DIV3]], %[[H]])
+// CHECK-DAG:   %[[F0:.*]] = vector.bitcast %[[Q0]] : vector<32xi8> to vector<8xi32>
+// CHECK-DAG:   %[[F1:.*]] = vector.bitcast %[[Q1]] : vector<32xi8> to vector<8xi32>
+// CHECK-DAG:   %[[F2:.*]] = vector.bitcast %[[Q2]] : vector<32xi8> to vector<8xi32>
+// CHECK-DAG:   %[[F3:.*]] = vector.bitcast %[[Q3]] : vector<32xi8> to vector<8xi32>
+// CHECK-NOT:   arith.ori
+// CHECK:       return %[[F0]], %[[F1]], %[[F2]], %[[F3]]
+func.func @decode_base3_vpshufb_fields(%a: vector<32xi8>)
+    -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<32xi8>) {
+  %mask = arith.constant dense<50529027> : vector<8xi32>
+  %c2 = arith.constant dense<2> : vector<8xi32>
+  %c4 = arith.constant dense<4> : vector<8xi32>
+  %c6 = arith.constant dense<6> : vector<8xi32>
+  %quads, %fifth = tern.decode_base3 <vpshufb> %a : vector<32xi8>
+  %lanes = vector.bitcast %quads : vector<32xi8> to vector<8xi32>
+  %f0 = arith.andi %lanes, %mask : vector<8xi32>
+  %s1 = arith.shrui %lanes, %c2 : vector<8xi32>
+  %f1 = arith.andi %s1, %mask : vector<8xi32>
+  %s2 = arith.shrui %lanes, %c4 : vector<8xi32>
+  %f2 = arith.andi %s2, %mask : vector<8xi32>
+  %s3 = arith.shrui %lanes, %c6 : vector<8xi32>
+  %f3 = arith.andi %s3, %mask : vector<8xi32>
+  return %f0, %f1, %f2, %f3, %fifth
+      : vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<32xi8>
+}
+
+// CHECK-LABEL: func.func @decode_base3_vpshufb_other_shift
+// CHECK:       %[[QUADS:.*]] = arith.ori %{{.*}} : vector<32xi8>
+// CHECK:       %[[LANES:.*]] = vector.bitcast %[[QUADS]] : vector<32xi8> to vector<8xi32>
+// CHECK:       arith.shrui %[[LANES]]
+// CHECK:       arith.andi
+func.func @decode_base3_vpshufb_other_shift(%a: vector<32xi8>) -> vector<8xi32> {
+  %mask = arith.constant dense<50529027> : vector<8xi32>
+  %c8 = arith.constant dense<8> : vector<8xi32>
+  %quads, %fifth = tern.decode_base3 <vpshufb> %a : vector<32xi8>
+  %lanes = vector.bitcast %quads : vector<32xi8> to vector<8xi32>
+  %s = arith.shrui %lanes, %c8 : vector<8xi32>
+  %f = arith.andi %s, %mask : vector<8xi32>
+  return %f : vector<8xi32>
+}
