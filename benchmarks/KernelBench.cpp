@@ -101,9 +101,9 @@ struct Config {
 };
 
 /// What --kernels takes, in the report's order.
-constexpr const char *kKernelNames[] = {
-    "f32",   "i16",       "int8",     "base3",   "sherry",
-    "float", "kept-int8", "kept-f16", "openblas"};
+constexpr const char *kKernelNames[] = {"f32",       "i16",      "int8",
+                                        "base3",     "sherry",   "float",
+                                        "kept-int8", "kept-f16", "openblas"};
 
 constexpr const char *kUsage = R"(usage: tern-kernel-bench [options]
 Times y = x W^T (W: N x K ternary) with tern's kernels on this machine.
@@ -510,15 +510,14 @@ int main(int argc, char **argv) {
           std::string known;
           for (const char *k : kKernelNames)
             known += std::string(known.empty() ? "" : ", ") + k;
-          return fail("--kernels: unknown kernel '" + name + "' (known: " +
-                      known + ")");
+          return fail("--kernels: unknown kernel '" + name +
+                      "' (known: " + known + ")");
         }
         c.kernels.push_back(name);
       }
       if (c.kernels.empty())
         return fail("--kernels: expected a list of kernels");
-    }
-    else
+    } else
       return fail("unknown option " + flag);
     if (!ok)
       return fail(flag + ": expected a whole number, got '" + value + "'");
@@ -839,9 +838,8 @@ int main(int argc, char **argv) {
       scale = std::max(scale, std::fabs(expectedAt(n, 1)));
     if (warm.f32 && !check(*warm.f32, 1, c.n, 1e-4, "ternary"))
       return 1;
-    if (cold.f32 &&
-        !check(*cold.f32, ternaryCopies, std::min<int64_t>(c.n, 64),
-               1e-4 * double(ternaryCopies), "cold ternary"))
+    if (cold.f32 && !check(*cold.f32, ternaryCopies, std::min<int64_t>(c.n, 64),
+                           1e-4 * double(ternaryCopies), "cold ternary"))
       return 1;
     // The int8 paths quantize x: report how far they land, relative to the
     // largest output. Both quantize alike and sum exactly, so they must
@@ -915,16 +913,13 @@ int main(int argc, char **argv) {
         int64_t floats = isCold ? floatCopies : 1;
         std::vector<rt::Array> &fin = isCold ? coldFloatInputs : floatInputs;
         if (c.wants("f32"))
-          report(batch, threads, bw, isCold, "tern f32", "bitmaps",
-                 bitmapBytes,
+          report(batch, threads, bw, isCold, "tern f32", "bitmaps", bitmapBytes,
                  timePerMatrix(*k.f32, ternaryInputs, copies, c.minTime));
         if (c.wants("i16"))
-          report(batch, threads, bw, isCold, "tern i16", "bitmaps",
-                 bitmapBytes,
+          report(batch, threads, bw, isCold, "tern i16", "bitmaps", bitmapBytes,
                  timePerMatrix(*k.i16, ternaryInputs, copies, c.minTime));
         if (c.wants("int8"))
-          report(batch, threads, bw, isCold, "tern int8", "dot codes",
-                 dotBytes,
+          report(batch, threads, bw, isCold, "tern int8", "dot codes", dotBytes,
                  timePerMatrix(*k.int8, ternaryInputs, copies, c.minTime));
         if (base3)
           report(batch, threads, bw, isCold, "tern int8", "base3", base3Bytes,

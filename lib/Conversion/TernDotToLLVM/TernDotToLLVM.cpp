@@ -338,22 +338,22 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
         return call(shuffle, bytesType, table(entry), indices);
       };
       // Byte masks of b >= bound: (b ^ 0x80) > bound - 1 - 128, signed.
-      Value biased = arith::XOrIOp::create(rewriter, loc, bytes,
-                                           byteSplat(0x80));
+      Value biased =
+          arith::XOrIOp::create(rewriter, loc, bytes, byteSplat(0x80));
       auto atLeast = [&](uint64_t bound) -> Value {
-        Value above = arith::CmpIOp::create(
-            rewriter, loc, arith::CmpIPredicate::sgt, biased,
-            byteSplat((bound - 1 - 128) & 0xff));
+        Value above =
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sgt,
+                                  biased, byteSplat((bound - 1 - 128) & 0xff));
         return arith::ExtSIOp::create(rewriter, loc, bytesType, above);
       };
       // -digit 4, as the masks' sum (0, -1 or -2).
       Value negated =
           arith::AddIOp::create(rewriter, loc, atLeast(81), atLeast(162));
       Value fifth = sub(byteSplat(0), negated);
-      Value rest = sub(
-          bytes,
-          lookup([](unsigned d) -> uint64_t { return d < 3 ? 81 * d : 0; },
-                 fifth));
+      Value rest =
+          sub(bytes,
+              lookup([](unsigned d) -> uint64_t { return d < 3 ? 81 * d : 0; },
+                     fifth));
       auto wordsType =
           VectorType::get({int64_t(lanes / 2)}, rewriter.getI16Type());
       auto wordSplat = [&](uint64_t value) {
@@ -377,9 +377,8 @@ struct LowerDecodeBase3 : OpRewritePattern<mlir::tern::DecodeBase3Op> {
           rewriter, loc, bytesType,
           arith::OrIOp::create(rewriter, loc, evenQuotients, oddQuotients));
       Value low = sub(
-          rest,
-          lookup([](unsigned h) -> uint64_t { return h < 9 ? 9 * h : 0; },
-                 high));
+          rest, lookup([](unsigned h) -> uint64_t { return h < 9 ? 9 * h : 0; },
+                       high));
       // The 2-bit fields of base-9 digit v (two base-3 digits), at `shift`.
       auto fields = [](unsigned shift) {
         return [shift](unsigned v) -> uint64_t {
