@@ -237,8 +237,8 @@ llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
     auto *replacement = new llvm::GlobalVariable(
         module, llvm::ArrayType::get(byte, bytes.size()), global.isConstant(),
         global.getLinkage(),
-        llvm::ConstantDataArray::getRaw(bytes, bytes.size(), byte), "", &global,
-        global.getThreadLocalMode(), global.getAddressSpace());
+        llvm::ConstantDataArray::getRaw(bytes, bytes.size(), byte), "",
+        &global, global.getThreadLocalMode(), global.getAddressSpace());
     replacement->copyAttributesFrom(&global);
     replacement->setAlignment(layout.getPreferredAlign(&global));
     replacement->takeName(&global);
