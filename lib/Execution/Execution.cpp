@@ -26,8 +26,6 @@
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
 #include "llvm/ExecutionEngine/SectionMemoryManager.h"
-#include "llvm/IR/Constants.h"
-#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -169,26 +167,6 @@ LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
   return pm.run(module);
 }
 
-/// Appends the bytes of `constant` (arrays, nested or not, of integers or
-/// floats without padding) to `bytes`; false for anything else.
-static bool appendRawBytes(llvm::Constant *constant,
-                           const llvm::DataLayout &layout, std::string &bytes) {
-  if (auto *data = dyn_cast<llvm::ConstantDataSequential>(constant)) {
-    llvm::Type *element = data->getElementType();
-    if (layout.getTypeAllocSize(element) != layout.getTypeStoreSize(element))
-      return false;
-    bytes += data->getRawDataValues();
-    return true;
-  }
-  auto *array = dyn_cast<llvm::ConstantArray>(constant);
-  if (!array)
-    return false;
-  for (llvm::Value *operand : array->operands())
-    if (!appendRawBytes(cast<llvm::Constant>(operand), layout, bytes))
-      return false;
-  return true;
-}
-
 llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
                                        const TargetCPU &cpu) {
   // The compiled code's heap is the buffer pool (BufferPool.c), renamed
@@ -215,37 +193,7 @@ llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
     f.addFnAttr("target-cpu", cpu.name);
     f.removeFnAttr("target-features");
   }
-  if (llvm::Error error = makeOptimizingTransformer(3, 0, nullptr)(&module))
-    return error;
-  // The weights as bytes: the code generator writes an array of i8 in one
-  // piece, one of float (an f32 table kept whole, a float model's weights)
-  // element by element through APFloat, some seconds a 100 MB.
-  const llvm::DataLayout &layout = module.getDataLayout();
-  for (llvm::GlobalVariable &global :
-       llvm::make_early_inc_range(module.globals())) {
-    if (global.getSection() != kWeightsSection || !global.hasInitializer())
-      continue;
-    if (auto *data =
-            dyn_cast<llvm::ConstantDataSequential>(global.getInitializer());
-        data && data->isString())
-      continue;
-    std::string bytes;
-    if (!appendRawBytes(global.getInitializer(), layout, bytes) ||
-        bytes.size() != layout.getTypeAllocSize(global.getValueType()))
-      continue;
-    llvm::Type *byte = llvm::Type::getInt8Ty(module.getContext());
-    auto *replacement = new llvm::GlobalVariable(
-        module, llvm::ArrayType::get(byte, bytes.size()), global.isConstant(),
-        global.getLinkage(),
-        llvm::ConstantDataArray::getRaw(bytes, bytes.size(), byte), "",
-        &global, global.getThreadLocalMode(), global.getAddressSpace());
-    replacement->copyAttributesFrom(&global);
-    replacement->setAlignment(layout.getPreferredAlign(&global));
-    replacement->takeName(&global);
-    global.replaceAllUsesWith(replacement);
-    global.eraseFromParent();
-  }
-  return llvm::Error::success();
+  return makeOptimizingTransformer(3, 0, nullptr)(&module);
 }
 
 CompiledModel::~CompiledModel() = default;
