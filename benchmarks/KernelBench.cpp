@@ -67,6 +67,7 @@ extern "C" void openblas_set_num_threads(int);
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -155,31 +156,134 @@ double timeIt(const std::function<void()> &body, double minTime) {
   return samples[samples.size() / 2];
 }
 
-/// Read bandwidth in GB/s: `threads` threads summing disjoint parts of a
-/// 512 MiB buffer.
-double readBandwidth(int threads, double minTime) {
-  static std::vector<float> buffer(size_t(128) << 20, 1.0f);
-  std::vector<double> sums(threads);
-  auto body = [&] {
-    std::vector<std::thread> workers;
-    size_t part = buffer.size() / threads;
-    for (int t = 0; t < threads; ++t)
-      workers.emplace_back([&, t] {
-        const float *p = buffer.data() + t * part;
-        float acc[16] = {};
-        for (size_t i = 0; i < part; i += 16)
-          for (int j = 0; j < 16; ++j)
-            acc[j] += p[i + j];
-        double total = 0;
-        for (float a : acc)
-          total += a;
-        sums[t] = total;
-      });
-    for (std::thread &w : workers)
-      w.join();
+/// Sums the 16-byte words of `streams` consecutive equal parts of
+/// [p, p + bytes), the parts read side by side (one load of each a step).
+template <int Streams>
+uint64_t sumStreams(const uint8_t *p, size_t bytes) {
+  using Word = uint64_t __attribute__((vector_size(16)));
+  Word acc[Streams][4] = {};
+  size_t part = bytes / Streams;
+  for (size_t i = 0; i + 64 <= part; i += 64)
+    for (int s = 0; s < Streams; ++s)
+      for (int j = 0; j < 4; ++j) {
+        Word w;
+        std::memcpy(&w, p + s * part + i + 16 * j, sizeof(w));
+        acc[s][j] += w;
+      }
+  Word total = {};
+  for (auto &stream : acc)
+    for (Word w : stream)
+      total += w;
+  return total[0] + total[1];
+}
+
+/// The machine's read bandwidth: `threads` threads summing disjoint parts
+/// of a 512 MiB buffer, each thread reading `streams` streams side by side.
+/// One stream a thread leaves the memory system idle on some CPUs (on a
+/// Zen 5 EPYC, 2 threads read 48 to 52 GB/s so and 57 to 62 with two
+/// streams each): best() takes the best of 1, 2 and 4, so that a kernel's
+/// fraction of the bandwidth is against the best a simple loop gets.
+struct ReadProbe {
+  int threads = 1;
+  uint64_t (*sum)(const uint8_t *, size_t) = &sumStreams<1>;
+
+  static std::vector<uint8_t> &buffer() {
+    static std::vector<uint8_t> bytes(size_t(512) << 20, 1);
+    return bytes;
+  }
+
+  struct Pass {
+    const ReadProbe *probe;
+    std::vector<uint64_t> sums;
+    int (*threadNum)();
   };
-  double seconds = timeIt(body, minTime);
-  return double(buffer.size() * sizeof(float)) / seconds / 1e9;
+
+  /// Thread `t`'s part of a pass.
+  static void read(Pass &p, int t) {
+    std::vector<uint8_t> &bytes = buffer();
+    size_t part = bytes.size() / p.probe->threads;
+    p.sums[t] = p.probe->sum(bytes.data() + t * part, part);
+  }
+
+  /// GB/s of one pass over the buffer. Once the JIT has loaded libomp, the
+  /// pass runs on the kernels' own OpenMP threads: threads of its own would
+  /// share the cores with OpenMP's, which spin for a while after each call.
+  double pass() const {
+    using Parallel = void (*)(void (*)(void *), void *, unsigned, unsigned);
+    auto parallel = reinterpret_cast<Parallel>(
+        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("GOMP_parallel"));
+    auto threadNum = reinterpret_cast<int (*)()>(
+        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(
+            "omp_get_thread_num"));
+    Pass p{this, std::vector<uint64_t>(threads), threadNum};
+    double start = now();
+    if (parallel && threadNum) {
+      parallel(
+          [](void *data) {
+            Pass &p = *static_cast<Pass *>(data);
+            read(p, p.threadNum());
+          },
+          &p, unsigned(threads), 0);
+    } else {
+      std::vector<std::thread> workers;
+      for (int t = 0; t < threads; ++t)
+        workers.emplace_back([&p, t] { read(p, t); });
+      for (std::thread &w : workers)
+        w.join();
+    }
+    double seconds = now() - start;
+    const std::vector<uint64_t> &sums = p.sums;
+    // The sums are used, so that no loop is optimized away.
+    uint64_t total = std::accumulate(sums.begin(), sums.end(), uint64_t(0));
+    asm volatile("" : : "r"(total));
+    return double(buffer().size()) / seconds / 1e9;
+  }
+
+  /// The pattern that reads fastest, each timed for minTime / 3 seconds;
+  /// `gbps` is its median pass.
+  static ReadProbe best(int threads, double minTime, double &gbps) {
+    ReadProbe result;
+    gbps = 0;
+    for (auto *sum : {&sumStreams<1>, &sumStreams<2>, &sumStreams<4>}) {
+      ReadProbe probe{threads, sum};
+      probe.pass();
+      std::vector<double> passes;
+      double start = now();
+      while (passes.size() < 3 || now() - start < minTime / 3)
+        passes.push_back(probe.pass());
+      std::sort(passes.begin(), passes.end());
+      if (passes[passes.size() / 2] > gbps) {
+        gbps = passes[passes.size() / 2];
+        result = probe;
+      }
+    }
+    return result;
+  }
+};
+
+/// A cold row's time and the bandwidth it is read against.
+struct PairedTime {
+  double seconds, gbps;
+};
+
+/// Median seconds per call of `body` and median GB/s of `probe`, passes of
+/// the probe alternating with the calls, for at least `minTime` seconds: the
+/// bandwidth a shared machine gives moves from second to second, and a cold
+/// kernel's fraction of it is read against the passes around its own calls.
+PairedTime timePaired(const std::function<void()> &body,
+                      const ReadProbe &probe, double minTime) {
+  body();
+  std::vector<double> samples, passes;
+  double start = now();
+  while (samples.size() < 3 || now() - start < minTime) {
+    passes.push_back(probe.pass());
+    double t0 = now();
+    body();
+    samples.push_back(now() - t0);
+  }
+  std::sort(samples.begin(), samples.end());
+  std::sort(passes.begin(), passes.end());
+  return {samples[samples.size() / 2], passes[passes.size() / 2]};
 }
 
 /// Sets the OpenMP threads of the JIT-compiled code (libomp is loaded by
@@ -401,7 +505,7 @@ struct Record {
   int64_t m;
   int threads;
   bool cold;
-  double ms, gbps, fraction;
+  double ms, gbps, fraction, bandwidth;
 };
 
 void writeJson(FILE *out, const std::vector<Record> &records) {
@@ -411,10 +515,11 @@ void writeJson(FILE *out, const std::vector<Record> &records) {
                  "  {\"kernel\": \"%s\", \"format\": \"%s\", "
                  "\"bits_per_weight\": %.4f, \"m\": %lld, \"threads\": %d, "
                  "\"cache\": \"%s\", \"ms\": %.6f, \"gbps\": %.3f, "
-                 "\"bandwidth_fraction\": %.4f}%s\n",
+                 "\"bandwidth_fraction\": %.4f, \"bandwidth_gbps\": %.3f}%s\n",
                  r.kernel.c_str(), r.format.c_str(), r.bitsPerWeight,
                  (long long)r.m, r.threads, r.cold ? "cold" : "warm", r.ms,
-                 r.gbps, r.fraction, i + 1 < records.size() ? "," : "");
+                 r.gbps, r.fraction, r.bandwidth,
+                 i + 1 < records.size() ? "," : "");
   std::fprintf(out, "]\n");
 }
 
@@ -442,14 +547,6 @@ std::optional<int64_t> parseCount(const char *text, int64_t least) {
   if (errno || end == text || *end || value < least)
     return std::nullopt;
   return value;
-}
-
-/// Seconds per matrix of `model` on `inputs` (a call computes `copies`).
-double timePerMatrix(CompiledModel &model, std::vector<rt::Array> &inputs,
-                     int64_t copies, double minTime) {
-  std::vector<rt::Array> outputs;
-  return timeIt([&] { llvm::cantFail(model.run(inputs, &outputs)); }, minTime) /
-         double(copies);
 }
 
 } // namespace
@@ -631,10 +728,11 @@ int main(int argc, char **argv) {
               std::thread::hardware_concurrency(),
               cache ? (std::to_string(cache >> 20) + " MiB").c_str()
                     : "not reported");
-  std::vector<double> bandwidth;
-  for (int t : c.threads) {
-    bandwidth.push_back(readBandwidth(t, c.minTime));
-    std::printf(" %.1f GB/s (%d thread%s)", bandwidth.back(), t,
+  std::vector<double> bandwidth(c.threads.size());
+  std::vector<ReadProbe> probes;
+  for (auto [index, t] : llvm::enumerate(c.threads)) {
+    probes.push_back(ReadProbe::best(t, c.minTime, bandwidth[index]));
+    std::printf(" %.1f GB/s (%d thread%s)", bandwidth[index], t,
                 t == 1 ? "" : "s");
   }
   Problem problem(c);
@@ -683,8 +781,11 @@ int main(int argc, char **argv) {
               "with vpmaddubsw and vpshufb), float = "
               "tern's float matmul (f32 weights as arguments; int8 and f16: "
               "constant weights as keep= stores them)\n\n");
-  std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s\n", "M", "threads",
-              "cache", "kernel", "format", "bits", "ms", "GB/s", "of bw");
+  std::printf("Warm rows are read against the bandwidth above, cold rows "
+              "against passes of its probe between their calls (bw).\n");
+  std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s %7s\n", "M",
+              "threads", "cache", "kernel", "format", "bits", "ms", "GB/s",
+              "of bw", "bw");
 
   double weights = double(c.n * c.k);
   std::vector<Record> records;
@@ -694,10 +795,12 @@ int main(int argc, char **argv) {
     double gbps = bytes / seconds / 1e9;
     Record r{kernel,        format,  8 * bytes / weights,
              batch,         threads, cold,
-             seconds * 1e3, gbps,    gbps / bw};
-    std::printf("%5lld %7d %5s  %-13s %-12s %6.2f %10.4f %8.1f %6.0f%%\n",
-                (long long)batch, threads, cold ? "cold" : "warm", kernel,
-                format, r.bitsPerWeight, r.ms, gbps, 100 * r.fraction);
+             seconds * 1e3, gbps,    gbps / bw,
+             bw};
+    std::printf(
+        "%5lld %7d %5s  %-13s %-12s %6.2f %10.4f %8.1f %6.0f%% %7.1f\n",
+        (long long)batch, threads, cold ? "cold" : "warm", kernel, format,
+        r.bitsPerWeight, r.ms, gbps, 100 * r.fraction, bw);
     std::fflush(stdout);
     records.push_back(r);
   };
@@ -902,44 +1005,63 @@ int main(int argc, char **argv) {
       return 1;
 
     std::vector<float> blasOut(batch * c.n);
-    for (auto [index, threads] : llvm::enumerate(c.threads)) {
+    for (size_t index = 0; index < c.threads.size(); ++index) {
+      int threads = c.threads[index];
       setOpenMPThreads(threads);
       double bw = bandwidth[index];
+      const ReadProbe &probe = probes[index];
       for (bool isCold : {false, true}) {
         if (isCold && !c.cold)
           continue;
         Kernels &k = isCold ? cold : warm;
-        int64_t copies = isCold ? ternaryCopies : 1;
-        int64_t floats = isCold ? floatCopies : 1;
-        std::vector<rt::Array> &fin = isCold ? coldFloatInputs : floatInputs;
+        // Times `body`, which computes `matrices` matrices a call, and
+        // reports its time per matrix.
+        auto timeRow = [&](const char *kernel, const char *format,
+                           double bytes, int64_t matrices,
+                           const std::function<void()> &body) {
+          double seconds, against = bw;
+          if (isCold) {
+            PairedTime paired = timePaired(body, probe, c.minTime);
+            seconds = paired.seconds;
+            against = paired.gbps;
+          } else {
+            seconds = timeIt(body, c.minTime);
+          }
+          report(batch, threads, against, isCold, kernel, format, bytes,
+                 seconds / double(matrices));
+        };
+        auto timeModel = [&](const char *kernel, const char *format,
+                             double bytes, CompiledModel &model,
+                             std::vector<rt::Array> &inputs,
+                             int64_t coldMatrices) {
+          std::vector<rt::Array> outputs;
+          timeRow(kernel, format, bytes, isCold ? coldMatrices : 1,
+                  [&] { llvm::cantFail(model.run(inputs, &outputs)); });
+        };
         if (c.wants("f32"))
-          report(batch, threads, bw, isCold, "tern f32", "bitmaps", bitmapBytes,
-                 timePerMatrix(*k.f32, ternaryInputs, copies, c.minTime));
+          timeModel("tern f32", "bitmaps", bitmapBytes, *k.f32, ternaryInputs,
+                    ternaryCopies);
         if (c.wants("i16"))
-          report(batch, threads, bw, isCold, "tern i16", "bitmaps", bitmapBytes,
-                 timePerMatrix(*k.i16, ternaryInputs, copies, c.minTime));
+          timeModel("tern i16", "bitmaps", bitmapBytes, *k.i16, ternaryInputs,
+                    ternaryCopies);
         if (c.wants("int8"))
-          report(batch, threads, bw, isCold, "tern int8", "dot codes", dotBytes,
-                 timePerMatrix(*k.int8, ternaryInputs, copies, c.minTime));
+          timeModel("tern int8", "dot codes", dotBytes, *k.int8, ternaryInputs,
+                    ternaryCopies);
         if (base3)
-          report(batch, threads, bw, isCold, "tern int8", "base3", base3Bytes,
-                 timePerMatrix(*k.base3, ternaryInputs,
-                               isCold ? base3Copies : 1, c.minTime));
+          timeModel("tern int8", "base3", base3Bytes, *k.base3, ternaryInputs,
+                    base3Copies);
         if (sherry)
-          report(batch, threads, bw, isCold, "tern int8", "sherry", sherryBytes,
-                 timePerMatrix(*k.sherry, ternaryInputs,
-                               isCold ? sherryCopies : 1, c.minTime));
+          timeModel("tern int8", "sherry", sherryBytes, *k.sherry,
+                    ternaryInputs, sherryCopies);
         if (c.wants("float"))
-          report(batch, threads, bw, isCold, "float", "f32", floatBytes,
-                 timePerMatrix(*k.floating, fin, floats, c.minTime));
+          timeModel("float", "f32", floatBytes, *k.floating,
+                    isCold ? coldFloatInputs : floatInputs, floatCopies);
         if (c.wants("kept-int8"))
-          report(batch, threads, bw, isCold, "float", "int8", int8Bytes,
-                 timePerMatrix(*k.int8Weights, ternaryInputs,
-                               isCold ? int8Copies : 1, c.minTime));
+          timeModel("float", "int8", int8Bytes, *k.int8Weights, ternaryInputs,
+                    int8Copies);
         if (c.wants("kept-f16"))
-          report(batch, threads, bw, isCold, "float", "f16", halfBytes,
-                 timePerMatrix(*k.halfWeights, ternaryInputs,
-                               isCold ? halfCopies : 1, c.minTime));
+          timeModel("float", "f16", halfBytes, *k.halfWeights, ternaryInputs,
+                    halfCopies);
 #ifdef TERN_HAVE_OPENBLAS
         if (!c.wants("openblas"))
           continue;
@@ -951,25 +1073,19 @@ int main(int argc, char **argv) {
           return reinterpret_cast<const float *>(
               coldFloatInputs[1 + call++ % floatCopies].data.data());
         };
-        double blas;
+        // One matrix a call: the cold calls cycle through the copies.
         if (batch == 1)
-          blas = timeIt(
-              [&] {
-                cblas_sgemv(CblasRowMajor, CblasTrans, int(c.k), int(c.n), 1.0f,
-                            weightsOf(), int(c.n), x.data(), 1, 0.0f,
-                            blasOut.data(), 1);
-              },
-              c.minTime);
+          timeRow("openblas", "f32", floatBytes, 1, [&] {
+            cblas_sgemv(CblasRowMajor, CblasTrans, int(c.k), int(c.n), 1.0f,
+                        weightsOf(), int(c.n), x.data(), 1, 0.0f,
+                        blasOut.data(), 1);
+          });
         else
-          blas = timeIt(
-              [&] {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                            int(batch), int(c.n), int(c.k), 1.0f, x.data(),
-                            int(c.k), weightsOf(), int(c.n), 0.0f,
-                            blasOut.data(), int(c.n));
-              },
-              c.minTime);
-        report(batch, threads, bw, isCold, "openblas", "f32", floatBytes, blas);
+          timeRow("openblas", "f32", floatBytes, 1, [&] {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(batch),
+                        int(c.n), int(c.k), 1.0f, x.data(), int(c.k),
+                        weightsOf(), int(c.n), 0.0f, blasOut.data(), int(c.n));
+          });
 #endif
       }
     }
