@@ -158,8 +158,7 @@ double timeIt(const std::function<void()> &body, double minTime) {
 
 /// Sums the 16-byte words of `streams` consecutive equal parts of
 /// [p, p + bytes), the parts read side by side (one load of each a step).
-template <int Streams>
-uint64_t sumStreams(const uint8_t *p, size_t bytes) {
+template <int Streams> uint64_t sumStreams(const uint8_t *p, size_t bytes) {
   using Word = uint64_t __attribute__((vector_size(16)));
   Word acc[Streams][4] = {};
   size_t part = bytes / Streams;
@@ -270,8 +269,8 @@ struct PairedTime {
 /// the probe alternating with the calls, for at least `minTime` seconds: the
 /// bandwidth a shared machine gives moves from second to second, and a cold
 /// kernel's fraction of it is read against the passes around its own calls.
-PairedTime timePaired(const std::function<void()> &body,
-                      const ReadProbe &probe, double minTime) {
+PairedTime timePaired(const std::function<void()> &body, const ReadProbe &probe,
+                      double minTime) {
   body();
   std::vector<double> samples, passes;
   double start = now();
@@ -783,9 +782,8 @@ int main(int argc, char **argv) {
               "constant weights as keep= stores them)\n\n");
   std::printf("Warm rows are read against the bandwidth above, cold rows "
               "against passes of its probe between their calls (bw).\n");
-  std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s %7s\n", "M",
-              "threads", "cache", "kernel", "format", "bits", "ms", "GB/s",
-              "of bw", "bw");
+  std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s %7s\n", "M", "threads",
+              "cache", "kernel", "format", "bits", "ms", "GB/s", "of bw", "bw");
 
   double weights = double(c.n * c.k);
   std::vector<Record> records;
@@ -793,14 +791,11 @@ int main(int argc, char **argv) {
                     const char *kernel, const char *format, double bytes,
                     double seconds) {
     double gbps = bytes / seconds / 1e9;
-    Record r{kernel,        format,  8 * bytes / weights,
-             batch,         threads, cold,
-             seconds * 1e3, gbps,    gbps / bw,
-             bw};
-    std::printf(
-        "%5lld %7d %5s  %-13s %-12s %6.2f %10.4f %8.1f %6.0f%% %7.1f\n",
-        (long long)batch, threads, cold ? "cold" : "warm", kernel, format,
-        r.bitsPerWeight, r.ms, gbps, 100 * r.fraction, bw);
+    Record r{kernel,        format, 8 * bytes / weights, batch, threads, cold,
+             seconds * 1e3, gbps,   gbps / bw,           bw};
+    std::printf("%5lld %7d %5s  %-13s %-12s %6.2f %10.4f %8.1f %6.0f%% %7.1f\n",
+                (long long)batch, threads, cold ? "cold" : "warm", kernel,
+                format, r.bitsPerWeight, r.ms, gbps, 100 * r.fraction, bw);
     std::fflush(stdout);
     records.push_back(r);
   };
@@ -1016,8 +1011,8 @@ int main(int argc, char **argv) {
         Kernels &k = isCold ? cold : warm;
         // Times `body`, which computes `matrices` matrices a call, and
         // reports its time per matrix.
-        auto timeRow = [&](const char *kernel, const char *format,
-                           double bytes, int64_t matrices,
+        auto timeRow = [&](const char *kernel, const char *format, double bytes,
+                           int64_t matrices,
                            const std::function<void()> &body) {
           double seconds, against = bw;
           if (isCold) {

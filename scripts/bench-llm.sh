@@ -15,7 +15,9 @@
 # Prints compile (or session) time, the prompt's time and tokens/s, the
 # time per new token and tokens/s, and the weight bytes a token reads with
 # the rate that means and its fraction of the machine's read bandwidth
-# (measured by tern-kernel-bench in the same run). A benchmark, not a
+# (tern-kernel-bench's probe, measured before and after each run: each row
+# is read against the mean of the two, which the row prints; a shared
+# machine's bandwidth moves from minute to minute). A benchmark, not a
 # test: run it on an otherwise idle machine.
 #
 #   scripts/bench-llm.sh [DIR]    (default /tmp/tern-llm; needs ~12 GB)
@@ -95,9 +97,19 @@ print(','.join(map(str, np.random.default_rng(0).integers(0, vocab, int(sys.argv
 " "$dir/model.onnx" "$prompt_length")
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 echo "model: $dir/model.onnx, $((weights / 1048576)) MiB of float32 weights"
-bandwidth=$("$build/bin/tern-kernel-bench" --n 64 --k 64 --batch 1 --threads "$threads" \
-  --min-time 0.5 | sed -n 's/.*read bandwidth.* \([0-9.]*\) GB\/s ('"$threads"' thread.*/\1/p' | head -1)
+# The read bandwidth now (GB/s, tern-kernel-bench's probe).
+measure_bandwidth() {
+  "$build/bin/tern-kernel-bench" --n 64 --k 64 --batch 1 --threads "$threads" \
+    --kernels int8 --min-time 0.5 |
+    sed -n 's/.*read bandwidth.* \([0-9.]*\) GB\/s ('"$threads"' thread.*/\1/p' | head -1
+}
+bandwidth=$(measure_bandwidth)
 echo "machine: $cpu, $(nproc) cores; $threads threads; read bandwidth $bandwidth GB/s; prompt $prompt_length tokens, $tokens new"
+# Sets `bandwidth` to the mean of the one measured before a run (`$1`) and
+# one measured now.
+bandwidth_around() {
+  bandwidth=$(awk -v a="$1" -v b="$(measure_bandwidth)" 'BEGIN { printf "%.1f", (a + b) / 2 }')
+}
 
 # One row of the results: NAME, compile|session, its seconds ("-" for
 # none), the prompt's ms, ms a token, and the weight bytes a token reads
@@ -157,8 +169,10 @@ import sys, gguf
 r = gguf.GGUFReader(sys.argv[1])
 print(sum(int(t.n_bytes) for t in r.tensors if t.name != 'token_embd.weight'))
 " "$gguf")
+    before=$(measure_bandwidth)
     "$llama_bin/llama-bench" -m "$gguf" -p "$prompt_length" -n "$tokens" \
       -t "$threads" -r 3 -o csv >"$dir/llama-$lower.csv" 2>"$dir/llama-$lower.log"
+    bandwidth_around "$before"
     # llama-bench's tokens/s of the prompt and of decoding, as ms.
     # shellcheck disable=SC2046
     row "llama.cpp $type" session - $(/usr/bin/python3 -c "
@@ -171,14 +185,18 @@ print(int(sys.argv[2]) * 1000 / prompt, 1000 / decode)
   done
 fi
 
+before=$(measure_bandwidth)
 node "$ort/generate-ort.mjs" "$dir/model.onnx" --prompt-ids "$ids" \
   --max-new-tokens "$tokens" --threads "$threads" >"$dir/ort.txt" 2>"$dir/ort.log"
+bandwidth_around "$before"
 report "onnxruntime f32" "$dir/ort.log" "$matmul_bytes"
 
 if [ "${FLOAT:-0}" = 1 ]; then
+  before=$(measure_bandwidth)
   "$build/bin/tern-generate" "$dir/model.onnx" --prompt-ids "$ids" \
     --max-new-tokens "$tokens" --num-threads "$threads" --cpu native \
     --compile-cache none >"$dir/float.txt" 2>"$dir/float.log"
+  bandwidth_around "$before"
   report "tern f32" "$dir/float.log" "$matmul_bytes"
   if cmp -s "$dir/float.txt" "$dir/ort.txt"; then
     echo "tern f32 and onnxruntime generate the same $tokens tokens"
@@ -227,10 +245,12 @@ for l in json.load(open(sys.argv[1]))['layers']:
     total += l['planes'] * (l['rows'] * codes + 4 * l['rows'] * groups)
 print(int(total))
 " "$dir/$name.json" "$bits")
+    before=$(measure_bandwidth)
     "$build/bin/tern-generate" "$quantized" --prompt-ids "$ids" \
       --max-new-tokens "$tokens" --num-threads "$threads" --cpu native \
       --ternary-activations "$activations" --compile-cache none "${direct[@]}" \
       >"$dir/$name-$activations.txt" 2>"$dir/$name-$activations.log"
+    bandwidth_around "$before"
     report "tern $name $activations" "$dir/$name-$activations.log" "$bytes"
   done
 done
