@@ -195,13 +195,16 @@ struct ReadProbe {
     const ReadProbe *probe;
     std::vector<uint64_t> sums;
     int (*threadNum)();
+    int (*teamSize)();
   };
 
-  /// Thread `t`'s part of a pass.
-  static void read(Pass &p, int t) {
+  /// Parts t, t + team, ... of a pass (one each when the team has the
+  /// threads asked for; every part is read whatever size it has).
+  static void read(Pass &p, int t, int team) {
     std::vector<uint8_t> &bytes = buffer();
     size_t part = bytes.size() / p.probe->threads;
-    p.sums[t] = p.probe->sum(bytes.data() + t * part, part);
+    for (int i = t; i < p.probe->threads; i += team)
+      p.sums[i] = p.probe->sum(bytes.data() + i * part, part);
   }
 
   /// GB/s of one pass over the buffer. Once the JIT has loaded libomp, the
@@ -211,22 +214,24 @@ struct ReadProbe {
     using Parallel = void (*)(void (*)(void *), void *, unsigned, unsigned);
     auto parallel = reinterpret_cast<Parallel>(
         llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("GOMP_parallel"));
-    auto threadNum = reinterpret_cast<int (*)()>(
-        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(
-            "omp_get_thread_num"));
-    Pass p{this, std::vector<uint64_t>(threads), threadNum};
+    auto symbol = [](const char *name) {
+      return reinterpret_cast<int (*)()>(
+          llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(name));
+    };
+    Pass p{this, std::vector<uint64_t>(threads), symbol("omp_get_thread_num"),
+           symbol("omp_get_num_threads")};
     double start = now();
-    if (parallel && threadNum) {
+    if (parallel && p.threadNum && p.teamSize) {
       parallel(
           [](void *data) {
             Pass &p = *static_cast<Pass *>(data);
-            read(p, p.threadNum());
+            read(p, p.threadNum(), p.teamSize());
           },
           &p, unsigned(threads), 0);
     } else {
       std::vector<std::thread> workers;
       for (int t = 0; t < threads; ++t)
-        workers.emplace_back([&p, t] { read(p, t); });
+        workers.emplace_back([this, &p, t] { read(p, t, threads); });
       for (std::thread &w : workers)
         w.join();
     }
@@ -245,14 +250,10 @@ struct ReadProbe {
     gbps = 0;
     for (auto *sum : {&sumStreams<1>, &sumStreams<2>, &sumStreams<4>}) {
       ReadProbe probe{threads, sum};
-      probe.pass();
-      std::vector<double> passes;
-      double start = now();
-      while (passes.size() < 3 || now() - start < minTime / 3)
-        passes.push_back(probe.pass());
-      std::sort(passes.begin(), passes.end());
-      if (passes[passes.size() / 2] > gbps) {
-        gbps = passes[passes.size() / 2];
+      double seconds = timeIt([&] { probe.pass(); }, minTime / 3);
+      double rate = double(buffer().size()) / seconds / 1e9;
+      if (rate > gbps) {
+        gbps = rate;
         result = probe;
       }
     }
