@@ -75,6 +75,29 @@ struct RowBroadcastRead : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
+/// A `vector.transfer_read` of one element from memory (0-d, or every
+/// dimension 1 and in bounds) as a scalar load where the read is, and a
+/// broadcast. Upstream's scalar transfer lowering instead loads where an
+/// extract of the read is: after a dealloc of the buffer that bufferization
+/// placed between the two (a reduction's 0-d accumulator), a read after
+/// free that returned garbage in about one run in ten.
+struct ScalarReadInPlace : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    VectorType type = read.getVectorType();
+    if (!isa<MemRefType>(read.getBase().getType()) || read.getMask() ||
+        type.isScalable() || type.getNumElements() != 1 ||
+        !llvm::all_of(read.getInBoundsValues(), [](bool b) { return b; }))
+      return failure();
+    Value scalar = memref::LoadOp::create(rewriter, read.getLoc(),
+                                          read.getBase(), read.getIndices());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(read, type, scalar);
+    return success();
+  }
+};
+
 /// An `scf.for` carrying an n-D vector (a register block of accumulators)
 /// carries its rows instead: LLVM keeps vectors of a power-of-two size in
 /// registers across iterations, but not aggregates or odd-sized vectors.
@@ -375,7 +398,7 @@ struct LowerVectorForCPUPass
     {
       RewritePatternSet patterns(ctx);
       vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-      patterns.add<RowBroadcastRead>(ctx, /*benefit=*/2);
+      patterns.add<RowBroadcastRead, ScalarReadInPlace>(ctx, /*benefit=*/2);
       patterns.add<ReduceInLanes>(ctx);
       vector::BroadcastOp::getCanonicalizationPatterns(patterns, ctx);
       vector::ShapeCastOp::getCanonicalizationPatterns(patterns, ctx);

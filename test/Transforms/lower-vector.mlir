@@ -196,3 +196,28 @@ func.func @odd_chunks(%x: memref<288xf32>, %f0: f32) -> f32 {
   }
   return %r : f32
 }
+
+// -----
+
+// A one-element read is a scalar load where the read is, not where its
+// extract is: here the buffer is freed in between (bufferization puts the
+// dealloc of a reduction's 0-d accumulator right after its last read), and
+// a load after the dealloc read freed memory.
+// CHECK-LABEL: func.func @scalar_read_before_dealloc
+// CHECK:       %[[ALLOC:.*]] = memref.alloc() : memref<1x1xf32>
+// CHECK:       memref.store
+// CHECK:       %[[LOADED:.*]] = memref.load %[[ALLOC]]
+// CHECK-NEXT:  memref.dealloc %[[ALLOC]]
+// CHECK-NOT:   memref.load
+// CHECK:       vector.reduction <add>, %{{.*}}, %[[LOADED]]
+func.func @scalar_read_before_dealloc(%x: vector<16xf32>, %init: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %pad = ub.poison : f32
+  %alloc = memref.alloc() : memref<1x1xf32>
+  memref.store %init, %alloc[%c0, %c0] : memref<1x1xf32>
+  %acc = vector.transfer_read %alloc[%c0, %c0], %pad : memref<1x1xf32>, vector<f32>
+  memref.dealloc %alloc : memref<1x1xf32>
+  %a = vector.extract %acc[] : f32 from vector<f32>
+  %s = vector.multi_reduction <add>, %x, %a [0] : vector<16xf32> to f32
+  return %s : f32
+}
