@@ -356,13 +356,13 @@ void tern::quant::packKernelBitmaps(const KernelBitmaps &layout,
 }
 
 KernelDotCodes tern::quant::KernelDotCodes::get(int64_t k, int64_t groupSize,
-                                                int64_t lanes, Format format) {
+                                                int64_t width, Format format) {
   KernelDotCodes layout;
   layout.format = format;
   layout.k = k;
   layout.groupSize = groupSize == 0 ? k : groupSize;
   layout.groups = layout.groupSize == 0 ? 0 : k / layout.groupSize;
-  layout.lanes = lanes;
+  layout.lanes = format == Format::Sherry ? 2 * width : width;
   layout.setsPerGroup = ceilDiv(layout.groupSize, layout.setCodes());
   return layout;
 }
@@ -425,11 +425,11 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
     return (p * blocks + n / layout.lanes) * layout.blockBytes() +
            (j / layout.groupSize) * layout.groupBytes() +
            (j % layout.groupSize / setCodes) * layout.setBytes() +
-           4 * (n % layout.lanes);
+           layout.laneBytes() * (n % layout.lanes);
   };
   if (layout.format == KernelDotCodes::Format::Sherry) {
-    // Lanes of six 5-bit quad fields; padding quads are field 0 (their
-    // activations are zeros).
+    // 16-bit lanes of three 5-bit quad fields; padding quads are field 0
+    // (their activations are zeros).
     std::fill(out, out + bytes, uint8_t(0));
     for (int64_t p = 0; p < planes; ++p)
       for (int64_t n = 0; n < rows; ++n) {
@@ -438,10 +438,10 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
           unsigned field = 0;
           [[maybe_unused]] bool sherry = encodeSherryQuad(in + j, field);
           assert(sherry && "a quad without exactly one zero");
-          uint32_t lane = field << (5 * (j % layout.groupSize % setCodes / 4));
+          unsigned lane = field << (5 * (j % layout.groupSize % setCodes / 4));
           int64_t at = laneOf(p, n, j);
-          for (int byte = 0; byte < 4; ++byte)
-            out[at + byte] |= uint8_t(lane >> (8 * byte));
+          out[at] |= uint8_t(lane);
+          out[at + 1] |= uint8_t(lane >> 8);
         }
       }
     return;

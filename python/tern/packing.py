@@ -9,6 +9,9 @@ import numpy as np
 ZERO_POS, PLUS, ZERO_NEG, MINUS = 0, 1, 2, 3
 
 CODES_PER_BYTE = {"sign_magnitude": 4, "offset_binary": 4, "base3": 5}
+# Every layout: those above, and sherry's 5-bit fields, one per quad of 4
+# codes that holds exactly one zero.
+LAYOUTS = sorted(list(CODES_PER_BYTE) + ["sherry"])
 
 
 def code_values(codes):
@@ -29,11 +32,35 @@ def codes_of(values, negative_zero=None):
     return codes.astype(np.uint8)
 
 
+def pack_sherry_row(row):
+    """One row of sherry: per quad of 4 codes the position of its one zero
+    (2 bits), then the signs of the other three in order (1 = -1), as 5-bit
+    fields filled from bit 0 of byte 0 up, the last byte padded with 0."""
+    k = len(row)
+    if k % 4:
+        raise ValueError("sherry packs quads of 4 codes: K = %d" % k)
+    values = code_values(row)
+    bits = []
+    for q in range(k // 4):
+        quad = values[4 * q:4 * q + 4]
+        zeros = [j for j in range(4) if quad[j] == 0]
+        if len(zeros) != 1 or np.any(row[4 * q:4 * q + 4] == ZERO_NEG):
+            raise ValueError("sherry needs one zero (0+) a quad, quad %d" % q)
+        signs = [int(v < 0) for v in quad if v != 0]
+        field = zeros[0] | signs[0] << 2 | signs[1] << 3 | signs[2] << 4
+        bits += [(field >> b) & 1 for b in range(5)]
+    bits += [0] * (-len(bits) % 8)
+    return bytes(sum(bits[8 * i + b] << b for b in range(8))
+                 for i in range(len(bits) // 8))
+
+
 def pack(codes, layout):
     """Packs a tensor of codes (rows along the last axis) into bytes."""
     codes = np.asarray(codes, dtype=np.uint8)
     k = codes.shape[-1]
     rows = codes.reshape(-1, k)
+    if layout == "sherry":
+        return b"".join(pack_sherry_row(row) for row in rows)
     per = CODES_PER_BYTE[layout]
     row_bytes = (k + per - 1) // per
     out = bytearray()

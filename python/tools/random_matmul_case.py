@@ -38,8 +38,10 @@ def main():
     parser.add_argument("--batch", type=int, help="M (default: random)")
     parser.add_argument("--k", type=int,
                         help="K when --group-size is 0 (default: random)")
-    parser.add_argument("--layout", choices=sorted(packing.CODES_PER_BYTE),
-                        help="packing (default: random)")
+    parser.add_argument("--layout", choices=packing.LAYOUTS,
+                        help="packing (default: random, not sherry); sherry "
+                        "draws one zero in every quad of 4 codes and needs K "
+                        "and G multiples of 4")
     parser.add_argument("--int8-exact", action="store_true",
                         help="activations that per-row int8 quantization "
                         "holds exactly: multiples of 2^-6 with a largest "
@@ -70,6 +72,12 @@ def main():
     has_bias = bool(rng.integers(0, 2))
 
     values = rng.integers(-1, 2, size=(planes, rows, k))
+    if layout == "sherry":
+        szt = False
+        values = rng.choice([-1, 1], size=(planes, rows, k // 4, 4))
+        zero = rng.integers(0, 4, size=(planes, rows, k // 4))
+        np.put_along_axis(values, zero[..., None], 0, axis=-1)
+        values = values.reshape(planes, rows, k)
     negative_zero = rng.integers(0, 2, size=values.shape).astype(bool) if szt else None
     codes = packing.codes_of(values, negative_zero)
     blob = packing.pack(codes, layout)

@@ -383,38 +383,41 @@ TEST(PackingTest, SherryQuadFields) {
 }
 
 TEST(PackingTest, KernelDotCodesSherry) {
-  // 5 rows of K = 56 in groups of 28, blocks of 4 rows: two sets of 24
-  // codes (6 quads) per group, the second holding one quad and five of
-  // padding; 16 bytes a set.
+  // 9 rows of K = 56 in groups of 28 for registers of 4 i32 lanes: blocks
+  // of 8 rows (a register's i16 lanes), three sets of 12 codes (3 quads)
+  // per group, the last holding one quad and two of padding; 16 bytes a
+  // set.
   KernelDotCodes layout =
       KernelDotCodes::get(56, 28, 4, KernelDotCodes::Format::Sherry);
-  ASSERT_EQ(layout.quads(), 6);
-  ASSERT_EQ(layout.setsPerGroup, 2);
-  ASSERT_EQ(layout.paddedGroup(), 48);
-  ASSERT_EQ(layout.blockBytes(), 64);
-  std::vector<uint8_t> codes(5 * 56);
+  ASSERT_EQ(layout.quads(), 3);
+  ASSERT_EQ(layout.lanes, 8);
+  ASSERT_EQ(layout.setsPerGroup, 3);
+  ASSERT_EQ(layout.paddedGroup(), 36);
+  ASSERT_EQ(layout.setBytes(), 16);
+  ASSERT_EQ(layout.blockBytes(), 96);
+  ASSERT_EQ(layout.blocks(9), 2);
+  std::vector<uint8_t> codes(9 * 56);
   for (size_t q = 0; q < codes.size() / 4; ++q)
     for (size_t j = 0; j < 4; ++j)
       codes[4 * q + j] = j == (q * 5 + q / 3) % 4 ? kZeroPos
                          : (q * 7 + j) % 3 == 0   ? kMinus
                                                   : kPlus;
   std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
-  packKernelDotCodes(layout, codes.data(), 1, 5, out.data());
+  packKernelDotCodes(layout, codes.data(), 1, 9, out.data());
   // Lane i of a set holds quad s of row i in bits 5s to 5s + 4; padding
-  // quads and rows hold field 0, bits 30 and 31 are 0.
+  // quads and rows hold field 0, bit 15 is 0.
   for (int64_t block = 0; block < 2; ++block)
     for (int64_t g = 0; g < 2; ++g)
-      for (int64_t set = 0; set < 2; ++set)
-        for (int64_t i = 0; i < 4; ++i) {
-          const uint8_t *lane = &out[block * 64 + g * 32 + set * 16 + 4 * i];
-          uint32_t fields = uint32_t(lane[0]) | uint32_t(lane[1]) << 8 |
-                            uint32_t(lane[2]) << 16 | uint32_t(lane[3]) << 24;
-          EXPECT_EQ(fields >> 30, 0u);
-          int64_t n = block * 4 + i;
-          for (int64_t s = 0; s < 6; ++s) {
-            int64_t inGroup = set * 24 + 4 * s;
+      for (int64_t set = 0; set < 3; ++set)
+        for (int64_t i = 0; i < 8; ++i) {
+          const uint8_t *lane = &out[block * 96 + g * 48 + set * 16 + 2 * i];
+          unsigned fields = unsigned(lane[0]) | unsigned(lane[1]) << 8;
+          EXPECT_EQ(fields >> 15, 0u);
+          int64_t n = block * 8 + i;
+          for (int64_t s = 0; s < 3; ++s) {
+            int64_t inGroup = set * 12 + 4 * s;
             uint32_t word = decodeSherryQuad((fields >> (5 * s)) & 31);
-            if (n >= 5 || inGroup >= 28) {
+            if (n >= 9 || inGroup >= 28) {
               EXPECT_EQ((fields >> (5 * s)) & 31, 0u);
               continue;
             }

@@ -134,41 +134,46 @@ struct KernelDotCodes {
   /// ceil(v · 256 / 243), v = Σ_s (t_s + 1) · 3^(4 - s): then 3 · b = 256 ·
   /// (t_0 + 1) + b', b' the byte of the digits after the first, so each
   /// quad's digits come out of the byte by multiplying by 3 (1.6 bits per
-  /// weight), or, for Sherry's 3:4 codes, six 5-bit quad fields a lane (the
-  /// zero's position and three signs, as `#tern.packing<sherry>` stores
-  /// them) that a table lookup turns into the quad's 4 bytes t + 1 (1.33
-  /// bits per weight).
+  /// weight), or, for Sherry's 3:4 codes, three 5-bit quad fields in a
+  /// 16-bit lane (the zero's position and three signs, as
+  /// `#tern.packing<sherry>` stores them) that a table lookup turns into
+  /// the quad's 4 bytes t + 1 or the quad's dot product with the
+  /// activations (1.33 bits per weight).
   enum class Format { TwoBit, Base3, Sherry };
   /// Codes of a row per set: four quads of 4.
   static constexpr int64_t kSetCodes = 16;
   /// Codes of a row per base-3 set: five quads of 4.
   static constexpr int64_t kBase3SetCodes = 20;
-  /// Codes of a row per Sherry set: six quads of 4.
-  static constexpr int64_t kSherrySetCodes = 24;
+  /// Codes of a row per Sherry set: three quads of 4.
+  static constexpr int64_t kSherrySetCodes = 12;
 
   Format format = Format::TwoBit;
   int64_t k = 0;
   /// Codes per group (K for one group per row).
   int64_t groupSize = 0;
   int64_t groups = 0;
-  /// Rows per block, a multiple of 4.
+  /// Rows per block: a register's i32 lanes (V), or its i16 lanes (2V) for
+  /// Sherry's fields.
   int64_t lanes = 0;
   int64_t setsPerGroup = 0;
 
   /// The layout of rows of `k` codes in groups of `groupSize` (0 for one
-  /// group per row) in blocks of `lanes` rows; `groupSize` must divide `k`
-  /// and 4 must divide `lanes`.
-  static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t lanes,
+  /// group per row) for registers of `width` i32 lanes (blocks of `width`
+  /// rows, 2 · `width` for Sherry's fields); `groupSize` must divide `k`
+  /// and 4 must divide `width`.
+  static KernelDotCodes get(int64_t k, int64_t groupSize, int64_t width,
                             Format format = Format::TwoBit);
   /// Quads of 4 codes per set, and codes per set.
   int64_t quads() const {
-    return format == Format::Base3 ? 5 : format == Format::Sherry ? 6 : 4;
+    return format == Format::Base3 ? 5 : format == Format::Sherry ? 3 : 4;
   }
   int64_t setCodes() const { return 4 * quads(); }
   /// Codes of a group with its padding.
   int64_t paddedGroup() const { return setsPerGroup * setCodes(); }
+  /// Bytes of a row's lane in a set: 4 (an i32), 2 for Sherry's fields.
+  int64_t laneBytes() const { return format == Format::Sherry ? 2 : 4; }
   /// Bytes of one set of one block of rows: one register.
-  int64_t setBytes() const { return 4 * lanes; }
+  int64_t setBytes() const { return laneBytes() * lanes; }
   /// Bytes of one group of one block of rows.
   int64_t groupBytes() const { return setsPerGroup * setBytes(); }
   /// Bytes of one block of rows.

@@ -1,10 +1,10 @@
 //===- TernDotToLLVM.cpp - Kernel ops to the instructions they name -------===//
 //
 // This file implements convert-tern-dot-to-llvm: the byte dot products
-// (tern.dot2, tern.dot4) and the decodes of Sherry and base-3 codes
-// (tern.decode_sherry, tern.decode_base3) of the ternary kernels as the x86
-// instructions they name (LLVM intrinsic calls) or as generic vector
-// arithmetic.
+// (tern.dot2, tern.dot4), the decodes of Sherry and base-3 codes
+// (tern.decode_sherry, tern.decode_base3) and the lookups of Sherry's quad
+// sums (tern.lookup) of the ternary kernels as the x86 instructions they
+// name (LLVM intrinsic calls) or as generic vector arithmetic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -212,6 +212,40 @@ struct LowerDecodeSherry : OpRewritePattern<mlir::tern::DecodeSherryOp> {
     }
     rewriter.replaceOpWithNewOp<vector::BitCastOp>(op, op.getCodes().getType(),
                                                    words);
+    return success();
+  }
+};
+
+/// tern.lookup as a vpermw (table first, then the indices, as the
+/// intrinsic takes them), or lane by lane: each index masked to the table's
+/// length, its entry extracted and the entries gathered into a vector.
+struct LowerLookup : OpRewritePattern<mlir::tern::LookupOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(mlir::tern::LookupOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType type = op.getTable().getType();
+    if (op.getInstruction() == mlir::tern::LookupInstruction::Vpermw) {
+      assert(type.getNumElements() == 32 && "verified");
+      rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+          op, type, rewriter.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
+          ValueRange{op.getTable(), op.getIndices()});
+      return success();
+    }
+    int64_t lanes = type.getNumElements();
+    Value indices = arith::AndIOp::create(
+        rewriter, loc, op.getIndices(),
+        splatConstant(rewriter, loc, type, uint64_t(lanes - 1)));
+    SmallVector<Value> entries;
+    for (int64_t i = 0; i < lanes; ++i) {
+      Value at = arith::IndexCastUIOp::create(
+          rewriter, loc, rewriter.getIndexType(),
+          vector::ExtractOp::create(rewriter, loc, indices, i));
+      entries.push_back(vector::ExtractOp::create(
+          rewriter, loc, op.getTable(), ArrayRef<OpFoldResult>{at}));
+    }
+    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, type, entries);
     return success();
   }
 };
@@ -472,8 +506,8 @@ struct ConvertTernDotToLLVMPass
           ConvertTernDotToLLVMPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDecodeBase3, LowerDecodeSherry, LowerDot2, LowerDot4>(
-        &getContext());
+    patterns.add<LowerDecodeBase3, LowerDecodeSherry, LowerDot2, LowerDot4,
+                 LowerLookup>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

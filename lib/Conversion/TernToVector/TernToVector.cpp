@@ -169,11 +169,26 @@ private:
                                Value chunk, int64_t plane, int64_t rows,
                                int64_t batch, Value laneMask);
   Value emitDotBlocks(Value init);
+  Value emitDotForall(Value init, int64_t rows, int64_t blockRows,
+                      bool lookups);
+  Value emitDotTiles(Value slice, Value rowStart, Value rowSize,
+                     Value batchStart, Value batchSize, int64_t blockRows);
   Value emitDotTile(Value slice, Value row, Value column, Value m, Value local,
                     int64_t registers, int64_t batch);
+  Value emitTileStores(Value slice, ArrayRef<Value> totals, Value column,
+                       Value m, Value local, int64_t registers, int64_t batch);
+  bool looksUpSherrySums() const;
+  Value emitSherryTables();
+  Value emitLookupTile(Value slice, Value row, Value column, Value m,
+                       Value local, int64_t registers);
   SmallVector<Value>
   emitLoop(int64_t count, ValueRange values,
            function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  SmallVector<Value>
+  emitRuns(int64_t runLength, ValueRange totals,
+           function_ref<SmallVector<Value>(ValueRange)> start,
+           function_ref<SmallVector<Value>(Value, ValueRange)> set,
+           function_ref<SmallVector<Value>(ValueRange, ValueRange)> finish);
   /// How a set's quads meet the activations (emitDotSets).
   enum class SetSums { Shifted, Scaled, Split };
   SmallVector<Value> emitDotSets(ValueRange sums, Value row, Value m,
@@ -195,6 +210,11 @@ private:
   /// Activation rows of a parallel iteration from which its base-3 codes
   /// are decoded once (emitDecodedBase3) rather than in every tile.
   static constexpr int64_t kDecodedMinBatch = 32;
+  /// Sherry's lookup tiles (emitLookupTile): registers of 2V rows a tile.
+  static constexpr int64_t kLookupTileRegisters = 4;
+  /// Sets a lookup tile sums in i16 lanes before widening them: a quad's
+  /// sum is at most 3 · 127 in magnitude, a set's three quads 1143.
+  static constexpr int64_t kLookupSetsPerRun = 32767 / (3 * 3 * 127);
 
   OpBuilder &b;
   Location loc;
@@ -230,8 +250,13 @@ private:
   /// With integer activations, each row's scale (M, f32).
   Value rowScales;
   /// With dot products, each group's sum of the int8 activations (M x
-  /// groups, i32), and the scales as P x groups x N (rounded up to V), f32.
+  /// groups, i32), and the scales as P x groups x N (rounded up to a
+  /// block of rows, dotCodes.lanes), f32.
   Value activationSums, alphas;
+  /// While the lookup tiles of Sherry's codes are emitted: per activation
+  /// row and quad of K (padded), the 32 sums Σ t · x a field can name (M x
+  /// quads x 32, i16; emitSherryTables).
+  Value sherryTables;
 
   /// Whether the result starts from zero (no bias, no shifts): the tiles
   /// then write their sums into an uninitialized result instead of adding
@@ -773,8 +798,7 @@ Value KernelEmitter::transposeScales() {
   Value scales = op.getScales();
   auto type = cast<RankedTensorType>(scales.getType());
   bool planes = type.getRank() == 3;
-  int64_t width = schedule.width;
-  int64_t paddedRows = ceilDiv(layout.rows, width) * width;
+  int64_t paddedRows = ceilDiv(layout.rows, dotCodes.lanes) * dotCodes.lanes;
   AffineExpr p = getAffineDimExpr(0, ctx), g = getAffineDimExpr(1, ctx),
              n = getAffineDimExpr(2, ctx);
   SmallVector<AffineExpr> in = {n, g};
@@ -835,10 +859,12 @@ Value KernelEmitter::transposeScales() {
 /// V) and blocks of activation rows, so that products with few outputs and
 /// many activation rows (convolutions) run on every thread too. Tiles
 /// write whole registers of V outputs: the result is computed with N
-/// rounded up to a multiple of V, and the extra columns cut off.
+/// rounded up to a block of rows of the codes (V, 2V for Sherry's), and
+/// the extra columns cut off. Sherry's codes with fewer activation rows
+/// than a tile takes (a decoder's step) are looked up instead: one table
+/// of sums a row, then lookup tiles (emitLookupTile).
 Value KernelEmitter::emitDotBlocks(Value init) {
-  int64_t width = schedule.width;
-  int64_t rows = ceilDiv(layout.rows, width) * width;
+  int64_t rows = ceilDiv(layout.rows, dotCodes.lanes) * dotCodes.lanes;
   if (rows != layout.rows) {
     SmallVector<OpFoldResult> low(2, b.getIndexAttr(0));
     SmallVector<OpFoldResult> high = {b.getIndexAttr(0),
@@ -849,9 +875,53 @@ Value KernelEmitter::emitDotBlocks(Value init) {
                init, low, high, zeroF32())
                .getResult();
   }
-  int64_t blockRows =
-      std::min(ceilDiv(schedule.blockRows, width), ceilDiv(rows, width)) *
-      width;
+  int64_t blockRows = std::min(ceilDiv(schedule.blockRows, dotCodes.lanes),
+                               ceilDiv(rows, dotCodes.lanes)) *
+                      dotCodes.lanes;
+  Value result;
+  if (!looksUpSherrySums()) {
+    result = emitDotForall(init, rows, blockRows, /*lookups=*/false);
+  } else {
+    // Blocks of at least one lookup tile: each tile reads one table row
+    // per set, so fewer, taller tiles read the tables less.
+    int64_t tileRows = kLookupTileRegisters * dotCodes.lanes;
+    int64_t lookupBlockRows =
+        std::min(ceilDiv(std::max(schedule.blockRows, tileRows), tileRows) *
+                     tileRows,
+                 rows);
+    Value batch = tensor::DimOp::create(b, loc, x, 0);
+    Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, batch,
+                                      index(schedule.dotTileBatch));
+    auto branch = scf::IfOp::create(b, loc, init.getType(), few,
+                                    /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(branch.thenBlock());
+    sherryTables = emitSherryTables();
+    scf::YieldOp::create(
+        b, loc, emitDotForall(init, rows, lookupBlockRows, /*lookups=*/true));
+    sherryTables = Value();
+    b.setInsertionPointToStart(branch.elseBlock());
+    scf::YieldOp::create(
+        b, loc, emitDotForall(init, rows, blockRows, /*lookups=*/false));
+    b.setInsertionPointAfter(branch);
+    result = branch.getResult(0);
+  }
+  if (rows == layout.rows)
+    return result;
+  RankedTensorType resultType = op.getResult().getType();
+  SmallVector<OpFoldResult> resultSizes = {
+      tensor::getMixedSize(b, loc, result, 0), b.getIndexAttr(layout.rows)};
+  return tensor::ExtractSliceOp::create(
+      b, loc, resultType, result,
+      SmallVector<OpFoldResult>(2, b.getIndexAttr(0)), resultSizes,
+      SmallVector<OpFoldResult>(2, b.getIndexAttr(1)));
+}
+
+/// The scf.forall of emitDotBlocks over `rows` output rows (padded) in
+/// blocks of `blockRows`, with dot-product tiles or (`lookups`) Sherry's
+/// lookup tiles, one activation row at a time.
+Value KernelEmitter::emitDotForall(Value init, int64_t rows, int64_t blockRows,
+                                   bool lookups) {
   int64_t rowBlocks = ceilDiv(rows, blockRows);
   int64_t blockBatch = schedule.blockBatch;
   Value batch = tensor::DimOp::create(b, loc, x, 0);
@@ -877,6 +947,37 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   Value slice =
       tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
 
+  if (lookups) {
+    // Each activation row, in tiles of kLookupTileRegisters registers of
+    // 2V rows, then one register at a time.
+    int64_t registerRows = dotCodes.lanes;
+    slice = emitTiledLoop(batchSize, 1, slice, [&](Value m, int64_t, Value t) {
+      return emitTiledLoop(
+          rowSize, kLookupTileRegisters * registerRows, t,
+          [&](Value column, int64_t rowStep, Value u) {
+            return emitLookupTile(u, add(rowStart, column), column,
+                                  add(batchStart, m), m,
+                                  rowStep / registerRows);
+          },
+          registerRows);
+    });
+  } else {
+    slice =
+        emitDotTiles(slice, rowStart, rowSize, batchStart, batchSize, blockRows);
+  }
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offsets, sizes,
+                                        strides);
+  b.setInsertionPointAfter(forall);
+  return forall.getResult(0);
+}
+
+/// The dot-product tiles of one block of emitDotForall: output rows
+/// [rowStart, + rowSize) for activation rows [batchStart, + batchSize).
+Value KernelEmitter::emitDotTiles(Value slice, Value rowStart, Value rowSize,
+                                  Value batchStart, Value batchSize,
+                                  int64_t blockRows) {
+  int64_t width = schedule.width;
   // Tiles of MB activation rows (then one at a time) by R registers of V
   // rows (then one register at a time). Rows taken one at a time (M = 1
   // when a decoder generates) of short rows of codes (a block of at most
@@ -929,21 +1030,7 @@ Value KernelEmitter::emitDotBlocks(Value init) {
     }
     slice = branch.getResult(0);
   }
-
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offsets, sizes,
-                                        strides);
-  b.setInsertionPointAfter(forall);
-  Value result = forall.getResult(0);
-  if (rows == layout.rows)
-    return result;
-  RankedTensorType resultType = op.getResult().getType();
-  SmallVector<OpFoldResult> resultSizes = {
-      tensor::getMixedSize(b, loc, result, 0), b.getIndexAttr(layout.rows)};
-  return tensor::ExtractSliceOp::create(
-      b, loc, resultType, result,
-      SmallVector<OpFoldResult>(2, b.getIndexAttr(0)), resultSizes,
-      SmallVector<OpFoldResult>(2, b.getIndexAttr(1)));
+  return slice;
 }
 
 /// One dot-product tile: output rows [row, row + registers · V) (columns
@@ -994,9 +1081,17 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
     return result;
   };
   SmallVector<Value> totals = emitLoop(layout.groups, zeros, groupBody);
+  return emitTileStores(slice, totals, column, m, local, registers, batch);
+}
 
-  // slice[local + i, column + lanes] += s[m + i] · total[i, r] (= without
-  // an init)
+/// Writes a tile's totals (`batch` activation rows of `registers` registers
+/// of V f32, row-major) times each activation row's scale:
+/// slice[local + i, column + lanes] += s[m + i] · total[i, r] (= without an
+/// init).
+Value KernelEmitter::emitTileStores(Value slice, ArrayRef<Value> totals,
+                                    Value column, Value m, Value local,
+                                    int64_t registers, int64_t batch) {
+  int64_t width = schedule.width;
   for (int64_t i = 0; i < batch; ++i) {
     Value scale = tensor::ExtractOp::create(b, loc, rowScales,
                                             ValueRange{add(m, index(i))});
@@ -1021,6 +1116,180 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
   return slice;
 }
 
+/// Whether single activation rows read Sherry's codes by lookups in
+/// tables of sums (emitLookupTile): where a register of fields holds 32
+/// rows' (16-bit lanes, V = 16), one per entry of a 32-entry table.
+bool KernelEmitter::looksUpSherrySums() const {
+  return dotCodes.format == q::KernelDotCodes::Format::Sherry &&
+         dotCodes.lanes == 32;
+}
+
+/// For each activation row m and quad q of the (padded) int8 activations,
+/// the sum each Sherry field f can name: tables[m, q, f] = Σ_j t_j(f) ·
+/// x[m, 4q + j], t_j(f) the code at position j of the quad with field f
+/// (at most 3 · 127 in magnitude). Built once per call, before the blocks'
+/// threads: 64 bytes a quad (229 KB at K = 14336), which stays in cache.
+Value KernelEmitter::emitSherryTables() {
+  Type i16 = b.getI16Type();
+  int64_t fields = dotCodes.lanes;
+  int64_t quads = layout.groups * dotCodes.paddedGroup() / kDotDepth;
+  auto entriesType = VectorType::get({fields}, i16);
+  // codes[j][f] = t_j(f), from the fields' own decoding.
+  SmallVector<Value> codes;
+  for (int64_t j = 0; j < kDotDepth; ++j) {
+    SmallVector<APInt> entries;
+    for (int64_t f = 0; f < fields; ++f) {
+      uint32_t word = q::decodeSherryQuad(unsigned(f));
+      entries.push_back(APInt(16, int64_t((word >> (8 * j)) & 0xFF) - 1,
+                              /*isSigned=*/true));
+    }
+    codes.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(entriesType, entries)));
+  }
+  Value batch = tensor::DimOp::create(b, loc, x, 0);
+  Value tables = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, quads, fields}, i16,
+      ValueRange{batch});
+  Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  auto loop = [&](Value upper, Value init,
+                  function_ref<Value(Value, Value)> body) {
+    return scf::ForOp::create(
+               b, loc, index(0), upper, index(1), ValueRange{init},
+               [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+                 OpBuilder::InsertionGuard inner(b);
+                 b.setInsertionPointToEnd(nb.getInsertionBlock());
+                 scf::YieldOp::create(b, loc, body(iv, args[0]));
+               })
+        .getResult(0);
+  };
+  return loop(batch, tables, [&](Value m, Value rowTables) {
+    return loop(index(quads), rowTables, [&](Value quad, Value current) {
+      Value four = arith::ExtSIOp::create(
+          b, loc, VectorType::get({kDotDepth}, i16),
+          vector::TransferReadOp::create(
+              b, loc, VectorType::get({kDotDepth}, b.getI8Type()), x,
+              ValueRange{m, mul(quad, kDotDepth)}, padByte,
+              ArrayRef<bool>{true}));
+      Value sums;
+      for (int64_t j = 0; j < kDotDepth; ++j) {
+        Value activation = vector::BroadcastOp::create(
+            b, loc, entriesType, vector::ExtractOp::create(b, loc, four, j));
+        Value term = arith::MulIOp::create(b, loc, activation, codes[j]);
+        sums = j == 0 ? term : arith::AddIOp::create(b, loc, sums, term);
+      }
+      return vector::TransferWriteOp::create(
+                 b, loc, sums, current, ValueRange{m, quad, index(0)},
+                 ArrayRef<bool>{true})
+          .getResult();
+    });
+  });
+}
+
+/// One lookup tile of Sherry's codes: output rows [row, row + registers ·
+/// 2V) (columns [column, ...) of the block's slice) for activation row m
+/// (row `local` of the slice). Per set and register of 2V rows' fields,
+/// quad s of the set is the register shifted right by 5s, and tern.lookup
+/// turns each lane's field into the sum Σ t · x of its quad, read from the
+/// row's table (emitSherryTables): one shift, one lookup and one i16 add a
+/// quad of 2V rows, no decoding and no dot product. The i16 sums widen to
+/// i32 every kLookupSetsPerRun sets; each group's then meet its scales.
+/// Exact: the sums are the dot-product kernels' (docs/Kernels.md).
+Value KernelEmitter::emitLookupTile(Value slice, Value row, Value column,
+                                    Value m, Value local, int64_t registers) {
+  int64_t width = schedule.width;
+  int64_t fields = dotCodes.lanes;
+  Type i16 = b.getI16Type();
+  auto fieldsType = VectorType::get({fields}, i16);
+  auto sumType = VectorType::get({width}, b.getI32Type());
+  auto splat = [&](VectorType type, int64_t value) -> Value {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(type,
+                               b.getIntegerAttr(type.getElementType(), value)));
+  };
+  auto instruction = LookupInstructionAttr::get(
+      b.getContext(), schedule.dot == Int8Dot::Vpdpbusd
+                          ? LookupInstruction::Vpermw
+                          : LookupInstruction::Generic);
+  Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  Value padEntry = arith::ConstantIntOp::create(b, loc, i16, 0);
+  Value firstBlock = arith::DivUIOp::create(b, loc, row, index(fields));
+  int64_t quads = dotCodes.quads();
+  // Registers of V outputs: two per register of fields.
+  int64_t outputs = 2 * registers;
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+
+  auto groupBody = [&](Value group, ValueRange totals) {
+    SmallVector<Value> result(totals);
+    for (int64_t p = 0; p < layout.planes; ++p) {
+      auto set = [&](Value inGroup, ValueRange sums) {
+        Value first = add(mul(group, setsPerGroup), inGroup);
+        SmallVector<Value> entries;
+        for (int64_t s = 0; s < quads; ++s)
+          entries.push_back(vector::TransferReadOp::create(
+              b, loc, fieldsType, sherryTables,
+              ValueRange{m, add(mul(first, quads), index(s)), index(0)},
+              padEntry, ArrayRef<bool>{true}));
+        Value byte = mul(first, dotCodes.setBytes());
+        SmallVector<Value> next(sums);
+        for (int64_t r = 0; r < registers; ++r) {
+          Value packed = vector::BitCastOp::create(
+              b, loc, fieldsType,
+              vector::TransferReadOp::create(
+                  b, loc, VectorType::get({2 * fields}, b.getI8Type()), bits,
+                  ValueRange{index(p), add(firstBlock, index(r)), byte},
+                  padByte, ArrayRef<bool>{true}));
+          for (int64_t s = 0; s < quads; ++s) {
+            Value indices =
+                s == 0 ? packed
+                       : arith::ShRUIOp::create(b, loc, packed,
+                                                splat(fieldsType, 5 * s))
+                             .getResult();
+            next[r] = arith::AddIOp::create(
+                b, loc, next[r],
+                LookupOp::create(b, loc, fieldsType, entries[s], indices,
+                                 instruction));
+          }
+        }
+        return next;
+      };
+      SmallVector<Value> sums = emitRuns(
+          kLookupSetsPerRun,
+          SmallVector<Value>(outputs, splat(sumType, 0)),
+          [&](ValueRange) {
+            return SmallVector<Value>(registers, splat(fieldsType, 0));
+          },
+          set,
+          [&](ValueRange wide, ValueRange narrow) {
+            SmallVector<Value> widened(wide);
+            for (int64_t o = 0; o < outputs; ++o) {
+              Value half = vector::ExtractStridedSliceOp::create(
+                  b, loc, narrow[o / 2], ArrayRef<int64_t>{(o % 2) * width},
+                  ArrayRef<int64_t>{width}, ArrayRef<int64_t>{1});
+              widened[o] = arith::AddIOp::create(
+                  b, loc, widened[o],
+                  arith::ExtSIOp::create(b, loc, sumType, half));
+            }
+            return widened;
+          });
+      for (int64_t o = 0; o < outputs; ++o) {
+        Value alpha = vector::TransferReadOp::create(
+            b, loc, vectorType, alphas,
+            ValueRange{index(p), group, add(row, index(o * width))}, zeroF32(),
+            ArrayRef<bool>{true});
+        result[o] = vector::FMAOp::create(
+            b, loc, alpha, arith::SIToFPOp::create(b, loc, vectorType, sums[o]),
+            result[o]);
+      }
+    }
+    return result;
+  };
+  SmallVector<Value> totals = emitLoop(
+      layout.groups, SmallVector<Value>(outputs, zero), groupBody);
+  return emitTileStores(slice, totals, column, m, local, outputs, 1);
+}
+
 /// Loops `body(iv, values)` over [0, count), or calls it once for a count
 /// of 1, threading `values` through.
 SmallVector<Value> KernelEmitter::emitLoop(
@@ -1036,6 +1305,33 @@ SmallVector<Value> KernelEmitter::emitLoop(
         scf::YieldOp::create(b, loc, body(iv, args));
       });
   return SmallVector<Value>(loop.getResults());
+}
+
+/// Loops over a group's sets in runs of at most `runLength`: a run starts
+/// its sums from the running totals (`start`), `set(s, sums)` adds set s
+/// of the group to them, and `finish(totals, sums)` adds the run's sums to
+/// the totals, as narrow sums that must be widened before they overflow do.
+SmallVector<Value> KernelEmitter::emitRuns(
+    int64_t runLength, ValueRange totals,
+    function_ref<SmallVector<Value>(ValueRange)> start,
+    function_ref<SmallVector<Value>(Value, ValueRange)> set,
+    function_ref<SmallVector<Value>(ValueRange, ValueRange)> finish) {
+  auto run = [&](Value first, int64_t count, ValueRange current) {
+    SmallVector<Value> part =
+        emitLoop(count, start(current), [&](Value iv, ValueRange args) {
+          return set(add(first, iv), args);
+        });
+    return finish(current, part);
+  };
+  SmallVector<Value> result(totals);
+  int64_t fullRuns = setsPerGroup / runLength;
+  if (fullRuns > 0)
+    result = emitLoop(fullRuns, result, [&](Value iv, ValueRange values) {
+      return run(mul(iv, runLength), runLength, values);
+    });
+  if (int64_t rest = setsPerGroup % runLength)
+    result = run(index(fullRuns * runLength), rest, result);
+  return result;
 }
 
 /// Adds every set of group `group` of plane `plane` to the i32 sums (one
@@ -1091,33 +1387,18 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
         DenseElementsAttr::get(type,
                                b.getIntegerAttr(type.getElementType(), value)));
   };
-  // The loop body over sets first, first + 1, ...
-  auto setsFrom = [&](Value first, SetSums form) {
-    return [&, first, form](Value set, ValueRange args) {
-      return emitDotSet(args, row, m, group, add(first, set), plane, registers,
-                        batch, form);
+  // The loop body over sets, summed as `form` says.
+  auto sets = [&](SetSums form) {
+    return [&, form](Value set, ValueRange args) {
+      return emitDotSet(args, row, m, group, set, plane, registers, batch,
+                        form);
     };
   };
-  // Runs of at most `runLength` sets: `start` gives a run's initial sums
-  // from the running totals, `finish` adds its sums to them.
   auto runs =
       [&](int64_t runLength, SetSums form,
           function_ref<SmallVector<Value>(ValueRange)> start,
           function_ref<SmallVector<Value>(ValueRange, ValueRange)> finish) {
-        auto run = [&](Value first, int64_t count, ValueRange totals) {
-          SmallVector<Value> part =
-              emitLoop(count, start(totals), setsFrom(first, form));
-          return finish(totals, part);
-        };
-        SmallVector<Value> result(sums);
-        int64_t fullRuns = setsPerGroup / runLength;
-        if (fullRuns > 0)
-          result = emitLoop(fullRuns, result, [&](Value iv, ValueRange totals) {
-            return run(mul(iv, runLength), runLength, totals);
-          });
-        if (int64_t rest = setsPerGroup % runLength)
-          result = run(index(fullRuns * runLength), rest, result);
-        return result;
+        return emitRuns(runLength, sums, start, sets(form), finish);
       };
 
   if (perQuad) {
@@ -1147,7 +1428,7 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
         });
   }
   if (schedule.dot != Int8Dot::Pmaddubsw)
-    return emitLoop(setsPerGroup, sums, setsFrom(index(0), SetSums::Shifted));
+    return emitLoop(setsPerGroup, sums, sets(SetSums::Shifted));
 
   auto pairsType = VectorType::get({2 * width}, b.getI16Type());
   return runs(
@@ -1212,7 +1493,7 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
   // Register r of the tile is row block (row / V + r), whose codes for this
   // group and set are 4V bytes.
   Value block = arith::DivUIOp::create(b, loc, row, index(width));
-  Value byte = mul(first, 4 * width);
+  Value byte = mul(first, dotCodes.setBytes());
   SmallVector<Value> result(sums);
   int64_t accumulators = registers * batch;
   for (int64_t r = 0; r < registers; ++r) {
@@ -1229,15 +1510,22 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
       emitBase3Dots(result, read(0), read(1), xs, r, registers, batch, scaled);
       continue;
     }
-    Value packed = vector::BitCastOp::create(
-        b, loc, wordsType,
-        vector::TransferReadOp::create(
-            b, loc, dataType, bits,
-            ValueRange{index(plane), add(block, index(r)), byte}, padByte,
-            ArrayRef<bool>{true}));
     if (dotCodes.format == q::KernelDotCodes::Format::Sherry) {
-      // Quad s's field in bits 5s to 5s + 4 of each lane: one shift, one
-      // lookup, one dot product.
+      // Register r's V rows are half of a block of 2V, whose fields are
+      // 16-bit lanes: widened to i32, quad s's field is in bits 5s to 5s +
+      // 4 of each lane. One shift, one lookup, one dot product a quad.
+      Value rows = add(block, index(r));
+      Value half = arith::RemUIOp::create(b, loc, rows, index(2));
+      Value fieldBytes = vector::TransferReadOp::create(
+          b, loc, VectorType::get({2 * width}, b.getI8Type()), bits,
+          ValueRange{index(plane),
+                     arith::DivUIOp::create(b, loc, rows, index(2)),
+                     add(byte, mul(half, 2 * width))},
+          padByte, ArrayRef<bool>{true});
+      Value packed = arith::ExtUIOp::create(
+          b, loc, wordsType,
+          vector::BitCastOp::create(
+              b, loc, VectorType::get({width}, b.getI16Type()), fieldBytes));
       auto instruction = LookupInstructionAttr::get(
           b.getContext(), schedule.dot == Int8Dot::Vpdpbusd
                               ? LookupInstruction::Vpermi2d
@@ -1257,6 +1545,12 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
       }
       continue;
     }
+    Value packed = vector::BitCastOp::create(
+        b, loc, wordsType,
+        vector::TransferReadOp::create(
+            b, loc, dataType, bits,
+            ValueRange{index(plane), add(block, index(r)), byte}, padByte,
+            ArrayRef<bool>{true}));
     if (dotCodes.format == q::KernelDotCodes::Format::Base3) {
       auto decoded = emitDecodeBase3(packed);
       emitBase3Dots(result, decoded.getQuads(), decoded.getFifth(), xs, r,

@@ -87,6 +87,28 @@ func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
 
 // -----
 
+// tern.lookup: vpermw (the table first, as the intrinsic takes it), or each
+// index masked to the table's length and its entry extracted.
+
+// CHECK-LABEL: func.func @lookup
+// CHECK-SAME:  (%[[T:.*]]: vector<32xi16>, %[[I:.*]]: vector<32xi16>, %[[U:.*]]: vector<4xi16>, %[[J:.*]]: vector<4xi16>)
+// CHECK:       %[[V:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.hi.512"(%[[T]], %[[I]]) : (vector<32xi16>, vector<32xi16>) -> vector<32xi16>
+// CHECK:       %[[M:.*]] = arith.andi %[[J]], %{{.*}} : vector<4xi16>
+// CHECK:       %[[I0:.*]] = vector.extract %[[M]][0] : i16 from vector<4xi16>
+// CHECK:       %[[X0:.*]] = arith.index_castui %[[I0]] : i16 to index
+// CHECK:       vector.extract %[[U]][%[[X0]]] : i16 from vector<4xi16>
+// CHECK-COUNT-3: vector.extract %[[U]][%{{.*}}] : i16 from vector<4xi16>
+// CHECK:       vector.from_elements
+// CHECK-NOT:   tern.lookup
+func.func @lookup(%t: vector<32xi16>, %i: vector<32xi16>, %u: vector<4xi16>,
+                  %j: vector<4xi16>) -> (vector<32xi16>, vector<4xi16>) {
+  %0 = tern.lookup <vpermw> %t[%i] : vector<32xi16>
+  %1 = tern.lookup <generic> %u[%j] : vector<4xi16>
+  return %0, %1 : vector<32xi16>, vector<4xi16>
+}
+
+// -----
+
 // tern.decode_base3 (b = 81 · digit 4 + r): digit 4 is [b >= 81] +
 // [b >= 162] (unsigned compares, 162 = -94 as i8), r = b less 81 per bound
 // passed, and the quads of r one vpermi2b in a 128-entry table (r = 0: every

@@ -304,7 +304,7 @@ func.func @decode_sherry_width(%a: vector<8xi32>) {
 // -----
 
 func.func @decode_sherry_bytes(%a: vector<16xi32>) {
-  // expected-error @+1 {{'tern.decode_sherry' op cannot be vpermi2b, which looks up bytes (its fields are words): vpermi2d or generic}}
+  // expected-error @+1 {{'tern.decode_sherry' op cannot be vpermi2b, which looks up bytes or i16 (its fields name i32 words): vpermi2d or generic}}
   %0 = tern.decode_sherry <vpermi2b> %a : vector<16xi32> to vector<64xi8>
   return
 }
@@ -312,7 +312,7 @@ func.func @decode_sherry_bytes(%a: vector<16xi32>) {
 // -----
 
 func.func @decode_sherry_vpshufb(%a: vector<8xi32>) {
-  // expected-error @+1 {{'tern.decode_sherry' op cannot be vpshufb, which looks up bytes (its fields are words): vpermi2d or generic}}
+  // expected-error @+1 {{'tern.decode_sherry' op cannot be vpshufb, which looks up bytes or i16 (its fields name i32 words): vpermi2d or generic}}
   %0 = tern.decode_sherry <vpshufb> %a : vector<8xi32> to vector<32xi8>
   return
 }
@@ -410,5 +410,53 @@ func.func @rotate_type(%x: tensor<2x12xf32>, %l: tensor<3x3xf32>, %r: tensor<4x4
 func.func @rotate_sizes(%x: tensor<2x12xf32>, %l: tensor<2x2xf32>, %r: tensor<4x4xf32>) {
   // expected-error @+1 {{'tern.rotate' op expects the matrices' sizes to multiply to K = 12, got 2 x 4}}
   %0 = tern.rotate %x by(%l, %r : tensor<2x2xf32>, tensor<4x4xf32>) : tensor<2x12xf32>
+  return
+}
+
+// -----
+
+func.func @decode_sherry_vpermw(%a: vector<16xi32>) {
+  // expected-error @+1 {{'tern.decode_sherry' op cannot be vpermw, which looks up bytes or i16 (its fields name i32 words): vpermi2d or generic}}
+  %0 = tern.decode_sherry <vpermw> %a : vector<16xi32> to vector<64xi8>
+  return
+}
+
+// -----
+
+func.func @decode_base3_vpermw(%a: vector<64xi8>) {
+  // expected-error @+1 {{'tern.decode_base3' op cannot be vpermw, which looks up words (its digits are bytes): vpermi2b, vpshufb or generic}}
+  %0:2 = tern.decode_base3 <vpermw> %a : vector<64xi8>
+  return
+}
+
+// -----
+
+func.func @lookup_vpermw_width(%t: vector<16xi16>, %i: vector<16xi16>) {
+  // expected-error @+1 {{'tern.lookup' op with vpermw needs 32 lanes (a 512-bit register), got 16}}
+  %0 = tern.lookup <vpermw> %t[%i] : vector<16xi16>
+  return
+}
+
+// -----
+
+func.func @lookup_lanes(%t: vector<24xi16>, %i: vector<24xi16>) {
+  // expected-error @+1 {{'tern.lookup' op needs a power of 2 lanes, got 24}}
+  %0 = tern.lookup <generic> %t[%i] : vector<24xi16>
+  return
+}
+
+// -----
+
+func.func @lookup_instruction(%t: vector<32xi16>, %i: vector<32xi16>) {
+  // expected-error @+1 {{'tern.lookup' op cannot be vpermi2d, which does not look up i16: vpermw or generic}}
+  %0 = tern.lookup <vpermi2d> %t[%i] : vector<32xi16>
+  return
+}
+
+// -----
+
+func.func @lookup_types(%t: vector<32xi16>, %i: vector<16xi16>) {
+  // expected-error @+1 {{all of {table, indices, result} have same type}}
+  %0 = "tern.lookup"(%t, %i) <{instruction = #tern.lookup_instruction<generic>}> : (vector<32xi16>, vector<16xi16>) -> vector<32xi16>
   return
 }

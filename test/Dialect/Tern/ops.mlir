@@ -107,6 +107,18 @@ func.func @decode_sherry(%a: vector<16xi32>, %b: vector<8xi32>)
   return %0, %1 : vector<64xi8>, vector<32xi8>
 }
 
+// CHECK-LABEL: func.func @lookup
+// CHECK: tern.lookup <vpermw> %{{.*}}[%{{.*}}] : vector<32xi16>
+// CHECK: tern.lookup <generic> %{{.*}}[%{{.*}}] : vector<16xi16>
+// GENERIC-LABEL: sym_name = "lookup"
+// GENERIC: "tern.lookup"(%{{.*}}, %{{.*}}) <{instruction = #tern.lookup_instruction<vpermw>}>
+func.func @lookup(%t: vector<32xi16>, %i: vector<32xi16>, %u: vector<16xi16>,
+                  %j: vector<16xi16>) -> (vector<32xi16>, vector<16xi16>) {
+  %0 = tern.lookup <vpermw> %t[%i] : vector<32xi16>
+  %1 = tern.lookup <generic> %u[%j] : vector<16xi16>
+  return %0, %1 : vector<32xi16>, vector<16xi16>
+}
+
 // CHECK-LABEL: func.func @decode_base3
 // CHECK: %{{.*}}, %{{.*}} = tern.decode_base3 <vpermi2b> %{{.*}} : vector<64xi8>
 // CHECK: %{{.*}}, %{{.*}} = tern.decode_base3 <generic> %{{.*}} : vector<32xi8>

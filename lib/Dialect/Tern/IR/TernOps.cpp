@@ -14,6 +14,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -439,15 +440,38 @@ LogicalResult DecodeSherryOp::verify() {
     return emitOpError("needs 4 bytes per i32 lane: ")
            << bytes << " bytes for " << lanes << " lanes";
   if (getInstruction() == LookupInstruction::Vpermi2b ||
-      getInstruction() == LookupInstruction::Vpshufb)
+      getInstruction() == LookupInstruction::Vpshufb ||
+      getInstruction() == LookupInstruction::Vpermw)
     return emitOpError("cannot be ")
            << stringifyLookupInstruction(getInstruction())
-           << ", which looks up bytes (its fields are words): vpermi2d or "
-              "generic";
+           << ", which looks up bytes or i16 (its fields name i32 words): "
+              "vpermi2d or generic";
   if (getInstruction() == LookupInstruction::Vpermi2d && lanes != 16)
     return emitOpError("with vpermi2d needs 16 lanes (a 512-bit register), "
                        "got ")
            << lanes;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LookupOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LookupOp::verify() {
+  int64_t lanes = getTable().getType().getNumElements();
+  if (!llvm::isPowerOf2_64(lanes))
+    return emitOpError("needs a power of 2 lanes, got ") << lanes;
+  if (getInstruction() == LookupInstruction::Vpermw) {
+    if (lanes != 32)
+      return emitOpError("with vpermw needs 32 lanes (a 512-bit register), "
+                         "got ")
+             << lanes;
+    return success();
+  }
+  if (getInstruction() != LookupInstruction::Generic)
+    return emitOpError("cannot be ")
+           << stringifyLookupInstruction(getInstruction())
+           << ", which does not look up i16: vpermw or generic";
   return success();
 }
 
@@ -457,9 +481,12 @@ LogicalResult DecodeSherryOp::verify() {
 
 LogicalResult DecodeBase3Op::verify() {
   int64_t bytes = getBytes().getType().getNumElements();
-  if (getInstruction() == LookupInstruction::Vpermi2d)
-    return emitOpError("cannot be vpermi2d, which looks up words (its "
-                       "digits are bytes): vpermi2b, vpshufb or generic");
+  if (getInstruction() == LookupInstruction::Vpermi2d ||
+      getInstruction() == LookupInstruction::Vpermw)
+    return emitOpError("cannot be ")
+           << stringifyLookupInstruction(getInstruction())
+           << ", which looks up words (its digits are bytes): vpermi2b, "
+              "vpshufb or generic";
   if (getInstruction() == LookupInstruction::Vpermi2b && bytes != 64)
     return emitOpError("with vpermi2b needs 64 bytes (a 512-bit register), "
                        "got ")

@@ -120,19 +120,20 @@ def Tern_LookupGeneric : I32EnumAttrCase<"Generic", 0, "generic">;
 def Tern_LookupVpermi2d : I32EnumAttrCase<"Vpermi2d", 1, "vpermi2d">;
 def Tern_LookupVpermi2b : I32EnumAttrCase<"Vpermi2b", 2, "vpermi2b">;
 def Tern_LookupVpshufb : I32EnumAttrCase<"Vpshufb", 3, "vpshufb">;
+def Tern_LookupVpermw : I32EnumAttrCase<"Vpermw", 4, "vpermw">;
 
 def Tern_LookupInstruction : I32EnumAttr<"LookupInstruction",
-    "how tern.decode_sherry and tern.decode_base3 are lowered",
+    "how tern.decode_sherry, tern.decode_base3 and tern.lookup are lowered",
     [Tern_LookupGeneric, Tern_LookupVpermi2d, Tern_LookupVpermi2b,
-     Tern_LookupVpshufb]> {
+     Tern_LookupVpshufb, Tern_LookupVpermw]> {
   let cppNamespace = "::mlir::tern";
   let genSpecializedAttr = 0;
 }
 
 def Tern_LookupInstructionAttr
     : EnumAttr<Tern_Dialect, Tern_LookupInstruction, "lookup_instruction"> {
-  let summary = "the instructions a tern.decode_sherry or tern.decode_base3 "
-                "becomes";
+  let summary = "the instructions a tern.decode_sherry, tern.decode_base3 or "
+                "tern.lookup becomes";
   let description = [{
     `generic`: shifts, masks and adds on the lanes (about 15 vector
     instructions for tern.decode_sherry, 35 for tern.decode_base3), for any
@@ -144,7 +145,10 @@ def Tern_LookupInstructionAttr
     the digit 4 and the quotient by 9 of the rest as multiplies on i16
     lanes, then the 2-bit fields of the rest's two base-9 digits by two
     `vpshufb` lookups in 16-entry tables (SSSE3, AVX2, AVX-512BW); needs
-    16, 32 or 64 bytes.
+    16, 32 or 64 bytes. `vpermw` (tern.lookup): one AVX-512BW `vpermw`, a
+    lookup in a 32-entry table of i16 held in one register or read from
+    memory; needs 32 i16 lanes (a 512-bit register). `generic` for
+    tern.lookup: each lane's entry extracted and inserted, for any target.
   }];
   let assemblyFormat = "`<` $value `>`";
 }

@@ -284,6 +284,41 @@ def Tern_DecodeSherryOp : Tern_Op<"decode_sherry", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// LookupOp
+//===----------------------------------------------------------------------===//
+
+def Tern_LookupOp : Tern_Op<"lookup",
+    [Pure, AllTypesMatch<["table", "indices", "result"]>]> {
+  let summary = "each lane's entry of a table as long as the register";
+  let description = [{
+    For N lanes of i16 (N a power of 2):
+
+        result[i] = table[indices[i] & (N - 1)]
+
+    so the bits of an index above its low log2(N) are ignored, and a
+    kernel reaches the next field of a lane with one shift. The int8
+    kernels of `convert-tern-to-vector` read Sherry's 3:4 codes with it for
+    single activation rows (`KernelDotCodes::Format::Sherry`): `table`
+    holds the 32 sums Σ t · x that a quad of activations can meet, one per
+    5-bit field, and `indices` 32 rows' fields. `instruction` says what it
+    lowers to (`convert-tern-dot-to-llvm`): `vpermw` (N = 32, AVX-512BW) or
+    `generic`.
+
+    ```mlir
+    %sums = tern.lookup <vpermw> %table[%fields] : vector<32xi16>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I16]>:$table,
+                       VectorOfRankAndType<[1], [I16]>:$indices,
+                       Tern_LookupInstructionAttr:$instruction);
+  let results = (outs VectorOfRankAndType<[1], [I16]>:$result);
+  let assemblyFormat = [{
+    $instruction $table `[` $indices `]` attr-dict `:` type($table)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // DecodeBase3Op
 //===----------------------------------------------------------------------===//
 
