@@ -28,8 +28,8 @@
 # its 4.4 GB of weights are compiled into the code), PACKING (how the codes
 # are stored: sign_magnitude, the default, or base3: 1.6 bits a weight),
 # METHOD (ptqtp, the default, or sherry: 1.25 bits a weight stored, read as
-# 5-bit quad fields, 1.33 bits, by the int8 dot-product kernels on 512-bit
-# registers),
+# 5-bit quad fields, 1.33 bits, by the int8 kernels on 512-bit registers:
+# table lookups when a token is generated, dot products for the prompt),
 # BASE3_DIRECT (1: the int8 dot-product kernels read base-3 weights as
 # such, --ternary-base3-direct; 0: repacked to 2 bits; unset: the tools'
 # default, as such on AVX-512 VNNI with VBMI), ACTIVATIONS ("f32 int8"), EXCLUDE (a regular
@@ -223,7 +223,7 @@ for planes in $planes_list; do
     # the dot-product kernels read them). (The embedding is gathered a row
     # at a time, norms and rotary tables are small.) Kept layers: their
     # stored bits (int8 codes and f16 scales, f16, or f32).
-    # Sherry's fields: sets of 24 codes in 4 bytes, with vpdpbusd on
+    # Sherry's fields: sets of 12 codes in 2 bytes, with vpdpbusd on
     # 512-bit registers (int8 activations, an AVX-512 VNNI --cpu native).
     bits=2
     [ "$packing" = base3 ] && [ "$activations" = int8 ] &&
@@ -240,7 +240,7 @@ for l in json.load(open(sys.argv[1]))['layers']:
     group = l['group_size'] or l['cols']
     groups = l['cols'] // group
     codes = (groups * math.ceil(group / 20) * 20 * 1.6 / 8 if sys.argv[2] == 'base3'
-             else groups * math.ceil(group / 24) * 4 if sys.argv[2] == 'sherry'
+             else groups * math.ceil(group / 12) * 2 if sys.argv[2] == 'sherry'
              else l['cols'] / 4)
     total += l['planes'] * (l['rows'] * codes + 4 * l['rows'] * groups)
 print(int(total))

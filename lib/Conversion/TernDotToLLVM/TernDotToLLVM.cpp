@@ -242,8 +242,8 @@ struct LowerLookup : OpRewritePattern<mlir::tern::LookupOp> {
       Value at = arith::IndexCastUIOp::create(
           rewriter, loc, rewriter.getIndexType(),
           vector::ExtractOp::create(rewriter, loc, indices, i));
-      entries.push_back(vector::ExtractOp::create(
-          rewriter, loc, op.getTable(), ArrayRef<OpFoldResult>{at}));
+      entries.push_back(vector::ExtractOp::create(rewriter, loc, op.getTable(),
+                                                  ArrayRef<OpFoldResult>{at}));
     }
     rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, type, entries);
     return success();

@@ -546,8 +546,8 @@ struct ConvertTernToLinalgPass
     // Vector-level ops on builtin vectors (the kernels' dot products,
     // Sherry and base-3 decodes and Sherry's lookups) stay for
     // convert-tern-dot-to-llvm.
-    target.addLegalOp<DecodeBase3Op, DecodeSherryOp, Dot2Op, Dot4Op,
-                      LookupOp>();
+    target
+        .addLegalOp<DecodeBase3Op, DecodeSherryOp, Dot2Op, Dot4Op, LookupOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {

@@ -885,10 +885,9 @@ Value KernelEmitter::emitDotBlocks(Value init) {
     // Blocks of at least one lookup tile: each tile reads one table row
     // per set, so fewer, taller tiles read the tables less.
     int64_t tileRows = kLookupTileRegisters * dotCodes.lanes;
-    int64_t lookupBlockRows =
-        std::min(ceilDiv(std::max(schedule.blockRows, tileRows), tileRows) *
-                     tileRows,
-                 rows);
+    int64_t lookupBlockRows = std::min(
+        ceilDiv(std::max(schedule.blockRows, tileRows), tileRows) * tileRows,
+        rows);
     Value batch = tensor::DimOp::create(b, loc, x, 0);
     Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, batch,
                                       index(schedule.dotTileBatch));
@@ -962,8 +961,8 @@ Value KernelEmitter::emitDotForall(Value init, int64_t rows, int64_t blockRows,
           registerRows);
     });
   } else {
-    slice =
-        emitDotTiles(slice, rowStart, rowSize, batchStart, batchSize, blockRows);
+    slice = emitDotTiles(slice, rowStart, rowSize, batchStart, batchSize,
+                         blockRows);
   }
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, slice, out, offsets, sizes,
@@ -1177,9 +1176,9 @@ Value KernelEmitter::emitSherryTables() {
         Value term = arith::MulIOp::create(b, loc, activation, codes[j]);
         sums = j == 0 ? term : arith::AddIOp::create(b, loc, sums, term);
       }
-      return vector::TransferWriteOp::create(
-                 b, loc, sums, current, ValueRange{m, quad, index(0)},
-                 ArrayRef<bool>{true})
+      return vector::TransferWriteOp::create(b, loc, sums, current,
+                                             ValueRange{m, quad, index(0)},
+                                             ArrayRef<bool>{true})
           .getResult();
     });
   });
@@ -1255,8 +1254,7 @@ Value KernelEmitter::emitLookupTile(Value slice, Value row, Value column,
         return next;
       };
       SmallVector<Value> sums = emitRuns(
-          kLookupSetsPerRun,
-          SmallVector<Value>(outputs, splat(sumType, 0)),
+          kLookupSetsPerRun, SmallVector<Value>(outputs, splat(sumType, 0)),
           [&](ValueRange) {
             return SmallVector<Value>(registers, splat(fieldsType, 0));
           },
@@ -1285,8 +1283,8 @@ Value KernelEmitter::emitLookupTile(Value slice, Value row, Value column,
     }
     return result;
   };
-  SmallVector<Value> totals = emitLoop(
-      layout.groups, SmallVector<Value>(outputs, zero), groupBody);
+  SmallVector<Value> totals =
+      emitLoop(layout.groups, SmallVector<Value>(outputs, zero), groupBody);
   return emitTileStores(slice, totals, column, m, local, outputs, 1);
 }
 
