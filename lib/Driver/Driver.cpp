@@ -80,6 +80,7 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
         "decode base-3 codes with (use --ternary-int8-dot=generic, or leave "
         "base-3 codes repacked to 2 bits)");
   kernels.ternarySherryDirect = ternarySherryDirect;
+  kernels.ternarySherryLookups = ternarySherryLookups;
   kernels.fuseSiblingMatmuls = fuseSiblingMatmuls;
   return kernels;
 }

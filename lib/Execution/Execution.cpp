@@ -157,6 +157,7 @@ LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
     pipeline.ternaryInt8Dot = options.ternaryInt8Dot;
     pipeline.ternaryBase3Direct = options.ternaryBase3Direct;
     pipeline.ternarySherryDirect = options.ternarySherryDirect;
+    pipeline.ternarySherryLookups = options.ternarySherryLookups;
     pipeline.fuseSiblingMatmuls = options.fuseSiblingMatmuls;
     buildCPUPipeline(pm, pipeline);
   } else {
@@ -235,7 +236,8 @@ static std::string cacheKey(ModuleOp module, const ExecutionOptions &options) {
      << stringifyKernelActivations(options.ternaryActivations) << " dot "
      << stringifyInt8Dot(options.ternaryInt8Dot) << " base3 "
      << options.ternaryBase3Direct << " sherry " << options.ternarySherryDirect
-     << " fuse " << options.fuseSiblingMatmuls;
+     << " lookups " << options.ternarySherryLookups << " fuse "
+     << options.fuseSiblingMatmuls;
   std::array<uint8_t, 32> hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
   return llvm::toHex(hash, /*LowerCase=*/true);

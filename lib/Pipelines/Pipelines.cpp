@@ -107,6 +107,7 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
     kernels.int8Dot = options.ternaryInt8Dot;
     kernels.base3Direct = options.ternaryBase3Direct;
     kernels.sherryDirect = options.ternarySherryDirect;
+    kernels.sherryLookups = options.ternarySherryLookups;
     pm.addPass(createConvertTernToVector(kernels));
   }
   pm.addPass(createConvertTernToLinalg());

@@ -126,6 +126,11 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
            "(1.33 bits, one lookup and one dot product a quad of codes) "
            "instead of repacking them to 2-bit dot codes "
            "(docs/Kernels.md, \"Sherry's 3:4 weights\")">,
+    Option<"sherryLookups", "sherry-lookups", "bool", /*default=*/"true",
+           "With sherry-direct and vector-width=16, read Sherry's fields "
+           "for fewer activation rows than dot-tile-batch (a decoder's "
+           "step) by lookups in tables of sums of the activations "
+           "(vpermw) instead of decoding them for dot products">,
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
            "Output rows a register tile computes at once">,
     Option<"tileBatch", "tile-batch", "int64_t", /*default=*/"2",

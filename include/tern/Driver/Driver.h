@@ -76,6 +76,14 @@ struct ModelToolOptions {
                      "instead of as 2-bit codes (the default; "
                      "=false repacks them, docs/Kernels.md)"),
       llvm::cl::init(true)};
+  llvm::cl::opt<bool> ternarySherryLookups{
+      "ternary-sherry-lookups", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("With Sherry's fields read as such on 512-bit "
+                     "registers, compute a single activation row (a "
+                     "decoder's step) by vpermw lookups in tables of sums "
+                     "of its activations (the default; =false decodes the "
+                     "fields for dot products, docs/Kernels.md)"),
+      llvm::cl::init(true)};
   llvm::cl::opt<bool> fuseSiblingMatmuls{
       "fuse-sibling-matmuls", llvm::cl::cat(modelToolCategory()),
       llvm::cl::desc("Merge ternary matmuls that read the same activations "

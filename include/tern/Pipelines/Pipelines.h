@@ -79,6 +79,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "int8 dot-product kernels (convert-tern-to-vector's "
                      "sherry-direct)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> ternarySherryLookups{
+      *this, "ternary-sherry-lookups",
+      llvm::cl::desc("Read Sherry's fields for single activation rows by "
+                     "table lookups (convert-tern-to-vector's "
+                     "sherry-lookups)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> fuseSiblingMatmuls{
       *this, "fuse-sibling-matmuls",
       llvm::cl::desc("Merge the ternary matmuls that read the same "

@@ -44,6 +44,7 @@ struct Schedule {
   int64_t width;     ///< f32 lanes per vector, V
   bool integer;      ///< per-row int8 activations
   Int8Dot dot;       ///< with integer activations, how codes multiply them
+  bool lookups;      ///< Sherry's single rows by table lookups
   int64_t tileRows;  ///< output rows per register tile, R
   int64_t tileBatch; ///< activation rows per register tile, MB
   int64_t blockRows; ///< output rows per parallel iteration
@@ -1119,7 +1120,8 @@ Value KernelEmitter::emitTileStores(Value slice, ArrayRef<Value> totals,
 /// tables of sums (emitLookupTile): where a register of fields holds 32
 /// rows' (16-bit lanes, V = 16), one per entry of a 32-entry table.
 bool KernelEmitter::looksUpSherrySums() const {
-  return dotCodes.format == q::KernelDotCodes::Format::Sherry &&
+  return schedule.lookups &&
+         dotCodes.format == q::KernelDotCodes::Format::Sherry &&
          dotCodes.lanes == 32;
 }
 
@@ -1740,9 +1742,9 @@ struct ConvertTernToVectorPass
           << vectorWidth.getValue();
       return signalPassFailure();
     }
-    Schedule schedule = {vectorWidth,      integer,      *dot,
-                         tileRows,         tileBatch,    blockRows,
-                         dotTileRegisters, dotTileBatch, blockBatch};
+    Schedule schedule = {vectorWidth,  integer,   *dot,      sherryLookups,
+                         tileRows,     tileBatch, blockRows, dotTileRegisters,
+                         dotTileBatch, blockBatch};
     bool dots = *dot != Int8Dot::None;
 
     SmallVector<MatmulOp> matmuls;

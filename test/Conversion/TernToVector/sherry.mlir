@@ -14,6 +14,7 @@
 // codes.
 // RUN: tern-opt %s --tern-ternarize="method=sherry quiet=1" | tern-opt --convert-tern-to-vector="activations=int8 int8-dot=vpdpbusd vector-width=16" --canonicalize --cse | FileCheck %s
 // RUN: tern-opt %s --tern-ternarize="method=sherry quiet=1" | tern-opt --convert-tern-to-vector="activations=int8 int8-dot=generic vector-width=16" --canonicalize --cse | FileCheck %s --check-prefix=GENERIC
+// RUN: tern-opt %s --tern-ternarize="method=sherry quiet=1" | tern-opt --convert-tern-to-vector="activations=int8 int8-dot=vpdpbusd vector-width=16 sherry-lookups=0" --canonicalize --cse | FileCheck %s --check-prefix=DOTS
 // RUN: tern-opt %s --tern-ternarize="method=sherry quiet=1" | tern-opt --convert-tern-to-vector="activations=int8 int8-dot=vpdpbusd vector-width=8" | FileCheck %s --check-prefix=REPACK
 // RUN: tern-opt %s --tern-ternarize="method=sherry quiet=1" | tern-opt --convert-tern-to-vector="activations=int8 int8-dot=pmaddubsw vector-width=16" | FileCheck %s --check-prefix=REPACK
 // RUN: tern-opt %s --tern-ternarize="method=sherry quiet=1" | tern-opt --convert-tern-to-vector="activations=int8 int8-dot=vpdpbusd vector-width=16 sherry-direct=0" | FileCheck %s --check-prefix=REPACK
@@ -58,6 +59,12 @@
 // GENERIC-NOT:   tern.lookup
 // GENERIC-LABEL: func.func @gemm
 // GENERIC-COUNT-3: tern.decode_sherry <generic>
+
+// sherry-lookups=0: a single row is dotted too.
+// DOTS-LABEL:   func.func @gemv
+// DOTS-NOT:     tern.lookup
+// DOTS:         tern.decode_sherry <vpermi2d>
+// DOTS-NOT:     tern.lookup
 
 // REPACK-LABEL: func.func @gemv
 // REPACK:       dense_resource<tern_dot_codes> :

@@ -100,6 +100,9 @@ struct CPUKernelOptions {
   /// Whether Sherry's 3:4 weights stay 5-bit quad fields in the int8
   /// dot-product kernels (tern-cpu-pipeline's ternary-sherry-direct).
   bool ternarySherryDirect = true;
+  /// Whether single activation rows read Sherry's fields by table lookups
+  /// (tern-cpu-pipeline's ternary-sherry-lookups).
+  bool ternarySherryLookups = true;
   /// Whether ternary matmuls that read the same activations share one
   /// kernel call (tern-cpu-pipeline's fuse-sibling-matmuls).
   bool fuseSiblingMatmuls = true;
