@@ -778,7 +778,8 @@ int main(int argc, char **argv) {
               "dot-product kernel (int8 activations; on dot codes, and on "
               "base-3 and Sherry's 3:4 codes with generic or with vpdpbusd "
               "on 512-bit registers, base 3 with VBMI's vpermi2b there and "
-              "with vpmaddubsw and vpshufb), float = "
+              "with vpmaddubsw and vpshufb; Sherry's on 512-bit registers "
+              "at M < 4 by vpermw lookups in tables of sums), float = "
               "tern's float matmul (f32 weights as arguments; int8 and f16: "
               "constant weights as keep= stores them)\n\n");
   std::printf("Warm rows are read against the bandwidth above, cold rows "
