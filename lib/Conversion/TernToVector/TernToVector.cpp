@@ -1152,37 +1152,29 @@ Value KernelEmitter::emitSherryTables() {
       b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, quads, fields}, i16,
       ValueRange{batch});
   Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
-  auto loop = [&](Value upper, Value init,
-                  function_ref<Value(Value, Value)> body) {
-    return scf::ForOp::create(
-               b, loc, index(0), upper, index(1), ValueRange{init},
-               [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
-                 OpBuilder::InsertionGuard inner(b);
-                 b.setInsertionPointToEnd(nb.getInsertionBlock());
-                 scf::YieldOp::create(b, loc, body(iv, args[0]));
-               })
-        .getResult(0);
-  };
-  return loop(batch, tables, [&](Value m, Value rowTables) {
-    return loop(index(quads), rowTables, [&](Value quad, Value current) {
-      Value four = arith::ExtSIOp::create(
-          b, loc, VectorType::get({kDotDepth}, i16),
-          vector::TransferReadOp::create(
-              b, loc, VectorType::get({kDotDepth}, b.getI8Type()), x,
-              ValueRange{m, mul(quad, kDotDepth)}, padByte,
-              ArrayRef<bool>{true}));
-      Value sums;
-      for (int64_t j = 0; j < kDotDepth; ++j) {
-        Value activation = vector::BroadcastOp::create(
-            b, loc, entriesType, vector::ExtractOp::create(b, loc, four, j));
-        Value term = arith::MulIOp::create(b, loc, activation, codes[j]);
-        sums = j == 0 ? term : arith::AddIOp::create(b, loc, sums, term);
-      }
-      return vector::TransferWriteOp::create(b, loc, sums, current,
-                                             ValueRange{m, quad, index(0)},
-                                             ArrayRef<bool>{true})
-          .getResult();
-    });
+  // Loops of step 1 (emitTiledLoop with tiles of one).
+  return emitTiledLoop(batch, 1, tables, [&](Value m, int64_t, Value rows) {
+    return emitTiledLoop(
+        index(quads), 1, rows, [&](Value quad, int64_t, Value current) {
+          Value four = arith::ExtSIOp::create(
+              b, loc, VectorType::get({kDotDepth}, i16),
+              vector::TransferReadOp::create(
+                  b, loc, VectorType::get({kDotDepth}, b.getI8Type()), x,
+                  ValueRange{m, mul(quad, kDotDepth)}, padByte,
+                  ArrayRef<bool>{true}));
+          Value sums;
+          for (int64_t j = 0; j < kDotDepth; ++j) {
+            Value activation = vector::BroadcastOp::create(
+                b, loc, entriesType,
+                vector::ExtractOp::create(b, loc, four, j));
+            Value term = arith::MulIOp::create(b, loc, activation, codes[j]);
+            sums = j == 0 ? term : arith::AddIOp::create(b, loc, sums, term);
+          }
+          return vector::TransferWriteOp::create(b, loc, sums, current,
+                                                 ValueRange{m, quad, index(0)},
+                                                 ArrayRef<bool>{true})
+              .getResult();
+        });
   });
 }
 
