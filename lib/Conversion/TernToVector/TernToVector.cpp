@@ -469,6 +469,12 @@ Value KernelEmitter::padActivations(Value input) {
 /// [-127, 127], held in `codeType` (i16 for the add/sub kernel's 16-bit
 /// lanes, i8 for dot products; 0 for a row of zeros). Sets rowScales and
 /// returns q.
+///
+/// The absolute maximum is taken on the bits: with the sign bit cleared,
+/// an f32's bits order as its magnitude does (NaNs above infinity), so
+/// `arith.maxsi` of `bits & 0x7fffffff` is `arith.maximumf` of the
+/// magnitudes, NaN propagation included, in one lanewise instruction
+/// where `maximumf` needs its NaN and signed-zero fix-ups on x86.
 Value KernelEmitter::quantizeActivations(Type codeType) {
   MLIRContext *ctx = b.getContext();
   Value input = op.getInput();
@@ -481,38 +487,46 @@ Value KernelEmitter::quantizeActivations(Type codeType) {
   auto reduction = utils::IteratorType::reduction;
   SmallVector<int64_t> rowShape = {type.getDimSize(0)};
 
-  Value maxAbs = linalg::FillOp::create(b, loc, zeroF32(),
-                                        tensor::EmptyOp::create(
-                                            b, loc, rowShape, f32, dynamicSizes)
-                                            .getResult())
-                     .getResult(0);
-  maxAbs = linalg::GenericOp::create(
-               b, loc, maxAbs.getType(), ValueRange{input}, ValueRange{maxAbs},
-               SmallVector<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
-                                      AffineMap::get(2, 0, {d0}, ctx)},
-               SmallVector<utils::IteratorType>{parallel, reduction},
-               [](OpBuilder &nb, Location l, ValueRange args) {
-                 Value abs = math::AbsFOp::create(nb, l, args[0]);
-                 Value max = arith::MaximumFOp::create(nb, l, args[1], abs);
-                 linalg::YieldOp::create(nb, l, max);
-               })
-               .getResult(0);
+  Type i32 = b.getI32Type();
+  Value maxBits =
+      linalg::FillOp::create(
+          b, loc,
+          Value(arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))),
+          tensor::EmptyOp::create(b, loc, rowShape, i32, dynamicSizes)
+              .getResult())
+          .getResult(0);
+  maxBits =
+      linalg::GenericOp::create(
+          b, loc, maxBits.getType(), ValueRange{input}, ValueRange{maxBits},
+          SmallVector<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
+                                 AffineMap::get(2, 0, {d0}, ctx)},
+          SmallVector<utils::IteratorType>{parallel, reduction},
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value magnitude = arith::AndIOp::create(
+                nb, l, arith::BitcastOp::create(nb, l, i32, args[0]),
+                arith::ConstantOp::create(nb, l,
+                                          nb.getI32IntegerAttr(0x7fffffff)));
+            linalg::YieldOp::create(
+                nb, l,
+                Value(arith::MaxSIOp::create(nb, l, args[1], magnitude)));
+          })
+          .getResult(0);
   Value empty = tensor::EmptyOp::create(b, loc, rowShape, f32, dynamicSizes);
   auto rows = linalg::GenericOp::create(
-      b, loc, TypeRange{maxAbs.getType(), maxAbs.getType()}, ValueRange{maxAbs},
+      b, loc, TypeRange{empty.getType(), empty.getType()}, ValueRange{maxBits},
       ValueRange{empty, empty},
       SmallVector<AffineMap>(3, AffineMap::get(1, 0, {d0}, ctx)),
       SmallVector<utils::IteratorType>{parallel},
-      [](OpBuilder &nb, Location l, ValueRange args) {
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value maxAbs = arith::BitcastOp::create(nb, l, f32, args[0]);
         Value limit =
             arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(127.0f));
         Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0f));
-        Value scale = arith::DivFOp::create(nb, l, args[0], limit);
+        Value scale = arith::DivFOp::create(nb, l, maxAbs, limit);
         Value positive = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
-                                               args[0], zero);
+                                               maxAbs, zero);
         Value inverse = arith::SelectOp::create(
-            nb, l, positive, arith::DivFOp::create(nb, l, limit, args[0]),
-            zero);
+            nb, l, positive, arith::DivFOp::create(nb, l, limit, maxAbs), zero);
         linalg::YieldOp::create(nb, l, ValueRange{scale, inverse});
       });
   rowScales = rows.getResult(0);

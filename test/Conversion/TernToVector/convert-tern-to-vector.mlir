@@ -31,13 +31,18 @@
 // CHECK: vector.from_elements %{{.*}}, %{{.*}}, %{{.*}} : vector<3xf32>
 // CHECK: return
 // CHECK: tern_bitmaps: "0x0100000001000000000000000000000000000000010000000000000001000000000000000000080000000000000000000000000
-// int8 activations: each row's largest magnitude gives its scale, the
+// int8 activations: each row's largest magnitude gives its scale (taken
+// as the largest of the values' bits with the sign bit cleared), the
 // codes are rounded to i16 lanes (16 of them in AVX2's 256 bits), summed
 // with integer selects and adds, widened to i32 and f32 once per group,
 // and the row's scale multiplies the result.
 // INT8-LABEL: func.func @gemv
-// INT8: math.absf
-// INT8: arith.maximumf
+// INT8: %[[CLEAR:.*]] = arith.constant 2147483647 : i32
+// INT8: %[[BITS:.*]] = arith.bitcast %{{.*}} : f32 to i32
+// INT8: %[[MAGNITUDE:.*]] = arith.andi %[[BITS]], %[[CLEAR]] : i32
+// INT8: arith.maxsi %{{.*}}, %[[MAGNITUDE]] : i32
+// INT8: arith.bitcast %{{.*}} : i32 to f32
+// INT8: arith.divf
 // INT8: math.roundeven
 // INT8: arith.fptosi %{{.*}} : f32 to i16
 // INT8: tensor.pad %{{.*}} high[0, 12]
