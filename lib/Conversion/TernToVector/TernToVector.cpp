@@ -1144,47 +1144,74 @@ bool KernelEmitter::looksUpSherrySums() const {
 /// x[m, 4q + j], t_j(f) the code at position j of the quad with field f
 /// (at most 3 · 127 in magnitude). Built once per call, before the blocks'
 /// threads: 64 bytes a quad (229 KB at K = 14336), which stays in cache.
+/// A quad's 32 entries are three dot products of its four activations,
+/// broadcast, as the kernels compute them (tern.dot4, vpdpbusd on 512-bit
+/// registers): Σ x from bytes of ones, then, from minus that, Σ (t + 1) x
+/// with each half's fields' codes + 1, narrowed to i16 and joined.
 Value KernelEmitter::emitSherryTables() {
-  Type i16 = b.getI16Type();
+  Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
   int64_t fields = dotCodes.lanes;
+  int64_t width = schedule.width;
   int64_t quads = layout.groups * dotCodes.paddedGroup() / kDotDepth;
-  auto entriesType = VectorType::get({fields}, i16);
-  // codes[j][f] = t_j(f), from the fields' own decoding.
+  auto wordsType = VectorType::get({width}, i32);
+  auto bytesType = VectorType::get({width * kDotDepth}, i8);
+  auto bytes = [&](function_ref<uint8_t(int64_t, int64_t)> byte) -> Value {
+    SmallVector<APInt> values;
+    for (int64_t lane = 0; lane < width; ++lane)
+      for (int64_t j = 0; j < kDotDepth; ++j)
+        values.push_back(APInt(8, byte(lane, j)));
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(bytesType, values));
+  };
+  // Lane i of part h: field f = h · V + i, its codes t_j(f) + 1 in bytes,
+  // from the fields' own decoding.
   SmallVector<Value> codes;
-  for (int64_t j = 0; j < kDotDepth; ++j) {
-    SmallVector<APInt> entries;
-    for (int64_t f = 0; f < fields; ++f) {
-      uint32_t word = q::decodeSherryQuad(unsigned(f));
-      entries.push_back(APInt(16, int64_t((word >> (8 * j)) & 0xFF) - 1,
-                              /*isSigned=*/true));
-    }
-    codes.push_back(arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(entriesType, entries)));
-  }
+  for (int64_t h = 0; h < fields / width; ++h)
+    codes.push_back(bytes([&](int64_t lane, int64_t j) {
+      return uint8_t(q::decodeSherryQuad(unsigned(h * width + lane)) >>
+                     (8 * j));
+    }));
+  Value ones = bytes([](int64_t, int64_t) { return uint8_t(1); });
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(wordsType, b.getI32IntegerAttr(0)));
+  SmallVector<int64_t> concat = llvm::to_vector(llvm::seq<int64_t>(0, fields));
   Value batch = tensor::DimOp::create(b, loc, x, 0);
   Value tables = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, quads, fields}, i16,
       ValueRange{batch});
-  Value padByte = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+  Value padByte = arith::ConstantIntOp::create(b, loc, i8, 0);
   // Loops of step 1 (emitTiledLoop with tiles of one).
   return emitTiledLoop(batch, 1, tables, [&](Value m, int64_t, Value rows) {
     return emitTiledLoop(
         index(quads), 1, rows, [&](Value quad, int64_t, Value current) {
-          Value four = arith::ExtSIOp::create(
-              b, loc, VectorType::get({kDotDepth}, i16),
-              vector::TransferReadOp::create(
-                  b, loc, VectorType::get({kDotDepth}, b.getI8Type()), x,
-                  ValueRange{m, mul(quad, kDotDepth)}, padByte,
-                  ArrayRef<bool>{true}));
-          Value sums;
-          for (int64_t j = 0; j < kDotDepth; ++j) {
-            Value activation = vector::BroadcastOp::create(
-                b, loc, entriesType,
-                vector::ExtractOp::create(b, loc, four, j));
-            Value term = arith::MulIOp::create(b, loc, activation, codes[j]);
-            sums = j == 0 ? term : arith::AddIOp::create(b, loc, sums, term);
+          // The quad's four activations in every lane; Σ (t + 1) x less
+          // Σ x is Σ t x, exact in i32 and in i16 (at most 3 · 127).
+          Value four = vector::TransferReadOp::create(
+              b, loc, VectorType::get({kDotDepth}, i8), x,
+              ValueRange{m, mul(quad, kDotDepth)}, padByte,
+              ArrayRef<bool>{true});
+          Value xs = vector::BitCastOp::create(
+              b, loc, bytesType,
+              vector::BroadcastOp::create(
+                  b, loc, wordsType,
+                  vector::BitCastOp::create(b, loc, VectorType::get({1}, i32),
+                                            four)));
+          Value start =
+              arith::SubIOp::create(b, loc, zero, emitDot(zero, ones, xs));
+          Value entries;
+          for (Value part : codes) {
+            Value sums =
+                arith::TruncIOp::create(b, loc, VectorType::get({width}, i16),
+                                        emitDot(start, part, xs));
+            entries = entries ? vector::ShuffleOp::create(
+                                    b, loc, entries, sums,
+                                    ArrayRef<int64_t>(concat).take_front(
+                                        cast<VectorType>(entries.getType())
+                                            .getNumElements() +
+                                        width))
+                              : sums;
           }
-          return vector::TransferWriteOp::create(b, loc, sums, current,
+          return vector::TransferWriteOp::create(b, loc, entries, current,
                                                  ValueRange{m, quad, index(0)},
                                                  ArrayRef<bool>{true})
               .getResult();

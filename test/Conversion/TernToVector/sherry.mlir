@@ -20,12 +20,22 @@
 // RUN: tern-opt %s --tern-ternarize="method=sherry quiet=1" | tern-opt --convert-tern-to-vector="activations=int8 int8-dot=vpdpbusd vector-width=16 sherry-direct=0" | FileCheck %s --check-prefix=REPACK
 
 // K = 48: four sets of 12 codes; 32 rows: one block of 32.
-// One activation row: the table (12 quads x 32 sums), then per set one
-// register of fields and three lookups and adds.
+// One activation row: the table (12 quads x 32 sums: per quad its four
+// activations in every lane, their sum from bytes of ones, then from
+// minus that sum a dot product with each half's codes + 1, narrowed and
+// joined), then per set one register of fields and three lookups and adds.
 // CHECK-LABEL: func.func @gemv
-// CHECK:       arith.constant dense_resource<tern_dot_codes_sherry> : tensor<1x1x256xi8>
+// CHECK-DAG:   arith.constant dense_resource<tern_dot_codes_sherry> : tensor<1x1x256xi8>
+// CHECK-DAG:   %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
 // CHECK:       scf.for {{.*}} -> (tensor<?x12x32xi16>)
-// CHECK:       arith.muli %{{.*}} : vector<32xi16>
+// CHECK:       %[[QUAD:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// CHECK:       %[[SUM:.*]] = tern.dot4 <vpdpbusd> %[[ONES]], %[[QUAD]], %[[ZERO:.*]] : vector<64xi8> into vector<16xi32>
+// CHECK:       %[[START:.*]] = arith.subi %[[ZERO]], %[[SUM]] : vector<16xi32>
+// CHECK:       %[[LOW:.*]] = tern.dot4 <vpdpbusd> %{{.*}}, %[[QUAD]], %[[START]]
+// CHECK:       %[[LOW16:.*]] = arith.trunci %[[LOW]] : vector<16xi32> to vector<16xi16>
+// CHECK:       %[[HIGH:.*]] = tern.dot4 <vpdpbusd> %{{.*}}, %[[QUAD]], %[[START]]
+// CHECK:       %[[HIGH16:.*]] = arith.trunci %[[HIGH]] : vector<16xi32> to vector<16xi16>
+// CHECK:       vector.shuffle %[[LOW16]], %[[HIGH16]] [0, 1, {{.*}}, 30, 31] : vector<16xi16>, vector<16xi16>
 // CHECK:       scf.for {{.*}} -> (vector<32xi16>)
 // CHECK:       %[[REG:.*]] = vector.transfer_read {{.*}} : tensor<1x1x256xi8>, vector<64xi8>
 // CHECK:       %[[FIELDS:.*]] = vector.bitcast %[[REG]] : vector<64xi8> to vector<32xi16>
@@ -55,6 +65,7 @@
 
 // GENERIC-LABEL: func.func @gemv
 // GENERIC:       dense_resource<tern_dot_codes_sherry>
+// GENERIC-COUNT-3: tern.dot4 <generic>
 // GENERIC-COUNT-3: tern.lookup <generic>
 // GENERIC-NOT:   tern.lookup
 // GENERIC-LABEL: func.func @gemm
