@@ -1156,12 +1156,12 @@ Value KernelEmitter::emitSherryTables() {
   auto wordsType = VectorType::get({width}, i32);
   auto bytesType = VectorType::get({width * kDotDepth}, i8);
   auto bytes = [&](function_ref<uint8_t(int64_t, int64_t)> byte) -> Value {
-    SmallVector<APInt> values;
+    SmallVector<int8_t> values;
     for (int64_t lane = 0; lane < width; ++lane)
       for (int64_t j = 0; j < kDotDepth; ++j)
-        values.push_back(APInt(8, byte(lane, j)));
-    return arith::ConstantOp::create(b, loc,
-                                     DenseElementsAttr::get(bytesType, values));
+        values.push_back(int8_t(byte(lane, j)));
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(bytesType, ArrayRef<int8_t>(values)));
   };
   // Lane i of part h: field f = h · V + i, its codes t_j(f) + 1 in bytes,
   // from the fields' own decoding.
