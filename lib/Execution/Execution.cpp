@@ -21,13 +21,14 @@
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
 #include "llvm/ExecutionEngine/SectionMemoryManager.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/Module.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -169,38 +170,42 @@ LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
   return pm.run(module);
 }
 
-/// The most iterations LLVM's loop unroller unrolls a loop fully. LLVM's
-/// own limit is none (the unrolled size alone bounds it, raised fourfold
-/// where unrolling folds the loads' offsets), so it unrolled every
-/// chunked row loop around the kernels, 44 to 88 iterations of a few
-/// registers each: the code of a TinyLlama-shaped decoder's step was 3 MB,
-/// fetched again at every token after the kernels' weights had passed
-/// through the caches (docs/CPUPipeline.md, "Code size"). The kernels
-/// unroll their register tiles in MLIR and do not need LLVM to.
-constexpr unsigned kFullUnrollMaxCount = 4;
-
-/// Sets LLVM's `unroll-full-max-count` to kFullUnrollMaxCount, once a
-/// process, unless the command line set it (every tool parses LLVM's
-/// options: `--unroll-full-max-count=N` overrides). Returns the limit in
-/// force, which the compile cache's key includes.
-static unsigned fullUnrollMaxCount() {
-  static const unsigned limit = [] {
-    llvm::cl::Option *option =
-        llvm::cl::getRegisteredOptions().lookup("unroll-full-max-count");
-    auto *count = dynamic_cast<llvm::cl::opt<unsigned> *>(option);
-    if (!count)
-      return ~0u;
-    if (count->getNumOccurrences() == 0)
-      count->addOccurrence(0, count->ArgStr,
-                           std::to_string(kFullUnrollMaxCount));
-    return count->getValue();
-  }();
-  return limit;
+/// Keeps LLVM from unrolling the loops of the code that runs between a
+/// model's OpenMP regions, on the calling thread: every function but the
+/// regions' outlined bodies (`..omp_par` in their names). LLVM unrolls a
+/// loop fully whenever the unrolled size stays under its threshold, raised
+/// fourfold where unrolling folds the loads' offsets, so it unrolled every
+/// chunked row loop there (norms, the int8 quantization's absolute maximum
+/// and rounding, SiLU, residual adds: 44 to 88 chunks each), and a
+/// TinyLlama-shaped decoder's step was 3 MB of straight-line code, fetched
+/// again at every token after the kernels' weights had passed through the
+/// caches (docs/CPUPipeline.md, "Code size"). Inside the regions the
+/// same full unrolling of short reduction loops is what makes the f32
+/// convolution tiles fast, so those loops keep LLVM's choice.
+static void keepSerialLoops(llvm::Module &module) {
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Metadata *disable = llvm::MDNode::get(
+      context, llvm::MDString::get(context, "llvm.loop.unroll.disable"));
+  for (llvm::Function &function : module) {
+    if (function.isDeclaration() || function.getName().contains("..omp_par"))
+      continue;
+    llvm::DominatorTree dominators(function);
+    llvm::LoopInfo loops(dominators);
+    for (llvm::Loop *loop : loops.getLoopsInPreorder()) {
+      SmallVector<llvm::Metadata *> properties = {nullptr};
+      if (llvm::MDNode *id = loop->getLoopID())
+        properties.append(id->op_begin() + 1, id->op_end());
+      properties.push_back(disable);
+      llvm::MDNode *id = llvm::MDNode::getDistinct(context, properties);
+      id->replaceOperandWith(0, id);
+      loop->setLoopID(id);
+    }
+  }
 }
 
 llvm::Error mlir::tern::optimizeForCPU(llvm::Module &module,
                                        const TargetCPU &cpu) {
-  (void)fullUnrollMaxCount();
+  keepSerialLoops(module);
   // The compiled code's heap is the buffer pool (BufferPool.c), renamed
   // before LLVM's passes know the calls as malloc and free (they would turn
   // a malloc and a memset into a calloc the pool does not own).
@@ -268,7 +273,7 @@ static std::string cacheKey(ModuleOp module, const ExecutionOptions &options) {
      << stringifyInt8Dot(options.ternaryInt8Dot) << " base3 "
      << options.ternaryBase3Direct << " sherry " << options.ternarySherryDirect
      << " lookups " << options.ternarySherryLookups << " fuse "
-     << options.fuseSiblingMatmuls << " full-unroll " << fullUnrollMaxCount();
+     << options.fuseSiblingMatmuls;
   std::array<uint8_t, 32> hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
   return llvm::toHex(hash, /*LowerCase=*/true);

@@ -58,10 +58,9 @@ LogicalResult lowerForCPU(ModuleOp module, const ExecutionOptions &options);
 
 /// Optimizes LLVM IR as the JIT and the AOT compiler both do: O3 without
 /// the target's cost model (the code is vectorized already; with x86's cost
-/// model LLVM's loop and SLP passes reshape the register blocks), loops
-/// of more than 4 iterations never unrolled fully (LLVM's
-/// `unroll-full-max-count`, unless the command line sets it), every
-/// function generated for `cpu`.
+/// model LLVM's loop and SLP passes reshape the register blocks), the
+/// loops outside the OpenMP regions not unrolled, every function generated
+/// for `cpu`.
 llvm::Error optimizeForCPU(llvm::Module &module, const TargetCPU &cpu);
 
 /// A model's @main compiled by the JIT.

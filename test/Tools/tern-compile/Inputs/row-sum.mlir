@@ -1,4 +1,4 @@
-// A row sum of 5632 floats (test/Tools/tern-compile/full-unroll.test).
+// A row sum of 5632 floats (test/Tools/tern-compile/serial-loops.test).
 func.func @main(%x: tensor<1x5632xf32>) -> tensor<1xf32> {
   %zero = arith.constant 0.0 : f32
   %empty = tensor.empty() : tensor<1xf32>
