@@ -1174,7 +1174,6 @@ Value KernelEmitter::emitSherryTables() {
   Value ones = bytes([](int64_t, int64_t) { return uint8_t(1); });
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(wordsType, b.getI32IntegerAttr(0)));
-  SmallVector<int64_t> concat = llvm::to_vector(llvm::seq<int64_t>(0, fields));
   Value batch = tensor::DimOp::create(b, loc, x, 0);
   Value tables = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, quads, fields}, i16,
@@ -1198,18 +1197,19 @@ Value KernelEmitter::emitSherryTables() {
                                             four)));
           Value start =
               arith::SubIOp::create(b, loc, zero, emitDot(zero, ones, xs));
+          // Each part's 16-bit sums, appended to the entries so far.
           Value entries;
+          int64_t joined = 0;
           for (Value part : codes) {
             Value sums =
                 arith::TruncIOp::create(b, loc, VectorType::get({width}, i16),
                                         emitDot(start, part, xs));
-            entries = entries ? vector::ShuffleOp::create(
-                                    b, loc, entries, sums,
-                                    ArrayRef<int64_t>(concat).take_front(
-                                        cast<VectorType>(entries.getType())
-                                            .getNumElements() +
-                                        width))
-                              : sums;
+            entries = joined == 0 ? sums
+                                  : vector::ShuffleOp::create(
+                                        b, loc, entries, sums,
+                                        llvm::to_vector(llvm::seq<int64_t>(
+                                            0, joined + width)));
+            joined += width;
           }
           return vector::TransferWriteOp::create(b, loc, entries, current,
                                                  ValueRange{m, quad, index(0)},
