@@ -810,6 +810,10 @@ struct TileAndVectorizePass
     }
     ops.append(ownFills.begin(), ownFills.end());
     for (linalg::LinalgOp op : ops) {
+      // An op over an empty range (a Loop's scan output before its first
+      // iteration) does no work: its loops run zero times as they are.
+      if (llvm::is_contained(op.getStaticLoopRanges(), 0))
+        continue;
       std::optional<Schedule> s =
           chooseSchedule(op, vectorWidth, blockRows, maxVectorSize);
       if (!s)

@@ -401,7 +401,8 @@ class Library:
         for name, dtype, shape in self.inputs:
             if name not in values:
                 raise TypeError(f"{self.name}: missing input '{name}'")
-            a = np.ascontiguousarray(values.pop(name), dtype=dtype)
+            # (np.ascontiguousarray would make a scalar 1-D.)
+            a = np.asarray(values.pop(name), dtype=dtype, order="C")
             if len(a.shape) != len(shape) or any(
                     d is not None and d != n for d, n in zip(shape, a.shape)):
                 raise ValueError(f"{self.name}: input '{name}' has shape "

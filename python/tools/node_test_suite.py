@@ -28,6 +28,7 @@ import contextlib
 import io
 import multiprocessing
 import os
+import re
 import sys
 import traceback
 
@@ -53,7 +54,8 @@ def read_known_failures(path, pipeline):
             name, scopes, reason = parts
             for scope in scopes.split(","):
                 mode, _, only = scope.partition(":")
-                if mode not in MODES or only not in ("", "reference", "cpu"):
+                if mode not in MODES or only not in ("", "reference", "cpu",
+                                                     "compile"):
                     sys.exit(f"{path}:{number}: unknown scope '{scope}' "
                              "(expected MODE or MODE:PIPELINE)")
                 if only in ("", pipeline):
@@ -100,10 +102,18 @@ def main():
                         help="least number of passes with --inputs arguments")
     parser.add_argument("--known-failures",
                         help="tests that are known to fail (see above)")
-    parser.add_argument("--pipeline", choices=["reference", "cpu"],
-                        default="reference")
+    parser.add_argument("--pipeline", choices=["reference", "cpu",
+                                               "compile"],
+                        default="reference",
+                        help="as onnx_node_check.py's (compile: --inputs "
+                             "arguments)")
+    parser.add_argument("--filter",
+                        help="run only the tests whose folder name matches "
+                             "this regular expression")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
+    if args.pipeline == "compile" and args.inputs != "arguments":
+        parser.error("--pipeline compile takes --inputs arguments")
     modes = MODES if args.inputs == "both" else (args.inputs,)
     expected = {"initializers": args.expect_pass,
                 "arguments": args.expect_pass_arguments}
@@ -113,6 +123,8 @@ def main():
     for folder in args.folders:
         for name in sorted(os.listdir(folder)):
             path = os.path.join(folder, name)
+            if args.filter and not re.search(args.filter, name):
+                continue
             if os.path.exists(os.path.join(path, "model.onnx")) and \
                os.path.isdir(os.path.join(path, "test_data_set_0")):
                 tests.append(path)

@@ -18,6 +18,11 @@ Two ways, chosen with --inputs:
   it says so in a diagnostic) becomes an initializer, and the success line
   names it; the node's data input stays a runtime argument.
 
+With --pipeline compile (arguments only), tern-compile builds the model
+into a shared library (the CPU pipeline, ahead of time) and the inputs are
+passed to its C entry point through ctypes (tern.api.Library), as an
+application would call it.
+
 Either way the outputs must match the test's expected outputs (same
 --rtol/--atol).
 
@@ -40,6 +45,10 @@ import tempfile
 import numpy as np
 import onnx
 from onnx import numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from tern import api  # noqa: E402
 
 
 def load_pb(path):
@@ -268,6 +277,13 @@ def run_with_arguments(args, model, graph_inputs, inputs, outputs, tmp):
         path = os.path.join(tmp, "model.onnx")
         onnx.save(model, path)
     check_output_types(outputs)
+    fixed = [info.name for info in graph_inputs
+             if info.name not in {r.name for r in runtime}]
+    note = (f" ({', '.join(fixed)} as initializers: needed at import time)"
+            if fixed else "")
+    if args.pipeline == "compile":
+        return run_compiled(args, path, shapes, runtime, values, outputs,
+                            tmp), note
     command = [os.path.join(args.bin, "tern-run"), path,
                "--pipeline=" + args.pipeline,
                "--output-dir=" + os.path.join(tmp, "out")]
@@ -298,11 +314,39 @@ def run_with_arguments(args, model, graph_inputs, inputs, outputs, tmp):
         if got.dtype != want.dtype:
             sys.exit(f"output {i}: dtype {got.dtype}, expected {want.dtype}")
         results.append(got)
-    fixed = [info.name for info in graph_inputs
-             if info.name not in {r.name for r in runtime}]
-    note = (f" ({', '.join(fixed)} as initializers: needed at import time)"
-            if fixed else "")
     return results, note
+
+
+def run_compiled(args, path, shapes, runtime, values, outputs, tmp):
+    """tern-compile builds `path` into a library whose entry point gets
+    the `runtime` inputs through ctypes: the outputs, in @main's order."""
+    os.environ["TERN_BIN_DIR"] = os.path.abspath(args.bin)
+    library = os.path.join(tmp, "libmodel.so")
+    try:
+        lib = api.compile(path, library, name="model",
+                          input_shapes=",".join(shapes) or None)
+    except api.TernError as e:
+        if "has no C type" in str(e):  # f16 inputs (docs/CABI.md)
+            unsupported(str(e).strip().splitlines()[-1])
+        sys.exit(f"tern-compile failed:\n{str(e)[:4000]}")
+    for info in runtime:
+        if values[info.name].dtype != lib.inputs[
+                [i[0] for i in lib.inputs].index(info.name)][1]:
+            unsupported(f"the library takes input '{info.name}' as another "
+                        f"type than the test's {values[info.name].dtype}")
+    try:
+        got = lib(**{info.name: values[info.name] for info in runtime})
+    except api.TernError as e:
+        sys.exit(f"the compiled model failed:\n{e}")
+    if len(got) != len(outputs):
+        sys.exit(f"the library returned {len(got)} outputs, "
+                 f"{len(outputs)} expected")
+    results = []
+    for i, (array, want) in enumerate(zip(got.values(), outputs)):
+        if array.dtype != want.dtype:
+            sys.exit(f"output {i}: dtype {array.dtype}, expected {want.dtype}")
+        results.append(array)
+    return results
 
 
 def main(argv=None):
@@ -317,12 +361,15 @@ def main(argv=None):
     parser.add_argument("--runner-libs",
                         help="shared libraries for mlir-runner, comma-"
                              "separated (--inputs initializers)")
-    parser.add_argument("--pipeline", choices=["reference", "cpu"],
+    parser.add_argument("--pipeline", choices=["reference", "cpu",
+                                               "compile"],
                         default="reference",
-                        help="lowering: the reference pipeline or "
+                        help="lowering: the reference pipeline, "
                              "tern-cpu-pipeline (tiled, vectorized, OpenMP; "
                              "with --inputs initializers, --runner-libs "
-                             "must then include libomp)")
+                             "must then include libomp), or tern-compile's "
+                             "library called through ctypes (--inputs "
+                             "arguments)")
     parser.add_argument("--inputs", choices=["initializers", "arguments"],
                         default="initializers",
                         help="how the test's inputs reach the model: as "
@@ -332,6 +379,8 @@ def main(argv=None):
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--atol", type=float, default=1e-4)
     args = parser.parse_args(argv)
+    if args.pipeline == "compile" and args.inputs != "arguments":
+        parser.error("--pipeline compile takes --inputs arguments")
 
     model = onnx.load(os.path.join(args.test, "model.onnx"))
     data = os.path.join(args.test, "test_data_set_0")

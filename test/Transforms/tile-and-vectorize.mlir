@@ -490,3 +490,21 @@ func.func @group_queries_times_keys(%q: tensor<8x64xf32>, %k: tensor<1x?x64xf32>
   } -> tensor<8x?xf32>
   return %r : tensor<8x?xf32>
 }
+
+// -----
+
+// An op over an empty range (the initial value of a Loop's scan output)
+// has no work to tile and stays as it is (tiling it crashed upstream's
+// tile size computation).
+
+// CHECK-LABEL: func.func @empty_range
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<0x0xf32>) -> tensor<0x0xf32>
+// CHECK-NOT:     scf.forall
+// WIDE-LABEL:  func.func @empty_range
+// WIDE:          linalg.fill
+func.func @empty_range() -> tensor<0x0xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<0x0xf32>
+  %r = linalg.fill ins(%zero : f32) outs(%e : tensor<0x0xf32>) -> tensor<0x0xf32>
+  return %r : tensor<0x0xf32>
+}

@@ -1187,6 +1187,27 @@ std::optional<SmallVector<OpFoldResult>> NodeContext::sizes(int i) {
   return result;
 }
 
+std::optional<SmallVector<OpFoldResult>> NodeContext::indices(int i) {
+  if (std::optional<SmallVector<OpFoldResult>> known = sizes(i))
+    return known;
+  Tensor *tensor = input(i);
+  if (!tensor || !isa<IntegerType>(tensor->type.getElementType()) ||
+      tensor->type.getRank() > 1 || !tensor->type.hasStaticShape())
+    return std::nullopt;
+  Value v = value(i);
+  SmallVector<OpFoldResult> result;
+  for (int64_t e = 0; e < tensor->type.getNumElements(); ++e) {
+    SmallVector<Value> at;
+    if (tensor->type.getRank() == 1)
+      at.push_back(arith::ConstantIndexOp::create(b, loc, e));
+    Value element = tensor::ExtractOp::create(b, loc, v, at);
+    result.push_back(
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), element)
+            .getResult());
+  }
+  return result;
+}
+
 const onnx::AttributeProto *NodeContext::attr(StringRef name) const {
   for (const onnx::AttributeProto &a : node.attribute())
     if (a.name() == name)

@@ -143,6 +143,12 @@ public:
   /// import time, index values for the others; nothing when the input is
   /// neither known nor symbolic.
   std::optional<SmallVector<OpFoldResult>> sizes(int i);
+  /// Input i (an integer tensor of rank 0 or 1 and static length) as index
+  /// values: sizes(i) when known or symbolic, otherwise its elements read
+  /// when the model runs. For inputs whose every value is valid (Slice's
+  /// bounds, resolved as ONNX says); sizes that a negative value would
+  /// make wrong use sizes(i).
+  std::optional<SmallVector<OpFoldResult>> indices(int i);
 
   bool hasAttr(StringRef name) const;
   /// Attribute `name` if it has `type` (or none, as old models leave it);

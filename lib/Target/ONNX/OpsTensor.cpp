@@ -542,8 +542,9 @@ OpFoldResult sliceBound(OpBuilder &b, Location loc, OpFoldResult bound,
 }
 
 /// Slice of data with dynamic dimensions, or with starts and ends known
-/// only when the model runs (shape arithmetic): the bounds are resolved
-/// when the model runs. Axes and steps are known at import time.
+/// only when the model runs (shape arithmetic, computed values): the bounds
+/// are resolved when the model runs. Axes and steps are known at import
+/// time.
 LogicalResult lowerDynamicSlice(NodeContext &ctx, ArrayRef<OpFoldResult> starts,
                                 ArrayRef<OpFoldResult> ends,
                                 ArrayRef<int64_t> axes,
@@ -591,7 +592,8 @@ LogicalResult lowerSlice(NodeContext &ctx) {
     return ctx.error() << "expects an input";
   int64_t rank = x->type.getRank();
   SmallVector<int64_t> starts, ends, axes, steps;
-  // Starts and ends known only when the model runs (shape arithmetic).
+  // Starts and ends known only when the model runs (shape arithmetic, or
+  // values the model computes, such as a Loop's iteration number).
   std::optional<SmallVector<OpFoldResult>> symbolicStarts, symbolicEnds;
   if (ctx.opset < 10) {
     starts = ctx.attrInts("starts");
@@ -603,15 +605,14 @@ LogicalResult lowerSlice(NodeContext &ctx) {
         continue;
       std::optional<SmallVector<int64_t>> v = ctx.ints(i);
       if (!v && i <= 2) {
-        (i == 1 ? symbolicStarts : symbolicEnds) = ctx.sizes(i);
+        (i == 1 ? symbolicStarts : symbolicEnds) = ctx.indices(i);
         if ((i == 1 ? symbolicStarts : symbolicEnds))
           continue;
       }
       if (!v)
         return ctx.error() << "needs input " << i
-                           << (i <= 2 ? " (starts, ends) to be known at "
-                                        "import time or computed from "
-                                        "input sizes"
+                           << (i <= 2 ? " (starts, ends) to be an integer "
+                                        "tensor of rank 1 and static length"
                                       : " (axes, steps) to be known at "
                                         "import time");
       (i == 1 ? starts : i == 2 ? ends : i == 3 ? axes : steps) = *v;
