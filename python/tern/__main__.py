@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 
 from tern import api
 
@@ -72,10 +73,22 @@ def cmd_compile(args):
 def cmd_run(args):
     import numpy as np
 
-    outputs = api.run(args.model, parse_inputs(args.input),
-                      input_shapes=parse_shapes(args.input_shape),
-                      num_threads=args.num_threads, pipeline=args.pipeline,
-                      **kernel_options(args))
+    if args.compiled:
+        if args.num_threads or args.pipeline:
+            sys.exit("tern run: --compiled takes neither --num-threads "
+                     "(OMP_NUM_THREADS sets the library's) nor --pipeline")
+        with tempfile.TemporaryDirectory(prefix="tern-run-") as tmp:
+            lib = api.compile(args.model, os.path.join(tmp, "libmodel.so"),
+                              name="model",
+                              input_shapes=parse_shapes(args.input_shape),
+                              **kernel_options(args))
+            outputs = lib(**{name: np.load(path) for name, path in
+                             parse_inputs(args.input).items()})
+    else:
+        outputs = api.run(args.model, parse_inputs(args.input),
+                          input_shapes=parse_shapes(args.input_shape),
+                          num_threads=args.num_threads,
+                          pipeline=args.pipeline, **kernel_options(args))
     os.makedirs(args.output_dir, exist_ok=True)
     for name, value in outputs.items():
         path = os.path.join(args.output_dir, name + ".npy")
@@ -280,6 +293,10 @@ def parser(prog="tern"):
     r.add_argument("--output-dir", required=True)
     r.add_argument("--num-threads", type=int)
     r.add_argument("--pipeline", choices=["cpu", "reference"])
+    r.add_argument("--compiled", action="store_true",
+                   help="compile the model with tern-compile and call the "
+                        "library's C entry point in process, as an "
+                        "application does (ctypes)")
     add_kernel_options(r)
     r.set_defaults(run=cmd_run)
 

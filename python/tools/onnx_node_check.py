@@ -323,8 +323,8 @@ def run_compiled(args, path, shapes, runtime, values, outputs, tmp):
     os.environ["TERN_BIN_DIR"] = os.path.abspath(args.bin)
     library = os.path.join(tmp, "libmodel.so")
     try:
-        lib = api.compile(path, library, name="model",
-                          input_shapes=",".join(shapes) or None)
+        lib = api.compile(path, library, name="model", input_shapes=dict(
+            shape.split("=", 1) for shape in shapes))
     except api.TernError as e:
         if "has no C type" in str(e):  # f16 inputs (docs/CABI.md)
             unsupported(str(e).strip().splitlines()[-1])
