@@ -88,6 +88,15 @@ def main():
          h.make_node("Resize", ["x", "", "scales"], ["y"], mode="nearest",
                      name="z"), [1, 1, 3, 4], ["y"],
          [h.make_tensor("scales", T.FLOAT, [4], [1, 1, 2, 2])])
+    save("resize_linear",
+         h.make_node("Resize", ["x", "", "scales"], ["y"], mode="linear",
+                     name="z"), [1, 2, 3, 4], ["y"],
+         [h.make_tensor("scales", T.FLOAT, [4], [1, 1, 2.5, 1.5])])
+    save("resize_linear_sizes",
+         h.make_node("Resize", ["x", "", "", "sizes"], ["y"], mode="linear",
+                     coordinate_transformation_mode="align_corners",
+                     name="z"), [1, 2, 3, 4], ["y"],
+         [h.make_tensor("sizes", T.INT64, [4], [1, 2, 7, 5])])
 
 
 if __name__ == "__main__":
