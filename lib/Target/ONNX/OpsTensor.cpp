@@ -611,8 +611,8 @@ LogicalResult lowerSlice(NodeContext &ctx) {
       }
       if (!v)
         return ctx.error() << "needs input " << i
-                           << (i <= 2 ? " (starts, ends) to be an integer "
-                                        "tensor of rank 1 and static length"
+                           << (i <= 2 ? " (starts, ends) to be known at "
+                                        "import time or of a static length"
                                       : " (axes, steps) to be known at "
                                         "import time");
       (i == 1 ? starts : i == 2 ? ends : i == 3 ? axes : steps) = *v;
