@@ -329,9 +329,9 @@ def run_compiled(args, path, shapes, runtime, values, outputs, tmp):
         if "has no C type" in str(e):  # f16 inputs (docs/CABI.md)
             unsupported(str(e).strip().splitlines()[-1])
         sys.exit(f"tern-compile failed:\n{str(e)[:4000]}")
+    types = {name: dtype for name, dtype, _ in lib.inputs}
     for info in runtime:
-        if values[info.name].dtype != lib.inputs[
-                [i[0] for i in lib.inputs].index(info.name)][1]:
+        if values[info.name].dtype != types[info.name]:
             unsupported(f"the library takes input '{info.name}' as another "
                         f"type than the test's {values[info.name].dtype}")
     try:
