@@ -88,6 +88,9 @@ struct Config {
   std::vector<int> threads = {1, 2};
   std::string cpu = "x86-64-v3";
   std::string int8Dot = "auto";
+  /// Registers of the dot-product tiles of one activation row on long rows
+  /// (0: the pipeline's choice).
+  int64_t rowTileRegisters = 0;
   double minTime = 1.0;
   bool cold = false;
   /// Bytes of distinct weights a cold call reads (0: the default).
@@ -115,6 +118,10 @@ Times y = x W^T (W: N x K ternary) with tern's kernels on this machine.
   --group-size G        codes per scale along K (default 0: one per row)
   --cpu NAME            native, x86-64-v3 (the default), an LLVM CPU name
   --int8-dot NAME       auto, generic, pmaddubsw, vpdpbusd
+  --row-tile-registers R
+                        registers of output rows in the dot-product tiles
+                        of one activation row on long rows of codes
+                        (default 0: tern-cpu-pipeline's choice)
   --kernels LIST        the kernels to time, e.g. int8,base3 (default all):
                         f32, i16 (add/sub kernels, f32 and int8 activations),
                         int8 (dot products on 2-bit codes), base3, sherry,
@@ -585,6 +592,8 @@ int main(int argc, char **argv) {
       ok = count(0, c.groupSize);
     else if (flag == "--cold-bytes")
       ok = count(1, c.coldBytes);
+    else if (flag == "--row-tile-registers")
+      ok = count(0, c.rowTileRegisters);
     else if (flag == "--json")
       c.json = value;
     else if (flag == "--batch")
@@ -648,6 +657,7 @@ int main(int argc, char **argv) {
   if (!cpu)
     return fail(llvm::toString(cpu.takeError()));
   execution.cpu = *cpu;
+  execution.ternaryRowTileRegisters = c.rowTileRegisters;
   llvm::Expected<Int8Dot> resolvedDot =
       resolveInt8Dot(execution.cpu, c.int8Dot);
   if (!resolvedDot)
@@ -751,11 +761,14 @@ int main(int argc, char **argv) {
   int64_t int8Copies = c.cold ? copiesFor(int8Bytes) : 1;
   int64_t halfCopies = c.cold ? copiesFor(halfBytes) : 1;
   std::printf("\nproblem: N = %lld, K = %lld, %lld plane(s), group %lld, "
-              "--cpu %s (%lld f32 lanes), int8 dot: %s\n",
+              "--cpu %s (%lld f32 lanes), int8 dot: %s, row tile registers: "
+              "%s\n",
               (long long)c.n, (long long)c.k, (long long)c.planes,
               (long long)(c.groupSize ? c.groupSize : c.k), c.cpu.c_str(),
               (long long)execution.cpu.vectorWidth,
-              stringifyInt8Dot(int8Dot).str().c_str());
+              stringifyInt8Dot(int8Dot).str().c_str(),
+              c.rowTileRegisters ? std::to_string(c.rowTileRegisters).c_str()
+                                 : "auto");
   std::printf("weights (codes and scales): kernel bitmaps %.1f MB, dot codes "
               "%.1f MB, base-3 dot codes %.1f MB, Sherry dot codes %.1f MB, "
               "float %.1f MB, int8 %.1f MB, f16 %.1f MB\n",

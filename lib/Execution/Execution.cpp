@@ -160,6 +160,7 @@ LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
     pipeline.ternaryBase3Direct = options.ternaryBase3Direct;
     pipeline.ternarySherryDirect = options.ternarySherryDirect;
     pipeline.ternarySherryLookups = options.ternarySherryLookups;
+    pipeline.ternaryRowTileRegisters = options.ternaryRowTileRegisters;
     pipeline.fuseSiblingMatmuls = options.fuseSiblingMatmuls;
     buildCPUPipeline(pm, pipeline);
   } else {
@@ -272,7 +273,8 @@ static std::string cacheKey(ModuleOp module, const ExecutionOptions &options) {
      << stringifyKernelActivations(options.ternaryActivations) << " dot "
      << stringifyInt8Dot(options.ternaryInt8Dot) << " base3 "
      << options.ternaryBase3Direct << " sherry " << options.ternarySherryDirect
-     << " lookups " << options.ternarySherryLookups << " fuse "
+     << " lookups " << options.ternarySherryLookups << " row-tile "
+     << options.ternaryRowTileRegisters << " fuse "
      << options.fuseSiblingMatmuls;
   std::array<uint8_t, 32> hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));

@@ -108,6 +108,7 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
     kernels.base3Direct = options.ternaryBase3Direct;
     kernels.sherryDirect = options.ternarySherryDirect;
     kernels.sherryLookups = options.ternarySherryLookups;
+    kernels.rowTileRegisters = options.ternaryRowTileRegisters;
     pm.addPass(createConvertTernToVector(kernels));
   }
   pm.addPass(createConvertTernToLinalg());

@@ -146,6 +146,14 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
            "at once">,
     Option<"blockBatch", "block-batch", "int64_t", /*default=*/"64",
            "Dot-product kernels: activation rows per parallel iteration">,
+    Option<"rowTileRegisters", "row-tile-registers", "int64_t",
+           /*default=*/"0",
+           "Dot-product kernels: registers of output rows a tile computes "
+           "for a single activation row (a decoder's step) when a "
+           "register's block of codes is longer than 16 KiB (shorter "
+           "blocks take one). 0: automatic, 4 with vpdpbusd on 512-bit "
+           "registers for 2-bit and base-3 codes (more streams through "
+           "memory), dot-tile-registers otherwise">,
   ];
   let statistics = [
     Statistic<"numLowered", "lowered", "tern.matmul ops lowered to kernels">,

@@ -85,6 +85,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "table lookups (convert-tern-to-vector's "
                      "sherry-lookups)"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> ternaryRowTileRegisters{
+      *this, "ternary-row-tile-registers",
+      llvm::cl::desc("Registers of output rows a dot-product tile computes "
+                     "for a single activation row on long rows of codes "
+                     "(convert-tern-to-vector's row-tile-registers; 0: "
+                     "automatic)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> fuseSiblingMatmuls{
       *this, "fuse-sibling-matmuls",
       llvm::cl::desc("Merge the ternary matmuls that read the same "

@@ -51,6 +51,9 @@ struct Schedule {
   /// Dot products: registers of V output rows and activation rows per
   /// tile, and activation rows per parallel iteration.
   int64_t dotTileRegisters, dotTileBatch, blockBatch;
+  /// Dot products: registers of a single activation row's tiles on long
+  /// rows of codes (0: KernelEmitter::rowTileRegisters chooses).
+  int64_t rowTileRegisters;
 };
 
 /// A matmul's activations as its kernel reads them (quantized, padded, and
@@ -174,6 +177,8 @@ private:
                       bool lookups);
   Value emitDotTiles(Value slice, Value rowStart, Value rowSize,
                      Value batchStart, Value batchSize, int64_t blockRows);
+  int64_t rowTileRegisters() const;
+  bool sumsPerQuad(int64_t registers, int64_t batch) const;
   Value emitDotTile(Value slice, Value row, Value column, Value m, Value local,
                     int64_t registers, int64_t batch);
   Value emitTileStores(Value slice, ArrayRef<Value> totals, Value column,
@@ -211,6 +216,17 @@ private:
   /// Activation rows of a parallel iteration from which its base-3 codes
   /// are decoded once (emitDecodedBase3) rather than in every tile.
   static constexpr int64_t kDecodedMinBatch = 32;
+  /// Bytes of a register's block of codes up to which a single activation
+  /// row's tiles take one register (one stream through memory).
+  static constexpr int64_t kShortRowBlockBytes = int64_t(16) << 10;
+  /// Registers of a single activation row's tiles on longer rows where
+  /// their sums per quad fit the registers (rowTileRegisters).
+  static constexpr int64_t kLongRowRegisters = 4;
+  /// Accumulators a single activation row's tile may keep apart per quad
+  /// with 32 vector registers (AVX-512): 4 registers of 2-bit codes (16)
+  /// or of base-3 codes (20), the rest left to codes, activations, masks
+  /// and tables.
+  static constexpr int64_t kRowTileSums = 20;
   /// Sherry's lookup tiles (emitLookupTile): registers of 2V rows a tile.
   static constexpr int64_t kLookupTileRegisters = 4;
   /// Sets a lookup tile sums in i16 lanes before widening them: a quad's
@@ -986,6 +1002,21 @@ Value KernelEmitter::emitDotForall(Value init, int64_t rows, int64_t blockRows,
   return forall.getResult(0);
 }
 
+/// Registers of a single activation row's tiles on long rows of codes:
+/// row-tile-registers if set, else kLongRowRegisters where their sums per
+/// quad fit the registers (vpdpbusd on 512-bit registers, 2-bit and base-3
+/// codes: each register's codes in memory are a stream the prefetches
+/// follow, and the weights of a decoder's step stream faster with four
+/// streams a thread than with two), else dot-tile-registers.
+int64_t KernelEmitter::rowTileRegisters() const {
+  if (schedule.rowTileRegisters > 0)
+    return schedule.rowTileRegisters;
+  if (schedule.dot == Int8Dot::Vpdpbusd && schedule.width >= 16 &&
+      kLongRowRegisters * dotCodes.quads() <= kRowTileSums)
+    return kLongRowRegisters;
+  return schedule.dotTileRegisters;
+}
+
 /// The dot-product tiles of one block of emitDotForall: output rows
 /// [rowStart, + rowSize) for activation rows [batchStart, + batchSize).
 Value KernelEmitter::emitDotTiles(Value slice, Value rowStart, Value rowSize,
@@ -999,11 +1030,11 @@ Value KernelEmitter::emitDotTiles(Value slice, Value rowStart, Value rowSize,
   // codes are then one stream through memory, which the weight prefetch
   // follows from tile to tile; with R registers, R - 1 of every tile's R
   // streams start where no prefetch reached, which costs more than a
-  // second register saves when the streams are short (docs/Kernels.md,
-  // "Cold weights").
-  int64_t blockBytes = dotCodes.blockBytes();
+  // second register saves when the streams are short. Longer rows take
+  // rowTileRegisters: more streams in flight (docs/Kernels.md, "Cold
+  // weights").
   int64_t singleRowRegisters =
-      blockBytes <= (int64_t(16) << 10) ? 1 : schedule.dotTileRegisters;
+      dotCodes.blockBytes() <= kShortRowBlockBytes ? 1 : rowTileRegisters();
   auto tiles = [&](Value s) {
     return emitTiledLoop(
         batchSize, schedule.dotTileBatch, s,
@@ -1377,7 +1408,7 @@ SmallVector<Value> KernelEmitter::emitRuns(
 /// at most 2 · 2 · 127 = 508 to a lane; each run's pairs are then widened
 /// and added to the sums.
 ///
-/// Scaled sets (vpdpbusd on tiles of at most kScaledTile accumulators):
+/// Scaled sets (vpdpbusd tiles whose sums fit, sumsPerQuad):
 /// quad s is only masked, so its codes are (t + 1) · 4^s, and each s has
 /// its own accumulators; a run's four sums are shifted right by 2s (exact:
 /// each is a multiple of 4^s) and added. One AND and one vpdpbusd per quad
@@ -1403,17 +1434,12 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                                               Value m, Value group,
                                               int64_t plane, int64_t registers,
                                               int64_t batch) {
-  constexpr int64_t kScaledTile = 2;
   constexpr int64_t kSetsPerScaledRun = 16384;
   const int64_t setsPerI16Run = 32767 / (dotCodes.quads() * 2 * 2 * 127);
   int64_t width = schedule.width;
   auto wordsType = VectorType::get({width}, b.getI32Type());
   bool sherry = dotCodes.format == q::KernelDotCodes::Format::Sherry;
-  // Sums apart per quad on small vpdpbusd tiles (scaled 2-bit and base-3
-  // sets, split Sherry sets), so that no single chain of dependent dot
-  // products sets the pace.
-  bool perQuad =
-      schedule.dot == Int8Dot::Vpdpbusd && registers * batch <= kScaledTile;
+  bool perQuad = sumsPerQuad(registers, batch);
   auto splat = [&](VectorType type, int64_t value) -> Value {
     return arith::ConstantOp::create(
         b, loc,
@@ -1484,6 +1510,20 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
         }
         return result;
       });
+}
+
+/// Whether a tile of `registers` x `batch` accumulators keeps its sums
+/// apart per quad (scaled 2-bit and base-3 sets, split Sherry sets), so
+/// that no single chain of dependent dot products sets the pace: vpdpbusd
+/// tiles of at most two accumulators, and with 32 vector registers a single
+/// activation row's tiles whose sums fit kRowTileSums.
+bool KernelEmitter::sumsPerQuad(int64_t registers, int64_t batch) const {
+  constexpr int64_t kScaledTile = 2;
+  if (schedule.dot != Int8Dot::Vpdpbusd)
+    return false;
+  return registers * batch <= kScaledTile ||
+         (batch == 1 && schedule.width >= 16 &&
+          registers * dotCodes.quads() <= kRowTileSums);
 }
 
 /// Adds set `set` of group `group` to the dot-product sums: per register
@@ -1754,6 +1794,13 @@ struct ConvertTernToVectorPass
         return signalPassFailure();
       }
     }
+    if (rowTileRegisters < 0) {
+      mlir::emitError(module.getLoc(), "convert-tern-to-vector: "
+                                       "row-tile-registers must be >= 0 (0: "
+                                       "automatic), got ")
+          << rowTileRegisters.getValue();
+      return signalPassFailure();
+    }
     bool integer = activations == KernelActivations::Int8;
     std::optional<Int8Dot> dot = int8Dot.getValue();
     if ((*dot == Int8Dot::Pmaddubsw || *dot == Int8Dot::Vpdpbusd) &&
@@ -1775,9 +1822,10 @@ struct ConvertTernToVectorPass
           << vectorWidth.getValue();
       return signalPassFailure();
     }
-    Schedule schedule = {vectorWidth,  integer,   *dot,      sherryLookups,
-                         tileRows,     tileBatch, blockRows, dotTileRegisters,
-                         dotTileBatch, blockBatch};
+    Schedule schedule = {vectorWidth,   integer,          *dot,
+                         sherryLookups, tileRows,         tileBatch,
+                         blockRows,     dotTileRegisters, dotTileBatch,
+                         blockBatch,    rowTileRegisters};
     bool dots = *dot != Int8Dot::None;
 
     SmallVector<MatmulOp> matmuls;

@@ -5,6 +5,7 @@
 // RUN: not tern-opt %s --convert-tern-to-vector=dot-tile-batch=0 2>&1 | FileCheck %s --check-prefix=DOTBATCH
 // RUN: not tern-opt %s --convert-tern-to-vector=dot-tile-registers=0 2>&1 | FileCheck %s --check-prefix=DOTREGS
 // RUN: not tern-opt %s --convert-tern-to-vector=block-batch=-1 2>&1 | FileCheck %s --check-prefix=BLOCKBATCH
+// RUN: not tern-opt %s --convert-tern-to-vector=row-tile-registers=-1 2>&1 | FileCheck %s --check-prefix=ROWREGS
 // RUN: not tern-opt %s --split-input-file --convert-tern-to-vector 2>&1 | FileCheck %s --check-prefix=BLOB
 // RUN: not tern-opt %s --convert-tern-to-vector=activations=int4 2>&1 | FileCheck %s --check-prefix=ACTIVATIONS
 // RUN: not tern-opt %s --convert-tern-to-vector="activations=int8 vector-width=64" 2>&1 | FileCheck %s --check-prefix=INTWIDTH
@@ -18,6 +19,7 @@
 // DOTBATCH: error: convert-tern-to-vector: dot-tile-batch must be >= 1, got 0
 // DOTREGS: error: convert-tern-to-vector: dot-tile-registers must be >= 1, got 0
 // BLOCKBATCH: error: convert-tern-to-vector: block-batch must be >= 1, got -1
+// ROWREGS: error: convert-tern-to-vector: row-tile-registers must be >= 0 (0: automatic), got -1
 // ACTIVATIONS: for the --activations option: Cannot find option named 'int4'!
 // INTWIDTH: error: convert-tern-to-vector: activations=int8 takes 2V lanes of i16 per chunk, at most 64: vector-width must be <= 32, got 64
 // DOT: for the --int8-dot option: Cannot find option named 'vnni'!

@@ -103,6 +103,10 @@ struct CPUKernelOptions {
   /// Whether single activation rows read Sherry's fields by table lookups
   /// (tern-cpu-pipeline's ternary-sherry-lookups).
   bool ternarySherryLookups = true;
+  /// Registers of a single activation row's dot-product tiles on long rows
+  /// of codes (tern-cpu-pipeline's ternary-row-tile-registers; 0:
+  /// automatic).
+  int64_t ternaryRowTileRegisters = 0;
   /// Whether ternary matmuls that read the same activations share one
   /// kernel call (tern-cpu-pipeline's fuse-sibling-matmuls).
   bool fuseSiblingMatmuls = true;
