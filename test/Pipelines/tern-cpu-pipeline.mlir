@@ -4,6 +4,7 @@
 // RUN: tern-opt %s --tern-cpu-pipeline="parallel-min-work=0" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
 // RUN: tern-opt %s --tern-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
 // RUN: not tern-opt %s --tern-cpu-pipeline="parallel-min-work=-1" 2>&1 | FileCheck %s --check-prefix=BADWORK
+// RUN: not tern-opt %s --tern-cpu-pipeline="ternary-row-tile-registers=-2" 2>&1 | FileCheck %s --check-prefix=BADROWS
 
 // tern-cpu-pipeline: tern ops through their reference lowering, then the
 // parallel loops of every op on OpenMP threads. Same numbers as the
@@ -17,6 +18,7 @@
 // SMALL-NOT: omp.
 // SERIAL-NOT: omp.
 // BADWORK: error: tern-parallel-work-threshold: min-work and max-versioned-ops must be >= 0 and dynamic-trips >= 1
+// BADROWS: error: convert-tern-to-vector: row-tile-registers must be >= 0 (0: automatic), got -2
 // CHECK: sizes = [2, 3]
 // CHECK-NEXT: {{\[\[}}-6.25, 1.5, 1.25],
 // CHECK-NEXT: [2.6875, -7.6875, 4.8125]]

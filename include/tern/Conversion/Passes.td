@@ -71,7 +71,9 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
     computed once per row, removes the +1 offset exactly. Blocks of
     `block-rows` outputs by `block-batch` activation rows are the
     iterations of a 2-D `scf.forall`; tiles are `dot-tile-registers`
-    registers by `dot-tile-batch` activation rows. With `base3-direct`,
+    registers by `dot-tile-batch` activation rows, and a single activation
+    row's tiles take one register on short rows of codes (a block of at
+    most 16 KiB) and `row-tile-registers` on longer ones. With `base3-direct`,
     an iteration of 32 activation rows or more (a prompt) first decodes
     its block's base-3 codes into a scratch its tiles read; fewer rows
     decode in every tile.
