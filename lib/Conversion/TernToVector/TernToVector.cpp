@@ -1003,18 +1003,18 @@ Value KernelEmitter::emitDotForall(Value init, int64_t rows, int64_t blockRows,
 }
 
 /// Registers of a single activation row's tiles on long rows of codes:
-/// row-tile-registers if set, else kLongRowRegisters where their sums per
-/// quad fit the registers (vpdpbusd on 512-bit registers, 2-bit and base-3
-/// codes: each register's codes in memory are a stream the prefetches
-/// follow, and the weights of a decoder's step stream faster with four
-/// streams a thread than with two), else dot-tile-registers.
+/// row-tile-registers if set, else kLongRowRegisters where such a tile
+/// keeps its sums apart per quad (sumsPerQuad: vpdpbusd on 512-bit
+/// registers, 2-bit and base-3 codes; each register's codes in memory are
+/// a stream the prefetches follow, and the weights of a decoder's step
+/// stream faster with four streams a thread than with two), else
+/// dot-tile-registers.
 int64_t KernelEmitter::rowTileRegisters() const {
   if (schedule.rowTileRegisters > 0)
     return schedule.rowTileRegisters;
-  if (schedule.dot == Int8Dot::Vpdpbusd && schedule.width >= 16 &&
-      kLongRowRegisters * dotCodes.quads() <= kRowTileSums)
-    return kLongRowRegisters;
-  return schedule.dotTileRegisters;
+  return sumsPerQuad(kLongRowRegisters, /*batch=*/1)
+             ? kLongRowRegisters
+             : schedule.dotTileRegisters;
 }
 
 /// The dot-product tiles of one block of emitDotForall: output rows
