@@ -184,7 +184,7 @@ private:
   Value emitTileStores(Value slice, ArrayRef<Value> totals, Value column,
                        Value m, Value local, int64_t registers, int64_t batch);
   bool looksUpSherrySums() const;
-  Value emitSherryTables(Value batchStart, Value batchSize);
+  Value emitSherryTables();
   Value emitLookupTile(Value slice, Value row, Value column, Value m,
                        Value local, int64_t registers);
   SmallVector<Value>
@@ -229,13 +229,6 @@ private:
   static constexpr int64_t kRowTileSums = 20;
   /// Sherry's lookup tiles (emitLookupTile): registers of 2V rows a tile.
   static constexpr int64_t kLookupTileRegisters = 4;
-  /// Sherry's lookup blocks (emitDotBlocks): each builds its own tables,
-  /// so a block is at least kLookupPartRows output rows (building a
-  /// quad's 32 sums costs about what looking it up costs 100 rows) and
-  /// the rows are cut into kLookupMinParts blocks at least, for the
-  /// threads.
-  static constexpr int64_t kLookupPartRows = 1024;
-  static constexpr int64_t kLookupMinParts = 4;
   /// Sets a lookup tile sums in i16 lanes before widening them: a quad's
   /// sum is at most 3 · 127 in magnitude, a set's three quads 1143.
   static constexpr int64_t kLookupSetsPerRun = 32767 / (3 * 3 * 127);
@@ -920,17 +913,11 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   if (!looksUpSherrySums()) {
     result = emitDotForall(init, rows, blockRows, /*lookups=*/false);
   } else {
-    // Blocks of whole lookup tiles (each tile reads one table row per
-    // set, so fewer, taller tiles read the tables less), each building the
-    // tables it reads: built once before the threads, they were read from
-    // the building core's cache by the others, which cost more than
-    // building them again (docs/Kernels.md, "Tables a block").
+    // Blocks of at least one lookup tile: each tile reads one table row
+    // per set, so fewer, taller tiles read the tables less.
     int64_t tileRows = kLookupTileRegisters * dotCodes.lanes;
-    int64_t parts = std::max(ceilDiv(rows, kLookupPartRows), kLookupMinParts);
     int64_t lookupBlockRows = std::min(
-        ceilDiv(std::max({schedule.blockRows, tileRows, ceilDiv(rows, parts)}),
-                tileRows) *
-            tileRows,
+        ceilDiv(std::max(schedule.blockRows, tileRows), tileRows) * tileRows,
         rows);
     Value batch = tensor::DimOp::create(b, loc, x, 0);
     Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, batch,
@@ -939,8 +926,10 @@ Value KernelEmitter::emitDotBlocks(Value init) {
                                     /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(branch.thenBlock());
+    sherryTables = emitSherryTables();
     scf::YieldOp::create(
         b, loc, emitDotForall(init, rows, lookupBlockRows, /*lookups=*/true));
+    sherryTables = Value();
     b.setInsertionPointToStart(branch.elseBlock());
     scf::YieldOp::create(
         b, loc, emitDotForall(init, rows, blockRows, /*lookups=*/false));
@@ -989,10 +978,8 @@ Value KernelEmitter::emitDotForall(Value init, int64_t rows, int64_t blockRows,
       tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
 
   if (lookups) {
-    // The block's tables, then each activation row, in tiles of
-    // kLookupTileRegisters registers of 2V rows, then one register at a
-    // time.
-    sherryTables = emitSherryTables(batchStart, batchSize);
+    // Each activation row, in tiles of kLookupTileRegisters registers of
+    // 2V rows, then one register at a time.
     int64_t registerRows = dotCodes.lanes;
     slice = emitTiledLoop(batchSize, 1, slice, [&](Value m, int64_t, Value t) {
       return emitTiledLoop(
@@ -1004,7 +991,6 @@ Value KernelEmitter::emitDotForall(Value init, int64_t rows, int64_t blockRows,
           },
           registerRows);
     });
-    sherryTables = Value();
   } else {
     slice = emitDotTiles(slice, rowStart, rowSize, batchStart, batchSize,
                          blockRows);
@@ -1184,17 +1170,16 @@ bool KernelEmitter::looksUpSherrySums() const {
          dotCodes.lanes == 32;
 }
 
-/// For each of the `batchSize` activation rows from `batchStart` (m counted
-/// from there) and quad q of the (padded) int8 activations, the sum each
-/// Sherry field f can name: tables[m, q, f] = Σ_j t_j(f) · x[batchStart +
-/// m, 4q + j], t_j(f) the code at position j of the quad with field f (at
-/// most 3 · 127 in magnitude). Built by each lookup block for itself: 64
-/// bytes a quad (229 KB at K = 14336), which stays in its core's cache.
+/// For each activation row m and quad q of the (padded) int8 activations,
+/// the sum each Sherry field f can name: tables[m, q, f] = Σ_j t_j(f) ·
+/// x[m, 4q + j], t_j(f) the code at position j of the quad with field f
+/// (at most 3 · 127 in magnitude). Built once per call, before the blocks'
+/// threads: 64 bytes a quad (229 KB at K = 14336), which stays in cache.
 /// A quad's 32 entries are three dot products of its four activations,
 /// broadcast, as the kernels compute them (tern.dot4, vpdpbusd on 512-bit
 /// registers): Σ x from bytes of ones, then, from minus that, Σ (t + 1) x
 /// with each half's fields' codes + 1, narrowed to i16 and joined.
-Value KernelEmitter::emitSherryTables(Value batchStart, Value batchSize) {
+Value KernelEmitter::emitSherryTables() {
   Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
   int64_t fields = dotCodes.lanes;
   int64_t width = schedule.width;
@@ -1220,19 +1205,20 @@ Value KernelEmitter::emitSherryTables(Value batchStart, Value batchSize) {
   Value ones = bytes([](int64_t, int64_t) { return uint8_t(1); });
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(wordsType, b.getI32IntegerAttr(0)));
+  Value batch = tensor::DimOp::create(b, loc, x, 0);
   Value tables = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, quads, fields}, i16,
-      ValueRange{batchSize});
+      ValueRange{batch});
   Value padByte = arith::ConstantIntOp::create(b, loc, i8, 0);
   // Loops of step 1 (emitTiledLoop with tiles of one).
-  return emitTiledLoop(batchSize, 1, tables, [&](Value m, int64_t, Value rows) {
+  return emitTiledLoop(batch, 1, tables, [&](Value m, int64_t, Value rows) {
     return emitTiledLoop(
         index(quads), 1, rows, [&](Value quad, int64_t, Value current) {
           // The quad's four activations in every lane; Σ (t + 1) x less
           // Σ x is Σ t x, exact in i32 and in i16 (at most 3 · 127).
           Value four = vector::TransferReadOp::create(
               b, loc, VectorType::get({kDotDepth}, i8), x,
-              ValueRange{add(batchStart, m), mul(quad, kDotDepth)}, padByte,
+              ValueRange{m, mul(quad, kDotDepth)}, padByte,
               ArrayRef<bool>{true});
           Value xs = vector::BitCastOp::create(
               b, loc, bytesType,
@@ -1308,7 +1294,7 @@ Value KernelEmitter::emitLookupTile(Value slice, Value row, Value column,
         for (int64_t s = 0; s < quads; ++s)
           entries.push_back(vector::TransferReadOp::create(
               b, loc, fieldsType, sherryTables,
-              ValueRange{local, add(mul(first, quads), index(s)), index(0)},
+              ValueRange{m, add(mul(first, quads), index(s)), index(0)},
               padEntry, ArrayRef<bool>{true}));
         Value byte = mul(first, dotCodes.setBytes());
         SmallVector<Value> next(sums);

@@ -4,8 +4,7 @@
 // generic form. A 16-bit lane holds three fields of one row (1.33 bits a
 // weight), a register of 64 bytes a set of 12 codes of 32 rows. With fewer
 // activation rows than a dot-product tile (a decoder's step), each row's
-// table of the 32 sums a quad of activations can meet is built by each
-// parallel block for itself (not shared between cores), and
+// table of the 32 sums a quad of activations can meet is built once, and
 // quad s of a register is its shift right by 5s looked up in that table
 // (tern.lookup), summed in i16 and widened per run. With more rows, each
 // half of the register (16 rows) is widened to i32 lanes, decoded to codes
@@ -24,8 +23,7 @@
 // One activation row: the table (12 quads x 32 sums: per quad its four
 // activations in every lane, their sum from bytes of ones, then from
 // minus that sum a dot product with each half's codes + 1, narrowed and
-// joined), then per set one register of fields and three lookups and adds
-// (one parallel block here: the scf.forall folds away).
+// joined), then per set one register of fields and three lookups and adds.
 // CHECK-LABEL: func.func @gemv
 // CHECK-DAG:   arith.constant dense_resource<tern_dot_codes_sherry> : tensor<1x1x256xi8>
 // CHECK-DAG:   %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
