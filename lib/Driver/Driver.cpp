@@ -12,6 +12,7 @@
 #include "llvm/Support/Path.h"
 
 #include <cstdlib>
+#include <string>
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -81,6 +82,11 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
         "base-3 codes repacked to 2 bits)");
   kernels.ternarySherryDirect = ternarySherryDirect;
   kernels.ternarySherryLookups = ternarySherryLookups;
+  if (ternaryRowTileRegisters < 0)
+    return llvm::createStringError(
+        "--ternary-row-tile-registers must be >= 0 (0: automatic), got " +
+        std::to_string(ternaryRowTileRegisters));
+  kernels.ternaryRowTileRegisters = ternaryRowTileRegisters;
   kernels.fuseSiblingMatmuls = fuseSiblingMatmuls;
   return kernels;
 }

@@ -84,6 +84,16 @@ struct ModelToolOptions {
                      "of its activations (the default; =false decodes the "
                      "fields for dot products, docs/Kernels.md)"),
       llvm::cl::init(true)};
+  llvm::cl::opt<int64_t> ternaryRowTileRegisters{
+      "ternary-row-tile-registers", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("With int8 dot products, registers of output rows a "
+                     "tile computes for a single activation row (a "
+                     "decoder's step) on long rows of codes (more than 16 "
+                     "KiB a block): each register a stream of codes "
+                     "(0, the default: 4 with vpdpbusd on 512-bit "
+                     "registers for 2-bit and base-3 codes, else 2; "
+                     "docs/Kernels.md, \"Cold weights\")"),
+      llvm::cl::init(0)};
   llvm::cl::opt<bool> fuseSiblingMatmuls{
       "fuse-sibling-matmuls", llvm::cl::cat(modelToolCategory()),
       llvm::cl::desc("Merge ternary matmuls that read the same activations "
