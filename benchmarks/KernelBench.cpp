@@ -105,9 +105,9 @@ struct Config {
 };
 
 /// What --kernels takes, in the report's order.
-constexpr const char *kKernelNames[] = {"f32",       "i16",      "int8",
-                                        "base3",     "sherry",   "float",
-                                        "kept-int8", "kept-f16", "openblas"};
+constexpr const char *kKernelNames[] = {
+    "f32",   "i16",       "int8",          "base3",    "sherry",
+    "float", "kept-int8", "kept-int8-dot", "kept-f16", "openblas"};
 
 constexpr const char *kUsage = R"(usage: tern-kernel-bench [options]
 Times y = x W^T (W: N x K ternary) with tern's kernels on this machine.
@@ -126,7 +126,8 @@ Times y = x W^T (W: N x K ternary) with tern's kernels on this machine.
                         f32, i16 (add/sub kernels, f32 and int8 activations),
                         int8 (dot products on 2-bit codes), base3, sherry,
                         float (f32 weights), kept-int8, kept-f16 (weights
-                        as keep= stores them), openblas
+                        as keep= stores them), kept-int8-dot (int8 weights
+                        in the dot-product kernel), openblas
   --min-time SECONDS    time each row for at least this long (default 1)
   --cold                also time weights that stream from memory
   --cold-bytes BYTES    bytes of distinct weights a cold call reads
@@ -700,6 +701,17 @@ int main(int argc, char **argv) {
                 stringifyInt8Dot(int8Dot).str() + " on --cpu " + c.cpu +
                 " (or K or the group size is no multiple of 4)");
   sherry = sherry && c.wants("sherry");
+  // Kept int8 layers take the dot-product kernel where pmaddubsw is not the
+  // instruction (its i16 pairs would saturate on bytes w + 128) and their
+  // sums fit i32.
+  bool keptDot = int8Dot != Int8Dot::Pmaddubsw && int8Dot != Int8Dot::None &&
+                 c.k <= q::KernelDotCodes::kMaxInt8Codes;
+  if (!c.kernels.empty() && c.wants("kept-int8-dot") && !keptDot)
+    return fail("--kernels kept-int8-dot: no kernel reads int8 weights with "
+                "int8 dot " +
+                stringifyInt8Dot(int8Dot).str() + " (or K is above " +
+                std::to_string(q::KernelDotCodes::kMaxInt8Codes) + ")");
+  keptDot = keptDot && c.wants("kept-int8-dot");
   double sherryBytes = dotCodeBytes(q::KernelDotCodes::Format::Sherry);
   double floatBytes = double(c.n * c.k * 4);
   // The problem's weights as keep= stores them (int8 codes and f16 scales;
@@ -794,7 +806,9 @@ int main(int argc, char **argv) {
               "with vpmaddubsw and vpshufb; Sherry's on 512-bit registers "
               "at M < 4 by vpermw lookups in tables of sums), float = "
               "tern's float matmul (f32 weights as arguments; int8 and f16: "
-              "constant weights as keep= stores them)\n\n");
+              "constant weights as keep= stores them; tern int8 on kept "
+              "int8 = the same weights in the dot-product kernel, except "
+              "with pmaddubsw)\n\n");
   std::printf("Warm rows are read against the bandwidth above, cold rows "
               "against passes of its probe between their calls (bw).\n");
   std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s %7s\n", "M", "threads",
@@ -825,7 +839,7 @@ int main(int argc, char **argv) {
     // compiled once per batch size; thread counts change at run time.
     struct Kernels {
       std::unique_ptr<CompiledModel> f32, i16, int8, base3, sherry,
-          sherryRepacked, floating, int8Weights, halfWeights;
+          sherryRepacked, floating, int8Weights, int8WeightsDot, halfWeights;
     };
     auto compileAll = [&](int64_t copies, int64_t floats, int64_t base3s,
                           int64_t sherrys, int64_t int8s, int64_t halves,
@@ -845,10 +859,11 @@ int main(int argc, char **argv) {
         return success();
       };
       auto compileKept = [&](const q::KeptWeights &kept, int64_t n,
+                             const ExecutionOptions &options,
                              std::unique_ptr<CompiledModel> &into) {
         auto module = buildKeptModule(ctx, kept, batch, n);
         FailureOr<std::unique_ptr<CompiledModel>> model =
-            CompiledModel::compile(*module, execution);
+            CompiledModel::compile(*module, options);
         if (failed(model))
           return failure();
         into = std::move(*model);
@@ -880,9 +895,13 @@ int main(int argc, char **argv) {
           (!c.wants("float") ||
            succeeded(compileOne(false, floats, execution, k.floating))) &&
           (!c.wants("kept-int8") ||
-           succeeded(compileKept(int8Weights, int8s, k.int8Weights))) &&
+           succeeded(
+               compileKept(int8Weights, int8s, execution, k.int8Weights))) &&
+          (!keptDot ||
+           succeeded(compileKept(int8Weights, int8s, dot, k.int8WeightsDot))) &&
           (!c.wants("kept-f16") ||
-           succeeded(compileKept(halfWeights, halves, k.halfWeights))));
+           succeeded(
+               compileKept(halfWeights, halves, execution, k.halfWeights))));
     };
     Kernels warm, cold;
     if (failed(compileAll(1, 1, 1, 1, 1, 1, warm, /*warmOnly=*/true)))
@@ -1008,8 +1027,11 @@ int main(int argc, char **argv) {
                     "Sherry's codes");
     }
     // Weights stored in int8 (per-channel scales) and f16: their rounding.
+    // With int8 activations too: both roundings.
     if ((warm.int8Weights &&
          !check(*warm.int8Weights, 1, c.n, 1e-2, "int8 weight")) ||
+        (warm.int8WeightsDot &&
+         !check(*warm.int8WeightsDot, 1, c.n, 3e-2, "int8 weight dot")) ||
         (warm.halfWeights &&
          !check(*warm.halfWeights, 1, c.n, 1e-2, "f16 weight")))
       return 1;
@@ -1069,6 +1091,9 @@ int main(int argc, char **argv) {
         if (c.wants("kept-int8"))
           timeModel("float", "int8", int8Bytes, *k.int8Weights, ternaryInputs,
                     int8Copies);
+        if (keptDot)
+          timeModel("tern int8", "kept int8", int8Bytes, *k.int8WeightsDot,
+                    ternaryInputs, int8Copies);
         if (c.wants("kept-f16"))
           timeModel("float", "f16", halfBytes, *k.halfWeights, ternaryInputs,
                     halfCopies);

@@ -87,6 +87,7 @@ mlir::tern::ModelToolOptions::resolveKernels() const {
         "--ternary-row-tile-registers must be >= 0 (0: automatic), got " +
         std::to_string(ternaryRowTileRegisters));
   kernels.ternaryRowTileRegisters = ternaryRowTileRegisters;
+  kernels.ternaryKeptInt8Dot = ternaryKeptInt8Dot;
   kernels.fuseSiblingMatmuls = fuseSiblingMatmuls;
   return kernels;
 }

@@ -161,6 +161,7 @@ LogicalResult mlir::tern::lowerForCPU(ModuleOp module,
     pipeline.ternarySherryDirect = options.ternarySherryDirect;
     pipeline.ternarySherryLookups = options.ternarySherryLookups;
     pipeline.ternaryRowTileRegisters = options.ternaryRowTileRegisters;
+    pipeline.ternaryKeptInt8Dot = options.ternaryKeptInt8Dot;
     pipeline.fuseSiblingMatmuls = options.fuseSiblingMatmuls;
     buildCPUPipeline(pm, pipeline);
   } else {
@@ -274,8 +275,8 @@ static std::string cacheKey(ModuleOp module, const ExecutionOptions &options) {
      << stringifyInt8Dot(options.ternaryInt8Dot) << " base3 "
      << options.ternaryBase3Direct << " sherry " << options.ternarySherryDirect
      << " lookups " << options.ternarySherryLookups << " row-tile "
-     << options.ternaryRowTileRegisters << " fuse "
-     << options.fuseSiblingMatmuls;
+     << options.ternaryRowTileRegisters << " kept "
+     << options.ternaryKeptInt8Dot << " fuse " << options.fuseSiblingMatmuls;
   std::array<uint8_t, 32> hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
   return llvm::toHex(hash, /*LowerCase=*/true);

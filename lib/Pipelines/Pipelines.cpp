@@ -109,6 +109,7 @@ void mlir::tern::buildCPUPipeline(OpPassManager &pm,
     kernels.sherryDirect = options.ternarySherryDirect;
     kernels.sherryLookups = options.ternarySherryLookups;
     kernels.rowTileRegisters = options.ternaryRowTileRegisters;
+    kernels.keptInt8Dot = options.ternaryKeptInt8Dot;
     pm.addPass(createConvertTernToVector(kernels));
   }
   pm.addPass(createConvertTernToLinalg());

@@ -419,13 +419,8 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
   int64_t blocks = layout.blocks(rows);
   int64_t setCodes = layout.setCodes();
   int64_t bytes = planes * blocks * layout.blockBytes();
-  // The first byte of row n's lane (plane p) in the register of the set
-  // that holds code j.
   auto laneOf = [&](int64_t p, int64_t n, int64_t j) {
-    return (p * blocks + n / layout.lanes) * layout.blockBytes() +
-           (j / layout.groupSize) * layout.groupBytes() +
-           (j % layout.groupSize / setCodes) * layout.setBytes() +
-           layout.laneBytes() * (n % layout.lanes);
+    return layout.laneOffset(blocks, p, n, j);
   };
   if (layout.format == KernelDotCodes::Format::Sherry) {
     // 16-bit lanes of three 5-bit quad fields; padding quads are field 0
@@ -473,4 +468,17 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
       std::copy(&digits[5 * at], &digits[5 * at] + 5, five);
       out[at] = encodeBase3Byte(five);
     }
+}
+
+void tern::quant::packKernelDotInt8(const KernelDotCodes &layout,
+                                    const int8_t *weights, int64_t rows,
+                                    uint8_t *out) {
+  assert(layout.format == KernelDotCodes::Format::Int8);
+  int64_t blocks = layout.blocks(rows);
+  std::fill(out, out + blocks * layout.blockBytes(), uint8_t(128));
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t j = 0; j < layout.k; ++j)
+      out[layout.laneOffset(blocks, /*plane=*/0, n, j) +
+          j % layout.groupSize % 4] =
+          uint8_t(int(weights[n * layout.k + j]) + 128);
 }

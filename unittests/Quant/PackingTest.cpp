@@ -270,6 +270,37 @@ TEST(PackingTest, KernelDotCodes) {
     }
 }
 
+TEST(PackingTest, KernelDotInt8) {
+  // 5 rows of K = 10 (one group), blocks of 4 rows: two blocks, three sets
+  // of one quad (the last holds 2 weights and 2 of padding), 16 bytes a
+  // set. Every byte is w + 128; padding is 128 (w = 0).
+  KernelDotCodes layout =
+      KernelDotCodes::get(10, 0, 4, KernelDotCodes::Format::Int8);
+  ASSERT_EQ(layout.quads(), 1);
+  ASSERT_EQ(layout.codeOffset(), 128);
+  ASSERT_EQ(layout.setsPerGroup, 3);
+  ASSERT_EQ(layout.paddedGroup(), 12);
+  ASSERT_EQ(layout.setBytes(), 16);
+  ASSERT_EQ(layout.blockBytes(), 48);
+  std::vector<int8_t> weights(5 * 10);
+  for (size_t i = 0; i < weights.size(); ++i)
+    weights[i] = int8_t(int(i * 37 % 256) - 128);
+  std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
+  packKernelDotInt8(layout, weights.data(), 5, out.data());
+  std::vector<bool> seen(out.size(), false);
+  for (int64_t n = 0; n < 5; ++n)
+    for (int64_t j = 0; j < 10; ++j) {
+      // Block n / 4, set j / 4, lane n % 4, byte j % 4 of the lane.
+      size_t at = (n / 4) * 48 + (j / 4) * 16 + 4 * (n % 4) + j % 4;
+      EXPECT_EQ(int(out[at]) - 128, weights[n * 10 + j])
+          << "row " << n << " weight " << j;
+      seen[at] = true;
+    }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (!seen[i])
+      EXPECT_EQ(out[i], 128) << "padding byte " << i;
+}
+
 // Every byte of five base-3 digits is their value with digit 4 most
 // significant (docs/Packing.md, "Kernel dot codes"), at most 242.
 TEST(PackingTest, Base3BytesArePositional) {

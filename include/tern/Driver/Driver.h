@@ -84,6 +84,15 @@ struct ModelToolOptions {
                      "of its activations (the default; =false decodes the "
                      "fields for dot products, docs/Kernels.md)"),
       llvm::cl::init(true)};
+  llvm::cl::opt<bool> ternaryKeptInt8Dot{
+      "ternary-kept-int8-dot", llvm::cl::cat(modelToolCategory()),
+      llvm::cl::desc("With int8 dot products by vpdpbusd or generic, run the "
+                     "layers tern-ternarize kept in int8 (keep=int8, e.g. "
+                     "the lm_head) on the same int8 activations: one dot "
+                     "product per 4 weights instead of widening each to f32 "
+                     "(the default; =false keeps their activations f32, "
+                     "docs/Kernels.md)"),
+      llvm::cl::init(true)};
   llvm::cl::opt<int64_t> ternaryRowTileRegisters{
       "ternary-row-tile-registers", llvm::cl::cat(modelToolCategory()),
       llvm::cl::desc("With int8 dot products, registers of output rows a "

@@ -85,6 +85,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "table lookups (convert-tern-to-vector's "
                      "sherry-lookups)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> ternaryKeptInt8Dot{
+      *this, "ternary-kept-int8-dot",
+      llvm::cl::desc("With int8 dot products by vpdpbusd or generic, run "
+                     "the layers kept in int8 on the int8 activations too "
+                     "(convert-tern-to-vector's kept-int8-dot)"),
+      llvm::cl::init(true)};
   PassOptions::Option<int64_t> ternaryRowTileRegisters{
       *this, "ternary-row-tile-registers",
       llvm::cl::desc("Registers of output rows a dot-product tile computes "

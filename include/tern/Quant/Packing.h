@@ -17,6 +17,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 namespace tern::quant {
@@ -138,14 +139,21 @@ struct KernelDotCodes {
   /// 16-bit lane (the zero's position and three signs, as
   /// `#tern.packing<sherry>` stores them) that a table lookup turns into
   /// the quad's 4 bytes t + 1 or the quad's dot product with the
-  /// activations (1.33 bits per weight).
-  enum class Format { TwoBit, Base3, Sherry };
+  /// activations (1.33 bits per weight); or, for the int8 weights of a
+  /// kept layer (tern-ternarize's keep=int8), one quad of 4 bytes w + 128
+  /// per lane (8 bits per weight).
+  enum class Format { TwoBit, Base3, Sherry, Int8 };
   /// Codes of a row per set: four quads of 4.
   static constexpr int64_t kSetCodes = 16;
   /// Codes of a row per base-3 set: five quads of 4.
   static constexpr int64_t kBase3SetCodes = 20;
   /// Codes of a row per Sherry set: three quads of 4.
   static constexpr int64_t kSherrySetCodes = 12;
+  /// The longest rows of Format::Int8 whose dot products with int8
+  /// activations fit i32 lanes: a lane's sum starts at -128 · Σ q and adds
+  /// (w + 128) · q, so it stays within (128 + 255) · 127 · K in magnitude.
+  static constexpr int64_t kMaxInt8Codes =
+      std::numeric_limits<int32_t>::max() / ((128 + 255) * 127);
 
   Format format = Format::TwoBit;
   int64_t k = 0;
@@ -165,8 +173,22 @@ struct KernelDotCodes {
                             Format format = Format::TwoBit);
   /// Quads of 4 codes per set, and codes per set.
   int64_t quads() const {
-    return format == Format::Base3 ? 5 : format == Format::Sherry ? 3 : 4;
+    switch (format) {
+    case Format::Base3:
+      return 5;
+    case Format::Sherry:
+      return 3;
+    case Format::Int8:
+      return 1;
+    case Format::TwoBit:
+      break;
+    }
+    return 4;
   }
+  /// What a stored code adds to the weight it stands for, as the unsigned
+  /// bytes the dot products take: t + 1, or w + 128 for int8 weights. A
+  /// group's sums start at -offset · Σ x.
+  int64_t codeOffset() const { return format == Format::Int8 ? 128 : 1; }
   int64_t setCodes() const { return 4 * quads(); }
   /// Codes of a group with its padding.
   int64_t paddedGroup() const { return setsPerGroup * setCodes(); }
@@ -180,6 +202,14 @@ struct KernelDotCodes {
   int64_t blockBytes() const { return groups * groupBytes(); }
   /// Blocks that hold `rows` rows.
   int64_t blocks(int64_t rows) const { return (rows + lanes - 1) / lanes; }
+  /// The first byte of row n's lane (plane p, of `blocks` blocks a plane)
+  /// in the register of the set that holds code j.
+  int64_t laneOffset(int64_t blocks, int64_t p, int64_t n, int64_t j) const {
+    return (p * blocks + n / lanes) * blockBytes() +
+           (j / groupSize) * groupBytes() +
+           (j % groupSize / setCodes()) * setBytes() +
+           laneBytes() * (n % lanes);
+  }
 };
 
 /// The base-3 byte of five digits t + 1 (quad 0 first; each in {0, 1, 2}):
@@ -219,6 +249,13 @@ bool encodeSherryQuad(const uint8_t codes[4], unsigned &field);
 /// zero (as `#tern.packing<sherry>` guarantees); padding quads are field 0.
 void packKernelDotCodes(const KernelDotCodes &layout, const uint8_t *codes,
                         int64_t planes, int64_t rows, uint8_t *out);
+
+/// Writes `rows` x layout.k int8 weights (row-major) as
+/// kernel dot codes of Format::Int8: each byte w + 128, padding rows and
+/// columns 128 (w = 0). layout.blocks(rows) * layout.blockBytes() bytes at
+/// `out`.
+void packKernelDotInt8(const KernelDotCodes &layout, const int8_t *weights,
+                       int64_t rows, uint8_t *out);
 
 } // namespace tern::quant
 

@@ -5,12 +5,15 @@
 // time into bitmaps (tern::quant::KernelBitmaps), loaded V bits at a time as
 // vector<Vxi1> masks, and select which activations a row adds, which it
 // subtracts and which it skips. Scales multiply each group's sum once.
+// With int8 activations the codes meet them in dot products instead, and so
+// do the int8 weights of layers kept out of the ternary set.
 // docs/Kernels.md describes the schedule and why it is this one.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tern/Conversion/Passes.h"
 #include "tern/Dialect/Tern/IR/TernOps.h"
+#include "tern/Dialect/Tern/Utils/KeptLayers.h"
 #include "tern/Dialect/Tern/Utils/Utils.h"
 #include "tern/Quant/Packing.h"
 
@@ -77,6 +80,28 @@ int64_t chunkLanes(const Schedule &schedule) {
 /// Codes along K that one dot-product instruction takes per lane.
 constexpr int64_t kDotDepth = 4;
 
+/// What a kernel computes with: the operands of a tern.matmul, or those of
+/// a layer kept in int8 (a linalg.matmul of f32 activations and int8
+/// weights, scaled per output row: KeptLayer), whose weights are kernel dot
+/// codes of Format::Int8 and scales N x 1.
+struct KernelOperands {
+  /// The activations, M x K f32.
+  Value input;
+  /// [P x] N x groups (any float type).
+  Value scales;
+  /// N x groups and N, or null.
+  Value shifts, bias;
+  RankedTensorType resultType;
+  /// The block the kernel is emitted in (activations prepared in the same
+  /// block are shared).
+  Block *block = nullptr;
+
+  static KernelOperands of(MatmulOp op) {
+    return {op.getInput(), op.getScales(),           op.getShifts(),
+            op.getBias(),  op.getResult().getType(), op->getBlock()};
+  }
+};
+
 /// Emits the kernel of one tern.matmul: the result is
 ///
 ///   y = init + Σ_p Σ_g α[p, n, g] · (Σ_{k∈g} ±x[m, k] where T[p, n, k] ≠ 0)
@@ -106,9 +131,10 @@ public:
   /// `bits` holds the weights as kernel bitmaps (`groupBytes` apart from
   /// one group of a row to the next) or, for dot products, as kernel dot
   /// codes.
-  KernelEmitter(OpBuilder &b, Location loc, MatmulOp op, GroupedLayout layout,
-                int64_t groupBytes, const q::KernelDotCodes &dotCodes,
-                Value bits, const Schedule &schedule, PreparedCache &prepared)
+  KernelEmitter(OpBuilder &b, Location loc, const KernelOperands &op,
+                GroupedLayout layout, int64_t groupBytes,
+                const q::KernelDotCodes &dotCodes, Value bits,
+                const Schedule &schedule, PreparedCache &prepared)
       : b(b), loc(loc), op(op), layout(layout), groupBytes(groupBytes),
         dotCodes(dotCodes), prepared(prepared), bits(bits), schedule(schedule),
         f32(b.getF32Type()),
@@ -235,7 +261,7 @@ private:
 
   OpBuilder &b;
   Location loc;
-  MatmulOp op;
+  KernelOperands op;
   GroupedLayout layout;
   int64_t groupBytes;
   /// For dot products, the layout (and format) of the codes in `bits`.
@@ -278,7 +304,7 @@ private:
   /// Whether the result starts from zero (no bias, no shifts): the tiles
   /// then write their sums into an uninitialized result instead of adding
   /// them to a zero-filled one, since together they write every element.
-  bool zeroInit() { return !op.getBias() && !op.getShifts(); }
+  bool zeroInit() { return !op.bias && !op.shifts; }
 };
 
 /// bias (or 0) broadcast over the rows, plus Σ_g γ[n, g] · Σ_{k∈g} x[m, k]
@@ -286,8 +312,8 @@ private:
 /// shared by all rows.
 Value KernelEmitter::emitInit() {
   MLIRContext *ctx = b.getContext();
-  Value input = op.getInput();
-  RankedTensorType resultType = op.getResult().getType();
+  Value input = op.input;
+  RankedTensorType resultType = op.resultType;
   SmallVector<Value> dynamicSizes;
   if (resultType.isDynamicDim(0))
     dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
@@ -297,7 +323,7 @@ Value KernelEmitter::emitInit() {
              d2 = getAffineDimExpr(2, ctx);
   auto parallel = utils::IteratorType::parallel;
   auto reduction = utils::IteratorType::reduction;
-  if (Value bias = op.getBias()) {
+  if (Value bias = op.bias) {
     SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d1}, ctx),
                                    AffineMap::get(2, 0, {d0, d1}, ctx)};
     init = linalg::GenericOp::create(
@@ -315,7 +341,7 @@ Value KernelEmitter::emitInit() {
   } else {
     init = linalg::FillOp::create(b, loc, zeroF32(), init).getResult(0);
   }
-  Value shifts = op.getShifts();
+  Value shifts = op.shifts;
   if (!shifts)
     return init;
 
@@ -354,16 +380,26 @@ bool sameValues(Value a, Value b) {
 /// another of the same input in the same block reuses the first one's
 /// (a layer's q, k and v quantize their input once; gate and up too).
 void KernelEmitter::prepareActivations() {
-  Value input = op.getInput();
+  Value input = op.input;
   int64_t width = dots ? dotCodes.paddedGroup() : chunksPerGroup * lanes;
   PreparedKey key = {input, layout.groupSize, width};
-  // Float activations are only padded: nothing worth sharing.
+  // Float activations are only padded: nothing worth sharing. Kept layers
+  // are lowered after the ternary ones, so what they would share may come
+  // later in the block than they do.
+  Operation *at = &*b.getInsertionPoint();
+  auto definedBefore = [&](Value value) {
+    Operation *definition = value ? value.getDefiningOp() : nullptr;
+    return !definition || definition->isBeforeInBlock(at);
+  };
   if (schedule.integer) {
     for (auto &[other, activations] : prepared)
       if (std::get<1>(other) == layout.groupSize &&
           std::get<2>(other) == width &&
-          activations.x.getParentBlock() == op->getBlock() &&
-          sameValues(std::get<0>(other), input)) {
+          activations.x.getParentBlock() == op.block &&
+          sameValues(std::get<0>(other), input) &&
+          definedBefore(activations.x) &&
+          definedBefore(activations.rowScales) &&
+          definedBefore(activations.activationSums)) {
         x = activations.x;
         rowScales = activations.rowScales;
         activationSums = activations.activationSums;
@@ -493,7 +529,7 @@ Value KernelEmitter::padActivations(Value input) {
 /// where `maximumf` needs its NaN and signed-zero fix-ups on x86.
 Value KernelEmitter::quantizeActivations(Type codeType) {
   MLIRContext *ctx = b.getContext();
-  Value input = op.getInput();
+  Value input = op.input;
   auto type = cast<RankedTensorType>(input.getType());
   SmallVector<Value> dynamicSizes;
   if (type.isDynamicDim(0))
@@ -646,7 +682,7 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
   SmallVector<Value> zeros(accumulators, zero);
-  bool planes = cast<RankedTensorType>(op.getScales().getType()).getRank() == 3;
+  bool planes = cast<RankedTensorType>(op.scales.getType()).getRank() == 3;
 
   // total += α[p, n, g] · (the group's sum of ±x), for every group and plane.
   auto groupBody = [&](Value group, ValueRange totals) {
@@ -660,8 +696,7 @@ Value KernelEmitter::emitTile(Value slice, Value row, Value column, Value m,
         indices.push_back(add(row, index(r)));
         indices.push_back(group);
         Value alpha = castFloat(
-            b, loc, tensor::ExtractOp::create(b, loc, op.getScales(), indices),
-            f32);
+            b, loc, tensor::ExtractOp::create(b, loc, op.scales, indices), f32);
         Value splat = vector::BroadcastOp::create(b, loc, vectorType, alpha);
         for (int64_t i = 0; i < batch; ++i) {
           Value &total = result[i * rows + r];
@@ -826,7 +861,7 @@ SmallVector<Value> KernelEmitter::emitChunk(ValueRange sums, Value row, Value m,
 /// scales of V consecutive rows as one vector.
 Value KernelEmitter::transposeScales() {
   MLIRContext *ctx = b.getContext();
-  Value scales = op.getScales();
+  Value scales = op.scales;
   auto type = cast<RankedTensorType>(scales.getType());
   bool planes = type.getRank() == 3;
   int64_t paddedRows = ceilDiv(layout.rows, dotCodes.lanes) * dotCodes.lanes;
@@ -938,7 +973,7 @@ Value KernelEmitter::emitDotBlocks(Value init) {
   }
   if (rows == layout.rows)
     return result;
-  RankedTensorType resultType = op.getResult().getType();
+  RankedTensorType resultType = op.resultType;
   SmallVector<OpFoldResult> resultSizes = {
       tensor::getMixedSize(b, loc, result, 0), b.getIndexAttr(layout.rows)};
   return tensor::ExtractSliceOp::create(
@@ -1083,7 +1118,8 @@ Value KernelEmitter::emitDotTiles(Value slice, Value rowStart, Value rowSize,
 /// (rows [local, local + batch) of the slice). The codes are t + 1 in {0, 1,
 /// 2}, so each group's sums start at -Σ_{k∈g} q[m, k] and add (t + 1) · q for
 /// every code: Σ_k t · q exactly, in i32, which the group's scales then
-/// multiply as f32.
+/// multiply as f32. Int8 weights are stored as w + 128 and start at -128 ·
+/// Σ_{k∈g} q[m, k].
 Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
                                  Value local, int64_t registers,
                                  int64_t batch) {
@@ -1100,6 +1136,11 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
     for (int64_t i = 0; i < batch; ++i) {
       Value total = tensor::ExtractOp::create(
           b, loc, activationSums, ValueRange{add(m, index(i)), group});
+      if (dotCodes.codeOffset() != 1)
+        total = arith::MulIOp::create(
+            b, loc, total,
+            arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                         dotCodes.codeOffset()));
       Value negated = arith::SubIOp::create(
           b, loc, arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0),
           total);
@@ -1430,6 +1471,11 @@ SmallVector<Value> KernelEmitter::emitRuns(
 /// small tiles with vpdpbusd (split sets) each quad has its own sums, as
 /// scaled sets do, added once per run: one chain of dependent vpdpbusd
 /// through a single register would leave the lookups waiting on latency.
+///
+/// Int8 sets (a kept layer's weights, one quad of bytes w + 128): one load
+/// and one dot product per register and activation row, no unpacking. A
+/// quad adds at most 4 · 255 · 127 to a lane, which bounds K (the pass
+/// keeps longer rows in the float kernels: KernelDotCodes::kMaxInt8Codes).
 SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                                               Value m, Value group,
                                               int64_t plane, int64_t registers,
@@ -1460,7 +1506,7 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
         return emitRuns(runLength, sums, start, sets(form), finish);
       };
 
-  if (perQuad) {
+  if (perQuad && dotCodes.format != q::KernelDotCodes::Format::Int8) {
     // Quad 0's sums start from the totals, the others from zero; scaled
     // quads' sums are shifted back.
     Value zero = splat(wordsType, 0);
@@ -1618,12 +1664,19 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
       }
       continue;
     }
-    Value packed = vector::BitCastOp::create(
-        b, loc, wordsType,
-        vector::TransferReadOp::create(
-            b, loc, dataType, bits,
-            ValueRange{index(plane), add(block, index(r)), byte}, padByte,
-            ArrayRef<bool>{true}));
+    Value bytes = vector::TransferReadOp::create(
+        b, loc, dataType, bits,
+        ValueRange{index(plane), add(block, index(r)), byte}, padByte,
+        ArrayRef<bool>{true});
+    if (dotCodes.format == q::KernelDotCodes::Format::Int8) {
+      // One quad a set: the bytes are the codes.
+      for (int64_t i = 0; i < batch; ++i) {
+        Value &sum = result[i * registers + r];
+        sum = emitDot(sum, bytes, xs[i]);
+      }
+      continue;
+    }
+    Value packed = vector::BitCastOp::create(b, loc, wordsType, bytes);
     if (dotCodes.format == q::KernelDotCodes::Format::Base3) {
       auto decoded = emitDecodeBase3(packed);
       emitBase3Dots(result, decoded.getQuads(), decoded.getFifth(), xs, r,
@@ -1840,8 +1893,10 @@ struct ConvertTernToVectorPass
       auto inputType = op.getInput().getType();
       GroupedLayout layout = op.getLayout();
       if (!constant || !inputType.getElementType().isF32() ||
-          inputType.isDynamicDim(1))
+          inputType.isDynamicDim(1)) {
+        ++numLeft;
         continue;
+      }
       q::KernelBitmaps bitmaps =
           q::KernelBitmaps::get(layout.k, layout.groupSize);
       // Base-3 (1.6 bits a weight) and Sherry's 3:4 constants (1.33 bits)
@@ -1891,10 +1946,12 @@ struct ConvertTernToVectorPass
         bits = arith::ConstantOp::create(b, constant.getLoc(), attr);
       }
       b.setInsertionPoint(op);
-      KernelEmitter emitter(b, op.getLoc(), op, layout, bitmaps.groupBits / 8,
-                            dotCodes, bits, schedule, prepared);
+      KernelEmitter emitter(b, op.getLoc(), KernelOperands::of(op), layout,
+                            bitmaps.groupBits / 8, dotCodes, bits, schedule,
+                            prepared);
       op.getResult().replaceAllUsesWith(emitter.emit());
       op.erase();
+      ++numLowered;
     }
     llvm::SmallPtrSet<Operation *, 8> constants;
     for (auto [key, bits] : bitmapsOf)
@@ -1902,6 +1959,77 @@ struct ConvertTernToVectorPass
     for (Operation *constant : constants)
       if (constant->use_empty())
         constant->erase();
+
+    // Layers kept in int8 take the same activations' dot products: one
+    // vpdpbusd per 4 x V weights instead of widening each weight to f32
+    // (vpmaddubsw's i16 pairs would saturate on bytes w + 128).
+    if (!dots || !keptInt8Dot || *dot == Int8Dot::Pmaddubsw)
+      return;
+    SmallVector<KeptLayer> kept;
+    module.walk([&](linalg::MatmulOp matmul) {
+      std::optional<KeptLayer> layer = matchKeptLayer(matmul);
+      if (layer && layer->scaling &&
+          cast<RankedTensorType>(matmul.getInputs()[0].getType())
+                  .getDimSize(1) <= q::KernelDotCodes::kMaxInt8Codes)
+        kept.push_back(*layer);
+    });
+    for (const KeptLayer &layer : kept)
+      if (failed(lowerKeptInt8(b, layer, schedule, prepared)))
+        return signalPassFailure();
+  }
+
+  /// Replaces a kept int8 layer (its matmul and scaling) with a dot-product
+  /// kernel on its weights repacked as kernel dot codes of Format::Int8.
+  LogicalResult lowerKeptInt8(OpBuilder &b, const KeptLayer &layer,
+                              const Schedule &schedule,
+                              PreparedCache &prepared) {
+    FailureOr<q::KeptWeights> weights = readKeptWeights(layer);
+    if (failed(weights))
+      return failure();
+    int64_t n = weights->rows, k = weights->cols;
+    q::KernelDotCodes dotCodes = q::KernelDotCodes::get(
+        k, /*groupSize=*/0, vectorWidth, q::KernelDotCodes::Format::Int8);
+    int64_t blocks = dotCodes.blocks(n);
+    std::vector<uint8_t> bytes(blocks * dotCodes.blockBytes());
+    q::packKernelDotInt8(dotCodes, weights->codes.data(), n, bytes.data());
+    Operation *weightsOp = layer.weights.getDefiningOp();
+    b.setInsertionPointAfter(weightsOp);
+    Value codes = arith::ConstantOp::create(
+        b, weightsOp->getLoc(),
+        DenseResourceElementsAttr::get(
+            RankedTensorType::get({1, blocks, dotCodes.blockBytes()},
+                                  b.getIntegerType(8)),
+            "tern_dot_codes_int8",
+            HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                ArrayRef<uint8_t>(bytes))));
+
+    Operation *scaling = layer.scaling;
+    linalg::MatmulOp matmul = layer.matmul;
+    KernelOperands operands = {
+        matmul.getInputs()[0],
+        layer.scales,
+        /*shifts=*/Value(),
+        /*bias=*/Value(),
+        cast<RankedTensorType>(scaling->getResult(0).getType()),
+        scaling->getBlock()};
+    GroupedLayout layout = {/*planes=*/1, n, k, /*groupSize=*/k,
+                            /*groups=*/1};
+    b.setInsertionPoint(scaling);
+    KernelEmitter emitter(b, scaling->getLoc(), operands, layout,
+                          /*groupBytes=*/0, dotCodes, codes, schedule,
+                          prepared);
+    scaling->getResult(0).replaceAllUsesWith(emitter.emit());
+    scaling->erase();
+    // Size queries of the products (a dynamic M) ask the products' init.
+    for (OpOperand &use : llvm::make_early_inc_range(matmul->getUses()))
+      if (isa<tensor::DimOp>(use.getOwner()))
+        use.set(matmul.getOutputs()[0]);
+    if (matmul->use_empty())
+      matmul->erase();
+    if (weightsOp->use_empty())
+      weightsOp->erase();
+    ++numKept;
+    return success();
   }
 };
 

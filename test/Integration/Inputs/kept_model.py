@@ -6,7 +6,10 @@ storage of its weights compute, independently of tern.
                       77 -> Relu -> MatMul 77 x 1030 -> y), DIR/x1.npy and
                       DIR/x5.npy (batch 1 and 5), and the expected outputs
                       DIR/int8-x1.npy, DIR/int8-x5.npy, DIR/f16-x1.npy,
-                      DIR/f16-x5.npy
+                      DIR/f16-x5.npy, and DIR/int8-q1.npy, DIR/int8-q5.npy:
+                      the int8 weights' products with each layer's
+                      activations quantized to int8 per row, as the int8
+                      dot-product kernels compute them
 """
 import os
 import sys
@@ -22,6 +25,30 @@ def int8_weights(w):
         np.float16).astype(np.float32)
     codes = np.clip(np.rint(w / scale), -127, 127)
     return (codes * scale).astype(np.float32)
+
+
+def int8_codes(w):
+    """The int8 codes (K x N) and per-channel scales of int8_weights."""
+    scale = (np.abs(w).max(axis=0) / np.float32(127)).astype(
+        np.float16).astype(np.float32)
+    return np.clip(np.rint(w / scale), -127, 127).astype(np.int64), scale
+
+
+def int8_activation_products(x, w):
+    """x (M x K, f32) times the int8 weights of w with x quantized per row
+    as the kernels do, in f32: s = max |x| / 127, q = roundeven(x * (127 /
+    max |x|)); then the exact integer sums times the channel's scale, times
+    s."""
+    codes, scale = int8_codes(w)
+    top = np.abs(x).max(axis=1).astype(np.float32)
+    s = (top / np.float32(127)).astype(np.float32)
+    with np.errstate(divide="ignore"):
+        inverse = np.where(top > 0, np.float32(127) / top,
+                           np.float32(0)).astype(np.float32)
+    q = np.rint((x * inverse[:, None]).astype(np.float32)).astype(np.int64)
+    sums = (q @ codes).astype(np.float32)
+    return ((sums * scale[None, :]).astype(np.float32) *
+            s[:, None]).astype(np.float32)
 
 
 def main(directory):
@@ -55,6 +82,9 @@ def main(directory):
             h = np.maximum(x.astype(np.float64) @ stored(w1), 0)
             y = (h @ stored(w2)).astype(np.float32)
             np.save(os.path.join(directory, "%s-x%d.npy" % (name, batch)), y)
+        h = np.maximum(int8_activation_products(x, w1), 0)
+        np.save(os.path.join(directory, "int8-q%d.npy" % batch),
+                int8_activation_products(h, w2))
 
 
 if __name__ == "__main__":

@@ -103,6 +103,9 @@ struct CPUKernelOptions {
   /// Whether single activation rows read Sherry's fields by table lookups
   /// (tern-cpu-pipeline's ternary-sherry-lookups).
   bool ternarySherryLookups = true;
+  /// Whether layers kept in int8 take the int8 dot-product kernels
+  /// (tern-cpu-pipeline's ternary-kept-int8-dot).
+  bool ternaryKeptInt8Dot = true;
   /// Registers of a single activation row's dot-product tiles on long rows
   /// of codes (tern-cpu-pipeline's ternary-row-tile-registers; 0:
   /// automatic).

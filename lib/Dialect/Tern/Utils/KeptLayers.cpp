@@ -106,14 +106,20 @@ FailureOr<::tern::quant::KeptWeights> readStored(Value stored, Value scales,
   // The elements' bytes, little-endian as the blob holds them.
   Attribute value = stored.getDefiningOp<arith::ConstantOp>().getValue();
   ArrayRef<char> bytes;
+  std::vector<char> splat;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
       return failure();
     bytes = blob->getData();
-  } else if (auto dense = dyn_cast<DenseElementsAttr>(value);
-             dense && !dense.isSplat()) {
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
     bytes = dense.getRawData();
+    if (dense.isSplat()) {
+      // One element's bytes, for every element.
+      for (int64_t i = 0; i < rows * cols; ++i)
+        splat.insert(splat.end(), bytes.begin(), bytes.end());
+      bytes = splat;
+    }
   }
   if (bytes.size() != size_t(rows * cols) * (int8 ? 1 : 2))
     return failure();
