@@ -1973,35 +1973,44 @@ struct ConvertTernToVectorPass
                   .getDimSize(1) <= q::KernelDotCodes::kMaxInt8Codes)
         kept.push_back(*layer);
     });
+    // One set of codes per constant, however many layers read it.
+    DenseMap<Operation *, Value> codesOf;
     for (const KeptLayer &layer : kept)
-      if (failed(lowerKeptInt8(b, layer, schedule, prepared)))
+      if (failed(lowerKeptInt8(b, layer, schedule, prepared, codesOf)))
         return signalPassFailure();
+    for (auto [weights, codes] : codesOf)
+      if (weights->use_empty())
+        weights->erase();
   }
 
   /// Replaces a kept int8 layer (its matmul and scaling) with a dot-product
   /// kernel on its weights repacked as kernel dot codes of Format::Int8.
   LogicalResult lowerKeptInt8(OpBuilder &b, const KeptLayer &layer,
-                              const Schedule &schedule,
-                              PreparedCache &prepared) {
-    FailureOr<q::KeptWeights> weights = readKeptWeights(layer);
-    if (failed(weights))
-      return failure();
-    int64_t n = weights->rows, k = weights->cols;
+                              const Schedule &schedule, PreparedCache &prepared,
+                              DenseMap<Operation *, Value> &codesOf) {
+    auto weightsType = cast<RankedTensorType>(layer.weights.getType());
+    int64_t k = weightsType.getDimSize(0), n = weightsType.getDimSize(1);
     q::KernelDotCodes dotCodes = q::KernelDotCodes::get(
         k, /*groupSize=*/0, vectorWidth, q::KernelDotCodes::Format::Int8);
-    int64_t blocks = dotCodes.blocks(n);
-    std::vector<uint8_t> bytes(blocks * dotCodes.blockBytes());
-    q::packKernelDotInt8(dotCodes, weights->codes.data(), n, bytes.data());
     Operation *weightsOp = layer.weights.getDefiningOp();
-    b.setInsertionPointAfter(weightsOp);
-    Value codes = arith::ConstantOp::create(
-        b, weightsOp->getLoc(),
-        DenseResourceElementsAttr::get(
-            RankedTensorType::get({1, blocks, dotCodes.blockBytes()},
-                                  b.getIntegerType(8)),
-            "tern_dot_codes_int8",
-            HeapAsmResourceBlob::allocateAndCopyInferAlign(
-                ArrayRef<uint8_t>(bytes))));
+    Value &codes = codesOf[weightsOp];
+    if (!codes) {
+      FailureOr<q::KeptWeights> weights = readKeptWeights(layer);
+      if (failed(weights))
+        return failure();
+      int64_t blocks = dotCodes.blocks(n);
+      std::vector<uint8_t> bytes(blocks * dotCodes.blockBytes());
+      q::packKernelDotInt8(dotCodes, weights->codes.data(), n, bytes.data());
+      b.setInsertionPointAfter(weightsOp);
+      codes = arith::ConstantOp::create(
+          b, weightsOp->getLoc(),
+          DenseResourceElementsAttr::get(
+              RankedTensorType::get({1, blocks, dotCodes.blockBytes()},
+                                    b.getIntegerType(8)),
+              "tern_dot_codes_int8",
+              HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                  ArrayRef<uint8_t>(bytes))));
+    }
 
     Operation *scaling = layer.scaling;
     linalg::MatmulOp matmul = layer.matmul;
@@ -2026,8 +2035,6 @@ struct ConvertTernToVectorPass
         use.set(matmul.getOutputs()[0]);
     if (matmul->use_empty())
       matmul->erase();
-    if (weightsOp->use_empty())
-      weightsOp->erase();
     ++numKept;
     return success();
   }

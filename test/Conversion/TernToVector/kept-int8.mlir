@@ -165,6 +165,61 @@ func.func @kept_first(%x: tensor<1x32xf32>) -> (tensor<1x3xf32>, tensor<1x3xf32>
          : tensor<1x32xf32>, tensor<3x32x!tern.trit> -> tensor<1x3xf32>
   return %q, %y : tensor<1x3xf32>, tensor<1x3xf32>
 }
+// Two layers of one constant (tied weights) share its codes, each with its
+// own scales. A vector added to the products (a bias, not a scale) is not
+// a kept layer's scaling: that matmul stays.
+// CHECK-LABEL: func.func @tied
+// CHECK:         arith.constant dense_resource<tern_dot_codes_int8{{.*}}> : tensor<1x1x64xi8>
+// CHECK-NOT:     tern_dot_codes_int8
+// CHECK-NOT:     linalg.matmul
+// CHECK:         return
+// CHECK-LABEL: func.func @bias
+// CHECK:         linalg.matmul
+// CHECK-NOT:     tern.dot4
+// CHECK:         return
+func.func @tied(%x: tensor<1x8xf32>, %z: tensor<1x8xf32>) -> (tensor<1x3xf32>, tensor<1x3xf32>) {
+  %w = arith.constant dense<[[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12],
+                             [-1, -2, -3], [-4, -5, -6], [-7, -8, -9], [-10, -11, -12]]> : tensor<8x3xi8>
+  %s = arith.constant dense<[0.5, 1.0, 2.0]> : tensor<3xf32>
+  %r = arith.constant dense<[1.5, 3.0, 0.25]> : tensor<3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<1x8xf32>, tensor<8x3xi8>) outs(%f : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %q = linalg.matmul ins(%z, %w : tensor<1x8xf32>, tensor<8x3xi8>) outs(%f : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+       ins(%p, %s : tensor<1x3xf32>, tensor<3xf32>) outs(%e : tensor<1x3xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %m = arith.mulf %in, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<1x3xf32>
+  %u = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+       ins(%q, %r : tensor<1x3xf32>, tensor<3xf32>) outs(%e : tensor<1x3xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %m = arith.mulf %b, %in : f32
+    linalg.yield %m : f32
+  } -> tensor<1x3xf32>
+  return %y, %u : tensor<1x3xf32>, tensor<1x3xf32>
+}
+func.func @bias(%x: tensor<1x8xf32>) -> tensor<1x3xf32> {
+  %w = arith.constant dense<3> : tensor<8x3xi8>
+  %s = arith.constant dense<[0.5, 1.0, 2.0]> : tensor<3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<1x8xf32>, tensor<8x3xi8>) outs(%f : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+       ins(%p, %s : tensor<1x3xf32>, tensor<3xf32>) outs(%e : tensor<1x3xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %m = arith.addf %in, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
+
 {-#
   dialect_resources: {
     builtin: {

@@ -42,6 +42,36 @@ Operation *soleUser(Operation *op) {
   return sole;
 }
 
+/// Whether `scaling` computes out[m, n] = in[m, n] · scale[n] (the scale
+/// widened to f32 if it is not): what replaceWithKeptMatmul builds, and
+/// nothing else that reads a product and a vector, such as a bias.
+bool scalesColumns(linalg::GenericOp scaling) {
+  MLIRContext *ctx = scaling.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
+                                 AffineMap::get(2, 0, {d1}, ctx),
+                                 AffineMap::get(2, 0, {d0, d1}, ctx)};
+  if (scaling.getNumDpsInits() != 1 ||
+      scaling.getIndexingMapsArray() != ArrayRef<AffineMap>(maps) ||
+      scaling.getNumParallelLoops() != 2)
+    return false;
+  Block *body = scaling.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto product = yield.getNumOperands() == 1
+                     ? yield.getOperand(0).getDefiningOp<arith::MulFOp>()
+                     : arith::MulFOp();
+  if (!product)
+    return false;
+  Value in = body->getArgument(0), scale = body->getArgument(1);
+  auto isScale = [&](Value value) {
+    if (auto widened = value.getDefiningOp<arith::ExtFOp>())
+      value = widened.getIn();
+    return value == scale;
+  };
+  return (product.getLhs() == in && isScale(product.getRhs())) ||
+         (product.getRhs() == in && isScale(product.getLhs()));
+}
+
 } // namespace
 
 std::optional<KeptLayer> mlir::tern::matchKeptLayer(linalg::MatmulOp op) {
@@ -63,7 +93,7 @@ std::optional<KeptLayer> mlir::tern::matchKeptLayer(linalg::MatmulOp op) {
   // The products' one user (besides size queries) scales them.
   auto scaling = dyn_cast_or_null<linalg::GenericOp>(soleUser(op));
   if (!scaling || scaling.getNumDpsInputs() != 2 ||
-      scaling.getDpsInputs()[0] != op->getResult(0))
+      scaling.getDpsInputs()[0] != op->getResult(0) || !scalesColumns(scaling))
     return std::nullopt;
   Value scales = scaling.getDpsInputs()[1];
   auto scalesType = dyn_cast<RankedTensorType>(scales.getType());
