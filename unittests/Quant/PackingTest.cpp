@@ -296,9 +296,11 @@ TEST(PackingTest, KernelDotInt8) {
           << "row " << n << " weight " << j;
       seen[at] = true;
     }
-  for (size_t i = 0; i < out.size(); ++i)
-    if (!seen[i])
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!seen[i]) {
       EXPECT_EQ(out[i], 128) << "padding byte " << i;
+    }
+  }
 }
 
 // Every byte of five base-3 digits is their value with digit 4 most
