@@ -1965,10 +1965,14 @@ struct ConvertTernToVectorPass
     // (vpmaddubsw's i16 pairs would saturate on bytes w + 128).
     if (!dots || !keptInt8Dot || *dot == Int8Dot::Pmaddubsw)
       return;
+    // Scales as dense elements (what tern-ternarize writes; transposed at
+    // compile time): others, such as a dense_resource, stay float.
     SmallVector<KeptLayer> kept;
     module.walk([&](linalg::MatmulOp matmul) {
       std::optional<KeptLayer> layer = matchKeptLayer(matmul);
+      DenseElementsAttr scales;
       if (layer && layer->scaling &&
+          matchPattern(layer->scales, m_Constant(&scales)) &&
           cast<RankedTensorType>(matmul.getInputs()[0].getType())
                   .getDimSize(1) <= q::KernelDotCodes::kMaxInt8Codes)
         kept.push_back(*layer);

@@ -220,10 +220,34 @@ func.func @bias(%x: tensor<1x8xf32>) -> tensor<1x3xf32> {
   return %y : tensor<1x3xf32>
 }
 
+// Scales the pass cannot transpose at compile time (a dense_resource)
+// leave the layer on the float kernel.
+// CHECK-LABEL: func.func @resource_scales
+// CHECK:         linalg.matmul
+// CHECK-NOT:     tern.dot4
+// CHECK:         return
+func.func @resource_scales(%x: tensor<1x8xf32>) -> tensor<1x3xf32> {
+  %w = arith.constant dense<3> : tensor<8x3xi8>
+  %s = arith.constant dense_resource<s> : tensor<3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<1x8xf32>, tensor<8x3xi8>) outs(%f : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+       ins(%p, %s : tensor<1x3xf32>, tensor<3xf32>) outs(%e : tensor<1x3xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %m = arith.mulf %in, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
+
 {-#
   dialect_resources: {
     builtin: {
-      t: "0x01000000000000000000000000000000000000000000000000000000"
+      t: "0x01000000000000000000000000000000000000000000000000000000",
+      s: "0x040000000000003F0000803F00000040"
     }
   }
 #-}
