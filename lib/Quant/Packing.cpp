@@ -416,6 +416,8 @@ uint32_t tern::quant::decodeSherryQuad(unsigned field) {
 void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
                                      const uint8_t *codes, int64_t planes,
                                      int64_t rows, uint8_t *out) {
+  assert(layout.format != KernelDotCodes::Format::Int8 &&
+         "int8 weights are packed by packKernelDotInt8");
   int64_t blocks = layout.blocks(rows);
   int64_t setCodes = layout.setCodes();
   int64_t bytes = planes * blocks * layout.blockBytes();
