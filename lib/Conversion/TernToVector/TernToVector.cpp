@@ -92,13 +92,10 @@ struct KernelOperands {
   /// N x groups and N, or null.
   Value shifts, bias;
   RankedTensorType resultType;
-  /// The block the kernel is emitted in (activations prepared in the same
-  /// block are shared).
-  Block *block = nullptr;
 
   static KernelOperands of(MatmulOp op) {
-    return {op.getInput(), op.getScales(),           op.getShifts(),
-            op.getBias(),  op.getResult().getType(), op->getBlock()};
+    return {op.getInput(), op.getScales(), op.getShifts(), op.getBias(),
+            op.getResult().getType()};
   }
 };
 
@@ -395,7 +392,7 @@ void KernelEmitter::prepareActivations() {
     for (auto &[other, activations] : prepared)
       if (std::get<1>(other) == layout.groupSize &&
           std::get<2>(other) == width &&
-          activations.x.getParentBlock() == op.block &&
+          activations.x.getParentBlock() == at->getBlock() &&
           sameValues(std::get<0>(other), input) &&
           definedBefore(activations.x) &&
           definedBefore(activations.rowScales) &&
@@ -1506,7 +1503,7 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
         return emitRuns(runLength, sums, start, sets(form), finish);
       };
 
-  if (perQuad && dotCodes.format != q::KernelDotCodes::Format::Int8) {
+  if (perQuad) {
     // Quad 0's sums start from the totals, the others from zero; scaled
     // quads' sums are shifted back.
     Value zero = splat(wordsType, 0);
@@ -2019,12 +2016,10 @@ struct ConvertTernToVectorPass
     Operation *scaling = layer.scaling;
     linalg::MatmulOp matmul = layer.matmul;
     KernelOperands operands = {
-        matmul.getInputs()[0],
-        layer.scales,
+        matmul.getInputs()[0], layer.scales,
         /*shifts=*/Value(),
         /*bias=*/Value(),
-        cast<RankedTensorType>(scaling->getResult(0).getType()),
-        scaling->getBlock()};
+        cast<RankedTensorType>(scaling->getResult(0).getType())};
     GroupedLayout layout = {/*planes=*/1, n, k, /*groupSize=*/k,
                             /*groups=*/1};
     b.setInsertionPoint(scaling);
