@@ -701,16 +701,18 @@ int main(int argc, char **argv) {
                 stringifyInt8Dot(int8Dot).str() + " on --cpu " + c.cpu +
                 " (or K or the group size is no multiple of 4)");
   sherry = sherry && c.wants("sherry");
-  // Kept int8 layers take the dot-product kernel where pmaddubsw is not the
-  // instruction (its i16 pairs would saturate on bytes w + 128) and their
-  // sums fit i32.
-  bool keptDot = int8Dot != Int8Dot::Pmaddubsw && int8Dot != Int8Dot::None &&
-                 c.k <= q::KernelDotCodes::kMaxInt8Codes;
+  // Kept int8 layers take the dot-product kernel (their weights signed
+  // with pmaddubsw) where their sums fit i32.
+  q::KernelDotCodes::Format keptFormat =
+      signsKeptInt8Codes(int8Dot) ? q::KernelDotCodes::Format::SignedInt8
+                                  : q::KernelDotCodes::Format::Int8;
+  int64_t keptMaxK = q::KernelDotCodes::maxInt8Codes(keptFormat);
+  bool keptDot = int8Dot != Int8Dot::None && c.k <= keptMaxK;
   if (!c.kernels.empty() && c.wants("kept-int8-dot") && !keptDot)
     return fail("--kernels kept-int8-dot: no kernel reads int8 weights with "
                 "int8 dot " +
                 stringifyInt8Dot(int8Dot).str() + " (or K is above " +
-                std::to_string(q::KernelDotCodes::kMaxInt8Codes) + ")");
+                std::to_string(keptMaxK) + ")");
   keptDot = keptDot && c.wants("kept-int8-dot");
   double sherryBytes = dotCodeBytes(q::KernelDotCodes::Format::Sherry);
   double floatBytes = double(c.n * c.k * 4);

@@ -416,8 +416,7 @@ uint32_t tern::quant::decodeSherryQuad(unsigned field) {
 void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
                                      const uint8_t *codes, int64_t planes,
                                      int64_t rows, uint8_t *out) {
-  assert(layout.format != KernelDotCodes::Format::Int8 &&
-         "int8 weights are packed by packKernelDotInt8");
+  assert(!layout.isInt8() && "int8 weights are packed by packKernelDotInt8");
   int64_t blocks = layout.blocks(rows);
   int64_t setCodes = layout.setCodes();
   int64_t bytes = planes * blocks * layout.blockBytes();
@@ -475,12 +474,13 @@ void tern::quant::packKernelDotCodes(const KernelDotCodes &layout,
 void tern::quant::packKernelDotInt8(const KernelDotCodes &layout,
                                     const int8_t *weights, int64_t rows,
                                     uint8_t *out) {
-  assert(layout.format == KernelDotCodes::Format::Int8);
+  assert(layout.isInt8());
+  int offset = int(layout.codeOffset());
   int64_t blocks = layout.blocks(rows);
-  std::fill(out, out + blocks * layout.blockBytes(), uint8_t(128));
+  std::fill(out, out + blocks * layout.blockBytes(), uint8_t(offset));
   for (int64_t n = 0; n < rows; ++n)
     for (int64_t j = 0; j < layout.k; ++j)
       out[layout.laneOffset(blocks, /*plane=*/0, n, j) +
           j % layout.groupSize % 4] =
-          uint8_t(int(weights[n * layout.k + j]) + 128);
+          uint8_t(int(weights[n * layout.k + j]) + offset);
 }

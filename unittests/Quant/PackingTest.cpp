@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <limits>
 
 #include <random>
 #include <vector>
@@ -273,34 +274,48 @@ TEST(PackingTest, KernelDotCodes) {
 TEST(PackingTest, KernelDotInt8) {
   // 5 rows of K = 10 (one group), blocks of 4 rows: two blocks, three sets
   // of one quad (the last holds 2 weights and 2 of padding), 16 bytes a
-  // set. Every byte is w + 128; padding is 128 (w = 0).
-  KernelDotCodes layout =
-      KernelDotCodes::get(10, 0, 4, KernelDotCodes::Format::Int8);
-  ASSERT_EQ(layout.quads(), 1);
-  ASSERT_EQ(layout.codeOffset(), 128);
-  ASSERT_EQ(layout.setsPerGroup, 3);
-  ASSERT_EQ(layout.paddedGroup(), 12);
-  ASSERT_EQ(layout.setBytes(), 16);
-  ASSERT_EQ(layout.blockBytes(), 48);
-  std::vector<int8_t> weights(5 * 10);
-  for (size_t i = 0; i < weights.size(); ++i)
-    weights[i] = int8_t(int(i * 37 % 256) - 128);
-  std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
-  packKernelDotInt8(layout, weights.data(), 5, out.data());
-  std::vector<bool> seen(out.size(), false);
-  for (int64_t n = 0; n < 5; ++n)
-    for (int64_t j = 0; j < 10; ++j) {
-      // Block n / 4, set j / 4, lane n % 4, byte j % 4 of the lane.
-      size_t at = (n / 4) * 48 + (j / 4) * 16 + 4 * (n % 4) + j % 4;
-      EXPECT_EQ(int(out[at]) - 128, weights[n * 10 + j])
-          << "row " << n << " weight " << j;
-      seen[at] = true;
-    }
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (!seen[i]) {
-      EXPECT_EQ(out[i], 128) << "padding byte " << i;
+  // set. Every byte is w + 128 (Int8) or w (SignedInt8); padding is w = 0.
+  for (auto [format, offset] :
+       {std::pair{KernelDotCodes::Format::Int8, 128},
+        std::pair{KernelDotCodes::Format::SignedInt8, 0}}) {
+    KernelDotCodes layout = KernelDotCodes::get(10, 0, 4, format);
+    ASSERT_TRUE(layout.isInt8());
+    ASSERT_EQ(layout.isSigned(), offset == 0);
+    ASSERT_EQ(layout.quads(), 1);
+    ASSERT_EQ(layout.codeOffset(), offset);
+    ASSERT_EQ(layout.setsPerGroup, 3);
+    ASSERT_EQ(layout.paddedGroup(), 12);
+    ASSERT_EQ(layout.setBytes(), 16);
+    ASSERT_EQ(layout.blockBytes(), 48);
+    std::vector<int8_t> weights(5 * 10);
+    for (size_t i = 0; i < weights.size(); ++i)
+      weights[i] = int8_t(int(i * 37 % 256) - 128);
+    std::vector<uint8_t> out(2 * layout.blockBytes(), 0xAA);
+    packKernelDotInt8(layout, weights.data(), 5, out.data());
+    std::vector<bool> seen(out.size(), false);
+    for (int64_t n = 0; n < 5; ++n)
+      for (int64_t j = 0; j < 10; ++j) {
+        // Block n / 4, set j / 4, lane n % 4, byte j % 4 of the lane.
+        size_t at = (n / 4) * 48 + (j / 4) * 16 + 4 * (n % 4) + j % 4;
+        EXPECT_EQ(int8_t(uint8_t(out[at] - offset)), weights[n * 10 + j])
+            << "row " << n << " weight " << j << " offset " << offset;
+        seen[at] = true;
+      }
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (!seen[i]) {
+        EXPECT_EQ(out[i], offset) << "padding byte " << i;
+      }
     }
   }
+  // The longest rows whose sums stay in i32: 383 · 127 · K (from -128 · Σ q,
+  // adding (w + 128) · q) or 128 · 127 · K (signed).
+  EXPECT_EQ(KernelDotCodes::maxInt8Codes(KernelDotCodes::Format::Int8), 44149);
+  EXPECT_EQ(KernelDotCodes::maxInt8Codes(KernelDotCodes::Format::SignedInt8),
+            132104);
+  EXPECT_LE(383 * 127 * int64_t(44149), std::numeric_limits<int32_t>::max());
+  EXPECT_GT(383 * 127 * int64_t(44150), std::numeric_limits<int32_t>::max());
+  EXPECT_LE(128 * 127 * int64_t(132104), std::numeric_limits<int32_t>::max());
+  EXPECT_GT(128 * 127 * int64_t(132105), std::numeric_limits<int32_t>::max());
 }
 
 // Every byte of five base-3 digits is their value with digit 4 most

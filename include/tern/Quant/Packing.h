@@ -141,8 +141,10 @@ struct KernelDotCodes {
   /// the quad's 4 bytes t + 1 or the quad's dot product with the
   /// activations (1.33 bits per weight); or, for the int8 weights of a
   /// kept layer (tern-ternarize's keep=int8), one quad of 4 bytes w + 128
-  /// per lane (8 bits per weight).
-  enum class Format { TwoBit, Base3, Sherry, Int8 };
+  /// per lane (8 bits per weight) for dot products of unsigned with signed
+  /// bytes (vpdpbusd, generic), or the bytes w as they are (SignedInt8) for
+  /// signed ones (vpmaddubsw, whose i16 pairs w + 128 would saturate).
+  enum class Format { TwoBit, Base3, Sherry, Int8, SignedInt8 };
   /// Codes of a row per set: four quads of 4.
   static constexpr int64_t kSetCodes = 16;
   /// Codes of a row per base-3 set: five quads of 4.
@@ -154,6 +156,14 @@ struct KernelDotCodes {
   /// (w + 128) · q, so it stays within (128 + 255) · 127 · K in magnitude.
   static constexpr int64_t kMaxInt8Codes =
       std::numeric_limits<int32_t>::max() / ((128 + 255) * 127);
+  /// The same for Format::SignedInt8: sums from 0 adding w · q, at most
+  /// 128 · 127 · K in magnitude.
+  static constexpr int64_t kMaxSignedInt8Codes =
+      std::numeric_limits<int32_t>::max() / (128 * 127);
+  /// kMaxInt8Codes or kMaxSignedInt8Codes, as `format` is.
+  static constexpr int64_t maxInt8Codes(Format format) {
+    return format == Format::SignedInt8 ? kMaxSignedInt8Codes : kMaxInt8Codes;
+  }
 
   Format format = Format::TwoBit;
   int64_t k = 0;
@@ -179,16 +189,32 @@ struct KernelDotCodes {
     case Format::Sherry:
       return 3;
     case Format::Int8:
+    case Format::SignedInt8:
       return 1;
     case Format::TwoBit:
       break;
     }
     return 4;
   }
-  /// What a stored code adds to the weight it stands for, as the unsigned
-  /// bytes the dot products take: t + 1, or w + 128 for int8 weights. A
-  /// group's sums start at -offset · Σ x.
-  int64_t codeOffset() const { return format == Format::Int8 ? 128 : 1; }
+  /// Whether the codes are a kept layer's int8 weights (one quad a set).
+  bool isInt8() const {
+    return format == Format::Int8 || format == Format::SignedInt8;
+  }
+  /// Whether the dot products take the bytes as signed (SignedInt8).
+  bool isSigned() const { return format == Format::SignedInt8; }
+  /// What a stored code adds to the weight it stands for: t + 1, w + 128
+  /// for Int8 (the unsigned bytes the dot products take), nothing for
+  /// SignedInt8. A group's sums start at -offset · Σ x.
+  int64_t codeOffset() const {
+    switch (format) {
+    case Format::Int8:
+      return 128;
+    case Format::SignedInt8:
+      return 0;
+    default:
+      return 1;
+    }
+  }
   int64_t setCodes() const { return 4 * quads(); }
   /// Codes of a group with its padding.
   int64_t paddedGroup() const { return setsPerGroup * setCodes(); }
@@ -250,10 +276,10 @@ bool encodeSherryQuad(const uint8_t codes[4], unsigned &field);
 void packKernelDotCodes(const KernelDotCodes &layout, const uint8_t *codes,
                         int64_t planes, int64_t rows, uint8_t *out);
 
-/// Writes `rows` x layout.k int8 weights (row-major) as
-/// kernel dot codes of Format::Int8: each byte w + 128, padding rows and
-/// columns 128 (w = 0). layout.blocks(rows) * layout.blockBytes() bytes at
-/// `out`.
+/// Writes `rows` x layout.k int8 weights (row-major) as kernel dot codes of
+/// Format::Int8 or SignedInt8: each byte w + layout.codeOffset(), padding
+/// rows and columns w = 0. layout.blocks(rows) * layout.blockBytes() bytes
+/// at `out`.
 void packKernelDotInt8(const KernelDotCodes &layout, const int8_t *weights,
                        int64_t rows, uint8_t *out);
 

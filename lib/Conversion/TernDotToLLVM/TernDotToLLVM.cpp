@@ -98,7 +98,10 @@ struct LowerDot2 : OpRewritePattern<mlir::tern::Dot2Op> {
 
 /// tern.dot4 as the instructions its attribute names: LLVM's x86 intrinsics
 /// (vpdpbusd; vpmaddubsw then vpmaddwd by ones), or extensions, a multiply
-/// and the sum of each group of four lanes.
+/// and the sum of each group of four lanes. Signed, the instructions take
+/// |lhs| (a select LLVM turns into vpabsb) and rhs with lhs's sign (vpsignb
+/// in 256-bit registers; AVX-512 has none, so a negation under a mask):
+/// |l| · (sign(l) · r) = l · r, exact unless r = -128, whose negation wraps.
 struct LowerDot4 : OpRewritePattern<mlir::tern::Dot4Op> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -113,20 +116,38 @@ struct LowerDot4 : OpRewritePattern<mlir::tern::Dot4Op> {
                                            rewriter.getStringAttr(name), args)
           .getResult(0);
     };
+    Value lhs = op.getLhs(), rhs = op.getRhs();
+    if (op.getSignedLhs() &&
+        op.getInstruction() != mlir::tern::DotInstruction::Generic) {
+      auto bytesType = cast<VectorType>(lhs.getType());
+      Value zero = splatConstant(rewriter, loc, bytesType, 0);
+      Value negative = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::slt, lhs, zero);
+      auto negate = [&](Value v) -> Value {
+        return arith::SubIOp::create(rewriter, loc, zero, v);
+      };
+      Value magnitude =
+          arith::SelectOp::create(rewriter, loc, negative, negate(lhs), lhs);
+      rhs = wide ? arith::SelectOp::create(rewriter, loc, negative, negate(rhs),
+                                           rhs)
+                       .getResult()
+                 : intrinsic(bytesType, "llvm.x86.avx2.psign.b", {rhs, lhs});
+      lhs = magnitude;
+    }
     Value result;
     switch (op.getInstruction()) {
     case mlir::tern::DotInstruction::Vpdpbusd:
       result = intrinsic(sumType,
                          wide ? "llvm.x86.avx512.vpdpbusd.512"
                               : "llvm.x86.avx512.vpdpbusd.256",
-                         {op.getAcc(), op.getLhs(), op.getRhs()});
+                         {op.getAcc(), lhs, rhs});
       break;
     case mlir::tern::DotInstruction::Pmaddubsw: {
       auto pairsType = VectorType::get({2 * lanes}, rewriter.getI16Type());
       Value pairs = intrinsic(pairsType,
                               wide ? "llvm.x86.avx512.pmaddubs.w.512"
                                    : "llvm.x86.avx2.pmadd.ub.sw",
-                              {op.getLhs(), op.getRhs()});
+                              {lhs, rhs});
       Value ones = arith::ConstantOp::create(
           rewriter, loc,
           DenseElementsAttr::get(pairsType, rewriter.getI16IntegerAttr(1)));
@@ -143,8 +164,11 @@ struct LowerDot4 : OpRewritePattern<mlir::tern::Dot4Op> {
       auto wideType = VectorType::get({4 * lanes}, rewriter.getI32Type());
       Value products = arith::MulIOp::create(
           rewriter, loc,
-          arith::ExtUIOp::create(rewriter, loc, wideType, op.getLhs()),
-          arith::ExtSIOp::create(rewriter, loc, wideType, op.getRhs()));
+          op.getSignedLhs()
+              ? arith::ExtSIOp::create(rewriter, loc, wideType, lhs).getResult()
+              : arith::ExtUIOp::create(rewriter, loc, wideType, lhs)
+                    .getResult(),
+          arith::ExtSIOp::create(rewriter, loc, wideType, rhs));
       Value quads = vector::ShapeCastOp::create(
           rewriter, loc, VectorType::get({lanes, 4}, rewriter.getI32Type()),
           products);

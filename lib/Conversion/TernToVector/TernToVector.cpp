@@ -83,7 +83,7 @@ constexpr int64_t kDotDepth = 4;
 /// What a kernel computes with: the operands of a tern.matmul, or those of
 /// a layer kept in int8 (a linalg.matmul of f32 activations and int8
 /// weights, scaled per output row: KeptLayer), whose weights are kernel dot
-/// codes of Format::Int8 and scales N x 1.
+/// codes of Format::Int8 (SignedInt8 with vpmaddubsw) and scales N x 1.
 struct KernelOperands {
   /// The activations, M x K f32.
   Value input;
@@ -234,7 +234,8 @@ private:
                      int64_t batch, bool scaled);
   DecodeBase3Op emitDecodeBase3(Value packed);
   Value emitDecodedBase3(Value firstBlock, Value rowSize, int64_t blockRows);
-  Value emitDot(Value sum, Value codes, Value activations);
+  Value emitDot(Value sum, Value codes, Value activations,
+                bool signedCodes = false);
 
   /// Activation rows of a parallel iteration from which its base-3 codes
   /// are decoded once (emitDecodedBase3) rather than in every tile.
@@ -1116,7 +1117,7 @@ Value KernelEmitter::emitDotTiles(Value slice, Value rowStart, Value rowSize,
 /// 2}, so each group's sums start at -Σ_{k∈g} q[m, k] and add (t + 1) · q for
 /// every code: Σ_k t · q exactly, in i32, which the group's scales then
 /// multiply as f32. Int8 weights are stored as w + 128 and start at -128 ·
-/// Σ_{k∈g} q[m, k].
+/// Σ_{k∈g} q[m, k]; signed ones (SignedInt8) as w, from 0.
 Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
                                  Value local, int64_t registers,
                                  int64_t batch) {
@@ -1131,6 +1132,11 @@ Value KernelEmitter::emitDotTile(Value slice, Value row, Value column, Value m,
     SmallVector<Value> result(totals);
     SmallVector<Value> starts;
     for (int64_t i = 0; i < batch; ++i) {
+      if (dotCodes.codeOffset() == 0) {
+        starts.push_back(arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(sumType, b.getI32IntegerAttr(0))));
+        continue;
+      }
       Value total = tensor::ExtractOp::create(
           b, loc, activationSums, ValueRange{add(m, index(i)), group});
       if (dotCodes.codeOffset() != 1)
@@ -1469,10 +1475,13 @@ SmallVector<Value> KernelEmitter::emitRuns(
 /// scaled sets do, added once per run: one chain of dependent vpdpbusd
 /// through a single register would leave the lookups waiting on latency.
 ///
-/// Int8 sets (a kept layer's weights, one quad of bytes w + 128): one load
-/// and one dot product per register and activation row, no unpacking. A
-/// quad adds at most 4 · 255 · 127 to a lane, which bounds K (the pass
-/// keeps longer rows in the float kernels: KernelDotCodes::kMaxInt8Codes).
+/// Int8 sets (a kept layer's weights, one quad of bytes w + 128, or w with
+/// vpmaddubsw): one load and one dot product per register and activation
+/// row, no unpacking (signed: the magnitudes and the activations' signs
+/// flipped by the weights', two more instructions, see tern.dot4). A quad
+/// adds at most 4 · 255 · 127 to a lane (4 · 128 · 127 signed), which
+/// bounds K (the pass keeps longer rows in the float kernels:
+/// KernelDotCodes::kMaxInt8Codes, kMaxSignedInt8Codes).
 SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
                                               Value m, Value group,
                                               int64_t plane, int64_t registers,
@@ -1529,7 +1538,8 @@ SmallVector<Value> KernelEmitter::emitDotSets(ValueRange sums, Value row,
           return result;
         });
   }
-  if (schedule.dot != Int8Dot::Pmaddubsw)
+  // Int8 sets add up to 2 · 128 · 127 to a pair: no i16 runs.
+  if (schedule.dot != Int8Dot::Pmaddubsw || dotCodes.isInt8())
     return emitLoop(setsPerGroup, sums, sets(SetSums::Shifted));
 
   auto pairsType = VectorType::get({2 * width}, b.getI16Type());
@@ -1665,11 +1675,11 @@ SmallVector<Value> KernelEmitter::emitDotSet(ValueRange sums, Value row,
         b, loc, dataType, bits,
         ValueRange{index(plane), add(block, index(r)), byte}, padByte,
         ArrayRef<bool>{true});
-    if (dotCodes.format == q::KernelDotCodes::Format::Int8) {
+    if (dotCodes.isInt8()) {
       // One quad a set: the bytes are the codes.
       for (int64_t i = 0; i < batch; ++i) {
         Value &sum = result[i * registers + r];
-        sum = emitDot(sum, bytes, xs[i]);
+        sum = emitDot(sum, bytes, xs[i], dotCodes.isSigned());
       }
       continue;
     }
@@ -1801,12 +1811,13 @@ Value KernelEmitter::emitDecodedBase3(Value firstBlock, Value rowSize,
   return blockLoop.getResult(0);
 }
 
-/// sum + the dot products of `codes` (unsigned bytes) with `activations`
-/// (signed bytes): four bytes to each lane of an i32 sum (tern.dot4), two
-/// to each lane of an i16 one (tern.dot2). Exact in every form, since a
-/// pair of products is at most 2 · 2 · 127, far from vpmaddubsw's
-/// saturation.
-Value KernelEmitter::emitDot(Value sum, Value codes, Value activations) {
+/// sum + the dot products of `codes` (unsigned bytes, or signed ones with
+/// `signedCodes`) with `activations` (signed bytes): four bytes to each lane
+/// of an i32 sum (tern.dot4), two to each lane of an i16 one (tern.dot2).
+/// Exact in every form, since a pair of products is at most 2 · 2 · 127
+/// (2 · 128 · 127 signed), below vpmaddubsw's saturation.
+Value KernelEmitter::emitDot(Value sum, Value codes, Value activations,
+                             bool signedCodes) {
   DotInstruction instruction =
       schedule.dot == Int8Dot::Vpdpbusd    ? DotInstruction::Vpdpbusd
       : schedule.dot == Int8Dot::Pmaddubsw ? DotInstruction::Pmaddubsw
@@ -1814,7 +1825,8 @@ Value KernelEmitter::emitDot(Value sum, Value codes, Value activations) {
   auto attr = DotInstructionAttr::get(b.getContext(), instruction);
   if (cast<VectorType>(sum.getType()).getElementType().isInteger(16))
     return Dot2Op::create(b, loc, sum.getType(), codes, activations, sum, attr);
-  return Dot4Op::create(b, loc, sum.getType(), codes, activations, sum, attr);
+  return Dot4Op::create(b, loc, sum.getType(), codes, activations, sum, attr,
+                        signedCodes ? b.getUnitAttr() : UnitAttr());
 }
 
 struct ConvertTernToVectorPass
@@ -1958,10 +1970,14 @@ struct ConvertTernToVectorPass
         constant->erase();
 
     // Layers kept in int8 take the same activations' dot products: one
-    // vpdpbusd per 4 x V weights instead of widening each weight to f32
-    // (vpmaddubsw's i16 pairs would saturate on bytes w + 128).
-    if (!dots || !keptInt8Dot || *dot == Int8Dot::Pmaddubsw)
+    // vpdpbusd per 4 x V weights instead of widening each weight to f32;
+    // vpmaddubsw, whose i16 pairs would saturate on bytes w + 128, takes
+    // the weights signed.
+    if (!dots || !keptInt8Dot)
       return;
+    q::KernelDotCodes::Format keptFormat =
+        signsKeptInt8Codes(*dot) ? q::KernelDotCodes::Format::SignedInt8
+                                 : q::KernelDotCodes::Format::Int8;
     // Scales as dense elements (what tern-ternarize writes; transposed at
     // compile time): others, such as a dense_resource, stay float.
     SmallVector<KeptLayer> kept;
@@ -1971,13 +1987,14 @@ struct ConvertTernToVectorPass
       if (layer && layer->scaling &&
           matchPattern(layer->scales, m_Constant(&scales)) &&
           cast<RankedTensorType>(matmul.getInputs()[0].getType())
-                  .getDimSize(1) <= q::KernelDotCodes::kMaxInt8Codes)
+                  .getDimSize(1) <= q::KernelDotCodes::maxInt8Codes(keptFormat))
         kept.push_back(*layer);
     });
     // One set of codes per constant, however many layers read it.
     DenseMap<Operation *, Value> codesOf;
     for (const KeptLayer &layer : kept)
-      if (failed(lowerKeptInt8(b, layer, schedule, prepared, codesOf)))
+      if (failed(
+              lowerKeptInt8(b, layer, keptFormat, schedule, prepared, codesOf)))
         return signalPassFailure();
     for (auto [weights, codes] : codesOf)
       if (weights->use_empty())
@@ -1985,14 +2002,16 @@ struct ConvertTernToVectorPass
   }
 
   /// Replaces a kept int8 layer (its matmul and scaling) with a dot-product
-  /// kernel on its weights repacked as kernel dot codes of Format::Int8.
+  /// kernel on its weights repacked as kernel dot codes of `format` (Int8
+  /// or SignedInt8).
   LogicalResult lowerKeptInt8(OpBuilder &b, const KeptLayer &layer,
+                              q::KernelDotCodes::Format format,
                               const Schedule &schedule, PreparedCache &prepared,
                               DenseMap<Operation *, Value> &codesOf) {
     auto weightsType = cast<RankedTensorType>(layer.weights.getType());
     int64_t k = weightsType.getDimSize(0), n = weightsType.getDimSize(1);
-    q::KernelDotCodes dotCodes = q::KernelDotCodes::get(
-        k, /*groupSize=*/0, vectorWidth, q::KernelDotCodes::Format::Int8);
+    q::KernelDotCodes dotCodes =
+        q::KernelDotCodes::get(k, /*groupSize=*/0, vectorWidth, format);
     Operation *weightsOp = layer.weights.getDefiningOp();
     Value &codes = codesOf[weightsOp];
     if (!codes) {

@@ -122,6 +122,10 @@ bool mlir::tern::decodesBase3Codes(Int8Dot dot, int64_t vectorWidth) {
   return decodesSherryCodes(dot, vectorWidth) || dot == Int8Dot::Pmaddubsw;
 }
 
+bool mlir::tern::signsKeptInt8Codes(Int8Dot dot) {
+  return dot == Int8Dot::Pmaddubsw;
+}
+
 bool TargetCPU::decodesBase3(Int8Dot dot) const {
   return decodesBase3Codes(dot, vectorWidth) &&
          (dot != Int8Dot::Vpdpbusd || vpermi2b);

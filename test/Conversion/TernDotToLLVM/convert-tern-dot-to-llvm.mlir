@@ -39,6 +39,39 @@ func.func @dot4(%a: vector<64xi8>, %b: vector<64xi8>, %c: vector<16xi32>,
         vector<2xi32>
 }
 // -----
+// tern.dot4 signed: |lhs| (a select LLVM makes vpabsb) and rhs with lhs's
+// sign, vpsignb in 256-bit registers, a negation under lhs < 0 in 512-bit
+// ones (AVX-512 has no vpsignb), then the unsigned form; generic
+// arithmetic extends lhs signed.
+
+// CHECK-LABEL: func.func @dot4_signed
+// CHECK-SAME:  (%[[A:.*]]: vector<64xi8>, %[[B:.*]]: vector<64xi8>, %[[C:.*]]: vector<16xi32>, %[[D:.*]]: vector<32xi8>, %[[E:.*]]: vector<8xi32>, %[[F:.*]]: vector<8xi8>, %[[G:.*]]: vector<2xi32>, %[[H:.*]]: vector<32xi8>)
+// CHECK-DAG:   %[[Z256:.*]] = arith.constant dense<0> : vector<32xi8>
+// CHECK-DAG:   %[[Z512:.*]] = arith.constant dense<0> : vector<64xi8>
+// CHECK:       %[[NEG:.*]] = arith.cmpi slt, %[[D]], %[[Z256]] : vector<32xi8>
+// CHECK:       %[[MINUS:.*]] = arith.subi %[[Z256]], %[[D]] : vector<32xi8>
+// CHECK:       %[[ABS:.*]] = arith.select %[[NEG]], %[[MINUS]], %[[D]] : vector<32xi1>, vector<32xi8>
+// CHECK:       %[[SIGNED:.*]] = llvm.call_intrinsic "llvm.x86.avx2.psign.b"(%[[H]], %[[D]]) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
+// CHECK:       llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[ABS]], %[[SIGNED]])
+// CHECK:       %[[NEG5:.*]] = arith.cmpi slt, %[[A]], %[[Z512]] : vector<64xi8>
+// CHECK:       %[[ABS5:.*]] = arith.select %[[NEG5]], %{{.*}}, %[[A]] : vector<64xi1>, vector<64xi8>
+// CHECK:       %[[BMINUS:.*]] = arith.subi %[[Z512]], %[[B]] : vector<64xi8>
+// CHECK:       %[[B5:.*]] = arith.select %[[NEG5]], %[[BMINUS]], %[[B]] : vector<64xi1>, vector<64xi8>
+// CHECK:       llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[C]], %[[ABS5]], %[[B5]])
+// CHECK:       arith.extsi %[[F]] : vector<8xi8> to vector<8xi32>
+// CHECK:       arith.extsi %[[F]] : vector<8xi8> to vector<8xi32>
+// CHECK-NOT:   arith.extui
+// CHECK-NOT:   tern.dot4
+func.func @dot4_signed(%a: vector<64xi8>, %b: vector<64xi8>, %c: vector<16xi32>,
+                       %d: vector<32xi8>, %e: vector<8xi32>, %f: vector<8xi8>,
+                       %g: vector<2xi32>, %h: vector<32xi8>)
+    -> (vector<8xi32>, vector<16xi32>, vector<2xi32>) {
+  %0 = tern.dot4 <pmaddubsw> signed %d, %h, %e : vector<32xi8> into vector<8xi32>
+  %1 = tern.dot4 <vpdpbusd> signed %a, %b, %c : vector<64xi8> into vector<16xi32>
+  %2 = tern.dot4 <generic> signed %f, %f, %g : vector<8xi8> into vector<2xi32>
+  return %0, %1, %2 : vector<8xi32>, vector<16xi32>, vector<2xi32>
+}
+// -----
 // tern.dot2: vpmaddubsw (256-bit and 512-bit) and an add, or plain
 // arithmetic summed over each pair of lanes.
 

@@ -1,7 +1,7 @@
 // RUN: tern-opt %s --convert-tern-to-vector="activations=int8 int8-dot=generic vector-width=8" | FileCheck %s
 // RUN: tern-opt %s --convert-tern-to-vector="activations=int8 int8-dot=vpdpbusd vector-width=16" | FileCheck %s --check-prefix=WIDE
 // RUN: tern-opt %s --convert-tern-to-vector="activations=int8 int8-dot=generic kept-int8-dot=false" | FileCheck %s --check-prefix=KEPT
-// RUN: tern-opt %s --convert-tern-to-vector="activations=int8 int8-dot=pmaddubsw" | FileCheck %s --check-prefix=KEPT
+// RUN: tern-opt %s --convert-tern-to-vector="activations=int8 int8-dot=pmaddubsw vector-width=8" | FileCheck %s --check-prefix=SIGNED
 // RUN: tern-opt %s --convert-tern-to-vector="activations=int8" | FileCheck %s --check-prefix=KEPT
 // RUN: tern-opt %s --convert-tern-to-vector | FileCheck %s --check-prefix=KEPT
 
@@ -13,8 +13,9 @@
 // K = 6 to 8), the activations are quantized once for both layers that
 // read them, and each row's sums start at -128 times the sum of its
 // quantized activations. With pmaddubsw (whose i16 pairs would saturate on
-// such bytes), with kept-int8-dot=false and with f32 activations the
-// float pipeline's matmul stays. A splat of weights is read as one.
+// such bytes) the codes are the bytes w as they are and the sums start at
+// 0 (tern.dot4 signed). With kept-int8-dot=false and with f32 activations
+// the float pipeline's matmul stays. A splat of weights is read as one.
 
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT:     linalg.matmul
@@ -31,6 +32,16 @@
 // WIDE-LABEL: func.func @kept
 // WIDE:         arith.constant dense_resource<tern_dot_codes_int8> : tensor<1x1x128xi8>
 // WIDE:         tern.dot4 <vpdpbusd> {{.*}} : vector<64xi8> into vector<16xi32>
+
+// SIGNED-LABEL: func.func @kept
+// SIGNED-NOT:     linalg.matmul
+// SIGNED-DAG:     arith.constant dense_resource<tern_dot_codes_int8> : tensor<1x1x64xi8>
+// SIGNED-DAG:     arith.constant dense_resource<tern_dot_codes_int8_1> : tensor<1x1x64xi8>
+// SIGNED-NOT:     arith.muli %{{.*}}, %c128_i32
+// SIGNED:         tern.dot4 <pmaddubsw> signed {{.*}} : vector<32xi8> into vector<8xi32>
+// SIGNED-NOT:     tern.dot4 <pmaddubsw> %
+// SIGNED-NOT:     linalg.matmul
+// SIGNED:         return
 
 // KEPT-LABEL: func.func @kept
 // KEPT-COUNT-2: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x6xf32>, tensor<6x3xi8>)
@@ -70,6 +81,7 @@ func.func @kept(%x: tensor<?x6xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
 
 // Rows of up to 44,149 weights take the kernel; longer ones could leave
 // i32 (|-128 · Σ q + Σ (w + 128) q| <= 383 · 127 · K) and stay float.
+// Signed, the sums are at most 128 · 127 · K: up to 132,104.
 // CHECK-LABEL: func.func @longest
 // CHECK-NOT:     linalg.matmul
 // CHECK:         tern.dot4
@@ -77,6 +89,18 @@ func.func @kept(%x: tensor<?x6xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
 // CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x44150xf32>, tensor<44150x1xi8>)
 // CHECK-NOT:     tern.dot4
 // CHECK:         return
+// CHECK-LABEL: func.func @longest_signed
+// CHECK:         linalg.matmul
+// SIGNED-LABEL: func.func @too_long
+// SIGNED-NOT:     linalg.matmul
+// SIGNED:         tern.dot4 <pmaddubsw> signed
+// SIGNED-LABEL: func.func @longest_signed
+// SIGNED-NOT:     linalg.matmul
+// SIGNED:         tern.dot4 <pmaddubsw> signed
+// SIGNED-LABEL: func.func @too_long_signed
+// SIGNED:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x132105xf32>, tensor<132105x1xi8>)
+// SIGNED-NOT:     tern.dot4
+// SIGNED:         return
 func.func @longest(%x: tensor<1x44149xf32>) -> tensor<1x1xf32> {
   %w = arith.constant dense<7> : tensor<44149x1xi8>
   %s = arith.constant dense<0.25> : tensor<1xf32>
@@ -100,6 +124,38 @@ func.func @too_long(%x: tensor<1x44150xf32>) -> tensor<1x1xf32> {
   %e = tensor.empty() : tensor<1x1xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1xf32>) -> tensor<1x1xf32>
   %p = linalg.matmul ins(%x, %w : tensor<1x44150xf32>, tensor<44150x1xi8>) outs(%f : tensor<1x1xf32>) -> tensor<1x1xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+       ins(%p, %s : tensor<1x1xf32>, tensor<1xf32>) outs(%e : tensor<1x1xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+func.func @longest_signed(%x: tensor<1x132104xf32>) -> tensor<1x1xf32> {
+  %w = arith.constant dense<7> : tensor<132104x1xi8>
+  %s = arith.constant dense<0.25> : tensor<1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1xf32>) -> tensor<1x1xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<1x132104xf32>, tensor<132104x1xi8>) outs(%f : tensor<1x1xf32>) -> tensor<1x1xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+       ins(%p, %s : tensor<1x1xf32>, tensor<1xf32>) outs(%e : tensor<1x1xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+func.func @too_long_signed(%x: tensor<1x132105xf32>) -> tensor<1x1xf32> {
+  %w = arith.constant dense<7> : tensor<132105x1xi8>
+  %s = arith.constant dense<0.25> : tensor<1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1xf32>) -> tensor<1x1xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<1x132105xf32>, tensor<132105x1xi8>) outs(%f : tensor<1x1xf32>) -> tensor<1x1xf32>
   %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
                        iterator_types = ["parallel", "parallel"]}
        ins(%p, %s : tensor<1x1xf32>, tensor<1xf32>) outs(%e : tensor<1x1xf32>) {
@@ -242,6 +298,11 @@ func.func @resource_scales(%x: tensor<1x8xf32>) -> tensor<1x3xf32> {
   } -> tensor<1x3xf32>
   return %y : tensor<1x3xf32>
 }
+
+// @kept's codes: rows of 4 bytes (K = 6 padded to 8: two sets), the block of
+// 8 rows padded with w = 0. Row 0 is column 0 of %w, 1 127 5 -1 then 0 -64.
+// CHECK-LABEL:   tern_dot_codes_int8: "0x0100000081FF857F7E0086828380797D8080808080808080808080808080808080808080804080808089808
+// SIGNED-LABEL:  tern_dot_codes_int8: "0x01000000017F05FFFE8006020300F9FD000000000000000000000000000000000000000000C0000000090000400A
 
 {-#
   dialect_resources: {

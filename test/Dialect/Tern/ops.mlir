@@ -83,16 +83,19 @@ func.func @constants() -> (tensor<2x8x!tern.szt>, tensor<3x3x!tern.trit>,
 // CHECK: tern.dot4 <generic> %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi8> into vector<4xi32>
 // CHECK: tern.dot4 <pmaddubsw> %{{.*}}, %{{.*}}, %{{.*}} : vector<32xi8> into vector<8xi32>
 // CHECK: tern.dot4 <vpdpbusd> %{{.*}}, %{{.*}}, %{{.*}} : vector<64xi8> into vector<16xi32>
+// CHECK: tern.dot4 <pmaddubsw> signed %{{.*}}, %{{.*}}, %{{.*}} : vector<32xi8> into vector<8xi32>
 // GENERIC-LABEL: sym_name = "dot4"
 // GENERIC: "tern.dot4"(%{{.*}}, %{{.*}}, %{{.*}}) <{instruction = #tern.dot_instruction<generic>}>
+// GENERIC: "tern.dot4"(%{{.*}}, %{{.*}}, %{{.*}}) <{instruction = #tern.dot_instruction<pmaddubsw>, signedLhs}>
 func.func @dot4(%a: vector<16xi8>, %b: vector<16xi8>, %c: vector<4xi32>,
                 %d: vector<32xi8>, %e: vector<8xi32>, %f: vector<64xi8>,
                 %g: vector<16xi32>)
-    -> (vector<4xi32>, vector<8xi32>, vector<16xi32>) {
+    -> (vector<4xi32>, vector<8xi32>, vector<16xi32>, vector<8xi32>) {
   %0 = tern.dot4 <generic> %a, %b, %c : vector<16xi8> into vector<4xi32>
   %1 = tern.dot4 <pmaddubsw> %d, %d, %e : vector<32xi8> into vector<8xi32>
   %2 = tern.dot4 <vpdpbusd> %f, %f, %g : vector<64xi8> into vector<16xi32>
-  return %0, %1, %2 : vector<4xi32>, vector<8xi32>, vector<16xi32>
+  %3 = tern.dot4 <pmaddubsw> signed %d, %d, %e : vector<32xi8> into vector<8xi32>
+  return %0, %1, %2, %3 : vector<4xi32>, vector<8xi32>, vector<16xi32>, vector<8xi32>
 }
 
 // CHECK-LABEL: func.func @decode_sherry

@@ -115,6 +115,12 @@ struct CPUKernelOptions {
   bool fuseSiblingMatmuls = true;
 };
 
+/// Whether the kernels of layers kept in int8 take the weights as signed
+/// bytes with `dot` (vpmaddubsw, whose i16 pairs would saturate on bytes
+/// w + 128) rather than as w + 128 (docs/Kernels.md, "Kept layers in the
+/// dot-product kernels").
+bool signsKeptInt8Codes(Int8Dot dot);
+
 /// The CPU for `--cpu NAME`: NAME itself if the host target knows it, the
 /// host's CPU for "native". The error names the CPU it does not know.
 llvm::Expected<TargetCPU> resolveCPU(llvm::StringRef name);

@@ -221,31 +221,39 @@ def Tern_ConstantOp : Tern_Op<"constant", [ConstantLike, Pure]> {
 
 def Tern_Dot4Op : Tern_Op<"dot4", [Pure, AllTypesMatch<["lhs", "rhs"]>,
                                    AllTypesMatch<["acc", "result"]>]> {
-  let summary = "dot products of four unsigned bytes with four signed bytes";
+  let summary = "dot products of four bytes with four signed bytes";
   let description = [{
     For N lanes of i32 and 4N bytes:
 
-        result[i] = acc[i] + Σ_{j<4} zext(lhs[4i + j]) · sext(rhs[4i + j])
+        result[i] = acc[i] + Σ_{j<4} ext(lhs[4i + j]) · sext(rhs[4i + j])
 
-    The integer kernels of `convert-tern-to-vector` use it with codes t + 1
-    in {0, 1, 2} as `lhs` and int8 activations as `rhs`. `instruction`
-    says what it lowers to (`tern-lower-vector`): with `pmaddubsw` each
-    pair of products saturates to i16 as `vpmaddubsw` does, which cannot
-    happen while lhs <= 128; `pmaddubsw` and `vpdpbusd` need N = 8
-    (256-bit registers) or N = 16 (512-bit) and a CPU with the instruction.
+    where `ext` is zero extension, or sign extension with `signed`. The
+    integer kernels of `convert-tern-to-vector` use it with codes t + 1
+    in {0, 1, 2} (or a kept layer's int8 weights plus 128) as `lhs` and int8
+    activations as `rhs`; `signed` is for weights stored as they are (a kept
+    layer's int8 weights with `pmaddubsw`). `instruction` says what it
+    lowers to (`tern-lower-vector`): with `pmaddubsw` each pair of products
+    saturates to i16 as `vpmaddubsw` does, which cannot happen while
+    lhs <= 128; `pmaddubsw` and `vpdpbusd` need N = 8 (256-bit registers)
+    or N = 16 (512-bit) and a CPU with the instruction. Signed, both
+    instructions take |lhs| and rhs with lhs's sign (`vpabsb`, and `vpsignb`
+    or a masked negation), exact while rhs is not -128 (int8 activations
+    are in [-127, 127]).
 
     ```mlir
     %s = tern.dot4 <vpdpbusd> %codes, %x, %acc : vector<64xi8> into vector<16xi32>
+    %t = tern.dot4 <pmaddubsw> signed %w, %x, %acc : vector<32xi8> into vector<8xi32>
     ```
   }];
   let arguments = (ins VectorOfRankAndType<[1], [I8]>:$lhs,
                        VectorOfRankAndType<[1], [I8]>:$rhs,
                        VectorOfRankAndType<[1], [I32]>:$acc,
-                       Tern_DotInstructionAttr:$instruction);
+                       Tern_DotInstructionAttr:$instruction,
+                       UnitAttr:$signedLhs);
   let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
   let assemblyFormat = [{
-    $instruction $lhs `,` $rhs `,` $acc attr-dict `:` type($lhs) `into`
-    type($acc)
+    $instruction (`signed` $signedLhs^)? $lhs `,` $rhs `,` $acc attr-dict `:`
+    type($lhs) `into` type($acc)
   }];
   let hasVerifier = 1;
 }
