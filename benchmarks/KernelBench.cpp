@@ -809,8 +809,8 @@ int main(int argc, char **argv) {
               "at M < 4 by vpermw lookups in tables of sums), float = "
               "tern's float matmul (f32 weights as arguments; int8 and f16: "
               "constant weights as keep= stores them; tern int8 on kept "
-              "int8 = the same weights in the dot-product kernel, except "
-              "with pmaddubsw)\n\n");
+              "int8 = the same weights in the dot-product kernel, signed "
+              "bytes with pmaddubsw)\n\n");
   std::printf("Warm rows are read against the bandwidth above, cold rows "
               "against passes of its probe between their calls (bw).\n");
   std::printf("%5s %7s %5s  %-13s %-12s %6s %10s %8s %7s %7s\n", "M", "threads",

@@ -40,11 +40,16 @@ def add_kernel_options(p):
     p.add_argument("--ternary-int8-dot",
                    choices=["auto", "none", "generic", "pmaddubsw",
                             "vpdpbusd"])
+    p.add_argument("--ternary-kept-int8-dot", choices=["true", "false"],
+                   help="layers kept in int8 in the dot-product kernels "
+                        "(the tools' default: true)")
 
 
 def kernel_options(args):
+    kept = args.ternary_kept_int8_dot
     return {"cpu": args.cpu, "ternary_activations": args.ternary_activations,
-            "int8_dot": args.ternary_int8_dot}
+            "int8_dot": args.ternary_int8_dot,
+            "kept_int8_dot": None if kept is None else kept == "true"}
 
 
 def cmd_quantize(args):

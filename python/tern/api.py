@@ -84,7 +84,8 @@ def _shape_option(input_shapes, input_values=None):
     return args
 
 
-def _kernel_options(cpu, ternary_activations, int8_dot):
+def _kernel_options(cpu, ternary_activations, int8_dot, kept_int8_dot):
+    """The tools' kernel options; None leaves a tool's default."""
     args = []
     if cpu:
         args += ["--cpu", cpu]
@@ -92,6 +93,11 @@ def _kernel_options(cpu, ternary_activations, int8_dot):
         args += ["--ternary-activations", ternary_activations]
     if int8_dot:
         args += ["--ternary-int8-dot", int8_dot]
+    if kept_int8_dot is not None:
+        if not isinstance(kept_int8_dot, bool):
+            raise TypeError("kept_int8_dot must be True, False or None, not "
+                            f"{kept_int8_dot!r}")
+        args += ["--ternary-kept-int8-dot=" + str(kept_int8_dot).lower()]
     return args
 
 
@@ -311,11 +317,13 @@ def export_onnx(model, onnx_model, out, weights="fake-quant"):
 
 def run(model, inputs, *, input_shapes=None, input_values=None,
         num_threads=None, cpu=None, pipeline=None, ternary_activations=None,
-        int8_dot=None):
+        int8_dot=None, kept_int8_dot=None):
     """Runs `model` once with tern-run (JIT) on `inputs` ({name: array or
     .npy path}); returns {output name: array}. input_values: {name: number}
     for scalar inputs fixed at import (--input-value), not given in
-    `inputs`."""
+    `inputs`. cpu, ternary_activations, int8_dot and kept_int8_dot (a
+    bool) are the tools' --cpu, --ternary-activations, --ternary-int8-dot
+    and --ternary-kept-int8-dot; None leaves the tool's default."""
     with tempfile.TemporaryDirectory(prefix="tern-run-") as tmp:
         args = [os.fspath(model)] + _shape_option(input_shapes, input_values)
         for name, path in write_inputs(tmp, inputs).items():
@@ -326,7 +334,8 @@ def run(model, inputs, *, input_shapes=None, input_values=None,
             args += ["--num-threads", num_threads]
         if pipeline:
             args += ["--pipeline", pipeline]
-        args += _kernel_options(cpu, ternary_activations, int8_dot)
+        args += _kernel_options(cpu, ternary_activations, int8_dot,
+                                kept_int8_dot)
         stdout, _ = run_tool("tern-run", args)
         # tern-run prints "wrote DIR/NAME.npy ..." per output, in order.
         names = re.findall(r"^wrote \S*/([^/\s]+)\.npy", stdout, re.M)
@@ -335,7 +344,7 @@ def run(model, inputs, *, input_shapes=None, input_values=None,
 
 def generate(model, prompt_ids, max_new_tokens=16, *, temperature=0.0,
              top_k=0, seed=0, num_threads=None, cpu=None, pipeline=None,
-             ternary_activations=None, int8_dot=None):
+             ternary_activations=None, int8_dot=None, kept_int8_dot=None):
     """Generates `max_new_tokens` tokens after `prompt_ids` (a list of ids,
     or a list of such lists: a batch, padded on the left) with
     tern-generate: a decoder export with dynamic batch and sequence axes,
@@ -354,7 +363,8 @@ def generate(model, prompt_ids, max_new_tokens=16, *, temperature=0.0,
         args += ["--num-threads", str(num_threads)]
     if pipeline:
         args += ["--pipeline", pipeline]
-    args += _kernel_options(cpu, ternary_activations, int8_dot)
+    args += _kernel_options(cpu, ternary_activations, int8_dot,
+                            kept_int8_dot)
     stdout, _ = run_tool("tern-generate", args)
     rows = [[int(t) for t in line.split()] for line in stdout.splitlines()]
     return rows if batch else rows[0]
@@ -508,12 +518,12 @@ class Library:
 
 def compile(model, out, *, name=None, header=None, input_shapes=None,
             input_values=None, cpu=None, ternary_activations=None,
-            int8_dot=None, load=True, generator=False):
+            int8_dot=None, kept_int8_dot=None, load=True, generator=False):
     """Compiles `model` ahead of time into the shared library `out` with
     tern-compile (C entry point NAME_run, header next to it; with
     generator=True, a decoder's generator object too: Library.generate).
-    Returns a Library (loaded unless load=False, then the header's
-    path)."""
+    The kernel options are run's. Returns a Library (loaded unless
+    load=False, then the header's path)."""
     out = os.fspath(out)
     if name is None:
         base = re.sub(r"^lib", "", os.path.basename(out).split(".")[0])
@@ -524,5 +534,6 @@ def compile(model, out, *, name=None, header=None, input_shapes=None,
                               "--header", header] +
              (["--generator"] if generator else []) +
              _shape_option(input_shapes, input_values) +
-             _kernel_options(cpu, ternary_activations, int8_dot))
+             _kernel_options(cpu, ternary_activations, int8_dot,
+                             kept_int8_dot))
     return Library(out, header, name) if load else header

@@ -98,6 +98,33 @@ g (bool c, float[2] x) => (float[2] y) {
                           input_shapes=self.shapes)
         self.assertEqual(len(q.report["layers"]), 1)
 
+    def test_kept_int8_dot(self):
+        # The layer kept in int8 (nothing ternarized): with int8 activations
+        # it takes the dot-product kernel unless kept_int8_dot=False, which
+        # keeps the float kernel and its f32 activations; the two products
+        # differ by the activations' rounding, and from the f32 weights'
+        # product by the weights' (outputs up to 16 in magnitude).
+        kept = tern.quantize(self.model, method="ptqtp", exclude=".*",
+                             keep="int8", out=path("kept.mlirbc"),
+                             input_shapes=self.shapes)
+        options = {"ternary_activations": "int8", "int8_dot": "generic"}
+        dot = tern.run(kept.path, {"x": self.x}, kept_int8_dot=True,
+                       **options)["y"]
+        float_kernel = tern.run(kept.path, {"x": self.x},
+                                kept_int8_dot=False, **options)["y"]
+        default = tern.run(kept.path, {"x": self.x}, **options)["y"]
+        np.testing.assert_array_equal(default, dot)
+        exact = self.x @ self.w + self.b
+        np.testing.assert_allclose(float_kernel, exact, rtol=0, atol=0.3)
+        np.testing.assert_allclose(dot, exact, rtol=0, atol=0.3)
+        self.assertGreater(np.abs(dot - float_kernel).max(), 1e-4)
+        lib = tern.compile(kept.path, path("libkept.so"), kept_int8_dot=False,
+                           **options)
+        np.testing.assert_allclose(lib(x=self.x)["y"], float_kernel,
+                                   rtol=1e-5, atol=1e-5)
+        with self.assertRaises(TypeError):
+            tern.run(kept.path, {"x": self.x}, kept_int8_dot="no")
+
     def test_tool_errors(self):
         with self.assertRaises(tern.TernError) as e:
             tern.quantize(self.model, method="nope", out=path("bad.mlirbc"),
