@@ -201,6 +201,7 @@ private:
   Value emitDotTiles(Value slice, Value rowStart, Value rowSize,
                      Value batchStart, Value batchSize, int64_t blockRows);
   int64_t rowTileRegisters() const;
+  bool shortRows() const;
   bool sumsPerQuad(int64_t registers, int64_t batch) const;
   Value emitDotTile(Value slice, Value row, Value column, Value m, Value local,
                     int64_t registers, int64_t batch);
@@ -1040,14 +1041,28 @@ Value KernelEmitter::emitDotForall(Value init, int64_t rows, int64_t blockRows,
 /// keeps its sums apart per quad (sumsPerQuad: vpdpbusd on 512-bit
 /// registers, 2-bit and base-3 codes; each register's codes in memory are
 /// a stream the prefetches follow, and the weights of a decoder's step
-/// stream faster with four streams a thread than with two), else
+/// stream faster with four streams a thread than with two) or has one
+/// quad a set (int8 codes: four sums, nothing to unpack), else
 /// dot-tile-registers.
 int64_t KernelEmitter::rowTileRegisters() const {
   if (schedule.rowTileRegisters > 0)
     return schedule.rowTileRegisters;
-  return sumsPerQuad(kLongRowRegisters, /*batch=*/1)
+  return sumsPerQuad(kLongRowRegisters, /*batch=*/1) || dotCodes.isInt8()
              ? kLongRowRegisters
              : schedule.dotTileRegisters;
+}
+
+/// Whether a register's block of codes is short enough that a single
+/// activation row's tiles take one register (see emitDotTiles): at most
+/// kShortRowBlockBytes, or below it for int8 codes, which a loop reads
+/// with less work a byte (one dot product a register, nothing unpacked).
+/// Measured on the Zen 5 EPYC (docs/Kernels.md, "Kept layers in the
+/// dot-product kernels"): int8 rows of K = 2048 in 256-bit registers (16
+/// KiB blocks) read from DRAM faster as four streams, rows of K = 512 (4
+/// KiB) as one.
+bool KernelEmitter::shortRows() const {
+  return dotCodes.isInt8() ? dotCodes.blockBytes() < kShortRowBlockBytes
+                           : dotCodes.blockBytes() <= kShortRowBlockBytes;
 }
 
 /// The dot-product tiles of one block of emitDotForall: output rows
@@ -1058,16 +1073,16 @@ Value KernelEmitter::emitDotTiles(Value slice, Value rowStart, Value rowSize,
   int64_t width = schedule.width;
   // Tiles of MB activation rows (then one at a time) by R registers of V
   // rows (then one register at a time). Rows taken one at a time (M = 1
-  // when a decoder generates) of short rows of codes (a block of at most
-  // 16 KiB: K <= 4096 with AVX-512) take one register a tile: the tiles'
+  // when a decoder generates) of short rows of codes (shortRows: a block
+  // of at most 16 KiB of ternary codes, K <= 4096 with AVX-512) take one
+  // register a tile: the tiles'
   // codes are then one stream through memory, which the weight prefetch
   // follows from tile to tile; with R registers, R - 1 of every tile's R
   // streams start where no prefetch reached, which costs more than a
   // second register saves when the streams are short. Longer rows take
   // rowTileRegisters: more streams in flight (docs/Kernels.md, "Cold
   // weights").
-  int64_t singleRowRegisters =
-      dotCodes.blockBytes() <= kShortRowBlockBytes ? 1 : rowTileRegisters();
+  int64_t singleRowRegisters = shortRows() ? 1 : rowTileRegisters();
   auto tiles = [&](Value s) {
     return emitTiledLoop(
         batchSize, schedule.dotTileBatch, s,

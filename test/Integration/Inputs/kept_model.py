@@ -2,7 +2,7 @@
 layers' integration test (kept-layers-vs-numpy.test), and what int8 and f16
 storage of its weights compute, independently of tern.
 
-  kept_model.py DIR   writes DIR/model.onnx (x [batch, 300] -> MatMul 300 x
+  kept_model.py DIR   writes DIR/model.onnx (x [batch, 2100] -> MatMul 2100 x
                       77 -> Relu -> MatMul 77 x 1030 -> y), DIR/x1.npy and
                       DIR/x5.npy (batch 1 and 5), and the expected outputs
                       DIR/int8-x1.npy, DIR/int8-x5.npy, DIR/f16-x1.npy,
@@ -55,7 +55,7 @@ def main(directory):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(5)
-    w1 = (rng.standard_normal((300, 77)) * 0.1).astype(np.float32)
+    w1 = (rng.standard_normal((2100, 77)) * 0.04).astype(np.float32)
     w2 = (rng.standard_normal((77, 1030)) * 0.2).astype(np.float32)
     graph = helper.make_graph(
         [helper.make_node("MatMul", ["x", "w1"], ["h"], name="first"),
@@ -63,7 +63,7 @@ def main(directory):
          helper.make_node("MatMul", ["r", "w2"], ["y"], name="second")],
         "kept",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                       ["batch", 300])],
+                                       ["batch", 2100])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT,
                                        ["batch", 1030])],
         [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
@@ -74,7 +74,7 @@ def main(directory):
     os.makedirs(directory, exist_ok=True)
     onnx.save(model, os.path.join(directory, "model.onnx"))
     for batch in (1, 5):
-        x = rng.standard_normal((batch, 300)).astype(np.float32)
+        x = rng.standard_normal((batch, 2100)).astype(np.float32)
         np.save(os.path.join(directory, "x%d.npy" % batch), x)
         for name, stored in (("int8", int8_weights),
                              ("f16", lambda w: w.astype(np.float16)
