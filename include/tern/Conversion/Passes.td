@@ -86,12 +86,13 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
     non-constant weights or non-f32 activations, are left to
     `convert-tern-to-linalg`.
 
-    With `kept-int8-dot` (the default) and int8 dot products by `vpdpbusd`
-    or `generic`, the layers tern-ternarize keeps in int8 (a
-    `linalg.matmul` of f32 activations and constant i8 weights whose
-    product is scaled per output channel) become the same kernels: their
-    weights are repacked as kernel dot codes of bytes w + 128, one quad of
-    4 codes a set, and each row's sums start at -128 · Σ q.
+    With `kept-int8-dot` (the default) and int8 dot products, the layers
+    tern-ternarize keeps in int8 (a `linalg.matmul` of f32 activations and
+    constant i8 weights whose product is scaled per output channel) become
+    the same kernels: their weights are repacked as kernel dot codes of
+    bytes w + 128, one quad of 4 codes a set, and each row's sums start at
+    -128 · Σ q; with `pmaddubsw` (whose i16 pairs would saturate on such
+    bytes) the bytes are w, dotted by `tern.dot4 signed`, from 0.
 
     ```mlir
     // tern-opt --convert-tern-to-vector="vector-width=16"
@@ -159,17 +160,19 @@ def ConvertTernToVector : Pass<"convert-tern-to-vector", "ModuleOp"> {
            /*default=*/"0",
            "Dot-product kernels: registers of output rows a tile computes "
            "for a single activation row (a decoder's step) when a "
-           "register's block of codes is longer than 16 KiB (shorter "
-           "blocks take one). 0: automatic, 4 with vpdpbusd on 512-bit "
-           "registers for 2-bit and base-3 codes (more streams through "
-           "memory), dot-tile-registers otherwise">,
+           "register's block of codes is longer than 16 KiB (16 KiB or "
+           "more for int8 codes; shorter blocks take one). 0: automatic, 4 "
+           "with vpdpbusd on 512-bit registers for 2-bit and base-3 codes "
+           "and for int8 codes (more streams through memory), "
+           "dot-tile-registers otherwise">,
     Option<"keptInt8Dot", "kept-int8-dot", "bool", /*default=*/"true",
-           "With activations=int8 and int8-dot=vpdpbusd or generic, lower "
-           "the layers tern-ternarize kept in int8 (keep=int8) to the same "
-           "dot-product kernels: their int8 weights (stored as w + 128) "
-           "meet the quantized activations, instead of being widened to "
-           "f32 by the float pipeline. Rows longer than 44,149 weights stay "
-           "float (their sums would leave i32)">,
+           "With activations=int8 and int8 dot products, lower the layers "
+           "tern-ternarize kept in int8 (keep=int8) to the same "
+           "dot-product kernels: their int8 weights (stored as w + 128, or "
+           "as w with pmaddubsw) meet the quantized activations, instead of "
+           "being widened to f32 by the float pipeline. Rows longer than "
+           "44,149 weights (132,104 with pmaddubsw) stay float (their sums "
+           "would leave i32)">,
   ];
   let statistics = [
     Statistic<"numLowered", "lowered", "tern.matmul ops lowered to kernels">,

@@ -86,7 +86,7 @@ struct ModelToolOptions {
       llvm::cl::init(true)};
   llvm::cl::opt<bool> ternaryKeptInt8Dot{
       "ternary-kept-int8-dot", llvm::cl::cat(modelToolCategory()),
-      llvm::cl::desc("With int8 dot products by vpdpbusd or generic, run the "
+      llvm::cl::desc("With int8 dot products, run the "
                      "layers tern-ternarize kept in int8 (keep=int8, e.g. "
                      "the lm_head) on the same int8 activations: one dot "
                      "product per 4 weights instead of widening each to f32 "

@@ -87,7 +87,7 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
   PassOptions::Option<bool> ternaryKeptInt8Dot{
       *this, "ternary-kept-int8-dot",
-      llvm::cl::desc("With int8 dot products by vpdpbusd or generic, run "
+      llvm::cl::desc("With int8 dot products, run "
                      "the layers kept in int8 on the int8 activations too "
                      "(convert-tern-to-vector's kept-int8-dot)"),
       llvm::cl::init(true)};
