@@ -211,9 +211,12 @@ struct KernelDotCodes {
       return 128;
     case Format::SignedInt8:
       return 0;
-    default:
-      return 1;
+    case Format::TwoBit:
+    case Format::Base3:
+    case Format::Sherry:
+      break;
     }
+    return 1;
   }
   int64_t setCodes() const { return 4 * quads(); }
   /// Codes of a group with its padding.
