@@ -305,16 +305,19 @@ def run_with_arguments(args, model, graph_inputs, inputs, outputs, tmp):
     # "wrote PATH DTYPE (SHAPE)", one line per output in @main's order.
     written = [line[len("wrote "):].rsplit(" (", 1)[0].rsplit(" ", 1)[0]
                for line in run.stdout.splitlines() if line.startswith("wrote ")]
-    if len(written) != len(outputs):
-        sys.exit(f"tern-run wrote {len(written)} outputs, "
-                 f"{len(outputs)} expected")
-    results = []
-    for i, (npy, want) in enumerate(zip(written, outputs)):
-        got = np.load(npy)
-        if got.dtype != want.dtype:
-            sys.exit(f"output {i}: dtype {got.dtype}, expected {want.dtype}")
-        results.append(got)
-    return results, note
+    return checked_outputs("tern-run wrote", [np.load(npy) for npy in written],
+                           outputs), note
+
+
+def checked_outputs(source, arrays, outputs):
+    """`arrays`, what `source` produced in @main's order, if they are as many
+    as the test's `outputs` and each in its output's dtype; else exits."""
+    if len(arrays) != len(outputs):
+        sys.exit(f"{source} {len(arrays)} outputs, {len(outputs)} expected")
+    for i, (array, want) in enumerate(zip(arrays, outputs)):
+        if array.dtype != want.dtype:
+            sys.exit(f"output {i}: dtype {array.dtype}, expected {want.dtype}")
+    return list(arrays)
 
 
 def run_compiled(args, path, shapes, runtime, values, outputs, tmp):
@@ -338,15 +341,8 @@ def run_compiled(args, path, shapes, runtime, values, outputs, tmp):
         got = lib(**{info.name: values[info.name] for info in runtime})
     except api.TernError as e:
         sys.exit(f"the compiled model failed:\n{e}")
-    if len(got) != len(outputs):
-        sys.exit(f"the library returned {len(got)} outputs, "
-                 f"{len(outputs)} expected")
-    results = []
-    for i, (array, want) in enumerate(zip(got.values(), outputs)):
-        if array.dtype != want.dtype:
-            sys.exit(f"output {i}: dtype {array.dtype}, expected {want.dtype}")
-        results.append(array)
-    return results
+    return checked_outputs("the library returned", list(got.values()),
+                           outputs)
 
 
 def main(argv=None):
