@@ -704,8 +704,7 @@ int main(int argc, char **argv) {
   // Kept int8 layers take the dot-product kernel (their weights signed
   // with pmaddubsw) where their sums fit i32.
   q::KernelDotCodes::Format keptFormat =
-      signsKeptInt8Codes(int8Dot) ? q::KernelDotCodes::Format::SignedInt8
-                                  : q::KernelDotCodes::Format::Int8;
+      q::KernelDotCodes::int8Format(signsKeptInt8Codes(int8Dot));
   int64_t keptMaxK = q::KernelDotCodes::maxInt8Codes(keptFormat);
   bool keptDot = int8Dot != Int8Dot::None && c.k <= keptMaxK;
   if (!c.kernels.empty() && c.wants("kept-int8-dot") && !keptDot)

@@ -307,6 +307,9 @@ TEST(PackingTest, KernelDotInt8) {
       }
     }
   }
+  EXPECT_EQ(KernelDotCodes::int8Format(true),
+            KernelDotCodes::Format::SignedInt8);
+  EXPECT_EQ(KernelDotCodes::int8Format(false), KernelDotCodes::Format::Int8);
   // The longest rows whose sums stay in i32: 383 · 127 · K (from -128 · Σ q,
   // adding (w + 128) · q) or 128 · 127 · K (signed).
   EXPECT_EQ(KernelDotCodes::maxInt8Codes(KernelDotCodes::Format::Int8), 44149);

@@ -160,6 +160,11 @@ struct KernelDotCodes {
   /// 128 · 127 · K in magnitude.
   static constexpr int64_t kMaxSignedInt8Codes =
       std::numeric_limits<int32_t>::max() / (128 * 127);
+  /// The format of a kept layer's int8 weights for dot products that take
+  /// the weights as signed bytes (`signedDot`: SignedInt8) or as w + 128.
+  static constexpr Format int8Format(bool signedDot) {
+    return signedDot ? Format::SignedInt8 : Format::Int8;
+  }
   /// kMaxInt8Codes or kMaxSignedInt8Codes, as `format` is.
   static constexpr int64_t maxInt8Codes(Format format) {
     return format == Format::SignedInt8 ? kMaxSignedInt8Codes : kMaxInt8Codes;

@@ -1991,8 +1991,7 @@ struct ConvertTernToVectorPass
     if (!dots || !keptInt8Dot)
       return;
     q::KernelDotCodes::Format keptFormat =
-        signsKeptInt8Codes(*dot) ? q::KernelDotCodes::Format::SignedInt8
-                                 : q::KernelDotCodes::Format::Int8;
+        q::KernelDotCodes::int8Format(signsKeptInt8Codes(*dot));
     // Scales as dense elements (what tern-ternarize writes; transposed at
     // compile time): others, such as a dense_resource, stay float.
     SmallVector<KeptLayer> kept;

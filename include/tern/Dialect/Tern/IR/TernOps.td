@@ -232,7 +232,7 @@ def Tern_Dot4Op : Tern_Op<"dot4", [Pure, AllTypesMatch<["lhs", "rhs"]>,
     in {0, 1, 2} (or a kept layer's int8 weights plus 128) as `lhs` and int8
     activations as `rhs`; `signed` is for weights stored as they are (a kept
     layer's int8 weights with `pmaddubsw`). `instruction` says what it
-    lowers to (`tern-lower-vector`): with `pmaddubsw` each pair of products
+    lowers to (`convert-tern-dot-to-llvm`): with `pmaddubsw` each pair of products
     saturates to i16 as `vpmaddubsw` does, which cannot happen while
     lhs <= 128; `pmaddubsw` and `vpdpbusd` need N = 8 (256-bit registers)
     or N = 16 (512-bit) and a CPU with the instruction. Signed, both
